@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages motcua needs. Idempotent: only missing
+# packages are installed. Usage: scripts/install-deps.sh [build|test|bench]...
+set -euo pipefail
+
+build_pkgs=(
+  build-essential pkg-config
+  libevent-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev
+  liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
+  libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev
+  fonts-noto-core
+)
+test_pkgs=(clang libclang-rt-14-dev curl poppler-utils chromium nodejs npm sqlite3)
+bench_pkgs=(nginx-light wrk)
+
+want=()
+for set in "${@:-build}"; do
+  case "$set" in
+    build) want+=("${build_pkgs[@]}") ;;
+    test)  want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *) echo "install-deps: unknown set '$set' (build, test, bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  # node may come from outside Debian (nodesource); accept any working node/npm.
+  if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+  if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
