@@ -1,1 +1,53 @@
-int main(void) { return 0; }
+/* motcua: one binary for the whole platform. main dispatches to the
+ * subcommands in src/cli/. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define MOTCUA_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"init", cmd_init, "create a data directory (database, reference data, --demo data)"},
+    {"serve", cmd_serve, "run the web server"},
+    {"calendar", cmd_calendar, "working-day calendar: holidays, appointment dates"},
+    {"user", cmd_user, "add and list accounts"},
+    {"unit", cmd_unit, "import and list units"},
+    {"audit", cmd_audit, "verify the audit log's hash chain"},
+    {"routes", cmd_routes, "print the HTTP API routes"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: motcua COMMAND [OPTIONS]   (motcua COMMAND --help for details)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "  %-9s %s\n", "version", "print the version");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("motcua %s\n", MOTCUA_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "motcua: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

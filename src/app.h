@@ -1,0 +1,29 @@
+/* app: what the server shares between its threads: configuration, the
+ * writer, the worker pool, the calendar and the login rate limiter. Owned by
+ * the serve command; read-only after start except through their own locks. */
+#ifndef MOTCUA_APP_H
+#define MOTCUA_APP_H
+
+struct writer;
+struct pool;
+struct cal;
+struct ratelimit;
+
+struct app {
+    char data_dir[1024];
+    char db_path[1100];
+    char files_dir[1100];
+    char base_url[256];  /* public address, for QR codes and links */
+    char web_dir[1024];  /* serve pages from here; "" = the embedded copy */
+    int secure_cookies;  /* add Secure to cookies (behind TLS) */
+    struct writer *writer;
+    struct pool *pool;
+    struct cal *cal;
+    struct ratelimit *rl;     /* failed logins per login name */
+    struct ratelimit *rl_ip;  /* failed logins per client address */
+};
+
+/* Fills the paths from data_dir: DIR/motcua.db, DIR/files. */
+int app_set_data_dir(struct app *app, const char *dir);
+
+#endif

@@ -1,0 +1,29 @@
+/* audit: the append-only, hash-chained log of every change of state. Each
+ * entry's hash covers the previous entry's hash and the entry's own fields,
+ * so editing or deleting any entry breaks the chain from there on. Entries
+ * are appended by the same write job (same transaction) as the change. */
+#ifndef MOTCUA_AUDIT_H
+#define MOTCUA_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct audit_entry {
+    int64_t actor_id;        /* account id, 0 for the system */
+    const char *action;      /* e.g. "dossier.submit" */
+    const char *object_type; /* e.g. "dossier" */
+    const char *object_id;   /* e.g. the dossier code or id */
+    const char *detail;      /* compact JSON object, or NULL for "{}" */
+};
+
+/* Appends one entry inside the caller's transaction. Returns 0 or a store error. */
+int audit_append(struct store *db, const struct audit_entry *e);
+
+/* Checks the whole chain. Returns 0 when intact (count in *checked), 1 when
+ * broken with the first bad entry's id in *bad_id and a reason in why, or a
+ * negative store error. */
+int audit_verify(struct store *db, int64_t *checked, int64_t *bad_id, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,19 @@
+/* log: timestamped lines on stderr. Safe from any thread (one write per line). */
+#ifndef MOTCUA_LOG_H
+#define MOTCUA_LOG_H
+
+#if defined(__GNUC__)
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define LOG_PRINTF(a, b)
+#endif
+
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Writes a line as is (the caller formats it, e.g. a JSON access-log entry). */
+void log_line(const char *line);
+/* Quiet mode drops info lines (used by CLI commands and tests). */
+void log_set_quiet(int quiet);
+
+#endif

@@ -1,0 +1,35 @@
+/* util: small checked helpers shared by every layer: number parsing, time,
+ * random tokens, hashing, hex. */
+#ifndef MOTCUA_UTIL_H
+#define MOTCUA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parses a whole decimal integer within [min, max]. Returns 0, or -1 on junk,
+ * empty input or a value out of range. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Unix seconds now. */
+int64_t now_unix(void);
+/* Monotonic clock in microseconds, for durations. */
+int64_t now_usec(void);
+
+/* Fills buf with cryptographically random bytes (OpenSSL). Returns 0 or -1. */
+int random_bytes(void *buf, size_t n);
+
+/* Writes 2*n hex digits and a NUL into out (cap >= 2*n+1). */
+void hex_encode(const void *data, size_t n, char *out);
+
+/* SHA-256 of data into out[32]. */
+void sha256(const void *data, size_t n, unsigned char out[32]);
+
+/* Copies at most cap-1 bytes and always terminates. Returns -1 if truncated. */
+int copy_str(char *dst, size_t cap, const char *src);
+
+/* Creates a directory and its parents (mode 0700 for new ones). */
+int mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,46 @@
+/* unit: the tree of agencies (đơn vị), of any depth, each with its
+ * electronic identifier code (QĐ 20/2020/QĐ-TTg, e.g. 000.00.00.H56).
+ * Every unit stores the path of ids from the root ("/1/5/"), so "this unit
+ * and everything under it" is one prefix match. */
+#ifndef MOTCUA_UNIT_H
+#define MOTCUA_UNIT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct unit {
+    int64_t id;
+    char code[64];
+    char name[256];
+    char level[32];
+    char parent_code[64];
+    char path[512];
+};
+
+/* Checks the QĐ 20/2020 shape: "DDD.DD.DD.XNN" (level-1 code a letter A–K
+ * and two digits). Returns 1 if it looks right. */
+int unit_code_valid(const char *code);
+
+/* Imports units from CSV text with the header code,name,level,parent_code
+ * [,demo_code]. Parents must come before children (or already exist).
+ * Existing codes are updated. Runs inside the caller's transaction; on any
+ * bad line returns -1 with "line N: why" in err (the caller rolls back). */
+int unit_import_csv(struct store *db, const char *text, size_t len, int *imported, char *err,
+                    size_t errlen);
+
+/* Finds a unit by code. Returns STORE_ROW, STORE_DONE or an error. */
+int unit_by_code(struct store *db, const char *code, struct unit *out);
+int unit_by_id(struct store *db, int64_t id, struct unit *out);
+
+/* {code, name, level, parent_code} */
+json_t *unit_json(const struct unit *u);
+
+/* Lists units: optional level, folded name query, parent code; paged.
+ * Returns {"items":[...],"total":N} or NULL on a store error. */
+json_t *unit_list_json(struct store *db, const char *level, const char *q, const char *parent,
+                       int limit, int offset);
+
+#endif

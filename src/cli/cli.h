@@ -1,0 +1,34 @@
+/* cli: the motcua subcommands and their shared option parsing. Each
+ * cmd_*(argc, argv) gets argv[0] = the subcommand name and returns the
+ * process exit code (0 ok, 1 failure, 2 usage error). */
+#ifndef MOTCUA_CLI_H
+#define MOTCUA_CLI_H
+
+struct store;
+
+struct cli_opt {
+    const char *name;  /* "--data" */
+    int takes_value;
+    const char **value; /* OUT for options with a value */
+    int *flag;          /* OUT for flags */
+};
+
+/* Parses argv[1..] against opts; positional arguments are collected into
+ * pos (at most maxpos). Returns 0 to go on, 1 after printing usage for
+ * --help (exit 0), 2 after printing an error (exit 2). */
+int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
+              const char **pos, int maxpos, int *npos);
+
+/* Opens DIR/motcua.db read-write and brings its schema up to date. Prints
+ * why on failure. */
+int cli_open_data(const char *dir, struct store **out);
+
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_unit(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+
+#endif

@@ -1,0 +1,158 @@
+/* cmd_init: creates a data directory: database, schema, reference data
+ * (procedures), and with --demo the Thanh Hóa units and demo accounts.
+ * Running it again updates reference data and keeps everything else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/account.h"
+#include "auth/password.h"
+#include "base/assets.h"
+#include "base/csv.h"
+#include "base/util.h"
+#include "catalog/procedure.h"
+#include "catalog/unit.h"
+#include "cli/cli.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "usage: motcua init --data DIR [--demo]\n"
+    "  Creates DIR with the database (DIR/motcua.db) and attachment store,\n"
+    "  applies migrations and loads the procedure catalog.\n"
+    "  --demo  also loads the Thanh Hóa units (demo codes) and demo accounts.\n";
+
+struct init_job {
+    int demo;
+    int procedures, units, accounts;
+    char err[512];
+};
+
+static int load_asset_units(struct store *db, struct init_job *j)
+{
+    const struct asset *a = asset_find("data/units-thanh-hoa.csv");
+    if (!a) {
+        snprintf(j->err, sizeof j->err, "data/units-thanh-hoa.csv is missing from the build");
+        return -1;
+    }
+    char why[400];
+    if (unit_import_csv(db, (const char *)a->data, a->len, &j->units, why, sizeof why)) {
+        snprintf(j->err, sizeof j->err, "units: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* One demo account line: kind,login,full_name,phone,email,password,role,unit_code */
+static int demo_account(struct store *db, char *line, struct init_job *j)
+{
+    char *f[8];
+    if (csv_split(line, f, 8) != 8)
+        return -1;
+    int64_t exists = 0;
+    if (store_query_int(db, "SELECT count(*) FROM accounts WHERE login = ?", f[1], &exists) !=
+        STORE_ROW)
+        return -1;
+    if (exists)
+        return 0;
+    struct account a;
+    memset(&a, 0, sizeof a);
+    copy_str(a.kind, sizeof a.kind, f[0]);
+    copy_str(a.login, sizeof a.login, f[1]);
+    copy_str(a.full_name, sizeof a.full_name, f[2]);
+    copy_str(a.phone, sizeof a.phone, f[3]);
+    copy_str(a.email, sizeof a.email, f[4]);
+    copy_str(a.role, sizeof a.role, f[6]);
+    if (f[7][0]) {
+        struct unit u;
+        if (unit_by_code(db, f[7], &u) != STORE_ROW)
+            return -1;
+        a.unit_id = u.id;
+    }
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(f[5], hash, sizeof hash) || account_create(db, &a, hash))
+        return -1;
+    j->accounts++;
+    return 0;
+}
+
+static int load_demo_accounts(struct store *db, struct init_job *j)
+{
+    const struct asset *a = asset_find("data/demo-accounts.csv");
+    size_t pos = 0;
+    char *line;
+    int lineno = 0;
+    if (!a)
+        return -1;
+    while ((line = csv_next_line((const char *)a->data, a->len, &pos))) {
+        int rc = ++lineno > 1 && line[0] ? demo_account(db, line, j) : 0;
+        free(line);
+        if (rc) {
+            snprintf(j->err, sizeof j->err, "data/demo-accounts.csv line %d is invalid", lineno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int init_job(struct store *db, void *arg)
+{
+    struct init_job *j = arg;
+    const struct asset *a = asset_find("data/procedures.json");
+    char why[400];
+    if (!a) {
+        snprintf(j->err, sizeof j->err, "data/procedures.json is missing from the build");
+        return -1;
+    }
+    if (procedure_load_json(db, (const char *)a->data, a->len, &j->procedures, why, sizeof why)) {
+        snprintf(j->err, sizeof j->err, "procedures: %s", why);
+        return -1;
+    }
+    if (j->demo && (load_asset_units(db, j) || load_demo_accounts(db, j)))
+        return -1;
+    if (procedure_attach_units(db)) {
+        snprintf(j->err, sizeof j->err, "cannot attach procedures to units: %s",
+                 store_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+    const char *data = NULL;
+    int demo = 0;
+    const struct cli_opt opts[] = {{"--data", 1, &data, NULL}, {"--demo", 0, NULL, &demo}, {0}};
+    int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (!data) {
+        fprintf(stderr, "motcua init: --data DIR is required\n%s", usage);
+        return 2;
+    }
+    char files[1100], path[1100], err[512];
+    snprintf(files, sizeof files, "%s/files", data);
+    snprintf(path, sizeof path, "%s/motcua.db", data);
+    if (mkdir_p(data) || mkdir_p(files)) {
+        fprintf(stderr, "motcua init: cannot create %s\n", data);
+        return 1;
+    }
+    struct store *db;
+    if (store_open(path, 0, &db, err, sizeof err) || migrate_apply(db, err, sizeof err)) {
+        fprintf(stderr, "motcua init: %s\n", err);
+        return 1;
+    }
+    struct init_job j = {.demo = demo};
+    rc = store_run(db, init_job, &j);
+    store_close(db);
+    if (rc) {
+        fprintf(stderr, "motcua init: %s\n", j.err[0] ? j.err : "failed");
+        return 1;
+    }
+    printf("motcua: data directory %s ready (schema %d, %d procedures", data, migrate_latest(),
+           j.procedures);
+    if (demo)
+        printf(", %d units, %d new demo accounts", j.units, j.accounts);
+    printf(")\n");
+    return 0;
+}

@@ -1,0 +1,96 @@
+/* cmd_serve: runs the server: the writer thread, the worker pool, the
+ * calendar, and the HTTP loops, until SIGINT or SIGTERM. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth/ratelimit.h"
+#include "base/log.h"
+#include "base/pool.h"
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "cli/cli.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+static const char usage[] =
+    "usage: motcua serve --data DIR [--listen HOST:PORT] [--loops N] [--base-url URL]\n"
+    "                    [--web DIR] [--secure-cookies] [--quiet]\n"
+    "  --listen          address to listen on (default 127.0.0.1:8080)\n"
+    "  --loops           event-loop threads (default: number of cores)\n"
+    "  --base-url        public address used in QR codes and links\n"
+    "                    (default http://LISTEN)\n"
+    "  --web             serve web pages from DIR instead of the built-in copy\n"
+    "  --secure-cookies  mark cookies Secure (when served behind TLS)\n"
+    "  --quiet           no access log\n";
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
+    const char *web = NULL;
+    int quiet = 0, secure = 0;
+    const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
+                                   {"--listen", 1, &listen, NULL},
+                                   {"--loops", 1, &loops_s, NULL},
+                                   {"--base-url", 1, &base_url, NULL},
+                                   {"--web", 1, &web, NULL},
+                                   {"--secure-cookies", 0, NULL, &secure},
+                                   {"--quiet", 0, NULL, &quiet},
+                                   {0}};
+    int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (!data) {
+        fprintf(stderr, "motcua serve: --data DIR is required\n%s", usage);
+        return 2;
+    }
+    long nloops = sysconf(_SC_NPROCESSORS_ONLN);
+    if (loops_s && parse_long(loops_s, 1, 32, &nloops)) {
+        fprintf(stderr, "motcua serve: --loops must be 1..32\n");
+        return 2;
+    }
+    if (nloops < 1)
+        nloops = 1;
+    log_set_quiet(quiet);
+
+    /* Apply pending migrations before any thread opens the database. */
+    struct store *db;
+    if (cli_open_data(data, &db))
+        return 1;
+    store_close(db);
+
+    struct app app;
+    memset(&app, 0, sizeof app);
+    char err[512];
+    app_set_data_dir(&app, data);
+    snprintf(app.base_url, sizeof app.base_url, "%s", base_url ? base_url : "");
+    if (!base_url)
+        snprintf(app.base_url, sizeof app.base_url, "http://%s", listen);
+    size_t bl = strlen(app.base_url);
+    if (bl && app.base_url[bl - 1] == '/')
+        app.base_url[bl - 1] = '\0';
+    if (web)
+        copy_str(app.web_dir, sizeof app.web_dir, web);
+    app.secure_cookies = secure;
+    app.cal = cal_new_default();
+    app.rl = ratelimit_new(5, 15 * 60);
+    app.rl_ip = ratelimit_new(50, 15 * 60);
+    if (!app.cal || !app.rl || !app.rl_ip || pool_start(2, &app.pool)) {
+        fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
+        return 1;
+    }
+    if (writer_start(app.db_path, &app.writer, err, sizeof err)) {
+        fprintf(stderr, "motcua serve: %s\n", err);
+        return 1;
+    }
+    rc = server_run(&app, listen, (int)nloops);
+    pool_stop(app.pool);
+    writer_stop(app.writer);
+    cal_free(app.cal);
+    ratelimit_free(app.rl);
+    ratelimit_free(app.rl_ip);
+    return rc ? 1 : 0;
+}

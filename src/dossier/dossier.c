@@ -1,0 +1,649 @@
+/* dossier: drafts, attachments, submission, withdrawal, and their JSON. */
+#include "dossier/dossier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "catalog/eform.h"
+#include "catalog/procedure.h"
+#include "catalog/unit.h"
+#include "dossier/status.h"
+#include "store/store.h"
+
+#define FIND_COLS "id, coalesce(code, ''), procedure_id, unit_id, owner_id, channel, state, coalesce(status_code, 0), created_at, coalesce(submitted_at, 0), coalesce(due_at, 0)"
+
+static int is_all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 19;
+}
+
+int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dossier *d)
+{
+    struct store_stmt *st;
+    int by_id = is_all_digits(key);
+    int rc = store_prepare(db,
+                           by_id ? "SELECT " FIND_COLS " FROM dossiers WHERE id = ?1"
+                                   " AND (?2 = 0 OR owner_id = ?2)"
+                                 : "SELECT " FIND_COLS " FROM dossiers WHERE code = ?1"
+                                   " AND (?2 = 0 OR owner_id = ?2)",
+                           &st);
+    if (rc)
+        return rc;
+    if (by_id)
+        store_bind_int(st, 1, strtoll(key, NULL, 10));
+    else
+        store_bind_text(st, 1, key);
+    store_bind_int(st, 2, owner_id);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        memset(d, 0, sizeof *d);
+        d->id = store_col_int(st, 0);
+        copy_str(d->code, sizeof d->code, store_col_text(st, 1));
+        d->procedure_id = store_col_int(st, 2);
+        d->unit_id = store_col_int(st, 3);
+        d->owner_id = store_col_int(st, 4);
+        copy_str(d->channel, sizeof d->channel, store_col_text(st, 5));
+        copy_str(d->state, sizeof d->state, store_col_text(st, 6));
+        d->status_code = (int)store_col_int(st, 7);
+        d->created_at = store_col_int(st, 8);
+        d->submitted_at = store_col_int(st, 9);
+        d->due_at = store_col_int(st, 10);
+    }
+    store_done(st);
+    return rc;
+}
+
+int dossier_file_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 1 && n <= DOSSIER_FILE_NAME_MAX && name[0] != '.' &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+int dossier_local_ymd(int64_t t)
+{
+    time_t local = (time_t)(t + CAL_TZ_OFFSET);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static int audit_dossier(struct store *db, int64_t actor, const char *action, int64_t id,
+                         const char *detail)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)id);
+    return audit_append(db, &(struct audit_entry){.actor_id = actor,
+                                                  .action = action,
+                                                  .object_type = "dossier",
+                                                  .object_id = oid,
+                                                  .detail = detail});
+}
+
+static int exec_done(struct store_stmt *st)
+{
+    int rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+/* Finds the caller's draft inside a write job; fills err otherwise. */
+static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossier *d,
+                      struct derr *err)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    int rc = dossier_find(db, key, owner, d);
+    if (rc == STORE_DONE)
+        return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    if (rc < 0)
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (strcmp(d->state, "draft") != 0)
+        return derr_set(err, DERR_STATE, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
+    return 0;
+}
+
+/* --- write jobs ------------------------------------------------------- */
+
+int dossier_create_job(struct store *db, void *arg)
+{
+    struct dossier_create *a = arg;
+    struct store_stmt *st;
+    int64_t now = now_unix();
+    int rc = store_prepare(db,
+                           "INSERT INTO dossiers(procedure_id, unit_id, owner_id, channel, state,"
+                           " created_at, updated_at) VALUES (?, ?, ?, 'online', 'draft', ?, ?)",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, a->procedure_id);
+    store_bind_int(st, 2, a->unit_id);
+    store_bind_int(st, 3, a->owner_id);
+    store_bind_int(st, 4, now);
+    store_bind_int(st, 5, now);
+    if ((rc = exec_done(st)))
+        return rc;
+    a->id = store_last_insert_id(db);
+    return audit_dossier(db, a->owner_id, "dossier.create", a->id, NULL);
+}
+
+int dossier_save_form_job(struct store *db, void *arg)
+{
+    struct dossier_save_form *a = arg;
+    struct dossier d;
+    struct store_stmt *st;
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+        return -1;
+    char *form = json_dumps(a->form, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!form)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Hết bộ nhớ", NULL);
+    int rc = store_prepare(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?", &st);
+    if (rc == 0) {
+        store_bind_text(st, 1, form);
+        store_bind_int(st, 2, now_unix());
+        store_bind_int(st, 3, a->id);
+        rc = exec_done(st);
+    }
+    free(form);
+    if (rc == 0)
+        rc = audit_dossier(db, a->owner_id, "dossier.form", a->id, NULL);
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
+}
+
+int dossier_add_file_job(struct store *db, void *arg)
+{
+    struct dossier_file_op *a = arg;
+    struct dossier d;
+    struct store_stmt *st;
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+        return -1;
+    /* Limits count the other files: replacing a file by name is allowed. */
+    int rc = store_prepare(db,
+                           "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
+                           " WHERE dossier_id = ? AND name <> ?",
+                           &st);
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    store_bind_int(st, 1, a->id);
+    store_bind_text(st, 2, a->name);
+    int64_t count = 0, bytes = 0;
+    if (store_step(st) == STORE_ROW) {
+        count = store_col_int(st, 0);
+        bytes = store_col_int(st, 1);
+    }
+    store_done(st);
+    if (count >= DOSSIER_MAX_FILES)
+        return derr_set(&a->err, DERR_INVALID, "too_many_files",
+                        "Hồ sơ đã có tối đa 30 tệp đính kèm", a->name);
+    if (bytes + a->size > DOSSIER_MAX_BYTES)
+        return derr_set(&a->err, DERR_TOO_LARGE, "dossier_too_large",
+                        "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB", a->name);
+    rc = store_prepare(db,
+                       "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
+                       " size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                       " document_key = excluded.document_key,"
+                       " content_type = excluded.content_type, size = excluded.size,"
+                       " sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+                       &st);
+    if (rc == 0) {
+        store_bind_int(st, 1, a->id);
+        store_bind_text(st, 2, a->name);
+        store_bind_text(st, 3, a->document_key);
+        store_bind_text(st, 4, a->content_type);
+        store_bind_int(st, 5, a->size);
+        store_bind_text(st, 6, a->sha256);
+        store_bind_int(st, 7, now_unix());
+        rc = exec_done(st);
+    }
+    if (rc == 0) {
+        json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
+                                   "size", (json_int_t)a->size);
+        char *s = json_dumps(detail, JSON_COMPACT);
+        rc = audit_dossier(db, a->owner_id, "dossier.file.add", a->id, s);
+        free(s);
+        json_decref(detail);
+    }
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
+}
+
+int dossier_remove_file_job(struct store *db, void *arg)
+{
+    struct dossier_file_op *a = arg;
+    struct dossier d;
+    struct store_stmt *st;
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+        return -1;
+    int rc = store_prepare(db, "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?", &st);
+    if (rc == 0) {
+        store_bind_int(st, 1, a->id);
+        store_bind_text(st, 2, a->name);
+        rc = exec_done(st);
+    }
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (store_changes(db) == 0)
+        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
+    json_t *detail = json_pack("{s:s}", "file", a->name);
+    char *s = json_dumps(detail, JSON_COMPACT);
+    rc = audit_dossier(db, a->owner_id, "dossier.file.remove", a->id, s);
+    free(s);
+    json_decref(detail);
+    return rc;
+}
+
+/* Which document keys have at least one file. */
+static int document_has_file(struct store *db, int64_t id, const char *key)
+{
+    int64_t n = 0;
+    struct store_stmt *st;
+    if (store_prepare(db,
+                      "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
+                      " document_key = ?",
+                      &st))
+        return -1;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, key);
+    if (store_step(st) == STORE_ROW)
+        n = store_col_int(st, 0);
+    store_done(st);
+    return n > 0;
+}
+
+/* Checks the form in full and the required documents. */
+static int check_complete(struct store *db, struct dossier_submit *a, const struct procedure *p,
+                          json_t *form)
+{
+    struct eform_error errs[16];
+    int n = eform_validate(p->form, form, 0, a->today_ymd, errs, 16);
+    if (n < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Biểu mẫu của thủ tục không hợp lệ",
+                        NULL);
+    if (n > 0) {
+        a->err.fields = json_array();
+        for (int i = 0; i < n && i < 16; i++)
+            json_array_append_new(a->err.fields,
+                                  json_pack("{s:s, s:s, s:s}", "field", errs[i].field, "code",
+                                            errs[i].code, "message", errs[i].message));
+        return derr_set(&a->err, DERR_INVALID, "invalid_form", errs[0].message, errs[0].field);
+    }
+    size_t i;
+    json_t *doc;
+    json_array_foreach(p->documents, i, doc)
+    {
+        const char *key = json_string_value(json_object_get(doc, "key"));
+        if (!json_is_true(json_object_get(doc, "required")) ||
+            json_is_true(json_object_get(doc, "online_form")))
+            continue;
+        int has = document_has_file(db, a->id, key);
+        if (has < 0)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (!has) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "Thiếu giấy tờ: %s",
+                     json_string_value(json_object_get(doc, "name")));
+            return derr_set(&a->err, DERR_INVALID, "missing_documents", msg, key);
+        }
+    }
+    return 0;
+}
+
+/* Next number of the day for the unit: 1, 2, ... */
+static int next_counter(struct store *db, int64_t unit_id, const char *day, int64_t *out)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "INSERT INTO dossier_counters(unit_id, day, last) VALUES (?, ?, 1)"
+                           " ON CONFLICT(unit_id, day) DO UPDATE SET last = last + 1"
+                           " RETURNING last",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, unit_id);
+    store_bind_text(st, 2, day);
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        *out = store_col_int(st, 0);
+    /* Step to the end so the statement completes before reset. */
+    if (rc == STORE_ROW)
+        rc = store_step(st) == STORE_DONE ? 0 : STORE_ERR;
+    store_done(st);
+    return rc;
+}
+
+/* The applicant: the form fields the procedure names, else the account. */
+static void applicant_field(const struct procedure *p, json_t *form, const char *role,
+                            const char *fallback, char *out, size_t cap)
+{
+    const char *field = json_string_value(json_object_get(p->applicant, role));
+    const char *v = field ? json_string_value(json_object_get(form, field)) : NULL;
+    copy_str(out, cap, v && *v ? v : fallback);
+}
+
+static int insert_event(struct store *db, int64_t id, int64_t at, const char *state, int status,
+                        const char *note, int64_t actor)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "INSERT INTO dossier_events(dossier_id, at, state, status_code, note,"
+                           " actor_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_int(st, 2, at);
+    store_bind_text(st, 3, state);
+    store_bind_int(st, 4, status);
+    store_bind_text(st, 5, note);
+    store_bind_int(st, 6, actor);
+    return exec_done(st);
+}
+
+static json_t *load_form(struct store *db, int64_t id)
+{
+    struct store_stmt *st;
+    json_t *form = NULL;
+    if (store_prepare(db, "SELECT form FROM dossiers WHERE id = ?", &st))
+        return NULL;
+    store_bind_int(st, 1, id);
+    if (store_step(st) == STORE_ROW)
+        form = json_loads(store_col_text(st, 0), 0, NULL);
+    store_done(st);
+    return form;
+}
+
+struct applicant {
+    char name[256], address[512], phone[32], email[256];
+};
+
+static int mark_submitted(struct store *db, struct dossier_submit *a, const char *code,
+                          int64_t due, const struct applicant *ap)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "UPDATE dossiers SET code = ?, state = 'submitted', status_code = 1,"
+                           " submitted_at = ?, due_at = ?, updated_at = ?, applicant_name = ?,"
+                           " applicant_address = ?, applicant_phone = ?, applicant_email = ?"
+                           " WHERE id = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, code);
+    store_bind_int(st, 2, a->now);
+    store_bind_int(st, 3, due);
+    store_bind_int(st, 4, a->now);
+    store_bind_text(st, 5, ap->name);
+    store_bind_text(st, 6, ap->address);
+    store_bind_text(st, 7, ap->phone);
+    store_bind_text(st, 8, ap->email);
+    store_bind_int(st, 9, a->id);
+    rc = exec_done(st);
+    if (rc == 0)
+        rc = insert_event(db, a->id, a->now, "submitted", 1, "Nộp hồ sơ trực tuyến", a->owner_id);
+    return rc;
+}
+
+static int owner_contact(struct store *db, int64_t owner, struct applicant *ap)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db, "SELECT full_name, phone, email FROM accounts WHERE id = ?", &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, owner);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        copy_str(ap->name, sizeof ap->name, store_col_text(st, 0));
+        copy_str(ap->phone, sizeof ap->phone, store_col_text(st, 1));
+        copy_str(ap->email, sizeof ap->email, store_col_text(st, 2));
+    }
+    store_done(st);
+    return rc == STORE_ROW ? 0 : STORE_ERR;
+}
+
+int dossier_submit_job(struct store *db, void *arg)
+{
+    struct dossier_submit *a = arg;
+    struct dossier d;
+    struct procedure p = {0};
+    struct unit u;
+    json_t *form = NULL;
+    int rc = -1;
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+        return -1;
+    if (procedure_by_id(db, d.procedure_id, &p) != STORE_ROW ||
+        unit_by_id(db, d.unit_id, &u) != STORE_ROW || !(form = load_form(db, d.id))) {
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        goto out;
+    }
+    if (check_complete(db, a, &p, form))
+        goto out;
+
+    int64_t due = cal_due(a->cal, a->now, procedure_working_minutes(&p), p.cutoff);
+    if (due < 0) {
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Không tính được ngày hẹn trả", NULL);
+        goto out;
+    }
+    char day[8], code[96];
+    int ymd = dossier_local_ymd(a->now);
+    int64_t n = 0;
+    snprintf(day, sizeof day, "%06d", ymd % 1000000);
+    if (next_counter(db, d.unit_id, day, &n)) {
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        goto out;
+    }
+    snprintf(code, sizeof code, "%s-%s-%04lld", u.code, day, (long long)n);
+
+    struct applicant acc, ap;
+    memset(&acc, 0, sizeof acc);
+    memset(&ap, 0, sizeof ap);
+    if (owner_contact(db, d.owner_id, &acc)) {
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        goto out;
+    }
+    applicant_field(&p, form, "name", acc.name, ap.name, sizeof ap.name);
+    applicant_field(&p, form, "address", "", ap.address, sizeof ap.address);
+    applicant_field(&p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
+    applicant_field(&p, form, "email", acc.email, ap.email, sizeof ap.email);
+    rc = mark_submitted(db, a, code, due, &ap);
+    if (rc == 0) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
+                 (long long)due);
+        rc = audit_dossier(db, a->owner_id, "dossier.submit", d.id, detail);
+    }
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+out:
+    json_decref(form);
+    procedure_clear(&p);
+    return rc;
+}
+
+int dossier_withdraw_job(struct store *db, void *arg)
+{
+    struct dossier_withdraw *a = arg;
+    struct dossier d;
+    struct store_stmt *st;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)a->id);
+    int rc = dossier_find(db, key, a->owner_id, &d);
+    if (rc == STORE_DONE)
+        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (strcmp(d.state, "submitted") != 0)
+        return derr_set(&a->err, DERR_STATE, "cannot_withdraw",
+                        "Chỉ rút được hồ sơ đã nộp và chưa được xử lý", NULL);
+    int64_t now = now_unix();
+    rc = store_prepare(db,
+                       "UPDATE dossiers SET state = 'withdrawn', status_code = 7, updated_at = ?"
+                       " WHERE id = ?",
+                       &st);
+    if (rc == 0) {
+        store_bind_int(st, 1, now);
+        store_bind_int(st, 2, a->id);
+        rc = exec_done(st);
+    }
+    if (rc == 0)
+        rc = insert_event(db, a->id, now, "withdrawn", 7, a->reason, a->owner_id);
+    if (rc == 0)
+        rc = audit_dossier(db, a->owner_id, "dossier.withdraw", a->id, NULL);
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
+}
+
+/* --- JSON --------------------------------------------------------------- */
+
+
+static json_t *time_or_null(int64_t t)
+{
+    if (t <= 0)
+        return json_null();
+    char buf[CAL_ISO_LEN];
+    if (cal_format_iso(t, buf, sizeof buf) < 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *status_json(int code)
+{
+    const char *name = status_name(code);
+    return name ? json_pack("{s:i, s:s}", "code", code, "name", name) : json_null();
+}
+
+#define ROW_COLS "d.id, d.code, d.state, coalesce(d.status_code, 0), p.code, p.name, u.code, u.name, d.channel, d.created_at, coalesce(d.submitted_at, 0), coalesce(d.due_at, 0)"
+#define ROW_FROM " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id JOIN units u ON u.id = d.unit_id"
+
+static json_t *row_json(struct store_stmt *st)
+{
+    return json_pack("{s:I, s:o, s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:o, s:o, s:o}", "id",
+                     (json_int_t)store_col_int(st, 0), "code",
+                     store_col_is_null(st, 1) ? json_null() : json_string(store_col_text(st, 1)),
+                     "state", store_col_text(st, 2), "status",
+                     status_json((int)store_col_int(st, 3)), "procedure", "code",
+                     store_col_text(st, 4), "name", store_col_text(st, 5), "unit", "code",
+                     store_col_text(st, 6), "name", store_col_text(st, 7), "channel",
+                     store_col_text(st, 8), "created_at", time_or_null(store_col_int(st, 9)),
+                     "submitted_at", time_or_null(store_col_int(st, 10)), "due_at",
+                     time_or_null(store_col_int(st, 11)));
+}
+
+static json_t *history_json(struct store *db, int64_t id, int with_notes)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT at, coalesce(status_code, 0), note FROM dossier_events"
+                      " WHERE dossier_id = ? AND public = 1 ORDER BY id",
+                      &st))
+        return list;
+    store_bind_int(st, 1, id);
+    while (store_step(st) == STORE_ROW) {
+        json_t *e = json_pack("{s:o, s:o}", "at", time_or_null(store_col_int(st, 0)), "status",
+                              status_json((int)store_col_int(st, 1)));
+        if (with_notes)
+            json_object_set_new(e, "note", json_string(store_col_text(st, 2)));
+        json_array_append_new(list, e);
+    }
+    store_done(st);
+    return list;
+}
+
+static json_t *files_json(struct store *db, int64_t id)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT name, document_key, size, content_type, sha256, uploaded_at"
+                      " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
+                      &st))
+        return list;
+    store_bind_int(st, 1, id);
+    while (store_step(st) == STORE_ROW)
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "name", store_col_text(st, 0),
+                            "document", store_col_text(st, 1), "size",
+                            (json_int_t)store_col_int(st, 2), "content_type",
+                            store_col_text(st, 3), "sha256", store_col_text(st, 4),
+                            "uploaded_at", time_or_null(store_col_int(st, 5))));
+    store_done(st);
+    return list;
+}
+
+json_t *dossier_json(struct store *db, const struct dossier *d, int full)
+{
+    struct store_stmt *st;
+    json_t *o = NULL;
+    if (store_prepare(db, "SELECT " ROW_COLS ", d.form" ROW_FROM " WHERE d.id = ?", &st))
+        return NULL;
+    store_bind_int(st, 1, d->id);
+    if (store_step(st) == STORE_ROW) {
+        o = row_json(st);
+        if (full) {
+            json_t *form = json_loads(store_col_text(st, 12), 0, NULL);
+            json_object_set_new(o, "form", form ? form : json_object());
+        }
+    }
+    store_done(st);
+    if (o && full) {
+        json_object_set_new(o, "files", files_json(db, d->id));
+        json_object_set_new(o, "history", history_json(db, d->id, 1));
+    }
+    return o;
+}
+
+json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int offset)
+{
+    struct store_stmt *st;
+    if (store_prepare(db,
+                      "SELECT " ROW_COLS ROW_FROM " WHERE d.owner_id = ? ORDER BY d.id DESC"
+                      " LIMIT ? OFFSET ?",
+                      &st))
+        return NULL;
+    store_bind_int(st, 1, owner_id);
+    store_bind_int(st, 2, limit);
+    store_bind_int(st, 3, offset);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(items, row_json(st));
+    store_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:o}", "items", items);
+}
+
+json_t *dossier_lookup_json(struct store *db, const char *code)
+{
+    struct store_stmt *st;
+    if (store_prepare(db, "SELECT " ROW_COLS ROW_FROM " WHERE d.code = ?", &st))
+        return NULL;
+    store_bind_text(st, 1, code);
+    json_t *o = NULL;
+    int64_t id = 0;
+    if (store_step(st) == STORE_ROW) {
+        id = store_col_int(st, 0);
+        o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o}", "code",
+                      store_col_text(st, 1), "procedure", "code", store_col_text(st, 4), "name",
+                      store_col_text(st, 5), "unit", "code", store_col_text(st, 6), "name",
+                      store_col_text(st, 7), "status", status_json((int)store_col_int(st, 3)),
+                      "submitted_at", time_or_null(store_col_int(st, 10)), "due_at",
+                      time_or_null(store_col_int(st, 11)));
+    }
+    store_done(st);
+    if (o)
+        json_object_set_new(o, "history", history_json(db, id, 0));
+    return o;
+}

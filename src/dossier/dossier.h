@@ -1,0 +1,95 @@
+/* dossier: a citizen's dossier (hồ sơ) from draft to submission and
+ * withdrawal: the e-form data, attachments, the dossier code
+ * {unit code}-{yyMMdd}-{NNNN}, the appointment (ngày hẹn trả kết quả) and
+ * the history of status changes. Write operations run as writer jobs (one
+ * transaction with their audit entry); reads use any connection. */
+#ifndef MOTCUA_DOSSIER_H
+#define MOTCUA_DOSSIER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/derr.h"
+
+struct store;
+struct cal;
+
+#define DOSSIER_MAX_FILES 30
+#define DOSSIER_MAX_BYTES (100 * 1024 * 1024)
+#define DOSSIER_FILE_NAME_MAX 100
+
+struct dossier {
+    int64_t id;
+    char code[96];        /* "" while a draft */
+    int64_t procedure_id, unit_id, owner_id;
+    char channel[8];
+    char state[24];
+    int status_code;      /* 0 for a draft */
+    int64_t created_at, submitted_at, due_at;
+};
+
+/* Finds a dossier by numeric id or by code. owner_id limits it to that
+ * owner's dossiers (0: any). Returns STORE_ROW, STORE_DONE or an error. */
+int dossier_find(struct store *db, const char *id_or_code, int64_t owner_id, struct dossier *out);
+
+/* Checks a file name: [A-Za-z0-9._-]{1,100}, not starting with a dot. */
+int dossier_file_name_valid(const char *name);
+
+/* --- write jobs: each takes its argument struct ----------------------- */
+
+struct dossier_create {
+    int64_t procedure_id, unit_id, owner_id;
+    int64_t id; /* OUT */
+};
+int dossier_create_job(struct store *db, void *arg);
+
+struct dossier_save_form {
+    int64_t id, owner_id;
+    json_t *form;       /* borrowed: already checked against the schema */
+    struct derr err;    /* OUT */
+};
+int dossier_save_form_job(struct store *db, void *arg);
+
+struct dossier_file_op {
+    int64_t id, owner_id;
+    char name[DOSSIER_FILE_NAME_MAX + 1];
+    char document_key[65];
+    char content_type[32];
+    int64_t size;
+    char sha256[65];
+    struct derr err;    /* OUT */
+};
+int dossier_add_file_job(struct store *db, void *arg);
+int dossier_remove_file_job(struct store *db, void *arg);
+
+struct dossier_submit {
+    int64_t id, owner_id;
+    const struct cal *cal;
+    int today_ymd;      /* for "today" limits in the form */
+    int64_t now;        /* the time of receipt, Unix seconds */
+    struct derr err;    /* OUT */
+};
+int dossier_submit_job(struct store *db, void *arg);
+
+struct dossier_withdraw {
+    int64_t id, owner_id;
+    char reason[1024];
+    struct derr err;    /* OUT */
+};
+int dossier_withdraw_job(struct store *db, void *arg);
+
+/* --- JSON for the API -------------------------------------------------- */
+
+/* The owner's view: everything, with form, files and history when full. */
+json_t *dossier_json(struct store *db, const struct dossier *d, int full);
+/* The owner's list, newest first. */
+json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int offset);
+/* The public lookup: status, history, appointment, unit; no personal data.
+ * NULL if the code is unknown or the dossier is still a draft. */
+json_t *dossier_lookup_json(struct store *db, const char *code);
+
+/* Local date as yyyymmdd for Unix seconds t. */
+int dossier_local_ymd(int64_t t);
+
+#endif

@@ -1,0 +1,299 @@
+/* api_auth: citizen registration, login, logout, the current session.
+ * Password hashing runs on the worker pool; sessions are written by the
+ * writer thread; the answer goes out once the session is committed. */
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "auth/account.h"
+#include "auth/citizen_id.h"
+#include "auth/password.h"
+#include "auth/ratelimit.h"
+#include "base/util.h"
+#include "catalog/eform.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "store/store.h"
+
+struct auth_state {
+    struct account acc;
+    char password[PASSWORD_MAX_CHARS * 4 + 1];
+    char hash[PASSWORD_HASH_MAX];
+    char token[65], csrf[65];
+    char ip[64];
+    char limit_key[96];
+    int found, ok;
+};
+
+static void free_state(void *p)
+{
+    struct auth_state *s = p;
+    if (s)
+        explicit_bzero(s->password, sizeof s->password);
+    free(s);
+}
+
+static struct auth_state *new_state(struct req *r)
+{
+    struct auth_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    r->data = s;
+    r->free_data = free_state;
+    struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+    char *addr = NULL;
+    ev_uint16_t port;
+    if (c)
+        evhttp_connection_get_peer(c, &addr, &port);
+    snprintf(s->ip, sizeof s->ip, "ip:%s", addr ? addr : "?");
+    return s;
+}
+
+static void set_session_cookie(struct req *r, const char *token, int64_t max_age)
+{
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "motcua_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+             token, (long long)max_age, r->app->secure_cookies ? "; Secure" : "");
+    req_add_header(r, "Set-Cookie", cookie);
+}
+
+static void reply_session(struct req *r, int status, struct auth_state *s)
+{
+    set_session_cookie(r, s->token, SESSION_TTL);
+    reply_json(r, status,
+               json_pack("{s:o, s:s}", "account", account_json(&s->acc), "csrf_token", s->csrf));
+}
+
+/* The registration form is checked by the e-form validator, like any form. */
+static const char register_schema_text[] =
+    "{\"sections\":[{\"title\":\"Đăng ký tài khoản\",\"fields\":["
+    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\",\"required\":true},"
+    "{\"name\":\"full_name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
+    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\",\"required\":true},"
+    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\",\"required\":false}]}]}";
+
+static int today_ymd(void)
+{
+    int64_t t = now_unix() + 7 * 3600;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static int create_account_job(struct store *db, void *arg)
+{
+    struct auth_state *s = arg;
+    int rc = account_create(db, &s->acc, s->hash);
+    if (rc == 0)
+        rc = session_create(db, s->acc.id, now_unix(), s->token, s->csrf);
+    return rc;
+}
+
+static void register_committed(struct req *r)
+{
+    struct auth_state *s = r->data;
+    if (r->wjob.rc == STORE_CONSTRAINT) {
+        reply_error(r, 409, "citizen_id_taken", "Số định danh này đã có tài khoản", "citizen_id");
+        return;
+    }
+    if (r->wjob.rc) {
+        reply_internal(r, "register: write failed");
+        return;
+    }
+    reply_session(r, 201, s);
+}
+
+static void hash_password_work(void *arg)
+{
+    struct auth_state *s = arg;
+    s->ok = password_hash(s->password, s->hash, sizeof s->hash) == 0;
+    explicit_bzero(s->password, sizeof s->password);
+}
+
+static void register_hashed(struct req *r)
+{
+    struct auth_state *s = r->data;
+    if (!s->ok) {
+        reply_internal(r, "register: hashing failed");
+        return;
+    }
+    http_defer_write(r, create_account_job, s, register_committed);
+}
+
+static void auth_register(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    json_t *schema = json_loads(register_schema_text, 0, NULL);
+
+    const char *password;
+    json_t *form = json_object();
+    const char *keys[] = {"citizen_id", "full_name", "phone", "email"};
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        json_t *v = json_object_get(body, keys[i]);
+        if (v && !(json_is_string(v) && json_string_length(v) == 0 && i == 3))
+            json_object_set(form, keys[i], v);
+    }
+    struct eform_error errs[8];
+    int n = eform_validate(schema, form, 0, today_ymd(), errs, 8);
+    json_decref(schema);
+    if (n != 0) {
+        json_t *fields = json_array();
+        for (int i = 0; i < n && i < 8; i++)
+            json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
+                                                    "code", errs[i].code, "message",
+                                                    errs[i].message));
+        json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "code", "invalid_form", "message",
+                              n > 0 ? errs[0].message : "Dữ liệu không hợp lệ", "field",
+                              n > 0 ? errs[0].field : "", "fields", fields);
+        json_decref(form);
+        json_decref(body);
+        reply_json(r, 422, json_pack("{s:o}", "error", e));
+        return;
+    }
+    if (req_string_or_reply(r, body, "password", 1, PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS,
+                            &password)) {
+        json_decref(form);
+        json_decref(body);
+        return;
+    }
+    struct auth_state *s = new_state(r);
+    if (!s) {
+        json_decref(form);
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    copy_str(s->acc.kind, sizeof s->acc.kind, "citizen");
+    copy_str(s->acc.login, sizeof s->acc.login, json_string_value(json_object_get(form, "citizen_id")));
+    copy_str(s->acc.full_name, sizeof s->acc.full_name,
+             json_string_value(json_object_get(form, "full_name")));
+    copy_str(s->acc.phone, sizeof s->acc.phone, json_string_value(json_object_get(form, "phone")));
+    const char *email = json_string_value(json_object_get(form, "email"));
+    copy_str(s->acc.email, sizeof s->acc.email, email ? email : "");
+    copy_str(s->password, sizeof s->password, password);
+    json_decref(form);
+    json_decref(body);
+    http_defer_work(r, hash_password_work, s, register_hashed);
+}
+
+/* --- login ------------------------------------------------------------ */
+
+static void verify_password_work(void *arg)
+{
+    struct auth_state *s = arg;
+    s->ok = password_verify(s->password, s->found ? s->hash : password_dummy_hash()) && s->found;
+    explicit_bzero(s->password, sizeof s->password);
+}
+
+static int create_session_job(struct store *db, void *arg)
+{
+    struct auth_state *s = arg;
+    return session_create(db, s->acc.id, now_unix(), s->token, s->csrf);
+}
+
+static void login_committed(struct req *r)
+{
+    if (r->wjob.rc) {
+        reply_internal(r, "login: session write failed");
+        return;
+    }
+    reply_session(r, 200, r->data);
+}
+
+static void login_verified(struct req *r)
+{
+    struct auth_state *s = r->data;
+    if (!s->ok) {
+        int64_t now = now_unix();
+        ratelimit_fail(r->app->rl, s->limit_key, now);
+        ratelimit_fail(r->app->rl_ip, s->ip, now);
+        reply_error(r, 401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu", NULL);
+        return;
+    }
+    ratelimit_reset(r->app->rl, s->limit_key);
+    http_defer_write(r, create_session_job, s, login_committed);
+}
+
+static void auth_login(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *login, *password;
+    if (req_string_or_reply(r, body, "login", 1, 1, 63, &login) ||
+        req_string_or_reply(r, body, "password", 1, 1, PASSWORD_MAX_CHARS, &password)) {
+        json_decref(body);
+        return;
+    }
+    struct auth_state *s = new_state(r);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    snprintf(s->limit_key, sizeof s->limit_key, "login:%s", login);
+    int64_t now = now_unix();
+    int wait = ratelimit_blocked(r->app->rl, s->limit_key, now);
+    int wait_ip = ratelimit_blocked(r->app->rl_ip, s->ip, now);
+    if (wait || wait_ip) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%d", wait > wait_ip ? wait : wait_ip);
+        req_add_header(r, "Retry-After", retry);
+        json_decref(body);
+        reply_error(r, 429, "too_many_attempts",
+                    "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau ít phút", NULL);
+        return;
+    }
+    int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash);
+    s->found = rc == STORE_ROW;
+    copy_str(s->password, sizeof s->password, password);
+    json_decref(body);
+    if (rc < 0) {
+        reply_internal(r, "login: account lookup failed");
+        return;
+    }
+    http_defer_work(r, verify_password_work, s, login_verified);
+}
+
+/* --- logout, me ------------------------------------------------------- */
+
+static int delete_session_job(struct store *db, void *arg)
+{
+    return session_delete(db, arg);
+}
+
+static void logout_committed(struct req *r)
+{
+    if (r->wjob.rc) {
+        reply_internal(r, "logout: write failed");
+        return;
+    }
+    set_session_cookie(r, "", 0);
+    reply_empty(r, 204);
+}
+
+static void auth_logout(struct req *r)
+{
+    http_defer_write(r, delete_session_job, r->session_token, logout_committed);
+}
+
+static void auth_me(struct req *r)
+{
+    reply_json(r, 200,
+               json_pack("{s:o, s:s}", "account", account_json(&r->account), "csrf_token",
+                         r->csrf_token));
+}
+
+const struct route api_auth_routes[] = {
+    {"POST", "/api/v1/auth/register", auth_register, 0},
+    {"POST", "/api/v1/auth/login", auth_login, 0},
+    {"POST", "/api/v1/auth/logout", auth_logout, ROUTE_AUTH | ROUTE_CSRF},
+    {"GET", "/api/v1/auth/me", auth_me, ROUTE_AUTH},
+    {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,608 @@
+/* api_dossier: a citizen's own dossiers (draft, form, files, submit,
+ * withdraw, receipt) and the public lookup by code. Someone else's dossier
+ * answers 404, exactly like a dossier that does not exist. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "catalog/eform.h"
+#include "catalog/procedure.h"
+#include "catalog/unit.h"
+#include "dossier/dossier.h"
+#include "dossier/filestore.h"
+#include "dossier/receipt_data.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "render/receipt.h"
+#include "store/store.h"
+
+static void reply_derr(struct req *r, struct derr *e)
+{
+    static const int status[] = {[DERR_NONE] = 500,    [DERR_NOT_FOUND] = 404,
+                                 [DERR_STATE] = 409,   [DERR_INVALID] = 422,
+                                 [DERR_TAKEN] = 409,   [DERR_TOO_LARGE] = 413,
+                                 [DERR_INTERNAL] = 500};
+    if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL) {
+        derr_clear(e);
+        reply_internal(r, e->message[0] ? e->message : "write failed");
+        return;
+    }
+    json_t *err = json_pack("{s:s, s:s}", "code", e->code, "message", e->message);
+    if (e->field[0])
+        json_object_set_new(err, "field", json_string(e->field));
+    if (e->fields) {
+        json_object_set(err, "fields", e->fields);
+    }
+    int st = status[e->kind];
+    derr_clear(e);
+    reply_json(r, st, json_pack("{s:o}", "error", err));
+}
+
+/* Finds the caller's dossier named in the path, or replies 404. */
+static int own_dossier_or_reply(struct req *r, struct dossier *d)
+{
+    const char *key = req_param(r, "id");
+    int rc = dossier_find(r->db, key, r->account.id, d);
+    if (rc == STORE_ROW)
+        return 0;
+    if (rc < 0)
+        reply_internal(r, "dossier lookup failed");
+    else
+        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+    return -1;
+}
+
+static void reply_dossier(struct req *r, int status, int64_t id)
+{
+    struct dossier d;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? dossier_json(r->db, &d, 1) : NULL;
+    if (!o) {
+        reply_internal(r, "dossier read-back failed");
+        return;
+    }
+    reply_json(r, status, o);
+}
+
+static int today_ymd(void) { return dossier_local_ymd(now_unix()); }
+
+/* --- create, list, get ------------------------------------------------ */
+
+static void created(struct req *r)
+{
+    struct dossier_create *a = r->data;
+    if (r->wjob.rc) {
+        reply_internal(r, "dossier create failed");
+        return;
+    }
+    reply_dossier(r, 201, a->id);
+}
+
+static void dossier_create(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *pcode, *ucode;
+    struct procedure p;
+    struct unit u;
+    if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode))
+        goto out;
+    int rc = procedure_by_code(r->db, pcode, &p);
+    if (rc != STORE_ROW) {
+        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
+        goto out;
+    }
+    procedure_clear(&p);
+    if (unit_by_code(r->db, ucode, &u) != STORE_ROW) {
+        reply_error(r, 404, "unknown_unit", "Không có đơn vị này", "unit_code");
+        goto out;
+    }
+    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
+        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
+                    "unit_code");
+        goto out;
+    }
+    struct dossier_create *a = calloc(1, sizeof *a);
+    if (!a) {
+        reply_internal(r, "out of memory");
+        goto out;
+    }
+    a->procedure_id = p.id;
+    a->unit_id = u.id;
+    a->owner_id = r->account.id;
+    r->data = a;
+    r->free_data = free;
+    http_defer_write(r, dossier_create_job, a, created);
+out:
+    json_decref(body);
+}
+
+static void dossier_list(struct req *r)
+{
+    long limit = 50, offset = 0;
+    const char *l = req_query(r, "limit"), *o = req_query(r, "offset");
+    if ((l && req_long_or_reply(r, l, "limit", 1, 200, 0, &limit)) ||
+        (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
+        return;
+    json_t *j = dossier_list_json(r->db, r->account.id, (int)limit, (int)offset);
+    if (!j) {
+        reply_internal(r, "dossier list failed");
+        return;
+    }
+    reply_json(r, 200, j);
+}
+
+static void dossier_get(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    json_t *o = dossier_json(r->db, &d, 1);
+    if (!o) {
+        reply_internal(r, "dossier read failed");
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+/* --- form --------------------------------------------------------------- */
+
+struct form_state {
+    struct dossier_save_form job;
+};
+
+static void free_form_state(void *p)
+{
+    struct form_state *s = p;
+    json_decref(s->job.form);
+    derr_clear(&s->job.err);
+    free(s);
+}
+
+static void form_saved(struct req *r)
+{
+    struct form_state *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->job.err);
+        return;
+    }
+    reply_dossier(r, 200, s->job.id);
+}
+
+static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
+{
+    json_t *fields = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
+                                                "code", errs[i].code, "message",
+                                                errs[i].message));
+    reply_json(r, 422,
+               json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid_form", "message",
+                         errs[0].message, "field", errs[0].field, "fields", fields));
+}
+
+static void dossier_put_form(struct req *r)
+{
+    struct dossier d;
+    struct procedure p;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    if (strcmp(d.state, "draft") != 0) {
+        reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
+        return;
+    }
+    json_t *form = req_json_object_or_reply(r);
+    if (!form)
+        return;
+    if (procedure_by_id(r->db, d.procedure_id, &p) != STORE_ROW) {
+        json_decref(form);
+        reply_internal(r, "procedure read failed");
+        return;
+    }
+    struct eform_error errs[32];
+    int n = eform_validate(p.form, form, 1, today_ymd(), errs, 32);
+    procedure_clear(&p);
+    if (n != 0) {
+        json_decref(form);
+        if (n < 0)
+            reply_internal(r, "form schema invalid");
+        else
+            reply_form_errors(r, errs, n < 32 ? n : 32);
+        return;
+    }
+    struct form_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(form);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->job.id = d.id;
+    s->job.owner_id = r->account.id;
+    s->job.form = form;
+    r->data = s;
+    r->free_data = free_form_state;
+    http_defer_write(r, dossier_save_form_job, &s->job, form_saved);
+}
+
+/* --- files -------------------------------------------------------------- */
+
+struct file_state {
+    struct dossier_file_op op;
+    const unsigned char *data; /* the request body, alive until the reply */
+    size_t len;
+    const char *files_dir;
+    int stored;
+};
+
+static void free_file_state(void *p)
+{
+    struct file_state *s = p;
+    derr_clear(&s->op.err);
+    free(s);
+}
+
+static void file_added(struct req *r)
+{
+    struct file_state *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->op.err);
+        return;
+    }
+    reply_json(r, 201,
+               json_pack("{s:{s:s, s:s, s:I, s:s, s:s}}", "file", "name", s->op.name, "document",
+                         s->op.document_key, "size", (json_int_t)s->op.size, "content_type",
+                         s->op.content_type, "sha256", s->op.sha256));
+}
+
+static void store_file_work(void *arg)
+{
+    struct file_state *s = arg;
+    s->stored = filestore_put(s->files_dir, s->data, s->len, s->op.sha256) == 0;
+}
+
+static void file_stored(struct req *r)
+{
+    struct file_state *s = r->data;
+    if (!s->stored) {
+        reply_internal(r, "cannot store the file");
+        return;
+    }
+    http_defer_write(r, dossier_add_file_job, &s->op, file_added);
+}
+
+/* Does the procedure list this document key? */
+static int procedure_has_document(const struct procedure *p, const char *key)
+{
+    size_t i;
+    json_t *doc;
+    json_array_foreach(p->documents, i, doc)
+    {
+        if (strcmp(json_string_value(json_object_get(doc, "key")), key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int check_upload_or_reply(struct req *r, const struct dossier *d, const char *name,
+                                 const char *doc_key)
+{
+    struct procedure p;
+    if (!dossier_file_name_valid(name)) {
+        reply_error(r, 422, "bad_file_name",
+                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
+                    "name");
+        return -1;
+    }
+    if (strcmp(d->state, "draft") != 0) {
+        reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
+        return -1;
+    }
+    if (doc_key && *doc_key) {
+        if (procedure_by_id(r->db, d->procedure_id, &p) != STORE_ROW) {
+            reply_internal(r, "procedure read failed");
+            return -1;
+        }
+        int known = procedure_has_document(&p, doc_key);
+        procedure_clear(&p);
+        if (!known) {
+            reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này",
+                        "document");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void dossier_put_file(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    const char *name = req_param(r, "name"), *doc_key = req_query(r, "document");
+    if (doc_key && strlen(doc_key) > 64) {
+        reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này", "document");
+        return;
+    }
+    if (check_upload_or_reply(r, &d, name, doc_key))
+        return;
+    size_t len;
+    const unsigned char *body = req_body(r, &len);
+    if (len > HTTP_MAX_UPLOAD) {
+        reply_error(r, 413, "file_too_large", "Tệp quá lớn (tối đa 10 MiB)", name);
+        return;
+    }
+    if (len == 0) {
+        reply_error(r, 422, "empty_file", "Tệp rỗng", name);
+        return;
+    }
+    const char *declared = req_header(r, "Content-Type");
+    const char *sniffed = filestore_sniff(body, len);
+    if (!sniffed || !declared || strncmp(declared, sniffed, strlen(sniffed)) != 0) {
+        reply_error(r, 415, "unsupported_file_type",
+                    "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp", name);
+        return;
+    }
+    struct file_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->op.id = d.id;
+    s->op.owner_id = r->account.id;
+    copy_str(s->op.name, sizeof s->op.name, name);
+    copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
+    copy_str(s->op.content_type, sizeof s->op.content_type, sniffed);
+    s->op.size = (int64_t)len;
+    s->data = body;
+    s->len = len;
+    s->files_dir = r->app->files_dir;
+    r->data = s;
+    r->free_data = free_file_state;
+    http_defer_work(r, store_file_work, s, file_stored);
+}
+
+static void file_removed(struct req *r)
+{
+    struct file_state *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->op.err);
+        return;
+    }
+    reply_empty(r, 204);
+}
+
+static void dossier_delete_file(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    struct file_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->op.id = d.id;
+    s->op.owner_id = r->account.id;
+    copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
+    r->data = s;
+    r->free_data = free_file_state;
+    http_defer_write(r, dossier_remove_file_job, &s->op, file_removed);
+}
+
+static void dossier_get_file(struct req *r)
+{
+    struct dossier d;
+    struct store_stmt *st;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    char sha[65] = "", ctype[32] = "";
+    if (store_prepare(r->db,
+                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
+                      " AND name = ?",
+                      &st) == 0) {
+        store_bind_int(st, 1, d.id);
+        store_bind_text(st, 2, req_param(r, "name"));
+        if (store_step(st) == STORE_ROW) {
+            copy_str(sha, sizeof sha, store_col_text(st, 0));
+            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
+        }
+        store_done(st);
+    }
+    if (!sha[0]) {
+        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
+        return;
+    }
+    unsigned char *data;
+    size_t len;
+    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
+        reply_internal(r, "stored file missing");
+        return;
+    }
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", req_param(r, "name"));
+    req_add_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, ctype, data, len);
+    free(data);
+}
+
+/* --- submit, withdraw ---------------------------------------------------- */
+
+struct submit_state {
+    struct dossier_submit job;
+};
+
+static void free_submit_state(void *p)
+{
+    struct submit_state *s = p;
+    derr_clear(&s->job.err);
+    free(s);
+}
+
+static void submitted(struct req *r)
+{
+    struct submit_state *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->job.err);
+        return;
+    }
+    reply_dossier(r, 200, s->job.id);
+}
+
+static void dossier_submit(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    struct submit_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->job.id = d.id;
+    s->job.owner_id = r->account.id;
+    s->job.cal = r->app->cal;
+    s->job.now = now_unix();
+    s->job.today_ymd = dossier_local_ymd(s->job.now);
+    r->data = s;
+    r->free_data = free_submit_state;
+    http_defer_write(r, dossier_submit_job, &s->job, submitted);
+}
+
+static void free_withdraw_state(void *p)
+{
+    struct dossier_withdraw *s = p;
+    derr_clear(&s->err);
+    free(s);
+}
+
+static void withdrawn(struct req *r)
+{
+    struct dossier_withdraw *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->err);
+        return;
+    }
+    reply_dossier(r, 200, s->id);
+}
+
+static void dossier_withdraw(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *reason;
+    if (req_string_or_reply(r, body, "reason", 1, 1, 500, &reason)) {
+        json_decref(body);
+        return;
+    }
+    struct dossier_withdraw *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->id = d.id;
+    s->owner_id = r->account.id;
+    copy_str(s->reason, sizeof s->reason, reason);
+    json_decref(body);
+    r->data = s;
+    r->free_data = free_withdraw_state;
+    http_defer_write(r, dossier_withdraw_job, s, withdrawn);
+}
+
+/* --- receipt and lookup --------------------------------------------------- */
+
+struct receipt_state {
+    struct receipt_data rd;
+    unsigned char *pdf;
+    size_t len;
+    int rc;
+};
+
+static void free_receipt_state(void *p)
+{
+    struct receipt_state *s = p;
+    receipt_data_clear(&s->rd);
+    free(s->pdf);
+    free(s);
+}
+
+static void render_receipt_work(void *arg)
+{
+    struct receipt_state *s = arg;
+    s->rc = receipt_render_pdf(&s->rd.r, &s->pdf, &s->len);
+}
+
+static void receipt_rendered(struct req *r)
+{
+    struct receipt_state *s = r->data;
+    if (s->rc) {
+        reply_internal(r, "receipt rendering failed");
+        return;
+    }
+    char disp[160];
+    snprintf(disp, sizeof disp, "inline; filename=\"bien-nhan-%s.pdf\"", s->rd.code);
+    req_add_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, "application/pdf", s->pdf, s->len);
+}
+
+static void dossier_receipt(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    if (!d.code[0]) {
+        reply_error(r, 409, "not_submitted", "Hồ sơ chưa nộp nên chưa có giấy tiếp nhận", NULL);
+        return;
+    }
+    struct receipt_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    r->data = s;
+    r->free_data = free_receipt_state;
+    if (receipt_data_load(r->db, &d, r->app->base_url, &s->rd)) {
+        reply_internal(r, "receipt data failed");
+        return;
+    }
+    http_defer_work(r, render_receipt_work, s, receipt_rendered);
+}
+
+static void lookup(struct req *r)
+{
+    const char *code = req_param(r, "code");
+    json_t *o = strlen(code) < 96 ? dossier_lookup_json(r->db, code) : NULL;
+    if (!o) {
+        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ có mã này", NULL);
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+#define OWN (ROUTE_AUTH | ROUTE_CSRF)
+
+const struct route api_dossier_routes[] = {
+    {"POST", "/api/v1/dossiers", dossier_create, OWN},
+    {"GET", "/api/v1/dossiers", dossier_list, OWN},
+    {"GET", "/api/v1/dossiers/{id}", dossier_get, OWN},
+    {"PUT", "/api/v1/dossiers/{id}/form", dossier_put_form, OWN},
+    {"PUT", "/api/v1/dossiers/{id}/files/{name}", dossier_put_file, OWN},
+    {"DELETE", "/api/v1/dossiers/{id}/files/{name}", dossier_delete_file, OWN},
+    {"GET", "/api/v1/dossiers/{id}/files/{name}", dossier_get_file, OWN},
+    {"POST", "/api/v1/dossiers/{id}/submit", dossier_submit, OWN},
+    {"POST", "/api/v1/dossiers/{id}/withdraw", dossier_withdraw, OWN},
+    {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, OWN},
+    {"GET", "/api/v1/lookup/{code}", lookup, 0},
+    {NULL, NULL, NULL, 0},
+};

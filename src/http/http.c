@@ -1,0 +1,423 @@
+/* http: request context, dispatch, request readers, replies, deferral. */
+#include "http/http.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app.h"
+#include "base/log.h"
+#include "base/text.h"
+#include "base/util.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/static.h"
+#include "store/store.h"
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    default: return "OTHER";
+    }
+}
+
+const char *req_param(struct req *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < r->nparams; i++)
+        if (strncmp(r->param_names[i], name, n) == 0 && r->param_names[i][n] == '}')
+            return r->params[i];
+    return NULL;
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+    return evhttp_find_header(&r->query, name);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+const unsigned char *req_body(struct req *r, size_t *len)
+{
+    struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
+    *len = evbuffer_get_length(b);
+    return *len ? evbuffer_pullup(b, -1) : (const unsigned char *)"";
+}
+
+/* --- replies ---------------------------------------------------------- */
+
+static void req_free(struct req *r)
+{
+    if (r->free_data)
+        r->free_data(r->data);
+    if (r->done_ev)
+        event_free(r->done_ev);
+    evhttp_clear_headers(&r->query);
+    free(r);
+}
+
+static void access_log(struct req *r, size_t bytes)
+{
+    int64_t usec = now_usec() - r->start_usec;
+    char line[1400];
+    const char *route = r->route ? r->route->pattern : "";
+    char *path_json = NULL;
+    json_t *p = json_string(r->path);
+    if (p) {
+        path_json = json_dumps(p, JSON_ENCODE_ANY);
+        json_decref(p);
+    }
+    snprintf(line, sizeof line,
+             "{\"t\":%lld,\"m\":\"%s\",\"path\":%s,\"route\":\"%s\",\"status\":%d,"
+             "\"us\":%lld,\"bytes\":%zu,\"account\":%lld}",
+             (long long)now_unix(), r->method, path_json ? path_json : "\"\"", route, r->status,
+             (long long)usec, bytes, (long long)(r->logged_in ? r->account.id : 0));
+    free(path_json);
+    log_info("%s", line);
+    metrics_record(r->route ? router_index(r->route) : -1, r->status, usec);
+}
+
+void req_add_header(struct req *r, const char *name, const char *value)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+}
+
+static void send_buffer(struct req *r, int status, const char *ctype, struct evbuffer *body)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+    if (ctype)
+        evhttp_add_header(h, "Content-Type", ctype);
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "X-Frame-Options", "SAMEORIGIN");
+    evhttp_add_header(h, "Referrer-Policy", "same-origin");
+    if (!evhttp_find_header(h, "Cache-Control"))
+        evhttp_add_header(h, "Cache-Control", "no-store");
+    r->status = status;
+    size_t bytes = body ? evbuffer_get_length(body) : 0;
+    if (strcmp(r->method, "HEAD") == 0 && body)
+        evbuffer_drain(body, bytes);
+    evhttp_send_reply(r->ev, status, NULL, body);
+    access_log(r, bytes);
+    req_free(r);
+}
+
+void reply_bytes(struct req *r, int status, const char *content_type, const void *data,
+                 size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (b && len)
+        evbuffer_add(b, data, len);
+    send_buffer(r, status, content_type, b);
+    if (b)
+        evbuffer_free(b);
+}
+
+void reply_json(struct req *r, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!s) {
+        reply_bytes(r, 500, "application/json",
+                    "{\"error\":{\"code\":\"internal\",\"message\":\"Lỗi hệ thống\"}}", 56);
+        return;
+    }
+    reply_bytes(r, status, "application/json; charset=utf-8", s, strlen(s));
+    free(s);
+}
+
+void reply_error(struct req *r, int status, const char *code, const char *message,
+                 const char *field)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (field)
+        json_object_set_new(e, "field", json_string(field));
+    reply_json(r, status, json_pack("{s:o}", "error", e));
+}
+
+void reply_empty(struct req *r, int status) { send_buffer(r, status, NULL, NULL); }
+
+void reply_not_found(struct req *r)
+{
+    reply_error(r, 404, "not_found", "Không tìm thấy", NULL);
+}
+
+void reply_internal(struct req *r, const char *what)
+{
+    log_error("%s %s: %s", r->method, r->path, what);
+    reply_error(r, 500, "internal", "Lỗi hệ thống, vui lòng thử lại sau", NULL);
+}
+
+/* --- request readers -------------------------------------------------- */
+
+json_t *req_json_object_or_reply(struct req *r)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        reply_error(r, 415, "unsupported_media_type",
+                    "Yêu cầu phải có Content-Type: application/json", NULL);
+        return NULL;
+    }
+    size_t len;
+    const unsigned char *body = req_body(r, &len);
+    if (len > HTTP_MAX_JSON_BODY) {
+        reply_error(r, 413, "body_too_large", "Dữ liệu gửi lên quá lớn (tối đa 64 KiB)", NULL);
+        return NULL;
+    }
+    json_error_t err;
+    json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!j) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "JSON không hợp lệ (dòng %d, cột %d): %s", err.line, err.column,
+                 err.text);
+        reply_error(r, 400, "malformed_json", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        reply_error(r, 400, "malformed_json", "Dữ liệu phải là một đối tượng JSON", NULL);
+        return NULL;
+    }
+    return j;
+}
+
+int req_string_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
+                        size_t maxc, const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 0;
+        reply_error(r, 422, "required", "Trường này là bắt buộc", key);
+        return -1;
+    }
+    if (!json_is_string(v)) {
+        reply_error(r, 422, "bad_type", "Giá trị phải là chuỗi ký tự", key);
+        return -1;
+    }
+    const char *s = json_string_value(v);
+    size_t bytes = json_string_length(v);
+    if (strlen(s) != bytes || !text_utf8_valid(s, bytes)) {
+        reply_error(r, 422, "bad_text", "Chuỗi ký tự không hợp lệ", key);
+        return -1;
+    }
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)*p < 0x20) {
+            reply_error(r, 422, "bad_text", "Không được chứa ký tự điều khiển", key);
+            return -1;
+        }
+    }
+    size_t chars = text_utf8_chars(s);
+    if (chars < minc || chars > maxc) {
+        char msg[160];
+        if (required && chars == 0)
+            snprintf(msg, sizeof msg, "Trường này là bắt buộc");
+        else
+            snprintf(msg, sizeof msg, "Độ dài phải từ %zu đến %zu ký tự", minc, maxc);
+        reply_error(r, 422, chars == 0 && required ? "required" : "bad_length", msg, key);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int req_long_or_reply(struct req *r, const char *value, const char *name, long min, long max,
+                      int is_path, long *out)
+{
+    if (parse_long(value, min, max, out) == 0)
+        return 0;
+    if (is_path)
+        reply_not_found(r);
+    else
+        reply_error(r, 400, "bad_parameter", "Tham số không hợp lệ", name);
+    return -1;
+}
+
+/* --- deferral --------------------------------------------------------- */
+
+static void done_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct req *r = arg;
+    r->on_done(r);
+}
+
+static int ensure_done_event(struct req *r)
+{
+    if (!r->done_ev)
+        r->done_ev = event_new(r->loop->base, -1, 0, done_cb, r);
+    return r->done_ev ? 0 : -1;
+}
+
+static void write_notify(struct write_job *job)
+{
+    struct req *r = job->owner;
+    event_active(r->done_ev, EV_WRITE, 1);
+}
+
+static void pool_notify(struct pool_task *t)
+{
+    struct req *r = t->owner;
+    event_active(r->done_ev, EV_WRITE, 1);
+}
+
+void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
+                      void (*on_done)(struct req *r))
+{
+    if (ensure_done_event(r)) {
+        reply_internal(r, "cannot create event");
+        return;
+    }
+    r->on_done = on_done;
+    r->wjob = (struct write_job){.fn = fn, .arg = arg, .notify = write_notify, .owner = r};
+    if (writer_submit(r->app->writer, &r->wjob))
+        reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại", NULL);
+}
+
+void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
+                     void (*on_done)(struct req *r))
+{
+    if (ensure_done_event(r)) {
+        reply_internal(r, "cannot create event");
+        return;
+    }
+    r->on_done = on_done;
+    r->ptask = (struct pool_task){.fn = fn, .arg = arg, .notify = pool_notify, .owner = r};
+    if (pool_submit(r->app->pool, &r->ptask))
+        reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại", NULL);
+}
+
+/* --- dispatch --------------------------------------------------------- */
+
+/* Reads the session cookie and, if it names a live session, the account. */
+static void load_session(struct req *r)
+{
+    const char *cookie = req_header(r, "Cookie");
+    if (!cookie)
+        return;
+    const char *p = strstr(cookie, "motcua_session=");
+    /* The name must start the header or follow "; ". */
+    while (p && p != cookie && p[-1] != ' ' && p[-1] != ';')
+        p = strstr(p + 1, "motcua_session=");
+    if (!p)
+        return;
+    p += strlen("motcua_session=");
+    char token[65];
+    size_t n = strcspn(p, ";");
+    if (n != 64)
+        return;
+    memcpy(token, p, 64);
+    token[64] = '\0';
+    if (account_by_session(r->db, token, now_unix(), &r->account, r->csrf_token) == STORE_ROW) {
+        r->logged_in = 1;
+        memcpy(r->session_token, token, sizeof token);
+    }
+}
+
+/* Constant-time comparison of two NUL-terminated tokens. */
+static int token_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned diff = (unsigned)(la ^ lb);
+    for (size_t i = 0; i < la && i < lb; i++)
+        diff |= (unsigned)(a[i] ^ b[i]);
+    return diff == 0 && la > 0;
+}
+
+static int is_state_changing(const char *m)
+{
+    return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+void http_dispatch(struct evhttp_request *ev, void *arg)
+{
+    struct http_loop *loop = arg;
+    struct req *r = calloc(1, sizeof *r);
+    if (!r) {
+        evhttp_send_error(ev, 503, "Out of memory");
+        return;
+    }
+    r->ev = ev;
+    r->loop = loop;
+    r->app = loop->app;
+    r->db = loop->db;
+    r->start_usec = now_usec();
+    r->method = method_name(evhttp_request_get_command(ev));
+    TAILQ_INIT(&r->query);
+
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+    size_t dlen = 0;
+    char *decoded = raw_path ? evhttp_uridecode(raw_path, 0, &dlen) : NULL;
+    /* A decoded NUL ("%00") would cut the path short: refuse it. */
+    if (!decoded || dlen >= sizeof r->path || strlen(decoded) != dlen) {
+        free(decoded);
+        copy_str(r->path, sizeof r->path, "?");
+        reply_error(r, 400, "bad_path", "Đường dẫn không hợp lệ", NULL);
+        return;
+    }
+    copy_str(r->path, sizeof r->path, decoded);
+    free(decoded);
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (q && evhttp_parse_query_str(q, &r->query) != 0) {
+        reply_error(r, 400, "bad_query", "Tham số truy vấn không hợp lệ", NULL);
+        return;
+    }
+
+    int mismatch;
+    r->route = router_match(r, r->method, r->path, &mismatch);
+    if (!r->route) {
+        if (mismatch) {
+            reply_error(r, 405, "method_not_allowed", "Phương thức không được hỗ trợ", NULL);
+        } else if (strncmp(r->path, "/api/", 5) == 0) {
+            reply_not_found(r);
+        } else {
+            static_serve(r);
+        }
+        return;
+    }
+    load_session(r);
+    if ((r->route->flags & ROUTE_AUTH) && !r->logged_in) {
+        reply_error(r, 401, "unauthenticated", "Vui lòng đăng nhập", NULL);
+        return;
+    }
+    if ((r->route->flags & ROUTE_CSRF) && is_state_changing(r->method)) {
+        const char *t = req_header(r, "X-CSRF-Token");
+        if (!r->logged_in || !t || !token_equal(t, r->csrf_token)) {
+            reply_error(r, 403, "csrf", "Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF)", NULL);
+            return;
+        }
+    }
+    if ((r->route->flags & ROUTE_STAFF) && strcmp(r->account.kind, "staff") != 0) {
+        reply_not_found(r);
+        return;
+    }
+    r->route->handler(r);
+}
+
+json_t *json_time(int64_t t)
+{
+    if (t == 0)
+        return json_null();
+    char buf[64];
+    time_t local = (time_t)(t + 7 * 3600);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return json_string(buf);
+}

@@ -1,0 +1,121 @@
+/* http: the request context every handler gets, and the helpers that read
+ * the request and write the answer. A handler either answers at once
+ * (reply_*) or defers work to the writer thread or the worker pool and
+ * answers from the completion callback; every path ends in exactly one
+ * reply, which also writes the access log and frees the request context.
+ *
+ * Errors always have one shape:
+ *   {"error":{"code":"...","message":"...","field":"..."}}  */
+#ifndef MOTCUA_HTTP_H
+#define MOTCUA_HTTP_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/account.h"
+#include "base/pool.h"
+#include "store/writer.h"
+
+struct app;
+struct route;
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_JSON_BODY (64 * 1024)
+#define HTTP_MAX_UPLOAD (10 * 1024 * 1024)
+
+/* One per event-loop thread. */
+struct http_loop {
+    struct event_base *base;
+    struct evhttp *http;
+    struct store *db; /* this thread's read-only connection */
+    struct app *app;
+    int index;
+};
+
+struct req {
+    struct evhttp_request *ev;
+    struct http_loop *loop;
+    struct app *app;
+    struct store *db;          /* == loop->db, for reads */
+    const char *method;        /* "GET", "POST", ... */
+    char path[1024];           /* decoded path, without the query */
+    struct evkeyvalq query;
+    const struct route *route;
+    const char *param_names[HTTP_MAX_PARAMS];
+    char params[HTTP_MAX_PARAMS][256];
+    int nparams;
+    int logged_in;
+    struct account account;    /* valid when logged_in */
+    char csrf_token[65];
+    char session_token[65];    /* the cookie's token, when logged_in */
+    int64_t start_usec;
+    int status;
+
+    /* Deferred work: one at a time. */
+    struct write_job wjob;
+    struct pool_task ptask;
+    struct event *done_ev;
+    void (*on_done)(struct req *r);
+    void *data; /* handler state, freed with free_data when the request ends */
+    void (*free_data)(void *data);
+};
+
+/* Path parameter by name ("id" for /dossiers/{id}); NULL if absent. */
+const char *req_param(struct req *r, const char *name);
+/* Query string parameter; NULL if absent. */
+const char *req_query(struct req *r, const char *name);
+/* Request header; NULL if absent. */
+const char *req_header(struct req *r, const char *name);
+/* The raw body; *len set. Not NUL-terminated. */
+const unsigned char *req_body(struct req *r, size_t *len);
+
+/* Parses the body as a JSON object (Content-Type application/json, at most
+ * HTTP_MAX_JSON_BODY bytes). On failure replies 400/413/415 and returns
+ * NULL. The caller owns the result. */
+json_t *req_json_object_or_reply(struct req *r);
+
+/* Reads a string member. Required and missing, wrong type, invalid UTF-8,
+ * control characters, or length outside [minc, maxc] characters: replies
+ * 422 naming the field and returns -1. Optional and missing: *out = NULL. */
+int req_string_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
+                        size_t maxc, const char **out);
+
+/* Reads an integer path or query parameter within [min, max]; replies 400
+ * (or 404 for a path parameter) and returns -1 otherwise. */
+int req_long_or_reply(struct req *r, const char *value, const char *name, long min, long max,
+                      int is_path, long *out);
+
+/* Answers. Each finishes the request: access log, metrics, free. */
+void reply_json(struct req *r, int status, json_t *body); /* steals body */
+void reply_error(struct req *r, int status, const char *code, const char *message,
+                 const char *field);
+void reply_bytes(struct req *r, int status, const char *content_type, const void *data,
+                 size_t len);
+void reply_empty(struct req *r, int status);
+/* Adds a response header before the reply. */
+void req_add_header(struct req *r, const char *name, const char *value);
+
+/* Common errors. */
+void reply_not_found(struct req *r);
+void reply_internal(struct req *r, const char *what);
+
+/* Runs fn(db, arg) on the writer thread in a transaction, then on_done(r)
+ * on this loop thread once committed; r->wjob.rc holds fn's result. */
+void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
+                      void (*on_done)(struct req *r));
+/* Runs fn(arg) on the worker pool, then on_done(r) on this loop thread. */
+void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
+                     void (*on_done)(struct req *r));
+
+/* Called by the server for every request. */
+void http_dispatch(struct evhttp_request *ev, void *loop);
+
+/* Formats Unix seconds as "YYYY-MM-DDTHH:MM:SS+07:00" into a new JSON string,
+ * or JSON null for 0. */
+json_t *json_time(int64_t t);
+
+#endif

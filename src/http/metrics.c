@@ -1,0 +1,107 @@
+/* metrics: fixed arrays of atomic counters, no locks on the request path. */
+#include "http/metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/router.h"
+
+#define MAX_ROUTES 128
+#define CLASSES 5 /* 1xx..5xx */
+
+static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+#define NBUCKETS (sizeof bucket_le / sizeof bucket_le[0])
+
+static _Atomic uint64_t requests[MAX_ROUTES + 1][CLASSES];
+static _Atomic uint64_t buckets[NBUCKETS];
+static _Atomic uint64_t count, sum_usec;
+
+void metrics_record(int route_index, int status, int64_t usec)
+{
+    int slot = route_index >= 0 && route_index < MAX_ROUTES ? route_index : MAX_ROUTES;
+    int cls = status / 100 - 1;
+    if (cls < 0 || cls >= CLASSES)
+        cls = CLASSES - 1;
+    atomic_fetch_add_explicit(&requests[slot][cls], 1, memory_order_relaxed);
+    double s = (double)usec / 1e6;
+    for (size_t i = 0; i < NBUCKETS; i++)
+        if (s <= bucket_le[i])
+            atomic_fetch_add_explicit(&buckets[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sum_usec, (uint64_t)(usec > 0 ? usec : 0), memory_order_relaxed);
+}
+
+struct out {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(o->p ? o->p + o->len : NULL, o->p ? o->cap - o->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (o->p && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t cap = (o->cap ? o->cap * 2 : 8192) + (size_t)n;
+        char *p = realloc(o->p, cap);
+        if (!p)
+            return;
+        o->p = p;
+        o->cap = cap;
+    }
+}
+
+struct route_ctx {
+    struct out *o;
+    int i;
+};
+
+static void route_line(const struct route *rt, void *arg)
+{
+    struct route_ctx *c = arg;
+    for (int k = 0; k < CLASSES; k++) {
+        uint64_t v = atomic_load_explicit(&requests[c->i][k], memory_order_relaxed);
+        if (v)
+            put(c->o, "motcua_http_requests_total{method=\"%s\",route=\"%s\",code=\"%dxx\"} %llu\n",
+                rt->method, rt->pattern, k + 1, (unsigned long long)v);
+    }
+    c->i++;
+}
+
+char *metrics_render_requests(void)
+{
+    struct out o = {0};
+    put(&o, "# HELP motcua_http_requests_total HTTP requests by route and status class.\n"
+            "# TYPE motcua_http_requests_total counter\n");
+    struct route_ctx c = {&o, 0};
+    router_each(route_line, &c);
+    for (int k = 0; k < CLASSES; k++) {
+        uint64_t v = atomic_load_explicit(&requests[MAX_ROUTES][k], memory_order_relaxed);
+        if (v)
+            put(&o, "motcua_http_requests_total{method=\"\",route=\"static\",code=\"%dxx\"} %llu\n",
+                k + 1, (unsigned long long)v);
+    }
+    put(&o, "# HELP motcua_http_request_duration_seconds Time to answer a request.\n"
+            "# TYPE motcua_http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i < NBUCKETS; i++)
+        put(&o, "motcua_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
+            (unsigned long long)atomic_load(&buckets[i]));
+    uint64_t n = atomic_load(&count);
+    put(&o, "motcua_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+        (unsigned long long)n);
+    put(&o, "motcua_http_request_duration_seconds_sum %.6f\n",
+        (double)atomic_load(&sum_usec) / 1e6);
+    put(&o, "motcua_http_request_duration_seconds_count %llu\n", (unsigned long long)n);
+    return o.p;
+}

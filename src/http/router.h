@@ -1,0 +1,42 @@
+/* router: the table of API routes. Each api_*.c file exports its part of the
+ * table; router.c joins them. Patterns use {name} for one path segment. The
+ * same table prints as `motcua routes`, which the OpenAPI test compares
+ * with docs/openapi.yaml. */
+#ifndef MOTCUA_ROUTER_H
+#define MOTCUA_ROUTER_H
+
+struct req;
+
+enum {
+    ROUTE_AUTH = 1,  /* a logged-in account is required (401 otherwise) */
+    ROUTE_CSRF = 2,  /* X-CSRF-Token must match the session's token (403) */
+    ROUTE_STAFF = 4, /* the account must be staff (answers 404 otherwise) */
+};
+
+struct route {
+    const char *method;
+    const char *pattern;
+    void (*handler)(struct req *r);
+    unsigned flags;
+};
+
+/* Each area's table ends with a {NULL} entry. */
+extern const struct route api_service_routes[];
+extern const struct route api_auth_routes[];
+extern const struct route api_catalog_routes[];
+extern const struct route api_dossier_routes[];
+
+/* Finds the route for method and path; fills r's params. Returns NULL if no
+ * pattern matches; sets *method_mismatch when a pattern matched the path
+ * with another method (405). */
+const struct route *router_match(struct req *r, const char *method, const char *path,
+                                 int *method_mismatch);
+
+/* Calls fn for every route, in table order. */
+void router_each(void (*fn)(const struct route *rt, void *arg), void *arg);
+
+/* A small, stable index per route, for metrics. */
+int router_index(const struct route *rt);
+int router_count(void);
+
+#endif

@@ -1,0 +1,140 @@
+/* static: web pages and their assets. */
+#include "http/static.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "base/assets.h"
+#include "base/util.h"
+#include "http/http.h"
+
+static const struct {
+    const char *ext, *type;
+} types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".yaml", "text/yaml; charset=utf-8"},
+};
+
+static const char *type_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot)
+        for (size_t i = 0; i < ARRAY_LEN(types); i++)
+            if (strcmp(dot, types[i].ext) == 0)
+                return types[i].type;
+    return NULL;
+}
+
+/* Only plain segments of safe characters; no dot-files, no "..". */
+static int safe_path(const char *p)
+{
+    if (*p != '/')
+        return 0;
+    for (const char *s = p; *s; s++) {
+        char c = *s;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-' || c == '/';
+        if (!ok)
+            return 0;
+        if (c == '/' && (s[1] == '.' || s[1] == '/'))
+            return 0;
+    }
+    return 1;
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > 32u << 20) {
+                free(buf);
+                fclose(f);
+                return -1;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return -1;
+            }
+            buf = nb;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    fclose(f);
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int serve_one(struct req *r, const char *rel)
+{
+    const char *type = type_of(rel);
+    if (!type)
+        return -1;
+    if (r->app->web_dir[0]) {
+        char full[2200];
+        char *data;
+        size_t len;
+        snprintf(full, sizeof full, "%s/%s", r->app->web_dir, rel + 4 /* skip "web/" */);
+        if (read_file(full, &data, &len))
+            return -1;
+        req_add_header(r, "Cache-Control", "no-cache");
+        reply_bytes(r, 200, type, data, len);
+        free(data);
+        return 0;
+    }
+    const struct asset *a = asset_find(rel);
+    if (!a)
+        return -1;
+    req_add_header(r, "Cache-Control", "no-cache");
+    reply_bytes(r, 200, type, a->data, a->len);
+    return 0;
+}
+
+void static_serve(struct req *r)
+{
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        reply_error(r, 405, "method_not_allowed", "Phương thức không được hỗ trợ", NULL);
+        return;
+    }
+    if (!safe_path(r->path)) {
+        reply_not_found(r);
+        return;
+    }
+    char rel[1100];
+    if (strcmp(r->path, "/") == 0) {
+        snprintf(rel, sizeof rel, "web/index.html");
+    } else if (!strchr(strrchr(r->path, '/'), '.')) {
+        snprintf(rel, sizeof rel, "web%s.html", r->path); /* "/tra-cuu" -> web/tra-cuu.html */
+    } else {
+        snprintf(rel, sizeof rel, "web%s", r->path);
+    }
+    if (serve_one(r, rel) == 0)
+        return;
+    static const char page[] =
+        "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Không tìm thấy</title>"
+        "<p>Không tìm thấy trang này. <a href=\"/\">Về trang chủ</a></p></html>";
+    reply_bytes(r, 404, "text/html; charset=utf-8", page, sizeof page - 1);
+}

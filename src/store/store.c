@@ -1,0 +1,110 @@
+/* store: dispatch to the connection's backend, plus helpers built on the
+ * backend operations. */
+#include "store/store.h"
+
+#include <string.h>
+
+#define OPS(db) (((struct store_base *)(db))->ops)
+
+/* Statements begin with a pointer back to their connection's ops table, so
+ * the statement calls can dispatch too. */
+struct store_stmt_base {
+    const struct store_ops *ops;
+};
+#define SOPS(st) (((struct store_stmt_base *)(st))->ops)
+
+int store_open(const char *path, int readonly, struct store **out, char *err, size_t errlen)
+{
+    /* Only SQLite for now; a "postgresql://" prefix will pick libpq. */
+    return store_sqlite_ops.open(path, readonly, out, err, errlen);
+}
+
+void store_close(struct store *db)
+{
+    if (db)
+        OPS(db)->close(db);
+}
+
+int store_exec(struct store *db, const char *sql) { return OPS(db)->exec(db, sql); }
+
+int store_prepare(struct store *db, const char *sql, struct store_stmt **out)
+{
+    return OPS(db)->prepare(db, sql, out);
+}
+
+int store_bind_int(struct store_stmt *st, int idx, int64_t v)
+{
+    return SOPS(st)->bind_int(st, idx, v);
+}
+
+int store_bind_text(struct store_stmt *st, int idx, const char *s)
+{
+    return s ? SOPS(st)->bind_text(st, idx, s, -1) : SOPS(st)->bind_null(st, idx);
+}
+
+int store_bind_textn(struct store_stmt *st, int idx, const char *s, int len)
+{
+    return SOPS(st)->bind_text(st, idx, s, len);
+}
+
+int store_bind_blob(struct store_stmt *st, int idx, const void *p, int len)
+{
+    return SOPS(st)->bind_blob(st, idx, p, len);
+}
+
+int store_bind_null(struct store_stmt *st, int idx) { return SOPS(st)->bind_null(st, idx); }
+int store_step(struct store_stmt *st) { return SOPS(st)->step(st); }
+
+void store_done(struct store_stmt *st)
+{
+    if (st)
+        SOPS(st)->done(st);
+}
+
+int store_col_is_null(struct store_stmt *st, int i) { return SOPS(st)->col_is_null(st, i); }
+int64_t store_col_int(struct store_stmt *st, int i) { return SOPS(st)->col_int(st, i); }
+const char *store_col_text(struct store_stmt *st, int i) { return SOPS(st)->col_text(st, i); }
+
+const void *store_col_blob(struct store_stmt *st, int i, int *len)
+{
+    return SOPS(st)->col_blob(st, i, len);
+}
+
+int64_t store_last_insert_id(struct store *db) { return OPS(db)->last_insert_id(db); }
+int store_changes(struct store *db) { return OPS(db)->changes(db); }
+const char *store_errmsg(struct store *db) { return OPS(db)->errmsg(db); }
+
+int store_begin(struct store *db) { return store_exec(db, "BEGIN IMMEDIATE"); }
+int store_commit(struct store *db) { return store_exec(db, "COMMIT"); }
+int store_rollback(struct store *db) { return store_exec(db, "ROLLBACK"); }
+
+int store_run(struct store *db, int (*fn)(struct store *db, void *arg), void *arg)
+{
+    int rc = store_begin(db);
+    if (rc)
+        return rc;
+    rc = fn(db, arg);
+    if (rc) {
+        store_rollback(db);
+        return rc;
+    }
+    rc = store_commit(db);
+    if (rc)
+        store_rollback(db);
+    return rc;
+}
+
+int store_query_int(struct store *db, const char *sql, const char *text_arg, int64_t *out)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db, sql, &st);
+    if (rc)
+        return rc;
+    if (text_arg)
+        store_bind_text(st, 1, text_arg);
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        *out = store_col_int(st, 0);
+    store_done(st);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* store: the database interface every other module uses. A connection is an
+ * opaque struct store; a backend (SQLite today, PostgreSQL later) fills a
+ * struct store_ops table. SQL is written with '?' placeholders and kept
+ * portable. Statements are cached per connection: store_prepare on the same
+ * SQL text returns the cached statement, and store_done() resets it for reuse.
+ *
+ * A connection is used by one thread at a time. */
+#ifndef MOTCUA_STORE_H
+#define MOTCUA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct store_stmt;
+
+enum {
+    STORE_DONE = 0,      /* store_step: no (more) rows */
+    STORE_ROW = 1,       /* store_step: a row is ready */
+    STORE_ERR = -1,      /* generic failure; see store_errmsg */
+    STORE_CONSTRAINT = -2, /* a UNIQUE/FOREIGN KEY/CHECK constraint failed */
+    STORE_BUSY = -3,     /* the database is locked */
+};
+
+struct store_ops {
+    const char *name;
+    int (*open)(const char *path, int readonly, struct store **out, char *err, size_t errlen);
+    void (*close)(struct store *db);
+    int (*exec)(struct store *db, const char *sql);
+    int (*prepare)(struct store *db, const char *sql, struct store_stmt **out);
+    int (*bind_int)(struct store_stmt *st, int idx, int64_t v);
+    int (*bind_text)(struct store_stmt *st, int idx, const char *s, int len);
+    int (*bind_blob)(struct store_stmt *st, int idx, const void *p, int len);
+    int (*bind_null)(struct store_stmt *st, int idx);
+    int (*step)(struct store_stmt *st);
+    void (*done)(struct store_stmt *st);
+    int (*col_is_null)(struct store_stmt *st, int i);
+    int64_t (*col_int)(struct store_stmt *st, int i);
+    const char *(*col_text)(struct store_stmt *st, int i);
+    const void *(*col_blob)(struct store_stmt *st, int i, int *len);
+    int64_t (*last_insert_id)(struct store *db);
+    int (*changes)(struct store *db);
+    const char *(*errmsg)(struct store *db);
+};
+
+/* Every connection starts with its backend's table. */
+struct store_base {
+    const struct store_ops *ops;
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* Opens a connection to the database at path (a file for SQLite). readonly
+ * connections serve the HTTP loops; the writer has the one read-write one.
+ * On failure returns STORE_ERR with a message in err. */
+int store_open(const char *path, int readonly, struct store **out, char *err, size_t errlen);
+void store_close(struct store *db);
+
+/* Runs SQL without parameters or results (may hold several statements). */
+int store_exec(struct store *db, const char *sql);
+
+/* Returns a ready statement for sql (cached; sql must be a string literal
+ * or otherwise outlive the connection). Bind indexes start at 1, columns at
+ * 0. Call store_done when finished with it. */
+int store_prepare(struct store *db, const char *sql, struct store_stmt **out);
+int store_bind_int(struct store_stmt *st, int idx, int64_t v);
+int store_bind_text(struct store_stmt *st, int idx, const char *s); /* NULL binds NULL */
+int store_bind_textn(struct store_stmt *st, int idx, const char *s, int len);
+int store_bind_blob(struct store_stmt *st, int idx, const void *p, int len);
+int store_bind_null(struct store_stmt *st, int idx);
+int store_step(struct store_stmt *st);
+void store_done(struct store_stmt *st);
+int store_col_is_null(struct store_stmt *st, int i);
+int64_t store_col_int(struct store_stmt *st, int i);
+/* Valid until the next step or done; "" for NULL. */
+const char *store_col_text(struct store_stmt *st, int i);
+const void *store_col_blob(struct store_stmt *st, int i, int *len);
+int64_t store_last_insert_id(struct store *db);
+int store_changes(struct store *db);
+const char *store_errmsg(struct store *db);
+
+/* Transactions. begin takes the write lock at once (SQLite: IMMEDIATE). */
+int store_begin(struct store *db);
+int store_commit(struct store *db);
+int store_rollback(struct store *db);
+
+/* Runs fn(db, arg) in its own transaction: commits on 0, rolls back on any
+ * other return, which is passed through. For the CLI and tests; the server
+ * goes through the writer thread (store/writer.h). */
+int store_run(struct store *db, int (*fn)(struct store *db, void *arg), void *arg);
+
+/* Convenience: prepare, bind one text or int, step once, read column 0 as an
+ * integer. Returns STORE_ROW, STORE_DONE or an error. */
+int store_query_int(struct store *db, const char *sql, const char *text_arg, int64_t *out);
+
+#endif

@@ -1,0 +1,160 @@
+/* writer: group commit on one write connection. */
+#include "store/writer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/log.h"
+#include "store/store.h"
+
+#define MAX_BATCH 512
+
+struct writer {
+    struct store *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct write_job *head, *tail;
+    int stopping;
+    struct writer_stats stats;
+};
+
+/* Runs one job inside its own savepoint. */
+static void run_job(struct store *db, struct write_job *job)
+{
+    if (store_exec(db, "SAVEPOINT job")) {
+        job->rc = STORE_ERR;
+        return;
+    }
+    job->rc = job->fn(db, job->arg);
+    if (job->rc)
+        store_exec(db, "ROLLBACK TO job");
+    store_exec(db, "RELEASE job");
+}
+
+static void run_batch(struct writer *w, struct write_job *batch)
+{
+    int rc = store_begin(w->db);
+    int n = 0, failed = 0;
+    for (struct write_job *j = batch; j; j = j->next) {
+        n++;
+        if (rc) {
+            j->rc = rc;
+            continue;
+        }
+        run_job(w->db, j);
+        failed += j->rc != 0;
+    }
+    if (rc == 0) {
+        rc = store_commit(w->db);
+        if (rc) {
+            log_error("writer: commit failed: %s", store_errmsg(w->db));
+            store_rollback(w->db);
+        }
+    } else {
+        log_error("writer: begin failed: %s", store_errmsg(w->db));
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stats.jobs += (uint64_t)n;
+    w->stats.batches++;
+    w->stats.failed_jobs += (uint64_t)failed;
+    w->stats.failed_commits += rc != 0;
+    pthread_mutex_unlock(&w->lock);
+
+    /* notify may free the job: read next first. */
+    for (struct write_job *j = batch, *next; j; j = next) {
+        next = j->next;
+        if (rc && j->rc == 0)
+            j->rc = rc;
+        j->notify(j);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->wake, &w->lock);
+        if (!w->head && w->stopping) {
+            pthread_mutex_unlock(&w->lock);
+            break;
+        }
+        /* Take up to MAX_BATCH jobs; the rest wait for the next batch. */
+        struct write_job *batch = w->head, *last = w->head;
+        for (int n = 1; n < MAX_BATCH && last->next; n++)
+            last = last->next;
+        w->head = last->next;
+        if (!w->head)
+            w->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&w->lock);
+        run_batch(w, batch);
+    }
+    return NULL;
+}
+
+int writer_start(const char *path, struct writer **out, char *err, size_t errlen)
+{
+    struct writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (store_open(path, 0, &w->db, err, errlen)) {
+        free(w);
+        return -1;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w)) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        store_close(w->db);
+        free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+int writer_submit(struct writer *w, struct write_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->lock);
+        return -1;
+    }
+    if (w->tail)
+        w->tail->next = job;
+    else
+        w->head = job;
+    w->tail = job;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void writer_stop(struct writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    store_close(w->db);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
+
+void writer_get_stats(struct writer *w, struct writer_stats *out)
+{
+    pthread_mutex_lock(&w->lock);
+    *out = w->stats;
+    pthread_mutex_unlock(&w->lock);
+}

@@ -1,0 +1,144 @@
+// Dossier page (owner only): code, status, appointment, history, documents,
+// the declaration, the receipt PDF, and withdrawing with a reason.
+
+import * as api from './api.js';
+import { $, el, render, initLayout, pageUrl, param, formatDateTime, formatSize, statusBadge,
+  loading, pageError, alertBox, busy, showFieldErrors, clearErrors, goLogin } from './ui.js';
+import { renderReview } from './eform.js';
+
+const WITHDRAWABLE = new Set([1, 2, 4, 5, 6]);
+let d;
+let schema = null;
+
+const fileUrl = (f) => `/api/v1/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
+
+function copyButton(text) {
+  const b = el('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Sao chép mã');
+  b.addEventListener('click', async () => {
+    try { await navigator.clipboard.writeText(text); b.textContent = 'Đã sao chép'; } catch { b.textContent = 'Không sao chép được'; }
+    setTimeout(() => { b.textContent = 'Sao chép mã'; }, 2000);
+  });
+  return b;
+}
+
+function historyList() {
+  const items = (d.history || []).slice().reverse();
+  if (!items.length) return el('p', { class: 'muted' }, 'Chưa có.');
+  return el('ol', { class: 'timeline', id: 'history' }, items.map((h) => el('li', {},
+    el('span', { class: 'when' }, formatDateTime(h.at)),
+    el('span', { class: 'what' }, h.status ? h.status.name : ''),
+    h.note ? el('div', { class: 'note' }, h.note) : null)));
+}
+
+function files() {
+  if (!d.files || !d.files.length) return el('p', { class: 'muted' }, 'Không có tệp đính kèm.');
+  return el('ul', { class: 'file-list' }, d.files.map((f) => el('li', { class: 'file-row' },
+    el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
+      el('div', { class: 'meta' }, formatSize(f.size), f.document ? ' · ' + docName(f.document) : '')))));
+}
+
+let docNames = {};
+const docName = (key) => docNames[key] || key;
+
+function view() {
+  const draft = d.state === 'draft';
+  const submitted = !!d.code;
+  const canWithdraw = d.status && WITHDRAWABLE.has(d.status.code) && d.state !== 'withdrawn';
+  const just = param('moi') === '1' && submitted;
+  const actions = el('div', { class: 'btn-row' },
+    draft ? el('a', { class: 'btn', href: pageUrl('nop-ho-so', { id: d.id }) }, 'Tiếp tục khai và nộp') : null,
+    submitted ? el('a', { class: 'btn', id: 'receipt', href: `/api/v1/dossiers/${api.seg(d.id)}/receipt.pdf`, target: '_blank', rel: 'noopener' }, 'Tải Giấy tiếp nhận (PDF)') : null,
+    submitted ? el('a', { class: 'btn btn-secondary', href: pageUrl('tra-cuu', { ma: d.code }) }, 'Trang tra cứu công khai') : null,
+    canWithdraw ? el('button', { type: 'button', class: 'btn btn-ghost', id: 'withdraw' }, 'Rút hồ sơ') : null);
+  const out = el('div', {},
+    just ? el('div', { class: 'alert alert-success', role: 'status', id: 'submitted-ok', tabindex: '-1' },
+      el('strong', { class: 'alert-title' }, 'Nộp hồ sơ thành công'),
+      el('p', {}, 'Hồ sơ đã được gửi tới ', d.unit.name, '. Vui lòng lưu lại mã hồ sơ để tra cứu; Giấy tiếp nhận hồ sơ và hẹn trả kết quả có thể tải về bên dưới.')) : null,
+    el('h1', {}, d.procedure.name),
+    el('p', {}, statusBadge(d.status, d.state)),
+    el('div', { class: 'key-grid' },
+      el('div', { class: 'code-box' },
+        el('span', { class: 'muted small' }, 'Mã hồ sơ'),
+        el('span', { class: 'code', id: 'dossier-code' }, d.code || 'Chưa có (hồ sơ chưa nộp)'),
+        d.code ? el('div', {}, copyButton(d.code)) : null),
+      el('div', { class: 'due-box' },
+        el('span', { class: 'muted small' }, 'Ngày hẹn trả kết quả'),
+        el('div', { class: 'due', id: 'due-at' }, d.due_at ? formatDateTime(d.due_at) : '—'))),
+    el('div', { class: 'card' },
+      el('dl', { class: 'facts' },
+        el('div', {}, el('dt', {}, 'Trạng thái'), el('dd', { id: 'status' }, d.status ? d.status.name : (draft ? 'Đang soạn, chưa nộp' : d.state))),
+        el('div', {}, el('dt', {}, 'Thủ tục'), el('dd', {}, d.procedure.name)),
+        el('div', {}, el('dt', {}, 'Cơ quan giải quyết'), el('dd', {}, d.unit.name)),
+        el('div', {}, el('dt', {}, 'Hình thức nộp'), el('dd', {}, d.channel === 'online' || !d.channel ? 'Trực tuyến' : d.channel)),
+        el('div', {}, el('dt', {}, 'Ngày nộp'), el('dd', {}, d.submitted_at ? formatDateTime(d.submitted_at) : '—')),
+        el('div', {}, el('dt', {}, 'Ngày tạo hồ sơ'), el('dd', {}, formatDateTime(d.created_at)))),
+      el('div', { style: 'margin-top:16px' }, actions)),
+    el('section', { class: 'card', 'aria-labelledby': 'h-history' },
+      el('div', { class: 'card-title' }, el('h2', { id: 'h-history' }, 'Quá trình xử lý')), historyList()),
+    el('section', { class: 'card', 'aria-labelledby': 'h-files' },
+      el('div', { class: 'card-title' }, el('h2', { id: 'h-files' }, 'Giấy tờ đã nộp')), files()),
+    schema && (schema.sections || []).length ? el('section', { class: 'card', 'aria-labelledby': 'h-form' },
+      el('div', { class: 'card-title' }, el('h2', { id: 'h-form' }, 'Nội dung tờ khai')),
+      el('details', {}, el('summary', {}, 'Xem nội dung đã khai'), renderReview(schema, d.form || {}))) : null);
+  render($('#content'), out);
+  document.title = `${d.code || 'Hồ sơ nháp'} – Cổng dịch vụ công tỉnh Thanh Hóa`;
+  if (just) $('#submitted-ok').focus();
+  $('#withdraw')?.addEventListener('click', openWithdraw);
+}
+
+function openWithdraw() {
+  const dlg = $('#withdraw-dialog');
+  const form = $('#withdraw-form');
+  clearErrors(form);
+  form.reason.value = '';
+  dlg.showModal();
+  form.reason.focus();
+}
+
+function setupWithdraw() {
+  const dlg = $('#withdraw-dialog');
+  const form = $('#withdraw-form');
+  $('#withdraw-cancel').addEventListener('click', () => dlg.close());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const reason = form.reason.value.trim();
+    if (!reason) { showFieldErrors(form, [{ field: 'reason', message: 'Vui lòng nêu lý do rút hồ sơ' }]); return; }
+    const restore = busy($('#withdraw-confirm'), 'Đang gửi…');
+    try {
+      d = await api.post(`/dossiers/${api.seg(d.id)}/withdraw`, { reason });
+      restore();
+      dlg.close();
+      view();
+      $('#content').prepend(alertBox('success', 'Đã rút hồ sơ', el('p', {}, 'Yêu cầu rút hồ sơ của bạn đã được ghi nhận.')));
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: err.field === 'reason' ? 'reason' : null, message: err.message }], 'Chưa rút được hồ sơ');
+    }
+  });
+}
+
+async function init() {
+  const who = await initLayout('ho-so-cua-toi');
+  const content = $('#content');
+  const id = param('id');
+  if (!who) { goLogin(); return; }
+  if (!id) { pageError(content, { status: 404, message: 'Thiếu mã hồ sơ.' }); return; }
+  render(content, loading('Đang tải hồ sơ…'));
+  try {
+    d = await api.get(`/dossiers/${api.seg(id)}`);
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return; }
+    pageError(content, err, el('p', {}, el('a', { href: pageUrl('ho-so-cua-toi') }, 'Về danh sách hồ sơ của tôi')));
+    return;
+  }
+  try {
+    const p = await api.get(`/procedures/${api.seg(d.procedure.code)}`);
+    schema = p.form || null;
+    docNames = Object.fromEntries((p.documents || []).map((x) => [x.key, x.name]));
+  } catch { /* the page works without labels */ }
+  setupWithdraw();
+  view();
+}
+
+init();
