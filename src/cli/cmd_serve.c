@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -55,6 +57,20 @@ int cmd_serve(int argc, char **argv)
     if (nloops < 1)
         nloops = 1;
     log_set_quiet(quiet);
+
+    /* One server per data directory: a second one would fight over the
+     * writer role. The lock goes away with the process. */
+    char lock_path[1100];
+    snprintf(lock_path, sizeof lock_path, "%s/motcua.lock", data);
+    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0) {
+        fprintf(stderr, "motcua serve: cannot use %s (run: motcua init --data %s)\n", data, data);
+        return 1;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "motcua serve: %s is in use by another motcua server\n", data);
+        return 1;
+    }
 
     /* Apply pending migrations before any thread opens the database. */
     struct store *db;

@@ -67,7 +67,6 @@ static evutil_socket_t open_listener(const char *host, const char *port)
             continue;
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
             break;
         log_error("cannot listen on %s:%s: %s", host, port, strerror(errno));
@@ -85,13 +84,12 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-static int setup_loop(struct loop_thread *t, struct app *app, int index, const char *host,
-                      const char *port)
+static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_socket_t listener)
 {
     char err[512];
     t->loop.app = app;
     t->loop.index = index;
-    t->fd = open_listener(host, port);
+    t->fd = dup(listener);
     if (t->fd < 0)
         return -1;
     if (store_open(app->db_path, 1, &t->loop.db, err, sizeof err)) {
@@ -151,12 +149,19 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
     int started = 0, rc = 0;
     for (int i = 0; i < nloops; i++)
         loops[i].fd = -1;
-    for (int i = 0; i < nloops; i++) {
-        if (setup_loop(&loops[i], app, i, host, port)) {
+    /* Without SO_REUSEPORT: a second server on the same port fails here
+     * instead of silently sharing the connections. */
+    evutil_socket_t listener = open_listener(host, port);
+    if (listener < 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < nloops; i++) {
+        if (setup_loop(&loops[i], app, i, listener)) {
             rc = -1;
             break;
         }
     }
+    if (listener >= 0)
+        close(listener);
     for (int i = 0; rc == 0 && i < nloops; i++) {
         if (pthread_create(&loops[i].thread, NULL, loop_main, &loops[i])) {
             rc = -1;

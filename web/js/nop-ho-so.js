@@ -183,7 +183,8 @@ async function uploadFiles(key, fileList, input) {
           row.querySelector('.bar').setAttribute('aria-valuenow', String(v));
         },
       });
-      d.files = d.files.filter((f) => f.name !== name).concat([saved && saved.name ? saved : { name, document: key, size: file.size, content_type: type }]);
+      const meta = (saved && saved.file) || saved; // 201 {"file":{...}}
+      d.files = d.files.filter((f) => f.name !== name).concat([meta && meta.name ? meta : { name, document: key, size: file.size, content_type: type }]);
       announce(`Đã tải lên tệp ${name}`);
     } catch (err) {
       if (err.status === 401) { goLogin(); return; }

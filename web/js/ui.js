@@ -201,7 +201,8 @@ export function showFieldErrors(form, errors, summaryTitle = 'Vui lòng kiểm t
       : e.message));
   }
   const slot = form.querySelector('.form-errors');
-  if (slot) {
+  const single = errors.length === 1 && form.querySelector('[aria-invalid="true"]');
+  if (slot && !single) {
     const box = showAlert(slot, 'error', summaryTitle, el('ul', {}, items));
     box.focus();
   } else {
