@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/util.h"
+#include "http/jsonbody.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -174,24 +175,11 @@ json_t *req_json_object_or_reply(struct req *r)
     }
     size_t len;
     const unsigned char *body = req_body(r, &len);
-    if (len > HTTP_MAX_JSON_BODY) {
-        reply_error(r, 413, "body_too_large", "Dữ liệu gửi lên quá lớn (tối đa 64 KiB)", NULL);
-        return NULL;
-    }
-    json_error_t err;
-    json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
-    if (!j) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "JSON không hợp lệ (dòng %d, cột %d): %s", err.line, err.column,
-                 err.text);
-        reply_error(r, 400, "malformed_json", msg, NULL);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        reply_error(r, 400, "malformed_json", "Dữ liệu phải là một đối tượng JSON", NULL);
-        return NULL;
-    }
+    char msg[300];
+    int status;
+    json_t *j = jsonbody_parse_object((const char *)body, len, &status, msg, sizeof msg);
+    if (!j)
+        reply_error(r, status, status == 413 ? "body_too_large" : "malformed_json", msg, NULL);
     return j;
 }
 
@@ -206,34 +194,22 @@ int req_string_or_reply(struct req *r, json_t *obj, const char *key, int require
         reply_error(r, 422, "required", "Trường này là bắt buộc", key);
         return -1;
     }
-    if (!json_is_string(v)) {
-        reply_error(r, 422, "bad_type", "Giá trị phải là chuỗi ký tự", key);
-        return -1;
+    const char *why = jsonbody_check_string(v, minc, maxc);
+    if (!why) {
+        *out = json_string_value(v);
+        return 0;
     }
-    const char *s = json_string_value(v);
-    size_t bytes = json_string_length(v);
-    if (strlen(s) != bytes || !text_utf8_valid(s, bytes)) {
-        reply_error(r, 422, "bad_text", "Chuỗi ký tự không hợp lệ", key);
-        return -1;
-    }
-    for (const char *p = s; *p; p++) {
-        if ((unsigned char)*p < 0x20) {
-            reply_error(r, 422, "bad_text", "Không được chứa ký tự điều khiển", key);
-            return -1;
-        }
-    }
-    size_t chars = text_utf8_chars(s);
-    if (chars < minc || chars > maxc) {
-        char msg[160];
-        if (required && chars == 0)
-            snprintf(msg, sizeof msg, "Trường này là bắt buộc");
-        else
-            snprintf(msg, sizeof msg, "Độ dài phải từ %zu đến %zu ký tự", minc, maxc);
-        reply_error(r, 422, chars == 0 && required ? "required" : "bad_length", msg, key);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    char msg[160];
+    if (strcmp(why, "bad_type") == 0)
+        snprintf(msg, sizeof msg, "Giá trị phải là chuỗi ký tự");
+    else if (strcmp(why, "bad_text") == 0)
+        snprintf(msg, sizeof msg, "Chuỗi ký tự không hợp lệ hoặc chứa ký tự điều khiển");
+    else if (strcmp(why, "required") == 0)
+        snprintf(msg, sizeof msg, "Trường này là bắt buộc");
+    else
+        snprintf(msg, sizeof msg, "Độ dài phải từ %zu đến %zu ký tự", minc, maxc);
+    reply_error(r, 422, why, msg, key);
+    return -1;
 }
 
 int req_long_or_reply(struct req *r, const char *value, const char *name, long min, long max,
