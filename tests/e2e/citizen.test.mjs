@@ -21,7 +21,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.resolve(ROOT, process.env.MOTCUA_BIN || 'build/motcua');
 const SHOTS = path.join(ROOT, 'test-results', 'e2e');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CITIZEN_ID = '038095001234';
+const CITIZEN_ID = '038095007788'; // 038095001234 is a demo account made by init --demo
 const TIMEOUT = 15000;
 
 let base = process.env.MOTCUA_E2E_URL || '';

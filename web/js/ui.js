@@ -401,6 +401,7 @@ export function combobox({ id, name, options, placeholder, label }) {
   function pick(o) {
     selected = o;
     input.value = o ? o.label : '';
+    count.textContent = '';
     close();
     listeners.forEach((fn) => fn(o));
   }

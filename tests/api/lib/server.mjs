@@ -1,0 +1,407 @@
+// Test harness for the API tests: starts the real motcua binary on a free port with a
+// temporary data directory, a cookie-keeping HTTP client, direct database reads through
+// the sqlite3 CLI, and sample data (citizen IDs, files, the birth registration form).
+//
+// Binary: MOTCUA_BIN (default build/motcua, relative to the repository root).
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.resolve(ROOT, process.env.MOTCUA_BIN || 'build/motcua');
+
+export const BIRTH = '1.001193.000.00.00.H56'; // Đăng ký khai sinh (commune, cut-off 15:00)
+export const MARRIAGE = '1.000894.000.00.00.H56'; // Đăng ký kết hôn (commune)
+export const ENTERPRISE = '9.000001.000.00.00.H56'; // handled by 000.00.04.H56 only
+export const COMMUNE = '000.01.90.H56'; // Phường Hạc Thành
+export const COMMUNE2 = '000.02.90.H56';
+export const PROVINCE = '000.00.00.H56';
+export const DEMO_CITIZEN = { login: '038095001234', password: 'motcua-demo', name: 'Nguyễn Văn An' };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the motcua CLI synchronously: {status, stdout, stderr}. */
+export function motcua(args, { timeout = 60000 } = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Creates a data directory with `motcua init --data DIR --demo`. */
+export function initDataDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-api-'));
+  const r = motcua(['init', '--data', dir, '--demo']);
+  assert.equal(r.status, 0, `motcua init failed: ${r.stderr}`);
+  return dir;
+}
+
+/**
+ * Starts `motcua serve` on a free port. opts.dataDir reuses a data directory (no init);
+ * otherwise a fresh one is created (and removed by stop() unless opts.keep).
+ * When `t` (a node:test context) is given, the server is stopped in t.after.
+ */
+export async function startServer(t, opts = {}) {
+  const fresh = !opts.dataDir;
+  const dataDir = opts.dataDir || initDataDir();
+  let lastErr = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet'];
+    if (opts.loops) args.push('--loops', String(opts.loops));
+    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    proc.stdout.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
+    proc.stderr.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
+    const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve({ code, sig })));
+    let exitInfo = null;
+    exited.then((e) => { exitInfo = e; });
+    const srv = {
+      url,
+      port,
+      dataDir,
+      proc,
+      log: () => log,
+      get exited() { return exitInfo; },
+      /** SIGTERM, then SIGKILL after 5 s; removes a fresh data directory unless keep. */
+      async stop({ keep = opts.keep } = {}) {
+        if (!exitInfo) {
+          const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
+          try { proc.kill('SIGTERM'); } catch { /* gone */ }
+          await exited;
+          clearTimeout(timer);
+        }
+        if (fresh && !keep) fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+      /** SIGKILL: the process dies at once, mid-request; the data directory stays. */
+      async kill9() {
+        if (!exitInfo) {
+          try { proc.kill('SIGKILL'); } catch { /* gone */ }
+          await exited;
+        }
+      },
+    };
+    if (t) t.after(() => srv.stop());
+    // Wait (bounded) for /healthz.
+    let healthy = false;
+    for (let i = 0; i < 200 && !exitInfo; i++) {
+      try {
+        const r = await fetch(url + '/healthz');
+        if (r.status === 200 && (await r.json()).status === 'ok') { healthy = true; break; }
+      } catch { /* not listening yet */ }
+      await sleep(50);
+    }
+    if (healthy) return srv;
+    lastErr = new Error(`motcua serve on port ${port} did not become healthy (exit ${JSON.stringify(exitInfo)}):\n${log}`);
+    await srv.kill9();
+    // Another process may have taken the port between freePort() and bind: retry.
+    if (!/listen|in use|bind/i.test(log)) break;
+  }
+  if (fresh && !opts.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  throw lastErr;
+}
+
+// --- database ---------------------------------------------------------------------
+
+/** Runs SQL through the sqlite3 CLI on DATA/motcua.db; returns the rows as objects. */
+export function sql(dataDir, query) {
+  const db = path.join(dataDir, 'motcua.db');
+  const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', db, query], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`sqlite3 failed (${r.status}) on ${query}: ${r.stderr}`);
+  const out = r.stdout.trim();
+  return out ? JSON.parse(out) : [];
+}
+
+/** One value: the first column of the first row (undefined if no row). */
+export function sqlValue(dataDir, query) {
+  const rows = sql(dataDir, query);
+  if (!rows.length) return undefined;
+  return Object.values(rows[0])[0];
+}
+
+/** Row counts of every table of the database, {table: n}. */
+export function rowCounts(dataDir) {
+  const tables = sql(dataDir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
+  assert.ok(tables.length >= 10, `expected the schema's tables, got ${tables.join(', ')}`);
+  const q = tables.map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(' UNION ALL ');
+  const counts = {};
+  for (const r of sql(dataDir, q)) counts[r.t] = r.n;
+  return counts;
+}
+
+// Tables a citizen's requests write to: their full contents are part of a snapshot.
+const WRITTEN_TABLES = ['accounts', 'sessions', 'dossiers', 'dossier_files', 'dossier_events', 'dossier_counters', 'audit_log'];
+
+/**
+ * The state a refused request must leave untouched: the row counts of every table, the
+ * full contents of every table a citizen can write to, plus the rows of `extra` queries.
+ */
+export function snapshot(dataDir, extra = []) {
+  const s = { counts: rowCounts(dataDir) };
+  for (const t of WRITTEN_TABLES) s[t] = sql(dataDir, `SELECT * FROM "${t}" ORDER BY rowid`);
+  extra.forEach((q, i) => { s[`extra${i}:${q}`] = sql(dataDir, q); });
+  return s;
+}
+
+/** Asserts that the database is exactly as in `before` (a snapshot with the same extras). */
+export function assertUnchanged(dataDir, before, extra = [], what = '') {
+  const after = snapshot(dataDir, extra);
+  assert.deepEqual(after.counts, before.counts, `row counts changed after a refused request ${what}`);
+  assert.deepEqual(after, before, `database content changed after a refused request ${what}`);
+}
+
+// --- HTTP -------------------------------------------------------------------------
+
+/** A response, read in full: status, headers, raw bytes, text and parsed JSON (if any). */
+async function readResponse(res) {
+  const buf = Buffer.from(await res.arrayBuffer());
+  const ctype = res.headers.get('content-type') || '';
+  let json;
+  if (ctype.startsWith('application/json')) {
+    json = JSON.parse(buf.toString('utf8')); // a JSON content type must carry valid JSON
+  }
+  return { status: res.status, headers: res.headers, buf, text: buf.toString('utf8'), json };
+}
+
+/** A client that keeps the session cookie and sends the CSRF token on writes. */
+export class Client {
+  constructor(url) {
+    this.url = url;
+    this.cookie = null; // "motcua_session=..."
+    this.csrf = null;
+    this.account = null;
+  }
+
+  /**
+   * req(method, path, {json, body, type, headers, csrf, cookie}):
+   * json: an object sent as application/json; body: raw string/Buffer with Content-Type `type`;
+   * csrf: false to leave the X-CSRF-Token header out, or a string to send instead of ours;
+   * cookie: false to send no cookie, or a string to send instead of ours.
+   */
+  async req(method, p, o = {}) {
+    const headers = { ...(o.headers || {}) };
+    let body;
+    if (o.json !== undefined) {
+      body = typeof o.json === 'string' ? o.json : JSON.stringify(o.json);
+      headers['content-type'] = o.type !== undefined ? o.type : 'application/json';
+    } else if (o.body !== undefined) {
+      body = o.body;
+      if (o.type !== undefined) headers['content-type'] = o.type;
+    }
+    if (o.type === null) delete headers['content-type'];
+    const cookie = o.cookie === undefined ? this.cookie : o.cookie;
+    if (cookie) headers.cookie = cookie;
+    const write = !['GET', 'HEAD'].includes(method);
+    const csrf = o.csrf === undefined ? this.csrf : o.csrf;
+    if (write && csrf) headers['x-csrf-token'] = csrf;
+    const res = await fetch(this.url + p, { method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const m = /^motcua_session=([^;]*)/.exec(c);
+      if (m && o.cookie === undefined) this.cookie = m[1] && !/Max-Age=0/i.test(c) ? `motcua_session=${m[1]}` : null;
+    }
+    const r = await readResponse(res);
+    if (r.json && r.json.csrf_token && o.keepCsrf !== false) this.csrf = r.json.csrf_token;
+    if (r.json && r.json.account && r.status < 300) this.account = r.json.account;
+    return r;
+  }
+
+  get(p, o) { return this.req('GET', p, o); }
+  post(p, json, o = {}) { return this.req('POST', p, { json, ...o }); }
+  put(p, json, o = {}) { return this.req('PUT', p, { json, ...o }); }
+  del(p, o) { return this.req('DELETE', p, o); }
+
+  /** Registers a citizen (and so logs in); asserts 201; returns the csrf_token. */
+  async register(person) {
+    const r = await this.post('/api/v1/auth/register', person);
+    assert.equal(r.status, 201, `register ${person.citizen_id}: ${r.status} ${r.text}`);
+    assert.match(r.json.csrf_token, /^\S{16,}$/);
+    return r.json.csrf_token;
+  }
+
+  /** Logs in; asserts 200; returns the csrf_token. */
+  async login(login, password) {
+    const r = await this.post('/api/v1/auth/login', { login, password });
+    assert.equal(r.status, 200, `login ${login}: ${r.status} ${r.text}`);
+    return r.json.csrf_token;
+  }
+}
+
+/** Asserts the error shape {"error":{code,message[,field]}} with a status and code. */
+export function assertError(r, status, code, field) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${r.text}`);
+  assert.match(r.headers.get('content-type') || '', /^application\/json/, `error body must be JSON: ${r.text}`);
+  assert.ok(r.json && r.json.error, `no error object: ${r.text}`);
+  assert.equal(r.json.error.code, code, `error code: ${r.text}`);
+  assert.equal(typeof r.json.error.message, 'string');
+  assert.ok(r.json.error.message.length > 0, 'error message is empty');
+  if (field !== undefined) assert.equal(r.json.error.field, field, `error field: ${r.text}`);
+  return r.json.error;
+}
+
+/**
+ * Sends a request that must be refused and checks the database is exactly as before.
+ * expect: {status, code, field}; extra: additional SQL whose rows must not change.
+ */
+export async function expectRefused(srv, send, expect, extra = []) {
+  const before = snapshot(srv.dataDir, extra);
+  const r = await send();
+  assertError(r, expect.status, expect.code, expect.field);
+  assertUnchanged(srv.dataDir, before, extra, `(${expect.status} ${expect.code})`);
+  return r;
+}
+
+// --- sample data ------------------------------------------------------------------
+
+let serial = 0;
+const PROVINCES = ['038', '001', '079', '031', '048'];
+/** A fresh, valid 12-digit citizen ID: province, century/sex, year, 6 digits. */
+export function citizenId() {
+  serial++;
+  const prov = PROVINCES[serial % PROVINCES.length];
+  const cs = ['0', '1', '2', '3'][serial % 4];
+  const yy = cs < '2' ? String(60 + (serial % 40)).padStart(2, '0') : String(serial % 6).padStart(2, '0');
+  const tail = String((process.pid * 1000 + serial) % 1000000).padStart(6, '0');
+  return prov + cs + yy + tail;
+}
+
+/** A registration body for a new citizen. */
+export function person(over = {}) {
+  const id = over.citizen_id || citizenId();
+  return {
+    citizen_id: id,
+    full_name: 'Trần Thị Hồng Nhung',
+    phone: '0912' + id.slice(-6),
+    email: `nhung.${id}@example.vn`,
+    password: 'mat-khau-an-toan-123',
+    ...over,
+  };
+}
+
+/** Registers a new citizen; returns the client (logged in). */
+export async function newCitizen(url, over = {}) {
+  const c = new Client(url);
+  c.person = person(over);
+  await c.register(c.person);
+  return c;
+}
+
+/** A complete, valid birth registration declaration (Circular 04/2020/TT-BTP). */
+export function birthForm(over = {}) {
+  return {
+    requester_name: 'Lê Văn Hùng',
+    requester_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    requester_id_number: '038090012345',
+    requester_relationship: 'Cha',
+    requester_phone: '0903123456',
+    requester_email: 'hung.le@example.vn',
+    child_name: 'Lê Minh Khôi',
+    child_dob: '2026-01-15',
+    child_dob_words: 'Ngày mười lăm, tháng một, năm hai nghìn không trăm hai mươi sáu',
+    child_sex: 'nam',
+    child_ethnicity: 'Kinh',
+    child_nationality: 'Việt Nam',
+    child_birth_place: 'Bệnh viện Đa khoa tỉnh Thanh Hóa',
+    child_home_town: 'Xã Hoằng Hóa, tỉnh Thanh Hóa',
+    mother_name: 'Nguyễn Thị Mai',
+    mother_birth_year: 1995,
+    mother_ethnicity: 'Kinh',
+    mother_nationality: 'Việt Nam',
+    mother_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    father_name: 'Lê Văn Hùng',
+    father_birth_year: 1990,
+    father_ethnicity: 'Kinh',
+    father_nationality: 'Việt Nam',
+    father_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    copies_requested: 2,
+    commitment: true,
+    ...over,
+  };
+}
+
+/** A small valid one-page PDF (correct xref offsets). */
+export function samplePdf(text = 'Giay chung sinh - ban quet thu nghiem') {
+  const stream = `BT /F1 18 Tf 72 760 Td (${text}) Tj ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offs = [];
+  objs.forEach((o, i) => { offs.push(out.length); out += `${i + 1} 0 obj\n${o}\nendobj\n`; });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** A 1x1 PNG. */
+export function samplePng() {
+  return Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+}
+
+/** The start of a JPEG (SOI + APP0 JFIF): enough for content sniffing. */
+export function sampleJpeg() {
+  return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1'), Buffer.from([0xff, 0xd9])]);
+}
+
+/**
+ * Creates a birth registration draft for the client at `unit`, fills the form, uploads
+ * the birth certificate; returns the draft dossier JSON (after upload).
+ */
+export async function readyBirthDraft(c, unit = COMMUNE, formOver = {}) {
+  let r = await c.post('/api/v1/dossiers', { procedure_code: BIRTH, unit_code: unit });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  r = await c.put(`/api/v1/dossiers/${id}/form`, birthForm(formOver));
+  assert.equal(r.status, 200, r.text);
+  r = await c.req('PUT', `/api/v1/dossiers/${id}/files/giay-chung-sinh.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' });
+  assert.equal(r.status, 201, r.text);
+  r = await c.get(`/api/v1/dossiers/${id}`);
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+// --- dates (Vietnam local time, UTC+7) --------------------------------------------
+
+/** yyMMdd of Unix ms t in Vietnam. */
+export function localYymmdd(ms) {
+  const d = new Date(ms + 7 * 3600e3);
+  return String(d.getUTCFullYear() % 100).padStart(2, '0') + String(d.getUTCMonth() + 1).padStart(2, '0') + String(d.getUTCDate()).padStart(2, '0');
+}
+
+/** Parses "YYYY-MM-DDTHH:MM:SS+07:00" strictly; returns Unix ms. */
+export function parseLocalIso(s) {
+  assert.match(s, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$/, `not a local time with offset: ${s}`);
+  const ms = Date.parse(s);
+  assert.ok(Number.isFinite(ms), `unparsable time ${s}`);
+  return ms;
+}
+
+/** Formats Unix ms as "YYYY-MM-DDTHH:MM:SS+07:00". */
+export function formatLocalIso(ms) {
+  const d = new Date(ms + 7 * 3600e3);
+  return d.toISOString().slice(0, 19) + '+07:00';
+}
