@@ -172,11 +172,11 @@ export function assertUnchanged(dataDir, before, extra = [], what = '') {
 // --- HTTP -------------------------------------------------------------------------
 
 /** A response, read in full: status, headers, raw bytes, text and parsed JSON (if any). */
-async function readResponse(res) {
+async function readResponse(res, method) {
   const buf = Buffer.from(await res.arrayBuffer());
   const ctype = res.headers.get('content-type') || '';
   let json;
-  if (ctype.startsWith('application/json')) {
+  if (ctype.startsWith('application/json') && method !== 'HEAD') {
     json = JSON.parse(buf.toString('utf8')); // a JSON content type must carry valid JSON
   }
   return { status: res.status, headers: res.headers, buf, text: buf.toString('utf8'), json };
@@ -218,7 +218,7 @@ export class Client {
       const m = /^motcua_session=([^;]*)/.exec(c);
       if (m && o.cookie === undefined) this.cookie = m[1] && !/Max-Age=0/i.test(c) ? `motcua_session=${m[1]}` : null;
     }
-    const r = await readResponse(res);
+    const r = await readResponse(res, method);
     if (r.json && r.json.csrf_token && o.keepCsrf !== false) this.csrf = r.json.csrf_token;
     if (r.json && r.json.account && r.status < 300) this.account = r.json.account;
     return r;
