@@ -10,7 +10,7 @@ build_pkgs=(
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev
   fonts-noto-core
 )
-test_pkgs=(clang libclang-rt-14-dev curl poppler-utils chromium nodejs npm sqlite3)
+test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3)
 bench_pkgs=(nginx-light wrk)
 
 want=()
@@ -24,7 +24,7 @@ for set in "${@:-build}"; do
 done
 
 missing=()
-for p in "${want[@]}"; do
+for p in $(printf '%s\n' "${want[@]}" | sort -u); do
   # node may come from outside Debian (nodesource); accept any working node/npm.
   if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
   if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi

@@ -109,8 +109,8 @@ export function me({ refresh = false } = {}) {
   if (!mePromise || refresh) {
     mePromise = fetch(BASE + '/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
       .then(async (res) => {
+        const data = await parse(res); // always read the body, so the connection is released
         if (!res.ok) { csrfToken = null; return null; }
-        const data = await parse(res);
         csrfToken = (data && data.csrf_token) || null;
         return (data && data.account) || null;
       })
