@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "cli/cli.h"
+#include "dossier/lookup_cache.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -102,6 +103,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: %s\n", err);
         return 1;
     }
+    writer_set_after_commit(app.writer, lookup_cache_after_commit);
     rc = server_run(&app, listen, (int)nloops);
     pool_stop(app.pool);
     writer_stop(app.writer);

@@ -12,6 +12,7 @@
 #include "catalog/eform.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
+#include "dossier/lookup_cache.h"
 #include "dossier/status.h"
 #include "store/store.h"
 
@@ -454,6 +455,7 @@ int dossier_submit_job(struct store *db, void *arg)
     applicant_field(&p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
     applicant_field(&p, form, "email", acc.email, ap.email, sizeof ap.email);
     rc = mark_submitted(db, a, code, due, &ap);
+    lookup_cache_invalidate(code);
     if (rc == 0) {
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
@@ -495,6 +497,7 @@ int dossier_withdraw_job(struct store *db, void *arg)
     }
     if (rc == 0)
         rc = insert_event(db, a->id, now, "withdrawn", 7, a->reason, a->owner_id);
+    lookup_cache_invalidate(d.code);
     if (rc == 0)
         rc = audit_dossier(db, a->owner_id, "dossier.withdraw", a->id, NULL);
     if (rc)

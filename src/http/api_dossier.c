@@ -14,6 +14,7 @@
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
+#include "dossier/lookup_cache.h"
 #include "dossier/receipt_data.h"
 #include "http/http.h"
 #include "http/router.h"
@@ -579,15 +580,28 @@ static void dossier_receipt(struct req *r)
     http_defer_work(r, render_receipt_work, s, receipt_rendered);
 }
 
+/* Public: status only, never personal data. Answers come from the lookup
+ * cache when they can (see dossier/lookup_cache.h). */
 static void lookup(struct req *r)
 {
     const char *code = req_param(r, "code");
+    char cached[8192];
+    int n = lookup_cache_get(code, cached, sizeof cached);
+    if (n >= 0) {
+        reply_bytes(r, 200, "application/json; charset=utf-8", cached, (size_t)n);
+        return;
+    }
+    uint64_t gen = lookup_cache_generation();
     json_t *o = strlen(code) < 96 ? dossier_lookup_json(r->db, code) : NULL;
-    if (!o) {
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) {
         reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ có mã này", NULL);
         return;
     }
-    reply_json(r, 200, o);
+    lookup_cache_put(code, s, strlen(s), gen);
+    reply_bytes(r, 200, "application/json; charset=utf-8", s, strlen(s));
+    free(s);
 }
 
 #define OWN (ROUTE_AUTH | ROUTE_CSRF)

@@ -18,6 +18,7 @@ struct writer {
     struct write_job *head, *tail;
     int stopping;
     struct writer_stats stats;
+    void (*after_commit)(void);
 };
 
 /* Runs one job inside its own savepoint. */
@@ -62,6 +63,8 @@ static void run_batch(struct writer *w, struct write_job *batch)
     w->stats.failed_commits += rc != 0;
     pthread_mutex_unlock(&w->lock);
 
+    if (w->after_commit)
+        w->after_commit();
     /* notify may free the job: read next first. */
     for (struct write_job *j = batch, *next; j; j = next) {
         next = j->next;
@@ -151,6 +154,8 @@ void writer_stop(struct writer *w)
     pthread_cond_destroy(&w->wake);
     free(w);
 }
+
+void writer_set_after_commit(struct writer *w, void (*fn)(void)) { w->after_commit = fn; }
 
 void writer_get_stats(struct writer *w, struct writer_stats *out)
 {

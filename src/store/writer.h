@@ -32,6 +32,11 @@ int writer_start(const char *path, struct writer **out, char *err, size_t errlen
 /* Queues a job. Thread-safe. Fails (-1) once the writer is stopping. */
 int writer_submit(struct writer *w, struct write_job *job);
 
+/* Sets a function the writer calls after each batch's commit (or rollback),
+ * before it reports the jobs done; e.g. to invalidate caches. Call before
+ * submitting jobs. */
+void writer_set_after_commit(struct writer *w, void (*fn)(void));
+
 /* Runs the remaining jobs, stops the thread, closes the connection. */
 void writer_stop(struct writer *w);
 

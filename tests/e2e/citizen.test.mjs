@@ -32,6 +32,7 @@ let profileDir = null;
 let browser = null;
 let page = null;
 let shot = 0;
+let failed = false;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -139,6 +140,7 @@ async function step(name, fn) {
     await fn();
     await snap(name);
   } catch (err) {
+    failed = true;
     try { await page.screenshot({ path: path.join(SHOTS, `failure-${name}.png`), fullPage: true }); } catch { /* page gone */ }
     err.message = `step "${name}" failed at ${page ? page.url() : '?'}: ${err.message}`;
     throw err;
@@ -146,6 +148,7 @@ async function step(name, fn) {
 }
 
 before(async () => {
+  failed = true; // until the setup below has finished
   fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(SHOTS, { recursive: true });
   if (!base) {
@@ -174,12 +177,13 @@ before(async () => {
   browser.setDefaultTimeout(TIMEOUT);
   page = browser.pages()[0] || await browser.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
+  failed = false;
 });
 
 after(async () => {
   try { if (browser) await browser.close(); } catch { /* already closed */ }
   await stopServer();
-  if (server && process.exitCode && serverLog) console.error('--- motcua log (tail) ---\n' + serverLog.slice(-4000));
+  if (server && failed && serverLog) console.error('--- motcua log (tail) ---\n' + serverLog.slice(-4000));
   for (const d of [profileDir, dataDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 

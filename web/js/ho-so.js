@@ -7,6 +7,7 @@ import { $, el, render, initLayout, pageUrl, param, formatDateTime, formatSize, 
 import { renderReview } from './eform.js';
 
 const WITHDRAWABLE = new Set([1, 2, 4, 5, 6]);
+const STOPPED = new Set([3, 7, 8]); // refused, withdrawn, stopped: the appointment no longer holds
 let d;
 let schema = null;
 
@@ -45,6 +46,7 @@ function view() {
   const submitted = !!d.code;
   const canWithdraw = d.status && WITHDRAWABLE.has(d.status.code) && d.state !== 'withdrawn';
   const just = param('moi') === '1' && submitted;
+  const stopped = d.status && STOPPED.has(d.status.code);
   const actions = el('div', { class: 'btn-row' },
     draft ? el('a', { class: 'btn', href: pageUrl('nop-ho-so', { id: d.id }) }, 'Tiếp tục khai và nộp') : null,
     submitted ? el('a', { class: 'btn', id: 'receipt', href: `/api/v1/dossiers/${api.seg(d.id)}/receipt.pdf`, target: '_blank', rel: 'noopener' }, 'Tải Giấy tiếp nhận (PDF)') : null,
@@ -61,9 +63,10 @@ function view() {
         el('span', { class: 'muted small' }, 'Mã hồ sơ'),
         el('span', { class: 'code', id: 'dossier-code' }, d.code || 'Chưa có (hồ sơ chưa nộp)'),
         d.code ? el('div', {}, copyButton(d.code)) : null),
-      el('div', { class: 'due-box' },
+      el('div', { class: 'due-box' + (stopped ? ' stopped' : '') },
         el('span', { class: 'muted small' }, 'Ngày hẹn trả kết quả'),
-        el('div', { class: 'due', id: 'due-at' }, d.due_at ? formatDateTime(d.due_at) : '—'))),
+        el('div', { class: 'due', id: 'due-at' }, d.due_at ? formatDateTime(d.due_at) : '—'),
+        stopped ? el('span', { class: 'small' }, 'Không còn áp dụng: hồ sơ đã dừng giải quyết.') : null)),
     el('div', { class: 'card' },
       el('dl', { class: 'facts' },
         el('div', {}, el('dt', {}, 'Trạng thái'), el('dd', { id: 'status' }, d.status ? d.status.name : (draft ? 'Đang soạn, chưa nộp' : d.state))),

@@ -387,8 +387,12 @@ export function combobox({ id, name, options, placeholder, label }) {
   function filter() {
     const q = fold(input.value);
     const words = q.split(/\s+/).filter(Boolean);
-    shown = [];
-    options.forEach((o, i) => { if (!words.length || words.every((w) => folded[i].includes(w))) shown.push(o); });
+    // Matches where every typed word starts a word of the name come first ("hac" → Hạc Thành before Thạch Bình).
+    const starts = (i) => words.every((w) => (' ' + folded[i]).includes(' ' + w));
+    const hits = [];
+    options.forEach((o, i) => { if (!words.length || words.every((w) => folded[i].includes(w))) hits.push([starts(i) ? 0 : 1, i]); });
+    hits.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    shown = hits.map(([, i]) => options[i]);
     render(list, shown.length
       ? shown.slice(0, 200).map((o, k) => el('li', {
         role: 'option', id: `${id}-opt-${k}`, 'aria-selected': selected && selected.value === o.value ? 'true' : 'false', dataset: { value: o.value },

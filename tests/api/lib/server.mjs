@@ -138,14 +138,50 @@ export function sqlValue(dataDir, query) {
   return Object.values(rows[0])[0];
 }
 
+/**
+ * Runs several queries in one sqlite3 process; returns one array of rows per query.
+ * (Each result set is preceded by a marker row so that empty results keep their place.)
+ */
+export function sqlMany(dataDir, queries) {
+  const db = path.join(dataDir, 'motcua.db');
+  const script = queries.map((q, i) => `SELECT 'motcua-test-${i}' AS __marker;\n${q.trim().replace(/;\s*$/, '')};\n`).join('');
+  const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', db], { input: script, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.error) throw r.error;
+  if (r.status !== 0 || r.stderr) throw new Error(`sqlite3 failed (${r.status}): ${r.stderr}`);
+  const parts = r.stdout.split(/^\[\{"__marker":"motcua-test-(\d+)"\}\]\n?/m);
+  // parts: [before, idx0, body0, idx1, body1, ...]
+  const out = queries.map(() => []);
+  for (let k = 1; k < parts.length; k += 2) {
+    const body = parts[k + 1].trim();
+    out[Number(parts[k])] = body ? JSON.parse(body) : [];
+  }
+  assert.equal((parts.length - 1) / 2, queries.length, 'sqlite3 answered every query');
+  return out;
+}
+
+const tableCache = new Map();
+function tablesOf(dataDir) {
+  if (!tableCache.has(dataDir)) {
+    const tables = sql(dataDir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
+    assert.ok(tables.length >= 10, `expected the schema's tables, got ${tables.join(', ')}`);
+    tableCache.set(dataDir, tables);
+  }
+  return tableCache.get(dataDir);
+}
+
+function countsQuery(dataDir) {
+  return tablesOf(dataDir).map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(' UNION ALL ');
+}
+
+function countsOf(rows) {
+  const counts = {};
+  for (const r of rows) counts[r.t] = r.n;
+  return counts;
+}
+
 /** Row counts of every table of the database, {table: n}. */
 export function rowCounts(dataDir) {
-  const tables = sql(dataDir, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
-  assert.ok(tables.length >= 10, `expected the schema's tables, got ${tables.join(', ')}`);
-  const q = tables.map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(' UNION ALL ');
-  const counts = {};
-  for (const r of sql(dataDir, q)) counts[r.t] = r.n;
-  return counts;
+  return countsOf(sql(dataDir, countsQuery(dataDir)));
 }
 
 // Tables a citizen's requests write to: their full contents are part of a snapshot.
@@ -154,11 +190,14 @@ const WRITTEN_TABLES = ['accounts', 'sessions', 'dossiers', 'dossier_files', 'do
 /**
  * The state a refused request must leave untouched: the row counts of every table, the
  * full contents of every table a citizen can write to, plus the rows of `extra` queries.
+ * One sqlite3 process reads it all.
  */
 export function snapshot(dataDir, extra = []) {
-  const s = { counts: rowCounts(dataDir) };
-  for (const t of WRITTEN_TABLES) s[t] = sql(dataDir, `SELECT * FROM "${t}" ORDER BY rowid`);
-  extra.forEach((q, i) => { s[`extra${i}:${q}`] = sql(dataDir, q); });
+  const qs = [countsQuery(dataDir), ...WRITTEN_TABLES.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`), ...extra];
+  const res = sqlMany(dataDir, qs);
+  const s = { counts: countsOf(res[0]) };
+  WRITTEN_TABLES.forEach((t, i) => { s[t] = res[1 + i]; });
+  extra.forEach((q, i) => { s[`extra${i}:${q}`] = res[1 + WRITTEN_TABLES.length + i]; });
   return s;
 }
 
@@ -404,4 +443,35 @@ export function parseLocalIso(s) {
 export function formatLocalIso(ms) {
   const d = new Date(ms + 7 * 3600e3);
   return d.toISOString().slice(0, 19) + '+07:00';
+}
+
+/**
+ * Sends one raw HTTP/1.1 request line as written (fetch would normalise "/../" away);
+ * returns {status, headers (lower-case names), body}. Bounded by a 10 s timeout.
+ */
+export function rawGet(url, target) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), hostname);
+    const chunks = [];
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`raw GET ${target}: no answer`)); }, 10000);
+    sock.on('connect', () => sock.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`));
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('end', () => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks).toString('utf8');
+      const sep = all.indexOf('\r\n\r\n');
+      const head = sep >= 0 ? all.slice(0, sep) : all;
+      const lines = head.split('\r\n');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] || '');
+      if (!m) { reject(new Error(`raw GET ${target}: bad answer ${JSON.stringify(all.slice(0, 200))}`)); return; }
+      const headers = {};
+      for (const l of lines.slice(1)) {
+        const i = l.indexOf(':');
+        if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+      }
+      resolve({ status: Number(m[1]), headers, body: sep >= 0 ? all.slice(sep + 4) : '' });
+    });
+  });
 }

@@ -1,0 +1,38 @@
+/* lookup_cache: the public lookup answer (GET /api/v1/lookup/{code}) kept in
+ * memory by dossier code, because that page is what everybody refreshes.
+ *
+ * Correctness: a change to a dossier invalidates its code twice: inside the
+ * write job (before commit) and again after the batch commits (the writer's
+ * after-commit hook). A reader notes the generation before it reads the
+ * database and only stores its answer if no invalidation happened since, so
+ * an answer read before a commit is never kept after it. Entries also
+ * expire after a short time, which bounds staleness when several servers
+ * share one database. Thread-safe. */
+#ifndef MOTCUA_LOOKUP_CACHE_H
+#define MOTCUA_LOOKUP_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOOKUP_CACHE_TTL_USEC (2 * 1000000)
+
+/* Copies the cached answer for code into out (up to cap bytes); returns its
+ * length, or -1 on a miss (or if it does not fit). */
+int lookup_cache_get(const char *code, char *out, size_t cap);
+
+/* The generation to pass to lookup_cache_put: read it BEFORE reading the
+ * database. */
+uint64_t lookup_cache_generation(void);
+
+/* Stores an answer read at generation gen, unless something was
+ * invalidated since. */
+void lookup_cache_put(const char *code, const char *json, size_t len, uint64_t gen);
+
+/* Drops code's answer now and again after the current batch commits. Call
+ * from write jobs that change a dossier's public state. */
+void lookup_cache_invalidate(const char *code);
+
+/* The writer's after-commit hook: applies the invalidations of the batch. */
+void lookup_cache_after_commit(void);
+
+#endif

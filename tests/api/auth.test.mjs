@@ -1,0 +1,408 @@
+// API tests: registration, login, logout, the current session, CSRF and login rate limiting.
+// Every refused write is followed by a check that the database is exactly as before.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import {
+  startServer, Client, newCitizen, person, citizenId, sql, snapshot,
+  expectRefused, assertError, BIRTH, COMMUNE, DEMO_CITIZEN,
+} from './lib/server.mjs';
+
+let srv;
+before(async () => { srv = await startServer(null); });
+after(() => srv && srv.stop());
+
+const REGISTER = '/api/v1/auth/register';
+const LOGIN = '/api/v1/auth/login';
+const sha256hex = (s) => crypto.createHash('sha256').update(s).digest('hex');
+
+function sessionCookie(r) {
+  const all = r.headers.getSetCookie().filter((c) => c.startsWith('motcua_session='));
+  assert.equal(all.length, 1, `one session cookie expected, got ${JSON.stringify(all)}`);
+  return all[0];
+}
+
+function assertSessionCookie(r) {
+  const c = sessionCookie(r);
+  const m = /^motcua_session=([0-9a-f]{64});/.exec(c);
+  assert.ok(m, `session cookie value: ${c}`);
+  const attrs = c.split(';').map((s) => s.trim().toLowerCase());
+  assert.ok(attrs.includes('httponly'), `HttpOnly missing: ${c}`);
+  assert.ok(attrs.includes('samesite=lax'), `SameSite=Lax missing: ${c}`);
+  assert.ok(attrs.includes('path=/'), `Path=/ missing: ${c}`);
+  assert.ok(!attrs.includes('secure'), `Secure set without --secure-cookies: ${c}`);
+  const maxAge = attrs.find((a) => a.startsWith('max-age='));
+  assert.ok(maxAge && Number(maxAge.slice(8)) > 0, `Max-Age missing: ${c}`);
+  return m[1];
+}
+
+function assertAccount(acc, p) {
+  assert.deepEqual(Object.keys(acc).sort(), ['citizen_id', 'email', 'full_name', 'id', 'kind', 'phone']);
+  assert.ok(Number.isInteger(acc.id) && acc.id > 0);
+  assert.equal(acc.kind, 'citizen');
+  assert.equal(acc.citizen_id, p.citizen_id);
+  assert.equal(acc.full_name, p.full_name);
+  assert.equal(acc.phone, p.phone);
+  assert.equal(acc.email, p.email || '');
+}
+
+// --- register ------------------------------------------------------------------------
+
+test('register creates a citizen account and a session, and logs in', async () => {
+  const c = new Client(srv.url);
+  const p = person({ full_name: 'Phạm Thị Ngọc Ánh' });
+  const before = sql(srv.dataDir, 'SELECT count(*) AS n FROM sessions')[0].n;
+  const r = await c.post(REGISTER, p);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(Object.keys(r.json).sort(), ['account', 'csrf_token']);
+  assertAccount(r.json.account, p);
+  assert.match(r.json.csrf_token, /^[0-9a-f]{64}$/);
+  const token = assertSessionCookie(r);
+
+  const [row] = sql(srv.dataDir, `SELECT * FROM accounts WHERE login = '${p.citizen_id}'`);
+  assert.equal(row.id, r.json.account.id);
+  assert.equal(row.kind, 'citizen');
+  assert.equal(row.full_name, 'Phạm Thị Ngọc Ánh');
+  assert.equal(row.phone, p.phone);
+  assert.equal(row.email, p.email);
+  assert.equal(row.disabled, 0);
+  assert.match(row.password_hash, /^\$argon2id\$/, 'passwords are stored as Argon2id hashes');
+  assert.ok(!row.password_hash.includes(p.password), 'the password must not be stored');
+
+  const sessions = sql(srv.dataDir, `SELECT * FROM sessions WHERE account_id = ${row.id}`);
+  assert.equal(sessions.length, 1);
+  assert.equal(sql(srv.dataDir, 'SELECT count(*) AS n FROM sessions')[0].n, before + 1);
+  assert.equal(sessions[0].token_hash, sha256hex(token), 'the session table keeps a hash of the token, not the token');
+  assert.equal(sessions[0].csrf_token, r.json.csrf_token);
+  assert.ok(sessions[0].expires_at > sessions[0].created_at);
+
+  const me = await c.get('/api/v1/auth/me');
+  assert.equal(me.status, 200, me.text);
+  assertAccount(me.json.account, p);
+  assert.equal(me.json.csrf_token, r.json.csrf_token);
+});
+
+test('register: email is optional (absent or empty)', async () => {
+  for (const email of [undefined, '']) {
+    const p = person();
+    if (email === undefined) delete p.email; else p.email = email;
+    const c = new Client(srv.url);
+    const r = await c.post(REGISTER, p);
+    assert.equal(r.status, 201, r.text);
+    assertAccount(r.json.account, { ...p, email: '' });
+  }
+});
+
+test('register: fields the form does not have cannot make a staff account', async () => {
+  const c = new Client(srv.url);
+  const p = { ...person(), kind: 'staff', role: 'admin', unit_code: COMMUNE };
+  const r = await c.post(REGISTER, p);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.account.kind, 'citizen');
+  const [row] = sql(srv.dataDir, `SELECT kind, role, unit_id FROM accounts WHERE login = '${p.citizen_id}'`);
+  assert.deepEqual(row, { kind: 'citizen', role: null, unit_id: null });
+});
+
+test('register: a valid citizen ID from each century digit and several provinces', async () => {
+  // 001 Hà Nội, 038 Thanh Hóa, 079 TP HCM, 096 Cà Mau; sex/century 0..3.
+  const ids = ['001090123456', '038195654321', '079203000111', '096305000222'];
+  for (const id of ids) {
+    const r = await new Client(srv.url).post(REGISTER, person({ citizen_id: id }));
+    assert.equal(r.status, 201, `${id}: ${r.text}`);
+    assert.equal(r.json.account.citizen_id, id);
+  }
+});
+
+test('register: invalid citizen IDs are refused with 422 naming citizen_id', async () => {
+  const thisYY = String(new Date().getUTCFullYear() + 1).slice(2); // next year: a future birth
+  const bad = [
+    '03809500123', // 11 digits
+    '0380950012345', // 13 digits
+    '03809500123a',
+    ' 038095001234',
+    '000095001234', // province 000 does not exist
+    '003095001234', // 003 is not a province code
+    '097095001234', // past the last code (096)
+    '099095001234',
+    `0382${thisYY}001234`, // born next year
+    '038495001234', // century digit 4 = 2100s: in the future
+    '０３８０９５００１２３４', // full-width digits
+  ];
+  for (const id of bad) {
+    const e = await expectRefused(srv, () => new Client(srv.url).post(REGISTER, person({ citizen_id: id })),
+      { status: 422, code: 'invalid_form', field: 'citizen_id' });
+    assert.ok(Array.isArray(e.json.error.fields) && e.json.error.fields.length >= 1, e.text);
+    assert.equal(e.json.error.fields[0].field, 'citizen_id');
+    assert.equal(e.json.error.fields[0].code, 'bad_citizen_id', `${id}: ${e.text}`);
+  }
+  // Missing, null, wrong types.
+  for (const v of [undefined, null, 38095001234, true, ['038095001234'], { id: '038095001234' }]) {
+    const p = person();
+    if (v === undefined) delete p.citizen_id; else p.citizen_id = v;
+    const r = await expectRefused(srv, () => new Client(srv.url).post(REGISTER, p),
+      { status: 422, code: 'invalid_form', field: 'citizen_id' });
+    const f = r.json.error.fields.find((x) => x.field === 'citizen_id');
+    assert.equal(f.code, v === undefined || v === null ? 'required' : 'bad_type', `${JSON.stringify(v)}: ${r.text}`);
+  }
+});
+
+test('register: invalid name, phone, email and password are refused with the field', async () => {
+  const cases = [
+    [{ full_name: undefined }, 'full_name'],
+    [{ full_name: '' }, 'full_name'],
+    [{ full_name: '   ' }, 'full_name'],
+    [{ full_name: 'A'.repeat(101) }, 'full_name'],
+    [{ full_name: 'Nguyễn\u0007Văn' }, 'full_name'],
+    [{ full_name: 42 }, 'full_name'],
+    [{ phone: undefined }, 'phone'],
+    [{ phone: '12345' }, 'phone'],
+    [{ phone: '0112345678' }, 'phone'], // no mobile prefix 01x
+    [{ phone: '09123456789' }, 'phone'], // 11 digits
+    [{ phone: 912345678 }, 'phone'],
+    [{ email: 'not-an-email' }, 'email'],
+    [{ email: 'a@b' }, 'email'],
+    [{ email: 'nguyễn@example.vn' }, 'email'],
+    [{ email: 5 }, 'email'],
+  ];
+  for (const [over, field] of cases) {
+    const p = { ...person(), ...over };
+    for (const k of Object.keys(over)) if (over[k] === undefined) delete p[k];
+    await expectRefused(srv, () => new Client(srv.url).post(REGISTER, p), { status: 422, code: 'invalid_form', field });
+  }
+  const pw = [
+    [undefined, 'required'],
+    ['', 'required'],
+    ['1234567', 'bad_length'], // 7 characters
+    ['x'.repeat(129), 'bad_length'],
+    [12345678, 'bad_type'],
+    ['mật\u0001khẩu-dài', 'bad_text'],
+  ];
+  for (const [password, code] of pw) {
+    const p = person();
+    if (password === undefined) delete p.password; else p.password = password;
+    await expectRefused(srv, () => new Client(srv.url).post(REGISTER, p), { status: 422, code, field: 'password' });
+  }
+  // Boundaries that are fine: 8 and 128 characters (counted as characters, not bytes).
+  for (const password of ['12345678', 'ậ'.repeat(128)]) {
+    const r = await new Client(srv.url).post(REGISTER, person({ password }));
+    assert.equal(r.status, 201, r.text);
+  }
+});
+
+test('register: a citizen ID that already has an account -> 409, nothing changes', async () => {
+  const p = person();
+  await new Client(srv.url).register(p);
+  const row = `SELECT * FROM accounts WHERE login = '${p.citizen_id}'`;
+  // Same ID, different everything else (and the original password).
+  await expectRefused(srv, () => new Client(srv.url).post(REGISTER, person({ citizen_id: p.citizen_id, full_name: 'Kẻ Mạo Danh', password: 'another-password-1' })),
+    { status: 409, code: 'citizen_id_taken', field: 'citizen_id' }, [row]);
+  await expectRefused(srv, () => new Client(srv.url).post(REGISTER, p), { status: 409, code: 'citizen_id_taken', field: 'citizen_id' }, [row]);
+  // The demo citizen exists from `init --demo`.
+  await expectRefused(srv, () => new Client(srv.url).post(REGISTER, person({ citizen_id: DEMO_CITIZEN.login })),
+    { status: 409, code: 'citizen_id_taken', field: 'citizen_id' });
+  // The original password still works.
+  await new Client(srv.url).login(p.citizen_id, p.password);
+});
+
+test('register: malformed JSON, wrong Content-Type, oversized body', async () => {
+  const c = new Client(srv.url);
+  await expectRefused(srv, () => c.post(REGISTER, '{"citizen_id": "038095001299",'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(REGISTER, ''), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(REGISTER, '[]'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(REGISTER, '"text"'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(REGISTER, '{"citizen_id":"1","citizen_id":"2"}'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(REGISTER, person(), { type: 'text/plain' }), { status: 415, code: 'unsupported_media_type' });
+  await expectRefused(srv, () => c.post(REGISTER, person(), { type: 'application/x-www-form-urlencoded' }), { status: 415, code: 'unsupported_media_type' });
+  await expectRefused(srv, () => c.post(REGISTER, person(), { type: null }), { status: 415, code: 'unsupported_media_type' });
+  const big = person({ full_name: 'A'.repeat(65 * 1024) });
+  await expectRefused(srv, () => c.post(REGISTER, big), { status: 413, code: 'body_too_large' });
+  // A charset parameter is fine.
+  const r = await c.post(REGISTER, person(), { type: 'application/json; charset=utf-8' });
+  assert.equal(r.status, 201, r.text);
+});
+
+// --- login -----------------------------------------------------------------------------
+
+test('login with the citizen ID and password: 200, a new session each time', async () => {
+  const a = await newCitizen(srv.url);
+  const p = a.person;
+  const c = new Client(srv.url);
+  const r = await c.post(LOGIN, { login: p.citizen_id, password: p.password });
+  assert.equal(r.status, 200, r.text);
+  assertAccount(r.json.account, p);
+  const token = assertSessionCookie(r);
+  assert.match(r.json.csrf_token, /^[0-9a-f]{64}$/);
+  assert.notEqual(r.json.csrf_token, a.csrf, 'each session has its own CSRF token');
+  assert.notEqual(`motcua_session=${token}`, a.cookie);
+  const rows = sql(srv.dataDir, `SELECT token_hash, csrf_token FROM sessions WHERE account_id = ${r.json.account.id} ORDER BY created_at`);
+  assert.equal(rows.length, 2);
+  assert.ok(rows.some((s) => s.token_hash === sha256hex(token) && s.csrf_token === r.json.csrf_token));
+  // Both sessions work.
+  assert.equal((await a.get('/api/v1/auth/me')).status, 200);
+  assert.equal((await c.get('/api/v1/auth/me')).status, 200);
+});
+
+test('login: the demo citizen from init --demo', async () => {
+  const c = new Client(srv.url);
+  const r = await c.post(LOGIN, { login: DEMO_CITIZEN.login, password: DEMO_CITIZEN.password });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.account.full_name, DEMO_CITIZEN.name);
+  assert.equal(r.json.account.citizen_id, DEMO_CITIZEN.login);
+});
+
+test('login: wrong password and unknown login -> 401 bad_credentials, no cookie, nothing written', async () => {
+  const a = await newCitizen(srv.url);
+  const wrong = await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: 'wrong-password' }),
+    { status: 401, code: 'bad_credentials' });
+  assert.equal(wrong.headers.getSetCookie().length, 0, 'no cookie on a failed login');
+  const unknown = await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: citizenId(), password: 'wrong-password' }),
+    { status: 401, code: 'bad_credentials' });
+  assert.equal(unknown.json.error.message, wrong.json.error.message, 'unknown login and wrong password must look the same');
+  // The password is case-sensitive.
+  await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: a.person.password.toUpperCase() }),
+    { status: 401, code: 'bad_credentials' });
+});
+
+test('login: missing fields, wrong types, malformed JSON, wrong Content-Type, oversized', async () => {
+  const c = new Client(srv.url);
+  await expectRefused(srv, () => c.post(LOGIN, { password: 'x' }), { status: 422, code: 'required', field: 'login' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: '038095001234' }), { status: 422, code: 'required', field: 'password' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: '', password: 'x' }), { status: 422, code: 'required', field: 'login' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: 38095001234, password: 'x' }), { status: 422, code: 'bad_type', field: 'login' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: '038095001234', password: ['x'] }), { status: 422, code: 'bad_type', field: 'password' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: 'x'.repeat(64), password: 'x' }), { status: 422, code: 'bad_length', field: 'login' });
+  await expectRefused(srv, () => c.post(LOGIN, '{"login":'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(LOGIN, 'null'), { status: 400, code: 'malformed_json' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: DEMO_CITIZEN.login, password: DEMO_CITIZEN.password }, { type: 'text/plain' }),
+    { status: 415, code: 'unsupported_media_type' });
+  await expectRefused(srv, () => c.post(LOGIN, { login: DEMO_CITIZEN.login, password: 'p'.repeat(70 * 1024) }),
+    { status: 413, code: 'body_too_large' });
+});
+
+test('login rate limiting: after 5 failures for one login -> 429 with Retry-After, even with the right password', async (t) => {
+  const s = await startServer(t); // own server: the limiter's memory starts empty
+  const a = await newCitizen(s.url);
+  const other = await newCitizen(s.url);
+  const login = a.person.citizen_id;
+  for (let i = 0; i < 5; i++) {
+    await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }), { status: 401, code: 'bad_credentials' });
+  }
+  for (const password of ['wrong-6-password', a.person.password]) {
+    const r = await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password }), { status: 429, code: 'too_many_attempts' });
+    const retry = r.headers.get('retry-after');
+    assert.match(retry || '', /^\d+$/, `Retry-After must be a number of seconds: ${retry}`);
+    assert.ok(Number(retry) > 0 && Number(retry) <= 15 * 60, `Retry-After ${retry}`);
+    assert.equal(r.headers.getSetCookie().length, 0);
+  }
+  // Another login from the same address is not blocked.
+  const ok = await new Client(s.url).post(LOGIN, { login: other.person.citizen_id, password: other.person.password });
+  assert.equal(ok.status, 200, ok.text);
+  // An existing session of the blocked account keeps working.
+  assert.equal((await a.get('/api/v1/auth/me')).status, 200);
+});
+
+test('login rate limiting: a successful login resets the count of failures', async (t) => {
+  const s = await startServer(t);
+  const a = await newCitizen(s.url);
+  const login = a.person.citizen_id;
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 4; i++) {
+      const r = await new Client(s.url).post(LOGIN, { login, password: 'wrong-password' });
+      assertError(r, 401, 'bad_credentials');
+    }
+    await new Client(s.url).login(login, a.person.password);
+  }
+});
+
+test('login rate limiting holds for concurrent attempts: at most 5 are checked', async (t) => {
+  const s = await startServer(t);
+  const a = await newCitizen(s.url);
+  const rs = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    new Client(s.url).post(LOGIN, { login: a.person.citizen_id, password: `wrong-${i}-password` })));
+  const statuses = rs.map((r) => r.status).sort();
+  for (const r of rs) assert.ok([401, 429].includes(r.status), r.text);
+  assert.ok(statuses.filter((x) => x === 401).length <= 5,
+    `12 concurrent wrong passwords for one login: ${statuses.join(',')} (more than 5 were checked)`);
+});
+
+// --- me, logout, CSRF ---------------------------------------------------------------------
+
+test('me: not logged in, or a cookie that names no session -> 401', async () => {
+  const c = new Client(srv.url);
+  assertError(await c.get('/api/v1/auth/me'), 401, 'unauthenticated');
+  for (const cookie of ['motcua_session=' + 'a'.repeat(64), 'motcua_session=short', 'motcua_session=', 'other=1',
+    'xmotcua_session=' + 'b'.repeat(64)]) {
+    assertError(await c.get('/api/v1/auth/me', { cookie }), 401, 'unauthenticated');
+  }
+  // A real token under another cookie name is not a session.
+  const a = await newCitizen(srv.url);
+  const token = a.cookie.split('=')[1];
+  assertError(await c.get('/api/v1/auth/me', { cookie: `xmotcua_session=${token}` }), 401, 'unauthenticated');
+  // Among other cookies it is found.
+  const r = await c.get('/api/v1/auth/me', { cookie: `theme=dark; motcua_session=${token}; lang=vi` });
+  assert.equal(r.status, 200, r.text);
+});
+
+test('logout: CSRF required, then 204, the cookie is cleared and the old one refused', async () => {
+  const a = await newCitizen(srv.url);
+  const second = new Client(srv.url);
+  await second.login(a.person.citizen_id, a.person.password);
+  const other = await newCitizen(srv.url);
+  const oldCookie = a.cookie;
+  const oldCsrf = a.csrf;
+
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { csrf: false }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { csrf: 'f'.repeat(64) }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { csrf: oldCsrf.slice(0, 63) }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { csrf: second.csrf }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { csrf: other.csrf }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => new Client(srv.url).post('/api/v1/auth/logout', undefined, { csrf: oldCsrf }), { status: 401, code: 'unauthenticated' });
+  assert.equal((await a.get('/api/v1/auth/me')).status, 200, 'refused logouts leave the session alive');
+
+  const tokenHash = sha256hex(oldCookie.split('=')[1]);
+  const r = await a.post('/api/v1/auth/logout');
+  assert.equal(r.status, 204, r.text);
+  assert.equal(r.buf.length, 0);
+  const cleared = sessionCookie(r);
+  assert.match(cleared, /^motcua_session=;/);
+  assert.match(cleared, /Max-Age=0/i);
+  assert.equal(sql(srv.dataDir, `SELECT count(*) AS n FROM sessions WHERE token_hash = '${tokenHash}'`)[0].n, 0);
+
+  // The old cookie and token are dead everywhere.
+  assertError(await a.get('/api/v1/auth/me', { cookie: oldCookie }), 401, 'unauthenticated');
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', { procedure_code: BIRTH, unit_code: COMMUNE }, { cookie: oldCookie, csrf: oldCsrf }),
+    { status: 401, code: 'unauthenticated' });
+  await expectRefused(srv, () => a.post('/api/v1/auth/logout', undefined, { cookie: oldCookie, csrf: oldCsrf }), { status: 401, code: 'unauthenticated' });
+  assertError(await a.get('/api/v1/dossiers', { cookie: oldCookie }), 401, 'unauthenticated');
+  // The account's other session is untouched.
+  assert.equal((await second.get('/api/v1/auth/me')).status, 200);
+});
+
+test('CSRF: a write without the token, with another session\'s token, or with no session -> 403/401', async () => {
+  const a = await newCitizen(srv.url);
+  const b = await newCitizen(srv.url);
+  const body = { procedure_code: BIRTH, unit_code: COMMUNE };
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { csrf: false }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { csrf: '' }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { csrf: b.csrf }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { csrf: a.csrf.toUpperCase() }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { csrf: a.csrf + '0' }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => a.post('/api/v1/dossiers', body, { cookie: false }), { status: 401, code: 'unauthenticated' });
+  // The token from register works, and so does the one from /me.
+  const me = await a.get('/api/v1/auth/me');
+  assert.equal(me.json.csrf_token, a.csrf);
+  const r = await a.post('/api/v1/dossiers', body);
+  assert.equal(r.status, 201, r.text);
+});
+
+test('a successful login adds exactly one session row and changes nothing else', async () => {
+  const a = await newCitizen(srv.url);
+  const before = snapshot(srv.dataDir);
+  await new Client(srv.url).login(a.person.citizen_id, a.person.password);
+  const after = snapshot(srv.dataDir);
+  assert.equal(after.counts.sessions, before.counts.sessions + 1);
+  for (const k of Object.keys(before.counts)) if (k !== 'sessions') assert.equal(after.counts[k], before.counts[k], k);
+  assert.deepEqual(after.accounts, before.accounts);
+  assert.deepEqual(after.sessions.slice(0, before.sessions.length), before.sessions);
+});
