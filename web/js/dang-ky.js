@@ -9,7 +9,7 @@ function check(v) {
   if (!/^\d{12}$/.test(v.citizen_id)) errors.push({ field: 'citizen_id', message: v.citizen_id ? 'Số định danh cá nhân phải gồm đúng 12 chữ số' : 'Vui lòng nhập số định danh cá nhân' });
   if (!v.full_name) errors.push({ field: 'full_name', message: 'Vui lòng nhập họ và tên' });
   if (!v.phone) errors.push({ field: 'phone', message: 'Vui lòng nhập số điện thoại' });
-  else if (!/^(0|\+84)\d{9,10}$/.test(v.phone)) errors.push({ field: 'phone', message: 'Số điện thoại không hợp lệ, ví dụ: 0912345678' });
+  else if (!/^(0|\+84)([35789]\d{8}|2\d{9})$/.test(v.phone)) errors.push({ field: 'phone', message: 'Số điện thoại không hợp lệ, ví dụ: 0912345678' });
   if (v.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.email)) errors.push({ field: 'email', message: 'Địa chỉ thư điện tử không hợp lệ' });
   if (v.password.length < 8 || v.password.length > 128) errors.push({ field: 'password', message: 'Mật khẩu phải có từ 8 đến 128 ký tự' });
   if (v.password2 !== v.password) errors.push({ field: 'password2', message: v.password2 ? 'Mật khẩu nhập lại không khớp' : 'Vui lòng nhập lại mật khẩu' });
@@ -26,8 +26,8 @@ async function init() {
     e.preventDefault();
     const v = {
       citizen_id: form.citizen_id.value.replace(/\s/g, ''),
-      full_name: form.full_name.value.trim().replace(/\s+/g, ' '),
-      phone: form.phone.value.replace(/[\s.]/g, ''),
+      full_name: form.full_name.value.trim().replace(/\s+/g, ' ').normalize('NFC'),
+      phone: form.phone.value.replace(/[\s.-]/g, ''),
       email: form.email.value.trim(),
       password: form.password.value,
       password2: form.password2.value,

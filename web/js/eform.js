@@ -6,9 +6,11 @@ import { el, fieldBox, formatDate } from './ui.js';
 
 const PATTERN = {
   citizen_id: /^\d{12}$/,
-  phone: /^(0|\+84)\d{9,10}$/,
-  email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+  // mobile 0[35789] + 8 digits or landline 02 + 9 digits; +84 may replace the 0 (docs/eform.md)
+  phone: /^(0|\+84)([35789]\d{8}|2\d{9})$/,
+  email: /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/,
 };
+const DEFAULT_MAX = { text: 500, textarea: 4000 };
 
 /** Today in Vietnam as YYYY-MM-DD. */
 function todayIso() {
@@ -34,7 +36,7 @@ function inputFor(f) {
   const max = bound(f, 'max');
   switch (f.type) {
     case 'textarea':
-      return el('textarea', { ...common, rows: '3', maxlength: f.max_length || null });
+      return el('textarea', { ...common, rows: '3', minlength: f.min_length || null, maxlength: f.max_length || DEFAULT_MAX.textarea });
     case 'date':
       return el('input', { ...common, type: 'date', class: 'input-narrow', min, max });
     case 'integer':
@@ -54,7 +56,7 @@ function inputFor(f) {
     case 'checkbox':
       return el('input', { ...common, type: 'checkbox', value: 'true' });
     default:
-      return el('input', { ...common, type: 'text', maxlength: f.max_length || null });
+      return el('input', { ...common, type: 'text', minlength: f.min_length || null, maxlength: f.max_length || DEFAULT_MAX.text });
   }
 }
 
@@ -83,7 +85,9 @@ export function renderForm(schema, values = {}) {
       grid.append(box);
     }
     frag.append(el('fieldset', { class: 'form-section', 'aria-labelledby': 'sec-' + si },
-      el('h3', { id: 'sec-' + si }, s.title), grid));
+      el('h3', { id: 'sec-' + si }, s.title),
+      s.description ? el('p', { class: 'section-desc' }, s.description) : null,
+      grid));
   });
   return frag;
 }
@@ -109,7 +113,7 @@ export function readForm(form, schema) {
     const input = form.elements.namedItem(f.name);
     if (!input) continue;
     if (f.type === 'checkbox') { if (input.checked) out[f.name] = true; continue; }
-    const v = input.value.trim();
+    const v = input.value.trim().normalize('NFC');
     if (v === '') continue;
     if (f.type === 'integer' || f.type === 'year') {
       const n = Number(v);
@@ -128,12 +132,15 @@ export function checkForm(values, schema, requireAll) {
       if (requireAll && f.required) errors.push({ field: f.name, message: f.type === 'checkbox' ? 'Vui lòng đánh dấu xác nhận' : f.type === 'select' ? 'Vui lòng chọn một giá trị' : 'Trường này là bắt buộc' });
       continue;
     }
-    if (f.max_length && typeof v === 'string' && [...v].length > f.max_length) errors.push({ field: f.name, message: `Tối đa ${f.max_length} ký tự` });
+    const len = typeof v === 'string' ? [...v.normalize('NFC')].length : 0;
+    const maxLen = f.max_length || DEFAULT_MAX[f.type];
+    if (maxLen && typeof v === 'string' && len > maxLen) errors.push({ field: f.name, message: `Không được quá ${maxLen} ký tự` });
+    else if (f.min_length && typeof v === 'string' && len < f.min_length) errors.push({ field: f.name, message: `Cần ít nhất ${f.min_length} ký tự` });
     else if ((f.type === 'integer' || f.type === 'year') && !Number.isInteger(v)) errors.push({ field: f.name, message: 'Vui lòng nhập số nguyên' });
     else if ((f.type === 'integer' || f.type === 'year') && outside(v, bound(f, 'min'), bound(f, 'max')))
       errors.push({ field: f.name, message: rangeText(bound(f, 'min'), bound(f, 'max'), String) });
     else if (f.type === 'citizen_id' && !PATTERN.citizen_id.test(v)) errors.push({ field: f.name, message: 'Số định danh cá nhân gồm đúng 12 chữ số' });
-    else if (f.type === 'phone' && !PATTERN.phone.test(v.replace(/[\s.]/g, ''))) errors.push({ field: f.name, message: 'Số điện thoại không hợp lệ' });
+    else if (f.type === 'phone' && !PATTERN.phone.test(v.replace(/(\d)[ .-](?=\d)/g, '$1'))) errors.push({ field: f.name, message: 'Số điện thoại không hợp lệ (10 chữ số bắt đầu bằng 0, hoặc +84)' });
     else if (f.type === 'email' && !PATTERN.email.test(v)) errors.push({ field: f.name, message: 'Địa chỉ thư điện tử không hợp lệ' });
     else if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) errors.push({ field: f.name, message: 'Ngày không hợp lệ' });
     else if (f.type === 'date' && outside(v, bound(f, 'min'), bound(f, 'max')))

@@ -22,10 +22,11 @@ function item(d) {
 function tabs(groups) {
   const bar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Nhóm hồ sơ' });
   const panels = [];
+  const first = Math.max(0, groups.findIndex((g) => g.items.length)); // open the first non-empty group
   groups.forEach((g, i) => {
-    const tab = el('button', { type: 'button', role: 'tab', id: 'tab-' + i, 'aria-controls': 'panel-' + i, 'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? '0' : '-1' },
+    const tab = el('button', { type: 'button', role: 'tab', id: 'tab-' + i, 'aria-controls': 'panel-' + i, 'aria-selected': i === first ? 'true' : 'false', tabindex: i === first ? '0' : '-1' },
       g.title, el('span', { class: 'count' }, String(g.items.length)));
-    const panel = el('div', { role: 'tabpanel', id: 'panel-' + i, 'aria-labelledby': 'tab-' + i, hidden: i !== 0 },
+    const panel = el('div', { role: 'tabpanel', id: 'panel-' + i, 'aria-labelledby': 'tab-' + i, hidden: i !== first },
       g.items.length ? el('ul', { class: 'dossier-list' }, g.items.map(item)) : el('p', { class: 'empty card' }, g.empty));
     bar.append(tab);
     panels.push(panel);

@@ -101,6 +101,7 @@ function formPanel() {
     form.append(el('p', { class: 'muted' }, 'Thủ tục này không yêu cầu khai tờ khai điện tử. Bấm “Tiếp tục” để đính kèm giấy tờ.'));
   } else {
     if (schema.title) form.append(el('p', { class: 'form-title' }, schema.title));
+    if (schema.description) form.append(el('p', { class: 'section-desc' }, schema.description));
     form.append(el('p', { class: 'muted small' }, 'Các mục có dấu ', el('span', { class: 'req' }, '*'), ' là bắt buộc.'), renderForm(schema));
     fillForm(form, schema, d.form || {});
     savedForm = JSON.stringify(readForm(form, schema));
@@ -143,7 +144,7 @@ function docError(key, message) {
 
 function refreshDoc(key) {
   const box = $(`[data-doc="${CSS.escape(key)}"]`);
-  if (!box) return;
+  if (!box || !box.querySelector('.file-list')) return; /* declarations filled online have no upload */
   const files = filesOf(key);
   render(box.querySelector('.file-list'), files.map((f) => fileRow(f, key)));
   box.classList.toggle('complete', files.length > 0);
@@ -205,6 +206,12 @@ function docsPanel() {
     el('p', { class: 'muted' }, 'Đính kèm bản chụp hoặc bản quét của từng giấy tờ. Định dạng PDF, JPEG hoặc PNG, tối đa 10 MB mỗi tệp; có thể chọn nhiều tệp cho một giấy tờ.'),
     el('div', { class: 'visually-hidden', id: 'live', 'aria-live': 'polite' }),
     docs.map((x, i) => {
+      if (x.online_form) {
+        return el('section', { class: 'doc-upload', dataset: { doc: x.key, required: '0' }, 'aria-labelledby': `doc-${i}-title` },
+          el('div', { class: 'doc-head' }, el('h3', { id: `doc-${i}-title` }, x.name),
+            el('div', {}, el('span', { class: 'badge badge-full' }, 'Đã khai trực tuyến'))),
+          el('p', { class: 'muted small mb-0' }, 'Tờ khai điện tử ở bước “Tờ khai” thay cho giấy tờ này, không cần tải lên.'));
+      }
       const inputId = 'file-' + i;
       const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp: ' + x.name, accept: '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
       input.addEventListener('change', () => { if (input.files.length) uploadFiles(x.key, Array.from(input.files), input); });
@@ -237,7 +244,7 @@ function reviewPanel() {
       el('h3', {}, 'Giấy tờ đính kèm', docs.length ? edit(2, 'giấy tờ') : null),
       docs.length ? el('dl', { class: 'facts' }, docs.map((x) => el('div', {}, el('dt', {}, x.name),
         el('dd', {}, filesOf(x.key).length ? el('ul', { class: 'mt-0 mb-0', style: 'padding-left:18px' }, filesOf(x.key).map((f) => el('li', {}, el('a', { href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name), ' ', el('span', { class: 'muted small' }, '(' + formatSize(f.size) + ')'))))
-          : el('span', { class: 'muted' }, x.required ? 'Chưa đính kèm' : 'Không đính kèm')))))
+          : el('span', { class: 'muted' }, x.online_form ? 'Tờ khai điện tử (đã khai ở bước 2)' : x.required ? 'Chưa đính kèm' : 'Không đính kèm')))))
         : el('p', { class: 'muted' }, 'Không có.')));
 }
 
@@ -287,7 +294,7 @@ async function submit(btn, msg) {
 function checkDocs() {
   let first = null;
   for (const x of p.documents || []) {
-    if (x.required && !filesOf(x.key).length) {
+    if (x.required && !x.online_form && !filesOf(x.key).length) {
       docError(x.key, 'Vui lòng đính kèm giấy tờ này');
       first = first || x.key;
     }
