@@ -55,9 +55,8 @@ CREATE TABLE accounts (
     phone         TEXT NOT NULL DEFAULT '',
     email         TEXT NOT NULL DEFAULT '',
     password_hash TEXT NOT NULL,
-    unit_id       INTEGER REFERENCES units(id),
-    role          TEXT,
-    totp_secret   TEXT,
+    totp_secret   TEXT,                        -- base32; officers log in with a one-time code
+    totp_last_step INTEGER NOT NULL DEFAULT 0, -- the last code's time step: no code twice
     created_at    INTEGER NOT NULL,
     disabled      INTEGER NOT NULL DEFAULT 0
 );

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/totp.h"
 #include "base/util.h"
 #include "store/store.h"
 
-#define ACCOUNT_COLS "a.id, a.kind, a.login, a.full_name, a.phone, a.email, coalesce(a.unit_id, 0), coalesce(a.role, '')"
+#define ACCOUNT_COLS "a.id, a.kind, a.login, a.full_name, a.phone, a.email, a.totp_secret IS NOT NULL"
 
 static void read_account(struct store_stmt *st, struct account *a)
 {
@@ -18,8 +19,7 @@ static void read_account(struct store_stmt *st, struct account *a)
     copy_str(a->full_name, sizeof a->full_name, store_col_text(st, 3));
     copy_str(a->phone, sizeof a->phone, store_col_text(st, 4));
     copy_str(a->email, sizeof a->email, store_col_text(st, 5));
-    a->unit_id = store_col_int(st, 6);
-    copy_str(a->role, sizeof a->role, store_col_text(st, 7));
+    a->has_totp = (int)store_col_int(st, 6);
 }
 
 static void token_hash(const char *token, char out[65])
@@ -47,19 +47,19 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
     rc = store_step(st);
     if (rc == STORE_ROW) {
         read_account(st, out);
-        copy_str(csrf, 65, store_col_text(st, 8));
+        copy_str(csrf, 65, store_col_text(st, 7));
     }
     store_done(st);
     return rc;
 }
 
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
-                     size_t hashcap)
+                     size_t hashcap, char *totp, int64_t *totp_last)
 {
     struct store_stmt *st;
     int rc = store_prepare(db,
-                           "SELECT " ACCOUNT_COLS ", a.password_hash FROM accounts a"
-                           " WHERE a.login = ? AND a.disabled = 0",
+                           "SELECT " ACCOUNT_COLS ", a.password_hash, coalesce(a.totp_secret, ''),"
+                           " a.totp_last_step FROM accounts a WHERE a.login = ? AND a.disabled = 0",
                            &st);
     if (rc)
         return rc;
@@ -67,7 +67,9 @@ int account_by_login(struct store *db, const char *login, struct account *out, c
     rc = store_step(st);
     if (rc == STORE_ROW) {
         read_account(st, out);
-        copy_str(hash, hashcap, store_col_text(st, 8));
+        copy_str(hash, hashcap, store_col_text(st, 7));
+        copy_str(totp, TOTP_SECRET_B32_MAX + 1, store_col_text(st, 8));
+        *totp_last = store_col_int(st, 9);
     }
     store_done(st);
     return rc;
@@ -78,8 +80,7 @@ int account_create(struct store *db, struct account *a, const char *password_has
     struct store_stmt *st;
     int rc = store_prepare(db,
                            "INSERT INTO accounts(kind, login, full_name, phone, email,"
-                           " password_hash, unit_id, role, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            &st);
     if (rc)
         return rc;
@@ -89,12 +90,7 @@ int account_create(struct store *db, struct account *a, const char *password_has
     store_bind_text(st, 4, a->phone);
     store_bind_text(st, 5, a->email);
     store_bind_text(st, 6, password_hash);
-    if (a->unit_id)
-        store_bind_int(st, 7, a->unit_id);
-    else
-        store_bind_null(st, 7);
-    store_bind_text(st, 8, a->role[0] ? a->role : NULL);
-    store_bind_int(st, 9, now_unix());
+    store_bind_int(st, 7, now_unix());
     rc = store_step(st);
     store_done(st);
     if (rc != STORE_DONE)
@@ -165,7 +161,86 @@ json_t *account_json(const struct account *a)
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id, "kind", a->kind,
                           "full_name", a->full_name, "phone", a->phone, "email", a->email);
     json_object_set_new(o, citizen ? "citizen_id" : "username", json_string(a->login));
-    if (!citizen)
-        json_object_set_new(o, "role", json_string(a->role));
     return o;
+}
+
+static int exec_done(struct store_stmt *st)
+{
+    int rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+int account_use_totp_step(struct store *db, int64_t account_id, int64_t step)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND"
+                           " totp_last_step < ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, step);
+    store_bind_int(st, 2, account_id);
+    store_bind_int(st, 3, step);
+    if ((rc = exec_done(st)))
+        return rc;
+    return store_changes(db) == 1 ? 0 : 1;
+}
+
+int account_set_totp(struct store *db, int64_t account_id, const char *b32_secret)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db, "UPDATE accounts SET totp_secret = ? WHERE id = ?", &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, b32_secret);
+    store_bind_int(st, 2, account_id);
+    return exec_done(st);
+}
+
+int account_grant_role(struct store *db, int64_t account_id, const char *role, int64_t unit_id)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "INSERT OR IGNORE INTO staff_roles(account_id, role, unit_id)"
+                           " VALUES (?, ?, ?)",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, account_id);
+    store_bind_text(st, 2, role);
+    store_bind_int(st, 3, unit_id);
+    if ((rc = exec_done(st)))
+        return rc;
+    char id[24], detail[160];
+    snprintf(id, sizeof id, "%lld", (long long)account_id);
+    snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"unit_id\":%lld}", role,
+             (long long)unit_id);
+    return audit_append(db, &(struct audit_entry){.actor_id = 0,
+                                                  .action = "account.grant_role",
+                                                  .object_type = "account",
+                                                  .object_id = id,
+                                                  .detail = detail});
+}
+
+json_t *account_roles_json(struct store *db, int64_t account_id)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT r.name, r.title, u.code, u.name FROM staff_roles sr"
+                      " JOIN roles r ON r.name = sr.role JOIN units u ON u.id = sr.unit_id"
+                      " WHERE sr.account_id = ? ORDER BY u.path, r.name",
+                      &st))
+        return list;
+    store_bind_int(st, 1, account_id);
+    while (store_step(st) == STORE_ROW)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:s}}", "role",
+                                              store_col_text(st, 0), "title",
+                                              store_col_text(st, 1), "unit", "code",
+                                              store_col_text(st, 2), "name",
+                                              store_col_text(st, 3)));
+    store_done(st);
+    return list;
 }

@@ -19,8 +19,7 @@ struct account {
     char full_name[256];
     char phone[32];
     char email[256];
-    int64_t unit_id;     /* staff only */
-    char role[32];       /* staff only */
+    int has_totp;        /* officers: a one-time code is required at login */
 };
 
 /* Finds the account of a live session token. Returns STORE_ROW and fills
@@ -28,10 +27,25 @@ struct account {
 int account_by_session(struct store *db, const char *token, int64_t now, struct account *out,
                        char *csrf);
 
-/* Finds an enabled account by login. Copies the password hash into hash.
- * Returns STORE_ROW, STORE_DONE, or an error. */
+/* Finds an enabled account by login. Copies the password hash into hash and
+ * the TOTP secret (or "") into totp (TOTP_SECRET_B32_MAX + 1 bytes), and
+ * the last used TOTP step into *totp_last. Returns STORE_ROW, STORE_DONE,
+ * or an error. */
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
-                     size_t hashcap);
+                     size_t hashcap, char *totp, int64_t *totp_last);
+
+/* Records the TOTP step just used, only if it is newer than the stored one
+ * (write job). Returns 0, 1 if the step was already used, or an error. */
+int account_use_totp_step(struct store *db, int64_t account_id, int64_t step);
+
+/* Sets an account's TOTP secret (write job). */
+int account_set_totp(struct store *db, int64_t account_id, const char *b32_secret);
+
+/* Gives an officer a role on a unit (write job). */
+int account_grant_role(struct store *db, int64_t account_id, const char *role, int64_t unit_id);
+
+/* [{role, title, unit:{code,name}}] of an officer. */
+json_t *account_roles_json(struct store *db, int64_t account_id);
 
 /* Inserts a citizen account (write job). Returns 0, STORE_CONSTRAINT if the
  * login is taken, or another error. Sets a->id. */
@@ -43,7 +57,7 @@ int session_create(struct store *db, int64_t account_id, int64_t now, char *toke
 /* Deletes a session by its cookie token (write job). */
 int session_delete(struct store *db, const char *token);
 
-/* {id, kind, citizen_id|username, full_name, phone, email, ...} */
+/* {id, kind, citizen_id|username, full_name, phone, email} */
 json_t *account_json(const struct account *a);
 
 #endif

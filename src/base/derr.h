@@ -1,6 +1,6 @@
 /* derr: why a domain operation refused, independent of HTTP. The HTTP layer
  * maps the kind to a status (not_found 404, state 409, invalid 422, taken
- * 409, too_large 413, internal 500). Messages are Vietnamese, for people. */
+ * 409, too_large 413, forbidden 403, internal 500). Messages are Vietnamese, for people. */
 #ifndef MOTCUA_DERR_H
 #define MOTCUA_DERR_H
 
@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 enum derr_kind { DERR_NONE, DERR_NOT_FOUND, DERR_STATE, DERR_INVALID, DERR_TAKEN,
-                 DERR_TOO_LARGE, DERR_INTERNAL };
+                 DERR_TOO_LARGE, DERR_FORBIDDEN, DERR_INTERNAL };
 
 struct derr {
     enum derr_kind kind;

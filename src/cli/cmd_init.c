@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "workflow/workflow.h"
 
 static const char usage[] =
     "usage: motcua init --data DIR [--demo]\n"
@@ -43,11 +44,12 @@ static int load_asset_units(struct store *db, struct init_job *j)
     return 0;
 }
 
-/* One demo account line: kind,login,full_name,phone,email,password,role,unit_code */
+/* One demo account line:
+ * kind,login,full_name,phone,email,password,role,unit_code,totp_secret */
 static int demo_account(struct store *db, char *line, struct init_job *j)
 {
-    char *f[8];
-    if (csv_split(line, f, 8) != 8)
+    char *f[9];
+    if (csv_split(line, f, 9) != 9)
         return -1;
     int64_t exists = 0;
     if (store_query_int(db, "SELECT count(*) FROM accounts WHERE login = ?", f[1], &exists) !=
@@ -62,16 +64,16 @@ static int demo_account(struct store *db, char *line, struct init_job *j)
     copy_str(a.full_name, sizeof a.full_name, f[2]);
     copy_str(a.phone, sizeof a.phone, f[3]);
     copy_str(a.email, sizeof a.email, f[4]);
-    copy_str(a.role, sizeof a.role, f[6]);
-    if (f[7][0]) {
-        struct unit u;
-        if (unit_by_code(db, f[7], &u) != STORE_ROW)
-            return -1;
-        a.unit_id = u.id;
-    }
     char hash[PASSWORD_HASH_MAX];
     if (password_hash(f[5], hash, sizeof hash) || account_create(db, &a, hash))
         return -1;
+    if (strcmp(a.kind, "staff") == 0) {
+        struct unit u;
+        if (unit_by_code(db, f[7], &u) != STORE_ROW ||
+            account_grant_role(db, a.id, f[6], u.id) ||
+            (f[8][0] && account_set_totp(db, a.id, f[8])))
+            return -1;
+    }
     j->accounts++;
     return 0;
 }
@@ -95,11 +97,27 @@ static int load_demo_accounts(struct store *db, struct init_job *j)
     return 0;
 }
 
+/* Loads one embedded JSON file with its loader. */
+static int load_json_asset(struct store *db, struct init_job *j, const char *path,
+                           int (*load)(struct store *, const char *, size_t, char *, size_t))
+{
+    const struct asset *a = asset_find(path);
+    char why[400] = "";
+    if (!a || load(db, (const char *)a->data, a->len, why, sizeof why)) {
+        snprintf(j->err, sizeof j->err, "%s: %s", path, a ? why : "missing from the build");
+        return -1;
+    }
+    return 0;
+}
+
 static int init_job(struct store *db, void *arg)
 {
     struct init_job *j = arg;
     const struct asset *a = asset_find("data/procedures.json");
     char why[400];
+    if (load_json_asset(db, j, "data/roles.json", roles_load_json) ||
+        load_json_asset(db, j, "data/workflows.json", workflow_load_json))
+        return -1;
     if (!a) {
         snprintf(j->err, sizeof j->err, "data/procedures.json is missing from the build");
         return -1;

@@ -16,7 +16,7 @@
 #include "dossier/status.h"
 #include "store/store.h"
 
-#define FIND_COLS "id, coalesce(code, ''), procedure_id, unit_id, owner_id, channel, state, coalesce(status_code, 0), created_at, coalesce(submitted_at, 0), coalesce(due_at, 0)"
+#define FIND_COLS "d.id, coalesce(d.code, ''), d.procedure_id, d.unit_id, d.owner_id, d.channel, d.state, coalesce(d.status_code, 0), d.created_at, coalesce(d.submitted_at, 0), coalesce(d.due_at, 0), coalesce(d.current_unit_id, d.unit_id), coalesce(d.assignee_id, 0), coalesce(d.first_due_at, 0), coalesce(d.remaining_minutes, -1), coalesce(d.resume_state, ''), coalesce(d.finished_at, 0), p.workflow FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
 
 static int is_all_digits(const char *s)
 {
@@ -28,10 +28,10 @@ int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dos
     struct store_stmt *st;
     int by_id = is_all_digits(key);
     int rc = store_prepare(db,
-                           by_id ? "SELECT " FIND_COLS " FROM dossiers WHERE id = ?1"
-                                   " AND (?2 = 0 OR owner_id = ?2)"
-                                 : "SELECT " FIND_COLS " FROM dossiers WHERE code = ?1"
-                                   " AND (?2 = 0 OR owner_id = ?2)",
+                           by_id ? "SELECT " FIND_COLS " WHERE d.id = ?1"
+                                   " AND (?2 = 0 OR d.owner_id = ?2)"
+                                 : "SELECT " FIND_COLS " WHERE d.code = ?1"
+                                   " AND (?2 = 0 OR d.owner_id = ?2)",
                            &st);
     if (rc)
         return rc;
@@ -54,6 +54,13 @@ int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dos
         d->created_at = store_col_int(st, 8);
         d->submitted_at = store_col_int(st, 9);
         d->due_at = store_col_int(st, 10);
+        d->current_unit_id = store_col_int(st, 11);
+        d->assignee_id = store_col_int(st, 12);
+        d->first_due_at = store_col_int(st, 13);
+        d->remaining_minutes = store_col_int(st, 14);
+        copy_str(d->resume_state, sizeof d->resume_state, store_col_text(st, 15));
+        d->finished_at = store_col_int(st, 16);
+        copy_str(d->workflow, sizeof d->workflow, store_col_text(st, 17));
     }
     store_done(st);
     return rc;
@@ -330,22 +337,46 @@ static void applicant_field(const struct procedure *p, json_t *form, const char 
     copy_str(out, cap, v && *v ? v : fallback);
 }
 
-static int insert_event(struct store *db, int64_t id, int64_t at, const char *state, int status,
-                        const char *note, int64_t actor)
+int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,
+                      const char *state, int status, const char *note, int64_t actor_id,
+                      int64_t unit_id)
 {
     struct store_stmt *st;
     int rc = store_prepare(db,
-                           "INSERT INTO dossier_events(dossier_id, at, state, status_code, note,"
-                           " actor_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO dossier_events(dossier_id, at, action, state, status_code,"
+                           " note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            &st);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
     store_bind_int(st, 2, at);
-    store_bind_text(st, 3, state);
-    store_bind_int(st, 4, status);
-    store_bind_text(st, 5, note);
-    store_bind_int(st, 6, actor);
+    store_bind_text(st, 3, action);
+    store_bind_text(st, 4, state);
+    store_bind_int(st, 5, status);
+    store_bind_text(st, 6, note);
+    if (actor_id)
+        store_bind_int(st, 7, actor_id);
+    else
+        store_bind_null(st, 7);
+    if (unit_id)
+        store_bind_int(st, 8, unit_id);
+    else
+        store_bind_null(st, 8);
+    return exec_done(st);
+}
+
+/* The receiving unit holds a dossier from its submission. */
+static int open_hold(struct store *db, int64_t id, int64_t now)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "INSERT INTO dossier_holds(dossier_id, unit_id, from_at)"
+                           " SELECT id, unit_id, ? FROM dossiers WHERE id = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, now);
+    store_bind_int(st, 2, id);
     return exec_done(st);
 }
 
@@ -372,9 +403,9 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
     struct store_stmt *st;
     int rc = store_prepare(db,
                            "UPDATE dossiers SET code = ?, state = 'submitted', status_code = 1,"
-                           " submitted_at = ?, due_at = ?, updated_at = ?, applicant_name = ?,"
-                           " applicant_address = ?, applicant_phone = ?, applicant_email = ?"
-                           " WHERE id = ?",
+                           " submitted_at = ?, due_at = ?3, first_due_at = ?3, updated_at = ?,"
+                           " applicant_name = ?, applicant_address = ?, applicant_phone = ?,"
+                           " applicant_email = ?, current_unit_id = unit_id WHERE id = ?",
                            &st);
     if (rc)
         return rc;
@@ -389,7 +420,10 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
     store_bind_int(st, 9, a->id);
     rc = exec_done(st);
     if (rc == 0)
-        rc = insert_event(db, a->id, a->now, "submitted", 1, "Nộp hồ sơ trực tuyến", a->owner_id);
+        rc = dossier_add_event(db, a->id, a->now, "submit", "submitted", 1,
+                               "Nộp hồ sơ trực tuyến", a->owner_id, 0);
+    if (rc == 0)
+        rc = open_hold(db, a->id, a->now);
     return rc;
 }
 
@@ -467,41 +501,6 @@ int dossier_submit_job(struct store *db, void *arg)
 out:
     json_decref(form);
     procedure_clear(&p);
-    return rc;
-}
-
-int dossier_withdraw_job(struct store *db, void *arg)
-{
-    struct dossier_withdraw *a = arg;
-    struct dossier d;
-    struct store_stmt *st;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)a->id);
-    int rc = dossier_find(db, key, a->owner_id, &d);
-    if (rc == STORE_DONE)
-        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    if (rc < 0)
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (strcmp(d.state, "submitted") != 0)
-        return derr_set(&a->err, DERR_STATE, "cannot_withdraw",
-                        "Chỉ rút được hồ sơ đã nộp và chưa được xử lý", NULL);
-    int64_t now = now_unix();
-    rc = store_prepare(db,
-                       "UPDATE dossiers SET state = 'withdrawn', status_code = 7, updated_at = ?"
-                       " WHERE id = ?",
-                       &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, now);
-        store_bind_int(st, 2, a->id);
-        rc = exec_done(st);
-    }
-    if (rc == 0)
-        rc = insert_event(db, a->id, now, "withdrawn", 7, a->reason, a->owner_id);
-    lookup_cache_invalidate(d.code);
-    if (rc == 0)
-        rc = audit_dossier(db, a->owner_id, "dossier.withdraw", a->id, NULL);
-    if (rc)
-        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
 }
 

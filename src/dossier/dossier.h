@@ -27,6 +27,13 @@ struct dossier {
     char state[24];
     int status_code;      /* 0 for a draft */
     int64_t created_at, submitted_at, due_at;
+    int64_t current_unit_id;  /* the unit holding it now (forwarding moves it) */
+    int64_t assignee_id;      /* 0 if nobody */
+    int64_t first_due_at;     /* the first appointment, kept when a new one is given */
+    int64_t remaining_minutes; /* working time left while the clock is paused, or -1 */
+    char resume_state[24];    /* where a paused dossier goes back to */
+    int64_t finished_at;
+    char workflow[32];
 };
 
 /* Finds a dossier by numeric id or by code. owner_id limits it to that
@@ -72,12 +79,10 @@ struct dossier_submit {
 };
 int dossier_submit_job(struct store *db, void *arg);
 
-struct dossier_withdraw {
-    int64_t id, owner_id;
-    char reason[1024];
-    struct derr err;    /* OUT */
-};
-int dossier_withdraw_job(struct store *db, void *arg);
+/* Appends an event to the dossier's history (its status changes). */
+int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,
+                      const char *state, int status, const char *note, int64_t actor_id,
+                      int64_t unit_id);
 
 /* --- JSON for the API -------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include "auth/citizen_id.h"
 #include "auth/password.h"
 #include "auth/ratelimit.h"
+#include "auth/totp.h"
 #include "base/util.h"
 #include "catalog/eform.h"
 #include "http/http.h"
@@ -22,6 +23,10 @@ struct auth_state {
     struct account acc;
     char password[PASSWORD_MAX_CHARS * 4 + 1];
     char hash[PASSWORD_HASH_MAX];
+    char totp_secret[TOTP_SECRET_B32_MAX + 1];
+    char totp_code[8];
+    int64_t totp_last, totp_step;
+    int totp_reused;
     char token[65], csrf[65];
     char ip[64];
     char limit_key[96];
@@ -60,11 +65,19 @@ static void set_session_cookie(struct req *r, const char *token, int64_t max_age
     req_add_header(r, "Set-Cookie", cookie);
 }
 
+/* {account, csrf_token, roles (officers)} */
+static json_t *session_json(struct store *db, const struct account *a, const char *csrf)
+{
+    json_t *o = json_pack("{s:o, s:s}", "account", account_json(a), "csrf_token", csrf);
+    if (strcmp(a->kind, "staff") == 0)
+        json_object_set_new(o, "roles", account_roles_json(db, a->id));
+    return o;
+}
+
 static void reply_session(struct req *r, int status, struct auth_state *s)
 {
     set_session_cookie(r, s->token, SESSION_TTL);
-    reply_json(r, status,
-               json_pack("{s:o, s:s}", "account", account_json(&s->acc), "csrf_token", s->csrf));
+    reply_json(r, status, session_json(r->db, &s->acc, s->csrf));
 }
 
 /* The registration form is checked by the e-form validator, like any form. */
@@ -194,11 +207,32 @@ static void verify_password_work(void *arg)
 static int create_session_job(struct store *db, void *arg)
 {
     struct auth_state *s = arg;
+    if (s->totp_step) {
+        int rc = account_use_totp_step(db, s->acc.id, s->totp_step);
+        if (rc) {
+            s->totp_reused = rc == 1;
+            return rc;
+        }
+    }
     return session_create(db, s->acc.id, now_unix(), s->token, s->csrf);
+}
+
+static void login_failed(struct req *r, struct auth_state *s, const char *code,
+                         const char *message)
+{
+    int64_t now = now_unix();
+    ratelimit_fail(r->app->rl, s->limit_key, now);
+    ratelimit_fail(r->app->rl_ip, s->ip, now);
+    reply_error(r, 401, code, message, NULL);
 }
 
 static void login_committed(struct req *r)
 {
+    struct auth_state *s = r->data;
+    if (s->totp_reused) {
+        login_failed(r, s, "bad_totp", "Mã xác thực đã được dùng, vui lòng chờ mã mới");
+        return;
+    }
     if (r->wjob.rc) {
         reply_internal(r, "login: session write failed");
         return;
@@ -210,11 +244,21 @@ static void login_verified(struct req *r)
 {
     struct auth_state *s = r->data;
     if (!s->ok) {
-        int64_t now = now_unix();
-        ratelimit_fail(r->app->rl, s->limit_key, now);
-        ratelimit_fail(r->app->rl_ip, s->ip, now);
-        reply_error(r, 401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu", NULL);
+        login_failed(r, s, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu");
         return;
+    }
+    /* Officers also need the one-time code from their authenticator app. */
+    if (s->totp_secret[0]) {
+        if (!s->totp_code[0]) {
+            reply_error(r, 401, "totp_required", "Nhập mã xác thực 6 số từ ứng dụng xác thực",
+                        "totp");
+            return;
+        }
+        s->totp_step = totp_check(s->totp_secret, s->totp_code, now_unix(), s->totp_last);
+        if (s->totp_step <= 0) {
+            login_failed(r, s, "bad_totp", "Mã xác thực không đúng hoặc đã hết hạn");
+            return;
+        }
     }
     ratelimit_reset(r->app->rl, s->limit_key);
     http_defer_write(r, create_session_job, s, login_committed);
@@ -225,9 +269,10 @@ static void auth_login(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    const char *login, *password;
+    const char *login, *password, *totp;
     if (req_string_or_reply(r, body, "login", 1, 1, 63, &login) ||
-        req_string_or_reply(r, body, "password", 1, 1, PASSWORD_MAX_CHARS, &password)) {
+        req_string_or_reply(r, body, "password", 1, 1, PASSWORD_MAX_CHARS, &password) ||
+        req_string_or_reply(r, body, "totp", 0, 0, 6, &totp)) {
         json_decref(body);
         return;
     }
@@ -250,9 +295,11 @@ static void auth_login(struct req *r)
                     "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau ít phút", NULL);
         return;
     }
-    int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash);
+    int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash, s->totp_secret,
+                              &s->totp_last);
     s->found = rc == STORE_ROW;
     copy_str(s->password, sizeof s->password, password);
+    copy_str(s->totp_code, sizeof s->totp_code, totp ? totp : "");
     json_decref(body);
     if (rc < 0) {
         reply_internal(r, "login: account lookup failed");
@@ -285,9 +332,7 @@ static void auth_logout(struct req *r)
 
 static void auth_me(struct req *r)
 {
-    reply_json(r, 200,
-               json_pack("{s:o, s:s}", "account", account_json(&r->account), "csrf_token",
-                         r->csrf_token));
+    reply_json(r, 200, session_json(r->db, &r->account, r->csrf_token));
 }
 
 const struct route api_auth_routes[] = {

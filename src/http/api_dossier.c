@@ -20,28 +20,7 @@
 #include "http/router.h"
 #include "render/receipt.h"
 #include "store/store.h"
-
-static void reply_derr(struct req *r, struct derr *e)
-{
-    static const int status[] = {[DERR_NONE] = 500,    [DERR_NOT_FOUND] = 404,
-                                 [DERR_STATE] = 409,   [DERR_INVALID] = 422,
-                                 [DERR_TAKEN] = 409,   [DERR_TOO_LARGE] = 413,
-                                 [DERR_INTERNAL] = 500};
-    if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL) {
-        derr_clear(e);
-        reply_internal(r, e->message[0] ? e->message : "write failed");
-        return;
-    }
-    json_t *err = json_pack("{s:s, s:s}", "code", e->code, "message", e->message);
-    if (e->field[0])
-        json_object_set_new(err, "field", json_string(e->field));
-    if (e->fields) {
-        json_object_set(err, "fields", e->fields);
-    }
-    int st = status[e->kind];
-    derr_clear(e);
-    reply_json(r, st, json_pack("{s:o}", "error", err));
-}
+#include "workflow/workflow.h"
 
 /* Finds the caller's dossier named in the path, or replies 404. */
 static int own_dossier_or_reply(struct req *r, struct dossier *d)
@@ -476,24 +455,25 @@ static void dossier_submit(struct req *r)
     http_defer_write(r, dossier_submit_job, &s->job, submitted);
 }
 
-static void free_withdraw_state(void *p)
+/* Owner actions (withdraw, supply) go through the workflow. */
+static void free_step_state(void *p)
 {
-    struct dossier_withdraw *s = p;
+    struct workflow_step *s = p;
     derr_clear(&s->err);
     free(s);
 }
 
-static void withdrawn(struct req *r)
+static void stepped(struct req *r)
 {
-    struct dossier_withdraw *s = r->data;
+    struct workflow_step *s = r->data;
     if (r->wjob.rc) {
         reply_derr(r, &s->err);
         return;
     }
-    reply_dossier(r, 200, s->id);
+    reply_dossier(r, 200, s->dossier_id);
 }
 
-static void dossier_withdraw(struct req *r)
+static void owner_step(struct req *r, const char *action)
 {
     struct dossier d;
     if (own_dossier_or_reply(r, &d))
@@ -501,24 +481,42 @@ static void dossier_withdraw(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    const char *reason;
-    if (req_string_or_reply(r, body, "reason", 1, 1, 500, &reason)) {
+    const char *note;
+    int withdraw = strcmp(action, "withdraw") == 0;
+    if (req_string_or_reply(r, body, withdraw ? "reason" : "note", withdraw, withdraw, 500,
+                            &note)) {
         json_decref(body);
         return;
     }
-    struct dossier_withdraw *s = calloc(1, sizeof *s);
+    struct workflow_step *s = calloc(1, sizeof *s);
     if (!s) {
         json_decref(body);
         reply_internal(r, "out of memory");
         return;
     }
-    s->id = d.id;
-    s->owner_id = r->account.id;
-    copy_str(s->reason, sizeof s->reason, reason);
+    s->dossier_id = d.id;
+    copy_str(s->action, sizeof s->action, action);
+    s->actor = ACTOR_OWNER;
+    s->actor_id = r->account.id;
+    copy_str(s->note, sizeof s->note, note ? note : "");
+    s->cal = r->app->cal;
+    s->now = now_unix();
     json_decref(body);
     r->data = s;
-    r->free_data = free_withdraw_state;
-    http_defer_write(r, dossier_withdraw_job, s, withdrawn);
+    r->free_data = free_step_state;
+    http_defer_write(r, workflow_step_job, s, stepped);
+}
+
+static void dossier_withdraw(struct req *r) { owner_step(r, "withdraw"); }
+
+static void dossier_action(struct req *r)
+{
+    const char *action = req_param(r, "action");
+    if (strcmp(action, "withdraw") != 0 && strcmp(action, "supply") != 0) {
+        reply_error(r, 404, "unknown_action", "Không có thao tác này", NULL);
+        return;
+    }
+    owner_step(r, action);
 }
 
 /* --- receipt and lookup --------------------------------------------------- */
@@ -616,6 +614,7 @@ const struct route api_dossier_routes[] = {
     {"GET", "/api/v1/dossiers/{id}/files/{name}", dossier_get_file, OWN},
     {"POST", "/api/v1/dossiers/{id}/submit", dossier_submit, OWN},
     {"POST", "/api/v1/dossiers/{id}/withdraw", dossier_withdraw, OWN},
+    {"POST", "/api/v1/dossiers/{id}/actions/{action}", dossier_action, OWN},
     {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, OWN},
     {"GET", "/api/v1/lookup/{code}", lookup, 0},
     {NULL, NULL, NULL, 0},

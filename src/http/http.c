@@ -157,6 +157,29 @@ void reply_not_found(struct req *r)
     reply_error(r, 404, "not_found", "Không tìm thấy", NULL);
 }
 
+void reply_derr(struct req *r, struct derr *e)
+{
+    static const int status[] = {[DERR_NONE] = 500,     [DERR_NOT_FOUND] = 404,
+                                 [DERR_STATE] = 409,    [DERR_INVALID] = 422,
+                                 [DERR_TAKEN] = 409,    [DERR_TOO_LARGE] = 413,
+                                 [DERR_FORBIDDEN] = 403, [DERR_INTERNAL] = 500};
+    if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL) {
+        char what[300];
+        snprintf(what, sizeof what, "%s", e->message[0] ? e->message : "write failed");
+        derr_clear(e);
+        reply_internal(r, what);
+        return;
+    }
+    json_t *err = json_pack("{s:s, s:s}", "code", e->code, "message", e->message);
+    if (e->field[0])
+        json_object_set_new(err, "field", json_string(e->field));
+    if (e->fields)
+        json_object_set(err, "fields", e->fields);
+    int st = status[e->kind];
+    derr_clear(e);
+    reply_json(r, st, json_pack("{s:o}", "error", err));
+}
+
 void reply_internal(struct req *r, const char *what)
 {
     log_error("%s %s: %s", r->method, r->path, what);

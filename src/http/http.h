@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "auth/account.h"
+#include "base/derr.h"
 #include "base/pool.h"
 #include "store/writer.h"
 
@@ -98,6 +99,9 @@ void reply_bytes(struct req *r, int status, const char *content_type, const void
 void reply_empty(struct req *r, int status);
 /* Adds a response header before the reply. */
 void req_add_header(struct req *r, const char *name, const char *value);
+
+/* A domain refusal, with the status its kind maps to. Clears e. */
+void reply_derr(struct req *r, struct derr *e);
 
 /* Common errors. */
 void reply_not_found(struct req *r);

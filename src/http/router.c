@@ -12,6 +12,7 @@ static const struct route *const tables[] = {
     api_auth_routes,
     api_catalog_routes,
     api_dossier_routes,
+    api_staff_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

@@ -1,0 +1,227 @@
+/* queue: scoped dossier lists for officers. */
+#include "dossier/queue.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "dossier/dossier.h"
+#include "dossier/status.h"
+#include "store/store.h"
+
+static const char *const views[] = {"new",      "due_today", "due_soon", "overdue", "supplement",
+                                    "approval", "mine",      "active",   "all"};
+
+int queue_view_valid(const char *view)
+{
+    for (size_t i = 0; i < ARRAY_LEN(views); i++)
+        if (strcmp(view, views[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Local midnight after now, in Unix seconds. */
+static int64_t end_of_local_day(int64_t now)
+{
+    int64_t local = now + CAL_TZ_OFFSET;
+    return local - local % 86400 + 86400 - CAL_TZ_OFFSET;
+}
+
+/* The shared FROM/WHERE: ?1 account, ?2 view, ?3 now, ?4 end of today,
+ * ?5 end of "soon", ?6 search pattern or NULL. */
+#define QUEUE_FROM                                                                                 \
+    " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"                                  \
+    " JOIN units u ON u.id = d.unit_id JOIN units cu ON cu.id = d.current_unit_id"                 \
+    " JOIN workflow_states ws ON ws.workflow = p.workflow AND ws.state = d.state"                  \
+    " WHERE d.code IS NOT NULL AND EXISTS (SELECT 1 FROM staff_roles sr"                           \
+    "  JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"           \
+    "  JOIN units su ON su.id = sr.unit_id WHERE sr.account_id = ?1"                               \
+    "  AND (substr(cu.path, 1, length(su.path)) = su.path"                                         \
+    "       OR substr(u.path, 1, length(su.path)) = su.path))"                                     \
+    " AND (?6 IS NULL OR d.code LIKE ?6 OR d.applicant_name LIKE ?6)"
+
+#define VIEW_FILTER                                                                                \
+    " AND (?2 = 'all'"                                                                             \
+    "  OR (?2 = 'active' AND ws.clock IN ('running', 'paused'))"                                   \
+    "  OR (?2 = 'new' AND d.state = 'submitted')"                                                  \
+    "  OR (?2 = 'supplement' AND d.state = 'supplement')"                                          \
+    "  OR (?2 = 'approval' AND d.state = 'awaiting_approval')"                                     \
+    "  OR (?2 = 'mine' AND d.assignee_id = ?1 AND ws.clock IN ('running', 'paused'))"              \
+    "  OR (?2 = 'due_today' AND ws.clock = 'running' AND d.due_at >= ?3 AND d.due_at < ?4)"        \
+    "  OR (?2 = 'due_soon' AND ws.clock = 'running' AND d.due_at >= ?4 AND d.due_at < ?5)"         \
+    "  OR (?2 = 'overdue' AND ws.clock = 'running' AND d.due_at < ?3))"
+
+static void bind_common(struct store_stmt *st, int64_t account, const char *view, int64_t now,
+                        const char *pattern)
+{
+    int64_t eod = end_of_local_day(now);
+    store_bind_int(st, 1, account);
+    store_bind_text(st, 2, view);
+    store_bind_int(st, 3, now);
+    store_bind_int(st, 4, eod);
+    store_bind_int(st, 5, eod + 2 * 86400);
+    store_bind_text(st, 6, pattern);
+}
+
+static json_t *time_json(int64_t t)
+{
+    char buf[CAL_ISO_LEN];
+    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *status_json(int code)
+{
+    const char *name = status_name(code);
+    return name ? json_pack("{s:i, s:s}", "code", code, "name", name) : json_null();
+}
+
+static json_t *counts_json(struct store *db, int64_t account, const char *pattern, int64_t now)
+{
+    static const char *sql =
+        "SELECT"
+        " sum(d.state = 'submitted'),"
+        " sum(ws.clock = 'running' AND d.due_at >= ?3 AND d.due_at < ?4),"
+        " sum(ws.clock = 'running' AND d.due_at >= ?4 AND d.due_at < ?5),"
+        " sum(ws.clock = 'running' AND d.due_at < ?3),"
+        " sum(d.state = 'supplement'),"
+        " sum(d.state = 'awaiting_approval'),"
+        " sum(d.assignee_id = ?1 AND ws.clock IN ('running', 'paused')),"
+        " sum(ws.clock IN ('running', 'paused')),"
+        " count(*), ?2" QUEUE_FROM;
+    struct store_stmt *st;
+    json_t *o = json_object();
+    if (store_prepare(db, sql, &st))
+        return o;
+    bind_common(st, account, "all", now, pattern);
+    if (store_step(st) == STORE_ROW)
+        for (size_t i = 0; i < ARRAY_LEN(views); i++)
+            json_object_set_new(o, views[i], json_integer(store_col_int(st, (int)i)));
+    store_done(st);
+    return o;
+}
+
+json_t *queue_json(struct store *db, int64_t account_id, const char *view, const char *q,
+                   int limit, int offset, int64_t now)
+{
+    char pattern[256];
+    const char *pat = NULL;
+    if (q && *q) {
+        snprintf(pattern, sizeof pattern, "%%%s%%", q);
+        pat = pattern;
+    }
+    static const char *sql =
+        "SELECT d.id, d.code, d.state, d.status_code, p.code, p.name, u.code, u.name,"
+        " cu.code, cu.name, d.channel, d.submitted_at, d.due_at, coalesce(d.first_due_at, 0),"
+        " d.applicant_name, ws.title, ws.clock, coalesce(d.assignee_id, 0),"
+        " count(*) OVER ()" QUEUE_FROM VIEW_FILTER
+        " ORDER BY CASE WHEN ws.clock = 'running' THEN d.due_at END IS NULL, d.due_at, d.id"
+        " LIMIT ?7 OFFSET ?8";
+    struct store_stmt *st;
+    if (store_prepare(db, sql, &st))
+        return NULL;
+    bind_common(st, account_id, view, now, pat);
+    store_bind_int(st, 7, limit);
+    store_bind_int(st, 8, offset);
+    json_t *items = json_array();
+    int64_t total = 0;
+    int rc;
+    while ((rc = store_step(st)) == STORE_ROW) {
+        int64_t due = store_col_int(st, 12);
+        int running = strcmp(store_col_text(st, 16), "running") == 0;
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s,"
+                      " s:o, s:o, s:o, s:s, s:s, s:b, s:b}",
+                      "id", (json_int_t)store_col_int(st, 0), "code", store_col_text(st, 1),
+                      "state", store_col_text(st, 2), "state_title", store_col_text(st, 15),
+                      "status", status_json((int)store_col_int(st, 3)), "procedure", "code",
+                      store_col_text(st, 4), "name", store_col_text(st, 5), "unit", "code",
+                      store_col_text(st, 6), "name", store_col_text(st, 7), "current_unit",
+                      "code", store_col_text(st, 8), "name", store_col_text(st, 9), "channel",
+                      store_col_text(st, 10), "submitted_at", time_json(store_col_int(st, 11)),
+                      "due_at", time_json(due), "first_due_at", time_json(store_col_int(st, 13)),
+                      "applicant_name", store_col_text(st, 14), "clock", store_col_text(st, 16),
+                      "overdue", running && due < now, "assigned_to_me",
+                      store_col_int(st, 17) == account_id));
+        total = store_col_int(st, 18);
+    }
+    store_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:o, s:I, s:o}", "items", items, "total", (json_int_t)total, "counts",
+                     counts_json(db, account_id, pat, now));
+}
+
+static json_t *holds_json(struct store *db, int64_t id)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT u.code, u.name, h.from_at, coalesce(h.to_at, 0) FROM dossier_holds h"
+                      " JOIN units u ON u.id = h.unit_id WHERE h.dossier_id = ? ORDER BY h.id",
+                      &st))
+        return list;
+    store_bind_int(st, 1, id);
+    while (store_step(st) == STORE_ROW)
+        json_array_append_new(list, json_pack("{s:{s:s, s:s}, s:o, s:o}", "unit", "code",
+                                              store_col_text(st, 0), "name",
+                                              store_col_text(st, 1), "from",
+                                              time_json(store_col_int(st, 2)), "to",
+                                              time_json(store_col_int(st, 3))));
+    store_done(st);
+    return list;
+}
+
+json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
+{
+    struct dossier d;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)dossier_id);
+    if (dossier_find(db, key, 0, &d) != STORE_ROW)
+        return NULL;
+    json_t *o = dossier_json(db, &d, 1);
+    if (!o)
+        return NULL;
+    struct store_stmt *st;
+    if (store_prepare(db,
+                      "SELECT d.applicant_name, d.applicant_address, d.applicant_phone,"
+                      " d.applicant_email, ws.title, ws.clock, cu.code, cu.name,"
+                      " coalesce(a.login, ''), coalesce(a.full_name, '')"
+                      " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                      " JOIN workflow_states ws ON ws.workflow = p.workflow AND ws.state = d.state"
+                      " JOIN units cu ON cu.id = d.current_unit_id"
+                      " LEFT JOIN accounts a ON a.id = d.assignee_id WHERE d.id = ?",
+                      &st) == 0) {
+        store_bind_int(st, 1, dossier_id);
+        if (store_step(st) == STORE_ROW) {
+            json_object_set_new(o, "applicant",
+                                json_pack("{s:s, s:s, s:s, s:s}", "name", store_col_text(st, 0),
+                                          "address", store_col_text(st, 1), "phone",
+                                          store_col_text(st, 2), "email",
+                                          store_col_text(st, 3)));
+            json_object_set_new(o, "state_title", json_string(store_col_text(st, 4)));
+            json_object_set_new(o, "clock", json_string(store_col_text(st, 5)));
+            json_object_set_new(o, "current_unit", json_pack("{s:s, s:s}", "code",
+                                                             store_col_text(st, 6), "name",
+                                                             store_col_text(st, 7)));
+            json_object_set_new(o, "assignee",
+                                store_col_text(st, 8)[0]
+                                    ? json_pack("{s:s, s:s}", "login", store_col_text(st, 8),
+                                                "full_name", store_col_text(st, 9))
+                                    : json_null());
+        }
+        store_done(st);
+    }
+    json_object_set_new(o, "first_due_at", time_json(d.first_due_at));
+    json_object_set_new(o, "remaining_minutes",
+                        d.remaining_minutes >= 0 ? json_integer(d.remaining_minutes)
+                                                 : json_null());
+    json_object_set_new(o, "holds", holds_json(db, dossier_id));
+    return o;
+}

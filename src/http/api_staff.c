@@ -1,0 +1,230 @@
+/* api_staff: the officers' side: the desk's queue, a dossier with the
+ * actions the officer may take, taking an action, attachments, and the
+ * officers a dossier can be assigned to. Every route is scoped to the units
+ * where the officer holds roles; anything outside answers 404, exactly as
+ * if it did not exist. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "base/util.h"
+#include "catalog/unit.h"
+#include "dossier/dossier.h"
+#include "dossier/filestore.h"
+#include "dossier/queue.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "workflow/workflow.h"
+
+/* The dossier named in the path, if this officer may see it; else 404. */
+static int visible_dossier_or_reply(struct req *r, struct dossier *d)
+{
+    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+    if (rc == STORE_ROW && d->code[0]) {
+        rc = staff_sees(r->db, r->account.id, d);
+        if (rc == 1)
+            return 0;
+    }
+    if (rc < 0)
+        reply_internal(r, "dossier lookup failed");
+    else
+        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+    return -1;
+}
+
+static void queue(struct req *r)
+{
+    const char *view = req_query(r, "view"), *q = req_query(r, "q");
+    const char *l = req_query(r, "limit"), *o = req_query(r, "offset");
+    long limit = 50, offset = 0;
+    if (!view)
+        view = "active";
+    if (!queue_view_valid(view)) {
+        reply_error(r, 400, "bad_parameter",
+                    "view phải là new, due_today, due_soon, overdue, supplement, approval,"
+                    " mine, active hoặc all",
+                    "view");
+        return;
+    }
+    if ((l && req_long_or_reply(r, l, "limit", 1, 200, 0, &limit)) ||
+        (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
+        return;
+    if (q && strlen(q) > 100) {
+        reply_error(r, 400, "bad_parameter", "Từ khóa quá dài (tối đa 100 ký tự)", "q");
+        return;
+    }
+    json_t *j = queue_json(r->db, r->account.id, view, q, (int)limit, (int)offset, now_unix());
+    if (!j) {
+        reply_internal(r, "queue failed");
+        return;
+    }
+    reply_json(r, 200, j);
+}
+
+static json_t *staff_dossier(struct req *r, const struct dossier *d)
+{
+    json_t *o = queue_dossier_json(r->db, d->id);
+    if (o)
+        json_object_set_new(o, "actions",
+                            workflow_actions_json(r->db, d, ACTOR_STAFF, r->account.id));
+    return o;
+}
+
+static void dossier_get(struct req *r)
+{
+    struct dossier d;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    json_t *o = staff_dossier(r, &d);
+    if (!o) {
+        reply_internal(r, "dossier read failed");
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+static void free_step(void *p)
+{
+    struct workflow_step *s = p;
+    derr_clear(&s->err);
+    free(s);
+}
+
+static void stepped(struct req *r)
+{
+    struct workflow_step *s = r->data;
+    struct dossier d;
+    char key[24];
+    if (r->wjob.rc) {
+        reply_derr(r, &s->err);
+        return;
+    }
+    snprintf(key, sizeof key, "%lld", (long long)s->dossier_id);
+    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? staff_dossier(r, &d) : NULL;
+    if (!o) {
+        /* Forwarded out of this officer's units: the step is done, the
+         * dossier is simply no longer theirs to see. */
+        reply_json(r, 200, json_pack("{s:I, s:s}", "id", (json_int_t)s->dossier_id, "state",
+                                     s->new_state));
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+static int optional_string(struct req *r, json_t *body, const char *key, size_t max, char *out,
+                           size_t cap)
+{
+    const char *v;
+    if (req_string_or_reply(r, body, key, 0, 0, max, &v))
+        return -1;
+    copy_str(out, cap, v ? v : "");
+    return 0;
+}
+
+static void dossier_action(struct req *r)
+{
+    struct dossier d;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    struct workflow_step *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    r->data = s;
+    r->free_data = free_step;
+    if (optional_string(r, body, "note", 1000, s->note, sizeof s->note) ||
+        optional_string(r, body, "assignee", 63, s->assignee, sizeof s->assignee) ||
+        optional_string(r, body, "unit", 63, s->unit_code, sizeof s->unit_code)) {
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
+    s->dossier_id = d.id;
+    copy_str(s->action, sizeof s->action, req_param(r, "action"));
+    s->actor = ACTOR_STAFF;
+    s->actor_id = r->account.id;
+    s->cal = r->app->cal;
+    s->now = now_unix();
+    http_defer_write(r, workflow_step_job, s, stepped);
+}
+
+static void dossier_file(struct req *r)
+{
+    struct dossier d;
+    struct store_stmt *st;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    char sha[65] = "", ctype[32] = "";
+    if (store_prepare(r->db,
+                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
+                      " AND name = ?",
+                      &st) == 0) {
+        store_bind_int(st, 1, d.id);
+        store_bind_text(st, 2, req_param(r, "name"));
+        if (store_step(st) == STORE_ROW) {
+            copy_str(sha, sizeof sha, store_col_text(st, 0));
+            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
+        }
+        store_done(st);
+    }
+    unsigned char *data;
+    size_t len;
+    if (!sha[0]) {
+        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
+        return;
+    }
+    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
+        reply_internal(r, "stored file missing");
+        return;
+    }
+    reply_bytes(r, 200, ctype, data, len);
+    free(data);
+}
+
+/* Officers who may process dossiers of a unit (for assignment). */
+static void officers(struct req *r)
+{
+    const char *code = req_query(r, "unit");
+    struct unit u;
+    if (!code || strlen(code) > 63 || unit_by_code(r->db, code, &u) != STORE_ROW ||
+        staff_can(r->db, r->account.id, "dossier.read", u.id) != 1) {
+        reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
+        return;
+    }
+    struct store_stmt *st;
+    json_t *items = json_array();
+    if (store_prepare(r->db,
+                      "SELECT DISTINCT a.login, a.full_name FROM accounts a"
+                      " JOIN staff_roles sr ON sr.account_id = a.id"
+                      " JOIN role_permissions rp ON rp.role = sr.role"
+                      "  AND rp.permission = 'dossier.process'"
+                      " JOIN units su ON su.id = sr.unit_id JOIN units du ON du.id = ?"
+                      " WHERE a.disabled = 0 AND substr(du.path, 1, length(su.path)) = su.path"
+                      " ORDER BY a.full_name",
+                      &st) == 0) {
+        store_bind_int(st, 1, u.id);
+        while (store_step(st) == STORE_ROW)
+            json_array_append_new(items, json_pack("{s:s, s:s}", "login", store_col_text(st, 0),
+                                                   "full_name", store_col_text(st, 1)));
+        store_done(st);
+    }
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
+
+const struct route api_staff_routes[] = {
+    {"GET", "/api/v1/staff/dossiers", queue, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, STAFF},
+    {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_file, STAFF},
+    {"GET", "/api/v1/staff/officers", officers, STAFF},
+    {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,641 @@
+/* workflow: loading workflows and roles, permission checks scoped to the
+ * unit tree, and applying one action to a dossier. */
+#include "workflow/workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "catalog/unit.h"
+#include "dossier/dossier.h"
+#include "dossier/lookup_cache.h"
+#include "store/store.h"
+
+#define MAX_NAME 48
+
+static int valid_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n < MAX_NAME && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
+}
+
+static int exec_done(struct store_stmt *st)
+{
+    int rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+/* --- loading -------------------------------------------------------------- */
+
+static int has_state(json_t *states, const char *name)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(states, i, s)
+    {
+        if (strcmp(json_string_value(json_object_get(s, "state")), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int check_states(json_t *states, char *err, size_t errlen)
+{
+    size_t i;
+    json_t *s;
+    if (!json_is_array(states) || json_array_size(states) == 0 || json_array_size(states) > 64) {
+        snprintf(err, errlen, "states must be an array of 1 to 64 entries");
+        return -1;
+    }
+    json_array_foreach(states, i, s)
+    {
+        const char *name, *title, *clock;
+        int code;
+        if (json_unpack(s, "{s:s, s:i, s:s, s:s}", "state", &name, "status_code", &code, "title",
+                        &title, "clock", &clock) ||
+            !valid_name(name) || code < 0 || code > 10 ||
+            (strcmp(clock, "none") && strcmp(clock, "running") && strcmp(clock, "paused") &&
+             strcmp(clock, "stopped"))) {
+            snprintf(err, errlen, "state %zu needs state, status_code (0-10), title, clock", i);
+            return -1;
+        }
+    }
+    if (!has_state(states, "draft") || !has_state(states, "submitted")) {
+        snprintf(err, errlen, "a workflow needs the states draft and submitted");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_transition(json_t *states, json_t *t, size_t i, char *err, size_t errlen)
+{
+    const char *from, *action, *to, *actor, *title;
+    if (json_unpack(t, "{s:s, s:s, s:s, s:s, s:s}", "from", &from, "action", &action, "to", &to,
+                    "actor", &actor, "title", &title)) {
+        snprintf(err, errlen, "transition %zu needs from, action, to, actor, title", i);
+        return -1;
+    }
+    const char *perm = json_string_value(json_object_get(t, "permission"));
+    const char *param = json_string_value(json_object_get(t, "param"));
+    if (!has_state(states, from) || (strcmp(to, "@resume") && !has_state(states, to))) {
+        snprintf(err, errlen, "transition %zu (%s) names an unknown state", i, action);
+        return -1;
+    }
+    if (!valid_name(action) || (strcmp(actor, "owner") && strcmp(actor, "staff") &&
+                                strcmp(actor, "system"))) {
+        snprintf(err, errlen, "transition %zu: bad action name or actor", i);
+        return -1;
+    }
+    if (strcmp(actor, "staff") == 0 && !valid_name(perm)) {
+        snprintf(err, errlen, "transition %zu (%s): staff steps need a permission", i, action);
+        return -1;
+    }
+    if (param && strcmp(param, "") && strcmp(param, "assignee") && strcmp(param, "unit")) {
+        snprintf(err, errlen, "transition %zu (%s): param must be assignee or unit", i, action);
+        return -1;
+    }
+    return 0;
+}
+
+static int store_workflow(struct store *db, const char *name, json_t *states, json_t *trans)
+{
+    struct store_stmt *st;
+    size_t i;
+    json_t *s;
+    int rc = store_prepare(db, "DELETE FROM workflow_states WHERE workflow = ?", &st);
+    if (rc == 0) {
+        store_bind_text(st, 1, name);
+        rc = exec_done(st);
+    }
+    if (rc == 0 && (rc = store_prepare(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
+                                       &st)) == 0) {
+        store_bind_text(st, 1, name);
+        rc = exec_done(st);
+    }
+    json_array_foreach(states, i, s)
+    {
+        if (rc || (rc = store_prepare(db,
+                                      "INSERT INTO workflow_states(workflow, state, status_code,"
+                                      " title, clock) VALUES (?, ?, ?, ?, ?)",
+                                      &st)))
+            break;
+        store_bind_text(st, 1, name);
+        store_bind_text(st, 2, json_string_value(json_object_get(s, "state")));
+        store_bind_int(st, 3, json_integer_value(json_object_get(s, "status_code")));
+        store_bind_text(st, 4, json_string_value(json_object_get(s, "title")));
+        store_bind_text(st, 5, json_string_value(json_object_get(s, "clock")));
+        rc = exec_done(st);
+    }
+    json_array_foreach(trans, i, s)
+    {
+        if (rc || (rc = store_prepare(db,
+                                      "INSERT INTO workflow_transitions(workflow, from_state,"
+                                      " action, to_state, actor, permission, param, needs_note,"
+                                      " title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                      &st)))
+            break;
+        const char *perm = json_string_value(json_object_get(s, "permission"));
+        const char *param = json_string_value(json_object_get(s, "param"));
+        store_bind_text(st, 1, name);
+        store_bind_text(st, 2, json_string_value(json_object_get(s, "from")));
+        store_bind_text(st, 3, json_string_value(json_object_get(s, "action")));
+        store_bind_text(st, 4, json_string_value(json_object_get(s, "to")));
+        store_bind_text(st, 5, json_string_value(json_object_get(s, "actor")));
+        store_bind_text(st, 6, perm ? perm : "");
+        store_bind_text(st, 7, param ? param : "");
+        store_bind_int(st, 8, json_is_true(json_object_get(s, "needs_note")));
+        store_bind_text(st, 9, json_string_value(json_object_get(s, "title")));
+        rc = exec_done(st);
+    }
+    return rc;
+}
+
+int workflow_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
+        return -1;
+    }
+    json_t *list = json_object_get(root, "workflows");
+    size_t i;
+    json_t *w;
+    int rc = json_is_array(list) ? 0 : -1;
+    if (rc)
+        snprintf(err, errlen, "expected {\"workflows\": [...]}");
+    json_array_foreach(list, i, w)
+    {
+        const char *name = json_string_value(json_object_get(w, "name"));
+        json_t *states = json_object_get(w, "states"), *trans = json_object_get(w, "transitions");
+        char why[300] = "";
+        if (!valid_name(name)) {
+            snprintf(err, errlen, "workflow %zu: bad name", i);
+            rc = -1;
+            break;
+        }
+        rc = check_states(states, why, sizeof why);
+        size_t k;
+        json_t *t;
+        if (rc == 0 && !json_is_array(trans)) {
+            snprintf(why, sizeof why, "transitions must be an array");
+            rc = -1;
+        }
+        json_array_foreach(trans, k, t)
+        {
+            if (rc == 0)
+                rc = check_transition(states, t, k, why, sizeof why);
+        }
+        if (rc) {
+            snprintf(err, errlen, "workflow %s: %s", name, why);
+            break;
+        }
+        if ((rc = store_workflow(db, name, states, trans))) {
+            snprintf(err, errlen, "workflow %s: cannot store: %s", name, store_errmsg(db));
+            break;
+        }
+    }
+    json_decref(root);
+    return rc ? -1 : 0;
+}
+
+int roles_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
+        return -1;
+    }
+    json_t *list = json_object_get(root, "roles");
+    size_t i, k;
+    json_t *r, *p;
+    int rc = json_is_array(list) ? 0 : -1;
+    if (rc)
+        snprintf(err, errlen, "expected {\"roles\": [...]}");
+    json_array_foreach(list, i, r)
+    {
+        const char *name = json_string_value(json_object_get(r, "name"));
+        const char *title = json_string_value(json_object_get(r, "title"));
+        json_t *perms = json_object_get(r, "permissions");
+        struct store_stmt *st;
+        if (rc)
+            break;
+        if (!valid_name(name) || !title || !json_is_array(perms)) {
+            snprintf(err, errlen, "role %zu needs name, title and permissions", i);
+            rc = -1;
+            break;
+        }
+        if ((rc = store_prepare(db,
+                                "INSERT INTO roles(name, title) VALUES (?, ?) ON CONFLICT(name)"
+                                " DO UPDATE SET title = excluded.title",
+                                &st)) == 0) {
+            store_bind_text(st, 1, name);
+            store_bind_text(st, 2, title);
+            rc = exec_done(st);
+        }
+        if (rc == 0 && (rc = store_prepare(db, "DELETE FROM role_permissions WHERE role = ?",
+                                           &st)) == 0) {
+            store_bind_text(st, 1, name);
+            rc = exec_done(st);
+        }
+        json_array_foreach(perms, k, p)
+        {
+            if (rc)
+                break;
+            if (!valid_name(json_string_value(p))) {
+                snprintf(err, errlen, "role %s: bad permission %zu", name, k);
+                rc = -1;
+                break;
+            }
+            if ((rc = store_prepare(db,
+                                    "INSERT OR IGNORE INTO role_permissions(role, permission)"
+                                    " VALUES (?, ?)",
+                                    &st)) == 0) {
+                store_bind_text(st, 1, name);
+                store_bind_text(st, 2, json_string_value(p));
+                rc = exec_done(st);
+            }
+        }
+        if (rc && !err[0])
+            snprintf(err, errlen, "role %s: cannot store: %s", name, store_errmsg(db));
+    }
+    json_decref(root);
+    return rc ? -1 : 0;
+}
+
+/* --- permissions ------------------------------------------------------------ */
+
+int staff_can(struct store *db, int64_t account_id, const char *permission, int64_t unit_id)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT 1 FROM staff_roles sr"
+                           " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = ?"
+                           " JOIN units su ON su.id = sr.unit_id"
+                           " JOIN units du ON du.id = ?"
+                           " WHERE sr.account_id = ? AND substr(du.path, 1, length(su.path))"
+                           " = su.path LIMIT 1",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, permission);
+    store_bind_int(st, 2, unit_id);
+    store_bind_int(st, 3, account_id);
+    rc = store_step(st);
+    store_done(st);
+    return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
+}
+
+int staff_sees(struct store *db, int64_t account_id, const struct dossier *d)
+{
+    int rc = staff_can(db, account_id, "dossier.read", d->current_unit_id);
+    if (rc == 0 && d->current_unit_id != d->unit_id)
+        rc = staff_can(db, account_id, "dossier.read", d->unit_id);
+    return rc;
+}
+
+/* --- one step ----------------------------------------------------------------- */
+
+struct transition {
+    char to[MAX_NAME], actor[8], permission[MAX_NAME], param[16], title[128];
+    int needs_note;
+};
+
+static int find_transition(struct store *db, const struct dossier *d, const char *action,
+                           struct transition *t)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT to_state, actor, permission, param, needs_note, title"
+                           " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                           " AND action = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, d->workflow);
+    store_bind_text(st, 2, d->state);
+    store_bind_text(st, 3, action);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        copy_str(t->to, sizeof t->to, store_col_text(st, 0));
+        copy_str(t->actor, sizeof t->actor, store_col_text(st, 1));
+        copy_str(t->permission, sizeof t->permission, store_col_text(st, 2));
+        copy_str(t->param, sizeof t->param, store_col_text(st, 3));
+        t->needs_note = (int)store_col_int(st, 4);
+        copy_str(t->title, sizeof t->title, store_col_text(st, 5));
+    }
+    store_done(st);
+    return rc;
+}
+
+int workflow_state_info(struct store *db, const struct dossier *d, const char *state,
+                        char *title, size_t titlecap, char *clock, size_t clockcap)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT title, clock FROM workflow_states WHERE workflow = ? AND"
+                           " state = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, d->workflow);
+    store_bind_text(st, 2, state);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        copy_str(title, titlecap, store_col_text(st, 0));
+        copy_str(clock, clockcap, store_col_text(st, 1));
+    }
+    store_done(st);
+    return rc;
+}
+
+static int state_status(struct store *db, const struct dossier *d, const char *state)
+{
+    int64_t code = -1;
+    struct store_stmt *st;
+    if (store_prepare(db,
+                      "SELECT status_code FROM workflow_states WHERE workflow = ? AND state = ?",
+                      &st))
+        return -1;
+    store_bind_text(st, 1, d->workflow);
+    store_bind_text(st, 2, state);
+    if (store_step(st) == STORE_ROW)
+        code = store_col_int(st, 0);
+    store_done(st);
+    return (int)code;
+}
+
+/* Is the actor allowed to take this transition on this dossier? */
+static int check_actor(struct store *db, struct workflow_step *s, const struct dossier *d,
+                       const struct transition *t)
+{
+    int owner_step = strcmp(t->actor, "owner") == 0, staff_step = strcmp(t->actor, "staff") == 0;
+    if ((s->actor == ACTOR_OWNER && !owner_step) || (s->actor == ACTOR_STAFF && !staff_step) ||
+        (s->actor == ACTOR_SYSTEM && strcmp(t->actor, "system") != 0))
+        return derr_set(&s->err, DERR_STATE, "action_not_allowed",
+                        "Bạn không thể thực hiện thao tác này ở trạng thái hiện tại", NULL);
+    if (s->actor == ACTOR_STAFF) {
+        int can = staff_can(db, s->actor_id, t->permission, d->current_unit_id);
+        if (can < 0)
+            return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (!can)
+            return derr_set(&s->err, DERR_FORBIDDEN, "forbidden",
+                            "Vai trò của bạn không được thực hiện thao tác này", NULL);
+    }
+    return 0;
+}
+
+/* Officer named by login who may process dossiers of the unit. */
+static int find_assignee(struct store *db, struct workflow_step *s, const struct dossier *d,
+                         int64_t *id)
+{
+    int64_t aid = 0;
+    if (!s->assignee[0] ||
+        store_query_int(db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
+                            " disabled = 0",
+                        s->assignee, &aid) != STORE_ROW)
+        return derr_set(&s->err, DERR_INVALID, "unknown_assignee",
+                        "Không có cán bộ này", "assignee");
+    if (staff_can(db, aid, "dossier.process", d->current_unit_id) != 1)
+        return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
+                        "Cán bộ này không xử lý hồ sơ của đơn vị", "assignee");
+    *id = aid;
+    return 0;
+}
+
+static int find_target_unit(struct store *db, struct workflow_step *s, const struct dossier *d,
+                            int64_t *id)
+{
+    struct unit u;
+    if (!s->unit_code[0] || unit_by_code(db, s->unit_code, &u) != STORE_ROW)
+        return derr_set(&s->err, DERR_INVALID, "unknown_unit", "Không có đơn vị này", "unit");
+    if (u.id == d->current_unit_id)
+        return derr_set(&s->err, DERR_INVALID, "same_unit", "Hồ sơ đang ở đơn vị này", "unit");
+    *id = u.id;
+    return 0;
+}
+
+/* Moves the clock between running, paused and stopped. */
+static int move_clock(struct store *db, struct workflow_step *s, const struct dossier *d,
+                      const char *from_clock, const char *to_clock, int64_t *due,
+                      int64_t *remaining, int64_t *finished)
+{
+    *due = d->due_at;
+    *remaining = -1;
+    *finished = 0;
+    if (strcmp(from_clock, "running") == 0 && strcmp(to_clock, "paused") == 0) {
+        int64_t left = d->due_at > s->now ? cal_working_minutes_between(s->cal, s->now, d->due_at)
+                                          : 0;
+        if (left < 0)
+            return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi tính thời gian", NULL);
+        *remaining = left;
+    } else if (strcmp(from_clock, "paused") == 0 && strcmp(to_clock, "running") == 0) {
+        int64_t left = d->remaining_minutes > 0 ? d->remaining_minutes : 0;
+        *due = cal_due(s->cal, s->now, left, -1);
+        if (*due < 0)
+            return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi tính ngày hẹn", NULL);
+    } else if (strcmp(from_clock, "paused") == 0) {
+        *remaining = d->remaining_minutes;
+    }
+    if (strcmp(to_clock, "stopped") == 0)
+        *finished = s->now;
+    return 0;
+}
+
+static int move_hold(struct store *db, const struct dossier *d, int64_t to_unit, int64_t now)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
+                           " to_at IS NULL",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, now);
+    store_bind_int(st, 2, d->id);
+    if ((rc = exec_done(st)))
+        return rc;
+    rc = store_prepare(db,
+                       "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
+                       &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, d->id);
+    store_bind_int(st, 2, to_unit);
+    store_bind_int(st, 3, now);
+    return exec_done(st);
+}
+
+struct step_change {
+    const char *to_state;
+    int status;
+    int64_t due, remaining, finished, assignee, unit;
+    const char *resume_state;
+};
+
+static int save_step(struct store *db, const struct dossier *d, const struct step_change *c)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "UPDATE dossiers SET state = ?, status_code = ?, due_at = ?,"
+                           " remaining_minutes = ?, resume_state = ?, finished_at = ?,"
+                           " assignee_id = ?, current_unit_id = ?, updated_at = ? WHERE id = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, c->to_state);
+    store_bind_int(st, 2, c->status);
+    store_bind_int(st, 3, c->due);
+    if (c->remaining >= 0)
+        store_bind_int(st, 4, c->remaining);
+    else
+        store_bind_null(st, 4);
+    store_bind_text(st, 5, c->resume_state && c->resume_state[0] ? c->resume_state : NULL);
+    if (c->finished)
+        store_bind_int(st, 6, c->finished);
+    else
+        store_bind_null(st, 6);
+    if (c->assignee)
+        store_bind_int(st, 7, c->assignee);
+    else
+        store_bind_null(st, 7);
+    store_bind_int(st, 8, c->unit);
+    store_bind_int(st, 9, now_unix());
+    store_bind_int(st, 10, d->id);
+    return exec_done(st);
+}
+
+static int load_dossier(struct store *db, struct workflow_step *s, struct dossier *d)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)s->dossier_id);
+    int rc = dossier_find(db, key, 0, d);
+    if (rc < 0)
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    int visible = rc == STORE_ROW && d->code[0];
+    if (visible && s->actor == ACTOR_OWNER)
+        visible = d->owner_id == s->actor_id;
+    else if (visible && s->actor == ACTOR_STAFF)
+        visible = staff_sees(db, s->actor_id, d) == 1;
+    if (!visible)
+        return derr_set(&s->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    return 0;
+}
+
+int workflow_step_job(struct store *db, void *arg)
+{
+    struct workflow_step *s = arg;
+    struct dossier d;
+    struct transition t;
+    char from_title[128], from_clock[16], to_title[128], to_clock[16];
+    if (load_dossier(db, s, &d))
+        return -1;
+    int rc = find_transition(db, &d, s->action, &t);
+    if (rc == STORE_DONE)
+        return derr_set(&s->err, DERR_STATE, "action_not_allowed",
+                        "Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ", NULL);
+    if (rc < 0)
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (check_actor(db, s, &d, &t))
+        return -1;
+    if (t.needs_note && !s->note[0])
+        return derr_set(&s->err, DERR_INVALID, "required", "Vui lòng ghi rõ lý do", "note");
+
+    struct step_change c = {.assignee = d.assignee_id, .unit = d.current_unit_id};
+    c.to_state = strcmp(t.to, "@resume") == 0 ? d.resume_state : t.to;
+    if (!c.to_state[0])
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Không rõ trạng thái trở lại", NULL);
+    if (strcmp(t.param, "assignee") == 0 && find_assignee(db, s, &d, &c.assignee))
+        return -1;
+    if (strcmp(t.param, "unit") == 0 && find_target_unit(db, s, &d, &c.unit))
+        return -1;
+    c.status = state_status(db, &d, c.to_state);
+    if (c.status < 0 ||
+        workflow_state_info(db, &d, d.state, from_title, sizeof from_title, from_clock,
+                            sizeof from_clock) != STORE_ROW ||
+        workflow_state_info(db, &d, c.to_state, to_title, sizeof to_title, to_clock,
+                            sizeof to_clock) != STORE_ROW)
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Quy trình không đầy đủ", NULL);
+    if (move_clock(db, s, &d, from_clock, to_clock, &c.due, &c.remaining, &c.finished))
+        return -1;
+    c.resume_state = strcmp(to_clock, "paused") == 0
+                         ? (strcmp(from_clock, "paused") == 0 ? d.resume_state : d.state)
+                         : NULL;
+    if (strcmp(t.param, "unit") == 0) /* the new unit assigns its own officer */
+        c.assignee = 0;
+
+    rc = save_step(db, &d, &c);
+    if (rc == 0 && c.unit != d.current_unit_id)
+        rc = move_hold(db, &d, c.unit, s->now);
+    if (rc == 0)
+        rc = dossier_add_event(db, d.id, s->now, s->action, c.to_state, c.status, s->note,
+                               s->actor_id, d.current_unit_id);
+    if (rc == 0) {
+        json_t *detail = json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from", d.state,
+                                   "to", c.to_state, "due_at", (json_int_t)c.due);
+        char *txt = json_dumps(detail, JSON_COMPACT);
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)d.id);
+        rc = audit_append(db, &(struct audit_entry){.actor_id = s->actor_id,
+                                                    .action = "dossier.step",
+                                                    .object_type = "dossier",
+                                                    .object_id = oid,
+                                                    .detail = txt});
+        free(txt);
+        json_decref(detail);
+    }
+    if (rc)
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    lookup_cache_invalidate(d.code);
+    copy_str(s->new_state, sizeof s->new_state, c.to_state);
+    return 0;
+}
+
+json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum actor_kind actor,
+                              int64_t actor_id)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT action, title, needs_note, param, actor, permission"
+                      " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                      " ORDER BY rowid",
+                      &st))
+        return list;
+    store_bind_text(st, 1, d->workflow);
+    store_bind_text(st, 2, d->state);
+    struct {
+        char action[MAX_NAME], title[128], param[16], actor[8], permission[MAX_NAME];
+        int needs_note;
+    } rows[32];
+    int n = 0;
+    while (n < 32 && store_step(st) == STORE_ROW) {
+        copy_str(rows[n].action, sizeof rows[n].action, store_col_text(st, 0));
+        copy_str(rows[n].title, sizeof rows[n].title, store_col_text(st, 1));
+        rows[n].needs_note = (int)store_col_int(st, 2);
+        copy_str(rows[n].param, sizeof rows[n].param, store_col_text(st, 3));
+        copy_str(rows[n].actor, sizeof rows[n].actor, store_col_text(st, 4));
+        copy_str(rows[n].permission, sizeof rows[n].permission, store_col_text(st, 5));
+        n++;
+    }
+    store_done(st);
+    /* staff_can reuses statements, so it runs after this loop is done. */
+    for (int i = 0; i < n; i++) {
+        int ok = actor == ACTOR_OWNER ? strcmp(rows[i].actor, "owner") == 0
+                 : actor == ACTOR_STAFF
+                     ? strcmp(rows[i].actor, "staff") == 0 &&
+                           staff_can(db, actor_id, rows[i].permission, d->current_unit_id) == 1
+                     : strcmp(rows[i].actor, "system") == 0;
+        if (ok)
+            json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s?}", "action",
+                                                  rows[i].action, "title", rows[i].title,
+                                                  "needs_note", rows[i].needs_note, "param",
+                                                  rows[i].param[0] ? rows[i].param : NULL));
+    }
+    return list;
+}
