@@ -18,13 +18,26 @@ cat <<MSG
   Tài khoản công dân mẫu (demo citizen logins):
 MSG
 # The demo accounts are data: list them from the file the database was seeded from.
-tail -n +2 data/demo-accounts.csv | while IFS=, read -r kind login name _ _ password role unit; do
+tail -n +2 data/demo-accounts.csv | while IFS=, read -r kind login name _ _ password role unit secret; do
   if [[ $kind == citizen ]]; then
-    printf '    %-9s số định danh %-14s mật khẩu %-12s (%s)\n' "$kind" "$login" "$password" "$name"
-  else
-    printf '    %-9s tên đăng nhập %-13s mật khẩu %-12s (%s, %s)\n' "$kind" "$login" "$password" "$role" "$unit"
+    printf '    công dân   số định danh %-20s mật khẩu %s  (%s)\n' "$login" "$password" "$name"
   fi
 done
+cat <<MSG
+
+  Tài khoản cán bộ mẫu (demo officers; password + one-time code):
+MSG
+tail -n +2 data/demo-accounts.csv | while IFS=, read -r kind login name _ _ password role unit secret; do
+  if [[ $kind == staff ]]; then
+    printf '    cán bộ     %-24s mật khẩu %s  (%s, %s tại %s)\n' "$login" "$password" "$name" "$role" "$unit"
+    printf '               khóa TOTP %s\n' "$secret"
+  fi
+done
+cat <<MSG
+
+  Mã xác thực 6 số: thêm khóa TOTP vào ứng dụng xác thực, hoặc chạy
+    build/motcua user totp-code --data $data --login LOGIN
+MSG
 cat <<MSG
 
   Dữ liệu nằm trong ./$data (xoá thư mục này để bắt đầu lại). Ctrl+C để dừng.

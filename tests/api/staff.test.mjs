@@ -1,0 +1,218 @@
+// Officers: TOTP login, the desk queue, the workflow from submission to the
+// returned result, permissions scoped to the unit tree, the paused clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, motcua,
+  expectRefused, assertError, sqlValue, sql,
+} from './lib/server.mjs';
+
+// The demo officers, with their TOTP secrets, from the seed file.
+const DEMO = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
+  .trim().split('\n').slice(1).map((l) => l.split(','))
+  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], password: f[5], secret: f[8], unit: f[7] }]));
+
+// RFC 6238 written here from the RFC, independent of the server's liboath.
+function base32(s) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of s.replace(/=+$/, '')) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+function totp(secret, ms = Date.now(), step = 0) {
+  const counter = Math.floor(ms / 1000 / 30) + step;
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+async function officer(url, who) {
+  const c = new Client(url);
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
+  assert.equal(r.status, 200, r.text);
+  return c;
+}
+
+// An officer created through the CLI, without TOTP, with one role on one unit.
+async function cliOfficer(srv, login, role, unit) {
+  const r = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', 'Cán bộ thử',
+    '--password', 'mat-khau-can-bo', '--role', role, '--unit', unit, '--no-totp']);
+  assert.equal(r.status, 0, r.stderr);
+  const c = new Client(srv.url);
+  await c.login(login, 'mat-khau-can-bo');
+  return c;
+}
+
+async function submitted(srv, unit = COMMUNE) {
+  const c = await newCitizen(srv.url);
+  const d = await readyBirthDraft(c, unit);
+  const r = await c.post(`/api/v1/dossiers/${d.id}/submit`, {});
+  assert.equal(r.status, 200, r.text);
+  return { citizen: c, dossier: r.json };
+}
+
+const act = (c, id, action, body = {}) => c.post(`/api/v1/staff/dossiers/${id}/actions/${action}`, body);
+
+test('officers log in with a password and a one-time code', async (t) => {
+  const srv = await startServer(t);
+  const who = DEMO.reception;
+  const c = new Client(srv.url);
+  let r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password });
+  assertError(r, 401, 'totp_required', 'totp');
+  assert.equal(c.cookie, null);
+  r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: '000000' === totp(who.secret) ? '111111' : '000000' });
+  assertError(r, 401, 'bad_totp');
+  const code = totp(who.secret);
+  r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: code });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.account.kind, 'staff');
+  assert.deepEqual(r.json.roles.map((x) => [x.role, x.unit.code]), [['reception', COMMUNE]]);
+  // The same code cannot be used a second time.
+  const again = new Client(srv.url);
+  r = await again.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: code });
+  assertError(r, 401, 'bad_totp');
+  // A wrong password with a right code is still refused.
+  r = await again.post('/api/v1/auth/login', { login: who.login, password: 'sai-mat-khau', totp: totp(who.secret, Date.now(), 1) });
+  assertError(r, 401, 'bad_credentials');
+});
+
+test('a dossier goes from submission to the returned result', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  const leader = await officer(srv.url, DEMO.leader);
+  const specialist = await officer(srv.url, DEMO.specialist);
+
+  let r = await reception.get('/api/v1/staff/dossiers?view=new');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code]);
+  assert.equal(r.json.counts.new, 1);
+
+  r = await reception.get(`/api/v1/staff/dossiers/${dossier.id}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.applicant.name, dossier.form.requester_name); // the form names the applicant
+  assert.deepEqual(r.json.actions.map((a) => a.action).sort(), ['accept', 'refuse', 'request_supplement']);
+
+  // A supplement request needs a reason; without one nothing changes.
+  await expectRefused(srv, () => act(reception, dossier.id, 'request_supplement', {}), { status: 422, code: 'required', field: 'note' });
+  r = await act(reception, dossier.id, 'request_supplement', { note: 'Bản chụp giấy chứng sinh bị mờ' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status.code, 5);
+  assert.equal(r.json.clock, 'paused');
+  assert.ok(Number.isInteger(r.json.remaining_minutes) && r.json.remaining_minutes >= 0);
+
+  // The citizen sees the request, supplies, and the clock runs again.
+  r = await citizen.get(`/api/v1/dossiers/${dossier.id}`);
+  assert.equal(r.json.status.code, 5);
+  assert.ok(r.json.history.some((h) => h.note === 'Bản chụp giấy chứng sinh bị mờ'));
+  r = await citizen.post(`/api/v1/dossiers/${dossier.id}/actions/supply`, { note: 'Đã tải lại bản rõ' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status.code, 1);
+
+  r = await act(reception, dossier.id, 'accept');
+  assert.equal(r.json.status.code, 2, r.text);
+  // The specialist cannot take the leader's step.
+  await expectRefused(srv, () => act(specialist, dossier.id, 'assign', { assignee: DEMO.specialist.login }), { status: 403, code: 'forbidden' });
+  await expectRefused(srv, () => act(leader, dossier.id, 'assign', { assignee: 'khong.co.ai' }), { status: 422, code: 'unknown_assignee', field: 'assignee' });
+  await expectRefused(srv, () => act(leader, dossier.id, 'assign', { assignee: DEMO.reception.login }), { status: 422, code: 'assignee_not_allowed', field: 'assignee' });
+  r = await act(leader, dossier.id, 'assign', { assignee: DEMO.specialist.login });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.assignee.login, DEMO.specialist.login);
+  r = await specialist.get('/api/v1/staff/dossiers?view=mine');
+  assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code]);
+
+  r = await act(specialist, dossier.id, 'propose');
+  assert.equal(r.json.state, 'awaiting_approval', r.text);
+  await expectRefused(srv, () => act(leader, dossier.id, 'send_back', {}), { status: 422, code: 'required', field: 'note' });
+  r = await act(leader, dossier.id, 'send_back', { note: 'Kiểm tra lại quê quán' });
+  assert.equal(r.json.state, 'processing', r.text);
+  r = await act(specialist, dossier.id, 'propose');
+  r = await act(leader, dossier.id, 'approve');
+  assert.equal(r.json.status.code, 9, r.text);
+  // A step that does not exist in this state changes nothing.
+  await expectRefused(srv, () => act(leader, dossier.id, 'approve'), { status: 409, code: 'action_not_allowed' });
+  r = await act(reception, dossier.id, 'return_result');
+  assert.equal(r.json.status.code, 10, r.text);
+
+  // The public lookup shows every status, in order, and nothing personal.
+  r = await fetch(`${srv.url}/api/v1/lookup/${dossier.code}`);
+  const pub = await r.json();
+  assert.deepEqual(pub.history.map((h) => h.status.code), [1, 5, 1, 2, 4, 4, 4, 4, 9, 10]);
+  assert.ok(!JSON.stringify(pub).includes('Bản chụp giấy chứng sinh bị mờ'));
+  // Every step is in the audit chain, which still verifies.
+  assert.equal(Number(sqlValue(srv.dataDir, `SELECT count(*) FROM audit_log WHERE action = 'dossier.step' AND object_id = '${dossier.id}'`)), 9);
+  const v = motcua(['audit', 'verify', '--data', srv.dataDir]);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+});
+
+test('officers of another commune see nothing of this commune', async (t) => {
+  const srv = await startServer(t);
+  const { dossier } = await submitted(srv, COMMUNE);
+  const other = await cliOfficer(srv, 'tiepnhan.khac', 'reception', COMMUNE2);
+  const otherLeader = await cliOfficer(srv, 'lanhdao.khac', 'leader', COMMUNE2);
+  let r = await other.get('/api/v1/staff/dossiers?view=all');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.total, 0);
+  assert.equal(r.json.counts.all, 0);
+  r = await other.get(`/api/v1/staff/dossiers?view=all&q=${encodeURIComponent(dossier.code)}`);
+  assert.equal(r.json.total, 0);
+  await expectRefused(srv, () => other.get(`/api/v1/staff/dossiers/${dossier.id}`), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => other.get(`/api/v1/staff/dossiers/${dossier.code}`), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => act(other, dossier.id, 'accept'), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => act(otherLeader, dossier.id, 'stop', { note: 'x' }), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => other.get(`/api/v1/staff/dossiers/${dossier.id}/files/giay-chung-sinh.pdf`), { status: 404, code: 'not_found' });
+  // The province's administrator holds the role above both communes.
+  const admin = await officer(srv.url, DEMO.province_admin);
+  r = await admin.get('/api/v1/staff/dossiers?view=new');
+  assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code]);
+  r = await admin.get(`/api/v1/staff/dossiers/${dossier.id}/files/giay-chung-sinh.pdf`);
+  assert.equal(r.status, 200);
+  assert.equal(r.buf.subarray(0, 5).toString(), '%PDF-');
+});
+
+test('citizens cannot use the officers\' API, officers cannot act without CSRF', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  await expectRefused(srv, () => citizen.get('/api/v1/staff/dossiers'), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => act(citizen, dossier.id, 'accept'), { status: 404, code: 'not_found' });
+  const reception = await officer(srv.url, DEMO.reception);
+  await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${dossier.id}/actions/accept`, {}, { csrf: false }), { status: 403, code: 'csrf' });
+  await expectRefused(srv, () => reception.get('/api/v1/staff/dossiers?view=everything'), { status: 400, code: 'bad_parameter', field: 'view' });
+  // An officer acting as a citizen: owner steps are not theirs.
+  r_ok(await act(reception, dossier.id, 'request_supplement', { note: 'Thiếu giấy tờ' }));
+  await expectRefused(srv, () => act(reception, dossier.id, 'supply', {}), { status: 409, code: 'action_not_allowed' });
+});
+
+function r_ok(r) { assert.equal(r.status, 200, r.text); return r; }
+
+test('forwarding moves the dossier to another unit and keeps who held it', async (t) => {
+  const srv = await startServer(t);
+  const { dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  const leader = await officer(srv.url, DEMO.leader);
+  r_ok(await act(reception, dossier.id, 'accept'));
+  r_ok(await act(leader, dossier.id, 'assign', { assignee: DEMO.specialist.login }));
+  await expectRefused(srv, () => act(leader, dossier.id, 'forward', { note: 'x', unit: COMMUNE }), { status: 422, code: 'same_unit', field: 'unit' });
+  await expectRefused(srv, () => act(leader, dossier.id, 'forward', { note: 'x', unit: '999.99.99.H56' }), { status: 422, code: 'unknown_unit', field: 'unit' });
+  const justice = '000.00.03.H56';
+  r_ok(await act(leader, dossier.id, 'forward', { note: 'Chuyển Sở Tư pháp thẩm định', unit: justice }));
+  const holds = sql(srv.dataDir, `SELECT u.code, h.to_at IS NOT NULL AS closed FROM dossier_holds h JOIN units u ON u.id = h.unit_id WHERE dossier_id = ${dossier.id} ORDER BY h.id`);
+  assert.deepEqual(holds.map((h) => [h.code, h.closed]), [[COMMUNE, 1], [justice, 0]]);
+  // The department now holds it; the commune that received it still sees it.
+  const dept = await cliOfficer(srv, 'lanhdao.sotuphap', 'leader', justice);
+  let r = await dept.get(`/api/v1/staff/dossiers/${dossier.id}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.current_unit.code, justice);
+  assert.equal(r.json.assignee, null);
+  r = await leader.get(`/api/v1/staff/dossiers/${dossier.id}`);
+  assert.equal(r.status, 200);
+  // The commune leader no longer holds a role on the unit holding it: no actions.
+  assert.deepEqual(r.json.actions, []);
+});
