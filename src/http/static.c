@@ -124,10 +124,14 @@ void static_serve(struct req *r)
         return;
     }
     char rel[1100];
-    if (strcmp(r->path, "/") == 0) {
-        snprintf(rel, sizeof rel, "web/index.html");
+    size_t n = strlen(r->path);
+    if (r->path[n - 1] == '/') {
+        snprintf(rel, sizeof rel, "web%sindex.html", r->path); /* "/can-bo/" */
     } else if (!strchr(strrchr(r->path, '/'), '.')) {
         snprintf(rel, sizeof rel, "web%s.html", r->path); /* "/tra-cuu" -> web/tra-cuu.html */
+        if (serve_one(r, rel) == 0)
+            return;
+        snprintf(rel, sizeof rel, "web%s/index.html", r->path); /* "/can-bo" */
     } else {
         snprintf(rel, sizeof rel, "web%s", r->path);
     }
