@@ -8,6 +8,7 @@ struct writer;
 struct pool;
 struct cal;
 struct ratelimit;
+struct notify_worker;
 
 struct app {
     char data_dir[1024];
@@ -21,6 +22,7 @@ struct app {
     struct cal *cal;
     struct ratelimit *rl;     /* failed logins per login name */
     struct ratelimit *rl_ip;  /* failed logins per client address */
+    struct notify_worker *notifier; /* delivers the notification outbox */
 };
 
 /* Fills the paths from data_dir: DIR/motcua.db, DIR/files. */

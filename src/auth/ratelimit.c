@@ -12,7 +12,7 @@
 struct slot {
     uint64_t key;
     int64_t start;
-    int failures;
+    int failures; /* attempts counted in this window */
 };
 
 struct ratelimit {
@@ -73,26 +73,29 @@ static struct slot *find(struct ratelimit *rl, uint64_t k, int64_t now, int crea
     return victim;
 }
 
-int ratelimit_blocked(struct ratelimit *rl, const char *key, int64_t now)
+int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
 {
     int wait = 0;
-    pthread_mutex_lock(&rl->lock);
-    struct slot *s = find(rl, hash_key(key), now, 0);
-    if (s && s->start + rl->window > now && s->failures >= rl->max_failures)
-        wait = (int)(s->start + rl->window - now);
-    pthread_mutex_unlock(&rl->lock);
-    return wait;
-}
-
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now)
-{
     pthread_mutex_lock(&rl->lock);
     struct slot *s = find(rl, hash_key(key), now, 1);
     if (s->start + rl->window <= now) {
         s->start = now;
         s->failures = 0;
     }
-    s->failures++;
+    if (s->failures >= rl->max_failures)
+        wait = (int)(s->start + rl->window - now);
+    else
+        s->failures++;
+    pthread_mutex_unlock(&rl->lock);
+    return wait;
+}
+
+void ratelimit_give_back(struct ratelimit *rl, const char *key)
+{
+    pthread_mutex_lock(&rl->lock);
+    struct slot *s = find(rl, hash_key(key), 0, 0);
+    if (s && s->failures > 0)
+        s->failures--;
     pthread_mutex_unlock(&rl->lock);
 }
 

@@ -1,6 +1,8 @@
-/* ratelimit: counts failed logins per key (the login name, and the client
- * address) in fixed windows, in memory. After too many failures the key is
- * refused until its window ends. Thread-safe. */
+/* ratelimit: counts login attempts per key (the login name, and the client
+ * address) in fixed windows, in memory. An attempt is counted when it
+ * starts, so concurrent guesses cannot slip past the limit; a successful one
+ * is given back. After max attempts the key is refused until its window
+ * ends. Thread-safe. */
 #ifndef MOTCUA_RATELIMIT_H
 #define MOTCUA_RATELIMIT_H
 
@@ -12,9 +14,12 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(int max_failures, int window_seconds);
 void ratelimit_free(struct ratelimit *rl);
 
-/* Returns the seconds to wait if key is blocked now, else 0. */
-int ratelimit_blocked(struct ratelimit *rl, const char *key, int64_t now);
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
+/* Counts an attempt for key and returns 0, or, if the key has used up its
+ * attempts in this window, counts nothing and returns the seconds to wait. */
+int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now);
+/* Gives back one attempt (the attempt succeeded). */
+void ratelimit_give_back(struct ratelimit *rl, const char *key);
+/* Forgets the key (e.g. its owner logged in). */
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 
 #endif

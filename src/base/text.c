@@ -197,3 +197,21 @@ out:
         out[0] = '\0';
     return rc;
 }
+
+int text_like_contains(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap < 3)
+        return -1;
+    out[n++] = '%';
+    for (; *s; s++) {
+        if (n + 4 > cap)
+            return -1;
+        if (*s == '%' || *s == '_' || *s == '\\')
+            out[n++] = '\\';
+        out[n++] = *s;
+    }
+    out[n++] = '%';
+    out[n] = '\0';
+    return 0;
+}

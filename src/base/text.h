@@ -38,4 +38,8 @@ int text_utf8_decode(const char *s, size_t len, uint32_t *cp /* OUT */);
  * byte that is not a continuation byte counts as one. */
 size_t text_utf8_chars(const char *s);
 
+/* Writes a SQL LIKE pattern "%<s>%" with %, _ and \ in s escaped by a
+ * backslash (use with ESCAPE '\'). Returns 0, or -1 if it does not fit. */
+int text_like_contains(const char *s, char *out, size_t cap);
+
 #endif

@@ -295,44 +295,60 @@ static json_t *summary_json(struct store_stmt *st)
                      "handling_level", store_col_text(st, 9));
 }
 
+/* ?1..?5 word patterns, ?6 field or NULL. */
+#define SEARCH_WHERE                                                                               \
+    " FROM procedures WHERE name_folded LIKE ?1 ESCAPE '\\' AND name_folded LIKE ?2 ESCAPE '\\'"  \
+    " AND name_folded LIKE ?3 ESCAPE '\\' AND name_folded LIKE ?4 ESCAPE '\\'"                     \
+    " AND name_folded LIKE ?5 ESCAPE '\\' AND (?6 IS NULL OR field = ?6)"
+
+static void bind_search(struct store_stmt *st, char words[5][160], const char *field)
+{
+    for (int i = 0; i < 5; i++)
+        store_bind_text(st, i + 1, words[i]);
+    store_bind_text(st, 6, field);
+}
+
 json_t *procedure_search_json(struct store *db, const char *q, const char *field, int limit,
                               int offset)
 {
     /* Up to five words, each must appear in the folded name. */
-    char folded[256] = "", words[5][80];
+    char folded[256] = "", words[5][160], word[80];
     int nwords = 0;
     if (q && text_fold(q, folded, sizeof folded) < 0)
         folded[0] = '\0';
     for (char *w = folded; *w && nwords < 5;) {
         size_t n = strcspn(w, " ");
-        if (n > 0 && n < 70)
-            snprintf(words[nwords++], sizeof words[0], "%%%.*s%%", (int)n, w);
+        if (n > 0 && n < sizeof word) {
+            memcpy(word, w, n);
+            word[n] = '\0';
+            if (text_like_contains(word, words[nwords], sizeof words[0]) == 0)
+                nwords++;
+        }
         w += n;
         while (*w == ' ')
             w++;
     }
     for (int i = nwords; i < 5; i++)
         copy_str(words[i], sizeof words[i], "%");
-    static const char *sql =
-        "SELECT " SUMMARY_COLS ", count(*) OVER () FROM procedures"
-        " WHERE name_folded LIKE ?1 AND name_folded LIKE ?2 AND name_folded LIKE ?3"
-        " AND name_folded LIKE ?4 AND name_folded LIKE ?5 AND (?6 IS NULL OR field = ?6)"
-        " ORDER BY name LIMIT ?7 OFFSET ?8";
     struct store_stmt *st;
-    if (store_prepare(db, sql, &st))
+    int64_t total = 0;
+    if (store_prepare(db, "SELECT count(*)" SEARCH_WHERE, &st))
         return NULL;
-    for (int i = 0; i < 5; i++)
-        store_bind_text(st, i + 1, words[i]);
-    store_bind_text(st, 6, field);
+    bind_search(st, words, field);
+    int rc = store_step(st);
+    if (rc == STORE_ROW)
+        total = store_col_int(st, 0);
+    store_done(st);
+    if (rc != STORE_ROW ||
+        store_prepare(db, "SELECT " SUMMARY_COLS SEARCH_WHERE " ORDER BY name LIMIT ?7 OFFSET ?8",
+                      &st))
+        return NULL;
+    bind_search(st, words, field);
     store_bind_int(st, 7, limit);
     store_bind_int(st, 8, offset);
     json_t *items = json_array();
-    int64_t total = 0;
-    int rc;
-    while ((rc = store_step(st)) == STORE_ROW) {
+    while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(items, summary_json(st));
-        total = store_col_int(st, 11);
-    }
     store_done(st);
     if (rc < 0) {
         json_decref(items);

@@ -215,22 +215,33 @@ int unit_import_csv(struct store *db, const char *text, size_t len, int *importe
     return 0;
 }
 
+/* ?1 level or NULL, ?2 name pattern, ?3 parent code or NULL. */
+#define LIST_WHERE                                                                                 \
+    " FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE (?1 IS NULL OR u.level = ?1)"     \
+    " AND u.name_folded LIKE ?2 ESCAPE '\\' AND (?3 IS NULL OR p.code = ?3)"
+
 json_t *unit_list_json(struct store *db, const char *level, const char *q, const char *parent,
                        int limit, int offset)
 {
-    char folded[256] = "";
+    char folded[256] = "", like[600];
     if (q && text_fold(q, folded, sizeof folded) < 0)
         folded[0] = '\0';
-    char like[300];
-    snprintf(like, sizeof like, "%%%s%%", folded);
+    if (text_like_contains(folded, like, sizeof like))
+        return NULL;
     struct store_stmt *st;
-    /* ?1 level, ?2 name pattern, ?3 parent code, ?4 limit, ?5 offset */
-    static const char *sql =
-        "SELECT " UNIT_COLS ", count(*) OVER () FROM units u LEFT JOIN units p"
-        " ON p.id = u.parent_id WHERE (?1 IS NULL OR u.level = ?1)"
-        " AND u.name_folded LIKE ?2 AND (?3 IS NULL OR p.code = ?3)"
-        " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5";
-    if (store_prepare(db, sql, &st))
+    int64_t total = 0;
+    if (store_prepare(db, "SELECT count(*)" LIST_WHERE, &st))
+        return NULL;
+    store_bind_text(st, 1, level);
+    store_bind_text(st, 2, like);
+    store_bind_text(st, 3, parent);
+    int rc = store_step(st);
+    if (rc == STORE_ROW)
+        total = store_col_int(st, 0);
+    store_done(st);
+    if (rc != STORE_ROW ||
+        store_prepare(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
+                      &st))
         return NULL;
     store_bind_text(st, 1, level);
     store_bind_text(st, 2, like);
@@ -238,12 +249,9 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
     store_bind_int(st, 4, limit);
     store_bind_int(st, 5, offset);
     json_t *items = json_array();
-    int64_t total = 0;
-    int rc;
     while ((rc = store_step(st)) == STORE_ROW) {
         struct unit u;
         read_unit(st, &u);
-        total = store_col_int(st, 6);
         json_array_append_new(items, unit_json(&u));
     }
     store_done(st);

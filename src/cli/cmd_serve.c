@@ -16,24 +16,39 @@
 #include "cli/cli.h"
 #include "dossier/lookup_cache.h"
 #include "http/server.h"
+#include "notify/notify.h"
+#include "notify/notify_worker.h"
 #include "store/store.h"
 #include "store/writer.h"
 
 static const char usage[] =
     "usage: motcua serve --data DIR [--listen HOST:PORT] [--loops N] [--base-url URL]\n"
     "                    [--web DIR] [--secure-cookies] [--quiet]\n"
+    "                    [--smtp-url URL] [--smtp-from ADDRESS] [--sms-url URL]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
     "                    (default http://LISTEN)\n"
     "  --web             serve web pages from DIR instead of the built-in copy\n"
     "  --secure-cookies  mark cookies Secure (when served behind TLS)\n"
-    "  --quiet           no access log\n";
+    "  --quiet           no access log\n"
+    "  --smtp-url        send e-mail notifications through this SMTP server\n"
+    "                    (smtp://HOST:PORT or smtps://...; default: e-mail stays queued)\n"
+    "  --smtp-from       sender of notifications, ADDRESS or \"Name <ADDRESS>\"\n"
+    "                    (default no-reply@localhost)\n"
+    "  --sms-url         SMS gateway: POST JSON {to, text} (default: no SMS)\n";
+
+/* The writer's after-commit hook: lookup cache, then notification wake-up. */
+static void after_commit(void)
+{
+    lookup_cache_after_commit();
+    notify_after_commit();
+}
 
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
-    const char *web = NULL;
+    const char *web = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     int quiet = 0, secure = 0;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
@@ -42,6 +57,9 @@ int cmd_serve(int argc, char **argv)
                                    {"--web", 1, &web, NULL},
                                    {"--secure-cookies", 0, NULL, &secure},
                                    {"--quiet", 0, NULL, &quiet},
+                                   {"--smtp-url", 1, &smtp_url, NULL},
+                                   {"--smtp-from", 1, &smtp_from, NULL},
+                                   {"--sms-url", 1, &sms_url, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -103,8 +121,15 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: %s\n", err);
         return 1;
     }
-    writer_set_after_commit(app.writer, lookup_cache_after_commit);
+    writer_set_after_commit(app.writer, after_commit);
+    if (notify_serve_start(app.db_path, app.base_url, smtp_url, smtp_from, sms_url,
+                           &app.notifier, err, sizeof err)) {
+        fprintf(stderr, "motcua serve: %s\n", err);
+        writer_stop(app.writer);
+        return 1;
+    }
     rc = server_run(&app, listen, (int)nloops);
+    notify_worker_stop(app.notifier);
     pool_stop(app.pool);
     writer_stop(app.writer);
     cal_free(app.cal);

@@ -14,6 +14,7 @@
 #include "catalog/unit.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/status.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 #define FIND_COLS "d.id, coalesce(d.code, ''), d.procedure_id, d.unit_id, d.owner_id, d.channel, d.state, coalesce(d.status_code, 0), d.created_at, coalesce(d.submitted_at, 0), coalesce(d.due_at, 0), coalesce(d.current_unit_id, d.unit_id), coalesce(d.assignee_id, 0), coalesce(d.first_due_at, 0), coalesce(d.remaining_minutes, -1), coalesce(d.resume_state, ''), coalesce(d.finished_at, 0), p.workflow FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
@@ -496,6 +497,8 @@ int dossier_submit_job(struct store *db, void *arg)
                  (long long)due);
         rc = audit_dossier(db, a->owner_id, "dossier.submit", d.id, detail);
     }
+    if (rc == 0)
+        rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
 out:

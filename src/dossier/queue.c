@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "dossier/dossier.h"
@@ -40,7 +41,7 @@ static int64_t end_of_local_day(int64_t now)
     "  JOIN units su ON su.id = sr.unit_id WHERE sr.account_id = ?1"                               \
     "  AND (substr(cu.path, 1, length(su.path)) = su.path"                                         \
     "       OR substr(u.path, 1, length(su.path)) = su.path))"                                     \
-    " AND (?6 IS NULL OR d.code LIKE ?6 OR d.applicant_name LIKE ?6)"
+    " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_name LIKE ?6 ESCAPE '\\')"
 
 #define VIEW_FILTER                                                                                \
     " AND (?2 = 'all'"                                                                             \
@@ -109,10 +110,8 @@ json_t *queue_json(struct store *db, int64_t account_id, const char *view, const
 {
     char pattern[256];
     const char *pat = NULL;
-    if (q && *q) {
-        snprintf(pattern, sizeof pattern, "%%%s%%", q);
+    if (q && *q && text_like_contains(q, pattern, sizeof pattern) == 0)
         pat = pattern;
-    }
     static const char *sql =
         "SELECT d.id, d.code, d.state, d.status_code, p.code, p.name, u.code, u.name,"
         " cu.code, cu.name, d.channel, d.submitted_at, d.due_at, coalesce(d.first_due_at, 0),"

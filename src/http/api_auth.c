@@ -220,9 +220,7 @@ static int create_session_job(struct store *db, void *arg)
 static void login_failed(struct req *r, struct auth_state *s, const char *code,
                          const char *message)
 {
-    int64_t now = now_unix();
-    ratelimit_fail(r->app->rl, s->limit_key, now);
-    ratelimit_fail(r->app->rl_ip, s->ip, now);
+    /* The attempt was counted when it started (ratelimit_take). */
     reply_error(r, 401, code, message, NULL);
 }
 
@@ -250,6 +248,9 @@ static void login_verified(struct req *r)
     /* Officers also need the one-time code from their authenticator app. */
     if (s->totp_secret[0]) {
         if (!s->totp_code[0]) {
+            /* The password was right: asking for the code costs no attempt. */
+            ratelimit_give_back(r->app->rl, s->limit_key);
+            ratelimit_give_back(r->app->rl_ip, s->ip);
             reply_error(r, 401, "totp_required", "Nhập mã xác thực 6 số từ ứng dụng xác thực",
                         "totp");
             return;
@@ -261,6 +262,7 @@ static void login_verified(struct req *r)
         }
     }
     ratelimit_reset(r->app->rl, s->limit_key);
+    ratelimit_give_back(r->app->rl_ip, s->ip);
     http_defer_write(r, create_session_job, s, login_committed);
 }
 
@@ -284,8 +286,10 @@ static void auth_login(struct req *r)
     }
     snprintf(s->limit_key, sizeof s->limit_key, "login:%s", login);
     int64_t now = now_unix();
-    int wait = ratelimit_blocked(r->app->rl, s->limit_key, now);
-    int wait_ip = ratelimit_blocked(r->app->rl_ip, s->ip, now);
+    int wait = ratelimit_take(r->app->rl, s->limit_key, now);
+    int wait_ip = wait ? 0 : ratelimit_take(r->app->rl_ip, s->ip, now);
+    if (wait_ip)
+        ratelimit_give_back(r->app->rl, s->limit_key);
     if (wait || wait_ip) {
         char retry[16];
         snprintf(retry, sizeof retry, "%d", wait > wait_ip ? wait : wait_ip);

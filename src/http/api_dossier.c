@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "app.h"
@@ -324,7 +325,11 @@ static void dossier_put_file(struct req *r)
     }
     const char *declared = req_header(r, "Content-Type");
     const char *sniffed = filestore_sniff(body, len);
-    if (!sniffed || !declared || strncmp(declared, sniffed, strlen(sniffed)) != 0) {
+    /* The declared type must be exactly the one the content shows, optionally
+     * followed by parameters ("application/pdf; name=x"). */
+    size_t sl = sniffed ? strlen(sniffed) : 0;
+    if (!sniffed || !declared || strncasecmp(declared, sniffed, sl) != 0 ||
+        (declared[sl] != '\0' && declared[sl] != ';' && declared[sl] != ' ')) {
         reply_error(r, 415, "unsupported_file_type",
                     "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp", name);
         return;

@@ -12,6 +12,7 @@
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 #define MAX_NAME 48
@@ -517,11 +518,13 @@ static int load_dossier(struct store *db, struct workflow_step *s, struct dossie
     int rc = dossier_find(db, key, 0, d);
     if (rc < 0)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    int visible = rc == STORE_ROW && d->code[0];
+    /* Owners see their drafts (and get "not allowed in this state"); officers
+     * never see drafts. */
+    int visible = rc == STORE_ROW;
     if (visible && s->actor == ACTOR_OWNER)
         visible = d->owner_id == s->actor_id;
     else if (visible && s->actor == ACTOR_STAFF)
-        visible = staff_sees(db, s->actor_id, d) == 1;
+        visible = d->code[0] && staff_sees(db, s->actor_id, d) == 1;
     if (!visible)
         return derr_set(&s->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
     return 0;
@@ -589,6 +592,8 @@ int workflow_step_job(struct store *db, void *arg)
         free(txt);
         json_decref(detail);
     }
+    if (rc == 0)
+        rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
     if (rc)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     lookup_cache_invalidate(d.code);
