@@ -704,10 +704,12 @@ static int read_triples(const char *path, struct submit *b)
             cap = nc;
         }
         struct triple *t = &b->t[b->n];
-        char *save = NULL;
-        char *c = strtok_r(line, " \n", &save);
-        char *x = strtok_r(NULL, " \n", &save);
-        char *id = strtok_r(NULL, " \n", &save);
+        char *c = line, *x = NULL, *id = NULL;
+        line[strcspn(line, "\n")] = '\0';
+        if ((x = strchr(c, ' ')))
+            *x++ = '\0';
+        if (x && (id = strchr(x, ' ')))
+            *id++ = '\0';
         long v;
         if (!c || !x || !id || strlen(c) >= sizeof t->cookie || strlen(x) >= sizeof t->csrf ||
             parse_int(id, 1, 0x7fffffffL, &v)) {
