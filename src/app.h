@@ -17,6 +17,7 @@ struct app {
     char base_url[256];  /* public address, for QR codes and links */
     char web_dir[1024];  /* serve pages from here; "" = the embedded copy */
     int secure_cookies;  /* add Secure to cookies (behind TLS) */
+    char trusted_proxy[64]; /* a reverse proxy's address: its X-Forwarded-For is believed */
     struct writer *writer;
     struct pool *pool;
     struct cal *cal;

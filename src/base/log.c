@@ -12,6 +12,8 @@ static int quiet;
 
 void log_set_quiet(int q) { quiet = q; }
 
+int log_info_enabled(void) { return !quiet; }
+
 void log_line(const char *line)
 {
     char buf[4096];

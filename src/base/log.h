@@ -15,5 +15,7 @@ void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_line(const char *line);
 /* Quiet mode drops info lines (used by CLI commands and tests). */
 void log_set_quiet(int quiet);
+/* Whether info lines are written (skip formatting them when not). */
+int log_info_enabled(void);
 
 #endif

@@ -778,6 +778,14 @@ static int schema_has_field(const json_t *schema, const char *key)
 int eform_validate(const json_t *schema, const json_t *data, int partial,
                    int today_ymd, struct eform_error *errs, int max_errs)
 {
+    if (schema && eform_check_schema(schema, NULL, 0))
+        return EFORM_ESCHEMA;
+    return eform_validate_checked(schema, data, partial, today_ymd, errs, max_errs);
+}
+
+int eform_validate_checked(const json_t *schema, const json_t *data, int partial,
+                           int today_ymd, struct eform_error *errs, int max_errs)
+{
     struct vstate st = {errs, max_errs, 0, today_ymd};
     const json_t *secs;
     const char *key;
@@ -786,8 +794,6 @@ int eform_validate(const json_t *schema, const json_t *data, int partial,
     if (!schema || !data || max_errs < 0 || (max_errs > 0 && !errs) ||
         !ymd_valid(today_ymd) || today_ymd < 19000101)
         return EFORM_EINVAL;
-    if (eform_check_schema(schema, NULL, 0))
-        return EFORM_ESCHEMA;
     if (!json_is_object(data)) {
         add_err(&st, "", "bad_type", "Dữ liệu biểu mẫu phải là một đối tượng JSON");
         return st.count;

@@ -52,4 +52,10 @@ int eform_validate(const json_t *schema, const json_t *data, int partial,
                    int today_ymd, struct eform_error *errs /* OUT */,
                    int max_errs);
 
+/* eform_validate for a schema that already passed eform_check_schema (e.g.
+ * one held in the procedure cache): the same checks of the data, without
+ * checking the schema again. */
+int eform_validate_checked(const json_t *schema, const json_t *data, int partial,
+                           int today_ymd, struct eform_error *errs, int max_errs);
+
 #endif

@@ -1,6 +1,7 @@
 /* procedure: the procedure catalog in the database. */
 #include "catalog/procedure.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,12 @@ int procedure_load_json(struct store *db, const char *text, size_t len, int *loa
         (*loaded)++;
     }
     json_decref(root);
+    /* Tell every thread's procedure cache that the catalog changed. */
+    if (store_exec(db, "INSERT INTO settings(key, value) VALUES ('catalog_version', '1')"
+                       " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")) {
+        snprintf(err, errlen, "cannot record the catalog version: %s", store_errmsg(db));
+        return -1;
+    }
     return 0;
 }
 
@@ -253,6 +260,71 @@ void procedure_clear(struct procedure *p)
     json_decref(p->form);
     json_decref(p->applicant);
     p->documents = p->form = p->applicant = NULL;
+}
+
+/* --- per-thread cache --------------------------------------------------- */
+
+#define PCACHE_SIZE 64
+
+struct pcache {
+    int64_t version;
+    int n;
+    struct procedure items[PCACHE_SIZE];
+};
+
+static pthread_key_t pcache_key;
+static pthread_once_t pcache_once = PTHREAD_ONCE_INIT;
+
+static void pcache_empty(struct pcache *c)
+{
+    for (int i = 0; i < c->n; i++)
+        procedure_clear(&c->items[i]);
+    c->n = 0;
+}
+
+static void pcache_free(void *p)
+{
+    pcache_empty(p);
+    free(p);
+}
+
+static void pcache_init(void) { pthread_key_create(&pcache_key, pcache_free); }
+
+const struct procedure *procedure_cached(struct store *db, int64_t id)
+{
+    pthread_once(&pcache_once, pcache_init);
+    struct pcache *c = pthread_getspecific(pcache_key);
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c || pthread_setspecific(pcache_key, c)) {
+            free(c);
+            return NULL;
+        }
+    }
+    int64_t version = 0;
+    if (store_query_int(db,
+                        "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings"
+                        " WHERE key = 'catalog_version'), 0)",
+                        NULL, &version) != STORE_ROW)
+        return NULL;
+    if (version != c->version) {
+        pcache_empty(c);
+        c->version = version;
+    }
+    for (int i = 0; i < c->n; i++)
+        if (c->items[i].id == id)
+            return &c->items[i];
+    if (c->n == PCACHE_SIZE)
+        pcache_empty(c);
+    struct procedure *p = &c->items[c->n];
+    if (procedure_by_id(db, id, p) != STORE_ROW)
+        return NULL;
+    if (eform_check_schema(p->form, NULL, 0) != 0) {
+        procedure_clear(p);
+        return NULL;
+    }
+    c->n++;
+    return p;
 }
 
 int64_t procedure_working_minutes(const struct procedure *p)

@@ -41,6 +41,13 @@ int procedure_by_code(struct store *db, const char *code, struct procedure *out)
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out);
 void procedure_clear(struct procedure *p);
 
+/* The procedure with this id from a per-thread cache of parsed procedures
+ * whose form schemas have passed eform_check_schema (so callers may use
+ * eform_validate_checked). The cache follows the catalog version that
+ * procedure_load_json bumps. NULL if unknown or on error. Valid until the
+ * next call on this thread; do not clear it. */
+const struct procedure *procedure_cached(struct store *db, int64_t id);
+
 /* Working minutes the procedure allows (8 hours per working day). */
 int64_t procedure_working_minutes(const struct procedure *p);
 

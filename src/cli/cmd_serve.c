@@ -23,7 +23,7 @@
 
 static const char usage[] =
     "usage: motcua serve --data DIR [--listen HOST:PORT] [--loops N] [--base-url URL]\n"
-    "                    [--web DIR] [--secure-cookies] [--quiet]\n"
+    "                    [--web DIR] [--secure-cookies] [--trusted-proxy ADDR] [--quiet]\n"
     "                    [--smtp-url URL] [--smtp-from ADDRESS] [--sms-url URL]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
@@ -31,6 +31,8 @@ static const char usage[] =
     "                    (default http://LISTEN)\n"
     "  --web             serve web pages from DIR instead of the built-in copy\n"
     "  --secure-cookies  mark cookies Secure (when served behind TLS)\n"
+    "  --trusted-proxy   address of the reverse proxy (e.g. 127.0.0.1) whose\n"
+    "                    X-Forwarded-For names the client for login limits\n"
     "  --quiet           no access log\n"
     "  --smtp-url        send e-mail notifications through this SMTP server\n"
     "                    (smtp://HOST:PORT or smtps://...; default: e-mail stays queued)\n"
@@ -48,7 +50,7 @@ static void after_commit(void)
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
-    const char *web = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
+    const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     int quiet = 0, secure = 0;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
@@ -56,6 +58,7 @@ int cmd_serve(int argc, char **argv)
                                    {"--base-url", 1, &base_url, NULL},
                                    {"--web", 1, &web, NULL},
                                    {"--secure-cookies", 0, NULL, &secure},
+                                   {"--trusted-proxy", 1, &proxy, NULL},
                                    {"--quiet", 0, NULL, &quiet},
                                    {"--smtp-url", 1, &smtp_url, NULL},
                                    {"--smtp-from", 1, &smtp_from, NULL},
@@ -110,6 +113,10 @@ int cmd_serve(int argc, char **argv)
     if (web)
         copy_str(app.web_dir, sizeof app.web_dir, web);
     app.secure_cookies = secure;
+    if (proxy && copy_str(app.trusted_proxy, sizeof app.trusted_proxy, proxy)) {
+        fprintf(stderr, "motcua serve: --trusted-proxy is too long\n");
+        return 2;
+    }
     app.cal = cal_new_default();
     app.rl = ratelimit_new(5, 15 * 60);
     app.rl_ip = ratelimit_new(50, 15 * 60);

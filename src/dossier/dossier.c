@@ -273,7 +273,7 @@ static int check_complete(struct store *db, struct dossier_submit *a, const stru
                           json_t *form)
 {
     struct eform_error errs[16];
-    int n = eform_validate(p->form, form, 0, a->today_ymd, errs, 16);
+    int n = eform_validate_checked(p->form, form, 0, a->today_ymd, errs, 16);
     if (n < 0)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Biểu mẫu của thủ tục không hợp lệ",
                         NULL);
@@ -449,21 +449,21 @@ int dossier_submit_job(struct store *db, void *arg)
 {
     struct dossier_submit *a = arg;
     struct dossier d;
-    struct procedure p = {0};
+    const struct procedure *p;
     struct unit u;
     json_t *form = NULL;
     int rc = -1;
     if (find_draft(db, a->id, a->owner_id, &d, &a->err))
         return -1;
-    if (procedure_by_id(db, d.procedure_id, &p) != STORE_ROW ||
-        unit_by_id(db, d.unit_id, &u) != STORE_ROW || !(form = load_form(db, d.id))) {
+    if (!(p = procedure_cached(db, d.procedure_id)) || unit_by_id(db, d.unit_id, &u) != STORE_ROW ||
+        !(form = load_form(db, d.id))) {
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         goto out;
     }
-    if (check_complete(db, a, &p, form))
+    if (check_complete(db, a, p, form))
         goto out;
 
-    int64_t due = cal_due(a->cal, a->now, procedure_working_minutes(&p), p.cutoff);
+    int64_t due = cal_due(a->cal, a->now, procedure_working_minutes(p), p->cutoff);
     if (due < 0) {
         derr_set(&a->err, DERR_INTERNAL, "internal", "Không tính được ngày hẹn trả", NULL);
         goto out;
@@ -485,10 +485,10 @@ int dossier_submit_job(struct store *db, void *arg)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         goto out;
     }
-    applicant_field(&p, form, "name", acc.name, ap.name, sizeof ap.name);
-    applicant_field(&p, form, "address", "", ap.address, sizeof ap.address);
-    applicant_field(&p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
-    applicant_field(&p, form, "email", acc.email, ap.email, sizeof ap.email);
+    applicant_field(p, form, "name", acc.name, ap.name, sizeof ap.name);
+    applicant_field(p, form, "address", "", ap.address, sizeof ap.address);
+    applicant_field(p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
+    applicant_field(p, form, "email", acc.email, ap.email, sizeof ap.email);
     rc = mark_submitted(db, a, code, due, &ap);
     lookup_cache_invalidate(code);
     if (rc == 0) {
@@ -503,7 +503,6 @@ int dossier_submit_job(struct store *db, void *arg)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
 out:
     json_decref(form);
-    procedure_clear(&p);
     return rc;
 }
 

@@ -53,7 +53,19 @@ static struct auth_state *new_state(struct req *r)
     ev_uint16_t port;
     if (c)
         evhttp_connection_get_peer(c, &addr, &port);
-    snprintf(s->ip, sizeof s->ip, "ip:%s", addr ? addr : "?");
+    /* Behind a reverse proxy every client has the proxy's address; the
+     * proxy's X-Forwarded-For (its last entry is the one it saw) names the
+     * client. Believed only from the configured proxy. */
+    const char *fwd = req_header(r, "X-Forwarded-For");
+    if (addr && fwd && r->app->trusted_proxy[0] && strcmp(addr, r->app->trusted_proxy) == 0) {
+        const char *last = strrchr(fwd, ',');
+        last = last ? last + 1 : fwd;
+        while (*last == ' ')
+            last++;
+        snprintf(s->ip, sizeof s->ip, "ip:%.48s", last);
+    } else {
+        snprintf(s->ip, sizeof s->ip, "ip:%s", addr ? addr : "?");
+    }
     return s;
 }
 

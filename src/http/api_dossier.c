@@ -172,7 +172,7 @@ static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
 static void dossier_put_form(struct req *r)
 {
     struct dossier d;
-    struct procedure p;
+    const struct procedure *p;
     if (own_dossier_or_reply(r, &d))
         return;
     if (strcmp(d.state, "draft") != 0) {
@@ -182,14 +182,13 @@ static void dossier_put_form(struct req *r)
     json_t *form = req_json_object_or_reply(r);
     if (!form)
         return;
-    if (procedure_by_id(r->db, d.procedure_id, &p) != STORE_ROW) {
+    if (!(p = procedure_cached(r->db, d.procedure_id))) {
         json_decref(form);
         reply_internal(r, "procedure read failed");
         return;
     }
     struct eform_error errs[32];
-    int n = eform_validate(p.form, form, 1, today_ymd(), errs, 32);
-    procedure_clear(&p);
+    int n = eform_validate_checked(p->form, form, 1, today_ymd(), errs, 32);
     if (n != 0) {
         json_decref(form);
         if (n < 0)
@@ -274,7 +273,6 @@ static int procedure_has_document(const struct procedure *p, const char *key)
 static int check_upload_or_reply(struct req *r, const struct dossier *d, const char *name,
                                  const char *doc_key)
 {
-    struct procedure p;
     if (!dossier_file_name_valid(name)) {
         reply_error(r, 422, "bad_file_name",
                     "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
@@ -286,13 +284,12 @@ static int check_upload_or_reply(struct req *r, const struct dossier *d, const c
         return -1;
     }
     if (doc_key && *doc_key) {
-        if (procedure_by_id(r->db, d->procedure_id, &p) != STORE_ROW) {
+        const struct procedure *p = procedure_cached(r->db, d->procedure_id);
+        if (!p) {
             reply_internal(r, "procedure read failed");
             return -1;
         }
-        int known = procedure_has_document(&p, doc_key);
-        procedure_clear(&p);
-        if (!known) {
+        if (!procedure_has_document(p, doc_key)) {
             reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này",
                         "document");
             return -1;

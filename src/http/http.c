@@ -2,6 +2,7 @@
 #include "http/http.h"
 
 #include <event2/buffer.h>
+#include <stdatomic.h>
 #include <event2/event.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
@@ -62,8 +63,11 @@ const unsigned char *req_body(struct req *r, size_t *len)
 
 /* --- replies ---------------------------------------------------------- */
 
+_Atomic int http_active_requests;
+
 static void req_free(struct req *r)
 {
+    atomic_fetch_sub(&http_active_requests, 1);
     if (r->free_data)
         r->free_data(r->data);
     if (r->done_ev)
@@ -75,6 +79,9 @@ static void req_free(struct req *r)
 static void access_log(struct req *r, size_t bytes)
 {
     int64_t usec = now_usec() - r->start_usec;
+    metrics_record(r->route ? router_index(r->route) : -1, r->status, usec);
+    if (!log_info_enabled())
+        return;
     char line[1400];
     const char *route = r->route ? r->route->pattern : "";
     char *path_json = NULL;
@@ -90,7 +97,6 @@ static void access_log(struct req *r, size_t bytes)
              (long long)usec, bytes, (long long)(r->logged_in ? r->account.id : 0));
     free(path_json);
     log_info("%s", line);
-    metrics_record(r->route ? router_index(r->route) : -1, r->status, usec);
 }
 
 void req_add_header(struct req *r, const char *name, const char *value)
@@ -350,6 +356,7 @@ void http_dispatch(struct evhttp_request *ev, void *arg)
         evhttp_send_error(ev, 503, "Out of memory");
         return;
     }
+    atomic_fetch_add(&http_active_requests, 1);
     r->ev = ev;
     r->loop = loop;
     r->app = loop->app;
@@ -381,6 +388,9 @@ void http_dispatch(struct evhttp_request *ev, void *arg)
     r->route = router_match(r, r->method, r->path, &mismatch);
     if (!r->route) {
         if (mismatch) {
+            char allow[64];
+            router_allowed_methods(r->path, allow, sizeof allow);
+            req_add_header(r, "Allow", allow);
             reply_error(r, 405, "method_not_allowed", "Phương thức không được hỗ trợ", NULL);
         } else if (strncmp(r->path, "/api/", 5) == 0) {
             reply_not_found(r);

@@ -115,6 +115,9 @@ void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), voi
 void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
                      void (*on_done)(struct req *r));
 
+/* Requests being handled now, over all loops (for a graceful stop). */
+extern _Atomic int http_active_requests;
+
 /* Called by the server for every request. */
 void http_dispatch(struct evhttp_request *ev, void *loop);
 

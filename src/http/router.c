@@ -69,6 +69,20 @@ const struct route *router_match(struct req *r, const char *method, const char *
     return NULL;
 }
 
+void router_allowed_methods(const char *path, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+        for (const struct route *rt = tables[t]; rt->method; rt++)
+            if (match(rt->pattern, path, NULL) && !strstr(out, rt->method)) {
+                int k = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", rt->method);
+                if (k < 0 || (size_t)k >= cap - n)
+                    return;
+                n += (size_t)k;
+            }
+}
+
 void router_each(void (*fn)(const struct route *rt, void *arg), void *arg)
 {
     for (size_t t = 0; t < ARRAY_LEN(tables); t++)

@@ -5,6 +5,8 @@
 #ifndef MOTCUA_ROUTER_H
 #define MOTCUA_ROUTER_H
 
+#include <stddef.h>
+
 struct req;
 
 enum {
@@ -32,6 +34,9 @@ extern const struct route api_staff_routes[];
  * with another method (405). */
 const struct route *router_match(struct req *r, const char *method, const char *path,
                                  int *method_mismatch);
+
+/* The methods routes accept for path, e.g. "GET, POST" (for Allow). */
+void router_allowed_methods(const char *path, char *out, size_t cap);
 
 /* Calls fn for every route, in table order. */
 void router_each(void (*fn)(const struct route *rt, void *arg), void *arg);

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct loop_thread {
     struct http_loop loop;
     pthread_t thread;
     evutil_socket_t fd;
+    struct evhttp_bound_socket *bound;
 };
 
 static int split_listen(const char *listen, char *host, size_t hostcap, char *port, size_t portcap)
@@ -96,7 +98,15 @@ static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_
         log_error("%s", err);
         return -1;
     }
-    t->loop.base = event_base_new();
+    /* The changelist folds the add/del of a connection's events into one
+     * epoll_ctl per loop pass: about half the system calls per request. Each
+     * loop has its own dup of the listener, so no fd is shared in a base. */
+    struct event_config *cfg = event_config_new();
+    if (cfg) {
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+        t->loop.base = event_base_new_with_config(cfg);
+        event_config_free(cfg);
+    }
     t->loop.http = t->loop.base ? evhttp_new(t->loop.base) : NULL;
     if (!t->loop.http)
         return -1;
@@ -107,10 +117,20 @@ static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_
                                                  EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
                                                  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(t->loop.http, http_dispatch, &t->loop);
-    if (!evhttp_accept_socket_with_handle(t->loop.http, t->fd))
+    t->bound = evhttp_accept_socket_with_handle(t->loop.http, t->fd);
+    if (!t->bound)
         return -1;
     t->fd = -1; /* evhttp owns and closes it now */
     return 0;
+}
+
+/* Runs on the loop's own thread: stop taking new connections. */
+static void stop_accepting(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop_thread *t = arg;
+    if (t->bound)
+        evhttp_del_accept_socket(t->loop.http, t->bound);
+    t->bound = NULL;
 }
 
 static void free_loop(struct loop_thread *t)
@@ -177,11 +197,15 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
         sigwait(&sigs, &sig);
         log_info("signal %d: stopping", sig);
     }
-    /* Stop accepting, give requests in flight a moment, then stop loops. */
-    for (int i = 0; i < started; i++) {
-        struct timeval grace = {2, 0};
-        event_base_loopexit(loops[i].loop.base, &grace);
-    }
+    /* Stop accepting, let requests in flight finish (2 s at most), then
+     * stop the loops. */
+    struct timeval now_tv = {0, 0};
+    for (int i = 0; i < started; i++)
+        event_base_once(loops[i].loop.base, -1, EV_TIMEOUT, stop_accepting, &loops[i], &now_tv);
+    for (int waited = 0; waited < 200 && atomic_load(&http_active_requests) > 0; waited++)
+        usleep(10000);
+    for (int i = 0; i < started; i++)
+        event_base_loopbreak(loops[i].loop.base);
     for (int i = 0; i < started; i++)
         pthread_join(loops[i].thread, NULL);
     for (int i = 0; i < nloops; i++) {

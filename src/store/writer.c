@@ -21,22 +21,36 @@ struct writer {
     void (*after_commit)(void);
 };
 
+/* Runs a statement without parameters through the connection's statement
+ * cache: the batch's BEGIN, COMMIT and savepoints are parsed once, not per
+ * job. */
+static int run_cached(struct store *db, const char *sql)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db, sql, &st);
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
 /* Runs one job inside its own savepoint. */
 static void run_job(struct store *db, struct write_job *job)
 {
-    if (store_exec(db, "SAVEPOINT job")) {
+    if (run_cached(db, "SAVEPOINT job")) {
         job->rc = STORE_ERR;
         return;
     }
     job->rc = job->fn(db, job->arg);
     if (job->rc)
-        store_exec(db, "ROLLBACK TO job");
-    store_exec(db, "RELEASE job");
+        run_cached(db, "ROLLBACK TO job");
+    run_cached(db, "RELEASE job");
 }
 
 static void run_batch(struct writer *w, struct write_job *batch)
 {
-    int rc = store_begin(w->db);
+    int rc = run_cached(w->db, "BEGIN IMMEDIATE");
     int n = 0, failed = 0;
     for (struct write_job *j = batch; j; j = j->next) {
         n++;
@@ -48,7 +62,7 @@ static void run_batch(struct writer *w, struct write_job *batch)
         failed += j->rc != 0;
     }
     if (rc == 0) {
-        rc = store_commit(w->db);
+        rc = run_cached(w->db, "COMMIT");
         if (rc) {
             log_error("writer: commit failed: %s", store_errmsg(w->db));
             store_rollback(w->db);

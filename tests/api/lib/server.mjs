@@ -2,7 +2,8 @@
 // temporary data directory, a cookie-keeping HTTP client, direct database reads through
 // the sqlite3 CLI, and sample data (citizen IDs, files, the birth registration form).
 //
-// Binary: MOTCUA_BIN (default build/motcua, relative to the repository root).
+// Binary: MOTCUA_BIN (default build/motcua, relative to the repository root); each test
+// process runs a private copy of it, so a rebuild during the run does not disturb it.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,7 +14,35 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BIN = path.resolve(ROOT, process.env.MOTCUA_BIN || 'build/motcua');
+/** The binary under test, as named by MOTCUA_BIN (default build/motcua). */
+export const BIN_SOURCE = path.resolve(ROOT, process.env.MOTCUA_BIN || 'build/motcua');
+
+/**
+ * Each test process runs its own copy of the binary: other people may relink
+ * build/motcua in the shared tree while the suite runs. The copy is checked by running
+ * `motcua version` (a copy taken mid-link would not run); bounded retries.
+ */
+function privateCopy(src) {
+  const dst = path.join(os.tmpdir(), `motcua-api-${process.pid}-${path.basename(src)}`);
+  let why = '';
+  for (let i = 0; i < 40; i++) {
+    try {
+      fs.copyFileSync(src, dst);
+      fs.chmodSync(dst, 0o755);
+      const r = spawnSync(dst, ['version'], { encoding: 'utf8', timeout: 20000 });
+      if (r.status === 0) {
+        process.on('exit', () => fs.rmSync(dst, { force: true }));
+        return dst;
+      }
+      why = `exit ${r.status} ${r.error || ''} ${r.stderr}`;
+    } catch (e) {
+      why = String(e);
+    }
+    spawnSync('sleep', ['0.5']);
+  }
+  throw new Error(`cannot use the motcua binary ${src}: ${why}`);
+}
+export const BIN = privateCopy(BIN_SOURCE);
 
 export const BIRTH = '1.001193.000.00.00.H56'; // Đăng ký khai sinh (commune, cut-off 15:00)
 export const MARRIAGE = '1.000894.000.00.00.H56'; // Đăng ký kết hôn (commune)
@@ -24,6 +53,10 @@ export const PROVINCE = '000.00.00.H56';
 export const DEMO_CITIZEN = { login: '038095001234', password: 'motcua-demo', name: 'Nguyễn Văn An' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Safety net: servers still running when this test process exits are killed with it.
+const live = new Set();
+process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } } });
 
 /** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
 export function freePort() {
@@ -38,6 +71,9 @@ export function freePort() {
   });
 }
 
+/** An error code the contract does not name: any snake_case code. */
+export const ANY_CODE = /^[a-z][a-z0-9_]*$/;
+
 /** Runs the motcua CLI synchronously: {status, stdout, stderr}. */
 export function motcua(args, { timeout = 60000 } = {}) {
   const r = spawnSync(BIN, args, { encoding: 'utf8', timeout });
@@ -45,10 +81,21 @@ export function motcua(args, { timeout = 60000 } = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** With a SAN=1 build: fails if the server printed an ASan/UBSan/LSan report. */
+function assertNoSanitizerReport(log) {
+  const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer)[\s\S]{0,4000}/.exec(log);
+  if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
+}
+
 /** Creates a data directory with `motcua init --data DIR --demo`. */
 export function initDataDir() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-api-'));
-  const r = motcua(['init', '--data', dir, '--demo']);
+  let r;
+  try {
+    r = motcua(['init', '--data', dir, '--demo']);
+  } finally {
+    if (!r || r.status !== 0) fs.rmSync(dir, { recursive: true, force: true });
+  }
   assert.equal(r.status, 0, `motcua init failed: ${r.stderr}`);
   return dir;
 }
@@ -71,7 +118,8 @@ export async function startServer(t, opts = {}) {
     let log = '';
     proc.stdout.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
     proc.stderr.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
-    const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve({ code, sig })));
+    live.add(proc);
+    const exited = new Promise((resolve) => proc.once('exit', (code, sig) => { live.delete(proc); resolve({ code, sig }); }));
     let exitInfo = null;
     exited.then((e) => { exitInfo = e; });
     const srv = {
@@ -81,15 +129,22 @@ export async function startServer(t, opts = {}) {
       proc,
       log: () => log,
       get exited() { return exitInfo; },
-      /** SIGTERM, then SIGKILL after 5 s; removes a fresh data directory unless keep. */
-      async stop({ keep = opts.keep } = {}) {
+      /**
+       * Stops the server and removes a fresh data directory unless keep. By default with
+       * SIGKILL (nothing to wait for; the server's graceful stop waits a fixed grace
+       * period); {graceful: true} sends SIGTERM and resolves with the exit status.
+       */
+      async stop({ keep = opts.keep, graceful = false } = {}) {
+        let result = exitInfo;
         if (!exitInfo) {
-          const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
-          try { proc.kill('SIGTERM'); } catch { /* gone */ }
-          await exited;
+          const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 10000);
+          try { proc.kill(graceful ? 'SIGTERM' : 'SIGKILL'); } catch { /* gone */ }
+          result = await exited;
           clearTimeout(timer);
         }
         if (fresh && !keep) fs.rmSync(dataDir, { recursive: true, force: true });
+        assertNoSanitizerReport(log);
+        return result;
       },
       /** SIGKILL: the process dies at once, mid-request; the data directory stays. */
       async kill9() {
@@ -97,9 +152,9 @@ export async function startServer(t, opts = {}) {
           try { proc.kill('SIGKILL'); } catch { /* gone */ }
           await exited;
         }
+        assertNoSanitizerReport(log);
       },
     };
-    if (t) t.after(() => srv.stop());
     // Wait (bounded) for /healthz.
     let healthy = false;
     for (let i = 0; i < 200 && !exitInfo; i++) {
@@ -109,11 +164,14 @@ export async function startServer(t, opts = {}) {
       } catch { /* not listening yet */ }
       await sleep(50);
     }
-    if (healthy) return srv;
+    if (healthy) {
+      if (t) t.after(() => srv.stop());
+      return srv;
+    }
     lastErr = new Error(`motcua serve on port ${port} did not become healthy (exit ${JSON.stringify(exitInfo)}):\n${log}`);
     await srv.kill9();
     // Another process may have taken the port between freePort() and bind: retry.
-    if (!/listen|in use|bind/i.test(log)) break;
+    if (!/cannot listen/i.test(log)) break;
   }
   if (fresh && !opts.keep) fs.rmSync(dataDir, { recursive: true, force: true });
   throw lastErr;
@@ -184,20 +242,18 @@ export function rowCounts(dataDir) {
   return countsOf(sql(dataDir, countsQuery(dataDir)));
 }
 
-// Tables a citizen's requests write to: their full contents are part of a snapshot.
-const WRITTEN_TABLES = ['accounts', 'sessions', 'dossiers', 'dossier_files', 'dossier_events', 'dossier_counters', 'audit_log'];
-
 /**
- * The state a refused request must leave untouched: the row counts of every table, the
- * full contents of every table a citizen can write to, plus the rows of `extra` queries.
- * One sqlite3 process reads it all.
+ * The state a refused request must leave untouched: the row counts of every table and the
+ * full contents of every table (so a new table is covered without a change here), plus the
+ * rows of `extra` queries. One sqlite3 process reads it all.
  */
 export function snapshot(dataDir, extra = []) {
-  const qs = [countsQuery(dataDir), ...WRITTEN_TABLES.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`), ...extra];
+  const tables = tablesOf(dataDir);
+  const qs = [countsQuery(dataDir), ...tables.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`), ...extra];
   const res = sqlMany(dataDir, qs);
   const s = { counts: countsOf(res[0]) };
-  WRITTEN_TABLES.forEach((t, i) => { s[t] = res[1 + i]; });
-  extra.forEach((q, i) => { s[`extra${i}:${q}`] = res[1 + WRITTEN_TABLES.length + i]; });
+  tables.forEach((t, i) => { s[`table:${t}`] = res[1 + i]; });
+  extra.forEach((q, i) => { s[`extra${i}:${q}`] = res[1 + tables.length + i]; });
   return s;
 }
 
@@ -234,7 +290,7 @@ export class Client {
    * req(method, path, {json, body, type, headers, csrf, cookie}):
    * json: an object sent as application/json; body: raw string/Buffer with Content-Type `type`;
    * csrf: false to leave the X-CSRF-Token header out, or a string to send instead of ours;
-   * cookie: false to send no cookie, or a string to send instead of ours.
+   * cookie: false to send no cookie, or a string to send instead of ours; signal: an AbortSignal.
    */
   async req(method, p, o = {}) {
     const headers = { ...(o.headers || {}) };
@@ -250,9 +306,10 @@ export class Client {
     const cookie = o.cookie === undefined ? this.cookie : o.cookie;
     if (cookie) headers.cookie = cookie;
     const write = !['GET', 'HEAD'].includes(method);
+    if (!write) { body = undefined; delete headers['content-type']; } // fetch sends no body with GET/HEAD
     const csrf = o.csrf === undefined ? this.csrf : o.csrf;
     if (write && csrf) headers['x-csrf-token'] = csrf;
-    const res = await fetch(this.url + p, { method, headers, body, redirect: 'manual' });
+    const res = await fetch(this.url + p, { method, headers, body, redirect: 'manual', signal: o.signal });
     for (const c of res.headers.getSetCookie()) {
       const m = /^motcua_session=([^;]*)/.exec(c);
       if (m && o.cookie === undefined) this.cookie = m[1] && !/Max-Age=0/i.test(c) ? `motcua_session=${m[1]}` : null;
@@ -284,12 +341,16 @@ export class Client {
   }
 }
 
-/** Asserts the error shape {"error":{code,message[,field]}} with a status and code. */
+/**
+ * Asserts the error shape {"error":{code,message[,field]}} with a status and code (a string,
+ * or a RegExp where the contract names no code).
+ */
 export function assertError(r, status, code, field) {
   assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${r.text}`);
   assert.match(r.headers.get('content-type') || '', /^application\/json/, `error body must be JSON: ${r.text}`);
   assert.ok(r.json && r.json.error, `no error object: ${r.text}`);
-  assert.equal(r.json.error.code, code, `error code: ${r.text}`);
+  if (code instanceof RegExp) assert.match(r.json.error.code, code, `error code: ${r.text}`);
+  else assert.equal(r.json.error.code, code, `error code: ${r.text}`);
   assert.equal(typeof r.json.error.message, 'string');
   assert.ok(r.json.error.message.length > 0, 'error message is empty');
   if (field !== undefined) assert.equal(r.json.error.field, field, `error field: ${r.text}`);
@@ -298,12 +359,17 @@ export function assertError(r, status, code, field) {
 
 /**
  * Sends a request that must be refused and checks the database is exactly as before.
- * expect: {status, code, field}; extra: additional SQL whose rows must not change.
+ * expect: {status, code, field, what (a label for failures)}; extra: additional SQL whose rows must not change.
  */
 export async function expectRefused(srv, send, expect, extra = []) {
   const before = snapshot(srv.dataDir, extra);
   const r = await send();
-  assertError(r, expect.status, expect.code, expect.field);
+  try {
+    assertError(r, expect.status, expect.code, expect.field);
+  } catch (e) {
+    if (expect.what) e.message = `${expect.what}: ${e.message}`;
+    throw e;
+  }
   assertUnchanged(srv.dataDir, before, extra, `(${expect.status} ${expect.code})`);
   return r;
 }
