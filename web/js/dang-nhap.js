@@ -1,15 +1,22 @@
 // Login page: citizen ID number (or staff user name), password, one-time code when asked.
 
 import * as api from './api.js';
-import { $, initLayout, showFieldErrors, clearErrors, busy } from './ui.js';
+import { $, initLayout, showFieldErrors, clearErrors, busy, param, safeNext, STAFF_HOME } from './ui.js';
 import { passwordToggles, nextPage, carryNext, showApiError } from './auth.js';
+
+/** Officers go to their desk (or back to the officers' page that sent them here); citizens as before. */
+function after(account) {
+  if (!account || account.kind !== 'staff') return nextPage();
+  const next = safeNext(param('next'), STAFF_HOME);
+  return next.startsWith(STAFF_HOME) ? next : STAFF_HOME;
+}
 
 async function init() {
   const who = await initLayout(null);
   const form = $('#form');
   passwordToggles(form);
   carryNext($('#register-link'));
-  if (who) location.replace(nextPage());
+  if (who) location.replace(after(who));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const login = form.login.value.trim();
@@ -25,8 +32,8 @@ async function init() {
     try {
       const body = { login, password };
       if (totp) body.totp = totp;
-      await api.login(body);
-      location.href = nextPage();
+      const account = await api.login(body);
+      location.href = after(account);
     } catch (err) {
       restore();
       if (err.field === 'totp' || /totp/.test(err.code)) { $('#totp-field').hidden = false; }

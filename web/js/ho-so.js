@@ -41,6 +41,43 @@ function files() {
 let docNames = {};
 const docName = (key) => docNames[key] || key;
 
+/** The office asked for more documents: its request, and "Đã bổ sung" to send the dossier back. */
+function supplyBox() {
+  const asked = (d.history || []).filter((h) => h.status && h.status.code === 5).pop();
+  const form = el('form', { id: 'supply-form', novalidate: true },
+    el('div', { class: 'form-errors', hidden: true }),
+    el('div', { class: 'field' },
+      el('label', { for: 'supply-note' }, 'Nội dung đã bổ sung ', el('span', { class: 'muted small' }, '(không bắt buộc)')),
+      el('span', { class: 'hint', id: 'supply-note-hint' }, 'Ghi rõ giấy tờ, thông tin bạn đã bổ sung theo yêu cầu.'),
+      el('p', { class: 'field-error', id: 'supply-note-error', 'aria-live': 'polite' }),
+      el('textarea', { id: 'supply-note', name: 'note', rows: '3', maxlength: '500', 'aria-describedby': 'supply-note-hint supply-note-error' })),
+    el('button', { class: 'btn', type: 'submit', id: 'supply' }, 'Đã bổ sung'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const note = form.note.value.trim();
+    const restore = busy($('#supply'), 'Đang gửi…');
+    try {
+      await api.post(`/dossiers/${api.seg(d.id)}/actions/supply`, note ? { note } : {});
+      d = await api.get(`/dossiers/${api.seg(d.id)}`);
+      view();
+      const ok = alertBox('success', 'Đã gửi thông báo bổ sung', el('p', {}, 'Cơ quan giải quyết sẽ tiếp tục xử lý hồ sơ của bạn.'));
+      ok.id = 'supplied-ok';
+      $('#content').prepend(ok);
+      ok.focus();
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: err.field === 'note' ? 'note' : null, message: err.message }], 'Chưa gửi được');
+    }
+  });
+  return el('div', { class: 'alert alert-warn', id: 'supplement-request', role: 'region', 'aria-label': 'Yêu cầu bổ sung giấy tờ' },
+    el('strong', { class: 'alert-title' }, 'Cơ quan giải quyết yêu cầu bổ sung giấy tờ'),
+    asked && asked.note ? el('p', { id: 'supplement-note' }, asked.note) : null,
+    el('p', { class: 'small' }, 'Thời hạn giải quyết tạm dừng cho tới khi bạn bổ sung xong.'),
+    form);
+}
+
 function view() {
   const draft = d.state === 'draft';
   const submitted = !!d.code;
@@ -58,6 +95,7 @@ function view() {
       el('p', {}, 'Hồ sơ đã được gửi tới ', d.unit.name, '. Vui lòng lưu lại mã hồ sơ để tra cứu; Giấy tiếp nhận hồ sơ và hẹn trả kết quả có thể tải về bên dưới.')) : null,
     el('h1', {}, d.procedure.name),
     el('p', {}, statusBadge(d.status, d.state)),
+    d.status && d.status.code === 5 ? supplyBox() : null,
     el('div', { class: 'key-grid' },
       el('div', { class: 'code-box' },
         el('span', { class: 'muted small' }, 'Mã hồ sơ'),

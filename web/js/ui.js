@@ -314,9 +314,12 @@ function accountArea(account) {
       try { await api.logout(); } catch { /* the session is gone either way */ }
       location.href = '/';
     });
+    const staff = account.kind === 'staff';
     render(box,
-      el('span', { class: 'who' }, 'Xin chào, ', el('strong', { 'data-testid': 'account-name' }, account.full_name || account.citizen_id || '')),
-      el('a', { class: 'btn btn-secondary btn-small hide-sm', href: pageUrl('ho-so-cua-toi') }, 'Hồ sơ của tôi'),
+      el('span', { class: 'who' }, 'Xin chào, ', el('strong', { 'data-testid': 'account-name' }, account.full_name || account.citizen_id || account.username || '')),
+      staff
+        ? el('a', { class: 'btn btn-small', id: 'staff-desk', href: STAFF_HOME }, 'Bàn làm việc')
+        : el('a', { class: 'btn btn-secondary btn-small hide-sm', href: pageUrl('ho-so-cua-toi') }, 'Hồ sơ của tôi'),
       out, toggle);
   } else {
     const skip = /^\/(dang-nhap|dang-ky)/.test(location.pathname);
@@ -340,6 +343,9 @@ export function initLayout(active) {
   who.then(accountArea);
   return who;
 }
+
+/** The officers' desk (their dossier queue), where staff accounts start. */
+export const STAFF_HOME = '/can-bo/';
 
 /** Send the visitor to the login page, coming back here afterwards. */
 export function goLogin() {

@@ -1,0 +1,351 @@
+// Browser test of the officers' pages (/can-bo/): a citizen submits a birth registration
+// through the API; then, in the browser, the reception officer logs in (password + TOTP),
+// finds it under "Mới tiếp nhận" and asks for a supplement with a note; the citizen sees the
+// request on their dossier page and answers "Đã bổ sung"; the officer accepts; the leader
+// assigns the specialist; the specialist proposes; the leader approves; the reception officer
+// returns the result; the public lookup page shows "Đã trả kết quả".
+//
+// Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
+// default build/motcua) and drives Debian's chromium with playwright-core: one browser, one
+// context (own cookies) per person. Playwright gives the browser a fresh --user-data-dir.
+// Screenshots of every step go to test-results/e2e-officer/ (failure-*.png when a step fails).
+// Run: node --test tests/e2e/
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer, newCitizen, readyBirthDraft, COMMUNE } from '../api/lib/server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = path.join(ROOT, 'test-results', 'e2e-officer');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 15000;
+const DESKTOP = { width: 1440, height: 900 };
+
+// The demo officers of Phường Hạc Thành, with their TOTP secrets, from the seed file.
+const OFFICERS = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
+  .trim().split('\n').slice(1).map((l) => l.split(','))
+  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], name: f[2], password: f[5], secret: f[8] }]));
+
+/* ---------------- RFC 6238 (TOTP, HMAC-SHA1, 30 s, 6 digits), written from the RFC ---------------- */
+
+function base32(s) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    const v = abc.indexOf(ch);
+    assert.ok(v >= 0, `bad base32 character ${ch}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+
+function totp(secret, ms = Date.now()) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
+  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 15; // dynamic truncation
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// The RFC's own test vector (appendix B, SHA-1, T = 59 s, 8 digits 94287082 → 6 digits 287082).
+assert.equal(totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 59000), '287082');
+
+/* ---------------- harness ---------------- */
+
+let srv = null;
+let browser = null;
+const pages = {}; // person -> page
+let shot = 0;
+let failed = false;
+
+async function person(name, viewport = DESKTOP) {
+  if (pages[name]) return pages[name];
+  const ctx = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
+  pages[name] = page;
+  return page;
+}
+
+async function snap(page, name) {
+  shot += 1;
+  await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
+async function step(name, who, fn) {
+  const page = await person(who);
+  try {
+    await fn(page);
+    await snap(page, name);
+  } catch (err) {
+    failed = true;
+    for (const [p, pg] of Object.entries(pages)) {
+      try { await pg.screenshot({ path: path.join(SHOTS, `failure-${name}-${p}.png`), fullPage: true }); } catch { /* page gone */ }
+    }
+    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Officer login through the login page: password first; the page then asks for the code. */
+async function officerLogin(page, who) {
+  await page.goto(srv.url + '/dang-nhap');
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('#submit');
+  await page.locator('#totp-field:not([hidden])').waitFor();
+  await page.fill('#totp', totp(who.secret));
+  await page.click('#submit');
+  await page.waitForURL((u) => u.pathname === '/can-bo/');
+  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
+  await page.locator('#queue, #queue-empty').first().waitFor();
+}
+
+const row = (page, code) => page.locator(`#queue tr[data-code="${code}"]`);
+
+/** From the queue, open the dossier; wait until its page shows it. */
+async function openDossier(page, code) {
+  await row(page, code).locator('a.q-code').click();
+  await page.waitForURL(/\/can-bo\/ho-so\?id=/);
+  await page.locator('#dossier-code', { hasText: code }).waitFor();
+}
+
+/** Take an action through its dialog; fill(form) fills the fields; waits for the reloaded page. */
+async function act(page, action, fill) {
+  await page.click(`#actions [data-action="${action}"]`);
+  const dlg = page.locator('#action-dialog[open]');
+  await dlg.waitFor();
+  if (fill) await fill(dlg);
+  await dlg.locator('#action-confirm').click();
+  await page.locator('#action-ok').waitFor();
+  assert.equal(await page.locator('#action-dialog[open]').count(), 0, 'the dialog closed');
+}
+
+const stateText = (page) => page.locator('#state').innerText();
+
+before(async () => {
+  failed = true; // until the setup below has finished
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  srv = await startServer(null);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  failed = false;
+});
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already closed */ }
+  if (srv) {
+    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
+    await srv.stop();
+  }
+});
+
+test('officers take a birth registration from submission to the returned result', { timeout: 240000 }, async () => {
+  // The citizen submits through the API, as the API tests do.
+  const citizen = await newCitizen(srv.url);
+  const draft = await readyBirthDraft(citizen, COMMUNE);
+  const sub = await citizen.post(`/api/v1/dossiers/${draft.id}/submit`, {});
+  assert.equal(sub.status, 200, sub.text);
+  const { code, id } = sub.json;
+  const applicant = draft.form.requester_name;
+  const NOTE = 'Bản chụp giấy chứng sinh bị mờ, đề nghị nộp lại bản rõ nét';
+  const SUPPLIED = 'Đã tải lại bản chụp rõ nét của giấy chứng sinh';
+  const R = OFFICERS.reception;
+  const L = OFFICERS.leader;
+  const S = OFFICERS.specialist;
+
+  await step('tiep-nhan-dang-nhap', 'reception', async (page) => {
+    await officerLogin(page, R);
+    assert.match(await page.locator('.staff-user .role').innerText(), /tiếp nhận/i);
+  });
+
+  await step('moi-tiep-nhan', 'reception', async (page) => {
+    await page.click('#view-new');
+    await page.locator('#view-new[aria-current="page"]').waitFor();
+    await row(page, code).waitFor();
+    assert.match(await page.locator('#view-title').innerText(), /Mới tiếp nhận/);
+    assert.ok(Number(await page.locator('#view-new .count').innerText()) >= 1, 'the count of new dossiers');
+    const cells = await row(page, code).innerText();
+    assert.match(cells, /Đăng ký khai sinh/);
+    assert.ok(cells.includes(applicant), 'the applicant is in the row');
+    assert.match(cells, /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/, 'appointment with its time');
+    assert.match(cells, /Phường Hạc Thành/);
+    assert.match(page.url(), /view=new/);
+  });
+
+  await step('ho-so-moi', 'reception', async (page) => {
+    await openDossier(page, code);
+    assert.match(await stateText(page), /Mới đăng ký/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'running');
+    assert.ok((await page.locator('#applicant').innerText()).includes(applicant));
+    // Labels from the procedure's e-form, not field names.
+    await page.locator('#declaration dt', { hasText: 'Họ, chữ đệm, tên người yêu cầu' }).first().waitFor();
+    // The attachment opens through the officers' file route.
+    const href = await page.locator('#documents a.file-link').first().getAttribute('href');
+    assert.match(href, new RegExp(`^/api/v1/staff/dossiers/${id}/files/`));
+    const res = await page.request.get(srv.url + href);
+    assert.equal(res.status(), 200);
+    assert.equal((await res.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    const actions = await page.locator('#actions [data-action]').evaluateAll((bs) => bs.map((b) => b.dataset.action).sort());
+    assert.deepEqual(actions, ['accept', 'refuse', 'request_supplement']);
+  });
+
+  await step('yeu-cau-bo-sung-thieu-ly-do', 'reception', async (page) => {
+    await page.click('#actions [data-action="request_supplement"]');
+    const dlg = page.locator('#action-dialog[open]');
+    await dlg.waitFor();
+    await dlg.locator('#action-confirm').click(); // no reason given: refused on the page
+    await dlg.locator('.field.has-error #note').waitFor();
+    assert.match(await dlg.locator('#note-error').innerText(), /lý do/i);
+    await dlg.locator('#note').fill(NOTE);
+  });
+
+  await step('yeu-cau-bo-sung', 'reception', async (page) => {
+    await page.locator('#action-dialog #action-confirm').click();
+    await page.locator('#action-ok').waitFor();
+    assert.match(await stateText(page), /Chờ bổ sung/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'paused');
+    assert.match(await page.locator('#clock').innerText(), /Tạm dừng[\s\S]*Còn .*làm việc/);
+    assert.ok((await page.locator('#history-list').innerText()).includes(NOTE), 'the note is in the history');
+    assert.deepEqual(await page.locator('#actions [data-action]').evaluateAll((bs) => bs.map((b) => b.dataset.action)), ['supply_at_desk']);
+  });
+
+  await step('cong-dan-thay-yeu-cau', 'citizen', async (page) => {
+    await page.goto(srv.url + '/dang-nhap');
+    await page.fill('#login', citizen.person.citizen_id);
+    await page.fill('#password', citizen.person.password);
+    await page.click('#submit');
+    await page.waitForURL((u) => u.pathname === '/ho-so-cua-toi');
+    await page.goto(`${srv.url}/ho-so?id=${id}`);
+    await page.locator('#supplement-request').waitFor();
+    assert.ok((await page.locator('#supplement-note').innerText()).includes(NOTE), 'the citizen sees the request');
+  });
+
+  await step('cong-dan-da-bo-sung', 'citizen', async (page) => {
+    await page.fill('#supply-note', SUPPLIED);
+    await page.click('#supply');
+    await page.locator('#supplied-ok').waitFor();
+    assert.match(await page.locator('#status').innerText(), /Mới đăng ký/);
+    assert.equal(await page.locator('#supplement-request').count(), 0);
+  });
+
+  await step('tiep-nhan-ho-so', 'reception', async (page) => {
+    await page.reload();
+    await page.locator('#dossier-code').waitFor();
+    assert.ok((await page.locator('#history-list').innerText()).includes(SUPPLIED), 'the citizen\'s note is in the history');
+    await act(page, 'accept');
+    assert.match(await stateText(page), /Đã tiếp nhận/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'running');
+  });
+
+  await step('lanh-dao-dang-nhap', 'leader', async (page) => {
+    await officerLogin(page, L);
+    await page.fill('#q', code);
+    await page.press('#q', 'Enter');
+    await row(page, code).waitFor();
+    assert.match(page.url(), /q=/);
+    assert.equal(await page.locator('#queue tbody tr').count(), 1, 'the search finds this dossier only');
+  });
+
+  await step('phan-cong', 'leader', async (page) => {
+    await openDossier(page, code);
+    await act(page, 'assign', async (dlg) => {
+      await dlg.locator(`#assignee option[value="${S.login}"]`).waitFor({ state: 'attached' });
+      await dlg.locator('#assignee').selectOption(S.login);
+    });
+    assert.match(await stateText(page), /Đang xử lý/);
+    assert.equal((await page.locator('#assigned-officer').innerText()).trim(), S.name);
+  });
+
+  await step('chuyen-vien-trinh', 'specialist', async (page) => {
+    await officerLogin(page, S);
+    assert.match(page.url(), /view=mine/, 'a specialist starts on their own dossiers');
+    await row(page, code).waitFor();
+    assert.match(await row(page, code).innerText(), /Của tôi/);
+    await openDossier(page, code);
+    await act(page, 'propose');
+    assert.match(await stateText(page), /Chờ lãnh đạo phê duyệt/);
+  });
+
+  await step('lanh-dao-phe-duyet', 'leader', async (page) => {
+    await page.goto(srv.url + '/can-bo/?view=approval');
+    await row(page, code).waitFor();
+    await openDossier(page, code);
+    await act(page, 'approve');
+    assert.match(await stateText(page), /Đã xử lý xong/);
+  });
+
+  await step('tra-ket-qua', 'reception', async (page) => {
+    await page.goto(srv.url + '/can-bo/?view=all');
+    await row(page, code).waitFor();
+    await openDossier(page, code);
+    await act(page, 'return_result');
+    assert.match(await stateText(page), /Đã trả kết quả/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'stopped');
+    await page.locator('#no-actions').waitFor();
+  });
+
+  await step('tra-cuu-cong-khai', 'citizen', async (page) => {
+    await page.goto(`${srv.url}/tra-cuu?ma=${encodeURIComponent(code)}`);
+    await page.locator('#lookup-result').waitFor();
+    assert.match(await page.locator('#status').innerText(), /Đã trả kết quả/);
+    assert.ok(!(await page.locator('#lookup-result').innerText()).includes(NOTE), 'no internal note on the public page');
+  });
+
+  await step('cong-thong-tin', 'reception', async (page) => {
+    // On the citizen pages, an officer's header links back to the desk.
+    await page.goto(srv.url + '/');
+    await page.locator('#staff-desk').waitFor();
+    assert.equal(await page.locator('#account a[href="/ho-so-cua-toi"]').count(), 0, 'no "my dossiers" for an officer');
+  });
+
+  await step('ban-lam-viec', 'reception', async (page) => {
+    await page.locator('#staff-desk').click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/');
+    await page.locator('#queue, #queue-empty').first().waitFor();
+  });
+
+  await step('dien-thoai', 'reception', async (page) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(srv.url + '/can-bo/?view=all');
+    await row(page, code).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the queue fits a phone's width (overflow ${overflow}px)`);
+    await openDossier(page, code);
+    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow2 <= 0, `the dossier fits a phone's width (overflow ${overflow2}px)`);
+  });
+
+  await step('tu-cap-nhat', 'reception', async (page) => {
+    // The queue refreshes itself every minute: a dossier submitted meanwhile appears.
+    await page.setViewportSize(DESKTOP);
+    await page.clock.install();
+    await page.goto(srv.url + '/can-bo/?view=new');
+    await page.locator('#queue-empty').waitFor();
+    const before = await page.locator('#updated').innerText();
+    const other = await newCitizen(srv.url);
+    const d2 = await readyBirthDraft(other, COMMUNE, { requester_name: 'Hoàng Thị Thu' });
+    const r2 = await other.post(`/api/v1/dossiers/${d2.id}/submit`, {});
+    assert.equal(r2.status, 200, r2.text);
+    await page.clock.fastForward('01:05');
+    await row(page, r2.json.code).waitFor();
+    assert.equal(await page.locator('#view-new .count').innerText(), '1');
+    assert.notEqual(await page.locator('#updated').innerText(), before);
+  });
+
+  assert.equal(failed, false, 'no script errors on the pages');
+});

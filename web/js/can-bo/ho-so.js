@@ -1,0 +1,392 @@
+// can-bo/ho-so.js: one dossier on the officers' side: header (code, status,
+// appointment, clock), applicant, documents and attachments, the declaration
+// with the procedure's labels, history, the units that held it, and the
+// actions the API says this officer may take now, each confirmed in a dialog
+// (a note when needed, an officer or a unit to pick when the step names one).
+
+import * as api from '../api.js';
+import { $, el, render, param, formatSize, statusBadge, loading, pageError, alertBox,
+  busy, showFieldErrors, clearErrors, fieldBox, processingText, goLogin } from '../ui.js';
+import { renderReview } from '../eform.js';
+import { initStaff, lastQueue, shortDateTime, workingTime, span } from './shell.js';
+
+const CHANNEL = { online: 'Trực tuyến', desk: 'Tại quầy', post: 'Qua bưu chính' };
+// Presentation only: steps that end or refuse a dossier get a warning style.
+const DANGER = new Set(['refuse', 'stop']);
+
+let d = null;
+let proc = null;
+let id = null;
+
+const fileUrl = (f) => `/api/v1/staff/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
+
+/* ---------------- header ---------------- */
+
+function copyButton(text) {
+  const b = el('button', { type: 'button', class: 'btn btn-ghost btn-small copy' }, 'Sao chép');
+  b.addEventListener('click', async () => {
+    try { await navigator.clipboard.writeText(text); b.textContent = 'Đã sao chép'; } catch { b.textContent = 'Không sao chép được'; }
+    setTimeout(() => { b.textContent = 'Sao chép'; }, 2000);
+  });
+  return b;
+}
+
+function clockFact() {
+  const now = Date.now();
+  const due = d.due_at ? new Date(d.due_at).getTime() : 0;
+  if (d.clock === 'running') {
+    const late = due && due < now;
+    return el('dd', { id: 'clock', dataset: { clock: 'running' } },
+      el('span', { class: 'clock clock-running' + (late ? ' late' : '') }, 'Đang tính giờ'),
+      el('span', { class: 'sub' + (late ? ' late' : '') }, due ? (late ? `Quá hạn ${span(now - due)}` : `Còn ${span(due - now)} đến hạn`) : ''));
+  }
+  if (d.clock === 'paused') {
+    return el('dd', { id: 'clock', dataset: { clock: 'paused' } },
+      el('span', { class: 'clock clock-paused' }, 'Tạm dừng'),
+      el('span', { class: 'sub' }, d.remaining_minutes !== null && d.remaining_minutes !== undefined ? `Còn ${workingTime(d.remaining_minutes)}` : ''));
+  }
+  if (d.clock === 'stopped') {
+    return el('dd', { id: 'clock', dataset: { clock: 'stopped' } }, el('span', { class: 'clock clock-stopped' }, 'Đã dừng tính giờ'));
+  }
+  return el('dd', { id: 'clock' }, '—');
+}
+
+function fact(label, value, attrs = {}) {
+  return el('div', attrs, el('dt', {}, label), value instanceof Node && value.tagName === 'DD' ? value : el('dd', {}, value));
+}
+
+function head() {
+  const rescheduled = d.first_due_at && d.due_at && d.first_due_at !== d.due_at;
+  const stopped = d.clock === 'stopped';
+  return el('section', { class: 'dossier-head', 'aria-labelledby': 'proc-name' },
+    el('div', { class: 'head-top' },
+      el('div', { class: 'head-id' },
+        el('div', { class: 'head-code' }, el('span', { class: 'code', id: 'dossier-code' }, d.code), copyButton(d.code)),
+        el('h1', { id: 'proc-name' }, d.procedure.name),
+        el('p', { class: 'muted small mb-0' },
+          proc ? [proc.field ? `Lĩnh vực ${proc.field} · ` : '', `Thời hạn ${processingText(proc)} · `] : '',
+          `Mã thủ tục ${d.procedure.code}`)),
+      el('div', { class: 'head-status' },
+        el('span', { id: 'state' }, statusBadge({ code: d.status ? d.status.code : 1, name: d.state_title || (d.status && d.status.name) || d.state })),
+        d.status ? el('span', { class: 'muted small', id: 'national-status', title: 'Trạng thái báo cáo lên Cổng dịch vụ công quốc gia' },
+          `Trạng thái quốc gia: ${d.status.code} – ${d.status.name}`) : null)),
+    el('dl', { class: 'head-facts' },
+      fact('Hẹn trả kết quả', el('dd', { id: 'due-at' },
+        el('span', { class: 'strong num' + (stopped ? ' muted' : '') }, shortDateTime(d.due_at)),
+        rescheduled ? el('span', { class: 'sub', id: 'first-due' }, 'Hẹn lần đầu: ', el('span', { class: 'num' }, shortDateTime(d.first_due_at))) : null)),
+      fact('Thời hạn xử lý', clockFact()),
+      fact('Ngày nộp', el('dd', {}, el('span', { class: 'num' }, shortDateTime(d.submitted_at)), el('span', { class: 'sub' }, CHANNEL[d.channel] || d.channel || ''))),
+      fact('Người nộp', el('dd', { id: 'applicant-name' }, d.applicant ? d.applicant.name : '—')),
+      fact('Đơn vị đang giữ', el('dd', { id: 'current-unit' }, d.current_unit ? d.current_unit.name : '—',
+        d.unit && d.current_unit && d.unit.code !== d.current_unit.code ? el('span', { class: 'sub' }, 'Tiếp nhận: ' + d.unit.name) : null)),
+      fact('Cán bộ xử lý', el('dd', { id: 'assigned-officer' }, d.assignee ? d.assignee.full_name : el('span', { class: 'muted' }, 'Chưa phân công')))));
+}
+
+/* ---------------- body cards ---------------- */
+
+function card(id2, title, ...body) {
+  return el('section', { class: 'card', id: id2, 'aria-labelledby': id2 + '-h' },
+    el('div', { class: 'card-title' }, el('h2', { id: id2 + '-h' }, title)), ...body);
+}
+
+function applicantCard() {
+  const a = d.applicant || {};
+  const v = (x) => x || el('span', { class: 'muted' }, '—');
+  return card('applicant', 'Người nộp hồ sơ',
+    el('dl', { class: 'facts facts-2' },
+      fact('Họ và tên', v(a.name)),
+      fact('Điện thoại', a.phone ? el('a', { href: 'tel:' + a.phone }, a.phone) : v('')),
+      fact('Địa chỉ', v(a.address)),
+      fact('Thư điện tử', a.email ? el('a', { href: 'mailto:' + a.email }, a.email) : v(''))));
+}
+
+function fileLink(f) {
+  return el('li', {},
+    el('a', { href: fileUrl(f), target: '_blank', rel: 'noopener', class: 'file-link' }, f.name),
+    el('span', { class: 'muted small' }, ` ${formatSize(f.size)} · ${shortDateTime(f.uploaded_at)}`));
+}
+
+function documentsCard() {
+  const files = d.files || [];
+  const docs = (proc && proc.documents) || [];
+  const used = new Set();
+  const rows = docs.map((doc) => {
+    const mine = files.filter((f) => f.document === doc.key);
+    mine.forEach((f) => used.add(f.name));
+    let cell;
+    if (mine.length) cell = el('ul', { class: 'doc-files' }, mine.map(fileLink));
+    else if (doc.online_form) cell = el('span', { class: 'ok-mark' }, 'Tờ khai điện tử (bên dưới)');
+    else if (doc.required) cell = el('span', { class: 'missing' }, 'Chưa có tệp');
+    else cell = el('span', { class: 'muted' }, 'Không đính kèm');
+    const counts = [doc.originals ? `${doc.originals} bản chính` : '', doc.copies ? `${doc.copies} bản sao` : ''].filter(Boolean).join(', ');
+    return el('tr', {},
+      el('td', {}, doc.name, doc.required ? el('span', { class: 'req', title: 'Bắt buộc' }, ' *') : null),
+      el('td', { class: 'nowrap muted' }, counts || '—'),
+      el('td', {}, cell));
+  });
+  const other = files.filter((f) => !used.has(f.name));
+  return card('documents', 'Thành phần hồ sơ và tệp đính kèm',
+    docs.length ? el('div', { class: 'table-scroll' }, el('table', { class: 'doc-table compact' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Giấy tờ'), el('th', {}, 'Số lượng'), el('th', {}, 'Tệp đã nộp'))),
+      el('tbody', {}, rows))) : null,
+    other.length ? el('div', {}, docs.length ? el('h3', { class: 'small-h' }, 'Tệp khác') : null, el('ul', { class: 'doc-files' }, other.map(fileLink))) : null,
+    !docs.length && !other.length ? el('p', { class: 'muted mb-0' }, 'Không có tệp đính kèm.') : null);
+}
+
+function formCard() {
+  const schema = proc && proc.form;
+  if (!schema || !(schema.sections || []).length) {
+    const keys = Object.keys(d.form || {});
+    if (!keys.length) return null;
+    return card('declaration', 'Tờ khai', el('dl', { class: 'facts facts-2' }, keys.map((k) => fact(k, String(d.form[k])))));
+  }
+  const body = el('div', { class: 'review facts-2' });
+  body.append(renderReview(schema, d.form || {}));
+  return card('declaration', schema.title || 'Tờ khai', body);
+}
+
+function historyCard() {
+  const items = (d.history || []).slice().reverse();
+  return card('history', 'Quá trình xử lý', items.length
+    ? el('ol', { class: 'timeline compact', id: 'history-list' }, items.map((h) => el('li', {},
+      el('span', { class: 'when num' }, shortDateTime(h.at)),
+      el('span', { class: 'what' }, h.status ? h.status.name : ''),
+      h.note ? el('div', { class: 'note' }, h.note) : null)))
+    : el('p', { class: 'muted mb-0' }, 'Chưa có.'));
+}
+
+function holdsCard() {
+  const holds = d.holds || [];
+  if (!holds.length) return null;
+  return card('holds', 'Đơn vị đã giữ hồ sơ', el('ol', { class: 'holds' }, holds.map((h) => el('li', { class: h.to ? '' : 'current' },
+    el('strong', {}, h.unit.name),
+    el('span', { class: 'muted small num' }, ` ${shortDateTime(h.from)} → ${h.to ? shortDateTime(h.to) : 'nay'}`)))));
+}
+
+function actionsCard() {
+  const acts = d.actions || [];
+  const body = acts.length
+    ? el('div', { class: 'action-list' }, acts.map((a) => {
+      const cls = DANGER.has(a.action) ? 'btn btn-danger' : a.needs_note ? 'btn btn-ghost' : 'btn';
+      const b = el('button', { type: 'button', class: cls, dataset: { action: a.action } }, a.title);
+      b.addEventListener('click', () => openAction(a));
+      return b;
+    }))
+    : el('p', { class: 'muted mb-0', id: 'no-actions' }, d.clock === 'stopped'
+      ? 'Hồ sơ đã kết thúc xử lý; không còn thao tác nào.'
+      : 'Ở trạng thái hiện tại, vai trò của bạn không có thao tác nào với hồ sơ này.');
+  return card('actions', 'Thao tác', body);
+}
+
+function view() {
+  render($('#content'),
+    el('div', { id: 'page-alert' }),
+    head(),
+    el('div', { class: 'dossier-grid' },
+      el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), formCard()),
+      el('div', { class: 'dossier-side' }, actionsCard(), historyCard(), holdsCard())));
+  $('#crumb').textContent = d.code;
+  document.title = `${d.code} – Một cửa điện tử tỉnh Thanh Hóa`;
+}
+
+function pageAlert(kind, title, ...body) {
+  const slot = $('#page-alert');
+  if (!slot) return;
+  const box = alertBox(kind, title, ...body);
+  box.id = kind === 'success' ? 'action-ok' : 'action-error';
+  render(slot, box);
+  box.focus();
+}
+
+/* ---------------- action dialog ---------------- */
+
+function officerPicker() {
+  const select = el('select', { name: 'assignee', 'aria-required': 'true' }, el('option', { value: '' }, 'Đang tải danh sách cán bộ…'));
+  api.get('/staff/officers', { unit: d.current_unit.code }).then((r) => {
+    const items = r.items || [];
+    render(select, el('option', { value: '' }, items.length ? '— Chọn cán bộ —' : 'Không có cán bộ xử lý nào của đơn vị'),
+      items.map((o) => el('option', { value: o.login },
+        `${o.full_name} (${o.login})${d.assignee && d.assignee.login === o.login ? ' – đang xử lý' : ''}`)));
+  }).catch((err) => {
+    render(select, el('option', { value: '' }, 'Không tải được danh sách cán bộ'));
+    showFieldErrors($('#action-form'), [{ field: 'assignee', message: err.message }]);
+  });
+  return fieldBox({ id: 'assignee', label: 'Cán bộ xử lý', required: true, hint: `Cán bộ được xử lý hồ sơ của ${d.current_unit.name}.`, input: select });
+}
+
+/** A unit chosen by searching the unit list on the server (GET /units?q=). */
+function unitPicker() {
+  const hidden = el('input', { type: 'hidden', name: 'unit', value: '' });
+  const input = el('input', {
+    type: 'search', role: 'combobox', autocomplete: 'off', spellcheck: 'false', 'aria-autocomplete': 'list',
+    'aria-expanded': 'false', 'aria-controls': 'unit-results', placeholder: 'Gõ tên đơn vị, ví dụ: Sở Tư pháp', maxlength: '100',
+  });
+  const list = el('ul', { class: 'pick-list', id: 'unit-results', role: 'listbox', 'aria-label': 'Đơn vị tìm được', hidden: true });
+  const chosen = el('p', { class: 'picked small', 'aria-live': 'polite' });
+  let timer = null;
+  let seq = 0;
+  let active = -1;
+  const options = () => Array.from(list.querySelectorAll('[role="option"]'));
+  function setActive(i) {
+    const opts = options();
+    opts.forEach((o, k) => o.classList.toggle('active', k === i));
+    active = i;
+    if (opts[i]) { input.setAttribute('aria-activedescendant', opts[i].id); opts[i].scrollIntoView({ block: 'nearest' }); } else input.removeAttribute('aria-activedescendant');
+  }
+  function pick(u) {
+    hidden.value = u.code;
+    input.value = u.name;
+    render(chosen, 'Chuyển tới: ', el('strong', {}, u.name), el('span', { class: 'muted' }, ` (${u.code})`));
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+  }
+  async function search() {
+    const q = input.value.trim();
+    const mine = ++seq;
+    let items = [];
+    try {
+      items = (await api.get('/units', { q, limit: 20 })).items || [];
+    } catch (err) {
+      if (mine === seq) render(list, el('li', { class: 'pick-empty' }, err.message));
+      return;
+    }
+    if (mine !== seq) return;
+    render(list, items.length ? items.map((u, k) => {
+      const here = d.current_unit && u.code === d.current_unit.code;
+      return el('li', {
+        role: 'option', id: 'unit-opt-' + k, 'aria-disabled': here ? 'true' : null, dataset: { code: u.code },
+        onmousedown: (e) => e.preventDefault(), onclick: () => { if (!here) pick(u); },
+      }, u.name, el('span', { class: 'muted small' }, here ? ' – đang giữ hồ sơ' : ` · ${u.code}`));
+    }) : el('li', { class: 'pick-empty' }, 'Không có đơn vị phù hợp'));
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    setActive(-1);
+  }
+  input.addEventListener('input', () => {
+    if (hidden.value) { hidden.value = ''; render(chosen); }
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  });
+  input.addEventListener('focus', () => { if (!hidden.value) search(); });
+  input.addEventListener('keydown', (e) => {
+    const opts = options();
+    if (e.key === 'ArrowDown') { e.preventDefault(); setActive(opts.length ? (active + 1) % opts.length : -1); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); setActive(opts.length ? (active - 1 + opts.length) % opts.length : -1); }
+    else if (e.key === 'Enter' && !list.hidden && active >= 0) { e.preventDefault(); opts[active].click(); }
+    else if (e.key === 'Escape' && !list.hidden) { e.preventDefault(); e.stopPropagation(); list.hidden = true; input.setAttribute('aria-expanded', 'false'); }
+  });
+  input.addEventListener('blur', () => setTimeout(() => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); }, 150));
+  const box = fieldBox({ id: 'unit-search', label: 'Đơn vị nhận hồ sơ', required: true, hint: 'Tìm theo tên đơn vị (gõ không dấu cũng được).', input });
+  input.name = 'unit_search';
+  box.append(hidden, el('div', { class: 'pick' }, list), chosen);
+  return box;
+}
+
+function noteField(a) {
+  const ta = el('textarea', { name: 'note', rows: '4', maxlength: '1000' });
+  return fieldBox({
+    id: 'note',
+    label: a.needs_note ? 'Lý do, nội dung' : 'Ghi chú',
+    required: a.needs_note,
+    hint: 'Được lưu vào quá trình xử lý; công dân xem được trong hồ sơ của mình.',
+    input: ta,
+  });
+}
+
+let current = null;
+
+function openAction(a) {
+  current = a;
+  const dlg = $('#action-dialog');
+  const form = $('#action-form');
+  clearErrors(form);
+  $('#action-title').textContent = a.title;
+  $('#action-sub').textContent = `Hồ sơ ${d.code} · ${d.procedure.name}${d.applicant && d.applicant.name ? ' · ' + d.applicant.name : ''}`;
+  render($('#action-fields'),
+    a.param === 'assignee' ? officerPicker() : null,
+    a.param === 'unit' ? unitPicker() : null,
+    noteField(a));
+  const confirm = $('#action-confirm');
+  confirm.textContent = a.title;
+  confirm.className = DANGER.has(a.action) ? 'btn btn-danger' : 'btn';
+  dlg.showModal();
+  const first = form.querySelector('#action-fields select, #action-fields input:not([type=hidden]), #action-fields textarea');
+  if (first) first.focus();
+}
+
+async function submitAction(e) {
+  e.preventDefault();
+  const a = current;
+  const form = $('#action-form');
+  const body = {};
+  const errors = [];
+  const note = form.note.value.trim();
+  if (note) body.note = note;
+  else if (a.needs_note) errors.push({ field: 'note', message: 'Vui lòng ghi rõ lý do, nội dung' });
+  if (a.param === 'assignee') {
+    if (form.assignee.value) body.assignee = form.assignee.value;
+    else errors.push({ field: 'assignee', message: 'Vui lòng chọn cán bộ xử lý' });
+  }
+  if (a.param === 'unit') {
+    if (form.unit.value) body.unit = form.unit.value;
+    else errors.push({ field: 'unit_search', message: 'Vui lòng chọn đơn vị nhận hồ sơ' });
+  }
+  if (errors.length) { showFieldErrors(form, errors, 'Chưa đủ thông tin'); return; }
+  clearErrors(form);
+  const restore = busy($('#action-confirm'), 'Đang thực hiện…');
+  try {
+    await api.post(`/staff/dossiers/${api.seg(d.id)}/actions/${api.seg(a.action)}`, body);
+  } catch (err) {
+    restore();
+    if (err.status === 401) { goLogin(); return; }
+    if (err.status === 409 || err.status === 404) {
+      // Someone else moved the dossier meanwhile: show the state as it is now.
+      $('#action-dialog').close();
+      await reload();
+      pageAlert('error', `Không thực hiện được “${a.title}”`, el('p', {}, err.message), el('p', { class: 'small' }, 'Trang đã tải lại trạng thái mới nhất của hồ sơ.'));
+      return;
+    }
+    const field = err.field === 'unit' ? 'unit_search' : err.field;
+    showFieldErrors(form, [{ field: ['note', 'assignee', 'unit_search'].includes(field) ? field : null, message: err.message }], `Không thực hiện được “${a.title}”`);
+    return;
+  }
+  restore();
+  $('#action-dialog').close();
+  const ok = await reload();
+  if (ok) pageAlert('success', `Đã thực hiện: ${a.title}`, el('p', {}, 'Trạng thái hiện tại: ', el('strong', {}, d.state_title || ''), '. ', el('a', { href: lastQueue() }, 'Về danh sách hồ sơ')));
+}
+
+/* ---------------- loading ---------------- */
+
+/** Reads the dossier again and redraws; false when it can no longer be shown. */
+async function reload() {
+  try {
+    d = await api.get(`/staff/dossiers/${api.seg(id)}`);
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return false; }
+    pageError($('#content'), err.status === 404
+      ? { status: 404, message: 'Hồ sơ không còn thuộc phạm vi đơn vị của bạn (có thể vừa được chuyển sang đơn vị khác).' }
+      : err, el('p', {}, el('a', { href: lastQueue() }, 'Về danh sách hồ sơ')));
+    return false;
+  }
+  if (!proc || proc.code !== d.procedure.code) {
+    try { proc = await api.get(`/procedures/${api.seg(d.procedure.code)}`); } catch { proc = null; /* labels fall back to field names */ }
+  }
+  view();
+  return true;
+}
+
+async function init() {
+  const who = await initStaff('queue');
+  if (!who) return;
+  $('#back').href = lastQueue();
+  id = param('id');
+  const content = $('#content');
+  if (!id) { pageError(content, { status: 404, message: 'Thiếu mã hồ sơ trong địa chỉ trang.' }); return; }
+  render(content, loading('Đang tải hồ sơ…'));
+  $('#action-cancel').addEventListener('click', () => $('#action-dialog').close());
+  $('#action-form').addEventListener('submit', submitAction);
+  await reload();
+}
+
+init();

@@ -1,0 +1,266 @@
+// can-bo/queue.js: the desk's queue. Views with counts from the API, search by
+// code or applicant name, a dense table with overdue rows marked, paging, and
+// a quiet refresh every minute. The view, search and page live in the URL.
+
+import * as api from '../api.js';
+import { $, el, render, alertBox, statusBadge, goLogin } from '../ui.js';
+import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTime, hhmm, isToday, span } from './shell.js';
+
+const VIEWS = {
+  new: { label: 'Mới tiếp nhận', empty: 'Không có hồ sơ mới chờ tiếp nhận.' },
+  mine: { label: 'Của tôi', empty: 'Bạn không có hồ sơ nào đang được phân công.' },
+  approval: { label: 'Chờ phê duyệt', empty: 'Không có hồ sơ nào chờ phê duyệt.' },
+  supplement: { label: 'Chờ bổ sung', empty: 'Không có hồ sơ nào đang chờ công dân bổ sung.' },
+  overdue: { label: 'Quá hạn', empty: 'Không có hồ sơ quá hạn.', tone: 'danger' },
+  due_today: { label: 'Đến hạn hôm nay', empty: 'Không có hồ sơ đến hạn hôm nay.', tone: 'warn' },
+  due_soon: { label: 'Sắp đến hạn', empty: 'Không có hồ sơ sắp đến hạn (2 ngày tới).' },
+  active: { label: 'Đang xử lý', empty: 'Không có hồ sơ đang xử lý.' },
+  all: { label: 'Tất cả', empty: 'Chưa có hồ sơ nào.' },
+};
+const GROUPS = [
+  ['Việc cần làm', ['new', 'mine', 'approval', 'supplement']],
+  ['Theo thời hạn', ['overdue', 'due_today', 'due_soon']],
+  ['Toàn bộ', ['active', 'all']],
+];
+const CHANNEL = { online: 'Trực tuyến', desk: 'Tại quầy', post: 'Bưu chính' };
+const PAGE_SIZES = [25, 50, 100];
+const REFRESH_MS = 60000;
+
+const state = { view: 'active', q: '', page: 1, size: 50 };
+let data = null;
+let loadedAt = 0;
+let inFlight = null;
+
+/* ---------------- URL state ---------------- */
+
+function readUrl(defaultView) {
+  const p = new URLSearchParams(location.search);
+  const v = p.get('view');
+  state.view = VIEWS[v] ? v : defaultView;
+  state.q = (p.get('q') || '').trim().slice(0, 100);
+  state.page = Math.max(1, parseInt(p.get('trang') || '1', 10) || 1);
+  const size = parseInt(p.get('so') || '', 10);
+  state.size = PAGE_SIZES.includes(size) ? size : 50;
+}
+
+function urlOf(s) {
+  return queueUrl({ view: s.view, q: s.q, trang: s.page > 1 ? s.page : null, so: s.size !== 50 ? s.size : null });
+}
+
+function go(change, { push = true } = {}) {
+  Object.assign(state, change);
+  const url = urlOf(state);
+  if (push) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+  rememberQueue(url);
+  load();
+}
+
+/* ---------------- side views ---------------- */
+
+function drawViews() {
+  const counts = (data && data.counts) || {};
+  const nav = $('#views');
+  if (!nav.firstChild) { // built once; later calls update it in place, so keyboard focus stays
+    render(nav,
+      el('p', { class: 'side-note', id: 'side-note', hidden: true }),
+      GROUPS.map(([title, keys]) => el('div', { class: 'side-group' },
+        el('h2', { class: 'side-title' }, title),
+        el('ul', {}, keys.map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
+          el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·'))))))));
+  }
+  const note = $('#side-note');
+  note.hidden = !state.q;
+  render(note, state.q ? ['Số hồ sơ khớp “', el('strong', {}, state.q), '”'] : null);
+  for (const k of Object.keys(VIEWS)) {
+    const a = $('#view-' + k);
+    const n = counts[k];
+    a.href = urlOf({ ...state, view: k, page: 1 });
+    if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    const c = a.querySelector('.count');
+    c.className = 'count' + (n > 0 && VIEWS[k].tone ? ' count-' + VIEWS[k].tone : '');
+    c.textContent = n === undefined ? '·' : String(n);
+    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n} hồ sơ`);
+  }
+}
+
+/* ---------------- table ---------------- */
+
+function dueCell(it, now) {
+  const due = shortDateTime(it.due_at);
+  if (!it.due_at) return el('td', { 'data-label': 'Hẹn trả' }, '—');
+  let tag = null;
+  if (it.clock === 'paused') tag = el('span', { class: 'tag tag-muted' }, 'Tạm dừng');
+  else if (it.clock === 'running' && it.overdue) tag = el('span', { class: 'tag tag-danger' }, 'Quá hạn ' + span(now - new Date(it.due_at).getTime()));
+  else if (it.clock === 'running' && isToday(it.due_at, now)) tag = el('span', { class: 'tag tag-warn' }, 'Đến hạn hôm nay');
+  return el('td', { class: 'due nowrap' + (it.clock === 'stopped' ? ' muted' : ''), 'data-label': 'Hẹn trả' },
+    el('span', { class: 'num' }, due), tag);
+}
+
+function row(it, now) {
+  const href = dossierUrl(it.id);
+  const cls = ['q-row'];
+  if (it.overdue) cls.push('is-overdue');
+  if (it.assigned_to_me) cls.push('is-mine');
+  return el('tr', { class: cls.join(' '), dataset: { id: String(it.id), code: it.code, href } },
+    el('td', { class: 'code-cell', 'data-label': 'Mã hồ sơ' },
+      el('a', { class: 'q-code', href }, it.code),
+      it.channel && it.channel !== 'online' ? el('span', { class: 'tag tag-muted', title: 'Kênh nộp hồ sơ' }, CHANNEL[it.channel] || it.channel) : null),
+    el('td', { class: 'proc', 'data-label': 'Thủ tục' }, el('span', { class: 'clamp', title: it.procedure.name }, it.procedure.name)),
+    el('td', { class: 'who', 'data-label': 'Người nộp' }, it.applicant_name || '—'),
+    el('td', { class: 'nowrap num', 'data-label': 'Ngày nộp' }, shortDateTime(it.submitted_at)),
+    dueCell(it, now),
+    el('td', { 'data-label': 'Trạng thái' }, statusBadge({ code: it.status ? it.status.code : 1, name: it.state_title })),
+    el('td', { class: 'unit', 'data-label': 'Đơn vị đang giữ' },
+      el('span', { class: 'unit-name', title: it.current_unit ? it.current_unit.name : null }, it.current_unit ? it.current_unit.name : '—'),
+      it.assigned_to_me ? el('span', { class: 'tag tag-mine' }, 'Của tôi') : null));
+}
+
+function drawTable() {
+  const wrap = $('#table-wrap');
+  const items = data.items || [];
+  const now = Date.now();
+  if (!items.length) {
+    render(wrap, el('div', { class: 'queue-empty', id: 'queue-empty' },
+      state.q ? el('p', {}, `Không tìm thấy hồ sơ nào khớp “${state.q}” trong mục ${VIEWS[state.view].label}.`) : el('p', {}, VIEWS[state.view].empty),
+      state.q ? el('p', { class: 'muted small' }, 'Số bên cạnh từng mục ở cột trái cho biết mục nào có hồ sơ khớp. Tìm theo mã hồ sơ hoặc họ tên (có dấu).') : null));
+    return;
+  }
+  // A refresh redraws the table: keep the keyboard focus on the same dossier's link.
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('#queue tr[data-id]');
+  const keep = focused ? focused.dataset.id : null;
+  render(wrap, el('table', { class: 'queue-table', id: 'queue' },
+    el('caption', { class: 'visually-hidden' }, `${VIEWS[state.view].label}: ${data.total} hồ sơ`),
+    el('thead', {}, el('tr', {},
+      ['Mã hồ sơ', 'Thủ tục', 'Người nộp', 'Ngày nộp', 'Hẹn trả', 'Trạng thái', 'Đơn vị đang giữ'].map((t) => el('th', { scope: 'col' }, t)))),
+    el('tbody', {}, items.map((it) => row(it, now)))));
+  if (keep) wrap.querySelector(`tr[data-id="${CSS.escape(keep)}"] a.q-code`)?.focus();
+}
+
+function drawPager() {
+  const total = data.total || 0;
+  const pages = Math.max(1, Math.ceil(total / state.size));
+  const from = (state.page - 1) * state.size + 1;
+  const to = Math.min(total, state.page * state.size);
+  const size = el('select', { id: 'page-size', 'aria-label': 'Số hồ sơ mỗi trang' },
+    PAGE_SIZES.map((n) => el('option', { value: String(n), selected: n === state.size }, `${n} / trang`)));
+  size.addEventListener('change', () => go({ size: Number(size.value), page: 1 }));
+  const prev = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'prev', disabled: state.page <= 1 }, '‹ Trước');
+  const next = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'next', disabled: state.page >= pages }, 'Sau ›');
+  prev.addEventListener('click', () => go({ page: state.page - 1 }));
+  next.addEventListener('click', () => go({ page: state.page + 1 }));
+  if (!total) { render($('#pager')); return; }
+  render($('#pager'),
+    el('span', { class: 'muted' }, `Hồ sơ ${from}–${to} trong ${total}`),
+    el('span', { class: 'pager-ctl' }, size, prev, el('span', { class: 'muted num' }, `Trang ${state.page}/${pages}`), next));
+}
+
+function drawHead() {
+  const v = VIEWS[state.view];
+  $('#view-title').textContent = v.label;
+  $('#total').textContent = data ? `${data.total} hồ sơ` : '';
+  if (document.activeElement !== $('#q')) $('#q').value = state.q; // never under the officer's typing
+  $('#clear').hidden = !state.q;
+  document.title = `${v.label}${data ? ` (${data.total})` : ''} – Một cửa điện tử tỉnh Thanh Hóa`;
+}
+
+/* ---------------- loading ---------------- */
+
+async function load({ quiet = false } = {}) {
+  const alertSlot = $('#queue-alert');
+  drawHead();
+  drawViews();
+  if (!quiet) {
+    render(alertSlot);
+    $('#table-wrap').setAttribute('aria-busy', 'true');
+    if (!data) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách hồ sơ…'));
+  }
+  const want = { ...state };
+  const req = api.get('/staff/dossiers', { view: want.view, q: want.q, limit: want.size, offset: (want.page - 1) * want.size });
+  inFlight = req;
+  let res;
+  try {
+    res = await req;
+  } catch (err) {
+    if (inFlight !== req) return;
+    inFlight = null;
+    $('#table-wrap').removeAttribute('aria-busy');
+    if (err.status === 401) { goLogin(); return; }
+    render(alertSlot, alertBox(quiet ? 'warn' : 'error', quiet ? `Không cập nhật được lúc ${hhmm()}` : 'Không tải được danh sách hồ sơ', el('p', {}, err.message)));
+    if (!data) render($('#table-wrap'));
+    return;
+  }
+  if (inFlight !== req) return; // a newer request superseded this one
+  inFlight = null;
+  data = res;
+  loadedAt = Date.now();
+  // The last page may have emptied since (a dossier moved on): step back.
+  const pages = Math.max(1, Math.ceil((data.total || 0) / state.size));
+  if (state.page > pages) { go({ page: pages }, { push: false }); return; }
+  if (quiet) render(alertSlot);
+  $('#table-wrap').removeAttribute('aria-busy');
+  drawHead();
+  drawViews();
+  drawTable();
+  drawPager();
+  $('#updated').textContent = `Cập nhật lúc ${hhmm(loadedAt)}`;
+}
+
+function refreshIfDue() {
+  if (document.hidden || inFlight) return;
+  if (Date.now() - loadedAt >= REFRESH_MS - 1000) load({ quiet: true });
+}
+
+/* ---------------- events ---------------- */
+
+function wire() {
+  $('#views').addEventListener('click', (e) => {
+    const a = e.target.closest('a[data-view]');
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
+    e.preventDefault();
+    go({ view: a.dataset.view, page: 1 });
+  });
+  $('#search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ q: $('#q').value.trim().slice(0, 100), page: 1 });
+  });
+  $('#clear').addEventListener('click', () => { $('#q').value = ''; go({ q: '', page: 1 }); $('#q').focus(); });
+  $('#refresh').addEventListener('click', () => load());
+  $('#table-wrap').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-href]');
+    if (!tr || e.target.closest('a, button') || String(getSelection()) !== '') return;
+    if (e.ctrlKey || e.metaKey) window.open(tr.dataset.href, '_blank', 'noopener');
+    else location.href = tr.dataset.href;
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
+      e.preventDefault();
+      $('#q').focus();
+      $('#q').select();
+    }
+  });
+  window.addEventListener('popstate', () => { readUrl(state.view); rememberQueue(urlOf(state)); load(); });
+  setInterval(refreshIfDue, 5000);
+  window.addEventListener('pageshow', (e) => { if (e.persisted) load({ quiet: true }); }); // back from a dossier
+  document.addEventListener('visibilitychange', refreshIfDue);
+}
+
+/** The view an officer starts on: reception the new arrivals, a specialist their own. */
+function defaultView(who) {
+  const r = roleNames(who);
+  if (r.has('reception')) return 'new';
+  if (r.has('specialist')) return 'mine';
+  return 'active';
+}
+
+async function init() {
+  const who = await initStaff('queue');
+  if (!who) return;
+  readUrl(defaultView(who));
+  history.replaceState(null, '', urlOf(state));
+  rememberQueue(urlOf(state));
+  wire();
+  load();
+}
+
+init();
