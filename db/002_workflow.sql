@@ -55,6 +55,7 @@ ALTER TABLE dossiers ADD COLUMN first_due_at INTEGER;     -- the first appointme
 ALTER TABLE dossiers ADD COLUMN remaining_minutes INTEGER; -- working time left while paused
 ALTER TABLE dossiers ADD COLUMN resume_state TEXT;         -- where a paused dossier goes back to
 ALTER TABLE dossiers ADD COLUMN finished_at INTEGER;       -- when it reached a stopped state
+ALTER TABLE dossiers ADD COLUMN applicant_folded TEXT NOT NULL DEFAULT ''; -- name without diacritics, for search
 CREATE INDEX dossiers_current_unit ON dossiers(current_unit_id, state);
 CREATE INDEX dossiers_due ON dossiers(due_at);
 

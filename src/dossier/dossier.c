@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
@@ -166,13 +167,35 @@ int dossier_save_form_job(struct store *db, void *arg)
     return rc;
 }
 
+/* Is there already a file of this name on the dossier? */
+static int has_file(struct store *db, int64_t id, const char *name)
+{
+    struct store_stmt *st;
+    int found = 0;
+    if (store_prepare(db, "SELECT 1 FROM dossier_files WHERE dossier_id = ? AND name = ?", &st))
+        return -1;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, name);
+    found = store_step(st) == STORE_ROW;
+    store_done(st);
+    return found;
+}
+
 int dossier_add_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
     struct dossier d;
     struct store_stmt *st;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
-        return -1;
+    /* Files are added to a draft, or while the desk waits for a supplement;
+     * a supplement adds files, it never replaces what was handed in. */
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+        if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
+            return -1;
+        derr_clear(&a->err);
+        if (has_file(db, a->id, a->name) != 0)
+            return derr_set(&a->err, DERR_STATE, "file_exists",
+                            "Đã có tệp cùng tên; hãy đặt tên khác cho tệp bổ sung", a->name);
+    }
     /* Limits count the other files: replacing a file by name is allowed. */
     int rc = store_prepare(db,
                            "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
@@ -406,7 +429,8 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
                            "UPDATE dossiers SET code = ?, state = 'submitted', status_code = 1,"
                            " submitted_at = ?, due_at = ?3, first_due_at = ?3, updated_at = ?,"
                            " applicant_name = ?, applicant_address = ?, applicant_phone = ?,"
-                           " applicant_email = ?, current_unit_id = unit_id WHERE id = ?",
+                           " applicant_email = ?, current_unit_id = unit_id, applicant_folded = ?"
+                           " WHERE id = ?",
                            &st);
     if (rc)
         return rc;
@@ -418,7 +442,9 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
     store_bind_text(st, 6, ap->address);
     store_bind_text(st, 7, ap->phone);
     store_bind_text(st, 8, ap->email);
-    store_bind_int(st, 9, a->id);
+    char folded[512];
+    store_bind_text(st, 9, text_fold(ap->name, folded, sizeof folded) >= 0 ? folded : "");
+    store_bind_int(st, 10, a->id);
     rc = exec_done(st);
     if (rc == 0)
         rc = dossier_add_event(db, a->id, a->now, "submit", "submitted", 1,

@@ -12,8 +12,9 @@
 #include "dossier/status.h"
 #include "store/store.h"
 
-static const char *const views[] = {"new",      "due_today", "due_soon", "overdue", "supplement",
-                                    "approval", "mine",      "active",   "all"};
+static const char *const views[] = {"new",        "due_today", "due_soon", "overdue",
+                                    "supplement", "approval",  "mine",     "active",
+                                    "all",        "to_assign"};
 
 int queue_view_valid(const char *view)
 {
@@ -31,7 +32,7 @@ static int64_t end_of_local_day(int64_t now)
 }
 
 /* The shared FROM/WHERE: ?1 account, ?2 view, ?3 now, ?4 end of today,
- * ?5 end of "soon", ?6 search pattern or NULL. */
+ * ?5 end of "soon", ?6 code pattern or NULL, ?7 folded name pattern. */
 #define QUEUE_FROM                                                                                 \
     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"                                  \
     " JOIN units u ON u.id = d.unit_id JOIN units cu ON cu.id = d.current_unit_id"                 \
@@ -41,7 +42,7 @@ static int64_t end_of_local_day(int64_t now)
     "  JOIN units su ON su.id = sr.unit_id WHERE sr.account_id = ?1"                               \
     "  AND (substr(cu.path, 1, length(su.path)) = su.path"                                         \
     "       OR substr(u.path, 1, length(su.path)) = su.path))"                                     \
-    " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_name LIKE ?6 ESCAPE '\\')"
+    " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_folded LIKE ?7 ESCAPE '\\')"
 
 #define VIEW_FILTER                                                                                \
     " AND (?2 = 'all'"                                                                             \
@@ -49,13 +50,19 @@ static int64_t end_of_local_day(int64_t now)
     "  OR (?2 = 'new' AND d.state = 'submitted')"                                                  \
     "  OR (?2 = 'supplement' AND d.state = 'supplement')"                                          \
     "  OR (?2 = 'approval' AND d.state = 'awaiting_approval')"                                     \
+    "  OR (?2 = 'to_assign' AND d.state = 'received')"                                     \
     "  OR (?2 = 'mine' AND d.assignee_id = ?1 AND ws.clock IN ('running', 'paused'))"              \
     "  OR (?2 = 'due_today' AND ws.clock = 'running' AND d.due_at >= ?3 AND d.due_at < ?4)"        \
     "  OR (?2 = 'due_soon' AND ws.clock = 'running' AND d.due_at >= ?4 AND d.due_at < ?5)"         \
     "  OR (?2 = 'overdue' AND ws.clock = 'running' AND d.due_at < ?3))"
 
+struct search {
+    const char *code_pattern;   /* NULL for no search */
+    const char *folded_pattern;
+};
+
 static void bind_common(struct store_stmt *st, int64_t account, const char *view, int64_t now,
-                        const char *pattern)
+                        const struct search *q)
 {
     int64_t eod = end_of_local_day(now);
     store_bind_int(st, 1, account);
@@ -63,7 +70,8 @@ static void bind_common(struct store_stmt *st, int64_t account, const char *view
     store_bind_int(st, 3, now);
     store_bind_int(st, 4, eod);
     store_bind_int(st, 5, eod + 2 * 86400);
-    store_bind_text(st, 6, pattern);
+    store_bind_text(st, 6, q->code_pattern);
+    store_bind_text(st, 7, q->folded_pattern);
 }
 
 static json_t *time_json(int64_t t)
@@ -80,7 +88,7 @@ static json_t *status_json(int code)
     return name ? json_pack("{s:i, s:s}", "code", code, "name", name) : json_null();
 }
 
-static json_t *counts_json(struct store *db, int64_t account, const char *pattern, int64_t now)
+static json_t *counts_json(struct store *db, int64_t account, const struct search *q, int64_t now)
 {
     static const char *sql =
         "SELECT"
@@ -92,12 +100,12 @@ static json_t *counts_json(struct store *db, int64_t account, const char *patter
         " sum(d.state = 'awaiting_approval'),"
         " sum(d.assignee_id = ?1 AND ws.clock IN ('running', 'paused')),"
         " sum(ws.clock IN ('running', 'paused')),"
-        " count(*), ?2" QUEUE_FROM;
+        " count(*), sum(d.state = 'received'), ?2" QUEUE_FROM;
     struct store_stmt *st;
     json_t *o = json_object();
     if (store_prepare(db, sql, &st))
         return o;
-    bind_common(st, account, "all", now, pattern);
+    bind_common(st, account, "all", now, q);
     if (store_step(st) == STORE_ROW)
         for (size_t i = 0; i < ARRAY_LEN(views); i++)
             json_object_set_new(o, views[i], json_integer(store_col_int(st, (int)i)));
@@ -108,23 +116,27 @@ static json_t *counts_json(struct store *db, int64_t account, const char *patter
 json_t *queue_json(struct store *db, int64_t account_id, const char *view, const char *q,
                    int limit, int offset, int64_t now)
 {
-    char pattern[256];
-    const char *pat = NULL;
-    if (q && *q && text_like_contains(q, pattern, sizeof pattern) == 0)
-        pat = pattern;
+    char code_pattern[256], folded[256], folded_pattern[600];
+    struct search search = {NULL, NULL};
+    if (q && *q && text_like_contains(q, code_pattern, sizeof code_pattern) == 0 &&
+        text_fold(q, folded, sizeof folded) >= 0 &&
+        text_like_contains(folded, folded_pattern, sizeof folded_pattern) == 0) {
+        search.code_pattern = code_pattern;
+        search.folded_pattern = folded_pattern;
+    }
     static const char *sql =
         "SELECT d.id, d.code, d.state, d.status_code, p.code, p.name, u.code, u.name,"
         " cu.code, cu.name, d.channel, d.submitted_at, d.due_at, coalesce(d.first_due_at, 0),"
         " d.applicant_name, ws.title, ws.clock, coalesce(d.assignee_id, 0),"
         " count(*) OVER ()" QUEUE_FROM VIEW_FILTER
         " ORDER BY CASE WHEN ws.clock = 'running' THEN d.due_at END IS NULL, d.due_at, d.id"
-        " LIMIT ?7 OFFSET ?8";
+        " LIMIT ?8 OFFSET ?9";
     struct store_stmt *st;
     if (store_prepare(db, sql, &st))
         return NULL;
-    bind_common(st, account_id, view, now, pat);
-    store_bind_int(st, 7, limit);
-    store_bind_int(st, 8, offset);
+    bind_common(st, account_id, view, now, &search);
+    store_bind_int(st, 8, limit);
+    store_bind_int(st, 9, offset);
     json_t *items = json_array();
     int64_t total = 0;
     int rc;
@@ -154,7 +166,7 @@ json_t *queue_json(struct store *db, int64_t account_id, const char *view, const
         return NULL;
     }
     return json_pack("{s:o, s:I, s:o}", "items", items, "total", (json_int_t)total, "counts",
-                     counts_json(db, account_id, pat, now));
+                     counts_json(db, account_id, &search, now));
 }
 
 static json_t *holds_json(struct store *db, int64_t id)
@@ -173,6 +185,50 @@ static json_t *holds_json(struct store *db, int64_t id)
                                               store_col_text(st, 1), "from",
                                               time_json(store_col_int(st, 2)), "to",
                                               time_json(store_col_int(st, 3))));
+    store_done(st);
+    return list;
+}
+
+/* The officers' history: who did what, where, and why. */
+static json_t *staff_history_json(struct store *db, int64_t id)
+{
+    struct store_stmt *st;
+    json_t *list = json_array();
+    if (store_prepare(db,
+                      "SELECT e.at, coalesce(e.status_code, 0), e.note, e.action, e.state,"
+                      " coalesce(a.login, ''), coalesce(a.full_name, ''), coalesce(a.kind, ''),"
+                      " coalesce(u.code, ''), coalesce(u.name, ''),"
+                      " coalesce((SELECT t.title FROM workflow_transitions t"
+                      "  WHERE t.workflow = p.workflow AND t.action = e.action LIMIT 1), '')"
+                      " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
+                      " JOIN procedures p ON p.id = d.procedure_id"
+                      " LEFT JOIN accounts a ON a.id = e.actor_id"
+                      " LEFT JOIN units u ON u.id = e.unit_id WHERE e.dossier_id = ? ORDER BY e.id",
+                      &st))
+        return list;
+    store_bind_int(st, 1, id);
+    while (store_step(st) == STORE_ROW) {
+        const char *title = store_col_text(st, 10);
+        if (!title[0] && strcmp(store_col_text(st, 3), "submit") == 0)
+            title = "Nộp hồ sơ";
+        json_t *e = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "at",
+                              time_json(store_col_int(st, 0)), "status",
+                              status_json((int)store_col_int(st, 1)), "note",
+                              store_col_text(st, 2), "action", store_col_text(st, 3),
+                              "action_title", title, "state", store_col_text(st, 4));
+        json_object_set_new(e, "actor",
+                            store_col_text(st, 5)[0]
+                                ? json_pack("{s:s, s:s, s:s}", "login", store_col_text(st, 5),
+                                            "full_name", store_col_text(st, 6), "kind",
+                                            store_col_text(st, 7))
+                                : json_null());
+        json_object_set_new(e, "unit",
+                            store_col_text(st, 8)[0]
+                                ? json_pack("{s:s, s:s}", "code", store_col_text(st, 8), "name",
+                                            store_col_text(st, 9))
+                                : json_null());
+        json_array_append_new(list, e);
+    }
     store_done(st);
     return list;
 }
@@ -218,9 +274,13 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
         store_done(st);
     }
     json_object_set_new(o, "first_due_at", time_json(d.first_due_at));
+    json_object_set_new(o, "finished_at", time_json(d.finished_at));
+    json_object_set_new(o, "on_time", d.finished_at ? json_boolean(d.finished_at <= d.due_at)
+                                                    : json_null());
     json_object_set_new(o, "remaining_minutes",
                         d.remaining_minutes >= 0 ? json_integer(d.remaining_minutes)
                                                  : json_null());
     json_object_set_new(o, "holds", holds_json(db, dossier_id));
+    json_object_set_new(o, "history", staff_history_json(db, dossier_id));
     return o;
 }

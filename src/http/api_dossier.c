@@ -16,10 +16,9 @@
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
-#include "dossier/receipt_data.h"
 #include "http/http.h"
+#include "http/receipt_reply.h"
 #include "http/router.h"
-#include "render/receipt.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -279,7 +278,7 @@ static int check_upload_or_reply(struct req *r, const struct dossier *d, const c
                     "name");
         return -1;
     }
-    if (strcmp(d->state, "draft") != 0) {
+    if (strcmp(d->state, "draft") != 0 && strcmp(d->state, "supplement") != 0) {
         reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
         return -1;
     }
@@ -523,40 +522,6 @@ static void dossier_action(struct req *r)
 
 /* --- receipt and lookup --------------------------------------------------- */
 
-struct receipt_state {
-    struct receipt_data rd;
-    unsigned char *pdf;
-    size_t len;
-    int rc;
-};
-
-static void free_receipt_state(void *p)
-{
-    struct receipt_state *s = p;
-    receipt_data_clear(&s->rd);
-    free(s->pdf);
-    free(s);
-}
-
-static void render_receipt_work(void *arg)
-{
-    struct receipt_state *s = arg;
-    s->rc = receipt_render_pdf(&s->rd.r, &s->pdf, &s->len);
-}
-
-static void receipt_rendered(struct req *r)
-{
-    struct receipt_state *s = r->data;
-    if (s->rc) {
-        reply_internal(r, "receipt rendering failed");
-        return;
-    }
-    char disp[160];
-    snprintf(disp, sizeof disp, "inline; filename=\"bien-nhan-%s.pdf\"", s->rd.code);
-    req_add_header(r, "Content-Disposition", disp);
-    reply_bytes(r, 200, "application/pdf", s->pdf, s->len);
-}
-
 static void dossier_receipt(struct req *r)
 {
     struct dossier d;
@@ -566,18 +531,7 @@ static void dossier_receipt(struct req *r)
         reply_error(r, 409, "not_submitted", "Hồ sơ chưa nộp nên chưa có giấy tiếp nhận", NULL);
         return;
     }
-    struct receipt_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
-        return;
-    }
-    r->data = s;
-    r->free_data = free_receipt_state;
-    if (receipt_data_load(r->db, &d, r->app->base_url, &s->rd)) {
-        reply_internal(r, "receipt data failed");
-        return;
-    }
-    http_defer_work(r, render_receipt_work, s, receipt_rendered);
+    reply_receipt(r, &d);
 }
 
 /* Public: status only, never personal data. Answers come from the lookup

@@ -14,6 +14,7 @@
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
 #include "http/http.h"
+#include "http/receipt_reply.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
@@ -188,6 +189,15 @@ static void dossier_file(struct req *r)
     free(data);
 }
 
+/* The receipt, for the desk to print. */
+static void dossier_receipt(struct req *r)
+{
+    struct dossier d;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    reply_receipt(r, &d);
+}
+
 /* Officers who may process dossiers of a unit (for assignment). */
 static void officers(struct req *r)
 {
@@ -225,6 +235,7 @@ const struct route api_staff_routes[] = {
     {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
     {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_file, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, STAFF},
     {"GET", "/api/v1/staff/officers", officers, STAFF},
     {NULL, NULL, NULL, 0},
 };

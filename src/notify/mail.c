@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/text.h"
 #include "base/util.h"
@@ -278,7 +280,40 @@ struct mail_transport {
     char label[300];
     long use_ssl;
     char errbuf[CURL_ERROR_SIZE];
+    int socks[4]; /* the sockets libcurl has open, -1 for none */
 };
+
+/* libcurl opens and closes its sockets through these, so that a connection
+ * left in a bad state (a failed or aborted transfer) can be shut down at
+ * once: otherwise closing it later would send QUIT and wait for a reply. */
+static curl_socket_t open_sock(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct mail_transport *t = arg;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    for (size_t i = 0; fd >= 0 && i < sizeof t->socks / sizeof t->socks[0]; i++) {
+        if (t->socks[i] < 0) {
+            t->socks[i] = fd;
+            break;
+        }
+    }
+    return fd >= 0 ? fd : CURL_SOCKET_BAD;
+}
+
+static int close_sock(void *arg, curl_socket_t fd)
+{
+    struct mail_transport *t = arg;
+    for (size_t i = 0; i < sizeof t->socks / sizeof t->socks[0]; i++)
+        if (t->socks[i] == fd)
+            t->socks[i] = -1;
+    return close(fd);
+}
+
+static void shut_socks(struct mail_transport *t)
+{
+    for (size_t i = 0; i < sizeof t->socks / sizeof t->socks[0]; i++)
+        if (t->socks[i] >= 0)
+            shutdown(t->socks[i], SHUT_RDWR);
+}
 
 struct upload {
     const char *p;
@@ -337,11 +372,16 @@ static int mail_send(struct notify_transport *t_, const struct notify_message *m
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 30L);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
+    curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, t);
     CURLcode res = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -353,6 +393,7 @@ static int mail_send(struct notify_transport *t_, const struct notify_message *m
     free(msg);
     if (res == CURLE_OK)
         return NOTIFY_SENT;
+    shut_socks(t); /* never reuse a connection in an unknown state */
     snprintf(err, errlen, "%s (smtp %ld): %s", curl_easy_strerror(res), code,
              t->errbuf[0] ? t->errbuf : "-");
     /* A 5xx reply to the envelope or the message is permanent (RFC 5321
@@ -368,7 +409,10 @@ static void mail_free(struct notify_transport *t_)
     struct mail_transport *t = (struct mail_transport *)t_;
     if (!t)
         return;
-    curl_easy_cleanup(t->curl);
+    if (t->curl) {
+        curl_easy_cleanup(t->curl);
+        curl_global_cleanup(); /* pairs with the init in the constructor */
+    }
     free(t);
 }
 
@@ -403,7 +447,15 @@ int mail_transport_new(const char *url, const char *from, struct notify_transpor
         port = NULL;
     snprintf(t->label, sizeof t->label, "%s://%s%s%s as %s", scheme, host, port ? ":" : "",
              port ? port : "", t->from_addr);
+    for (size_t i = 0; i < sizeof t->socks / sizeof t->socks[0]; i++)
+        t->socks[i] = -1;
+    /* Reference-counted: each transport holds libcurl's global state. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "cannot start libcurl");
+        goto out;
+    }
     if (!(t->curl = curl_easy_init())) {
+        curl_global_cleanup();
         snprintf(err, errlen, "cannot start libcurl");
         goto out;
     }

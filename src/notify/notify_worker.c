@@ -2,7 +2,6 @@
  * channel's transport, records the outcome, retries with backoff. */
 #include "notify/notify_worker.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,7 +36,6 @@ struct notify_worker {
     double scale;
     char claim[33];
     struct notify_worker_stats stats; /* under lock */
-    int curl_inited;
 };
 
 /* One claimed message. */
@@ -175,8 +173,8 @@ static void deliver(struct notify_worker *w, struct claimed *m)
         return;
     }
     int64_t delay = res == NOTIFY_PERMANENT ? -1 : notify_backoff(m->attempts, w->scale);
-    if (atomic_load(&w->cancel) && delay < 0 && res != NOTIFY_PERMANENT)
-        delay = 0; /* cut short by our own stop: not the message's fault */
+    if (atomic_load(&w->cancel) && res != NOTIFY_PERMANENT)
+        delay = 0; /* cut short by our own stop: try again at the next start */
     if (delay < 0) {
         log_warn("notify: %s message %lld failed after %d attempt(s): %s", channel_names[m->ch],
                  (long long)m->id, m->attempts, err);
@@ -286,8 +284,6 @@ static void free_worker(struct notify_worker *w)
     store_close(w->db);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
-    if (w->curl_inited)
-        curl_global_cleanup();
     free(w);
 }
 
@@ -330,11 +326,6 @@ int notify_worker_start(const char *db_path, const struct notify_worker_config *
     if (requeued)
         log_warn("notify: %lld message(s) interrupted by a stop are queued again",
                  (long long)requeued);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "cannot initialise libcurl");
-        goto fail;
-    }
-    w->curl_inited = 1;
 
     /* Signals belong to the main thread's sigwait. */
     sigset_t block, old;

@@ -90,7 +90,10 @@ static void sms_free(struct notify_transport *t_)
     struct sms_transport *t = (struct sms_transport *)t_;
     if (!t)
         return;
-    curl_easy_cleanup(t->curl);
+    if (t->curl) {
+        curl_easy_cleanup(t->curl);
+        curl_global_cleanup(); /* pairs with the init in the constructor */
+    }
     free(t);
 }
 
@@ -117,7 +120,13 @@ int sms_transport_new(const char *url, struct notify_transport **out, char *err,
         port = NULL;
     snprintf(t->label, sizeof t->label, "%s://%s%s%s", scheme, host, port ? ":" : "",
              port ? port : "");
+    /* Reference-counted: each transport holds libcurl's global state. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "cannot start libcurl");
+        goto out;
+    }
     if (!(t->curl = curl_easy_init())) {
+        curl_global_cleanup();
         snprintf(err, errlen, "cannot start libcurl");
         goto out;
     }

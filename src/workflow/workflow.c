@@ -443,8 +443,10 @@ static int move_clock(struct store *db, struct workflow_step *s, const struct do
     } else if (strcmp(from_clock, "paused") == 0) {
         *remaining = d->remaining_minutes;
     }
+    /* Finished when it first stops (done), not again when the result is
+     * handed over: lateness is measured at the first stop. */
     if (strcmp(to_clock, "stopped") == 0)
-        *finished = s->now;
+        *finished = strcmp(from_clock, "stopped") == 0 ? d->finished_at : s->now;
     return 0;
 }
 

@@ -216,3 +216,53 @@ test('forwarding moves the dossier to another unit and keeps who held it', async
   // The commune leader no longer holds a role on the unit holding it: no actions.
   assert.deepEqual(r.json.actions, []);
 });
+
+test('during a supplement the citizen adds files but replaces none; the desk prints the receipt', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  const put = (name, body = Buffer.from('%PDF-1.4\n% bo sung\n')) =>
+    citizen.req('PUT', `/api/v1/dossiers/${dossier.id}/files/${name}?document=giay_chung_sinh`, { body, type: 'application/pdf' });
+  // Submitted, not asked for anything: no uploads.
+  await expectRefused(srv, () => put('them.pdf'), { status: 409, code: 'not_a_draft' });
+  r_ok(await act(reception, dossier.id, 'request_supplement', { note: 'Cần bản chụp rõ hơn' }));
+  const r = await put('ban-ro.pdf');
+  assert.equal(r.status, 201, r.text);
+  await expectRefused(srv, () => put('giay-chung-sinh.pdf'), { status: 409, code: 'file_exists' });
+  r_ok(await citizen.post(`/api/v1/dossiers/${dossier.id}/actions/supply`, { note: 'Đã tải bản rõ' }));
+  await expectRefused(srv, () => put('muon.pdf'), { status: 409, code: 'not_a_draft' });
+  const files = sql(srv.dataDir, `SELECT name FROM dossier_files WHERE dossier_id = ${dossier.id} ORDER BY id`).map((f) => f.name);
+  assert.deepEqual(files, ['giay-chung-sinh.pdf', 'ban-ro.pdf']);
+
+  const pdf = await reception.get(`/api/v1/staff/dossiers/${dossier.id}/receipt.pdf`);
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.equal(pdf.buf.subarray(0, 5).toString(), '%PDF-');
+  const other = await cliOfficer(srv, 'tiepnhan.xakhac', 'reception', COMMUNE2);
+  await expectRefused(srv, () => other.get(`/api/v1/staff/dossiers/${dossier.id}/receipt.pdf`), { status: 404, code: 'not_found' });
+});
+
+test('the queue finds applicants without diacritics, lists dossiers waiting for assignment, and the history names who acted', async (t) => {
+  const srv = await startServer(t);
+  const { dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  const leader = await officer(srv.url, DEMO.leader);
+  // The birth form names the applicant "Lê Văn Hùng".
+  assert.equal(dossier.form.requester_name, 'Lê Văn Hùng');
+  for (const q of ['le van hung', 'LÊ VĂN', 'Hùng', dossier.code.slice(-4)]) {
+    const r = await reception.get(`/api/v1/staff/dossiers?view=all&q=${encodeURIComponent(q)}`);
+    assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code], `q=${q}`);
+  }
+  let r = await reception.get(`/api/v1/staff/dossiers?view=all&q=${encodeURIComponent('nguyen')}`);
+  assert.equal(r.json.total, 0);
+  r_ok(await act(reception, dossier.id, 'accept'));
+  r = await leader.get('/api/v1/staff/dossiers?view=to_assign');
+  assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code]);
+  assert.equal(r.json.counts.to_assign, 1);
+  r = await leader.get(`/api/v1/staff/dossiers/${dossier.id}`);
+  const last = r.json.history.at(-1);
+  assert.equal(last.action, 'accept');
+  assert.equal(last.actor.login, DEMO.reception.login);
+  assert.equal(last.unit.code, COMMUNE);
+  assert.equal(r.json.finished_at, null);
+});

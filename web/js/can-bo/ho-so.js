@@ -150,7 +150,10 @@ function historyCard() {
   return card('history', 'Quá trình xử lý', items.length
     ? el('ol', { class: 'timeline compact', id: 'history-list' }, items.map((h) => el('li', {},
       el('span', { class: 'when num' }, shortDateTime(h.at)),
-      el('span', { class: 'what' }, h.status ? h.status.name : ''),
+      el('span', { class: 'what' }, h.action_title || (h.status ? h.status.name : '')),
+      h.actor || h.unit ? el('div', { class: 'muted small' },
+        [h.actor ? h.actor.full_name : null, h.unit ? h.unit.name : null].filter(Boolean).join(' · '),
+        h.status ? ` — ${h.status.name}` : '') : null,
       h.note ? el('div', { class: 'note' }, h.note) : null)))
     : el('p', { class: 'muted mb-0' }, 'Chưa có.'));
 }

@@ -9,6 +9,7 @@ import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTim
 const VIEWS = {
   new: { label: 'Mới tiếp nhận', empty: 'Không có hồ sơ mới chờ tiếp nhận.' },
   mine: { label: 'Của tôi', empty: 'Bạn không có hồ sơ nào đang được phân công.' },
+  to_assign: { label: 'Chờ phân công', empty: 'Không có hồ sơ đã tiếp nhận đang chờ phân công.' },
   approval: { label: 'Chờ phê duyệt', empty: 'Không có hồ sơ nào chờ phê duyệt.' },
   supplement: { label: 'Chờ bổ sung', empty: 'Không có hồ sơ nào đang chờ công dân bổ sung.' },
   overdue: { label: 'Quá hạn', empty: 'Không có hồ sơ quá hạn.', tone: 'danger' },
@@ -18,7 +19,7 @@ const VIEWS = {
   all: { label: 'Tất cả', empty: 'Chưa có hồ sơ nào.' },
 };
 const GROUPS = [
-  ['Việc cần làm', ['new', 'mine', 'approval', 'supplement']],
+  ['Việc cần làm', ['new', 'to_assign', 'mine', 'approval', 'supplement']],
   ['Theo thời hạn', ['overdue', 'due_today', 'due_soon']],
   ['Toàn bộ', ['active', 'all']],
 ];

@@ -1,0 +1,13 @@
+/* receipt_reply: answers with a dossier's receipt (Giấy tiếp nhận hồ sơ và
+ * hẹn trả kết quả) as a PDF, rendered on the worker pool. Used by the
+ * citizen's and the officers' routes after their own access checks. */
+#ifndef MOTCUA_RECEIPT_REPLY_H
+#define MOTCUA_RECEIPT_REPLY_H
+
+struct req;
+struct dossier;
+
+/* d must be submitted (have a code). */
+void reply_receipt(struct req *r, const struct dossier *d);
+
+#endif
