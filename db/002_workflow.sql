@@ -60,6 +60,7 @@ CREATE INDEX dossiers_current_unit ON dossiers(current_unit_id, state);
 CREATE INDEX dossiers_due ON dossiers(due_at);
 
 ALTER TABLE dossier_events ADD COLUMN action TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossier_events ADD COLUMN from_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE dossier_events ADD COLUMN unit_id INTEGER REFERENCES units(id);
 
 -- How long each unit held a dossier (forwarding between units and levels).

@@ -362,30 +362,31 @@ static void applicant_field(const struct procedure *p, json_t *form, const char 
 }
 
 int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,
-                      const char *state, int status, const char *note, int64_t actor_id,
-                      int64_t unit_id)
+                      const char *from_state, const char *state, int status, const char *note,
+                      int64_t actor_id, int64_t unit_id)
 {
     struct store_stmt *st;
     int rc = store_prepare(db,
-                           "INSERT INTO dossier_events(dossier_id, at, action, state, status_code,"
-                           " note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO dossier_events(dossier_id, at, action, from_state, state,"
+                           " status_code, note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &st);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
     store_bind_int(st, 2, at);
     store_bind_text(st, 3, action);
-    store_bind_text(st, 4, state);
-    store_bind_int(st, 5, status);
-    store_bind_text(st, 6, note);
+    store_bind_text(st, 4, from_state);
+    store_bind_text(st, 5, state);
+    store_bind_int(st, 6, status);
+    store_bind_text(st, 7, note);
     if (actor_id)
-        store_bind_int(st, 7, actor_id);
-    else
-        store_bind_null(st, 7);
-    if (unit_id)
-        store_bind_int(st, 8, unit_id);
+        store_bind_int(st, 8, actor_id);
     else
         store_bind_null(st, 8);
+    if (unit_id)
+        store_bind_int(st, 9, unit_id);
+    else
+        store_bind_null(st, 9);
     return exec_done(st);
 }
 
@@ -447,7 +448,7 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
     store_bind_int(st, 10, a->id);
     rc = exec_done(st);
     if (rc == 0)
-        rc = dossier_add_event(db, a->id, a->now, "submit", "submitted", 1,
+        rc = dossier_add_event(db, a->id, a->now, "submit", "draft", "submitted", 1,
                                "Nộp hồ sơ trực tuyến", a->owner_id, 0);
     if (rc == 0)
         rc = open_hold(db, a->id, a->now);

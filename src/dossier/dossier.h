@@ -81,8 +81,8 @@ int dossier_submit_job(struct store *db, void *arg);
 
 /* Appends an event to the dossier's history (its status changes). */
 int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,
-                      const char *state, int status, const char *note, int64_t actor_id,
-                      int64_t unit_id);
+                      const char *from_state, const char *state, int status, const char *note,
+                      int64_t actor_id, int64_t unit_id);
 
 /* --- JSON for the API -------------------------------------------------- */
 

@@ -578,8 +578,8 @@ int workflow_step_job(struct store *db, void *arg)
     if (rc == 0 && c.unit != d.current_unit_id)
         rc = move_hold(db, &d, c.unit, s->now);
     if (rc == 0)
-        rc = dossier_add_event(db, d.id, s->now, s->action, c.to_state, c.status, s->note,
-                               s->actor_id, d.current_unit_id);
+        rc = dossier_add_event(db, d.id, s->now, s->action, d.state, c.to_state, c.status,
+                               s->note, s->actor_id, d.current_unit_id);
     if (rc == 0) {
         json_t *detail = json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from", d.state,
                                    "to", c.to_state, "due_at", (json_int_t)c.due);
