@@ -13,6 +13,7 @@
 #include "catalog/eform.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
+#include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/status.h"
 #include "notify/notify.h"
@@ -526,6 +527,13 @@ int dossier_submit_job(struct store *db, void *arg)
     }
     if (rc == 0)
         rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
+    if (rc == 0) {
+        struct dossier_change ch = {.dossier_id = d.id, .action = "submit",
+                                    .from_state = "draft", .to_state = "submitted",
+                                    .from_status = 0, .to_status = 1, .at = a->now,
+                                    .actor_id = a->owner_id};
+        rc = dossier_changed(db, &ch);
+    }
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
 out:

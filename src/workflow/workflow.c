@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
+#include "dossier/changes.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
 #include "notify/notify.h"
@@ -596,6 +597,13 @@ int workflow_step_job(struct store *db, void *arg)
     }
     if (rc == 0)
         rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
+    if (rc == 0) {
+        struct dossier_change ch = {.dossier_id = d.id, .action = s->action,
+                                    .from_state = d.state, .to_state = c.to_state,
+                                    .from_status = d.status_code, .to_status = c.status,
+                                    .at = s->now, .actor_id = s->actor_id};
+        rc = dossier_changed(db, &ch);
+    }
     if (rc)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     lookup_cache_invalidate(d.code);
