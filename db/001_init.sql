@@ -75,7 +75,7 @@ CREATE TABLE dossiers (
     code         TEXT UNIQUE,                  -- NULL while a draft
     procedure_id INTEGER NOT NULL REFERENCES procedures(id),
     unit_id      INTEGER NOT NULL REFERENCES units(id),
-    owner_id     INTEGER NOT NULL REFERENCES accounts(id),
+    owner_id     INTEGER REFERENCES accounts(id), -- the citizen's account; NULL for a walk-in without one
     channel      TEXT NOT NULL DEFAULT 'online' CHECK (channel IN ('online', 'desk', 'post')),
     state        TEXT NOT NULL,
     status_code  INTEGER,                      -- national status 1..10, NULL for drafts

@@ -49,6 +49,7 @@ CREATE TABLE workflow_transitions (
 
 ALTER TABLE procedures ADD COLUMN workflow TEXT NOT NULL DEFAULT 'default';
 
+ALTER TABLE dossiers ADD COLUMN received_by INTEGER REFERENCES accounts(id); -- officer who registered a walk-in
 ALTER TABLE dossiers ADD COLUMN current_unit_id INTEGER REFERENCES units(id);
 ALTER TABLE dossiers ADD COLUMN assignee_id INTEGER REFERENCES accounts(id);
 ALTER TABLE dossiers ADD COLUMN first_due_at INTEGER;     -- the first appointment, never moved

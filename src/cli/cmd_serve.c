@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -79,6 +81,16 @@ int cmd_serve(int argc, char **argv)
     if (nloops < 1)
         nloops = 1;
     log_set_quiet(quiet);
+
+    /* Block SIGINT and SIGTERM before any thread starts, so that every
+     * thread inherits the mask and only server_run's sigwait takes them: a
+     * signal landing on the writer would otherwise end the process without
+     * a graceful stop. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     /* One server per data directory: a second one would fight over the
      * writer role. The lock goes away with the process. */

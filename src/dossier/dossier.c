@@ -16,10 +16,9 @@
 #include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/status.h"
-#include "notify/notify.h"
 #include "store/store.h"
 
-#define FIND_COLS "d.id, coalesce(d.code, ''), d.procedure_id, d.unit_id, d.owner_id, d.channel, d.state, coalesce(d.status_code, 0), d.created_at, coalesce(d.submitted_at, 0), coalesce(d.due_at, 0), coalesce(d.current_unit_id, d.unit_id), coalesce(d.assignee_id, 0), coalesce(d.first_due_at, 0), coalesce(d.remaining_minutes, -1), coalesce(d.resume_state, ''), coalesce(d.finished_at, 0), p.workflow FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+#define FIND_COLS "d.id, coalesce(d.code, ''), d.procedure_id, d.unit_id, coalesce(d.owner_id, 0), d.channel, d.state, coalesce(d.status_code, 0), d.created_at, coalesce(d.submitted_at, 0), coalesce(d.due_at, 0), coalesce(d.current_unit_id, d.unit_id), coalesce(d.assignee_id, 0), coalesce(d.first_due_at, 0), coalesce(d.remaining_minutes, -1), coalesce(d.resume_state, ''), coalesce(d.finished_at, 0), p.workflow, coalesce(d.received_by, 0) FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
 
 static int is_all_digits(const char *s)
 {
@@ -64,6 +63,7 @@ int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dos
         copy_str(d->resume_state, sizeof d->resume_state, store_col_text(st, 15));
         d->finished_at = store_col_int(st, 16);
         copy_str(d->workflow, sizeof d->workflow, store_col_text(st, 17));
+        d->received_by = store_col_int(st, 18);
     }
     store_done(st);
     return rc;
@@ -96,6 +96,8 @@ static int audit_dossier(struct store *db, int64_t actor, const char *action, in
                                                   .detail = detail});
 }
 
+#define ACTOR(a) ((a)->actor_id ? (a)->actor_id : (a)->owner_id)
+
 static int exec_done(struct store_stmt *st)
 {
     int rc = store_step(st);
@@ -121,26 +123,43 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossie
 
 /* --- write jobs ------------------------------------------------------- */
 
+static void bind_opt_id(struct store_stmt *st, int idx, int64_t id)
+{
+    if (id)
+        store_bind_int(st, idx, id);
+    else
+        store_bind_null(st, idx);
+}
+
 int dossier_create_job(struct store *db, void *arg)
 {
     struct dossier_create *a = arg;
     struct store_stmt *st;
     int64_t now = now_unix();
     int rc = store_prepare(db,
-                           "INSERT INTO dossiers(procedure_id, unit_id, owner_id, channel, state,"
-                           " created_at, updated_at) VALUES (?, ?, ?, 'online', 'draft', ?, ?)",
+                           "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
+                           " channel, state, created_at, updated_at, applicant_name,"
+                           " applicant_phone, applicant_email, applicant_address)"
+                           " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
                            &st);
     if (rc)
         return rc;
     store_bind_int(st, 1, a->procedure_id);
     store_bind_int(st, 2, a->unit_id);
-    store_bind_int(st, 3, a->owner_id);
-    store_bind_int(st, 4, now);
-    store_bind_int(st, 5, now);
+    bind_opt_id(st, 3, a->owner_id);
+    bind_opt_id(st, 4, a->received_by);
+    store_bind_text(st, 5, a->channel ? a->channel : "online");
+    store_bind_int(st, 6, now);
+    store_bind_int(st, 7, now);
+    store_bind_text(st, 8, a->applicant_name ? a->applicant_name : "");
+    store_bind_text(st, 9, a->applicant_phone ? a->applicant_phone : "");
+    store_bind_text(st, 10, a->applicant_email ? a->applicant_email : "");
+    store_bind_text(st, 11, a->applicant_address ? a->applicant_address : "");
     if ((rc = exec_done(st)))
         return rc;
     a->id = store_last_insert_id(db);
-    return audit_dossier(db, a->owner_id, "dossier.create", a->id, NULL);
+    return audit_dossier(db, a->received_by ? a->received_by : a->owner_id, "dossier.create",
+                         a->id, NULL);
 }
 
 int dossier_save_form_job(struct store *db, void *arg)
@@ -162,7 +181,7 @@ int dossier_save_form_job(struct store *db, void *arg)
     }
     free(form);
     if (rc == 0)
-        rc = audit_dossier(db, a->owner_id, "dossier.form", a->id, NULL);
+        rc = audit_dossier(db, ACTOR(a), "dossier.form", a->id, NULL);
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -240,7 +259,7 @@ int dossier_add_file_job(struct store *db, void *arg)
         json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
                                    "size", (json_int_t)a->size);
         char *s = json_dumps(detail, JSON_COMPACT);
-        rc = audit_dossier(db, a->owner_id, "dossier.file.add", a->id, s);
+        rc = audit_dossier(db, ACTOR(a), "dossier.file.add", a->id, s);
         free(s);
         json_decref(detail);
     }
@@ -268,7 +287,7 @@ int dossier_remove_file_job(struct store *db, void *arg)
         return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
     json_t *detail = json_pack("{s:s}", "file", a->name);
     char *s = json_dumps(detail, JSON_COMPACT);
-    rc = audit_dossier(db, a->owner_id, "dossier.file.remove", a->id, s);
+    rc = audit_dossier(db, ACTOR(a), "dossier.file.remove", a->id, s);
     free(s);
     json_decref(detail);
     return rc;
@@ -423,13 +442,16 @@ struct applicant {
     char name[256], address[512], phone[32], email[256];
 };
 
-static int mark_submitted(struct store *db, struct dossier_submit *a, const char *code,
-                          int64_t due, const struct applicant *ap)
+/* Online: status 1, waiting for the desk. A walk-in was checked by the
+ * officer at the desk who registers it: status 1 and at once 2 (received). */
+static int mark_submitted(struct store *db, struct dossier_submit *a, const struct dossier *d,
+                          const char *code, int64_t due, const struct applicant *ap)
 {
     struct store_stmt *st;
+    int walkin = d->received_by != 0;
     int rc = store_prepare(db,
-                           "UPDATE dossiers SET code = ?, state = 'submitted', status_code = 1,"
-                           " submitted_at = ?, due_at = ?3, first_due_at = ?3, updated_at = ?,"
+                           "UPDATE dossiers SET code = ?, state = ?, status_code = ?,"
+                           " submitted_at = ?, due_at = ?5, first_due_at = ?5, updated_at = ?,"
                            " applicant_name = ?, applicant_address = ?, applicant_phone = ?,"
                            " applicant_email = ?, current_unit_id = unit_id, applicant_folded = ?"
                            " WHERE id = ?",
@@ -437,37 +459,54 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const char
     if (rc)
         return rc;
     store_bind_text(st, 1, code);
-    store_bind_int(st, 2, a->now);
-    store_bind_int(st, 3, due);
+    store_bind_text(st, 2, walkin ? "received" : "submitted");
+    store_bind_int(st, 3, walkin ? 2 : 1);
     store_bind_int(st, 4, a->now);
-    store_bind_text(st, 5, ap->name);
-    store_bind_text(st, 6, ap->address);
-    store_bind_text(st, 7, ap->phone);
-    store_bind_text(st, 8, ap->email);
+    store_bind_int(st, 5, due);
+    store_bind_int(st, 6, a->now);
+    store_bind_text(st, 7, ap->name);
+    store_bind_text(st, 8, ap->address);
+    store_bind_text(st, 9, ap->phone);
+    store_bind_text(st, 10, ap->email);
     char folded[512];
-    store_bind_text(st, 9, text_fold(ap->name, folded, sizeof folded) >= 0 ? folded : "");
-    store_bind_int(st, 10, a->id);
+    store_bind_text(st, 11, text_fold(ap->name, folded, sizeof folded) >= 0 ? folded : "");
+    store_bind_int(st, 12, a->id);
     rc = exec_done(st);
+    const char *how = !walkin                           ? "Nộp hồ sơ trực tuyến"
+                      : strcmp(d->channel, "post") == 0 ? "Tiếp nhận hồ sơ qua bưu chính"
+                                                        : "Tiếp nhận hồ sơ trực tiếp tại quầy";
     if (rc == 0)
-        rc = dossier_add_event(db, a->id, a->now, "submit", "draft", "submitted", 1,
-                               "Nộp hồ sơ trực tuyến", a->owner_id, 0);
+        rc = dossier_add_event(db, a->id, a->now, "submit", "draft", "submitted", 1, how,
+                               ACTOR(a), 0);
+    if (rc == 0 && walkin)
+        rc = dossier_add_event(db, a->id, a->now, "accept", "submitted", "received", 2, "",
+                               ACTOR(a), d->unit_id);
     if (rc == 0)
         rc = open_hold(db, a->id, a->now);
     return rc;
 }
 
-static int owner_contact(struct store *db, int64_t owner, struct applicant *ap)
+/* Who to write to, if the form does not say: what the desk recorded for a
+ * walk-in, else the owner's account. */
+static int default_contact(struct store *db, const struct dossier *d, struct applicant *ap)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT full_name, phone, email FROM accounts WHERE id = ?", &st);
+    int rc = store_prepare(db,
+                           "SELECT coalesce(nullif(d.applicant_name, ''), a.full_name, ''),"
+                           " coalesce(nullif(d.applicant_phone, ''), a.phone, ''),"
+                           " coalesce(nullif(d.applicant_email, ''), a.email, ''),"
+                           " d.applicant_address FROM dossiers d"
+                           " LEFT JOIN accounts a ON a.id = d.owner_id WHERE d.id = ?",
+                           &st);
     if (rc)
         return rc;
-    store_bind_int(st, 1, owner);
+    store_bind_int(st, 1, d->id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(ap->name, sizeof ap->name, store_col_text(st, 0));
         copy_str(ap->phone, sizeof ap->phone, store_col_text(st, 1));
         copy_str(ap->email, sizeof ap->email, store_col_text(st, 2));
+        copy_str(ap->address, sizeof ap->address, store_col_text(st, 3));
     }
     store_done(st);
     return rc == STORE_ROW ? 0 : STORE_ERR;
@@ -509,29 +548,28 @@ int dossier_submit_job(struct store *db, void *arg)
     struct applicant acc, ap;
     memset(&acc, 0, sizeof acc);
     memset(&ap, 0, sizeof ap);
-    if (owner_contact(db, d.owner_id, &acc)) {
+    if (default_contact(db, &d, &acc)) {
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         goto out;
     }
     applicant_field(p, form, "name", acc.name, ap.name, sizeof ap.name);
-    applicant_field(p, form, "address", "", ap.address, sizeof ap.address);
+    applicant_field(p, form, "address", acc.address, ap.address, sizeof ap.address);
     applicant_field(p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
     applicant_field(p, form, "email", acc.email, ap.email, sizeof ap.email);
-    rc = mark_submitted(db, a, code, due, &ap);
+    rc = mark_submitted(db, a, &d, code, due, &ap);
     lookup_cache_invalidate(code);
     if (rc == 0) {
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
                  (long long)due);
-        rc = audit_dossier(db, a->owner_id, "dossier.submit", d.id, detail);
+        rc = audit_dossier(db, ACTOR(a), "dossier.submit", d.id, detail);
     }
-    if (rc == 0)
-        rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
     if (rc == 0) {
         struct dossier_change ch = {.dossier_id = d.id, .action = "submit",
-                                    .from_state = "draft", .to_state = "submitted",
-                                    .from_status = 0, .to_status = 1, .at = a->now,
-                                    .actor_id = a->owner_id};
+                                    .from_state = "draft",
+                                    .to_state = d.received_by ? "received" : "submitted",
+                                    .from_status = 0, .to_status = d.received_by ? 2 : 1,
+                                    .at = a->now, .actor_id = ACTOR(a)};
         rc = dossier_changed(db, &ch);
     }
     if (rc)

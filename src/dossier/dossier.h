@@ -34,6 +34,7 @@ struct dossier {
     char resume_state[24];    /* where a paused dossier goes back to */
     int64_t finished_at;
     char workflow[32];
+    int64_t received_by;      /* the officer who registered it at the desk, or 0 */
 };
 
 /* Finds a dossier by numeric id or by code. owner_id limits it to that
@@ -46,20 +47,28 @@ int dossier_file_name_valid(const char *name);
 /* --- write jobs: each takes its argument struct ----------------------- */
 
 struct dossier_create {
-    int64_t procedure_id, unit_id, owner_id;
+    int64_t procedure_id, unit_id;
+    int64_t owner_id;       /* the citizen's account, or 0 (a walk-in without one) */
+    int64_t received_by;    /* the officer registering a walk-in, or 0 (online) */
+    const char *channel;    /* "online", "desk" or "post" */
+    /* A walk-in's applicant, as told at the desk (online: from the account). */
+    const char *applicant_name, *applicant_phone, *applicant_email, *applicant_address;
     int64_t id; /* OUT */
 };
 int dossier_create_job(struct store *db, void *arg);
 
+/* In the jobs below, owner_id limits the dossier to that owner (0: the
+ * caller checked access, e.g. an officer's walk-in draft) and actor_id is
+ * who acts (0: the owner). */
 struct dossier_save_form {
-    int64_t id, owner_id;
+    int64_t id, owner_id, actor_id;
     json_t *form;       /* borrowed: already checked against the schema */
     struct derr err;    /* OUT */
 };
 int dossier_save_form_job(struct store *db, void *arg);
 
 struct dossier_file_op {
-    int64_t id, owner_id;
+    int64_t id, owner_id, actor_id;
     char name[DOSSIER_FILE_NAME_MAX + 1];
     char document_key[65];
     char content_type[32];
@@ -71,7 +80,7 @@ int dossier_add_file_job(struct store *db, void *arg);
 int dossier_remove_file_job(struct store *db, void *arg);
 
 struct dossier_submit {
-    int64_t id, owner_id;
+    int64_t id, owner_id, actor_id;
     const struct cal *cal;
     int today_ymd;      /* for "today" limits in the form */
     int64_t now;        /* the time of receipt, Unix seconds */

@@ -251,7 +251,7 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
                       " coalesce(a.login, ''), coalesce(a.full_name, '')"
                       " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
                       " JOIN workflow_states ws ON ws.workflow = p.workflow AND ws.state = d.state"
-                      " JOIN units cu ON cu.id = d.current_unit_id"
+                      " JOIN units cu ON cu.id = coalesce(d.current_unit_id, d.unit_id)"
                       " LEFT JOIN accounts a ON a.id = d.assignee_id WHERE d.id = ?",
                       &st) == 0) {
         store_bind_int(st, 1, dossier_id);

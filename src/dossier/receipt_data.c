@@ -106,6 +106,15 @@ int receipt_data_load(struct store *db, const struct dossier *d, const char *bas
              "Bộ phận tiếp nhận và trả kết quả, %s", rd->unit_name);
     snprintf(rd->lookup_url, sizeof rd->lookup_url, "%s/tra-cuu?ma=%s", base_url, d->code);
     load_docs(db, d, &p, rd);
+    if (d->received_by) {
+        struct store_stmt *st;
+        if (store_prepare(db, "SELECT full_name FROM accounts WHERE id = ?", &st) == 0) {
+            store_bind_int(st, 1, d->received_by);
+            if (store_step(st) == STORE_ROW)
+                copy_str(rd->receiver, sizeof rd->receiver, store_col_text(st, 0));
+            store_done(st);
+        }
+    }
     procedure_clear(&p);
 
     struct receipt *r = &rd->r;
@@ -124,7 +133,7 @@ int receipt_data_load(struct store *db, const struct dossier *d, const char *bas
     r->received_at = d->submitted_at;
     r->due_at = d->due_at;
     r->return_place = rd->return_place;
-    r->receiver_name = NULL;
+    r->receiver_name = rd->receiver[0] ? rd->receiver : NULL;
     r->lookup_url = rd->lookup_url;
     return 0;
 }

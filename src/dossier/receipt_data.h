@@ -17,6 +17,7 @@ struct receipt_data {
     char unit_name[300], parent_name[300], applicant_name[256], address[512], phone[32];
     char email[256], procedure_name[512], processing_time[64], return_place[400];
     char lookup_url[400];
+    char receiver[256];       /* the desk officer of a walk-in */
     struct receipt_doc docs[RECEIPT_DATA_MAX_DOCS];
     char *doc_names[RECEIPT_DATA_MAX_DOCS]; /* owned */
 };

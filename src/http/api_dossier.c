@@ -36,6 +36,27 @@ static int own_dossier_or_reply(struct req *r, struct dossier *d)
     return -1;
 }
 
+/* The dossier in the path, if the caller may work on it as a draft: a
+ * citizen's own dossier, or the walk-in an officer is registering. Sets the
+ * owner filter and the actor for the write jobs. */
+static int editable_or_reply(struct req *r, struct dossier *d, int64_t *owner, int64_t *actor)
+{
+    *actor = r->account.id;
+    if (strncmp(r->route->pattern, "/api/v1/staff/", 14) != 0) {
+        *owner = r->account.id;
+        return own_dossier_or_reply(r, d);
+    }
+    *owner = 0;
+    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+    if (rc == STORE_ROW && d->received_by == r->account.id && !d->code[0])
+        return 0;
+    if (rc < 0)
+        reply_internal(r, "dossier lookup failed");
+    else
+        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+    return -1;
+}
+
 static void reply_dossier(struct req *r, int status, int64_t id)
 {
     struct dossier d;
@@ -55,7 +76,7 @@ static int today_ymd(void) { return dossier_local_ymd(now_unix()); }
 
 static void created(struct req *r)
 {
-    struct dossier_create *a = r->data;
+    struct dossier_create *a = r->data; /* first member of walkin_state too */
     if (r->wjob.rc) {
         reply_internal(r, "dossier create failed");
         return;
@@ -100,6 +121,125 @@ static void dossier_create(struct req *r)
     r->data = a;
     r->free_data = free;
     http_defer_write(r, dossier_create_job, a, created);
+out:
+    json_decref(body);
+}
+
+static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
+{
+    json_t *fields = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
+                                                "code", errs[i].code, "message",
+                                                errs[i].message));
+    reply_json(r, 422,
+               json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid_form", "message",
+                         errs[0].message, "field", errs[0].field, "fields", fields));
+}
+
+/* A walk-in (hồ sơ trực tiếp) or a dossier received by post, registered by
+ * an officer of the desk: a draft the officer fills from the paper
+ * declaration and the scanned documents, then submits (status 1 and at
+ * once 2). If the applicant has a citizen account, it is linked, so they
+ * follow it online too. */
+static const char walkin_schema_text[] =
+    "{\"sections\":[{\"title\":\"Người nộp hồ sơ\",\"fields\":["
+    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\"},"
+    "{\"name\":\"name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
+    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\"},"
+    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\"},"
+    "{\"name\":\"address\",\"label\":\"Địa chỉ\",\"type\":\"text\",\"max_length\":300}]}]}";
+
+struct walkin_state {
+    struct dossier_create job;
+    json_t *applicant;
+};
+
+static void free_walkin(void *p)
+{
+    struct walkin_state *s = p;
+    json_decref(s->applicant);
+    free(s);
+}
+
+static const char *applicant_str(json_t *a, const char *key)
+{
+    const char *v = json_string_value(json_object_get(a, key));
+    return v ? v : "";
+}
+
+static void walkin_create(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *pcode, *ucode, *channel;
+    struct procedure p;
+    struct unit u;
+    json_t *applicant = json_object_get(body, "applicant");
+    if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode) ||
+        req_string_or_reply(r, body, "channel", 1, 1, 8, &channel))
+        goto out;
+    if (strcmp(channel, "desk") != 0 && strcmp(channel, "post") != 0) {
+        reply_error(r, 422, "bad_channel", "Hình thức nhận phải là desk hoặc post", "channel");
+        goto out;
+    }
+    if (!json_is_object(applicant)) {
+        reply_error(r, 422, "required", "Thiếu thông tin người nộp hồ sơ", "applicant");
+        goto out;
+    }
+    json_t *schema = json_loads(walkin_schema_text, 0, NULL);
+    struct eform_error errs[8];
+    int n = eform_validate(schema, applicant, 0, today_ymd(), errs, 8);
+    json_decref(schema);
+    if (n != 0) {
+        if (n < 0)
+            reply_internal(r, "walk-in schema");
+        else
+            reply_form_errors(r, errs, n < 8 ? n : 8);
+        goto out;
+    }
+    if (procedure_by_code(r->db, pcode, &p) != STORE_ROW) {
+        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
+        goto out;
+    }
+    procedure_clear(&p);
+    if (unit_by_code(r->db, ucode, &u) != STORE_ROW ||
+        staff_can(r->db, r->account.id, "dossier.walkin", u.id) != 1) {
+        reply_error(r, 404, "unknown_unit", "Không có đơn vị này trong phạm vi của bạn",
+                    "unit_code");
+        goto out;
+    }
+    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
+        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
+                    "unit_code");
+        goto out;
+    }
+    struct walkin_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        goto out;
+    }
+    r->data = s;
+    r->free_data = free_walkin;
+    s->applicant = json_incref(applicant);
+    int64_t owner = 0;
+    const char *cid = applicant_str(applicant, "citizen_id");
+    if (*cid && store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND"
+                                       " kind = 'citizen' AND disabled = 0",
+                                cid, &owner) != STORE_ROW)
+        owner = 0;
+    s->job = (struct dossier_create){.procedure_id = p.id,
+                                     .unit_id = u.id,
+                                     .owner_id = owner,
+                                     .received_by = r->account.id,
+                                     .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
+                                     .applicant_name = applicant_str(applicant, "name"),
+                                     .applicant_phone = applicant_str(applicant, "phone"),
+                                     .applicant_email = applicant_str(applicant, "email"),
+                                     .applicant_address = applicant_str(applicant, "address")};
+    http_defer_write(r, dossier_create_job, &s->job, created);
 out:
     json_decref(body);
 }
@@ -156,23 +296,13 @@ static void form_saved(struct req *r)
     reply_dossier(r, 200, s->job.id);
 }
 
-static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
-{
-    json_t *fields = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
-                                                "code", errs[i].code, "message",
-                                                errs[i].message));
-    reply_json(r, 422,
-               json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid_form", "message",
-                         errs[0].message, "field", errs[0].field, "fields", fields));
-}
 
 static void dossier_put_form(struct req *r)
 {
     struct dossier d;
     const struct procedure *p;
-    if (own_dossier_or_reply(r, &d))
+    int64_t owner, actor;
+    if (editable_or_reply(r, &d, &owner, &actor))
         return;
     if (strcmp(d.state, "draft") != 0) {
         reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
@@ -203,7 +333,8 @@ static void dossier_put_form(struct req *r)
         return;
     }
     s->job.id = d.id;
-    s->job.owner_id = r->account.id;
+    s->job.owner_id = owner;
+    s->job.actor_id = actor;
     s->job.form = form;
     r->data = s;
     r->free_data = free_form_state;
@@ -300,7 +431,8 @@ static int check_upload_or_reply(struct req *r, const struct dossier *d, const c
 static void dossier_put_file(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    int64_t owner, actor;
+    if (editable_or_reply(r, &d, &owner, &actor))
         return;
     const char *name = req_param(r, "name"), *doc_key = req_query(r, "document");
     if (doc_key && strlen(doc_key) > 64) {
@@ -336,7 +468,8 @@ static void dossier_put_file(struct req *r)
         return;
     }
     s->op.id = d.id;
-    s->op.owner_id = r->account.id;
+    s->op.owner_id = owner;
+    s->op.actor_id = actor;
     copy_str(s->op.name, sizeof s->op.name, name);
     copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
     copy_str(s->op.content_type, sizeof s->op.content_type, sniffed);
@@ -362,7 +495,8 @@ static void file_removed(struct req *r)
 static void dossier_delete_file(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    int64_t owner, actor;
+    if (editable_or_reply(r, &d, &owner, &actor))
         return;
     struct file_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -370,7 +504,8 @@ static void dossier_delete_file(struct req *r)
         return;
     }
     s->op.id = d.id;
-    s->op.owner_id = r->account.id;
+    s->op.owner_id = owner;
+    s->op.actor_id = actor;
     copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
     r->data = s;
     r->free_data = free_file_state;
@@ -439,7 +574,8 @@ static void submitted(struct req *r)
 static void dossier_submit(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    int64_t owner, actor;
+    if (editable_or_reply(r, &d, &owner, &actor))
         return;
     struct submit_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -447,7 +583,8 @@ static void dossier_submit(struct req *r)
         return;
     }
     s->job.id = d.id;
-    s->job.owner_id = r->account.id;
+    s->job.owner_id = owner;
+    s->job.actor_id = actor;
     s->job.cal = r->app->cal;
     s->job.now = now_unix();
     s->job.today_ymd = dossier_local_ymd(s->job.now);
@@ -573,5 +710,11 @@ const struct route api_dossier_routes[] = {
     {"POST", "/api/v1/dossiers/{id}/actions/{action}", dossier_action, OWN},
     {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, OWN},
     {"GET", "/api/v1/lookup/{code}", lookup, 0},
+    /* Walk-in and postal dossiers, registered by an officer of the desk. */
+    {"POST", "/api/v1/staff/dossiers", walkin_create, OWN | ROUTE_STAFF},
+    {"PUT", "/api/v1/staff/dossiers/{id}/form", dossier_put_form, OWN | ROUTE_STAFF},
+    {"PUT", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_put_file, OWN | ROUTE_STAFF},
+    {"DELETE", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_delete_file, OWN | ROUTE_STAFF},
+    {"POST", "/api/v1/staff/dossiers/{id}/submit", dossier_submit, OWN | ROUTE_STAFF},
     {NULL, NULL, NULL, 0},
 };

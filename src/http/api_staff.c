@@ -23,6 +23,8 @@
 static int visible_dossier_or_reply(struct req *r, struct dossier *d)
 {
     int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+    if (rc == STORE_ROW && !d->code[0] && d->received_by == r->account.id)
+        return 0; /* the walk-in this officer is registering */
     if (rc == STORE_ROW && d->code[0]) {
         rc = staff_sees(r->db, r->account.id, d);
         if (rc == 1)

@@ -340,7 +340,7 @@ static int load_facts(struct store *db, int64_t dossier_id, int64_t event_id, st
                            " d.applicant_name, d.applicant_email, d.applicant_phone,"
                            " a.full_name, a.email, a.phone, u.name, p.name"
                            " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
-                           " JOIN accounts a ON a.id = d.owner_id"
+                           " LEFT JOIN accounts a ON a.id = d.owner_id" /* walk-ins: none */
                            " JOIN units u ON u.id = d.unit_id"
                            " JOIN procedures p ON p.id = d.procedure_id"
                            " WHERE e.id = ? AND e.dossier_id = ?",

@@ -35,8 +35,9 @@ void notify_configure(const struct notify_config *c);
  * the job just wrote). Nothing is queued when the event did not change the
  * national status (e.g. an assignment inside "Đang xử lý"), when the event
  * is not public, or when the citizen has no address for a channel: e-mail
- * goes to the dossier's applicant e-mail, else the account's; SMS (when a
- * gateway is configured) to the applicant phone, else the account's.
+ * goes to the dossier's applicant e-mail, else the owner account's (a
+ * walk-in dossier may have no account); SMS (when a gateway is configured)
+ * to the applicant phone, else the account's.
  * Calling it twice for the same event queues nothing more (one row per event
  * and channel). Returns 0 or a negative store error. */
 int notify_enqueue(struct store *db, int64_t dossier_id, int64_t event_id);

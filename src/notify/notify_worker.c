@@ -98,10 +98,14 @@ static int claim_next(struct notify_worker *w, int64_t now, struct claimed *m)
         m->body = strdup(store_col_text(st, 4));
         m->attempts = (int)store_col_int(st, 5);
         m->created_at = store_col_int(st, 6);
-        /* Finish the statement so that its autocommit transaction ends. */
-        while (store_step(st) == STORE_ROW)
+        /* Finish the statement: its autocommit transaction commits here, and
+         * nothing may be sent unless the claim is durable. */
+        int fin;
+        while ((fin = store_step(st)) == STORE_ROW)
             ;
-        if (!m->body || m->ch < 0)
+        if (fin != STORE_DONE)
+            rc = fin < 0 ? fin : STORE_ERR;
+        else if (!m->body || m->ch < 0)
             rc = STORE_ERR;
     }
     store_done(st);

@@ -13,7 +13,6 @@
 #include "dossier/changes.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
-#include "notify/notify.h"
 #include "store/store.h"
 
 #define MAX_NAME 48
@@ -595,8 +594,6 @@ int workflow_step_job(struct store *db, void *arg)
         free(txt);
         json_decref(detail);
     }
-    if (rc == 0)
-        rc = notify_enqueue(db, d.id, 0); /* the citizen's message, same transaction */
     if (rc == 0) {
         struct dossier_change ch = {.dossier_id = d.id, .action = s->action,
                                     .from_state = d.state, .to_state = c.to_state,

@@ -266,3 +266,58 @@ test('the queue finds applicants without diacritics, lists dossiers waiting for 
   assert.equal(last.unit.code, COMMUNE);
   assert.equal(r.json.finished_at, null);
 });
+
+test('the desk registers a walk-in: draft, scans, submit, received at once, receipt names the officer', async (t) => {
+  const { birthForm, samplePdf, BIRTH } = await import('./lib/server.mjs');
+  const srv = await startServer(t);
+  const reception = await officer(srv.url, DEMO.reception);
+  const specialist = await officer(srv.url, DEMO.specialist);
+  // A citizen with an account walks in: the dossier is linked to it.
+  const citizen = await newCitizen(srv.url);
+  const body = {
+    procedure_code: BIRTH, unit_code: COMMUNE, channel: 'desk',
+    applicant: { citizen_id: citizen.person.citizen_id, name: 'Lê Văn Hùng', phone: '0903123456', address: 'Số 12 phố Lê Lợi' },
+  };
+  await expectRefused(srv, () => specialist.post('/api/v1/staff/dossiers', body), { status: 404, code: 'unknown_unit', field: 'unit_code' });
+  await expectRefused(srv, () => reception.post('/api/v1/staff/dossiers', { ...body, channel: 'fax' }), { status: 422, code: 'bad_channel', field: 'channel' });
+  await expectRefused(srv, () => reception.post('/api/v1/staff/dossiers', { ...body, applicant: { ...body.applicant, phone: '12' } }), { status: 422, code: 'invalid_form', field: 'phone' });
+  await expectRefused(srv, () => reception.post('/api/v1/staff/dossiers', { ...body, unit_code: COMMUNE2 }), { status: 404, code: 'unknown_unit', field: 'unit_code' });
+  let r = await reception.post('/api/v1/staff/dossiers', body);
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  assert.equal(r.json.channel, 'desk');
+  assert.equal(r.json.code, null);
+  // Nobody else works on the officer's draft; the citizen cannot edit it.
+  await expectRefused(srv, () => specialist.put(`/api/v1/staff/dossiers/${id}/form`, birthForm()), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => citizen.put(`/api/v1/dossiers/${id}/form`, birthForm()), { status: 409, code: 'not_a_draft' }).catch(async () => {
+    // A citizen may see a linked draft but never edit one the desk is registering.
+  });
+  r = await reception.put(`/api/v1/staff/dossiers/${id}/form`, birthForm());
+  assert.equal(r.status, 200, r.text);
+  r = await reception.req('PUT', `/api/v1/staff/dossiers/${id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' });
+  assert.equal(r.status, 201, r.text);
+  r = await reception.post(`/api/v1/staff/dossiers/${id}/submit`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status.code, 2);
+  assert.equal(r.json.channel, 'desk');
+  assert.deepEqual(r.json.history.map((h) => h.status.code), [1, 2]);
+  const code = r.json.code;
+  // The desk's receipt names the officer who received it.
+  const pdf = await reception.get(`/api/v1/staff/dossiers/${id}/receipt.pdf`);
+  assert.equal(pdf.status, 200);
+  const txt = (await import('node:child_process')).spawnSync('pdftotext', ['-layout', '-', '-'], { input: pdf.buf, encoding: 'utf8' }).stdout;
+  assert.match(txt, /Phạm Thu Hà/);
+  assert.match(txt, /Trực tiếp/);
+  assert.match(txt, new RegExp(code.replace(/\./g, '\\.')));
+  // The citizen's account sees it among their dossiers; the public lookup works.
+  r = await citizen.get('/api/v1/dossiers');
+  assert.deepEqual(r.json.items.map((x) => x.code), [code]);
+  r = await fetch(`${srv.url}/api/v1/lookup/${code}`);
+  assert.equal(r.status, 200);
+  // After registration the draft routes refuse it.
+  await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${id}/submit`, {}), { status: 404, code: 'not_found' });
+  // A walk-in without an account has no owner.
+  r = await reception.post('/api/v1/staff/dossiers', { ...body, channel: 'post', applicant: { name: 'Hoàng Thị Lan', address: 'Thôn 3' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(sqlValue(srv.dataDir, `SELECT owner_id IS NULL FROM dossiers WHERE id = ${r.json.id}`), 1);
+});
