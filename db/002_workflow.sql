@@ -48,6 +48,8 @@ CREATE TABLE workflow_transitions (
 );
 
 ALTER TABLE procedures ADD COLUMN workflow TEXT NOT NULL DEFAULT 'default';
+-- How the result document is drawn from the form (docs/results.md).
+ALTER TABLE procedures ADD COLUMN result_template TEXT NOT NULL DEFAULT '{}';
 
 ALTER TABLE dossiers ADD COLUMN received_by INTEGER REFERENCES accounts(id); -- officer who registered a walk-in
 ALTER TABLE dossiers ADD COLUMN current_unit_id INTEGER REFERENCES units(id);
@@ -63,6 +65,20 @@ CREATE INDEX dossiers_due ON dossiers(due_at);
 ALTER TABLE dossier_events ADD COLUMN action TEXT NOT NULL DEFAULT '';
 ALTER TABLE dossier_events ADD COLUMN from_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE dossier_events ADD COLUMN unit_id INTEGER REFERENCES units(id);
+
+-- Apology letters with a new appointment (phiếu xin lỗi và hẹn lại): the
+-- first appointment stays in dossiers.first_due_at, each new one is here.
+CREATE TABLE dossier_apologies (
+    id         INTEGER PRIMARY KEY,
+    dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+    n          INTEGER NOT NULL,                -- 1, 2, ... per dossier
+    old_due_at INTEGER NOT NULL,
+    new_due_at INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    officer_id INTEGER NOT NULL REFERENCES accounts(id),
+    at         INTEGER NOT NULL,
+    UNIQUE (dossier_id, n)
+);
 
 -- How long each unit held a dossier (forwarding between units and levels).
 CREATE TABLE dossier_holds (

@@ -104,18 +104,21 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
     char *appl_s = json_object_get(p, "applicant") ? dump(json_object_get(p, "applicant"))
                                                    : strdup("{}");
     char *legal_s = dump(json_object_get(p, "legal_basis"));
+    json_t *tmpl = json_object_get(p, "result_template");
+    char *tmpl_s = json_is_object(tmpl) ? dump(tmpl) : strdup("{}");
     struct store_stmt *st;
     int rc = store_prepare(
         db,
         "INSERT INTO procedures(code, code_is_demo, name, name_folded, field, level_d42,"
         " level_old, time_amount, time_unit, fee, fee_note, cutoff, result_type, time_note,"
-        " handling_level, handling_units, documents, form, applicant, legal_basis)"
+        " handling_level, handling_units, documents, form, applicant, legal_basis,"
+        " result_template)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
+        " ?18, ?19, ?20, ?21) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
         " name_folded = ?4, field = ?5, level_d42 = ?6, level_old = ?7, time_amount = ?8,"
         " time_unit = ?9, fee = ?10, fee_note = ?11, cutoff = ?12, result_type = ?13,"
         " time_note = ?14, handling_level = ?15, handling_units = ?16, documents = ?17,"
-        " form = ?18, applicant = ?19, legal_basis = ?20",
+        " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21",
         &st);
     if (rc == 0) {
         store_bind_text(st, 1, code);
@@ -141,6 +144,7 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         store_bind_text(st, 18, form_s);
         store_bind_text(st, 19, appl_s);
         store_bind_text(st, 20, legal_s);
+        store_bind_text(st, 21, tmpl_s);
         rc = store_step(st) == STORE_DONE ? 0 : -1;
         store_done(st);
     }
@@ -151,6 +155,7 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
     free(units_s);
     free(appl_s);
     free(legal_s);
+    free(tmpl_s);
     return rc ? -1 : 0;
 }
 
@@ -204,7 +209,7 @@ int procedure_attach_units(struct store *db)
     return rc;
 }
 
-#define PROC_COLS "id, code, name, time_amount, time_unit, coalesce(cutoff, -1), fee, documents, form, applicant"
+#define PROC_COLS "id, code, name, time_amount, time_unit, coalesce(cutoff, -1), fee, documents, form, applicant, result_template, result_type"
 
 static int read_procedure(struct store_stmt *st, struct procedure *p)
 {
@@ -219,7 +224,9 @@ static int read_procedure(struct store_stmt *st, struct procedure *p)
     p->documents = json_loads(store_col_text(st, 7), 0, NULL);
     p->form = json_loads(store_col_text(st, 8), 0, NULL);
     p->applicant = json_loads(store_col_text(st, 9), 0, NULL);
-    if (!p->documents || !p->form || !p->applicant) {
+    p->result_template = json_loads(store_col_text(st, 10), 0, NULL);
+    copy_str(p->result_type, sizeof p->result_type, store_col_text(st, 11));
+    if (!p->documents || !p->form || !p->applicant || !p->result_template) {
         procedure_clear(p);
         return STORE_ERR;
     }
@@ -259,7 +266,8 @@ void procedure_clear(struct procedure *p)
     json_decref(p->documents);
     json_decref(p->form);
     json_decref(p->applicant);
-    p->documents = p->form = p->applicant = NULL;
+    json_decref(p->result_template);
+    p->documents = p->form = p->applicant = p->result_template = NULL;
 }
 
 /* --- per-thread cache --------------------------------------------------- */

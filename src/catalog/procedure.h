@@ -22,6 +22,8 @@ struct procedure {
     json_t *documents;   /* owned: [{key,name,originals,copies,required,online_form?}] */
     json_t *form;        /* owned: e-form schema */
     json_t *applicant;   /* owned: {"name":"field", "address":"field", ...} */
+    json_t *result_template; /* owned: how the result document is drawn, or {} */
+    char result_type[256];
 };
 
 /* Loads {"procedures":[...]} (the data/procedures.json shape), checking

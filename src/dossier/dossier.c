@@ -14,6 +14,7 @@
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
 #include "dossier/changes.h"
+#include "dossier/documents.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/status.h"
 #include "store/store.h"
@@ -675,6 +676,8 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
     if (o && full) {
         json_object_set_new(o, "files", files_json(db, d->id));
         json_object_set_new(o, "history", history_json(db, d->id, 1));
+        json_object_set_new(o, "first_due_at", time_or_null(d->first_due_at));
+        json_object_set_new(o, "apologies", apologies_json(db, d->id));
     }
     return o;
 }

@@ -274,7 +274,6 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
         }
         store_done(st);
     }
-    json_object_set_new(o, "first_due_at", time_json(d.first_due_at));
     json_object_set_new(o, "finished_at", time_json(d.finished_at));
     json_object_set_new(o, "on_time", d.finished_at ? json_boolean(d.finished_at <= d.due_at)
                                                     : json_null());

@@ -16,6 +16,7 @@
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
+#include "http/document_reply.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
@@ -671,6 +672,29 @@ static void dossier_receipt(struct req *r)
     reply_receipt(r, &d);
 }
 
+/* The result document, once the result is returned (status 10). */
+static void dossier_result(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d))
+        return;
+    if (d.status_code != 10) {
+        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
+        return;
+    }
+    reply_document(r, &d, DOCUMENT_RESULT, 0);
+}
+
+static void dossier_apology_letter(struct req *r)
+{
+    struct dossier d;
+    long n;
+    if (own_dossier_or_reply(r, &d) ||
+        req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
+        return;
+    reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
+}
+
 /* Public: status only, never personal data. Answers come from the lookup
  * cache when they can (see dossier/lookup_cache.h). */
 static void lookup(struct req *r)
@@ -709,6 +733,8 @@ const struct route api_dossier_routes[] = {
     {"POST", "/api/v1/dossiers/{id}/withdraw", dossier_withdraw, OWN},
     {"POST", "/api/v1/dossiers/{id}/actions/{action}", dossier_action, OWN},
     {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, OWN},
+    {"GET", "/api/v1/dossiers/{id}/result.pdf", dossier_result, OWN},
+    {"GET", "/api/v1/dossiers/{id}/apologies/{n}", dossier_apology_letter, OWN},
     {"GET", "/api/v1/lookup/{code}", lookup, 0},
     /* Walk-in and postal dossiers, registered by an officer of the desk. */
     {"POST", "/api/v1/staff/dossiers", walkin_create, OWN | ROUTE_STAFF},

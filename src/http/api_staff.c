@@ -10,9 +10,12 @@
 #include "app.h"
 #include "base/util.h"
 #include "catalog/unit.h"
+#include "calendar/calendar.h"
+#include "dossier/documents.h"
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
+#include "http/document_reply.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
@@ -200,6 +203,94 @@ static void dossier_receipt(struct req *r)
     reply_receipt(r, &d);
 }
 
+static void dossier_result(struct req *r)
+{
+    struct dossier d;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    reply_document(r, &d, DOCUMENT_RESULT, 0);
+}
+
+static void dossier_apology_letter(struct req *r)
+{
+    struct dossier d;
+    long n;
+    if (visible_dossier_or_reply(r, &d) ||
+        req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
+        return;
+    reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
+}
+
+static void free_apology(void *p)
+{
+    struct apology_job *a = p;
+    derr_clear(&a->err);
+    free(a);
+}
+
+static void apologized(struct req *r)
+{
+    struct apology_job *a = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &a->err);
+        return;
+    }
+    struct dossier d;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)a->dossier_id);
+    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? staff_dossier(r, &d) : NULL;
+    if (!o) {
+        reply_internal(r, "dossier read-back failed");
+        return;
+    }
+    json_object_set_new(o, "apology", json_integer(a->n));
+    reply_json(r, 201, o);
+}
+
+/* A late dossier: an apology letter with a new appointment. */
+static void dossier_apologize(struct req *r)
+{
+    struct dossier d;
+    if (visible_dossier_or_reply(r, &d))
+        return;
+    if (staff_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
+        reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này",
+                    NULL);
+        return;
+    }
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *when, *reason;
+    int64_t new_due;
+    if (req_string_or_reply(r, body, "new_due_at", 1, 16, 25, &when) ||
+        req_string_or_reply(r, body, "reason", 1, 1, 500, &reason)) {
+        json_decref(body);
+        return;
+    }
+    if (cal_parse_local(when, &new_due) < 0) {
+        json_decref(body);
+        reply_error(r, 422, "bad_date", "Ngày hẹn mới phải có dạng YYYY-MM-DDTHH:MM",
+                    "new_due_at");
+        return;
+    }
+    struct apology_job *a = calloc(1, sizeof *a);
+    if (!a) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    a->dossier_id = d.id;
+    a->officer_id = r->account.id;
+    a->new_due_at = new_due;
+    a->now = now_unix();
+    copy_str(a->reason, sizeof a->reason, reason);
+    json_decref(body);
+    r->data = a;
+    r->free_data = free_apology;
+    http_defer_write(r, apology_record_job, a, apologized);
+}
+
 /* Officers who may process dossiers of a unit (for assignment). */
 static void officers(struct req *r)
 {
@@ -238,6 +329,9 @@ const struct route api_staff_routes[] = {
     {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
     {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_file, STAFF},
     {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/result.pdf", dossier_result, STAFF},
+    {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/apologies/{n}", dossier_apology_letter, STAFF},
     {"GET", "/api/v1/staff/officers", officers, STAFF},
     {NULL, NULL, NULL, 0},
 };

@@ -927,3 +927,40 @@ int pdf_vn_time(int64_t t, int date_only, char *buf, size_t n)
     }
     return 0;
 }
+
+int pdf_official_header(struct pdf_doc *d, double size, const char *parent, const char *agency,
+                        const char *office, const char *number_line)
+{
+    if (size <= 0)
+        size = 12;
+    struct pdf_line left[4], right[2];
+    const struct pdf_style up = {.size = size, .flags = PDF_UPPER, .align = PDF_ALIGN_CENTER};
+    const struct pdf_style upb = {.size = size,
+                                  .flags = PDF_UPPER | PDF_BOLD,
+                                  .align = PDF_ALIGN_CENTER,
+                                  .space_after = 6};
+    const struct pdf_style plain = {.size = size, .align = PDF_ALIGN_CENTER};
+    int n = 0;
+    if (parent && *parent)
+        left[n++] = (struct pdf_line){.text = parent, .style = up};
+    if (office && *office) {
+        left[n++] = (struct pdf_line){.text = agency, .style = up};
+        left[n++] = (struct pdf_line){.text = office, .style = upb, .rule = 0.35};
+    } else {
+        left[n++] = (struct pdf_line){.text = agency, .style = upb, .rule = 0.35};
+    }
+    if (number_line && *number_line)
+        left[n++] = (struct pdf_line){.text = number_line, .style = plain};
+    right[0] = (struct pdf_line){
+        .text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        .style = {.size = size, .flags = PDF_BOLD, .align = PDF_ALIGN_CENTER}};
+    right[1] = (struct pdf_line){
+        .text = "Độc lập - Tự do - Hạnh phúc",
+        .style = {.size = size + 1, .flags = PDF_BOLD, .align = PDF_ALIGN_CENTER},
+        .rule = 1.0};
+    struct pdf_column cols[2] = {
+        {.x = 0, .width = 0.46, .lines = left, .nlines = n},
+        {.x = 0.46, .width = 0.54, .lines = right, .nlines = 2},
+    };
+    return pdf_columns(d, cols, 2);
+}

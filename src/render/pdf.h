@@ -146,6 +146,14 @@ int pdf_end(struct pdf_doc *d, unsigned char **out, size_t *len);
  * (64 bytes are always enough). */
 int pdf_vn_time(int64_t t, int date_only, char *buf, size_t n);
 
+/* The heading of an official document (Decree 30/2020 layout): on the left
+ * the parent agency (may be NULL), the agency, and optionally the office
+ * inside it (bold, underlined; may be NULL), then a line such as "Số: ..."
+ * or "Mã hồ sơ: ..." (may be NULL); on the right the national name and
+ * motto. size in pt (0: 12; the motto fits its column up to about 12). */
+int pdf_official_header(struct pdf_doc *d, double size, const char *parent, const char *agency,
+                        const char *office, const char *number_line);
+
 /* Frees the document and everything it holds; NULL is a no-op. */
 void pdf_free(struct pdf_doc *d);
 

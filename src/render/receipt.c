@@ -60,43 +60,9 @@ static int online(const struct receipt *r)
 /* Top block: agency on the left, national motto on the right. */
 static int header(struct pdf_doc *d, const struct receipt *r)
 {
-    struct pdf_line left[4], right[2];
-    const struct pdf_style up = {.size = HEAD_SIZE,
-                                 .flags = PDF_UPPER,
-                                 .align = PDF_ALIGN_CENTER};
-    const struct pdf_style upb = {.size = HEAD_SIZE,
-                                  .flags = PDF_UPPER | PDF_BOLD,
-                                  .align = PDF_ALIGN_CENTER,
-                                  .space_after = 6};
-    const struct pdf_style code = {.size = HEAD_SIZE,
-                                   .align = PDF_ALIGN_CENTER};
-    struct pdf_column cols[2];
-    char *code_line;
-    int n = 0, rc;
-
-    if (r->unit_parent_name && *r->unit_parent_name)
-        left[n++] = (struct pdf_line){.text = r->unit_parent_name, .style = up};
-    left[n++] = (struct pdf_line){.text = r->unit_name, .style = up};
-    left[n++] = (struct pdf_line){.text = "Bộ phận tiếp nhận và trả kết quả",
-                                  .style = upb,
-                                  .rule = 0.35};
-    code_line = g_strdup_printf("Mã hồ sơ: %s", r->code);
-    left[n++] = (struct pdf_line){.text = code_line, .style = code};
-
-    right[0] = (struct pdf_line){
-        .text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        .style = {.size = HEAD_SIZE, .flags = PDF_BOLD,
-                  .align = PDF_ALIGN_CENTER}};
-    right[1] = (struct pdf_line){
-        .text = "Độc lập - Tự do - Hạnh phúc",
-        .style = {.size = HEAD_SIZE + 1, .flags = PDF_BOLD,
-                  .align = PDF_ALIGN_CENTER},
-        .rule = 1.0};
-    cols[0] = (struct pdf_column){.x = 0, .width = 0.46, .lines = left,
-                                  .nlines = n};
-    cols[1] = (struct pdf_column){.x = 0.46, .width = 0.54, .lines = right,
-                                  .nlines = 2};
-    rc = pdf_columns(d, cols, 2);
+    char *code_line = g_strdup_printf("Mã hồ sơ: %s", r->code);
+    int rc = pdf_official_header(d, HEAD_SIZE, r->unit_parent_name, r->unit_name,
+                                 "Bộ phận tiếp nhận và trả kết quả", code_line);
     g_free(code_line);
     return rc;
 }

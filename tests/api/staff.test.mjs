@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -320,4 +321,93 @@ test('the desk registers a walk-in: draft, scans, submit, received at once, rece
   r = await reception.post('/api/v1/staff/dossiers', { ...body, channel: 'post', applicant: { name: 'Hoàng Thị Lan', address: 'Thôn 3' } });
   assert.equal(r.status, 201, r.text);
   assert.equal(sqlValue(srv.dataDir, `SELECT owner_id IS NULL FROM dossiers WHERE id = ${r.json.id}`), 1);
+});
+
+// The PDF's text with runs of white space (line wraps included) as one space.
+function pdfText(buf) {
+  return spawnSync('pdftotext', ['-layout', '-', '-'], { input: buf, encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+}
+
+// Walks a submitted dossier to the returned result.
+async function toReturned(srv, dossier) {
+  const reception = await officer(srv.url, DEMO.reception);
+  const leader = await officer(srv.url, DEMO.leader);
+  const specialist = await officer(srv.url, DEMO.specialist);
+  r_ok(await act(reception, dossier.id, 'accept'));
+  r_ok(await act(leader, dossier.id, 'assign', { assignee: DEMO.specialist.login }));
+  r_ok(await act(specialist, dossier.id, 'propose'));
+  return { reception, leader, specialist };
+}
+
+test('the result document is drawn from the template with the form data, for the citizen once returned', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  const { reception, leader } = await toReturned(srv, dossier);
+  await expectRefused(srv, () => citizen.get(`/api/v1/dossiers/${dossier.id}/result.pdf`), { status: 409, code: 'no_result' });
+  await expectRefused(srv, () => reception.get(`/api/v1/staff/dossiers/${dossier.id}/result.pdf`), { status: 409, code: 'no_result' });
+  r_ok(await act(leader, dossier.id, 'approve'));
+  // The officers see it at "done"; the citizen only once it is returned.
+  let r = await reception.get(`/api/v1/staff/dossiers/${dossier.id}/result.pdf`);
+  assert.equal(r.status, 200, r.text);
+  await expectRefused(srv, () => citizen.get(`/api/v1/dossiers/${dossier.id}/result.pdf`), { status: 409, code: 'no_result' });
+  r_ok(await act(reception, dossier.id, 'return_result'));
+  r = await citizen.get(`/api/v1/dossiers/${dossier.id}/result.pdf`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('content-type'), 'application/pdf');
+  const text = pdfText(r.buf);
+  const form = dossier.form;
+  for (const want of ['TRÍCH LỤC KHAI SINH', 'UBND PHƯỜNG HẠC THÀNH', form.child_name, form.child_dob.split('-').reverse().join('/'),
+    form.mother_name, form.child_birth_place, 'Trịnh Văn Long', `Số: ${dossier.code}`]) {
+    assert.ok(text.includes(want), `result PDF lacks "${want}":\n${text}`);
+  }
+  // The select's label is printed, not its stored value.
+  assert.match(text, /Giới tính: Nam/);
+  const stranger = await newCitizen(srv.url);
+  await expectRefused(srv, () => stranger.get(`/api/v1/dossiers/${dossier.id}/result.pdf`), { status: 404, code: 'not_found' });
+});
+
+test('a late dossier gets an apology letter with a new appointment; the first one is kept', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  const specialist = await officer(srv.url, DEMO.specialist);
+  const later = (days) => {
+    const d = new Date(Date.now() + 7 * 3600e3 + days * 86400e3);
+    return d.toISOString().slice(0, 10) + 'T16:00';
+  };
+  // Not late yet (the appointment is days away, or the calendar says so): refused, nothing changes.
+  const dueMs = Date.parse(dossier.due_at);
+  if (dueMs - Date.now() > 86400e3) {
+    await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: later(10), reason: 'x' }), { status: 409, code: 'not_late' });
+  }
+  // Make the dossier late, as time would: its appointment passed an hour ago.
+  const overdue = Math.floor(Date.now() / 1000) - 3600;
+  sql(srv.dataDir, `UPDATE dossiers SET due_at = ${overdue} WHERE id = ${dossier.id}`);
+  await expectRefused(srv, () => specialist.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: later(3), reason: 'x' }), { status: 403, code: 'forbidden' });
+  await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: '2020-01-01T08:00', reason: 'x' }), { status: 422, code: 'bad_new_due', field: 'new_due_at' });
+  await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: '2026-13-45T99:99', reason: 'x' }), { status: 422, code: 'bad_date', field: 'new_due_at' });
+  await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: later(3) }), { status: 422, code: 'required', field: 'reason' });
+  let r = await reception.post(`/api/v1/staff/dossiers/${dossier.id}/apology`, { new_due_at: later(3), reason: 'Chờ xác minh thông tin nơi sinh' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.apology, 1);
+  assert.equal(r.json.first_due_at, dossier.due_at);
+  assert.equal(r.json.due_at.slice(0, 16), later(3));
+  assert.equal(r.json.apologies.length, 1);
+  // The citizen sees both dates and downloads the letter.
+  r = await citizen.get(`/api/v1/dossiers/${dossier.id}`);
+  assert.equal(r.json.first_due_at, dossier.due_at);
+  assert.equal(r.json.due_at.slice(0, 16), later(3));
+  r = await citizen.get(`/api/v1/dossiers/${dossier.id}/apologies/1`);
+  assert.equal(r.status, 200, r.text);
+  const text = pdfText(r.buf);
+  for (const want of ['PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ', dossier.code, 'Chờ xác minh thông tin nơi sinh', 'Phạm Thu Hà']) {
+    assert.ok(text.includes(want), `apology PDF lacks "${want}":\n${text}`);
+  }
+  await expectRefused(srv, () => citizen.get(`/api/v1/dossiers/${dossier.id}/apologies/2`), { status: 404, code: 'not_found' });
+  // The public lookup shows the new appointment; its history has no reason text.
+  r = await fetch(`${srv.url}/api/v1/lookup/${dossier.code}`);
+  const pub = await r.json();
+  assert.equal(pub.due_at.slice(0, 16), later(3));
+  assert.ok(!JSON.stringify(pub).includes('xác minh'));
+  assert.equal(motcua(['audit', 'verify', '--data', srv.dataDir]).status, 0);
 });

@@ -1,0 +1,44 @@
+/* documents: what a unit issues on a dossier, gathered from the database
+ * for rendering: the result document drawn from the procedure's
+ * result_template and the form, and the apology letters with a new
+ * appointment (and the write job that records one). */
+#ifndef MOTCUA_DOCUMENTS_H
+#define MOTCUA_DOCUMENTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/derr.h"
+
+struct store;
+struct dossier;
+
+/* Renders the result document of a dossier that reached "done" (status 9)
+ * or later. base_url makes the QR link. Returns 0 with malloc'd PDF bytes,
+ * 1 if the dossier has no result yet, or a negative error. */
+int result_document_pdf(struct store *db, const struct dossier *d, const char *base_url,
+                        unsigned char **out, size_t *len);
+
+/* Records an apology with a new appointment (write job): the dossier must
+ * be open (clock running or paused) and due within a day or late; the new
+ * appointment must be later than both now and the current one. The first
+ * appointment is kept; due_at becomes the new one. */
+struct apology_job {
+    int64_t dossier_id, officer_id;
+    int64_t new_due_at, now;
+    char reason[1024];
+    int n;              /* OUT: the letter's number on this dossier */
+    struct derr err;    /* OUT */
+};
+int apology_record_job(struct store *db, void *arg);
+
+/* Renders apology letter n of the dossier. Returns 0, 1 if there is no such
+ * letter, or a negative error. */
+int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char **out,
+                size_t *len);
+
+/* [{n, old_due_at, new_due_at, reason, at}] */
+json_t *apologies_json(struct store *db, int64_t dossier_id);
+
+#endif

@@ -1,0 +1,82 @@
+/* document_reply: render off the loop thread, then reply. */
+#include "http/document_reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "dossier/documents.h"
+#include "dossier/dossier.h"
+#include "http/http.h"
+#include "store/store.h"
+
+struct doc_state {
+    struct dossier d;
+    enum document_kind kind;
+    int n;
+    const char *db_path, *base_url;
+    unsigned char *pdf;
+    size_t len;
+    int rc;
+};
+
+static void free_doc_state(void *p)
+{
+    struct doc_state *s = p;
+    free(s->pdf);
+    free(s);
+}
+
+static void render_work(void *arg)
+{
+    struct doc_state *s = arg;
+    struct store *db;
+    char err[256];
+    if (store_open(s->db_path, 1, &db, err, sizeof err)) {
+        s->rc = -1;
+        return;
+    }
+    s->rc = s->kind == DOCUMENT_RESULT
+                ? result_document_pdf(db, &s->d, s->base_url, &s->pdf, &s->len)
+                : apology_pdf(db, &s->d, s->n, &s->pdf, &s->len);
+    store_close(db);
+}
+
+static void rendered(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (s->rc == 1) {
+        reply_error(r, s->kind == DOCUMENT_RESULT ? 409 : 404,
+                    s->kind == DOCUMENT_RESULT ? "no_result" : "not_found",
+                    s->kind == DOCUMENT_RESULT ? "Hồ sơ chưa có kết quả"
+                                               : "Không có phiếu xin lỗi này",
+                    NULL);
+        return;
+    }
+    if (s->rc) {
+        reply_internal(r, "document rendering failed");
+        return;
+    }
+    char disp[200];
+    snprintf(disp, sizeof disp, "inline; filename=\"%s-%s.pdf\"",
+             s->kind == DOCUMENT_RESULT ? "ket-qua" : "phieu-xin-loi", s->d.code);
+    req_add_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, "application/pdf", s->pdf, s->len);
+}
+
+void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n)
+{
+    struct doc_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->d = *d;
+    s->kind = kind;
+    s->n = n;
+    s->db_path = r->app->db_path;
+    s->base_url = r->app->base_url;
+    r->data = s;
+    r->free_data = free_doc_state;
+    http_defer_work(r, render_work, s, rendered);
+}
