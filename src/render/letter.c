@@ -9,7 +9,7 @@
 
 static const struct pdf_style title_style = {
     .size = 14, .flags = PDF_BOLD | PDF_UPPER, .align = PDF_ALIGN_CENTER, .space_before = 18};
-static const struct pdf_style body = {.align = PDF_ALIGN_JUSTIFY, .space_after = 4};
+static const struct pdf_style body = {.align = PDF_ALIGN_LEFT, .space_after = 4};
 
 /* "Hạc Thành, ngày 27 tháng 11 năm 2026" in italics, right side. */
 static int place_date(struct pdf_doc *d, const char *place, int64_t t)
@@ -27,7 +27,7 @@ static int signature(struct pdf_doc *d, const char *title, const char *name)
 {
     struct pdf_line lines[3] = {
         {.text = title, .style = {.flags = PDF_BOLD | PDF_UPPER, .align = PDF_ALIGN_CENTER}},
-        {.text = NULL, .style = {.space_after = 56}},
+        {.text = NULL, .style = {.space_after = 48}},
         {.text = name, .style = {.flags = PDF_BOLD, .align = PDF_ALIGN_CENTER}},
     };
     struct pdf_column col = {.x = 0.5, .width = 0.5, .lines = lines, .nlines = 3};
@@ -59,16 +59,26 @@ int letter_result_pdf(const struct letter_result *l, unsigned char **out, size_t
                       l->subtitle);
     if (!rc)
         rc = pdf_space(d, 10);
-    /* Label, a tab, the value in bold: the look of civil-status extracts. */
-    for (int i = 0; !rc && i < l->nfields; i++)
-        rc = pdf_textf(d, &(struct pdf_style){.tab = 190, .space_after = 3}, "%s:\t<b>%s</b>",
-                       l->fields[i].label, l->fields[i].value ? l->fields[i].value : "");
+    /* Label on the left, the value in bold on the right, each wrapping in
+     * its own column: the look of civil-status extracts. */
+    for (int i = 0; !rc && i < l->nfields; i++) {
+        char label[400];
+        snprintf(label, sizeof label, "%s:", l->fields[i].label);
+        struct pdf_line left = {.text = label, .style = {.space_after = 1}};
+        struct pdf_line right = {.text = l->fields[i].value && *l->fields[i].value
+                                             ? l->fields[i].value
+                                             : " ",
+                                 .style = {.flags = PDF_BOLD, .space_after = 1}};
+        struct pdf_column row[2] = {{.x = 0, .width = 0.36, .lines = &left, .nlines = 1},
+                                    {.x = 0.37, .width = 0.63, .lines = &right, .nlines = 1}};
+        rc = pdf_columns(d, row, 2);
+    }
     if (!rc)
         rc = pdf_space(d, 14);
     if (!rc)
         rc = signature(d, l->signer_title, l->signer_name ? l->signer_name : "");
     if (!rc && l->lookup_url)
-        rc = pdf_qr(d, l->lookup_url, 72, PDF_ALIGN_LEFT,
+        rc = pdf_qr(d, l->lookup_url, 56, PDF_ALIGN_LEFT,
                     &(struct pdf_style){.size = 9, .flags = PDF_ITALIC},
                     "Quét mã để kiểm tra hồ sơ và kết quả");
     return finish(d, rc, out, len);
