@@ -164,34 +164,9 @@ static void dossier_action(struct req *r)
 static void dossier_file(struct req *r)
 {
     struct dossier d;
-    struct store_stmt *st;
     if (visible_dossier_or_reply(r, &d))
         return;
-    char sha[65] = "", ctype[32] = "";
-    if (store_prepare(r->db,
-                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
-                      " AND name = ?",
-                      &st) == 0) {
-        store_bind_int(st, 1, d.id);
-        store_bind_text(st, 2, req_param(r, "name"));
-        if (store_step(st) == STORE_ROW) {
-            copy_str(sha, sizeof sha, store_col_text(st, 0));
-            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
-        }
-        store_done(st);
-    }
-    unsigned char *data;
-    size_t len;
-    if (!sha[0]) {
-        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
-        return;
-    }
-    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
-        reply_internal(r, "stored file missing");
-        return;
-    }
-    reply_bytes(r, 200, ctype, data, len);
-    free(data);
+    reply_dossier_file(r, &d, req_param(r, "name"));
 }
 
 /* The receipt, for the desk to print. */

@@ -6,7 +6,9 @@
 
 #include "app.h"
 #include "dossier/documents.h"
+#include "base/util.h"
 #include "dossier/dossier.h"
+#include "dossier/filestore.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -79,4 +81,38 @@ void reply_document(struct req *r, const struct dossier *d, enum document_kind k
     r->data = s;
     r->free_data = free_doc_state;
     http_defer_work(r, render_work, s, rendered);
+}
+
+void reply_dossier_file(struct req *r, const struct dossier *d, const char *name)
+{
+    struct store_stmt *st;
+    char sha[65] = "", ctype[32] = "";
+    if (store_prepare(r->db,
+                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
+                      " AND name = ?",
+                      &st) == 0) {
+        store_bind_int(st, 1, d->id);
+        store_bind_text(st, 2, name);
+        if (store_step(st) == STORE_ROW) {
+            copy_str(sha, sizeof sha, store_col_text(st, 0));
+            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
+        }
+        store_done(st);
+    }
+    if (!sha[0]) {
+        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
+        return;
+    }
+    unsigned char *data;
+    size_t len;
+    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
+        reply_internal(r, "stored file missing");
+        return;
+    }
+    /* name passed dossier_file_name_valid when stored: no quotes in it. */
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    req_add_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, ctype, data, len);
+    free(data);
 }

@@ -1,6 +1,7 @@
-/* document_reply: answers with a PDF a unit issued on a dossier (the result
- * document, an apology letter), rendered on the worker pool with its own
- * read-only database connection. Callers check access first. */
+/* document_reply: answers with a dossier's documents: a PDF the unit issued
+ * (the result document, an apology letter), rendered on the worker pool
+ * with its own read-only database connection, or an attached file. Callers
+ * check access first. */
 #ifndef MOTCUA_DOCUMENT_REPLY_H
 #define MOTCUA_DOCUMENT_REPLY_H
 
@@ -11,5 +12,8 @@ enum document_kind { DOCUMENT_RESULT, DOCUMENT_APOLOGY };
 
 /* n: the apology letter's number (ignored for the result). */
 void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n);
+
+/* An attached file by name, with its stored content type; 404 if none. */
+void reply_dossier_file(struct req *r, const struct dossier *d, const char *name);
 
 #endif

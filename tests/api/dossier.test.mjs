@@ -144,7 +144,7 @@ test('the test calculator agrees with docs/calendar.md and with `motcua calendar
 // --- create, list, get ---------------------------------------------------------------------
 
 function assertDraft(d, { procedure = BIRTH, unit = COMMUNE } = {}) {
-  assert.deepEqual(Object.keys(d).sort(), ['channel', 'code', 'created_at', 'due_at', 'files', 'form', 'history', 'id', 'procedure', 'state', 'status', 'submitted_at', 'unit'].sort());
+  assert.deepEqual(Object.keys(d).sort(), ['apologies', 'channel', 'code', 'created_at', 'due_at', 'files', 'first_due_at', 'form', 'history', 'id', 'procedure', 'state', 'status', 'submitted_at', 'unit'].sort());
   assert.ok(Number.isInteger(d.id) && d.id > 0);
   assert.equal(d.code, null);
   assert.equal(d.state, 'draft');
