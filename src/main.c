@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_report.h"
 
 #define MOTCUA_VERSION "0.1.0"
 
@@ -19,6 +20,7 @@ static const struct {
     {"unit", cmd_unit, "import and list units"},
     {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"routes", cmd_routes, "print the HTTP API routes"},
+    {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
 };
 
 static void usage(FILE *out)

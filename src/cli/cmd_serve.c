@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
+#include "payment/payment.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -27,6 +28,7 @@ static const char usage[] =
     "usage: motcua serve --data DIR [--listen HOST:PORT] [--loops N] [--base-url URL]\n"
     "                    [--web DIR] [--secure-cookies] [--trusted-proxy ADDR] [--quiet]\n"
     "                    [--smtp-url URL] [--smtp-from ADDRESS] [--sms-url URL]\n"
+    "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -40,7 +42,13 @@ static const char usage[] =
     "                    (smtp://HOST:PORT or smtps://...; default: e-mail stays queued)\n"
     "  --smtp-from       sender of notifications, ADDRESS or \"Name <ADDRESS>\"\n"
     "                    (default no-reply@localhost)\n"
-    "  --sms-url         SMS gateway: POST JSON {to, text} (default: no SMS)\n";
+    "  --sms-url         SMS gateway: POST JSON {to, text} (default: no SMS)\n"
+    "  --payment-config  bank account and gateway settings (default: the built-in\n"
+    "                    data/payment.json, a demo account)\n"
+    "  --payment-secret  the gateway's HMAC key (better: MOTCUA_PAYMENT_SECRET);\n"
+    "                    without one, online payment is off\n"
+    "  --test-gateway    serve the local test gateway under /test-gateway/ (tests\n"
+    "                    and demo only: no money moves)\n";
 
 /* The writer's after-commit hook: lookup cache, then notification wake-up. */
 static void after_commit(void)
@@ -53,7 +61,8 @@ int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
-    int quiet = 0, secure = 0;
+    const char *pay_config = NULL, *pay_secret = NULL;
+    int quiet = 0, secure = 0, test_gateway = 0;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -65,6 +74,9 @@ int cmd_serve(int argc, char **argv)
                                    {"--smtp-url", 1, &smtp_url, NULL},
                                    {"--smtp-from", 1, &smtp_from, NULL},
                                    {"--sms-url", 1, &sms_url, NULL},
+                                   {"--payment-config", 1, &pay_config, NULL},
+                                   {"--payment-secret", 1, &pay_secret, NULL},
+                                   {"--test-gateway", 0, NULL, &test_gateway},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -125,6 +137,12 @@ int cmd_serve(int argc, char **argv)
     if (web)
         copy_str(app.web_dir, sizeof app.web_dir, web);
     app.secure_cookies = secure;
+    if (!pay_secret)
+        pay_secret = getenv("MOTCUA_PAYMENT_SECRET");
+    if (payment_configure(pay_config, pay_secret, test_gateway, app.base_url, err, sizeof err)) {
+        fprintf(stderr, "motcua serve: %s\n", err);
+        return 2;
+    }
     if (proxy && copy_str(app.trusted_proxy, sizeof app.trusted_proxy, proxy)) {
         fprintf(stderr, "motcua serve: --trusted-proxy is too long\n");
         return 2;

@@ -250,9 +250,11 @@ int apology_record_job(struct store *db, void *arg)
         store_done(st);
     }
     char note[1300], when[40];
-    cal_format_local(a->new_due_at, when, sizeof when);
-    snprintf(note, sizeof note, "Xin lỗi và hẹn lại ngày trả kết quả: %s. Lý do: %s", when,
-             a->reason);
+    /* "16:00 ngày 01/12/2026", as people write it. */
+    cal_format_local(a->new_due_at, when, sizeof when); /* YYYY-MM-DDTHH:MM */
+    snprintf(note, sizeof note,
+             "Xin lỗi và hẹn lại ngày trả kết quả: %.5s ngày %.2s/%.2s/%.4s. Lý do: %s",
+             when + 11, when + 8, when + 5, when, a->reason);
     if (rc == 0)
         rc = dossier_add_event(db, d.id, a->now, "apology", d.state, d.state, d.status_code,
                                note, a->officer_id, d.current_unit_id);

@@ -42,7 +42,26 @@ static int64_t end_of_local_day(int64_t now)
     "  JOIN units su ON su.id = sr.unit_id WHERE sr.account_id = ?1"                               \
     "  AND (substr(cu.path, 1, length(su.path)) = su.path"                                         \
     "       OR substr(u.path, 1, length(su.path)) = su.path))"                                     \
-    " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_folded LIKE ?7 ESCAPE '\\')"
+    " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_folded LIKE ?7 ESCAPE '\\')"   \
+    QUEUE_DRILL
+
+/* The reports' drill-down (struct queue_filter): ?10/?11 the receiving
+ * unit's subtree as a path range, ?12 channel, ?13 result (early, on_time,
+ * late: as stat_timeliness in report/stats.c: late after the appointment or
+ * with an apology letter; local days are UTC+7 = 25200 s), ?14/?15 the
+ * period, on the submission time, or on the time finished with a result. */
+#define QUEUE_DRILL                                                                                \
+    " AND (?10 IS NULL OR (u.path >= ?10 AND u.path < ?11))"                                       \
+    " AND (?12 IS NULL OR d.channel = ?12)"                                                        \
+    " AND (?13 IS NULL OR (d.status_code IN (9, 10) AND d.finished_at IS NOT NULL AND"             \
+    "  CASE WHEN d.finished_at > d.due_at OR EXISTS (SELECT 1 FROM dossier_apologies a"          \
+    "   WHERE a.dossier_id = d.id) THEN 'late'"                                                    \
+    "   WHEN (d.finished_at + 25200) / 86400 < (d.due_at + 25200) / 86400 THEN 'early'"            \
+    "   ELSE 'on_time' END = ?13))"                                                                \
+    " AND (?14 IS NULL OR (CASE WHEN ?13 IS NULL THEN d.submitted_at ELSE d.finished_at END)"      \
+    "  >= ?14)"                                                                                    \
+    " AND (?15 IS NULL OR (CASE WHEN ?13 IS NULL THEN d.submitted_at ELSE d.finished_at END)"      \
+    "  < ?15)"
 
 #define VIEW_FILTER                                                                                \
     " AND (?2 = 'all'"                                                                             \
@@ -59,7 +78,14 @@ static int64_t end_of_local_day(int64_t now)
 struct search {
     const char *code_pattern;   /* NULL for no search */
     const char *folded_pattern;
+    const struct queue_filter *filter; /* NULL for none */
 };
+
+int queue_result_valid(const char *result)
+{
+    return strcmp(result, "early") == 0 || strcmp(result, "on_time") == 0 ||
+           strcmp(result, "late") == 0;
+}
 
 static void bind_common(struct store_stmt *st, int64_t account, const char *view, int64_t now,
                         const struct search *q)
@@ -72,6 +98,29 @@ static void bind_common(struct store_stmt *st, int64_t account, const char *view
     store_bind_int(st, 5, eod + 2 * 86400);
     store_bind_text(st, 6, q->code_pattern);
     store_bind_text(st, 7, q->folded_pattern);
+    const struct queue_filter *f = q->filter;
+    char hi[QUEUE_PATH_MAX];
+    if (f && f->unit_path && f->unit_path[0] && strlen(f->unit_path) < sizeof hi) {
+        /* Paths end in '/'; '0' follows '/': every path under it sorts below. */
+        size_t n = strlen(f->unit_path);
+        memcpy(hi, f->unit_path, n + 1);
+        hi[n - 1] = '0';
+        store_bind_text(st, 10, f->unit_path);
+        store_bind_text(st, 11, hi);
+    } else {
+        store_bind_null(st, 10);
+        store_bind_null(st, 11);
+    }
+    store_bind_text(st, 12, f ? f->channel : NULL);
+    store_bind_text(st, 13, f ? f->result : NULL);
+    if (f && f->from > 0)
+        store_bind_int(st, 14, f->from);
+    else
+        store_bind_null(st, 14);
+    if (f && f->to > 0)
+        store_bind_int(st, 15, f->to);
+    else
+        store_bind_null(st, 15);
 }
 
 static json_t *time_json(int64_t t)
@@ -116,8 +165,14 @@ static json_t *counts_json(struct store *db, int64_t account, const struct searc
 json_t *queue_json(struct store *db, int64_t account_id, const char *view, const char *q,
                    int limit, int offset, int64_t now)
 {
+    return queue_json_filtered(db, account_id, view, q, NULL, limit, offset, now);
+}
+
+json_t *queue_json_filtered(struct store *db, int64_t account_id, const char *view, const char *q,
+                            const struct queue_filter *filter, int limit, int offset, int64_t now)
+{
     char code_pattern[256], folded[256], folded_pattern[600];
-    struct search search = {NULL, NULL};
+    struct search search = {NULL, NULL, filter};
     if (q && *q && text_like_contains(q, code_pattern, sizeof code_pattern) == 0 &&
         text_fold(q, folded, sizeof folded) >= 0 &&
         text_like_contains(folded, folded_pattern, sizeof folded_pattern) == 0) {
@@ -212,6 +267,8 @@ static json_t *staff_history_json(struct store *db, int64_t id)
         const char *title = store_col_text(st, 10);
         if (!title[0] && strcmp(store_col_text(st, 3), "submit") == 0)
             title = "Nộp hồ sơ";
+        if (!title[0] && strcmp(store_col_text(st, 3), "apology") == 0)
+            title = "Xin lỗi và hẹn lại ngày trả kết quả";
         json_t *e = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "at",
                               time_json(store_col_int(st, 0)), "status",
                               status_json((int)store_col_int(st, 1)), "note",

@@ -15,6 +15,7 @@
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
+#include "http/api_report.h"
 #include "http/document_reply.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
@@ -61,7 +62,12 @@ static void queue(struct req *r)
         reply_error(r, 400, "bad_parameter", "Từ khóa quá dài (tối đa 100 ký tự)", "q");
         return;
     }
-    json_t *j = queue_json(r->db, r->account.id, view, q, (int)limit, (int)offset, now_unix());
+    struct queue_filter filter; /* the reports' drill-down: unit, from, to, result, channel */
+    struct unit filter_unit;
+    if (report_drill_filter_or_reply(r, &filter, &filter_unit))
+        return;
+    json_t *j = queue_json_filtered(r->db, r->account.id, view, q, &filter, (int)limit,
+                                    (int)offset, now_unix());
     if (!j) {
         reply_internal(r, "queue failed");
         return;

@@ -13,6 +13,8 @@ static const struct route *const tables[] = {
     api_catalog_routes,
     api_dossier_routes,
     api_staff_routes,
+    api_report_routes,
+    api_payment_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

@@ -28,6 +28,8 @@ extern const struct route api_auth_routes[];
 extern const struct route api_catalog_routes[];
 extern const struct route api_dossier_routes[];
 extern const struct route api_staff_routes[];
+extern const struct route api_report_routes[];
+extern const struct route api_payment_routes[];
 
 /* Finds the route for method and path; fills r's params. Returns NULL if no
  * pattern matches; sets *method_mismatch when a pattern matched the path

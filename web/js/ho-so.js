@@ -1,17 +1,36 @@
-// Dossier page (owner only): code, status, appointment, history, documents,
-// the declaration, the receipt PDF, and withdrawing with a reason.
+// Dossier page (owner only): code, status, appointment (and the first one when
+// the office rescheduled it, with its apology letters), history, documents,
+// the declaration, the receipt and result PDFs, and withdrawing with a reason.
 
 import * as api from './api.js';
-import { $, el, render, initLayout, pageUrl, param, formatDateTime, formatSize, statusBadge,
+import { $, el, render, initLayout, pageUrl, param, formatDateTime, formatSize, statusBadge, readableTimes,
   loading, pageError, alertBox, busy, showFieldErrors, clearErrors, goLogin } from './ui.js';
 import { renderReview } from './eform.js';
 
 const WITHDRAWABLE = new Set([1, 2, 4, 5, 6]);
 const STOPPED = new Set([3, 7, 8]); // refused, withdrawn, stopped: the appointment no longer holds
+const CHANNEL = { online: 'Trực tuyến', desk: 'Trực tiếp tại Bộ phận một cửa', post: 'Qua dịch vụ bưu chính' };
 let d;
 let schema = null;
 
 const fileUrl = (f) => `/api/v1/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
+const letterUrl = (n) => `/api/v1/dossiers/${api.seg(d.id)}/apologies/${api.seg(n)}`;
+const resultUrl = () => `/api/v1/dossiers/${api.seg(d.id)}/result.pdf`;
+
+/** The office's apology letters, each with the appointment it replaced and the new one. */
+function apologiesCard() {
+  const list = (d.apologies || []).slice().sort((a, b) => b.n - a.n);
+  if (!list.length) return null;
+  return el('section', { class: 'card apology-card', id: 'apologies', 'aria-labelledby': 'h-apologies' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-apologies' }, 'Thư xin lỗi và hẹn lại ngày trả kết quả')),
+    el('p', { class: 'muted small' }, 'Cơ quan giải quyết chưa trả được kết quả đúng hẹn và đã gửi bạn thư xin lỗi kèm ngày hẹn mới.'),
+    el('ul', { class: 'letter-list', id: 'apology-list' }, list.map((a) => el('li', { dataset: { n: String(a.n) } },
+      el('div', {},
+        el('strong', {}, `Thư số ${a.n}`), el('span', { class: 'muted small' }, ` · ${formatDateTime(a.at)}`),
+        el('div', { class: 'small' }, 'Hẹn cũ ', el('span', { class: 'old-due' }, formatDateTime(a.old_due_at)), ' → hẹn mới ', el('strong', {}, formatDateTime(a.new_due_at))),
+        a.reason ? el('div', { class: 'small muted' }, 'Lý do: ', a.reason) : null),
+      el('a', { class: 'btn btn-secondary btn-small', href: letterUrl(a.n), target: '_blank', rel: 'noopener' }, 'Xem thư (PDF)')))));
+}
 
 function copyButton(text) {
   const b = el('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Sao chép mã');
@@ -28,7 +47,7 @@ function historyList() {
   return el('ol', { class: 'timeline', id: 'history' }, items.map((h) => el('li', {},
     el('span', { class: 'when' }, formatDateTime(h.at)),
     el('span', { class: 'what' }, h.status ? h.status.name : ''),
-    h.note ? el('div', { class: 'note' }, h.note) : null)));
+    h.note ? el('div', { class: 'note' }, readableTimes(h.note)) : null)));
 }
 
 function files() {
@@ -78,15 +97,91 @@ function supplyBox() {
     form);
 }
 
+/* ---------- the citizen's rating, once the result was returned (status 10) ---------- */
+
+const RATING = [['rat_hai_long', 'Rất hài lòng'], ['hai_long', 'Hài lòng'], ['khong_hai_long', 'Không hài lòng']];
+
+function ratingDone(r) {
+  return el('div', { class: 'alert alert-info', id: 'rating-done', role: 'status', tabindex: '-1' },
+    el('strong', { class: 'alert-title' }, 'Bạn đã đánh giá: ', r.title),
+    r.comment ? el('p', {}, '“', r.comment, '”') : null,
+    el('p', { class: 'small muted' }, `Cảm ơn bạn. Đánh giá gửi lúc ${formatDateTime(r.rated_at)} được dùng để đo mức độ hài lòng của người dân.`));
+}
+
+function ratingForm() {
+  const form = el('form', { id: 'rating-form', novalidate: true },
+    el('div', { class: 'form-errors', hidden: true }),
+    el('fieldset', { class: 'field' },
+      el('legend', {}, 'Bạn có hài lòng với việc giải quyết hồ sơ này? ', el('span', { class: 'req', 'aria-hidden': 'true' }, '*')),
+      el('p', { class: 'field-error', id: 'level-error', 'aria-live': 'polite' }),
+      RATING.map(([v, label]) => el('label', { class: 'check', style: 'margin:8px 0;align-items:center' }, el('input', { type: 'radio', name: 'level', value: v }), el('span', {}, label)))),
+    el('div', { class: 'field' },
+      el('label', { for: 'rating-comment' }, 'Góp ý ', el('span', { class: 'muted small' }, '(không bắt buộc)')),
+      el('p', { class: 'field-error', id: 'comment-error', 'aria-live': 'polite' }),
+      el('textarea', { id: 'rating-comment', name: 'comment', rows: '3', maxlength: '1000', 'aria-describedby': 'comment-error' })),
+    el('button', { class: 'btn', type: 'submit', id: 'rate' }, 'Gửi đánh giá'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const level = (form.querySelector('input[name="level"]:checked') || {}).value;
+    if (!level) { showFieldErrors(form, [{ field: 'level', message: 'Vui lòng chọn mức độ hài lòng' }]); return; }
+    const comment = form.comment.value.trim();
+    const restore = busy($('#rate'), 'Đang gửi…');
+    try {
+      const r = await api.post(`/dossiers/${api.seg(d.id)}/rating`, comment ? { level, comment } : { level });
+      const done = ratingDone(r.rating);
+      render($('#rating-slot'), done);
+      done.focus();
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: ['level', 'comment'].includes(err.field) ? err.field : null, message: err.message }], 'Chưa gửi được đánh giá');
+    }
+  });
+  return el('section', { class: 'card', id: 'rating', 'aria-labelledby': 'h-rating' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-rating' }, 'Đánh giá mức độ hài lòng')),
+    el('p', { class: 'small muted' }, 'Mỗi hồ sơ được đánh giá một lần, sau khi đã nhận kết quả.'),
+    form);
+}
+
+/** Fills #rating-slot: the form when the owner may rate, else the rating given. */
+async function loadRating() {
+  const slot = $('#rating-slot');
+  if (!slot) return;
+  try {
+    const r = await api.get(`/dossiers/${api.seg(d.id)}/rating`);
+    render(slot, r.rating ? ratingDone(r.rating) : r.can_rate ? ratingForm() : null);
+  } catch { /* the page works without it */ }
+}
+
+/** Status 6: the office asked for a fee; the payment page shows how to pay it. */
+function paymentBox() {
+  return el('div', { class: 'alert alert-warn', id: 'payment-request', role: 'region', 'aria-label': 'Yêu cầu nộp phí, lệ phí' },
+    el('strong', { class: 'alert-title' }, 'Cơ quan giải quyết yêu cầu nộp phí, lệ phí'),
+    el('p', { class: 'small' }, 'Thời hạn giải quyết tạm dừng cho tới khi bạn nộp xong.'),
+    el('a', { class: 'btn', id: 'pay-link', href: pageUrl('thanh-toan', { id: d.id }) }, 'Nộp phí, lệ phí'));
+}
+
+/** Back from the payment gateway (?thanh-toan=thanh-cong | khong-thanh-cong). */
+function paymentResult() {
+  const r = param('thanh-toan');
+  if (r === 'thanh-cong') return alertBox('success', 'Thanh toán thành công', el('p', {}, 'Cổng thanh toán đã xác nhận khoản phí, lệ phí; hồ sơ tiếp tục được giải quyết.'));
+  if (r === 'khong-thanh-cong') return alertBox('warn', 'Thanh toán chưa thành công', el('p', {}, 'Giao dịch đã bị hủy hoặc không thực hiện được. Bạn có thể thanh toán lại.'));
+  return null;
+}
+
 function view() {
   const draft = d.state === 'draft';
   const submitted = !!d.code;
   const canWithdraw = d.status && WITHDRAWABLE.has(d.status.code) && d.state !== 'withdrawn';
   const just = param('moi') === '1' && submitted;
   const stopped = d.status && STOPPED.has(d.status.code);
+  const returned = d.status && d.status.code === 10;
+  const rescheduled = d.first_due_at && d.due_at && d.first_due_at !== d.due_at;
   const actions = el('div', { class: 'btn-row' },
+    returned ? el('a', { class: 'btn', id: 'result', href: resultUrl(), target: '_blank', rel: 'noopener' }, 'Tải kết quả (PDF)') : null,
     draft ? el('a', { class: 'btn', href: pageUrl('nop-ho-so', { id: d.id }) }, 'Tiếp tục khai và nộp') : null,
-    submitted ? el('a', { class: 'btn', id: 'receipt', href: `/api/v1/dossiers/${api.seg(d.id)}/receipt.pdf`, target: '_blank', rel: 'noopener' }, 'Tải Giấy tiếp nhận (PDF)') : null,
+    submitted ? el('a', { class: returned ? 'btn btn-secondary' : 'btn', id: 'receipt', href: `/api/v1/dossiers/${api.seg(d.id)}/receipt.pdf`, target: '_blank', rel: 'noopener' }, 'Tải Giấy tiếp nhận (PDF)') : null,
     submitted ? el('a', { class: 'btn btn-secondary', href: pageUrl('tra-cuu', { ma: d.code }) }, 'Trang tra cứu công khai') : null,
     canWithdraw ? el('button', { type: 'button', class: 'btn btn-ghost', id: 'withdraw' }, 'Rút hồ sơ') : null);
   const out = el('div', {},
@@ -95,7 +190,14 @@ function view() {
       el('p', {}, 'Hồ sơ đã được gửi tới ', d.unit.name, '. Vui lòng lưu lại mã hồ sơ để tra cứu; Giấy tiếp nhận hồ sơ và hẹn trả kết quả có thể tải về bên dưới.')) : null,
     el('h1', {}, d.procedure.name),
     el('p', {}, statusBadge(d.status, d.state)),
+    paymentResult(),
     d.status && d.status.code === 5 ? supplyBox() : null,
+    returned ? el('div', { class: 'alert alert-success result-box', id: 'result-ready' },
+      el('strong', { class: 'alert-title' }, 'Hồ sơ đã có kết quả'),
+      el('p', {}, 'Kết quả giải quyết đã được trả. Bạn có thể tải bản điện tử của kết quả.'),
+      el('a', { class: 'btn', id: 'result-top', href: resultUrl(), target: '_blank', rel: 'noopener' }, 'Tải kết quả (PDF)')) : null,
+    returned ? el('div', { id: 'rating-slot' }) : null,
+    d.status && d.status.code === 6 ? paymentBox() : null,
     el('div', { class: 'key-grid' },
       el('div', { class: 'code-box' },
         el('span', { class: 'muted small' }, 'Mã hồ sơ'),
@@ -104,16 +206,19 @@ function view() {
       el('div', { class: 'due-box' + (stopped ? ' stopped' : '') },
         el('span', { class: 'muted small' }, 'Ngày hẹn trả kết quả'),
         el('div', { class: 'due', id: 'due-at' }, d.due_at ? formatDateTime(d.due_at) : '—'),
+        rescheduled ? el('div', { class: 'small first-due', id: 'first-due' }, 'Hẹn lần đầu: ', el('span', { class: 'old-due' }, formatDateTime(d.first_due_at)),
+          (d.apologies || []).length ? ' · đã hẹn lại, xem thư xin lỗi bên dưới' : '') : null,
         stopped ? el('span', { class: 'small' }, 'Không còn áp dụng: hồ sơ đã dừng giải quyết.') : null)),
     el('div', { class: 'card' },
       el('dl', { class: 'facts' },
         el('div', {}, el('dt', {}, 'Trạng thái'), el('dd', { id: 'status' }, d.status ? d.status.name : (draft ? 'Đang soạn, chưa nộp' : d.state))),
         el('div', {}, el('dt', {}, 'Thủ tục'), el('dd', {}, d.procedure.name)),
         el('div', {}, el('dt', {}, 'Cơ quan giải quyết'), el('dd', {}, d.unit.name)),
-        el('div', {}, el('dt', {}, 'Hình thức nộp'), el('dd', {}, d.channel === 'online' || !d.channel ? 'Trực tuyến' : d.channel)),
+        el('div', {}, el('dt', {}, 'Hình thức nộp'), el('dd', { id: 'channel' }, CHANNEL[d.channel || 'online'] || d.channel)),
         el('div', {}, el('dt', {}, 'Ngày nộp'), el('dd', {}, d.submitted_at ? formatDateTime(d.submitted_at) : '—')),
         el('div', {}, el('dt', {}, 'Ngày tạo hồ sơ'), el('dd', {}, formatDateTime(d.created_at)))),
       el('div', { style: 'margin-top:16px' }, actions)),
+    apologiesCard(),
     el('section', { class: 'card', 'aria-labelledby': 'h-history' },
       el('div', { class: 'card-title' }, el('h2', { id: 'h-history' }, 'Quá trình xử lý')), historyList()),
     el('section', { class: 'card', 'aria-labelledby': 'h-files' },
@@ -125,6 +230,7 @@ function view() {
   document.title = `${d.code || 'Hồ sơ nháp'} – Cổng dịch vụ công tỉnh Thanh Hóa`;
   if (just) $('#submitted-ok').focus();
   $('#withdraw')?.addEventListener('click', openWithdraw);
+  if (returned) loadRating();
 }
 
 function openWithdraw() {

@@ -82,6 +82,12 @@ export function formatDate(iso) {
   return p ? `${pad(p.d)}/${pad(p.mo)}/${p.y}` : '—';
 }
 
+/** Local times written by the server into notes ("2026-12-01T16:00") as "16:00 ngày 01/12/2026". */
+export function readableTimes(text) {
+  return String(text || '').replace(/\b(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?(?:[+-]\d{2}:\d{2})?/g,
+    (_, y, mo, d, h, mi) => `${h}:${mi} ngày ${d}/${mo}/${y}`);
+}
+
 /** 8000 -> "8.000 đồng"; 0 -> "Miễn phí". */
 export function formatFee(fee) {
   if (fee && typeof fee === 'object') fee = fee.vnd;

@@ -2,23 +2,35 @@
 // appointment, clock), applicant, documents and attachments, the declaration
 // with the procedure's labels, history, the units that held it, and the
 // actions the API says this officer may take now, each confirmed in a dialog
-// (a note when needed, an officer or a unit to pick when the step names one).
+// (a note when needed, an officer or a unit to pick when the step names one);
+// the papers (receipt to print, result, apology letters) and, for a late
+// dossier, the apology letter with a new appointment.
 
 import * as api from '../api.js';
 import { $, el, render, param, formatSize, statusBadge, loading, pageError, alertBox,
-  busy, showFieldErrors, clearErrors, fieldBox, processingText, goLogin } from '../ui.js';
+  busy, showFieldErrors, clearErrors, fieldBox, processingText, readableTimes, goLogin } from '../ui.js';
 import { renderReview } from '../eform.js';
-import { initStaff, lastQueue, shortDateTime, workingTime, span } from './shell.js';
+import { initStaff, lastQueue, walkinUrl, vn, shortDateTime, workingTime, span, APOLOGY_ROLES } from './shell.js';
 
-const CHANNEL = { online: 'Trực tuyến', desk: 'Tại quầy', post: 'Qua bưu chính' };
+const CHANNEL = { online: 'Trực tuyến', desk: 'Trực tiếp tại quầy', post: 'Qua bưu chính' };
 // Presentation only: steps that end or refuse a dossier get a warning style.
 const DANGER = new Set(['refuse', 'stop']);
+// History entries that are not workflow steps (those get their title from the workflow).
+const EVENT_TITLE = { apology: 'Xin lỗi và hẹn lại ngày trả kết quả' };
 
 let d = null;
 let proc = null;
 let id = null;
+let who = null;
+let justRegistered = false;
 
-const fileUrl = (f) => `/api/v1/staff/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
+const base = () => `/api/v1/staff/dossiers/${api.seg(d.id)}`;
+const fileUrl = (f) => `${base()}/files/${api.seg(f.name)}`;
+const receiptUrl = () => `${base()}/receipt.pdf`;
+const resultUrl = () => `${base()}/result.pdf`;
+const letterUrl = (n) => `${base()}/apologies/${api.seg(n)}`;
+const hasResult = () => d.status && (d.status.code === 9 || d.status.code === 10);
+const pdfLink = (href, attrs, ...text) => el('a', { href, target: '_blank', rel: 'noopener', ...attrs }, ...text);
 
 /* ---------------- header ---------------- */
 
@@ -73,7 +85,8 @@ function head() {
     el('dl', { class: 'head-facts' },
       fact('Hẹn trả kết quả', el('dd', { id: 'due-at' },
         el('span', { class: 'strong num' + (stopped ? ' muted' : '') }, shortDateTime(d.due_at)),
-        rescheduled ? el('span', { class: 'sub', id: 'first-due' }, 'Hẹn lần đầu: ', el('span', { class: 'num' }, shortDateTime(d.first_due_at))) : null)),
+        rescheduled ? el('span', { class: 'sub', id: 'first-due' }, 'Hẹn lần đầu: ', el('span', { class: 'num' }, shortDateTime(d.first_due_at)),
+          (d.apologies || []).length ? ` · đã hẹn lại ${(d.apologies || []).length} lần` : '') : null)),
       fact('Thời hạn xử lý', clockFact()),
       fact('Ngày nộp', el('dd', {}, el('span', { class: 'num' }, shortDateTime(d.submitted_at)), el('span', { class: 'sub' }, CHANNEL[d.channel] || d.channel || ''))),
       fact('Người nộp', el('dd', { id: 'applicant-name' }, d.applicant ? d.applicant.name : '—')),
@@ -150,12 +163,72 @@ function historyCard() {
   return card('history', 'Quá trình xử lý', items.length
     ? el('ol', { class: 'timeline compact', id: 'history-list' }, items.map((h) => el('li', {},
       el('span', { class: 'when num' }, shortDateTime(h.at)),
-      el('span', { class: 'what' }, h.action_title || (h.status ? h.status.name : '')),
-      h.actor || h.unit ? el('div', { class: 'muted small' },
-        [h.actor ? h.actor.full_name : null, h.unit ? h.unit.name : null].filter(Boolean).join(' · '),
-        h.status ? ` — ${h.status.name}` : '') : null,
-      h.note ? el('div', { class: 'note' }, h.note) : null)))
+      el('span', { class: 'what' }, h.action_title || EVENT_TITLE[h.action] || (h.status ? h.status.name : '')),
+      h.actor || h.unit || h.status ? el('div', { class: 'muted small who-line' },
+        [actorText(h.actor), h.unit ? h.unit.name : null].filter(Boolean).join(' · '),
+        h.status ? el('span', { class: 'hist-status' }, `${h.actor || h.unit ? ' — ' : ''}${h.status.code}. ${h.status.name}`) : '') : null,
+      h.note ? el('div', { class: 'note' }, readableTimes(h.note)) : null)))
     : el('p', { class: 'muted mb-0' }, 'Chưa có.'));
+}
+
+/** Who took a step: an officer by name, the applicant as such, the system when nobody did. */
+function actorText(a) {
+  if (!a) return null;
+  if (a.kind === 'citizen') return `${a.full_name || a.login} (người nộp)`;
+  return a.full_name || a.login;
+}
+
+/* ---------------- papers: receipt, result, apology letters ---------------- */
+
+function papersCard() {
+  if (!d.code) return null;
+  const apologies = (d.apologies || []).slice().sort((a, b) => b.n - a.n);
+  const item = (title, sub, ...right) => el('li', { class: 'paper' },
+    el('div', {}, el('strong', {}, title), sub ? el('div', { class: 'muted small' }, sub) : null), el('div', { class: 'paper-act' }, ...right));
+  return card('papers', 'Giấy tờ, văn bản',
+    el('ul', { class: 'papers' },
+      item('Giấy tiếp nhận hồ sơ và hẹn trả kết quả', `Tiếp nhận ${shortDateTime(d.submitted_at)}`,
+        pdfLink(receiptUrl(), { class: 'btn btn-secondary btn-small', id: 'print-receipt' }, 'In giấy tiếp nhận')),
+      hasResult() ? item('Kết quả giải quyết', d.status.code === 10 ? 'Đã trả cho người nộp' : 'Đã xử lý xong, chờ trả kết quả',
+        pdfLink(resultUrl(), { class: 'btn btn-secondary btn-small', id: 'view-result' }, 'Xem kết quả')) : null),
+    apologies.length ? el('div', {},
+      el('h3', { class: 'small-h' }, 'Phiếu xin lỗi và hẹn lại ngày trả kết quả'),
+      el('ol', { class: 'apology-list', id: 'apology-list' }, apologies.map((a) => el('li', { dataset: { n: String(a.n) } },
+        el('div', { class: 'apology-top' },
+          el('strong', {}, `Phiếu số ${a.n}`),
+          el('span', { class: 'muted small num' }, ` · lập ${shortDateTime(a.at)}`),
+          pdfLink(letterUrl(a.n), { class: 'apology-link', 'aria-label': `Xem phiếu xin lỗi số ${a.n} (PDF)` }, 'Xem phiếu')),
+        el('div', { class: 'small num' }, el('span', { class: 'old-due' }, shortDateTime(a.old_due_at)), ' → ', el('strong', {}, shortDateTime(a.new_due_at))),
+        a.reason ? el('div', { class: 'note' }, a.reason) : null)))) : null);
+}
+
+/** Open, and due within a day or late: the moment for an apology letter (the server decides). */
+function apologyDue() {
+  if (!d.code || !d.due_at || (d.clock !== 'running' && d.clock !== 'paused')) return false;
+  return new Date(d.due_at).getTime() - Date.now() <= 86400e3;
+}
+
+const mayApologize = () => apologyDue() && who && who.roles.some((r) => APOLOGY_ROLES.has(r.role));
+
+function apologyBlock() {
+  if (!mayApologize()) return null;
+  const left = new Date(d.due_at).getTime() - Date.now();
+  return el('div', { class: 'apology-cta', id: 'apology-cta' },
+    el('p', { class: 'small' }, el('strong', {}, left < 0 ? `Hồ sơ quá hạn ${span(-left)}.` : `Hồ sơ đến hạn sau ${span(left)}.`),
+      ' Gửi người nộp phiếu xin lỗi và hẹn lại ngày trả kết quả.'),
+    el('button', { type: 'button', class: 'btn btn-warn', id: 'apologize', onclick: openApology }, 'Xin lỗi và hẹn lại'));
+}
+
+function registeredBanner() {
+  if (!justRegistered || !d.code) return null;
+  return el('div', { class: 'registered', id: 'registered', role: 'status', tabindex: '-1' },
+    el('div', { class: 'registered-text' },
+      el('strong', { class: 'registered-title' }, 'Đã tiếp nhận hồ sơ ', el('span', { class: 'mono' }, d.code)),
+      el('p', { class: 'mb-0' }, 'Hẹn trả kết quả: ', el('strong', { class: 'num' }, shortDateTime(d.due_at)), ` · ${CHANNEL[d.channel] || ''}`),
+      el('p', { class: 'small mb-0' }, 'In Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ký và giao cho người nộp', d.channel === 'post' ? ' (gửi kèm qua bưu chính)' : '', '.')),
+    el('div', { class: 'registered-actions' },
+      pdfLink(receiptUrl(), { class: 'btn btn-large', id: 'print-receipt-big' }, 'In giấy tiếp nhận'),
+      el('a', { class: 'btn btn-ghost', href: walkinUrl(), id: 'next-walkin' }, 'Tiếp nhận hồ sơ khác')));
 }
 
 function holdsCard() {
@@ -168,6 +241,7 @@ function holdsCard() {
 
 function actionsCard() {
   const acts = d.actions || [];
+  const apology = apologyBlock();
   const body = acts.length
     ? el('div', { class: 'action-list' }, acts.map((a) => {
       const cls = DANGER.has(a.action) ? 'btn btn-danger' : a.needs_note ? 'btn btn-ghost' : 'btn';
@@ -177,17 +251,19 @@ function actionsCard() {
     }))
     : el('p', { class: 'muted mb-0', id: 'no-actions' }, d.clock === 'stopped'
       ? 'Hồ sơ đã kết thúc xử lý; không còn thao tác nào.'
-      : 'Ở trạng thái hiện tại, vai trò của bạn không có thao tác nào với hồ sơ này.');
-  return card('actions', 'Thao tác', body);
+      : apology ? 'Ngoài phiếu xin lỗi, vai trò của bạn không có thao tác nào khác ở trạng thái này.'
+        : 'Ở trạng thái hiện tại, vai trò của bạn không có thao tác nào với hồ sơ này.');
+  return card('actions', 'Thao tác', apology, body);
 }
 
 function view() {
   render($('#content'),
     el('div', { id: 'page-alert' }),
+    registeredBanner(),
     head(),
     el('div', { class: 'dossier-grid' },
       el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), formCard()),
-      el('div', { class: 'dossier-side' }, actionsCard(), historyCard(), holdsCard())));
+      el('div', { class: 'dossier-side' }, actionsCard(), papersCard(), historyCard(), holdsCard())));
   $('#crumb').textContent = d.code;
   document.title = `${d.code} – Một cửa điện tử tỉnh Thanh Hóa`;
 }
@@ -359,6 +435,80 @@ async function submitAction(e) {
   if (ok) pageAlert('success', `Đã thực hiện: ${a.title}`, el('p', {}, 'Trạng thái hiện tại: ', el('strong', {}, d.state_title || ''), '. ', el('a', { href: lastQueue() }, 'Về danh sách hồ sơ')));
 }
 
+/* ---------------- apology letter with a new appointment ---------------- */
+
+const pad = (n) => String(n).padStart(2, '0');
+const ymd = (p) => `${p.y}-${pad(p.mo)}-${pad(p.d)}`;
+
+/** A first guess for the new appointment: the next weekday after today or the old date, 16:00. */
+function suggestedDate() {
+  const now = Date.now();
+  const from = Math.max(now, new Date(d.due_at).getTime());
+  let t = from + 86400e3;
+  for (let i = 0; i < 7; i++, t += 86400e3) {
+    const dow = new Date(t + 7 * 3600e3).getUTCDay();
+    if (dow !== 0 && dow !== 6) break;
+  }
+  return ymd(vn(new Date(t).toISOString()));
+}
+
+function openApology() {
+  const dlg = $('#apology-dialog');
+  const form = $('#apology-form');
+  clearErrors(form);
+  const late = new Date(d.due_at).getTime() < Date.now();
+  $('#apology-sub').textContent = `Hồ sơ ${d.code} · ${d.procedure.name}${d.applicant && d.applicant.name ? ' · ' + d.applicant.name : ''}`;
+  const date = el('input', { type: 'date', name: 'new_date', class: 'input-narrow', value: suggestedDate(), min: ymd(vn(new Date().toISOString())) });
+  const time = el('input', { type: 'time', name: 'new_time', value: '16:00', step: '60', class: 'input-time' });
+  const reason = el('textarea', { name: 'reason', rows: '4', maxlength: '500' });
+  render($('#apology-fields'),
+    el('p', { class: 'apology-old' }, late ? 'Hẹn đã quá: ' : 'Hẹn hiện tại: ', el('strong', { class: 'num' }, shortDateTime(d.due_at)),
+      d.first_due_at && d.first_due_at !== d.due_at ? el('span', { class: 'muted small' }, ` (hẹn lần đầu ${shortDateTime(d.first_due_at)})`) : null),
+    el('div', { class: 'when-row' },
+      fieldBox({ id: 'new-date', label: 'Ngày hẹn mới', required: true, input: date }),
+      fieldBox({ id: 'new-time', label: 'Giờ', required: true, input: time })),
+    el('p', { class: 'hint when-hint' }, 'Giờ Việt Nam, trong giờ làm việc của Bộ phận một cửa; phải sau ngày hẹn hiện tại.'),
+    fieldBox({ id: 'apology-reason', label: 'Lý do chậm trả kết quả', required: true, hint: 'In trên phiếu xin lỗi gửi người nộp; người nộp xem được trong hồ sơ của mình.', input: reason }));
+  dlg.showModal();
+  date.focus();
+}
+
+async function submitApology(e) {
+  e.preventDefault();
+  const form = $('#apology-form');
+  const date = form.new_date.value;
+  const time = form.new_time.value.slice(0, 5);
+  const reason = form.reason.value.trim();
+  const errors = [];
+  const when = Date.parse(`${date}T${time}:00+07:00`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) errors.push({ field: 'new_date', message: 'Vui lòng chọn ngày hẹn mới' });
+  else if (!/^\d{2}:\d{2}$/.test(time)) errors.push({ field: 'new_time', message: 'Vui lòng nhập giờ hẹn' });
+  else if (Number.isNaN(when) || when <= Date.now() || when <= new Date(d.due_at).getTime()) {
+    errors.push({ field: 'new_date', message: 'Ngày hẹn mới phải sau thời điểm hiện tại và sau ngày hẹn cũ' });
+  }
+  if (!reason) errors.push({ field: 'reason', message: 'Vui lòng nêu lý do chậm trả kết quả' });
+  if (errors.length) { showFieldErrors(form, errors, 'Chưa đủ thông tin'); return; }
+  clearErrors(form);
+  const restore = busy($('#apology-confirm'), 'Đang lập phiếu…');
+  let r;
+  try {
+    r = await api.post(`/staff/dossiers/${api.seg(d.id)}/apology`, { new_due_at: `${date}T${time}`, reason });
+  } catch (err) {
+    restore();
+    if (err.status === 401) { goLogin(); return; }
+    const field = { new_due_at: 'new_date', reason: 'reason' }[err.field] || null;
+    showFieldErrors(form, [{ field, message: err.message }], 'Chưa lập được phiếu xin lỗi');
+    return;
+  }
+  restore();
+  $('#apology-dialog').close();
+  await reload();
+  const n = r && r.apology;
+  pageAlert('success', `Đã lập Phiếu xin lỗi và hẹn lại${n ? ' số ' + n : ''}`,
+    el('p', {}, 'Hẹn trả kết quả mới: ', el('strong', {}, shortDateTime(d.due_at)), '. ',
+      n ? pdfLink(letterUrl(n), { id: 'new-letter' }, 'In phiếu xin lỗi (PDF)') : null));
+}
+
 /* ---------------- loading ---------------- */
 
 /** Reads the dossier again and redraws; false when it can no longer be shown. */
@@ -372,7 +522,13 @@ async function reload() {
       : err, el('p', {}, el('a', { href: lastQueue() }, 'Về danh sách hồ sơ')));
     return false;
   }
-  if (!proc || proc.code !== d.procedure.code) {
+  if (d.state === 'draft' && !d.code) {
+    // A walk-in this officer started and has not registered yet.
+    render($('#content'), alertBox('info', 'Hồ sơ đang nhập dở, chưa tiếp nhận',
+      el('p', {}, el('a', { href: walkinUrl(d.id) + '#buoc-3' }, 'Tiếp tục nhập và tiếp nhận hồ sơ'))));
+    return false;
+  }
+    if (!proc || proc.code !== d.procedure.code) {
     try { proc = await api.get(`/procedures/${api.seg(d.procedure.code)}`); } catch { proc = null; /* labels fall back to field names */ }
   }
   view();
@@ -380,8 +536,10 @@ async function reload() {
 }
 
 async function init() {
-  const who = await initStaff('queue');
+  who = await initStaff('queue');
   if (!who) return;
+  justRegistered = param('moi') === '1';
+  if (justRegistered) history.replaceState(null, '', location.pathname + '?id=' + encodeURIComponent(param('id') || ''));
   $('#back').href = lastQueue();
   id = param('id');
   const content = $('#content');
@@ -389,7 +547,11 @@ async function init() {
   render(content, loading('Đang tải hồ sơ…'));
   $('#action-cancel').addEventListener('click', () => $('#action-dialog').close());
   $('#action-form').addEventListener('submit', submitAction);
+  $('#apology-cancel').addEventListener('click', () => $('#apology-dialog').close());
+  $('#apology-form').addEventListener('submit', submitApology);
   await reload();
+  if (justRegistered) $('#registered')?.focus();
+  justRegistered = false; // the banner goes with the next redraw
 }
 
 init();

@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, statusBadge, goLogin } from '../ui.js';
-import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTime, hhmm, isToday, span } from './shell.js';
+import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTime, hhmm, isToday, span, WALKIN_ROLES } from './shell.js';
 
 const VIEWS = {
   new: { label: 'Mới tiếp nhận', empty: 'Không có hồ sơ mới chờ tiếp nhận.' },
@@ -27,7 +27,11 @@ const CHANNEL = { online: 'Trực tuyến', desk: 'Tại quầy', post: 'Bưu ch
 const PAGE_SIZES = [25, 50, 100];
 const REFRESH_MS = 60000;
 
-const state = { view: 'active', q: '', page: 1, size: 50 };
+const state = { view: 'active', q: '', page: 1, size: 50, filter: {} };
+
+// Filters the reports' drill-down links carry (bao-cao.js): the dossiers behind a figure.
+const FILTER_KEYS = ['unit', 'from', 'to', 'result', 'channel'];
+const RESULT = { early: 'giải quyết trước hạn', on_time: 'giải quyết đúng hạn', late: 'giải quyết quá hạn' };
 let data = null;
 let loadedAt = 0;
 let inFlight = null;
@@ -42,10 +46,11 @@ function readUrl(defaultView) {
   state.page = Math.max(1, parseInt(p.get('trang') || '1', 10) || 1);
   const size = parseInt(p.get('so') || '', 10);
   state.size = PAGE_SIZES.includes(size) ? size : 50;
+  state.filter = Object.fromEntries(FILTER_KEYS.filter((k) => p.get(k)).map((k) => [k, p.get(k).slice(0, 64)]));
 }
 
 function urlOf(s) {
-  return queueUrl({ view: s.view, q: s.q, trang: s.page > 1 ? s.page : null, so: s.size !== 50 ? s.size : null });
+  return queueUrl({ view: s.view, q: s.q, trang: s.page > 1 ? s.page : null, so: s.size !== 50 ? s.size : null, ...s.filter });
 }
 
 function go(change, { push = true } = {}) {
@@ -163,6 +168,28 @@ function drawHead() {
   if (document.activeElement !== $('#q')) $('#q').value = state.q; // never under the officer's typing
   $('#clear').hidden = !state.q;
   document.title = `${v.label}${data ? ` (${data.total})` : ''} – Một cửa điện tử tỉnh Thanh Hóa`;
+  drawFilter();
+}
+
+/** The report's filter, said in words, with a way back to the whole queue. */
+function drawFilter() {
+  let bar = $('#report-filter');
+  const f = state.filter;
+  if (!Object.keys(f).length) { if (bar) bar.remove(); return; }
+  if (!bar) {
+    bar = el('div', { class: 'alert alert-info', id: 'report-filter', role: 'status' });
+    $('.queue-head').after(bar);
+  }
+  const d = (x) => x.split('-').reverse().join('/');
+  const parts = [
+    f.unit ? `đơn vị tiếp nhận ${f.unit} và trực thuộc` : null,
+    f.channel ? { online: 'nộp trực tuyến', desk: 'nộp trực tiếp', post: 'qua bưu chính' }[f.channel] || f.channel : null,
+    f.result ? RESULT[f.result] || f.result : null,
+    f.from || f.to ? `${f.result ? 'xong' : 'nộp'} ${f.from ? 'từ ' + d(f.from) : ''} ${f.to ? 'đến ' + d(f.to) : ''}`.trim() : null,
+  ].filter(Boolean);
+  const clear = el('a', { href: urlOf({ ...state, filter: {}, page: 1 }) }, 'Bỏ lọc');
+  clear.addEventListener('click', (e) => { e.preventDefault(); go({ filter: {}, page: 1 }); });
+  render(bar, 'Đang lọc theo báo cáo: ', el('strong', {}, parts.join(', ')), ' · ', clear);
 }
 
 /* ---------------- loading ---------------- */
@@ -177,7 +204,7 @@ async function load({ quiet = false } = {}) {
     if (!data) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách hồ sơ…'));
   }
   const want = { ...state };
-  const req = api.get('/staff/dossiers', { view: want.view, q: want.q, limit: want.size, offset: (want.page - 1) * want.size });
+  const req = api.get('/staff/dossiers', { view: want.view, q: want.q, limit: want.size, offset: (want.page - 1) * want.size, ...want.filter });
   inFlight = req;
   let res;
   try {
@@ -257,6 +284,7 @@ function defaultView(who) {
 async function init() {
   const who = await initStaff('queue');
   if (!who) return;
+  if (who.roles.some((r) => WALKIN_ROLES.has(r.role))) $('#side-walkin').hidden = false;
   readUrl(defaultView(who));
   history.replaceState(null, '', urlOf(state));
   rememberQueue(urlOf(state));

@@ -16,6 +16,17 @@ export function queueUrl(query) {
 /** One dossier on the officers' side. */
 export const dossierUrl = (id) => '/can-bo/ho-so?id=' + encodeURIComponent(String(id));
 
+/** The desk's walk-in registration (a draft already started when id is given). */
+export const walkinUrl = (id) => '/can-bo/tiep-nhan' + (id ? '?id=' + encodeURIComponent(String(id)) : '');
+
+// Which roles may do what is data on the server (data/roles.json); /auth/me names the roles
+// but not their permissions, so the pages use these sets only to decide which buttons and
+// links to offer. The server checks every request and its refusal is shown as it comes.
+/** Roles that register walk-in and postal dossiers (permission dossier.walkin). */
+export const WALKIN_ROLES = new Set(['reception', 'province_admin']);
+/** Roles that may send an apology letter with a new appointment (dossier.apologize). */
+export const APOLOGY_ROLES = new Set(['reception', 'leader', 'province_admin']);
+
 const LAST_QUEUE = 'motcua.canbo.queue';
 
 /** Remember the queue URL the officer came from, so the dossier page can link back to it. */
@@ -99,8 +110,10 @@ function header(active) {
       el('span', {},
         el('span', { class: 'staff-brand-title' }, 'Một cửa điện tử'),
         el('span', { class: 'staff-brand-sub' }, 'Tỉnh Thanh Hóa'))),
-    el('nav', { class: 'staff-nav', 'aria-label': 'Điều hướng cán bộ' },
+    el('nav', { class: 'staff-nav', id: 'staff-nav', 'aria-label': 'Điều hướng cán bộ' },
       link(queueUrl(), 'queue', 'Hồ sơ'),
+      el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null }, 'Tiếp nhận hồ sơ trực tiếp'),
+      el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
       link('/tra-cuu', 'lookup', 'Tra cứu công khai')),
     el('div', { class: 'staff-user', id: 'staff-user' }));
 }
@@ -138,6 +151,10 @@ export async function initStaff(active) {
       el('strong', { 'data-testid': 'account-name' }, account.full_name || account.username || ''),
       el('span', { class: 'role' }, roleLine(roles), roles.length > 1 ? ` (+${roles.length - 1})` : '')),
     out);
+  const walkin = $('#nav-walkin');
+  if (walkin && roles.some((r) => WALKIN_ROLES.has(r.role))) walkin.hidden = false;
+  const report = $('#nav-report'); // the dashboard, for roles with report.read (data/roles.json)
+  if (report && roles.some((r) => ['leader', 'unit_admin', 'province_admin'].includes(r.role))) report.hidden = false;
   if (account.kind !== 'staff') {
     render($('#main'), el('div', { class: 'staff-wrap' }, alertBox('warn', 'Trang dành cho cán bộ',
       el('p', {}, 'Tài khoản bạn đang dùng là tài khoản công dân. Vui lòng đăng xuất rồi đăng nhập bằng tài khoản cán bộ được cấp.'),
