@@ -373,6 +373,20 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     for (const want of ['TRÍCH LỤC KHAI SINH', form.child_name, `Số: ${walkCode}`]) assert.ok(text.includes(want), `the result shows "${want}":\n${text}`);
   });
 
+  await step('cong-dan-danh-gia', 'citizen', async (page) => {
+    // With the result in hand, the citizen rates the service.
+    await page.locator('#rating-form').waitFor();
+    await page.locator('#rate').click();
+    await page.locator('#level-error').filter({ hasText: /.+/ }).waitFor();
+    await page.locator('input[name="level"][value="rat_hai_long"]').check();
+    await page.fill('#rating-comment', 'Cán bộ hướng dẫn tận tình');
+    await page.locator('#rate').click();
+    await page.locator('#rating-done').waitFor();
+    const r = await page.evaluate(async (id) => (await fetch(`/api/v1/dossiers/${id}/rating`)).json(), walkId);
+    assert.equal(r.rating.level, 'rat_hai_long');
+    assert.equal(r.rating.comment, 'Cán bộ hướng dẫn tận tình');
+  });
+
   await step('dang-nhap-do', 'reception', async (page) => {
     // A walk-in left half-way is found again on the registration page.
     await page.goto(srv.url + '/can-bo/tiep-nhan');
