@@ -59,8 +59,9 @@ ALTER TABLE dossiers ADD COLUMN remaining_minutes INTEGER; -- working time left 
 ALTER TABLE dossiers ADD COLUMN resume_state TEXT;         -- where a paused dossier goes back to
 ALTER TABLE dossiers ADD COLUMN finished_at INTEGER;       -- when it reached a stopped state
 ALTER TABLE dossiers ADD COLUMN applicant_folded TEXT NOT NULL DEFAULT ''; -- name without diacritics, for search
-CREATE INDEX dossiers_current_unit ON dossiers(current_unit_id, state);
+CREATE INDEX dossiers_current_unit ON dossiers(current_unit_id, status_code);
 CREATE INDEX dossiers_due ON dossiers(due_at);
+CREATE INDEX dossiers_status ON dossiers(status_code, due_at); -- the open set, for the desk's lists
 
 ALTER TABLE dossier_events ADD COLUMN action TEXT NOT NULL DEFAULT '';
 ALTER TABLE dossier_events ADD COLUMN from_state TEXT NOT NULL DEFAULT '';

@@ -11,7 +11,7 @@ build_pkgs=(
   fonts-noto-core
 )
 test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3)
-bench_pkgs=(nginx-light wrk)
+bench_pkgs=(nginx-light wrk curl)
 
 want=()
 for set in "${@:-build}"; do

@@ -33,17 +33,34 @@ static int64_t end_of_local_day(int64_t now)
 
 /* The shared FROM/WHERE: ?1 account, ?2 view, ?3 now, ?4 end of today,
  * ?5 end of "soon", ?6 code pattern or NULL, ?7 folded name pattern. */
-#define QUEUE_FROM                                                                                 \
+/* The units the officer may read, worked out once per query (SQLite builds
+ * it into a temporary index), instead of a subquery per dossier row. */
+#define QUEUE_SCOPE                                                                                \
+    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
+    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
+    " JOIN units su ON su.id = sr.unit_id"                                                         \
+    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
+    " WHERE sr.account_id = ?1) "
+
+#define QUEUE_JOINS                                                                                \
     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"                                  \
     " JOIN units u ON u.id = d.unit_id JOIN units cu ON cu.id = d.current_unit_id"                 \
     " JOIN workflow_states ws ON ws.workflow = p.workflow AND ws.state = d.state"                  \
-    " WHERE d.code IS NOT NULL AND EXISTS (SELECT 1 FROM staff_roles sr"                           \
-    "  JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"           \
-    "  JOIN units su ON su.id = sr.unit_id WHERE sr.account_id = ?1"                               \
-    "  AND (substr(cu.path, 1, length(su.path)) = su.path"                                         \
-    "       OR substr(u.path, 1, length(su.path)) = su.path))"                                     \
+    " WHERE d.code IS NOT NULL"                                                                    \
     " AND (?6 IS NULL OR d.code LIKE ?6 ESCAPE '\\' OR d.applicant_folded LIKE ?7 ESCAPE '\\')"   \
     QUEUE_DRILL
+
+/* All dossiers in scope: found through the unit indexes. */
+#define QUEUE_FROM QUEUE_JOINS " AND (d.current_unit_id IN scope OR d.unit_id IN scope)"
+
+/* Open dossiers only (every view but "all"): found through the status index
+ * (the open set stays small while closed dossiers pile up over the years),
+ * then checked against the scope; "+" keeps the planner off the unit
+ * indexes, which would visit every dossier of every unit in scope. */
+#define QUEUE_FROM_OPEN                                                                            \
+    QUEUE_JOINS " AND (+d.current_unit_id IN scope OR +d.unit_id IN scope)"                        \
+    " AND d.status_code IN (SELECT status_code FROM workflow_states"                               \
+    "  WHERE clock IN ('running', 'paused'))"
 
 /* The reports' drill-down (struct queue_filter): ?10/?11 the receiving
  * unit's subtree as a path range, ?12 channel, ?13 result (early, on_time,
@@ -140,7 +157,7 @@ static json_t *status_json(int code)
 static json_t *counts_json(struct store *db, int64_t account, const struct search *q, int64_t now)
 {
     static const char *sql =
-        "SELECT"
+        QUEUE_SCOPE "SELECT"
         " sum(d.state = 'submitted'),"
         " sum(ws.clock = 'running' AND d.due_at >= ?3 AND d.due_at < ?4),"
         " sum(ws.clock = 'running' AND d.due_at >= ?4 AND d.due_at < ?5),"
@@ -149,15 +166,19 @@ static json_t *counts_json(struct store *db, int64_t account, const struct searc
         " sum(d.state = 'awaiting_approval'),"
         " sum(d.assignee_id = ?1 AND ws.clock IN ('running', 'paused')),"
         " sum(ws.clock IN ('running', 'paused')),"
-        " count(*), sum(d.state = 'received'), ?2" QUEUE_FROM;
+        " count(*), sum(d.state = 'received'), ?2" QUEUE_FROM_OPEN;
     struct store_stmt *st;
     json_t *o = json_object();
     if (store_prepare(db, sql, &st))
         return o;
     bind_common(st, account, "all", now, q);
+    /* "all" is not counted on every page: closed dossiers are most of them. */
     if (store_step(st) == STORE_ROW)
         for (size_t i = 0; i < ARRAY_LEN(views); i++)
-            json_object_set_new(o, views[i], json_integer(store_col_int(st, (int)i)));
+            json_object_set_new(o, views[i],
+                                strcmp(views[i], "all") == 0
+                                    ? json_null()
+                                    : json_integer(store_col_int(st, (int)i)));
     store_done(st);
     return o;
 }
@@ -179,13 +200,17 @@ json_t *queue_json_filtered(struct store *db, int64_t account_id, const char *vi
         search.code_pattern = code_pattern;
         search.folded_pattern = folded_pattern;
     }
-    static const char *sql =
-        "SELECT d.id, d.code, d.state, d.status_code, p.code, p.name, u.code, u.name,"
-        " cu.code, cu.name, d.channel, d.submitted_at, d.due_at, coalesce(d.first_due_at, 0),"
-        " d.applicant_name, ws.title, ws.clock, coalesce(d.assignee_id, 0),"
-        " count(*) OVER ()" QUEUE_FROM VIEW_FILTER
-        " ORDER BY CASE WHEN ws.clock = 'running' THEN d.due_at END IS NULL, d.due_at, d.id"
-        " LIMIT ?8 OFFSET ?9";
+#define LIST_COLUMNS                                                                               \
+    "SELECT d.id, d.code, d.state, d.status_code, p.code, p.name, u.code, u.name,"                 \
+    " cu.code, cu.name, d.channel, d.submitted_at, d.due_at, coalesce(d.first_due_at, 0),"         \
+    " d.applicant_name, ws.title, ws.clock, coalesce(d.assignee_id, 0), count(*) OVER ()"
+#define LIST_ORDER                                                                                 \
+    " ORDER BY CASE WHEN ws.clock = 'running' THEN d.due_at END IS NULL, d.due_at, d.id"           \
+    " LIMIT ?8 OFFSET ?9"
+    static const char *sql_all = QUEUE_SCOPE LIST_COLUMNS QUEUE_FROM VIEW_FILTER LIST_ORDER;
+    static const char *sql_open =
+        QUEUE_SCOPE LIST_COLUMNS QUEUE_FROM_OPEN VIEW_FILTER LIST_ORDER;
+    const char *sql = strcmp(view, "all") == 0 ? sql_all : sql_open;
     struct store_stmt *st;
     if (store_prepare(db, sql, &st))
         return NULL;

@@ -80,7 +80,7 @@ function drawViews() {
   render(note, state.q ? ['Số hồ sơ khớp “', el('strong', {}, state.q), '”'] : null);
   for (const k of Object.keys(VIEWS)) {
     const a = $('#view-' + k);
-    const n = counts[k];
+    const n = counts[k] === null ? undefined : counts[k]; // "all" is not counted
     a.href = urlOf({ ...state, view: k, page: 1 });
     if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     const c = a.querySelector('.count');
