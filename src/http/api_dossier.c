@@ -17,25 +17,12 @@
 #include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
 #include "http/document_reply.h"
+#include "http/dossier_access.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
-
-/* Finds the caller's dossier named in the path, or replies 404. */
-static int own_dossier_or_reply(struct req *r, struct dossier *d)
-{
-    const char *key = req_param(r, "id");
-    int rc = dossier_find(r->db, key, r->account.id, d);
-    if (rc == STORE_ROW)
-        return 0;
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
-}
 
 /* The dossier in the path, if the caller may work on it as a draft: a
  * citizen's own dossier, or the walk-in an officer is registering. Sets the
@@ -45,7 +32,7 @@ static int editable_or_reply(struct req *r, struct dossier *d, int64_t *owner, i
     *actor = r->account.id;
     if (strncmp(r->route->pattern, "/api/v1/staff/", 14) != 0) {
         *owner = r->account.id;
-        return own_dossier_or_reply(r, d);
+        return own_dossier_or_reply(r, d, ACCESS_DRAFTS);
     }
     *owner = 0;
     int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
@@ -263,7 +250,7 @@ static void dossier_list(struct req *r)
 static void dossier_get(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     json_t *o = dossier_json(r->db, &d, 1);
     if (!o) {
@@ -516,7 +503,7 @@ static void dossier_delete_file(struct req *r)
 static void dossier_get_file(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     reply_dossier_file(r, &d, req_param(r, "name"));
 }
@@ -587,7 +574,7 @@ static void stepped(struct req *r)
 static void owner_step(struct req *r, const char *action)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
@@ -635,7 +622,7 @@ static void dossier_action(struct req *r)
 static void dossier_receipt(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     if (!d.code[0]) {
         reply_error(r, 409, "not_submitted", "Hồ sơ chưa nộp nên chưa có giấy tiếp nhận", NULL);
@@ -648,7 +635,7 @@ static void dossier_receipt(struct req *r)
 static void dossier_result(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     if (d.status_code != 10) {
         reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
@@ -661,7 +648,7 @@ static void dossier_apology_letter(struct req *r)
 {
     struct dossier d;
     long n;
-    if (own_dossier_or_reply(r, &d) ||
+    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
         req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
         return;
     reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);

@@ -18,6 +18,7 @@
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "dossier/status.h"
+#include "http/dossier_access.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "payment/gateway.h"
@@ -147,22 +148,10 @@ static int gateway_result_or_reply(struct req *r, const char *text, size_t len,
 
 /* --- the citizen ---------------------------------------------------------------- */
 
-static int own_dossier_or_reply(struct req *r, struct dossier *d)
-{
-    int rc = dossier_find(r->db, req_param(r, "id"), r->account.id, d);
-    if (rc == STORE_ROW && d->code[0])
-        return 0;
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
-}
-
 static void citizen_payment(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *o = payment_view(r->db, &d);
     if (!o) {
@@ -178,7 +167,7 @@ static void citizen_checkout(struct req *r)
     struct dossier d;
     struct payment p;
     char url[4096], ret[512], info[200];
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     int rc = payment_for_dossier(r->db, d.id, &p);
     if (rc < 0) {
@@ -305,25 +294,10 @@ static void gateway_return(struct req *r)
 
 /* --- officers ------------------------------------------------------------------------ */
 
-static int visible_dossier_or_reply(struct req *r, struct dossier *d)
-{
-    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
-    if (rc == STORE_ROW && d->code[0]) {
-        rc = staff_sees(r->db, r->account.id, d);
-        if (rc == 1)
-            return 0;
-    }
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
-}
-
 static void staff_payment(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *o = payment_view(r->db, &d);
     if (!o) {
@@ -370,7 +344,7 @@ static void staff_request(struct req *r)
 {
     struct dossier d;
     const char *note;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
@@ -431,7 +405,7 @@ static void staff_confirm_desk(struct req *r)
 {
     struct dossier d;
     const char *method, *note;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)

@@ -10,6 +10,7 @@
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "http/api_report.h"
+#include "http/dossier_access.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "report/export.h"
@@ -246,22 +247,10 @@ int report_drill_filter_or_reply(struct req *r, struct queue_filter *f, struct u
 
 /* --- the citizen's rating ---------------------------------------------------- */
 
-static int own_dossier_or_reply(struct req *r, struct dossier *d)
-{
-    int rc = dossier_find(r->db, req_param(r, "id"), r->account.id, d);
-    if (rc == STORE_ROW && d->code[0])
-        return 0;
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
-}
-
 static void rating_get(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *o = rating_json(r->db, d.id);
     if (!o) {
@@ -296,7 +285,7 @@ static void rated(struct req *r)
 static void rating_post(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d))
+    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)

@@ -17,29 +17,12 @@
 #include "dossier/queue.h"
 #include "http/api_report.h"
 #include "http/document_reply.h"
+#include "http/dossier_access.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
-
-/* The dossier named in the path, if this officer may see it; else 404. */
-static int visible_dossier_or_reply(struct req *r, struct dossier *d)
-{
-    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
-    if (rc == STORE_ROW && !d->code[0] && d->received_by == r->account.id)
-        return 0; /* the walk-in this officer is registering */
-    if (rc == STORE_ROW && d->code[0]) {
-        rc = staff_sees(r->db, r->account.id, d);
-        if (rc == 1)
-            return 0;
-    }
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
-}
 
 static void queue(struct req *r)
 {
@@ -87,7 +70,7 @@ static json_t *staff_dossier(struct req *r, const struct dossier *d)
 static void dossier_get(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     json_t *o = staff_dossier(r, &d);
     if (!o) {
@@ -138,7 +121,7 @@ static int optional_string(struct req *r, json_t *body, const char *key, size_t 
 static void dossier_action(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
@@ -170,7 +153,7 @@ static void dossier_action(struct req *r)
 static void dossier_file(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     reply_dossier_file(r, &d, req_param(r, "name"));
 }
@@ -179,7 +162,7 @@ static void dossier_file(struct req *r)
 static void dossier_receipt(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     reply_receipt(r, &d);
 }
@@ -187,7 +170,7 @@ static void dossier_receipt(struct req *r)
 static void dossier_result(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     reply_document(r, &d, DOCUMENT_RESULT, 0);
 }
@@ -196,7 +179,7 @@ static void dossier_apology_letter(struct req *r)
 {
     struct dossier d;
     long n;
-    if (visible_dossier_or_reply(r, &d) ||
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
         req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
         return;
     reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
@@ -232,7 +215,7 @@ static void apologized(struct req *r)
 static void dossier_apologize(struct req *r)
 {
     struct dossier d;
-    if (visible_dossier_or_reply(r, &d))
+    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     if (staff_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
         reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này",

@@ -1,0 +1,38 @@
+/* dossier_access: the one place that decides who sees which dossier. */
+#include "http/dossier_access.h"
+
+#include "dossier/dossier.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "workflow/workflow.h"
+
+static int refuse(struct req *r, int rc)
+{
+    if (rc < 0)
+        reply_internal(r, "dossier lookup failed");
+    else
+        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+    return -1;
+}
+
+int own_dossier_or_reply(struct req *r, struct dossier *d, int access)
+{
+    int rc = dossier_find(r->db, req_param(r, "id"), r->account.id, d);
+    if (rc == STORE_ROW && (d->code[0] || (access & ACCESS_DRAFTS)))
+        return 0;
+    return refuse(r, rc == STORE_ROW ? 0 : rc);
+}
+
+int staff_dossier_or_reply(struct req *r, struct dossier *d, int access)
+{
+    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+    if (rc == STORE_ROW && !d->code[0] && (access & ACCESS_DRAFTS) &&
+        d->received_by == r->account.id)
+        return 0; /* the walk-in this officer is registering */
+    if (rc == STORE_ROW && d->code[0]) {
+        rc = staff_sees(r->db, r->account.id, d);
+        if (rc == 1)
+            return 0;
+    }
+    return refuse(r, rc == STORE_ROW ? 0 : rc);
+}

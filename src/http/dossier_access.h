@@ -1,0 +1,23 @@
+/* dossier_access: finds the dossier a route names ({id}: numeric id or
+ * code) and checks that the caller may see it. Anything else answers 404,
+ * exactly like a dossier that does not exist, so codes cannot be probed. */
+#ifndef MOTCUA_DOSSIER_ACCESS_H
+#define MOTCUA_DOSSIER_ACCESS_H
+
+struct req;
+struct dossier;
+
+enum {
+    ACCESS_SUBMITTED = 0, /* only dossiers with a code */
+    ACCESS_DRAFTS = 1,    /* also drafts: the citizen's own, the officer's walk-ins */
+};
+
+/* The citizen's own dossier. Returns 0, or -1 after replying. */
+int own_dossier_or_reply(struct req *r, struct dossier *d, int access);
+
+/* A dossier the officer may see: dossier.read on its receiving unit or the
+ * unit holding it; with ACCESS_DRAFTS also the walk-in they are registering.
+ * Returns 0, or -1 after replying. */
+int staff_dossier_or_reply(struct req *r, struct dossier *d, int access);
+
+#endif
