@@ -13,6 +13,7 @@ static const struct route *const tables[] = {
     api_catalog_routes,
     api_dossier_routes,
     api_staff_routes,
+    api_feedback_routes,
     api_report_routes,
     api_payment_routes,
 };

@@ -28,6 +28,7 @@ extern const struct route api_auth_routes[];
 extern const struct route api_catalog_routes[];
 extern const struct route api_dossier_routes[];
 extern const struct route api_staff_routes[];
+extern const struct route api_feedback_routes[];
 extern const struct route api_report_routes[];
 extern const struct route api_payment_routes[];
 

@@ -1,0 +1,313 @@
+/* api_feedback: complaints and suggestions (phản ánh, kiến nghị): citizens
+ * send and rate them, officers of the unit concerned (or above it) assign
+ * and answer them. Outside an officer's units, or another citizen's item,
+ * the answer is 404. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "base/util.h"
+#include "catalog/unit.h"
+#include "dossier/dossier.h"
+#include "feedback/feedback.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "workflow/workflow.h"
+
+static void reply_item(struct req *r, int status, int64_t id)
+{
+    json_t *o = feedback_json(r->db, id);
+    if (!o) {
+        reply_internal(r, "feedback read failed");
+        return;
+    }
+    reply_json(r, status, o);
+}
+
+/* --- citizens ------------------------------------------------------------- */
+
+static void created(struct req *r)
+{
+    struct feedback_new *f = r->data;
+    if (r->wjob.rc) {
+        reply_internal(r, "feedback write failed");
+        return;
+    }
+    reply_item(r, 201, f->id);
+}
+
+static void feedback_create(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *kind, *unit_code, *dossier_code, *subject, *content;
+    struct unit u;
+    struct dossier d;
+    if (req_string_or_reply(r, body, "kind", 1, 1, 16, &kind) ||
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &unit_code) ||
+        req_string_or_reply(r, body, "dossier_code", 0, 0, 95, &dossier_code) ||
+        req_string_or_reply(r, body, "subject", 1, 1, FEEDBACK_SUBJECT_MAX, &subject) ||
+        req_string_or_reply(r, body, "content", 1, 1, FEEDBACK_CONTENT_MAX, &content))
+        goto out;
+    if (strcmp(kind, "complaint") != 0 && strcmp(kind, "suggestion") != 0) {
+        reply_error(r, 422, "bad_kind", "Loại phải là complaint (phản ánh) hoặc suggestion (kiến nghị)",
+                    "kind");
+        goto out;
+    }
+    if (unit_by_code(r->db, unit_code, &u) != STORE_ROW) {
+        reply_error(r, 404, "unknown_unit", "Không có đơn vị này", "unit_code");
+        goto out;
+    }
+    d.id = 0;
+    if (dossier_code && *dossier_code &&
+        dossier_find(r->db, dossier_code, r->account.id, &d) != STORE_ROW) {
+        reply_error(r, 404, "unknown_dossier", "Không tìm thấy hồ sơ này của bạn", "dossier_code");
+        goto out;
+    }
+    struct feedback_new *f = calloc(1, sizeof *f);
+    if (!f) {
+        reply_internal(r, "out of memory");
+        goto out;
+    }
+    f->kind = strcmp(kind, "complaint") == 0 ? "complaint" : "suggestion";
+    f->account_id = r->account.id;
+    f->unit_id = u.id;
+    f->dossier_id = d.id;
+    copy_str(f->subject, sizeof f->subject, subject);
+    copy_str(f->content, sizeof f->content, content);
+    f->cal = r->app->cal;
+    f->now = now_unix();
+    r->data = f;
+    r->free_data = free;
+    http_defer_write(r, feedback_create_job, f, created);
+out:
+    json_decref(body);
+}
+
+static void feedback_list(struct req *r)
+{
+    json_t *o = feedback_list_json(r->db, r->account.id);
+    if (!o) {
+        reply_internal(r, "feedback list failed");
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+/* The id in the path if the item is the caller's; else 404. */
+static int own_item_or_reply(struct req *r, long *id)
+{
+    int64_t unit, owner;
+    if (req_long_or_reply(r, req_param(r, "id"), "id", 1, 1L << 40, 1, id))
+        return -1;
+    if (feedback_unit(r->db, *id, &unit, &owner) != STORE_ROW || owner != r->account.id) {
+        reply_error(r, 404, "not_found", "Không tìm thấy phản ánh, kiến nghị", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void feedback_get(struct req *r)
+{
+    long id;
+    if (own_item_or_reply(r, &id) == 0)
+        reply_item(r, 200, id);
+}
+
+static void free_rating(void *p)
+{
+    struct feedback_rating *s = p;
+    derr_clear(&s->err);
+    free(s);
+}
+
+static void rated(struct req *r)
+{
+    struct feedback_rating *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->err);
+        return;
+    }
+    reply_item(r, 200, s->id);
+}
+
+static void feedback_rate(struct req *r)
+{
+    long id;
+    const char *level;
+    if (own_item_or_reply(r, &id))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    if (req_string_or_reply(r, body, "level", 1, 1, 20, &level)) {
+        json_decref(body);
+        return;
+    }
+    struct feedback_rating *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->id = id;
+    s->account_id = r->account.id;
+    copy_str(s->level, sizeof s->level, level);
+    s->now = now_unix();
+    json_decref(body);
+    r->data = s;
+    r->free_data = free_rating;
+    http_defer_write(r, feedback_rate_job, s, rated);
+}
+
+/* --- officers --------------------------------------------------------------- */
+
+/* The id in the path if the officer holds permission on the item's unit
+ * (or above); 404 when they may not even read it, 403 when they may read
+ * but not do this. */
+static int staff_item_or_reply(struct req *r, const char *permission, long *id)
+{
+    int64_t unit, owner;
+    if (req_long_or_reply(r, req_param(r, "id"), "id", 1, 1L << 40, 1, id))
+        return -1;
+    if (feedback_unit(r->db, *id, &unit, &owner) != STORE_ROW ||
+        staff_can(r->db, r->account.id, "dossier.read", unit) != 1) {
+        reply_error(r, 404, "not_found", "Không tìm thấy phản ánh, kiến nghị", NULL);
+        return -1;
+    }
+    if (permission && staff_can(r->db, r->account.id, permission, unit) != 1) {
+        reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void staff_list(struct req *r)
+{
+    const char *view = req_query(r, "view");
+    if (!view)
+        view = "open";
+    if (strcmp(view, "open") && strcmp(view, "overdue") && strcmp(view, "all")) {
+        reply_error(r, 400, "bad_parameter", "view phải là open, overdue hoặc all", "view");
+        return;
+    }
+    json_t *o = feedback_staff_list_json(r->db, r->account.id, view, now_unix(), 200, 0);
+    if (!o) {
+        reply_internal(r, "feedback list failed");
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+static void staff_get(struct req *r)
+{
+    long id;
+    if (staff_item_or_reply(r, NULL, &id) == 0)
+        reply_item(r, 200, id);
+}
+
+static void free_step(void *p)
+{
+    struct feedback_step *s = p;
+    derr_clear(&s->err);
+    free(s);
+}
+
+static void stepped(struct req *r)
+{
+    struct feedback_step *s = r->data;
+    if (r->wjob.rc) {
+        reply_derr(r, &s->err);
+        return;
+    }
+    reply_item(r, 200, s->id);
+}
+
+static struct feedback_step *new_step(struct req *r, long id)
+{
+    struct feedback_step *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->id = id;
+    s->officer_id = r->account.id;
+    s->now = now_unix();
+    r->data = s;
+    r->free_data = free_step;
+    return s;
+}
+
+static void staff_assign(struct req *r)
+{
+    long id;
+    const char *login;
+    int64_t unit, owner, assignee = 0;
+    if (staff_item_or_reply(r, "dossier.assign", &id))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    if (req_string_or_reply(r, body, "assignee", 1, 1, 63, &login)) {
+        json_decref(body);
+        return;
+    }
+    feedback_unit(r->db, id, &unit, &owner);
+    if (store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
+                               " disabled = 0",
+                        login, &assignee) != STORE_ROW ||
+        staff_can(r->db, assignee, "dossier.process", unit) != 1) {
+        json_decref(body);
+        reply_error(r, 422, "assignee_not_allowed", "Cán bộ này không xử lý việc của đơn vị",
+                    "assignee");
+        return;
+    }
+    json_decref(body);
+    struct feedback_step *s = new_step(r, id);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->assignee_id = assignee;
+    http_defer_write(r, feedback_assign_job, s, stepped);
+}
+
+static void staff_answer(struct req *r)
+{
+    long id;
+    const char *answer;
+    if (staff_item_or_reply(r, "dossier.process", &id))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    if (req_string_or_reply(r, body, "answer", 1, 1, FEEDBACK_CONTENT_MAX, &answer)) {
+        json_decref(body);
+        return;
+    }
+    struct feedback_step *s = new_step(r, id);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return;
+    }
+    copy_str(s->answer, sizeof s->answer, answer);
+    json_decref(body);
+    http_defer_write(r, feedback_answer_job, s, stepped);
+}
+
+#define OWN (ROUTE_AUTH | ROUTE_CSRF)
+#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
+
+const struct route api_feedback_routes[] = {
+    {"POST", "/api/v1/feedback", feedback_create, OWN},
+    {"GET", "/api/v1/feedback", feedback_list, OWN},
+    {"GET", "/api/v1/feedback/{id}", feedback_get, OWN},
+    {"POST", "/api/v1/feedback/{id}/rating", feedback_rate, OWN},
+    {"GET", "/api/v1/staff/feedback", staff_list, STAFF},
+    {"GET", "/api/v1/staff/feedback/{id}", staff_get, STAFF},
+    {"POST", "/api/v1/staff/feedback/{id}/assign", staff_assign, STAFF},
+    {"POST", "/api/v1/staff/feedback/{id}/answer", staff_answer, STAFF},
+    {NULL, NULL, NULL, 0},
+};
