@@ -503,6 +503,37 @@ static int add_pending(struct store *db, struct builder *b)
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
+/* Complaints and suggestions answered and rated in the period. */
+static int add_feedback(struct store *db, struct builder *b)
+{
+    struct report *r = b->r;
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3), 0),"
+                           " coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3 AND"
+                           "  f.answered_at <= f.due_at), 0),"
+                           " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3), 0),"
+                           " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3 AND"
+                           "  f.rating IN ('rat_hai_long', 'hai_long')), 0)"
+                           " FROM feedback f JOIN units u ON u.id = f.unit_id"
+                           " WHERE substr(u.path, 1, length(?1)) = ?1",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, r->unit.path);
+    store_bind_int(st, 2, r->from_ts);
+    store_bind_int(st, 3, r->to_ts);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        r->feedback_answered = store_col_int(st, 0);
+        r->feedback_on_time = store_col_int(st, 1);
+        r->feedback_rated = store_col_int(st, 2);
+        r->feedback_satisfied = store_col_int(st, 3);
+    }
+    store_done(st);
+    return rc == STORE_ROW ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
 static int add_catalog(struct store *db, struct builder *b)
 {
     struct store_stmt *st;
@@ -549,6 +580,8 @@ int report_build(struct store *db, const struct unit *u, int from_ymd, int to_ym
         rc = add_pending(db, &b);
     if (rc == 0)
         rc = add_catalog(db, &b);
+    if (rc == 0)
+        rc = add_feedback(db, &b);
     if (rc == 0 && src == REPORT_COUNTERS) {
         int64_t flag = 0;
         int q = store_query_int(db, "SELECT count(*) FROM settings WHERE key = ?",
@@ -643,10 +676,12 @@ size_t report_indicators(const struct report *r, struct report_indicator *out, s
          "Rất hài lòng và hài lòng trên tổng số lượt đánh giá trong kỳ."},
         {5, "luot_danh_gia", "Số lượt người dân, doanh nghiệp đánh giá", 1, 1, report_ratings(g),
          0, "Đánh giá sau khi nhận kết quả."},
-        {5, "pakn_dung_han", "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn", 0, 0, 0, 0,
-         "Chưa có dữ liệu: motcua chưa tiếp nhận phản ánh, kiến nghị."},
-        {5, "hai_long_pakn", "Mức độ hài lòng về xử lý phản ánh, kiến nghị", 0, 0, 0, 0,
-         "Chưa có dữ liệu: motcua chưa tiếp nhận phản ánh, kiến nghị."},
+        {5, "pakn_dung_han", "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn", 1, 0,
+         r->feedback_on_time, r->feedback_answered,
+         "Trả lời trong 10 ngày làm việc, trên số phản ánh, kiến nghị đã trả lời trong kỳ."},
+        {5, "hai_long_pakn", "Mức độ hài lòng về xử lý phản ánh, kiến nghị", 1, 0,
+         r->feedback_satisfied, r->feedback_rated,
+         "Rất hài lòng và hài lòng trên số lượt đánh giá câu trả lời trong kỳ."},
     };
     size_t n = sizeof all / sizeof all[0];
     if (n > max)

@@ -64,6 +64,9 @@ struct report {
     int64_t procedures;       /* procedures the subtree's units handle (catalog, now) */
     int64_t procedures_full;  /* of those, fully online (toàn trình) */
     int incomplete;           /* counters not rebuilt after an upgrade */
+    /* Complaints and suggestions (phản ánh, kiến nghị) of the subtree's units,
+     * answered (and rated) in the period; few enough to count directly. */
+    int64_t feedback_answered, feedback_on_time, feedback_rated, feedback_satisfied;
 };
 
 /* Parses a strict "YYYY-MM-DD" (a real date, years 2000-2199) into yyyymmdd.

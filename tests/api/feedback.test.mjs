@@ -68,5 +68,16 @@ test('a complaint is received, assigned, answered on time and rated', async (t) 
   await expectRefused(srv, () => citizen.post(`/api/v1/feedback/${id}/rating`, { level: 'rat_hai_long' }), { status: 409, code: 'already_rated' });
   r = await citizen.get('/api/v1/feedback');
   assert.deepEqual(r.json.items.map((x) => [x.id, x.rating]), [[id, 'hai_long']]);
+  // The unit's report counts it: answered on time, and the citizen satisfied.
+  const today = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+  r = await leader.get(`/api/v1/reports/summary?unit=${COMMUNE}&from=${today}&to=${today}`);
+  assert.equal(r.status, 200, r.text);
+  const ind = Object.fromEntries(r.json.qd766.groups.flatMap((g) => g.indicators.map((i) => [i.key, i])));
+  assert.deepEqual([ind.pakn_dung_han.numerator, ind.pakn_dung_han.denominator], [1, 1]);
+  assert.deepEqual([ind.hai_long_pakn.numerator, ind.hai_long_pakn.denominator], [1, 1]);
+  r = await other.get(`/api/v1/reports/summary?unit=${COMMUNE2}&from=${today}&to=${today}`);
+  assert.equal(r.status, 200, r.text);
+  const otherInd = Object.fromEntries(r.json.qd766.groups.flatMap((g) => g.indicators.map((i) => [i.key, i])));
+  assert.equal(otherInd.pakn_dung_han.denominator, 0);
   assert.equal(motcua(['audit', 'verify', '--data', srv.dataDir]).status, 0);
 });

@@ -478,7 +478,18 @@ test('a quarter built through the API: every figure of the report equals counts 
   assertRate(ind.xin_loi_tre_han.value, rate(raw.late_apology, raw.late), 'QĐ 766 apologies');
   assertRate(ind.hai_long.value, rate(raw.rat_hai_long + raw.hai_long, raw.rat_hai_long + raw.hai_long + raw.khong_hai_long), 'QĐ 766 satisfaction');
   assertRate(ind.truc_tuyen_toan_trinh.value, rate(raw.level.toan_trinh.online, raw.level.toan_trinh.total), 'QĐ 766 toàn trình');
-  for (const k of ['pakn_dung_han', 'hai_long_pakn', 'ket_qua_dien_tu', 'thanh_toan_truc_tuyen']) {
+  // Complaints and suggestions, counted straight from their table, over the quarter's
+  // local days [1 October, 1 January).
+  const fromTs = Date.parse('2025-10-01T00:00:00+07:00') / 1000;
+  const toTs = Date.parse('2026-01-01T00:00:00+07:00') / 1000;
+  const fb = sql(srv.dataDir, `SELECT coalesce(sum(answered_at >= ${fromTs} AND answered_at < ${toTs}), 0) AS answered,
+    coalesce(sum(answered_at >= ${fromTs} AND answered_at < ${toTs} AND answered_at <= due_at), 0) AS on_time,
+    coalesce(sum(rated_at >= ${fromTs} AND rated_at < ${toTs}), 0) AS rated,
+    coalesce(sum(rated_at >= ${fromTs} AND rated_at < ${toTs} AND rating IN ('rat_hai_long', 'hai_long')), 0) AS satisfied FROM feedback`)[0];
+  assert.equal(ind.pakn_dung_han.available, true);
+  assertRate(ind.pakn_dung_han.value, rate(fb.on_time, fb.answered), 'QĐ 766 complaints on time');
+  assertRate(ind.hai_long_pakn.value, rate(fb.satisfied, fb.rated), 'QĐ 766 complaints satisfaction');
+  for (const k of ['ket_qua_dien_tu', 'thanh_toan_truc_tuyen']) {
     assert.equal(ind[k].available, false, k);
     assert.equal(ind[k].value, undefined, k);
     assert.match(ind[k].note, /^Chưa có dữ liệu/, k);
