@@ -6,13 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import {
-  ROOT, BIN, COMMUNE, Client, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue,
+  ROOT, BIN, COMMUNE, Client, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -191,27 +190,9 @@ async function startMotcua(t, o = {}) {
 
 // --- officers (TOTP from the demo accounts, RFC 6238 written here) -------------------------
 
-const DEMO = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','))
-  .filter((f) => f[0] === 'staff' && f[7] === COMMUNE)
-  .map((f) => [f[6], { login: f[1], password: f[5], secret: f[8] }]));
+const DEMO = DEMO_OFFICERS;
 
-function base32(s) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
 
-function totp(secret, ms = Date.now()) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
-  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 async function officer(url, who) {
   const c = new Client(url);

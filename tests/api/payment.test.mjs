@@ -16,7 +16,7 @@ import path from 'node:path';
 import { QRPay } from 'vietnam-qr-pay';
 import {
   ROOT, BIN, BIRTH, COMMUNE, COMMUNE2, Client, initDataDir, freePort, newCitizen, readyBirthDraft,
-  expectRefused, assertError, snapshot, assertUnchanged, sql, sqlValue, motcua, startServer,
+  expectRefused, assertError, snapshot, assertUnchanged, sql, sqlValue, motcua, startServer, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 const SECRET = 'motcua-api-test-secret-0123456789';
@@ -80,25 +80,8 @@ async function startPayServer(t, { env = false } = {}) {
 
 // --- officers (TOTP, RFC 6238 written here) ----------------------------------------------
 
-const DEMO = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','))
-  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], password: f[5], secret: f[8] }]));
+const DEMO = DEMO_OFFICERS;
 
-function base32(s) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
-function totp(secret) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
-  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 async function officer(url, who) {
   const c = new Client(url);
   const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });

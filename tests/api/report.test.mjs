@@ -10,14 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   ROOT, COMMUNE, COMMUNE2, PROVINCE, Client, startServer, samplePdf, motcua, sql,
-  expectRefused, assertError, formatLocalIso, person,
+  expectRefused, assertError, formatLocalIso, person, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 const COPY = '2.000815.000.00.00.H56'; // chứng thực bản sao: một phần, mức độ 3, a file
@@ -108,25 +107,8 @@ function clock(t) {
 
 // --- officers and citizens ------------------------------------------------------------
 
-const DEMO = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','))
-  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], password: f[5], secret: f[8] }]));
+const DEMO = DEMO_OFFICERS;
 
-function base32(s) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
-function totp(secret, ms) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
-  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 /** A client that logs in again when its session (12 h of fake time) may have ended. */
 class Session {

@@ -2,37 +2,17 @@
 // returned result, permissions scoped to the unit tree, the paused clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, motcua,
-  expectRefused, assertError, sqlValue, sql,
+  expectRefused, assertError, sqlValue, sql, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 // The demo officers, with their TOTP secrets, from the seed file.
-const DEMO = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','))
-  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], password: f[5], secret: f[8], unit: f[7] }]));
+const DEMO = DEMO_OFFICERS;
 
-// RFC 6238 written here from the RFC, independent of the server's liboath.
-function base32(s) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
-function totp(secret, ms = Date.now(), step = 0) {
-  const counter = Math.floor(ms / 1000 / 30) + step;
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 async function officer(url, who) {
   const c = new Client(url);

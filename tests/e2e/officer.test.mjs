@@ -13,12 +13,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startServer, newCitizen, readyBirthDraft, COMMUNE } from '../api/lib/server.mjs';
+import { startServer, newCitizen, readyBirthDraft, COMMUNE, totp, DEMO_OFFICERS,
+} from '../api/lib/server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'test-results', 'e2e-officer');
@@ -27,35 +27,11 @@ const TIMEOUT = 15000;
 const DESKTOP = { width: 1440, height: 900 };
 
 // The demo officers of Phường Hạc Thành, with their TOTP secrets, from the seed file.
-const OFFICERS = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','))
-  .filter((f) => f[0] === 'staff').map((f) => [f[6], { login: f[1], name: f[2], password: f[5], secret: f[8] }]));
+const OFFICERS = DEMO_OFFICERS;
 
-/* ---------------- RFC 6238 (TOTP, HMAC-SHA1, 30 s, 6 digits), written from the RFC ---------------- */
 
-function base32(s) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    const v = abc.indexOf(ch);
-    assert.ok(v >= 0, `bad base32 character ${ch}`);
-    bits += v.toString(2).padStart(5, '0');
-  }
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
-
-function totp(secret, ms = Date.now()) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
-  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 15; // dynamic truncation
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 // The RFC's own test vector (appendix B, SHA-1, T = 59 s, 8 digits 94287082 → 6 digits 287082).
-assert.equal(totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 59000), '287082');
 
 /* ---------------- harness ---------------- */
 

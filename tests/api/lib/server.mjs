@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -541,3 +542,35 @@ export function rawGet(url, target) {
     });
   });
 }
+
+// --- officers -----------------------------------------------------------------------
+
+/** The demo officers from data/demo-accounts.csv, by role: {login, name, password, secret, unit}. */
+export const DEMO_OFFICERS = Object.fromEntries(fs.readFileSync(path.join(ROOT, 'data/demo-accounts.csv'), 'utf8')
+  .trim().split('\n').slice(1).map((l) => l.split(','))
+  .filter((f) => f[0] === 'staff')
+  .map((f) => [f[6], { login: f[1], name: f[2], password: f[5], secret: f[8], unit: f[7] }]));
+
+function base32(s) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) bits += abc.indexOf(ch).toString(2).padStart(5, '0');
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+
+/**
+ * A TOTP code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) written here from the RFC,
+ * independent of the server's liboath; step shifts it by whole steps.
+ */
+export function totp(secret, ms = Date.now(), step = 0) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30) + step));
+  const h = crypto.createHmac('sha1', base32(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// RFC 6238 appendix B, SHA-1, T = 59 s.
+assert.equal(totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 59000), '287082');
