@@ -866,3 +866,11 @@ int cal_parse_local(const char *s, int64_t *out)
            CAL_TZ_OFFSET;
     return 0;
 }
+
+json_t *cal_json_iso(int64_t t)
+{
+    char buf[CAL_ISO_LEN];
+    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
+        return json_null();
+    return json_string(buf);
+}

@@ -7,6 +7,7 @@
 #ifndef MOTCUA_CALENDAR_H
 #define MOTCUA_CALENDAR_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -125,5 +126,10 @@ int cal_format_local(int64_t t, char *buf, size_t len);
  * may stand for the 'T') into Unix seconds. OUT: *out. Returns 0 or -EINVAL
  * (bad syntax, impossible date or time, year before 1000). */
 int cal_parse_local(const char *s, int64_t *out);
+
+/* The time as a JSON string "YYYY-MM-DDTHH:MM:SS+07:00", or JSON null for
+ * t <= 0 (not set) or a time out of range. The one way every API answer
+ * shows a time. */
+json_t *cal_json_iso(int64_t t);
 
 #endif

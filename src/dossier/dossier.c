@@ -583,16 +583,6 @@ out:
 /* --- JSON --------------------------------------------------------------- */
 
 
-static json_t *time_or_null(int64_t t)
-{
-    if (t <= 0)
-        return json_null();
-    char buf[CAL_ISO_LEN];
-    if (cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 static json_t *status_json(int code)
 {
     const char *name = status_name(code);
@@ -611,9 +601,9 @@ static json_t *row_json(struct store_stmt *st)
                      status_json((int)store_col_int(st, 3)), "procedure", "code",
                      store_col_text(st, 4), "name", store_col_text(st, 5), "unit", "code",
                      store_col_text(st, 6), "name", store_col_text(st, 7), "channel",
-                     store_col_text(st, 8), "created_at", time_or_null(store_col_int(st, 9)),
-                     "submitted_at", time_or_null(store_col_int(st, 10)), "due_at",
-                     time_or_null(store_col_int(st, 11)));
+                     store_col_text(st, 8), "created_at", cal_json_iso(store_col_int(st, 9)),
+                     "submitted_at", cal_json_iso(store_col_int(st, 10)), "due_at",
+                     cal_json_iso(store_col_int(st, 11)));
 }
 
 static json_t *history_json(struct store *db, int64_t id, int with_notes)
@@ -627,7 +617,7 @@ static json_t *history_json(struct store *db, int64_t id, int with_notes)
         return list;
     store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW) {
-        json_t *e = json_pack("{s:o, s:o}", "at", time_or_null(store_col_int(st, 0)), "status",
+        json_t *e = json_pack("{s:o, s:o}", "at", cal_json_iso(store_col_int(st, 0)), "status",
                               status_json((int)store_col_int(st, 1)));
         if (with_notes)
             json_object_set_new(e, "note", json_string(store_col_text(st, 2)));
@@ -653,7 +643,7 @@ static json_t *files_json(struct store *db, int64_t id)
                             "document", store_col_text(st, 1), "size",
                             (json_int_t)store_col_int(st, 2), "content_type",
                             store_col_text(st, 3), "sha256", store_col_text(st, 4),
-                            "uploaded_at", time_or_null(store_col_int(st, 5))));
+                            "uploaded_at", cal_json_iso(store_col_int(st, 5))));
     store_done(st);
     return list;
 }
@@ -676,7 +666,7 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
     if (o && full) {
         json_object_set_new(o, "files", files_json(db, d->id));
         json_object_set_new(o, "history", history_json(db, d->id, 1));
-        json_object_set_new(o, "first_due_at", time_or_null(d->first_due_at));
+        json_object_set_new(o, "first_due_at", cal_json_iso(d->first_due_at));
         json_object_set_new(o, "apologies", apologies_json(db, d->id));
     }
     return o;
@@ -719,8 +709,8 @@ json_t *dossier_lookup_json(struct store *db, const char *code)
                       store_col_text(st, 1), "procedure", "code", store_col_text(st, 4), "name",
                       store_col_text(st, 5), "unit", "code", store_col_text(st, 6), "name",
                       store_col_text(st, 7), "status", status_json((int)store_col_int(st, 3)),
-                      "submitted_at", time_or_null(store_col_int(st, 10)), "due_at",
-                      time_or_null(store_col_int(st, 11)));
+                      "submitted_at", cal_json_iso(store_col_int(st, 10)), "due_at",
+                      cal_json_iso(store_col_int(st, 11)));
     }
     store_done(st);
     if (o)

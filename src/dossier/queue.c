@@ -140,14 +140,6 @@ static void bind_common(struct store_stmt *st, int64_t account, const char *view
         store_bind_null(st, 15);
 }
 
-static json_t *time_json(int64_t t)
-{
-    char buf[CAL_ISO_LEN];
-    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 static json_t *status_json(int code)
 {
     const char *name = status_name(code);
@@ -233,8 +225,8 @@ json_t *queue_json_filtered(struct store *db, int64_t account_id, const char *vi
                       store_col_text(st, 4), "name", store_col_text(st, 5), "unit", "code",
                       store_col_text(st, 6), "name", store_col_text(st, 7), "current_unit",
                       "code", store_col_text(st, 8), "name", store_col_text(st, 9), "channel",
-                      store_col_text(st, 10), "submitted_at", time_json(store_col_int(st, 11)),
-                      "due_at", time_json(due), "first_due_at", time_json(store_col_int(st, 13)),
+                      store_col_text(st, 10), "submitted_at", cal_json_iso(store_col_int(st, 11)),
+                      "due_at", cal_json_iso(due), "first_due_at", cal_json_iso(store_col_int(st, 13)),
                       "applicant_name", store_col_text(st, 14), "clock", store_col_text(st, 16),
                       "overdue", running && due < now, "assigned_to_me",
                       store_col_int(st, 17) == account_id));
@@ -263,8 +255,8 @@ static json_t *holds_json(struct store *db, int64_t id)
         json_array_append_new(list, json_pack("{s:{s:s, s:s}, s:o, s:o}", "unit", "code",
                                               store_col_text(st, 0), "name",
                                               store_col_text(st, 1), "from",
-                                              time_json(store_col_int(st, 2)), "to",
-                                              time_json(store_col_int(st, 3))));
+                                              cal_json_iso(store_col_int(st, 2)), "to",
+                                              cal_json_iso(store_col_int(st, 3))));
     store_done(st);
     return list;
 }
@@ -295,7 +287,7 @@ static json_t *staff_history_json(struct store *db, int64_t id)
         if (!title[0] && strcmp(store_col_text(st, 3), "apology") == 0)
             title = "Xin lỗi và hẹn lại ngày trả kết quả";
         json_t *e = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "at",
-                              time_json(store_col_int(st, 0)), "status",
+                              cal_json_iso(store_col_int(st, 0)), "status",
                               status_json((int)store_col_int(st, 1)), "note",
                               store_col_text(st, 2), "action", store_col_text(st, 3),
                               "action_title", title, "state", store_col_text(st, 4));
@@ -356,7 +348,7 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
         }
         store_done(st);
     }
-    json_object_set_new(o, "finished_at", time_json(d.finished_at));
+    json_object_set_new(o, "finished_at", cal_json_iso(d.finished_at));
     json_object_set_new(o, "on_time", d.finished_at ? json_boolean(d.finished_at <= d.due_at)
                                                     : json_null());
     json_object_set_new(o, "remaining_minutes",

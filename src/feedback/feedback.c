@@ -183,14 +183,6 @@ int feedback_unit(struct store *db, int64_t id, int64_t *unit_id, int64_t *accou
 
 /* --- JSON ------------------------------------------------------------------ */
 
-static json_t *time_or_null(int64_t t)
-{
-    char buf[CAL_ISO_LEN];
-    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 #define FB_COLS                                                                                    \
     "f.id, f.kind, u.code, u.name, coalesce(d.code, ''), f.subject, f.content, f.state,"          \
     " f.received_at, f.due_at, coalesce(f.answered_at, 0), coalesce(f.answer, ''),"              \
@@ -208,8 +200,8 @@ static json_t *row_json(struct store_stmt *st)
         store_col_text(st, 2), "name", store_col_text(st, 3), "dossier_code",
         store_col_text(st, 4)[0] ? store_col_text(st, 4) : NULL, "subject", store_col_text(st, 5),
         "content", store_col_text(st, 6), "state", store_col_text(st, 7), "received_at",
-        time_or_null(store_col_int(st, 8)), "due_at", time_or_null(due), "answered_at",
-        time_or_null(answered), "answer", store_col_text(st, 11)[0] ? store_col_text(st, 11) : NULL,
+        cal_json_iso(store_col_int(st, 8)), "due_at", cal_json_iso(due), "answered_at",
+        cal_json_iso(answered), "answer", store_col_text(st, 11)[0] ? store_col_text(st, 11) : NULL,
         "rating", store_col_text(st, 12)[0] ? store_col_text(st, 12) : NULL, "assignee",
         store_col_text(st, 13)[0] ? store_col_text(st, 13) : NULL);
     json_object_set_new(o, "on_time", answered ? json_boolean(answered <= due) : json_null());

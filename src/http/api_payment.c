@@ -19,6 +19,7 @@
 #include "dossier/dossier.h"
 #include "dossier/status.h"
 #include "http/dossier_access.h"
+#include "calendar/calendar.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "payment/gateway.h"
@@ -200,7 +201,7 @@ static void citizen_checkout(struct req *r)
     reply_json(r, 200,
                json_pack("{s:s, s:s, s:I, s:s, s:o}", "redirect_url", url, "reference",
                          p.reference, "amount", (json_int_t)p.amount, "gateway", c->gateway,
-                         "expires_at", json_time(o.expire_at)));
+                         "expires_at", cal_json_iso(o.expire_at)));
 }
 
 /* --- the gateway ------------------------------------------------------------------- */

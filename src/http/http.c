@@ -417,16 +417,3 @@ void http_dispatch(struct evhttp_request *ev, void *arg)
     }
     r->route->handler(r);
 }
-
-json_t *json_time(int64_t t)
-{
-    if (t == 0)
-        return json_null();
-    char buf[64];
-    time_t local = (time_t)(t + 7 * 3600);
-    struct tm tm;
-    gmtime_r(&local, &tm);
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return json_string(buf);
-}

@@ -121,8 +121,4 @@ extern _Atomic int http_active_requests;
 /* Called by the server for every request. */
 void http_dispatch(struct evhttp_request *ev, void *loop);
 
-/* Formats Unix seconds as "YYYY-MM-DDTHH:MM:SS+07:00" into a new JSON string,
- * or JSON null for 0. */
-json_t *json_time(int64_t t);
-
 #endif

@@ -171,14 +171,6 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
 /* --- reads ------------------------------------------------------------------------ */
 
 /* "YYYY-MM-DDTHH:MM:SS+07:00" (Vietnam time), or null for 0. */
-static json_t *time_json(int64_t t)
-{
-    char buf[CAL_ISO_LEN];
-    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 #define PAY_COLS                                                                            \
     "id, dossier_id, coalesce(reference, ''), amount, purpose, status, coalesce(method, ''),"  \
     " coalesce(gateway, ''), coalesce(gateway_txn, ''), note, coalesce(requested_by, 0),"    \
@@ -313,8 +305,8 @@ json_t *payment_json(const struct payment *p)
                      "method", p->method[0] ? p->method : NULL, "gateway",
                      p->gateway[0] ? p->gateway : NULL, "gateway_txn",
                      p->gateway_txn[0] ? p->gateway_txn : NULL, "note", p->note, "created_at",
-                     time_json(p->created_at), "paid_at", time_json(p->paid_at),
-                     "cancelled_at", time_json(p->cancelled_at));
+                     cal_json_iso(p->created_at), "paid_at", cal_json_iso(p->paid_at),
+                     "cancelled_at", cal_json_iso(p->cancelled_at));
 }
 
 /* --- shared pieces of the write jobs -------------------------------------------- */
@@ -746,7 +738,7 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
                                  store_col_text(st, 0), "dossier_code", store_col_text(st, 6),
                                  "amount", (json_int_t)amount, "gateway", store_col_text(st, 3),
                                  "gateway_txn", store_col_text(st, 4), "paid_at",
-                                 time_json(store_col_int(st, 5)));
+                                 cal_json_iso(store_col_int(st, 5)));
         if (!store_col_int(st, 7)) {
             n_missing_gw++;
             add_item(missing_gw, item, &truncated);
@@ -792,7 +784,7 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
                            store_col_text(st, 0), "gateway_txn", store_col_text(st, 1),
                            "reference", store_col_text(st, 2), "gateway_amount",
                            (json_int_t)store_col_int(st, 3), "paid_at",
-                           time_json(store_col_int(st, 4)), "local_status",
+                           cal_json_iso(store_col_int(st, 4)), "local_status",
                            status[0] ? status : NULL, "dossier_code", code[0] ? code : NULL),
                  &truncated);
     }

@@ -103,14 +103,6 @@ int rating_job(struct store *db, void *arg)
     return 0;
 }
 
-static json_t *time_json(int64_t t)
-{
-    char buf[CAL_ISO_LEN];
-    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 json_t *rating_json(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
@@ -131,7 +123,7 @@ json_t *rating_json(struct store *db, int64_t dossier_id)
             const char *title = rating_level_title(level);
             r = json_pack("{s:s, s:s, s:s, s:o}", "level", level, "title", title ? title : "",
                           "comment", store_col_text(st, 2), "rated_at",
-                          time_json(store_col_int(st, 3)));
+                          cal_json_iso(store_col_int(st, 3)));
         }
         o = json_pack("{s:o, s:b}", "rating", r, "can_rate",
                       !rated && store_col_int(st, 0) == 10);

@@ -799,14 +799,6 @@ static json_t *qd766_json(const struct report *r)
                      "groups", groups);
 }
 
-static json_t *time_json(int64_t t)
-{
-    char buf[CAL_ISO_LEN];
-    if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
-        return json_null();
-    return json_string(buf);
-}
-
 json_t *report_json(const struct report *r)
 {
     char from[16], to[16];
@@ -835,7 +827,7 @@ json_t *report_json(const struct report *r)
         "{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:i}, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:{s:s, s:o}}",
         "unit", "code", r->unit.code, "name", r->unit.name, "level", r->unit.level, "period",
         "from", from, "to", to, "days", report_period_days(r->from_ymd, r->to_ymd), "as_of",
-        time_json(r->as_of), "source", r->source == REPORT_COUNTERS ? "counters" : "scan",
+        cal_json_iso(r->as_of), "source", r->source == REPORT_COUNTERS ? "counters" : "scan",
         "incomplete", r->incomplete, "totals", report_figs_json(&r->total, 1), "received_by_level",
         levels_json(&r->total), "qd766", qd766_json(r), "units", units, "series", "grain",
         r->grain == REPORT_DAY ? "day" : "month", "points", points);
