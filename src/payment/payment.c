@@ -19,6 +19,7 @@
 #include "payment/testgw.h"
 #include "payment/vietqr.h"
 #include "render/qr.h"
+#include "report/stats.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -455,6 +456,14 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
     copy_str(p->gateway_txn, sizeof p->gateway_txn, gateway_txn ? gateway_txn : "");
     p->paid_at = paid_at;
     p->confirmed_by = confirmed_by;
+    /* The fee counts in the reports on its day, in the same transaction. */
+    int64_t delta[STAT_NFIGS] = {0};
+    int fig = stat_payment_fig(method);
+    if (fig >= 0) {
+        delta[fig] = 1;
+        if ((rc = stats_add_for_dossier(db, p->dossier_id, paid_at, delta)))
+            return rc;
+    }
     return audit_payment(db, confirmed_by, "payment.paid", p, "note", note);
 }
 

@@ -45,6 +45,9 @@ static const struct col cols[] = {
     {"Đánh giá của người dân", "Hài lòng", "Hài lòng", COUNT},
     {"Đánh giá của người dân", "Không hài lòng", "Không hài lòng", COUNT},
     {"Đánh giá của người dân", "Tỷ lệ hài lòng", "Tỷ lệ hài lòng (%)", RATE},
+    {"Phí, lệ phí đã nộp", "Số khoản", "Khoản phí đã nộp", COUNT},
+    {"Phí, lệ phí đã nộp", "Trực tuyến", "Nộp phí trực tuyến", COUNT},
+    {"Phí, lệ phí đã nộp", "Tỷ lệ trực tuyến", "Tỷ lệ nộp phí trực tuyến (%)", RATE},
 };
 #define NCOLS (sizeof cols / sizeof cols[0])
 
@@ -75,6 +78,9 @@ static void row_values(const struct report_figs *g, double v[NCOLS])
         (double)g->f[STAT_RATED_OK],
         (double)g->f[STAT_RATED_NOT],
         report_rate(report_satisfied(g), report_ratings(g)),
+        (double)(g->f[STAT_PAID_ONLINE] + g->f[STAT_PAID_DESK]),
+        (double)g->f[STAT_PAID_ONLINE],
+        report_rate(g->f[STAT_PAID_ONLINE], g->f[STAT_PAID_ONLINE] + g->f[STAT_PAID_DESK]),
     };
     _Static_assert(sizeof all / sizeof all[0] == NCOLS, "one value per column");
     memcpy(v, all, sizeof all);
@@ -343,6 +349,7 @@ static void sheet_summary(lxw_workbook *wb, const struct report *r, const struct
         worksheet_write_string(ws, row, c, heads[c], f->head);
     row++;
     int64_t recv = g->f[STAT_RECEIVED], handled = report_handled(g), ratings = report_ratings(g);
+    int64_t paid = g->f[STAT_PAID_ONLINE] + g->f[STAT_PAID_DESK];
     struct line {
         const char *stt, *label;
         int64_t n, num, den;
@@ -385,6 +392,11 @@ static void sheet_summary(lxw_workbook *wb, const struct report *r, const struct
          "trên số lượt đánh giá");
     LINE("", "Không hài lòng", g->f[STAT_RATED_NOT], 1, g->f[STAT_RATED_NOT], ratings,
          "trên số lượt đánh giá");
+    LINE("10", "Khoản phí, lệ phí đã nộp", paid, 0, 0, -1, "");
+    LINE("", "Nộp trực tuyến (cổng thanh toán, chuyển khoản)", g->f[STAT_PAID_ONLINE], 1,
+         g->f[STAT_PAID_ONLINE], paid, "trên số khoản đã nộp");
+    LINE("", "Nộp tại quầy", g->f[STAT_PAID_DESK], 1, g->f[STAT_PAID_DESK], paid,
+         "trên số khoản đã nộp");
 #undef LINE
     for (size_t i = 0; i < n; i++, row++) {
         const struct line *l = &lines[i];

@@ -316,13 +316,13 @@ static int make_points(struct report *r)
 static const char sql_daily[] =
     "SELECT s.unit_id, s.day, s.channel, s.level_d42, s.level_old, s.received, s.with_files,"
     " s.early, s.on_time, s.late, s.late_apology, s.refused, s.withdrawn, s.stopped, s.returned, s.supplements,"
-    " s.rated_very, s.rated_ok, s.rated_not"
+    " s.rated_very, s.rated_ok, s.rated_not, s.paid_online, s.paid_desk"
     " FROM units u CROSS JOIN stat_daily s"
     " WHERE u.path >= ? AND u.path < ? AND s.unit_id = u.id AND s.day BETWEEN ? AND ?";
 static const char sql_monthly[] =
     "SELECT s.unit_id, s.month, s.channel, s.level_d42, s.level_old, s.received, s.with_files,"
     " s.early, s.on_time, s.late, s.late_apology, s.refused, s.withdrawn, s.stopped, s.returned, s.supplements,"
-    " s.rated_very, s.rated_ok, s.rated_not"
+    " s.rated_very, s.rated_ok, s.rated_not, s.paid_online, s.paid_desk"
     " FROM units u CROSS JOIN stat_monthly s"
     " WHERE u.path >= ? AND u.path < ? AND s.unit_id = u.id AND s.month BETWEEN ? AND ?";
 
@@ -399,7 +399,14 @@ static const char scan_ratings[] =
     " JOIN units u ON u.id = d.unit_id JOIN procedures p ON p.id = d.procedure_id"
     " WHERE u.path >= ?1 AND u.path < ?2 AND r.rated_at >= ?3 AND r.rated_at < ?4";
 
-enum scan_kind { SCAN_RECEIVED, SCAN_FINISHED, SCAN_EVENTS, SCAN_RATINGS };
+static const char scan_payments[] =
+    "SELECT d.unit_id, q.paid_at, d.channel, p.level_d42, p.level_old, q.method"
+    " FROM payments q JOIN dossiers d ON d.id = q.dossier_id"
+    " JOIN units u ON u.id = d.unit_id JOIN procedures p ON p.id = d.procedure_id"
+    " WHERE u.path >= ?1 AND u.path < ?2 AND q.status = 'paid'"
+    " AND q.paid_at >= ?3 AND q.paid_at < ?4";
+
+enum scan_kind { SCAN_RECEIVED, SCAN_FINISHED, SCAN_EVENTS, SCAN_RATINGS, SCAN_PAYMENTS };
 
 static int scan_one(struct store *db, struct builder *b, const char *sql, enum scan_kind kind)
 {
@@ -441,6 +448,9 @@ static int scan_one(struct store *db, struct builder *b, const char *sql, enum s
                                                      : STAT_RATED_NOT;
             break;
         }
+        case SCAN_PAYMENTS:
+            fig = stat_payment_fig(store_col_text(st, 5));
+            break;
         }
         if (fig >= 0)
             f[fig] = 1;
@@ -461,6 +471,8 @@ static int from_scan(struct store *db, struct builder *b)
         rc = scan_one(db, b, scan_events, SCAN_EVENTS);
     if (rc == 0)
         rc = scan_one(db, b, scan_ratings, SCAN_RATINGS);
+    if (rc == 0)
+        rc = scan_one(db, b, scan_payments, SCAN_PAYMENTS);
     return rc;
 }
 
@@ -661,8 +673,10 @@ size_t report_indicators(const struct report *r, struct report_indicator *out, s
          lv_online[1], lv[1], "Thang cũ, Nghị định 43/2011/NĐ-CP."},
         {3, "tthc_toan_trinh", "Tỷ lệ thủ tục cung cấp dịch vụ công trực tuyến toàn trình", 1, 0,
          r->procedures_full, r->procedures, "Theo danh mục thủ tục tại thời điểm lập báo cáo."},
-        {3, "thanh_toan_truc_tuyen", "Tỷ lệ hồ sơ thanh toán phí, lệ phí trực tuyến", 0, 0, 0, 0,
-         "Chưa có dữ liệu: báo cáo chưa nhận số liệu thanh toán trực tuyến."},
+        {3, "thanh_toan_truc_tuyen", "Tỷ lệ hồ sơ thanh toán phí, lệ phí trực tuyến", 1, 0,
+         g->f[STAT_PAID_ONLINE], g->f[STAT_PAID_ONLINE] + g->f[STAT_PAID_DESK],
+         "Qua cổng thanh toán hoặc chuyển khoản (VietQR), trên số khoản phí, lệ phí đã nộp"
+         " trong kỳ."},
         {4, "so_hoa_khi_tiep_nhan", "Tỷ lệ hồ sơ có thành phần hồ sơ điện tử khi tiếp nhận", 1, 0,
          g->f[STAT_WITH_FILES], recv, "Hồ sơ có tệp đính kèm (bản điện tử, bản quét)."},
         {4, "so_hoa_truc_tiep", "Tỷ lệ hồ sơ nộp trực tiếp, qua bưu chính được số hóa", 1, 0,
@@ -732,6 +746,10 @@ json_t *report_figs_json(const struct report_figs *g, int with_pending)
     json_object_set_new(o, "hai_long", json_integer(g->f[STAT_RATED_OK]));
     json_object_set_new(o, "khong_hai_long", json_integer(g->f[STAT_RATED_NOT]));
     json_object_set_new(o, "satisfaction_rate", rate_json(report_satisfied(g), report_ratings(g)));
+    int64_t paid = g->f[STAT_PAID_ONLINE] + g->f[STAT_PAID_DESK];
+    json_object_set_new(o, "fees_paid", json_integer(paid));
+    json_object_set_new(o, "fees_paid_online", json_integer(g->f[STAT_PAID_ONLINE]));
+    json_object_set_new(o, "fees_paid_online_share", rate_json(g->f[STAT_PAID_ONLINE], paid));
     return o;
 }
 

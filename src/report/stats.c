@@ -13,6 +13,7 @@
 const char *const stat_fig_columns[STAT_NFIGS] = {
     "received", "with_files", "early",    "on_time",     "late",       "late_apology", "refused",
     "withdrawn", "stopped",   "returned", "supplements", "rated_very", "rated_ok",     "rated_not",
+    "paid_online", "paid_desk",
 };
 const char *const stat_channel_names[STAT_NCH] = {"online", "desk", "post"};
 const char *const stat_level42_names[STAT_NL42] = {"toan_trinh", "mot_phan"};
@@ -49,6 +50,13 @@ static int64_t local_day(int64_t t)
 {
     int64_t l = t + CAL_TZ_OFFSET;
     return l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+}
+
+int stat_payment_fig(const char *method)
+{
+    if (strcmp(method, "gateway") == 0 || strcmp(method, "bank_transfer") == 0)
+        return STAT_PAID_ONLINE;
+    return strcmp(method, "desk") == 0 ? STAT_PAID_DESK : -1;
 }
 
 int stat_timeliness(int64_t finished, int64_t due, int apologized)
@@ -106,7 +114,7 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
 
 #define FIG_COLS                                                                                   \
     "received, with_files, early, on_time, late, late_apology, refused, withdrawn, stopped,"      \
-    " returned, supplements, rated_very, rated_ok, rated_not"
+    " returned, supplements, rated_very, rated_ok, rated_not, paid_online, paid_desk"
 #define FIG_ADD                                                                                    \
     " received = received + excluded.received, with_files = with_files + excluded.with_files,"    \
     " early = early + excluded.early, on_time = on_time + excluded.on_time,"                       \
@@ -115,8 +123,9 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
     " withdrawn = withdrawn + excluded.withdrawn, stopped = stopped + excluded.stopped,"           \
     " returned = returned + excluded.returned, supplements = supplements + excluded.supplements,"  \
     " rated_very = rated_very + excluded.rated_very, rated_ok = rated_ok + excluded.rated_ok,"     \
-    " rated_not = rated_not + excluded.rated_not"
-#define FIG_PARAMS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    " rated_not = rated_not + excluded.rated_not,"                                                 \
+    " paid_online = paid_online + excluded.paid_online, paid_desk = paid_desk + excluded.paid_desk"
+#define FIG_PARAMS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
 static const char upsert_daily[] =
     "INSERT INTO stat_daily(unit_id, day, procedure_id, channel, level_d42, level_old, " FIG_COLS
@@ -424,6 +433,32 @@ static int replay_ratings(struct store *db, struct stat_map *daily, struct stat_
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
+static int replay_payments(struct store *db, struct stat_map *daily, struct stat_map *monthly)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT q.paid_at, q.method, d.unit_id, d.procedure_id, d.channel,"
+                           " p.level_d42, p.level_old FROM payments q"
+                           " JOIN dossiers d ON d.id = q.dossier_id"
+                           " JOIN procedures p ON p.id = d.procedure_id WHERE q.status = 'paid'",
+                           &st);
+    if (rc)
+        return rc;
+    while ((rc = store_step(st)) == STORE_ROW) {
+        int64_t delta[STAT_NFIGS] = {0};
+        int fig = stat_payment_fig(store_col_text(st, 1));
+        if (fig < 0)
+            continue;
+        delta[fig] = 1;
+        struct stat_key k;
+        if ((rc = row_key(st, 2, &k)) ||
+            (rc = add_to_maps(daily, monthly, &k, stat_local_ymd(store_col_int(st, 0)), delta)))
+            break;
+    }
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
 int stats_rebuild(struct store *db, int64_t *events)
 {
     struct stat_map daily = {0}, monthly = {0};
@@ -436,6 +471,8 @@ int stats_rebuild(struct store *db, int64_t *events)
         rc = replay_events(db, &daily, &monthly, &n);
     if (rc == 0)
         rc = replay_ratings(db, &daily, &monthly);
+    if (rc == 0)
+        rc = replay_payments(db, &daily, &monthly);
     if (rc == 0)
         rc = map_write(db, &daily, upsert_daily);
     if (rc == 0)

@@ -30,6 +30,8 @@ enum stat_fig {
     STAT_RATED_VERY,  /* Rất hài lòng */
     STAT_RATED_OK,    /* Hài lòng */
     STAT_RATED_NOT,   /* Không hài lòng */
+    STAT_PAID_ONLINE, /* fees paid online: through the gateway or by bank transfer */
+    STAT_PAID_DESK,   /* fees paid in cash or by card at the desk */
     STAT_NFIGS
 };
 
@@ -83,8 +85,12 @@ int stats_dossier_changed(struct store *db, const struct dossier_change *c);
 int stats_add_for_dossier(struct store *db, int64_t dossier_id, int64_t at,
                           const int64_t delta[STAT_NFIGS]);
 
-/* Recomputes every counter from the dossiers' history (dossier_events) and
- * the ratings, replacing what is stored; clears the "rebuild needed" mark.
+/* The figure a fee paid by `method` counts in (STAT_PAID_ONLINE for
+ * "gateway" and "bank_transfer", STAT_PAID_DESK for "desk"), or -1. */
+int stat_payment_fig(const char *method);
+
+/* Recomputes every counter from the dossiers' history (dossier_events),
+ * the ratings and the paid fees, replacing what is stored; clears the "rebuild needed" mark.
  * Inside the caller's transaction. OUT: *events, the events replayed.
  * Returns 0, or a negative error (store error or out of memory). */
 int stats_rebuild(struct store *db, int64_t *events);

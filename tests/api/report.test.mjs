@@ -163,6 +163,8 @@ function plan() {
       supplement: i % 5 === 1 && outcome !== 'refused',
       returned: ['early', 'on_time', 'late', 'apology'].includes(outcome) && i % 4 !== 1,
       rating: ['rat_hai_long', 'hai_long', 'khong_hai_long', 'rat_hai_long', null][i % 5],
+      // A fee asked during processing, paid at the desk or by bank transfer (online).
+      fee: ['early', 'on_time', 'late'].includes(outcome) && i % 2 === 0 ? (i % 4 === 0 ? 'bank_transfer' : 'desk') : null,
     });
   }
   // Around the quarter's edges, in local time: received before it, finished in it; received
@@ -193,11 +195,13 @@ function countRaw(dataDir, unitCode, from, to, now) {
     WHERE e.dossier_id IN (SELECT id FROM dossiers WHERE unit_id IN ${under}) ORDER BY e.dossier_id, e.id`);
   const ratings = q(`SELECT r.dossier_id, r.level, r.rated_at FROM dossier_ratings r
     WHERE r.dossier_id IN (SELECT id FROM dossiers WHERE unit_id IN ${under})`);
+  const payments = q(`SELECT q.dossier_id, q.method, q.paid_at FROM payments q
+    WHERE q.status = 'paid' AND q.dossier_id IN (SELECT id FROM dossiers WHERE unit_id IN ${under})`);
   const inP = (t) => t !== null && t >= t0 && t < t1;
   const c = {
     received: 0, online: 0, desk: 0, post: 0, with_files: 0, early: 0, on_time: 0, late: 0, late_apology: 0,
     refused: 0, withdrawn: 0, stopped: 0, returned: 0, supplements: 0, pending: 0, overdue: 0,
-    rat_hai_long: 0, hai_long: 0, khong_hai_long: 0,
+    rat_hai_long: 0, hai_long: 0, khong_hai_long: 0, fees_paid: 0, fees_paid_online: 0,
     level: { toan_trinh: { total: 0, online: 0 }, mot_phan: { total: 0, online: 0 }, 3: { total: 0, online: 0 }, 4: { total: 0, online: 0 } },
     byDay: {}, byUnit: {},
   };
@@ -244,6 +248,11 @@ function countRaw(dataDir, unitCode, from, to, now) {
     prevStatus = e.status_code;
   }
   for (const r of ratings) if (inP(r.rated_at)) bump(unitOf[r.dossier_id], r.level);
+  for (const p of payments) {
+    if (!inP(p.paid_at)) continue;
+    bump(unitOf[p.dossier_id], 'fees_paid');
+    if (p.method !== 'desk') bump(unitOf[p.dossier_id], 'fees_paid_online');
+  }
   return c;
 }
 
@@ -258,7 +267,8 @@ function assertFigures(got, c, what) {
   const handled = c.early + c.on_time + c.late;
   const ratings = c.rat_hai_long + c.hai_long + c.khong_hai_long;
   for (const k of ['received', 'online', 'desk', 'post', 'with_files', 'early', 'on_time', 'late', 'late_apology',
-    'refused', 'withdrawn', 'stopped', 'returned', 'supplements', 'pending', 'overdue', 'rat_hai_long', 'hai_long', 'khong_hai_long']) {
+    'refused', 'withdrawn', 'stopped', 'returned', 'supplements', 'pending', 'overdue', 'rat_hai_long', 'hai_long', 'khong_hai_long',
+    'fees_paid', 'fees_paid_online']) {
     assert.equal(got[k], c[k] || 0, `${what}: ${k}`);
   }
   assert.equal(got.handled, handled, `${what}: handled`);
@@ -267,6 +277,7 @@ function assertFigures(got, c, what) {
   assertRate(got.on_time_rate, rate(c.early + c.on_time, handled), `${what}: on_time_rate`);
   assertRate(got.late_rate, rate(c.late, handled), `${what}: late_rate`);
   assertRate(got.satisfaction_rate, rate(c.rat_hai_long + c.hai_long, ratings), `${what}: satisfaction_rate`);
+  assertRate(got.fees_paid_online_share, rate(c.fees_paid_online, c.fees_paid), `${what}: fees_paid_online_share`);
 }
 
 // --- a tiny ZIP reader for the workbook -------------------------------------------------------
@@ -371,6 +382,17 @@ test('a quarter built through the API: every figure of the report equals counts 
   function finish(s, t1) {
     at(t1 + 2 * 60e3, `assign ${s.i}`, () => staffAct(s, 'assign', { assignee: DEMO.province_admin.login }));
     if (s.outcome === 'pending') return;
+    if (!s.fee) { decide(s, t1); return; }
+    at(t1 + 150e3, `fee ${s.i}`, async () => {
+      const c = await admin.client();
+      ok(await c.post(`/api/v1/staff/dossiers/${s.id}/payment-request`, { note: 'Lệ phí', amount: 10000 }), 201);
+      ok(await c.post(`/api/v1/staff/dossiers/${s.id}/payment/confirm-desk`, { method: s.fee, note: 'Biên lai' }));
+      s.due = Date.parse(ok(await c.get(`/api/v1/staff/dossiers/${s.id}`)).due_at); // the clock paused
+      decide(s, t1);
+    });
+  }
+
+  function decide(s, t1) {
     at(t1 + 3 * 60e3, `propose ${s.i}`, () => staffAct(s, 'propose'));
     let fin;
     if (s.finishAt) fin = s.finishAt;
@@ -423,6 +445,9 @@ test('a quarter built through the API: every figure of the report equals counts 
   assert.ok(raw.overdue >= 3 && raw.pending > raw.overdue, `pending ${raw.pending}, overdue ${raw.overdue}`);
   assert.ok(raw.rat_hai_long > 0 && raw.hai_long > 0 && raw.khong_hai_long > 0);
   assert.ok(raw.supplements > 0 && raw.withdrawn > 0 && raw.stopped > 0 && raw.returned > 0);
+  assert.equal(raw.fees_paid, specs.filter((s) => s.fee).length);
+  assert.equal(raw.fees_paid_online, specs.filter((s) => s.fee === 'bank_transfer').length);
+  assert.ok(raw.fees_paid_online > 0 && raw.fees_paid > raw.fees_paid_online);
 
   // Every figure of the report equals the independent counts.
   assert.equal(rep.unit.code, PROVINCE);
@@ -471,7 +496,9 @@ test('a quarter built through the API: every figure of the report equals counts 
   assert.equal(ind.pakn_dung_han.available, true);
   assertRate(ind.pakn_dung_han.value, rate(fb.on_time, fb.answered), 'QĐ 766 complaints on time');
   assertRate(ind.hai_long_pakn.value, rate(fb.satisfied, fb.rated), 'QĐ 766 complaints satisfaction');
-  for (const k of ['ket_qua_dien_tu', 'thanh_toan_truc_tuyen']) {
+  assert.equal(ind.thanh_toan_truc_tuyen.available, true);
+  assertRate(ind.thanh_toan_truc_tuyen.value, rate(raw.fees_paid_online, raw.fees_paid), 'QĐ 766 fees paid online');
+  for (const k of ['ket_qua_dien_tu']) {
     assert.equal(ind[k].available, false, k);
     assert.equal(ind[k].value, undefined, k);
     assert.match(ind[k].note, /^Chưa có dữ liệu/, k);
@@ -525,6 +552,8 @@ test('a quarter built through the API: every figure of the report equals counts 
   assert.equal(Number(total[col('Giải quyết quá hạn')]), raw.late);
   assert.equal(Number(total[col('Đang giải quyết quá hạn')]), raw.overdue);
   assert.equal(total[col('Tỷ lệ tiếp nhận trực tuyến (%)')], (100 * raw.online / raw.received).toFixed(2));
+  assert.equal(Number(total[col('Khoản phí đã nộp')]), raw.fees_paid);
+  assert.equal(Number(total[col('Nộp phí trực tuyến')]), raw.fees_paid_online);
   const communeLine = lines.find((l) => l.startsWith(COMMUNE + ','));
   assert.equal(Number(communeLine.split(',')[col('Tiếp nhận')]), raw.byUnit[COMMUNE].received);
 
