@@ -11,6 +11,7 @@
 
 #include "base/text.h"
 #include "base/util.h"
+#include "notify/curl_transport.h"
 #include "notify/notify.h"
 
 #define WORD_BYTES 39     /* text bytes per encoded-word: 52 base64 chars */
@@ -277,7 +278,7 @@ struct mail_transport {
     CURL *curl;
     char url[512];
     char from_name[MAIL_NAME_MAX], from_addr[MAIL_ADDR_MAX];
-    char label[300];
+    char label[256 + 4 + MAIL_ADDR_MAX];
     long use_ssl;
     char errbuf[CURL_ERROR_SIZE];
     int socks[4]; /* the sockets libcurl has open, -1 for none */
@@ -331,12 +332,6 @@ static size_t read_cb(char *dst, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-static int progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    const atomic_int *cancel = arg;
-    return cancel && atomic_load(cancel) ? 1 : 0;
-}
-
 static int mail_send(struct notify_transport *t_, const struct notify_message *m,
                      const atomic_int *cancel, char *err, size_t errlen)
 {
@@ -359,7 +354,7 @@ static int mail_send(struct notify_transport *t_, const struct notify_message *m
     struct curl_slist *rcpt = curl_slist_append(NULL, to);
     struct upload u = {msg, len, 0};
     CURL *c = t->curl;
-    t->errbuf[0] = '\0';
+    curl_transport_limits(c, 60L, cancel, t->errbuf);
     curl_easy_setopt(c, CURLOPT_URL, t->url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(c, CURLOPT_USE_SSL, t->use_ssl);
@@ -369,15 +364,7 @@ static int mail_send(struct notify_transport *t_, const struct notify_message *m
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 30L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_sock);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, close_sock);
@@ -388,7 +375,7 @@ static int mail_send(struct notify_transport *t_, const struct notify_message *m
     /* The handle keeps pointers to these until the next message: clear them. */
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, NULL);
     curl_easy_setopt(c, CURLOPT_READDATA, NULL);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, NULL);
+    curl_transport_forget(c);
     curl_slist_free_all(rcpt);
     free(msg);
     if (res == CURLE_OK)
@@ -409,10 +396,7 @@ static void mail_free(struct notify_transport *t_)
     struct mail_transport *t = (struct mail_transport *)t_;
     if (!t)
         return;
-    if (t->curl) {
-        curl_easy_cleanup(t->curl);
-        curl_global_cleanup(); /* pairs with the init in the constructor */
-    }
+    curl_transport_close(t->curl);
     free(t);
 }
 
@@ -420,59 +404,37 @@ int mail_transport_new(const char *url, const char *from, struct notify_transpor
                        char *err, size_t errlen)
 {
     struct mail_transport *t = calloc(1, sizeof *t);
-    CURLU *u = curl_url();
-    char *scheme = NULL, *user = NULL, *host = NULL, *port = NULL;
-    int rc = -1;
+    char where[256];
+    int has_user = 0;
     *out = NULL;
-    if (!t || !u) {
+    if (!t) {
         snprintf(err, errlen, "out of memory");
-        goto out;
+        return -1;
     }
     if (copy_str(t->url, sizeof t->url, url) ||
-        curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        (strcmp(scheme, "smtp") && strcmp(scheme, "smtps"))) {
+        curl_transport_url(url, "smtp,smtps", where, sizeof where, &has_user)) {
         snprintf(err, errlen, "--smtp-url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
-        goto out;
+        goto fail;
     }
     if (mail_parse_sender(from, t->from_name, sizeof t->from_name, t->from_addr,
                           sizeof t->from_addr)) {
         snprintf(err, errlen, "--smtp-from must be an address, or \"Name <address>\"");
-        goto out;
+        goto fail;
     }
-    int has_user = curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user && user[0];
-    t->use_ssl = has_user || strcmp(scheme, "smtps") == 0 ? CURLUSESSL_ALL : CURLUSESSL_TRY;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-        port = NULL;
-    snprintf(t->label, sizeof t->label, "%s://%s%s%s as %s", scheme, host, port ? ":" : "",
-             port ? port : "", t->from_addr);
+    /* With a login, never send the password in clear: STARTTLS or smtps. */
+    t->use_ssl = has_user || strncmp(where, "smtps:", 6) == 0 ? CURLUSESSL_ALL : CURLUSESSL_TRY;
+    snprintf(t->label, sizeof t->label, "%s as %s", where, t->from_addr);
     for (size_t i = 0; i < sizeof t->socks / sizeof t->socks[0]; i++)
         t->socks[i] = -1;
-    /* Reference-counted: each transport holds libcurl's global state. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    if (!(t->curl = curl_easy_init())) {
-        curl_global_cleanup();
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
+    if (curl_transport_open(&t->curl, err, errlen))
+        goto fail;
     t->base.channel = "email";
     t->base.label = t->label;
     t->base.send = mail_send;
     t->base.free = mail_free;
     *out = &t->base;
-    t = NULL;
-    rc = 0;
-out:
-    curl_free(scheme);
-    curl_free(user);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    if (t)
-        mail_free(&t->base);
-    return rc;
+    return 0;
+fail:
+    mail_free(&t->base);
+    return -1;
 }

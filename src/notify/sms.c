@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "notify/curl_transport.h"
 #include "notify/notify.h"
 
 struct sms_transport {
@@ -20,12 +21,6 @@ struct sms_transport {
 
 /* The answer is not needed: read and drop it (bounded by the timeout). */
 static size_t discard_cb(char *p, size_t size, size_t nmemb, void *arg) { return size * nmemb; }
-
-static int progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    const atomic_int *cancel = arg;
-    return cancel && atomic_load(cancel) ? 1 : 0;
-}
 
 static int sms_send(struct notify_transport *t_, const struct notify_message *m,
                     const atomic_int *cancel, char *err, size_t errlen)
@@ -50,7 +45,7 @@ static int sms_send(struct notify_transport *t_, const struct notify_message *m,
         return NOTIFY_RETRY;
     }
     CURL *c = t->curl;
-    t->errbuf[0] = '\0';
+    curl_transport_limits(c, 30L, cancel, t->errbuf);
     curl_easy_setopt(c, CURLOPT_URL, t->url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -58,20 +53,12 @@ static int sms_send(struct notify_transport *t_, const struct notify_message *m,
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 30L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
     CURLcode res = curl_easy_perform(c);
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, NULL);
+    curl_transport_forget(c);
     curl_slist_free_all(h2);
     free(payload);
     if (res != CURLE_OK) {
@@ -90,59 +77,32 @@ static void sms_free(struct notify_transport *t_)
     struct sms_transport *t = (struct sms_transport *)t_;
     if (!t)
         return;
-    if (t->curl) {
-        curl_easy_cleanup(t->curl);
-        curl_global_cleanup(); /* pairs with the init in the constructor */
-    }
+    curl_transport_close(t->curl);
     free(t);
 }
 
 int sms_transport_new(const char *url, struct notify_transport **out, char *err, size_t errlen)
 {
     struct sms_transport *t = calloc(1, sizeof *t);
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL;
-    int rc = -1;
     *out = NULL;
-    if (!t || !u) {
+    if (!t) {
         snprintf(err, errlen, "out of memory");
-        goto out;
+        return -1;
     }
     if (copy_str(t->url, sizeof t->url, url) ||
-        curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
+        curl_transport_url(url, "http,https", t->label, sizeof t->label, NULL)) {
         snprintf(err, errlen, "--sms-url must be an http:// or https:// URL");
-        goto out;
+        goto fail;
     }
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-        port = NULL;
-    snprintf(t->label, sizeof t->label, "%s://%s%s%s", scheme, host, port ? ":" : "",
-             port ? port : "");
-    /* Reference-counted: each transport holds libcurl's global state. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    if (!(t->curl = curl_easy_init())) {
-        curl_global_cleanup();
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
+    if (curl_transport_open(&t->curl, err, errlen))
+        goto fail;
     t->base.channel = "sms";
     t->base.label = t->label;
     t->base.send = sms_send;
     t->base.free = sms_free;
     *out = &t->base;
-    t = NULL;
-    rc = 0;
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    if (t)
-        sms_free(&t->base);
-    return rc;
+    return 0;
+fail:
+    sms_free(&t->base);
+    return -1;
 }

@@ -441,13 +441,9 @@ static int scan_one(struct store *db, struct builder *b, const char *sql, enum s
         case SCAN_EVENTS:
             fig = store_col_int(st, 5) == 5 ? STAT_SUPPLEMENTS : STAT_RETURNED;
             break;
-        case SCAN_RATINGS: {
-            const char *level = store_col_text(st, 5);
-            fig = strcmp(level, "rat_hai_long") == 0 ? STAT_RATED_VERY
-                  : strcmp(level, "hai_long") == 0   ? STAT_RATED_OK
-                                                     : STAT_RATED_NOT;
+        case SCAN_RATINGS:
+            fig = stat_rating_fig(store_col_text(st, 5));
             break;
-        }
         case SCAN_PAYMENTS:
             fig = stat_payment_fig(store_col_text(st, 5));
             break;

@@ -52,6 +52,15 @@ static int64_t local_day(int64_t t)
     return l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
 }
 
+int stat_rating_fig(const char *level)
+{
+    if (strcmp(level, "rat_hai_long") == 0)
+        return STAT_RATED_VERY;
+    if (strcmp(level, "hai_long") == 0)
+        return STAT_RATED_OK;
+    return strcmp(level, "khong_hai_long") == 0 ? STAT_RATED_NOT : -1;
+}
+
 int stat_payment_fig(const char *method)
 {
     if (strcmp(method, "gateway") == 0 || strcmp(method, "bank_transfer") == 0)
@@ -407,46 +416,18 @@ static int replay_events(struct store *db, struct stat_map *daily, struct stat_m
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
-static int replay_ratings(struct store *db, struct stat_map *daily, struct stat_map *monthly)
+/* Replays rows of (time, what, unit, procedure, channel, level_d42,
+ * level_old), each counting once in the figure fig_of(what). */
+static int replay_rows(struct store *db, const char *sql, int (*fig_of)(const char *),
+                       struct stat_map *daily, struct stat_map *monthly)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT r.rated_at, r.level, d.unit_id, d.procedure_id, d.channel,"
-                           " p.level_d42, p.level_old FROM dossier_ratings r"
-                           " JOIN dossiers d ON d.id = r.dossier_id"
-                           " JOIN procedures p ON p.id = d.procedure_id",
-                           &st);
+    int rc = store_prepare(db, sql, &st);
     if (rc)
         return rc;
     while ((rc = store_step(st)) == STORE_ROW) {
         int64_t delta[STAT_NFIGS] = {0};
-        const char *level = store_col_text(st, 1);
-        delta[strcmp(level, "rat_hai_long") == 0 ? STAT_RATED_VERY
-              : strcmp(level, "hai_long") == 0   ? STAT_RATED_OK
-                                                 : STAT_RATED_NOT] = 1;
-        struct stat_key k;
-        if ((rc = row_key(st, 2, &k)) ||
-            (rc = add_to_maps(daily, monthly, &k, stat_local_ymd(store_col_int(st, 0)), delta)))
-            break;
-    }
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
-
-static int replay_payments(struct store *db, struct stat_map *daily, struct stat_map *monthly)
-{
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT q.paid_at, q.method, d.unit_id, d.procedure_id, d.channel,"
-                           " p.level_d42, p.level_old FROM payments q"
-                           " JOIN dossiers d ON d.id = q.dossier_id"
-                           " JOIN procedures p ON p.id = d.procedure_id WHERE q.status = 'paid'",
-                           &st);
-    if (rc)
-        return rc;
-    while ((rc = store_step(st)) == STORE_ROW) {
-        int64_t delta[STAT_NFIGS] = {0};
-        int fig = stat_payment_fig(store_col_text(st, 1));
+        int fig = fig_of(store_col_text(st, 1));
         if (fig < 0)
             continue;
         delta[fig] = 1;
@@ -459,6 +440,15 @@ static int replay_payments(struct store *db, struct stat_map *daily, struct stat
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
+static const char replay_ratings[] =
+    "SELECT r.rated_at, r.level, d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old"
+    " FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id"
+    " JOIN procedures p ON p.id = d.procedure_id";
+static const char replay_payments[] =
+    "SELECT q.paid_at, q.method, d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old"
+    " FROM payments q JOIN dossiers d ON d.id = q.dossier_id"
+    " JOIN procedures p ON p.id = d.procedure_id WHERE q.status = 'paid'";
+
 int stats_rebuild(struct store *db, int64_t *events)
 {
     struct stat_map daily = {0}, monthly = {0};
@@ -470,9 +460,9 @@ int stats_rebuild(struct store *db, int64_t *events)
     if (rc == 0)
         rc = replay_events(db, &daily, &monthly, &n);
     if (rc == 0)
-        rc = replay_ratings(db, &daily, &monthly);
+        rc = replay_rows(db, replay_ratings, stat_rating_fig, &daily, &monthly);
     if (rc == 0)
-        rc = replay_payments(db, &daily, &monthly);
+        rc = replay_rows(db, replay_payments, stat_payment_fig, &daily, &monthly);
     if (rc == 0)
         rc = map_write(db, &daily, upsert_daily);
     if (rc == 0)

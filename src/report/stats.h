@@ -85,6 +85,10 @@ int stats_dossier_changed(struct store *db, const struct dossier_change *c);
 int stats_add_for_dossier(struct store *db, int64_t dossier_id, int64_t at,
                           const int64_t delta[STAT_NFIGS]);
 
+/* The figure a rating level counts in ("rat_hai_long" STAT_RATED_VERY,
+ * "hai_long" STAT_RATED_OK, "khong_hai_long" STAT_RATED_NOT), or -1. */
+int stat_rating_fig(const char *level);
+
 /* The figure a fee paid by `method` counts in (STAT_PAID_ONLINE for
  * "gateway" and "bank_transfer", STAT_PAID_DESK for "desk"), or -1. */
 int stat_payment_fig(const char *method);

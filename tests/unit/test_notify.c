@@ -13,6 +13,7 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "harness.h"
+#include "notify/curl_transport.h"
 #include "notify/mail.h"
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
@@ -252,6 +253,31 @@ TEST(sender_parsing)
                          "x\r\nBcc: y <a@b.c>", "<a@@b.c>", "@b.c", "a@", "x <a@b.c\r\n>"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(mail_parse_sender(bad[i], name, sizeof name, addr, sizeof addr), -1);
+}
+
+TEST(transport_urls)
+{
+    char label[64];
+    int user = -1;
+    CHECK_EQ_INT(curl_transport_url("smtp://mail.example.vn:2525", "smtp,smtps", label,
+                                    sizeof label, &user), 0);
+    CHECK_EQ_STR(label, "smtp://mail.example.vn:2525");
+    CHECK_EQ_INT(user, 0);
+    /* The label never shows the login. */
+    CHECK_EQ_INT(curl_transport_url("smtps://motcua:bi-mat@mail.example.vn", "smtp,smtps", label,
+                                    sizeof label, &user), 0);
+    CHECK_EQ_STR(label, "smtps://mail.example.vn");
+    CHECK_EQ_INT(user, 1);
+    CHECK_EQ_INT(curl_transport_url("https://sms.example.vn/send", "http,https", label,
+                                    sizeof label, NULL), 0);
+    CHECK_EQ_STR(label, "https://sms.example.vn");
+    /* Other schemes, a scheme that only starts like an allowed one, no host,
+     * a label that does not fit. */
+    CHECK_EQ_INT(curl_transport_url("ftp://x.vn", "smtp,smtps", label, sizeof label, NULL), -1);
+    CHECK_EQ_INT(curl_transport_url("smtpx://x.vn", "smtp,smtps", label, sizeof label, NULL), -1);
+    CHECK_EQ_INT(curl_transport_url("http://", "http,https", label, sizeof label, NULL), -1);
+    CHECK_EQ_INT(curl_transport_url("http://a-very-long-host-name-that-does-not-fit.example.vn",
+                                    "http,https", label, 16, NULL), -1);
 }
 
 TEST(whole_message)
@@ -743,6 +769,7 @@ int main(void)
     RUN(header_refuses_controls_and_encodes_lookalikes);
     RUN(message_id_and_date);
     RUN(sender_parsing);
+    RUN(transport_urls);
     RUN(whole_message);
     RUN(compose_vietnamese_text);
     RUN(enqueue_status_changes_only);
