@@ -270,17 +270,12 @@ static void free_form_state(void *p)
 {
     struct form_state *s = p;
     json_decref(s->job.form);
-    derr_clear(&s->job.err);
     free(s);
 }
 
 static void form_saved(struct req *r)
 {
     struct form_state *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->job.err);
-        return;
-    }
     reply_dossier(r, 200, s->job.id);
 }
 
@@ -326,7 +321,7 @@ static void dossier_put_form(struct req *r)
     s->job.form = form;
     r->data = s;
     r->free_data = free_form_state;
-    http_defer_write(r, dossier_save_form_job, &s->job, form_saved);
+    http_defer_job(r, dossier_save_form_job, &s->job, &s->job.err, form_saved);
 }
 
 /* --- files -------------------------------------------------------------- */
@@ -339,20 +334,9 @@ struct file_state {
     int stored;
 };
 
-static void free_file_state(void *p)
-{
-    struct file_state *s = p;
-    derr_clear(&s->op.err);
-    free(s);
-}
-
 static void file_added(struct req *r)
 {
     struct file_state *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->op.err);
-        return;
-    }
     reply_json(r, 201,
                json_pack("{s:{s:s, s:s, s:I, s:s, s:s}}", "file", "name", s->op.name, "document",
                          s->op.document_key, "size", (json_int_t)s->op.size, "content_type",
@@ -372,7 +356,7 @@ static void file_stored(struct req *r)
         reply_internal(r, "cannot store the file");
         return;
     }
-    http_defer_write(r, dossier_add_file_job, &s->op, file_added);
+    http_defer_job(r, dossier_add_file_job, &s->op, &s->op.err, file_added);
 }
 
 /* Does the procedure list this document key? */
@@ -466,19 +450,11 @@ static void dossier_put_file(struct req *r)
     s->len = len;
     s->files_dir = r->app->files_dir;
     r->data = s;
-    r->free_data = free_file_state;
+    r->free_data = free;
     http_defer_work(r, store_file_work, s, file_stored);
 }
 
-static void file_removed(struct req *r)
-{
-    struct file_state *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->op.err);
-        return;
-    }
-    reply_empty(r, 204);
-}
+static void file_removed(struct req *r) { reply_empty(r, 204); }
 
 static void dossier_delete_file(struct req *r)
 {
@@ -496,8 +472,8 @@ static void dossier_delete_file(struct req *r)
     s->op.actor_id = actor;
     copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
     r->data = s;
-    r->free_data = free_file_state;
-    http_defer_write(r, dossier_remove_file_job, &s->op, file_removed);
+    r->free_data = free;
+    http_defer_job(r, dossier_remove_file_job, &s->op, &s->op.err, file_removed);
 }
 
 static void dossier_get_file(struct req *r)
@@ -510,25 +486,10 @@ static void dossier_get_file(struct req *r)
 
 /* --- submit, withdraw ---------------------------------------------------- */
 
-struct submit_state {
-    struct dossier_submit job;
-};
-
-static void free_submit_state(void *p)
-{
-    struct submit_state *s = p;
-    derr_clear(&s->job.err);
-    free(s);
-}
-
 static void submitted(struct req *r)
 {
-    struct submit_state *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->job.err);
-        return;
-    }
-    reply_dossier(r, 200, s->job.id);
+    struct dossier_submit *s = r->data;
+    reply_dossier(r, 200, s->id);
 }
 
 static void dossier_submit(struct req *r)
@@ -537,37 +498,26 @@ static void dossier_submit(struct req *r)
     int64_t owner, actor;
     if (editable_or_reply(r, &d, &owner, &actor))
         return;
-    struct submit_state *s = calloc(1, sizeof *s);
+    struct dossier_submit *s = calloc(1, sizeof *s);
     if (!s) {
         reply_internal(r, "out of memory");
         return;
     }
-    s->job.id = d.id;
-    s->job.owner_id = owner;
-    s->job.actor_id = actor;
-    s->job.cal = r->app->cal;
-    s->job.now = now_unix();
-    s->job.today_ymd = dossier_local_ymd(s->job.now);
+    s->id = d.id;
+    s->owner_id = owner;
+    s->actor_id = actor;
+    s->cal = r->app->cal;
+    s->now = now_unix();
+    s->today_ymd = dossier_local_ymd(s->now);
     r->data = s;
-    r->free_data = free_submit_state;
-    http_defer_write(r, dossier_submit_job, &s->job, submitted);
+    r->free_data = free;
+    http_defer_job(r, dossier_submit_job, s, &s->err, submitted);
 }
 
 /* Owner actions (withdraw, supply) go through the workflow. */
-static void free_step_state(void *p)
-{
-    struct workflow_step *s = p;
-    derr_clear(&s->err);
-    free(s);
-}
-
 static void stepped(struct req *r)
 {
     struct workflow_step *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
     reply_dossier(r, 200, s->dossier_id);
 }
 
@@ -601,8 +551,8 @@ static void owner_step(struct req *r, const char *action)
     s->now = now_unix();
     json_decref(body);
     r->data = s;
-    r->free_data = free_step_state;
-    http_defer_write(r, workflow_step_job, s, stepped);
+    r->free_data = free;
+    http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 
 static void dossier_withdraw(struct req *r) { owner_step(r, "withdraw"); }

@@ -117,20 +117,9 @@ static void feedback_get(struct req *r)
         reply_item(r, 200, id);
 }
 
-static void free_rating(void *p)
-{
-    struct feedback_rating *s = p;
-    derr_clear(&s->err);
-    free(s);
-}
-
 static void rated(struct req *r)
 {
     struct feedback_rating *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
     reply_item(r, 200, s->id);
 }
 
@@ -159,8 +148,8 @@ static void feedback_rate(struct req *r)
     s->now = now_unix();
     json_decref(body);
     r->data = s;
-    r->free_data = free_rating;
-    http_defer_write(r, feedback_rate_job, s, rated);
+    r->free_data = free;
+    http_defer_job(r, feedback_rate_job, s, &s->err, rated);
 }
 
 /* --- officers --------------------------------------------------------------- */
@@ -209,20 +198,9 @@ static void staff_get(struct req *r)
         reply_item(r, 200, id);
 }
 
-static void free_step(void *p)
-{
-    struct feedback_step *s = p;
-    derr_clear(&s->err);
-    free(s);
-}
-
 static void stepped(struct req *r)
 {
     struct feedback_step *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
     reply_item(r, 200, s->id);
 }
 
@@ -235,7 +213,7 @@ static struct feedback_step *new_step(struct req *r, long id)
     s->officer_id = r->account.id;
     s->now = now_unix();
     r->data = s;
-    r->free_data = free_step;
+    r->free_data = free;
     return s;
 }
 
@@ -270,7 +248,7 @@ static void staff_assign(struct req *r)
         return;
     }
     s->assignee_id = assignee;
-    http_defer_write(r, feedback_assign_job, s, stepped);
+    http_defer_job(r, feedback_assign_job, s, &s->err, stepped);
 }
 
 static void staff_answer(struct req *r)
@@ -294,7 +272,7 @@ static void staff_answer(struct req *r)
     }
     copy_str(s->answer, sizeof s->answer, answer);
     json_decref(body);
-    http_defer_write(r, feedback_answer_job, s, stepped);
+    http_defer_job(r, feedback_answer_job, s, &s->err, stepped);
 }
 
 #define OWN (ROUTE_AUTH | ROUTE_CSRF)

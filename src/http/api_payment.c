@@ -324,20 +324,9 @@ static void reply_payment_done(struct req *r, int status, int64_t dossier_id)
                                     dossier_brief(&d)));
 }
 
-static void free_request(void *p)
-{
-    struct payment_request *s = p;
-    derr_clear(&s->err);
-    free(s);
-}
-
 static void requested(struct req *r)
 {
     struct payment_request *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
     reply_payment_done(r, 201, s->dossier_id);
 }
 
@@ -381,24 +370,13 @@ static void staff_request(struct req *r)
     s->now = now_unix();
     json_decref(body);
     r->data = s;
-    r->free_data = free_request;
-    http_defer_write(r, payment_request_job, s, requested);
-}
-
-static void free_desk(void *p)
-{
-    struct payment_desk *s = p;
-    derr_clear(&s->err);
-    free(s);
+    r->free_data = free;
+    http_defer_job(r, payment_request_job, s, &s->err, requested);
 }
 
 static void desk_confirmed(struct req *r)
 {
     struct payment_desk *s = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
     reply_payment_done(r, 200, s->dossier_id);
 }
 
@@ -430,8 +408,8 @@ static void staff_confirm_desk(struct req *r)
     s->now = now_unix();
     json_decref(body);
     r->data = s;
-    r->free_data = free_desk;
-    http_defer_write(r, payment_desk_job, s, desk_confirmed);
+    r->free_data = free;
+    http_defer_job(r, payment_desk_job, s, &s->err, desk_confirmed);
 }
 
 /* "YYYY-MM-DD" -> Unix seconds of that local midnight; -1 if invalid. */

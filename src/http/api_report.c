@@ -260,20 +260,9 @@ static void rating_get(struct req *r)
     reply_json(r, 200, o);
 }
 
-static void free_rating(void *p)
-{
-    struct rating_job *j = p;
-    derr_clear(&j->err);
-    free(j);
-}
-
 static void rated(struct req *r)
 {
     struct rating_job *j = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &j->err);
-        return;
-    }
     json_t *o = rating_json(r->db, j->dossier_id);
     if (!o) {
         reply_internal(r, "rating read failed");
@@ -315,8 +304,8 @@ static void rating_post(struct req *r)
     j->now = now_unix();
     json_decref(body);
     r->data = j;
-    r->free_data = free_rating;
-    http_defer_write(r, rating_job, j, rated);
+    r->free_data = free;
+    http_defer_job(r, rating_job, j, &j->err, rated);
 }
 
 #define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)

@@ -80,24 +80,20 @@ static void dossier_get(struct req *r)
     reply_json(r, 200, o);
 }
 
-static void free_step(void *p)
+/* The officer's view of dossier id after a change; NULL if it cannot be
+ * read or is no longer in the officer's units. */
+static json_t *staff_dossier_after(struct req *r, int64_t id)
 {
-    struct workflow_step *s = p;
-    derr_clear(&s->err);
-    free(s);
+    struct dossier d;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    return dossier_find(r->db, key, 0, &d) == STORE_ROW ? staff_dossier(r, &d) : NULL;
 }
 
 static void stepped(struct req *r)
 {
     struct workflow_step *s = r->data;
-    struct dossier d;
-    char key[24];
-    if (r->wjob.rc) {
-        reply_derr(r, &s->err);
-        return;
-    }
-    snprintf(key, sizeof key, "%lld", (long long)s->dossier_id);
-    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? staff_dossier(r, &d) : NULL;
+    json_t *o = staff_dossier_after(r, s->dossier_id);
     if (!o) {
         /* Forwarded out of this officer's units: the step is done, the
          * dossier is simply no longer theirs to see. */
@@ -133,7 +129,7 @@ static void dossier_action(struct req *r)
         return;
     }
     r->data = s;
-    r->free_data = free_step;
+    r->free_data = free;
     if (optional_string(r, body, "note", 1000, s->note, sizeof s->note) ||
         optional_string(r, body, "assignee", 63, s->assignee, sizeof s->assignee) ||
         optional_string(r, body, "unit", 63, s->unit_code, sizeof s->unit_code)) {
@@ -147,7 +143,7 @@ static void dossier_action(struct req *r)
     s->actor_id = r->account.id;
     s->cal = r->app->cal;
     s->now = now_unix();
-    http_defer_write(r, workflow_step_job, s, stepped);
+    http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 
 static void dossier_file(struct req *r)
@@ -185,24 +181,10 @@ static void dossier_apology_letter(struct req *r)
     reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
 }
 
-static void free_apology(void *p)
-{
-    struct apology_job *a = p;
-    derr_clear(&a->err);
-    free(a);
-}
-
 static void apologized(struct req *r)
 {
     struct apology_job *a = r->data;
-    if (r->wjob.rc) {
-        reply_derr(r, &a->err);
-        return;
-    }
-    struct dossier d;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)a->dossier_id);
-    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? staff_dossier(r, &d) : NULL;
+    json_t *o = staff_dossier_after(r, a->dossier_id);
     if (!o) {
         reply_internal(r, "dossier read-back failed");
         return;
@@ -251,8 +233,8 @@ static void dossier_apologize(struct req *r)
     copy_str(a->reason, sizeof a->reason, reason);
     json_decref(body);
     r->data = a;
-    r->free_data = free_apology;
-    http_defer_write(r, apology_record_job, a, apologized);
+    r->free_data = free;
+    http_defer_job(r, apology_record_job, a, &a->err, apologized);
 }
 
 /* Officers who may process dossiers of a unit (for assignment). */

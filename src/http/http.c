@@ -68,6 +68,8 @@ _Atomic int http_active_requests;
 static void req_free(struct req *r)
 {
     atomic_fetch_sub(&http_active_requests, 1);
+    if (r->job_err)
+        derr_clear(r->job_err);
     if (r->free_data)
         r->free_data(r->data);
     if (r->done_ev)
@@ -291,6 +293,22 @@ void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), voi
     r->wjob = (struct write_job){.fn = fn, .arg = arg, .notify = write_notify, .owner = r};
     if (writer_submit(r->app->writer, &r->wjob))
         reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại", NULL);
+}
+
+static void job_done(struct req *r)
+{
+    if (r->wjob.rc)
+        reply_derr(r, r->job_err);
+    else
+        r->job_ok(r);
+}
+
+void http_defer_job(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
+                    struct derr *err, void (*on_ok)(struct req *r))
+{
+    r->job_err = err;
+    r->job_ok = on_ok;
+    http_defer_write(r, fn, arg, job_done);
 }
 
 void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,

@@ -63,6 +63,8 @@ struct req {
     void (*on_done)(struct req *r);
     void *data; /* handler state, freed with free_data when the request ends */
     void (*free_data)(void *data);
+    struct derr *job_err;          /* http_defer_job: the refusal, inside data */
+    void (*job_ok)(struct req *r); /* http_defer_job: answers a job done */
 };
 
 /* Path parameter by name ("id" for /dossiers/{id}); NULL if absent. */
@@ -111,6 +113,12 @@ void reply_internal(struct req *r, const char *what);
  * on this loop thread once committed; r->wjob.rc holds fn's result. */
 void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
                       void (*on_done)(struct req *r));
+/* Like http_defer_write, for a job that gives the reason of a refusal in
+ * *err (which lives in r->data, the handler's state): if fn fails, the
+ * refusal is the answer (reply_derr; a store error without a reason is a
+ * 500), else on_ok(r) answers. *err is cleared when the request ends. */
+void http_defer_job(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
+                    struct derr *err, void (*on_ok)(struct req *r));
 /* Runs fn(arg) on the worker pool, then on_done(r) on this loop thread. */
 void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
                      void (*on_done)(struct req *r));
