@@ -249,7 +249,7 @@ int apology_record_job(struct store *db, void *arg)
         rc = store_step(st) == STORE_DONE ? 0 : STORE_ERR;
         store_done(st);
     }
-    char note[1300], when[40];
+    char note[APOLOGY_REASON_MAX * 4 + 160], when[40];
     /* "16:00 ngày 01/12/2026", as people write it. */
     cal_format_local(a->new_due_at, when, sizeof when); /* YYYY-MM-DDTHH:MM */
     snprintf(note, sizeof note,

@@ -24,10 +24,13 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
  * be open (clock running or paused) and due within a day or late; the new
  * appointment must be later than both now and the current one. The first
  * appointment is kept; due_at becomes the new one. */
+/* Longest reason of an apology letter, in characters. */
+#define APOLOGY_REASON_MAX 500
+
 struct apology_job {
     int64_t dossier_id, officer_id;
     int64_t new_due_at, now;
-    char reason[1024];
+    char reason[APOLOGY_REASON_MAX * 4 + 1];
     int n;              /* OUT: the letter's number on this dossier */
     struct derr err;    /* OUT */
 };

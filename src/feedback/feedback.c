@@ -186,12 +186,14 @@ int feedback_unit(struct store *db, int64_t id, int64_t *unit_id, int64_t *accou
 #define FB_COLS                                                                                    \
     "f.id, f.kind, u.code, u.name, coalesce(d.code, ''), f.subject, f.content, f.state,"          \
     " f.received_at, f.due_at, coalesce(f.answered_at, 0), coalesce(f.answer, ''),"              \
-    " coalesce(f.rating, ''), coalesce(a.full_name, '')"
+    " coalesce(f.rating, ''), coalesce(a.full_name, ''), c.full_name, c.phone, c.email"
 #define FB_FROM                                                                                    \
     " FROM feedback f JOIN units u ON u.id = f.unit_id LEFT JOIN dossiers d ON d.id = f.dossier_id" \
-    " LEFT JOIN accounts a ON a.id = f.assignee_id"
+    " LEFT JOIN accounts a ON a.id = f.assignee_id JOIN accounts c ON c.id = f.account_id"
 
-static json_t *row_json(struct store_stmt *st)
+/* One item; with_sender adds who sent it and how to reach them (for the
+ * officers who answer, never in the citizen's own view). */
+static json_t *row_json(struct store_stmt *st, int with_sender)
 {
     int64_t due = store_col_int(st, 9), answered = store_col_int(st, 10);
     json_t *o = json_pack(
@@ -205,10 +207,14 @@ static json_t *row_json(struct store_stmt *st)
         "rating", store_col_text(st, 12)[0] ? store_col_text(st, 12) : NULL, "assignee",
         store_col_text(st, 13)[0] ? store_col_text(st, 13) : NULL);
     json_object_set_new(o, "on_time", answered ? json_boolean(answered <= due) : json_null());
+    if (with_sender)
+        json_object_set_new(o, "sender",
+                            json_pack("{s:s, s:s, s:s}", "name", store_col_text(st, 14), "phone",
+                                      store_col_text(st, 15), "email", store_col_text(st, 16)));
     return o;
 }
 
-json_t *feedback_json(struct store *db, int64_t id)
+json_t *feedback_json(struct store *db, int64_t id, int with_sender)
 {
     struct store_stmt *st;
     json_t *o = NULL;
@@ -216,17 +222,17 @@ json_t *feedback_json(struct store *db, int64_t id)
         return NULL;
     store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
-        o = row_json(st);
+        o = row_json(st, with_sender);
     store_done(st);
     return o;
 }
 
-static json_t *list(struct store_stmt *st)
+static json_t *list(struct store_stmt *st, int with_sender)
 {
     json_t *items = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)
-        json_array_append_new(items, row_json(st));
+        json_array_append_new(items, row_json(st, with_sender));
     store_done(st);
     if (rc < 0) {
         json_decref(items);
@@ -242,7 +248,7 @@ json_t *feedback_list_json(struct store *db, int64_t account_id)
                       &st))
         return NULL;
     store_bind_int(st, 1, account_id);
-    return list(st);
+    return list(st, 0);
 }
 
 json_t *feedback_staff_list_json(struct store *db, int64_t officer_id, const char *view,
@@ -266,5 +272,5 @@ json_t *feedback_staff_list_json(struct store *db, int64_t officer_id, const cha
     store_bind_int(st, 3, now);
     store_bind_int(st, 4, limit);
     store_bind_int(st, 5, offset);
-    return list(st);
+    return list(st, 1);
 }

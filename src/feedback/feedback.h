@@ -52,10 +52,11 @@ int feedback_rate_job(struct store *db, void *arg);
 /* The unit a feedback item is about (for scope checks); STORE_ROW or not. */
 int feedback_unit(struct store *db, int64_t id, int64_t *unit_id, int64_t *account_id);
 
-/* JSON: one item (with the answer and on_time), the citizen's list, and an
- * officer's list of the items of the units they may read (view "open",
- * "overdue" or "all"). */
-json_t *feedback_json(struct store *db, int64_t id);
+/* JSON: one item (with the answer and on_time; with_sender: the sender's
+ * name, phone and e-mail, for officers), the citizen's list, and an
+ * officer's list (with senders) of the items of the units they may read
+ * (view "open", "overdue" or "all"). */
+json_t *feedback_json(struct store *db, int64_t id, int with_sender);
 json_t *feedback_list_json(struct store *db, int64_t account_id);
 json_t *feedback_staff_list_json(struct store *db, int64_t officer_id, const char *view,
                                  int64_t now, int limit, int offset);

@@ -531,8 +531,8 @@ static void owner_step(struct req *r, const char *action)
         return;
     const char *note;
     int withdraw = strcmp(action, "withdraw") == 0;
-    if (req_string_or_reply(r, body, withdraw ? "reason" : "note", withdraw, withdraw, 500,
-                            &note)) {
+    if ((withdraw ? req_string_or_reply : req_text_or_reply)(r, body, withdraw ? "reason" : "note",
+                                                             withdraw, withdraw, 500, &note)) {
         json_decref(body);
         return;
     }

@@ -16,9 +16,11 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 
+/* The item as its reader may see it: officers (on the staff routes) also
+ * see who sent it. */
 static void reply_item(struct req *r, int status, int64_t id)
 {
-    json_t *o = feedback_json(r->db, id);
+    json_t *o = feedback_json(r->db, id, (r->route->flags & ROUTE_STAFF) != 0);
     if (!o) {
         reply_internal(r, "feedback read failed");
         return;
@@ -50,7 +52,7 @@ static void feedback_create(struct req *r)
         req_string_or_reply(r, body, "unit_code", 1, 1, 60, &unit_code) ||
         req_string_or_reply(r, body, "dossier_code", 0, 0, 95, &dossier_code) ||
         req_string_or_reply(r, body, "subject", 1, 1, FEEDBACK_SUBJECT_MAX, &subject) ||
-        req_string_or_reply(r, body, "content", 1, 1, FEEDBACK_CONTENT_MAX, &content))
+        req_text_or_reply(r, body, "content", 1, 1, FEEDBACK_CONTENT_MAX, &content))
         goto out;
     if (strcmp(kind, "complaint") != 0 && strcmp(kind, "suggestion") != 0) {
         reply_error(r, 422, "bad_kind", "Loại phải là complaint (phản ánh) hoặc suggestion (kiến nghị)",
@@ -260,7 +262,7 @@ static void staff_answer(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    if (req_string_or_reply(r, body, "answer", 1, 1, FEEDBACK_CONTENT_MAX, &answer)) {
+    if (req_text_or_reply(r, body, "answer", 1, 1, FEEDBACK_CONTENT_MAX, &answer)) {
         json_decref(body);
         return;
     }

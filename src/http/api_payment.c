@@ -352,7 +352,7 @@ static void staff_request(struct req *r)
         }
         amt = json_integer_value(amount);
     }
-    if (req_string_or_reply(r, body, "note", 1, 1, 1000, &note)) {
+    if (req_string_or_reply(r, body, "note", 1, 1, PAYMENT_NOTE_MAX, &note)) {
         json_decref(body);
         return;
     }
@@ -390,7 +390,7 @@ static void staff_confirm_desk(struct req *r)
     if (!body)
         return;
     if (req_string_or_reply(r, body, "method", 0, 1, 15, &method) ||
-        req_string_or_reply(r, body, "note", 0, 0, 1000, &note)) {
+        req_string_or_reply(r, body, "note", 0, 0, PAYMENT_NOTE_MAX, &note)) {
         json_decref(body);
         return;
     }

@@ -281,7 +281,7 @@ static void rating_post(struct req *r)
         return;
     const char *level, *comment;
     if (req_string_or_reply(r, body, "level", 1, 1, 20, &level) ||
-        req_string_or_reply(r, body, "comment", 0, 0, RATING_COMMENT_MAX, &comment)) {
+        req_text_or_reply(r, body, "comment", 0, 0, RATING_COMMENT_MAX, &comment)) {
         json_decref(body);
         return;
     }

@@ -104,11 +104,12 @@ static void stepped(struct req *r)
     reply_json(r, 200, o);
 }
 
-static int optional_string(struct req *r, json_t *body, const char *key, size_t max, char *out,
-                           size_t cap)
+/* An optional member copied to out; multi-line text when multiline. */
+static int optional_string(struct req *r, json_t *body, const char *key, size_t max, int multiline,
+                           char *out, size_t cap)
 {
     const char *v;
-    if (req_string_or_reply(r, body, key, 0, 0, max, &v))
+    if ((multiline ? req_text_or_reply : req_string_or_reply)(r, body, key, 0, 0, max, &v))
         return -1;
     copy_str(out, cap, v ? v : "");
     return 0;
@@ -130,9 +131,9 @@ static void dossier_action(struct req *r)
     }
     r->data = s;
     r->free_data = free;
-    if (optional_string(r, body, "note", 1000, s->note, sizeof s->note) ||
-        optional_string(r, body, "assignee", 63, s->assignee, sizeof s->assignee) ||
-        optional_string(r, body, "unit", 63, s->unit_code, sizeof s->unit_code)) {
+    if (optional_string(r, body, "note", WORKFLOW_NOTE_MAX, 1, s->note, sizeof s->note) ||
+        optional_string(r, body, "assignee", 63, 0, s->assignee, sizeof s->assignee) ||
+        optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code)) {
         json_decref(body);
         return;
     }
@@ -210,7 +211,7 @@ static void dossier_apologize(struct req *r)
     const char *when, *reason;
     int64_t new_due;
     if (req_string_or_reply(r, body, "new_due_at", 1, 16, 25, &when) ||
-        req_string_or_reply(r, body, "reason", 1, 1, 500, &reason)) {
+        req_string_or_reply(r, body, "reason", 1, 1, APOLOGY_REASON_MAX, &reason)) {
         json_decref(body);
         return;
     }

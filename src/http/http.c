@@ -214,8 +214,8 @@ json_t *req_json_object_or_reply(struct req *r)
     return j;
 }
 
-int req_string_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
-                        size_t maxc, const char **out)
+static int string_or_reply(struct req *r, json_t *obj, const char *key, int required,
+                           size_t minc, size_t maxc, int multiline, const char **out)
 {
     json_t *v = json_object_get(obj, key);
     *out = NULL;
@@ -225,7 +225,8 @@ int req_string_or_reply(struct req *r, json_t *obj, const char *key, int require
         reply_error(r, 422, "required", "Trường này là bắt buộc", key);
         return -1;
     }
-    const char *why = jsonbody_check_string(v, minc, maxc);
+    const char *why = multiline ? jsonbody_check_text(v, minc, maxc)
+                                : jsonbody_check_string(v, minc, maxc);
     if (!why) {
         *out = json_string_value(v);
         return 0;
@@ -241,6 +242,18 @@ int req_string_or_reply(struct req *r, json_t *obj, const char *key, int require
         snprintf(msg, sizeof msg, "Độ dài phải từ %zu đến %zu ký tự", minc, maxc);
     reply_error(r, 422, why, msg, key);
     return -1;
+}
+
+int req_string_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
+                        size_t maxc, const char **out)
+{
+    return string_or_reply(r, obj, key, required, minc, maxc, 0, out);
+}
+
+int req_text_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
+                      size_t maxc, const char **out)
+{
+    return string_or_reply(r, obj, key, required, minc, maxc, 1, out);
 }
 
 int req_long_or_reply(struct req *r, const char *value, const char *name, long min, long max,

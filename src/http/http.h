@@ -87,6 +87,11 @@ json_t *req_json_object_or_reply(struct req *r);
 int req_string_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
                         size_t maxc, const char **out);
 
+/* The same for multi-line text (jsonbody_check_text): line breaks and
+ * tabs allowed. */
+int req_text_or_reply(struct req *r, json_t *obj, const char *key, int required, size_t minc,
+                      size_t maxc, const char **out);
+
 /* Reads an integer path or query parameter within [min, max]; replies 400
  * (or 404 for a path parameter) and returns -1 otherwise. */
 int req_long_or_reply(struct req *r, const char *value, const char *name, long min, long max,

@@ -70,7 +70,19 @@ json_t *jsonbody_parse_object(const char *body, size_t len, int *status, char *m
     return j;
 }
 
-const char *jsonbody_check_string(const json_t *v, size_t minc, size_t maxc)
+/* A control character that is not allowed: any, or for multi-line text
+ * any but a line feed, a tab, or a carriage return before a line feed. */
+static int bad_control(const char *p, int multiline)
+{
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != 0x7f)
+        return 0;
+    if (!multiline)
+        return 1;
+    return !(c == '\n' || c == '\t' || (c == '\r' && p[1] == '\n'));
+}
+
+static const char *check_string(const json_t *v, size_t minc, size_t maxc, int multiline)
 {
     if (!json_is_string(v))
         return "bad_type";
@@ -79,7 +91,7 @@ const char *jsonbody_check_string(const json_t *v, size_t minc, size_t maxc)
     if (strlen(s) != bytes || !text_utf8_valid(s, bytes))
         return "bad_text";
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+        if (bad_control(p, multiline))
             return "bad_text";
     size_t chars = text_utf8_chars(s);
     if (chars == 0 && minc > 0)
@@ -87,4 +99,14 @@ const char *jsonbody_check_string(const json_t *v, size_t minc, size_t maxc)
     if (chars < minc || chars > maxc)
         return "bad_length";
     return NULL;
+}
+
+const char *jsonbody_check_string(const json_t *v, size_t minc, size_t maxc)
+{
+    return check_string(v, minc, maxc, 0);
+}
+
+const char *jsonbody_check_text(const json_t *v, size_t minc, size_t maxc)
+{
+    return check_string(v, minc, maxc, 1);
 }

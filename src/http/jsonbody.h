@@ -20,4 +20,9 @@ json_t *jsonbody_parse_object(const char *body, size_t len, int *status, char *m
  * code: "bad_type", "bad_text", "required", "bad_length". */
 const char *jsonbody_check_string(const json_t *v, size_t minc, size_t maxc);
 
+/* The same for multi-line text (a complaint, an answer, an officer's
+ * note): line feeds, CR LF pairs and tabs are allowed, other control
+ * characters are not. A line break counts as one character per byte. */
+const char *jsonbody_check_text(const json_t *v, size_t minc, size_t maxc);
+
 #endif

@@ -83,6 +83,10 @@ int notify_backoff_scale_env(double *out)
 
 /* --- text ---------------------------------------------------------------------- */
 
+/* Room for a dossier event's note: officers write at most 1000 characters
+ * (WORKFLOW_NOTE_MAX), four bytes each at most in UTF-8. */
+#define EVENT_NOTE_BYTES 4004
+
 /* A bounded string builder: what does not fit is cut at a character
  * boundary, never in the middle of a UTF-8 sequence. */
 struct sb {
@@ -103,22 +107,20 @@ static void sb_add(struct sb *b, const char *s)
     b->p[b->len] = '\0';
 }
 
+/* At most max bytes of s (cut at a character boundary), and "…" if cut. */
 static void sb_addn(struct sb *b, const char *s, size_t max)
 {
-    char tmp[1100];
-    size_t n = strlen(s);
-    if (max >= sizeof tmp)
-        max = sizeof tmp - 1;
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+    size_t n = strlen(s), cap = b->cap;
+    if (n <= max) {
+        sb_add(b, s);
+        return;
     }
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    sb_add(b, tmp);
-    if (strlen(s) > n)
-        sb_add(b, "…");
+    /* Let sb_add cut: it never splits a character. */
+    if (b->len + max + 1 < cap)
+        b->cap = b->len + max + 1;
+    sb_add(b, s);
+    b->cap = cap;
+    sb_add(b, "…");
 }
 
 /* "16:30 ngày 15/01/2026" in Vietnam local time. */
@@ -235,7 +237,7 @@ int notify_compose(const struct notify_event *e, char *subject, char *body, char
     }
     if (shows_note(e->status) && e->note && e->note[0]) {
         sb_add(&b, e->status == 5 ? "Nội dung yêu cầu bổ sung: " : "Lý do: ");
-        sb_addn(&b, e->note, 1024);
+        sb_addn(&b, e->note, EVENT_NOTE_BYTES - 1);
         sb_add(&b, "\n");
     }
     if (e->lookup_url && e->lookup_url[0]) {
@@ -328,7 +330,7 @@ static int previous_status(struct store *db, int64_t dossier_id, int64_t event_i
 struct facts {
     int status, is_public;
     int64_t at, due_at;
-    char note[1100], code[96], applicant[256], email[NOTIFY_RECIPIENT_MAX], phone[32];
+    char note[EVENT_NOTE_BYTES], code[96], applicant[256], email[NOTIFY_RECIPIENT_MAX], phone[32];
     char unit[512], procedure[512];
 };
 

@@ -26,6 +26,8 @@ struct cal;
 struct dossier_change;
 
 #define PAYMENT_MAX_AMOUNT 999999999999LL /* VND */
+/* Longest note of a payment request or confirmation, in characters. */
+#define PAYMENT_NOTE_MAX 1000
 #define PAYMENT_REF_MAX 24
 
 struct payment {
@@ -36,7 +38,7 @@ struct payment {
     char status[12];                 /* pending, paid, cancelled */
     char method[16];                 /* gateway, bank_transfer, desk; "" until paid */
     char gateway[16], gateway_txn[64];
-    char note[1024];
+    char note[PAYMENT_NOTE_MAX * 4 + 1];
     int64_t requested_by, confirmed_by;
     int64_t created_at, paid_at, cancelled_at; /* 0 when not set */
 };
@@ -110,7 +112,7 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
 struct payment_request {
     int64_t dossier_id, actor_id;
     int64_t amount;          /* VND, or -1 for the procedure's fee */
-    char note[1024];         /* required: what is to be paid, shown to the citizen */
+    char note[PAYMENT_NOTE_MAX * 4 + 1];         /* required: what is to be paid, shown to the citizen */
     const struct cal *cal;
     int64_t now;
     struct derr err;         /* OUT */
@@ -145,7 +147,7 @@ int payment_confirm_job(struct store *db, void *arg);
 struct payment_desk {
     int64_t dossier_id, actor_id;
     char method[16];         /* "desk" or "bank_transfer" */
-    char note[1024];
+    char note[PAYMENT_NOTE_MAX * 4 + 1];
     const struct cal *cal;
     int64_t now;
     struct derr err;         /* OUT */

@@ -40,12 +40,15 @@ int staff_sees(struct store *db, int64_t account_id, const struct dossier *d);
 
 enum actor_kind { ACTOR_OWNER, ACTOR_STAFF, ACTOR_SYSTEM };
 
+/* Longest note of a step, in characters (the buffer holds it in UTF-8). */
+#define WORKFLOW_NOTE_MAX 1000
+
 struct workflow_step {
     int64_t dossier_id;
     char action[48];
     enum actor_kind actor;
     int64_t actor_id;          /* the account; 0 for the system */
-    char note[1024];
+    char note[WORKFLOW_NOTE_MAX * 4 + 1];
     char assignee[64];         /* login of the officer, for param "assignee" */
     char unit_code[64];        /* for param "unit" */
     const struct cal *cal;

@@ -27,6 +27,10 @@ test('a complaint is received, assigned, answered on time and rated', async (t) 
   await expectRefused(srv, () => citizen.post('/api/v1/feedback', { ...body, kind: 'praise' }), { status: 422, code: 'bad_kind', field: 'kind' });
   await expectRefused(srv, () => citizen.post('/api/v1/feedback', { ...body, unit_code: '999.99.99.H56' }), { status: 404, code: 'unknown_unit', field: 'unit_code' });
   await expectRefused(srv, () => citizen.post('/api/v1/feedback', { ...body, content: 'x'.repeat(4001) }), { status: 422, code: 'bad_length', field: 'content' });
+  // Line breaks are text; other control characters are not, and the subject is one line.
+  await expectRefused(srv, () => citizen.post('/api/v1/feedback', { ...body, content: 'Chuông\u0007' }), { status: 422, code: 'bad_text', field: 'content' });
+  await expectRefused(srv, () => citizen.post('/api/v1/feedback', { ...body, subject: 'Hai\ndòng' }), { status: 422, code: 'bad_text', field: 'subject' });
+  body.content = 'Tôi chưa nhận được kết quả đúng hẹn.\nĐã hỏi tại quầy hai lần.\r\n\tXin cho biết lý do.';
   const stranger = await newCitizen(srv.url);
   await expectRefused(srv, () => stranger.post('/api/v1/feedback', body), { status: 404, code: 'unknown_dossier', field: 'dossier_code' });
 
@@ -35,6 +39,8 @@ test('a complaint is received, assigned, answered on time and rated', async (t) 
   const id = r.json.id;
   assert.equal(r.json.state, 'received');
   assert.equal(r.json.dossier_code, sub.json.code);
+  assert.equal(r.json.content, body.content);
+  assert.equal(r.json.sender, undefined, 'the citizen\'s own view does not repeat who sent it');
   assert.ok(Date.parse(r.json.due_at) > Date.parse(r.json.received_at) + 10 * 86400e3, 'ten working days are more than ten days');
   await expectRefused(srv, () => stranger.get(`/api/v1/feedback/${id}`), { status: 404, code: 'not_found' });
   await expectRefused(srv, () => citizen.post(`/api/v1/feedback/${id}/rating`, { level: 'hai_long' }), { status: 409, code: 'not_answered' });
@@ -49,18 +55,23 @@ test('a complaint is received, assigned, answered on time and rated', async (t) 
   await expectRefused(srv, () => leader.post(`/api/v1/staff/feedback/${id}/assign`, { assignee: 'pakn.khac' }), { status: 422, code: 'assignee_not_allowed', field: 'assignee' });
   r = await leader.get('/api/v1/staff/feedback?view=open');
   assert.deepEqual(r.json.items.map((x) => x.id), [id]);
+  // Officers see who sent it and how to reach them.
+  const me = (await citizen.get('/api/v1/auth/me')).json;
+  assert.ok(me.account.full_name.length > 0);
+  assert.deepEqual(r.json.items[0].sender, { name: me.account.full_name, phone: me.account.phone, email: me.account.email });
+  assert.equal((await leader.get(`/api/v1/staff/feedback/${id}`)).json.sender.name, r.json.items[0].sender.name);
   r = await leader.post(`/api/v1/staff/feedback/${id}/assign`, { assignee: 'pakn.chuyenvien' });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.state, 'assigned');
   await expectRefused(srv, () => leader.post(`/api/v1/staff/feedback/${id}/answer`, { answer: 'x' }), { status: 403, code: 'forbidden' });
-  r = await specialist.post(`/api/v1/staff/feedback/${id}/answer`, { answer: 'Hồ sơ đã được giải quyết, mời ông/bà nhận kết quả.' });
+  r = await specialist.post(`/api/v1/staff/feedback/${id}/answer`, { answer: 'Hồ sơ đã được giải quyết,\nmời ông/bà nhận kết quả.' });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.state, 'answered');
   assert.equal(r.json.on_time, true);
   await expectRefused(srv, () => specialist.post(`/api/v1/staff/feedback/${id}/answer`, { answer: 'lần hai' }), { status: 409, code: 'already_answered' });
 
   r = await citizen.get(`/api/v1/feedback/${id}`);
-  assert.equal(r.json.answer, 'Hồ sơ đã được giải quyết, mời ông/bà nhận kết quả.');
+  assert.equal(r.json.answer, 'Hồ sơ đã được giải quyết,\nmời ông/bà nhận kết quả.');
   await expectRefused(srv, () => citizen.post(`/api/v1/feedback/${id}/rating`, { level: 'tuyet_voi' }), { status: 422, code: 'bad_level', field: 'level' });
   r = await citizen.post(`/api/v1/feedback/${id}/rating`, { level: 'hai_long' });
   assert.equal(r.status, 200, r.text);

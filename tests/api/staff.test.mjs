@@ -133,6 +133,22 @@ test('a dossier goes from submission to the returned result', async (t) => {
   assert.equal(v.status, 0, v.stdout + v.stderr);
 });
 
+test('an officer\'s note may span lines and hold 1,000 Vietnamese characters, kept whole', async (t) => {
+  const srv = await startServer(t);
+  const { citizen, dossier } = await submitted(srv);
+  const reception = await officer(srv.url, DEMO.reception);
+  // One character too many (1,001 letters of three bytes each), or a control character: refused.
+  await expectRefused(srv, () => act(reception, dossier.id, 'request_supplement', { note: 'ữ'.repeat(1001) }), { status: 422, code: 'bad_length', field: 'note' });
+  await expectRefused(srv, () => act(reception, dossier.id, 'request_supplement', { note: 'Thiếu\u0007' }), { status: 422, code: 'bad_text', field: 'note' });
+  const missing = 'Cần bổ sung:\n- Bản chụp giấy chứng sinh rõ hơn\n- ' + 'ữ'.repeat(1000 - 49);
+  assert.equal([...missing].length, 1000);
+  const r = await act(reception, dossier.id, 'request_supplement', { note: missing });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.history.at(-1).note, missing);
+  const mine = await citizen.get(`/api/v1/dossiers/${dossier.id}`);
+  assert.equal(mine.json.history.at(-1).note, missing, 'the citizen reads all of it');
+});
+
 test('officers of another commune see nothing of this commune', async (t) => {
   const srv = await startServer(t);
   const { dossier } = await submitted(srv, COMMUNE);

@@ -388,14 +388,18 @@ TEST(compose_vietnamese_text)
     CHECK(!strstr(body, "Tra cứu"));
     CHECK(!strstr(body, "Ngày hẹn trả kết quả:"));
 
-    /* A very long note is cut on a character boundary and marked. */
-    char note[3000] = "";
+    /* The longest note an officer may write (1000 characters) is in the
+     * e-mail whole; the SMS cuts it on a character boundary and marks it. */
+    char note[3001] = "";
     size_t n = 0;
-    for (int i = 0; i < 400; i++)
+    for (int i = 0; i < 1000; i++)
         n += (size_t)snprintf(note + n, sizeof note - n, "%s", "ữ");
+    CHECK_EQ_INT((int)n, 3000);
     e.note = note;
     CHECK_EQ_INT(notify_compose(&e, subject, body, sms), 0);
-    CHECK(strstr(body, "…"));
+    CHECK(strstr(body, note));
+    CHECK(!strstr(body, "…"));
+    CHECK(strstr(sms, "…"));
     CHECK(text_utf8_valid(body, strlen(body)));
     CHECK(text_utf8_valid(sms, strlen(sms)));
     CHECK(strlen(sms) < NOTIFY_SMS_MAX);

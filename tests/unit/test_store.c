@@ -326,11 +326,26 @@ TEST(json_strings_are_checked_for_text_and_length)
     CHECK_EQ_STR(jsonbody_check_string(num, 1, 10), "bad_type");
     CHECK_EQ_STR(jsonbody_check_string(empty, 1, 10), "required");
     CHECK_EQ_STR(jsonbody_check_string(nul, 1, 10), "bad_text");
+    /* Multi-line text: line feeds, CR LF and tabs; no lone CR, no other controls. */
+    json_t *lines = json_string("Thiếu:\r\n- bản sao\n\t- ảnh"), *cr = json_string("a\rb");
+    json_t *bell = json_string("a\ab"), *nl = json_string("\n");
+    CHECK(jsonbody_check_text(lines, 1, 100) == NULL);
+    CHECK(jsonbody_check_text(ctl, 1, 10) == NULL);
+    CHECK_EQ_STR(jsonbody_check_string(lines, 1, 100), "bad_text");
+    CHECK_EQ_STR(jsonbody_check_text(cr, 1, 10), "bad_text");
+    CHECK_EQ_STR(jsonbody_check_text(bell, 1, 10), "bad_text");
+    CHECK_EQ_STR(jsonbody_check_text(nul, 1, 10), "bad_text");
+    CHECK_EQ_STR(jsonbody_check_text(ok, 1, 12), "bad_length");
+    CHECK(jsonbody_check_text(nl, 1, 1) == NULL);
     json_decref(ok);
     json_decref(ctl);
     json_decref(num);
     json_decref(empty);
     json_decref(nul);
+    json_decref(lines);
+    json_decref(cr);
+    json_decref(bell);
+    json_decref(nl);
 }
 
 int main(void)

@@ -183,6 +183,7 @@ function view() {
     draft ? el('a', { class: 'btn', href: pageUrl('nop-ho-so', { id: d.id }) }, 'Tiếp tục khai và nộp') : null,
     submitted ? el('a', { class: returned ? 'btn btn-secondary' : 'btn', id: 'receipt', href: `/api/v1/dossiers/${api.seg(d.id)}/receipt.pdf`, target: '_blank', rel: 'noopener' }, 'Tải Giấy tiếp nhận (PDF)') : null,
     submitted ? el('a', { class: 'btn btn-secondary', href: pageUrl('tra-cuu', { ma: d.code }) }, 'Trang tra cứu công khai') : null,
+    submitted ? el('a', { class: 'btn btn-ghost', id: 'feedback-link', href: pageUrl('phan-anh', { 'ho-so': d.id }) }, 'Gửi phản ánh về hồ sơ này') : null,
     canWithdraw ? el('button', { type: 'button', class: 'btn btn-ghost', id: 'withdraw' }, 'Rút hồ sơ') : null);
   const out = el('div', {},
     just ? el('div', { class: 'alert alert-success', role: 'status', id: 'submitted-ok', tabindex: '-1' },

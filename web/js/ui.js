@@ -251,6 +251,7 @@ const NAV = [
   ['index#thu-tuc', 'Thủ tục hành chính'],
   ['tra-cuu', 'Tra cứu hồ sơ'],
   ['ho-so-cua-toi', 'Hồ sơ của tôi'],
+  ['phan-anh', 'Phản ánh, kiến nghị'],
 ];
 
 function todayText() {

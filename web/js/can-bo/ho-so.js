@@ -4,7 +4,11 @@
 // actions the API says this officer may take now, each confirmed in a dialog
 // (a note when needed, an officer or a unit to pick when the step names one);
 // the papers (receipt to print, result, apology letters) and, for a late
-// dossier, the apology letter with a new appointment.
+// dossier, the apology letter with a new appointment. The fee panel (phí, lệ
+// phí: GET .../payment) shows the procedure's fee and exemptions and the
+// dossier's payment; the step "request_payment" opens the fee request dialog
+// (POST .../payment-request, amount and note), and a pending payment can be
+// confirmed as paid at the desk (POST .../payment/confirm-desk).
 
 import * as api from '../api.js';
 import { $, el, render, param, formatSize, statusBadge, loading, pageError, alertBox,
@@ -17,12 +21,20 @@ const CHANNEL = { online: 'Trực tuyến', desk: 'Trực tiếp tại quầy', 
 const DANGER = new Set(['refuse', 'stop']);
 // History entries that are not workflow steps (those get their title from the workflow).
 const EVENT_TITLE = { apology: 'Xin lỗi và hẹn lại ngày trả kết quả' };
+// Roles holding payment.request (ask for a fee) and dossier.receive (record a payment at the
+// desk) in data/roles.json: only to decide which buttons to offer; the server checks each request.
+const FEE_ROLES = new Set(['specialist', 'province_admin']);
+const DESK_PAY_ROLES = new Set(['reception', 'province_admin']);
+const PAY_METHOD = { gateway: 'Thanh toán trực tuyến qua cổng thanh toán', bank_transfer: 'Chuyển khoản ngân hàng', desk: 'Nộp tại Bộ phận một cửa' };
+const PAY_STATUS = { pending: ['Chờ nộp', 'status-work'], paid: ['Đã nộp', 'status-done'], cancelled: ['Đã hủy', 'status-stop'] };
+const MAX_AMOUNT = 999999999999; // đồng, as the API takes
 
 let d = null;
 let proc = null;
 let id = null;
 let who = null;
 let justRegistered = false;
+let pay = null; // GET .../payment: {fee, payment, ...}, or {error} when it could not be read
 
 const base = () => `/api/v1/staff/dossiers/${api.seg(d.id)}`;
 const fileUrl = (f) => `${base()}/files/${api.seg(f.name)}`;
@@ -246,13 +258,14 @@ function actionsCard() {
     ? el('div', { class: 'action-list' }, acts.map((a) => {
       const cls = DANGER.has(a.action) ? 'btn btn-danger' : a.needs_note ? 'btn btn-ghost' : 'btn';
       const b = el('button', { type: 'button', class: cls, dataset: { action: a.action } }, a.title);
-      b.addEventListener('click', () => openAction(a));
+      b.addEventListener('click', () => (a.action === 'request_payment' ? openFeeRequest(a.title) : openAction(a)));
       return b;
     }))
     : el('p', { class: 'muted mb-0', id: 'no-actions' }, d.clock === 'stopped'
       ? 'Hồ sơ đã kết thúc xử lý; không còn thao tác nào.'
       : apology ? 'Ngoài phiếu xin lỗi, vai trò của bạn không có thao tác nào khác ở trạng thái này.'
-        : 'Ở trạng thái hiện tại, vai trò của bạn không có thao tác nào với hồ sơ này.');
+        : mayConfirmDesk() || mayRequestInPayment() ? 'Hồ sơ chờ nộp phí, lệ phí: thao tác ở mục “Phí, lệ phí”.'
+          : 'Ở trạng thái hiện tại, vai trò của bạn không có thao tác nào với hồ sơ này.');
   return card('actions', 'Thao tác', apology, body);
 }
 
@@ -263,7 +276,7 @@ function view() {
     head(),
     el('div', { class: 'dossier-grid' },
       el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), formCard()),
-      el('div', { class: 'dossier-side' }, actionsCard(), papersCard(), historyCard(), holdsCard())));
+      el('div', { class: 'dossier-side' }, actionsCard(), paymentCard(), papersCard(), historyCard(), holdsCard())));
   $('#crumb').textContent = d.code;
   document.title = `${d.code} – Một cửa điện tử tỉnh Thanh Hóa`;
 }
@@ -478,7 +491,7 @@ async function submitApology(e) {
   const form = $('#apology-form');
   const date = form.new_date.value;
   const time = form.new_time.value.slice(0, 5);
-  const reason = form.reason.value.trim();
+  const reason = form.reason.value.replace(/\s+/g, ' ').trim(); // one line, as the API takes it
   const errors = [];
   const when = Date.parse(`${date}T${time}:00+07:00`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) errors.push({ field: 'new_date', message: 'Vui lòng chọn ngày hẹn mới' });
@@ -509,6 +522,219 @@ async function submitApology(e) {
       n ? pdfLink(letterUrl(n), { id: 'new-letter' }, 'In phiếu xin lỗi (PDF)') : null));
 }
 
+/* ---------------- fees and payment (phí, lệ phí) ---------------- */
+
+const money = (v) => Number(v).toLocaleString('vi-VN') + ' đồng';
+const hasRole = (roles) => who && who.roles.some((r) => roles.has(r.role));
+/** The fee may be asked for although the step was already taken (an exempt procedure's generic step). */
+const mayRequestInPayment = () => d.state === 'payment' && pay && !pay.error && !(pay.payment && pay.payment.status === 'pending') && hasRole(FEE_ROLES);
+const mayConfirmDesk = () => pay && !pay.error && pay.payment && pay.payment.status === 'pending' && hasRole(DESK_PAY_ROLES);
+
+function feeText(fee) {
+  if (!fee) return el('span', { class: 'muted' }, 'Không quy định');
+  return [fee.exempt ? 'Miễn phí, lệ phí' : money(fee.amount), fee.note ? el('span', { class: 'sub' }, fee.note) : null];
+}
+
+function payStatus(p) {
+  const [text, cls] = PAY_STATUS[p.status] || [p.status, 'status-draft'];
+  return el('span', { class: 'status ' + cls }, text);
+}
+
+function paymentCard() {
+  if (!d.code || !pay) return null;
+  if (pay.error) {
+    return card('payment', 'Phí, lệ phí', el('p', { class: 'muted mb-0', id: 'payment-error' }, 'Không tải được thông tin phí, lệ phí: ', pay.error));
+  }
+  const p = pay.payment;
+  const facts = [fact('Mức thu theo thủ tục', el('dd', { id: 'fee-amount' }, feeText(pay.fee)))];
+  if (p) {
+    facts.push(
+      fact('Số tiền phải nộp', el('dd', { id: 'pay-amount' }, el('span', { class: 'num' }, money(p.amount)))),
+      fact('Trạng thái', el('dd', { id: 'pay-status', dataset: { status: p.status } }, payStatus(p))),
+      fact('Mã thanh toán', el('dd', { id: 'pay-reference' }, el('span', { class: 'mono' }, p.reference),
+        p.status === 'pending' ? el('span', { class: 'sub' }, 'Nội dung chuyển khoản, mã giao dịch trên cổng thanh toán') : null)),
+      fact('Nội dung', el('dd', {}, p.purpose, p.note ? el('span', { class: 'sub', id: 'pay-note' }, p.note) : null)),
+      fact('Yêu cầu lúc', el('dd', { class: 'num' }, shortDateTime(p.created_at))));
+    if (p.status === 'paid') {
+      facts.push(
+        fact('Đã nộp lúc', el('dd', { id: 'pay-paid-at', class: 'num' }, shortDateTime(p.paid_at))),
+        fact('Hình thức nộp', el('dd', { id: 'pay-method' }, PAY_METHOD[p.method] || p.method,
+          p.gateway_txn ? el('span', { class: 'sub' }, `Giao dịch ${p.gateway_txn}`) : null)));
+    }
+    if (p.status === 'cancelled') facts.push(fact('Đã hủy lúc', el('dd', { class: 'num' }, shortDateTime(p.cancelled_at))));
+  }
+  let footer = null;
+  if (p && p.status === 'pending') {
+    footer = el('div', {},
+      el('p', { class: 'muted small' }, 'Thời hạn giải quyết tạm dừng cho tới khi người nộp nộp xong (trực tuyến, chuyển khoản với nội dung ',
+        el('span', { class: 'mono' }, p.reference), ' hoặc tại quầy).'),
+      mayConfirmDesk() ? el('button', { type: 'button', class: 'btn', id: 'deskpay-open', onclick: openDeskPayment }, 'Xác nhận đã nộp tại quầy') : null);
+  } else if (!p) {
+    footer = el('p', { class: 'muted small mb-0', id: 'pay-none' }, d.state === 'payment'
+      ? 'Hồ sơ đang chờ thực hiện nghĩa vụ tài chính nhưng chưa có khoản phải nộp: cần nêu số tiền.'
+      : 'Chưa yêu cầu nộp phí, lệ phí.');
+  }
+  const request = mayRequestInPayment()
+    ? el('button', { type: 'button', class: 'btn btn-secondary', id: 'fee-request-open', onclick: () => openFeeRequest('Yêu cầu nộp phí, lệ phí') }, 'Yêu cầu nộp phí, lệ phí')
+    : null;
+  return card('payment', 'Phí, lệ phí', el('dl', { class: 'facts' }, facts), footer, request);
+}
+
+const dossierLine = () => `Hồ sơ ${d.code} · ${d.procedure.name}${d.applicant && d.applicant.name ? ' · ' + d.applicant.name : ''}`;
+
+function openFeeRequest(title) {
+  const dlg = $('#fee-dialog');
+  const form = $('#fee-form');
+  clearErrors(form);
+  const fee = pay && !pay.error ? pay.fee : null;
+  $('#fee-title').textContent = title;
+  $('#fee-sub').textContent = dossierLine();
+  const amount = el('input', {
+    type: 'text', name: 'amount', inputmode: 'numeric', autocomplete: 'off', class: 'input-narrow num', maxlength: '20',
+    value: fee && !fee.exempt && fee.amount > 0 ? String(fee.amount) : '',
+  });
+  // At most 300 characters: the server keeps the note in 1024 bytes (a Vietnamese letter takes 2-3).
+  const note = el('textarea', { name: 'note', rows: '3', maxlength: '300' });
+  render($('#fee-fields'),
+    !fee ? null : fee.exempt
+      ? el('div', { class: 'alert alert-info', id: 'fee-exempt' }, el('strong', { class: 'alert-title' }, 'Thủ tục được miễn phí, lệ phí'),
+        fee.note ? el('p', { class: 'small' }, fee.note) : null,
+        el('p', { class: 'small mb-0' }, 'Chỉ nhập số tiền khi hồ sơ này phải nộp (ví dụ đăng ký quá hạn).'))
+      : el('div', { class: 'alert alert-info', id: 'fee-info' }, el('strong', { class: 'alert-title' }, `Mức thu theo thủ tục: ${money(fee.amount)}`),
+        fee.note ? el('p', { class: 'small mb-0' }, 'Mức thu, miễn, giảm: ', fee.note) : null),
+    fieldBox({
+      id: 'fee-amount-input', label: 'Số tiền phải nộp (đồng)', required: !fee || fee.exempt,
+      hint: fee && !fee.exempt ? 'Điền sẵn theo mức thu của thủ tục (để trống cũng thu theo mức này); sửa nếu hồ sơ có số bản, số trang khác hoặc được miễn, giảm.' : 'Số nguyên, đơn vị đồng, ví dụ 8000.',
+      input: amount,
+    }),
+    fieldBox({ id: 'fee-note', label: 'Khoản phải nộp, ghi chú', required: true, hint: 'Người nộp xem được nội dung này trên trang nộp phí, lệ phí.', input: note }));
+  dlg.showModal();
+  amount.focus();
+}
+
+/** "8.000" or "8 000" -> 8000; "" -> null (the procedure's fee); NaN when not a whole number. */
+function parseAmount(text) {
+  const t = text.trim().replace(/[.\s\u00a0]/g, '').replace(/(đồng|đ|₫|vnd)$/i, '');
+  if (!t) return null;
+  return /^\d{1,15}$/.test(t) ? Number(t) : NaN;
+}
+
+async function submitFeeRequest(e) {
+  e.preventDefault();
+  const form = $('#fee-form');
+  const amount = parseAmount(form.amount.value);
+  const note = form.note.value.replace(/\s+/g, ' ').trim(); // one line: the API refuses control characters
+  const errors = [];
+  if (Number.isNaN(amount) || amount === 0 || amount > MAX_AMOUNT) {
+    errors.push({ field: 'amount', message: 'Số tiền phải là số nguyên dương (đồng), tối đa 999.999.999.999' });
+  }
+  if (!note) errors.push({ field: 'note', message: 'Vui lòng ghi rõ khoản phí, lệ phí phải nộp' });
+  if (errors.length) { showFieldErrors(form, errors, 'Chưa đủ thông tin'); return; }
+  clearErrors(form);
+  const body = { note };
+  if (amount !== null) body.amount = amount;
+  const restore = busy($('#fee-confirm'), 'Đang gửi…');
+  let r;
+  try {
+    r = await api.post(`/staff/dossiers/${api.seg(d.id)}/payment-request`, body);
+  } catch (err) {
+    restore();
+    if (err.status === 401) { goLogin(); return; }
+    if (err.status === 409 || err.status === 404) {
+      // The dossier moved meanwhile (another officer asked, it left processing): show it as it is.
+      $('#fee-dialog').close();
+      await reload();
+      pageAlert('error', 'Chưa gửi được yêu cầu nộp phí, lệ phí', el('p', {}, err.message), el('p', { class: 'small' }, 'Trang đã tải lại trạng thái mới nhất của hồ sơ.'));
+      return;
+    }
+    showFieldErrors(form, [{ field: ['amount', 'note'].includes(err.field) ? err.field : null, message: err.message }], 'Chưa gửi được yêu cầu nộp phí, lệ phí');
+    return;
+  }
+  restore();
+  $('#fee-dialog').close();
+  const ok = await reload();
+  const p = r && r.payment;
+  if (ok) {
+    pageAlert('success', 'Đã gửi yêu cầu nộp phí, lệ phí',
+      el('p', {}, p ? ['Số tiền ', el('strong', {}, money(p.amount)), ', mã thanh toán ', el('strong', { class: 'mono' }, p.reference), '. '] : '',
+        'Trạng thái hiện tại: ', el('strong', {}, d.state_title || ''), '; thời hạn giải quyết tạm dừng cho tới khi người nộp nộp xong.'));
+  }
+}
+
+function openDeskPayment() {
+  const p = pay.payment;
+  const dlg = $('#deskpay-dialog');
+  const form = $('#deskpay-form');
+  clearErrors(form);
+  $('#deskpay-sub').textContent = dossierLine();
+  const receipt = el('input', { type: 'text', name: 'receipt', autocomplete: 'off', maxlength: '60', class: 'input-narrow' });
+  const note = el('textarea', { name: 'note', rows: '2', maxlength: '200' });
+  const receiptBox = fieldBox({ id: 'deskpay-receipt', label: 'Số biên lai thu phí, lệ phí', required: true, hint: 'Số in trên biên lai giao cho người nộp.', input: receipt });
+  const method = (value, title, sub, checked) => el('label', { class: 'choice-card' },
+    el('input', { type: 'radio', name: 'method', value, checked }),
+    el('span', {}, el('strong', {}, title), el('span', { class: 'muted small' }, sub)));
+  const methods = el('fieldset', { class: 'field', id: 'deskpay-method' },
+    el('legend', {}, 'Hình thức nộp'),
+    el('div', { class: 'choice-cards' },
+      method('desk', 'Nộp tại quầy', 'Tiền mặt hoặc thẻ, tại Bộ phận một cửa', true),
+      method('bank_transfer', 'Chuyển khoản', 'Đã thấy khoản chuyển trên sao kê tài khoản')));
+  methods.addEventListener('change', () => {
+    const bank = form.method.value === 'bank_transfer';
+    receiptBox.querySelector('label').firstChild.textContent = bank ? 'Số giao dịch trên sao kê ngân hàng' : 'Số biên lai thu phí, lệ phí';
+    receiptBox.querySelector('.hint').textContent = bank ? `Số giao dịch của khoản chuyển có nội dung ${p.reference}.` : 'Số in trên biên lai giao cho người nộp.';
+  });
+  render($('#deskpay-fields'),
+    el('dl', { class: 'facts', id: 'deskpay-due' },
+      fact('Số tiền phải nộp', el('dd', {}, el('strong', { class: 'num' }, money(p.amount)))),
+      fact('Mã thanh toán', el('dd', { class: 'mono' }, p.reference)),
+      fact('Nội dung', p.purpose)),
+    methods, receiptBox,
+    fieldBox({ id: 'deskpay-note', label: 'Ghi chú', hint: 'Lưu vào nhật ký của khoản thanh toán.', input: note }));
+  dlg.showModal();
+  form.querySelector('input[name="method"]:checked').focus();
+}
+
+async function submitDeskPayment(e) {
+  e.preventDefault();
+  const form = $('#deskpay-form');
+  const method = form.method.value;
+  const receipt = form.receipt.value.trim();
+  const extra = form.note.value.replace(/\s+/g, ' ').trim();
+  if (!receipt) {
+    showFieldErrors(form, [{ field: 'receipt', message: method === 'bank_transfer' ? 'Vui lòng nhập số giao dịch trên sao kê' : 'Vui lòng nhập số biên lai' }]);
+    return;
+  }
+  clearErrors(form);
+  // The API keeps one note with the confirmation: the receipt number first.
+  const note = `${method === 'bank_transfer' ? 'Giao dịch ngân hàng số' : 'Biên lai số'} ${receipt}${extra ? '. ' + extra : ''}`;
+  const restore = busy($('#deskpay-confirm'), 'Đang ghi nhận…');
+  let r;
+  try {
+    r = await api.post(`/staff/dossiers/${api.seg(d.id)}/payment/confirm-desk`, { method, note });
+  } catch (err) {
+    restore();
+    if (err.status === 401) { goLogin(); return; }
+    if (err.status === 409 || err.status === 404) {
+      // Paid or cancelled meanwhile (online, by another officer): show it as it is now.
+      $('#deskpay-dialog').close();
+      await reload();
+      pageAlert('error', 'Chưa ghi nhận được khoản nộp', el('p', {}, err.message), el('p', { class: 'small' }, 'Trang đã tải lại trạng thái mới nhất của hồ sơ.'));
+      return;
+    }
+    showFieldErrors(form, [{ field: err.field === 'method' ? null : err.field === 'note' ? 'note' : null, message: err.message }], 'Chưa ghi nhận được khoản nộp');
+    return;
+  }
+  restore();
+  $('#deskpay-dialog').close();
+  const ok = await reload();
+  const p = r && r.payment;
+  if (ok) {
+    pageAlert('success', 'Đã ghi nhận khoản nộp phí, lệ phí',
+      el('p', {}, p ? ['Đã nộp ', el('strong', {}, money(p.amount)), ` (${PAY_METHOD[p.method] || p.method}, ${receipt}). `] : '',
+        'Hồ sơ tiếp tục được giải quyết; trạng thái hiện tại: ', el('strong', {}, d.state_title || ''), '.'));
+  }
+}
+
 /* ---------------- loading ---------------- */
 
 /** Reads the dossier again and redraws; false when it can no longer be shown. */
@@ -528,9 +754,13 @@ async function reload() {
       el('p', {}, el('a', { href: walkinUrl(d.id) + '#buoc-3' }, 'Tiếp tục nhập và tiếp nhận hồ sơ'))));
     return false;
   }
-    if (!proc || proc.code !== d.procedure.code) {
+  const payment = d.code
+    ? api.get(`/staff/dossiers/${api.seg(d.id)}/payment`).catch((err) => ({ error: err.message }))
+    : Promise.resolve(null);
+  if (!proc || proc.code !== d.procedure.code) {
     try { proc = await api.get(`/procedures/${api.seg(d.procedure.code)}`); } catch { proc = null; /* labels fall back to field names */ }
   }
+  pay = await payment;
   view();
   return true;
 }
@@ -549,6 +779,10 @@ async function init() {
   $('#action-form').addEventListener('submit', submitAction);
   $('#apology-cancel').addEventListener('click', () => $('#apology-dialog').close());
   $('#apology-form').addEventListener('submit', submitApology);
+  $('#fee-cancel').addEventListener('click', () => $('#fee-dialog').close());
+  $('#fee-form').addEventListener('submit', submitFeeRequest);
+  $('#deskpay-cancel').addEventListener('click', () => $('#deskpay-dialog').close());
+  $('#deskpay-form').addEventListener('submit', submitDeskPayment);
   await reload();
   if (justRegistered) $('#registered')?.focus();
   justRegistered = false; // the banner goes with the next redraw

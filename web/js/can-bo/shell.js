@@ -112,6 +112,7 @@ function header(active) {
         el('span', { class: 'staff-brand-sub' }, 'Tỉnh Thanh Hóa'))),
     el('nav', { class: 'staff-nav', id: 'staff-nav', 'aria-label': 'Điều hướng cán bộ' },
       link(queueUrl(), 'queue', 'Hồ sơ'),
+      link('/can-bo/phan-anh', 'feedback', 'Phản ánh, kiến nghị'),
       el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null }, 'Tiếp nhận hồ sơ trực tiếp'),
       el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
       link('/tra-cuu', 'lookup', 'Tra cứu công khai')),
@@ -155,6 +156,7 @@ export async function initStaff(active) {
   if (walkin && roles.some((r) => WALKIN_ROLES.has(r.role))) walkin.hidden = false;
   const report = $('#nav-report'); // the dashboard, for roles with report.read (data/roles.json)
   if (report && roles.some((r) => ['leader', 'unit_admin', 'province_admin'].includes(r.role))) report.hidden = false;
+  if (report && !report.hidden) report.after(el('a', { href: '/can-bo/doi-soat', id: 'nav-recon', 'aria-current': active === 'reconciliation' ? 'page' : null }, 'Đối soát thanh toán')); // payment reconciliation: report.read too
   if (account.kind !== 'staff') {
     render($('#main'), el('div', { class: 'staff-wrap' }, alertBox('warn', 'Trang dành cho cán bộ',
       el('p', {}, 'Tài khoản bạn đang dùng là tài khoản công dân. Vui lòng đăng xuất rồi đăng nhập bằng tài khoản cán bộ được cấp.'),

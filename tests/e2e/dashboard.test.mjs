@@ -1,0 +1,302 @@
+// Browser test of the leaders' dashboard (/can-bo/bao-cao): dossiers in known states are
+// built through the API (online, at the desk and by post; waiting, refused, in processing,
+// approved and returned, rated; one in another commune); the leader of Phường Hạc Thành opens
+// the dashboard, and every headline figure, the channel split and the table's totals equal
+// GET /api/v1/reports/summary for the same unit and period (and the counts made here); the
+// charts are drawn; a number's drill-down opens the queue with exactly those dossiers. A
+// leader of another commune sees only that commune: neither its report, nor its queue.
+//
+// Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
+// default build/motcua; the other commune's leader is added with `motcua user add` before
+// the start) and drives Debian's chromium with playwright-core; one context per person. Setup
+// goes through the API as the province admin (each officer's one-time code is good for one
+// login, so the leader in the browser does not log in through the API too).
+// Screenshots: /tmp/dash-NN-*.png (/tmp/dash-failure-*.png when a step fails).
+// Run: node --test tests/e2e/
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+import { startServer, initDataDir, motcua, newCitizen, readyBirthDraft, birthForm, samplePdf, Client,
+  BIRTH, COMMUNE, COMMUNE2, totp, DEMO_OFFICERS } from '../api/lib/server.mjs';
+
+const SHOTS = '/tmp';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 15000;
+const DESKTOP = { width: 1440, height: 900 };
+const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch (form only)
+const O = DEMO_OFFICERS;
+const OTHER = { login: 'lanhdao.xa2', name: 'Hà Văn Phúc', password: 'mat-khau-lanh-dao-xa2' }; // leader of COMMUNE2, no TOTP
+const nf = new Intl.NumberFormat('vi-VN');
+const pf = new Intl.NumberFormat('vi-VN', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const num = (n) => nf.format(n || 0);
+const pct = (x) => (x === null || x === undefined ? '–' : pf.format(x));
+
+/* ---------------- harness ---------------- */
+
+let srv = null;
+let dataDir = null;
+let browser = null;
+const pages = {};
+let shot = 0;
+let failed = false;
+
+async function person(name) {
+  if (pages[name]) return pages[name];
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
+  pages[name] = page;
+  return page;
+}
+
+async function snap(page, name) {
+  shot += 1;
+  await page.screenshot({ path: `${SHOTS}/dash-${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
+}
+
+async function step(name, who, fn) {
+  const page = await person(who);
+  try {
+    await fn(page);
+    await snap(page, name);
+  } catch (err) {
+    failed = true;
+    for (const [p, pg] of Object.entries(pages)) {
+      try { await pg.screenshot({ path: `${SHOTS}/dash-failure-${name}-${p}.png`, fullPage: true }); } catch { /* page gone */ }
+    }
+    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Login through the page: the one-time code when the account has one. */
+async function officerLogin(page, who) {
+  await page.goto(srv.url + '/dang-nhap');
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('#submit');
+  if (who.secret) {
+    await page.locator('#totp-field:not([hidden])').waitFor();
+    await page.fill('#totp', totp(who.secret));
+    await page.click('#submit');
+  }
+  await page.waitForURL((u) => u.pathname === '/can-bo/');
+  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
+}
+
+/* ---------------- data through the API ---------------- */
+
+let admin = null;
+const ok = (r, status = 200) => { assert.equal(r.status, status, r.text); return r.json; };
+const act = (d, action, body = {}) => admin.post(`/api/v1/staff/dossiers/${d.id}/actions/${action}`, body).then((r) => ok(r));
+
+function copyForm() {
+  return {
+    requester_name: 'Lê Văn Hùng', requester_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    requester_id_number: '038090012345', requester_relationship: 'Bản thân', record_type: 'khai_sinh',
+    subject_name: 'Lê Văn Hùng', record_office: 'UBND phường Hạc Thành', copies_requested: 1, commitment: true,
+  };
+}
+
+async function online(citizen, procedure, unit = COMMUNE) {
+  let d;
+  if (procedure === BIRTH) d = await readyBirthDraft(citizen, unit);
+  else {
+    d = ok(await citizen.post('/api/v1/dossiers', { procedure_code: procedure, unit_code: unit }), 201);
+    ok(await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm()));
+  }
+  return ok(await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {}));
+}
+
+/** A walk-in (desk) or postal birth registration registered by the admin: received at once. */
+async function atDesk(channel) {
+  const d = ok(await admin.post('/api/v1/staff/dossiers', {
+    procedure_code: BIRTH, unit_code: COMMUNE, channel,
+    applicant: { name: 'Hoàng Thị Thu', phone: '0903123456', address: 'Phường Hạc Thành' },
+  }), 201);
+  ok(await admin.put(`/api/v1/staff/dossiers/${d.id}/form`, birthForm({ requester_name: 'Hoàng Thị Thu' })));
+  ok(await admin.req('PUT', `/api/v1/staff/dossiers/${d.id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' }), 201);
+  return ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/submit`, {}));
+}
+
+before(async () => {
+  failed = true; // until the setup below has finished
+  for (const f of fs.readdirSync(SHOTS)) if (/^dash-.*\.png$/.test(f)) fs.rmSync(`${SHOTS}/${f}`, { force: true });
+  dataDir = initDataDir();
+  const r = motcua(['user', 'add', '--data', dataDir, '--kind', 'staff', '--login', OTHER.login, '--name', OTHER.name,
+    '--password', OTHER.password, '--role', 'leader', '--unit', COMMUNE2, '--no-totp']);
+  assert.equal(r.status, 0, r.stderr);
+  srv = await startServer(null, { dataDir });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  admin = new Client(srv.url);
+  ok(await admin.post('/api/v1/auth/login', { login: O.province_admin.login, password: O.province_admin.password, totp: totp(O.province_admin.secret) }));
+  failed = false;
+});
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already closed */ }
+  if (srv) {
+    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
+    await srv.stop();
+  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The value and the sub-line of a headline figure, found by its exact label. */
+async function kpi(page, label) {
+  const box = page.locator('.kpi').filter({ has: page.locator('.k-label', { hasText: new RegExp(`^${label}$`) }) });
+  assert.equal(await box.count(), 1, `one figure "${label}"`);
+  return { value: (await box.locator('.k-value').innerText()).trim(), sub: (await box.locator('.k-sub').innerText()).trim(), box };
+}
+
+/** The dossier codes the queue shows (waits for the table or its empty state). */
+async function queueCodes(page) {
+  await page.locator('#queue, #queue-empty').first().waitFor();
+  return (await page.locator('#queue tbody tr[data-code]').evaluateAll((rs) => rs.map((r) => r.dataset.code))).sort();
+}
+
+test('the leaders\' dashboard shows the report\'s figures, its charts and its drill-down', { timeout: 300000 }, async () => {
+  const c1 = await newCitizen(srv.url);
+  const c2 = await newCitizen(srv.url);
+  // Phường Hạc Thành, today: 4 online, 1 at the desk, 1 by post.
+  const waiting = await online(c1, BIRTH); // 1. Mới đăng ký
+  const refused = await online(c1, BIRTH);
+  await act(refused, 'refuse', { note: 'Hồ sơ không thuộc thẩm quyền giải quyết' });
+  const returned = await online(c2, BIRTH);
+  await act(returned, 'accept');
+  await act(returned, 'assign', { assignee: O.specialist.login });
+  await act(returned, 'propose');
+  await act(returned, 'approve'); // done long before its appointment: early
+  await act(returned, 'return_result');
+  ok(await c2.post(`/api/v1/dossiers/${returned.id}/rating`, { level: 'rat_hai_long' }), 201);
+  const processing = await online(c2, COPY);
+  await act(processing, 'accept');
+  await act(processing, 'assign', { assignee: O.specialist.login });
+  const desk = await atDesk('desk');
+  const post = await atDesk('post');
+  // Another commune.
+  const elsewhere = await online(c1, BIRTH, COMMUNE2);
+  const ours = [waiting, refused, returned, processing, desk, post];
+  const codes = (list) => list.map((d) => d.code).sort();
+
+  let rep = null;
+  await step('bao-cao', 'leader', async (page) => {
+    await officerLogin(page, O.leader);
+    await page.click('#nav-report');
+    await page.waitForURL(/\/can-bo\/bao-cao\?/);
+    await page.locator('.kpis').waitFor();
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get('unit'), COMMUNE);
+    rep = ok(await admin.get(`/api/v1/reports/summary?unit=${COMMUNE}&from=${q.get('from')}&to=${q.get('to')}`));
+    const t = rep.totals;
+    // What was built here, independently of the server's arithmetic.
+    assert.deepEqual([t.received, t.online, t.desk, t.post], [6, 4, 1, 1]);
+    assert.deepEqual([t.handled, t.early, t.on_time, t.late, t.refused, t.returned], [1, 1, 0, 0, 1, 1]);
+    assert.deepEqual([t.pending, t.overdue, t.ratings, t.rat_hai_long], [4, 0, 1, 1]);
+    // The page shows the same figures.
+    let k = await kpi(page, 'Hồ sơ tiếp nhận');
+    assert.equal(k.value, num(t.received));
+    assert.equal(k.sub, `${num(t.online)} trực tuyến · ${num(t.desk)} trực tiếp · ${num(t.post)} bưu chính`);
+    k = await kpi(page, 'Tỷ lệ tiếp nhận trực tuyến');
+    assert.equal(k.value, pct(t.online_share));
+    assert.equal(k.value, '66,7%');
+    assert.equal(k.sub, `${num(t.online)} / ${num(t.received)} hồ sơ`);
+    k = await kpi(page, 'Giải quyết đúng hạn');
+    assert.equal(k.value, pct(t.on_time_rate));
+    assert.equal(k.sub, `${num(t.early)} trước hạn · ${num(t.on_time)} đúng hạn · ${num(t.late)} quá hạn`);
+    assert.equal((await kpi(page, 'Đang giải quyết')).value, num(t.pending));
+    assert.equal((await kpi(page, 'Đang quá hạn')).value, num(t.overdue));
+    k = await kpi(page, 'Hài lòng');
+    assert.equal(k.value, pct(t.satisfaction_rate));
+    assert.equal(k.sub, `${num(t.ratings)} lượt đánh giá`);
+    // The table's total row.
+    const foot = await page.locator('#unit-table tfoot td').allInnerTexts();
+    assert.deepEqual(foot.map((s) => s.trim()), ['Tổng cộng', num(t.received), pct(t.online_share), num(t.handled), pct(t.on_time_rate),
+      num(t.late), num(t.pending), num(t.overdue), pct(t.satisfaction_rate)]);
+    assert.match(await page.locator('#meta').innerText(), new RegExp(COMMUNE.replace(/\./g, '\\.')));
+  });
+
+  await step('bieu-do', 'leader', async (page) => {
+    // The series: one stacked bar per day; today's bars (online, desk, post) have a height.
+    const series = page.locator('svg.chart[aria-label^="Biểu đồ hồ sơ tiếp nhận"]');
+    const box = await series.boundingBox();
+    assert.ok(box && box.width > 400 && box.height > 100, `the series chart is drawn (${JSON.stringify(box)})`);
+    const tall = await series.locator('rect').evaluateAll((rs) => rs.filter((r) => Number(r.getAttribute('height')) > 1).length);
+    assert.ok(tall >= 3, `bars for online, desk and post today (${tall})`);
+    const today = series.locator('a').last();
+    assert.match(await today.getAttribute('aria-label'), /tiếp nhận 6 \(trực tuyến 4, trực tiếp 1, bưu chính 1\); đã giải quyết 1/);
+    assert.equal(await series.locator('path').count() >= 1, true, 'the line of dossiers handled');
+    // The results split (1 early) and the satisfaction split (1 rất hài lòng).
+    assert.match(await page.locator('svg.chart[aria-label="Tỷ lệ trước hạn, đúng hạn, quá hạn"] title').first().textContent(), /Trước hạn: 1 \(100,0%\)/);
+    assert.match(await page.locator('svg.chart[aria-label="Mức độ hài lòng"] title').first().textContent(), /Rất hài lòng: 1/);
+    // The units: this commune's own dossiers, one bar.
+    const units = page.locator('svg.chart[aria-label="Các đơn vị tiếp nhận nhiều hồ sơ nhất"]');
+    assert.equal(await units.locator('a').count(), 1);
+    assert.match(await units.locator('a').getAttribute('aria-label'), /Phường Hạc Thành.*tiếp nhận 6, trực tuyến 4 \(66,7%\)/);
+    await series.scrollIntoViewIfNeeded();
+  });
+
+  await step('xem-ho-so-tiep-nhan', 'leader', async (page) => {
+    await (await kpi(page, 'Hồ sơ tiếp nhận')).box.locator('a.k-value').click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/');
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get('unit'), COMMUNE);
+    assert.equal(q.get('from'), rep.period.from);
+    assert.equal(q.get('to'), rep.period.to);
+    assert.deepEqual(await queueCodes(page), codes(ours));
+    assert.ok(!(await queueCodes(page)).includes(elsewhere.code));
+    const api = ok(await admin.get(`/api/v1/staff/dossiers?view=all&unit=${COMMUNE}&from=${rep.period.from}&to=${rep.period.to}&limit=200`));
+    assert.deepEqual(api.items.map((x) => x.code).sort(), codes(ours));
+  });
+
+  await step('xem-ho-so-truc-tuyen', 'leader', async (page) => {
+    await page.goBack();
+    await page.locator('.kpis').waitFor();
+    await (await kpi(page, 'Hồ sơ tiếp nhận')).box.locator('.k-sub a', { hasText: 'trực tuyến' }).click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/' && u.searchParams.get('channel') === 'online');
+    assert.deepEqual(await queueCodes(page), codes([waiting, refused, returned, processing]));
+  });
+
+  await step('xem-ho-so-truoc-han', 'leader', async (page) => {
+    await page.goBack();
+    await page.locator('.kpis').waitFor();
+    await (await kpi(page, 'Giải quyết đúng hạn')).box.locator('.k-sub a', { hasText: 'trước hạn' }).click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/' && u.searchParams.get('result') === 'early');
+    assert.deepEqual(await queueCodes(page), codes([returned]));
+  });
+
+  await step('xa-khac-bao-cao', 'other', async (page) => {
+    await officerLogin(page, OTHER);
+    await page.click('#nav-report');
+    await page.waitForURL(/\/can-bo\/bao-cao\?/);
+    await page.locator('.kpis').waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('unit'), COMMUNE2);
+    assert.equal(await page.locator('#unit-pick').isHidden(), true, 'one unit: no unit list');
+    assert.deepEqual(await page.locator('#unit option').evaluateAll((os) => os.map((o) => o.value)), [COMMUNE2]);
+    assert.equal((await kpi(page, 'Hồ sơ tiếp nhận')).value, '1');
+    assert.ok(!(await page.locator('#report').innerText()).includes('Hạc Thành'));
+  });
+
+  await step('xa-khac-khong-thay', 'other', async (page) => {
+    const q = `unit=${COMMUNE}&from=${rep.period.from}&to=${rep.period.to}`;
+    await page.goto(`${srv.url}/can-bo/bao-cao?${q}`);
+    await page.locator('#alert .alert-error').waitFor();
+    assert.match(await page.locator('#alert').innerText(), /Không tải được báo cáo[\s\S]*Không tìm thấy đơn vị/);
+    assert.equal(await page.locator('.kpis').count(), 0, 'no figures of the other commune');
+    const res = await page.request.get(`${srv.url}/api/v1/reports/summary?${q}`);
+    assert.equal(res.status(), 404);
+    // Its drill-down shows none of them either.
+    await page.goto(`${srv.url}/can-bo/?view=all&${q}`);
+    assert.deepEqual(await queueCodes(page), []);
+  });
+
+  assert.equal(failed, false, 'no script errors on the pages');
+});

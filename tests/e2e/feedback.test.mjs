@@ -1,0 +1,319 @@
+// Browser test of complaints and suggestions (phản ánh, kiến nghị): the demo citizen
+// (038095001234) has a birth registration at Phường Hạc Thành; on a phone-sized screen she
+// opens the dossier and follows "Gửi phản ánh về hồ sơ này", which preselects the dossier and
+// the commune. Sent without content, the API's error shows at the field and nothing is
+// created; sent with two lines of content, it appears in her list with its due date. The
+// commune's leader (password + TOTP) assigns it to the specialist in /can-bo/phan-anh; the
+// specialist answers it; the citizen sees the answer and rates it, once. An item made late
+// (its due date moved into the past) is marked overdue in the officers' list and counts.
+//
+// Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
+// default build/motcua) and drives Debian's chromium with playwright-core, one context per
+// person. Screenshots of every step go to /tmp/fb-NN-*.png (failure-*.png when a step fails),
+// outside the repository.
+// Run: node --test tests/e2e/feedback.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+import { startServer, readyBirthDraft, sql, Client, COMMUNE, DEMO_CITIZEN, DEMO_OFFICERS, totp,
+} from '../api/lib/server.mjs';
+
+const SHOTS = '/tmp';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 15000;
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const OFFICERS = DEMO_OFFICERS; // the demo officers of Phường Hạc Thành, from data/demo-accounts.csv
+
+/* ---------------- harness ---------------- */
+
+let srv = null;
+let browser = null;
+const pages = {};
+let shot = 0;
+let failed = false;
+
+async function person(name, viewport = DESKTOP) {
+  if (pages[name]) return pages[name];
+  const ctx = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', hasTouch: viewport === PHONE });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
+  pages[name] = page;
+  return page;
+}
+
+async function snap(page, name) {
+  shot += 1;
+  await page.screenshot({ path: path.join(SHOTS, `fb-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+/** A screenshot of one element only (readable at full size: a phone's full page is long). */
+async function snapPart(locator, name) {
+  shot += 1;
+  await locator.screenshot({ path: path.join(SHOTS, `fb-${String(shot).padStart(2, '0')}-${name}.png`) });
+}
+
+/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
+async function step(name, who, fn) {
+  const page = await person(who);
+  try {
+    await fn(page);
+    await snap(page, name);
+  } catch (err) {
+    failed = true;
+    for (const [p, pg] of Object.entries(pages)) {
+      try { await pg.screenshot({ path: path.join(SHOTS, `fb-failure-${name}-${p}.png`), fullPage: true }); } catch { /* page gone */ }
+    }
+    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Officer login through the login page: password first; the page then asks for the code. */
+async function officerLogin(page, who) {
+  await page.goto(srv.url + '/dang-nhap');
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('#submit');
+  await page.locator('#totp-field:not([hidden])').waitFor();
+  await page.fill('#totp', totp(who.secret));
+  await page.click('#submit');
+  await page.waitForURL((u) => u.pathname === '/can-bo/');
+  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
+}
+
+/** From any officers' page, the complaints page through the header's link. */
+async function openFeedbackPage(page) {
+  await page.locator('#staff-nav a', { hasText: 'Phản ánh, kiến nghị' }).click();
+  await page.waitForURL((u) => u.pathname === '/can-bo/phan-anh');
+  await page.locator('#fb-table, #fb-empty').first().waitFor();
+}
+
+const fbRow = (page, id) => page.locator(`#fb-table tr[data-id="${id}"]`);
+
+before(async () => {
+  failed = true; // until the setup below has finished
+  for (const f of fs.readdirSync(SHOTS)) if (/^fb-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f), { force: true });
+  srv = await startServer(null);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  failed = false;
+});
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already closed */ }
+  if (srv) {
+    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
+    await srv.stop();
+  }
+});
+
+test('a citizen complains about a dossier, an officer answers it, the citizen rates the answer', { timeout: 300000 }, async () => {
+  const L = OFFICERS.leader;
+  const S = OFFICERS.specialist;
+  // The demo citizen's dossier, submitted through the API as the API tests do.
+  const api = new Client(srv.url);
+  await api.login(DEMO_CITIZEN.login, DEMO_CITIZEN.password);
+  const draft = await readyBirthDraft(api, COMMUNE);
+  const sub = await api.post(`/api/v1/dossiers/${draft.id}/submit`, {});
+  assert.equal(sub.status, 200, sub.text);
+  const { id: dossierId, code } = sub.json;
+  const mine = async () => {
+    const r = await api.get('/api/v1/feedback');
+    assert.equal(r.status, 200, r.text);
+    return r.json.items;
+  };
+  const subject = 'Hồ sơ khai sinh chưa được tiếp nhận';
+  const lines = ['Tôi nộp hồ sơ khai sinh cho con trực tuyến nhưng chưa thấy cán bộ tiếp nhận.', 'Đề nghị phường kiểm tra và trả lời giúp tôi.'];
+  const answer = 'Phường Hạc Thành đã tiếp nhận hồ sơ của ông/bà; kết quả sẽ được trả đúng hẹn.';
+  let fbId = null;
+  await person('citizen', PHONE); // the citizen on a phone, the officers at their desks
+
+  await step('citizen-login', 'citizen', async (page) => {
+    await page.goto(`${srv.url}/ho-so?id=${dossierId}`);
+    await page.waitForURL((u) => u.pathname === '/dang-nhap');
+    await page.fill('#login', DEMO_CITIZEN.login);
+    await page.fill('#password', DEMO_CITIZEN.password);
+    await page.click('#submit');
+    await page.waitForURL((u) => u.pathname === '/ho-so');
+    await page.locator('#dossier-code', { hasText: code }).waitFor();
+  });
+
+  await step('citizen-form-from-dossier', 'citizen', async (page) => {
+    await page.click('#feedback-link');
+    await page.waitForURL((u) => u.pathname === '/phan-anh' && u.searchParams.get('ho-so') === String(dossierId));
+    await page.locator('#fb-form').waitFor();
+    assert.equal(await page.inputValue('#dossier'), code, 'the dossier is preselected');
+    assert.equal(await page.inputValue('#unit'), 'Phường Hạc Thành', 'its unit is preselected');
+    assert.equal(await page.locator('#mainnav a[aria-current="page"]').innerText(), 'Phản ánh, kiến nghị');
+    assert.match(await page.locator('#subject-count').innerText(), /0\/200 ký tự/);
+    assert.match(await page.locator('#message-count').innerText(), /0\/4\.000 ký tự/);
+    assert.equal(await page.locator('#fb-empty').count(), 1, 'nothing sent yet');
+  });
+
+  await step('citizen-empty-content', 'citizen', async (page) => {
+    await page.check('#kind-complaint');
+    await page.fill('#subject', subject);
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+    await page.click('#send');
+    const res = await refused;
+    assert.equal(res.status(), 422);
+    const body = await res.json();
+    assert.equal(body.error.field, 'content');
+    // The API's own message, at the field, and the field marked invalid and focused.
+    await page.locator('#message-error', { hasText: body.error.message }).waitFor();
+    assert.equal(await page.getAttribute('#message', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'message');
+    assert.deepEqual(await mine(), [], 'nothing was created');
+  });
+
+  await step('citizen-sent', 'citizen', async (page) => {
+    await page.fill('#message', lines.join('\n'));
+    assert.match(await page.locator('#message-count').innerText(), new RegExp(`^${[...lines.join('\n')].length}/4\\.000`));
+    await page.click('#send');
+    await page.locator('#sent-ok').waitFor();
+    await snapPart(page.locator('#fb-list'), 'citizen-list');
+    const items = await mine();
+    assert.equal(items.length, 1);
+    const it = items[0];
+    fbId = it.id;
+    assert.deepEqual([it.kind, it.unit.code, it.dossier_code, it.subject, it.state], ['complaint', COMMUNE, code, subject, 'received']);
+    assert.equal(it.content, lines.join('\n'), 'the line break is kept');
+    const item = page.locator(`#fb-${fbId}`);
+    await item.waitFor();
+    assert.match(await item.locator('.status').innerText(), /Đã tiếp nhận/);
+    assert.match(await item.locator('.fb-due').innerText(), /^\d{2}:\d{2} ngày \d{2}\/\d{2}\/\d{4}$/);
+    assert.match(await page.locator('#sent-ok').innerText(), /trả lời trước/);
+    assert.equal(await page.inputValue('#subject'), '', 'the form is cleared');
+    assert.equal(await page.inputValue('#dossier'), '');
+    assert.equal(new URL(page.url()).search, '', 'the dossier is no longer preselected');
+  });
+
+  // A second item, made late by moving its due date into the past: overdue on the officers' side.
+  let r = await api.post('/api/v1/feedback', { kind: 'suggestion', unit_code: COMMUNE, subject: 'Niêm yết thêm hướng dẫn', content: 'Đề nghị niêm yết hướng dẫn nộp hồ sơ trực tuyến tại bộ phận một cửa.' });
+  assert.equal(r.status, 201, r.text);
+  const lateId = r.json.id;
+  sql(srv.dataDir, `UPDATE feedback SET due_at = ${Math.floor(Date.now() / 1000) - 2 * 86400} WHERE id = ${lateId}`);
+
+  await step('leader-list', 'leader', async (page) => {
+    await officerLogin(page, L);
+    await openFeedbackPage(page);
+    assert.equal(await page.locator('#view-open[aria-current="page"]').count(), 1, 'open items first');
+    assert.equal(await page.locator('#view-open .count').innerText(), '2');
+    assert.equal(await page.locator('#view-overdue .count').innerText(), '1');
+    assert.match(await page.locator('#view-overdue .count').getAttribute('class'), /count-danger/);
+    // Sorted by due date: the late one first, marked overdue.
+    const ids = await page.locator('#fb-table tbody tr').evaluateAll((trs) => trs.map((t) => t.dataset.id));
+    assert.deepEqual(ids, [String(lateId), String(fbId)]);
+    assert.match(await fbRow(page, lateId).getAttribute('class'), /is-overdue/);
+    assert.match(await fbRow(page, lateId).locator('.due').innerText(), /Quá hạn 2 ngày/);
+    assert.doesNotMatch(await fbRow(page, fbId).getAttribute('class'), /is-overdue/);
+    assert.match(await fbRow(page, fbId).innerText(), new RegExp(code.replace(/\./g, '\\.')));
+    await snap(page, 'leader-open-view');
+    // The overdue view, then only complaints.
+    await page.click('#view-overdue');
+    await page.waitForURL((u) => u.searchParams.get('view') === 'overdue');
+    await fbRow(page, lateId).waitFor();
+    assert.equal(await fbRow(page, fbId).count(), 0);
+    await page.click('#view-all');
+    await fbRow(page, fbId).waitFor();
+    await page.selectOption('#kind', 'complaint');
+    assert.equal(await fbRow(page, lateId).count(), 0, 'the suggestion is filtered out');
+    assert.match(page.url(), /loai=complaint/);
+  });
+
+  await step('leader-assigns', 'leader', async (page) => {
+    await fbRow(page, fbId).locator('a.fb-open').click();
+    await page.waitForURL((u) => u.searchParams.get('id') === String(fbId));
+    await page.locator('#fb-subject', { hasText: subject }).waitFor();
+    assert.equal(await page.locator('#fb-sender').innerText(), 'Nguyễn Văn An', 'the officer sees who sent it');
+    assert.equal(await page.locator('#answer-form').count(), 0, 'a leader does not answer');
+    assert.equal(await page.locator('#fb-readonly').count(), 1);
+    await snap(page, 'leader-item');
+    await page.locator('#assignee option[value="' + S.login + '"]').waitFor({ state: 'attached' });
+    await page.selectOption('#assignee', S.login);
+    await page.click('#assign-send');
+    await page.locator('#fb-ok', { hasText: S.name }).waitFor();
+    assert.equal(await page.locator('#fb-assignee').innerText(), S.name);
+    assert.match(await page.locator('.head-status .status').innerText(), /Đang xử lý/);
+    // Back to the list, where the filter and view were kept.
+    await page.click('#back');
+    await fbRow(page, fbId).waitFor();
+    assert.match(page.url(), /view=all/);
+    assert.match(await fbRow(page, fbId).innerText(), new RegExp(S.name));
+  });
+
+  await step('specialist-answers', 'specialist', async (page) => {
+    await officerLogin(page, S);
+    await openFeedbackPage(page);
+    await fbRow(page, fbId).locator('td').nth(4).click(); // the whole row opens the item
+    await page.locator('#fb-subject', { hasText: subject }).waitFor();
+    assert.equal(await page.locator('#assign-card').count(), 0, 'a specialist does not assign');
+    assert.equal(await page.locator('#fb-content br').count(), 1, 'the content keeps its line break');
+    assert.match(await page.locator('#fb-content').innerText(), new RegExp(lines[1]));
+    assert.match(await page.locator('#fb-due').innerText(), /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    await page.fill('#answer', answer);
+    await snap(page, 'specialist-item');
+    await page.click('#answer-send');
+    await page.locator('#fb-ok').waitFor();
+    assert.match(await page.locator('.head-status .status').innerText(), /Đã trả lời/);
+    assert.equal(await page.locator('#fb-answer').innerText(), answer);
+    assert.match(await page.locator('#fb-rating').innerText(), /chưa đánh giá/);
+    const it = (await mine()).find((x) => x.id === fbId);
+    assert.deepEqual([it.state, it.answer, it.on_time], ['answered', answer, true]);
+  });
+
+  await step('citizen-sees-answer', 'citizen', async (page) => {
+    await page.reload();
+    const item = page.locator(`#fb-${fbId}`);
+    await item.waitFor();
+    assert.match(await item.locator('.status').innerText(), /Đã trả lời/);
+    assert.equal(await item.locator('[data-testid="answer"]').innerText(), answer);
+    await item.locator('form.fb-rate').waitFor();
+    await snapPart(item, 'citizen-answer-item');
+  });
+
+  await step('citizen-rates', 'citizen', async (page) => {
+    const item = page.locator(`#fb-${fbId}`);
+    await item.locator('button[type="submit"]').click(); // no level chosen: said at once, nothing sent
+    await item.locator('.field-error', { hasText: 'Vui lòng chọn mức độ hài lòng' }).waitFor();
+    await snapPart(item, 'citizen-rating-error');
+    await item.locator('label', { hasText: /^Hài lòng$/ }).click();
+    await item.locator('button[type="submit"]').click();
+    await item.locator('.fb-rated', { hasText: 'Hài lòng' }).waitFor();
+    const it = (await mine()).find((x) => x.id === fbId);
+    assert.equal(it.rating, 'hai_long');
+    await page.reload();
+    await page.locator(`#fb-${fbId} .fb-rated`).waitFor();
+    assert.equal(await page.locator(`#fb-${fbId} form.fb-rate`).count(), 0, 'rated once: no form any more');
+    // The API refuses a second rating anyway.
+    const again = await api.post(`/api/v1/feedback/${fbId}/rating`, { level: 'rat_hai_long' });
+    assert.equal(again.status, 409, again.text);
+  });
+
+  await step('citizen-desktop', 'citizen', async (page) => {
+    await page.setViewportSize(DESKTOP);
+    await page.goto(srv.url + '/phan-anh');
+    await page.locator(`#fb-${fbId} .fb-rated`).waitFor();
+    assert.equal(await page.locator('#jump-new').isVisible(), true, 'with items sent, the list comes first');
+    assert.equal(await page.locator('#sent + #gui-moi').count(), 1);
+  });
+
+  await step('leader-sees-rating', 'leader', async (page) => {
+    await page.goto(`${srv.url}/can-bo/phan-anh?view=all&id=${fbId}`);
+    await page.locator('#fb-rating', { hasText: 'Hài lòng' }).waitFor();
+    assert.equal(await page.locator('#assign-card').count(), 0, 'answered: nothing to assign');
+    // The dossier it is about opens on the officers' dossier page.
+    await page.click('#fb-dossier');
+    await page.waitForURL((u) => u.pathname === '/can-bo/ho-so');
+    await page.locator('#dossier-code', { hasText: code }).waitFor();
+  });
+});

@@ -1,0 +1,472 @@
+// Browser test of fees and payment on the officers' side: a citizen's dossier of a procedure
+// with a fee (Cấp bản sao Trích lục hộ tịch, 8.000 đồng) is submitted and accepted; the
+// specialist asks for the fee from the dossier page ("Phí, lệ phí" panel and its dialog); the
+// citizen's dossier page shows the request and the payment page the amount; the reception
+// officer records the payment at the desk with a receipt number; both sides show it paid; the
+// leader's reconciliation page (/can-bo/doi-soat) counts it, beside a second dossier paid
+// online through the local test gateway (listed as matched). Refused cases change nothing
+// (checked through the API and a snapshot of the database): an amount of 0 (refused on the
+// page), an exempt procedure without an amount (the server's fee_exempt, shown on the field),
+// and a second desk confirmation from a page opened before the first (409, shown, reloaded).
+//
+// Starts the real server (`motcua serve --test-gateway`, binary from MOTCUA_BIN, default
+// build/motcua) on a free port with a fresh data directory and drives Debian's chromium with
+// playwright-core; one context per person. Setup steps go through the API as the province
+// admin (each officer's one-time code is good for one login, so the people in the browser do
+// not log in through the API too). Screenshots: /tmp/pay-NN-*.png (/tmp/pay-failure-*.png).
+// Run: node --test tests/e2e/
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+import { BIN, BIRTH, COMMUNE, Client, initDataDir, freePort, newCitizen, readyBirthDraft, snapshot, assertUnchanged,
+  totp, DEMO_OFFICERS } from '../api/lib/server.mjs';
+
+const SHOTS = '/tmp';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 15000;
+const DESKTOP = { width: 1440, height: 900 };
+const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch: 8.000 đồng
+const SECRET = 'motcua-e2e-payment-secret-0123456789';
+const O = DEMO_OFFICERS;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* ---------------- the server, with the local test gateway ---------------- */
+
+let srv = null;
+
+/** `motcua serve --test-gateway` on a free port with a fresh data directory. */
+async function startPayServer() {
+  const dataDir = initDataDir();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = { ...process.env };
+    delete env.MOTCUA_PAYMENT_SECRET;
+    const proc = spawn(BIN, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet', '--loops', '2',
+      '--test-gateway', '--payment-secret', SECRET], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let log = '';
+    const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
+    let exited = false;
+    const done = new Promise((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
+    for (let i = 0; i < 200 && !exited; i++) {
+      try {
+        if ((await fetch(url + '/healthz')).status === 200) {
+          return {
+            url, dataDir, log: () => log,
+            async stop() {
+              const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+              proc.kill('SIGTERM');
+              await done;
+              clearTimeout(timer);
+              fs.rmSync(dataDir, { recursive: true, force: true });
+              const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)[\s\S]{0,4000}/.exec(log);
+              if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
+            },
+          };
+        }
+      } catch { /* not yet */ }
+      await sleep(50);
+    }
+    proc.kill('SIGKILL');
+    await done;
+    if (!/cannot listen/i.test(log)) { fs.rmSync(dataDir, { recursive: true, force: true }); throw new Error(`motcua serve did not start:\n${log}`); }
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  throw new Error('no free port');
+}
+
+/* ---------------- browser harness ---------------- */
+
+let browser = null;
+const pages = {};
+let shot = 0;
+let failed = false;
+
+async function person(name) {
+  if (pages[name]) return pages[name];
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
+  pages[name] = page;
+  return page;
+}
+
+async function snap(page, name) {
+  shot += 1;
+  await page.screenshot({ path: `${SHOTS}/pay-${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
+}
+
+/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
+async function step(name, who, fn) {
+  const page = await person(who);
+  try {
+    await fn(page);
+    await snap(page, name);
+  } catch (err) {
+    failed = true;
+    for (const [p, pg] of Object.entries(pages)) {
+      try { await pg.screenshot({ path: `${SHOTS}/pay-failure-${name}-${p}.png`, fullPage: true }); } catch { /* page gone */ }
+    }
+    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
+    throw err;
+  }
+}
+
+async function officerLogin(page, who) {
+  await page.goto(srv.url + '/dang-nhap');
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('#submit');
+  await page.locator('#totp-field:not([hidden])').waitFor();
+  await page.fill('#totp', totp(who.secret));
+  await page.click('#submit');
+  await page.waitForURL((u) => u.pathname === '/can-bo/');
+  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
+}
+
+async function citizenLogin(page, c) {
+  await page.goto(srv.url + '/dang-nhap');
+  await page.fill('#login', c.person.citizen_id);
+  await page.fill('#password', c.person.password);
+  await page.click('#submit');
+  await page.waitForURL((u) => u.pathname === '/ho-so-cua-toi');
+}
+
+/** The officers' dossier page, loaded with its fee panel. */
+async function openStaffDossier(page, d) {
+  await page.goto(`${srv.url}/can-bo/ho-so?id=${d.id}`);
+  await page.locator('#dossier-code', { hasText: d.code }).waitFor();
+  await page.locator('#payment').waitFor();
+}
+
+/* ---------------- API helpers (province admin) ---------------- */
+
+let admin = null;
+
+async function apiLogin(who) {
+  const c = new Client(srv.url);
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
+  assert.equal(r.status, 200, r.text);
+  return c;
+}
+
+const ok = (r, status = 200) => { assert.equal(r.status, status, r.text); return r.json; };
+
+function copyForm() {
+  return {
+    requester_name: 'Lê Văn Hùng', requester_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    requester_id_number: '038090012345', requester_relationship: 'Bản thân', record_type: 'khai_sinh',
+    subject_name: 'Lê Văn Hùng', record_office: 'UBND phường Hạc Thành', copies_requested: 1, commitment: true,
+  };
+}
+
+/** A submitted dossier of the citizen, accepted and assigned to the specialist (status 4). */
+async function processing(citizen, procedure) {
+  let d;
+  if (procedure === BIRTH) {
+    d = await readyBirthDraft(citizen, COMMUNE);
+  } else {
+    d = ok(await citizen.post('/api/v1/dossiers', { procedure_code: procedure, unit_code: COMMUNE }), 201);
+    ok(await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm()));
+  }
+  d = ok(await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {}));
+  ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/actions/accept`, {}));
+  const r = ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/actions/assign`, { assignee: O.specialist.login }));
+  assert.equal(r.status.code, 4);
+  return { id: d.id, code: d.code };
+}
+
+const paymentOf = async (d) => ok(await admin.get(`/api/v1/staff/dossiers/${d.id}/payment`));
+const dossierOf = async (d) => ok(await admin.get(`/api/v1/staff/dossiers/${d.id}`));
+const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+
+before(async () => {
+  failed = true; // until the setup below has finished
+  for (const f of fs.readdirSync(SHOTS)) if (/^pay-.*\.png$/.test(f)) fs.rmSync(`${SHOTS}/${f}`, { force: true });
+  srv = await startPayServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  admin = await apiLogin(O.province_admin);
+  failed = false;
+});
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already closed */ }
+  if (srv) {
+    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
+    await srv.stop();
+  }
+});
+
+test('the fee is requested, paid at the desk and reconciled; refusals change nothing', { timeout: 300000 }, async () => {
+  const citizen = await newCitizen(srv.url);
+  const A = await processing(citizen, COPY); // paid at the desk
+  const B = await processing(citizen, BIRTH); // exempt: the server refuses a request without an amount
+  const C = await processing(citizen, COPY); // paid online through the test gateway
+  const NOTE = 'Lệ phí cấp 01 bản sao trích lục khai sinh';
+  const RECEIPT = '0012345';
+  let reference = '';
+
+  await step('chuyen-vien-ho-so', 'specialist', async (page) => {
+    await officerLogin(page, O.specialist);
+    await openStaffDossier(page, A);
+    assert.match(await page.locator('#fee-amount').innerText(), /8\.000 đồng/);
+    await page.locator('#pay-none').waitFor();
+    assert.equal(await page.locator('#deskpay-open').count(), 0, 'a specialist does not record payments');
+    const actions = await page.locator('#actions [data-action]').evaluateAll((bs) => bs.map((b) => b.dataset.action));
+    assert.ok(actions.includes('request_payment'), `request_payment offered: ${actions}`);
+  });
+
+  await step('yeu-cau-phi-so-tien-0', 'specialist', async (page) => {
+    const before = snapshot(srv.dataDir);
+    await page.click('#actions [data-action="request_payment"]');
+    const dlg = page.locator('#fee-dialog[open]');
+    await dlg.waitFor();
+    assert.equal(await dlg.locator('#fee-amount-input').inputValue(), '8000', 'the amount is the procedure\'s fee');
+    assert.match(await dlg.locator('#fee-info').innerText(), /8\.000 đồng/);
+    await dlg.locator('#fee-amount-input').fill('0');
+    await dlg.locator('#fee-note').fill(NOTE);
+    await dlg.locator('#fee-confirm').click();
+    await dlg.locator('.field.has-error #fee-amount-input').waitFor();
+    assert.match(await dlg.locator('#fee-amount-input-error').innerText(), /số nguyên dương/);
+    assertUnchanged(srv.dataDir, before, [], '(amount 0)');
+    const p = await paymentOf(A);
+    assert.equal(p.payment, null);
+    assert.equal(p.dossier.status.code, 4);
+  });
+
+  await step('yeu-cau-phi', 'specialist', async (page) => {
+    const dlg = page.locator('#fee-dialog[open]');
+    await dlg.locator('#fee-amount-input').fill('8.000');
+    await dlg.locator('#fee-confirm').click();
+    await page.locator('#action-ok').waitFor();
+    assert.equal(await page.locator('#fee-dialog[open]').count(), 0, 'the dialog closed');
+    assert.match(await page.locator('#state').innerText(), /Chờ thực hiện nghĩa vụ tài chính/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'paused');
+    assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'pending');
+    assert.match(await page.locator('#pay-amount').innerText(), /^8\.000 đồng$/);
+    assert.ok((await page.locator('#pay-note').innerText()).includes(NOTE));
+    reference = (await page.locator('#pay-reference .mono').innerText()).trim();
+    assert.match(reference, /^MC\d{6,}$/);
+    assert.ok((await page.locator('#action-ok').innerText()).includes(reference));
+    assert.equal(await page.locator('#actions [data-action="request_payment"]').count(), 0);
+    const p = await paymentOf(A);
+    assert.equal(p.payment.status, 'pending');
+    assert.equal(p.payment.amount, 8000);
+    assert.equal(p.payment.reference, reference);
+    assert.equal(p.payment.note, NOTE);
+    assert.equal(p.dossier.status.code, 6);
+  });
+
+  await step('mien-phi-khong-so-tien', 'specialist', async (page) => {
+    await openStaffDossier(page, B);
+    assert.match(await page.locator('#fee-amount').innerText(), /Miễn phí, lệ phí/);
+    await page.click('#actions [data-action="request_payment"]');
+    const dlg = page.locator('#fee-dialog[open]');
+    await dlg.waitFor();
+    assert.match(await dlg.locator('#fee-exempt').innerText(), /Luật Hộ tịch/);
+    assert.equal(await dlg.locator('#fee-amount-input').inputValue(), '');
+    await dlg.locator('#fee-note').fill('Lệ phí đăng ký khai sinh');
+    const before = snapshot(srv.dataDir);
+    await dlg.locator('#fee-confirm').click(); // no amount: the server answers fee_exempt
+    await dlg.locator('.field.has-error #fee-amount-input').waitFor();
+    assert.match(await dlg.locator('#fee-amount-input-error').innerText(), /miễn phí/i);
+    assertUnchanged(srv.dataDir, before, [], '(fee_exempt)');
+    const p = await paymentOf(B);
+    assert.equal(p.payment, null);
+    assert.equal(p.dossier.status.code, 4);
+    await dlg.locator('#fee-cancel').click();
+  });
+
+  // The generic step taken elsewhere on the exempt dossier: waiting for payment, no amount
+  // named yet; the panel offers the request, which then creates only the payment.
+  await step('mien-phi-dang-ky-qua-han', 'specialist', async (page) => {
+    ok(await admin.post(`/api/v1/staff/dossiers/${B.id}/actions/request_payment`, { note: 'Đăng ký khai sinh quá hạn' }));
+    assert.equal((await paymentOf(B)).payment, null);
+    await openStaffDossier(page, B);
+    assert.match(await page.locator('#pay-none').innerText(), /chưa có khoản phải nộp/);
+    assert.match(await page.locator('#no-actions').innerText(), /Phí, lệ phí/);
+    await page.click('#fee-request-open');
+    const dlg = page.locator('#fee-dialog[open]');
+    await dlg.waitFor();
+    await dlg.locator('#fee-amount-input').fill('5000');
+    await dlg.locator('#fee-note').fill('Lệ phí đăng ký khai sinh quá hạn theo nghị quyết của tỉnh');
+    await dlg.locator('#fee-confirm').click();
+    await page.locator('#action-ok').waitFor();
+    assert.match(await page.locator('#pay-amount').innerText(), /^5\.000 đồng$/);
+    assert.equal(await page.locator('#fee-request-open').count(), 0);
+    const p = await paymentOf(B);
+    assert.equal(p.payment.amount, 5000);
+    assert.equal(p.payment.status, 'pending');
+    assert.equal(p.dossier.status.code, 6);
+    assert.equal((await dossierOf(B)).history.filter((h) => h.action === 'request_payment').length, 1, 'no second step');
+  });
+
+  await step('cong-dan-thay-yeu-cau', 'citizen', async (page) => {
+    await citizenLogin(page, citizen);
+    await page.goto(`${srv.url}/ho-so?id=${A.id}`);
+    await page.locator('#payment-request').waitFor();
+    assert.match(await page.locator('#status').innerText(), /nghĩa vụ tài chính/);
+    await page.click('#pay-link');
+    await page.waitForURL(/\/thanh-toan\?id=/);
+    assert.match(await page.locator('#amount').innerText(), /8\.000 đồng/);
+    assert.equal((await page.locator('#reference').innerText()).trim(), reference);
+    assert.ok((await page.locator('#payment-note').innerText()).includes(NOTE));
+  });
+
+  // Two pages of the reception officer on the same dossier: the second, opened before the
+  // payment is recorded on the first, tries again and is refused.
+  let stale = null;
+  await step('tiep-nhan-thay-cho-nop', 'reception', async (page) => {
+    await officerLogin(page, O.reception);
+    await openStaffDossier(page, A);
+    assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'pending');
+    await page.locator('#deskpay-open').waitFor();
+    stale = await page.context().newPage();
+    stale.on('pageerror', (e) => { console.error('[reception, second tab page error]', e.message); failed = true; });
+    await openStaffDossier(stale, A);
+    await stale.locator('#deskpay-open').waitFor();
+  });
+
+  await step('xac-nhan-tai-quay-hop-thoai', 'reception', async (page) => {
+    await page.click('#deskpay-open');
+    const dlg = page.locator('#deskpay-dialog[open]');
+    await dlg.waitFor();
+    assert.match(await dlg.locator('#deskpay-due').innerText(), /8\.000 đồng[\s\S]*MC\d+/);
+    assert.equal(await dlg.locator('input[name="method"]:checked').inputValue(), 'desk');
+    await dlg.locator('#deskpay-confirm').click(); // no receipt number
+    await dlg.locator('.field.has-error #deskpay-receipt').waitFor();
+    assert.match(await dlg.locator('#deskpay-receipt-error').innerText(), /biên lai/);
+    await dlg.locator('#deskpay-receipt').fill(RECEIPT);
+    await dlg.locator('#deskpay-note').fill('Nộp tiền mặt');
+  });
+
+  await step('xac-nhan-tai-quay', 'reception', async (page) => {
+    await page.locator('#deskpay-dialog #deskpay-confirm').click();
+    await page.locator('#action-ok').waitFor();
+    assert.equal(await page.locator('#deskpay-dialog[open]').count(), 0, 'the dialog closed');
+    assert.ok((await page.locator('#action-ok').innerText()).includes(RECEIPT));
+    assert.match(await page.locator('#state').innerText(), /Đang xử lý/);
+    assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'running');
+    assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'paid');
+    assert.match(await page.locator('#pay-method').innerText(), /Nộp tại Bộ phận một cửa/);
+    assert.match(await page.locator('#pay-paid-at').innerText(), /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+    assert.equal(await page.locator('#deskpay-open').count(), 0);
+    assert.match(await page.locator('#history-list').innerText(), /Đã nộp phí, lệ phí/);
+    const p = await paymentOf(A);
+    assert.equal(p.payment.status, 'paid');
+    assert.equal(p.payment.method, 'desk');
+    assert.equal(p.dossier.status.code, 4);
+  });
+
+  await step('xac-nhan-lan-hai', 'reception', async () => {
+    const page = stale;
+    const before = snapshot(srv.dataDir);
+    const paidBefore = await paymentOf(A);
+    await page.click('#deskpay-open');
+    const dlg = page.locator('#deskpay-dialog[open]');
+    await dlg.waitFor();
+    await dlg.locator('#deskpay-receipt').fill('0012346');
+    await dlg.locator('#deskpay-confirm').click();
+    await page.locator('#action-error').waitFor();
+    assert.match(await page.locator('#action-error').innerText(), /không có khoản phí, lệ phí nào đang chờ nộp/i);
+    assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'paid', 'the page shows the state as it is now');
+    assertUnchanged(srv.dataDir, before, [], '(second desk confirmation)');
+    assert.deepEqual(await paymentOf(A), paidBefore);
+    const d = await dossierOf(A);
+    assert.equal(d.history.filter((h) => h.action === 'confirm_payment').length, 1);
+    await page.screenshot({ path: `${SHOTS}/pay-${String(++shot).padStart(2, '0')}-xac-nhan-lan-hai-loi.png`, fullPage: true });
+  });
+
+  await step('cong-dan-thay-da-nop', 'citizen', async (page) => {
+    await page.goto(`${srv.url}/ho-so?id=${A.id}`);
+    await page.locator('#status').waitFor();
+    assert.match(await page.locator('#status').innerText(), /Đang xử lý/);
+    assert.equal(await page.locator('#payment-request').count(), 0);
+    // The citizen's history names statuses: the request (6), then processing again (4).
+    assert.match(await page.locator('#content').innerText(), /Đang xử lý\s+[^]*Yêu cầu thực hiện nghĩa vụ tài chính/);
+    await page.goto(`${srv.url}/thanh-toan?id=${A.id}`);
+    await page.locator('.alert-success', { hasText: 'Đã nộp phí, lệ phí' }).waitFor();
+    assert.match(await page.locator('#content').innerText(), /8\.000 đồng[\s\S]*Nộp tại Bộ phận một cửa/);
+  });
+
+  // The second dossier: the fee asked through the API, paid online through the test gateway.
+  await step('cong-dan-thanh-toan-truc-tuyen', 'citizen', async (page) => {
+    ok(await admin.post(`/api/v1/staff/dossiers/${C.id}/payment-request`, { note: NOTE }), 201);
+    await page.goto(`${srv.url}/thanh-toan?id=${C.id}`);
+    await page.click('#pay-online');
+    await page.waitForURL(/\/test-gateway\/pay/);
+    await page.click('#approve');
+    await page.waitForURL(/thanh-toan=thanh-cong/);
+    await page.locator('.alert-success', { hasText: 'Thanh toán thành công' }).waitFor();
+    const p = await paymentOf(C);
+    assert.equal(p.payment.status, 'paid');
+    assert.equal(p.payment.method, 'gateway');
+  });
+
+  await step('tiep-nhan-khong-doi-soat', 'reception', async (page) => {
+    await page.goto(srv.url + '/can-bo/');
+    await page.locator('[data-testid="account-name"]').waitFor();
+    assert.equal(await page.locator('#nav-recon').count(), 0, 'no reconciliation link without report.read');
+    await page.goto(srv.url + '/can-bo/doi-soat');
+    await page.locator('#alert .alert-warn').waitFor();
+    assert.match(await page.locator('#alert').innerText(), /Chưa được giao quyền đối soát/);
+  });
+
+  await step('lanh-dao-doi-soat', 'leader', async (page) => {
+    await officerLogin(page, O.leader);
+    await page.click('#nav-recon');
+    await page.waitForURL(/\/can-bo\/doi-soat\?/);
+    await page.locator('#by-method').waitFor();
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('unit'), COMMUNE);
+    assert.equal(url.searchParams.get('from'), today());
+    assert.equal(url.searchParams.get('to'), today());
+    assert.equal(await page.locator('#nav-recon').getAttribute('aria-current'), 'page');
+    const r = ok(await admin.get(`/api/v1/staff/payments/reconciliation?unit=${COMMUNE}&from=${today()}&to=${today()}`));
+    assert.equal(r.summary.payments, 2);
+    assert.equal(r.summary.total, 16000);
+    assert.match(await page.locator('#k-total').innerText(), /16\.000 đồng[\s\S]*2 khoản/);
+    assert.match(await page.locator('#k-matched .k-value').innerText(), /^1$/);
+    assert.match(await page.locator('#by-method tr[data-method="desk"]').innerText(), /Nộp tại quầy\s+1\s+8\.000 đồng/);
+    assert.match(await page.locator('#by-method tr[data-method="gateway"]').innerText(), /1\s+8\.000 đồng/);
+    assert.match(await page.locator('#by-method tfoot').innerText(), /Tổng cộng\s+2\s+16\.000 đồng/);
+    const cRef = (await paymentOf(C)).payment.reference;
+    assert.deepEqual(r.matched.map((x) => x.reference), [cRef]);
+    const row = page.locator(`#list-matched tr[data-reference="${cRef}"]`);
+    await row.waitFor();
+    assert.ok((await row.innerText()).includes(C.code));
+    for (const id of ['list-mismatched', 'list-missing-gw', 'list-missing-here']) {
+      assert.match(await page.locator(`#${id}`).innerText(), /Không có\./, id);
+    }
+    // The dossier code opens the dossier.
+    await row.locator('a', { hasText: C.code }).click();
+    await page.locator('#dossier-code', { hasText: C.code }).waitFor();
+    await page.goBack();
+    await page.locator('#by-method').waitFor();
+  });
+
+  await step('lanh-dao-doi-soat-ky-sai', 'leader', async (page) => {
+    await page.fill('#from', '2026-12-31');
+    await page.fill('#to', '2026-01-01');
+    await page.click('#show');
+    await page.locator('#alert .alert-warn').waitFor();
+    assert.match(await page.locator('#alert').innerText(), /Ngày bắt đầu phải trước/);
+    // Yesterday: nothing was paid then.
+    await page.selectOption('#preset', 'yesterday');
+    await page.locator('#by-method-empty').waitFor();
+    assert.match(await page.locator('#k-total').innerText(), /0 đồng/);
+  });
+
+  assert.equal(failed, false, 'no script errors on the pages');
+});

@@ -1,0 +1,245 @@
+// can-bo/doi-soat.js: payment reconciliation (đối soát) for a unit and every unit under it,
+// over a range of local days (GET /api/v1/staff/payments/reconciliation): the payments
+// confirmed in the period with totals per method, and the gateway's payments against what
+// the gateway says it collected (matched, amounts that differ, paid here but unknown to the
+// gateway, collected by the gateway but not paid here). The unit and the period live in the
+// URL. Who may see it: report.read (leader, unit admin, province admin), as for reports.
+
+import * as api from '../api.js';
+import { $, el, render, alertBox, goLogin, busy } from '../ui.js';
+import { initStaff, dossierUrl, shortDateTime } from './shell.js';
+
+const VN = 7 * 3600e3;
+const DAY = 86400e3;
+const MAX_DAYS = 366; // the API's limit
+const nf = new Intl.NumberFormat('vi-VN');
+const money = (v) => `${nf.format(v || 0)} đồng`;
+const METHOD = {
+  desk: 'Nộp tại quầy',
+  bank_transfer: 'Chuyển khoản (cán bộ xác nhận)',
+  gateway: 'Thanh toán trực tuyến qua cổng',
+};
+const LOCAL_STATUS = { pending: 'Đang chờ nộp', cancelled: 'Đã hủy', paid: 'Đã nộp' };
+
+const state = { unit: '', from: '', to: '' };
+let units = [];
+
+/* ---------------- dates (Vietnam local) ---------------- */
+
+const pad = (n) => String(n).padStart(2, '0');
+const ymd = (ms) => new Date(ms + VN).toISOString().slice(0, 10);
+const okDate = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v || '') && !Number.isNaN(Date.parse(v + 'T00:00:00Z'));
+/** "27/11/2026" of "2026-11-27". */
+const vnDate = (s) => (s ? s.split('-').reverse().join('/') : '');
+
+function presetRange(p) {
+  const now = Date.now();
+  const today = ymd(now);
+  const [y, m] = today.split('-').map(Number);
+  switch (p) {
+    case 'yesterday': return [ymd(now - DAY), ymd(now - DAY)];
+    case 'month': return [`${y}-${pad(m)}-01`, today];
+    case 'last_month': {
+      const py = m === 1 ? y - 1 : y;
+      const pm = m === 1 ? 12 : m - 1;
+      const last = new Date(Date.UTC(py, pm, 0)).getUTCDate();
+      return [`${py}-${pad(pm)}-01`, `${py}-${pad(pm)}-${pad(last)}`];
+    }
+    default: return [today, today];
+  }
+}
+
+function presetOf(from, to) {
+  for (const p of ['today', 'yesterday', 'month', 'last_month']) {
+    const [a, b] = presetRange(p);
+    if (a === from && b === to) return p;
+  }
+  return 'custom';
+}
+
+function pageUrl(s) {
+  return '/can-bo/doi-soat?' + new URLSearchParams({ unit: s.unit, from: s.from, to: s.to }).toString();
+}
+
+/* ---------------- drawing ---------------- */
+
+function kpi(id, label, value, sub, color) {
+  return el('div', { class: 'rc-kpi', id, style: `--kc:${color}` },
+    el('div', { class: 'k-label' }, label),
+    el('span', { class: 'k-value' }, value),
+    sub ? el('div', { class: 'k-sub' }, sub) : null);
+}
+
+function kpis(s) {
+  return el('section', { class: 'rc-kpis', 'aria-label': 'Số liệu chính' },
+    kpi('k-total', 'Tổng đã thu', money(s.total), `${nf.format(s.payments)} khoản đã nộp`, 'var(--red)'),
+    kpi('k-matched', 'Khớp với cổng thanh toán', nf.format(s.matched), 'cùng giao dịch, cùng số tiền', 'var(--green)'),
+    kpi('k-mismatched', 'Lệch số tiền', nf.format(s.mismatched), 'số tiền tại cổng khác số tiền đã ghi nhận', s.mismatched ? 'var(--red-dark)' : '#9aa1a9'),
+    kpi('k-missing-gw', 'Không có tại cổng', nf.format(s.missing_at_gateway), 'đã ghi nhận, cổng không có giao dịch', s.missing_at_gateway ? 'var(--red-dark)' : '#9aa1a9'),
+    kpi('k-missing-here', 'Cổng đã thu, chưa ghi nhận', nf.format(s.missing_locally), 'cần kiểm tra, có thể phải hoàn tiền', s.missing_locally ? 'var(--red-dark)' : '#9aa1a9'));
+}
+
+function methodTable(s) {
+  const by = s.by_method || {};
+  const keys = Object.keys(by).sort((a, b) => (Object.keys(METHOD).indexOf(a) + 1 || 99) - (Object.keys(METHOD).indexOf(b) + 1 || 99));
+  return el('section', { class: 'card', 'aria-labelledby': 'h-methods' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-methods' }, 'Theo hình thức nộp')),
+    keys.length
+      ? el('table', { class: 'rc-table', id: 'by-method' },
+        el('caption', { class: 'visually-hidden' }, 'Số khoản và số tiền theo hình thức nộp'),
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Hình thức'), el('th', { scope: 'col', class: 'n' }, 'Số khoản'), el('th', { scope: 'col', class: 'n' }, 'Số tiền'))),
+        el('tbody', {}, keys.map((k) => el('tr', { dataset: { method: k } },
+          el('th', { scope: 'row' }, METHOD[k] || k), el('td', { class: 'n' }, nf.format(by[k].count)), el('td', { class: 'n' }, money(by[k].total))))),
+        el('tfoot', {}, el('tr', {}, el('td', {}, 'Tổng cộng'), el('td', { class: 'n' }, nf.format(s.payments)), el('td', { class: 'n' }, money(s.total)))))
+      : el('p', { class: 'rc-empty', id: 'by-method-empty' }, 'Không có khoản nào được nộp trong kỳ.'),
+    el('p', { class: 'muted small', style: 'margin:10px 0 0' },
+      'Khoản nộp tại quầy và chuyển khoản do cán bộ xác nhận được tính vào tổng; đối chiếu từng giao dịch chỉ áp dụng cho thanh toán qua cổng thanh toán.'));
+}
+
+const dossierLink = (code) => (code ? el('a', { href: dossierUrl(code) }, code) : el('span', { class: 'muted' }, '—'));
+
+/** One list of gateway payments; extra columns for the kind of difference. */
+function list(id, title, items, total, kind) {
+  const head = ['Mã thanh toán', 'Hồ sơ', 'Số tiền', kind === 'mismatched' || kind === 'missing_locally' ? 'Số tiền tại cổng' : null,
+    'Mã giao dịch tại cổng', 'Thời điểm nộp', kind === 'missing_locally' ? 'Tại hệ thống' : null].filter(Boolean);
+  const row = (it) => el('tr', { dataset: { reference: it.reference || '' } },
+    el('td', { class: 'mono' }, it.reference || '—'),
+    el('td', {}, dossierLink(it.dossier_code)),
+    el('td', { class: 'n' }, it.amount !== undefined ? money(it.amount) : '—'),
+    kind === 'mismatched' || kind === 'missing_locally' ? el('td', { class: 'n' + (kind === 'mismatched' ? ' bad' : '') }, money(it.gateway_amount)) : null,
+    el('td', { class: 'mono' }, `${it.gateway_txn}`, el('span', { class: 'muted small' }, ` (${it.gateway})`)),
+    el('td', { class: 'num' }, shortDateTime(it.paid_at)),
+    kind === 'missing_locally' ? el('td', {}, it.local_status ? LOCAL_STATUS[it.local_status] || it.local_status : 'Không có khoản thanh toán này') : null);
+  return el('div', { class: 'rc-list', id },
+    el('h3', {}, title, el('span', { class: 'count' }, `${nf.format(total)} giao dịch`)),
+    items.length
+      ? el('div', { class: 'table-scroll' }, el('table', { class: 'rc-table' },
+        el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col', class: /Số tiền/.test(h) ? 'n' : null }, h)))),
+        el('tbody', {}, items.map(row))))
+      : el('p', { class: 'rc-empty' }, 'Không có.'));
+}
+
+function draw(r) {
+  const s = r.summary;
+  const option = Array.from($('#unit').options).find((o) => o.value === r.unit.code);
+  if (option) option.textContent = r.unit.name;
+  $('#rc-unit').textContent = `${r.unit.name} và các đơn vị trực thuộc`;
+  document.title = `Đối soát thanh toán ${r.unit.name} – Một cửa điện tử tỉnh Thanh Hóa`;
+  render($('#meta'), 'Các khoản đã nộp từ ngày ', el('strong', {}, vnDate(r.from)), ' đến hết ngày ', el('strong', {}, vnDate(r.to)),
+    ' của hồ sơ do ', el('strong', {}, r.unit.name), ` (${r.unit.code}) và các đơn vị trực thuộc tiếp nhận.`);
+  render($('#recon'),
+    r.truncated ? alertBox('warn', 'Danh sách quá dài', el('p', {}, 'Mỗi danh sách chỉ hiện 1.000 giao dịch đầu; số liệu tổng vẫn đầy đủ. Chọn kỳ ngắn hơn để xem hết.')) : null,
+    kpis(s),
+    el('div', { class: 'rc-grid' },
+      methodTable(s),
+      el('section', { class: 'card', 'aria-labelledby': 'h-gateway' },
+        el('div', { class: 'card-title' }, el('h2', { id: 'h-gateway' }, 'Đối chiếu với cổng thanh toán')),
+        list('list-mismatched', 'Lệch số tiền', r.mismatched, s.mismatched, 'mismatched'),
+        list('list-missing-gw', 'Đã ghi nhận nhưng cổng không có giao dịch', r.missing_at_gateway, s.missing_at_gateway, 'missing_at_gateway'),
+        list('list-missing-here', 'Cổng đã thu nhưng hệ thống chưa ghi nhận', r.missing_locally, s.missing_locally, 'missing_locally'),
+        list('list-matched', 'Khớp', r.matched, s.matched, 'matched'))));
+}
+
+/* ---------------- loading ---------------- */
+
+function syncControls() {
+  const select = $('#unit');
+  if (!Array.from(select.options).some((o) => o.value === state.unit)) {
+    select.append(el('option', { value: state.unit }, state.unit));
+    $('#unit-pick').hidden = false;
+  }
+  select.value = state.unit;
+  $('#from').value = state.from;
+  $('#to').value = state.to;
+  $('#preset').value = presetOf(state.from, state.to);
+}
+
+async function load() {
+  syncControls();
+  render($('#alert'));
+  const box = $('#recon');
+  box.setAttribute('aria-busy', 'true');
+  render(box, el('div', { class: 'loading', role: 'status' }, 'Đang đối soát…'));
+  const restore = busy($('#show'), 'Xem đối soát');
+  try {
+    draw(await api.get('/staff/payments/reconciliation', { unit: state.unit, from: state.from, to: state.to }));
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return; }
+    render(box);
+    render($('#meta'));
+    render($('#alert'), alertBox('error', 'Không đối soát được', el('p', {}, err.message)));
+  } finally {
+    restore();
+    box.removeAttribute('aria-busy');
+  }
+}
+
+function go(change) {
+  Object.assign(state, change);
+  history.pushState(null, '', pageUrl(state));
+  load();
+}
+
+/** A period the API takes: both dates, from ≤ to, at most 366 days apart; else a message. */
+function periodProblem(from, to) {
+  if (!okDate(from) || !okDate(to)) return 'Chọn đủ ngày bắt đầu và ngày kết thúc.';
+  if (from > to) return 'Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.';
+  if ((Date.parse(to) - Date.parse(from)) / DAY > MAX_DAYS) return `Kỳ đối soát dài tối đa ${MAX_DAYS} ngày.`;
+  return null;
+}
+
+function wire() {
+  $('#preset').addEventListener('change', () => {
+    const p = $('#preset').value;
+    if (p === 'custom') { $('#from').focus(); return; }
+    const [from, to] = presetRange(p);
+    go({ from, to });
+  });
+  $('#unit').addEventListener('change', () => go({ unit: $('#unit').value }));
+  $('#controls').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const from = $('#from').value, to = $('#to').value;
+    const why = periodProblem(from, to);
+    if (why) { render($('#alert'), alertBox('warn', 'Kỳ đối soát chưa hợp lệ', el('p', {}, why))); return; }
+    go({ from, to });
+  });
+  $('#print').addEventListener('click', () => window.print());
+  window.addEventListener('popstate', () => { readUrl(); load(); });
+}
+
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  const [df, dt] = presetRange('today');
+  // A unit below the officer's own (a link from a report) is allowed: the server checks it.
+  const unit = p.get('unit') || '';
+  state.unit = /^[0-9A-Za-z.]{1,63}$/.test(unit) ? unit : units[0].code;
+  state.from = okDate(p.get('from')) ? p.get('from') : df;
+  state.to = okDate(p.get('to')) ? p.get('to') : dt;
+}
+
+async function init() {
+  const who = await initStaff('reconciliation');
+  if (!who) return;
+  try {
+    units = (await api.get('/reports/units')).items || [];
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return; }
+    render($('#alert'), alertBox('error', 'Không tải được danh sách đơn vị', el('p', {}, err.message)));
+    return;
+  }
+  if (!units.length) {
+    $('#controls').hidden = true;
+    render($('#alert'), alertBox('warn', 'Chưa được giao quyền đối soát thanh toán',
+      el('p', {}, 'Đối soát thanh toán dành cho lãnh đạo và quản trị đơn vị (vai trò được xem báo cáo). Vui lòng liên hệ quản trị đơn vị.'),
+      el('p', {}, el('a', { href: '/can-bo/' }, 'Về danh sách hồ sơ'))));
+    return;
+  }
+  render($('#unit'), units.map((u) => el('option', { value: u.code }, u.name)));
+  $('#unit-pick').hidden = units.length < 2;
+  readUrl();
+  history.replaceState(null, '', pageUrl(state));
+  wire();
+  load();
+}
+
+init();

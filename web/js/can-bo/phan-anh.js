@@ -1,0 +1,421 @@
+// can-bo/phan-anh.js: complaints and suggestions (phản ánh, kiến nghị) about the officer's
+// units. The list: the API's views (open, overdue, all) with counts, a kind filter, a dense
+// table with the answer's due date and overdue items marked, a quiet refresh every minute.
+// One item (?id=): its content, assigning it to an officer (leaders) and answering it
+// (specialists); once answered, the answer and the citizen's rating. State lives in the URL.
+
+import * as api from '../api.js';
+import { $, el, render, alertBox, busy, showFieldErrors, clearErrors, goLogin } from '../ui.js';
+import { initStaff, roleNames, dossierUrl, shortDateTime, hhmm, isToday, span } from './shell.js';
+
+const PAGE = '/can-bo/phan-anh';
+const VIEWS = {
+  open: { label: 'Chưa trả lời', empty: 'Không có phản ánh, kiến nghị nào chờ trả lời.' },
+  overdue: { label: 'Quá hạn trả lời', empty: 'Không có phản ánh, kiến nghị nào quá hạn trả lời.', tone: 'danger' },
+  all: { label: 'Tất cả', empty: 'Chưa có phản ánh, kiến nghị nào.' },
+};
+const KIND = { complaint: 'Phản ánh', suggestion: 'Kiến nghị' };
+const STATE = { received: ['new', 'Chờ phân công'], assigned: ['work', 'Đang xử lý'], answered: ['done', 'Đã trả lời'] };
+const RATING = { rat_hai_long: 'Rất hài lòng', hai_long: 'Hài lòng', khong_hai_long: 'Không hài lòng' };
+// Roles that may assign (dossier.assign) and answer (dossier.process), from data/roles.json;
+// used only to decide which forms to offer: the server checks every request.
+const ASSIGN_ROLES = new Set(['leader', 'province_admin']);
+const ANSWER_ROLES = new Set(['specialist', 'province_admin']);
+const ANSWER_MAX = 4000; // characters (src/feedback/feedback.h)
+const LIST_MAX = 200;    // the API answers at most this many items
+const REFRESH_MS = 60000;
+
+const state = { view: 'open', kind: '', id: null };
+let who = null;
+let openItems = null; // view=open: the counts
+let viewItems = null; // the current view
+let loadedAt = 0;
+let inFlight = null;
+let current = null;   // the item shown
+
+/* ---------------- text ---------------- */
+
+function textBlock(text, attrs = {}) {
+  const lines = String(text || '').split(/\r?\n/);
+  return el('div', { class: 'fb-text', ...attrs }, lines.flatMap((l, i) => (i ? [el('br'), l] : [l])));
+}
+
+const chars = (s) => [...s].length;
+const isLate = (it, now) => it.state !== 'answered' && Date.parse(it.due_at) < now;
+const kindTag = (k) => el('span', { class: 'tag tag-kind-' + k }, KIND[k] || k);
+function statusPill(it) {
+  const [cls, text] = STATE[it.state] || ['new', it.state];
+  return el('span', { class: 'status status-' + cls, dataset: { state: it.state } }, text);
+}
+
+/* ---------------- URL state ---------------- */
+
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  state.view = VIEWS[p.get('view')] ? p.get('view') : 'open';
+  state.kind = KIND[p.get('loai')] ? p.get('loai') : '';
+  const id = p.get('id') || '';
+  state.id = /^[1-9]\d{0,11}$/.test(id) ? id : null;
+}
+
+function urlOf(s) {
+  const q = new URLSearchParams();
+  if (s.view !== 'open') q.set('view', s.view);
+  if (s.kind) q.set('loai', s.kind);
+  if (s.id) q.set('id', s.id);
+  const t = q.toString();
+  return PAGE + (t ? '?' + t : '');
+}
+
+function go(change, { push = true } = {}) {
+  Object.assign(state, change);
+  if (push) history.pushState(null, '', urlOf(state));
+  else history.replaceState(null, '', urlOf(state));
+  show();
+}
+
+function show() {
+  const item = !!state.id;
+  $('#list-view').hidden = item;
+  $('#item-view').hidden = !item;
+  if (item) loadItem(state.id);
+  else loadList();
+}
+
+/* ---------------- the list ---------------- */
+
+function drawViews() {
+  const nav = $('#views');
+  if (!nav.firstChild) {
+    render(nav, el('div', { class: 'side-group' },
+      el('h2', { class: 'side-title' }, 'Phản ánh, kiến nghị'),
+      el('ul', {}, Object.keys(VIEWS).map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
+        el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·')))))));
+  }
+  const now = Date.now();
+  const full = openItems && openItems.length >= LIST_MAX;
+  const counts = openItems ? { open: openItems.length, overdue: openItems.filter((it) => isLate(it, now)).length } : {};
+  for (const k of Object.keys(VIEWS)) {
+    const a = $('#view-' + k);
+    a.href = urlOf({ ...state, view: k, id: null });
+    if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    const c = a.querySelector('.count');
+    const n = counts[k];
+    c.className = 'count' + (n > 0 && VIEWS[k].tone ? ' count-' + VIEWS[k].tone : '');
+    c.textContent = n === undefined ? '·' : String(n) + (full ? '+' : '');
+    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n}${full ? ' trở lên' : ''} mục`);
+  }
+}
+
+function dueCell(it, now) {
+  const due = Date.parse(it.due_at);
+  const answered = it.state === 'answered';
+  let tag = null;
+  if (answered) tag = el('span', { class: 'tag tag-muted' }, it.on_time ? 'Trả lời đúng hạn' : 'Trả lời quá hạn');
+  else if (due < now) tag = el('span', { class: 'tag tag-danger' }, 'Quá hạn ' + span(now - due));
+  else if (isToday(it.due_at, now)) tag = el('span', { class: 'tag tag-warn' }, 'Đến hạn hôm nay');
+  return el('td', { class: 'due nowrap' + (answered ? ' muted' : ''), 'data-label': 'Hạn trả lời' },
+    el('span', { class: 'num' }, shortDateTime(it.due_at)), tag);
+}
+
+function row(it, now) {
+  const href = urlOf({ ...state, id: String(it.id) });
+  return el('tr', { class: 'q-row' + (isLate(it, now) ? ' is-overdue' : ''), dataset: { id: String(it.id), href } },
+    el('td', { class: 'code-cell nowrap', 'data-label': 'Loại' }, kindTag(it.kind), el('span', { class: 'sub num' }, `Số ${it.id}`)),
+    el('td', { class: 'proc', 'data-label': 'Tiêu đề' }, el('a', { class: 'fb-open', href }, el('span', { class: 'clamp' }, it.subject))),
+    el('td', { class: 'unit', 'data-label': 'Đơn vị' }, el('span', { class: 'unit-name', title: it.unit.name }, it.unit.name)),
+    el('td', { 'data-label': 'Hồ sơ' }, it.dossier_code
+      ? el('a', { class: 'fb-dossier', href: dossierUrl(it.dossier_code), title: 'Mở hồ sơ' }, it.dossier_code)
+      : el('span', { class: 'muted' }, '—')),
+    el('td', { class: 'nowrap num', 'data-label': 'Ngày gửi' }, shortDateTime(it.received_at)),
+    dueCell(it, now),
+    el('td', { 'data-label': 'Người xử lý' }, it.assignee || el('span', { class: 'muted' }, 'Chưa phân công')),
+    el('td', { 'data-label': 'Trạng thái' }, statusPill(it)));
+}
+
+function drawList() {
+  const v = VIEWS[state.view];
+  const items = (viewItems || []).filter((it) => !state.kind || it.kind === state.kind);
+  const now = Date.now();
+  const what = state.kind ? KIND[state.kind].toLowerCase() : 'mục';
+  $('#total').textContent = viewItems ? `${items.length} ${what}` : '';
+  document.title = `${v.label}${viewItems ? ` (${items.length})` : ''} – Phản ánh, kiến nghị – Một cửa điện tử tỉnh Thanh Hóa`;
+  $('#list-note').textContent = viewItems && viewItems.length >= LIST_MAX
+    ? `Hiện ${LIST_MAX} mục có hạn trả lời sớm nhất; hãy trả lời bớt các mục này để xem tiếp.` : '';
+  const wrap = $('#table-wrap');
+  if (!items.length) {
+    render(wrap, el('div', { class: 'queue-empty', id: 'fb-empty' },
+      el('p', {}, state.kind ? `Không có ${KIND[state.kind].toLowerCase()} nào trong mục ${v.label}.` : v.empty)));
+    return;
+  }
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('#fb-table tr[data-id]');
+  const keep = focused ? focused.dataset.id : null;
+  render(wrap, el('table', { class: 'queue-table fb-table', id: 'fb-table' },
+    el('caption', { class: 'visually-hidden' }, `${v.label}: ${items.length} phản ánh, kiến nghị, sắp theo hạn trả lời`),
+    el('thead', {}, el('tr', {},
+      ['Loại', 'Tiêu đề', 'Đơn vị', 'Hồ sơ', 'Ngày gửi', 'Hạn trả lời', 'Người xử lý', 'Trạng thái'].map((t) => el('th', { scope: 'col' }, t)))),
+    el('tbody', {}, items.map((it) => row(it, now)))));
+  if (keep) wrap.querySelector(`tr[data-id="${CSS.escape(keep)}"] a.fb-open`)?.focus();
+}
+
+async function loadList({ quiet = false } = {}) {
+  const alertSlot = $('#list-alert');
+  $('#view-title').textContent = 'Phản ánh, kiến nghị: ' + VIEWS[state.view].label.toLowerCase();
+  $('#kind').value = state.kind;
+  drawViews();
+  if (!quiet) {
+    render(alertSlot);
+    $('#table-wrap').setAttribute('aria-busy', 'true');
+    if (!viewItems) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách…'));
+  }
+  const view = state.view;
+  const req = Promise.all([
+    api.get('/staff/feedback', { view: 'open' }),
+    view === 'open' ? null : api.get('/staff/feedback', { view }),
+  ]);
+  inFlight = req;
+  let open;
+  let other;
+  try {
+    [open, other] = await req;
+  } catch (err) {
+    if (inFlight !== req) return;
+    inFlight = null;
+    $('#table-wrap').removeAttribute('aria-busy');
+    if (err.status === 401) { goLogin(); return; }
+    render(alertSlot, alertBox(quiet ? 'warn' : 'error', quiet ? `Không cập nhật được lúc ${hhmm()}` : 'Không tải được danh sách phản ánh, kiến nghị', el('p', {}, err.message)));
+    return;
+  }
+  if (inFlight !== req) return; // superseded by a newer request
+  inFlight = null;
+  openItems = open.items || [];
+  viewItems = (other || open).items || [];
+  loadedAt = Date.now();
+  if (quiet) render(alertSlot);
+  $('#table-wrap').removeAttribute('aria-busy');
+  drawViews();
+  drawList();
+  $('#updated').textContent = `Cập nhật lúc ${hhmm(loadedAt)}`;
+}
+
+/* ---------------- one item ---------------- */
+
+const hf = (label, ...value) => el('div', {}, el('dt', {}, label), el('dd', {}, ...value));
+
+function dueFact(it, now) {
+  const due = Date.parse(it.due_at);
+  let sub;
+  if (it.state === 'answered') sub = el('span', { class: 'sub' }, it.on_time ? 'Đã trả lời đúng hạn' : 'Đã trả lời quá hạn');
+  else if (due < now) sub = el('span', { class: 'sub late', id: 'fb-late' }, 'Quá hạn ' + span(now - due));
+  else sub = el('span', { class: 'sub' }, isToday(it.due_at, now) ? 'Đến hạn hôm nay' : 'Còn ' + span(due - now));
+  return hf('Hạn trả lời', el('span', { class: 'num', id: 'fb-due' }, shortDateTime(it.due_at)), sub);
+}
+
+function head(it) {
+  const now = Date.now();
+  const answered = it.state === 'answered';
+  return el('div', { class: 'dossier-head fb-head' + (isLate(it, now) ? ' is-late' : '') },
+    el('div', { class: 'head-top' },
+      el('div', { class: 'head-code' }, kindTag(it.kind), el('span', { class: 'code' }, `Số ${it.id}`)),
+      el('div', { class: 'head-status' }, statusPill(it))),
+    el('h1', { id: 'fb-subject', tabindex: '-1' }, it.subject),
+    el('dl', { class: 'head-facts' },
+      it.sender ? hf('Người gửi', el('span', { id: 'fb-sender' }, it.sender.name),
+        [it.sender.phone, it.sender.email].filter(Boolean).length
+          ? el('span', { class: 'sub' }, [it.sender.phone, it.sender.email].filter(Boolean).join(' · ')) : null) : null,
+      hf('Đơn vị được phản ánh', it.unit.name, el('span', { class: 'sub mono' }, it.unit.code)),
+      hf('Hồ sơ liên quan', it.dossier_code ? el('a', { href: dossierUrl(it.dossier_code), id: 'fb-dossier' }, it.dossier_code) : el('span', { class: 'muted' }, 'Không gắn hồ sơ')),
+      hf('Ngày gửi', el('span', { class: 'num' }, shortDateTime(it.received_at))),
+      dueFact(it, now),
+      hf('Người xử lý', el('span', { id: 'fb-assignee' }, it.assignee || 'Chưa phân công')),
+      answered ? hf('Trả lời lúc', el('span', { class: 'num' }, shortDateTime(it.answered_at))) : null));
+}
+
+function answerForm(it) {
+  const input = el('textarea', { id: 'answer', name: 'answer', rows: '9', maxlength: String(ANSWER_MAX),
+    'aria-required': 'true', 'aria-describedby': 'answer-hint answer-error answer-count' });
+  const count = el('span', { class: 'fb-count', id: 'answer-count' });
+  const update = () => { count.textContent = `${chars(input.value).toLocaleString('vi-VN')}/${ANSWER_MAX.toLocaleString('vi-VN')} ký tự`; };
+  input.addEventListener('input', update);
+  update();
+  const send = el('button', { class: 'btn', type: 'submit', id: 'answer-send' }, 'Gửi trả lời');
+  const form = el('form', { id: 'answer-form', novalidate: true },
+    el('div', { class: 'form-errors', hidden: true }),
+    el('div', { class: 'field' },
+      el('label', { for: 'answer' }, 'Nội dung trả lời', el('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+      el('span', { class: 'hint', id: 'answer-hint' }, 'Câu trả lời được gửi ngay tới người dân và không sửa được sau khi gửi.'),
+      el('p', { class: 'field-error', id: 'answer-error', 'aria-live': 'polite' }),
+      input, count),
+    el('div', { class: 'btn-row' }, send));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const restore = busy(send, 'Đang gửi…');
+    try {
+      current = await api.post(`/staff/feedback/${api.seg(it.id)}/answer`, { answer: input.value.trim() });
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: err.field === 'answer' ? 'answer' : null, message: err.message }], 'Chưa gửi được câu trả lời');
+      return;
+    }
+    drawItem(alertBox('success', 'Đã gửi câu trả lời tới người dân',
+      el('p', {}, current.on_time ? 'Trả lời đúng hạn.' : 'Trả lời sau hạn trả lời.')));
+  });
+  return el('section', { class: 'card', id: 'answer-card', 'aria-labelledby': 'h-answer' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-answer' }, 'Trả lời người dân')), form);
+}
+
+function answered(it) {
+  return el('section', { class: 'card', id: 'answer-card', 'aria-labelledby': 'h-answer' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-answer' }, 'Câu trả lời đã gửi')),
+    textBlock(it.answer, { id: 'fb-answer' }),
+    el('p', { class: 'small muted fb-rating-line', id: 'fb-rating' },
+      it.rating ? ['Người dân đánh giá: ', el('strong', {}, RATING[it.rating] || it.rating)] : 'Người dân chưa đánh giá câu trả lời.'));
+}
+
+function assignCard(it) {
+  const select = el('select', { id: 'assignee', name: 'assignee', 'aria-describedby': 'assignee-error', disabled: true },
+    el('option', { value: '' }, 'Đang tải danh sách cán bộ…'));
+  const send = el('button', { class: 'btn btn-secondary', type: 'submit', id: 'assign-send', disabled: true }, it.assignee ? 'Giao lại' : 'Giao xử lý');
+  const form = el('form', { id: 'assign-form', novalidate: true },
+    el('div', { class: 'form-errors', hidden: true }),
+    el('div', { class: 'field' },
+      el('label', { for: 'assignee' }, it.assignee ? 'Giao lại cho cán bộ' : 'Giao cho cán bộ'),
+      el('p', { class: 'field-error', id: 'assignee-error', 'aria-live': 'polite' }),
+      select),
+    send);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    if (!select.value) { showFieldErrors(form, [{ field: 'assignee', message: 'Vui lòng chọn cán bộ xử lý' }]); return; }
+    const restore = busy(send, 'Đang giao…');
+    try {
+      current = await api.post(`/staff/feedback/${api.seg(it.id)}/assign`, { assignee: select.value });
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: err.field === 'assignee' ? 'assignee' : null, message: err.message }], 'Chưa giao được');
+      return;
+    }
+    drawItem(alertBox('success', `Đã giao cho ${current.assignee || select.selectedOptions[0].textContent}`));
+  });
+  // Officers who may process items of this unit (the API's assignment rule).
+  api.get('/staff/officers', { unit: it.unit.code }).then((r) => {
+    const list = r.items || [];
+    render(select,
+      el('option', { value: '' }, list.length ? '— Chọn cán bộ —' : 'Không có cán bộ xử lý nào'),
+      list.map((o) => el('option', { value: o.login, selected: o.full_name === it.assignee }, `${o.full_name} (${o.login})`)));
+    select.disabled = !list.length;
+    send.disabled = !list.length;
+  }).catch((err) => {
+    render(select, el('option', { value: '' }, 'Không tải được danh sách cán bộ'));
+    showFieldErrors(form, [{ field: null, message: err.message }], 'Không tải được danh sách cán bộ');
+  });
+  return el('section', { class: 'card', id: 'assign-card', 'aria-labelledby': 'h-assign' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-assign' }, 'Phân công xử lý')),
+    el('p', { class: 'small muted' }, it.assignee ? `Đang giao: ${it.assignee}.` : 'Chưa giao cho ai.'),
+    form);
+}
+
+function helpCard() {
+  return el('section', { class: 'card fb-help', 'aria-labelledby': 'h-help' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-help' }, 'Quy trình')),
+    el('ol', { class: 'small' },
+      el('li', {}, 'Lãnh đạo đơn vị giao cho chuyên viên.'),
+      el('li', {}, 'Chuyên viên trả lời trong 10 ngày làm việc kể từ khi nhận.'),
+      el('li', {}, 'Người dân xem câu trả lời và đánh giá mức độ hài lòng.')));
+}
+
+/** Draw the item shown (current); notice: an alert shown on top and focused. */
+function drawItem(notice) {
+  const it = current;
+  const roles = roleNames(who);
+  const canAssign = [...roles].some((r) => ASSIGN_ROLES.has(r));
+  const canAnswer = [...roles].some((r) => ANSWER_ROLES.has(r));
+  const done = it.state === 'answered';
+  $('#crumb').textContent = `Số ${it.id}`;
+  $('#back').href = urlOf({ ...state, id: null });
+  document.title = `Phản ánh, kiến nghị số ${it.id} – Một cửa điện tử tỉnh Thanh Hóa`;
+  if (notice) notice.id = 'fb-ok';
+  render($('#item'),
+    notice || null,
+    head(it),
+    el('div', { class: 'dossier-grid' },
+      el('div', {},
+        el('section', { class: 'card', 'aria-labelledby': 'h-content' },
+          el('div', { class: 'card-title' }, el('h2', { id: 'h-content' }, 'Nội dung ', (KIND[it.kind] || '').toLowerCase())),
+          textBlock(it.content, { id: 'fb-content' })),
+        done ? answered(it)
+          : canAnswer ? answerForm(it)
+            : el('p', { class: 'alert alert-info', id: 'fb-readonly' }, 'Chuyên viên xử lý của đơn vị trả lời phản ánh, kiến nghị này; vai trò của bạn được xem.')),
+      el('div', { class: 'dossier-side' },
+        !done && canAssign ? assignCard(it) : null,
+        helpCard())));
+  if (notice) notice.focus();
+}
+
+async function loadItem(id) {
+  const box = $('#item');
+  render(box, el('div', { class: 'loading', role: 'status' }, 'Đang tải…'));
+  $('#back').href = urlOf({ ...state, id: null });
+  try {
+    current = await api.get(`/staff/feedback/${api.seg(id)}`);
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return; }
+    render(box, alertBox('error', err.status === 404 ? 'Không tìm thấy phản ánh, kiến nghị' : 'Có lỗi xảy ra', el('p', {}, err.message)));
+    return;
+  }
+  if (state.id !== id) return; // the officer moved on
+  drawItem();
+  $('#fb-subject').focus();
+}
+
+/* ---------------- events ---------------- */
+
+function wire() {
+  $('#views').addEventListener('click', (e) => {
+    const a = e.target.closest('a[data-view]');
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
+    e.preventDefault();
+    go({ view: a.dataset.view, id: null });
+  });
+  $('#kind').addEventListener('change', () => {
+    state.kind = $('#kind').value;
+    history.replaceState(null, '', urlOf(state));
+    drawViews();
+    drawList();
+  });
+  $('#refresh').addEventListener('click', () => loadList());
+  $('#table-wrap').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-id]');
+    if (!tr || String(getSelection()) !== '') return;
+    const link = e.target.closest('a');
+    if (link && !link.classList.contains('fb-open')) return; // the dossier's own link
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button) { if (!link) window.open(tr.dataset.href, '_blank', 'noopener'); return; }
+    e.preventDefault();
+    go({ id: tr.dataset.id });
+  });
+  $('#back').addEventListener('click', (e) => {
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
+    e.preventDefault();
+    go({ id: null });
+    $('#view-title').focus();
+  });
+  window.addEventListener('popstate', () => { readUrl(); show(); });
+  setInterval(() => {
+    if (document.hidden || inFlight || state.id) return;
+    if (Date.now() - loadedAt >= REFRESH_MS - 1000) loadList({ quiet: true });
+  }, 5000);
+}
+
+async function init() {
+  who = await initStaff('feedback');
+  if (!who) return;
+  readUrl();
+  history.replaceState(null, '', urlOf(state));
+  wire();
+  show();
+}
+
+init();
