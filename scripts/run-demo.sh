@@ -40,7 +40,13 @@ cat <<MSG
 MSG
 cat <<MSG
 
-  Dữ liệu nằm trong ./$data (xoá thư mục này để bắt đầu lại). Ctrl+C để dừng.
+  Thanh toán trực tuyến dùng cổng thanh toán thử nghiệm tại /test-gateway/: không có tiền
+  thật (online payment goes through the local test gateway; no money moves).
+  Đi hết một hồ sơ từ lúc nộp đến khi đánh giá: docs/walkthrough.md
+
+  Dữ liệu nằm trong $data (xoá thư mục này để bắt đầu lại). Ctrl+C để dừng.
 
 MSG
-exec build/motcua serve --data "$data" --listen "$listen"
+# The demo pays through the built-in test gateway; a real deployment sets
+# --payment-config and MOTCUA_PAYMENT_SECRET instead (docs/payments.md).
+exec build/motcua serve --data "$data" --listen "$listen" --test-gateway
