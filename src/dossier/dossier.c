@@ -16,6 +16,7 @@
 #include "dossier/changes.h"
 #include "dossier/documents.h"
 #include "dossier/lookup_cache.h"
+#include "dossier/results.h"
 #include "dossier/status.h"
 #include "store/store.h"
 
@@ -668,6 +669,11 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
         json_object_set_new(o, "history", history_json(db, d->id, 1));
         json_object_set_new(o, "first_due_at", cal_json_iso(d->first_due_at));
         json_object_set_new(o, "apologies", apologies_json(db, d->id));
+        /* The officers' result documents, for the applicant once returned. */
+        if (d->status_code == 10) {
+            json_t *res = results_json(db, d->id);
+            json_object_set_new(o, "results", res ? res : json_array());
+        }
     }
     return o;
 }

@@ -14,7 +14,7 @@
 
 static const char *const views[] = {"new",        "due_today", "due_soon", "overdue",
                                     "supplement", "approval",  "mine",     "active",
-                                    "all",        "to_assign"};
+                                    "all",        "to_assign", "to_return"};
 
 int queue_view_valid(const char *view)
 {
@@ -53,14 +53,15 @@ static int64_t end_of_local_day(int64_t now)
 /* All dossiers in scope: found through the unit indexes. */
 #define QUEUE_FROM QUEUE_JOINS " AND (d.current_unit_id IN scope OR d.unit_id IN scope)"
 
-/* Open dossiers only (every view but "all"): found through the status index
- * (the open set stays small while closed dossiers pile up over the years),
- * then checked against the scope; "+" keeps the planner off the unit
- * indexes, which would visit every dossier of every unit in scope. */
+/* Open dossiers only (every view but "all"), and the finished ones whose
+ * result waits to be handed back: found through the status index (this set
+ * stays small while closed dossiers pile up over the years), then checked
+ * against the scope; "+" keeps the planner off the unit indexes, which
+ * would visit every dossier of every unit in scope. */
 #define QUEUE_FROM_OPEN                                                                            \
     QUEUE_JOINS " AND (+d.current_unit_id IN scope OR +d.unit_id IN scope)"                        \
     " AND d.status_code IN (SELECT status_code FROM workflow_states"                               \
-    "  WHERE clock IN ('running', 'paused'))"
+    "  WHERE clock IN ('running', 'paused') OR state = 'done')"
 
 /* The reports' drill-down (struct queue_filter): ?10/?11 the receiving
  * unit's subtree as a path range, ?12 channel, ?13 result (early, on_time,
@@ -86,7 +87,8 @@ static int64_t end_of_local_day(int64_t now)
     "  OR (?2 = 'new' AND d.state = 'submitted')"                                                  \
     "  OR (?2 = 'supplement' AND d.state = 'supplement')"                                          \
     "  OR (?2 = 'approval' AND d.state = 'awaiting_approval')"                                     \
-    "  OR (?2 = 'to_assign' AND d.state = 'received')"                                     \
+    "  OR (?2 = 'to_assign' AND d.state = 'received')"                                            \
+    "  OR (?2 = 'to_return' AND d.state = 'done')"                                                 \
     "  OR (?2 = 'mine' AND d.assignee_id = ?1 AND ws.clock IN ('running', 'paused'))"              \
     "  OR (?2 = 'due_today' AND ws.clock = 'running' AND d.due_at >= ?3 AND d.due_at < ?4)"        \
     "  OR (?2 = 'due_soon' AND ws.clock = 'running' AND d.due_at >= ?4 AND d.due_at < ?5)"         \
@@ -158,7 +160,7 @@ static json_t *counts_json(struct store *db, int64_t account, const struct searc
         " sum(d.state = 'awaiting_approval'),"
         " sum(d.assignee_id = ?1 AND ws.clock IN ('running', 'paused')),"
         " sum(ws.clock IN ('running', 'paused')),"
-        " count(*), sum(d.state = 'received'), ?2" QUEUE_FROM_OPEN;
+        " count(*), sum(d.state = 'received'), sum(d.state = 'done'), ?2" QUEUE_FROM_OPEN;
     struct store_stmt *st;
     json_t *o = json_object();
     if (store_prepare(db, sql, &st))

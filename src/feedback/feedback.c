@@ -2,9 +2,11 @@
 #include "feedback/feedback.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
+#include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "store/store.h"
@@ -27,20 +29,70 @@ static int audit_feedback(struct store *db, int64_t actor, const char *action, i
                                                   .detail = NULL});
 }
 
+/* Appends the folded text and a line feed at *len (folding never makes text
+ * longer, nor leaves a line feed in it: see db/010_feedback_search.sql). */
+static int fold_part(const char *text, char *out, size_t cap, size_t *len)
+{
+    int n = text_fold(text, out + *len, cap - *len);
+    if (n < 0 || *len + (size_t)n + 2 > cap)
+        return STORE_ERR;
+    *len += (size_t)n;
+    out[(*len)++] = '\n';
+    out[*len] = '\0';
+    return 0;
+}
+
+/* The search key of an item: subject, content and the sender's name, each
+ * folded, joined by line feeds. OUT: *key, malloc'd, for the caller to free. */
+static int search_key(struct store *db, const struct feedback_new *f, char **key)
+{
+    struct store_stmt *st;
+    char *out = NULL;
+    int rc = store_prepare(db, "SELECT full_name FROM accounts WHERE id = ?", &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, f->account_id);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        const char *name = store_col_text(st, 0);
+        size_t cap = strlen(f->subject) + strlen(f->content) + strlen(name) + 4, len = 0;
+        rc = STORE_ERR;
+        out = malloc(cap);
+        if (out && fold_part(f->subject, out, cap, &len) == 0 &&
+            fold_part(f->content, out, cap, &len) == 0 && fold_part(name, out, cap, &len) == 0) {
+            out[len - 1] = '\0'; /* no line feed after the last part */
+            rc = 0;
+        }
+    } else if (rc == STORE_DONE) {
+        rc = STORE_ERR;
+    }
+    store_done(st);
+    if (rc) {
+        free(out);
+        return rc;
+    }
+    *key = out;
+    return 0;
+}
+
 int feedback_create_job(struct store *db, void *arg)
 {
     struct feedback_new *f = arg;
     struct store_stmt *st;
+    char *key = NULL;
     int64_t due = cal_due(f->cal, f->now, cal_days_to_minutes(FEEDBACK_WORKING_DAYS), -1);
     if (due < 0)
         return STORE_ERR;
-    int rc = store_prepare(db,
-                           "INSERT INTO feedback(kind, account_id, unit_id, dossier_id, subject,"
-                           " content, state, received_at, due_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?)",
-                           &st);
+    int rc = search_key(db, f, &key);
     if (rc)
         return rc;
+    rc = store_prepare(db,
+                       "INSERT INTO feedback(kind, account_id, unit_id, dossier_id, subject,"
+                       " content, state, received_at, due_at, search_folded)"
+                       " VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)",
+                       &st);
+    if (rc)
+        goto out;
     store_bind_text(st, 1, f->kind);
     store_bind_int(st, 2, f->account_id);
     store_bind_int(st, 3, f->unit_id);
@@ -52,10 +104,14 @@ int feedback_create_job(struct store *db, void *arg)
     store_bind_text(st, 6, f->content);
     store_bind_int(st, 7, f->now);
     store_bind_int(st, 8, due);
+    store_bind_text(st, 9, key);
     if ((rc = exec_done(st)))
-        return rc;
+        goto out;
     f->id = store_last_insert_id(db);
-    return audit_feedback(db, f->account_id, "feedback.create", f->id);
+    rc = audit_feedback(db, f->account_id, "feedback.create", f->id);
+out:
+    free(key);
+    return rc;
 }
 
 /* The item's state, or an error in err. */
@@ -224,9 +280,12 @@ json_t *feedback_json(struct store *db, int64_t id, int with_sender)
     if (store_step(st) == STORE_ROW)
         o = row_json(st, with_sender);
     store_done(st);
+    if (o)
+        json_object_set_new(o, "answer_within_working_days", json_integer(FEEDBACK_WORKING_DAYS));
     return o;
 }
 
+/* The rows as an array; NULL on a database error. */
 static json_t *list(struct store_stmt *st, int with_sender)
 {
     json_t *items = json_array();
@@ -238,7 +297,7 @@ static json_t *list(struct store_stmt *st, int with_sender)
         json_decref(items);
         return NULL;
     }
-    return json_pack("{s:o}", "items", items);
+    return items;
 }
 
 json_t *feedback_list_json(struct store *db, int64_t account_id)
@@ -248,29 +307,155 @@ json_t *feedback_list_json(struct store *db, int64_t account_id)
                       &st))
         return NULL;
     store_bind_int(st, 1, account_id);
-    return list(st, 0);
+    json_t *items = list(st, 0);
+    return items ? json_pack("{s:o, s:i}", "items", items, "answer_within_working_days",
+                             FEEDBACK_WORKING_DAYS)
+                 : NULL;
 }
 
-json_t *feedback_staff_list_json(struct store *db, int64_t officer_id, const char *view,
-                                 int64_t now, int limit, int offset)
+/* --- the officers' list ------------------------------------------------------ */
+
+static const char *const views[] = {"open",    "to_assign", "mine", "due_soon",
+                                    "overdue", "answered",  "all"};
+
+int feedback_view_valid(const char *view)
 {
+    for (size_t i = 0; i < ARRAY_LEN(views); i++)
+        if (strcmp(view, views[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The officers' statements share their parameters: ?1 the officer, ?2 kind
+ * or NULL, ?3 the folded search as a LIKE pattern or NULL, ?4 the search as
+ * typed as a LIKE pattern, ?5 the item's number or NULL, ?6 the view, ?7 now,
+ * ?8 the end of "due soon"; the list adds ?9 limit and ?10 offset. The
+ * units the officer may read are worked out once per statement. */
+#define STAFF_SCOPE                                                                                \
+    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
+    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
+    " JOIN units su ON su.id = sr.unit_id"                                                         \
+    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
+    " WHERE sr.account_id = ?1) "
+#define STAFF_MATCH                                                                                \
+    " WHERE f.unit_id IN scope AND (?2 IS NULL OR f.kind = ?2)"                                    \
+    " AND (?3 IS NULL OR f.search_folded LIKE ?3 ESCAPE '\\' OR d.code LIKE ?4 ESCAPE '\\'"      \
+    "  OR f.id = ?5)"
+/* A view's items; the same conditions as the counts below, in the order
+ * of views[]. */
+#define STAFF_OPEN "f.state <> 'answered'"
+#define STAFF_TO_ASSIGN "f.state = 'received'"
+#define STAFF_MINE "(f.state = 'assigned' AND f.assignee_id = ?1)"
+#define STAFF_DUE_SOON "(f.state <> 'answered' AND f.due_at >= ?7 AND f.due_at < ?8)"
+#define STAFF_OVERDUE "(f.state <> 'answered' AND f.due_at < ?7)"
+#define STAFF_ANSWERED "f.state = 'answered'"
+
+struct staff_search {
+    const char *kind;
+    char folded[FEEDBACK_Q_MAX * 8 + 1];         /* NUL: no search */
+    char folded_pattern[FEEDBACK_Q_MAX * 16 + 8];
+    char typed_pattern[FEEDBACK_Q_MAX * 16 + 8];
+    int64_t number;                              /* 0: not a number */
+};
+
+/* Local midnight after now, in Unix seconds. */
+static int64_t end_of_local_day(int64_t now)
+{
+    int64_t local = now + CAL_TZ_OFFSET;
+    return local - local % 86400 + 86400 - CAL_TZ_OFFSET;
+}
+
+static void bind_staff(struct store_stmt *st, const struct feedback_query *fq,
+                       const struct staff_search *s)
+{
+    store_bind_int(st, 1, fq->officer_id);
+    store_bind_text(st, 2, s->kind);
+    store_bind_text(st, 3, s->folded[0] ? s->folded_pattern : NULL);
+    store_bind_text(st, 4, s->folded[0] ? s->typed_pattern : NULL);
+    if (s->folded[0] && s->number > 0)
+        store_bind_int(st, 5, s->number);
+    else
+        store_bind_null(st, 5);
+    store_bind_text(st, 6, fq->view);
+    store_bind_int(st, 7, fq->now);
+    store_bind_int(st, 8, end_of_local_day(fq->now) + 2 * 86400);
+}
+
+/* The search's patterns; no search (folded "") when q is empty or only
+ * whitespace. Returns -1 if q is not valid UTF-8 or too long. */
+static int make_search(const struct feedback_query *fq, struct staff_search *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = fq->kind;
+    if (!fq->q || !fq->q[0])
+        return 0;
+    if (text_fold(fq->q, s->folded, sizeof s->folded) < 0 ||
+        text_like_contains(s->folded, s->folded_pattern, sizeof s->folded_pattern) ||
+        text_like_contains(fq->q, s->typed_pattern, sizeof s->typed_pattern))
+        return -1;
+    long n;
+    if (s->folded[0] && strspn(s->folded, "0123456789") == strlen(s->folded) &&
+        parse_long(s->folded, 1, 1L << 40, &n) == 0)
+        s->number = n;
+    return 0;
+}
+
+/* Every view's count, in the order of views[]; 0 or an error. */
+static int staff_counts(struct store *db, const struct feedback_query *fq,
+                        const struct staff_search *s, int64_t counts[])
+{
+    static const char *sql =
+        STAFF_SCOPE "SELECT coalesce(sum(" STAFF_OPEN "), 0), coalesce(sum(" STAFF_TO_ASSIGN "), 0),"
+        " coalesce(sum(" STAFF_MINE "), 0), coalesce(sum(" STAFF_DUE_SOON "), 0),"
+        " coalesce(sum(" STAFF_OVERDUE "), 0), coalesce(sum(" STAFF_ANSWERED "), 0), count(*)"
+        " FROM feedback f LEFT JOIN dossiers d ON d.id = f.dossier_id" STAFF_MATCH;
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"
-                      " JOIN role_permissions rp ON rp.role = sr.role AND"
-                      " rp.permission = 'dossier.read' JOIN units su ON su.id = sr.unit_id"
-                      " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"
-                      " WHERE sr.account_id = ?1) SELECT " FB_COLS FB_FROM
-                      " WHERE f.unit_id IN scope AND (?2 = 'all'"
-                      " OR (?2 = 'open' AND f.state <> 'answered')"
-                      " OR (?2 = 'overdue' AND f.state <> 'answered' AND f.due_at < ?3))"
-                      " ORDER BY f.due_at, f.id LIMIT ?4 OFFSET ?5",
-                      &st))
-        return NULL;
-    store_bind_int(st, 1, officer_id);
-    store_bind_text(st, 2, view);
-    store_bind_int(st, 3, now);
-    store_bind_int(st, 4, limit);
-    store_bind_int(st, 5, offset);
-    return list(st, 1);
+    int rc = store_prepare(db, sql, &st);
+    if (rc)
+        return rc;
+    bind_staff(st, fq, s);
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        for (size_t i = 0; i < ARRAY_LEN(views); i++)
+            counts[i] = store_col_int(st, (int)i);
+    store_done(st);
+    return rc == STORE_ROW ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+json_t *feedback_staff_list_json(struct store *db, const struct feedback_query *fq)
+{
+    static const char *sql =
+        STAFF_SCOPE "SELECT " FB_COLS FB_FROM STAFF_MATCH
+        " AND (?6 = 'all' OR (?6 = 'open' AND " STAFF_OPEN ")"
+        "  OR (?6 = 'to_assign' AND " STAFF_TO_ASSIGN ") OR (?6 = 'mine' AND " STAFF_MINE ")"
+        "  OR (?6 = 'due_soon' AND " STAFF_DUE_SOON ") OR (?6 = 'overdue' AND " STAFF_OVERDUE ")"
+        "  OR (?6 = 'answered' AND " STAFF_ANSWERED "))"
+        /* the earliest due first; the answered ones after them, the latest first */
+        " ORDER BY f.state = 'answered',"
+        "  CASE WHEN f.state = 'answered' THEN -f.answered_at ELSE f.due_at END, f.id"
+        " LIMIT ?9 OFFSET ?10";
+    struct staff_search *s = malloc(sizeof *s);
+    struct store_stmt *st;
+    int64_t counts[ARRAY_LEN(views)];
+    json_t *out = NULL, *items = NULL, *c;
+    size_t v;
+    if (!s || make_search(fq, s) || staff_counts(db, fq, s, counts))
+        goto out;
+    for (v = 0; v < ARRAY_LEN(views) && strcmp(views[v], fq->view) != 0; v++)
+        ;
+    if (v == ARRAY_LEN(views) || store_prepare(db, sql, &st))
+        goto out;
+    bind_staff(st, fq, s);
+    store_bind_int(st, 9, fq->limit);
+    store_bind_int(st, 10, fq->offset);
+    if (!(items = list(st, 1)))
+        goto out;
+    c = json_object();
+    for (size_t i = 0; i < ARRAY_LEN(views); i++)
+        json_object_set_new(c, views[i], json_integer(counts[i]));
+    out = json_pack("{s:o, s:I, s:o, s:i}", "items", items, "total", (json_int_t)counts[v],
+                    "counts", c, "answer_within_working_days", FEEDBACK_WORKING_DAYS);
+out:
+    free(s);
+    return out;
 }

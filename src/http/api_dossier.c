@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "app.h"
@@ -14,13 +13,13 @@
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
-#include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
+#include "http/upload.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -328,10 +327,7 @@ static void dossier_put_form(struct req *r)
 
 struct file_state {
     struct dossier_file_op op;
-    const unsigned char *data; /* the request body, alive until the reply */
-    size_t len;
-    const char *files_dir;
-    int stored;
+    struct upload upload;
 };
 
 static void file_added(struct req *r)
@@ -341,22 +337,6 @@ static void file_added(struct req *r)
                json_pack("{s:{s:s, s:s, s:I, s:s, s:s}}", "file", "name", s->op.name, "document",
                          s->op.document_key, "size", (json_int_t)s->op.size, "content_type",
                          s->op.content_type, "sha256", s->op.sha256));
-}
-
-static void store_file_work(void *arg)
-{
-    struct file_state *s = arg;
-    s->stored = filestore_put(s->files_dir, s->data, s->len, s->op.sha256) == 0;
-}
-
-static void file_stored(struct req *r)
-{
-    struct file_state *s = r->data;
-    if (!s->stored) {
-        reply_internal(r, "cannot store the file");
-        return;
-    }
-    http_defer_job(r, dossier_add_file_job, &s->op, &s->op.err, file_added);
 }
 
 /* Does the procedure list this document key? */
@@ -411,29 +391,9 @@ static void dossier_put_file(struct req *r)
         reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này", "document");
         return;
     }
-    if (check_upload_or_reply(r, &d, name, doc_key))
+    struct upload up = {0};
+    if (check_upload_or_reply(r, &d, name, doc_key) || upload_check_or_reply(r, name, &up))
         return;
-    size_t len;
-    const unsigned char *body = req_body(r, &len);
-    if (len > HTTP_MAX_UPLOAD) {
-        reply_error(r, 413, "file_too_large", "Tệp quá lớn (tối đa 10 MiB)", name);
-        return;
-    }
-    if (len == 0) {
-        reply_error(r, 422, "empty_file", "Tệp rỗng", name);
-        return;
-    }
-    const char *declared = req_header(r, "Content-Type");
-    const char *sniffed = filestore_sniff(body, len);
-    /* The declared type must be exactly the one the content shows, optionally
-     * followed by parameters ("application/pdf; name=x"). */
-    size_t sl = sniffed ? strlen(sniffed) : 0;
-    if (!sniffed || !declared || strncasecmp(declared, sniffed, sl) != 0 ||
-        (declared[sl] != '\0' && declared[sl] != ';' && declared[sl] != ' ')) {
-        reply_error(r, 415, "unsupported_file_type",
-                    "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp", name);
-        return;
-    }
     struct file_state *s = calloc(1, sizeof *s);
     if (!s) {
         reply_internal(r, "out of memory");
@@ -444,14 +404,13 @@ static void dossier_put_file(struct req *r)
     s->op.actor_id = actor;
     copy_str(s->op.name, sizeof s->op.name, name);
     copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
-    copy_str(s->op.content_type, sizeof s->op.content_type, sniffed);
-    s->op.size = (int64_t)len;
-    s->data = body;
-    s->len = len;
-    s->files_dir = r->app->files_dir;
+    copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
+    s->op.size = (int64_t)up.len;
+    s->upload = up;
     r->data = s;
     r->free_data = free;
-    http_defer_work(r, store_file_work, s, file_stored);
+    upload_store_then(r, &s->upload, s->op.sha256, dossier_add_file_job, &s->op, &s->op.err,
+                      file_added);
 }
 
 static void file_removed(struct req *r) { reply_empty(r, 204); }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "base/text.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
@@ -176,21 +177,49 @@ static int staff_item_or_reply(struct req *r, const char *permission, long *id)
     return 0;
 }
 
+/* GET /api/v1/staff/feedback: the same parameters as the dossier queue
+ * (view, q, limit, offset), plus kind; a bad one is refused with its name. */
 static void staff_list(struct req *r)
 {
-    const char *view = req_query(r, "view");
-    if (!view)
-        view = "open";
-    if (strcmp(view, "open") && strcmp(view, "overdue") && strcmp(view, "all")) {
-        reply_error(r, 400, "bad_parameter", "view phải là open, overdue hoặc all", "view");
+    const char *l = req_query(r, "limit"), *o = req_query(r, "offset");
+    struct feedback_query fq = {.officer_id = r->account.id,
+                                .view = req_query(r, "view"),
+                                .kind = req_query(r, "kind"),
+                                .q = req_query(r, "q"),
+                                .now = now_unix()};
+    long limit = 50, offset = 0;
+    if (!fq.view)
+        fq.view = "open";
+    if (!feedback_view_valid(fq.view)) {
+        reply_error(r, 400, "bad_parameter",
+                    "view phải là open, to_assign, mine, due_soon, overdue, answered hoặc all",
+                    "view");
         return;
     }
-    json_t *o = feedback_staff_list_json(r->db, r->account.id, view, now_unix(), 200, 0);
-    if (!o) {
+    if (fq.kind && strcmp(fq.kind, "complaint") != 0 && strcmp(fq.kind, "suggestion") != 0) {
+        reply_error(r, 400, "bad_parameter",
+                    "kind phải là complaint (phản ánh) hoặc suggestion (kiến nghị)", "kind");
+        return;
+    }
+    if (fq.q && !text_utf8_valid(fq.q, strlen(fq.q))) {
+        reply_error(r, 400, "bad_parameter", "Từ khóa không hợp lệ", "q");
+        return;
+    }
+    if (fq.q && (strlen(fq.q) > FEEDBACK_Q_MAX * 4 || text_utf8_chars(fq.q) > FEEDBACK_Q_MAX)) {
+        reply_error(r, 400, "bad_parameter", "Từ khóa quá dài (tối đa 100 ký tự)", "q");
+        return;
+    }
+    if ((l && req_long_or_reply(r, l, "limit", 1, 200, 0, &limit)) ||
+        (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
+        return;
+    fq.limit = (int)limit;
+    fq.offset = (int)offset;
+    json_t *j = feedback_staff_list_json(r->db, &fq);
+    if (!j) {
         reply_internal(r, "feedback list failed");
         return;
     }
-    reply_json(r, 200, o);
+    reply_json(r, 200, j);
 }
 
 static void staff_get(struct req *r)

@@ -15,6 +15,7 @@
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
+#include "dossier/results.h"
 #include "http/api_report.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
@@ -61,9 +62,15 @@ static void queue(struct req *r)
 static json_t *staff_dossier(struct req *r, const struct dossier *d)
 {
     json_t *o = queue_dossier_json(r->db, d->id);
-    if (o)
+    if (o) {
         json_object_set_new(o, "actions",
                             workflow_actions_json(r->db, d, ACTOR_STAFF, r->account.id));
+        json_t *res = results_json(r->db, d->id);
+        json_object_set_new(o, "results", res ? res : json_array());
+        json_object_set_new(o, "can_edit_results",
+                            json_boolean((d->status_code == 4 || d->status_code == 9) &&
+                                         staff_may_edit_results(r, d)));
+    }
     return o;
 }
 

@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
+#include "dossier/results.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -83,6 +84,23 @@ void reply_document(struct req *r, const struct dossier *d, enum document_kind k
     http_defer_work(r, render_work, s, rendered);
 }
 
+/* A file of the file store as a download named name (checked by
+ * dossier_file_name_valid when stored: no quotes in it). */
+static void reply_stored_file(struct req *r, const char *sha, const char *ctype, const char *name)
+{
+    unsigned char *data;
+    size_t len;
+    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
+        reply_internal(r, "stored file missing");
+        return;
+    }
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    req_add_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, ctype, data, len);
+    free(data);
+}
+
 void reply_dossier_file(struct req *r, const struct dossier *d, const char *name)
 {
     struct store_stmt *st;
@@ -103,16 +121,17 @@ void reply_dossier_file(struct req *r, const struct dossier *d, const char *name
         reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
         return;
     }
-    unsigned char *data;
-    size_t len;
-    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
-        reply_internal(r, "stored file missing");
-        return;
-    }
-    /* name passed dossier_file_name_valid when stored: no quotes in it. */
-    char disp[200];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
-    req_add_header(r, "Content-Disposition", disp);
-    reply_bytes(r, 200, ctype, data, len);
-    free(data);
+    reply_stored_file(r, sha, ctype, name);
+}
+
+void reply_result_file(struct req *r, const struct dossier *d, const char *name)
+{
+    char sha[65] = "", ctype[32] = "";
+    int rc = result_find(r->db, d->id, name, sha, ctype);
+    if (rc == STORE_ROW)
+        reply_stored_file(r, sha, ctype, name);
+    else if (rc == STORE_DONE)
+        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
+    else
+        reply_internal(r, "result lookup failed");
 }

@@ -16,4 +16,8 @@ void reply_document(struct req *r, const struct dossier *d, enum document_kind k
 /* An attached file by name, with its stored content type; 404 if none. */
 void reply_dossier_file(struct req *r, const struct dossier *d, const char *name);
 
+/* A result document the officers attached (dossier/results.h), as a
+ * download; 404 if the dossier has none of that name. */
+void reply_result_file(struct req *r, const struct dossier *d, const char *name);
+
 #endif

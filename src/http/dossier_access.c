@@ -36,3 +36,9 @@ int staff_dossier_or_reply(struct req *r, struct dossier *d, int access)
     }
     return refuse(r, rc == STORE_ROW ? 0 : rc);
 }
+
+int staff_may_edit_results(struct req *r, const struct dossier *d)
+{
+    return staff_can(r->db, r->account.id, "dossier.process", d->current_unit_id) == 1 ||
+           staff_can(r->db, r->account.id, "dossier.approve", d->current_unit_id) == 1;
+}

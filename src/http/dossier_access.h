@@ -20,4 +20,9 @@ int own_dossier_or_reply(struct req *r, struct dossier *d, int access);
  * Returns 0, or -1 after replying. */
 int staff_dossier_or_reply(struct req *r, struct dossier *d, int access);
 
+/* Whether the officer may attach or remove result documents of d: the
+ * permission to process (dossier.process) or to approve (dossier.approve)
+ * on the unit holding it. Says nothing of the dossier's status. */
+int staff_may_edit_results(struct req *r, const struct dossier *d);
+
 #endif

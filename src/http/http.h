@@ -65,6 +65,7 @@ struct req {
     void (*free_data)(void *data);
     struct derr *job_err;          /* http_defer_job: the refusal, inside data */
     void (*job_ok)(struct req *r); /* http_defer_job: answers a job done */
+    struct upload *upload;         /* upload_store_then: the file on its way */
 };
 
 /* Path parameter by name ("id" for /dossiers/{id}); NULL if absent. */

@@ -16,6 +16,7 @@ static const struct route *const tables[] = {
     api_feedback_routes,
     api_report_routes,
     api_payment_routes,
+    api_results_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

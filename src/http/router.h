@@ -31,6 +31,7 @@ extern const struct route api_staff_routes[];
 extern const struct route api_feedback_routes[];
 extern const struct route api_report_routes[];
 extern const struct route api_payment_routes[];
+extern const struct route api_results_routes[];
 
 /* Finds the route for method and path; fills r's params. Returns NULL if no
  * pattern matches; sets *method_mismatch when a pattern matched the path

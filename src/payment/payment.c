@@ -171,12 +171,14 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
 
 /* --- reads ------------------------------------------------------------------------ */
 
-/* "YYYY-MM-DDTHH:MM:SS+07:00" (Vietnam time), or null for 0. */
-#define PAY_COLS                                                                            \
-    "id, dossier_id, coalesce(reference, ''), amount, purpose, status, coalesce(method, ''),"  \
-    " coalesce(gateway, ''), coalesce(gateway_txn, ''), note, coalesce(requested_by, 0),"    \
-    " coalesce(confirmed_by, 0), created_at, coalesce(paid_at, 0), coalesce(cancelled_at, 0)" \
-    " FROM payments"
+/* A payment's columns, with the name of the officer who confirmed it. */
+#define PAY_COLS                                                                              \
+    "p.id, p.dossier_id, coalesce(p.reference, ''), p.amount, p.purpose, p.status,"            \
+    " coalesce(p.method, ''), coalesce(p.gateway, ''), coalesce(p.gateway_txn, ''), p.note,"   \
+    " coalesce(p.requested_by, 0), coalesce(p.confirmed_by, 0), p.created_at,"                 \
+    " coalesce(p.paid_at, 0), coalesce(p.cancelled_at, 0), p.paid_note,"                       \
+    " coalesce(a.full_name, '')"                                                               \
+    " FROM payments p LEFT JOIN accounts a ON a.id = p.confirmed_by"
 
 static void read_row(struct store_stmt *st, struct payment *p)
 {
@@ -196,14 +198,16 @@ static void read_row(struct store_stmt *st, struct payment *p)
     p->created_at = store_col_int(st, 12);
     p->paid_at = store_col_int(st, 13);
     p->cancelled_at = store_col_int(st, 14);
+    copy_str(p->paid_note, sizeof p->paid_note, store_col_text(st, 15));
+    copy_str(p->confirmed_by_name, sizeof p->confirmed_by_name, store_col_text(st, 16));
 }
 
 int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *out)
 {
     struct store_stmt *st;
     int rc = store_prepare(db,
-                           "SELECT " PAY_COLS " WHERE dossier_id = ?"
-                           " ORDER BY status = 'pending' DESC, id DESC LIMIT 1",
+                           "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
+                           " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
                            &st);
     if (rc)
         return rc;
@@ -218,7 +222,7 @@ int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *ou
 int payment_by_reference(struct store *db, const char *reference, struct payment *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PAY_COLS " WHERE reference = ?", &st);
+    int rc = store_prepare(db, "SELECT " PAY_COLS " WHERE p.reference = ?", &st);
     if (rc)
         return rc;
     store_bind_text(st, 1, reference);
@@ -300,14 +304,19 @@ out:
 
 json_t *payment_json(const struct payment *p)
 {
-    return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:o}", "id",
-                     (json_int_t)p->id, "reference", p->reference, "amount",
+    /* By an officer: desk or bank transfer (a gateway's payment has neither). */
+    int by_officer = p->confirmed_by != 0;
+    return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?,"
+                     " s:s?}",
+                     "id", (json_int_t)p->id, "reference", p->reference, "amount",
                      (json_int_t)p->amount, "purpose", p->purpose, "status", p->status,
                      "method", p->method[0] ? p->method : NULL, "gateway",
                      p->gateway[0] ? p->gateway : NULL, "gateway_txn",
                      p->gateway_txn[0] ? p->gateway_txn : NULL, "note", p->note, "created_at",
                      cal_json_iso(p->created_at), "paid_at", cal_json_iso(p->paid_at),
-                     "cancelled_at", cal_json_iso(p->cancelled_at));
+                     "cancelled_at", cal_json_iso(p->cancelled_at), "paid_note",
+                     by_officer ? p->paid_note : NULL, "confirmed_by",
+                     by_officer && p->confirmed_by_name[0] ? p->confirmed_by_name : NULL);
 }
 
 /* --- shared pieces of the write jobs -------------------------------------------- */
@@ -432,7 +441,7 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
     struct store_stmt *st;
     int rc = store_prepare(db,
                            "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
-                           " gateway_txn = ?, confirmed_by = ?, paid_at = ?"
+                           " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
                            " WHERE id = ? AND status = 'pending'",
                            &st);
     if (rc)
@@ -445,7 +454,8 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
     else
         store_bind_null(st, 4);
     store_bind_int(st, 5, paid_at);
-    store_bind_int(st, 6, p->id);
+    store_bind_text(st, 6, note ? note : "");
+    store_bind_int(st, 7, p->id);
     if ((rc = exec_done(st)))
         return rc;
     if (store_changes(db) != 1)
@@ -456,6 +466,7 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
     copy_str(p->gateway_txn, sizeof p->gateway_txn, gateway_txn ? gateway_txn : "");
     p->paid_at = paid_at;
     p->confirmed_by = confirmed_by;
+    copy_str(p->paid_note, sizeof p->paid_note, note ? note : "");
     /* The fee counts in the reports on its day, in the same transaction. */
     int64_t delta[STAT_NFIGS] = {0};
     int fig = stat_payment_fig(method);
@@ -689,80 +700,106 @@ int payment_dossier_changed(struct store *db, const struct dossier_change *c)
 
 /* --- reconciliation --------------------------------------------------------------------- */
 
-#define RECON_LIST_MAX 1000
+/* One list of the report: its first PAYMENT_RECON_LIST_MAX entries and how
+ * many there were. */
+struct recon_list {
+    const char *name;
+    json_t *items;
+    int count;
+};
 
-static void add_item(json_t *list, json_t *item, int *truncated)
+static void add_item(struct recon_list *l, json_t *item)
 {
-    if (json_array_size(list) < RECON_LIST_MAX)
-        json_array_append_new(list, item);
-    else {
+    l->count++;
+    if (item && json_array_size(l->items) < PAYMENT_RECON_LIST_MAX)
+        json_array_append_new(l->items, item);
+    else
         json_decref(item);
-        *truncated = 1;
-    }
 }
+
+/* Adds one paid payment to the totals per method. */
+static void count_method(json_t *methods, const char *method, int64_t amount)
+{
+    json_t *m = json_object_get(methods, method);
+    if (!m) {
+        m = json_pack("{s:I, s:I}", "count", (json_int_t)0, "total", (json_int_t)0);
+        json_object_set_new(methods, method, m);
+    }
+    json_object_set_new(m, "count",
+                        json_integer(json_integer_value(json_object_get(m, "count")) + 1));
+    json_object_set_new(m, "total",
+                        json_integer(json_integer_value(json_object_get(m, "total")) + amount));
+}
+
+enum { L_MATCHED, L_MISSING_GW, L_MISSING_HERE, L_MISMATCHED, L_NON_GATEWAY, L_COUNT };
 
 json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t from, int64_t to,
                                     int include_unknown)
 {
     struct store_stmt *st;
-    json_t *matched = json_array(), *missing_gw = json_array(), *missing_here = json_array();
-    json_t *mismatched = json_array(), *methods = json_object();
+    struct recon_list lists[L_COUNT] = {
+        [L_MATCHED] = {.name = "matched"},
+        [L_MISSING_GW] = {.name = "missing_at_gateway"},
+        [L_MISSING_HERE] = {.name = "missing_locally"},
+        [L_MISMATCHED] = {.name = "mismatched"},
+        [L_NON_GATEWAY] = {.name = "non_gateway"},
+    };
+    json_t *methods = json_object(), *cut = json_array(), *out = NULL;
     int64_t count = 0, total = 0;
-    int n_matched = 0, n_missing_gw = 0, n_missing_here = 0, n_mismatched = 0, truncated = 0;
-    int rc = store_prepare(db,
-                           "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
-                           " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
-                           " coalesce(gr.amount, 0)"
-                           " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
-                           " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
-                           " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
-                           "  AND gr.gateway_txn = p.gateway_txn"
-                           " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
-                           " AND substr(du.path, 1, length(su.path)) = su.path"
-                           " ORDER BY p.paid_at, p.id",
-                           &st);
+    int rc;
+    for (int i = 0; i < L_COUNT; i++)
+        lists[i].items = json_array();
+    rc = store_prepare(db,
+                       "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
+                       " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
+                       " coalesce(gr.amount, 0), p.paid_note, coalesce(a.full_name, '')"
+                       " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
+                       " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
+                       " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
+                       "  AND gr.gateway_txn = p.gateway_txn"
+                       " LEFT JOIN accounts a ON a.id = p.confirmed_by"
+                       " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
+                       " AND substr(du.path, 1, length(su.path)) = su.path"
+                       " ORDER BY p.paid_at, p.id",
+                       &st);
     if (rc)
-        goto fail;
+        goto out;
     store_bind_int(st, 1, unit_id);
     store_bind_int(st, 2, from);
     store_bind_int(st, 3, to);
     while ((rc = store_step(st)) == STORE_ROW) {
-        const char *method = store_col_text(st, 2);
+        const char *method = store_col_text(st, 2), *who = store_col_text(st, 10);
         int64_t amount = store_col_int(st, 1), gw_amount = store_col_int(st, 8);
-        json_t *m = json_object_get(methods, method);
-        if (!m) {
-            m = json_pack("{s:I, s:I}", "count", (json_int_t)0, "total", (json_int_t)0);
-            json_object_set_new(methods, method, m);
-        }
-        json_object_set_new(m, "count",
-                            json_integer(json_integer_value(json_object_get(m, "count")) + 1));
-        json_object_set_new(m, "total", json_integer(json_integer_value(
-                                                         json_object_get(m, "total")) +
-                                                     amount));
+        count_method(methods, method, amount);
         count++;
         total += amount;
-        if (strcmp(method, "gateway") != 0)
+        if (strcmp(method, "gateway") != 0) {
+            /* Desk and bank transfer: confirmed by an officer, listed as recorded. */
+            add_item(&lists[L_NON_GATEWAY],
+                     json_pack("{s:s, s:s, s:I, s:s, s:o, s:s?, s:s}", "reference",
+                               store_col_text(st, 0), "dossier_code", store_col_text(st, 6),
+                               "amount", (json_int_t)amount, "method", method, "paid_at",
+                               cal_json_iso(store_col_int(st, 5)), "confirmed_by",
+                               who[0] ? who : NULL, "paid_note", store_col_text(st, 9)));
             continue;
+        }
         json_t *item = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "reference",
                                  store_col_text(st, 0), "dossier_code", store_col_text(st, 6),
                                  "amount", (json_int_t)amount, "gateway", store_col_text(st, 3),
                                  "gateway_txn", store_col_text(st, 4), "paid_at",
                                  cal_json_iso(store_col_int(st, 5)));
         if (!store_col_int(st, 7)) {
-            n_missing_gw++;
-            add_item(missing_gw, item, &truncated);
+            add_item(&lists[L_MISSING_GW], item);
         } else if (gw_amount != amount) {
             json_object_set_new(item, "gateway_amount", json_integer(gw_amount));
-            n_mismatched++;
-            add_item(mismatched, item, &truncated);
+            add_item(&lists[L_MISMATCHED], item);
         } else {
-            n_matched++;
-            add_item(matched, item, &truncated);
+            add_item(&lists[L_MATCHED], item);
         }
     }
     store_done(st);
     if (rc < 0)
-        goto fail;
+        goto out;
     /* What the gateway collected and no paid payment here accounts for. */
     rc = store_prepare(db,
                        "SELECT gr.gateway, gr.gateway_txn, gr.txn_ref, gr.amount, gr.paid_at,"
@@ -780,38 +817,42 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
                        " ORDER BY gr.paid_at, gr.id",
                        &st);
     if (rc)
-        goto fail;
+        goto out;
     store_bind_int(st, 1, unit_id);
     store_bind_int(st, 2, from);
     store_bind_int(st, 3, to);
     store_bind_int(st, 4, include_unknown ? 1 : 0);
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *status = store_col_text(st, 5), *code = store_col_text(st, 6);
-        n_missing_here++;
-        add_item(missing_here,
+        add_item(&lists[L_MISSING_HERE],
                  json_pack("{s:s, s:s, s:s, s:I, s:o, s:s?, s:s?}", "gateway",
                            store_col_text(st, 0), "gateway_txn", store_col_text(st, 1),
                            "reference", store_col_text(st, 2), "gateway_amount",
                            (json_int_t)store_col_int(st, 3), "paid_at",
                            cal_json_iso(store_col_int(st, 4)), "local_status",
-                           status[0] ? status : NULL, "dossier_code", code[0] ? code : NULL),
-                 &truncated);
+                           status[0] ? status : NULL, "dossier_code", code[0] ? code : NULL));
     }
     store_done(st);
     if (rc < 0)
-        goto fail;
-    return json_pack("{s:{s:I, s:I, s:o, s:i, s:i, s:i, s:i}, s:o, s:o, s:o, s:o, s:b}",
-                     "summary", "payments", (json_int_t)count, "total", (json_int_t)total,
-                     "by_method", methods, "matched", n_matched, "missing_at_gateway",
-                     n_missing_gw, "missing_locally", n_missing_here, "mismatched",
-                     n_mismatched, "matched", matched, "missing_at_gateway", missing_gw,
-                     "missing_locally", missing_here, "mismatched", mismatched, "truncated",
-                     truncated);
-fail:
-    json_decref(matched);
-    json_decref(missing_gw);
-    json_decref(missing_here);
-    json_decref(mismatched);
+        goto out;
+    for (int i = 0; i < L_COUNT; i++)
+        if ((size_t)lists[i].count > json_array_size(lists[i].items))
+            json_array_append_new(cut, json_string(lists[i].name));
+    out = json_pack("{s:{s:I, s:I, s:O, s:i, s:i, s:i, s:i, s:i}, s:O, s:O, s:O, s:O, s:O,"
+                    " s:b, s:O}",
+                    "summary", "payments", (json_int_t)count, "total", (json_int_t)total,
+                    "by_method", methods, "matched", lists[L_MATCHED].count,
+                    "missing_at_gateway", lists[L_MISSING_GW].count, "missing_locally",
+                    lists[L_MISSING_HERE].count, "mismatched", lists[L_MISMATCHED].count,
+                    "non_gateway", lists[L_NON_GATEWAY].count, "matched",
+                    lists[L_MATCHED].items, "missing_at_gateway", lists[L_MISSING_GW].items,
+                    "missing_locally", lists[L_MISSING_HERE].items, "mismatched",
+                    lists[L_MISMATCHED].items, "non_gateway", lists[L_NON_GATEWAY].items,
+                    "truncated", json_array_size(cut) > 0, "truncated_lists", cut);
+out:
+    for (int i = 0; i < L_COUNT; i++)
+        json_decref(lists[i].items);
     json_decref(methods);
-    return NULL;
+    json_decref(cut);
+    return out;
 }

@@ -38,8 +38,13 @@ struct payment {
     char status[12];                 /* pending, paid, cancelled */
     char method[16];                 /* gateway, bank_transfer, desk; "" until paid */
     char gateway[16], gateway_txn[64];
-    char note[PAYMENT_NOTE_MAX * 4 + 1];
+    char note[PAYMENT_NOTE_MAX * 4 + 1];      /* the officer's note with the request */
+    /* What the officer recorded when confirming at the desk or from the bank
+     * statement: "Biên lai số ..." or "Giao dịch ngân hàng số ...", then
+     * ". " and a remark (docs/payments.md); "" for the gateway. */
+    char paid_note[PAYMENT_NOTE_MAX * 4 + 1];
     int64_t requested_by, confirmed_by;
+    char confirmed_by_name[256];              /* the confirming officer's full name, or "" */
     int64_t created_at, paid_at, cancelled_at; /* 0 when not set */
 };
 
@@ -89,15 +94,24 @@ int payment_vietqr(const struct payment *p, char *out, size_t cap);
  * Returns a new string (free it) or NULL. */
 char *payment_qr_png_data_url(const char *payload, int size_px);
 
-/* JSON of a payment for the API (amount, status, method, reference, times). */
+/* JSON of a payment for the API (amount, status, method, reference, times;
+ * for a payment confirmed by an officer, paid_note and confirmed_by, the
+ * officer's full name). The same for the officers and for the payer: a
+ * receipt number and the name of who took the money are on the paper
+ * receipt too. Returns a new reference, NULL when out of memory. */
 json_t *payment_json(const struct payment *p);
+
+/* Most entries in each list of the reconciliation report. */
+#define PAYMENT_RECON_LIST_MAX 1000
 
 /* The reconciliation report for payments of dossiers received by unit_id
  * or below, paid in [from, to) (Unix seconds): paid payments against the
  * gateway's records: matched, missing at the gateway, missing here,
- * mismatched amounts; with totals per method. Gateway records whose
- * reference names no payment are listed only when include_unknown. NULL on
- * error. */
+ * mismatched amounts; the payments confirmed by officers (desk, bank
+ * transfer) one by one; with totals per method. Gateway records whose
+ * reference names no payment are listed only when include_unknown. Each
+ * list keeps its first PAYMENT_RECON_LIST_MAX entries; "truncated_lists"
+ * names the lists cut, the summary counts them all. NULL on error. */
 json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t from, int64_t to,
                                     int include_unknown);
 
@@ -142,12 +156,13 @@ struct payment_confirm {
 int payment_confirm_job(struct store *db, void *arg);
 
 /* An officer records a payment made at the desk (cash, card) or a bank
- * transfer seen on the account statement: the pending payment is paid and
- * the dossier resumes. Needs dossier.receive on the dossier's unit. */
+ * transfer seen on the account statement: the pending payment is paid, the
+ * note kept with it (paid_note) and the dossier resumes. Needs
+ * dossier.receive on the dossier's unit. */
 struct payment_desk {
     int64_t dossier_id, actor_id;
     char method[16];         /* "desk" or "bank_transfer" */
-    char note[PAYMENT_NOTE_MAX * 4 + 1];
+    char note[PAYMENT_NOTE_MAX * 4 + 1]; /* the receipt or transaction number, a remark */
     const struct cal *cal;
     int64_t now;
     struct derr err;         /* OUT */

@@ -5,7 +5,11 @@
 // with node:crypto, independently of the server; the VietQR payload is decoded by the npm
 // package vietnam-qr-pay and the QR image by zbarimg. Refused notifications (tampered,
 // replayed with another transaction, unknown payment) leave the database exactly as it was;
-// the same notification twice changes nothing.
+// the same notification twice changes nothing. What an officer records when confirming a
+// payment at the desk or from the bank statement (the receipt or transaction number, a remark)
+// is kept with the payment and shown with the officer's name, to officers and to the payer,
+// and listed in the reconciliation report; migration 008 recovers it for older payments from
+// the audit log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -287,6 +291,8 @@ test('an officer requests the fee, the citizen pays through the gateway, the dos
   assert.deepEqual(codes.slice(-2), [6, 4]);
   r = await citizen.get(`/api/v1/dossiers/${dossier.id}/payment`);
   assert.equal(r.json.payment.status, 'paid');
+  assert.equal(r.json.payment.paid_note, null, 'a gateway payment has no officer\'s note');
+  assert.equal(r.json.payment.confirmed_by, null);
   assert.equal(r.json.vietqr, null);
   assert.equal(r.json.online.available, false);
 
@@ -412,6 +418,8 @@ test('exemptions, the desk, the generic workflow step, cancellation by stopping'
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.payment.status, 'paid');
   assert.equal(r.json.payment.method, 'desk');
+  assert.equal(r.json.payment.paid_note, 'Biên lai số 0001234');
+  assert.equal(r.json.payment.confirmed_by, DEMO.reception.name);
   assert.equal(r.json.dossier.status.code, 4);
   await expectRefused(srv, () => o.reception.post(desk, {}), { status: 409, code: 'no_pending_payment' });
   r = await birth.citizen.get(`/api/v1/dossiers/${birth.dossier.id}`);
@@ -480,9 +488,17 @@ test('the reconciliation report compares payments with the gateway\'s records', 
   //    reference nobody knows (shown only at the province).
   const d = await awaitingPayment(srv, o, { amount: 40000 });
   sql(srv.dataDir, `INSERT INTO gateway_records(gateway, gateway_txn, txn_ref, amount, paid_at, recorded_at) VALUES ('testgw', 'GWD1', '${d.payment.reference}', 40000, ${now}, ${now}), ('testgw', 'GWX1', 'MC999999', 1000, ${now}, ${now})`);
-  // 5. Paid at the desk.
+  // 5. Confirmed by officers: a bank transfer seen on the statement, a cash payment at the desk.
   const e = await awaitingPayment(srv, o, { amount: 50000 });
-  assert.equal((await o.reception.post(`/api/v1/staff/dossiers/${e.dossier.id}/payment/confirm-desk`, { method: 'bank_transfer', note: 'Sao kê ngày ' + day })).status, 200);
+  const eNote = 'Giao dịch ngân hàng số FT26331001234. Sao kê ngày ' + day;
+  let ePaid = await o.reception.post(`/api/v1/staff/dossiers/${e.dossier.id}/payment/confirm-desk`, { method: 'bank_transfer', note: eNote });
+  assert.equal(ePaid.status, 200, ePaid.text);
+  ePaid = ePaid.json.payment;
+  const admin = await officer(srv.url, DEMO.province_admin);
+  const f = await awaitingPayment(srv, o, { amount: 60000 });
+  let fPaid = await admin.post(`/api/v1/staff/dossiers/${f.dossier.id}/payment/confirm-desk`, { method: 'desk', note: 'Biên lai số 0000777' });
+  assert.equal(fPaid.status, 200, fPaid.text);
+  fPaid = fPaid.json.payment;
 
   const q = `/api/v1/staff/payments/reconciliation?unit=${COMMUNE}&from=${day}&to=${day}`;
   r = await o.leader.get(q);
@@ -492,9 +508,21 @@ test('the reconciliation report compares payments with the gateway\'s records', 
   assert.deepEqual(rep.summary.by_method, {
     gateway: { count: 3, total: 8000 + 20000 + 30000 },
     bank_transfer: { count: 1, total: 50000 },
+    desk: { count: 1, total: 60000 },
   });
-  assert.equal(rep.summary.payments, 4);
-  assert.equal(rep.summary.total, 108000);
+  assert.equal(rep.summary.payments, 5);
+  assert.equal(rep.summary.total, 168000);
+  // The payments confirmed by officers, one by one, in the order they were paid.
+  const nonGateway = [
+    { reference: e.payment.reference, dossier_code: e.dossier.code, amount: 50000, method: 'bank_transfer',
+      paid_at: ePaid.paid_at, confirmed_by: DEMO.reception.name, paid_note: eNote },
+    { reference: f.payment.reference, dossier_code: f.dossier.code, amount: 60000, method: 'desk',
+      paid_at: fPaid.paid_at, confirmed_by: DEMO.province_admin.name, paid_note: 'Biên lai số 0000777' },
+  ];
+  assert.deepEqual(rep.non_gateway, nonGateway);
+  assert.equal(rep.summary.non_gateway, 2);
+  assert.equal(rep.truncated, false);
+  assert.deepEqual(rep.truncated_lists, []);
   assert.deepEqual(rep.matched.map((x) => x.reference), [a.payment.reference]);
   assert.deepEqual(rep.missing_at_gateway.map((x) => [x.reference, x.gateway_txn]), [[b.payment.reference, 'GWB1']]);
   assert.deepEqual(rep.mismatched.map((x) => [x.reference, x.amount, x.gateway_amount]), [[c.payment.reference, 30000, 3000]]);
@@ -503,14 +531,34 @@ test('the reconciliation report compares payments with the gateway\'s records', 
   assert.deepEqual([rep.summary.matched, rep.summary.missing_at_gateway, rep.summary.mismatched, rep.summary.missing_locally], [1, 1, 1, 1]);
 
   // The province sees the same, plus the unknown reference.
-  const admin = await officer(srv.url, DEMO.province_admin);
   r = await admin.get(`/api/v1/staff/payments/reconciliation?unit=000.00.00.H56&from=${day}&to=${day}`);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.missing_locally.map((x) => x.reference), [d.payment.reference, 'MC999999']);
+  assert.deepEqual(r.json.non_gateway, nonGateway);
   // Another period is empty.
   r = await o.leader.get(`/api/v1/staff/payments/reconciliation?unit=${COMMUNE}&from=2020-01-01&to=2020-01-31`);
   assert.equal(r.json.summary.payments, 0);
   assert.equal(r.json.missing_locally.length, 0);
+  assert.deepEqual(r.json.non_gateway, []);
+
+  // Each list is bounded: 1,001 desk payments on one day (written straight into the table)
+  // list the first 1,000 by time of payment; the summary counts them all and names the list cut.
+  const day0 = Date.UTC(2020, 2, 2) / 1000 - 7 * 3600; // 2020-03-02 00:00, Vietnam time
+  sql(srv.dataDir, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001)
+    INSERT INTO payments(dossier_id, reference, amount, purpose, status, method, confirmed_by, paid_note, created_at, paid_at)
+    SELECT ${e.dossier.id}, 'MT' || i, 1000, 'Thử', 'paid', 'desk', (SELECT id FROM accounts WHERE login = '${DEMO.reception.login}'),
+      'Biên lai số ' || i, ${day0}, ${day0} + 60 + i FROM n`);
+  r = await o.leader.get(`/api/v1/staff/payments/reconciliation?unit=${COMMUNE}&from=2020-03-02&to=2020-03-02`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.summary.payments, 1001);
+  assert.equal(r.json.summary.non_gateway, 1001);
+  assert.deepEqual(r.json.summary.by_method, { desk: { count: 1001, total: 1001000 } });
+  assert.equal(r.json.non_gateway.length, 1000);
+  assert.equal(r.json.non_gateway[0].reference, 'MT1');
+  assert.equal(r.json.non_gateway[999].reference, 'MT1000');
+  assert.equal(r.json.non_gateway[999].paid_note, 'Biên lai số 1000');
+  assert.equal(r.json.truncated, true);
+  assert.deepEqual(r.json.truncated_lists, ['non_gateway']);
   // Permission report.read on the unit; dates checked.
   await expectRefused(srv, () => o.specialist.get(q), { status: 404, code: 'not_found', field: 'unit' });
   await expectRefused(srv, () => o.leader.get(`/api/v1/staff/payments/reconciliation?unit=${COMMUNE2}&from=${day}&to=${day}`), { status: 404, code: 'not_found' });
@@ -554,4 +602,81 @@ test('the gateway\'s "deny" leaves the payment waiting; without --test-gateway t
   assert.ok(new QRPay(r.json.vietqr.payload).isValid);
   await expectRefused(plain, () => p.citizen.post(`/api/v1/dossiers/${p.dossier.id}/payment/checkout`, {}), { status: 503, code: 'payment_unavailable' });
   await expectRefused(plain, () => notify(plain.url, signed(result(p.payment))), { status: 503, code: 'payment_unavailable' });
+});
+
+test('the officer\'s confirmation: the receipt number and the officer are kept and shown; refusals change nothing; older notes come back from the audit log', async (t) => {
+  const srv = await startPayServer(t);
+  const o = await officers(srv);
+  const s1 = await awaitingPayment(srv, o);
+  const desk = `/api/v1/staff/dossiers/${s1.dossier.id}/payment/confirm-desk`;
+  const receptionId = Number(sqlValue(srv.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO.reception.login}'`));
+
+  // Waiting: nothing recorded yet.
+  let r = await o.reception.get(`/api/v1/staff/dossiers/${s1.dossier.id}/payment`);
+  assert.equal(r.json.payment.status, 'pending');
+  assert.equal(r.json.payment.paid_note, null);
+  assert.equal(r.json.payment.confirmed_by, null);
+
+  // Refused confirmations change nothing: another role, another person, a bad method, a note
+  // too long or on several lines.
+  const NOTE = 'Giao dịch ngân hàng số FT26331009876. Người thân chuyển thay';
+  await expectRefused(srv, () => o.specialist.post(desk, { method: 'bank_transfer', note: NOTE }), { status: 403, code: 'forbidden' });
+  await expectRefused(srv, () => s1.citizen.post(desk, { method: 'desk', note: NOTE }), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => o.reception.post(desk, { method: 'cash', note: NOTE }), { status: 422, code: 'bad_method', field: 'method' });
+  await expectRefused(srv, () => o.reception.post(desk, { method: 'desk', note: 'ữ'.repeat(1001) }), { status: 422, code: 'bad_length', field: 'note' });
+  await expectRefused(srv, () => o.reception.post(desk, { method: 'desk', note: 'Biên lai số 1\nsố 2' }), { status: 422, code: 'bad_text', field: 'note' });
+  await expectRefused(srv, () => o.reception.post(desk, { method: 'desk', note: 12345 }), { status: 422, code: 'bad_type', field: 'note' });
+  r = await o.reception.get(`/api/v1/staff/dossiers/${s1.dossier.id}/payment`);
+  assert.equal(r.json.payment.status, 'pending');
+
+  // Confirmed: the note and the officer are kept with the payment and returned.
+  r = await o.reception.post(desk, { method: 'bank_transfer', note: NOTE });
+  assert.equal(r.status, 200, r.text);
+  const paid = r.json.payment;
+  assert.equal(paid.status, 'paid');
+  assert.equal(paid.method, 'bank_transfer');
+  assert.equal(paid.paid_note, NOTE);
+  assert.equal(paid.confirmed_by, DEMO.reception.name);
+  assert.equal(paid.note, 'Nộp lệ phí cấp 1 bản sao trích lục', 'the request\'s note is unchanged');
+  assert.deepEqual(sql(srv.dataDir, `SELECT paid_note, confirmed_by FROM payments WHERE id = ${paid.id}`), [{ paid_note: NOTE, confirmed_by: receptionId }]);
+  // The officers' view and the payer's view show the same (docs/payments.md).
+  r = await o.leader.get(`/api/v1/staff/dossiers/${s1.dossier.id}/payment`);
+  assert.deepEqual(r.json.payment, paid);
+  r = await s1.citizen.get(`/api/v1/dossiers/${s1.dossier.id}/payment`);
+  assert.deepEqual(r.json.payment, paid);
+  // The audit entry still carries it.
+  const detail = JSON.parse(sqlValue(srv.dataDir, `SELECT detail FROM audit_log WHERE action = 'payment.paid' AND object_id = '${paid.id}'`));
+  assert.equal(detail.note, NOTE);
+
+  // A second confirmation, with another note, is refused and changes nothing.
+  await expectRefused(srv, () => o.reception.post(desk, { method: 'desk', note: 'Biên lai số 0009999' }), { status: 409, code: 'no_pending_payment' });
+  r = await s1.citizen.get(`/api/v1/dossiers/${s1.dossier.id}/payment`);
+  assert.deepEqual(r.json.payment, paid);
+
+  // A note of 1,000 Vietnamese characters (3 bytes each in UTF-8) is kept whole; no note is "".
+  const s2 = await awaitingPayment(srv, o);
+  const long = 'Biên lai số 0000001. ' + 'ữ'.repeat(979);
+  assert.equal([...long].length, 1000);
+  r = await o.reception.post(`/api/v1/staff/dossiers/${s2.dossier.id}/payment/confirm-desk`, { method: 'desk', note: long });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.payment.paid_note, long);
+  const s3 = await awaitingPayment(srv, o);
+  r = await o.reception.post(`/api/v1/staff/dossiers/${s3.dossier.id}/payment/confirm-desk`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.payment.method, 'desk');
+  assert.equal(r.json.payment.paid_note, '');
+  assert.equal(r.json.payment.confirmed_by, DEMO.reception.name);
+
+  // Migration 008 on a database confirmed before it: the column comes back filled from the
+  // audit entries payment.paid (its SQL run again on the live database, the column removed
+  // first; later migrations do not depend on it). The audit chain is untouched.
+  const m008 = fs.readdirSync(path.join(ROOT, 'db')).find((f) => /^008_.*\.sql$/.test(f));
+  sql(srv.dataDir, 'ALTER TABLE payments DROP COLUMN paid_note');
+  sql(srv.dataDir, `BEGIN;\n${fs.readFileSync(path.join(ROOT, 'db', m008), 'utf8')}\nCOMMIT;`); // in one transaction, as the server runs it
+  const v = motcua(['audit', 'verify', '--data', srv.dataDir]);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.deepEqual(sql(srv.dataDir, `SELECT id, paid_note FROM payments WHERE id IN (${paid.id}, ${s2.payment.id}, ${s3.payment.id}) ORDER BY id`),
+    [{ id: paid.id, paid_note: NOTE }, { id: s2.payment.id, paid_note: long }, { id: s3.payment.id, paid_note: '' }]);
+  r = await s1.citizen.get(`/api/v1/dossiers/${s1.dossier.id}/payment`);
+  assert.deepEqual(r.json.payment, paid);
 });

@@ -119,12 +119,18 @@ test('a dossier goes from submission to the returned result', async (t) => {
   assert.equal(r.json.status.code, 9, r.text);
   // A step that does not exist in this state changes nothing.
   await expectRefused(srv, () => act(leader, dossier.id, 'approve'), { status: 409, code: 'action_not_allowed' });
+  // Done, its result waiting to be handed back: the desk's "Chờ trả kết quả" view.
+  r = await reception.get('/api/v1/staff/dossiers?view=to_return');
+  assert.deepEqual(r.json.items.map((x) => x.code), [dossier.code]);
+  assert.equal(r.json.counts.to_return, 1);
+  assert.equal(r.json.counts.active, 0, 'a finished dossier is not in processing any more');
   r = await act(reception, dossier.id, 'return_result');
   assert.equal(r.json.status.code, 10, r.text);
 
   // The public lookup shows every status, in order, and nothing personal.
   r = await fetch(`${srv.url}/api/v1/lookup/${dossier.code}`);
   const pub = await r.json();
+  assert.equal((await reception.get('/api/v1/staff/dossiers?view=to_return')).json.counts.to_return, 0);
   assert.deepEqual(pub.history.map((h) => h.status.code), [1, 5, 1, 2, 4, 4, 4, 4, 9, 10]);
   assert.ok(!JSON.stringify(pub).includes('Bản chụp giấy chứng sinh bị mờ'));
   // Every step is in the audit chain, which still verifies.

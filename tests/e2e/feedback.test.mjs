@@ -6,6 +6,9 @@
 // commune's leader (password + TOTP) assigns it to the specialist in /can-bo/phan-anh; the
 // specialist answers it; the citizen sees the answer and rates it, once. An item made late
 // (its due date moved into the past) is marked overdue in the officers' list and counts.
+// The officers' side views show the API's counts, which follow the kind filter and the
+// search (typed without diacritics); a long list pages 25 at a time. Both pages say the
+// answer's limit in working days as the API gives it.
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
 // default build/motcua) and drives Debian's chromium with playwright-core, one context per
@@ -94,6 +97,20 @@ async function openFeedbackPage(page) {
 }
 
 const fbRow = (page, id) => page.locator(`#fb-table tr[data-id="${id}"]`);
+const rowIds = (page) => page.locator('#fb-table tbody tr').evaluateAll((trs) => trs.map((t) => Number(t.dataset.id)));
+
+/** The side views' counts as shown: {view: "n"}. */
+const sideCounts = (page) => page.locator('#views a[data-view]').evaluateAll((as) =>
+  Object.fromEntries(as.map((a) => [a.dataset.view, a.querySelector('.count').textContent])));
+
+/** The officers' list answer the page asked for next (after `act`), with its query. */
+async function listAnswer(page, act) {
+  const res = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/staff/feedback' && r.request().method() === 'GET');
+  await act();
+  const r = await res;
+  assert.equal(r.status(), 200);
+  return { query: new URL(r.url()).searchParams, json: await r.json() };
+}
 
 before(async () => {
   failed = true; // until the setup below has finished
@@ -192,6 +209,9 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     assert.match(await item.locator('.status').innerText(), /Đã tiếp nhận/);
     assert.match(await item.locator('.fb-due').innerText(), /^\d{2}:\d{2} ngày \d{2}\/\d{2}\/\d{4}$/);
     assert.match(await page.locator('#sent-ok').innerText(), /trả lời trước/);
+    // The limit, as the API gives it, in the page's header and under the form.
+    assert.match(await page.locator('#fb-rule').innerText(), /trả lời trong 10 ngày làm việc/);
+    assert.match(await page.locator('#fb-form-rule').innerText(), /trả lời trong 10 ngày làm việc/);
     assert.equal(await page.inputValue('#subject'), '', 'the form is cleared');
     assert.equal(await page.inputValue('#dossier'), '');
     assert.equal(new URL(page.url()).search, '', 'the dossier is no longer preselected');
@@ -210,6 +230,8 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     assert.equal(await page.locator('#view-open .count').innerText(), '2');
     assert.equal(await page.locator('#view-overdue .count').innerText(), '1');
     assert.match(await page.locator('#view-overdue .count').getAttribute('class'), /count-danger/);
+    assert.deepEqual(await sideCounts(page), { open: '2', to_assign: '2', mine: '0', overdue: '1', due_soon: '0', answered: '0', all: '2' });
+    assert.equal(await page.locator('#side-note').isVisible(), false);
     // Sorted by due date: the late one first, marked overdue.
     const ids = await page.locator('#fb-table tbody tr').evaluateAll((trs) => trs.map((t) => t.dataset.id));
     assert.deepEqual(ids, [String(lateId), String(fbId)]);
@@ -225,9 +247,34 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     assert.equal(await fbRow(page, fbId).count(), 0);
     await page.click('#view-all');
     await fbRow(page, fbId).waitFor();
-    await page.selectOption('#kind', 'complaint');
-    assert.equal(await fbRow(page, lateId).count(), 0, 'the suggestion is filtered out');
+    // The kind goes to the API: the list and every count are of complaints only.
+    let a = await listAnswer(page, () => page.selectOption('#kind', 'complaint'));
+    assert.equal(a.query.get('kind'), 'complaint');
+    await fbRow(page, lateId).waitFor({ state: 'detached' });
+    assert.deepEqual(await rowIds(page), [fbId], 'the suggestion is filtered out');
     assert.match(page.url(), /loai=complaint/);
+    assert.deepEqual(await sideCounts(page), { open: '1', to_assign: '1', mine: '0', overdue: '0', due_soon: '0', answered: '0', all: '1' });
+    assert.equal(await page.locator('#total').innerText(), '1 phản ánh');
+    assert.equal(await page.locator('#side-note').innerText(), 'Chỉ tính phản ánh');
+    // A search typed without diacritics, sent to the API with the kind.
+    await page.fill('#q', 'chua duoc tiep nhan');
+    a = await listAnswer(page, () => page.press('#q', 'Enter'));
+    assert.deepEqual([a.query.get('q'), a.query.get('kind'), a.json.total], ['chua duoc tiep nhan', 'complaint', 1]);
+    await page.locator('#side-note', { hasText: 'chua duoc tiep nhan' }).waitFor();
+    assert.deepEqual(await rowIds(page), [fbId]);
+    assert.match(page.url(), /q=chua\+duoc\+tiep\+nhan/);
+    await snap(page, 'leader-search');
+    // The suggestion's words find nothing among complaints: said so, and counted so.
+    await page.fill('#q', 'NIEM YET');
+    await listAnswer(page, () => page.click('#search button[type="submit"]'));
+    await page.locator('#fb-empty', { hasText: 'Không tìm thấy phản ánh nào khớp “NIEM YET”' }).waitFor();
+    assert.deepEqual(await sideCounts(page), { open: '0', to_assign: '0', mine: '0', overdue: '0', due_soon: '0', answered: '0', all: '0' });
+    assert.equal(await page.locator('#pager').innerText(), '');
+    // Cleared: the complaints again, the search gone from the URL.
+    await listAnswer(page, () => page.click('#clear'));
+    await fbRow(page, fbId).waitFor();
+    assert.doesNotMatch(page.url(), /[?&]q=/);
+    assert.equal(await page.locator('#clear').isVisible(), false);
   });
 
   await step('leader-assigns', 'leader', async (page) => {
@@ -260,6 +307,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     assert.equal(await page.locator('#fb-content br').count(), 1, 'the content keeps its line break');
     assert.match(await page.locator('#fb-content').innerText(), new RegExp(lines[1]));
     assert.match(await page.locator('#fb-due').innerText(), /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    assert.equal(await page.locator('#fb-rule').innerText(), 'Chuyên viên trả lời trong 10 ngày làm việc kể từ khi nhận.');
     await page.fill('#answer', answer);
     await snap(page, 'specialist-item');
     await page.click('#answer-send');
@@ -315,5 +363,64 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     await page.click('#fb-dossier');
     await page.waitForURL((u) => u.pathname === '/can-bo/ho-so');
     await page.locator('#dossier-code', { hasText: code }).waitFor();
+  });
+});
+
+test('the officers\' list pages 25 at a time; the kind and a search without diacritics go to the API', { timeout: 300000 }, async () => {
+  const api = new Client(srv.url);
+  await api.login(DEMO_CITIZEN.login, DEMO_CITIZEN.password);
+  const sent = [];
+  for (let i = 1; i <= 26; i++) {
+    const r = await api.post('/api/v1/feedback', { kind: 'suggestion', unit_code: COMMUNE, subject: `Góp ý về trụ sở, lần ${i}`, content: 'Đề nghị bố trí thêm ghế chờ tại trụ sở.' });
+    assert.equal(r.status, 201, r.text);
+    sent.push(r.json.id);
+  }
+  // Counted here from the database: the commune's items, and its suggestions.
+  const inCommune = `FROM feedback f JOIN units u ON u.id = f.unit_id JOIN units top ON top.code = '${COMMUNE}' WHERE substr(u.path, 1, length(top.path)) = top.path`;
+  const total = Number(sql(srv.dataDir, `SELECT count(*) AS n ${inCommune}`)[0].n);
+  const suggestions = Number(sql(srv.dataDir, `SELECT count(*) AS n ${inCommune} AND f.kind = 'suggestion'`)[0].n);
+  assert.ok(total > 26 && suggestions >= 27, `${total} ${suggestions}`);
+
+  await step('leader-pages', 'leader', async (page) => {
+    await page.goto(`${srv.url}/can-bo/phan-anh?view=all&so=25`);
+    await page.locator('#fb-table').waitFor();
+    assert.equal(await page.locator('#view-all .count').innerText(), String(total));
+    assert.equal((await rowIds(page)).length, 25);
+    assert.equal(await page.locator('#pager-range').innerText(), `Mục 1–25 trong ${total}`);
+    assert.equal(await page.locator('#prev').isDisabled(), true);
+    const a = await listAnswer(page, () => page.click('#next'));
+    assert.deepEqual([a.query.get('limit'), a.query.get('offset')], ['25', '25']);
+    await page.locator('#pager-page', { hasText: `Trang 2/${Math.ceil(total / 25)}` }).waitFor();
+    assert.equal((await rowIds(page)).length, Math.min(25, total - 25));
+    assert.match(page.url(), /trang=2/);
+    assert.equal(await page.locator('#next').isDisabled(), total <= 50);
+    // Back: the first page again (history).
+    await page.goBack();
+    await page.locator('#pager-range', { hasText: 'Mục 1–25' }).waitFor();
+  });
+
+  await step('leader-kind-and-search', 'leader', async (page) => {
+    let a = await listAnswer(page, () => page.selectOption('#kind', 'suggestion'));
+    assert.equal(a.query.get('kind'), 'suggestion');
+    assert.equal(a.query.get('offset'), '0', 'a new filter starts at the first page');
+    await page.locator('#view-all .count', { hasText: String(suggestions) }).waitFor();
+    assert.equal(await page.locator('#pager-range').innerText(), `Mục 1–25 trong ${suggestions}`);
+    assert.equal(await page.locator('#total').innerText(), `${suggestions} kiến nghị`);
+    // Without diacritics, and the API's count of what matched in every view.
+    await page.fill('#q', 'tru so, lan 2');
+    a = await listAnswer(page, () => page.press('#q', 'Enter'));
+    const want = sent.filter((_, i) => /^2/.test(String(i + 1))).sort((x, y) => x - y); // lần 2, 20–26
+    assert.equal(a.json.total, want.length);
+    await page.locator('#view-all .count', { hasText: new RegExp(`^${want.length}$`) }).waitFor();
+    assert.deepEqual((await rowIds(page)).sort((x, y) => x - y), want);
+    assert.equal(await page.locator('#view-open .count').innerText(), String(want.length));
+    assert.equal(await page.locator('#view-answered .count').innerText(), '0');
+    assert.equal(await page.locator('#pager-range').innerText(), `Mục 1–${want.length} trong ${want.length}`);
+    assert.equal(await page.locator('#side-note').innerText(), 'Số kiến nghị khớp “tru so, lan 2”');
+    // Another view keeps the kind and the search.
+    a = await listAnswer(page, () => page.click('#view-to_assign'));
+    assert.deepEqual([a.query.get('view'), a.query.get('kind'), a.query.get('q')], ['to_assign', 'suggestion', 'tru so, lan 2']);
+    await page.locator('#view-title', { hasText: 'chờ phân công' }).waitFor();
+    assert.equal((await rowIds(page)).length, want.length);
   });
 });

@@ -2,9 +2,12 @@
 // with a fee (Cấp bản sao Trích lục hộ tịch, 8.000 đồng) is submitted and accepted; the
 // specialist asks for the fee from the dossier page ("Phí, lệ phí" panel and its dialog); the
 // citizen's dossier page shows the request and the payment page the amount; the reception
-// officer records the payment at the desk with a receipt number; both sides show it paid; the
-// leader's reconciliation page (/can-bo/doi-soat) counts it, beside a second dossier paid
-// online through the local test gateway (listed as matched). Refused cases change nothing
+// officer records the payment at the desk with a receipt number; both sides show it paid (the
+// officers' panel with the receipt number and the officer who confirmed it, the citizen's
+// dossier page with one line "Đã nộp phí, lệ phí: …", the payment page with the receipt); the
+// leader's reconciliation page (/can-bo/doi-soat) counts it and lists it in "Nộp tại quầy,
+// chuyển khoản", beside a second dossier paid online through the local test gateway (listed
+// as matched). A dossier that never had a fee costs its page no payment request. Refused cases change nothing
 // (checked through the API and a snapshot of the database): an amount of 0 (refused on the
 // page), an exempt procedure without an amount (the server's fee_exempt, shown on the field),
 // and a second desk confirmation from a page opened before the first (409, shown, reloaded).
@@ -213,8 +216,10 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
   const A = await processing(citizen, COPY); // paid at the desk
   const B = await processing(citizen, BIRTH); // exempt: the server refuses a request without an amount
   const C = await processing(citizen, COPY); // paid online through the test gateway
+  const D = await processing(citizen, BIRTH); // never asked for a fee
   const NOTE = 'Lệ phí cấp 01 bản sao trích lục khai sinh';
   const RECEIPT = '0012345';
+  const PAID_NOTE = `Biên lai số ${RECEIPT}. Nộp tiền mặt`; // the format of docs/payments.md
   let reference = '';
 
   await step('chuyen-vien-ho-so', 'specialist', async (page) => {
@@ -363,9 +368,15 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     assert.match(await page.locator('#pay-paid-at').innerText(), /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
     assert.equal(await page.locator('#deskpay-open').count(), 0);
     assert.match(await page.locator('#history-list').innerText(), /Đã nộp phí, lệ phí/);
+    // What the officer recorded, and who: kept with the payment and shown in the panel.
+    assert.equal((await page.locator('#pay-paid-note').innerText()).trim(), PAID_NOTE);
+    assert.equal((await page.locator('#pay-confirmed-by').innerText()).trim(), O.reception.name);
+    assert.ok((await page.locator('#action-ok').innerText()).includes(PAID_NOTE));
     const p = await paymentOf(A);
     assert.equal(p.payment.status, 'paid');
     assert.equal(p.payment.method, 'desk');
+    assert.equal(p.payment.paid_note, PAID_NOTE);
+    assert.equal(p.payment.confirmed_by, O.reception.name);
     assert.equal(p.dossier.status.code, 4);
   });
 
@@ -381,6 +392,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     await page.locator('#action-error').waitFor();
     assert.match(await page.locator('#action-error').innerText(), /không có khoản phí, lệ phí nào đang chờ nộp/i);
     assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'paid', 'the page shows the state as it is now');
+    assert.equal((await page.locator('#pay-paid-note').innerText()).trim(), PAID_NOTE, 'the first receipt number stays');
     assertUnchanged(srv.dataDir, before, [], '(second desk confirmation)');
     assert.deepEqual(await paymentOf(A), paidBefore);
     const d = await dossierOf(A);
@@ -393,11 +405,31 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     await page.locator('#status').waitFor();
     assert.match(await page.locator('#status').innerText(), /Đang xử lý/);
     assert.equal(await page.locator('#payment-request').count(), 0);
+    // One line says the fee was paid: how much, the day, where.
+    const paidDay = new Date(Date.parse((await paymentOf(A)).payment.paid_at) + 7 * 3600e3).toISOString().slice(0, 10).split('-').reverse().join('/');
+    assert.equal((await page.locator('#payment-paid').innerText()).trim(), `Đã nộp phí, lệ phí: 8.000 đồng, ngày ${paidDay}, tại quầy. Xem chi tiết`);
     // The citizen's history names statuses: the request (6), then processing again (4).
     assert.match(await page.locator('#content').innerText(), /Đang xử lý\s+[^]*Yêu cầu thực hiện nghĩa vụ tài chính/);
-    await page.goto(`${srv.url}/thanh-toan?id=${A.id}`);
+    await page.click('#payment-paid a');
+    await page.waitForURL(/\/thanh-toan\?id=/);
     await page.locator('.alert-success', { hasText: 'Đã nộp phí, lệ phí' }).waitFor();
     assert.match(await page.locator('#content').innerText(), /8\.000 đồng[\s\S]*Nộp tại Bộ phận một cửa/);
+    // The payer sees the receipt number and the officer who took the money (docs/payments.md).
+    assert.equal((await page.locator('#paid-note').innerText()).trim(), PAID_NOTE);
+    assert.equal((await page.locator('#confirmed-by').innerText()).trim(), O.reception.name);
+  });
+
+  await step('cong-dan-ho-so-khong-phi', 'citizen', async (page) => {
+    // A dossier never asked for a fee: its page asks nothing about payment.
+    const asked = [];
+    const watch = (req) => { if (/\/payment(\?|$)/.test(new URL(req.url()).pathname + '?')) asked.push(req.url()); };
+    page.on('request', watch);
+    await page.goto(`${srv.url}/ho-so?id=${D.id}`);
+    await page.locator('#status').waitFor();
+    await page.waitForLoadState('networkidle');
+    page.off('request', watch);
+    assert.deepEqual(asked, []);
+    assert.equal(await page.locator('#payment-paid').count(), 0);
   });
 
   // The second dossier: the fee asked through the API, paid online through the test gateway.
@@ -409,9 +441,13 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     await page.click('#approve');
     await page.waitForURL(/thanh-toan=thanh-cong/);
     await page.locator('.alert-success', { hasText: 'Thanh toán thành công' }).waitFor();
+    await page.locator('#payment-paid').waitFor();
+    assert.match(await page.locator('#payment-paid').innerText(), /^Đã nộp phí, lệ phí: 8\.000 đồng, ngày \d{2}\/\d{2}\/\d{4}, trực tuyến\./);
     const p = await paymentOf(C);
     assert.equal(p.payment.status, 'paid');
     assert.equal(p.payment.method, 'gateway');
+    assert.equal(p.payment.paid_note, null);
+    assert.equal(p.payment.confirmed_by, null);
   });
 
   await step('tiep-nhan-khong-doi-soat', 'reception', async (page) => {
@@ -449,6 +485,24 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     for (const id of ['list-mismatched', 'list-missing-gw', 'list-missing-here']) {
       assert.match(await page.locator(`#${id}`).innerText(), /Không có\./, id);
     }
+    // The desk payment, one by one in its own table: reference, dossier, amount, how, when,
+    // who confirmed it and the receipt number.
+    const a = (await paymentOf(A)).payment;
+    assert.deepEqual(r.non_gateway, [{ reference: a.reference, dossier_code: A.code, amount: 8000, method: 'desk',
+      paid_at: a.paid_at, confirmed_by: O.reception.name, paid_note: PAID_NOTE }]);
+    assert.match(await page.locator('#h-non-gateway').innerText(), /Nộp tại quầy, chuyển khoản\s*1 khoản/);
+    const desk = page.locator(`#list-non-gateway tbody tr[data-reference="${a.reference}"]`);
+    const cells = (await desk.locator('td').allInnerTexts()).map((x) => x.trim());
+    assert.deepEqual(cells, [a.reference, A.code, '8.000 đồng', 'Tại quầy', cells[4], O.reception.name, PAID_NOTE]);
+    assert.match(cells[4], /\d{2}\/\d{2}\/\d{4}/);
+    assert.match(await page.locator('#list-non-gateway tfoot').innerText(), /Tổng cộng 1 khoản\s+8\.000 đồng/);
+    assert.equal(await page.locator('#list-non-gateway .rc-cut').count(), 0);
+    assert.equal(await page.locator(`#list-non-gateway tr[data-reference="${cRef}"]`).count(), 0, 'gateway payments are not in it');
+    await desk.locator('a', { hasText: A.code }).click();
+    await page.locator('#dossier-code', { hasText: A.code }).waitFor();
+    assert.equal((await page.locator('#pay-paid-note').innerText()).trim(), PAID_NOTE);
+    await page.goBack();
+    await page.locator('#list-non-gateway').waitFor();
     // The dossier code opens the dossier.
     await row.locator('a', { hasText: C.code }).click();
     await page.locator('#dossier-code', { hasText: C.code }).waitFor();
@@ -466,6 +520,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     await page.selectOption('#preset', 'yesterday');
     await page.locator('#by-method-empty').waitFor();
     assert.match(await page.locator('#k-total').innerText(), /0 đồng/);
+    assert.match(await page.locator('#list-non-gateway').innerText(), /Không có\./);
   });
 
   assert.equal(failed, false, 'no script errors on the pages');

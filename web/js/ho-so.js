@@ -1,9 +1,12 @@
 // Dossier page (owner only): code, status, appointment (and the first one when
 // the office rescheduled it, with its apology letters), history, documents,
 // the declaration, the receipt and result PDFs, and withdrawing with a reason.
+// A fee asked for (status 6) links to the payment page; once paid, one line
+// says how much, when and how (read from .../payment only for a dossier whose
+// history shows a fee request, so dossiers without fees cost no request).
 
 import * as api from './api.js';
-import { $, el, render, initLayout, pageUrl, param, formatDateTime, formatSize, statusBadge, readableTimes,
+import { $, el, render, initLayout, pageUrl, param, formatDate, formatDateTime, formatSize, statusBadge, readableTimes,
   loading, pageError, alertBox, busy, showFieldErrors, clearErrors, goLogin } from './ui.js';
 import { renderReview } from './eform.js';
 
@@ -162,6 +165,28 @@ function paymentBox() {
     el('a', { class: 'btn', id: 'pay-link', href: pageUrl('thanh-toan', { id: d.id }) }, 'Nộp phí, lệ phí'));
 }
 
+// How a paid fee was paid, in the sentence "Đã nộp phí, lệ phí: …, ngày …, tại quầy".
+const PAID_HOW = { desk: 'tại quầy', gateway: 'trực tuyến', bank_transfer: 'bằng chuyển khoản' };
+
+/** A fee was asked for once (status 6 in the history) and the dossier has moved on since. */
+const hadPayment = () => d.status && d.status.code !== 6 && (d.history || []).some((h) => h.status && h.status.code === 6);
+
+/** Fills #paid-slot with one line when the fee was paid (nothing for a cancelled request). */
+async function loadPaid() {
+  const slot = $('#paid-slot');
+  if (!slot) return;
+  let p;
+  try {
+    p = (await api.get(`/dossiers/${api.seg(d.id)}/payment`)).payment;
+  } catch { return; /* the page works without it */ }
+  if (!p || p.status !== 'paid' || !slot.isConnected) return;
+  const money = Number(p.amount).toLocaleString('vi-VN') + ' đồng';
+  render(slot, el('p', { class: 'small', id: 'payment-paid' },
+    el('strong', {}, 'Đã nộp phí, lệ phí: '),
+    `${money}, ngày ${formatDate(p.paid_at)}, ${PAID_HOW[p.method] || p.method}. `,
+    el('a', { href: pageUrl('thanh-toan', { id: d.id }) }, 'Xem chi tiết')));
+}
+
 /** Back from the payment gateway (?thanh-toan=thanh-cong | khong-thanh-cong). */
 function paymentResult() {
   const r = param('thanh-toan');
@@ -191,6 +216,7 @@ function view() {
       el('p', {}, 'Hồ sơ đã được gửi tới ', d.unit.name, '. Vui lòng lưu lại mã hồ sơ để tra cứu; Giấy tiếp nhận hồ sơ và hẹn trả kết quả có thể tải về bên dưới.')) : null,
     el('h1', {}, d.procedure.name),
     el('p', {}, statusBadge(d.status, d.state)),
+    hadPayment() ? el('div', { id: 'paid-slot' }) : null,
     paymentResult(),
     d.status && d.status.code === 5 ? supplyBox() : null,
     returned ? el('div', { class: 'alert alert-success result-box', id: 'result-ready' },
@@ -232,6 +258,7 @@ function view() {
   if (just) $('#submitted-ok').focus();
   $('#withdraw')?.addEventListener('click', openWithdraw);
   if (returned) loadRating();
+  if (hadPayment()) loadPaid();
 }
 
 function openWithdraw() {

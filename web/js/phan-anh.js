@@ -21,6 +21,7 @@ const RATING_TEXT = Object.fromEntries(RATING);
 const FIELDS = ['kind', 'unit_code', 'dossier_code', 'subject', 'content'];
 
 let items = [];     // my complaints and suggestions, newest first
+let workingDays = null; // the working days a unit has to answer (the API's answer_within_working_days)
 let dossiers = [];  // my submitted dossiers (with a code)
 let units = [];
 let unitCombo = null;
@@ -197,7 +198,8 @@ function formSection() {
       el('span', { class: 'hint', id: 'message-hint' }, `Trình bày sự việc: thời gian, nơi xảy ra, người liên quan và đề nghị của bạn; tối đa ${CONTENT_MAX.toLocaleString('vi-VN')} ký tự.`),
       el('p', { class: 'field-error', id: 'message-error', 'aria-live': 'polite' }),
       content, contentCount.node),
-    el('p', { class: 'small muted' }, 'Thông tin liên hệ của bạn lấy từ tài khoản đang đăng nhập. Cơ quan trả lời trong 10 ngày làm việc; hạn trả lời hiện ngay sau khi gửi.'),
+    el('p', { class: 'small muted', id: 'fb-form-rule' }, 'Thông tin liên hệ của bạn lấy từ tài khoản đang đăng nhập. ',
+      workingDays ? `Cơ quan trả lời trong ${workingDays} ngày làm việc; hạn trả lời hiện ngay sau khi gửi.` : 'Hạn trả lời hiện ngay sau khi gửi.'),
     send);
   if (preselect) {
     form.dossier_code.value = preselect.code;
@@ -287,7 +289,7 @@ async function init() {
   render(content, loading('Đang tải…'));
   try {
     [items, dossiers, units] = await Promise.all([
-      api.get('/feedback').then((r) => r.items || []),
+      api.get('/feedback').then((r) => { workingDays = r.answer_within_working_days || null; return r.items || []; }),
       api.get('/dossiers', { limit: 200 }).then((r) => (r.items || []).filter((d) => d.code)),
       allUnits(),
     ]);
@@ -296,6 +298,7 @@ async function init() {
     pageError(content, err);
     return;
   }
+  if (workingDays) $('#fb-rule').textContent = `Cơ quan được phản ánh trả lời trong ${workingDays} ngày làm việc; câu trả lời hiện trên trang này.`;
   const want = (param('ho-so') || '').trim().slice(0, 100);
   let missing = null;
   if (want) {

@@ -1,7 +1,8 @@
 // Payment page (owner only): the fee the office asked for, paid by bank transfer with the
 // VietQR code (any Vietnamese banking app scans it: bank, account, amount and content filled
 // in) or online through the payment gateway ("Thanh toán trực tuyến"). The payment is
-// confirmed by the gateway or by the office; this page only shows it.
+// confirmed by the gateway or by the office; this page only shows it, and once paid, what
+// the officer who confirmed it recorded (the receipt or bank transaction number) and who.
 
 import * as api from './api.js';
 import { $, el, render, initLayout, pageUrl, param, formatDateTime, statusBadge,
@@ -36,7 +37,18 @@ function paidBox(p) {
   return el('div', {},
     alertBox('success', 'Đã nộp phí, lệ phí',
       el('p', {}, `Số tiền ${money(p.amount)} đã được ghi nhận lúc ${formatDateTime(p.paid_at)} (${METHOD[p.method] || p.method}). Hồ sơ tiếp tục được giải quyết.`)),
-    el('div', { class: 'btn-row' }, backLink()));
+    el('section', { class: 'card', 'aria-labelledby': 'h-paid' },
+      el('div', { class: 'card-title' }, el('h2', { id: 'h-paid' }, 'Khoản đã nộp')),
+      el('dl', { class: 'facts', id: 'paid-facts' },
+        fact('Nội dung', p.purpose),
+        fact('Số tiền', money(p.amount)),
+        fact('Mã thanh toán', p.reference, { id: 'reference' }),
+        fact('Hình thức nộp', METHOD[p.method] || p.method),
+        p.gateway_txn ? fact('Mã giao dịch tại cổng thanh toán', p.gateway_txn) : null,
+        p.paid_note ? fact('Biên lai, chứng từ', p.paid_note, { id: 'paid-note' }) : null,
+        p.confirmed_by ? fact('Cán bộ xác nhận', p.confirmed_by, { id: 'confirmed-by' }) : null,
+        fact('Thời điểm nộp', formatDateTime(p.paid_at)))),
+    el('div', { class: 'btn-row', style: 'margin-top:16px' }, backLink()));
 }
 
 function onlineBox(p) {

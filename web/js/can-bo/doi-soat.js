@@ -2,8 +2,11 @@
 // over a range of local days (GET /api/v1/staff/payments/reconciliation): the payments
 // confirmed in the period with totals per method, and the gateway's payments against what
 // the gateway says it collected (matched, amounts that differ, paid here but unknown to the
-// gateway, collected by the gateway but not paid here). The unit and the period live in the
-// URL. Who may see it: report.read (leader, unit admin, province admin), as for reports.
+// gateway, collected by the gateway but not paid here), and the payments officers confirmed
+// at the desk or from the bank statement, each with its receipt or transaction number and the
+// officer, to check against the receipt book and the statement. Every list shows at most
+// 1,000 entries (the API's bound) and says when it was cut. The unit and the period live in
+// the URL. Who may see it: report.read (leader, unit admin, province admin), as for reports.
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, goLogin, busy } from '../ui.js';
@@ -20,6 +23,17 @@ const METHOD = {
   gateway: 'Thanh toán trực tuyến qua cổng',
 };
 const LOCAL_STATUS = { pending: 'Đang chờ nộp', cancelled: 'Đã hủy', paid: 'Đã nộp' };
+// The methods an officer confirms, as the list names them.
+const OFFICER_METHOD = { desk: 'Tại quầy', bank_transfer: 'Chuyển khoản' };
+const NON_GATEWAY_TITLE = 'Nộp tại quầy, chuyển khoản';
+// The API's lists, as the page names them (for the note on lists cut at 1,000 entries).
+const LIST_TITLE = {
+  matched: 'Khớp',
+  mismatched: 'Lệch số tiền',
+  missing_at_gateway: 'Đã ghi nhận nhưng cổng không có giao dịch',
+  missing_locally: 'Cổng đã thu nhưng hệ thống chưa ghi nhận',
+  non_gateway: NON_GATEWAY_TITLE,
+};
 
 const state = { unit: '', from: '', to: '' };
 let units = [];
@@ -93,7 +107,14 @@ function methodTable(s) {
         el('tfoot', {}, el('tr', {}, el('td', {}, 'Tổng cộng'), el('td', { class: 'n' }, nf.format(s.payments)), el('td', { class: 'n' }, money(s.total)))))
       : el('p', { class: 'rc-empty', id: 'by-method-empty' }, 'Không có khoản nào được nộp trong kỳ.'),
     el('p', { class: 'muted small', style: 'margin:10px 0 0' },
-      'Khoản nộp tại quầy và chuyển khoản do cán bộ xác nhận được tính vào tổng; đối chiếu từng giao dịch chỉ áp dụng cho thanh toán qua cổng thanh toán.'));
+      `Khoản nộp tại quầy và chuyển khoản do cán bộ xác nhận được tính vào tổng và liệt kê ở mục “${NON_GATEWAY_TITLE}”; đối chiếu với cổng thanh toán chỉ áp dụng cho thanh toán qua cổng.`));
+}
+
+/** "Showing the first N of M": when the API cut a list. */
+function cutNote(shown, total) {
+  return shown < total
+    ? el('p', { class: 'muted small rc-cut' }, `Chỉ hiện ${nf.format(shown)} khoản đầu trên tổng số ${nf.format(total)}; chọn kỳ ngắn hơn để xem hết.`)
+    : null;
 }
 
 const dossierLink = (code) => (code ? el('a', { href: dossierUrl(code) }, code) : el('span', { class: 'muted' }, '—'));
@@ -116,7 +137,37 @@ function list(id, title, items, total, kind) {
       ? el('div', { class: 'table-scroll' }, el('table', { class: 'rc-table' },
         el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col', class: /Số tiền/.test(h) ? 'n' : null }, h)))),
         el('tbody', {}, items.map(row))))
-      : el('p', { class: 'rc-empty' }, 'Không có.'));
+      : el('p', { class: 'rc-empty' }, 'Không có.'),
+    cutNote(items.length, total));
+}
+
+/** The payments officers confirmed (desk, bank transfer), one by one, with what they wrote. */
+function nonGateway(r) {
+  const items = r.non_gateway || [];
+  const total = r.summary.non_gateway ?? items.length;
+  const by = r.summary.by_method || {};
+  const sum = Object.keys(OFFICER_METHOD).reduce((a, k) => a + (by[k] ? by[k].total : 0), 0);
+  const row = (it) => el('tr', { dataset: { reference: it.reference || '', method: it.method } },
+    el('td', { class: 'mono' }, it.reference || '—'),
+    el('td', {}, dossierLink(it.dossier_code)),
+    el('td', { class: 'n' }, money(it.amount)),
+    el('td', {}, OFFICER_METHOD[it.method] || it.method),
+    el('td', { class: 'num' }, shortDateTime(it.paid_at)),
+    el('td', { class: 'who' }, it.confirmed_by || el('span', { class: 'muted' }, '—')),
+    el('td', { class: 'note' }, it.paid_note || el('span', { class: 'muted' }, 'Không ghi')));
+  return el('section', { class: 'card rc-wide', id: 'list-non-gateway', 'aria-labelledby': 'h-non-gateway' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-non-gateway' }, NON_GATEWAY_TITLE,
+      el('span', { class: 'count' }, `${nf.format(total)} khoản`))),
+    el('p', { class: 'muted small' }, 'Các khoản cán bộ xác nhận đã nộp tại Bộ phận một cửa hoặc đã thấy trên sao kê tài khoản, theo thời điểm nộp: đối chiếu với biên lai thu phí, lệ phí và sao kê ngân hàng.'),
+    items.length
+      ? el('div', { class: 'table-scroll' }, el('table', { class: 'rc-table' },
+        el('caption', { class: 'visually-hidden' }, 'Các khoản nộp tại quầy và chuyển khoản do cán bộ xác nhận'),
+        el('thead', {}, el('tr', {}, ['Mã thanh toán', 'Hồ sơ', 'Số tiền', 'Hình thức', 'Thời điểm nộp', 'Cán bộ xác nhận', 'Biên lai, số giao dịch']
+          .map((h) => el('th', { scope: 'col', class: h === 'Số tiền' ? 'n' : null }, h)))),
+        el('tbody', {}, items.map(row)),
+        el('tfoot', {}, el('tr', {}, el('td', { colspan: '2' }, `Tổng cộng ${nf.format(total)} khoản`), el('td', { class: 'n' }, money(sum)), el('td', { colspan: '4' })))))
+      : el('p', { class: 'rc-empty' }, 'Không có.'),
+    cutNote(items.length, total));
 }
 
 function draw(r) {
@@ -128,7 +179,10 @@ function draw(r) {
   render($('#meta'), 'Các khoản đã nộp từ ngày ', el('strong', {}, vnDate(r.from)), ' đến hết ngày ', el('strong', {}, vnDate(r.to)),
     ' của hồ sơ do ', el('strong', {}, r.unit.name), ` (${r.unit.code}) và các đơn vị trực thuộc tiếp nhận.`);
   render($('#recon'),
-    r.truncated ? alertBox('warn', 'Danh sách quá dài', el('p', {}, 'Mỗi danh sách chỉ hiện 1.000 giao dịch đầu; số liệu tổng vẫn đầy đủ. Chọn kỳ ngắn hơn để xem hết.')) : null,
+    r.truncated ? alertBox('warn', 'Danh sách quá dài',
+      el('p', { id: 'truncated-lists' }, 'Chỉ hiện 1.000 khoản đầu của: ',
+        (r.truncated_lists || []).map((k) => `“${LIST_TITLE[k] || k}”`).join(', ') || 'một số danh sách',
+        '. Số liệu tổng vẫn đầy đủ; chọn kỳ ngắn hơn để xem hết.')) : null,
     kpis(s),
     el('div', { class: 'rc-grid' },
       methodTable(s),
@@ -137,7 +191,8 @@ function draw(r) {
         list('list-mismatched', 'Lệch số tiền', r.mismatched, s.mismatched, 'mismatched'),
         list('list-missing-gw', 'Đã ghi nhận nhưng cổng không có giao dịch', r.missing_at_gateway, s.missing_at_gateway, 'missing_at_gateway'),
         list('list-missing-here', 'Cổng đã thu nhưng hệ thống chưa ghi nhận', r.missing_locally, s.missing_locally, 'missing_locally'),
-        list('list-matched', 'Khớp', r.matched, s.matched, 'matched'))));
+        list('list-matched', 'Khớp', r.matched, s.matched, 'matched'))),
+    nonGateway(r));
 }
 
 /* ---------------- loading ---------------- */

@@ -8,7 +8,9 @@
 // phí: GET .../payment) shows the procedure's fee and exemptions and the
 // dossier's payment; the step "request_payment" opens the fee request dialog
 // (POST .../payment-request, amount and note), and a pending payment can be
-// confirmed as paid at the desk (POST .../payment/confirm-desk).
+// confirmed as paid at the desk or from the bank statement (POST
+// .../payment/confirm-desk, with the receipt or transaction number); a paid
+// payment shows that number and the officer who confirmed it.
 
 import * as api from '../api.js';
 import { $, el, render, param, formatSize, statusBadge, loading, pageError, alertBox,
@@ -560,6 +562,11 @@ function paymentCard() {
         fact('Đã nộp lúc', el('dd', { id: 'pay-paid-at', class: 'num' }, shortDateTime(p.paid_at))),
         fact('Hình thức nộp', el('dd', { id: 'pay-method' }, PAY_METHOD[p.method] || p.method,
           p.gateway_txn ? el('span', { class: 'sub' }, `Giao dịch ${p.gateway_txn}`) : null)));
+      // Recorded by an officer (desk, bank transfer): what was written, and who.
+      if (p.paid_note !== null && p.paid_note !== undefined) {
+        facts.push(fact('Chứng từ nộp', el('dd', { id: 'pay-paid-note' }, p.paid_note || el('span', { class: 'muted' }, 'Không ghi số biên lai, số giao dịch'))));
+      }
+      if (p.confirmed_by) facts.push(fact('Cán bộ xác nhận', el('dd', { id: 'pay-confirmed-by' }, p.confirmed_by)));
     }
     if (p.status === 'cancelled') facts.push(fact('Đã hủy lúc', el('dd', { class: 'num' }, shortDateTime(p.cancelled_at))));
   }
@@ -689,24 +696,31 @@ function openDeskPayment() {
       fact('Mã thanh toán', el('dd', { class: 'mono' }, p.reference)),
       fact('Nội dung', p.purpose)),
     methods, receiptBox,
-    fieldBox({ id: 'deskpay-note', label: 'Ghi chú', hint: 'Lưu vào nhật ký của khoản thanh toán.', input: note }));
+    fieldBox({ id: 'deskpay-note', label: 'Ghi chú', hint: 'Lưu cùng khoản thanh toán, sau số biên lai, số giao dịch; người nộp xem được.', input: note }));
   dlg.showModal();
   form.querySelector('input[name="method"]:checked').focus();
+}
+
+/**
+ * The note kept with a confirmation (docs/payments.md), one line: "Biên lai số 0012345" or
+ * "Giao dịch ngân hàng số FT…", then ". " and the officer's remark when there is one.
+ */
+function confirmationNote(method, number, remark) {
+  return `${method === 'bank_transfer' ? 'Giao dịch ngân hàng số' : 'Biên lai số'} ${number}${remark ? '. ' + remark : ''}`;
 }
 
 async function submitDeskPayment(e) {
   e.preventDefault();
   const form = $('#deskpay-form');
   const method = form.method.value;
-  const receipt = form.receipt.value.trim();
-  const extra = form.note.value.replace(/\s+/g, ' ').trim();
+  const receipt = form.receipt.value.replace(/\s+/g, ' ').trim();
+  const extra = form.note.value.replace(/\s+/g, ' ').trim(); // one line: the API refuses control characters
   if (!receipt) {
     showFieldErrors(form, [{ field: 'receipt', message: method === 'bank_transfer' ? 'Vui lòng nhập số giao dịch trên sao kê' : 'Vui lòng nhập số biên lai' }]);
     return;
   }
   clearErrors(form);
-  // The API keeps one note with the confirmation: the receipt number first.
-  const note = `${method === 'bank_transfer' ? 'Giao dịch ngân hàng số' : 'Biên lai số'} ${receipt}${extra ? '. ' + extra : ''}`;
+  const note = confirmationNote(method, receipt, extra);
   const restore = busy($('#deskpay-confirm'), 'Đang ghi nhận…');
   let r;
   try {
@@ -730,7 +744,7 @@ async function submitDeskPayment(e) {
   const p = r && r.payment;
   if (ok) {
     pageAlert('success', 'Đã ghi nhận khoản nộp phí, lệ phí',
-      el('p', {}, p ? ['Đã nộp ', el('strong', {}, money(p.amount)), ` (${PAY_METHOD[p.method] || p.method}, ${receipt}). `] : '',
+      el('p', {}, p ? ['Đã nộp ', el('strong', {}, money(p.amount)), ` (${PAY_METHOD[p.method] || p.method}${p.paid_note ? '; ' + p.paid_note : ''}). `] : '',
         'Hồ sơ tiếp tục được giải quyết; trạng thái hiện tại: ', el('strong', {}, d.state_title || ''), '.'));
   }
 }

@@ -1,8 +1,9 @@
 // can-bo/phan-anh.js: complaints and suggestions (phản ánh, kiến nghị) about the officer's
-// units. The list: the API's views (open, overdue, all) with counts, a kind filter, a dense
-// table with the answer's due date and overdue items marked, a quiet refresh every minute.
-// One item (?id=): its content, assigning it to an officer (leaders) and answering it
-// (specialists); once answered, the answer and the citizen's rating. State lives in the URL.
+// units. The list: the API's views with their counts, the kind filter and a search (without
+// diacritics) sent to the API, a dense table with the answer's due date and overdue items
+// marked, paging, a quiet refresh every minute. One item (?id=): its content, assigning it
+// to an officer (leaders) and answering it (specialists); once answered, the answer and the
+// citizen's rating. State lives in the URL.
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, busy, showFieldErrors, clearErrors, goLogin } from '../ui.js';
@@ -11,9 +12,18 @@ import { initStaff, roleNames, dossierUrl, shortDateTime, hhmm, isToday, span } 
 const PAGE = '/can-bo/phan-anh';
 const VIEWS = {
   open: { label: 'Chưa trả lời', empty: 'Không có phản ánh, kiến nghị nào chờ trả lời.' },
+  to_assign: { label: 'Chờ phân công', empty: 'Không có phản ánh, kiến nghị nào chờ phân công.' },
+  mine: { label: 'Giao cho tôi', empty: 'Bạn không có phản ánh, kiến nghị nào đang được giao.' },
   overdue: { label: 'Quá hạn trả lời', empty: 'Không có phản ánh, kiến nghị nào quá hạn trả lời.', tone: 'danger' },
+  due_soon: { label: 'Sắp đến hạn', empty: 'Không có phản ánh, kiến nghị nào đến hạn trả lời từ nay đến hết ngày kia.', tone: 'warn' },
+  answered: { label: 'Đã trả lời', empty: 'Chưa có phản ánh, kiến nghị nào được trả lời.' },
   all: { label: 'Tất cả', empty: 'Chưa có phản ánh, kiến nghị nào.' },
 };
+const GROUPS = [
+  ['Việc cần làm', ['open', 'to_assign', 'mine']],
+  ['Theo thời hạn', ['overdue', 'due_soon']],
+  ['Toàn bộ', ['answered', 'all']],
+];
 const KIND = { complaint: 'Phản ánh', suggestion: 'Kiến nghị' };
 const STATE = { received: ['new', 'Chờ phân công'], assigned: ['work', 'Đang xử lý'], answered: ['done', 'Đã trả lời'] };
 const RATING = { rat_hai_long: 'Rất hài lòng', hai_long: 'Hài lòng', khong_hai_long: 'Không hài lòng' };
@@ -22,13 +32,14 @@ const RATING = { rat_hai_long: 'Rất hài lòng', hai_long: 'Hài lòng', khong
 const ASSIGN_ROLES = new Set(['leader', 'province_admin']);
 const ANSWER_ROLES = new Set(['specialist', 'province_admin']);
 const ANSWER_MAX = 4000; // characters (src/feedback/feedback.h)
-const LIST_MAX = 200;    // the API answers at most this many items
+const Q_MAX = 100;       // characters of a search (FEEDBACK_Q_MAX)
+const PAGE_SIZES = [25, 50, 100];
 const REFRESH_MS = 60000;
 
-const state = { view: 'open', kind: '', id: null };
+const state = { view: 'open', kind: '', q: '', page: 1, size: 50, id: null };
 let who = null;
-let openItems = null; // view=open: the counts
-let viewItems = null; // the current view
+let data = null;      // the API's answer for the list shown: {items, total, counts, ...}
+let workingDays = null; // answer_within_working_days, from the API
 let loadedAt = 0;
 let inFlight = null;
 let current = null;   // the item shown
@@ -54,6 +65,10 @@ function readUrl() {
   const p = new URLSearchParams(location.search);
   state.view = VIEWS[p.get('view')] ? p.get('view') : 'open';
   state.kind = KIND[p.get('loai')] ? p.get('loai') : '';
+  state.q = [...(p.get('q') || '').trim()].slice(0, Q_MAX).join('');
+  state.page = Math.max(1, parseInt(p.get('trang') || '1', 10) || 1);
+  const size = parseInt(p.get('so') || '', 10);
+  state.size = PAGE_SIZES.includes(size) ? size : 50;
   const id = p.get('id') || '';
   state.id = /^[1-9]\d{0,11}$/.test(id) ? id : null;
 }
@@ -62,6 +77,9 @@ function urlOf(s) {
   const q = new URLSearchParams();
   if (s.view !== 'open') q.set('view', s.view);
   if (s.kind) q.set('loai', s.kind);
+  if (s.q) q.set('q', s.q);
+  if (s.page > 1) q.set('trang', String(s.page));
+  if (s.size !== 50) q.set('so', String(s.size));
   if (s.id) q.set('id', s.id);
   const t = q.toString();
   return PAGE + (t ? '?' + t : '');
@@ -84,26 +102,34 @@ function show() {
 
 /* ---------------- the list ---------------- */
 
+/** What the list shows, in words: "phản ánh" with the kind filter, else "mục". */
+const what = () => (state.kind ? KIND[state.kind].toLowerCase() : 'mục');
+
 function drawViews() {
   const nav = $('#views');
-  if (!nav.firstChild) {
-    render(nav, el('div', { class: 'side-group' },
-      el('h2', { class: 'side-title' }, 'Phản ánh, kiến nghị'),
-      el('ul', {}, Object.keys(VIEWS).map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
-        el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·')))))));
+  if (!nav.firstChild) { // built once; later calls update it in place, so keyboard focus stays
+    render(nav,
+      el('p', { class: 'side-note', id: 'side-note', hidden: true }),
+      GROUPS.map(([title, keys]) => el('div', { class: 'side-group' },
+        el('h2', { class: 'side-title' }, title),
+        el('ul', {}, keys.map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
+          el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·'))))))));
   }
-  const now = Date.now();
-  const full = openItems && openItems.length >= LIST_MAX;
-  const counts = openItems ? { open: openItems.length, overdue: openItems.filter((it) => isLate(it, now)).length } : {};
+  // The counts follow the kind and the search: say so above them.
+  const note = $('#side-note');
+  const kind = state.kind ? KIND[state.kind].toLowerCase() : '';
+  note.hidden = !state.kind && !state.q;
+  render(note, state.q ? [`Số ${kind || 'mục'} khớp “`, el('strong', {}, state.q), '”'] : state.kind ? `Chỉ tính ${kind}` : null);
+  const counts = (data && data.counts) || {};
   for (const k of Object.keys(VIEWS)) {
     const a = $('#view-' + k);
-    a.href = urlOf({ ...state, view: k, id: null });
+    a.href = urlOf({ ...state, view: k, page: 1, id: null });
     if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     const c = a.querySelector('.count');
     const n = counts[k];
     c.className = 'count' + (n > 0 && VIEWS[k].tone ? ' count-' + VIEWS[k].tone : '');
-    c.textContent = n === undefined ? '·' : String(n) + (full ? '+' : '');
-    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n}${full ? ' trở lên' : ''} mục`);
+    c.textContent = n === undefined ? '·' : String(n);
+    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n} mục`);
   }
 }
 
@@ -122,7 +148,9 @@ function row(it, now) {
   const href = urlOf({ ...state, id: String(it.id) });
   return el('tr', { class: 'q-row' + (isLate(it, now) ? ' is-overdue' : ''), dataset: { id: String(it.id), href } },
     el('td', { class: 'code-cell nowrap', 'data-label': 'Loại' }, kindTag(it.kind), el('span', { class: 'sub num' }, `Số ${it.id}`)),
-    el('td', { class: 'proc', 'data-label': 'Tiêu đề' }, el('a', { class: 'fb-open', href }, el('span', { class: 'clamp' }, it.subject))),
+    el('td', { class: 'proc', 'data-label': 'Tiêu đề' },
+      el('a', { class: 'fb-open', href }, el('span', { class: 'clamp' }, it.subject)),
+      it.sender ? el('span', { class: 'sub fb-from' }, it.sender.name) : null),
     el('td', { class: 'unit', 'data-label': 'Đơn vị' }, el('span', { class: 'unit-name', title: it.unit.name }, it.unit.name)),
     el('td', { 'data-label': 'Hồ sơ' }, it.dossier_code
       ? el('a', { class: 'fb-dossier', href: dossierUrl(it.dossier_code), title: 'Mở hồ sơ' }, it.dossier_code)
@@ -133,68 +161,95 @@ function row(it, now) {
     el('td', { 'data-label': 'Trạng thái' }, statusPill(it)));
 }
 
+function drawHead() {
+  const v = VIEWS[state.view];
+  $('#view-title').textContent = 'Phản ánh, kiến nghị: ' + v.label.toLowerCase();
+  $('#total').textContent = data ? `${data.total} ${what()}` : '';
+  $('#kind').value = state.kind;
+  if (document.activeElement !== $('#q')) $('#q').value = state.q; // never under the officer's typing
+  $('#clear').hidden = !state.q;
+  document.title = `${v.label}${data ? ` (${data.total})` : ''} – Phản ánh, kiến nghị – Một cửa điện tử tỉnh Thanh Hóa`;
+}
+
 function drawList() {
   const v = VIEWS[state.view];
-  const items = (viewItems || []).filter((it) => !state.kind || it.kind === state.kind);
+  const items = data.items || [];
   const now = Date.now();
-  const what = state.kind ? KIND[state.kind].toLowerCase() : 'mục';
-  $('#total').textContent = viewItems ? `${items.length} ${what}` : '';
-  document.title = `${v.label}${viewItems ? ` (${items.length})` : ''} – Phản ánh, kiến nghị – Một cửa điện tử tỉnh Thanh Hóa`;
-  $('#list-note').textContent = viewItems && viewItems.length >= LIST_MAX
-    ? `Hiện ${LIST_MAX} mục có hạn trả lời sớm nhất; hãy trả lời bớt các mục này để xem tiếp.` : '';
   const wrap = $('#table-wrap');
   if (!items.length) {
+    const where = `trong mục ${v.label}`;
     render(wrap, el('div', { class: 'queue-empty', id: 'fb-empty' },
-      el('p', {}, state.kind ? `Không có ${KIND[state.kind].toLowerCase()} nào trong mục ${v.label}.` : v.empty)));
+      state.q ? el('p', {}, `Không tìm thấy ${state.kind ? KIND[state.kind].toLowerCase() : 'phản ánh, kiến nghị'} nào khớp “${state.q}” ${where}.`)
+        : el('p', {}, state.kind ? `Không có ${KIND[state.kind].toLowerCase()} nào ${where}.` : v.empty),
+      state.q ? el('p', { class: 'muted small' }, 'Tìm theo tiêu đề, nội dung, tên người gửi (có dấu hoặc không dấu), mã hồ sơ hoặc số phản ánh. Số bên cạnh từng mục ở cột trái cho biết mục nào có kết quả.') : null));
     return;
   }
   const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('#fb-table tr[data-id]');
   const keep = focused ? focused.dataset.id : null;
   render(wrap, el('table', { class: 'queue-table fb-table', id: 'fb-table' },
-    el('caption', { class: 'visually-hidden' }, `${v.label}: ${items.length} phản ánh, kiến nghị, sắp theo hạn trả lời`),
+    el('caption', { class: 'visually-hidden' }, `${v.label}: ${data.total} phản ánh, kiến nghị, sắp theo hạn trả lời`),
     el('thead', {}, el('tr', {},
       ['Loại', 'Tiêu đề', 'Đơn vị', 'Hồ sơ', 'Ngày gửi', 'Hạn trả lời', 'Người xử lý', 'Trạng thái'].map((t) => el('th', { scope: 'col' }, t)))),
     el('tbody', {}, items.map((it) => row(it, now)))));
   if (keep) wrap.querySelector(`tr[data-id="${CSS.escape(keep)}"] a.fb-open`)?.focus();
 }
 
+function drawPager() {
+  const total = data.total || 0;
+  if (!total) { render($('#pager')); return; }
+  const pages = Math.max(1, Math.ceil(total / state.size));
+  const from = (state.page - 1) * state.size + 1;
+  const to = Math.min(total, state.page * state.size);
+  const size = el('select', { id: 'page-size', 'aria-label': 'Số mục mỗi trang' },
+    PAGE_SIZES.map((n) => el('option', { value: String(n), selected: n === state.size }, `${n} / trang`)));
+  size.addEventListener('change', () => go({ size: Number(size.value), page: 1 }));
+  const prev = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'prev', disabled: state.page <= 1 }, '‹ Trước');
+  const next = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'next', disabled: state.page >= pages }, 'Sau ›');
+  prev.addEventListener('click', () => go({ page: state.page - 1 }));
+  next.addEventListener('click', () => go({ page: state.page + 1 }));
+  render($('#pager'),
+    el('span', { class: 'muted', id: 'pager-range' }, `Mục ${from}–${to} trong ${total}`),
+    el('span', { class: 'pager-ctl' }, size, prev, el('span', { class: 'muted num', id: 'pager-page' }, `Trang ${state.page}/${pages}`), next));
+}
+
 async function loadList({ quiet = false } = {}) {
   const alertSlot = $('#list-alert');
-  $('#view-title').textContent = 'Phản ánh, kiến nghị: ' + VIEWS[state.view].label.toLowerCase();
-  $('#kind').value = state.kind;
+  drawHead();
   drawViews();
   if (!quiet) {
     render(alertSlot);
     $('#table-wrap').setAttribute('aria-busy', 'true');
-    if (!viewItems) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách…'));
+    if (!data) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách…'));
   }
-  const view = state.view;
-  const req = Promise.all([
-    api.get('/staff/feedback', { view: 'open' }),
-    view === 'open' ? null : api.get('/staff/feedback', { view }),
-  ]);
+  const want = { ...state };
+  const req = api.get('/staff/feedback', { view: want.view, kind: want.kind, q: want.q, limit: want.size, offset: (want.page - 1) * want.size });
   inFlight = req;
-  let open;
-  let other;
+  let res;
   try {
-    [open, other] = await req;
+    res = await req;
   } catch (err) {
     if (inFlight !== req) return;
     inFlight = null;
     $('#table-wrap').removeAttribute('aria-busy');
     if (err.status === 401) { goLogin(); return; }
     render(alertSlot, alertBox(quiet ? 'warn' : 'error', quiet ? `Không cập nhật được lúc ${hhmm()}` : 'Không tải được danh sách phản ánh, kiến nghị', el('p', {}, err.message)));
+    if (!data) render($('#table-wrap'));
     return;
   }
   if (inFlight !== req) return; // superseded by a newer request
   inFlight = null;
-  openItems = open.items || [];
-  viewItems = (other || open).items || [];
+  data = res;
+  workingDays = res.answer_within_working_days || workingDays;
   loadedAt = Date.now();
+  // The last page may have emptied since (items answered or moved on): step back.
+  const pages = Math.max(1, Math.ceil((data.total || 0) / state.size));
+  if (state.page > pages) { go({ page: pages }, { push: false }); return; }
   if (quiet) render(alertSlot);
   $('#table-wrap').removeAttribute('aria-busy');
+  drawHead();
   drawViews();
   drawList();
+  drawPager();
   $('#updated').textContent = `Cập nhật lúc ${hhmm(loadedAt)}`;
 }
 
@@ -318,12 +373,12 @@ function assignCard(it) {
     form);
 }
 
-function helpCard() {
+function helpCard(days) {
   return el('section', { class: 'card fb-help', 'aria-labelledby': 'h-help' },
     el('div', { class: 'card-title' }, el('h2', { id: 'h-help' }, 'Quy trình')),
     el('ol', { class: 'small' },
       el('li', {}, 'Lãnh đạo đơn vị giao cho chuyên viên.'),
-      el('li', {}, 'Chuyên viên trả lời trong 10 ngày làm việc kể từ khi nhận.'),
+      el('li', { id: 'fb-rule' }, days ? `Chuyên viên trả lời trong ${days} ngày làm việc kể từ khi nhận.` : 'Chuyên viên trả lời trước hạn trả lời.'),
       el('li', {}, 'Người dân xem câu trả lời và đánh giá mức độ hài lòng.')));
 }
 
@@ -351,7 +406,7 @@ function drawItem(notice) {
             : el('p', { class: 'alert alert-info', id: 'fb-readonly' }, 'Chuyên viên xử lý của đơn vị trả lời phản ánh, kiến nghị này; vai trò của bạn được xem.')),
       el('div', { class: 'dossier-side' },
         !done && canAssign ? assignCard(it) : null,
-        helpCard())));
+        helpCard(it.answer_within_working_days || workingDays))));
   if (notice) notice.focus();
 }
 
@@ -378,14 +433,14 @@ function wire() {
     const a = e.target.closest('a[data-view]');
     if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
     e.preventDefault();
-    go({ view: a.dataset.view, id: null });
+    go({ view: a.dataset.view, page: 1, id: null });
   });
-  $('#kind').addEventListener('change', () => {
-    state.kind = $('#kind').value;
-    history.replaceState(null, '', urlOf(state));
-    drawViews();
-    drawList();
+  $('#kind').addEventListener('change', () => go({ kind: $('#kind').value, page: 1 }, { push: false }));
+  $('#search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ q: [...$('#q').value.trim()].slice(0, Q_MAX).join(''), page: 1 });
   });
+  $('#clear').addEventListener('click', () => { $('#q').value = ''; go({ q: '', page: 1 }); $('#q').focus(); });
   $('#refresh').addEventListener('click', () => loadList());
   $('#table-wrap').addEventListener('click', (e) => {
     const tr = e.target.closest('tr[data-id]');
@@ -401,6 +456,13 @@ function wire() {
     e.preventDefault();
     go({ id: null });
     $('#view-title').focus();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === '/' && !state.id && !e.ctrlKey && !e.metaKey && !e.altKey && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
+      e.preventDefault();
+      $('#q').focus();
+      $('#q').select();
+    }
   });
   window.addEventListener('popstate', () => { readUrl(); show(); });
   setInterval(() => {

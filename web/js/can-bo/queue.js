@@ -11,6 +11,7 @@ const VIEWS = {
   mine: { label: 'Của tôi', empty: 'Bạn không có hồ sơ nào đang được phân công.' },
   to_assign: { label: 'Chờ phân công', empty: 'Không có hồ sơ đã tiếp nhận đang chờ phân công.' },
   approval: { label: 'Chờ phê duyệt', empty: 'Không có hồ sơ nào chờ phê duyệt.' },
+  to_return: { label: 'Chờ trả kết quả', empty: 'Không có hồ sơ đã giải quyết xong chờ trả kết quả.' },
   supplement: { label: 'Chờ bổ sung', empty: 'Không có hồ sơ nào đang chờ công dân bổ sung.' },
   overdue: { label: 'Quá hạn', empty: 'Không có hồ sơ quá hạn.', tone: 'danger' },
   due_today: { label: 'Đến hạn hôm nay', empty: 'Không có hồ sơ đến hạn hôm nay.', tone: 'warn' },
@@ -19,7 +20,7 @@ const VIEWS = {
   all: { label: 'Tất cả', empty: 'Chưa có hồ sơ nào.' },
 };
 const GROUPS = [
-  ['Việc cần làm', ['new', 'to_assign', 'mine', 'approval', 'supplement']],
+  ['Việc cần làm', ['new', 'to_assign', 'mine', 'approval', 'to_return', 'supplement']],
   ['Theo thời hạn', ['overdue', 'due_today', 'due_soon']],
   ['Toàn bộ', ['active', 'all']],
 ];

@@ -1,0 +1,177 @@
+/* results: the officers' result documents of a dossier. */
+#include "dossier/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "audit/audit.h"
+#include "base/util.h"
+#include "calendar/calendar.h"
+#include "store/store.h"
+
+static int exec_done(struct store_stmt *st)
+{
+    int rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+/* Results change while the dossier is processed (4) or done (9). */
+static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
+{
+    struct dossier d;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)dossier_id);
+    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
+        return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    if (d.status_code != 4 && d.status_code != 9)
+        return derr_set(err, DERR_STATE, "results_closed",
+                        d.status_code == 10
+                            ? "Kết quả đã trả cho người nộp, không thể thay đổi"
+                            : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
+                        NULL);
+    return 0;
+}
+
+static int audit_result(struct store *db, int64_t actor, const char *action, int64_t dossier_id,
+                        const char *name, const char *sha256)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)dossier_id);
+    json_t *detail = sha256 ? json_pack("{s:s, s:s}", "file", name, "sha256", sha256)
+                            : json_pack("{s:s}", "file", name);
+    char *s = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    if (!s)
+        return -1;
+    int rc = audit_append(db, &(struct audit_entry){.actor_id = actor,
+                                                    .action = action,
+                                                    .object_type = "dossier",
+                                                    .object_id = oid,
+                                                    .detail = s});
+    free(s);
+    return rc;
+}
+
+int result_add_job(struct store *db, void *arg)
+{
+    struct result_file_op *a = arg;
+    struct store_stmt *st;
+    if (check_status(db, a->dossier_id, &a->err))
+        return -1;
+    /* Limits count the other files: replacing a file by name is allowed. */
+    int rc = store_prepare(db,
+                           "SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
+                           " WHERE dossier_id = ? AND name <> ?",
+                           &st);
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    store_bind_int(st, 1, a->dossier_id);
+    store_bind_text(st, 2, a->name);
+    int64_t count = 0, bytes = 0;
+    if (store_step(st) == STORE_ROW) {
+        count = store_col_int(st, 0);
+        bytes = store_col_int(st, 1);
+    }
+    store_done(st);
+    if (count >= RESULTS_MAX_FILES)
+        return derr_set(&a->err, DERR_INVALID, "too_many_files",
+                        "Hồ sơ đã có tối đa 10 tệp kết quả", a->name);
+    if (bytes + a->size > RESULTS_MAX_BYTES)
+        return derr_set(&a->err, DERR_TOO_LARGE, "results_too_large",
+                        "Tổng dung lượng tệp kết quả vượt quá 50 MiB", a->name);
+    rc = store_prepare(db,
+                       "INSERT INTO dossier_results(dossier_id, name, content_type, size, sha256,"
+                       " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                       " content_type = excluded.content_type, size = excluded.size,"
+                       " sha256 = excluded.sha256, uploaded_by = excluded.uploaded_by,"
+                       " uploaded_at = excluded.uploaded_at",
+                       &st);
+    if (rc == 0) {
+        store_bind_int(st, 1, a->dossier_id);
+        store_bind_text(st, 2, a->name);
+        store_bind_text(st, 3, a->content_type);
+        store_bind_int(st, 4, a->size);
+        store_bind_text(st, 5, a->sha256);
+        store_bind_int(st, 6, a->actor_id);
+        store_bind_int(st, 7, now_unix());
+        rc = exec_done(st);
+    }
+    if (rc == 0)
+        rc = audit_result(db, a->actor_id, "dossier.result.add", a->dossier_id, a->name,
+                          a->sha256);
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
+}
+
+int result_remove_job(struct store *db, void *arg)
+{
+    struct result_file_op *a = arg;
+    struct store_stmt *st;
+    if (check_status(db, a->dossier_id, &a->err))
+        return -1;
+    int rc = store_prepare(db, "DELETE FROM dossier_results WHERE dossier_id = ? AND name = ?",
+                           &st);
+    if (rc == 0) {
+        store_bind_int(st, 1, a->dossier_id);
+        store_bind_text(st, 2, a->name);
+        rc = exec_done(st);
+    }
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (store_changes(db) == 0)
+        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
+    rc = audit_result(db, a->actor_id, "dossier.result.remove", a->dossier_id, a->name, NULL);
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
+}
+
+json_t *results_json(struct store *db, int64_t dossier_id)
+{
+    struct store_stmt *st;
+    if (store_prepare(db,
+                      "SELECT name, content_type, size, sha256, uploaded_at FROM dossier_results"
+                      " WHERE dossier_id = ? ORDER BY id",
+                      &st))
+        return NULL;
+    store_bind_int(st, 1, dossier_id);
+    json_t *list = json_array();
+    int rc;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:o}", "name",
+                                              store_col_text(st, 0), "content_type",
+                                              store_col_text(st, 1), "size",
+                                              (json_int_t)store_col_int(st, 2), "sha256",
+                                              store_col_text(st, 3), "uploaded_at",
+                                              cal_json_iso(store_col_int(st, 4))));
+    store_done(st);
+    if (rc != STORE_DONE) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
+                char *content_type)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT sha256, content_type FROM dossier_results WHERE dossier_id = ?"
+                           " AND name = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, dossier_id);
+    store_bind_text(st, 2, name);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        copy_str(sha256, 65, store_col_text(st, 0));
+        copy_str(content_type, 32, store_col_text(st, 1));
+    }
+    store_done(st);
+    return rc;
+}

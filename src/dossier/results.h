@@ -1,0 +1,43 @@
+/* results: result documents officers attach to a dossier (kết quả giải
+ * quyết: the signed decision, certificate or extract, as a PDF or a scan).
+ * They are attached while the dossier is processed or done (national status
+ * 4 or 9), never after the result was returned, and the applicant
+ * downloads them once it was (status 10). Files live in the file store;
+ * the table dossier_results (db/009_results.sql) names them. */
+#ifndef MOTCUA_RESULTS_H
+#define MOTCUA_RESULTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/derr.h"
+#include "dossier/dossier.h"
+
+#define RESULTS_MAX_FILES 10
+#define RESULTS_MAX_BYTES (50 * 1024 * 1024)
+
+/* Adding (or replacing, by name) and removing a result file, as one
+ * officer. The caller checked the officer's permission on the dossier's
+ * unit; the job checks the dossier's status. */
+struct result_file_op {
+    int64_t dossier_id, actor_id;
+    char name[DOSSIER_FILE_NAME_MAX + 1];
+    char content_type[32];
+    int64_t size;
+    char sha256[65];
+    struct derr err; /* OUT */
+};
+int result_add_job(struct store *db, void *arg);
+int result_remove_job(struct store *db, void *arg);
+
+/* [{name, content_type, size, sha256, uploaded_at}] in the order first
+ * attached (a replaced file keeps its place), or
+ * NULL on a store error. */
+json_t *results_json(struct store *db, int64_t dossier_id);
+
+/* The stored file of a result: STORE_ROW with sha256 (65 bytes) and
+ * content_type (32 bytes) filled, STORE_DONE if there is none. */
+int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
+                char *content_type);
+
+#endif

@@ -1,0 +1,135 @@
+/* api_results: the result documents officers attach to a dossier (the
+ * signed decision, certificate or extract as a PDF or a scan), and the
+ * applicant's download once the result was returned. See dossier/results.h. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "dossier/dossier.h"
+#include "dossier/results.h"
+#include "http/document_reply.h"
+#include "http/dossier_access.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "http/upload.h"
+
+struct result_state {
+    struct result_file_op op;
+    struct upload upload;
+};
+
+/* The dossier, readable by the officer, that they may attach results to,
+ * with a valid file name. Returns 0, or -1 after replying. */
+static int editable_or_reply(struct req *r, struct dossier *d, const char **name)
+{
+    if (staff_dossier_or_reply(r, d, ACCESS_SUBMITTED))
+        return -1;
+    if (!staff_may_edit_results(r, d)) {
+        reply_error(r, 403, "forbidden", "Vai trò của bạn không được đính kèm kết quả", NULL);
+        return -1;
+    }
+    *name = req_param(r, "name");
+    if (!dossier_file_name_valid(*name)) {
+        reply_error(r, 422, "bad_file_name",
+                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
+                    "name");
+        return -1;
+    }
+    return 0;
+}
+
+static struct result_state *new_state(struct req *r, const struct dossier *d, const char *name)
+{
+    struct result_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return NULL;
+    }
+    s->op.dossier_id = d->id;
+    s->op.actor_id = r->account.id;
+    copy_str(s->op.name, sizeof s->op.name, name);
+    r->data = s;
+    r->free_data = free;
+    return s;
+}
+
+static void result_added(struct req *r)
+{
+    struct result_state *s = r->data;
+    reply_json(r, 201, json_pack("{s:{s:s, s:s, s:I, s:s}}", "result", "name", s->op.name,
+                                 "content_type", s->op.content_type, "size",
+                                 (json_int_t)s->op.size, "sha256", s->op.sha256));
+}
+
+static void result_put(struct req *r)
+{
+    struct dossier d;
+    const char *name;
+    struct upload up = {0};
+    if (editable_or_reply(r, &d, &name) || upload_check_or_reply(r, name, &up))
+        return;
+    /* Say it now rather than after storing the file; the job checks again. */
+    if (d.status_code != 4 && d.status_code != 9) {
+        reply_error(r, 409, "results_closed",
+                    d.status_code == 10
+                        ? "Kết quả đã trả cho người nộp, không thể thay đổi"
+                        : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
+                    NULL);
+        return;
+    }
+    struct result_state *s = new_state(r, &d, name);
+    if (!s)
+        return;
+    copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
+    s->op.size = (int64_t)up.len;
+    s->upload = up;
+    upload_store_then(r, &s->upload, s->op.sha256, result_add_job, &s->op, &s->op.err,
+                      result_added);
+}
+
+static void result_removed(struct req *r) { reply_empty(r, 204); }
+
+static void result_delete(struct req *r)
+{
+    struct dossier d;
+    const char *name;
+    if (editable_or_reply(r, &d, &name))
+        return;
+    struct result_state *s = new_state(r, &d, name);
+    if (s)
+        http_defer_job(r, result_remove_job, &s->op, &s->op.err, result_removed);
+}
+
+static void staff_result_get(struct req *r)
+{
+    struct dossier d;
+    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+        return;
+    reply_result_file(r, &d, req_param(r, "name"));
+}
+
+/* The applicant's copy: only once the result was returned (status 10). */
+static void own_result_get(struct req *r)
+{
+    struct dossier d;
+    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+        return;
+    if (d.status_code != 10) {
+        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
+        return;
+    }
+    reply_result_file(r, &d, req_param(r, "name"));
+}
+
+#define OWN (ROUTE_AUTH | ROUTE_CSRF)
+#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
+
+const struct route api_results_routes[] = {
+    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF},
+    {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", staff_result_get, STAFF},
+    {"GET", "/api/v1/dossiers/{id}/results/{name}", own_result_get, OWN},
+    {NULL, NULL, NULL, 0},
+};
