@@ -25,6 +25,24 @@ static int parse_hhmm(const char *s)
     return (int)(h * 60 + m);
 }
 
+/* Does the (checked) form schema have an integer field called name? */
+static int integer_field(const json_t *form, const char *name)
+{
+    size_t i, j;
+    json_t *section, *field;
+    json_array_foreach(json_object_get(form, "sections"), i, section)
+    {
+        json_array_foreach(json_object_get(section, "fields"), j, field)
+        {
+            const char *n = json_string_value(json_object_get(field, "name"));
+            const char *t = json_string_value(json_object_get(field, "type"));
+            if (n && t && strcmp(n, name) == 0)
+                return strcmp(t, "integer") == 0;
+        }
+    }
+    return 0;
+}
+
 static int check_documents(json_t *docs, char *err, size_t errlen)
 {
     size_t i;
@@ -97,6 +115,11 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         return -1;
     }
     json_t *vnd = json_object_get(fee, "vnd"), *fee_note = json_object_get(fee, "note");
+    json_t *per = json_object_get(fee, "per_field");
+    if (per && (!json_is_string(per) || !integer_field(form, json_string_value(per)))) {
+        snprintf(err, errlen, "%s: fee.per_field must name an integer field of the form", code);
+        return -1;
+    }
     json_t *tnote = json_object_get(time, "note");
     json_t *result = json_object_get(p, "result");
     char *docs_s = dump(docs), *form_s = dump(form);
@@ -112,13 +135,14 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         "INSERT INTO procedures(code, code_is_demo, name, name_folded, field, level_d42,"
         " level_old, time_amount, time_unit, fee, fee_note, cutoff, result_type, time_note,"
         " handling_level, handling_units, documents, form, applicant, legal_basis,"
-        " result_template)"
+        " result_template, fee_per_field)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
+        " ?18, ?19, ?20, ?21, ?22) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
         " name_folded = ?4, field = ?5, level_d42 = ?6, level_old = ?7, time_amount = ?8,"
         " time_unit = ?9, fee = ?10, fee_note = ?11, cutoff = ?12, result_type = ?13,"
         " time_note = ?14, handling_level = ?15, handling_units = ?16, documents = ?17,"
-        " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21",
+        " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21,"
+        " fee_per_field = ?22",
         &st);
     if (rc == 0) {
         store_bind_text(st, 1, code);
@@ -145,6 +169,7 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         store_bind_text(st, 19, appl_s);
         store_bind_text(st, 20, legal_s);
         store_bind_text(st, 21, tmpl_s);
+        store_bind_text(st, 22, per ? json_string_value(per) : "");
         rc = store_step(st) == STORE_DONE ? 0 : -1;
         store_done(st);
     }

@@ -42,19 +42,17 @@ static json_t *dossier_brief(const struct dossier *d)
                           : json_null());
 }
 
-/* The procedure's fee and its note. */
-static json_t *fee_json(struct store *db, int64_t procedure_id)
+/* What the procedure charges this dossier: the amount (per unit times the
+ * units the form asks for), the per-unit amount and count, the note. */
+static json_t *fee_json(struct store *db, int64_t dossier_id)
 {
-    struct store_stmt *st;
-    json_t *o = NULL;
-    if (store_prepare(db, "SELECT fee, fee_note FROM procedures WHERE id = ?", &st))
+    struct payment_fee f;
+    if (payment_fee(db, dossier_id, &f) != STORE_ROW)
         return json_null();
-    store_bind_int(st, 1, procedure_id);
-    if (store_step(st) == STORE_ROW)
-        o = json_pack("{s:I, s:s, s:b}", "amount", (json_int_t)store_col_int(st, 0), "note",
-                      store_col_text(st, 1), "exempt", store_col_int(st, 0) == 0);
-    store_done(st);
-    return o ? o : json_null();
+    return json_pack("{s:I, s:I, s:I, s:s?, s:s, s:b}", "amount", (json_int_t)f.amount,
+                     "unit_amount", (json_int_t)f.unit_amount, "quantity", (json_int_t)f.quantity,
+                     "per_field", f.per_field[0] ? f.per_field : NULL, "note", f.note, "exempt",
+                     f.unit_amount == 0);
 }
 
 static int online_available(void)
@@ -72,7 +70,7 @@ static json_t *payment_view(struct store *db, const struct dossier *d)
     if (rc < 0)
         return NULL;
     json_t *o = json_pack("{s:o, s:o, s:o}", "dossier", dossier_brief(d), "fee",
-                          fee_json(db, d->procedure_id), "payment",
+                          fee_json(db, d->id), "payment",
                           rc == STORE_ROW ? payment_json(&p) : json_null());
     int pending = rc == STORE_ROW && strcmp(p.status, "pending") == 0;
     char payload[VIETQR_MAX];

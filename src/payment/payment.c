@@ -350,22 +350,41 @@ static int audit_payment(struct store *db, int64_t actor, const char *action,
     return rc;
 }
 
-/* The procedure's fee and name for a dossier. */
-static int procedure_fee(struct store *db, int64_t dossier_id, int64_t *fee, char *name,
-                         size_t cap)
+/* How many units a per-unit fee counts in the form (the integer field
+ * named per_field), at least 1: a form without a usable number pays one. */
+static int64_t fee_quantity(const char *form_text, const char *per_field)
+{
+    if (!per_field[0])
+        return 1;
+    json_t *form = json_loads(form_text, 0, NULL);
+    json_t *v = json_object_get(form, per_field);
+    int64_t n = json_is_integer(v) ? json_integer_value(v) : 1;
+    json_decref(form);
+    return n >= 1 && n <= 1000 ? n : 1;
+}
+
+int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out)
 {
     struct store_stmt *st;
     int rc = store_prepare(db,
-                           "SELECT p.fee, p.name FROM dossiers d JOIN procedures p"
-                           " ON p.id = d.procedure_id WHERE d.id = ?",
+                           "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
+                           " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                           " WHERE d.id = ?",
                            &st);
     if (rc)
         return rc;
     store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
-        *fee = store_col_int(st, 0);
-        copy_str(name, cap, store_col_text(st, 1));
+        memset(out, 0, sizeof *out);
+        out->unit_amount = store_col_int(st, 0);
+        copy_str(out->procedure_name, sizeof out->procedure_name, store_col_text(st, 1));
+        copy_str(out->note, sizeof out->note, store_col_text(st, 2));
+        copy_str(out->per_field, sizeof out->per_field, store_col_text(st, 3));
+        out->quantity = fee_quantity(store_col_text(st, 4), out->per_field);
+        out->amount = out->unit_amount * out->quantity;
+        if (out->amount > PAYMENT_MAX_AMOUNT)
+            out->amount = PAYMENT_MAX_AMOUNT;
     }
     store_done(st);
     return rc;
@@ -537,15 +556,16 @@ int payment_request_job(struct store *db, void *arg)
     struct dossier d;
     struct payment p;
     char name[512], purpose[600];
-    int64_t fee = 0;
+    struct payment_fee fee;
     if (staff_dossier(db, s->dossier_id, s->actor_id, "payment.request", &d, &s->err))
         return -1;
     if (!s->note[0])
         return derr_set(&s->err, DERR_INVALID, "required",
                         "Vui lòng ghi rõ khoản phí, lệ phí phải nộp", "note");
-    if (procedure_fee(db, d.id, &fee, name, sizeof name) != STORE_ROW)
+    if (payment_fee(db, d.id, &fee) != STORE_ROW)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    int64_t amount = s->amount >= 0 ? s->amount : fee;
+    copy_str(name, sizeof name, fee.procedure_name);
+    int64_t amount = s->amount >= 0 ? s->amount : fee.amount;
     if (amount <= 0)
         return derr_set(&s->err, DERR_INVALID, "fee_exempt",
                         "Thủ tục này được miễn phí, lệ phí; chỉ nhập số tiền khi hồ sơ phải nộp"
@@ -662,18 +682,19 @@ int payment_desk_job(struct store *db, void *arg)
 int payment_dossier_changed(struct store *db, const struct dossier_change *c)
 {
     if (strcmp(c->action, "request_payment") == 0) {
-        int64_t fee = 0;
-        char name[512], purpose[600];
+        struct payment_fee fee;
+        char purpose[600];
         struct payment p;
         int rc = has_pending(db, c->dossier_id);
         if (rc)
             return rc < 0 ? rc : 0;
-        if ((rc = procedure_fee(db, c->dossier_id, &fee, name, sizeof name)) != STORE_ROW)
+        if ((rc = payment_fee(db, c->dossier_id, &fee)) != STORE_ROW)
             return rc < 0 ? rc : STORE_ERR;
-        if (fee <= 0) /* exempt: the officer names an amount through payment-request */
+        if (fee.amount <= 0) /* exempt: the officer names an amount through payment-request */
             return 0;
-        fee_purpose(name, purpose, sizeof purpose);
-        return insert_payment(db, c->dossier_id, fee, purpose, "", c->actor_id, c->at, &p);
+        fee_purpose(fee.procedure_name, purpose, sizeof purpose);
+        return insert_payment(db, c->dossier_id, fee.amount, purpose, "", c->actor_id, c->at,
+                              &p);
     }
     if (strcmp(c->from_state, "payment") == 0 && strcmp(c->action, "confirm_payment") != 0) {
         struct payment p;

@@ -78,6 +78,17 @@ struct gateway_config payment_gateway_config(void);
 
 /* --- reads ---------------------------------------------------------------------- */
 
+/* What a dossier's procedure charges: unit_amount per unit counted by the
+ * form's integer field per_field ("" for a flat fee; quantity 1 then, or
+ * when the form holds no usable number), amount = unit_amount x quantity. */
+struct payment_fee {
+    int64_t unit_amount, quantity, amount; /* VND */
+    char per_field[65];
+    char procedure_name[512];
+    char note[2048];
+};
+int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out);
+
 /* The dossier's current payment: the pending one, else the newest.
  * Returns STORE_ROW, STORE_DONE or an error. */
 int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *out);

@@ -119,7 +119,7 @@ function copyForm() {
 }
 
 /** A submitted dossier of `procedure` (COPY has a fee; BIRTH is free), owned by a new citizen. */
-async function submitted(srv, procedure = COPY) {
+async function submitted(srv, procedure = COPY, formOver = {}) {
   const citizen = await newCitizen(srv.url);
   let d;
   if (procedure === BIRTH) {
@@ -128,7 +128,7 @@ async function submitted(srv, procedure = COPY) {
     let r = await citizen.post('/api/v1/dossiers', { procedure_code: procedure, unit_code: COMMUNE });
     assert.equal(r.status, 201, r.text);
     d = r.json;
-    r = await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm());
+    r = await citizen.put(`/api/v1/dossiers/${d.id}/form`, { ...copyForm(), ...formOver });
     assert.equal(r.status, 200, r.text);
   }
   const r = await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {});
@@ -137,8 +137,8 @@ async function submitted(srv, procedure = COPY) {
 }
 
 /** Submitted, accepted and assigned: in processing (status 4). */
-async function processing(srv, o, procedure = COPY) {
-  const s = await submitted(srv, procedure);
+async function processing(srv, o, procedure = COPY, formOver = {}) {
+  const s = await submitted(srv, procedure, formOver);
   let r = await act(o.reception, s.dossier.id, 'accept');
   assert.equal(r.status, 200, r.text);
   r = await act(o.leader, s.dossier.id, 'assign', { assignee: DEMO.specialist.login });
@@ -679,4 +679,23 @@ test('the officer\'s confirmation: the receipt number and the officer are kept a
     [{ id: paid.id, paid_note: NOTE }, { id: s2.payment.id, paid_note: long }, { id: s3.payment.id, paid_note: '' }]);
   r = await s1.citizen.get(`/api/v1/dossiers/${s1.dossier.id}/payment`);
   assert.deepEqual(r.json.payment, paid);
+});
+
+test('a fee per copy: the request without an amount charges the copies the form asks for', async (t) => {
+  const srv = await startPayServer(t);
+  const o = await officers(srv);
+  const { citizen, dossier } = await processing(srv, o, COPY, { copies_requested: 3 });
+  let r = await o.specialist.get(`/api/v1/staff/dossiers/${dossier.id}/payment`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.json.fee.amount, r.json.fee.unit_amount, r.json.fee.quantity, r.json.fee.per_field, r.json.fee.exempt],
+    [24000, 8000, 3, 'copies_requested', false]);
+  r = await o.specialist.post(`/api/v1/staff/dossiers/${dossier.id}/payment-request`, { note: 'Lệ phí cấp 3 bản sao trích lục' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.payment.amount, 24000);
+  r = await citizen.get(`/api/v1/dossiers/${dossier.id}/payment`);
+  assert.equal(r.json.payment.amount, 24000);
+  assert.equal(new QRPay(r.json.vietqr.payload).amount, '24000');
+  // One copy asked for: the fee once.
+  const one = await o.specialist.get(`/api/v1/staff/dossiers/${(await processing(srv, o)).dossier.id}/payment`);
+  assert.deepEqual([one.json.fee.amount, one.json.fee.quantity], [8000, 1]);
 });
