@@ -113,9 +113,9 @@ function header(active) {
     el('nav', { class: 'staff-nav', id: 'staff-nav', 'aria-label': 'Điều hướng cán bộ' },
       link(queueUrl(), 'queue', 'Hồ sơ'),
       link('/can-bo/phan-anh', 'feedback', 'Phản ánh, kiến nghị'),
-      el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null }, 'Tiếp nhận hồ sơ trực tiếp'),
+      el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null, title: 'Tiếp nhận hồ sơ nộp trực tiếp tại quầy hoặc qua bưu chính' }, 'Tiếp nhận tại quầy'),
       el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
-      link('/tra-cuu', 'lookup', 'Tra cứu công khai')),
+      link('/tra-cuu', 'lookup', 'Tra cứu')),
     el('div', { class: 'staff-user', id: 'staff-user' }));
 }
 
