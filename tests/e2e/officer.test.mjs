@@ -1,9 +1,12 @@
 // Browser test of the officers' pages (/can-bo/): a citizen submits a birth registration
 // through the API; then, in the browser, the reception officer logs in (password + TOTP),
 // finds it under "Mới tiếp nhận" and asks for a supplement with a note; the citizen sees the
-// request on their dossier page and answers "Đã bổ sung"; the officer accepts; the leader
-// assigns the specialist; the specialist proposes; the leader approves; the reception officer
-// returns the result; the public lookup page shows "Đã trả kết quả".
+// request on their dossier page, sends a clearer scan for the birth certificate (added beside
+// the first, never replacing it) and answers "Đã bổ sung"; the officer accepts; the leader
+// assigns the specialist; the specialist tries to attach result documents that are not PDF,
+// JPEG or PNG (refused, nothing kept), attaches a scan and removes it again after confirming,
+// then proposes; the leader approves; the reception officer returns the result; the public
+// lookup page shows "Đã trả kết quả".
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
 // default build/motcua) and drives Debian's chromium with playwright-core: one browser, one
@@ -17,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startServer, newCitizen, readyBirthDraft, COMMUNE, totp, DEMO_OFFICERS,
+import { startServer, newCitizen, readyBirthDraft, COMMUNE, totp, DEMO_OFFICERS, samplePdf, samplePng,
 } from '../api/lib/server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -211,6 +214,22 @@ test('officers take a birth registration from submission to the returned result'
     assert.ok((await page.locator('#supplement-note').innerText()).includes(NOTE), 'the citizen sees the request');
   });
 
+  await step('cong-dan-gui-tep-bo-sung', 'citizen', async (page) => {
+    // A clearer scan, for the birth certificate: the name the first scan has is kept by it.
+    const before = (await citizen.get(`/api/v1/dossiers/${id}`)).json.files;
+    const clearer = samplePdf('Giay chung sinh - ban ro net');
+    await page.locator('#supply-doc').selectOption('giay_chung_sinh');
+    await page.getByLabel('Chọn tệp bổ sung').setInputFiles({ name: 'Giấy chứng sinh.pdf', mimeType: 'application/pdf', buffer: clearer });
+    await page.locator('#supply-list .file-row[data-file="giay-chung-sinh-2.pdf"]').waitFor();
+    assert.match(await page.locator('#supply-list').innerText(), /Giấy chứng sinh/, 'listed with its document');
+    const after = (await citizen.get(`/api/v1/dossiers/${id}`)).json.files;
+    assert.deepEqual(after.slice(0, before.length), before, 'what was handed in is unchanged');
+    const added = after.slice(before.length);
+    assert.deepEqual(added.map((f) => [f.name, f.document, f.size]), [['giay-chung-sinh-2.pdf', 'giay_chung_sinh', clearer.length]]);
+    const r = await citizen.get(`/api/v1/dossiers/${id}/files/giay-chung-sinh-2.pdf`);
+    assert.ok(r.buf.equals(clearer), 'the bytes sent');
+  });
+
   await step('cong-dan-da-bo-sung', 'citizen', async (page) => {
     await page.fill('#supply-note', SUPPLIED);
     await page.click('#supply');
@@ -247,12 +266,51 @@ test('officers take a birth registration from submission to the returned result'
     assert.equal((await page.locator('#assigned-officer').innerText()).trim(), S.name);
   });
 
-  await step('chuyen-vien-trinh', 'specialist', async (page) => {
+  const results = async (page) => (await (await page.request.get(`${srv.url}/api/v1/staff/dossiers/${id}`)).json()).results;
+
+  await step('chuyen-vien-ket-qua-sai-dinh-dang', 'specialist', async (page) => {
     await officerLogin(page, S);
     assert.match(page.url(), /view=mine/, 'a specialist starts on their own dossiers');
     await row(page, code).waitFor();
     assert.match(await row(page, code).innerText(), /Của tôi/);
     await openDossier(page, code);
+    const card = page.locator('#results');
+    await card.locator('#results-empty').waitFor();
+    // A text file is refused before it is sent; one that only calls itself a PDF, by the API.
+    await card.getByLabel('Chọn tệp kết quả').setInputFiles([
+      { name: 'Ghi chú.txt', mimeType: 'text/plain', buffer: Buffer.from('chỉ là chữ') },
+      { name: 'Quyết định.pdf', mimeType: 'application/pdf', buffer: Buffer.from('chỉ là chữ, không phải PDF') },
+    ]);
+    const notice = card.locator('#results-notice.alert-error');
+    await notice.waitFor();
+    const text = await notice.innerText();
+    assert.match(text, /“Ghi chú\.txt” không đúng định dạng/);
+    assert.match(text, /Không tải lên được “Quyết định\.pdf”: Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp/, 'the API\'s message');
+    assert.equal(await card.locator('#result-list .file-row').count(), 0, 'nothing listed');
+    assert.deepEqual(await results(page), [], 'nothing attached');
+  });
+
+  await step('chuyen-vien-go-ket-qua', 'specialist', async (page) => {
+    const card = page.locator('#results');
+    await card.getByLabel('Chọn tệp kết quả').setInputFiles({ name: 'Bản quét.png', mimeType: 'image/png', buffer: samplePng() });
+    await card.locator('#result-list .file-row[data-result="ban-quet.png"]').waitFor();
+    assert.deepEqual((await results(page)).map((r) => r.name), ['ban-quet.png']);
+    // Removing asks first; "Không xóa" keeps it.
+    await card.getByRole('button', { name: 'Xóa tệp ban-quet.png' }).click();
+    const dlg = page.locator('#result-remove-dialog[open]');
+    await dlg.waitFor();
+    assert.match(await dlg.innerText(), /ban-quet\.png/);
+    await dlg.getByRole('button', { name: 'Không xóa' }).click();
+    assert.equal(await page.locator('#result-remove-dialog[open]').count(), 0);
+    assert.deepEqual((await results(page)).map((r) => r.name), ['ban-quet.png'], 'still there');
+    await card.getByRole('button', { name: 'Xóa tệp ban-quet.png' }).click();
+    await dlg.getByRole('button', { name: 'Xóa tệp' }).click();
+    await page.locator('#results-notice.alert-success', { hasText: 'Đã xóa tệp ban-quet.png' }).waitFor();
+    assert.equal(await page.locator('#result-list .file-row').count(), 0);
+    assert.deepEqual(await results(page), [], 'removed');
+  });
+
+  await step('chuyen-vien-trinh', 'specialist', async (page) => {
     await act(page, 'propose');
     assert.match(await stateText(page), /Chờ lãnh đạo phê duyệt/);
   });

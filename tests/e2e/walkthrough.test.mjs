@@ -1,9 +1,11 @@
 // Browser test that follows docs/walkthrough.md step by step, through the pages only: the
 // demo citizen (038095001234) finds "Cấp bản sao Trích lục hộ tịch" (8.000 đồng), submits it
 // to Phường Hạc Thành and downloads the receipt; reception asks for a supplement, the citizen
-// answers it, reception accepts; the leader assigns the specialist; the specialist asks for the
-// fee; the citizen pays online through the local test gateway; the specialist proposes, the
-// leader approves, reception returns the result; the citizen downloads it and rates the
+// answers it with a scan and a note, reception sees the file and accepts; the leader assigns
+// the specialist; the specialist asks for the fee; the citizen pays online through the local
+// test gateway; the specialist attaches the signed result document and proposes, the leader
+// approves, reception finds the dossier under "Chờ trả kết quả" and returns the result; the
+// citizen downloads the result and the attached document (the bytes uploaded) and rates the
 // service; a visitor follows the dossier on the public lookup; the citizen complains about
 // the dossier, the leader assigns the complaint, the specialist answers, the citizen rates the
 // answer; the leader reads the dashboard, drills down to the dossier and opens the payment
@@ -26,7 +28,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { BIN, COMMUNE, PROVINCE, DEMO_CITIZEN, DEMO_OFFICERS, initDataDir, freePort, sql } from '../api/lib/server.mjs';
+import { BIN, COMMUNE, PROVINCE, DEMO_CITIZEN, DEMO_OFFICERS, initDataDir, freePort, sql, samplePdf } from '../api/lib/server.mjs';
 
 const SHOTS = '/tmp';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -52,6 +54,11 @@ const DOC = {
   supplement: 'Yêu cầu bổ sung',
   paused: 'Tạm dừng',
   myDossiers: 'Hồ sơ của tôi',
+  supplyFiles: 'Tệp bổ sung',
+  supplyFile: 'Chọn tệp bổ sung',
+  supplyFor: 'Bổ sung cho giấy tờ',
+  otherDocument: 'Giấy tờ khác',
+  otherFiles: 'Tệp khác',
   supplied: 'Đã bổ sung',
   supplyAtDesk: 'Nhận bổ sung tại quầy',
   accept: 'Tiếp nhận hồ sơ',
@@ -62,9 +69,14 @@ const DOC = {
   payOnline: 'Thanh toán trực tuyến',
   propose: 'Trình lãnh đạo',
   approve: 'Phê duyệt kết quả',
+  results: 'Kết quả giải quyết',
+  resultFile: 'Chọn tệp kết quả',
+  attached: 'Văn bản kết quả đính kèm',
+  download: 'Tải về',
   viewApproval: 'Chờ phê duyệt',
-  viewAll: 'Tất cả',
+  viewToReturn: 'Chờ trả kết quả',
   returnResult: 'Trả kết quả',
+  viewResult: 'Xem kết quả',
   result: 'Tải kết quả (PDF)',
   ratings: ['Rất hài lòng', 'Hài lòng', 'Không hài lòng'],
   lookup: 'Tra cứu',
@@ -290,8 +302,12 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     record_office: 'UBND phường Hạc Thành',
     copies_requested: '1',
   };
-  const NOTE = 'Đề nghị ghi rõ số, quyển số đăng ký khai sinh của cháu Nguyễn Minh Khang';
-  const SUPPLIED = 'Đã ghi số 125, quyển số 01/2020 theo giấy khai sinh bản chính';
+  const NOTE = 'Đề nghị gửi bản chụp giấy khai sinh của cháu Nguyễn Minh Khang để đối chiếu số, quyển số đăng ký';
+  const SUPPLIED = 'Đã gửi kèm bản chụp giấy khai sinh: số 125, quyển số 01/2020';
+  // The scan sent with the supplement and the signed result the specialist attaches: the
+  // pages give them names the API takes (no diacritics, no spaces), their bytes unchanged.
+  const SCAN = { file: 'Giấy khai sinh Nguyễn Minh Khang.pdf', name: 'giay-khai-sinh-nguyen-minh-khang.pdf', bytes: samplePdf('Giay khai sinh - ban chup') };
+  const SIGNED = { file: 'Trích lục khai sinh (bản sao) - đã ký.pdf', name: 'trich-luc-khai-sinh-ban-sao-da-ky.pdf', bytes: samplePdf('Trich luc khai sinh - ban sao da ky so') };
   const FEE_NOTE = 'Phí cấp 01 bản sao trích lục khai sinh';
   const COMMENT = 'Nộp và nhận kết quả hoàn toàn trực tuyến, rất thuận tiện';
   const SUBJECT = 'Đề nghị gửi kèm bản giấy khi trả kết quả';
@@ -429,10 +445,20 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     await page.waitForURL((u) => u.pathname === '/ho-so');
     await page.locator('#supplement-request').waitFor();
     assert.ok((await page.locator('#supplement-note').innerText()).includes(NOTE), 'the citizen reads the request');
+    const box = page.getByRole('group', { name: DOC.supplyFiles });
+    const docSelect = box.getByLabel(DOC.supplyFor);
+    assert.equal(await docSelect.locator('option:checked').innerText(), DOC.otherDocument, 'none of the procedure\'s documents');
+    await box.getByLabel(DOC.supplyFile).setInputFiles({ name: SCAN.file, mimeType: 'application/pdf', buffer: SCAN.bytes });
+    await box.locator(`#supply-list .file-row[data-file="${SCAN.name}"] .ok-mark`).waitFor(); // sent at once, listed
+    assert.equal(await box.locator('.file-row[aria-busy]').count(), 0, 'no upload left running');
+    assert.equal(await page.locator(`#files-body .file-row[data-file="${SCAN.name}"]`).count(), 1, 'among the documents handed in');
     await page.getByLabel('Nội dung đã bổ sung').fill(SUPPLIED);
     await button(page, DOC.supplied).click();
     await page.locator('#supplied-ok').waitFor();
     assert.match(await page.locator('#status').innerText(), /Mới đăng ký/);
+    const d = await apiGet(page, `/api/v1/dossiers/${id}`);
+    assert.deepEqual(d.files.map((f) => f.name), [SCAN.name], 'the one file, with no document of the procedure chosen');
+    assert.equal(d.files[0].document, '');
   });
 
   await step('tiep-nhan-ho-so', 'reception', async (page) => {
@@ -440,6 +466,12 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     await page.locator('#dossier-code', { hasText: code }).waitFor();
     assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'running', 'the clock runs again');
     assert.ok((await page.locator('#history-list').innerText()).includes(SUPPLIED));
+    // The scan is among the files, as the citizen sent it.
+    assert.match(await page.locator('#documents').innerText(), new RegExp(`${DOC.otherFiles}\\s+${SCAN.name.replace(/\./g, '\\.')}`));
+    const href = await link(page.locator('#documents'), SCAN.name).getAttribute('href');
+    const res = await page.request.get(srv.url + href);
+    assert.equal(res.status(), 200);
+    assert.ok((await res.body()).equals(SCAN.bytes), 'the bytes the citizen sent');
     const d = await apiGet(page, `/api/v1/staff/dossiers/${id}`);
     assert.ok(Date.parse(d.due_at) >= Date.parse(dueBefore), `no working time lost: ${dueBefore} -> ${d.due_at}`);
     await act(page, DOC.accept);
@@ -508,11 +540,24 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     assert.equal(p.payment.amount, 8000);
   });
 
-  await step('chuyen-vien-trinh', 'specialist', async (page) => {
+  await step('chuyen-vien-dinh-kem-ket-qua', 'specialist', async (page) => {
     await page.reload();
     await page.locator('#dossier-code', { hasText: code }).waitFor();
     assert.equal(await page.locator('#clock').getAttribute('data-clock'), 'running', 'the clock runs again');
     assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'paid');
+    const card = page.getByRole('region', { name: DOC.results });
+    await card.getByLabel(DOC.resultFile).setInputFiles({ name: SIGNED.file, mimeType: 'application/pdf', buffer: SIGNED.bytes });
+    await card.locator('#results-notice.alert-success').waitFor();
+    await link(card, SIGNED.name).waitFor();
+    assert.match(await card.innerText(), new RegExp(`${DOC.attached}\\s+${SIGNED.name.replace(/\./g, '\\.')}`), 'listed');
+    const d = await apiGet(page, `/api/v1/staff/dossiers/${id}`);
+    assert.deepEqual(d.results.map((r) => [r.name, r.content_type, r.size]), [[SIGNED.name, 'application/pdf', SIGNED.bytes.length]]);
+    const res = await page.request.get(new URL(await link(card, SIGNED.name).getAttribute('href'), srv.url).href);
+    assert.equal(res.status(), 200);
+    assert.ok((await res.body()).equals(SIGNED.bytes), 'the bytes the specialist sent');
+  });
+
+  await step('chuyen-vien-trinh', 'specialist', async (page) => {
     await act(page, DOC.propose);
     assert.match(await stateText(page), /Chờ lãnh đạo phê duyệt/);
   });
@@ -528,23 +573,21 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
   });
 
   await step('tiep-nhan-tra-ket-qua', 'reception', async (page) => {
-    // Done dossiers are in no view of the desk's to-do list: "Tất cả", searched by the code.
+    // Done and waiting to be handed back: the desk's view "Chờ trả kết quả".
     await link(page.locator('#staff-nav'), 'Hồ sơ').click();
     await page.waitForURL((u) => u.pathname === '/can-bo/');
-    await openView(page, DOC.viewAll);
-    await page.getByLabel('Tìm theo mã hồ sơ hoặc tên người nộp').fill(code);
-    await button(page, 'Tìm').click();
-    await page.waitForURL((u) => u.searchParams.get('q') === code);
+    await openView(page, DOC.viewToReturn);
     await queueRow(page, code).waitFor();
-    assert.equal(await page.locator('#queue tbody tr').count(), 1, 'the search finds this dossier only');
     await openFromQueue(page, code);
+    const card = page.getByRole('region', { name: DOC.results });
+    await link(card, SIGNED.name).waitFor(); // the signed document the specialist attached
     await act(page, DOC.returnResult);
     assert.match(await stateText(page), /Đã trả kết quả/);
     assert.match(await nationalStatus(page), /: 10 – /);
     // The result document, printed from the page: a notice of the result signed with the
     // approving leader's name (this procedure has no template of its own; a birth
     // registration prints the extract drawn from its form).
-    const text = await pdfText(page, await link(page, 'Xem kết quả').getAttribute('href'));
+    const text = await pdfText(page, await link(page, DOC.viewResult).getAttribute('href'));
     for (const want of ['KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH', DOC.procedure, code, L.name]) assert.ok(text.includes(want), `the result shows "${want}":\n${text}`);
   });
 
@@ -555,6 +598,14 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     await page.locator('#result-ready').waitFor();
     const href = await link(page.locator('#result-ready'), DOC.result).getAttribute('href');
     assert.ok((await pdfText(page, href)).includes(code));
+    // The signed document, beside it: downloaded by its name, the bytes the specialist sent.
+    await page.locator('#result-ready').getByRole('link', { name: `${DOC.download} ${SIGNED.name}` }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link(page.locator('#result-ready'), SIGNED.name).click()]);
+    assert.equal(download.suggestedFilename(), SIGNED.name);
+    assert.ok(fs.readFileSync(await download.path()).equals(SIGNED.bytes), 'the downloaded file is the one attached');
+    const res = await page.request.get(new URL(await link(page.locator('#result-ready'), SIGNED.name).getAttribute('href'), srv.url).href);
+    assert.equal(res.status(), 200);
+    assert.ok((await res.body()).equals(SIGNED.bytes), 'and so is the API\'s copy');
     await page.locator('#rating-form').waitFor();
     for (const label of DOC.ratings) assert.equal(await page.locator('#rating-form').getByLabel(label, { exact: true }).count(), 1, label);
     await page.locator('#rating-form').getByLabel(DOC.ratings[0], { exact: true }).check();

@@ -1,6 +1,10 @@
 // Dossier page (owner only): code, status, appointment (and the first one when
 // the office rescheduled it, with its apology letters), history, documents,
 // the declaration, the receipt and result PDFs, and withdrawing with a reason.
+// A supplement asked for (status 5) takes new files (PUT .../files/{name}, each
+// optionally for one document of the procedure; never replacing one handed in)
+// and a note before "Đã bổ sung". Once the result was returned (status 10) the
+// result documents the officers attached are listed for download.
 // A fee asked for (status 6) links to the payment page; once paid, one line
 // says how much, when and how (read from .../payment only for a dossier whose
 // history shows a fee request, so dossiers without fees cost no request).
@@ -9,6 +13,7 @@ import * as api from './api.js';
 import { $, el, render, initLayout, pageUrl, param, formatDate, formatDateTime, formatSize, statusBadge, readableTimes,
   loading, pageError, alertBox, busy, showFieldErrors, clearErrors, goLogin } from './ui.js';
 import { renderReview } from './eform.js';
+import { ACCEPT, uploadEach } from './uploads.js';
 
 const WITHDRAWABLE = new Set([1, 2, 4, 5, 6]);
 const STOPPED = new Set([3, 7, 8]); // refused, withdrawn, stopped: the appointment no longer holds
@@ -19,6 +24,8 @@ let schema = null;
 const fileUrl = (f) => `/api/v1/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
 const letterUrl = (n) => `/api/v1/dossiers/${api.seg(d.id)}/apologies/${api.seg(n)}`;
 const resultUrl = () => `/api/v1/dossiers/${api.seg(d.id)}/result.pdf`;
+const resultFileUrl = (r) => `/api/v1/dossiers/${api.seg(d.id)}/results/${api.seg(r.name)}`;
+const KIND = { 'application/pdf': 'PDF', 'image/jpeg': 'Ảnh JPEG', 'image/png': 'Ảnh PNG' };
 
 /** The office's apology letters, each with the appointment it replaced and the new one. */
 function apologiesCard() {
@@ -53,21 +60,109 @@ function historyList() {
     h.note ? el('div', { class: 'note' }, readableTimes(h.note)) : null)));
 }
 
+/** Added after the dossier was submitted: with a supplement. */
+const supplied = (f) => d.submitted_at && f.uploaded_at && Date.parse(f.uploaded_at) > Date.parse(d.submitted_at);
+
 function files() {
   if (!d.files || !d.files.length) return el('p', { class: 'muted' }, 'Không có tệp đính kèm.');
-  return el('ul', { class: 'file-list' }, d.files.map((f) => el('li', { class: 'file-row' },
+  return el('ul', { class: 'file-list' }, d.files.map((f) => el('li', { class: 'file-row', dataset: { file: f.name } },
     el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
-      el('div', { class: 'meta' }, formatSize(f.size), f.document ? ' · ' + docName(f.document) : '')))));
+      el('div', { class: 'meta' }, formatSize(f.size), f.document ? ' · ' + docName(f.document) : '',
+        supplied(f) ? ` · bổ sung lúc ${formatDateTime(f.uploaded_at)}` : '')))));
 }
 
 let docNames = {};
+let documents = []; // the procedure's documents: [{key, name, online_form, ...}]
 const docName = (key) => docNames[key] || key;
 
-/** The office asked for more documents: its request, and "Đã bổ sung" to send the dossier back. */
+/** The result documents the officers attached, each a download (status 10 only). */
+function resultFiles() {
+  const list = d.results || [];
+  if (!list.length) return null;
+  // Inline spacing: inside an alert, ".alert ul" would indent the list (a CSS rule can replace it).
+  return el('div', { class: 'result-files', style: 'margin-top:16px' },
+    el('p', { class: 'mb-0' }, el('strong', {}, 'Văn bản kết quả do cơ quan giải quyết đính kèm')),
+    el('ul', { class: 'file-list', id: 'result-files', style: 'padding-left:0' }, list.map((r) => el('li', { class: 'file-row', dataset: { file: r.name } },
+      el('div', {},
+        el('a', { class: 'name', href: resultFileUrl(r), download: r.name }, r.name),
+        el('div', { class: 'meta' }, [KIND[r.content_type] || r.content_type, formatSize(r.size), formatDateTime(r.uploaded_at)].join(' · '))),
+      el('a', { class: 'btn btn-secondary btn-small', href: resultFileUrl(r), download: r.name, 'aria-label': `Tải về ${r.name}` }, 'Tải về')))));
+}
+
+/** A file sent with the supplement, as listed in its box. */
+function suppliedRow(f) {
+  return el('li', { class: 'file-row', dataset: { file: f.name } },
+    el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
+      el('div', { class: 'meta' }, el('span', { class: 'ok-mark' }, '✓ Đã gửi'), ' · ', formatSize(f.size),
+        ' · ', f.document ? docName(f.document) : 'Giấy tờ khác')));
+}
+
+/**
+ * The office asked for more documents: its request; new files, each for a document of the
+ * procedure or none (sent at once, one by one, kept even if the citizen leaves: the API
+ * never replaces nor removes what was handed in); then "Đã bổ sung" sends the dossier back.
+ */
 function supplyBox() {
   const asked = (d.history || []).filter((h) => h.status && h.status.code === 5).pop();
+  const since = asked ? Date.parse(asked.at) : Date.now();
+  const added = () => (d.files || []).filter((f) => supplied(f) && Date.parse(f.uploaded_at) >= since);
+  const docs = documents.filter((x) => !x.online_form);
+  const docSelect = el('select', { id: 'supply-doc', name: 'document', 'aria-describedby': 'supply-doc-hint' },
+    el('option', { value: '' }, 'Giấy tờ khác'),
+    docs.map((x) => el('option', { value: x.key }, x.name)));
+  const input = el('input', {
+    type: 'file', id: 'supply-files', multiple: true, accept: ACCEPT,
+    'aria-label': 'Chọn tệp bổ sung', 'aria-describedby': 'supply-files-hint supply-files-error',
+  });
+  const list = el('ul', { class: 'file-list', id: 'supply-list', style: 'padding-left:0' }, added().map(suppliedRow)); // not indented as ".alert ul"
+  const errors = el('p', { class: 'field-error', id: 'supply-files-error', 'aria-live': 'polite' });
+  const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
+  const filesBox = el('fieldset', { class: 'field supply-files' },
+    el('legend', {}, 'Tệp bổ sung ', el('span', { class: 'muted small' }, '(không bắt buộc)')),
+    el('span', { class: 'hint', id: 'supply-files-hint' },
+      'Bản chụp hoặc bản quét giấy tờ cơ quan yêu cầu: PDF, JPEG hoặc PNG, tối đa 10 MB mỗi tệp. Tệp được gửi ngay khi chọn và không xóa được; nếu gửi nhầm, hãy ghi rõ trong nội dung bổ sung.'),
+    docs.length ? el('div', { class: 'field' },
+      el('label', { for: 'supply-doc' }, 'Bổ sung cho giấy tờ'),
+      el('span', { class: 'hint', id: 'supply-doc-hint' }, 'Chọn trước khi chọn tệp. Để “Giấy tờ khác” nếu tệp không thuộc giấy tờ nào của thủ tục.'),
+      docSelect) : null,
+    errors,
+    list,
+    el('div', { class: 'file-pick' }, input, el('label', { class: 'btn btn-secondary btn-small', for: 'supply-files', 'aria-hidden': 'true' }, '+ Chọn tệp bổ sung')),
+    live);
+  input.addEventListener('change', async () => {
+    if (!input.files.length) return;
+    const chosen = Array.from(input.files);
+    const key = docs.length ? docSelect.value : '';
+    const problems = [];
+    render(errors);
+    input.disabled = true;
+    $('#supply').disabled = true;
+    await uploadEach(chosen, {
+      list,
+      path: (name) => `/dossiers/${api.seg(d.id)}/files/${api.seg(name)}`,
+      query: key ? { document: key } : undefined,
+      taken: new Set((d.files || []).map((f) => f.name)),
+      fallback: key || 'bo-sung',
+      onUploaded: (meta) => {
+        const f = { document: key, uploaded_at: new Date().toISOString(), ...meta };
+        d.files = (d.files || []).filter((x) => x.name !== f.name).concat([f]);
+        list.append(suppliedRow(f));
+        render($('#files-body'), files());
+        live.textContent = `Đã gửi tệp ${f.name}`;
+      },
+      onError: (message) => {
+        problems.push(message);
+        render(errors, problems.map((m, i) => [i ? el('br') : null, m]));
+      },
+    });
+    input.disabled = false;
+    $('#supply').disabled = false;
+    input.value = '';
+  });
+
   const form = el('form', { id: 'supply-form', novalidate: true },
     el('div', { class: 'form-errors', hidden: true }),
+    filesBox,
     el('div', { class: 'field' },
       el('label', { for: 'supply-note' }, 'Nội dung đã bổ sung ', el('span', { class: 'muted small' }, '(không bắt buộc)')),
       el('span', { class: 'hint', id: 'supply-note-hint' }, 'Ghi rõ giấy tờ, thông tin bạn đã bổ sung theo yêu cầu.'),
@@ -83,7 +178,9 @@ function supplyBox() {
       await api.post(`/dossiers/${api.seg(d.id)}/actions/supply`, note ? { note } : {});
       d = await api.get(`/dossiers/${api.seg(d.id)}`);
       view();
-      const ok = alertBox('success', 'Đã gửi thông báo bổ sung', el('p', {}, 'Cơ quan giải quyết sẽ tiếp tục xử lý hồ sơ của bạn.'));
+      const n = added().length;
+      const ok = alertBox('success', 'Đã gửi thông báo bổ sung',
+        el('p', {}, n ? `Đã gửi kèm ${n} tệp. ` : '', 'Cơ quan giải quyết sẽ tiếp tục xử lý hồ sơ của bạn.'));
       ok.id = 'supplied-ok';
       $('#content').prepend(ok);
       ok.focus();
@@ -222,7 +319,8 @@ function view() {
     returned ? el('div', { class: 'alert alert-success result-box', id: 'result-ready' },
       el('strong', { class: 'alert-title' }, 'Hồ sơ đã có kết quả'),
       el('p', {}, 'Kết quả giải quyết đã được trả. Bạn có thể tải bản điện tử của kết quả.'),
-      el('a', { class: 'btn', id: 'result-top', href: resultUrl(), target: '_blank', rel: 'noopener' }, 'Tải kết quả (PDF)')) : null,
+      el('a', { class: 'btn', id: 'result-top', href: resultUrl(), target: '_blank', rel: 'noopener' }, 'Tải kết quả (PDF)'),
+      resultFiles()) : null,
     returned ? el('div', { id: 'rating-slot' }) : null,
     d.status && d.status.code === 6 ? paymentBox() : null,
     el('div', { class: 'key-grid' },
@@ -249,7 +347,7 @@ function view() {
     el('section', { class: 'card', 'aria-labelledby': 'h-history' },
       el('div', { class: 'card-title' }, el('h2', { id: 'h-history' }, 'Quá trình xử lý')), historyList()),
     el('section', { class: 'card', 'aria-labelledby': 'h-files' },
-      el('div', { class: 'card-title' }, el('h2', { id: 'h-files' }, 'Giấy tờ đã nộp')), files()),
+      el('div', { class: 'card-title' }, el('h2', { id: 'h-files' }, 'Giấy tờ đã nộp')), el('div', { id: 'files-body' }, files())),
     schema && (schema.sections || []).length ? el('section', { class: 'card', 'aria-labelledby': 'h-form' },
       el('div', { class: 'card-title' }, el('h2', { id: 'h-form' }, 'Nội dung tờ khai')),
       el('details', {}, el('summary', {}, 'Xem nội dung đã khai'), renderReview(schema, d.form || {}))) : null);
@@ -310,7 +408,8 @@ async function init() {
   try {
     const p = await api.get(`/procedures/${api.seg(d.procedure.code)}`);
     schema = p.form || null;
-    docNames = Object.fromEntries((p.documents || []).map((x) => [x.key, x.name]));
+    documents = p.documents || [];
+    docNames = Object.fromEntries(documents.map((x) => [x.key, x.name]));
   } catch { /* the page works without labels */ }
   setupWithdraw();
   view();

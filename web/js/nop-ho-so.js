@@ -3,13 +3,12 @@
 // step; documents are uploaded one by one as raw bodies with a progress bar.
 
 import * as api from './api.js';
-import { $, $$, el, render, initLayout, pageUrl, param, fold, formatDateTime, formatFee, feeNote, formatSize, processingText,
+import { $, $$, el, render, initLayout, pageUrl, param, formatDateTime, formatFee, feeNote, formatSize, processingText,
   loading, pageError, alertBox, showAlert, busy, showFieldErrors, clearErrors, apiFieldErrors, goLogin } from './ui.js';
 import { renderForm, fillForm, readForm, checkForm, renderReview } from './eform.js';
+import { ACCEPT, uploadEach } from './uploads.js';
 
 const STEPS = ['Hướng dẫn', 'Tờ khai', 'Giấy tờ', 'Xem lại', 'Nộp hồ sơ'];
-const TYPES = { 'application/pdf': '.pdf', 'image/jpeg': '.jpg', 'image/png': '.png' };
-const MAX_UPLOAD = 10 * 1024 * 1024;
 
 let d; // the dossier (draft)
 let p; // its procedure, with documents and form schema
@@ -22,25 +21,6 @@ let nav;
 let form;
 
 /* ---------- helpers ---------- */
-
-function typeOf(file) {
-  if (TYPES[file.type]) return file.type;
-  const ext = (file.name.split('.').pop() || '').toLowerCase();
-  return { pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png' }[ext] || file.type || '';
-}
-
-/** A file name the API accepts ([A-Za-z0-9._-]{1,100}), unique in this dossier. */
-function safeName(original, type, docKey) {
-  const ext = TYPES[type] || '';
-  let stem = fold(original.replace(/\.[^.]*$/, '')).replace(/[^a-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
-  if (!stem) stem = docKey.replace(/[^A-Za-z0-9_-]/g, '') || 'tep';
-  const taken = new Set(d.files.map((f) => f.name));
-  for (let i = 1; ; i++) {
-    const suffix = i === 1 ? '' : '-' + i;
-    const name = stem.slice(0, 100 - ext.length - suffix.length) + suffix + ext;
-    if (!taken.has(name)) return name;
-  }
-}
 
 function filesOf(key) { return d.files.filter((f) => f.document === key); }
 
@@ -159,43 +139,21 @@ function announce(text) {
 
 async function uploadFiles(key, fileList, input) {
   docError(key, '');
-  for (const file of fileList) {
-    const type = typeOf(file);
-    if (!TYPES[type]) { docError(key, `Tệp “${file.name}” không đúng định dạng. Chỉ nhận PDF, JPEG hoặc PNG.`); continue; }
-    if (file.size > MAX_UPLOAD) { docError(key, `Tệp “${file.name}” quá lớn (${formatSize(file.size)}). Tối đa 10 MB mỗi tệp.`); continue; }
-    if (file.size === 0) { docError(key, `Tệp “${file.name}” rỗng.`); continue; }
-    const name = safeName(file.name, type, key);
-    const bar = el('span');
-    const pct = el('span', {}, '0%');
-    const row = el('li', { class: 'file-row', 'aria-busy': 'true' },
-      el('div', {}, el('span', { class: 'name' }, name), el('div', { class: 'meta' }, 'Đang tải lên… ', pct, ' · ', formatSize(file.size))),
-      el('span'),
-      el('div', { class: 'bar', role: 'progressbar', 'aria-label': `Tiến độ tải lên ${name}`, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' }, bar));
-    $(`[data-doc="${CSS.escape(key)}"] .file-list`).append(row);
-    input.disabled = true;
-    try {
-      const saved = await api.upload(`/dossiers/${api.seg(d.id)}/files/${api.seg(name)}`, file, {
-        query: { document: key },
-        contentType: type,
-        onProgress: (sent, total) => {
-          const v = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
-          bar.style.width = v + '%';
-          pct.textContent = v + '%';
-          row.querySelector('.bar').setAttribute('aria-valuenow', String(v));
-        },
-      });
-      const meta = (saved && saved.file) || saved; // 201 {"file":{...}}
-      d.files = d.files.filter((f) => f.name !== name).concat([meta && meta.name ? meta : { name, document: key, size: file.size, content_type: type }]);
-      announce(`Đã tải lên tệp ${name}`);
-    } catch (err) {
-      if (err.status === 401) { goLogin(); return; }
-      row.remove();
-      docError(key, `Không tải lên được “${file.name}”: ${err.message}`);
-    } finally {
-      input.disabled = false;
-    }
-    refreshDoc(key);
-  }
+  input.disabled = true;
+  await uploadEach(fileList, {
+    list: $(`[data-doc="${CSS.escape(key)}"] .file-list`),
+    path: (name) => `/dossiers/${api.seg(d.id)}/files/${api.seg(name)}`,
+    query: { document: key },
+    taken: new Set(d.files.map((f) => f.name)),
+    fallback: key,
+    onUploaded: (meta) => {
+      d.files = d.files.filter((f) => f.name !== meta.name).concat([{ document: key, ...meta }]);
+      refreshDoc(key);
+      announce(`Đã tải lên tệp ${meta.name}`);
+    },
+    onError: (message) => docError(key, message),
+  });
+  input.disabled = false;
   input.value = '';
 }
 
@@ -213,7 +171,7 @@ function docsPanel() {
           el('p', { class: 'muted small mb-0' }, 'Tờ khai điện tử ở bước “Tờ khai” thay cho giấy tờ này, không cần tải lên.'));
       }
       const inputId = 'file-' + i;
-      const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp: ' + x.name, accept: '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
+      const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp: ' + x.name, accept: ACCEPT, multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
       input.addEventListener('change', () => { if (input.files.length) uploadFiles(x.key, Array.from(input.files), input); });
       const box = el('section', { class: 'doc-upload', dataset: { doc: x.key, required: x.required ? '1' : '0' }, 'aria-labelledby': `doc-${i}-title` },
         el('div', { class: 'doc-head' },

@@ -10,12 +10,18 @@
 // (POST .../payment-request, amount and note), and a pending payment can be
 // confirmed as paid at the desk or from the bank statement (POST
 // .../payment/confirm-desk, with the receipt or transaction number); a paid
-// payment shows that number and the officer who confirmed it.
+// payment shows that number and the officer who confirmed it. The card "Kết quả
+// giải quyết" lists the result documents attached (the signed decision,
+// certificate or extract) beside the result PDF the system draws, and lets an
+// officer who may (can_edit_results: processing or done, dossier.process or
+// dossier.approve) attach more (PUT .../results/{name}, one by one with their
+// progress and the API's refusal per file) or remove one after confirming.
 
 import * as api from '../api.js';
 import { $, el, render, param, formatSize, statusBadge, loading, pageError, alertBox,
   busy, showFieldErrors, clearErrors, fieldBox, processingText, readableTimes, goLogin } from '../ui.js';
 import { renderReview } from '../eform.js';
+import { ACCEPT, uploadEach } from '../uploads.js';
 import { initStaff, lastQueue, walkinUrl, vn, shortDateTime, workingTime, span, APOLOGY_ROLES } from './shell.js';
 
 const CHANNEL = { online: 'Trực tuyến', desk: 'Trực tiếp tại quầy', post: 'Qua bưu chính' };
@@ -43,6 +49,7 @@ const fileUrl = (f) => `${base()}/files/${api.seg(f.name)}`;
 const receiptUrl = () => `${base()}/receipt.pdf`;
 const resultUrl = () => `${base()}/result.pdf`;
 const letterUrl = (n) => `${base()}/apologies/${api.seg(n)}`;
+const resultFileUrl = (r) => `${base()}/results/${api.seg(r.name)}`;
 const hasResult = () => d.status && (d.status.code === 9 || d.status.code === 10);
 const pdfLink = (href, attrs, ...text) => el('a', { href, target: '_blank', rel: 'noopener', ...attrs }, ...text);
 
@@ -192,7 +199,147 @@ function actorText(a) {
   return a.full_name || a.login;
 }
 
-/* ---------------- papers: receipt, result, apology letters ---------------- */
+/* ---------------- result documents (kết quả giải quyết) ---------------- */
+
+const KIND = { 'application/pdf': 'PDF', 'image/jpeg': 'Ảnh JPEG', 'image/png': 'Ảnh PNG' };
+// What the last upload or removal left to say, drawn once by the next resultsCard().
+let resultNotice = null;
+
+function resultRow(r) {
+  return el('li', { class: 'file-row', dataset: { result: r.name } },
+    el('div', {},
+      el('a', { class: 'name', href: resultFileUrl(r), download: r.name }, r.name),
+      el('div', { class: 'meta' }, [KIND[r.content_type] || r.content_type, formatSize(r.size), r.uploaded_at ? shortDateTime(r.uploaded_at) : ''].filter(Boolean).join(' · '))),
+    d.can_edit_results
+      ? el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Xóa tệp ${r.name}`, onclick: () => openRemoveResult(r) }, 'Xóa')
+      : el('span'));
+}
+
+function resultNoticeBox() {
+  const n = resultNotice;
+  resultNotice = null;
+  if (!n) return null;
+  const box = n.problems && n.problems.length
+    ? alertBox('error', n.title || (n.stored ? `Đã đính kèm ${n.stored} tệp; có tệp chưa đính kèm được` : 'Chưa đính kèm được tệp'),
+      el('ul', { class: 'mb-0' }, n.problems.map((m) => el('li', {}, m))))
+    : alertBox('success', n.text);
+  box.id = 'results-notice';
+  return box;
+}
+
+function resultsCard() {
+  const list = d.results || [];
+  const edit = d.can_edit_results;
+  if (!d.code || (!list.length && !edit && !hasResult())) return null;
+  const code = d.status ? d.status.code : 0;
+  let upload = null;
+  if (edit) {
+    const input = el('input', {
+      type: 'file', id: 'result-file', multiple: true, accept: ACCEPT,
+      'aria-label': 'Chọn tệp kết quả', 'aria-describedby': 'result-file-hint',
+    });
+    input.addEventListener('change', () => uploadResults(input));
+    upload = el('div', { class: 'result-upload' },
+      el('p', { class: 'hint', id: 'result-file-hint', style: 'margin-top:10px' },
+        'Văn bản đã ký (quyết định, giấy chứng nhận, trích lục…) dạng PDF, JPEG hoặc PNG; tối đa 10 MB mỗi tệp, 10 tệp và 50 MB mỗi hồ sơ. Người nộp tải về được sau khi hồ sơ đã trả kết quả.'),
+      el('div', { class: 'file-pick mt-0' }, input, el('label', { class: 'btn btn-secondary btn-small', for: 'result-file', 'aria-hidden': 'true' }, '+ Chọn tệp kết quả')));
+  }
+  return card('results', 'Kết quả giải quyết',
+    resultNoticeBox(),
+    hasResult() ? el('ul', { class: 'papers' }, el('li', { class: 'paper' },
+      el('div', {}, el('strong', {}, 'Kết quả do hệ thống lập'), el('div', { class: 'muted small' }, code === 10 ? 'Đã trả cho người nộp' : 'Đã xử lý xong, chờ trả kết quả')),
+      el('div', { class: 'paper-act' }, pdfLink(resultUrl(), { class: 'btn btn-secondary btn-small', id: 'view-result' }, 'Xem kết quả')))) : null,
+    el('h3', { class: 'small-h' }, 'Văn bản kết quả đính kèm'),
+    list.length ? null : el('p', { class: 'muted mb-0', id: 'results-empty' }, edit ? 'Chưa đính kèm văn bản kết quả nào.' : 'Không có văn bản kết quả đính kèm.'),
+    el('ul', { class: 'file-list', id: 'result-list' }, list.map(resultRow)),
+    el('div', { class: 'visually-hidden', id: 'results-live', 'aria-live': 'polite' }),
+    upload,
+    !edit && code === 10 && list.length ? el('p', { class: 'muted small mb-0' }, 'Kết quả đã trả cho người nộp; văn bản kết quả không thay đổi được nữa.') : null);
+}
+
+/** Redraws the results card from the server's copy of the dossier (the whole page if the dossier moved). */
+async function refreshResults(focus) {
+  let fresh;
+  try {
+    fresh = await api.get(`/staff/dossiers/${api.seg(d.id)}`);
+  } catch (err) {
+    if (err.status === 401) { goLogin(); return; }
+    await reload();
+    return;
+  }
+  const moved = fresh.state !== d.state;
+  d = fresh;
+  if (moved) view();
+  else $('#results')?.replaceWith(resultsCard() || el('div'));
+  const target = focus && $(focus);
+  if (target) { if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1'); target.focus(); }
+}
+
+async function uploadResults(input) {
+  const chosen = Array.from(input.files);
+  if (!chosen.length) return;
+  const problems = [];
+  const list = $('#result-list');
+  const live = $('#results-live');
+  $('#results-empty')?.remove();
+  $('#results-notice')?.remove();
+  input.disabled = true;
+  const stored = await uploadEach(chosen, {
+    list,
+    path: (name) => `/staff/dossiers/${api.seg(d.id)}/results/${api.seg(name)}`,
+    taken: new Set((d.results || []).map((r) => r.name)), // a new file never replaces one attached
+    fallback: 'ket-qua',
+    onUploaded: (meta) => {
+      const r = { uploaded_at: new Date().toISOString(), ...meta };
+      d.results = (d.results || []).filter((x) => x.name !== r.name).concat([r]);
+      list.append(resultRow(r)); // its progress row is gone: files go one after another
+      if (live) live.textContent = `Đã đính kèm ${r.name}`;
+    },
+    onError: (message) => problems.push(message),
+  });
+  resultNotice = problems.length ? { problems, stored } : { text: `Đã đính kèm ${stored} tệp kết quả.` };
+  await refreshResults(problems.length ? '#results-notice' : '#result-file');
+}
+
+let removing = null;
+
+function openRemoveResult(r) {
+  removing = r;
+  const form = $('#result-remove-form');
+  clearErrors(form);
+  $('#result-remove-sub').textContent = dossierLine();
+  render($('#result-remove-text'), 'Xóa tệp ', el('strong', {}, r.name), ` (${KIND[r.content_type] || r.content_type}, ${formatSize(r.size)}) khỏi kết quả giải quyết của hồ sơ? Người nộp sẽ không nhận được tệp này.`);
+  $('#result-remove-dialog').showModal();
+  $('#result-remove-cancel').focus();
+}
+
+async function submitRemoveResult(e) {
+  e.preventDefault();
+  const r = removing;
+  const form = $('#result-remove-form');
+  const restore = busy($('#result-remove-confirm'), 'Đang xóa…');
+  try {
+    await api.del(`/staff/dossiers/${api.seg(d.id)}/results/${api.seg(r.name)}`);
+  } catch (err) {
+    restore();
+    if (err.status === 401) { goLogin(); return; }
+    if (err.status === 404 || err.status === 409) {
+      // Removed by someone else, or the result was returned meanwhile: show it as it is now.
+      $('#result-remove-dialog').close();
+      resultNotice = { title: 'Chưa xóa được tệp', problems: [`Không xóa được “${r.name}”: ${err.message}`] };
+      await refreshResults('#results-notice');
+      return;
+    }
+    showFieldErrors(form, [{ field: null, message: err.message }], 'Chưa xóa được tệp');
+    return;
+  }
+  restore();
+  $('#result-remove-dialog').close();
+  resultNotice = { text: `Đã xóa tệp ${r.name}.` };
+  await refreshResults('#results-notice');
+}
+
+/* ---------------- papers: receipt, apology letters ---------------- */
 
 function papersCard() {
   if (!d.code) return null;
@@ -202,9 +349,7 @@ function papersCard() {
   return card('papers', 'Giấy tờ, văn bản',
     el('ul', { class: 'papers' },
       item('Giấy tiếp nhận hồ sơ và hẹn trả kết quả', `Tiếp nhận ${shortDateTime(d.submitted_at)}`,
-        pdfLink(receiptUrl(), { class: 'btn btn-secondary btn-small', id: 'print-receipt' }, 'In giấy tiếp nhận')),
-      hasResult() ? item('Kết quả giải quyết', d.status.code === 10 ? 'Đã trả cho người nộp' : 'Đã xử lý xong, chờ trả kết quả',
-        pdfLink(resultUrl(), { class: 'btn btn-secondary btn-small', id: 'view-result' }, 'Xem kết quả')) : null),
+        pdfLink(receiptUrl(), { class: 'btn btn-secondary btn-small', id: 'print-receipt' }, 'In giấy tiếp nhận'))),
     apologies.length ? el('div', {},
       el('h3', { class: 'small-h' }, 'Phiếu xin lỗi và hẹn lại ngày trả kết quả'),
       el('ol', { class: 'apology-list', id: 'apology-list' }, apologies.map((a) => el('li', { dataset: { n: String(a.n) } },
@@ -277,7 +422,7 @@ function view() {
     registeredBanner(),
     head(),
     el('div', { class: 'dossier-grid' },
-      el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), formCard()),
+      el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), resultsCard(), formCard()),
       el('div', { class: 'dossier-side' }, actionsCard(), paymentCard(), papersCard(), historyCard(), holdsCard())));
   $('#crumb').textContent = d.code;
   document.title = `${d.code} – Một cửa điện tử tỉnh Thanh Hóa`;
@@ -797,6 +942,8 @@ async function init() {
   $('#fee-form').addEventListener('submit', submitFeeRequest);
   $('#deskpay-cancel').addEventListener('click', () => $('#deskpay-dialog').close());
   $('#deskpay-form').addEventListener('submit', submitDeskPayment);
+  $('#result-remove-cancel').addEventListener('click', () => $('#result-remove-dialog').close());
+  $('#result-remove-form').addEventListener('submit', submitRemoveResult);
   await reload();
   if (justRegistered) $('#registered')?.focus();
   justRegistered = false; // the banner goes with the next redraw
