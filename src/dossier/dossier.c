@@ -203,6 +203,23 @@ static int has_file(struct store *db, int64_t id, const char *name)
     return found;
 }
 
+/* The event id of the dossier's latest supplement request, 0 if none,
+ * negative on a store error. */
+static int64_t open_supplement_event(struct store *db, int64_t id)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT coalesce(max(id), 0) FROM dossier_events WHERE dossier_id = ?"
+                           " AND action = 'request_supplement'",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    int64_t ev = store_step(st) == STORE_ROW ? store_col_int(st, 0) : -1;
+    store_done(st);
+    return ev;
+}
+
 int dossier_add_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
@@ -210,6 +227,7 @@ int dossier_add_file_job(struct store *db, void *arg)
     struct store_stmt *st;
     /* Files are added to a draft, or while the desk waits for a supplement;
      * a supplement adds files, it never replaces what was handed in. */
+    int64_t supplement_event = 0;
     if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
         if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
             return -1;
@@ -217,6 +235,8 @@ int dossier_add_file_job(struct store *db, void *arg)
         if (has_file(db, a->id, a->name) != 0)
             return derr_set(&a->err, DERR_STATE, "file_exists",
                             "Đã có tệp cùng tên; hãy đặt tên khác cho tệp bổ sung", a->name);
+        if ((supplement_event = open_supplement_event(db, a->id)) < 0)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     }
     /* Limits count the other files: replacing a file by name is allowed. */
     int rc = store_prepare(db,
@@ -241,7 +261,8 @@ int dossier_add_file_job(struct store *db, void *arg)
                         "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB", a->name);
     rc = store_prepare(db,
                        "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
-                       " size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                       " size, sha256, uploaded_at, supplement_event_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                        " ON CONFLICT(dossier_id, name) DO UPDATE SET"
                        " document_key = excluded.document_key,"
                        " content_type = excluded.content_type, size = excluded.size,"
@@ -255,6 +276,7 @@ int dossier_add_file_job(struct store *db, void *arg)
         store_bind_int(st, 5, a->size);
         store_bind_text(st, 6, a->sha256);
         store_bind_int(st, 7, now_unix());
+        bind_opt_id(st, 8, supplement_event);
         rc = exec_done(st);
     }
     if (rc == 0) {
@@ -270,13 +292,48 @@ int dossier_add_file_job(struct store *db, void *arg)
     return rc;
 }
 
+/* Was the file sent with the open supplement request (1), handed in
+ * before it (0), or is there no such file (2)? Negative on a store error. */
+static int added_in_supplement(struct store *db, int64_t id, const char *name)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT coalesce(f.supplement_event_id = (SELECT max(e.id)"
+                           " FROM dossier_events e WHERE e.dossier_id = f.dossier_id"
+                           " AND e.action = 'request_supplement'), 0)"
+                           " FROM dossier_files f WHERE f.dossier_id = ? AND f.name = ?",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, name);
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        rc = store_col_int(st, 0) ? 1 : 0;
+    else if (rc == STORE_DONE)
+        rc = 2;
+    store_done(st);
+    return rc;
+}
+
 int dossier_remove_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
     struct dossier d;
     struct store_stmt *st;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
-        return -1;
+    /* A draft's files, or during a supplement the files sent with it: what
+     * was handed in before stays. */
+    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+        if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
+            return -1;
+        derr_clear(&a->err);
+        int fresh = added_in_supplement(db, a->id, a->name);
+        if (fresh < 0)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (fresh == 0)
+            return derr_set(&a->err, DERR_STATE, "file_locked",
+                            "Tệp đã nộp trước khi có yêu cầu bổ sung, không thể gỡ", a->name);
+    }
     int rc = store_prepare(db, "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?", &st);
     if (rc == 0) {
         store_bind_int(st, 1, a->id);
@@ -633,18 +690,20 @@ static json_t *files_json(struct store *db, int64_t id)
     struct store_stmt *st;
     json_t *list = json_array();
     if (store_prepare(db,
-                      "SELECT name, document_key, size, content_type, sha256, uploaded_at"
+                      "SELECT name, document_key, size, content_type, sha256, uploaded_at,"
+                      " supplement_event_id IS NOT NULL"
                       " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
                       &st))
         return list;
     store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW)
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "name", store_col_text(st, 0),
+            list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b}", "name", store_col_text(st, 0),
                             "document", store_col_text(st, 1), "size",
                             (json_int_t)store_col_int(st, 2), "content_type",
                             store_col_text(st, 3), "sha256", store_col_text(st, 4),
-                            "uploaded_at", cal_json_iso(store_col_int(st, 5))));
+                            "uploaded_at", cal_json_iso(store_col_int(st, 5)),
+                            "with_supplement", (int)store_col_int(st, 6)));
     store_done(st);
     return list;
 }

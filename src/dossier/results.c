@@ -74,6 +74,15 @@ int result_add_job(struct store *db, void *arg)
         bytes = store_col_int(st, 1);
     }
     store_done(st);
+    if (a->create_only) {
+        char sha[65], ctype[32];
+        int found = result_find(db, a->dossier_id, a->name, sha, ctype);
+        if (found < 0)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (found == STORE_ROW)
+            return derr_set(&a->err, DERR_STATE, "file_exists",
+                            "Đã có tệp kết quả cùng tên; hãy đặt tên khác", a->name);
+    }
     if (count >= RESULTS_MAX_FILES)
         return derr_set(&a->err, DERR_INVALID, "too_many_files",
                         "Hồ sơ đã có tối đa 10 tệp kết quả", a->name);
@@ -95,7 +104,8 @@ int result_add_job(struct store *db, void *arg)
         store_bind_int(st, 4, a->size);
         store_bind_text(st, 5, a->sha256);
         store_bind_int(st, 6, a->actor_id);
-        store_bind_int(st, 7, now_unix());
+        a->uploaded_at = now_unix();
+        store_bind_int(st, 7, a->uploaded_at);
         rc = exec_done(st);
     }
     if (rc == 0)

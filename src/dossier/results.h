@@ -25,7 +25,9 @@ struct result_file_op {
     char content_type[32];
     int64_t size;
     char sha256[65];
-    struct derr err; /* OUT */
+    int create_only;     /* refuse (409 file_exists) rather than replace a file of that name */
+    int64_t uploaded_at; /* OUT */
+    struct derr err;     /* OUT */
 };
 int result_add_job(struct store *db, void *arg);
 int result_remove_job(struct store *db, void *arg);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "calendar/calendar.h"
 #include "dossier/dossier.h"
 #include "dossier/results.h"
 #include "http/document_reply.h"
@@ -58,9 +59,10 @@ static struct result_state *new_state(struct req *r, const struct dossier *d, co
 static void result_added(struct req *r)
 {
     struct result_state *s = r->data;
-    reply_json(r, 201, json_pack("{s:{s:s, s:s, s:I, s:s}}", "result", "name", s->op.name,
+    reply_json(r, 201, json_pack("{s:{s:s, s:s, s:I, s:s, s:o}}", "result", "name", s->op.name,
                                  "content_type", s->op.content_type, "size",
-                                 (json_int_t)s->op.size, "sha256", s->op.sha256));
+                                 (json_int_t)s->op.size, "sha256", s->op.sha256, "uploaded_at",
+                                 cal_json_iso(s->op.uploaded_at)));
 }
 
 static void result_put(struct req *r)
@@ -84,6 +86,9 @@ static void result_put(struct req *r)
         return;
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
     s->op.size = (int64_t)up.len;
+    /* "If-None-Match: *": only if no result of that name exists yet (RFC 9110). */
+    const char *inm = req_header(r, "If-None-Match");
+    s->op.create_only = inm && strcmp(inm, "*") == 0;
     s->upload = up;
     upload_store_then(r, &s->upload, s->op.sha256, result_add_job, &s->op, &s->op.err,
                       result_added);

@@ -60,6 +60,10 @@ test('officers attach result documents while processing; the applicant downloads
   assert.deepEqual([r.json.result.name, r.json.result.content_type, r.json.result.size], ['trich-luc.pdf', 'application/pdf', decision.length]);
   r = await put(specialist, id, 'ban-quet.png', samplePng(), 'image/png');
   assert.equal(r.status, 201, r.text);
+  assert.ok(Math.abs(Date.parse(r.json.result.uploaded_at) - Date.now()) < 120e3, r.text);
+  // "If-None-Match: *" asks not to replace: a second officer's file of the same name is refused.
+  await expectRefused(srv, () => specialist.req('PUT', `/api/v1/staff/dossiers/${id}/results/ban-quet.png`,
+    { body: samplePng(), type: 'image/png', headers: { 'if-none-match': '*' } }), { status: 409, code: 'file_exists', field: 'ban-quet.png' });
   // Replacing by name keeps one entry.
   const signed = samplePdf('Quyet dinh - ban da ky');
   r = await put(specialist, id, 'trich-luc.pdf', signed, 'application/pdf');

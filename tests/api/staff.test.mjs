@@ -233,10 +233,19 @@ test('during a supplement the citizen adds files but replaces none; the desk pri
   const r = await put('ban-ro.pdf');
   assert.equal(r.status, 201, r.text);
   await expectRefused(srv, () => put('giay-chung-sinh.pdf'), { status: 409, code: 'file_exists' });
+  // A file sent by mistake with this supplement can be taken back; what was handed in before cannot.
+  assert.equal((await put('nham.pdf')).status, 201);
+  assert.equal((await citizen.del(`/api/v1/dossiers/${dossier.id}/files/nham.pdf`)).status, 204);
+  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${dossier.id}/files/giay-chung-sinh.pdf`), { status: 409, code: 'file_locked', field: 'giay-chung-sinh.pdf' });
+  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${dossier.id}/files/khong-co.pdf`), { status: 404, code: 'not_found' });
   r_ok(await citizen.post(`/api/v1/dossiers/${dossier.id}/actions/supply`, { note: 'Đã tải bản rõ' }));
   await expectRefused(srv, () => put('muon.pdf'), { status: 409, code: 'not_a_draft' });
+  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${dossier.id}/files/ban-ro.pdf`), { status: 409, code: 'not_a_draft' });
   const files = sql(srv.dataDir, `SELECT name FROM dossier_files WHERE dossier_id = ${dossier.id} ORDER BY id`).map((f) => f.name);
   assert.deepEqual(files, ['giay-chung-sinh.pdf', 'ban-ro.pdf']);
+  // Officers see which file came with the supplement.
+  const seen = (await reception.get(`/api/v1/staff/dossiers/${dossier.id}`)).json.files;
+  assert.deepEqual(seen.map((f) => [f.name, f.with_supplement]), [['giay-chung-sinh.pdf', false], ['ban-ro.pdf', true]]);
 
   const pdf = await reception.get(`/api/v1/staff/dossiers/${dossier.id}/receipt.pdf`);
   assert.equal(pdf.status, 200);
