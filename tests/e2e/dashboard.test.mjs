@@ -8,24 +8,19 @@
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
 // default build/motcua; the other commune's leader is added with `motcua user add` before
-// the start) and drives Debian's chromium with playwright-core; one context per person. Setup
-// goes through the API as the province admin (each officer's one-time code is good for one
-// login, so the leader in the browser does not log in through the API too).
+// the start) and drives Debian's chromium with playwright-core (lib/browser.mjs); one context
+// per person. Setup goes through the API as the province admin (each officer's one-time code
+// is good for one login, so the leader in the browser does not log in through the API too).
 // Screenshots: /tmp/dash-NN-*.png (/tmp/dash-failure-*.png when a step fails).
 // Run: node --test tests/e2e/
 
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
-import { startServer, initDataDir, motcua, newCitizen, readyBirthDraft, birthForm, samplePdf, Client,
-  BIRTH, COMMUNE, COMMUNE2, totp, DEMO_OFFICERS } from '../api/lib/server.mjs';
+import { startServer, initDataDir, motcua, newCitizen, birthForm, samplePdf, BIRTH, COMMUNE, COMMUNE2, DEMO_OFFICERS,
+} from '../api/lib/server.mjs';
+import { browserTest, submitDossier as online, ok, COPY } from './lib/browser.mjs';
 
-const SHOTS = '/tmp';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
-const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch (form only)
 const O = DEMO_OFFICERS;
 const OTHER = { login: 'lanhdao.xa2', name: 'Hà Văn Phúc', password: 'mat-khau-lanh-dao-xa2' }; // leader of COMMUNE2, no TOTP
 const nf = new Intl.NumberFormat('vi-VN');
@@ -33,83 +28,27 @@ const pf = new Intl.NumberFormat('vi-VN', { style: 'percent', minimumFractionDig
 const num = (n) => nf.format(n || 0);
 const pct = (x) => (x === null || x === undefined ? '–' : pf.format(x));
 
-/* ---------------- harness ---------------- */
+/* ---------------- harness; data through the API as the province admin ---------------- */
 
-let srv = null;
 let dataDir = null;
-let browser = null;
-const pages = {};
-let shot = 0;
-let failed = false;
-
-async function person(name) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: `${SHOTS}/dash-${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
-}
-
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: `${SHOTS}/dash-failure-${name}-${p}.png`, fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
-
-/** Login through the page: the one-time code when the account has one. */
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await page.click('#submit');
-  if (who.secret) {
-    await page.locator('#totp-field:not([hidden])').waitFor();
-    await page.fill('#totp', totp(who.secret));
-    await page.click('#submit');
-  }
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-}
-
-/* ---------------- data through the API ---------------- */
-
 let admin = null;
-const ok = (r, status = 200) => { assert.equal(r.status, status, r.text); return r.json; };
+
+const e2e = browserTest({
+  shots: '/tmp',
+  prefix: 'dash-',
+  start() {
+    dataDir = initDataDir();
+    const r = motcua(['user', 'add', '--data', dataDir, '--kind', 'staff', '--login', OTHER.login, '--name', OTHER.name,
+      '--password', OTHER.password, '--role', 'leader', '--unit', COMMUNE2, '--no-totp']);
+    assert.equal(r.status, 0, r.stderr);
+    return startServer(null, { dataDir });
+  },
+  async setup() { admin = await e2e.apiLogin(O.province_admin); },
+});
+const { step } = e2e;
+after(() => { if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true }); });
+
 const act = (d, action, body = {}) => admin.post(`/api/v1/staff/dossiers/${d.id}/actions/${action}`, body).then((r) => ok(r));
-
-function copyForm() {
-  return {
-    requester_name: 'Lê Văn Hùng', requester_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
-    requester_id_number: '038090012345', requester_relationship: 'Bản thân', record_type: 'khai_sinh',
-    subject_name: 'Lê Văn Hùng', record_office: 'UBND phường Hạc Thành', copies_requested: 1, commitment: true,
-  };
-}
-
-async function online(citizen, procedure, unit = COMMUNE) {
-  let d;
-  if (procedure === BIRTH) d = await readyBirthDraft(citizen, unit);
-  else {
-    d = ok(await citizen.post('/api/v1/dossiers', { procedure_code: procedure, unit_code: unit }), 201);
-    ok(await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm()));
-  }
-  return ok(await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {}));
-}
 
 /** A walk-in (desk) or postal birth registration registered by the admin: received at once. */
 async function atDesk(channel) {
@@ -121,34 +60,6 @@ async function atDesk(channel) {
   ok(await admin.req('PUT', `/api/v1/staff/dossiers/${d.id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' }), 201);
   return ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/submit`, {}));
 }
-
-before(async () => {
-  failed = true; // until the setup below has finished
-  for (const f of fs.readdirSync(SHOTS)) if (/^dash-.*\.png$/.test(f)) fs.rmSync(`${SHOTS}/${f}`, { force: true });
-  dataDir = initDataDir();
-  const r = motcua(['user', 'add', '--data', dataDir, '--kind', 'staff', '--login', OTHER.login, '--name', OTHER.name,
-    '--password', OTHER.password, '--role', 'leader', '--unit', COMMUNE2, '--no-totp']);
-  assert.equal(r.status, 0, r.stderr);
-  srv = await startServer(null, { dataDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  admin = new Client(srv.url);
-  ok(await admin.post('/api/v1/auth/login', { login: O.province_admin.login, password: O.province_admin.password, totp: totp(O.province_admin.secret) }));
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
 
 /** The value and the sub-line of a headline figure, found by its exact label. */
 async function kpi(page, label) {
@@ -164,6 +75,7 @@ async function queueCodes(page) {
 }
 
 test('the leaders\' dashboard shows the report\'s figures, its charts and its drill-down', { timeout: 300000 }, async () => {
+  const { srv } = e2e;
   const c1 = await newCitizen(srv.url);
   const c2 = await newCitizen(srv.url);
   // Phường Hạc Thành, today: 4 online, 1 at the desk, 1 by post.
@@ -189,7 +101,7 @@ test('the leaders\' dashboard shows the report\'s figures, its charts and its dr
 
   let rep = null;
   await step('bao-cao', 'leader', async (page) => {
-    await officerLogin(page, O.leader);
+    await e2e.officerLogin(page, O.leader);
     await page.click('#nav-report');
     await page.waitForURL(/\/can-bo\/bao-cao\?/);
     await page.locator('.kpis').waitFor();
@@ -274,7 +186,7 @@ test('the leaders\' dashboard shows the report\'s figures, its charts and its dr
   });
 
   await step('xa-khac-bao-cao', 'other', async (page) => {
-    await officerLogin(page, OTHER);
+    await e2e.officerLogin(page, OTHER);
     await page.click('#nav-report');
     await page.waitForURL(/\/can-bo\/bao-cao\?/);
     await page.locator('.kpis').waitFor();
@@ -298,5 +210,5 @@ test('the leaders\' dashboard shows the report\'s figures, its charts and its dr
     assert.deepEqual(await queueCodes(page), []);
   });
 
-  assert.equal(failed, false, 'no script errors on the pages');
+  assert.equal(e2e.failed, false, 'no script errors on the pages');
 });

@@ -7,137 +7,26 @@
 // and returns it, and the citizen (linked through the ID number) downloads the result PDF.
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
-// default build/motcua) and drives Debian's chromium with playwright-core; one context per
-// person. Screenshots of every step at 1440 px go to test-results/e2e-desk/ (failure-*.png
-// when a step fails). PDFs are read with pdftotext (poppler-utils).
+// default build/motcua) and drives Debian's chromium with playwright-core (lib/browser.mjs);
+// one context per person. Screenshots of every step at 1440 px go to test-results/e2e-desk/
+// (failure-*.png when a step fails). PDFs are read with pdftotext (poppler-utils).
 // Run: node --test tests/e2e/
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer, newCitizen, readyBirthDraft, birthForm, samplePdf, sql, Client, COMMUNE, BIRTH, totp, DEMO_OFFICERS,
+import { ROOT, startServer, newCitizen, readyBirthDraft, birthForm, samplePdf, sql, COMMUNE, BIRTH, DEMO_OFFICERS,
 } from '../api/lib/server.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = path.join(ROOT, 'test-results', 'e2e-desk');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
+import { browserTest, queueRow, stateText, overflowX, pdfText, localDay } from './lib/browser.mjs';
 
 // The demo officers of Phường Hạc Thành, with their TOTP secrets, from the seed file.
 const OFFICERS = DEMO_OFFICERS;
 
-
-
-
-/* ---------------- harness ---------------- */
-
-let srv = null;
-let browser = null;
-const pages = {};
-let shot = 0;
-let failed = false;
-
-async function person(name) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
-/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: path.join(SHOTS, `failure-${name}-${p}.png`), fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
-
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await page.click('#submit');
-  await page.locator('#totp-field:not([hidden])').waitFor();
-  await page.fill('#totp', totp(who.secret));
-  await page.click('#submit');
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-}
-
-/** An officer's API session (each officer logs in once: a TOTP code is good for one login). */
-async function officerApi(who) {
-  const c = new Client(srv.url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
-
-/** GET through the page's session; asserts a PDF and returns its text (white space folded). */
-async function pdfText(page, href) {
-  const res = await page.request.get(new URL(href, srv.url).href);
-  assert.equal(res.status(), 200, `${href}: ${res.status()}`);
-  assert.equal(res.headers()['content-type'], 'application/pdf');
-  const buf = await res.body();
-  assert.equal(buf.subarray(0, 5).toString('latin1'), '%PDF-');
-  const r = spawnSync('pdftotext', ['-layout', '-', '-'], { input: buf, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.replace(/\s+/g, ' ');
-}
-
-const stateText = (page) => page.locator('#state').innerText();
-const pad = (n) => String(n).padStart(2, '0');
-
-/** Local (UTC+7) date `days` from now: {iso: YYYY-MM-DD, vn: DD/MM/YYYY}. */
-function localDay(days) {
-  const v = new Date(Date.now() + 7 * 3600e3 + days * 86400e3);
-  const [y, m, d] = [v.getUTCFullYear(), pad(v.getUTCMonth() + 1), pad(v.getUTCDate())];
-  return { iso: `${y}-${m}-${d}`, vn: `${d}/${m}/${y}` };
-}
-
-before(async () => {
-  failed = true; // until the setup below has finished
-  fs.rmSync(SHOTS, { recursive: true, force: true });
-  fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer(null);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-});
+const e2e = browserTest({ shots: path.join(ROOT, 'test-results', 'e2e-desk'), start: () => startServer(null) });
+const { step } = e2e;
 
 test('the desk registers a walk-in, prints the receipt, apologizes for a late dossier; the citizen follows', { timeout: 300000 }, async () => {
+  const { srv } = e2e;
   const R = OFFICERS.reception;
   const L = OFFICERS.leader;
   const S = OFFICERS.specialist;
@@ -149,7 +38,7 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
   let walkCode = null;
 
   await step('dang-nhap', 'reception', async (page) => {
-    await officerLogin(page, R);
+    await e2e.officerLogin(page, R);
     await page.locator('#nav-walkin:visible').waitFor();
   });
 
@@ -258,8 +147,8 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
 
   await step('qua-han', 'reception', async (page) => {
     await page.goto(`${srv.url}/can-bo/?view=overdue`);
-    await page.locator(`#queue tr[data-code="${late.code}"]`).waitFor();
-    await page.locator(`#queue tr[data-code="${late.code}"] a.q-code`).click();
+    await queueRow(page, late.code).waitFor();
+    await queueRow(page, late.code).locator('a.q-code').click();
     await page.locator('#dossier-code', { hasText: late.code }).waitFor();
     assert.match(await page.locator('#apology-cta').innerText(), /quá hạn/);
     assert.equal(await page.locator('#first-due').count(), 0, 'one appointment so far');
@@ -291,11 +180,7 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
   });
 
   await step('cong-dan-thu-xin-loi', 'citizen', async (page) => {
-    await page.goto(srv.url + '/dang-nhap');
-    await page.fill('#login', citizen.person.citizen_id);
-    await page.fill('#password', citizen.person.password);
-    await page.click('#submit');
-    await page.waitForURL((u) => u.pathname === '/ho-so-cua-toi');
+    await e2e.citizenLogin(page, citizen.person.citizen_id, citizen.person.password);
     await page.goto(`${srv.url}/ho-so?id=${late.id}`);
     await page.locator('#apologies').waitFor();
     assert.ok((await page.locator('#due-at').innerText()).includes(`16:00 ngày ${newDay.vn}`), 'the citizen sees the new date');
@@ -316,8 +201,8 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
   });
 
   // The leader assigns, the specialist proposes, the leader approves (through the API).
-  const leader = await officerApi(L);
-  const specialist = await officerApi(S);
+  const leader = await e2e.apiLogin(L);
+  const specialist = await e2e.apiLogin(S);
   const act = async (c, action, body = {}) => {
     const r = await c.post(`/api/v1/staff/dossiers/${walkId}/actions/${action}`, body);
     assert.equal(r.status, 200, `${action}: ${r.text}`);
@@ -386,13 +271,13 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(srv.url + '/can-bo/tiep-nhan');
     await page.locator('#proc-results .proc-option').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowX(page);
     assert.ok(overflow <= 0, `the registration page fits a phone's width (overflow ${overflow}px)`);
     await page.goto(`${srv.url}/can-bo/ho-so?id=${late.id}`);
     await page.locator('#apology-list').waitFor();
-    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow2 = await overflowX(page);
     assert.ok(overflow2 <= 0, `the dossier fits a phone's width (overflow ${overflow2}px)`);
   });
 
-  assert.equal(failed, false, 'no script errors on the pages');
+  assert.equal(e2e.failed, false, 'no script errors on the pages');
 });

@@ -11,83 +11,21 @@
 // answer's limit in working days as the API gives it.
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
-// default build/motcua) and drives Debian's chromium with playwright-core, one context per
-// person. Screenshots of every step go to /tmp/fb-NN-*.png (failure-*.png when a step fails),
-// outside the repository.
+// default build/motcua) and drives Debian's chromium with playwright-core (lib/browser.mjs),
+// one context per person. Screenshots of every step go to /tmp/fb-NN-*.png
+// (/tmp/fb-failure-*.png when a step fails), outside the repository.
 // Run: node --test tests/e2e/feedback.test.mjs
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import fs from 'node:fs';
-import { chromium } from 'playwright-core';
-import { startServer, readyBirthDraft, sql, Client, COMMUNE, DEMO_CITIZEN, DEMO_OFFICERS, totp,
+import { startServer, readyBirthDraft, sql, Client, COMMUNE, DEMO_CITIZEN, DEMO_OFFICERS,
 } from '../api/lib/server.mjs';
+import { browserTest, DESKTOP, PHONE } from './lib/browser.mjs';
 
-const SHOTS = '/tmp';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
 const OFFICERS = DEMO_OFFICERS; // the demo officers of Phường Hạc Thành, from data/demo-accounts.csv
 
-/* ---------------- harness ---------------- */
-
-let srv = null;
-let browser = null;
-const pages = {};
-let shot = 0;
-let failed = false;
-
-async function person(name, viewport = DESKTOP) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', hasTouch: viewport === PHONE });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: path.join(SHOTS, `fb-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
-/** A screenshot of one element only (readable at full size: a phone's full page is long). */
-async function snapPart(locator, name) {
-  shot += 1;
-  await locator.screenshot({ path: path.join(SHOTS, `fb-${String(shot).padStart(2, '0')}-${name}.png`) });
-}
-
-/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: path.join(SHOTS, `fb-failure-${name}-${p}.png`), fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
-
-/** Officer login through the login page: password first; the page then asks for the code. */
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await page.click('#submit');
-  await page.locator('#totp-field:not([hidden])').waitFor();
-  await page.fill('#totp', totp(who.secret));
-  await page.click('#submit');
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-}
+const e2e = browserTest({ shots: '/tmp', prefix: 'fb-', start: () => startServer(null) });
+const { step, snap, snapPart } = e2e;
 
 /** From any officers' page, the complaints page through the header's link. */
 async function openFeedbackPage(page) {
@@ -112,28 +50,8 @@ async function listAnswer(page, act) {
   return { query: new URL(r.url()).searchParams, json: await r.json() };
 }
 
-before(async () => {
-  failed = true; // until the setup below has finished
-  for (const f of fs.readdirSync(SHOTS)) if (/^fb-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f), { force: true });
-  srv = await startServer(null);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-});
-
 test('a citizen complains about a dossier, an officer answers it, the citizen rates the answer', { timeout: 300000 }, async () => {
+  const { srv } = e2e;
   const L = OFFICERS.leader;
   const S = OFFICERS.specialist;
   // The demo citizen's dossier, submitted through the API as the API tests do.
@@ -152,7 +70,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
   const lines = ['Tôi nộp hồ sơ khai sinh cho con trực tuyến nhưng chưa thấy cán bộ tiếp nhận.', 'Đề nghị phường kiểm tra và trả lời giúp tôi.'];
   const answer = 'Phường Hạc Thành đã tiếp nhận hồ sơ của ông/bà; kết quả sẽ được trả đúng hẹn.';
   let fbId = null;
-  await person('citizen', PHONE); // the citizen on a phone, the officers at their desks
+  await e2e.person('citizen', { viewport: PHONE, touch: true }); // the citizen on a phone, the officers at their desks
 
   await step('citizen-login', 'citizen', async (page) => {
     await page.goto(`${srv.url}/ho-so?id=${dossierId}`);
@@ -224,7 +142,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
   sql(srv.dataDir, `UPDATE feedback SET due_at = ${Math.floor(Date.now() / 1000) - 2 * 86400} WHERE id = ${lateId}`);
 
   await step('leader-list', 'leader', async (page) => {
-    await officerLogin(page, L);
+    await e2e.officerLogin(page, L);
     await openFeedbackPage(page);
     assert.equal(await page.locator('#view-open[aria-current="page"]').count(), 1, 'open items first');
     assert.equal(await page.locator('#view-open .count').innerText(), '2');
@@ -299,7 +217,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
   });
 
   await step('specialist-answers', 'specialist', async (page) => {
-    await officerLogin(page, S);
+    await e2e.officerLogin(page, S);
     await openFeedbackPage(page);
     await fbRow(page, fbId).locator('td').nth(4).click(); // the whole row opens the item
     await page.locator('#fb-subject', { hasText: subject }).waitFor();
@@ -367,6 +285,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
 });
 
 test('the officers\' list pages 25 at a time; the kind and a search without diacritics go to the API', { timeout: 300000 }, async () => {
+  const { srv } = e2e;
   const api = new Client(srv.url);
   await api.login(DEMO_CITIZEN.login, DEMO_CITIZEN.password);
   const sent = [];

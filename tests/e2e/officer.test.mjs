@@ -9,87 +9,23 @@
 // lookup page shows "Đã trả kết quả".
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
-// default build/motcua) and drives Debian's chromium with playwright-core: one browser, one
-// context (own cookies) per person. Playwright gives the browser a fresh --user-data-dir.
+// default build/motcua) and drives Debian's chromium with playwright-core (lib/browser.mjs):
+// one browser, one context (own cookies) per person.
 // Screenshots of every step go to test-results/e2e-officer/ (failure-*.png when a step fails).
 // Run: node --test tests/e2e/
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer, newCitizen, readyBirthDraft, COMMUNE, totp, DEMO_OFFICERS, samplePdf, samplePng,
+import { ROOT, startServer, newCitizen, readyBirthDraft, COMMUNE, DEMO_OFFICERS, samplePdf, samplePng,
 } from '../api/lib/server.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = path.join(ROOT, 'test-results', 'e2e-officer');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
+import { browserTest, DESKTOP, queueRow as row, stateText, overflowX } from './lib/browser.mjs';
 
 // The demo officers of Phường Hạc Thành, with their TOTP secrets, from the seed file.
 const OFFICERS = DEMO_OFFICERS;
 
-
-
-// The RFC's own test vector (appendix B, SHA-1, T = 59 s, 8 digits 94287082 → 6 digits 287082).
-
-/* ---------------- harness ---------------- */
-
-let srv = null;
-let browser = null;
-const pages = {}; // person -> page
-let shot = 0;
-let failed = false;
-
-async function person(name, viewport = DESKTOP) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
-/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: path.join(SHOTS, `failure-${name}-${p}.png`), fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
-
-/** Officer login through the login page: password first; the page then asks for the code. */
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await page.click('#submit');
-  await page.locator('#totp-field:not([hidden])').waitFor();
-  await page.fill('#totp', totp(who.secret));
-  await page.click('#submit');
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-  await page.locator('#queue, #queue-empty').first().waitFor();
-}
-
-const row = (page, code) => page.locator(`#queue tr[data-code="${code}"]`);
+const e2e = browserTest({ shots: path.join(ROOT, 'test-results', 'e2e-officer'), start: () => startServer(null) });
+const { step } = e2e;
 
 /** From the queue, open the dossier; wait until its page shows it. */
 async function openDossier(page, code) {
@@ -109,31 +45,8 @@ async function act(page, action, fill) {
   assert.equal(await page.locator('#action-dialog[open]').count(), 0, 'the dialog closed');
 }
 
-const stateText = (page) => page.locator('#state').innerText();
-
-before(async () => {
-  failed = true; // until the setup below has finished
-  fs.rmSync(SHOTS, { recursive: true, force: true });
-  fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer(null);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-});
-
 test('officers take a birth registration from submission to the returned result', { timeout: 240000 }, async () => {
+  const { srv } = e2e;
   // The citizen submits through the API, as the API tests do.
   const citizen = await newCitizen(srv.url);
   const draft = await readyBirthDraft(citizen, COMMUNE);
@@ -148,7 +61,7 @@ test('officers take a birth registration from submission to the returned result'
   const S = OFFICERS.specialist;
 
   await step('tiep-nhan-dang-nhap', 'reception', async (page) => {
-    await officerLogin(page, R);
+    await e2e.officerLogin(page, R);
     assert.match(await page.locator('.staff-user .role').innerText(), /tiếp nhận/i);
   });
 
@@ -204,11 +117,7 @@ test('officers take a birth registration from submission to the returned result'
   });
 
   await step('cong-dan-thay-yeu-cau', 'citizen', async (page) => {
-    await page.goto(srv.url + '/dang-nhap');
-    await page.fill('#login', citizen.person.citizen_id);
-    await page.fill('#password', citizen.person.password);
-    await page.click('#submit');
-    await page.waitForURL((u) => u.pathname === '/ho-so-cua-toi');
+    await e2e.citizenLogin(page, citizen.person.citizen_id, citizen.person.password);
     await page.goto(`${srv.url}/ho-so?id=${id}`);
     await page.locator('#supplement-request').waitFor();
     assert.ok((await page.locator('#supplement-note').innerText()).includes(NOTE), 'the citizen sees the request');
@@ -248,7 +157,7 @@ test('officers take a birth registration from submission to the returned result'
   });
 
   await step('lanh-dao-dang-nhap', 'leader', async (page) => {
-    await officerLogin(page, L);
+    await e2e.officerLogin(page, L);
     await page.fill('#q', code);
     await page.press('#q', 'Enter');
     await row(page, code).waitFor();
@@ -269,7 +178,7 @@ test('officers take a birth registration from submission to the returned result'
   const results = async (page) => (await (await page.request.get(`${srv.url}/api/v1/staff/dossiers/${id}`)).json()).results;
 
   await step('chuyen-vien-ket-qua-sai-dinh-dang', 'specialist', async (page) => {
-    await officerLogin(page, S);
+    await e2e.officerLogin(page, S);
     assert.match(page.url(), /view=mine/, 'a specialist starts on their own dossiers');
     await row(page, code).waitFor();
     assert.match(await row(page, code).innerText(), /Của tôi/);
@@ -357,10 +266,10 @@ test('officers take a birth registration from submission to the returned result'
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(srv.url + '/can-bo/?view=all');
     await row(page, code).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowX(page);
     assert.ok(overflow <= 0, `the queue fits a phone's width (overflow ${overflow}px)`);
     await openDossier(page, code);
-    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow2 = await overflowX(page);
     assert.ok(overflow2 <= 0, `the dossier fits a phone's width (overflow ${overflow2}px)`);
   });
 
@@ -381,5 +290,5 @@ test('officers take a birth registration from submission to the returned result'
     assert.notEqual(await page.locator('#updated').innerText(), before);
   });
 
-  assert.equal(failed, false, 'no script errors on the pages');
+  assert.equal(e2e.failed, false, 'no script errors on the pages');
 });

@@ -14,171 +14,41 @@
 //
 // Starts the real server (`motcua serve --test-gateway`, binary from MOTCUA_BIN, default
 // build/motcua) on a free port with a fresh data directory and drives Debian's chromium with
-// playwright-core; one context per person. Setup steps go through the API as the province
-// admin (each officer's one-time code is good for one login, so the people in the browser do
-// not log in through the API too). Screenshots: /tmp/pay-NN-*.png (/tmp/pay-failure-*.png).
+// playwright-core (lib/browser.mjs); one context per person. Setup steps go through the API
+// as the province admin (each officer's one-time code is good for one login, so the people in
+// the browser do not log in through the API too). Screenshots: /tmp/pay-NN-*.png (/tmp/pay-failure-*.png).
 // Run: node --test tests/e2e/
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import { chromium } from 'playwright-core';
-import { BIN, BIRTH, COMMUNE, Client, initDataDir, freePort, newCitizen, readyBirthDraft, snapshot, assertUnchanged,
-  totp, DEMO_OFFICERS } from '../api/lib/server.mjs';
+import { BIRTH, COMMUNE, newCitizen, snapshot, assertUnchanged, DEMO_OFFICERS } from '../api/lib/server.mjs';
+import { browserTest, startGatewayServer, submitDossier, ok, localDay, COPY } from './lib/browser.mjs';
 
-const SHOTS = '/tmp';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
-const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch: 8.000 đồng
 const SECRET = 'motcua-e2e-payment-secret-0123456789';
 const O = DEMO_OFFICERS;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/* ---------------- the server, with the local test gateway ---------------- */
+/* ---------------- harness; setup through the API as the province admin ---------------- */
 
-let srv = null;
+let admin = null;
 
-/** `motcua serve --test-gateway` on a free port with a fresh data directory. */
-async function startPayServer() {
-  const dataDir = initDataDir();
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = { ...process.env };
-    delete env.MOTCUA_PAYMENT_SECRET;
-    const proc = spawn(BIN, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet', '--loops', '2',
-      '--test-gateway', '--payment-secret', SECRET], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let log = '';
-    const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
-    let exited = false;
-    const done = new Promise((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
-    for (let i = 0; i < 200 && !exited; i++) {
-      try {
-        if ((await fetch(url + '/healthz')).status === 200) {
-          return {
-            url, dataDir, log: () => log,
-            async stop() {
-              const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-              proc.kill('SIGTERM');
-              await done;
-              clearTimeout(timer);
-              fs.rmSync(dataDir, { recursive: true, force: true });
-              const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)[\s\S]{0,4000}/.exec(log);
-              if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
-            },
-          };
-        }
-      } catch { /* not yet */ }
-      await sleep(50);
-    }
-    proc.kill('SIGKILL');
-    await done;
-    if (!/cannot listen/i.test(log)) { fs.rmSync(dataDir, { recursive: true, force: true }); throw new Error(`motcua serve did not start:\n${log}`); }
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  throw new Error('no free port');
-}
-
-/* ---------------- browser harness ---------------- */
-
-let browser = null;
-const pages = {};
-let shot = 0;
-let failed = false;
-
-async function person(name) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: `${SHOTS}/pay-${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
-}
-
-/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: `${SHOTS}/pay-failure-${name}-${p}.png`, fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
-
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await page.click('#submit');
-  await page.locator('#totp-field:not([hidden])').waitFor();
-  await page.fill('#totp', totp(who.secret));
-  await page.click('#submit');
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-}
-
-async function citizenLogin(page, c) {
-  await page.goto(srv.url + '/dang-nhap');
-  await page.fill('#login', c.person.citizen_id);
-  await page.fill('#password', c.person.password);
-  await page.click('#submit');
-  await page.waitForURL((u) => u.pathname === '/ho-so-cua-toi');
-}
+const e2e = browserTest({
+  shots: '/tmp',
+  prefix: 'pay-',
+  start: () => startGatewayServer({ secret: SECRET }),
+  async setup() { admin = await e2e.apiLogin(O.province_admin); },
+});
+const { step } = e2e;
 
 /** The officers' dossier page, loaded with its fee panel. */
 async function openStaffDossier(page, d) {
-  await page.goto(`${srv.url}/can-bo/ho-so?id=${d.id}`);
+  await page.goto(`${e2e.srv.url}/can-bo/ho-so?id=${d.id}`);
   await page.locator('#dossier-code', { hasText: d.code }).waitFor();
   await page.locator('#payment').waitFor();
 }
 
-/* ---------------- API helpers (province admin) ---------------- */
-
-let admin = null;
-
-async function apiLogin(who) {
-  const c = new Client(srv.url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
-
-const ok = (r, status = 200) => { assert.equal(r.status, status, r.text); return r.json; };
-
-function copyForm() {
-  return {
-    requester_name: 'Lê Văn Hùng', requester_residence: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
-    requester_id_number: '038090012345', requester_relationship: 'Bản thân', record_type: 'khai_sinh',
-    subject_name: 'Lê Văn Hùng', record_office: 'UBND phường Hạc Thành', copies_requested: 1, commitment: true,
-  };
-}
-
 /** A submitted dossier of the citizen, accepted and assigned to the specialist (status 4). */
 async function processing(citizen, procedure) {
-  let d;
-  if (procedure === BIRTH) {
-    d = await readyBirthDraft(citizen, COMMUNE);
-  } else {
-    d = ok(await citizen.post('/api/v1/dossiers', { procedure_code: procedure, unit_code: COMMUNE }), 201);
-    ok(await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm()));
-  }
-  d = ok(await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {}));
+  const d = await submitDossier(citizen, procedure);
   ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/actions/accept`, {}));
   const r = ok(await admin.post(`/api/v1/staff/dossiers/${d.id}/actions/assign`, { assignee: O.specialist.login }));
   assert.equal(r.status.code, 4);
@@ -187,31 +57,10 @@ async function processing(citizen, procedure) {
 
 const paymentOf = async (d) => ok(await admin.get(`/api/v1/staff/dossiers/${d.id}/payment`));
 const dossierOf = async (d) => ok(await admin.get(`/api/v1/staff/dossiers/${d.id}`));
-const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
-
-before(async () => {
-  failed = true; // until the setup below has finished
-  for (const f of fs.readdirSync(SHOTS)) if (/^pay-.*\.png$/.test(f)) fs.rmSync(`${SHOTS}/${f}`, { force: true });
-  srv = await startPayServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  admin = await apiLogin(O.province_admin);
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-});
+const today = () => localDay().iso;
 
 test('the fee is requested, paid at the desk and reconciled; refusals change nothing', { timeout: 300000 }, async () => {
+  const { srv } = e2e;
   const citizen = await newCitizen(srv.url);
   const A = await processing(citizen, COPY); // paid at the desk
   const B = await processing(citizen, BIRTH); // exempt: the server refuses a request without an amount
@@ -223,7 +72,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
   let reference = '';
 
   await step('chuyen-vien-ho-so', 'specialist', async (page) => {
-    await officerLogin(page, O.specialist);
+    await e2e.officerLogin(page, O.specialist);
     await openStaffDossier(page, A);
     assert.match(await page.locator('#fee-amount').innerText(), /8\.000 đồng/);
     await page.locator('#pay-none').waitFor();
@@ -318,7 +167,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
   });
 
   await step('cong-dan-thay-yeu-cau', 'citizen', async (page) => {
-    await citizenLogin(page, citizen);
+    await e2e.citizenLogin(page, citizen.person.citizen_id, citizen.person.password);
     await page.goto(`${srv.url}/ho-so?id=${A.id}`);
     await page.locator('#payment-request').waitFor();
     assert.match(await page.locator('#status').innerText(), /nghĩa vụ tài chính/);
@@ -333,12 +182,12 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
   // payment is recorded on the first, tries again and is refused.
   let stale = null;
   await step('tiep-nhan-thay-cho-nop', 'reception', async (page) => {
-    await officerLogin(page, O.reception);
+    await e2e.officerLogin(page, O.reception);
     await openStaffDossier(page, A);
     assert.equal(await page.locator('#pay-status').getAttribute('data-status'), 'pending');
     await page.locator('#deskpay-open').waitFor();
     stale = await page.context().newPage();
-    stale.on('pageerror', (e) => { console.error('[reception, second tab page error]', e.message); failed = true; });
+    e2e.watch(stale, 'reception, second tab');
     await openStaffDossier(stale, A);
     await stale.locator('#deskpay-open').waitFor();
   });
@@ -397,7 +246,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     assert.deepEqual(await paymentOf(A), paidBefore);
     const d = await dossierOf(A);
     assert.equal(d.history.filter((h) => h.action === 'confirm_payment').length, 1);
-    await page.screenshot({ path: `${SHOTS}/pay-${String(++shot).padStart(2, '0')}-xac-nhan-lan-hai-loi.png`, fullPage: true });
+    await e2e.snap(page, 'xac-nhan-lan-hai-loi');
   });
 
   await step('cong-dan-thay-da-nop', 'citizen', async (page) => {
@@ -460,7 +309,7 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
   });
 
   await step('lanh-dao-doi-soat', 'leader', async (page) => {
-    await officerLogin(page, O.leader);
+    await e2e.officerLogin(page, O.leader);
     await page.click('#nav-recon');
     await page.waitForURL(/\/can-bo\/doi-soat\?/);
     await page.locator('#by-method').waitFor();
@@ -523,5 +372,5 @@ test('the fee is requested, paid at the desk and reconciled; refusals change not
     assert.match(await page.locator('#list-non-gateway').innerText(), /Không có\./);
   });
 
-  assert.equal(failed, false, 'no script errors on the pages');
+  assert.equal(e2e.failed, false, 'no script errors on the pages');
 });

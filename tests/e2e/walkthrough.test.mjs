@@ -19,27 +19,23 @@
 //
 // Starts the real server as `make run` does (`motcua serve --test-gateway`, binary from
 // MOTCUA_BIN, default build/motcua) on a free port with a fresh `init --demo` data directory
-// and drives Debian's chromium with playwright-core, one context (own cookies) per person.
+// and drives Debian's chromium with playwright-core (lib/browser.mjs), one context (own
+// cookies) per person.
 // Screenshots: /tmp/walk-NN-*.png (/tmp/walk-failure-*.png when a step fails).
 // Run: node --test tests/e2e/walkthrough.test.mjs
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
-import { BIN, COMMUNE, PROVINCE, DEMO_CITIZEN, DEMO_OFFICERS, initDataDir, freePort, sql, samplePdf } from '../api/lib/server.mjs';
+import { BIN, COMMUNE, PROVINCE, DEMO_CITIZEN, DEMO_OFFICERS, sql, samplePdf } from '../api/lib/server.mjs';
+import { browserTest, startGatewayServer, queueRow, stateText, pdfText } from './lib/browser.mjs';
 
-const SHOTS = '/tmp';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 15000;
-const DESKTOP = { width: 1440, height: 900 };
 const C = DEMO_CITIZEN;
 const R = DEMO_OFFICERS.reception;
 const L = DEMO_OFFICERS.leader;
 const S = DEMO_OFFICERS.specialist;
 const A = DEMO_OFFICERS.province_admin;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The words of docs/walkthrough.md, as the pages must show them.
 const DOC = {
@@ -86,117 +82,28 @@ const DOC = {
   csv: 'Tải CSV',
 };
 
-/* ---------------- the server, as `make run` starts it ---------------- */
+/* ---------------- the server, as `make run` starts it; the browser ---------------- */
 
-let srv = null;
-
-/** `motcua serve --test-gateway` (no payment secret, as `make run`) on a free port. */
-async function startWalkServer() {
-  const dataDir = initDataDir();
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = { ...process.env };
-    delete env.MOTCUA_PAYMENT_SECRET;
-    const proc = spawn(BIN, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet', '--loops', '2',
-      '--test-gateway'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let log = '';
-    const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
-    let exited = false;
-    const done = new Promise((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
-    for (let i = 0; i < 200 && !exited; i++) {
-      try {
-        if ((await fetch(url + '/healthz')).status === 200) {
-          return {
-            url, dataDir, log: () => log,
-            async stop() {
-              const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-              proc.kill('SIGTERM');
-              await done;
-              clearTimeout(timer);
-              fs.rmSync(dataDir, { recursive: true, force: true });
-              const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)[\s\S]{0,4000}/.exec(log);
-              if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
-            },
-          };
-        }
-      } catch { /* not yet */ }
-      await sleep(50);
-    }
-    proc.kill('SIGKILL');
-    await done;
-    if (!/cannot listen/i.test(log)) { fs.rmSync(dataDir, { recursive: true, force: true }); throw new Error(`motcua serve did not start:\n${log}`); }
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  throw new Error('no free port');
-}
-
-/* ---------------- browser harness ---------------- */
-
-let browser = null;
-const pages = {};
-let shot = 0;
-let failed = false;
-
-async function person(name) {
-  if (pages[name]) return pages[name];
-  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  ctx.setDefaultTimeout(TIMEOUT);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { console.error(`[${name} page error]`, e.message); failed = true; });
-  pages[name] = page;
-  return page;
-}
-
-async function snap(page, name) {
-  shot += 1;
-  await page.screenshot({ path: `${SHOTS}/walk-${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
-}
-
-/** One step: run fn(page), then a screenshot of that page; on failure a screenshot of every page. */
-async function step(name, who, fn) {
-  const page = await person(who);
-  try {
-    await fn(page);
-    await snap(page, name);
-  } catch (err) {
-    failed = true;
-    for (const [p, pg] of Object.entries(pages)) {
-      try { await pg.screenshot({ path: `${SHOTS}/walk-failure-${name}-${p}.png`, fullPage: true }); } catch { /* page gone */ }
-    }
-    err.message = `step "${name}" (${who}) failed at ${page.url()}: ${err.message}`;
-    throw err;
-  }
-}
+const e2e = browserTest({ shots: '/tmp', prefix: 'walk-', start: () => startGatewayServer() });
+const { step } = e2e;
 
 const button = (scope, name) => scope.getByRole('button', { name, exact: true });
 const link = (scope, name) => scope.getByRole('link', { name, exact: true });
 
 /** The officer's current one-time code, from the command the document names. */
 function totpCode(login) {
-  const r = spawnSync(BIN, ['user', 'totp-code', '--data', srv.dataDir, '--login', login], { encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync(BIN, ['user', 'totp-code', '--data', e2e.srv.dataDir, '--login', login], { encoding: 'utf8', timeout: 20000 });
   assert.equal(r.status, 0, `motcua user totp-code: ${r.stderr}`);
   const m = /\b(\d{6})\b/.exec(r.stdout);
   assert.ok(m, `a six-digit code: ${r.stdout}`);
   return m[1];
 }
 
-/** Officer login on the login page: password, then the one-time code the page asks for. */
-async function officerLogin(page, who) {
-  await page.goto(srv.url + '/can-bo/');
-  await page.waitForURL((u) => u.pathname === '/dang-nhap');
-  await page.fill('#login', who.login);
-  await page.fill('#password', who.password);
-  await button(page, DOC.login).click();
-  await page.locator('#totp-field:not([hidden])').waitFor();
-  await page.fill('#totp', totpCode(who.login));
-  await button(page, DOC.login).click();
-  await page.waitForURL((u) => u.pathname === '/can-bo/');
-  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor();
-  await page.locator('#queue, #queue-empty').first().waitFor();
-}
+/** Officer login from the officers' page, which sends a visitor to the login page: the
+ * password, then the one-time code the page asks for, with the buttons the document names. */
+const officerLogin = (page, who) => e2e.officerLogin(page, who, {
+  start: '/can-bo/', code: (o) => totpCode(o.login), submit: (p) => button(p, DOC.login).click(),
+});
 
 /** A side view of the officers' queue, by its label. */
 async function openView(page, label) {
@@ -204,8 +111,6 @@ async function openView(page, label) {
   await page.locator('#view-title', { hasText: label }).waitFor();
   await page.locator('#queue, #queue-empty').first().waitFor();
 }
-
-const queueRow = (page, code) => page.locator(`#queue tr[data-code="${code}"]`);
 
 /** From the queue, open the dossier by its code. */
 async function openFromQueue(page, code) {
@@ -227,26 +132,13 @@ async function act(page, title, fill) {
 }
 
 const actionTitles = (page) => page.locator('#actions button[data-action]').allInnerTexts();
-const stateText = async (page) => (await page.locator('#state').innerText()).trim();
 const nationalStatus = async (page) => (await page.locator('#national-status').innerText()).trim();
 
 /** GET through the page's session (a check, not a step). */
 async function apiGet(page, path) {
-  const res = await page.request.get(srv.url + path);
+  const res = await page.request.get(e2e.srv.url + path);
   assert.equal(res.status(), 200, `${path}: ${res.status()} ${await res.text()}`);
   return res.json();
-}
-
-/** GET a PDF through the page's session; its text (white space folded). */
-async function pdfText(page, href) {
-  const res = await page.request.get(new URL(href, srv.url).href);
-  assert.equal(res.status(), 200, `${href}: ${res.status()}`);
-  assert.match(res.headers()['content-type'] || '', /^application\/pdf/);
-  const buf = await res.body();
-  assert.equal(buf.subarray(0, 5).toString('latin1'), '%PDF-');
-  const r = spawnSync('pdftotext', ['-layout', '-', '-'], { input: buf, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.replace(/\s+/g, ' ');
 }
 
 /** "HH:MM ngày DD/MM/YYYY" or "DD/MM/YYYY HH:MM": {weekday (0 Sunday), minutes of the day}. */
@@ -270,28 +162,8 @@ function assertWorkingTime(text) {
     `in working hours, not at lunch: ${text}`);
 }
 
-before(async () => {
-  failed = true; // until the setup below has finished
-  for (const f of fs.readdirSync(SHOTS)) if (/^walk-.*\.png$/.test(f)) fs.rmSync(`${SHOTS}/${f}`, { force: true });
-  srv = await startWalkServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  failed = false;
-});
-
-after(async () => {
-  try { if (browser) await browser.close(); } catch { /* already closed */ }
-  if (srv) {
-    if (failed) console.error('--- motcua log (tail) ---\n' + srv.log().slice(-4000));
-    await srv.stop();
-  }
-});
-
 test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }, async () => {
+  const { srv } = e2e;
   const FORM = {
     requester_name: 'Nguyễn Văn An',
     requester_residence: 'Số 25 phố Phan Chu Trinh, phường Hạc Thành, tỉnh Thanh Hóa',
@@ -742,5 +614,5 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
   assert.equal(r.status, 0, String(r.stderr));
   assert.equal(r.stdout.subarray(0, 2).toString('latin1'), 'PK', 'an xlsx file on stdout');
 
-  assert.equal(failed, false, 'no script errors on the pages');
+  assert.equal(e2e.failed, false, 'no script errors on the pages');
 });

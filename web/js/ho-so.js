@@ -79,10 +79,9 @@ const docName = (key) => docNames[key] || key;
 function resultFiles() {
   const list = d.results || [];
   if (!list.length) return null;
-  // Inline spacing: inside an alert, ".alert ul" would indent the list (a CSS rule can replace it).
-  return el('div', { class: 'result-files', style: 'margin-top:16px' },
+  return el('div', { class: 'result-files' },
     el('p', { class: 'mb-0' }, el('strong', {}, 'Văn bản kết quả do cơ quan giải quyết đính kèm')),
-    el('ul', { class: 'file-list', id: 'result-files', style: 'padding-left:0' }, list.map((r) => el('li', { class: 'file-row', dataset: { file: r.name } },
+    el('ul', { class: 'file-list', id: 'result-files' }, list.map((r) => el('li', { class: 'file-row', dataset: { file: r.name } },
       el('div', {},
         el('a', { class: 'name', href: resultFileUrl(r), download: r.name }, r.name),
         el('div', { class: 'meta' }, [KIND[r.content_type] || r.content_type, formatSize(r.size), formatDateTime(r.uploaded_at)].join(' · '))),
@@ -114,7 +113,7 @@ function supplyBox() {
     type: 'file', id: 'supply-files', multiple: true, accept: ACCEPT,
     'aria-label': 'Chọn tệp bổ sung', 'aria-describedby': 'supply-files-hint supply-files-error',
   });
-  const list = el('ul', { class: 'file-list', id: 'supply-list', style: 'padding-left:0' }, added().map(suppliedRow)); // not indented as ".alert ul"
+  const list = el('ul', { class: 'file-list', id: 'supply-list' }, added().map(suppliedRow));
   const errors = el('p', { class: 'field-error', id: 'supply-files-error', 'aria-live': 'polite' });
   const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
   const filesBox = el('fieldset', { class: 'field supply-files' },

@@ -6,7 +6,7 @@ import * as api from './api.js';
 import { $, $$, el, render, initLayout, pageUrl, param, formatDateTime, formatFee, feeNote, formatSize, processingText,
   loading, pageError, alertBox, showAlert, busy, showFieldErrors, clearErrors, apiFieldErrors, goLogin } from './ui.js';
 import { renderForm, fillForm, readForm, checkForm, renderReview } from './eform.js';
-import { ACCEPT, uploadEach } from './uploads.js';
+import { ACCEPT, documentBoxes } from './uploads.js';
 
 const STEPS = ['Hướng dẫn', 'Tờ khai', 'Giấy tờ', 'Xem lại', 'Nộp hồ sơ'];
 
@@ -24,7 +24,10 @@ let form;
 
 function filesOf(key) { return d.files.filter((f) => f.document === key); }
 
-function fileUrl(f) { return `/api/v1/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`; }
+// The documents' upload boxes of step 3 (uploads.js).
+const boxes = documentBoxes({ dossier: () => d, base: '/dossiers', refresh: refreshDoc });
+const fileUrl = boxes.url;
+const docError = boxes.error;
 
 /* ---------- saving the declaration ---------- */
 
@@ -95,66 +98,14 @@ function formPanel() {
   return form;
 }
 
-function fileRow(f, key) {
-  const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Xóa tệp ${f.name}` }, 'Xóa');
-  remove.addEventListener('click', async () => {
-    const restore = busy(remove, 'Đang xóa');
-    try {
-      await api.del(`/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`);
-      d.files = d.files.filter((x) => x.name !== f.name);
-      refreshDoc(key);
-      announce(`Đã xóa tệp ${f.name}`);
-    } catch (err) {
-      restore();
-      docError(key, err.message);
-    }
-  });
-  return el('li', { class: 'file-row', dataset: { file: f.name } },
-    el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
-      el('div', { class: 'meta' }, el('span', { class: 'ok-mark' }, '✓ Đã tải lên'), ' · ', formatSize(f.size))),
-    remove);
-}
-
-function docError(key, message) {
-  const box = $(`[data-doc="${CSS.escape(key)}"]`);
-  if (!box) return;
-  box.classList.toggle('has-error', !!message);
-  box.querySelector('.field-error').textContent = message || '';
-}
-
 function refreshDoc(key) {
   const box = $(`[data-doc="${CSS.escape(key)}"]`);
   if (!box || !box.querySelector('.file-list')) return; /* declarations filled online have no upload */
   const files = filesOf(key);
-  render(box.querySelector('.file-list'), files.map((f) => fileRow(f, key)));
+  render(box.querySelector('.file-list'), files.map((f) => boxes.row(f, key)));
   box.classList.toggle('complete', files.length > 0);
   const st = box.querySelector('.doc-state');
   render(st, files.length ? el('span', { class: 'badge badge-full' }, `Đã có ${files.length} tệp`) : el('span', { class: 'badge ' + (box.dataset.required === '1' ? 'badge-part' : 'badge-neutral') }, box.dataset.required === '1' ? 'Chưa có tệp' : 'Không bắt buộc'));
-}
-
-function announce(text) {
-  const live = $('#live');
-  if (live) { live.textContent = ''; setTimeout(() => { live.textContent = text; }, 50); }
-}
-
-async function uploadFiles(key, fileList, input) {
-  docError(key, '');
-  input.disabled = true;
-  await uploadEach(fileList, {
-    list: $(`[data-doc="${CSS.escape(key)}"] .file-list`),
-    path: (name) => `/dossiers/${api.seg(d.id)}/files/${api.seg(name)}`,
-    query: { document: key },
-    taken: new Set(d.files.map((f) => f.name)),
-    fallback: key,
-    onUploaded: (meta) => {
-      d.files = d.files.filter((f) => f.name !== meta.name).concat([{ document: key, ...meta }]);
-      refreshDoc(key);
-      announce(`Đã tải lên tệp ${meta.name}`);
-    },
-    onError: (message) => docError(key, message),
-  });
-  input.disabled = false;
-  input.value = '';
 }
 
 function docsPanel() {
@@ -172,7 +123,7 @@ function docsPanel() {
       }
       const inputId = 'file-' + i;
       const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp: ' + x.name, accept: ACCEPT, multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
-      input.addEventListener('change', () => { if (input.files.length) uploadFiles(x.key, Array.from(input.files), input); });
+      input.addEventListener('change', () => { if (input.files.length) boxes.upload(x.key, Array.from(input.files), input); });
       const box = el('section', { class: 'doc-upload', dataset: { doc: x.key, required: x.required ? '1' : '0' }, 'aria-labelledby': `doc-${i}-title` },
         el('div', { class: 'doc-head' },
           el('h3', { id: `doc-${i}-title` }, x.name, x.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),

@@ -1,10 +1,11 @@
 // uploads.js: sending files to the API as raw request bodies (PUT with the file's own
-// Content-Type), shared by the submit wizard, the supplement on the citizen's dossier
-// page and the officers' result documents: the types the API takes, a file name it
-// accepts, and a row with a progress bar for each file while it is sent.
+// Content-Type), shared by the submit wizard, the desk's walk-in registration, the
+// supplement on the citizen's dossier page and the officers' result documents: the types
+// the API takes, a file name it accepts, a row with a progress bar for each file while it
+// is sent, and the upload boxes of a dossier's documents.
 
 import * as api from './api.js';
-import { el, fold, formatSize, goLogin } from './ui.js';
+import { $, el, busy, fold, formatSize, goLogin } from './ui.js';
 
 /** The types the API accepts (it checks them by content), with the extension a name gets when it has none. */
 export const TYPES = { 'application/pdf': '.pdf', 'image/jpeg': '.jpg', 'image/png': '.png' };
@@ -100,4 +101,78 @@ export async function uploadEach(files, { list, path, query, taken = new Set(), 
     }
   }
   return stored;
+}
+
+/**
+ * The upload boxes of a draft's documents (the submit wizard, the desk's walk-in
+ * registration): one element [data-doc=key] per document, with a .field-error and a
+ * ul.file-list, and a #live region that says what happened. dossier(): the draft as it is
+ * now ({id, files}; files is replaced, never changed in place); base: its API collection
+ * ('/dossiers' or '/staff/dossiers'); refresh(key): redraws a box (its rows from row()).
+ * Returns {url(file), row(file, key), error(key, message), upload(key, files, input)}:
+ * the file's download address, its row with a remove button, the box's error ('' clears
+ * it), and sending files chosen in input for that document.
+ */
+export function documentBoxes({ dossier, base, refresh }) {
+  const filesPath = () => `${base}/${api.seg(dossier().id)}/files`;
+  const box = (key) => $(`[data-doc="${CSS.escape(key)}"]`);
+
+  function announce(text) {
+    const live = $('#live');
+    if (live) { live.textContent = ''; setTimeout(() => { live.textContent = text; }, 50); }
+  }
+
+  function error(key, message) {
+    const b = box(key);
+    if (!b) return;
+    b.classList.toggle('has-error', !!message);
+    b.querySelector('.field-error').textContent = message || '';
+  }
+
+  const url = (f) => `/api/v1${filesPath()}/${api.seg(f.name)}`;
+
+  function row(f, key) {
+    const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Xóa tệp ${f.name}` }, 'Xóa');
+    remove.addEventListener('click', async () => {
+      const restore = busy(remove, 'Đang xóa');
+      try {
+        await api.del(`${filesPath()}/${api.seg(f.name)}`);
+        const d = dossier();
+        d.files = d.files.filter((x) => x.name !== f.name);
+        refresh(key);
+        announce(`Đã xóa tệp ${f.name}`);
+      } catch (err) {
+        restore();
+        if (err.status === 401) { goLogin(); return; }
+        error(key, err.message);
+      }
+    });
+    return el('li', { class: 'file-row', dataset: { file: f.name } },
+      el('div', {}, el('a', { class: 'name', href: url(f), target: '_blank', rel: 'noopener' }, f.name),
+        el('div', { class: 'meta' }, el('span', { class: 'ok-mark' }, '✓ Đã tải lên'), ' · ', formatSize(f.size))),
+      remove);
+  }
+
+  async function upload(key, files, input) {
+    error(key, '');
+    input.disabled = true;
+    await uploadEach(files, {
+      list: box(key).querySelector('.file-list'),
+      path: (name) => `${filesPath()}/${api.seg(name)}`,
+      query: { document: key },
+      taken: new Set(dossier().files.map((f) => f.name)),
+      fallback: key,
+      onUploaded: (meta) => {
+        const d = dossier();
+        d.files = d.files.filter((f) => f.name !== meta.name).concat([{ document: key, ...meta }]);
+        refresh(key);
+        announce(`Đã tải lên tệp ${meta.name}`);
+      },
+      onError: (message) => error(key, message),
+    });
+    input.disabled = false;
+    input.value = '';
+  }
+
+  return { url, row, error, upload };
 }

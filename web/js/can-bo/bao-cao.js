@@ -7,13 +7,15 @@
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, goLogin } from '../ui.js';
-import { initStaff, queueUrl } from './shell.js';
+import { queueUrl } from './shell.js';
+import { startPeriodPage, periodUrl, vnDate, lastDay } from './period.js';
 
 const VN = 7 * 3600e3;
 const nf = new Intl.NumberFormat('vi-VN');
 const pf = new Intl.NumberFormat('vi-VN', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const num = (n) => nf.format(n || 0);
 const pct = (x) => (x === null || x === undefined ? '–' : pf.format(x));
+const pad = (n) => String(n).padStart(2, '0');
 const COLORS = {
   online: '#1a56a8', desk: '#d4a017', post: '#8a5a00',
   early: '#1d6b3a', on_time: '#6fae84', late: '#a31d1d',
@@ -21,61 +23,14 @@ const COLORS = {
 };
 const CHANNEL = { online: 'Trực tuyến', desk: 'Trực tiếp', post: 'Bưu chính' };
 
-const state = { unit: '', from: '', to: '', preset: 'quarter' };
-let units = [];
+const PATH = '/can-bo/bao-cao';
+const PRESETS = ['quarter', 'last_quarter', 'month', 'last_month', 'year', 'last_year'];
+let state = { unit: '', from: '', to: '' }; // the unit and the period (period.js keeps it)
 let data = null;
-
-/* ---------------- dates (Vietnam local) ---------------- */
-
-const pad = (n) => String(n).padStart(2, '0');
-const iso = (y, m, d) => `${y}-${pad(m)}-${pad(d)}`;
-const lastDay = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
-function today() {
-  const v = new Date(Date.now() + VN);
-  return { y: v.getUTCFullYear(), m: v.getUTCMonth() + 1, d: v.getUTCDate() };
-}
-/** "27/11/2026" of "2026-11-27". */
-const vnDate = (s) => (s ? s.split('-').reverse().join('/') : '');
-
-function presetRange(p) {
-  const t = today();
-  const q0 = Math.floor((t.m - 1) / 3) * 3 + 1;
-  const now = iso(t.y, t.m, t.d);
-  switch (p) {
-    case 'month': return [iso(t.y, t.m, 1), now];
-    case 'last_month': {
-      const y = t.m === 1 ? t.y - 1 : t.y;
-      const m = t.m === 1 ? 12 : t.m - 1;
-      return [iso(y, m, 1), iso(y, m, lastDay(y, m))];
-    }
-    case 'last_quarter': {
-      const y = q0 === 1 ? t.y - 1 : t.y;
-      const m = q0 === 1 ? 10 : q0 - 3;
-      return [iso(y, m, 1), iso(y, m + 2, lastDay(y, m + 2))];
-    }
-    case 'year': return [iso(t.y, 1, 1), now];
-    case 'last_year': return [iso(t.y - 1, 1, 1), iso(t.y - 1, 12, 31)];
-    default: return [iso(t.y, q0, 1), now];
-  }
-}
-
-function presetOf(from, to) {
-  for (const p of ['quarter', 'last_quarter', 'month', 'last_month', 'year', 'last_year']) {
-    const [a, b] = presetRange(p);
-    if (a === from && b === to) return p;
-  }
-  return 'custom';
-}
 
 /* ---------------- URLs ---------------- */
 
-function pageUrl(s) {
-  const q = new URLSearchParams();
-  if (s.unit) q.set('unit', s.unit);
-  if (s.from) q.set('from', s.from);
-  if (s.to) q.set('to', s.to);
-  return '/can-bo/bao-cao?' + q.toString();
-}
+const pageUrl = (s) => periodUrl(PATH, s);
 
 /** The queue, filtered to the dossiers behind a figure. */
 function drill(filter) {
@@ -362,17 +317,9 @@ function draw() {
 
 /* ---------------- loading ---------------- */
 
-function syncControls() {
-  $('#from').value = state.from;
-  $('#to').value = state.to;
-  $('#preset').value = presetOf(state.from, state.to);
-  $('#unit').value = state.unit;
+async function load() {
   $('#csv').href = exportUrl('csv');
   $('#xlsx').href = exportUrl('xlsx');
-}
-
-async function load() {
-  syncControls();
   render($('#alert'));
   $('#report').setAttribute('aria-busy', 'true');
   if (!data) render($('#report'), el('div', { class: 'loading', role: 'status' }, 'Đang tổng hợp số liệu…'));
@@ -388,64 +335,17 @@ async function load() {
   }
 }
 
-function go(change) {
-  Object.assign(state, change);
-  history.pushState(null, '', pageUrl(state));
-  load();
-}
-
-function wire() {
-  $('#preset').addEventListener('change', () => {
-    const p = $('#preset').value;
-    if (p === 'custom') { $('#from').focus(); return; }
-    const [from, to] = presetRange(p);
-    go({ from, to });
-  });
-  $('#unit').addEventListener('change', () => go({ unit: $('#unit').value }));
-  $('#controls').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const from = $('#from').value, to = $('#to').value;
-    if (!from || !to || from > to) {
-      render($('#alert'), alertBox('warn', 'Kỳ báo cáo chưa hợp lệ', el('p', {}, 'Chọn ngày bắt đầu trước hoặc bằng ngày kết thúc.')));
-      return;
-    }
-    go({ from, to });
-  });
-  window.addEventListener('popstate', () => { readUrl(); load(); });
-}
-
-function readUrl() {
-  const p = new URLSearchParams(location.search);
-  const [df, dt] = presetRange('quarter');
-  const okDate = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v || '');
-  state.unit = p.get('unit') || (units[0] && units[0].code) || '';
-  state.from = okDate(p.get('from')) ? p.get('from') : df;
-  state.to = okDate(p.get('to')) ? p.get('to') : dt;
-}
-
-async function init() {
-  const who = await initStaff('report');
-  if (!who) return;
-  try {
-    units = (await api.get('/reports/units')).items || [];
-  } catch (err) {
-    if (err.status === 401) { goLogin(); return; }
-    render($('#alert'), alertBox('error', 'Không tải được danh sách đơn vị', el('p', {}, err.message)));
-    return;
-  }
-  if (!units.length) {
-    render($('#report'), alertBox('warn', 'Chưa được giao quyền xem báo cáo',
+function init() {
+  startPeriodPage({
+    active: 'report',
+    path: PATH,
+    presets: PRESETS,
+    what: 'Kỳ báo cáo',
+    load: (s) => { state = s; load(); },
+    noAccess: () => render($('#report'), alertBox('warn', 'Chưa được giao quyền xem báo cáo',
       el('p', {}, 'Tài khoản của bạn không có vai trò được xem báo cáo (lãnh đạo, quản trị). Vui lòng liên hệ quản trị đơn vị.'),
-      el('p', {}, el('a', { href: queueUrl() }, 'Về danh sách hồ sơ'))));
-    $('#controls').hidden = true;
-    return;
-  }
-  render($('#unit'), units.map((u) => el('option', { value: u.code }, u.name)));
-  $('#unit-pick').hidden = units.length < 2;
-  readUrl();
-  history.replaceState(null, '', pageUrl(state));
-  wire();
-  load();
+      el('p', {}, el('a', { href: queueUrl() }, 'Về danh sách hồ sơ')))),
+  });
 }
 
 init();

@@ -10,10 +10,9 @@
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, goLogin, busy } from '../ui.js';
-import { initStaff, dossierUrl, shortDateTime } from './shell.js';
+import { dossierUrl, shortDateTime } from './shell.js';
+import { startPeriodPage, vnDate } from './period.js';
 
-const VN = 7 * 3600e3;
-const DAY = 86400e3;
 const MAX_DAYS = 366; // the API's limit
 const nf = new Intl.NumberFormat('vi-VN');
 const money = (v) => `${nf.format(v || 0)} đồng`;
@@ -35,45 +34,7 @@ const LIST_TITLE = {
   non_gateway: NON_GATEWAY_TITLE,
 };
 
-const state = { unit: '', from: '', to: '' };
-let units = [];
-
-/* ---------------- dates (Vietnam local) ---------------- */
-
-const pad = (n) => String(n).padStart(2, '0');
-const ymd = (ms) => new Date(ms + VN).toISOString().slice(0, 10);
-const okDate = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v || '') && !Number.isNaN(Date.parse(v + 'T00:00:00Z'));
-/** "27/11/2026" of "2026-11-27". */
-const vnDate = (s) => (s ? s.split('-').reverse().join('/') : '');
-
-function presetRange(p) {
-  const now = Date.now();
-  const today = ymd(now);
-  const [y, m] = today.split('-').map(Number);
-  switch (p) {
-    case 'yesterday': return [ymd(now - DAY), ymd(now - DAY)];
-    case 'month': return [`${y}-${pad(m)}-01`, today];
-    case 'last_month': {
-      const py = m === 1 ? y - 1 : y;
-      const pm = m === 1 ? 12 : m - 1;
-      const last = new Date(Date.UTC(py, pm, 0)).getUTCDate();
-      return [`${py}-${pad(pm)}-01`, `${py}-${pad(pm)}-${pad(last)}`];
-    }
-    default: return [today, today];
-  }
-}
-
-function presetOf(from, to) {
-  for (const p of ['today', 'yesterday', 'month', 'last_month']) {
-    const [a, b] = presetRange(p);
-    if (a === from && b === to) return p;
-  }
-  return 'custom';
-}
-
-function pageUrl(s) {
-  return '/can-bo/doi-soat?' + new URLSearchParams({ unit: s.unit, from: s.from, to: s.to }).toString();
-}
+let state = { unit: '', from: '', to: '' }; // the unit and the period (period.js keeps it)
 
 /* ---------------- drawing ---------------- */
 
@@ -197,20 +158,14 @@ function draw(r) {
 
 /* ---------------- loading ---------------- */
 
-function syncControls() {
+async function load() {
+  // A unit below the officer's own (a link from a report) is added to the list; draw() names it.
   const select = $('#unit');
   if (!Array.from(select.options).some((o) => o.value === state.unit)) {
     select.append(el('option', { value: state.unit }, state.unit));
     $('#unit-pick').hidden = false;
+    select.value = state.unit;
   }
-  select.value = state.unit;
-  $('#from').value = state.from;
-  $('#to').value = state.to;
-  $('#preset').value = presetOf(state.from, state.to);
-}
-
-async function load() {
-  syncControls();
   render($('#alert'));
   const box = $('#recon');
   box.setAttribute('aria-busy', 'true');
@@ -229,72 +184,19 @@ async function load() {
   }
 }
 
-function go(change) {
-  Object.assign(state, change);
-  history.pushState(null, '', pageUrl(state));
-  load();
-}
-
-/** A period the API takes: both dates, from ≤ to, at most 366 days apart; else a message. */
-function periodProblem(from, to) {
-  if (!okDate(from) || !okDate(to)) return 'Chọn đủ ngày bắt đầu và ngày kết thúc.';
-  if (from > to) return 'Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.';
-  if ((Date.parse(to) - Date.parse(from)) / DAY > MAX_DAYS) return `Kỳ đối soát dài tối đa ${MAX_DAYS} ngày.`;
-  return null;
-}
-
-function wire() {
-  $('#preset').addEventListener('change', () => {
-    const p = $('#preset').value;
-    if (p === 'custom') { $('#from').focus(); return; }
-    const [from, to] = presetRange(p);
-    go({ from, to });
-  });
-  $('#unit').addEventListener('change', () => go({ unit: $('#unit').value }));
-  $('#controls').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const from = $('#from').value, to = $('#to').value;
-    const why = periodProblem(from, to);
-    if (why) { render($('#alert'), alertBox('warn', 'Kỳ đối soát chưa hợp lệ', el('p', {}, why))); return; }
-    go({ from, to });
-  });
+function init() {
   $('#print').addEventListener('click', () => window.print());
-  window.addEventListener('popstate', () => { readUrl(); load(); });
-}
-
-function readUrl() {
-  const p = new URLSearchParams(location.search);
-  const [df, dt] = presetRange('today');
-  // A unit below the officer's own (a link from a report) is allowed: the server checks it.
-  const unit = p.get('unit') || '';
-  state.unit = /^[0-9A-Za-z.]{1,63}$/.test(unit) ? unit : units[0].code;
-  state.from = okDate(p.get('from')) ? p.get('from') : df;
-  state.to = okDate(p.get('to')) ? p.get('to') : dt;
-}
-
-async function init() {
-  const who = await initStaff('reconciliation');
-  if (!who) return;
-  try {
-    units = (await api.get('/reports/units')).items || [];
-  } catch (err) {
-    if (err.status === 401) { goLogin(); return; }
-    render($('#alert'), alertBox('error', 'Không tải được danh sách đơn vị', el('p', {}, err.message)));
-    return;
-  }
-  if (!units.length) {
-    $('#controls').hidden = true;
-    render($('#alert'), alertBox('warn', 'Chưa được giao quyền đối soát thanh toán',
+  startPeriodPage({
+    active: 'reconciliation',
+    path: '/can-bo/doi-soat',
+    presets: ['today', 'yesterday', 'month', 'last_month'],
+    what: 'Kỳ đối soát',
+    maxDays: MAX_DAYS,
+    load: (s) => { state = s; load(); },
+    noAccess: () => render($('#alert'), alertBox('warn', 'Chưa được giao quyền đối soát thanh toán',
       el('p', {}, 'Đối soát thanh toán dành cho lãnh đạo và quản trị đơn vị (vai trò được xem báo cáo). Vui lòng liên hệ quản trị đơn vị.'),
-      el('p', {}, el('a', { href: '/can-bo/' }, 'Về danh sách hồ sơ'))));
-    return;
-  }
-  render($('#unit'), units.map((u) => el('option', { value: u.code }, u.name)));
-  $('#unit-pick').hidden = units.length < 2;
-  readUrl();
-  history.replaceState(null, '', pageUrl(state));
-  wire();
-  load();
+      el('p', {}, el('a', { href: '/can-bo/' }, 'Về danh sách hồ sơ')))),
+  });
 }
 
 init();

@@ -240,7 +240,7 @@ function resultsCard() {
     });
     input.addEventListener('change', () => uploadResults(input));
     upload = el('div', { class: 'result-upload' },
-      el('p', { class: 'hint', id: 'result-file-hint', style: 'margin-top:10px' },
+      el('p', { class: 'hint', id: 'result-file-hint' },
         'Văn bản đã ký (quyết định, giấy chứng nhận, trích lục…) dạng PDF, JPEG hoặc PNG; tối đa 10 MB mỗi tệp, 10 tệp và 50 MB mỗi hồ sơ. Người nộp tải về được sau khi hồ sơ đã trả kết quả.'),
       el('div', { class: 'file-pick mt-0' }, input, el('label', { class: 'btn btn-secondary btn-small', for: 'result-file', 'aria-hidden': 'true' }, '+ Chọn tệp kết quả')));
   }

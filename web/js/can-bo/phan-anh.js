@@ -1,13 +1,14 @@
 // can-bo/phan-anh.js: complaints and suggestions (phản ánh, kiến nghị) about the officer's
 // units. The list: the API's views with their counts, the kind filter and a search (without
 // diacritics) sent to the API, a dense table with the answer's due date and overdue items
-// marked, paging, a quiet refresh every minute. One item (?id=): its content, assigning it
+// marked, paging, a quiet refresh every minute (listing.js). One item (?id=): its content, assigning it
 // to an officer (leaders) and answering it (specialists); once answered, the answer and the
 // citizen's rating. State lives in the URL.
 
 import * as api from '../api.js';
 import { $, el, render, alertBox, busy, showFieldErrors, clearErrors, goLogin } from '../ui.js';
-import { initStaff, roleNames, dossierUrl, shortDateTime, hhmm, isToday, span } from './shell.js';
+import { initStaff, roleNames, dossierUrl, shortDateTime, isToday, span } from './shell.js';
+import { createListing, readPaging, pagingQuery } from './listing.js';
 
 const PAGE = '/can-bo/phan-anh';
 const VIEWS = {
@@ -33,15 +34,10 @@ const ASSIGN_ROLES = new Set(['leader', 'province_admin']);
 const ANSWER_ROLES = new Set(['specialist', 'province_admin']);
 const ANSWER_MAX = 4000; // characters (src/feedback/feedback.h)
 const Q_MAX = 100;       // characters of a search (FEEDBACK_Q_MAX)
-const PAGE_SIZES = [25, 50, 100];
-const REFRESH_MS = 60000;
 
 const state = { view: 'open', kind: '', q: '', page: 1, size: 50, id: null };
 let who = null;
-let data = null;      // the API's answer for the list shown: {items, total, counts, ...}
 let workingDays = null; // answer_within_working_days, from the API
-let loadedAt = 0;
-let inFlight = null;
 let current = null;   // the item shown
 
 /* ---------------- text ---------------- */
@@ -65,10 +61,8 @@ function readUrl() {
   const p = new URLSearchParams(location.search);
   state.view = VIEWS[p.get('view')] ? p.get('view') : 'open';
   state.kind = KIND[p.get('loai')] ? p.get('loai') : '';
-  state.q = [...(p.get('q') || '').trim()].slice(0, Q_MAX).join('');
-  state.page = Math.max(1, parseInt(p.get('trang') || '1', 10) || 1);
-  const size = parseInt(p.get('so') || '', 10);
-  state.size = PAGE_SIZES.includes(size) ? size : 50;
+  state.q = clipQ((p.get('q') || '').trim());
+  readPaging(p, state);
   const id = p.get('id') || '';
   state.id = /^[1-9]\d{0,11}$/.test(id) ? id : null;
 }
@@ -78,19 +72,13 @@ function urlOf(s) {
   if (s.view !== 'open') q.set('view', s.view);
   if (s.kind) q.set('loai', s.kind);
   if (s.q) q.set('q', s.q);
-  if (s.page > 1) q.set('trang', String(s.page));
-  if (s.size !== 50) q.set('so', String(s.size));
+  for (const [k, v] of Object.entries(pagingQuery(s))) if (v) q.set(k, String(v));
   if (s.id) q.set('id', s.id);
   const t = q.toString();
   return PAGE + (t ? '?' + t : '');
 }
 
-function go(change, { push = true } = {}) {
-  Object.assign(state, change);
-  if (push) history.pushState(null, '', urlOf(state));
-  else history.replaceState(null, '', urlOf(state));
-  show();
-}
+const clipQ = (q) => [...q].slice(0, Q_MAX).join('');
 
 function show() {
   const item = !!state.id;
@@ -105,32 +93,10 @@ function show() {
 /** What the list shows, in words: "phản ánh" with the kind filter, else "mục". */
 const what = () => (state.kind ? KIND[state.kind].toLowerCase() : 'mục');
 
-function drawViews() {
-  const nav = $('#views');
-  if (!nav.firstChild) { // built once; later calls update it in place, so keyboard focus stays
-    render(nav,
-      el('p', { class: 'side-note', id: 'side-note', hidden: true }),
-      GROUPS.map(([title, keys]) => el('div', { class: 'side-group' },
-        el('h2', { class: 'side-title' }, title),
-        el('ul', {}, keys.map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
-          el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·'))))))));
-  }
-  // The counts follow the kind and the search: say so above them.
-  const note = $('#side-note');
+/** The words above the side views: the counts follow the kind and the search. */
+function sideNote() {
   const kind = state.kind ? KIND[state.kind].toLowerCase() : '';
-  note.hidden = !state.kind && !state.q;
-  render(note, state.q ? [`Số ${kind || 'mục'} khớp “`, el('strong', {}, state.q), '”'] : state.kind ? `Chỉ tính ${kind}` : null);
-  const counts = (data && data.counts) || {};
-  for (const k of Object.keys(VIEWS)) {
-    const a = $('#view-' + k);
-    a.href = urlOf({ ...state, view: k, page: 1, id: null });
-    if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
-    const c = a.querySelector('.count');
-    const n = counts[k];
-    c.className = 'count' + (n > 0 && VIEWS[k].tone ? ' count-' + VIEWS[k].tone : '');
-    c.textContent = n === undefined ? '·' : String(n);
-    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n} mục`);
-  }
+  return state.q ? [`Số ${kind || 'mục'} khớp “`, el('strong', {}, state.q), '”'] : state.kind ? `Chỉ tính ${kind}` : null;
 }
 
 function dueCell(it, now) {
@@ -161,7 +127,7 @@ function row(it, now) {
     el('td', { 'data-label': 'Trạng thái' }, statusPill(it)));
 }
 
-function drawHead() {
+function drawHead(data) {
   const v = VIEWS[state.view];
   $('#view-title').textContent = 'Phản ánh, kiến nghị: ' + v.label.toLowerCase();
   $('#total').textContent = data ? `${data.total} ${what()}` : '';
@@ -171,7 +137,7 @@ function drawHead() {
   document.title = `${v.label}${data ? ` (${data.total})` : ''} – Phản ánh, kiến nghị – Một cửa điện tử tỉnh Thanh Hóa`;
 }
 
-function drawList() {
+function drawList(data) {
   const v = VIEWS[state.view];
   const items = data.items || [];
   const now = Date.now();
@@ -194,64 +160,26 @@ function drawList() {
   if (keep) wrap.querySelector(`tr[data-id="${CSS.escape(keep)}"] a.fb-open`)?.focus();
 }
 
-function drawPager() {
-  const total = data.total || 0;
-  if (!total) { render($('#pager')); return; }
-  const pages = Math.max(1, Math.ceil(total / state.size));
-  const from = (state.page - 1) * state.size + 1;
-  const to = Math.min(total, state.page * state.size);
-  const size = el('select', { id: 'page-size', 'aria-label': 'Số mục mỗi trang' },
-    PAGE_SIZES.map((n) => el('option', { value: String(n), selected: n === state.size }, `${n} / trang`)));
-  size.addEventListener('change', () => go({ size: Number(size.value), page: 1 }));
-  const prev = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'prev', disabled: state.page <= 1 }, '‹ Trước');
-  const next = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'next', disabled: state.page >= pages }, 'Sau ›');
-  prev.addEventListener('click', () => go({ page: state.page - 1 }));
-  next.addEventListener('click', () => go({ page: state.page + 1 }));
-  render($('#pager'),
-    el('span', { class: 'muted', id: 'pager-range' }, `Mục ${from}–${to} trong ${total}`),
-    el('span', { class: 'pager-ctl' }, size, prev, el('span', { class: 'muted num', id: 'pager-page' }, `Trang ${state.page}/${pages}`), next));
-}
-
-async function loadList({ quiet = false } = {}) {
-  const alertSlot = $('#list-alert');
-  drawHead();
-  drawViews();
-  if (!quiet) {
-    render(alertSlot);
-    $('#table-wrap').setAttribute('aria-busy', 'true');
-    if (!data) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách…'));
-  }
-  const want = { ...state };
-  const req = api.get('/staff/feedback', { view: want.view, kind: want.kind, q: want.q, limit: want.size, offset: (want.page - 1) * want.size });
-  inFlight = req;
-  let res;
-  try {
-    res = await req;
-  } catch (err) {
-    if (inFlight !== req) return;
-    inFlight = null;
-    $('#table-wrap').removeAttribute('aria-busy');
-    if (err.status === 401) { goLogin(); return; }
-    render(alertSlot, alertBox(quiet ? 'warn' : 'error', quiet ? `Không cập nhật được lúc ${hhmm()}` : 'Không tải được danh sách phản ánh, kiến nghị', el('p', {}, err.message)));
-    if (!data) render($('#table-wrap'));
-    return;
-  }
-  if (inFlight !== req) return; // superseded by a newer request
-  inFlight = null;
-  data = res;
-  workingDays = res.answer_within_working_days || workingDays;
-  loadedAt = Date.now();
-  // The last page may have emptied since (items answered or moved on): step back.
-  const pages = Math.max(1, Math.ceil((data.total || 0) / state.size));
-  if (state.page > pages) { go({ page: pages }, { push: false }); return; }
-  if (quiet) render(alertSlot);
-  $('#table-wrap').removeAttribute('aria-busy');
-  drawHead();
-  drawViews();
-  drawList();
-  drawPager();
-  $('#updated').textContent = `Cập nhật lúc ${hhmm(loadedAt)}`;
-}
+const list = createListing({
+  state,
+  views: VIEWS,
+  groups: GROUPS,
+  noun: 'mục',
+  urlOf,
+  reset: { id: null },
+  clip: clipQ,
+  fetch: (want) => api.get('/staff/feedback', { view: want.view, kind: want.kind, q: want.q, limit: want.size, offset: (want.page - 1) * want.size }),
+  alert: '#list-alert',
+  loading: 'Đang tải danh sách…',
+  failed: 'Không tải được danh sách phản ánh, kiến nghị',
+  note: sideNote,
+  drawHead,
+  drawItems: drawList,
+  onData: (res) => { workingDays = res.answer_within_working_days || workingDays; },
+  show,
+  paused: () => !!state.id,
+});
+const { go, load: loadList } = list;
 
 /* ---------------- one item ---------------- */
 
@@ -429,19 +357,8 @@ async function loadItem(id) {
 /* ---------------- events ---------------- */
 
 function wire() {
-  $('#views').addEventListener('click', (e) => {
-    const a = e.target.closest('a[data-view]');
-    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
-    e.preventDefault();
-    go({ view: a.dataset.view, page: 1, id: null });
-  });
+  list.wire();
   $('#kind').addEventListener('change', () => go({ kind: $('#kind').value, page: 1 }, { push: false }));
-  $('#search').addEventListener('submit', (e) => {
-    e.preventDefault();
-    go({ q: [...$('#q').value.trim()].slice(0, Q_MAX).join(''), page: 1 });
-  });
-  $('#clear').addEventListener('click', () => { $('#q').value = ''; go({ q: '', page: 1 }); $('#q').focus(); });
-  $('#refresh').addEventListener('click', () => loadList());
   $('#table-wrap').addEventListener('click', (e) => {
     const tr = e.target.closest('tr[data-id]');
     if (!tr || String(getSelection()) !== '') return;
@@ -457,18 +374,7 @@ function wire() {
     go({ id: null });
     $('#view-title').focus();
   });
-  document.addEventListener('keydown', (e) => {
-    if (e.key === '/' && !state.id && !e.ctrlKey && !e.metaKey && !e.altKey && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
-      e.preventDefault();
-      $('#q').focus();
-      $('#q').select();
-    }
-  });
   window.addEventListener('popstate', () => { readUrl(); show(); });
-  setInterval(() => {
-    if (document.hidden || inFlight || state.id) return;
-    if (Date.now() - loadedAt >= REFRESH_MS - 1000) loadList({ quiet: true });
-  }, 5000);
 }
 
 async function init() {

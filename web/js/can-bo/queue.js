@@ -1,10 +1,11 @@
 // can-bo/queue.js: the desk's queue. Views with counts from the API, search by
 // code or applicant name, a dense table with overdue rows marked, paging, and
-// a quiet refresh every minute. The view, search and page live in the URL.
+// a quiet refresh every minute (listing.js). The view, search and page live in the URL.
 
 import * as api from '../api.js';
-import { $, el, render, alertBox, statusBadge, goLogin } from '../ui.js';
-import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTime, hhmm, isToday, span, WALKIN_ROLES } from './shell.js';
+import { $, el, render, statusBadge } from '../ui.js';
+import { initStaff, roleNames, queueUrl, dossierUrl, rememberQueue, shortDateTime, isToday, span, WALKIN_ROLES } from './shell.js';
+import { createListing, readPaging, pagingQuery } from './listing.js';
 
 const VIEWS = {
   new: { label: 'Mới tiếp nhận', empty: 'Không có hồ sơ mới chờ tiếp nhận.' },
@@ -25,17 +26,12 @@ const GROUPS = [
   ['Toàn bộ', ['active', 'all']],
 ];
 const CHANNEL = { online: 'Trực tuyến', desk: 'Tại quầy', post: 'Bưu chính' };
-const PAGE_SIZES = [25, 50, 100];
-const REFRESH_MS = 60000;
 
 const state = { view: 'active', q: '', page: 1, size: 50, filter: {} };
 
 // Filters the reports' drill-down links carry (bao-cao.js): the dossiers behind a figure.
 const FILTER_KEYS = ['unit', 'from', 'to', 'result', 'channel'];
 const RESULT = { early: 'giải quyết trước hạn', on_time: 'giải quyết đúng hạn', late: 'giải quyết quá hạn' };
-let data = null;
-let loadedAt = 0;
-let inFlight = null;
 
 /* ---------------- URL state ---------------- */
 
@@ -44,51 +40,12 @@ function readUrl(defaultView) {
   const v = p.get('view');
   state.view = VIEWS[v] ? v : defaultView;
   state.q = (p.get('q') || '').trim().slice(0, 100);
-  state.page = Math.max(1, parseInt(p.get('trang') || '1', 10) || 1);
-  const size = parseInt(p.get('so') || '', 10);
-  state.size = PAGE_SIZES.includes(size) ? size : 50;
+  readPaging(p, state);
   state.filter = Object.fromEntries(FILTER_KEYS.filter((k) => p.get(k)).map((k) => [k, p.get(k).slice(0, 64)]));
 }
 
 function urlOf(s) {
-  return queueUrl({ view: s.view, q: s.q, trang: s.page > 1 ? s.page : null, so: s.size !== 50 ? s.size : null, ...s.filter });
-}
-
-function go(change, { push = true } = {}) {
-  Object.assign(state, change);
-  const url = urlOf(state);
-  if (push) history.pushState(null, '', url);
-  else history.replaceState(null, '', url);
-  rememberQueue(url);
-  load();
-}
-
-/* ---------------- side views ---------------- */
-
-function drawViews() {
-  const counts = (data && data.counts) || {};
-  const nav = $('#views');
-  if (!nav.firstChild) { // built once; later calls update it in place, so keyboard focus stays
-    render(nav,
-      el('p', { class: 'side-note', id: 'side-note', hidden: true }),
-      GROUPS.map(([title, keys]) => el('div', { class: 'side-group' },
-        el('h2', { class: 'side-title' }, title),
-        el('ul', {}, keys.map((k) => el('li', {}, el('a', { href: '#', id: 'view-' + k, dataset: { view: k } },
-          el('span', {}, VIEWS[k].label), el('span', { class: 'count' }, '·'))))))));
-  }
-  const note = $('#side-note');
-  note.hidden = !state.q;
-  render(note, state.q ? ['Số hồ sơ khớp “', el('strong', {}, state.q), '”'] : null);
-  for (const k of Object.keys(VIEWS)) {
-    const a = $('#view-' + k);
-    const n = counts[k] === null ? undefined : counts[k]; // "all" is not counted
-    a.href = urlOf({ ...state, view: k, page: 1 });
-    if (state.view === k) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
-    const c = a.querySelector('.count');
-    c.className = 'count' + (n > 0 && VIEWS[k].tone ? ' count-' + VIEWS[k].tone : '');
-    c.textContent = n === undefined ? '·' : String(n);
-    if (n === undefined) c.removeAttribute('aria-label'); else c.setAttribute('aria-label', `${n} hồ sơ`);
-  }
+  return queueUrl({ view: s.view, q: s.q, ...pagingQuery(s), ...s.filter });
 }
 
 /* ---------------- table ---------------- */
@@ -123,7 +80,7 @@ function row(it, now) {
       it.assigned_to_me ? el('span', { class: 'tag tag-mine' }, 'Của tôi') : null));
 }
 
-function drawTable() {
+function drawTable(data) {
   const wrap = $('#table-wrap');
   const items = data.items || [];
   const now = Date.now();
@@ -144,25 +101,7 @@ function drawTable() {
   if (keep) wrap.querySelector(`tr[data-id="${CSS.escape(keep)}"] a.q-code`)?.focus();
 }
 
-function drawPager() {
-  const total = data.total || 0;
-  const pages = Math.max(1, Math.ceil(total / state.size));
-  const from = (state.page - 1) * state.size + 1;
-  const to = Math.min(total, state.page * state.size);
-  const size = el('select', { id: 'page-size', 'aria-label': 'Số hồ sơ mỗi trang' },
-    PAGE_SIZES.map((n) => el('option', { value: String(n), selected: n === state.size }, `${n} / trang`)));
-  size.addEventListener('change', () => go({ size: Number(size.value), page: 1 }));
-  const prev = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'prev', disabled: state.page <= 1 }, '‹ Trước');
-  const next = el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'next', disabled: state.page >= pages }, 'Sau ›');
-  prev.addEventListener('click', () => go({ page: state.page - 1 }));
-  next.addEventListener('click', () => go({ page: state.page + 1 }));
-  if (!total) { render($('#pager')); return; }
-  render($('#pager'),
-    el('span', { class: 'muted' }, `Hồ sơ ${from}–${to} trong ${total}`),
-    el('span', { class: 'pager-ctl' }, size, prev, el('span', { class: 'muted num' }, `Trang ${state.page}/${pages}`), next));
-}
-
-function drawHead() {
+function drawHead(data) {
   const v = VIEWS[state.view];
   $('#view-title').textContent = v.label;
   $('#total').textContent = data ? `${data.total} hồ sơ` : '';
@@ -195,83 +134,37 @@ function drawFilter() {
 
 /* ---------------- loading ---------------- */
 
-async function load({ quiet = false } = {}) {
-  const alertSlot = $('#queue-alert');
-  drawHead();
-  drawViews();
-  if (!quiet) {
-    render(alertSlot);
-    $('#table-wrap').setAttribute('aria-busy', 'true');
-    if (!data) render($('#table-wrap'), el('div', { class: 'loading', role: 'status' }, 'Đang tải danh sách hồ sơ…'));
-  }
-  const want = { ...state };
-  const req = api.get('/staff/dossiers', { view: want.view, q: want.q, limit: want.size, offset: (want.page - 1) * want.size, ...want.filter });
-  inFlight = req;
-  let res;
-  try {
-    res = await req;
-  } catch (err) {
-    if (inFlight !== req) return;
-    inFlight = null;
-    $('#table-wrap').removeAttribute('aria-busy');
-    if (err.status === 401) { goLogin(); return; }
-    render(alertSlot, alertBox(quiet ? 'warn' : 'error', quiet ? `Không cập nhật được lúc ${hhmm()}` : 'Không tải được danh sách hồ sơ', el('p', {}, err.message)));
-    if (!data) render($('#table-wrap'));
-    return;
-  }
-  if (inFlight !== req) return; // a newer request superseded this one
-  inFlight = null;
-  data = res;
-  loadedAt = Date.now();
-  // The last page may have emptied since (a dossier moved on): step back.
-  const pages = Math.max(1, Math.ceil((data.total || 0) / state.size));
-  if (state.page > pages) { go({ page: pages }, { push: false }); return; }
-  if (quiet) render(alertSlot);
-  $('#table-wrap').removeAttribute('aria-busy');
-  drawHead();
-  drawViews();
-  drawTable();
-  drawPager();
-  $('#updated').textContent = `Cập nhật lúc ${hhmm(loadedAt)}`;
-}
-
-function refreshIfDue() {
-  if (document.hidden || inFlight) return;
-  if (Date.now() - loadedAt >= REFRESH_MS - 1000) load({ quiet: true });
-}
+const list = createListing({
+  state,
+  views: VIEWS,
+  groups: GROUPS,
+  noun: 'hồ sơ',
+  urlOf,
+  clip: (q) => q.slice(0, 100),
+  fetch: (want) => api.get('/staff/dossiers', { view: want.view, q: want.q, limit: want.size, offset: (want.page - 1) * want.size, ...want.filter }),
+  alert: '#queue-alert',
+  loading: 'Đang tải danh sách hồ sơ…',
+  failed: 'Không tải được danh sách hồ sơ',
+  note: () => (state.q ? ['Số hồ sơ khớp “', el('strong', {}, state.q), '”'] : null),
+  drawHead,
+  drawItems: drawTable,
+  onUrl: rememberQueue,
+});
+const { go, load } = list;
 
 /* ---------------- events ---------------- */
 
 function wire() {
-  $('#views').addEventListener('click', (e) => {
-    const a = e.target.closest('a[data-view]');
-    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
-    e.preventDefault();
-    go({ view: a.dataset.view, page: 1 });
-  });
-  $('#search').addEventListener('submit', (e) => {
-    e.preventDefault();
-    go({ q: $('#q').value.trim().slice(0, 100), page: 1 });
-  });
-  $('#clear').addEventListener('click', () => { $('#q').value = ''; go({ q: '', page: 1 }); $('#q').focus(); });
-  $('#refresh').addEventListener('click', () => load());
+  list.wire();
   $('#table-wrap').addEventListener('click', (e) => {
     const tr = e.target.closest('tr[data-href]');
     if (!tr || e.target.closest('a, button') || String(getSelection()) !== '') return;
     if (e.ctrlKey || e.metaKey) window.open(tr.dataset.href, '_blank', 'noopener');
     else location.href = tr.dataset.href;
   });
-  document.addEventListener('keydown', (e) => {
-    if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
-      e.preventDefault();
-      $('#q').focus();
-      $('#q').select();
-    }
-  });
   window.addEventListener('popstate', () => { readUrl(state.view); rememberQueue(urlOf(state)); load(); });
-  setInterval(refreshIfDue, 5000);
   window.addEventListener('pageshow', (e) => { if (e.persisted) load({ quiet: true }); }); // back from a dossier
-  document.addEventListener('visibilitychange', refreshIfDue);
+  document.addEventListener('visibilitychange', list.refreshIfDue);
 }
 
 /** The view an officer starts on: reception the new arrivals, a specialist their own. */

@@ -1,16 +1,17 @@
 // can-bo/tiep-nhan.js: the desk registers a walk-in or postal dossier.
 // Thủ tục (procedure, receiving unit, channel) → Người nộp (applicant; the
 // draft is created when this step is done) → Tờ khai (the paper declaration
-// typed in, saved on leaving the step) → Giấy tờ (scans, uploaded as raw
-// bodies) → Tiếp nhận (review, then registered: status 1 and at once 2),
-// after which the dossier page offers the receipt to print.
+// typed in, saved on leaving the step) → Giấy tờ (scans, sent by uploads.js)
+// → Tiếp nhận (review, then registered: status 1 and at once 2), after which
+// the dossier page offers the receipt to print.
 
 import * as api from '../api.js';
-import { $, $$, el, render, param, fold, formatSize, formatFee, feeNote, processingText, levelBadges,
+import { $, $$, el, render, param, formatSize, formatFee, feeNote, processingText, levelBadges,
   loading, pageError, alertBox, showAlert, busy, showFieldErrors, clearErrors, apiFieldErrors, fieldBox,
   combobox, goLogin } from '../ui.js';
 import { renderForm, fillForm, readForm, checkForm, renderReview } from '../eform.js';
 import { initStaff, dossierUrl, walkinUrl, lastQueue, shortDateTime, WALKIN_ROLES } from './shell.js';
+import { ACCEPT, documentBoxes } from '../uploads.js';
 
 const STEPS = ['Thủ tục', 'Người nộp', 'Tờ khai', 'Giấy tờ', 'Xem lại và tiếp nhận'];
 const CHANNELS = [
@@ -30,8 +31,6 @@ const APPLICANT = { sections: [{ title: 'Người nộp hồ sơ', fields: [
 // fields requester_*): filled from step 2 when the declaration is still empty.
 const PREFILL = { requester_name: 'name', requester_id_number: 'citizen_id', requester_phone: 'phone',
   requester_email: 'email', requester_residence: 'address' };
-const TYPES = { 'application/pdf': '.pdf', 'image/jpeg': '.jpg', 'image/png': '.png' };
-const MAX_UPLOAD = 10 * 1024 * 1024;
 const UNIT_SELECT_MAX = 12; // more units than this: a searchable list instead of a <select>
 
 let who = null;
@@ -52,7 +51,10 @@ let unitPick = null;
 const req = () => el('span', { class: 'req', 'aria-hidden': 'true' }, ' *');
 const docs = () => (st.proc && st.proc.documents) || [];
 const filesOf = (key) => (d ? d.files.filter((f) => f.document === key) : []);
-const fileUrl = (f) => `/api/v1/staff/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`;
+// The documents' upload boxes of step 4 (uploads.js).
+const boxes = documentBoxes({ dossier: () => d, base: '/staff/dossiers', refresh: refreshDoc });
+const fileUrl = boxes.url;
+const docError = boxes.error;
 const unitOf = (code) => st.units.find((u) => u.code === code) || (d && d.unit.code === code ? d.unit : null);
 
 /* ---------------- unfinished drafts, remembered in this browser ---------------- */
@@ -425,58 +427,11 @@ async function saveForm({ quiet } = {}) {
 
 /* ---------------- step 4: scanned documents ---------------- */
 
-function typeOf(file) {
-  if (TYPES[file.type]) return file.type;
-  const ext = (file.name.split('.').pop() || '').toLowerCase();
-  return { pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png' }[ext] || file.type || '';
-}
-
-/** A file name the API accepts ([A-Za-z0-9._-]{1,100}), unique in this dossier. */
-function safeName(original, type, docKey) {
-  const ext = TYPES[type] || '';
-  let stem = fold(original.replace(/\.[^.]*$/, '')).replace(/[^a-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
-  if (!stem) stem = docKey.replace(/[^A-Za-z0-9_-]/g, '') || 'ban-quet';
-  const taken = new Set(d.files.map((f) => f.name));
-  for (let i = 1; ; i++) {
-    const suffix = i === 1 ? '' : '-' + i;
-    const name = stem.slice(0, 100 - ext.length - suffix.length) + suffix + ext;
-    if (!taken.has(name)) return name;
-  }
-}
-
-function fileRow(f, key) {
-  const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Xóa tệp ${f.name}` }, 'Xóa');
-  remove.addEventListener('click', async () => {
-    const restore = busy(remove, 'Đang xóa');
-    try {
-      await api.del(`/staff/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`);
-      d.files = d.files.filter((x) => x.name !== f.name);
-      refreshDoc(key);
-      announce(`Đã xóa tệp ${f.name}`);
-    } catch (err) {
-      restore();
-      if (err.status === 401) { goLogin(); return; }
-      docError(key, err.message);
-    }
-  });
-  return el('li', { class: 'file-row', dataset: { file: f.name } },
-    el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
-      el('div', { class: 'meta' }, el('span', { class: 'ok-mark' }, '✓ Đã tải lên'), ' · ', formatSize(f.size))),
-    remove);
-}
-
-function docError(key, message) {
-  const box = $(`[data-doc="${CSS.escape(key)}"]`);
-  if (!box) return;
-  box.classList.toggle('has-error', !!message);
-  box.querySelector('.field-error').textContent = message || '';
-}
-
 function refreshDoc(key) {
   const box = $(`[data-doc="${CSS.escape(key)}"]`);
   if (!box) return;
   const files = filesOf(key);
-  render(box.querySelector('.file-list'), files.map((f) => fileRow(f, key)));
+  render(box.querySelector('.file-list'), files.map((f) => boxes.row(f, key)));
   box.classList.toggle('complete', files.length > 0 || box.dataset.online === '1');
   const need = box.dataset.required === '1';
   render(box.querySelector('.doc-state'), files.length
@@ -484,53 +439,6 @@ function refreshDoc(key) {
     : box.dataset.online === '1' ? el('span', { class: 'badge badge-full' }, 'Đã nhập tờ khai')
       : el('span', { class: 'badge ' + (need ? 'badge-part' : 'badge-neutral') }, need ? 'Chưa có bản quét' : 'Không bắt buộc'));
   drawSummary();
-}
-
-function announce(text) {
-  const live = $('#live');
-  if (live) { live.textContent = ''; setTimeout(() => { live.textContent = text; }, 50); }
-}
-
-async function uploadFiles(key, fileList, input) {
-  docError(key, '');
-  for (const file of fileList) {
-    const type = typeOf(file);
-    if (!TYPES[type]) { docError(key, `Tệp “${file.name}” không đúng định dạng. Chỉ nhận PDF, JPEG hoặc PNG.`); continue; }
-    if (file.size > MAX_UPLOAD) { docError(key, `Tệp “${file.name}” quá lớn (${formatSize(file.size)}). Tối đa 10 MB mỗi tệp.`); continue; }
-    if (file.size === 0) { docError(key, `Tệp “${file.name}” rỗng.`); continue; }
-    const name = safeName(file.name, type, key);
-    const bar = el('span');
-    const pct = el('span', {}, '0%');
-    const row = el('li', { class: 'file-row', 'aria-busy': 'true' },
-      el('div', {}, el('span', { class: 'name' }, name), el('div', { class: 'meta' }, 'Đang tải lên… ', pct, ' · ', formatSize(file.size))),
-      el('span'),
-      el('div', { class: 'bar', role: 'progressbar', 'aria-label': `Tiến độ tải lên ${name}`, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' }, bar));
-    $(`[data-doc="${CSS.escape(key)}"] .file-list`).append(row);
-    input.disabled = true;
-    try {
-      const saved = await api.upload(`/staff/dossiers/${api.seg(d.id)}/files/${api.seg(name)}`, file, {
-        query: { document: key },
-        contentType: type,
-        onProgress: (sent, total) => {
-          const v = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
-          bar.style.width = v + '%';
-          pct.textContent = v + '%';
-          row.querySelector('.bar').setAttribute('aria-valuenow', String(v));
-        },
-      });
-      const meta = (saved && saved.file) || saved;
-      d.files = d.files.filter((f) => f.name !== name).concat([meta && meta.name ? meta : { name, document: key, size: file.size, content_type: type }]);
-      announce(`Đã tải lên tệp ${name}`);
-    } catch (err) {
-      if (err.status === 401) { goLogin(); return; }
-      row.remove();
-      docError(key, `Không tải lên được “${file.name}”: ${err.message}`);
-    } finally {
-      input.disabled = false;
-    }
-    refreshDoc(key);
-  }
-  input.value = '';
 }
 
 function docsPanel() {
@@ -541,8 +449,8 @@ function docsPanel() {
     el('div', { class: 'visually-hidden', id: 'live', 'aria-live': 'polite' }),
     list.map((x, i) => {
       const inputId = 'file-' + i;
-      const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp quét: ' + x.name, accept: '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
-      input.addEventListener('change', () => { if (input.files.length) uploadFiles(x.key, Array.from(input.files), input); });
+      const input = el('input', { type: 'file', id: inputId, 'aria-label': 'Chọn tệp quét: ' + x.name, accept: ACCEPT, multiple: true, dataset: { document: x.key }, 'aria-describedby': `doc-${i}-title doc-${i}-err` });
+      input.addEventListener('change', () => { if (input.files.length) boxes.upload(x.key, Array.from(input.files), input); });
       const counts = `${x.originals || 0} bản chính, ${x.copies || 0} bản sao`;
       return el('section', { class: 'doc-upload', dataset: { doc: x.key, required: x.required && !x.online_form ? '1' : '0', online: x.online_form ? '1' : '0' }, 'aria-labelledby': `doc-${i}-title` },
         el('div', { class: 'doc-head' },
