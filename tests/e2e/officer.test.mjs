@@ -135,8 +135,18 @@ test('officers take a birth registration from submission to the returned result'
     assert.deepEqual(after.slice(0, before.length), before, 'what was handed in is unchanged');
     const added = after.slice(before.length);
     assert.deepEqual(added.map((f) => [f.name, f.document, f.size]), [['giay-chung-sinh-2.pdf', 'giay_chung_sinh', clearer.length]]);
+    assert.deepEqual(added.map((f) => f.with_supplement), [true]);
     const r = await citizen.get(`/api/v1/dossiers/${id}/files/giay-chung-sinh-2.pdf`);
     assert.ok(r.buf.equals(clearer), 'the bytes sent');
+    // A file sent by mistake is taken back with "Gỡ"; only the files of this supplement have it.
+    await page.getByLabel('Chọn tệp bổ sung').setInputFiles({ name: 'nham.pdf', mimeType: 'application/pdf', buffer: samplePdf('Gui nham') });
+    const wrong = page.locator('#supply-list .file-row[data-file="nham.pdf"]');
+    await wrong.waitFor();
+    assert.equal((await citizen.get(`/api/v1/dossiers/${id}`)).json.files.length, after.length + 1);
+    await wrong.getByRole('button', { name: 'Gỡ tệp nham.pdf' }).click();
+    await wrong.waitFor({ state: 'detached' });
+    assert.deepEqual((await citizen.get(`/api/v1/dossiers/${id}`)).json.files, after, 'back to what was sent before');
+    assert.equal(await page.locator('#supply-list .file-row').count(), 1);
   });
 
   await step('cong-dan-da-bo-sung', 'citizen', async (page) => {

@@ -137,9 +137,11 @@ export const seg = (s) => encodeURIComponent(String(s));
 /**
  * Upload one file as the raw request body (PUT, the file's own Content-Type),
  * reporting progress(sentBytes, totalBytes). Resolves to the server's {file}.
+ * createOnly sends "If-None-Match: *": the server refuses rather than replaces a
+ * file of that name (where the route supports it).
  * XMLHttpRequest is used because fetch() cannot report upload progress over HTTP/1.1.
  */
-export async function upload(path, file, { query, contentType, onProgress, signal } = {}) {
+export async function upload(path, file, { query, contentType, onProgress, signal, createOnly } = {}) {
   const token = await ensureCsrf();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -147,6 +149,7 @@ export async function upload(path, file, { query, contentType, onProgress, signa
     xhr.setRequestHeader('Content-Type', contentType || file.type || 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/json');
     if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    if (createOnly) xhr.setRequestHeader('If-None-Match', '*');
     xhr.responseType = 'text';
     if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {

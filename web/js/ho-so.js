@@ -60,8 +60,8 @@ function historyList() {
     h.note ? el('div', { class: 'note' }, readableTimes(h.note)) : null)));
 }
 
-/** Added after the dossier was submitted: with a supplement. */
-const supplied = (f) => d.submitted_at && f.uploaded_at && Date.parse(f.uploaded_at) > Date.parse(d.submitted_at);
+/** Sent with a supplement request (the API marks it), not with the draft. */
+const supplied = (f) => !!f.with_supplement;
 
 function files() {
   if (!d.files || !d.files.length) return el('p', { class: 'muted' }, 'Không có tệp đính kèm.');
@@ -88,12 +88,13 @@ function resultFiles() {
       el('a', { class: 'btn btn-secondary btn-small', href: resultFileUrl(r), download: r.name, 'aria-label': `Tải về ${r.name}` }, 'Tải về')))));
 }
 
-/** A file sent with the supplement, as listed in its box. */
-function suppliedRow(f) {
+/** A file sent with the supplement, as listed in its box; onRemove takes it back. */
+function suppliedRow(f, onRemove) {
   return el('li', { class: 'file-row', dataset: { file: f.name } },
     el('div', {}, el('a', { class: 'name', href: fileUrl(f), target: '_blank', rel: 'noopener' }, f.name),
       el('div', { class: 'meta' }, el('span', { class: 'ok-mark' }, '✓ Đã gửi'), ' · ', formatSize(f.size),
-        ' · ', f.document ? docName(f.document) : 'Giấy tờ khác')));
+        ' · ', f.document ? docName(f.document) : 'Giấy tờ khác')),
+    onRemove ? el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Gỡ tệp ${f.name}`, onclick: (e) => onRemove(f, e.currentTarget) }, 'Gỡ') : null);
 }
 
 /**
@@ -113,13 +114,28 @@ function supplyBox() {
     type: 'file', id: 'supply-files', multiple: true, accept: ACCEPT,
     'aria-label': 'Chọn tệp bổ sung', 'aria-describedby': 'supply-files-hint supply-files-error',
   });
-  const list = el('ul', { class: 'file-list', id: 'supply-list' }, added().map(suppliedRow));
   const errors = el('p', { class: 'field-error', id: 'supply-files-error', 'aria-live': 'polite' });
   const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
+  // A file sent by mistake with this supplement can be taken back (DELETE); older ones cannot.
+  const remove = async (f, button) => {
+    const restore = busy(button, 'Đang gỡ…');
+    try {
+      await api.del(`/dossiers/${api.seg(d.id)}/files/${api.seg(f.name)}`);
+      d.files = (d.files || []).filter((x) => x.name !== f.name);
+      button.closest('li').remove();
+      render($('#files-body'), files());
+      live.textContent = `Đã gỡ tệp ${f.name}`;
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      render(errors, err.message);
+    }
+  };
+  const list = el('ul', { class: 'file-list', id: 'supply-list' }, added().map((f) => suppliedRow(f, remove)));
   const filesBox = el('fieldset', { class: 'field supply-files' },
     el('legend', {}, 'Tệp bổ sung ', el('span', { class: 'muted small' }, '(không bắt buộc)')),
     el('span', { class: 'hint', id: 'supply-files-hint' },
-      'Bản chụp hoặc bản quét giấy tờ cơ quan yêu cầu: PDF, JPEG hoặc PNG, tối đa 10 MB mỗi tệp. Tệp được gửi ngay khi chọn và không xóa được; nếu gửi nhầm, hãy ghi rõ trong nội dung bổ sung.'),
+      'Bản chụp hoặc bản quét giấy tờ cơ quan yêu cầu: PDF, JPEG hoặc PNG, tối đa 10 MB mỗi tệp. Tệp được gửi ngay khi chọn; tệp gửi nhầm có thể gỡ trước khi bấm “Đã bổ sung”.'),
     docs.length ? el('div', { class: 'field' },
       el('label', { for: 'supply-doc' }, 'Bổ sung cho giấy tờ'),
       el('span', { class: 'hint', id: 'supply-doc-hint' }, 'Chọn trước khi chọn tệp. Để “Giấy tờ khác” nếu tệp không thuộc giấy tờ nào của thủ tục.'),
@@ -143,9 +159,9 @@ function supplyBox() {
       taken: new Set((d.files || []).map((f) => f.name)),
       fallback: key || 'bo-sung',
       onUploaded: (meta) => {
-        const f = { document: key, uploaded_at: new Date().toISOString(), ...meta };
+        const f = { document: key, uploaded_at: new Date().toISOString(), with_supplement: true, ...meta };
         d.files = (d.files || []).filter((x) => x.name !== f.name).concat([f]);
-        list.append(suppliedRow(f));
+        list.append(suppliedRow(f, remove));
         render($('#files-body'), files());
         live.textContent = `Đã gửi tệp ${f.name}`;
       },

@@ -63,7 +63,7 @@ export function safeFileName(original, { type, taken = new Set(), fallback = 'te
  * onError(message, file, err): refused here or by the server; nothing of it was kept.
  * A lost session goes to the login page and stops. Resolves to the number stored.
  */
-export async function uploadEach(files, { list, path, query, taken = new Set(), fallback, onUploaded, onError }) {
+export async function uploadEach(files, { list, path, query, taken = new Set(), fallback, createOnly, onUploaded, onError }) {
   let stored = 0;
   for (const file of files) {
     const problem = fileProblem(file);
@@ -83,6 +83,7 @@ export async function uploadEach(files, { list, path, query, taken = new Set(), 
       const saved = await api.upload(path(name), file, {
         query,
         contentType: type,
+        createOnly,
         onProgress: (sent, total) => {
           const v = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
           bar.style.width = v + '%';

@@ -137,7 +137,8 @@ function applicantCard() {
 function fileLink(f) {
   return el('li', {},
     el('a', { href: fileUrl(f), target: '_blank', rel: 'noopener', class: 'file-link' }, f.name),
-    el('span', { class: 'muted small' }, ` ${formatSize(f.size)} · ${shortDateTime(f.uploaded_at)}`));
+    el('span', { class: 'muted small' }, ` ${formatSize(f.size)} · ${shortDateTime(f.uploaded_at)}`),
+    f.with_supplement ? el('span', { class: 'tag tag-supplement', title: 'Công dân gửi kèm khi bổ sung hồ sơ' }, 'bổ sung') : null);
 }
 
 function documentsCard() {
@@ -287,7 +288,8 @@ async function uploadResults(input) {
   const stored = await uploadEach(chosen, {
     list,
     path: (name) => `/staff/dossiers/${api.seg(d.id)}/results/${api.seg(name)}`,
-    taken: new Set((d.results || []).map((r) => r.name)), // a new file never replaces one attached
+    taken: new Set((d.results || []).map((r) => r.name)), // a new file never replaces one attached,
+    createOnly: true, // nor one another officer attached meanwhile under the same name
     fallback: 'ket-qua',
     onUploaded: (meta) => {
       const r = { uploaded_at: new Date().toISOString(), ...meta };
