@@ -203,6 +203,28 @@ static int has_file(struct store *db, int64_t id, const char *name)
     return found;
 }
 
+int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
+                        const char *except, int64_t *count, int64_t *bytes)
+{
+    static const char *const sql[] = {
+        [DOSSIER_FILES_HANDED_IN] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
+                                    " WHERE dossier_id = ? AND name <> ?",
+        [DOSSIER_FILES_RESULTS] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
+                                  " WHERE dossier_id = ? AND name <> ?",
+    };
+    struct store_stmt *st;
+    int rc = store_prepare(db, sql[kind], &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, except);
+    rc = store_step(st);
+    *count = rc == STORE_ROW ? store_col_int(st, 0) : 0;
+    *bytes = rc == STORE_ROW ? store_col_int(st, 1) : 0;
+    store_done(st);
+    return rc == STORE_ROW ? 0 : STORE_ERR;
+}
+
 /* The event id of the dossier's latest supplement request, 0 if none,
  * negative on a store error. */
 static int64_t open_supplement_event(struct store *db, int64_t id)
@@ -238,28 +260,16 @@ int dossier_add_file_job(struct store *db, void *arg)
         if ((supplement_event = open_supplement_event(db, a->id)) < 0)
             return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     }
-    /* Limits count the other files: replacing a file by name is allowed. */
-    int rc = store_prepare(db,
-                           "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
-                           " WHERE dossier_id = ? AND name <> ?",
-                           &st);
-    if (rc)
+    int64_t count, bytes;
+    if (dossier_files_usage(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &count, &bytes))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, a->id);
-    store_bind_text(st, 2, a->name);
-    int64_t count = 0, bytes = 0;
-    if (store_step(st) == STORE_ROW) {
-        count = store_col_int(st, 0);
-        bytes = store_col_int(st, 1);
-    }
-    store_done(st);
     if (count >= DOSSIER_MAX_FILES)
         return derr_set(&a->err, DERR_INVALID, "too_many_files",
                         "Hồ sơ đã có tối đa 30 tệp đính kèm", a->name);
     if (bytes + a->size > DOSSIER_MAX_BYTES)
         return derr_set(&a->err, DERR_TOO_LARGE, "dossier_too_large",
                         "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB", a->name);
-    rc = store_prepare(db,
+    int rc = store_prepare(db,
                        "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
                        " size, sha256, uploaded_at, supplement_event_id)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

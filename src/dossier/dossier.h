@@ -77,6 +77,13 @@ struct dossier_file_op {
     struct derr err;    /* OUT */
 };
 int dossier_add_file_job(struct store *db, void *arg);
+
+/* The files a dossier holds, of one kind, other than the one named except
+ * (a replacement does not count against the limits). OUT: *count, *bytes.
+ * Returns 0 or a store error. */
+enum dossier_files { DOSSIER_FILES_HANDED_IN, DOSSIER_FILES_RESULTS };
+int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
+                        const char *except, int64_t *count, int64_t *bytes);
 int dossier_remove_file_job(struct store *db, void *arg);
 
 struct dossier_submit {

@@ -59,21 +59,9 @@ int result_add_job(struct store *db, void *arg)
     struct store_stmt *st;
     if (check_status(db, a->dossier_id, &a->err))
         return -1;
-    /* Limits count the other files: replacing a file by name is allowed. */
-    int rc = store_prepare(db,
-                           "SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
-                           " WHERE dossier_id = ? AND name <> ?",
-                           &st);
-    if (rc)
+    int64_t count, bytes;
+    if (dossier_files_usage(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &count, &bytes))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, a->dossier_id);
-    store_bind_text(st, 2, a->name);
-    int64_t count = 0, bytes = 0;
-    if (store_step(st) == STORE_ROW) {
-        count = store_col_int(st, 0);
-        bytes = store_col_int(st, 1);
-    }
-    store_done(st);
     if (a->create_only) {
         char sha[65], ctype[32];
         int found = result_find(db, a->dossier_id, a->name, sha, ctype);
@@ -89,7 +77,7 @@ int result_add_job(struct store *db, void *arg)
     if (bytes + a->size > RESULTS_MAX_BYTES)
         return derr_set(&a->err, DERR_TOO_LARGE, "results_too_large",
                         "Tổng dung lượng tệp kết quả vượt quá 50 MiB", a->name);
-    rc = store_prepare(db,
+    int rc = store_prepare(db,
                        "INSERT INTO dossier_results(dossier_id, name, content_type, size, sha256,"
                        " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                        " ON CONFLICT(dossier_id, name) DO UPDATE SET"
