@@ -12,14 +12,14 @@
 // the audit log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QRPay } from 'vietnam-qr-pay';
 import {
-  ROOT, BIN, BIRTH, COMMUNE, COMMUNE2, Client, initDataDir, freePort, newCitizen, readyBirthDraft,
+  ROOT, BIRTH, COMMUNE, COMMUNE2, Client, newCitizen, readyBirthDraft,
   expectRefused, assertError, snapshot, assertUnchanged, sql, sqlValue, motcua, startServer, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
@@ -27,59 +27,20 @@ const SECRET = 'motcua-api-test-secret-0123456789';
 const MERCHANT = 'MOTCUA-DEMO'; // data/payment.json
 const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch: 8.000 đồng
 const BANK = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/payment.json'), 'utf8')).bank;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 // --- the server, with the test gateway ---------------------------------------------------
-
-const live = new Set();
-process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } } });
 
 /**
  * Starts `motcua serve --test-gateway` with the secret given by --payment-secret or by
- * MOTCUA_PAYMENT_SECRET (env: true). Stopped (and checked for sanitizer reports) in t.after.
+ * MOTCUA_PAYMENT_SECRET (env: true). Stopped gracefully (and checked for sanitizer reports)
+ * in t.after.
  */
 async function startPayServer(t, { env = false } = {}) {
-  const dataDir = initDataDir();
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet', '--loops', '2', '--test-gateway'];
-    const e = { ...process.env };
-    delete e.MOTCUA_PAYMENT_SECRET;
-    if (env) e.MOTCUA_PAYMENT_SECRET = SECRET;
-    else args.push('--payment-secret', SECRET);
-    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: e });
-    live.add(proc);
-    let log = '';
-    proc.stdout.on('data', (d) => { log += d; });
-    proc.stderr.on('data', (d) => { log += d; });
-    let exited = null;
-    const done = new Promise((resolve) => proc.once('exit', (code) => { exited = code; live.delete(proc); resolve(); }));
-    for (let i = 0; i < 200 && exited === null; i++) {
-      try {
-        const r = await fetch(url + '/healthz');
-        if (r.status === 200) {
-          const srv = { url, port, dataDir, log: () => log };
-          t.after(async () => {
-            // A graceful stop, so that a sanitizer build also checks for leaks at exit.
-            const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-            proc.kill('SIGTERM');
-            await done;
-            clearTimeout(timer);
-            fs.rmSync(dataDir, { recursive: true, force: true });
-            const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)[\s\S]{0,4000}/.exec(log);
-            if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
-          });
-          return srv;
-        }
-      } catch { /* not yet */ }
-      await sleep(50);
-    }
-    proc.kill('SIGKILL');
-    await done;
-    if (!/cannot listen/i.test(log)) throw new Error(`motcua serve did not start:\n${log}`);
-  }
-  throw new Error('no free port');
+  return startServer(t, {
+    loops: 2,
+    graceful: true,
+    args: ['--test-gateway', ...(env ? [] : ['--payment-secret', SECRET])],
+    env: { MOTCUA_PAYMENT_SECRET: env ? SECRET : undefined },
+  });
 }
 
 // --- officers (TOTP, RFC 6238 written here) ----------------------------------------------

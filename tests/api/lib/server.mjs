@@ -104,7 +104,10 @@ export function initDataDir() {
 /**
  * Starts `motcua serve` on a free port. opts.dataDir reuses a data directory (no init);
  * otherwise a fresh one is created (and removed by stop() unless opts.keep).
- * When `t` (a node:test context) is given, the server is stopped in t.after.
+ * opts.args: more `serve` options; opts.env: environment variables to set (undefined
+ * removes one); opts.graceful: stop() sends SIGTERM by default (a sanitizer build then also
+ * checks for leaks at exit). When `t` (a node:test context) is given, the server is stopped
+ * in t.after.
  */
 export async function startServer(t, opts = {}) {
   const fresh = !opts.dataDir;
@@ -115,7 +118,12 @@ export async function startServer(t, opts = {}) {
     const url = `http://127.0.0.1:${port}`;
     const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet'];
     if (opts.loops) args.push('--loops', String(opts.loops));
-    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    args.push(...(opts.args || []));
+    const env = { ...process.env };
+    for (const [k, v] of Object.entries(opts.env || {})) {
+      if (v === undefined) delete env[k]; else env[k] = v;
+    }
+    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let log = '';
     proc.stdout.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
     proc.stderr.on('data', (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); });
@@ -135,7 +143,7 @@ export async function startServer(t, opts = {}) {
        * SIGKILL (nothing to wait for; the server's graceful stop waits a fixed grace
        * period); {graceful: true} sends SIGTERM and resolves with the exit status.
        */
-      async stop({ keep = opts.keep, graceful = false } = {}) {
+      async stop({ keep = opts.keep, graceful = !!opts.graceful } = {}) {
         let result = exitInfo;
         if (!exitInfo) {
           const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 10000);

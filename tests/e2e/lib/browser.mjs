@@ -8,11 +8,11 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BIN, BIRTH, COMMUNE, Client, initDataDir, freePort, readyBirthDraft, totp } from '../../api/lib/server.mjs';
+import { BIRTH, COMMUNE, Client, readyBirthDraft, startServer, totp } from '../../api/lib/server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const TIMEOUT = 15000;
@@ -20,7 +20,6 @@ export const DESKTOP = { width: 1440, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 export const COPY = '2.000635.000.00.00.H56'; // Cấp bản sao Trích lục hộ tịch: 8.000 đồng, a form and no file
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pad2 = (n) => String(n).padStart(2, '0');
 
 /* ---------------- the harness ---------------- */
@@ -173,49 +172,16 @@ export function browserTest({ shots, prefix = '', start, setup, viewport = DESKT
 /**
  * `motcua serve --test-gateway` as `make run` starts it (two loops, MOTCUA_PAYMENT_SECRET
  * left out of its environment) on a free port with a fresh `init --demo` data directory;
- * secret, when given, is its --payment-secret. Resolves to {url, dataDir, log(), stop()};
+ * secret, when given, is its --payment-secret. Resolves to startServer's server; its
  * stop() sends SIGTERM, waits, removes the data directory and fails on a sanitizer report.
  */
-export async function startGatewayServer({ secret } = {}) {
-  const dataDir = initDataDir();
-  const args = ['--quiet', '--loops', '2', '--test-gateway', ...(secret ? ['--payment-secret', secret] : [])];
-  const env = { ...process.env };
-  delete env.MOTCUA_PAYMENT_SECRET;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const proc = spawn(BIN, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let log = '';
-    const keep = (d) => { log += d; if (log.length > 200000) log = log.slice(-100000); };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
-    let exited = false;
-    const done = new Promise((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
-    for (let i = 0; i < 200 && !exited; i++) {
-      try {
-        if ((await fetch(url + '/healthz')).status === 200) {
-          return {
-            url, dataDir, log: () => log,
-            async stop() {
-              const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-              proc.kill('SIGTERM');
-              await done;
-              clearTimeout(timer);
-              fs.rmSync(dataDir, { recursive: true, force: true });
-              const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:)[\s\S]{0,4000}/.exec(log);
-              if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
-            },
-          };
-        }
-      } catch { /* not yet */ }
-      await sleep(50);
-    }
-    proc.kill('SIGKILL');
-    await done;
-    if (!/cannot listen/i.test(log)) { fs.rmSync(dataDir, { recursive: true, force: true }); throw new Error(`motcua serve did not start:\n${log}`); }
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  throw new Error('no free port');
+export function startGatewayServer({ secret } = {}) {
+  return startServer(null, {
+    loops: 2,
+    graceful: true,
+    args: ['--test-gateway', ...(secret ? ['--payment-secret', secret] : [])],
+    env: { MOTCUA_PAYMENT_SECRET: undefined },
+  });
 }
 
 /* ---------------- pages ---------------- */
