@@ -131,16 +131,35 @@ static int load_state(struct store *db, int64_t id, char *state, size_t cap, str
     return 0;
 }
 
-int feedback_assign_job(struct store *db, void *arg)
+/* An officer's step applies to an item not answered yet: 0, or -1 with
+ * the refusal in s->err. */
+static int unanswered_or_refuse(struct store *db, struct feedback_step *s)
 {
-    struct feedback_step *s = arg;
-    struct store_stmt *st;
     char state[16];
     if (load_state(db, s->id, state, sizeof state, &s->err))
         return -1;
     if (strcmp(state, "answered") == 0)
         return derr_set(&s->err, DERR_STATE, "already_answered", "Phản ánh đã được trả lời",
                         NULL);
+    return 0;
+}
+
+/* After an officer's update (rc): the audit entry, or the store error. */
+static int finish_step(struct store *db, struct feedback_step *s, int rc, const char *action)
+{
+    if (rc == 0)
+        rc = audit_feedback(db, s->officer_id, action, s->id);
+    if (rc)
+        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return 0;
+}
+
+int feedback_assign_job(struct store *db, void *arg)
+{
+    struct feedback_step *s = arg;
+    struct store_stmt *st;
+    if (unanswered_or_refuse(db, s))
+        return -1;
     int rc = store_prepare(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?",
                            &st);
     if (rc == 0) {
@@ -148,23 +167,15 @@ int feedback_assign_job(struct store *db, void *arg)
         store_bind_int(st, 2, s->id);
         rc = exec_done(st);
     }
-    if (rc == 0)
-        rc = audit_feedback(db, s->officer_id, "feedback.assign", s->id);
-    if (rc)
-        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    return 0;
+    return finish_step(db, s, rc, "feedback.assign");
 }
 
 int feedback_answer_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
     struct store_stmt *st;
-    char state[16];
-    if (load_state(db, s->id, state, sizeof state, &s->err))
+    if (unanswered_or_refuse(db, s))
         return -1;
-    if (strcmp(state, "answered") == 0)
-        return derr_set(&s->err, DERR_STATE, "already_answered", "Phản ánh đã được trả lời",
-                        NULL);
     int rc = store_prepare(db,
                            "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
                            " answered_by = ? WHERE id = ?",
@@ -176,11 +187,7 @@ int feedback_answer_job(struct store *db, void *arg)
         store_bind_int(st, 4, s->id);
         rc = exec_done(st);
     }
-    if (rc == 0)
-        rc = audit_feedback(db, s->officer_id, "feedback.answer", s->id);
-    if (rc)
-        return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    return 0;
+    return finish_step(db, s, rc, "feedback.answer");
 }
 
 int feedback_rate_job(struct store *db, void *arg)

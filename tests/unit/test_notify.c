@@ -632,17 +632,27 @@ static int queue_job(struct store *db, void *arg)
     return notify_enqueue(db, dossier, 0);
 }
 
+/* A fresh database with the messages of dossier 1 queued under cfg. */
+static struct store *queued_db(char *path, size_t cap, const struct notify_config *cfg)
+{
+    struct store *db = fresh_db(path, cap);
+    int64_t d1 = 1;
+    notify_configure(cfg);
+    if (db && store_run(db, queue_job, &d1) != 0) {
+        store_close(db);
+        return NULL;
+    }
+    return db;
+}
+
 TEST(worker_retries_then_sends)
 {
     char path[300], err[256];
-    struct store *db = fresh_db(path, sizeof path);
+    struct notify_config cfg = {.base_url = "", .sms_enabled = 0};
+    struct store *db = queued_db(path, sizeof path, &cfg);
     CHECK(db != NULL);
     if (!db)
         return;
-    struct notify_config cfg = {.base_url = "", .sms_enabled = 0};
-    notify_configure(&cfg);
-    int64_t d1 = 1;
-    CHECK_EQ_INT(store_run(db, queue_job, &d1), 0);
 
     struct fake email;
     fake_init(&email, "email", 2, NOTIFY_SENT);
@@ -668,6 +678,7 @@ TEST(worker_retries_then_sends)
     CHECK_EQ_INT(s.retried, 2);
 
     /* A commit that queues wakes the worker at once (its idle wait is 30 s). */
+    int64_t d1 = 1;
     CHECK_EQ_INT(store_run(db, queue_job, &d1), 0);
     notify_after_commit();
     CHECK_EQ_INT(wait_count(db, "SELECT count(*) FROM notify_outbox WHERE status = 'sent'", 2),
@@ -679,14 +690,11 @@ TEST(worker_retries_then_sends)
 TEST(worker_gives_up)
 {
     char path[300], err[256];
-    struct store *db = fresh_db(path, sizeof path);
+    struct notify_config cfg = {.base_url = "", .sms_enabled = 1};
+    struct store *db = queued_db(path, sizeof path, &cfg); /* one e-mail, one SMS */
     CHECK(db != NULL);
     if (!db)
         return;
-    struct notify_config cfg = {.base_url = "", .sms_enabled = 1};
-    notify_configure(&cfg);
-    int64_t d1 = 1;
-    CHECK_EQ_INT(store_run(db, queue_job, &d1), 0); /* one e-mail, one SMS */
     CHECK_EQ_INT(count(db, "SELECT count(*) FROM notify_outbox"), 2);
 
     /* E-mail always fails for a while: failed after NOTIFY_MAX_ATTEMPTS. SMS is
@@ -713,14 +721,11 @@ TEST(worker_gives_up)
 TEST(worker_requeues_interrupted_and_leaves_unconfigured_channels)
 {
     char path[300], err[256];
-    struct store *db = fresh_db(path, sizeof path);
+    struct notify_config cfg = {.base_url = "", .sms_enabled = 1};
+    struct store *db = queued_db(path, sizeof path, &cfg);
     CHECK(db != NULL);
     if (!db)
         return;
-    struct notify_config cfg = {.base_url = "", .sms_enabled = 1};
-    notify_configure(&cfg);
-    int64_t d1 = 1;
-    CHECK_EQ_INT(store_run(db, queue_job, &d1), 0);
     /* As a crash leaves it: 'sending' under a dead worker's claim. */
     CHECK_EQ_INT(store_exec(db, "UPDATE notify_outbox SET status = 'sending', attempts = 1,"
                                 " claim = 'dead', claimed_at = 1"),
