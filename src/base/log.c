@@ -3,6 +3,7 @@
 #include "base/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -63,4 +64,14 @@ void log_error(const char *fmt, ...)
     va_start(ap, fmt);
     vlog("error", fmt, ap);
     va_end(ap);
+}
+
+long log_limit_pass(struct log_limit *l, int interval_seconds)
+{
+    long long now = (long long)time(NULL), next = atomic_load(&l->next);
+    if (now < next || !atomic_compare_exchange_strong(&l->next, &next, now + interval_seconds)) {
+        atomic_fetch_add(&l->held, 1);
+        return -1;
+    }
+    return atomic_exchange(&l->held, 0);
 }

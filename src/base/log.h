@@ -18,4 +18,16 @@ void log_set_quiet(int quiet);
 /* Whether info lines are written (skip formatting them when not). */
 int log_info_enabled(void);
 
+/* One kind of message limited to a line per interval, for what can come in
+ * floods (a failing accept, refused connections). Zero-initialise; shared
+ * by threads. */
+struct log_limit {
+    _Atomic long long next; /* Unix seconds before which lines are held back */
+    _Atomic long held;      /* lines held back since the last one written */
+};
+
+/* Returns the number of lines held back since the last one written if a
+ * line may be written now, or -1 if this one is held back too. */
+long log_limit_pass(struct log_limit *l, int interval_seconds);
+
 #endif

@@ -1,7 +1,6 @@
 /* api_auth: citizen registration, login, logout, the current session.
  * Password hashing runs on the worker pool; sessions are written by the
  * writer thread; the answer goes out once the session is committed. */
-#include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,24 +47,7 @@ static struct auth_state *new_state(struct req *r)
         return NULL;
     r->data = s;
     r->free_data = free_state;
-    struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
-    char *addr = NULL;
-    ev_uint16_t port;
-    if (c)
-        evhttp_connection_get_peer(c, &addr, &port);
-    /* Behind a reverse proxy every client has the proxy's address; the
-     * proxy's X-Forwarded-For (its last entry is the one it saw) names the
-     * client. Believed only from the configured proxy. */
-    const char *fwd = req_header(r, "X-Forwarded-For");
-    if (addr && fwd && r->app->trusted_proxy[0] && strcmp(addr, r->app->trusted_proxy) == 0) {
-        const char *last = strrchr(fwd, ',');
-        last = last ? last + 1 : fwd;
-        while (*last == ' ')
-            last++;
-        snprintf(s->ip, sizeof s->ip, "ip:%.48s", last);
-    } else {
-        snprintf(s->ip, sizeof s->ip, "ip:%s", addr ? addr : "?");
-    }
+    snprintf(s->ip, sizeof s->ip, "ip:%s", req_client_ip(r));
     return s;
 }
 

@@ -405,11 +405,10 @@ static void dossier_put_file(struct req *r)
     copy_str(s->op.name, sizeof s->op.name, name);
     copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
-    s->op.size = (int64_t)up.len;
     s->upload = up;
     r->data = s;
     r->free_data = free;
-    upload_store_then(r, &s->upload, s->op.sha256, dossier_add_file_job, &s->op, &s->op.err,
+    upload_store_then(r, &s->upload, s->op.sha256, &s->op.size, dossier_add_file_job, &s->op, &s->op.err,
                       file_added);
 }
 
@@ -594,7 +593,7 @@ const struct route api_dossier_routes[] = {
     {"GET", "/api/v1/dossiers", dossier_list, OWN},
     {"GET", "/api/v1/dossiers/{id}", dossier_get, OWN},
     {"PUT", "/api/v1/dossiers/{id}/form", dossier_put_form, OWN},
-    {"PUT", "/api/v1/dossiers/{id}/files/{name}", dossier_put_file, OWN},
+    {"PUT", "/api/v1/dossiers/{id}/files/{name}", dossier_put_file, OWN | ROUTE_UPLOAD},
     {"DELETE", "/api/v1/dossiers/{id}/files/{name}", dossier_delete_file, OWN},
     {"GET", "/api/v1/dossiers/{id}/files/{name}", dossier_get_file, OWN},
     {"POST", "/api/v1/dossiers/{id}/submit", dossier_submit, OWN},
@@ -607,7 +606,8 @@ const struct route api_dossier_routes[] = {
     /* Walk-in and postal dossiers, registered by an officer of the desk. */
     {"POST", "/api/v1/staff/dossiers", walkin_create, OWN | ROUTE_STAFF},
     {"PUT", "/api/v1/staff/dossiers/{id}/form", dossier_put_form, OWN | ROUTE_STAFF},
-    {"PUT", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_put_file, OWN | ROUTE_STAFF},
+    {"PUT", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_put_file,
+     OWN | ROUTE_STAFF | ROUTE_UPLOAD},
     {"DELETE", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_delete_file, OWN | ROUTE_STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/submit", dossier_submit, OWN | ROUTE_STAFF},
     {NULL, NULL, NULL, 0},

@@ -270,8 +270,7 @@ static void gateway_notify(struct req *r)
  * to the dossier's page. */
 static void gateway_return(struct req *r)
 {
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->ev);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    const char *q = r->query_string;
     struct gateway_result res;
     struct payment p;
     char loc[128];
@@ -594,8 +593,7 @@ static int test_gateway_on_or_reply(struct req *r)
 
 static void testgw_page(struct req *r)
 {
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->ev);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    const char *q = r->query_string;
     struct testgw_order o;
     struct gw_params *ps;
     char amount[32];

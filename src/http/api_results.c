@@ -85,12 +85,11 @@ static void result_put(struct req *r)
     if (!s)
         return;
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
-    s->op.size = (int64_t)up.len;
     /* "If-None-Match: *": only if no result of that name exists yet (RFC 9110). */
     const char *inm = req_header(r, "If-None-Match");
     s->op.create_only = inm && strcmp(inm, "*") == 0;
     s->upload = up;
-    upload_store_then(r, &s->upload, s->op.sha256, result_add_job, &s->op, &s->op.err,
+    upload_store_then(r, &s->upload, s->op.sha256, &s->op.size, result_add_job, &s->op, &s->op.err,
                       result_added);
 }
 
@@ -132,7 +131,7 @@ static void own_result_get(struct req *r)
 #define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
 
 const struct route api_results_routes[] = {
-    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF},
+    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF | ROUTE_UPLOAD},
     {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, STAFF},
     {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", staff_result_get, STAFF},
     {"GET", "/api/v1/dossiers/{id}/results/{name}", own_result_get, OWN},

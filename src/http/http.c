@@ -1,10 +1,12 @@
 /* http: request context, dispatch, request readers, replies, deferral. */
 #include "http/http.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <stdatomic.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +17,13 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/util.h"
+#include "http/conn.h"
 #include "http/jsonbody.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "http/upload.h"
 #include "store/store.h"
-
-static const char *method_name(enum evhttp_cmd_type t)
-{
-    switch (t) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-    default: return "OTHER";
-    }
-}
 
 const char *req_param(struct req *r, const char *name)
 {
@@ -51,30 +41,69 @@ const char *req_query(struct req *r, const char *name)
 
 const char *req_header(struct req *r, const char *name)
 {
-    return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+    size_t len;
+    return http_head_field(&r->head, name, &len); /* NUL-terminated in head_buf */
 }
 
 const unsigned char *req_body(struct req *r, size_t *len)
 {
-    struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
-    *len = evbuffer_get_length(b);
-    return *len ? evbuffer_pullup(b, -1) : (const unsigned char *)"";
+    *len = r->body_len;
+    return r->body ? r->body : (const unsigned char *)"";
 }
+
+static int is_loopback(const char *ip)
+{
+    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+           strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static int through_proxy(struct req *r)
+{
+    return r->app->trusted_proxy[0] && strcmp(r->peer, r->app->trusted_proxy) == 0 &&
+           req_header(r, "X-Forwarded-For");
+}
+
+const char *req_client_ip(struct req *r)
+{
+    static _Thread_local char ip[64];
+    if (!through_proxy(r))
+        return r->peer;
+    /* The proxy appends the address it saw: the last entry is the one it
+     * vouches for; earlier ones are whatever the client claimed. */
+    const char *fwd = req_header(r, "X-Forwarded-For");
+    const char *last = strrchr(fwd, ',');
+    last = last ? last + 1 : fwd;
+    while (*last == ' ')
+        last++;
+    snprintf(ip, sizeof ip, "%.48s", last);
+    return ip;
+}
+
+int req_from_loopback(struct req *r) { return is_loopback(r->peer) && !through_proxy(r); }
 
 /* --- replies ---------------------------------------------------------- */
 
 _Atomic int http_active_requests;
+_Atomic int http_stopping;
+
+enum { OUT_CACHE_CONTROL = 1, OUT_CSP = 2 };
 
 static void req_free(struct req *r)
 {
     atomic_fetch_sub(&http_active_requests, 1);
+    if (r->upload)
+        upload_release(r->upload);
     if (r->job_err)
         derr_clear(r->job_err);
     if (r->free_data)
         r->free_data(r->data);
     if (r->done_ev)
         event_free(r->done_ev);
+    if (r->out_headers)
+        evbuffer_free(r->out_headers);
     evhttp_clear_headers(&r->query);
+    free(r->head_buf);
+    free(r->body);
     free(r);
 }
 
@@ -94,48 +123,138 @@ static void access_log(struct req *r, size_t bytes)
     }
     snprintf(line, sizeof line,
              "{\"t\":%lld,\"m\":\"%s\",\"path\":%s,\"route\":\"%s\",\"status\":%d,"
-             "\"us\":%lld,\"bytes\":%zu,\"account\":%lld}",
+             "\"us\":%lld,\"bytes\":%zu,\"account\":%lld,\"client\":\"%s\"}",
              (long long)now_unix(), r->method, path_json ? path_json : "\"\"", route, r->status,
-             (long long)usec, bytes, (long long)(r->logged_in ? r->account.id : 0));
+             (long long)usec, bytes, (long long)(r->logged_in ? r->account.id : 0), r->peer);
     free(path_json);
     log_info("%s", line);
 }
 
-void req_add_header(struct req *r, const char *name, const char *value)
+/* A field name and value are added only if they cannot break the head. */
+static int field_ok(const char *s)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+    for (; *s; s++)
+        if (*s == '\r' || *s == '\n')
+            return 0;
+    return 1;
 }
 
-static void send_buffer(struct req *r, int status, const char *ctype, struct evbuffer *body)
+void req_add_header(struct req *r, const char *name, const char *value)
 {
-    struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
-    if (ctype)
-        evhttp_add_header(h, "Content-Type", ctype);
-    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(h, "X-Frame-Options", "SAMEORIGIN");
-    evhttp_add_header(h, "Referrer-Policy", "same-origin");
-    if (!evhttp_find_header(h, "Cache-Control"))
-        evhttp_add_header(h, "Cache-Control", "no-store");
+    if (!field_ok(name) || !field_ok(value))
+        return;
+    if (!r->out_headers && !(r->out_headers = evbuffer_new()))
+        return;
+    if (strcasecmp(name, "Cache-Control") == 0)
+        r->out_flags |= OUT_CACHE_CONTROL;
+    if (strcasecmp(name, "Content-Security-Policy") == 0)
+        r->out_flags |= OUT_CSP;
+    evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
+}
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Status";
+    }
+}
+
+/* The Date field's value, formatted once a second per thread. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t last;
+    static _Thread_local char buf[40];
+    time_t now = time(NULL);
+    if (now != last) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        last = now;
+    }
+    return buf;
+}
+
+/* Pages may load scripts, styles, images and fonts from this server only,
+ * and are never framed by another site. */
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+                          "object-src 'none'; base-uri 'self'; form-action 'self'; "
+                          "frame-ancestors 'self'";
+
+static void send_answer(struct req *r, int status, const char *ctype, const void *body,
+                        size_t len)
+{
+    struct evbuffer *out = evbuffer_new();
     r->status = status;
-    size_t bytes = body ? evbuffer_get_length(body) : 0;
-    if (strcmp(r->method, "HEAD") == 0 && body)
-        evbuffer_drain(body, bytes);
-    evhttp_send_reply(r->ev, status, NULL, body);
-    access_log(r, bytes);
+    if (!out) { /* no memory for the answer: drop the connection */
+        conn_send(r, NULL, 1);
+        access_log(r, 0);
+        req_free(r);
+        return;
+    }
+    int keep = conn_keeps_alive(r);
+    int bodiless = status == 204 || status == 304;
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, reason_phrase(status),
+                        http_date());
+    if (ctype)
+        evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+    if (!bodiless)
+        evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+    if (!keep)
+        evbuffer_add(out, "Connection: close\r\n", 19);
+    else if (r->head.minor == 0)
+        evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+    evbuffer_add_printf(out,
+                        "X-Content-Type-Options: nosniff\r\nX-Frame-Options: SAMEORIGIN\r\n"
+                        "Referrer-Policy: same-origin\r\nCross-Origin-Opener-Policy: same-origin\r\n"
+                        "Cross-Origin-Resource-Policy: same-origin\r\n"
+                        "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n");
+    if (!(r->out_flags & OUT_CSP))
+        evbuffer_add_printf(out, "Content-Security-Policy: %s\r\n", csp);
+    if (!(r->out_flags & OUT_CACHE_CONTROL))
+        evbuffer_add(out, "Cache-Control: no-store\r\n", 25);
+    if (r->app->secure_cookies)
+        evbuffer_add_printf(out, "Strict-Transport-Security: max-age=31536000\r\n");
+    if (r->out_headers)
+        evbuffer_add_buffer(out, r->out_headers);
+    evbuffer_add(out, "\r\n", 2);
+    if (len && !bodiless && strcmp(r->method, "HEAD") != 0)
+        evbuffer_add(out, body, len);
+    conn_send(r, out, !keep);
+    evbuffer_free(out);
+    access_log(r, len);
     req_free(r);
 }
 
 void reply_bytes(struct req *r, int status, const char *content_type, const void *data,
                  size_t len)
 {
-    struct evbuffer *b = evbuffer_new();
-    if (b && len)
-        evbuffer_add(b, data, len);
-    send_buffer(r, status, content_type, b);
-    if (b)
-        evbuffer_free(b);
+    send_answer(r, status, content_type, data, len);
 }
-
 void reply_json(struct req *r, int status, json_t *body)
 {
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -158,7 +277,7 @@ void reply_error(struct req *r, int status, const char *code, const char *messag
     reply_json(r, status, json_pack("{s:o}", "error", e));
 }
 
-void reply_empty(struct req *r, int status) { send_buffer(r, status, NULL, NULL); }
+void reply_empty(struct req *r, int status) { send_answer(r, status, NULL, NULL, 0); }
 
 void reply_not_found(struct req *r)
 {
@@ -379,42 +498,94 @@ static int is_state_changing(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-void http_dispatch(struct evhttp_request *ev, void *arg)
+static const char *known_method(const char *m)
 {
-    struct http_loop *loop = arg;
+    static const char *const methods[] = {"GET",    "POST",    "PUT",  "DELETE",
+                                          "HEAD",   "OPTIONS", "PATCH"};
+    for (size_t i = 0; i < ARRAY_LEN(methods); i++)
+        if (strcmp(m, methods[i]) == 0)
+            return methods[i];
+    return NULL;
+}
+
+struct req *http_request_new(struct http_loop *loop, struct conn *c, char *head_buf,
+                             const struct http_head *h, const char *peer)
+{
     struct req *r = calloc(1, sizeof *r);
     if (!r) {
-        evhttp_send_error(ev, 503, "Out of memory");
-        return;
+        free(head_buf);
+        return NULL;
     }
     atomic_fetch_add(&http_active_requests, 1);
-    r->ev = ev;
+    r->conn = c;
     r->loop = loop;
     r->app = loop->app;
     r->db = loop->db;
     r->start_usec = now_usec();
-    r->method = method_name(evhttp_request_get_command(ev));
+    r->head_buf = head_buf;
+    r->head = *h;
+    r->method = known_method(h->method);
+    copy_str(r->peer, sizeof r->peer, peer);
+    copy_str(r->path, sizeof r->path, "?");
     TAILQ_INIT(&r->query);
+    return r;
+}
 
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
-    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+void http_request_abort(struct req *r)
+{
+    r->status = 499; /* nginx's "client closed request" */
+    access_log(r, 0);
+    req_free(r);
+}
+
+static void run_handler(struct req *r) { r->route->handler(r); }
+
+/* Splits the request target into the decoded path and the raw query.
+ * Returns 0, or replies and returns -1. */
+static int take_target(struct req *r)
+{
+    char *t = (char *)r->head.target; /* NUL-terminated, inside head_buf */
+    /* The absolute form (a proxy's "http://host/path") names the same path. */
+    if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
+        char *slash = strchr(strstr(t, "//") + 2, '/');
+        t = slash ? slash : (char *)"/";
+    }
+    if (*t != '/') {
+        reply_error(r, 400, "bad_path", "Đường dẫn không hợp lệ", NULL);
+        return -1;
+    }
+    char *q = strchr(t, '?');
+    if (q) {
+        *q = '\0';
+        r->query_string = q + 1;
+    }
     size_t dlen = 0;
-    char *decoded = raw_path ? evhttp_uridecode(raw_path, 0, &dlen) : NULL;
+    char *decoded = evhttp_uridecode(t, 0, &dlen);
     /* A decoded NUL ("%00") would cut the path short: refuse it. */
     if (!decoded || dlen >= sizeof r->path || strlen(decoded) != dlen) {
         free(decoded);
-        copy_str(r->path, sizeof r->path, "?");
-        reply_error(r, 400, "bad_path", "Đường dẫn không hợp lệ", NULL);
-        return;
+        reply_error(r, dlen >= sizeof r->path ? 414 : 400, "bad_path",
+                    "Đường dẫn không hợp lệ", NULL);
+        return -1;
     }
     copy_str(r->path, sizeof r->path, decoded);
     free(decoded);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (q && evhttp_parse_query_str(q, &r->query) != 0) {
+    if (r->query_string && evhttp_parse_query_str(r->query_string, &r->query) != 0) {
         reply_error(r, 400, "bad_query", "Tham số truy vấn không hợp lệ", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void http_request_start(struct req *r)
+{
+    if (!r->method) {
+        r->method = "OTHER";
+        reply_error(r, 501, "method_not_implemented", "Phương thức không được hỗ trợ", NULL);
         return;
     }
-
+    if (take_target(r))
+        return;
     int mismatch;
     r->route = router_match(r, r->method, r->path, &mismatch);
     if (!r->route) {
@@ -430,6 +601,7 @@ void http_dispatch(struct evhttp_request *ev, void *arg)
         }
         return;
     }
+    /* Everything below is decided from the head, before any body is read. */
     load_session(r);
     if ((r->route->flags & ROUTE_AUTH) && !r->logged_in) {
         reply_error(r, 401, "unauthenticated", "Vui lòng đăng nhập", NULL);
@@ -446,5 +618,8 @@ void http_dispatch(struct evhttp_request *ev, void *arg)
         reply_not_found(r);
         return;
     }
-    r->route->handler(r);
+    if (r->route->flags & ROUTE_UPLOAD)
+        run_handler(r); /* it streams the body itself */
+    else
+        conn_read_body(r, HTTP_MAX_JSON_BODY, run_handler);
 }

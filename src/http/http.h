@@ -9,7 +9,6 @@
 #ifndef MOTCUA_HTTP_H
 #define MOTCUA_HTTP_H
 
-#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
 #include <jansson.h>
@@ -19,9 +18,12 @@
 #include "auth/account.h"
 #include "base/derr.h"
 #include "base/pool.h"
+#include "http/parse.h"
 #include "store/writer.h"
 
 struct app;
+struct conn;
+struct evbuffer;
 struct route;
 
 #define HTTP_MAX_PARAMS 4
@@ -31,20 +33,28 @@ struct route;
 /* One per event-loop thread. */
 struct http_loop {
     struct event_base *base;
-    struct evhttp *http;
     struct store *db; /* this thread's read-only connection */
     struct app *app;
     int index;
+    struct conn *conns; /* open client connections (conn.c) */
 };
 
 struct req {
-    struct evhttp_request *ev;
+    struct conn *conn;
     struct http_loop *loop;
     struct app *app;
     struct store *db;          /* == loop->db, for reads */
     const char *method;        /* "GET", "POST", ... */
     char path[1024];           /* decoded path, without the query */
+    const char *query_string;  /* raw, after the '?', or NULL */
     struct evkeyvalq query;
+    char *head_buf;            /* the request head as received (owned) */
+    struct http_head head;     /* its request line and fields, inside head_buf */
+    unsigned char *body;       /* the body, when read into memory (owned) */
+    size_t body_len;
+    char peer[64];             /* the connection's remote address */
+    struct evbuffer *out_headers; /* fields added with req_add_header */
+    unsigned out_flags;        /* which default fields a handler replaced */
     const struct route *route;
     const char *param_names[HTTP_MAX_PARAMS];
     char params[HTTP_MAX_PARAMS][256];
@@ -74,8 +84,16 @@ const char *req_param(struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name);
 /* Request header; NULL if absent. */
 const char *req_header(struct req *r, const char *name);
-/* The raw body; *len set. Not NUL-terminated. */
+/* The raw body; *len set. Not NUL-terminated. Empty for upload routes,
+ * whose body goes to a file (http/upload.h). */
 const unsigned char *req_body(struct req *r, size_t *len);
+/* The client's address: the connection's peer, or, for a request through
+ * the trusted reverse proxy, the address the proxy names in
+ * X-Forwarded-For. */
+const char *req_client_ip(struct req *r);
+/* Whether the request comes straight from this machine (a loopback peer,
+ * not relayed by a proxy for someone else). */
+int req_from_loopback(struct req *r);
 
 /* Parses the body as a JSON object (Content-Type application/json, at most
  * HTTP_MAX_JSON_BODY bytes). On failure replies 400/413/415 and returns
@@ -131,8 +149,20 @@ void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
 
 /* Requests being handled now, over all loops (for a graceful stop). */
 extern _Atomic int http_active_requests;
+/* Set when the server stops: answers close their connection. */
+extern _Atomic int http_stopping;
 
-/* Called by the server for every request. */
-void http_dispatch(struct evhttp_request *ev, void *loop);
+/* --- for the connection layer (conn.c) ---------------------------------- */
+
+/* A request whose head arrived on c: takes head_buf (h points into it).
+ * NULL when out of memory. */
+struct req *http_request_new(struct http_loop *loop, struct conn *c, char *head_buf,
+                             const struct http_head *h, const char *peer);
+/* Routes the request, checks its session and rights from the head, then
+ * reads its body (or lets an upload handler stream it) and runs the
+ * handler. */
+void http_request_start(struct req *r);
+/* The client went away before the request was handled: frees it. */
+void http_request_abort(struct req *r);
 
 #endif

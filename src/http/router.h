@@ -13,6 +13,8 @@ enum {
     ROUTE_AUTH = 1,  /* a logged-in account is required (401 otherwise) */
     ROUTE_CSRF = 2,  /* X-CSRF-Token must match the session's token (403) */
     ROUTE_STAFF = 4, /* the account must be staff (answers 404 otherwise) */
+    ROUTE_UPLOAD = 8, /* the handler runs once the head is in and streams the
+                         body itself (http/upload.h); others get it in memory */
 };
 
 struct route {

@@ -4,8 +4,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/thread.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,26 +14,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "http/conn.h"
 #include "http/http.h"
 #include "store/store.h"
 
 #define MAX_LOOPS 32
-/* Above the API's own limits (64 KiB JSON, 10 MiB upload) so that those are
- * answered with a JSON error; beyond this libevent refuses the body itself. */
-#define HARD_BODY_LIMIT (16 * 1024 * 1024)
+/* Accepting pauses this long when descriptors run out. */
+#define ACCEPT_PAUSE_MS 100
 
 struct loop_thread {
     struct http_loop loop;
     pthread_t thread;
-    evutil_socket_t fd;
-    struct evhttp_bound_socket *bound;
+    evutil_socket_t fd;      /* this loop's dup of the listening socket */
+    struct event *accept_ev; /* readable listener */
+    struct event *resume_ev; /* accepting again after a pause */
+    int reserve_fd;          /* kept open to accept-and-close when out of descriptors */
+    struct event *trim_ev;   /* gives freed memory back to the system */
 };
+
+static struct log_limit accept_log, refuse_log;
 
 static int split_listen(const char *listen, char *host, size_t hostcap, char *port, size_t portcap)
 {
@@ -86,13 +93,94 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+static void resume_accepting(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop_thread *t = arg;
+    if (!atomic_load(&http_stopping))
+        event_add(t->accept_ev, NULL);
+}
+
+static void pause_accepting(struct loop_thread *t)
+{
+    struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+    event_del(t->accept_ev);
+    evtimer_add(t->resume_ev, &tv);
+}
+
+/* Out of descriptors: the kernel keeps the connection queued and the
+ * listener readable, so without this the loop would spin. Free the reserve
+ * descriptor, accept one waiting connection and close it at once (the
+ * client learns at once instead of waiting), take the reserve back, and
+ * pause accepting while descriptors are short. */
+static void shed_one(struct loop_thread *t)
+{
+    if (t->reserve_fd >= 0) {
+        close(t->reserve_fd);
+        int fd = accept4(t->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+        t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    pause_accepting(t);
+}
+
+static void address_of(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    const void *a = ss->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                                              : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+        copy_str(out, cap, "?");
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+    struct loop_thread *t = arg;
+    /* A bounded batch per wake-up keeps this loop's other connections served. */
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+                return;
+            long held = log_limit_pass(&accept_log, 10);
+            if (held >= 0)
+                log_error("accept: %s (%ld more like this held back); pausing new connections",
+                          strerror(errno), held);
+            if (errno == EMFILE || errno == ENFILE)
+                shed_one(t);
+            else
+                pause_accepting(t);
+            return;
+        }
+        char ip[64];
+        address_of(&ss, ip, sizeof ip);
+        int exempt = t->loop.app->trusted_proxy[0] && strcmp(ip, t->loop.app->trusted_proxy) == 0;
+        if (conn_admit(ip, exempt)) {
+            long held = log_limit_pass(&refuse_log, 10);
+            if (held >= 0)
+                log_warn("refusing a connection from %s: connection limit reached (%d in all, "
+                         "%d per address; %ld more refusals held back)",
+                         ip, http_limits.max_connections, http_limits.max_per_ip, held);
+            close(fd);
+            continue;
+        }
+        conn_start(&t->loop, fd, ip, exempt);
+    }
+}
+
+/* glibc keeps freed memory in its arenas; after a burst (large bodies,
+ * PDFs) give it back so the resident size falls again. */
+static void trim_memory(evutil_socket_t fd, short what, void *arg) { malloc_trim(0); }
+
 static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_socket_t listener)
 {
     char err[512];
     t->loop.app = app;
     t->loop.index = index;
+    t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     t->fd = dup(listener);
-    if (t->fd < 0)
+    if (t->fd < 0 || t->reserve_fd < 0)
         return -1;
     if (store_open(app->db_path, 1, &t->loop.db, err, sizeof err)) {
         log_error("%s", err);
@@ -107,39 +195,69 @@ static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_
         t->loop.base = event_base_new_with_config(cfg);
         event_config_free(cfg);
     }
-    t->loop.http = t->loop.base ? evhttp_new(t->loop.base) : NULL;
-    if (!t->loop.http)
+    if (!t->loop.base)
         return -1;
-    evhttp_set_max_headers_size(t->loop.http, 16 * 1024);
-    evhttp_set_max_body_size(t->loop.http, HARD_BODY_LIMIT);
-    evhttp_set_timeout(t->loop.http, 60);
-    evhttp_set_allowed_methods(t->loop.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                                                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
-                                                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(t->loop.http, http_dispatch, &t->loop);
-    t->bound = evhttp_accept_socket_with_handle(t->loop.http, t->fd);
-    if (!t->bound)
+    t->accept_ev = event_new(t->loop.base, t->fd, EV_READ | EV_PERSIST, on_accept, t);
+    t->resume_ev = evtimer_new(t->loop.base, resume_accepting, t);
+    if (index == 0)
+        t->trim_ev = event_new(t->loop.base, -1, EV_PERSIST, trim_memory, NULL);
+    if (!t->accept_ev || !t->resume_ev || (index == 0 && !t->trim_ev))
         return -1;
-    t->fd = -1; /* evhttp owns and closes it now */
-    return 0;
+    struct timeval ten = {10, 0};
+    if (t->trim_ev)
+        event_add(t->trim_ev, &ten);
+    return event_add(t->accept_ev, NULL);
 }
 
 /* Runs on the loop's own thread: stop taking new connections. */
 static void stop_accepting(evutil_socket_t fd, short what, void *arg)
 {
     struct loop_thread *t = arg;
-    if (t->bound)
-        evhttp_del_accept_socket(t->loop.http, t->bound);
-    t->bound = NULL;
+    event_del(t->accept_ev);
+    event_del(t->resume_ev);
 }
 
 static void free_loop(struct loop_thread *t)
 {
-    if (t->loop.http)
-        evhttp_free(t->loop.http);
+    if (t->accept_ev)
+        event_free(t->accept_ev);
+    if (t->resume_ev)
+        event_free(t->resume_ev);
+    if (t->trim_ev)
+        event_free(t->trim_ev);
     if (t->loop.base)
         event_base_free(t->loop.base);
     store_close(t->loop.db);
+    if (t->fd >= 0)
+        close(t->fd);
+    if (t->reserve_fd >= 0)
+        close(t->reserve_fd);
+}
+
+/* Raises the descriptor limit as far as allowed and keeps the connection
+ * limit below it, leaving room for the database, uploads in progress
+ * (one temporary file each) and the reserve. */
+static void fit_connections_to_descriptors(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+        if (want > rl.rlim_cur) {
+            struct rlimit nr = {want, rl.rlim_max};
+            if (setrlimit(RLIMIT_NOFILE, &nr) == 0)
+                rl.rlim_cur = want;
+        }
+    }
+    long fds = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long)rl.rlim_cur;
+    long room = fds <= 256 ? (fds - 24) / 2 : (fds - 128) / 2;
+    if (room < 4)
+        room = 4;
+    if (http_limits.max_connections > room) {
+        log_warn("descriptor limit %ld: at most %ld connections at once", fds, room);
+        http_limits.max_connections = (int)room;
+    }
 }
 
 int server_run(struct app *app, const char *listen_addr, int nloops)
@@ -168,7 +286,8 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
         return -1;
     int started = 0, rc = 0;
     for (int i = 0; i < nloops; i++)
-        loops[i].fd = -1;
+        loops[i].fd = loops[i].reserve_fd = -1;
+    fit_connections_to_descriptors();
     /* Without SO_REUSEPORT: a second server on the same port fails here
      * instead of silently sharing the connections. */
     evutil_socket_t listener = open_listener(host, port);
@@ -197,6 +316,7 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
         sigwait(&sigs, &sig);
         log_info("signal %d: stopping", sig);
     }
+    atomic_store(&http_stopping, 1);
     /* Stop accepting, let requests in flight finish (2 s at most), then
      * stop the loops. */
     struct timeval now_tv = {0, 0};
@@ -209,9 +329,8 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
     for (int i = 0; i < started; i++)
         pthread_join(loops[i].thread, NULL);
     for (int i = 0; i < nloops; i++) {
+        conn_close_all(&loops[i].loop);
         free_loop(&loops[i]);
-        if (loops[i].fd >= 0)
-            close(loops[i].fd);
     }
     free(loops);
     return rc;
