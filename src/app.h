@@ -18,6 +18,7 @@ struct app {
     char web_dir[1024];  /* serve pages from here; "" = the embedded copy */
     int secure_cookies;  /* add Secure to cookies (behind TLS) */
     char trusted_proxy[64]; /* a reverse proxy's address: its X-Forwarded-For is believed */
+    char metrics_token[128]; /* lets non-loopback clients read /metrics; "" = loopback only */
     struct writer *writer;
     struct pool *pool;
     struct cal *cal;

@@ -17,6 +17,7 @@
 #include "calendar/calendar.h"
 #include "cli/cli.h"
 #include "dossier/lookup_cache.h"
+#include "http/conn.h"
 #include "http/server.h"
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
@@ -29,6 +30,8 @@ static const char usage[] =
     "                    [--web DIR] [--secure-cookies] [--trusted-proxy ADDR] [--quiet]\n"
     "                    [--smtp-url URL] [--smtp-from ADDRESS] [--sms-url URL]\n"
     "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
+    "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
+    "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -48,7 +51,18 @@ static const char usage[] =
     "  --payment-secret  the gateway's HMAC key (better: MOTCUA_PAYMENT_SECRET);\n"
     "                    without one, online payment is off\n"
     "  --test-gateway    serve the local test gateway under /test-gateway/ (tests\n"
-    "                    and demo only: no money moves)\n";
+    "                    and demo only: no money moves)\n"
+    "  --max-connections client connections at once (default 4096, and always\n"
+    "                    below what the descriptor limit allows)\n"
+    "  --max-per-address client connections at once from one address (default 64;\n"
+    "                    the --trusted-proxy is not limited)\n"
+    "  --head-timeout    seconds a request head may take to arrive (default 10)\n"
+    "  --body-timeout    seconds a request body may take, plus one per 8 KiB\n"
+    "                    (default 30)\n"
+    "  --idle-timeout    seconds a kept-alive connection may wait (default 30)\n"
+    "  --metrics-token   GET /metrics answers other than loopback clients only\n"
+    "                    with \"Authorization: Bearer TOKEN\" (better:\n"
+    "                    MOTCUA_METRICS_TOKEN)\n";
 
 /* The writer's after-commit hook: lookup cache, then notification wake-up. */
 static void after_commit(void)
@@ -57,11 +71,30 @@ static void after_commit(void)
     notify_after_commit();
 }
 
+/* Reads an optional numeric option into *out (times scale). Returns 0, or
+ * 2 after saying what is wrong. */
+static int http_limits_option(const char *value, const char *name, long min, long max,
+                              int scale, int *out)
+{
+    long v;
+    if (!value)
+        return 0;
+    if (parse_long(value, min, max, &v)) {
+        fprintf(stderr, "motcua serve: %s must be a whole number from %ld to %ld\n", name, min,
+                max);
+        return 2;
+    }
+    *out = (int)(v * scale);
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
-    const char *pay_config = NULL, *pay_secret = NULL;
+    const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
+    const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
+               *idle_s = NULL;
     int quiet = 0, secure = 0, test_gateway = 0;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
@@ -77,6 +110,12 @@ int cmd_serve(int argc, char **argv)
                                    {"--payment-config", 1, &pay_config, NULL},
                                    {"--payment-secret", 1, &pay_secret, NULL},
                                    {"--test-gateway", 0, NULL, &test_gateway},
+                                   {"--max-connections", 1, &max_conn_s, NULL},
+                                   {"--max-per-address", 1, &max_ip_s, NULL},
+                                   {"--head-timeout", 1, &head_s, NULL},
+                                   {"--body-timeout", 1, &body_s, NULL},
+                                   {"--idle-timeout", 1, &idle_s, NULL},
+                                   {"--metrics-token", 1, &metrics_token, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -92,6 +131,14 @@ int cmd_serve(int argc, char **argv)
     }
     if (nloops < 1)
         nloops = 1;
+    if (http_limits_option(max_conn_s, "--max-connections", 1, 1000000, 1,
+                           &http_limits.max_connections) ||
+        http_limits_option(max_ip_s, "--max-per-address", 1, 1000000, 1,
+                           &http_limits.max_per_ip) ||
+        http_limits_option(head_s, "--head-timeout", 1, 3600, 1000, &http_limits.head_ms) ||
+        http_limits_option(body_s, "--body-timeout", 1, 3600, 1000, &http_limits.body_ms) ||
+        http_limits_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms))
+        return 2;
     log_set_quiet(quiet);
 
     /* Block SIGINT and SIGTERM before any thread starts, so that every
@@ -137,6 +184,12 @@ int cmd_serve(int argc, char **argv)
     if (web)
         copy_str(app.web_dir, sizeof app.web_dir, web);
     app.secure_cookies = secure;
+    if (!metrics_token)
+        metrics_token = getenv("MOTCUA_METRICS_TOKEN");
+    if (metrics_token && copy_str(app.metrics_token, sizeof app.metrics_token, metrics_token)) {
+        fprintf(stderr, "motcua serve: --metrics-token is too long\n");
+        return 2;
+    }
     if (!pay_secret)
         pay_secret = getenv("MOTCUA_PAYMENT_SECRET");
     if (payment_configure(pay_config, pay_secret, test_gateway, app.base_url, err, sizeof err)) {

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "app.h"
+#include "http/conn.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -20,8 +23,25 @@ static void healthz(struct req *r)
     reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* /metrics tells about the server's load and traffic: loopback clients
+ * (the local Prometheus) may read it; others only with the configured
+ * token. Elsewhere the page does not exist (404). */
+static int metrics_allowed_or_reply(struct req *r)
+{
+    const char *auth = req_header(r, "Authorization");
+    const char *token = r->app->metrics_token;
+    if (req_from_loopback(r) ||
+        (token[0] && auth && strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) == strlen(token) &&
+         CRYPTO_memcmp(auth + 7, token, strlen(token)) == 0))
+        return 0;
+    reply_not_found(r);
+    return -1;
+}
+
 static void metrics(struct req *r)
 {
+    if (metrics_allowed_or_reply(r))
+        return;
     char *reqs = metrics_render_requests();
     size_t cap = (reqs ? strlen(reqs) : 0) + 4096;
     char *out = malloc(cap);
@@ -42,9 +62,16 @@ static void metrics(struct req *r)
                             "# HELP motcua_writer_batches_total Transactions committed (group commit).\n"
                             "# TYPE motcua_writer_batches_total counter\n"
                             "motcua_writer_batches_total %llu\n"
+                            "# HELP motcua_http_connections Client connections open now.\n"
+                            "# TYPE motcua_http_connections gauge\n"
+                            "motcua_http_connections %d\n"
+                            "# HELP motcua_http_body_memory_bytes Request bodies held in memory now.\n"
+                            "# TYPE motcua_http_body_memory_bytes gauge\n"
+                            "motcua_http_body_memory_bytes %zu\n"
                             "# HELP motcua_dossiers Dossiers by national status code (0 = draft).\n"
                             "# TYPE motcua_dossiers gauge\n",
-                            (unsigned long long)ws.jobs, (unsigned long long)ws.batches);
+                            (unsigned long long)ws.jobs, (unsigned long long)ws.batches,
+                            conn_count(), conn_memory_in_use());
     struct store_stmt *st;
     if (store_prepare(r->db,
                       "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1"
