@@ -22,8 +22,10 @@ struct app {
     struct writer *writer;
     struct pool *pool;
     struct cal *cal;
-    struct ratelimit *rl;     /* failed logins per login name */
-    struct ratelimit *rl_ip;  /* failed logins per client address */
+    struct ratelimit *rl_login;    /* login attempts per login name and address: delays */
+    struct ratelimit *rl_ip;       /* failed logins per client address */
+    struct ratelimit *rl_register; /* registrations per client address */
+    struct ratelimit *rl_lookup;   /* public lookups per client address */
     struct notify_worker *notifier; /* delivers the notification outbox */
 };
 

@@ -1,4 +1,4 @@
-/* pool: a fixed set of worker threads over one FIFO queue. */
+/* pool: a fixed set of worker threads over two FIFO queues. */
 #include "base/pool.h"
 
 #include <pthread.h>
@@ -6,37 +6,75 @@
 
 #define MAX_THREADS 16
 
+struct queue {
+    struct pool_task *head, *tail;
+    int queued;
+};
+
 struct pool {
     pthread_t threads[MAX_THREADS];
     int nthreads;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct pool_task *head, *tail;
+    struct queue lanes[2];
+    int bounded_max;     /* tasks the bounded lane may queue */
+    int bounded_running; /* bounded tasks on a worker now */
     int stopping;
 };
+
+static struct pool_task *pop(struct queue *q)
+{
+    struct pool_task *t = q->head;
+    if (t) {
+        q->head = t->next;
+        if (!q->head)
+            q->tail = NULL;
+        q->queued--;
+    }
+    return t;
+}
+
+/* The next task a worker may take: the normal lane first; the bounded one
+ * only while another worker stays free for the normal lane. Lock held. */
+static struct pool_task *next_task(struct pool *p, int *bounded)
+{
+    struct pool_task *t = pop(&p->lanes[POOL_NORMAL]);
+    *bounded = 0;
+    if (!t && p->bounded_running < (p->nthreads > 1 ? p->nthreads - 1 : 1) &&
+        (t = pop(&p->lanes[POOL_BOUNDED]))) {
+        *bounded = 1;
+        p->bounded_running++;
+    }
+    return t;
+}
 
 static void *worker_main(void *arg)
 {
     struct pool *p = arg;
+    pthread_mutex_lock(&p->lock);
     for (;;) {
-        pthread_mutex_lock(&p->lock);
-        while (!p->head && !p->stopping)
-            pthread_cond_wait(&p->wake, &p->lock);
-        struct pool_task *t = p->head;
+        int bounded;
+        struct pool_task *t = next_task(p, &bounded);
         if (!t) {
-            pthread_mutex_unlock(&p->lock);
-            return NULL;
+            if (p->stopping && !p->lanes[POOL_NORMAL].head && !p->lanes[POOL_BOUNDED].head)
+                break;
+            pthread_cond_wait(&p->wake, &p->lock);
+            continue;
         }
-        p->head = t->next;
-        if (!p->head)
-            p->tail = NULL;
         pthread_mutex_unlock(&p->lock);
         t->fn(t->arg);
         t->notify(t);
+        pthread_mutex_lock(&p->lock);
+        if (bounded) {
+            p->bounded_running--;
+            pthread_cond_broadcast(&p->wake); /* a bounded task may go now */
+        }
     }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
 }
 
-int pool_start(int nthreads, struct pool **out)
+int pool_start(int nthreads, int bounded_max, struct pool **out)
 {
     struct pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -45,6 +83,7 @@ int pool_start(int nthreads, struct pool **out)
         nthreads = 1;
     if (nthreads > MAX_THREADS)
         nthreads = MAX_THREADS;
+    p->bounded_max = bounded_max;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     for (int i = 0; i < nthreads; i++) {
@@ -60,22 +99,23 @@ int pool_start(int nthreads, struct pool **out)
     return 0;
 }
 
-int pool_submit(struct pool *p, struct pool_task *t)
+int pool_submit(struct pool *p, struct pool_task *t, enum pool_lane lane)
 {
     t->next = NULL;
     pthread_mutex_lock(&p->lock);
-    if (p->stopping) {
-        pthread_mutex_unlock(&p->lock);
-        return -1;
+    struct queue *q = &p->lanes[lane];
+    int rc = p->stopping ? -1 : lane == POOL_BOUNDED && q->queued >= p->bounded_max ? -2 : 0;
+    if (rc == 0) {
+        if (q->tail)
+            q->tail->next = t;
+        else
+            q->head = t;
+        q->tail = t;
+        q->queued++;
+        pthread_cond_signal(&p->wake);
     }
-    if (p->tail)
-        p->tail->next = t;
-    else
-        p->head = t;
-    p->tail = t;
-    pthread_cond_signal(&p->wake);
     pthread_mutex_unlock(&p->lock);
-    return 0;
+    return rc;
 }
 
 void pool_stop(struct pool *p)

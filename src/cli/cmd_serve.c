@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "auth/ratelimit.h"
+#include "base/ratelimit.h"
 #include "base/log.h"
 #include "base/pool.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "cli/cli.h"
+#include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
 #include "http/conn.h"
 #include "http/server.h"
@@ -32,6 +33,7 @@ static const char usage[] =
     "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
     "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
     "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
+    "                    [--register-limit N] [--lookup-rate N]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -54,12 +56,15 @@ static const char usage[] =
     "                    and demo only: no money moves)\n"
     "  --max-connections client connections at once (default 4096, and always\n"
     "                    below what the descriptor limit allows)\n"
-    "  --max-per-address client connections at once from one address (default 64;\n"
+    "  --max-per-address client connections at once from one address (default 256;\n"
     "                    the --trusted-proxy is not limited)\n"
     "  --head-timeout    seconds a request head may take to arrive (default 10)\n"
     "  --body-timeout    seconds a request body may take, plus one per 8 KiB\n"
     "                    (default 30)\n"
     "  --idle-timeout    seconds a kept-alive connection may wait (default 30)\n"
+    "  --register-limit  new accounts per client address per hour (default 20)\n"
+    "  --lookup-rate     public lookups per client address per minute (default\n"
+    "                    60, bursts of twice that; a code not found costs 5)\n"
     "  --metrics-token   GET /metrics answers other than loopback clients only\n"
     "                    with \"Authorization: Bearer TOKEN\" (better:\n"
     "                    MOTCUA_METRICS_TOKEN)\n";
@@ -94,8 +99,8 @@ int cmd_serve(int argc, char **argv)
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
-               *idle_s = NULL;
-    int quiet = 0, secure = 0, test_gateway = 0;
+               *idle_s = NULL, *register_s = NULL, *lookup_s = NULL;
+    int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -116,6 +121,8 @@ int cmd_serve(int argc, char **argv)
                                    {"--body-timeout", 1, &body_s, NULL},
                                    {"--idle-timeout", 1, &idle_s, NULL},
                                    {"--metrics-token", 1, &metrics_token, NULL},
+                                   {"--register-limit", 1, &register_s, NULL},
+                                   {"--lookup-rate", 1, &lookup_s, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -137,7 +144,9 @@ int cmd_serve(int argc, char **argv)
                            &http_limits.max_per_ip) ||
         http_limits_option(head_s, "--head-timeout", 1, 3600, 1000, &http_limits.head_ms) ||
         http_limits_option(body_s, "--body-timeout", 1, 3600, 1000, &http_limits.body_ms) ||
-        http_limits_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms))
+        http_limits_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms) ||
+        http_limits_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
+        http_limits_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate))
         return 2;
     log_set_quiet(quiet);
 
@@ -201,12 +210,21 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     app.cal = cal_new_default();
-    app.rl = ratelimit_new(5, 15 * 60);
+    /* Failed logins: 5 free per login name and address, then 30 s doubling
+     * up to 15 min; 50 per address in 15 min whatever the names. */
+    app.rl_login = ratelimit_new_backoff(5, 30, 15 * 60, 24 * 3600);
     app.rl_ip = ratelimit_new(50, 15 * 60);
-    if (!app.cal || !app.rl || !app.rl_ip || pool_start(2, &app.pool)) {
+    app.rl_register = ratelimit_new(register_limit, 3600);
+    app.rl_lookup = ratelimit_new_bucket(lookup_rate, 2 * lookup_rate);
+    /* Password hashing may queue 16 per worker it may use; the last worker
+     * stays for documents and uploads. */
+    int workers = nloops > 2 ? (int)nloops : 2;
+    if (!app.cal || !app.rl_login || !app.rl_ip || !app.rl_register || !app.rl_lookup ||
+        pool_start(workers, 16 * (workers - 1), &app.pool)) {
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
     }
+    filestore_tmp_sweep(app.files_dir); /* uploads cut short by a stop */
     if (writer_start(app.db_path, &app.writer, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);
         return 1;
@@ -223,7 +241,9 @@ int cmd_serve(int argc, char **argv)
     pool_stop(app.pool);
     writer_stop(app.writer);
     cal_free(app.cal);
-    ratelimit_free(app.rl);
+    ratelimit_free(app.rl_login);
     ratelimit_free(app.rl_ip);
+    ratelimit_free(app.rl_register);
+    ratelimit_free(app.rl_lookup);
     return rc ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 #include "auth/account.h"
 #include "auth/citizen_id.h"
 #include "auth/password.h"
-#include "auth/ratelimit.h"
+#include "base/ratelimit.h"
 #include "auth/totp.h"
 #include "base/util.h"
 #include "catalog/eform.h"
@@ -28,7 +28,7 @@ struct auth_state {
     int totp_reused;
     char token[65], csrf[65];
     char ip[64];
-    char limit_key[96];
+    char limit_key[160];
     int found, ok;
 };
 
@@ -49,6 +49,15 @@ static struct auth_state *new_state(struct req *r)
     r->free_data = free_state;
     snprintf(s->ip, sizeof s->ip, "ip:%s", req_client_ip(r));
     return s;
+}
+
+/* 429 with the seconds to wait in Retry-After. */
+static void too_many(struct req *r, int wait, const char *code, const char *message)
+{
+    char retry[16];
+    snprintf(retry, sizeof retry, "%d", wait);
+    req_add_header(r, "Retry-After", retry);
+    reply_error(r, 429, code, message, NULL);
 }
 
 static void set_session_cookie(struct req *r, const char *token, int64_t max_age)
@@ -176,6 +185,14 @@ static void auth_register(struct req *r)
         reply_internal(r, "out of memory");
         return;
     }
+    int wait = ratelimit_take(r->app->rl_register, s->ip, now_unix());
+    if (wait) {
+        json_decref(form);
+        json_decref(body);
+        too_many(r, wait, "too_many_registrations",
+                 "Đã đăng ký nhiều tài khoản từ địa chỉ này, vui lòng thử lại sau");
+        return;
+    }
     copy_str(s->acc.kind, sizeof s->acc.kind, "citizen");
     copy_str(s->acc.login, sizeof s->acc.login, json_string_value(json_object_get(form, "citizen_id")));
     copy_str(s->acc.full_name, sizeof s->acc.full_name,
@@ -186,7 +203,12 @@ static void auth_register(struct req *r)
     copy_str(s->password, sizeof s->password, password);
     json_decref(form);
     json_decref(body);
-    http_defer_work(r, hash_password_work, s, register_hashed);
+    /* Refused as busy (r and s are gone then): the attempt does not count. */
+    struct app *app = r->app;
+    char ip[sizeof s->ip];
+    memcpy(ip, s->ip, sizeof ip);
+    if (http_defer_bounded(r, hash_password_work, s, register_hashed))
+        ratelimit_give_back(app->rl_register, ip);
 }
 
 /* --- login ------------------------------------------------------------ */
@@ -243,7 +265,7 @@ static void login_verified(struct req *r)
     if (s->totp_secret[0]) {
         if (!s->totp_code[0]) {
             /* The password was right: asking for the code costs no attempt. */
-            ratelimit_give_back(r->app->rl, s->limit_key);
+            ratelimit_give_back(r->app->rl_login, s->limit_key);
             ratelimit_give_back(r->app->rl_ip, s->ip);
             reply_error(r, 401, "totp_required", "Nhập mã xác thực 6 số từ ứng dụng xác thực",
                         "totp");
@@ -255,7 +277,7 @@ static void login_verified(struct req *r)
             return;
         }
     }
-    ratelimit_reset(r->app->rl, s->limit_key);
+    ratelimit_reset(r->app->rl_login, s->limit_key);
     ratelimit_give_back(r->app->rl_ip, s->ip);
     http_defer_write(r, create_session_job, s, login_committed);
 }
@@ -278,19 +300,19 @@ static void auth_login(struct req *r)
         reply_internal(r, "out of memory");
         return;
     }
-    snprintf(s->limit_key, sizeof s->limit_key, "login:%s", login);
+    /* Guesses slow down per login name AND address: whoever guesses from
+     * one address waits there, and the owner elsewhere never does. One
+     * address guessing many names is limited on its own. */
+    snprintf(s->limit_key, sizeof s->limit_key, "login:%s|%s", login, s->ip);
     int64_t now = now_unix();
-    int wait = ratelimit_take(r->app->rl, s->limit_key, now);
+    int wait = ratelimit_take(r->app->rl_login, s->limit_key, now);
     int wait_ip = wait ? 0 : ratelimit_take(r->app->rl_ip, s->ip, now);
     if (wait_ip)
-        ratelimit_give_back(r->app->rl, s->limit_key);
+        ratelimit_give_back(r->app->rl_login, s->limit_key);
     if (wait || wait_ip) {
-        char retry[16];
-        snprintf(retry, sizeof retry, "%d", wait > wait_ip ? wait : wait_ip);
-        req_add_header(r, "Retry-After", retry);
         json_decref(body);
-        reply_error(r, 429, "too_many_attempts",
-                    "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau ít phút", NULL);
+        too_many(r, wait > wait_ip ? wait : wait_ip, "too_many_attempts",
+                 "Đăng nhập sai nhiều lần, vui lòng thử lại sau ít phút");
         return;
     }
     int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash, s->totp_secret,
@@ -303,7 +325,15 @@ static void auth_login(struct req *r)
         reply_internal(r, "login: account lookup failed");
         return;
     }
-    http_defer_work(r, verify_password_work, s, login_verified);
+    /* Refused as busy (r and s are gone then): the attempt does not count. */
+    struct app *app = r->app;
+    char ip[sizeof s->ip], key[sizeof s->limit_key];
+    memcpy(ip, s->ip, sizeof ip);
+    memcpy(key, s->limit_key, sizeof key);
+    if (http_defer_bounded(r, verify_password_work, s, login_verified)) {
+        ratelimit_give_back(app->rl_login, key);
+        ratelimit_give_back(app->rl_ip, ip);
+    }
 }
 
 /* --- logout, me ------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "base/ratelimit.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
@@ -566,6 +567,19 @@ static void dossier_apology_letter(struct req *r)
  * cache when they can (see dossier/lookup_cache.h). */
 static void lookup(struct req *r)
 {
+    /* Per client address, so that codes cannot be tried in bulk; a code
+     * that finds nothing costs five times as much. */
+    const char *ip = req_client_ip(r);
+    int64_t now = now_unix();
+    int wait = ratelimit_take(r->app->rl_lookup, ip, now);
+    if (wait) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%d", wait);
+        req_add_header(r, "Retry-After", retry);
+        reply_error(r, 429, "too_many_lookups", "Tra cứu quá nhiều lần, vui lòng thử lại sau",
+                    NULL);
+        return;
+    }
     const char *code = req_param(r, "code");
     char cached[8192];
     int n = lookup_cache_get(code, cached, sizeof cached);
@@ -578,6 +592,7 @@ static void lookup(struct req *r)
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {
+        ratelimit_charge(r->app->rl_lookup, ip, 4, now);
         reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ có mã này", NULL);
         return;
     }

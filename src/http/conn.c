@@ -24,7 +24,7 @@
 
 struct http_limits http_limits = {
     .max_connections = 4096,
-    .max_per_ip = 64,
+    .max_per_ip = 256,
     .max_head = 16 * 1024,
     .memory_budget = 64u << 20,
     .idle_ms = 30000,

@@ -443,17 +443,35 @@ void http_defer_job(struct req *r, int (*fn)(struct store *db, void *arg), void 
     http_defer_write(r, fn, arg, job_done);
 }
 
-void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
-                     void (*on_done)(struct req *r))
+static int defer_work(struct req *r, void (*fn)(void *arg), void *arg,
+                      void (*on_done)(struct req *r), enum pool_lane lane)
 {
     if (ensure_done_event(r)) {
         reply_internal(r, "cannot create event");
-        return;
+        return -1;
     }
     r->on_done = on_done;
     r->ptask = (struct pool_task){.fn = fn, .arg = arg, .notify = pool_notify, .owner = r};
-    if (pool_submit(r->app->pool, &r->ptask))
+    int rc = pool_submit(r->app->pool, &r->ptask, lane);
+    if (rc == -2) {
+        req_add_header(r, "Retry-After", "5");
+        reply_error(r, 503, "busy", "Máy chủ đang bận, vui lòng thử lại sau ít giây", NULL);
+    } else if (rc) {
         reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại", NULL);
+    }
+    return rc ? -1 : 0;
+}
+
+void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
+                     void (*on_done)(struct req *r))
+{
+    defer_work(r, fn, arg, on_done, POOL_NORMAL);
+}
+
+int http_defer_bounded(struct req *r, void (*fn)(void *arg), void *arg,
+                       void (*on_done)(struct req *r))
+{
+    return defer_work(r, fn, arg, on_done, POOL_BOUNDED);
 }
 
 /* --- dispatch --------------------------------------------------------- */

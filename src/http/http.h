@@ -146,6 +146,11 @@ void http_defer_job(struct req *r, int (*fn)(struct store *db, void *arg), void 
 /* Runs fn(arg) on the worker pool, then on_done(r) on this loop thread. */
 void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
                      void (*on_done)(struct req *r));
+/* The same on the pool's bounded lane, for work anyone can ask for in bulk
+ * (password hashing): when its queue is full the answer is 503 with
+ * Retry-After, fn never runs, and -1 says the request was answered. */
+int http_defer_bounded(struct req *r, void (*fn)(void *arg), void *arg,
+                       void (*on_done)(struct req *r));
 
 /* Requests being handled now, over all loops (for a graceful stop). */
 extern _Atomic int http_active_requests;

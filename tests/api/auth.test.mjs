@@ -10,7 +10,9 @@ import {
 } from './lib/server.mjs';
 
 let srv;
-before(async () => { srv = await startServer(null); });
+// This file registers far more accounts from one address than the default allows in an
+// hour (20); the limit itself is tested on servers of their own below.
+before(async () => { srv = await startServer(null, { args: ['--register-limit', '1000'] }); });
 after(() => srv && srv.stop());
 
 const REGISTER = '/api/v1/auth/register';
@@ -344,6 +346,93 @@ test('login rate limiting holds for concurrent attempts: at most 5 are checked',
   assertUnchanged(s.dataDir, before, [], '(concurrent failed logins)');
   assert.ok(statuses.filter((x) => x === 401).length <= 5,
     `12 concurrent wrong passwords for one login: ${statuses.join(',')} (more than 5 were checked)`);
+});
+
+test('login delays are per login name and address: the owner from another address gets in at once', async (t) => {
+  // Behind the reverse proxy, X-Forwarded-For names each client's address.
+  const s = await startServer(t, { args: ['--trusted-proxy', '127.0.0.1'] });
+  const a = await newCitizen(s.url);
+  const login = a.person.citizen_id;
+  const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
+  for (let i = 0; i < 5; i++) {
+    await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }, from('203.0.113.7')),
+      { status: 401, code: 'bad_credentials' });
+  }
+  const r = await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: a.person.password }, from('203.0.113.7')),
+    { status: 429, code: 'too_many_attempts' });
+  // The first delay after five failures is 30 s (then 60, 120, ... up to 15 minutes).
+  const retry = Number(r.headers.get('retry-after'));
+  assert.ok(retry > 0 && retry <= 30, `Retry-After ${retry}`);
+  // The real owner, from home: no delay, whatever the guesser does.
+  const ok = await new Client(s.url).post(LOGIN, { login, password: a.person.password }, from('198.51.100.23'));
+  assert.equal(ok.status, 200, ok.text);
+  // Ten accounts guessed at from one address: none of their owners is kept out elsewhere.
+  const others = [];
+  for (let i = 0; i < 10; i++) others.push(await newCitizen(s.url));
+  for (const o of others) {
+    for (let i = 0; i < 5; i++) await new Client(s.url).post(LOGIN, { login: o.person.citizen_id, password: 'sai-mat-khau' }, from('203.0.113.8'));
+  }
+  for (const o of others) {
+    const x = await new Client(s.url).post(LOGIN, { login: o.person.citizen_id, password: o.person.password }, from('192.0.2.44'));
+    assert.equal(x.status, 200, x.text);
+  }
+});
+
+test('one address guessing many login names is stopped after 50 failures; other addresses are not', async (t) => {
+  const s = await startServer(t, { args: ['--trusted-proxy', '127.0.0.1'] });
+  const a = await newCitizen(s.url);
+  const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
+  // Fifty different names (unknown ones cost a full password check too), one guess each.
+  for (let i = 0; i < 50; i++) {
+    const r = await new Client(s.url).post(LOGIN, { login: `0380950${String(10000 + i)}`, password: 'sai-mat-khau' }, from('203.0.113.50'));
+    assertError(r, 401, 'bad_credentials');
+  }
+  const r = await expectRefused(s, () => new Client(s.url).post(LOGIN, { login: a.person.citizen_id, password: a.person.password }, from('203.0.113.50')),
+    { status: 429, code: 'too_many_attempts' });
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
+  const ok = await new Client(s.url).post(LOGIN, { login: a.person.citizen_id, password: a.person.password }, from('203.0.113.51'));
+  assert.equal(ok.status, 200, ok.text);
+});
+
+test('registrations are limited per address: the 21st in an hour gets 429 and creates nothing', async (t) => {
+  const s = await startServer(t, { args: ['--trusted-proxy', '127.0.0.1'] });
+  const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
+  for (let i = 0; i < 20; i++) {
+    const r = await new Client(s.url).post(REGISTER, person(), from('203.0.113.60'));
+    assert.equal(r.status, 201, r.text);
+  }
+  const r = await expectRefused(s, () => new Client(s.url).post(REGISTER, person(), from('203.0.113.60')),
+    { status: 429, code: 'too_many_registrations' });
+  const retry = Number(r.headers.get('retry-after'));
+  assert.ok(retry > 0 && retry <= 3600, `Retry-After ${retry}`);
+  // Another address registers as usual.
+  const ok = await new Client(s.url).post(REGISTER, person(), from('203.0.113.61'));
+  assert.equal(ok.status, 201, ok.text);
+});
+
+test('a flood of registrations fills the hashing queue: 503 with Retry-After, and receipts still render', async (t) => {
+  const s = await startServer(t, { args: ['--register-limit', '100000', '--loops', '2'] });
+  const c = await newCitizen(s.url, {});
+  const d = await (await import('./lib/server.mjs')).readyBirthDraft(c);
+  const sub = await c.post(`/api/v1/dossiers/${d.id}/submit`);
+  assert.equal(sub.status, 200, sub.text);
+  const before = sqlValue(s.dataDir, 'SELECT count(*) FROM accounts');
+  // 200 registrations at once: each costs a password hash on the workers.
+  const flood = Array.from({ length: 200 }, () => new Client(s.url).post(REGISTER, person()));
+  // Meanwhile a receipt (rendered on the worker left for documents) comes back.
+  const receipt = await c.get(`/api/v1/dossiers/${d.id}/receipt.pdf`);
+  assert.equal(receipt.status, 200);
+  assert.equal(receipt.buf.subarray(0, 5).toString(), '%PDF-');
+  const rs = await Promise.all(flood);
+  const busy = rs.filter((r) => r.status === 503);
+  const created = rs.filter((r) => r.status === 201);
+  assert.equal(busy.length + created.length, rs.length, `only 201 or 503: ${[...new Set(rs.map((r) => r.status))]}`);
+  assert.ok(busy.length > 0, 'the bounded queue refused some registrations');
+  for (const b of busy) {
+    assertError(b, 503, 'busy');
+    assert.ok(Number(b.headers.get('retry-after')) > 0);
+  }
+  assert.equal(sqlValue(s.dataDir, 'SELECT count(*) FROM accounts'), before + created.length, 'a refused registration creates nothing');
 });
 
 // --- me, logout, CSRF ---------------------------------------------------------------------

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
-#include "auth/ratelimit.h"
 #include "catalog/unit.h"
 #include "harness.h"
 #include "http/jsonbody.h"
@@ -261,30 +260,6 @@ TEST(unit_codes_follow_qd20_shape)
 
 /* --- rate limiting ---------------------------------------------------------- */
 
-TEST(ratelimit_counts_attempts_as_they_start)
-{
-    struct ratelimit *rl = ratelimit_new(5, 900);
-    for (int i = 0; i < 5; i++)
-        CHECK_EQ_INT(ratelimit_take(rl, "login:a", 1000 + i), 0);
-    /* The sixth attempt in the window waits until the window ends. */
-    CHECK_EQ_INT(ratelimit_take(rl, "login:a", 1010), 1000 + 900 - 1010);
-    CHECK_EQ_INT(ratelimit_take(rl, "login:a", 1011), 1000 + 900 - 1011);
-    CHECK_EQ_INT(ratelimit_take(rl, "login:b", 1012), 0);
-    /* A new window starts afresh. */
-    CHECK_EQ_INT(ratelimit_take(rl, "login:a", 1900), 0);
-    /* Given-back attempts do not count; reset forgets the key. */
-    for (int i = 0; i < 10; i++) {
-        CHECK_EQ_INT(ratelimit_take(rl, "ip:x", 2000), 0);
-        ratelimit_give_back(rl, "ip:x");
-    }
-    for (int i = 0; i < 5; i++)
-        ratelimit_take(rl, "login:c", 2000);
-    CHECK(ratelimit_take(rl, "login:c", 2001) > 0);
-    ratelimit_reset(rl, "login:c");
-    CHECK_EQ_INT(ratelimit_take(rl, "login:c", 2001), 0);
-    ratelimit_free(rl);
-}
-
 /* --- JSON bodies ------------------------------------------------------------- */
 
 TEST(json_bodies_are_bounded_objects)
@@ -363,7 +338,6 @@ int main(void)
     RUN(unit_import_builds_paths_of_any_depth);
     RUN(unit_import_refuses_bad_lines_and_changes_nothing);
     RUN(unit_codes_follow_qd20_shape);
-    RUN(ratelimit_counts_attempts_as_they_start);
     RUN(json_bodies_are_bounded_objects);
     RUN(json_strings_are_checked_for_text_and_length);
     char cmd[300];
