@@ -507,8 +507,10 @@ static json_t *load_form(struct store *db, int64_t id)
     return form;
 }
 
+/* Room for the longest values the forms accept (a name of 100 and an
+ * address of 300 characters, up to 4 bytes each), so nothing is cut. */
 struct applicant {
-    char name[256], address[512], phone[32], email[256];
+    char name[512], address[1280], phone[32], email[256];
 };
 
 /* Online: status 1, waiting for the desk. A walk-in was checked by the
