@@ -15,6 +15,7 @@
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/documents.h"
+#include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/results.h"
 #include "dossier/status.h"
@@ -71,11 +72,11 @@ int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dos
     return rc;
 }
 
+_Static_assert(DOSSIER_FILE_NAME_MAX == FILESTORE_NAME_MAX, "one file name rule");
+
 int dossier_file_name_valid(const char *name)
 {
-    size_t n = strlen(name);
-    return n >= 1 && n <= DOSSIER_FILE_NAME_MAX && name[0] != '.' &&
-           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+    return filestore_name_valid(name);
 }
 
 int dossier_local_ymd(int64_t t)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,79 @@ const char *filestore_sniff(const unsigned char *d, size_t len)
     if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
         return "image/jpeg";
     return NULL;
+}
+
+int filestore_name_valid(const char *name)
+{
+    size_t n = name ? strnlen(name, FILESTORE_NAME_MAX + 1) : 0;
+    return n >= 1 && n <= FILESTORE_NAME_MAX && name[0] != '.' &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* The extensions a stored file of each type may have, and what to say when
+ * the name has another. */
+static const struct {
+    const char *type, *ext[2], *why;
+} kinds[] = {
+    {"application/pdf", {".pdf", NULL}, "Tệp có nội dung PDF nên tên tệp phải có đuôi .pdf"},
+    {"image/jpeg", {".jpg", ".jpeg"},
+     "Tệp có nội dung ảnh JPEG nên tên tệp phải có đuôi .jpg hoặc .jpeg"},
+    {"image/png", {".png", NULL}, "Tệp có nội dung ảnh PNG nên tên tệp phải có đuôi .png"},
+};
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+enum filestore_verdict filestore_check_upload(const char *name, const char *declared,
+                                              const unsigned char *head, size_t head_len,
+                                              size_t size, const char **sniffed,
+                                              const char **why)
+{
+    const char *type;
+    size_t tl;
+
+    *sniffed = NULL;
+    *why = NULL;
+    if (!filestore_name_valid(name)) {
+        *why = "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)";
+        return FILESTORE_BAD_NAME;
+    }
+    if (size > FILESTORE_MAX_BYTES) {
+        *why = "Tệp quá lớn (tối đa 10 MiB)";
+        return FILESTORE_TOO_LARGE;
+    }
+    if (size == 0) {
+        *why = "Tệp rỗng";
+        return FILESTORE_EMPTY;
+    }
+    type = filestore_sniff(head, head_len < size ? head_len : size);
+    /* The declared type must be exactly the one the content shows,
+     * optionally followed by parameters ("application/pdf; name=x"). */
+    tl = type ? strlen(type) : 0;
+    if (!type || !declared || strncasecmp(declared, type, tl) != 0 ||
+        (declared[tl] != '\0' && declared[tl] != ';' && declared[tl] != ' ')) {
+        *why = "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp";
+        return FILESTORE_BAD_TYPE;
+    }
+    /* A PDF named scan.png or x.exe would be opened by the wrong program
+     * (or run) by whoever downloads it under that name. */
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(kinds[i].type, type) != 0)
+            continue;
+        for (size_t e = 0; e < 2 && kinds[i].ext[e]; e++) {
+            if (has_suffix(name, kinds[i].ext[e])) {
+                *sniffed = type;
+                return FILESTORE_OK;
+            }
+        }
+        *why = kinds[i].why;
+        return FILESTORE_EXT_MISMATCH;
+    }
+    *why = "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp";
+    return FILESTORE_BAD_TYPE; /* a sniffed type without a row above */
 }
 
 static int valid_hex(const char *s)

@@ -1,34 +1,33 @@
 /* upload: checking an uploaded file and storing it before its write job. */
 #include "http/upload.h"
 
-#include <strings.h>
-#include <string.h>
-
 #include "app.h"
 #include "dossier/filestore.h"
 #include "http/http.h"
 
+_Static_assert(HTTP_MAX_UPLOAD == FILESTORE_MAX_BYTES, "one upload limit");
+
 int upload_check_or_reply(struct req *r, const char *name, struct upload *u)
 {
+    /* The answer for each refusal of filestore_check_upload. */
+    static const struct {
+        int status;
+        const char *code;
+    } answer[] = {
+        [FILESTORE_BAD_NAME] = {422, "bad_file_name"},
+        [FILESTORE_TOO_LARGE] = {413, "file_too_large"},
+        [FILESTORE_EMPTY] = {422, "empty_file"},
+        [FILESTORE_BAD_TYPE] = {415, "unsupported_file_type"},
+        [FILESTORE_EXT_MISMATCH] = {422, "extension_mismatch"},
+    };
     size_t len;
     const unsigned char *body = req_body(r, &len);
-    if (len > HTTP_MAX_UPLOAD) {
-        reply_error(r, 413, "file_too_large", "Tệp quá lớn (tối đa 10 MiB)", name);
-        return -1;
-    }
-    if (len == 0) {
-        reply_error(r, 422, "empty_file", "Tệp rỗng", name);
-        return -1;
-    }
-    const char *declared = req_header(r, "Content-Type");
-    const char *sniffed = filestore_sniff(body, len);
-    /* The declared type must be exactly the one the content shows, optionally
-     * followed by parameters ("application/pdf; name=x"). */
-    size_t sl = sniffed ? strlen(sniffed) : 0;
-    if (!sniffed || !declared || strncasecmp(declared, sniffed, sl) != 0 ||
-        (declared[sl] != '\0' && declared[sl] != ';' && declared[sl] != ' ')) {
-        reply_error(r, 415, "unsupported_file_type",
-                    "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp", name);
+    const char *sniffed, *why;
+    enum filestore_verdict v = filestore_check_upload(name, req_header(r, "Content-Type"), body,
+                                                      len, len, &sniffed, &why);
+    if (v != FILESTORE_OK) {
+        reply_error(r, answer[v].status, answer[v].code, why,
+                    v == FILESTORE_BAD_NAME ? "name" : name);
         return -1;
     }
     u->data = body;

@@ -23,10 +23,13 @@ struct upload {
     void (*on_ok)(struct req *r);
 };
 
-/* Checks the body of r as the file `name`: not empty, at most
- * HTTP_MAX_UPLOAD bytes, a PDF, JPEG or PNG whose declared Content-Type is
- * the one its content shows. Fills u->data, len, content_type; otherwise
- * replies (413, 422 or 415, naming the file) and returns -1. */
+/* Checks the body of r as the file `name` with filestore_check_upload: a
+ * valid name, not empty, at most HTTP_MAX_UPLOAD bytes, a PDF, JPEG or PNG
+ * whose declared Content-Type is the one its content shows and whose name
+ * has its extension. Fills u->data, len, content_type; otherwise replies
+ * (422 bad_file_name, 413 file_too_large, 422 empty_file, 415
+ * unsupported_file_type, 422 extension_mismatch; field: the file's name, or
+ * "name" for a bad name) and returns -1. */
 int upload_check_or_reply(struct req *r, const char *name, struct upload *u);
 
 /* Writes u's data to the file store off the loop, puts its SHA-256 hex in
