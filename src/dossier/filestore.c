@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/util.h"
 
 const char *filestore_sniff(const unsigned char *d, size_t len)
@@ -107,8 +108,11 @@ static int write_all(int fd, const unsigned char *p, size_t n)
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
             return -1;
+        }
         p += w;
         n -= (size_t)w;
     }
@@ -125,6 +129,19 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
+/* Logs why writing path failed, plainly ("no space left on device while
+ * writing ..."), and returns -err. */
+static int put_failed(int err, const char *what, const char *path)
+{
+    if (err == 0)
+        err = EIO;
+    if (err == ENOSPC || err == EDQUOT)
+        log_error("filestore: no space left on device while writing %s", path);
+    else
+        log_error("filestore: cannot %s %s: %s", what, path, strerror(err));
+    return -err;
+}
+
 int filestore_put(const char *dir, const unsigned char *data, size_t len, char *sha_hex)
 {
     unsigned char md[32];
@@ -137,25 +154,32 @@ int filestore_put(const char *dir, const unsigned char *data, size_t len, char *
     struct stat sb;
     if (stat(final, &sb) == 0 && (size_t)sb.st_size == len)
         return 0; /* already stored: same content, same name */
-    if (mkdir_p(sub) || random_bytes(rb, sizeof rb))
-        return -1;
+    if (mkdir_p(sub))
+        return put_failed(errno, "create the folder", sub);
+    if (random_bytes(rb, sizeof rb))
+        return put_failed(EIO, "name a temporary file in", sub);
     hex_encode(rb, sizeof rb, rnd);
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s", sub, rnd);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        return -1;
-    int rc = write_all(fd, data, len);
-    if (rc == 0)
-        rc = fsync(fd);
-    if (close(fd))
-        rc = -1;
-    if (rc == 0)
-        rc = rename(tmp, final);
-    if (rc == 0)
-        rc = fsync_dir(sub);
-    if (rc)
+        return put_failed(errno, "create", tmp);
+    int err = 0;
+    const char *what = "write", *where = tmp;
+    if (write_all(fd, data, len))
+        err = errno;
+    else if (fsync(fd))
+        err = errno, what = "sync";
+    if (close(fd) && !err)
+        err = errno, what = "close";
+    if (!err && rename(tmp, final))
+        err = errno, what = "rename to", where = final;
+    if (!err && fsync_dir(sub))
+        err = errno, what = "sync the folder", where = sub;
+    if (err) {
         unlink(tmp);
-    return rc ? -1 : 0;
+        return put_failed(err, what, where);
+    }
+    return 0;
 }
 
 int filestore_get(const char *dir, const char *sha_hex, size_t max, unsigned char **out,

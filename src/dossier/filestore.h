@@ -44,7 +44,10 @@ enum filestore_verdict filestore_check_upload(const char *name, const char *decl
                                               const char **why);
 
 /* Stores data under dir and writes its SHA-256 hex (65 bytes) to sha_hex.
- * Returns 0 or -1. Safe to call from any thread. */
+ * Returns 0 or a negative errno: -ENOSPC (or -EDQUOT) when the disk is full,
+ * -EROFS, -EACCES, -EIO... (each failure is logged with the path). Nothing
+ * is left under the file's real name unless it was written whole. Safe to
+ * call from any thread. */
 int filestore_put(const char *dir, const unsigned char *data, size_t len, char *sha_hex);
 
 /* Reads a stored file (at most max bytes) into a malloc'd buffer. */

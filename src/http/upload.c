@@ -1,6 +1,8 @@
 /* upload: checking an uploaded file and storing it before its write job. */
 #include "http/upload.h"
 
+#include <errno.h>
+
 #include "app.h"
 #include "dossier/filestore.h"
 #include "http/http.h"
@@ -40,13 +42,21 @@ static void store_work(void *arg)
 {
     struct req *r = arg;
     struct upload *u = r->upload;
-    u->stored = filestore_put(r->app->files_dir, u->data, u->len, u->sha256_out) == 0;
+    u->stored = filestore_put(r->app->files_dir, u->data, u->len, u->sha256_out);
 }
 
 static void stored(struct req *r)
 {
     struct upload *u = r->upload;
-    if (!u->stored) {
+    if (u->stored == -ENOSPC || u->stored == -EDQUOT) {
+        reply_storage(r, 1);
+        return;
+    }
+    if (u->stored == -EROFS || u->stored == -EIO) {
+        reply_storage(r, 0);
+        return;
+    }
+    if (u->stored) {
         reply_internal(r, "cannot store the file");
         return;
     }

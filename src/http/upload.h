@@ -16,7 +16,7 @@ struct upload {
     size_t len;
     const char *content_type;   /* as recognised from the content */
     char *sha256_out;           /* 65 bytes in the job's argument: filled once stored */
-    int stored;
+    int stored;                 /* filestore_put's result: 0 or -errno */
     int (*job)(struct store *db, void *arg);
     void *job_arg;
     struct derr *job_err;
