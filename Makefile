@@ -12,7 +12,8 @@ WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -pthread $(WARN) -Isrc -I$(BUILD)/gen \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# libzxcvbn (password strength) ships no pkg-config file.
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzxcvbn -lpthread -lm
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
 endif

@@ -21,4 +21,15 @@ int password_verify(const char *password, const char *hash);
  * so that unknown and known logins take the same time. */
 const char *password_dummy_hash(void);
 
+/* Why a new password is too easy to guess, or NULL if it will do. Refused:
+ * fewer than PASSWORD_MIN_CHARS or more than PASSWORD_MAX_CHARS characters;
+ * the login (a citizen's ID number) inside it; the account holder's name
+ * (diacritics, case, spaces and punctuation ignored) inside it; and anything the zxcvbn
+ * estimate guesses in fewer than 10^8 tries, with the login, the words of
+ * the name and common Vietnamese choices ("matkhau", "anhyeuem", ...) as
+ * known words. login and name may be NULL. Returns a Vietnamese sentence for
+ * the user (static, never freed). Pure and thread-safe; under a millisecond,
+ * so it may run on an event loop. */
+const char *password_weakness(const char *password, const char *login, const char *name);
+
 #endif

@@ -59,8 +59,17 @@ int copy_str(char *dst, size_t cap, const char *src)
     if (cap == 0)
         return -1;
     if (n >= cap) {
-        memcpy(dst, src, cap - 1);
-        dst[cap - 1] = '\0';
+        /* Never keep half of a UTF-8 sequence: a cut name would be invalid
+         * text that JSON output and the PDF renderer refuse. src[cap - 1]
+         * is the first byte left out; if it continues a sequence, leave out
+         * that sequence's first bytes too (at most 3 back). */
+        size_t k = cap - 1;
+        for (int back = 0; back < 3 && k > 0 && ((unsigned char)src[k] & 0xC0) == 0x80; back++)
+            k--;
+        if (((unsigned char)src[k] & 0xC0) != 0xC0)
+            k = cap - 1; /* not a sequence we cut: keep the plain byte cut */
+        memcpy(dst, src, k);
+        dst[k] = '\0';
         return -1;
     }
     memcpy(dst, src, n + 1);

@@ -26,7 +26,8 @@ void hex_encode(const void *data, size_t n, char *out);
 /* SHA-256 of data into out[32]. */
 void sha256(const void *data, size_t n, unsigned char out[32]);
 
-/* Copies at most cap-1 bytes and always terminates. Returns -1 if truncated. */
+/* Copies at most cap-1 bytes and always terminates; a cut never splits a
+ * UTF-8 sequence. Returns -1 if truncated. */
 int copy_str(char *dst, size_t cap, const char *src);
 
 /* Creates a directory and its parents (mode 0700 for new ones). */

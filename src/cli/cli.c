@@ -1,9 +1,12 @@
 /* cli: option parsing shared by the subcommands. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store/migrate.h"
 #include "store/store.h"
@@ -48,21 +51,100 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
     return 0;
 }
 
+/* "motcua serve" or, for a command left unnamed, "motcua". */
+static void prefix(char *out, size_t cap, const char *cmd)
+{
+    snprintf(out, cap, "motcua%s%s", cmd && *cmd ? " " : "", cmd ? cmd : "");
+}
+
+int cli_check_data_dir(const char *cmd, const char *dir, int flags)
+{
+    char who[64];
+    struct stat sb;
+    struct statvfs vfs;
+    prefix(who, sizeof who, cmd);
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT)
+            fprintf(stderr, "%s: the data directory %s does not exist (create it: motcua init "
+                            "--data %s)\n",
+                    who, dir, dir);
+        else
+            fprintf(stderr, "%s: cannot reach the data directory %s: %s\n", who, dir,
+                    strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "%s: the data directory %s is not a directory\n", who, dir);
+        return -1;
+    }
+    /* access() reports a read-only file system even to root, for whom
+     * permission bits do not count. */
+    if ((flags & CLI_DIR_WRITABLE) && access(dir, W_OK | X_OK) != 0) {
+        if (errno == EROFS)
+            fprintf(stderr, "%s: the data directory %s is read-only (it is on a read-only file "
+                            "system)\n",
+                    who, dir);
+        else
+            fprintf(stderr, "%s: the data directory %s is read-only for this user: %s\n", who,
+                    dir, strerror(errno));
+        return -1;
+    }
+    if ((flags & CLI_DIR_SPACE) && statvfs(dir, &vfs) == 0 &&
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize < CLI_MIN_FREE) {
+        fprintf(stderr, "%s: no space left on the device holding the data directory %s (%llu "
+                        "KiB free, at least %d KiB needed)\n",
+                who, dir, (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024,
+                CLI_MIN_FREE / 1024);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_print_store_failure(const char *cmd, const char *dir, int rc, const char *err)
+{
+    char who[64];
+    struct statvfs vfs;
+    prefix(who, sizeof who, cmd);
+    /* SQLite says "disk I/O error" when it cannot even create its -wal or
+     * -shm file on a full disk: look at the device before saying which. */
+    if (rc == STORE_IOERR && statvfs(dir, &vfs) == 0 &&
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize < CLI_MIN_FREE)
+        rc = STORE_FULL;
+    if (rc == STORE_IOERR && access(dir, W_OK) != 0 && errno == EROFS) {
+        fprintf(stderr, "%s: the data directory %s is read-only (it is on a read-only file "
+                        "system)\n",
+                who, dir);
+        return;
+    }
+    if (rc == STORE_FULL)
+        fprintf(stderr, "%s: no space left on device while writing %s/motcua.db (%s); free "
+                        "some space and run the command again\n",
+                who, dir, err);
+    else if (rc == STORE_IOERR)
+        fprintf(stderr, "%s: cannot write %s/motcua.db: I/O error (%s)\n", who, dir, err);
+    else
+        fprintf(stderr, "%s: %s\n", who, err);
+}
+
 int cli_open_data(const char *dir, struct store **out)
 {
     char path[1100], err[512];
     struct stat sb;
+    int rc;
+    if (cli_check_data_dir("", dir, CLI_DIR_WRITABLE))
+        return -1;
     snprintf(path, sizeof path, "%s/motcua.db", dir);
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "motcua: no database at %s (run: motcua init --data %s)\n", path, dir);
         return -1;
     }
-    if (store_open(path, 0, out, err, sizeof err)) {
-        fprintf(stderr, "motcua: %s\n", err);
+    if ((rc = store_open(path, 0, out, err, sizeof err))) {
+        cli_print_store_failure("", dir, rc, err);
         return -1;
     }
-    if (migrate_apply(*out, err, sizeof err)) {
-        fprintf(stderr, "motcua: %s\n", err);
+    if ((rc = migrate_apply(*out, err, sizeof err))) {
+        int io = store_take_io_error(*out);
+        cli_print_store_failure("", dir, io ? io : rc, err);
         store_close(*out);
         return -1;
     }

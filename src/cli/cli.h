@@ -19,6 +19,22 @@ struct cli_opt {
 int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
               const char **pos, int maxpos, int *npos);
 
+/* Checks a data directory before a command uses it, and prints plainly what
+ * is wrong and where ("motcua serve: the data directory /x is read-only"):
+ * it must exist and be a directory; with CLI_DIR_WRITABLE be writable (not
+ * on a read-only file system); with CLI_DIR_SPACE have at least
+ * CLI_MIN_FREE bytes free on its device. cmd names the command in messages.
+ * Returns 0 or -1. */
+#define CLI_DIR_WRITABLE 1
+#define CLI_DIR_SPACE 2
+#define CLI_MIN_FREE (1024 * 1024)
+int cli_check_data_dir(const char *cmd, const char *dir, int flags);
+
+/* Prints, for a database failure of cmd on dir with store code rc, what is
+ * wrong and where when the disk is full or cannot be written, else the
+ * message err as it is. */
+void cli_print_store_failure(const char *cmd, const char *dir, int rc, const char *err);
+
 /* Opens DIR/motcua.db read-write and brings its schema up to date. Prints
  * why on failure. */
 int cli_open_data(const char *dir, struct store **out);

@@ -1,6 +1,7 @@
 /* cmd_init: creates a data directory: database, schema, reference data
  * (procedures), and with --demo the Thanh Hóa units and demo accounts.
  * Running it again updates reference data and keeps everything else. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,19 +153,39 @@ int cmd_init(int argc, char **argv)
     snprintf(files, sizeof files, "%s/files", data);
     snprintf(path, sizeof path, "%s/motcua.db", data);
     if (mkdir_p(data) || mkdir_p(files)) {
-        fprintf(stderr, "motcua init: cannot create %s\n", data);
+        int e = errno;
+        if (e == EROFS)
+            fprintf(stderr, "motcua init: cannot create the data directory %s: it is on a "
+                            "read-only file system\n",
+                    data);
+        else if (e == ENOSPC)
+            fprintf(stderr, "motcua init: no space left on device while creating %s\n", data);
+        else
+            fprintf(stderr, "motcua init: cannot create the data directory %s: %s\n", data,
+                    strerror(e));
         return 1;
     }
+    if (cli_check_data_dir("init", data, CLI_DIR_WRITABLE | CLI_DIR_SPACE))
+        return 1;
     struct store *db;
-    if (store_open(path, 0, &db, err, sizeof err) || migrate_apply(db, err, sizeof err)) {
-        fprintf(stderr, "motcua init: %s\n", err);
+    if ((rc = store_open(path, 0, &db, err, sizeof err))) {
+        cli_print_store_failure("init", data, rc, err);
+        return 1;
+    }
+    if ((rc = migrate_apply(db, err, sizeof err))) {
+        int io = store_take_io_error(db);
+        cli_print_store_failure("init", data, io ? io : rc, err);
+        store_close(db);
         return 1;
     }
     struct init_job j = {.demo = demo};
     rc = store_run(db, init_job, &j);
+    /* A job turns store errors into its own message; a full disk is said
+     * as such. */
+    int io = rc ? store_take_io_error(db) : 0;
     store_close(db);
     if (rc) {
-        fprintf(stderr, "motcua init: %s\n", j.err[0] ? j.err : "failed");
+        cli_print_store_failure("init", data, io ? io : rc, j.err[0] ? j.err : "failed");
         return 1;
     }
     printf("motcua: data directory %s ready (schema %d, %d procedures", data, migrate_latest(),

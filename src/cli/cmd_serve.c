@@ -1,5 +1,6 @@
 /* cmd_serve: runs the server: the writer thread, the worker pool, the
  * calendar, and the HTTP loops, until SIGINT or SIGTERM. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +164,12 @@ int cmd_serve(int argc, char **argv)
     /* One server per data directory: a second one would fight over the
      * writer role. The lock goes away with the process. */
     char lock_path[1100];
+    if (cli_check_data_dir("serve", data, CLI_DIR_WRITABLE | CLI_DIR_SPACE))
+        return 1;
     snprintf(lock_path, sizeof lock_path, "%s/motcua.lock", data);
     int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0) {
-        fprintf(stderr, "motcua serve: cannot use %s (run: motcua init --data %s)\n", data, data);
+        fprintf(stderr, "motcua serve: cannot create %s: %s\n", lock_path, strerror(errno));
         return 1;
     }
     if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {

@@ -22,6 +22,8 @@ static const char usage[] =
     "       motcua user list --data DIR\n"
     "       motcua user totp-code --data DIR --login LOGIN\n"
     "  A citizen's login is their 12-digit personal identification number.\n"
+    "  Passwords that are easy to guess (common ones, sequences, the login or the name)\n"
+    "  are refused, as at registration.\n"
     "  An officer (--kind staff) gets --role on --unit (e.g. 000.00.00.H56) and every unit\n"
     "  below it, and a one-time-code secret for an authenticator app (printed once) unless\n"
     "  --no-totp. Roles: reception, specialist, leader, unit_admin, province_admin.\n"
@@ -139,6 +141,12 @@ static int do_add(const char *data, struct add_job *j, const char *password, int
     char pw[PASSWORD_MAX_CHARS * 4 + 2];
     if (read_password(password, pw_stdin, pw, sizeof pw) || check_login(&j->a))
         return 2;
+    const char *weak = password_weakness(pw, j->a.login, j->a.full_name);
+    if (weak) {
+        explicit_bzero(pw, sizeof pw);
+        fprintf(stderr, "motcua user add: the password is refused: %s\n", weak);
+        return 2;
+    }
     int rc = password_hash(pw, j->hash, sizeof j->hash);
     explicit_bzero(pw, sizeof pw);
     if (rc == 0 && strcmp(j->a.kind, "staff") == 0 && !no_totp)

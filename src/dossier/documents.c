@@ -119,7 +119,7 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
     struct procedure p;
     struct unit u, parent;
     char unit_name[300], parent_name[300] = "", place[200], number[160], url[400];
-    char signer[256], finished[64], values[MAX_FIELDS][512];
+    char signer[256], finished[64], values[MAX_FIELDS][1280]; /* form values: 300 characters */
     struct letter_field fields[MAX_FIELDS];
     int n = 0, rc = -1;
     json_t *form = NULL;
@@ -280,8 +280,8 @@ int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char 
 {
     struct store_stmt *st;
     struct unit u, parent;
-    char unit_name[300], parent_name[300] = "", place[200], reason[1024] = "", signer[256] = "";
-    char applicant[256] = "", procedure[512] = "";
+    char unit_name[300], parent_name[300] = "", place[200], signer[256] = "";
+    char reason[APOLOGY_REASON_MAX * 4 + 1] = "", applicant[512] = "", procedure[512] = "";
     int64_t new_due = 0, at = 0;
     if (store_prepare(db,
                       "SELECT ap.new_due_at, ap.reason, ap.at, a.full_name, d.applicant_name,"

@@ -15,6 +15,7 @@
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/documents.h"
+#include "dossier/filestore.h"
 #include "dossier/lookup_cache.h"
 #include "dossier/results.h"
 #include "dossier/status.h"
@@ -71,11 +72,11 @@ int dossier_find(struct store *db, const char *key, int64_t owner_id, struct dos
     return rc;
 }
 
+_Static_assert(DOSSIER_FILE_NAME_MAX == FILESTORE_NAME_MAX, "one file name rule");
+
 int dossier_file_name_valid(const char *name)
 {
-    size_t n = strlen(name);
-    return n >= 1 && n <= DOSSIER_FILE_NAME_MAX && name[0] != '.' &&
-           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+    return filestore_name_valid(name);
 }
 
 int dossier_local_ymd(int64_t t)
@@ -507,8 +508,10 @@ static json_t *load_form(struct store *db, int64_t id)
     return form;
 }
 
+/* Room for the longest values the forms accept (a name of 100 and an
+ * address of 300 characters, up to 4 bytes each), so nothing is cut. */
 struct applicant {
-    char name[256], address[512], phone[32], email[256];
+    char name[512], address[1280], phone[32], email[256];
 };
 
 /* Online: status 1, waiting for the desk. A walk-in was checked by the

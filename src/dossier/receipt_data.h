@@ -14,7 +14,8 @@ struct dossier;
 struct receipt_data {
     struct receipt r;         /* points into the fields below */
     char code[96];
-    char unit_name[300], parent_name[300], applicant_name[256], address[512], phone[32];
+    char unit_name[300], parent_name[300], phone[32];
+    char applicant_name[512], address[1280]; /* 100 and 300 characters */
     char email[256], procedure_name[512], processing_time[64], return_place[400];
     char lookup_url[400];
     char receiver[256];       /* the desk officer of a walk-in */

@@ -178,6 +178,15 @@ static void auth_register(struct req *r)
         json_decref(body);
         return;
     }
+    const char *weak =
+        password_weakness(password, json_string_value(json_object_get(form, "citizen_id")),
+                          json_string_value(json_object_get(form, "full_name")));
+    if (weak) {
+        json_decref(form);
+        json_decref(body);
+        reply_error(r, 422, "weak_password", weak, "password");
+        return;
+    }
     struct auth_state *s = new_state(r);
     if (!s) {
         json_decref(form);

@@ -307,6 +307,21 @@ void reply_derr(struct req *r, struct derr *e)
     reply_json(r, st, json_pack("{s:o}", "error", err));
 }
 
+void reply_storage(struct req *r, int full)
+{
+    req_add_header(r, "Retry-After", "60");
+    if (full)
+        reply_error(r, 507, "storage_full",
+                    "Máy chủ đã hết chỗ lưu trữ nên chưa ghi được yêu cầu của bạn; không có gì "
+                    "bị ghi dở. Vui lòng thử lại sau.",
+                    NULL);
+    else
+        reply_error(r, 503, "storage_unavailable",
+                    "Máy chủ đang không ghi được dữ liệu (lỗi lưu trữ) nên chưa ghi được yêu cầu "
+                    "của bạn; không có gì bị ghi dở. Vui lòng thử lại sau.",
+                    NULL);
+}
+
 void reply_internal(struct req *r, const char *what)
 {
     log_error("%s %s: %s", r->method, r->path, what);
@@ -414,6 +429,17 @@ static void pool_notify(struct pool_task *t)
     event_active(r->done_ev, EV_WRITE, 1);
 }
 
+/* A write lost to a full or unwritable disk is answered here, the same for
+ * every route (the writer logs where); the handler sees only the rest. */
+static void write_finished(struct req *r)
+{
+    if (r->wjob.rc == STORE_FULL || r->wjob.rc == STORE_IOERR) {
+        reply_storage(r, r->wjob.rc == STORE_FULL);
+        return;
+    }
+    r->write_done(r);
+}
+
 void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
                       void (*on_done)(struct req *r))
 {
@@ -421,7 +447,8 @@ void http_defer_write(struct req *r, int (*fn)(struct store *db, void *arg), voi
         reply_internal(r, "cannot create event");
         return;
     }
-    r->on_done = on_done;
+    r->on_done = write_finished;
+    r->write_done = on_done;
     r->wjob = (struct write_job){.fn = fn, .arg = arg, .notify = write_notify, .owner = r};
     if (writer_submit(r->app->writer, &r->wjob))
         reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại", NULL);

@@ -71,6 +71,7 @@ struct req {
     struct pool_task ptask;
     struct event *done_ev;
     void (*on_done)(struct req *r);
+    void (*write_done)(struct req *r); /* http_defer_write: the caller's on_done */
     void *data; /* handler state, freed with free_data when the request ends */
     void (*free_data)(void *data);
     struct derr *job_err;          /* http_defer_job: the refusal, inside data */
@@ -132,6 +133,9 @@ void reply_derr(struct req *r, struct derr *e);
 /* Common errors. */
 void reply_not_found(struct req *r);
 void reply_internal(struct req *r, const char *what);
+/* Nothing was written because the disk is full (full: 507 storage_full) or
+ * cannot be written (503 storage_unavailable), with Retry-After. */
+void reply_storage(struct req *r, int full);
 
 /* Runs fn(db, arg) on the writer thread in a transaction, then on_done(r)
  * on this loop thread once committed; r->wjob.rc holds fn's result. */

@@ -1,68 +1,55 @@
 /* upload: checking an upload from its head, receiving its body into the
- * file store, then its write job. */
+ * file store, checking it, then its write job. */
 #include "http/upload.h"
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app.h"
 #include "http/conn.h"
 #include "http/http.h"
 
-static const char *const accepted[] = {"application/pdf", "image/jpeg", "image/png"};
+_Static_assert(HTTP_MAX_UPLOAD == FILESTORE_MAX_BYTES, "one upload limit");
 
-/* The accepted type the declared one names ("application/pdf; name=x"
- * names application/pdf), or NULL. */
-static const char *declared_type(const char *declared)
+/* Answers a verdict of filestore_check_declared or filestore_check_upload. */
+static int refuse(struct req *r, struct upload *u, enum filestore_verdict v, const char *why)
 {
-    if (!declared)
-        return NULL;
-    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
-        size_t n = strlen(accepted[i]);
-        if (strncasecmp(declared, accepted[i], n) == 0 &&
-            (declared[n] == '\0' || declared[n] == ';' || declared[n] == ' '))
-            return accepted[i];
-    }
-    return NULL;
-}
-
-static int unsupported_type(struct req *r, const char *name)
-{
-    reply_error(r, 415, "unsupported_file_type",
-                "Chỉ nhận tệp PDF, JPEG hoặc PNG, đúng với nội dung tệp", name);
+    static const struct {
+        int status;
+        const char *code;
+    } answer[] = {
+        [FILESTORE_BAD_NAME] = {422, "bad_file_name"},
+        [FILESTORE_TOO_LARGE] = {413, "file_too_large"},
+        [FILESTORE_EMPTY] = {422, "empty_file"},
+        [FILESTORE_BAD_TYPE] = {415, "unsupported_file_type"},
+        [FILESTORE_EXT_MISMATCH] = {422, "extension_mismatch"},
+    };
+    reply_error(r, answer[v].status, answer[v].code, why,
+                v == FILESTORE_BAD_NAME ? "name" : u->name);
     return -1;
 }
 
 int upload_check_or_reply(struct req *r, const char *name, struct upload *u)
 {
-    int64_t declared_len = r->head.chunked ? -1 : r->head.content_length;
-    if (declared_len > HTTP_MAX_UPLOAD) {
-        reply_error(r, 413, "file_too_large", "Tệp quá lớn (tối đa 10 MiB)", name);
-        return -1;
-    }
-    if (declared_len == 0 || (declared_len < 0 && !r->head.chunked)) {
-        reply_error(r, 422, "empty_file", "Tệp rỗng", name);
-        return -1;
-    }
-    const char *type = declared_type(req_header(r, "Content-Type"));
-    if (!type)
-        return unsupported_type(r, name);
+    /* A chunked body's size is unknown (-1) until it has arrived; no
+     * framing at all means no body. */
+    int64_t size = r->head.chunked ? -1 : r->head.content_length < 0 ? 0 : r->head.content_length;
+    const char *why;
     u->name = name;
-    u->content_type = type;
+    u->declared = req_header(r, "Content-Type");
     u->tmp.fd = -1;
-    return 0;
+    enum filestore_verdict v =
+        filestore_check_declared(name, u->declared, size, &u->content_type, &why);
+    return v == FILESTORE_OK ? 0 : refuse(r, u, v, why);
 }
 
-/* Answers a failure to write the file: a full or read-only disk says so. */
+/* Answers a failure to write the file: a full or failing disk says so. */
 static int store_failed(struct req *r, int err)
 {
-    if (err == ENOSPC || err == EDQUOT)
-        reply_error(r, 507, "storage_full",
-                    "Máy chủ hết dung lượng lưu trữ, vui lòng thử lại sau", NULL);
-    else if (err == EROFS || err == EACCES || err == EPERM)
-        reply_error(r, 503, "storage_read_only",
-                    "Máy chủ không ghi được tệp (thư mục dữ liệu chỉ đọc)", NULL);
+    if (err == -ENOSPC || err == -EDQUOT)
+        reply_storage(r, 1);
+    else if (err == -EROFS || err == -EIO || err == -EACCES)
+        reply_storage(r, 0);
     else
         reply_internal(r, "cannot store the file");
     return -1;
@@ -98,13 +85,12 @@ static void stored(struct req *r)
 static void received(struct req *r)
 {
     struct upload *u = r->upload;
-    if (u->tmp.fd < 0 || u->tmp.len == 0) {
-        reply_error(r, 422, "empty_file", "Tệp rỗng", u->name);
-        return;
-    }
-    const char *sniffed = filestore_sniff(u->tmp.head, u->tmp.head_len);
-    if (!sniffed || strcmp(sniffed, u->content_type) != 0) {
-        unsupported_type(r, u->name);
+    const char *sniffed, *why;
+    enum filestore_verdict v = filestore_check_upload(u->name, u->declared, u->tmp.head,
+                                                      u->tmp.head_len, (size_t)u->tmp.len,
+                                                      &sniffed, &why);
+    if (v != FILESTORE_OK) {
+        refuse(r, u, v, why);
         return;
     }
     http_defer_work(r, adopt_work, r, stored);

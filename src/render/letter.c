@@ -28,7 +28,7 @@ static int signature(struct pdf_doc *d, const char *title, const char *name)
     struct pdf_line lines[3] = {
         {.text = title, .style = {.flags = PDF_BOLD | PDF_UPPER, .align = PDF_ALIGN_CENTER}},
         {.text = NULL, .style = {.space_after = 48}},
-        {.text = name, .style = {.flags = PDF_BOLD, .align = PDF_ALIGN_CENTER}},
+        {.text = name, .style = {.flags = PDF_BOLD, .align = PDF_ALIGN_CENTER, .max_lines = 3}},
     };
     struct pdf_column col = {.x = 0.5, .width = 0.5, .lines = lines, .nlines = 3};
     return pdf_columns(d, &col, 1);
@@ -104,7 +104,9 @@ int letter_apology_pdf(const struct letter_apology *l, unsigned char **out, size
     if (!rc)
         rc = pdf_space(d, 10);
     if (!rc)
-        rc = pdf_textf(d, &(struct pdf_style){.align = PDF_ALIGN_CENTER, .space_after = 10},
+        rc = pdf_textf(d,
+                       &(struct pdf_style){.align = PDF_ALIGN_CENTER, .space_after = 10,
+                                           .max_lines = 4},
                        "Kính gửi: <b>%s</b>", l->applicant_name);
     if (!rc)
         rc = pdf_textf(d, &body,

@@ -227,6 +227,11 @@ static int make_layout(struct pdf_doc *d, const struct pdf_style *st,
     }
     if (st->line_spacing > 0)
         pango_layout_set_line_spacing(lay, (float)st->line_spacing);
+    if (st->max_lines > 0) {
+        /* A negative height counts lines; the ellipsis shows text was cut. */
+        pango_layout_set_ellipsize(lay, PANGO_ELLIPSIZE_END);
+        pango_layout_set_height(lay, -st->max_lines);
+    }
     *out = lay;
     lay = NULL;
 out:
@@ -483,6 +488,54 @@ static double line_height(const struct pdf_line *ln, PangoLayout *lay)
     return h + ln->style.space_after;
 }
 
+static double column_height(const struct pdf_column *col, PangoLayout **lays)
+{
+    double h = 0;
+
+    for (int i = 0; i < col->nlines; i++)
+        h += line_height(&col->lines[i], lays[i]);
+    return h;
+}
+
+/* A column taller than the page (user data such as a name of a hundred very
+ * wide glyphs): texts that fit an equal share of the height left by the
+ * gaps and rules keep it; the others share what remains, cut with an
+ * ellipsis (pango keeps at least one line of each). Returns the new
+ * height. */
+static double squeeze_column(struct pdf_doc *d, const struct pdf_column *col,
+                             PangoLayout **lays)
+{
+    double room = body_height(d), share, tall_room;
+    int ntext = 0, ntall = 0, i;
+
+    for (i = 0; i < col->nlines; i++) {
+        room -= line_height(&col->lines[i], lays[i]);
+        if (lays[i]) {
+            room += layout_height(lays[i]);
+            ntext++;
+        }
+    }
+    if (ntext == 0 || room <= 0)
+        return column_height(col, lays);
+    share = room / ntext;
+    tall_room = room;
+    for (i = 0; i < col->nlines; i++) {
+        if (!lays[i])
+            continue;
+        if (layout_height(lays[i]) > share)
+            ntall++;
+        else
+            tall_room -= layout_height(lays[i]);
+    }
+    for (i = 0; ntall && i < col->nlines; i++) {
+        if (lays[i] && layout_height(lays[i]) > share) {
+            pango_layout_set_ellipsize(lays[i], PANGO_ELLIPSIZE_END);
+            pango_layout_set_height(lays[i], (int)(tall_room / ntall * PANGO_SCALE));
+        }
+    }
+    return column_height(col, lays);
+}
+
 static void draw_rule(cairo_t *cr, double x0, double x1, double y)
 {
     cairo_save(cr);
@@ -506,7 +559,7 @@ int pdf_columns(struct pdf_doc *d, const struct pdf_column *cols, int ncols)
     tw = text_width(d);
     for (c = 0; c < ncols; c++) {
         const struct pdf_column *col = &cols[c];
-        double h = 0;
+        double h;
         if (col->nlines < 0 || col->nlines > MAX_LINES ||
             (col->nlines && !col->lines) || col->x < 0 || col->width <= 0 ||
             col->x + col->width > 1 + EPS) {
@@ -521,8 +574,10 @@ int pdf_columns(struct pdf_doc *d, const struct pdf_column *cols, int ncols)
                 if (rc)
                     goto out;
             }
-            h += line_height(ln, lays[c][i]);
         }
+        h = column_height(col, lays[c]);
+        if (h > body_height(d) + EPS)
+            h = squeeze_column(d, col, lays[c]);
         if (h > hmax)
             hmax = h;
     }

@@ -54,6 +54,8 @@ struct pdf_style {
     double line_spacing;  /* factor; 0 = the font's own (1.0) */
     double tab;           /* > 0: left tab stop for "\t", pt from the
                              paragraph's left edge; a tab past it wraps */
+    int max_lines;        /* > 0: at most this many lines, the last one cut
+                             with an ellipsis (for user data in fixed blocks) */
 };
 
 /* One line (or wrapped paragraph) of a column block. text NULL makes an
@@ -97,8 +99,10 @@ int pdf_textf(struct pdf_doc *d, const struct pdf_style *st, const char *fmt,
 
 /* Draws columns side by side (the two-column header of an official
  * document, the signature blocks) starting at the cursor, and moves the
- * cursor below the tallest. The block is kept on one page; one taller than a
- * whole page gives -EMSGSIZE. */
+ * cursor below the tallest. The block is kept on one page: a column that
+ * would be taller than a whole page has its texts cut with an ellipsis to
+ * share the page's height (a name of very wide glyphs must not stop the
+ * document); -EMSGSIZE only if even one line of each does not fit. */
 int pdf_columns(struct pdf_doc *d, const struct pdf_column *cols, int ncols);
 
 /* Draws a bordered table at the cursor: a header row, then nrows rows of

@@ -114,8 +114,11 @@ static int signatures(struct pdf_doc *d, const struct receipt *r)
                                     .align = PDF_ALIGN_CENTER};
     const struct pdf_style note = {.flags = PDF_ITALIC,
                                    .align = PDF_ALIGN_CENTER};
+    /* Names are user data: a few lines at most, so the block keeps its
+     * shape whatever was typed. */
     const struct pdf_style name = {.flags = PDF_BOLD,
-                                   .align = PDF_ALIGN_CENTER};
+                                   .align = PDF_ALIGN_CENTER,
+                                   .max_lines = 3};
     int web = online(r);
     /* Nobody signs an online submission: less room. */
     const struct pdf_style gap = {.space_after = web ? 14 : SIGN_GAP};
@@ -155,8 +158,11 @@ int receipt_render_pdf(const struct receipt *r, unsigned char **out,
         .size = BODY_SIZE,
         .number_pages = 1,
         .title = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"};
+    /* Ordinary lines take one to three lines; the cap keeps absurd user
+     * data (hundreds of very wide glyphs) from filling pages. */
     const struct pdf_style body = {.align = PDF_ALIGN_JUSTIFY,
-                                   .space_after = 4};
+                                   .space_after = 4,
+                                   .max_lines = 10};
     const struct pdf_style item = {.align = PDF_ALIGN_JUSTIFY,
                                    .first_indent = -14,
                                    .space_after = 4};
@@ -200,7 +206,8 @@ int receipt_render_pdf(const struct receipt *r, unsigned char **out,
     pdf_textf(d, &body, "Địa chỉ: %s", opt(r->applicant_address));
     pdf_textf(d,
               &(struct pdf_style){.tab = pdf_text_width(d) / 2,
-                                  .space_after = body.space_after},
+                                  .space_after = body.space_after,
+                                  .max_lines = body.max_lines},
               "Số điện thoại: %s\tEmail: %s", opt(r->phone), opt(r->email));
     pdf_textf(d, &body, "Nội dung yêu cầu giải quyết: <b>%s</b>",
               r->procedure_name);

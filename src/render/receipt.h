@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECEIPT_MAX_FIELD 1024 /* bytes in any one text field */
+#define RECEIPT_MAX_FIELD 2048 /* bytes in any one text field (300 characters of 4 bytes fit) */
 #define RECEIPT_MAX_DOCS 500
 
 /* thành phần hồ sơ: one submitted document and its counts */

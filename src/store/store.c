@@ -73,6 +73,7 @@ const void *store_col_blob(struct store_stmt *st, int i, int *len)
 int64_t store_last_insert_id(struct store *db) { return OPS(db)->last_insert_id(db); }
 int store_changes(struct store *db) { return OPS(db)->changes(db); }
 const char *store_errmsg(struct store *db) { return OPS(db)->errmsg(db); }
+int store_take_io_error(struct store *db) { return OPS(db)->take_io_error(db); }
 
 int store_begin(struct store *db) { return store_exec(db, "BEGIN IMMEDIATE"); }
 int store_commit(struct store *db) { return store_exec(db, "COMMIT"); }

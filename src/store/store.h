@@ -20,6 +20,8 @@ enum {
     STORE_ERR = -1,      /* generic failure; see store_errmsg */
     STORE_CONSTRAINT = -2, /* a UNIQUE/FOREIGN KEY/CHECK constraint failed */
     STORE_BUSY = -3,     /* the database is locked */
+    STORE_FULL = -4,     /* no space left on the device (or quota) */
+    STORE_IOERR = -5,    /* cannot write: a read-only file system or an I/O error */
 };
 
 struct store_ops {
@@ -41,6 +43,7 @@ struct store_ops {
     int64_t (*last_insert_id)(struct store *db);
     int (*changes)(struct store *db);
     const char *(*errmsg)(struct store *db);
+    int (*take_io_error)(struct store *db);
 };
 
 /* Every connection starts with its backend's table. */
@@ -52,7 +55,8 @@ extern const struct store_ops store_sqlite_ops;
 
 /* Opens a connection to the database at path (a file for SQLite). readonly
  * connections serve the HTTP loops; the writer has the one read-write one.
- * On failure returns STORE_ERR with a message in err. */
+ * On failure returns STORE_FULL, STORE_IOERR or STORE_ERR with a message in
+ * err. */
 int store_open(const char *path, int readonly, struct store **out, char *err, size_t errlen);
 void store_close(struct store *db);
 
@@ -78,6 +82,11 @@ const void *store_col_blob(struct store_stmt *st, int i, int *len);
 int64_t store_last_insert_id(struct store *db);
 int store_changes(struct store *db);
 const char *store_errmsg(struct store *db);
+
+/* STORE_FULL or STORE_IOERR if a statement on db failed for lack of space
+ * or an I/O error since the last call (the job that hit it may have turned
+ * the code into its own), else 0. Clears it. */
+int store_take_io_error(struct store *db);
 
 /* Transactions. begin takes the write lock at once (SQLite: IMMEDIATE). */
 int store_begin(struct store *db);

@@ -11,8 +11,11 @@
 
 #define CACHE_SLOTS 512
 
+struct sq_db;
+
 struct sq_stmt {
     const struct store_ops *ops; /* first: see store_stmt_base */
+    struct sq_db *db;
     sqlite3_stmt *s;
     const char *key; /* SQL text pointer, the cache key */
     int cached;
@@ -22,6 +25,7 @@ struct sq_db {
     const struct store_ops *ops; /* first: see store_base */
     sqlite3 *h;
     struct sq_stmt *cache[CACHE_SLOTS];
+    int io_rc; /* STORE_FULL or STORE_IOERR seen since store_take_io_error */
 };
 
 static int map_rc(int rc)
@@ -34,9 +38,24 @@ static int map_rc(int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return STORE_BUSY;
+    case SQLITE_FULL:
+        return STORE_FULL;
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+        return STORE_IOERR;
     default:
         return STORE_ERR;
     }
+}
+
+/* Remembers a storage failure on the connection (a full disk wins over an
+ * I/O error: it says what to do). Returns rc. */
+static int note_io(struct sq_db *db, int rc)
+{
+    if (rc == STORE_FULL || (rc == STORE_IOERR && db->io_rc != STORE_FULL))
+        db->io_rc = rc;
+    return rc;
 }
 
 static void sq_close(struct store *db_)
@@ -55,7 +74,7 @@ static void sq_close(struct store *db_)
 static int sq_exec(struct store *db_, const char *sql)
 {
     struct sq_db *db = (struct sq_db *)db_;
-    return map_rc(sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+    return note_io(db, map_rc(sqlite3_exec(db->h, sql, NULL, NULL, NULL)));
 }
 
 static int sq_open(const char *path, int readonly, struct store **out, char *err, size_t errlen)
@@ -73,7 +92,7 @@ static int sq_open(const char *path, int readonly, struct store **out, char *err
                  db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
         sqlite3_close(db->h);
         free(db);
-        return STORE_ERR;
+        return map_rc(rc) ? map_rc(rc) : STORE_ERR;
     }
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
@@ -84,7 +103,7 @@ static int sq_open(const char *path, int readonly, struct store **out, char *err
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->h));
         sq_close((struct store *)db);
-        return STORE_ERR;
+        return map_rc(rc) ? map_rc(rc) : STORE_ERR;
     }
     *out = (struct store *)db;
     return 0;
@@ -117,12 +136,13 @@ static int sq_prepare(struct store *db_, const char *sql, struct store_stmt **ou
     if (!st)
         return STORE_ERR;
     st->ops = &store_sqlite_ops;
+    st->db = db;
     st->key = sql;
     int rc = sqlite3_prepare_v3(db->h, sql, -1, free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0,
                                 &st->s, NULL);
     if (rc != SQLITE_OK) {
         free(st);
-        return map_rc(rc) ? map_rc(rc) : STORE_ERR;
+        return note_io(db, map_rc(rc) ? map_rc(rc) : STORE_ERR);
     }
     if (free_slot >= 0) {
         st->cached = 1;
@@ -162,7 +182,7 @@ static int sq_step(struct store_stmt *st)
     if (rc == SQLITE_DONE)
         return STORE_DONE;
     rc = map_rc(rc);
-    return rc ? rc : STORE_ERR;
+    return note_io(((struct sq_stmt *)st)->db, rc ? rc : STORE_ERR);
 }
 
 static void sq_done(struct store_stmt *st_)
@@ -206,6 +226,14 @@ static int sq_changes(struct store *db) { return sqlite3_changes(((struct sq_db 
 
 static const char *sq_errmsg(struct store *db) { return sqlite3_errmsg(((struct sq_db *)db)->h); }
 
+static int sq_take_io_error(struct store *db_)
+{
+    struct sq_db *db = (struct sq_db *)db_;
+    int rc = db->io_rc;
+    db->io_rc = 0;
+    return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -225,4 +253,5 @@ const struct store_ops store_sqlite_ops = {
     .last_insert_id = sq_last_insert_id,
     .changes = sq_changes,
     .errmsg = sq_errmsg,
+    .take_io_error = sq_take_io_error,
 };

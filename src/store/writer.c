@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
 
 #include "base/log.h"
 #include "store/store.h"
@@ -19,6 +21,7 @@ struct writer {
     int stopping;
     struct writer_stats stats;
     void (*after_commit)(void);
+    char path[1024]; /* the database, for messages */
 };
 
 /* Runs a statement without parameters through the connection's statement
@@ -35,21 +38,71 @@ static int run_cached(struct store *db, const char *sql)
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
-/* Runs one job inside its own savepoint. */
-static void run_job(struct store *db, struct write_job *job)
+/* Runs one job inside its own savepoint. A job that failed because the
+ * disk is full or cannot be written gets STORE_FULL or STORE_IOERR as its
+ * result, whatever it returned: the HTTP layer answers those itself (507,
+ * 503). *io keeps the first such failure of the batch. */
+static void run_job(struct store *db, struct write_job *job, int *io)
 {
+    store_take_io_error(db);
     if (run_cached(db, "SAVEPOINT job")) {
-        job->rc = STORE_ERR;
+        int e = store_take_io_error(db);
+        job->rc = e ? e : STORE_ERR;
+        if (e && !*io)
+            *io = e;
         return;
     }
     job->rc = job->fn(db, job->arg);
-    if (job->rc)
+    if (job->rc) {
+        int e = store_take_io_error(db);
+        if (e) {
+            job->rc = e;
+            if (!*io)
+                *io = e;
+        }
         run_cached(db, "ROLLBACK TO job");
+    }
     run_cached(db, "RELEASE job");
+}
+
+/* SQLite reports some writes on a full disk (growing its -shm or -wal
+ * file) as I/O errors: with (nearly) no space left, say "full". */
+static int refine_io(const struct writer *w, int rc)
+{
+    char dir[1024];
+    struct statvfs vfs;
+    char *slash;
+    if (rc != STORE_IOERR)
+        return rc;
+    snprintf(dir, sizeof dir, "%s", w->path);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
+    if (statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < 64 * 1024)
+        return STORE_FULL;
+    return rc;
+}
+
+/* Says plainly what went wrong and where, once per failed batch. */
+static void log_batch_failure(struct writer *w, const char *what, int rc)
+{
+    if (rc == STORE_FULL)
+        log_error("writer: no space left on device while writing %s (%s failed: %s); nothing "
+                  "of this batch was written",
+                  w->path, what, store_errmsg(w->db));
+    else if (rc == STORE_IOERR)
+        log_error("writer: cannot write %s: read-only file system or I/O error (%s failed: "
+                  "%s); nothing of this batch was written",
+                  w->path, what, store_errmsg(w->db));
+    else
+        log_error("writer: %s failed: %s", what, store_errmsg(w->db));
 }
 
 static void run_batch(struct writer *w, struct write_job *batch)
 {
+    int io = 0;
     int rc = run_cached(w->db, "BEGIN IMMEDIATE");
     int n = 0, failed = 0;
     for (struct write_job *j = batch; j; j = j->next) {
@@ -58,18 +111,28 @@ static void run_batch(struct writer *w, struct write_job *batch)
             j->rc = rc;
             continue;
         }
-        run_job(w->db, j);
+        run_job(w->db, j, &io);
         failed += j->rc != 0;
     }
     if (rc == 0) {
         rc = run_cached(w->db, "COMMIT");
+        /* SQLite may have rolled the whole transaction back when a job hit a
+         * full disk; the COMMIT then fails for that reason. */
+        if (rc && io)
+            rc = io;
+        rc = refine_io(w, rc);
+        io = refine_io(w, io);
         if (rc) {
-            log_error("writer: commit failed: %s", store_errmsg(w->db));
+            log_batch_failure(w, "commit", rc);
             store_rollback(w->db);
+        } else if (io) {
+            log_batch_failure(w, "a job", io);
         }
     } else {
-        log_error("writer: begin failed: %s", store_errmsg(w->db));
+        rc = refine_io(w, rc);
+        log_batch_failure(w, "begin", rc);
     }
+    store_take_io_error(w->db);
     pthread_mutex_lock(&w->lock);
     w->stats.jobs += (uint64_t)n;
     w->stats.batches++;
@@ -84,6 +147,7 @@ static void run_batch(struct writer *w, struct write_job *batch)
         next = j->next;
         if (rc && j->rc == 0)
             j->rc = rc;
+        j->rc = refine_io(w, j->rc);
         j->notify(j);
     }
 }
@@ -124,6 +188,7 @@ int writer_start(const char *path, struct writer **out, char *err, size_t errlen
         free(w);
         return -1;
     }
+    snprintf(w->path, sizeof w->path, "%s", path);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w)) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
   startServer, Client, newCitizen, person, citizenId, sql, sqlValue, snapshot, assertUnchanged,
-  expectRefused, assertError, BIRTH, COMMUNE, DEMO_CITIZEN,
+  expectRefused, assertError, BIRTH, COMMUNE, DEMO_CITIZEN, motcua,
 } from './lib/server.mjs';
 
 let srv;
@@ -191,11 +191,33 @@ test('register: invalid name, phone, email and password are refused with the fie
     if (password === undefined) delete p.password; else p.password = password;
     await expectRefused(srv, () => new Client(srv.url).post(REGISTER, p), { status: 422, code, field: 'password' });
   }
-  // Boundaries that are fine: 8 and 128 characters (counted as characters, not bytes).
-  for (const password of ['12345678', 'ậ'.repeat(128)]) {
+  // Boundaries that are fine: 8 and 128 characters (counted as characters, not bytes; the
+  // long one is over 128 bytes). Both are hard to guess, or the strength check would refuse them.
+  const long = [...'Đường lên xứ Lạng, cà phê sữa đá lúc 6 giờ sáng; '.repeat(4)].slice(0, 128).join('');
+  assert.equal([...long].length, 128);
+  assert.ok(Buffer.byteLength(long) > 128);
+  for (const password of ['tHa9#kLm', long]) {
     const r = await new Client(srv.url).post(REGISTER, person({ password }));
     assert.equal(r.status, 201, r.text);
   }
+});
+
+// Regression (issue 7): "12345678" and a password equal to the citizen ID were accepted.
+test('register: easily guessed passwords are refused with 422 weak_password and a Vietnamese reason', async () => {
+  const cid = citizenId();
+  const base = person({ citizen_id: cid, full_name: 'Trần Thị Hồng Nhung' });
+  const weak = ['12345678', 'password', 'matkhau123', 'Matkhau@123', 'qwertyui', '11111111', cid, `${cid}!`, 'tranthihongnhung', 'Trần Thị Hồng Nhung 1990'];
+  for (const password of weak) {
+    const r = await expectRefused(srv, () => new Client(srv.url).post(REGISTER, { ...base, password }), { status: 422, code: 'weak_password', field: 'password', what: password });
+    assert.match(r.json.error.message, /^Mật khẩu /, `a Vietnamese reason for ${password}`);
+  }
+  let r = await new Client(srv.url).post(REGISTER, { ...base, password: cid });
+  assert.match(r.json.error.message, /số định danh/);
+  r = await new Client(srv.url).post(REGISTER, { ...base, password: 'tran-thi-hong-nhung' });
+  assert.match(r.json.error.message, /họ tên/);
+  // The same person with a strong password is registered.
+  r = await new Client(srv.url).post(REGISTER, { ...base, password: 'ngựa ô bờ sông Mã' });
+  assert.equal(r.status, 201, r.text);
 });
 
 test('register: a citizen ID that already has an account -> 409, nothing changes', async () => {
@@ -514,4 +536,23 @@ test('a successful login adds exactly one session row and changes nothing else',
   for (const k of Object.keys(before.counts)) if (k !== 'sessions') assert.equal(after.counts[k], before.counts[k], k);
   assert.deepEqual(after['table:accounts'], before['table:accounts']);
   assert.deepEqual(after['table:sessions'].slice(0, before['table:sessions'].length), before['table:sessions']);
+});
+
+// Regression (issue 7): `motcua user add` took any password of 8 characters.
+test('motcua user add refuses an easily guessed password and creates nothing', async () => {
+  const before = snapshot(srv.dataDir);
+  const cid = citizenId();
+  for (const password of ['12345678', cid, 'matkhau2026']) {
+    const r = motcua(['user', 'add', '--data', srv.dataDir, '--login', cid, '--name', 'Lê Văn Tám', '--password', password]);
+    assert.equal(r.status, 2, `${password}: ${r.stdout} ${r.stderr}`);
+    assert.match(r.stderr, /^motcua user add: the password is refused: Mật khẩu /, password);
+  }
+  let r = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', 'canbo.thu', '--name', 'Cán bộ thử',
+    '--password', 'canbo.thu-1', '--role', 'reception', '--unit', COMMUNE, '--no-totp']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /tên đăng nhập/);
+  assertUnchanged(srv.dataDir, before);
+  r = motcua(['user', 'add', '--data', srv.dataDir, '--login', cid, '--name', 'Lê Văn Tám', '--password', 'ngựa ô bờ sông Mã']);
+  assert.equal(r.status, 0, r.stderr);
+  await new Client(srv.url).login(cid, 'ngựa ô bờ sông Mã');
 });

@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   startServer, Client, newCitizen, birthForm, samplePdf, sql, sqlValue, motcua, parseLocalIso,
-  BIRTH, COMMUNE, COMMUNE2,
+  initDataDir, BIRTH, COMMUNE, COMMUNE2,
 } from './lib/server.mjs';
 
 const D = '/api/v1/dossiers';
@@ -249,4 +250,42 @@ test('tampering with one audit row makes `motcua audit verify` exit 1 naming tha
   v = auditVerify(dir);
   assert.equal(v.status, 1, v.stdout);
   assert.match(v.stdout, new RegExp(`BROKEN at entry ${ids[ids.indexOf(target) + 1]}\\b`));
+});
+
+// Regression (issue 7): "cannot read" and "chain broken" both exited 1.
+test('`motcua audit verify` exits 3 when it cannot read the database, 2 on a usage error; it changes nothing', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-audit-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // No data directory, no database in it, a damaged file, a database that is not motcua's.
+  let v = auditVerify(path.join(tmp, 'missing'));
+  assert.equal(v.status, 3, v.stdout + v.stderr);
+  assert.match(v.stderr, /^motcua audit: cannot read .*missing\/motcua\.db: No such file or directory/);
+  assert.equal(v.stdout, '');
+  fs.mkdirSync(path.join(tmp, 'damaged'));
+  fs.writeFileSync(path.join(tmp, 'damaged', 'motcua.db'), crypto.randomBytes(8192));
+  v = auditVerify(path.join(tmp, 'damaged'));
+  assert.equal(v.status, 3, v.stdout + v.stderr);
+  assert.match(v.stderr, /cannot read the audit log in .*damaged\/motcua\.db: file is not a database/);
+  fs.mkdirSync(path.join(tmp, 'other'));
+  sql(path.join(tmp, 'other'), 'CREATE TABLE t(x)');
+  v = auditVerify(path.join(tmp, 'other'));
+  assert.equal(v.status, 3, v.stdout + v.stderr);
+  assert.match(v.stderr, /no such table: audit_log/);
+  assert.deepEqual(sql(path.join(tmp, 'other'), "SELECT name FROM sqlite_master"), [{ name: 't' }], 'verify created nothing');
+  // Usage errors.
+  for (const args of [['audit', 'verify'], ['audit', 'check', '--data', tmp], ['audit', 'verify', '--data', tmp, '--fix']]) {
+    v = motcua(args);
+    assert.equal(v.status, 2, `${args.join(' ')}: ${v.stdout}${v.stderr}`);
+  }
+  v = motcua(['audit', '--help']);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /0 the chain is intact; 1 the chain is broken[\s\S]*2 usage error; 3 the database or its audit log cannot be\s+opened or read/);
+  // A readable, intact database: 0, and its file is not written to.
+  const dir = initDataDir();
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const before = fs.readFileSync(path.join(dir, 'motcua.db'));
+  v = auditVerify(dir);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /^audit chain intact: \d+ entries/);
+  assert.ok(fs.readFileSync(path.join(dir, 'motcua.db')).equals(before), 'verify does not write the database');
 });

@@ -56,7 +56,8 @@ test('upload PDF, PNG and JPEG: 201 with the file record, stored by SHA-256, dow
     ['giay-chung-sinh.pdf', samplePdf(), 'application/pdf', 'giay_chung_sinh'],
     ['ket_hon.PNG', samplePng(), 'image/png', 'giay_chung_nhan_ket_hon'],
     ['uy-quyen.v2.jpg', sampleJpeg(), 'image/jpeg', 'van_ban_uy_quyen'],
-    ['khac', samplePdf('tai lieu khac'), 'application/pdf', undefined],
+    ['khac.PDF', samplePdf('tai lieu khac'), 'application/pdf', undefined],
+    ['anh-chup.JPEG', Buffer.concat([sampleJpeg(), Buffer.from('x')]), 'image/jpeg', undefined],
   ];
   for (const [name, body, type, doc] of samples) {
     const r = await put(c, id, name, body, type, doc);
@@ -83,23 +84,23 @@ test('upload PDF, PNG and JPEG: 201 with the file record, stored by SHA-256, dow
   for (const f of d.files) parseLocalIso(f.uploaded_at);
   assert.equal(sqlValue(srv.dataDir, `SELECT count(*) FROM audit_log WHERE action = 'dossier.file.add' AND object_id = '${id}'`), samples.length);
   // Not logged in: no download.
-  assertError(await new Client(srv.url).get(`${D}/${id}/files/khac`), 401, 'unauthenticated');
+  assertError(await new Client(srv.url).get(`${D}/${id}/files/khac.PDF`), 401, 'unauthenticated');
 });
 
 test('upload under an existing name replaces the file; the same content is stored once', async () => {
   const c = await newCitizen(srv.url);
   const id = await draft(c);
   const a = samplePdf('ban thu nhat');
-  const b = samplePng();
+  const b = samplePdf('ban thu hai, dai hon');
   assert.equal((await put(c, id, 'giay.pdf', a, 'application/pdf', 'giay_chung_sinh')).status, 201);
-  const r = await put(c, id, 'giay.pdf', b, 'image/png', 'van_ban_uy_quyen');
+  const r = await put(c, id, 'giay.pdf', b, 'application/pdf', 'van_ban_uy_quyen');
   assert.equal(r.status, 201, r.text);
   const rows = sql(srv.dataDir, `SELECT name, document_key, content_type, size, sha256 FROM dossier_files WHERE dossier_id = ${id}`);
-  assert.deepEqual(rows, [{ name: 'giay.pdf', document_key: 'van_ban_uy_quyen', content_type: 'image/png', size: b.length, sha256: sha(b) }]);
+  assert.deepEqual(rows, [{ name: 'giay.pdf', document_key: 'van_ban_uy_quyen', content_type: 'application/pdf', size: b.length, sha256: sha(b) }]);
   assert.ok((await c.get(`${D}/${id}/files/giay.pdf`)).buf.equals(b));
   // Same bytes under a second name: one stored file.
   const before = storedFiles(srv.dataDir);
-  assert.equal((await put(c, id, 'ban-sao.png', b, 'image/png')).status, 201);
+  assert.equal((await put(c, id, 'ban-sao.pdf', b, 'application/pdf')).status, 201);
   assert.deepEqual(storedFiles(srv.dataDir), before);
 });
 
@@ -188,11 +189,42 @@ test('upload: bad file names -> 422 bad_file_name (or no route), nothing stored'
   }
   await refusedUpload(id, () => put(c, id, 'a%00b.pdf', samplePdf(), 'application/pdf'), { status: 400, code: 'bad_path' });
   // 100 characters of the allowed set are fine.
-  const longest = 'Aa0._-'.repeat(16) + 'b.pd';
+  const longest = 'Aa0._-'.repeat(16) + '.pdf';
   assert.equal(longest.length, 100);
   const r = await put(c, id, longest, samplePdf(), 'application/pdf');
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.file.name, longest);
+});
+
+// Regression (issue 7): a PDF named x.exe or scan.png was accepted, and would be downloaded
+// under that name.
+test("upload: the name's extension must be the content's -> 422 extension_mismatch, nothing stored", async () => {
+  const c = await newCitizen(srv.url);
+  const id = await draft(c);
+  const cases = [
+    ['x.exe', samplePdf(), 'application/pdf', /PDF.*\.pdf/],
+    ['scan.png', samplePdf(), 'application/pdf', /PDF.*\.pdf/],
+    ['giay', samplePdf(), 'application/pdf', /PDF.*\.pdf/], // no extension
+    ['giay.pdf.exe', samplePdf(), 'application/pdf', /PDF.*\.pdf/],
+    ['giay.p', samplePdf(), 'application/pdf', /PDF.*\.pdf/],
+    ['anh.pdf', samplePng(), 'image/png', /PNG.*\.png/],
+    ['anh.jpg', samplePng(), 'image/png', /PNG.*\.png/],
+    ['anh.png', sampleJpeg(), 'image/jpeg', /JPEG.*\.jpg.*\.jpeg/],
+    ['anh.jpe', sampleJpeg(), 'image/jpeg', /JPEG.*\.jpg.*\.jpeg/],
+    ['anh.html', sampleJpeg(), 'image/jpeg', /JPEG/],
+  ];
+  for (const [name, body, type, message] of cases) {
+    const r = await refusedUpload(id, () => put(c, id, name, body, type, 'giay_chung_sinh'), { status: 422, code: 'extension_mismatch', field: name, what: name });
+    assert.match(r.json.error.message, message, name);
+  }
+  // Any case of the right extension is fine, and .jpeg as well as .jpg.
+  for (const [name, body, type] of [['GIAY.Pdf', samplePdf(), 'application/pdf'], ['anh.JPG', sampleJpeg(), 'image/jpeg'],
+    ['anh.jpeg', sampleJpeg(), 'image/jpeg'], ['anh.pNg', samplePng(), 'image/png']]) {
+    const r = await put(c, id, name, body, type);
+    assert.equal(r.status, 201, `${name}: ${r.text}`);
+  }
+  // Content that is not a PDF, JPEG or PNG stays 415, whatever the name.
+  await refusedUpload(id, () => put(c, id, 'x.exe', Buffer.from('MZ\x90\x00', 'latin1'), 'application/octet-stream'), { status: 415, code: 'unsupported_file_type' });
 });
 
 test('upload: unknown document key -> 422, empty file -> 422, CSRF and login required', async () => {
@@ -216,7 +248,7 @@ test('a dossier holds at most 30 files; a replacement is still allowed at the li
   }
   await expectRefused(srv, () => put(c, id, 'tep-31.png', samplePng(), 'image/png'), { status: 422, code: 'too_many_files' },
     [`SELECT * FROM dossier_files WHERE dossier_id = ${id} ORDER BY id`]);
-  const again = await put(c, id, 'tep-30.png', samplePdf(), 'application/pdf');
+  const again = await put(c, id, 'tep-30.png', Buffer.concat([samplePng(), Buffer.from('thay')]), 'image/png');
   assert.equal(again.status, 201, again.text);
   assert.equal(sqlValue(srv.dataDir, `SELECT count(*) FROM dossier_files WHERE dossier_id = ${id}`), 30);
 });
@@ -233,7 +265,7 @@ test('a dossier holds at most 100 MiB of files in all -> 413 dossier_too_large',
   await expectRefused(srv, () => put(c, id, 'them.png', samplePng(), 'image/png'), { status: 413, code: 'dossier_too_large' },
     [`SELECT * FROM dossier_files WHERE dossier_id = ${id} ORDER BY id`]);
   // Replacing one by a smaller file is fine.
-  const r = await put(c, id, 'lon-10.pdf', samplePng(), 'image/png');
+  const r = await put(c, id, 'lon-10.pdf', samplePdf(), 'application/pdf');
   assert.equal(r.status, 201, r.text);
   assert.equal((await put(c, id, 'them.png', samplePng(), 'image/png')).status, 201);
 });

@@ -22,7 +22,7 @@ import { startServer, initDataDir, motcua, newCitizen, birthForm, samplePdf, BIR
 import { browserTest, submitDossier as online, ok, COPY } from './lib/browser.mjs';
 
 const O = DEMO_OFFICERS;
-const OTHER = { login: 'lanhdao.xa2', name: 'Hà Văn Phúc', password: 'mat-khau-lanh-dao-xa2' }; // leader of COMMUNE2, no TOTP
+const OTHER = { login: 'lanhdao.xa2', name: 'Hà Văn Phúc', password: 'mat-khau-lanh-dao-2' }; // leader of COMMUNE2, no TOTP
 const nf = new Intl.NumberFormat('vi-VN');
 const pf = new Intl.NumberFormat('vi-VN', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const num = (n) => nf.format(n || 0);

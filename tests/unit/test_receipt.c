@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <glib.h>
 
 #include "harness.h"
+#include "render/letter.h"
 #include "render/pdf.h"
 #include "render/qr.h"
 #include "render/receipt.h"
@@ -436,6 +438,146 @@ TEST(pdf_tall_row_splits)
     free(big);
 }
 
+/* n code points taken from repeating `unit` (malloc'd). */
+static char *codepoints(const char *unit, int n)
+{
+    GString *s = g_string_new(NULL);
+    const char *p = unit;
+
+    for (int i = 0; i < n; i++) {
+        const char *next = g_utf8_next_char(p);
+        g_string_append_len(s, p, next - p);
+        p = *next ? next : unit;
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Regression (issue 7): receipts and apology letters answered 500 for text
+ * the forms accept: a name of very wide glyphs (U+FDFD) made the signature
+ * block taller than a page (-EMSGSIZE), and 300 four-byte characters were
+ * over the field limit (-EINVAL). Each script below comes at the longest the
+ * forms accept (name 100, address 300, reason 500 characters); the PDF must
+ * come out with its Vietnamese text intact. Fonts missing for a script draw
+ * boxes, they do not fail. */
+TEST(receipt_and_apology_any_script)
+{
+    static const struct {
+        const char *what, *name, *address, *reason;
+    } cases[] = {
+        {"CJK", "漢字越南語", "北京市海淀区中关村大街", "由于需要核实信息"},
+        /* A ZWJ family, a flag (regional indicators), a skin tone. */
+        {"emoji",
+         "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7"
+         "\xe2\x80\x8d\xf0\x9f\x91\xa6\xf0\x9f\x87\xbb\xf0\x9f\x87\xb3\xf0\x9f\x91\x8d"
+         "\xf0\x9f\x8f\xbd",
+         "\xf0\x9f\x87\xbb\xf0\x9f\x87\xb3\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbf",
+         "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa6"},
+        {"U+FDFD", "\xef\xb7\xbd", "\xef\xb7\xbd", "\xef\xb7\xbd"},
+        {"Arabic", "محمدعبداللهالعربي", "شارع الملك فهد الرياض", "نحتاج إلى التحقق من المعلومات"},
+        {"Hebrew", "שלוםעולםישראל", "רחוב הרצל תל אביב", "צריך לבדוק את המידע"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *name = codepoints(cases[i].name, 100);
+        char *address = codepoints(cases[i].address, 300);
+        char *reason = codepoints(cases[i].reason, 500);
+        struct receipt r = base_receipt();
+        char path[64], *text = NULL;
+        unsigned char *pdf = NULL;
+        size_t len = 0;
+        int rc;
+
+        r.applicant_name = name;
+        r.applicant_address = address;
+        rc = render_to_file(&r, path, sizeof path);
+        if (rc)
+            printf("  %s: receipt rc %d\n", cases[i].what, rc);
+        CHECK_EQ_INT(rc, 0);
+        if (rc == 0) {
+            text = pdf_to_text(path);
+            CHECK_HAS(text, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ");
+            CHECK_HAS(text, "Mã hồ sơ: 000.00.06.H56-231027-0361");
+            CHECK_HAS(text, "Nội dung yêu cầu giải quyết: Đăng ký khai sinh");
+            CHECK_HAS(text, "NGƯỜI TIẾP NHẬN HỒ SƠ");
+            CHECK_HAS(text, "Lê Văn Dũng");
+            CHECK_HAS(text, "Quét mã để tra cứu tình trạng hồ sơ");
+            /* Cut with an ellipsis rather than spread over many pages. */
+            CHECK(pdf_pages(path) >= 1 && pdf_pages(path) <= 3);
+            unlink(path);
+            free(text);
+        }
+
+        struct letter_apology a = {
+            .unit_name = "UBND phường Hạc Thành",
+            .code = "000.00.06.H56-231027-0361",
+            .applicant_name = name,
+            .procedure_name = "Đăng ký khai sinh",
+            .received_at = 1698368700,
+            .first_due_at = 1698831000,
+            .new_due_at = 1699000000,
+            .issued_at = 1698900000,
+            .reason = reason,
+            .place = "Hạc Thành",
+            .signer_title = "Người đại diện",
+            .signer_name = name,
+        };
+        rc = letter_apology_pdf(&a, &pdf, &len);
+        if (rc)
+            printf("  %s: apology rc %d\n", cases[i].what, rc);
+        CHECK_EQ_INT(rc, 0);
+        if (rc == 0 && write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
+            text = pdf_to_text(path);
+            CHECK_HAS(text, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ");
+            CHECK_HAS(text, "Kính gửi:");
+            CHECK_HAS(text, "Mong nhận được sự thông cảm của Ông/Bà.");
+            CHECK_HAS(text, "NGƯỜI ĐẠI DIỆN");
+            unlink(path);
+            free(text);
+        }
+        free(pdf);
+        g_free(name);
+        g_free(address);
+        g_free(reason);
+    }
+}
+
+/* pdf helper: a column block whose text is taller than a page is cut with
+ * an ellipsis to fit, instead of failing with -EMSGSIZE; what follows is
+ * drawn. */
+TEST(pdf_columns_squeeze_tall_text)
+{
+    char *wide = codepoints("\xef\xb7\xbd", 400);
+    struct pdf_line lines[3] = {
+        {.text = "NGƯỜI NỘP HỒ SƠ", .style = {.flags = PDF_BOLD}},
+        {.text = wide, .style = {.flags = PDF_BOLD}},
+        {.text = "Đã ký", .style = {.flags = PDF_ITALIC}},
+    };
+    struct pdf_column col = {.x = 0, .width = 0.46, .lines = lines, .nlines = 3};
+    struct pdf_doc *d = NULL;
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    char path[64], *text = NULL;
+
+    CHECK_EQ_INT(pdf_begin(&d, NULL), 0);
+    CHECK_EQ_INT(pdf_columns(d, &col, 1), 0);
+    CHECK_EQ_INT(pdf_text(d, NULL, "Sau khối chữ ký"), 0);
+    CHECK_EQ_INT(pdf_end(d, &pdf, &len), 0);
+    pdf_free(d);
+    if (pdf && write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
+        /* The block fills at most one page (the ellipsis is drawn; pdftotext
+         * reports the text it stands for, so it cannot be checked here). */
+        CHECK(pdf_pages(path) <= 2);
+        text = pdf_to_text(path);
+        CHECK_HAS(text, "NGƯỜI NỘP HỒ SƠ");
+        CHECK_HAS(text, "Đã ký");
+        CHECK_HAS(text, "Sau khối chữ ký");
+        unlink(path);
+    }
+    free(text);
+    free(pdf);
+    g_free(wide);
+}
+
 /* pdf helper: errors are sticky and reported by pdf_end. */
 TEST(pdf_errors)
 {
@@ -476,5 +618,7 @@ int main(void)
     RUN(receipt_qr_in_pdf);
     RUN(pdf_tall_row_splits);
     RUN(pdf_errors);
+    RUN(receipt_and_apology_any_script);
+    RUN(pdf_columns_squeeze_tall_text);
     return harness_done();
 }

@@ -35,15 +35,20 @@ function plain(s) {
   return fold(s).replace(/[^a-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
 }
 
+/** The extensions the API accepts for each type: a name's must be its content's. */
+const EXTENSIONS = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
+
 /**
  * A name the API accepts for original ("Quyết định số 12.PDF" -> "quyet-dinh-so-12.pdf"):
  * Vietnamese transliterated, spaces and other signs as '-', the extension kept (lower
- * case; from the type when the file has none), fallback when nothing of the name is left,
- * at most 100 characters, never starting with a dot. Unique among taken (a Set of the
- * names in use): "-2", "-3"... before the extension.
+ * case) when it is one of the type's, else the type's own added ("anh.jfif" of a JPEG ->
+ * "anh-jfif.jpg"), fallback when nothing of the name is left, at most 100 characters,
+ * never starting with a dot. Unique among taken (a Set of the names in use): "-2",
+ * "-3"... before the extension.
  */
 export function safeFileName(original, { type, taken = new Set(), fallback = 'tep' } = {}) {
-  const m = /\.([A-Za-z0-9]{1,10})$/.exec(original);
+  let m = /\.([A-Za-z0-9]{1,10})$/.exec(original);
+  if (m && EXTENSIONS[type] && !EXTENSIONS[type].includes('.' + m[1].toLowerCase())) m = null;
   const ext = m ? '.' + m[1].toLowerCase() : (TYPES[type] || '');
   const stem = plain(m ? original.slice(0, -m[0].length) : original) || plain(fallback) || 'tep';
   for (let i = 1; ; i++) {
