@@ -1,6 +1,6 @@
 // API tests: a citizen's dossiers: create a draft, fill the form, submit, withdraw, the
 // receipt, and the 404 wall around other citizens' dossiers. The appointment date is
-// computed here independently with a small working-hours calculator.
+// checked against the tests' own hand-written calendar (lib/workcal.mjs).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   startServer, Client, newCitizen, birthForm, readyBirthDraft, samplePdf, samplePng, sql, sqlValue,
-  expectRefused, assertError, motcua, localYymmdd, parseLocalIso, formatLocalIso, ANY_CODE,
+  expectRefused, assertError, localYymmdd, parseLocalIso, formatLocalIso, ANY_CODE,
   BIRTH, MARRIAGE, ENTERPRISE, COMMUNE, COMMUNE2, PROVINCE,
 } from './lib/server.mjs';
+import { dueOn } from './lib/workcal.mjs';
 
 let srv;
 before(async () => { srv = await startServer(null); });
@@ -25,120 +26,53 @@ const dossierRow = (id) => `SELECT * FROM dossiers WHERE id = ${Number(id)}`;
 const relatedRows = (id) => [dossierRow(id), `SELECT * FROM dossier_files WHERE dossier_id = ${Number(id)} ORDER BY id`,
   `SELECT * FROM dossier_events WHERE dossier_id = ${Number(id)} ORDER BY id`];
 
-// --- the working-hours calculator (default calendar) ------------------------------------
-
-const H = 3600e3;
-const MIN = 60e3;
-const SESSIONS = [[7 * 60, 11 * 60 + 30], [13 * 60 + 30, 17 * 60]]; // minutes of the day, Mon-Fri
-
-// Days on which the default calendar differs from "Monday to Friday": public holidays,
-// compensating days off, the government's swaps and make-up Saturdays of 2026/2027.
-const SPECIAL_DAYS = new Set([
-  '2026-01-01', '2026-01-02', '2026-01-10',
-  '2026-02-14', '2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-21', '2026-02-22',
-  '2026-04-25', '2026-04-26', '2026-04-27', '2026-04-30', '2026-05-01', '2026-05-02', '2026-05-03',
-  '2026-08-22', '2026-08-31', '2026-09-01', '2026-09-02', '2026-09-03',
-  '2027-01-01', '2027-02-04', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12',
-  '2027-04-16', '2027-04-30', '2027-05-01', '2027-05-02', '2027-05-03', '2027-09-01', '2027-09-02', '2027-09-03',
-]);
-
-/** Vietnam local "YYYY-MM-DD" of Unix ms. */
-const localDay = (ms) => new Date(ms + 7 * H).toISOString().slice(0, 10);
-/** Unix ms of local midnight of the day holding ms. */
-const localMidnight = (ms) => Math.floor((ms + 7 * H) / (24 * H)) * 24 * H - 7 * H;
-const isWeekday = (ms) => { const wd = new Date(ms + 7 * H).getUTCDay(); return wd >= 1 && wd <= 5; };
+// --- the appointment, by the tests' own calendar (lib/workcal.mjs) ------------------------
 
 /**
- * The appointment on the default calendar, holidays ignored: the clock starts at receipt
- * inside a session, at 13:30 at lunch, at the next working morning after 17:00, on a
- * weekend, or (with a cut-off) strictly after the cut-off; then `minutes` of working time.
+ * Checks a dossier's due_at against the tests' hand-written calendar (lib/workcal.mjs:
+ * sessions, weekends, the holidays and official swaps of 2025-2027 written out by hand),
+ * never against motcua's calendar code.
  */
-function dueIgnoringHolidays(receivedMs, minutes, cutoffMin) {
-  let day = localMidnight(receivedMs);
-  let cur = receivedMs;
-  if (isWeekday(day) && cutoffMin != null && receivedMs - day > cutoffMin * MIN) {
-    day += 24 * H;
-    cur = day;
-  }
-  let left = minutes * MIN;
-  for (let guard = 0; guard < 400; guard++) {
-    if (isWeekday(day)) {
-      for (const [s, e] of SESSIONS) {
-        const start = Math.max(cur, day + s * MIN);
-        const end = day + e * MIN;
-        if (start >= end) continue;
-        if (left <= end - start) return start + left;
-        left -= end - start;
-      }
-    }
-    day += 24 * H;
-    cur = day;
-  }
-  throw new Error('calculator did not terminate');
-}
-
-/** The special days between two instants (inclusive), by local date. */
-function specialDaysBetween(fromMs, toMs) {
-  const out = [];
-  for (let d = localMidnight(fromMs), g = 0; d <= toMs && g < 400; d += 24 * H, g++) if (SPECIAL_DAYS.has(localDay(d))) out.push(localDay(d));
-  return out;
-}
-
-/** `motcua calendar due` (minute precision), as "YYYY-MM-DDTHH:MM". */
-function cliDue(receivedMs, workingDays, cutoff) {
-  const from = formatLocalIso(receivedMs).slice(0, 19);
-  const args = ['calendar', 'due', '--from', from, '--working-days', String(workingDays)];
-  if (cutoff) args.push('--cutoff', cutoff);
-  const r = motcua(args);
-  assert.equal(r.status, 0, `motcua ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-/** Checks a dossier's due_at: independently when no special day is in range, else by the CLI. */
 function assertDue(d, workingDays, cutoff) {
   const received = parseLocalIso(d.submitted_at);
-  const due = parseLocalIso(d.due_at);
   const [ch, cm] = cutoff ? cutoff.split(':').map(Number) : [];
-  const mine = dueIgnoringHolidays(received, workingDays * 8 * 60, cutoff ? ch * 60 + cm : null);
-  const special = specialDaysBetween(received, Math.max(mine, due));
-  if (special.length === 0) {
-    assert.equal(d.due_at, formatLocalIso(mine), `appointment for ${d.submitted_at} (${workingDays} working day(s), cut-off ${cutoff})`);
-  } else {
-    // Holidays or swapped days in range: the calendar CLI is the second opinion, and the
-    // appointment can only be later than the holiday-free one.
-    assert.ok(due >= mine, `due ${d.due_at} before the holiday-free ${formatLocalIso(mine)}`);
-  }
-  assert.equal(d.due_at.slice(0, 16), cliDue(received, workingDays, cutoff), 'server and `motcua calendar due` agree');
+  const want = dueOn(received, workingDays * 8 * 60, cutoff ? ch * 60 + cm : null);
+  assert.equal(d.due_at, formatLocalIso(want), `appointment for ${d.submitted_at} (${workingDays} working day(s), cut-off ${cutoff})`);
 }
 
-test('the test calculator agrees with docs/calendar.md and with `motcua calendar due` on ordinary weeks', () => {
+test('the tests\' calculator gives the appointments of docs/calendar.md and of weeks worked out by hand', () => {
   const at = (s) => parseLocalIso(s + ':00+07:00');
   const cases = [
-    // received, working days, cut-off, expected (from docs/calendar.md, or by hand)
+    // received, working days (or [hours]), cut-off, expected (docs/calendar.md's table first)
     ['2025-03-03T08:00', 1, null, '2025-03-04T08:00'],
     ['2025-03-03T07:00', 1, null, '2025-03-03T17:00'],
+    ['2025-03-03T12:15', [1], null, '2025-03-03T14:30'],
+    ['2025-03-03T18:00', [1], null, '2025-03-04T08:00'],
     ['2025-03-03T15:30', 1, '15:00', '2025-03-04T17:00'],
-    ['2025-03-03T15:00', 1, '15:00', '2025-03-04T15:00'],
     ['2025-03-08T10:00', 1, null, '2025-03-10T17:00'],
+    ['2025-04-26T09:00', 1, null, '2025-04-28T09:00'], // a make-up Saturday
+    ['2025-01-24T10:00', 2, null, '2025-02-04T10:00'], // across Tết Ất Tỵ (25/1 - 2/2)
+    // by hand, ordinary weeks
+    ['2025-03-03T15:00', 1, '15:00', '2025-03-04T15:00'], // at the cut-off itself: that day
     ['2025-03-03T12:15', 1, null, '2025-03-04T11:30'], // ends exactly at the end of a session
-    ['2025-03-03T18:00', 1, null, '2025-03-04T17:00'],
     ['2025-03-03T06:00', 3, null, '2025-03-05T17:00'],
     ['2025-03-07T16:00', 1, null, '2025-03-10T16:00'],
     ['2025-03-07T16:00', 1, '15:00', '2025-03-10T17:00'],
     ['2026-11-27T16:54', 1, '15:00', '2026-11-30T17:00'],
     ['2026-11-25T10:10', 3, null, '2026-11-30T10:10'],
     ['2026-10-14T11:29', 1, '15:00', '2026-10-15T11:29'],
+    // by hand, across holidays (the reasoning is in lib/workcal.mjs and calendar.test.mjs)
+    ['2026-04-29T16:00', 1, null, '2026-05-04T16:00'], // 30/4, 1/5, the weekend
+    ['2026-02-13T10:00', 1, '15:00', '2026-02-23T10:00'], // Tết Bính Ngọ 14/2 - 22/2
+    ['2027-02-04T10:00', 1, '15:00', '2027-02-12T10:00'], // Tết Đinh Mùi 5/2 - 11/2
   ];
-  for (const [from, days, cutoff, expected] of cases) {
-    const cm = cutoff ? Number(cutoff.slice(0, 2)) * 60 + Number(cutoff.slice(3)) : null;
-    const mine = dueIgnoringHolidays(at(from), days * 480, cm);
-    assert.equal(formatLocalIso(mine).slice(0, 16), expected, `calculator: ${from} + ${days}d`);
-    assert.deepEqual(specialDaysBetween(at(from), mine), []);
-    assert.equal(cliDue(at(from), days, cutoff), expected, `motcua calendar due: ${from} + ${days}d`);
+  for (const [from, amount, cutoff, expected] of cases) {
+    const cmin = cutoff ? Number(cutoff.slice(0, 2)) * 60 + Number(cutoff.slice(3)) : null;
+    const minutes = Array.isArray(amount) ? amount[0] * 60 : amount * 480;
+    assert.equal(formatLocalIso(dueOn(at(from), minutes, cmin)).slice(0, 16), expected, `calculator: ${from} + ${amount}`);
   }
-  // The special-day list catches holidays (so the calculator is never trusted across them).
-  assert.deepEqual(specialDaysBetween(at('2026-04-29T10:00'), at('2026-05-04T10:00')), ['2026-04-30', '2026-05-01', '2026-05-02', '2026-05-03']);
-  assert.notEqual(cliDue(at('2026-04-29T16:00'), 1, null), formatLocalIso(dueIgnoringHolidays(at('2026-04-29T16:00'), 480, null)).slice(0, 16));
+  // Outside the years written out, the calculator refuses rather than guesses.
+  assert.throws(() => dueOn(at('2027-12-31T16:00'), 480), /add the year/);
 });
 
 // --- create, list, get ---------------------------------------------------------------------

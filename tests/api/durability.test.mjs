@@ -196,7 +196,7 @@ test('SIGTERM stops the server cleanly; a restart serves the same data', async (
   });
   const c = await newCitizen(s.url);
   const d = (await c.post(D, { procedure_code: BIRTH, unit_code: COMMUNE })).json;
-  const exit = await s.stop({ graceful: true, keep: true });
+  const exit = await s.stop({ keep: true });
   assert.deepEqual(exit, { code: 0, sig: null }, 'exit status 0 on SIGTERM');
   again = await startServer(null, { dataDir: s.dataDir, keep: true });
   const r = await moved(c, again.url).get(`${D}/${d.id}`);
@@ -214,7 +214,7 @@ test('a second server on the same data directory is refused', async (t) => {
 
 test('tampering with one audit row makes `motcua audit verify` exit 1 naming that entry', async (t) => {
   const s = await startServer(null, { keep: true });
-  t.after(async () => { await s.kill9(); fs.rmSync(s.dataDir, { recursive: true, force: true }); });
+  t.after(() => s.stop({ keep: true }).finally(() => fs.rmSync(s.dataDir, { recursive: true, force: true })));
   const c = await newCitizen(s.url);
   for (let i = 0; i < 3; i++) {
     const d = (await c.post(D, { procedure_code: BIRTH, unit_code: COMMUNE })).json;
@@ -222,7 +222,7 @@ test('tampering with one audit row makes `motcua audit verify` exit 1 naming tha
     assert.equal((await c.req('PUT', `${D}/${d.id}/files/a.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' })).status, 201);
     assert.equal((await c.post(`${D}/${d.id}/submit`)).status, 200);
   }
-  await s.kill9();
+  await s.stop({ keep: true });
   const dir = s.dataDir;
   const n = sqlValue(dir, 'SELECT count(*) FROM audit_log');
   assert.ok(n >= 12, `${n} audit entries`);

@@ -5,13 +5,12 @@
 // kept the message, its acknowledgment was lost) carries the same Message-ID.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import {
-  ROOT, BIN, COMMUNE, Client, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue, totp, DEMO_OFFICERS,
+  COMMUNE, Client, startServer, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -127,65 +126,22 @@ async function startSmtp(port) {
 
 // --- motcua with notification options ----------------------------------------------------
 
-const live = new Set();
-process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } } });
-
-function assertNoSanitizerReport(log) {
-  const m = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer)[\s\S]{0,4000}/.exec(log);
-  if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
-}
-
 /**
  * Starts `motcua serve` with notification options: smtpPort (--smtp-url), smsUrl, scale
  * (MOTCUA_NOTIFY_BACKOFF_SCALE), dataDir (reuse; else a fresh one, removed at the end).
+ * Stopped in t.after with SIGTERM and checked for sanitizer reports (lib/server.mjs);
+ * the tests that kill it on purpose use kill9().
  */
-async function startMotcua(t, o = {}) {
-  const fresh = !o.dataDir;
-  const dataDir = o.dataDir || initDataDir();
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet', '--loops', '2', '--base-url', BASE];
-    if (o.smtpPort) args.push('--smtp-url', `smtp://127.0.0.1:${o.smtpPort}`, '--smtp-from', FROM);
-    if (o.smsUrl) args.push('--sms-url', o.smsUrl);
-    const env = { ...process.env };
-    if (o.scale !== undefined) env.MOTCUA_NOTIFY_BACKOFF_SCALE = String(o.scale);
-    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    live.add(proc);
-    let log = '';
-    proc.stdout.on('data', (d) => { log += d; });
-    proc.stderr.on('data', (d) => { log += d; });
-    let exitInfo = null;
-    const exited = new Promise((resolve) => proc.once('exit', (code, sig) => { live.delete(proc); exitInfo = { code, sig }; resolve(exitInfo); }));
-    const srv = {
-      url, dataDir, proc, log: () => log,
-      async kill9() {
-        if (!exitInfo) { proc.kill('SIGKILL'); await exited; }
-        assertNoSanitizerReport(log);
-      },
-      async stop() {
-        if (!exitInfo) { proc.kill('SIGTERM'); await exited; }
-        assertNoSanitizerReport(log);
-      },
-    };
-    let healthy = false;
-    for (let i = 0; i < 200 && !exitInfo; i++) {
-      try {
-        const r = await fetch(url + '/healthz');
-        if (r.status === 200) { healthy = true; break; }
-      } catch { /* not yet */ }
-      await sleep(50);
-    }
-    if (healthy) {
-      t.after(async () => {
-        await srv.kill9();
-        if (fresh && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-      });
-      return srv;
-    }
-    await srv.kill9();
-    if (attempt >= 2 || !/cannot listen/i.test(log)) throw new Error(`motcua did not start:\n${log}`);
-  }
+function startMotcua(t, o = {}) {
+  const args = ['--base-url', BASE];
+  if (o.smtpPort) args.push('--smtp-url', `smtp://127.0.0.1:${o.smtpPort}`, '--smtp-from', FROM);
+  if (o.smsUrl) args.push('--sms-url', o.smsUrl);
+  return startServer(t, {
+    dataDir: o.dataDir,
+    loops: 2,
+    args,
+    env: { MOTCUA_NOTIFY_BACKOFF_SCALE: o.scale !== undefined ? String(o.scale) : undefined },
+  });
 }
 
 // --- officers (TOTP from the demo accounts, RFC 6238 written here) -------------------------
@@ -428,9 +384,10 @@ test('delivered once after the worker is killed mid-delivery, before the server 
   await srv.kill9();
   assert.equal(smtp.messages.length, 0, 'nothing was accepted');
 
-  await startMotcua(t, { smtpPort: smtp.port, dataDir });
+  const again = await startMotcua(t, { smtpPort: smtp.port, dataDir });
   await waitFor(() => outbox(dataDir)[0].status === 'sent', 'sent after the restart');
   await sleep(300);
+  await again.stop();
   const row = outbox(dataDir)[0];
   assert.equal(row.attempts, 2, 'the interrupted attempt counts');
   assert.equal(smtp.messages.length, 1, 'exactly one delivery');
@@ -455,9 +412,10 @@ test('the duplicate window: a message kept by the server whose acknowledgment wa
   await srv.kill9();
   assert.equal(outbox(dataDir)[0].status, 'sending', 'motcua never saw the acknowledgment');
 
-  await startMotcua(t, { smtpPort: smtp.port, dataDir });
+  const again = await startMotcua(t, { smtpPort: smtp.port, dataDir });
   await waitFor(() => outbox(dataDir)[0].status === 'sent', 'sent after the restart');
   await sleep(300);
+  await again.stop();
   const row = outbox(dataDir)[0];
   assert.equal(smtp.messages.length, 2, 'one duplicate');
   assert.equal(row.attempts, 2);

@@ -31,13 +31,12 @@ const BANK = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/payment.json'), 'u
 
 /**
  * Starts `motcua serve --test-gateway` with the secret given by --payment-secret or by
- * MOTCUA_PAYMENT_SECRET (env: true). Stopped gracefully (and checked for sanitizer reports)
+ * MOTCUA_PAYMENT_SECRET (env: true). Stopped with SIGTERM (and checked for sanitizer reports)
  * in t.after.
  */
 async function startPayServer(t, { env = false } = {}) {
   return startServer(t, {
     loops: 2,
-    graceful: true,
     args: ['--test-gateway', ...(env ? [] : ['--payment-secret', SECRET])],
     env: { MOTCUA_PAYMENT_SECRET: env ? SECRET : undefined },
   });

@@ -2,14 +2,13 @@
 // desk/post, two online levels, two communes, early / on time / late / late with an apology,
 // refused, withdrawn, stopped, pending and overdue, supplements, ratings), then every figure
 // of the report checked against counts made here, independently, from the raw rows. The
-// server runs under a fake clock (a tiny LD_PRELOAD shim for time(), compiled by this test),
+// server runs under a fake clock (lib/fakeclock.mjs: an LD_PRELOAD shim for time()),
 // so the quarter's weeks pass in seconds and every step happens at the time it names.
 // Also: the scope (report.read on the unit or above, 404 otherwise), CSV and XLSX, the
 // drill-down filters of the queue, the citizen's rating, and the counters against a
 // rebuild and a full scan.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,63 +17,18 @@ import {
   ROOT, COMMUNE, COMMUNE2, PROVINCE, Client, startServer, samplePdf, motcua, sql,
   expectRefused, assertError, formatLocalIso, person, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
+import { FakeClock } from './lib/fakeclock.mjs';
 
 const COPY = '2.000815.000.00.00.H56'; // chứng thực bản sao: một phần, mức độ 3, a file
 const EXTRACT = '2.000635.000.00.00.H56'; // trích lục hộ tịch: toàn trình, mức độ 4, form only
 const DAY = 86400e3;
 const VN = 7 * 3600e3;
 
-// --- the fake clock ---------------------------------------------------------------------
+// --- the fake clock (lib/fakeclock.mjs) -------------------------------------------------
 
-// time() returns the real time plus the offset (seconds) read from a file on every call;
-// nothing else is touched (libevent's timers and the workers' waits use other clocks).
-const SHIM = `
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-static int fd = -1;
-static long long last;
-__attribute__((constructor)) static void init(void)
-{
-    const char *p = getenv("MOTCUA_FAKE_TIME_FILE");
-    if (p) fd = open(p, O_RDONLY | O_CLOEXEC);
-}
-static long long offset(void)
-{
-    char b[32];
-    if (fd >= 0) {
-        ssize_t n = pread(fd, b, sizeof b - 1, 0);
-        if (n > 0) { char *e; b[n] = 0; long long v = strtoll(b, &e, 10); if (e != b) last = v; }
-    }
-    return last;
-}
-time_t time(time_t *t)
-{
-    struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
-    time_t v = ts.tv_sec + (time_t)offset();
-    if (t) *t = v;
-    return v;
-}
-`;
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-report-test-'));
-process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
-const shimSo = path.join(work, 'faketime.so');
-const timeFile = path.join(work, 'offset');
-{
-  fs.writeFileSync(path.join(work, 'faketime.c'), SHIM);
-  const r = spawnSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-o', shimSo, path.join(work, 'faketime.c')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `cannot build the time shim: ${r.stderr}`);
-}
-
-let offsetS = 0;
+let fake = null;
 /** The server's "now", Unix ms. */
-const fakeNow = () => Date.now() + offsetS * 1000;
-function writeOffset() { fs.writeFileSync(timeFile, String(offsetS).padEnd(20, ' ')); }
+const fakeNow = () => fake.now();
 /** Local (UTC+7) wall time as Unix ms. */
 const local = (y, mo, d, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi) - VN;
 const localDay = (ms) => Math.floor((ms + VN) / DAY);
@@ -82,28 +36,12 @@ const ymd = (ms) => new Date(ms + VN).toISOString().slice(0, 10);
 /** "YYYY-MM-DDTHH:MM" local, as the apology route takes it. */
 const localMinute = (ms) => formatLocalIso(ms).slice(0, 16);
 
-async function startFakeServer(t, startAt) {
-  offsetS = Math.ceil((startAt - Date.now()) / 1000);
-  writeOffset();
-  const saved = { LD_PRELOAD: process.env.LD_PRELOAD, ASAN_OPTIONS: process.env.ASAN_OPTIONS, F: process.env.MOTCUA_FAKE_TIME_FILE };
-  process.env.LD_PRELOAD = shimSo;
-  process.env.MOTCUA_FAKE_TIME_FILE = timeFile;
-  // With a sanitizer build the shim comes before the ASan runtime; that is fine here.
-  process.env.ASAN_OPTIONS = [saved.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-  try {
-    return await startServer(t);
-  } finally {
-    for (const [k, v] of [['LD_PRELOAD', saved.LD_PRELOAD], ['ASAN_OPTIONS', saved.ASAN_OPTIONS], ['MOTCUA_FAKE_TIME_FILE', saved.F]]) {
-      if (v === undefined) delete process.env[k]; else process.env[k] = v;
-    }
-  }
+function startFakeServer(t, startAt) {
+  fake = new FakeClock(startAt);
+  return startServer(t, { env: fake.env() });
 }
 /** Sets the clock (in place: the shim reads the same file on every call). */
-function clock(t) {
-  const want = Math.ceil((t - Date.now()) / 1000);
-  if (want > offsetS) offsetS = want;
-  writeOffset();
-}
+function clock(t) { fake.set(t); }
 
 // --- officers and citizens ------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, motcua,
+  ROOT, COMMUNE, COMMUNE2, PROVINCE, Client, startServer, newCitizen, readyBirthDraft, motcua,
   expectRefused, assertError, sqlValue, sql, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
 
@@ -179,6 +179,56 @@ test('officers of another commune see nothing of this commune', async (t) => {
   r = await admin.get(`/api/v1/staff/dossiers/${dossier.id}/files/giay-chung-sinh.pdf`);
   assert.equal(r.status, 200);
   assert.equal(r.buf.subarray(0, 5).toString(), '%PDF-');
+});
+
+test('the officers to assign to: only for a unit in the asker\'s subtree, and exactly those who may process there', async (t) => {
+  const srv = await startServer(t);
+  const mk = (login, name, role, unit) => {
+    const r = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
+      '--password', 'mat-khau-can-bo', '--role', role, '--unit', unit, '--no-totp']);
+    assert.equal(r.status, 0, r.stderr);
+  };
+  // Commune B (Phường Quảng Phú): a specialist (dossier.process), a reception officer
+  // and a leader (neither may process, so neither is listed).
+  mk('chuyenvien.quangphu', 'Ngô Thị Lan', 'specialist', COMMUNE2);
+  mk('tiepnhan.quangphu', 'Vũ Văn Bình', 'reception', COMMUNE2);
+  mk('lanhdao.quangphu', 'Hà Văn Cường', 'leader', COMMUNE2);
+  // The department of justice, a sibling of both communes under the province.
+  mk('chuyenvien.tuphap', 'Mai Thị Dung', 'specialist', '000.00.03.H56');
+  const list = (c, unit) => c.get(`/api/v1/staff/officers?unit=${encodeURIComponent(unit)}`);
+  const byLogin = (items) => [...items].sort((a, b) => (a.login < b.login ? -1 : 1));
+  // Written by hand from data/demo-accounts.csv and the officers made above: who holds
+  // dossier.process (specialist, province_admin) on the unit or on a unit above it.
+  const PROVINCE_ADMIN = { login: 'quantri.tinh', full_name: 'Lê Thanh Sơn' };
+  const WANT = {
+    [COMMUNE]: [{ login: 'chuyenvien.hacthanh', full_name: 'Đỗ Minh Tuấn' }, PROVINCE_ADMIN],
+    [COMMUNE2]: [{ login: 'chuyenvien.quangphu', full_name: 'Ngô Thị Lan' }, PROVINCE_ADMIN],
+  };
+  const inScope = async (c, unit, who) => {
+    const r = await list(c, unit);
+    assert.equal(r.status, 200, `${who} asks for ${unit}: ${r.text}`);
+    assert.deepEqual(Object.keys(r.json), ['items']);
+    assert.deepEqual(byLogin(r.json.items), WANT[unit], `${who} asks for ${unit}`);
+  };
+  const outOfScope = (c, unit, who) => expectRefused(srv, () => list(c, unit),
+    { status: 404, code: 'not_found', field: 'unit', what: `${who} asks for ${unit}` });
+
+  // An officer of commune A (Phường Hạc Thành) sees the officers of A only.
+  const reception = await officer(srv.url, DEMO.reception);
+  await inScope(reception, COMMUNE, 'reception of A');
+  await outOfScope(reception, COMMUNE2, 'reception of A'); // commune B
+  await outOfScope(reception, '000.00.03.H56', 'reception of A'); // a sibling department
+  await outOfScope(reception, PROVINCE, 'reception of A'); // the unit above: not in the subtree
+  await outOfScope(reception, '999.99.99.H56', 'reception of A'); // no such unit: the same answer
+  // Commune B's leader, the other way round.
+  const leaderB = new Client(srv.url);
+  await leaderB.login('lanhdao.quangphu', 'mat-khau-can-bo');
+  await inScope(leaderB, COMMUNE2, 'leader of B');
+  await outOfScope(leaderB, COMMUNE, 'leader of B');
+  // The province's administrator holds a role above both communes.
+  const admin = await officer(srv.url, DEMO.province_admin);
+  await inScope(admin, COMMUNE, 'province admin');
+  await inScope(admin, COMMUNE2, 'province admin');
 });
 
 test('citizens cannot use the officers\' API, officers cannot act without CSRF', async (t) => {

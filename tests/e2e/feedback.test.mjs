@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, readyBirthDraft, sql, Client, COMMUNE, DEMO_CITIZEN, DEMO_OFFICERS,
 } from '../api/lib/server.mjs';
-import { browserTest, DESKTOP, PHONE } from './lib/browser.mjs';
+import { browserTest, failedResource, DESKTOP, PHONE } from './lib/browser.mjs';
 
 const OFFICERS = DEMO_OFFICERS; // the demo officers of Phường Hạc Thành, from data/demo-accounts.csv
 
@@ -98,6 +98,7 @@ test('a citizen complains about a dossier, an officer answers it, the citizen ra
     await page.check('#kind-complaint');
     await page.fill('#subject', subject);
     const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+    e2e.expectConsoleError(failedResource(422), /\/api\/v1\/feedback$/); // the refusal asked for
     await page.click('#send');
     const res = await refused;
     assert.equal(res.status(), 422);

@@ -1,7 +1,7 @@
 /* libFuzzer target for auth/citizen_id: arbitrary strings and years through
  * citizen_id_check, with the result checked against the number's layout.
  * Input: two bytes for the current year, then the candidate string.
- * Build and run: see docs/eform.md ("Fuzzing"). */
+ * Build and run: see docs/architecture.md ("Fuzzing"). */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * eform_validate, and arbitrary bytes through text_fold.
  * Input: SCHEMA \0 DATA, or, without a NUL byte, one JSON text used both as
  * a schema and as data for a fixed schema with every field type.
- * Build and run: see docs/eform.md ("Fuzzing"). */
+ * Build and run: see docs/architecture.md ("Fuzzing"). */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>

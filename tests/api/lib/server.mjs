@@ -101,13 +101,21 @@ export function initDataDir() {
   return dir;
 }
 
+/** How long stop() waits for the server to exit after SIGTERM before it kills it and fails. */
+const STOP_WAIT_MS = 60000;
+
 /**
  * Starts `motcua serve` on a free port. opts.dataDir reuses a data directory (no init);
  * otherwise a fresh one is created (and removed by stop() unless opts.keep).
  * opts.args: more `serve` options; opts.env: environment variables to set (undefined
- * removes one); opts.graceful: stop() sends SIGTERM by default (a sanitizer build then also
- * checks for leaks at exit). When `t` (a node:test context) is given, the server is stopped
- * in t.after.
+ * removes one). When `t` (a node:test context) is given, the server is stopped in t.after,
+ * so a failure of stop() fails that test.
+ *
+ * stop() always ends the server with SIGTERM, as an operator would, so that a sanitizer
+ * build runs its leak check at exit; it fails (throws) when the server printed a sanitizer
+ * report, did not exit within STOP_WAIT_MS (it is then killed), exited with a status other
+ * than 0, or had already died by itself (anything but a SIGKILL, which only tests send,
+ * through kill9() or on purpose).
  */
 export async function startServer(t, opts = {}) {
   const fresh = !opts.dataDir;
@@ -131,6 +139,7 @@ export async function startServer(t, opts = {}) {
     const exited = new Promise((resolve) => proc.once('exit', (code, sig) => { live.delete(proc); resolve({ code, sig }); }));
     let exitInfo = null;
     exited.then((e) => { exitInfo = e; });
+    let stopping = false; // stop() sent SIGTERM (a second stop() has nothing more to say)
     const srv = {
       url,
       port,
@@ -139,20 +148,33 @@ export async function startServer(t, opts = {}) {
       log: () => log,
       get exited() { return exitInfo; },
       /**
-       * Stops the server and removes a fresh data directory unless keep. By default with
-       * SIGKILL (nothing to wait for; the server's graceful stop waits a fixed grace
-       * period); {graceful: true} sends SIGTERM and resolves with the exit status.
+       * Stops the server with SIGTERM and waits (bounded) for it to exit; removes a fresh
+       * data directory unless keep. Resolves with the exit status {code, sig}; throws as
+       * described above.
        */
-      async stop({ keep = opts.keep, graceful = !!opts.graceful } = {}) {
+      async stop({ keep = opts.keep } = {}) {
         let result = exitInfo;
-        if (!exitInfo) {
-          const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 10000);
-          try { proc.kill(graceful ? 'SIGTERM' : 'SIGKILL'); } catch { /* gone */ }
-          result = await exited;
+        let problem = null;
+        if (result) {
+          if (!stopping && result.sig !== 'SIGKILL') problem = `the server had exited by itself before the end of the test: ${JSON.stringify(result)}`;
+        } else {
+          stopping = true;
+          try { proc.kill('SIGTERM'); } catch { /* gone */ }
+          let timer;
+          const late = new Promise((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS, null); });
+          result = await Promise.race([exited, late]);
           clearTimeout(timer);
+          if (!result) {
+            try { proc.kill('SIGKILL'); } catch { /* gone */ }
+            result = await exited;
+            problem = `the server did not exit within ${STOP_WAIT_MS / 1000} s of SIGTERM (killed)`;
+          } else if (result.code !== 0 || result.sig !== null) {
+            problem = `the server exited with ${JSON.stringify(result)} after SIGTERM, not 0`;
+          }
         }
         if (fresh && !keep) fs.rmSync(dataDir, { recursive: true, force: true });
         assertNoSanitizerReport(log);
+        if (problem) throw new Error(`${problem}; its log ends:\n${log.slice(-3000)}`);
         return result;
       },
       /** SIGKILL: the process dies at once, mid-request; the data directory stays. */

@@ -6,7 +6,7 @@
 //
 // Not a test file: node --test runs *.test.mjs only.
 
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +24,17 @@ const pad2 = (n) => String(n).padStart(2, '0');
 
 /* ---------------- the harness ---------------- */
 
+// Console errors that are not errors of the page: every page asks the server who is logged
+// in (GET /api/v1/auth/me), and for a visitor who is not the answer is 401, which Chromium
+// logs as a failed resource. Nothing else is allowed without expectConsoleError.
+const ALWAYS_ALLOWED = [
+  { text: /^Failed to load resource: the server responded with a status of 401 \(Unauthorized\)$/, url: /\/api\/v1\/auth\/me$/ },
+];
+
+/** Chromium's console line for a request answered with a status (for expectConsoleError). */
+export const failedResource = (status) => new RegExp(`^Failed to load resource: the server responded with a status of ${status} `);
+const STATUS_401 = failedResource(401);
+
 /**
  * Sets up one test file. Before its tests: the old screenshots are removed, start() starts
  * the server (what it resolves to, {url, log(), stop()}, is harness.srv), chromium is
@@ -31,26 +42,64 @@ const pad2 = (n) => String(n).padStart(2, '0');
  * browser closes, the server stops, and its log's tail is printed if anything failed (a
  * step, the setup, or a script error on a page).
  *
+ * Every page of every person is watched: an uncaught exception on the page (pageerror) or
+ * a console error fails the test during which it happened (an afterEach hook of the file),
+ * or the file if it happens outside a test. A test that provokes an error on purpose (a
+ * request the server refuses, which the browser logs as a console error) declares it first
+ * with expectConsoleError(pattern): that message is then allowed, once, in that test.
+ *
  * Screenshots go to shots (a folder) as prefix + "NN-step.png", and on a failure
  * prefix + "failure-step-person.png" for every page open. With a prefix the folder is shared
  * (/tmp) and only the files of that prefix are removed; without, the folder is the test's own
  * and is emptied. viewport: the people's screen unless person() names another.
  *
  * The harness: srv, failed (true once anything failed), person, step, snap, snapPart, watch,
- * officerLogin, citizenLogin, apiLogin.
+ * expectConsoleError, officerLogin, citizenLogin, apiLogin.
  */
 export function browserTest({ shots, prefix = '', start, setup, viewport = DESKTOP }) {
   const pages = {}; // person -> page
   let browser = null;
   let shot = 0;
+  let problems = []; // script and console errors not yet reported
+  let allowed = []; // expectConsoleError patterns of the current test, not yet seen
+
+  /** Reports (throws) the page errors seen since the last check, and unused allowances. */
+  function checkPages(when) {
+    const list = problems.concat(allowed.map((a) => `an expected console error ${a.text} (${a.url}) did not happen`));
+    problems = [];
+    allowed = [];
+    if (!list.length) return;
+    h.failed = true;
+    for (const x of list) console.error(x);
+    throw new Error(`errors on the pages ${when}:\n${list.join('\n')}`);
+  }
 
   const h = {
     srv: null,
     failed: false,
 
-    /** Script errors on the page are printed and fail the run (see failed). */
+    /** Script errors and console errors on the page fail the current test (see above). */
     watch(page, label) {
-      page.on('pageerror', (e) => { console.error(`[${label} page error]`, e.message); h.failed = true; });
+      page.on('pageerror', (e) => { problems.push(`[${label}] uncaught on ${page.url()}: ${e.stack || e.message}`); });
+      page.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        const src = (m.location() && m.location().url) || '';
+        const where = src ? ` (${src}:${m.location().lineNumber})` : '';
+        const text = m.text();
+        if (ALWAYS_ALLOWED.some((a) => a.text.test(text) && a.url.test(src))) return;
+        const i = allowed.findIndex((a) => a.text.test(text) && a.url.test(src));
+        if (i >= 0) { allowed.splice(i, 1); return; }
+        problems.push(`[${label}] console error on ${page.url()}: ${text}${where}`);
+      });
+    },
+
+    /**
+     * Allows one console error of the current test whose text matches `text` (a RegExp) and,
+     * if given, whose source URL matches `url`: for errors the test provokes on purpose. An
+     * allowance left unused fails the test too.
+     */
+    expectConsoleError(text, url = /(?:)/) {
+      allowed.push({ text, url });
     },
 
     /** The page of a person (a context of their own), made on first use: {viewport, touch}. */
@@ -103,6 +152,9 @@ export function browserTest({ shots, prefix = '', start, setup, viewport = DESKT
       if (from !== '/dang-nhap') await page.waitForURL((u) => u.pathname === '/dang-nhap');
       await page.fill('#login', who.login);
       await page.fill('#password', who.password);
+      // With a one-time code, the password alone is answered 401 totp_required, which
+      // makes the page ask for the code (and Chromium log the 401).
+      if (who.secret) h.expectConsoleError(STATUS_401, /\/api\/v1\/auth\/login$/);
       await submit(page);
       if (who.secret) {
         await page.locator('#totp-field:not([hidden])').waitFor();
@@ -156,12 +208,17 @@ export function browserTest({ shots, prefix = '', start, setup, viewport = DESKT
     h.failed = false;
   });
 
+  afterEach(() => checkPages('during this test'));
+
   after(async () => {
+    let pageErr = null;
+    try { checkPages('after the last test'); } catch (e) { pageErr = e; }
     try { if (browser) await browser.close(); } catch { /* already closed */ }
     if (h.srv) {
       if (h.failed) console.error('--- motcua log (tail) ---\n' + h.srv.log().slice(-4000));
       await h.srv.stop();
     }
+    if (pageErr) throw pageErr;
   });
 
   return h;
@@ -178,7 +235,6 @@ export function browserTest({ shots, prefix = '', start, setup, viewport = DESKT
 export function startGatewayServer({ secret } = {}) {
   return startServer(null, {
     loops: 2,
-    graceful: true,
     args: ['--test-gateway', ...(secret ? ['--payment-secret', secret] : [])],
     env: { MOTCUA_PAYMENT_SECRET: undefined },
   });
