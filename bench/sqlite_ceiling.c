@@ -432,8 +432,10 @@ static int load_drafts(sqlite3 *db, const char *path, long first, long count,
         }
         struct draft *d = &ds[n];
         sqlite3_bind_int64(q, 1, id);
-        if (sqlite3_step(q) != SQLITE_ROW) {
-            fprintf(stderr, "sqlite_ceiling: dossier %ld is not a draft\n", id);
+        int s = sqlite3_step(q);
+        if (s != SQLITE_ROW) {
+            fprintf(stderr, "sqlite_ceiling: dossier %ld: %s\n", id,
+                    s == SQLITE_DONE ? "not a draft" : sqlite3_errmsg(db));
             goto out;
         }
         d->id = id;
