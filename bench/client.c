@@ -26,9 +26,10 @@ static const char usage[] =
     "usage: client freeport\n"
     "       client wait URL SECONDS          wait until URL answers 2xx\n"
     "       client get URL                   print the body of URL (exit 1 unless 2xx)\n"
-    "       client prep BASE CITIZENS PER CONC OUT\n"
-    "                                        register CITIZENS accounts, PER ready drafts\n"
-    "                                        each; write 'cookie csrf id' lines to OUT\n"
+    "       client prep BASE CITIZENS DRAFTS CONC OUT\n"
+    "                                        register CITIZENS accounts and prepare DRAFTS\n"
+    "                                        ready drafts, dealt out to them in turn; write\n"
+    "                                        'cookie csrf id' lines to OUT, in that order\n"
     "       client submit BASE IN CONC       time POST .../submit for every line of IN\n";
 
 /* --- small helpers ---------------------------------------------------- */
@@ -558,23 +559,23 @@ static int prep_done(struct engine *e, struct slot *s, CURLcode res)
     return 0;
 }
 
-static int cmd_prep(const char *base, const char *ncit_s, const char *per_s, const char *conc_s,
-                    const char *out_path)
+static int cmd_prep(const char *base, const char *ncit_s, const char *ndrafts_s,
+                    const char *conc_s, const char *out_path)
 {
-    long ncit, per, conc;
+    long ncit, ndrafts, conc;
     struct prep *p = calloc(1, sizeof *p);
     struct engine e;
     int rc = 1;
     memset(&e, 0, sizeof e);
-    if (!p || parse_int(ncit_s, 1, 100000, &ncit) || parse_int(per_s, 1, 100000, &per) ||
-        parse_int(conc_s, 1, MAX_CONC, &conc) || ncit * per > 1000000) {
+    if (!p || parse_int(ncit_s, 1, 100000, &ncit) || parse_int(ndrafts_s, 1, 1000000, &ndrafts) ||
+        parse_int(conc_s, 1, MAX_CONC, &conc)) {
         fprintf(stderr, "%s", usage);
         free(p);
         return 2;
     }
     p->base = base;
     p->ncit = ncit;
-    p->ndrafts = ncit * per;
+    p->ndrafts = ndrafts;
     p->cit = calloc((size_t)ncit, sizeof *p->cit);
     p->drafts = calloc((size_t)p->ndrafts, sizeof *p->drafts);
     if (!p->cit || !p->drafts || make_pdf(p) || make_form(p)) {
