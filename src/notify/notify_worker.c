@@ -76,7 +76,26 @@ static const char *usable(struct notify_worker *w, int ch, int64_t now)
 static int claim_next(struct notify_worker *w, int64_t now, struct claimed *m)
 {
     struct store_stmt *st;
+    /* Whether anything is due at all, by a read: the claim below takes the
+     * database's write lock, which the writer thread (and so every request
+     * that changes something) would otherwise wait for after each batch. */
+    const char *email = usable(w, CH_EMAIL, now), *sms = usable(w, CH_SMS, now);
+    if (email[0] == '-' && sms[0] == '-')
+        return STORE_DONE;
     int rc = store_prepare(w->db,
+                           "SELECT 1 FROM notify_outbox WHERE status = 'pending' AND"
+                           " next_attempt_at <= ? AND channel IN (?, ?) LIMIT 1",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, now);
+    store_bind_text(st, 2, email);
+    store_bind_text(st, 3, sms);
+    rc = store_step(st);
+    store_done(st);
+    if (rc != STORE_ROW)
+        return rc;
+    rc = store_prepare(w->db,
                            "UPDATE notify_outbox SET status = 'sending', attempts = attempts + 1,"
                            " claim = ?1, claimed_at = ?2 WHERE id = (SELECT id FROM notify_outbox"
                            " WHERE status = 'pending' AND next_attempt_at <= ?2 AND channel IN"
@@ -87,8 +106,8 @@ static int claim_next(struct notify_worker *w, int64_t now, struct claimed *m)
         return rc;
     store_bind_text(st, 1, w->claim);
     store_bind_int(st, 2, now);
-    store_bind_text(st, 3, usable(w, CH_EMAIL, now));
-    store_bind_text(st, 4, usable(w, CH_SMS, now));
+    store_bind_text(st, 3, email);
+    store_bind_text(st, 4, sms);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         m->id = store_col_int(st, 0);
