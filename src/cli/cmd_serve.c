@@ -34,7 +34,7 @@ static const char usage[] =
     "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
     "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
     "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
-    "                    [--register-limit N] [--lookup-rate N]\n"
+    "                    [--register-limit N] [--lookup-rate N] [--body-memory MIB]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -63,6 +63,8 @@ static const char usage[] =
     "  --body-timeout    seconds a request body may take, plus one per 8 KiB\n"
     "                    (default 30)\n"
     "  --idle-timeout    seconds a kept-alive connection may wait (default 30)\n"
+    "  --body-memory     MiB of request bodies held in memory at once, over all\n"
+    "                    connections (default 64; uploads go to disk instead)\n"
     "  --register-limit  new accounts per client address per hour (default 20)\n"
     "  --lookup-rate     public lookups per client address per minute (default\n"
     "                    60, bursts of twice that; a code not found costs 5)\n"
@@ -100,8 +102,10 @@ int cmd_serve(int argc, char **argv)
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
-               *idle_s = NULL, *register_s = NULL, *lookup_s = NULL;
-    int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60;
+               *idle_s = NULL, *register_s = NULL, *lookup_s = NULL,
+               *memory_s = NULL;
+    int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60,
+        body_memory_mib = 64;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -124,6 +128,7 @@ int cmd_serve(int argc, char **argv)
                                    {"--metrics-token", 1, &metrics_token, NULL},
                                    {"--register-limit", 1, &register_s, NULL},
                                    {"--lookup-rate", 1, &lookup_s, NULL},
+                                   {"--body-memory", 1, &memory_s, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -147,8 +152,10 @@ int cmd_serve(int argc, char **argv)
         http_limits_option(body_s, "--body-timeout", 1, 3600, 1000, &http_limits.body_ms) ||
         http_limits_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms) ||
         http_limits_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
-        http_limits_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate))
+        http_limits_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate) ||
+        http_limits_option(memory_s, "--body-memory", 1, 65536, 1, &body_memory_mib))
         return 2;
+    http_limits.memory_budget = (size_t)body_memory_mib << 20;
     log_set_quiet(quiet);
 
     /* Block SIGINT and SIGTERM before any thread starts, so that every

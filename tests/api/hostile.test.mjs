@@ -294,3 +294,56 @@ test('out of descriptors: no busy loop, a few log lines, and serving again after
   assert.equal(sqlValue(dataDir, 'SELECT count(*) FROM dossier_files'), 0);
   assert.ok(rowCounts(dataDir).accounts > 0);
 });
+
+test('request bodies in memory share one budget: past it the answer is 503 with Retry-After, then serving goes on', async (t) => {
+  const srv = await startServer(t, { args: ['--body-memory', '1'] });
+  const before = snapshot(srv.dataDir);
+  // 40 clients each announce a 60 KB JSON body and send only its start: 40 x 60 KB is
+  // more than the 1 MiB budget, so some must be turned away rather than buffered.
+  const socks = [];
+  for (let i = 0; i < 40; i++) {
+    const s = await connect(srv.port);
+    socks.push(s);
+    await s.write('POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${60 * 1000}\r\n\r\n{"citizen_id":"`);
+  }
+  await sleep(500);
+  const answered = socks.map((s) => responses(s.data)).filter((rs) => rs.length === 1);
+  assert.ok(answered.length > 0, 'some requests were refused');
+  assert.ok(answered.length < 40, 'others are still being read');
+  for (const [r] of answered) {
+    assert.equal(r.status, 503, JSON.stringify(r));
+    assert.equal(r.json.error.code, 'overloaded');
+    assert.ok(Number(r.headers['retry-after']) > 0);
+  }
+  for (const s of socks) s.destroy();
+  await sleep(200);
+  assertUnchanged(srv.dataDir, before, [], '(bodies refused or abandoned)');
+  const ok = await fetch(srv.url + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: DEMO_CITIZEN.login, password: DEMO_CITIZEN.password }) });
+  assert.equal(ok.status, 200, 'the budget is given back when the clients go');
+  await ok.arrayBuffer();
+});
+
+test('public lookups are limited per address: codes cannot be tried in bulk', async (t) => {
+  const srv = await startServer(t, { args: ['--trusted-proxy', '127.0.0.1'] });
+  const look = (code, ip) => fetch(`${srv.url}/api/v1/lookup/${code}`, { headers: { 'X-Forwarded-For': ip } });
+  // A burst of 120 with a miss costing 5: the 25th miss in a row is refused.
+  const statuses = [];
+  for (let i = 0; i < 30; i++) {
+    const r = await look(`000.01.90.H56-261207-${String(i).padStart(4, '0')}`, '203.0.113.70');
+    statuses.push(r.status);
+    if (r.status === 429) {
+      assert.equal((await r.json()).error.code, 'too_many_lookups');
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
+    } else {
+      await r.arrayBuffer();
+    }
+  }
+  assert.deepEqual(statuses.slice(0, 24), Array(24).fill(404), statuses.join(','));
+  assert.deepEqual(statuses.slice(24), Array(6).fill(429), statuses.join(','));
+  // Another address is not affected.
+  const other = await look('000.01.90.H56-261207-9999', '203.0.113.71');
+  assert.equal(other.status, 404);
+  await other.arrayBuffer();
+});
