@@ -11,7 +11,7 @@
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
-#include "dossier/lookup_cache.h"
+#include "dossier/changes.h"
 #include "render/letter.h"
 #include "render/pdf.h"
 #include "store/store.h"
@@ -268,9 +268,22 @@ int apology_record_job(struct store *db, void *arg)
                                                     .object_id = key,
                                                     .detail = detail});
     }
+    if (rc == 0) {
+        /* A new appointment without a status change: announced all the same,
+         * so the public lookup and any other follower hear of it. */
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = d.code,
+                                    .action = "apology",
+                                    .from_state = d.state,
+                                    .to_state = d.state,
+                                    .from_status = d.status_code,
+                                    .to_status = d.status_code,
+                                    .at = a->now,
+                                    .actor_id = a->officer_id};
+        rc = dossier_changed(db, &ch);
+    }
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    lookup_cache_invalidate(d.code);
     a->n = (int)n;
     return 0;
 }

@@ -15,7 +15,6 @@
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/documents.h"
-#include "dossier/lookup_cache.h"
 #include "dossier/results.h"
 #include "dossier/status.h"
 #include "store/store.h"
@@ -626,7 +625,6 @@ int dossier_submit_job(struct store *db, void *arg)
     applicant_field(p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
     applicant_field(p, form, "email", acc.email, ap.email, sizeof ap.email);
     rc = mark_submitted(db, a, &d, code, due, &ap);
-    lookup_cache_invalidate(code);
     if (rc == 0) {
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
@@ -634,11 +632,15 @@ int dossier_submit_job(struct store *db, void *arg)
         rc = audit_dossier(db, ACTOR(a), "dossier.submit", d.id, detail);
     }
     if (rc == 0) {
-        struct dossier_change ch = {.dossier_id = d.id, .action = "submit",
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = code,
+                                    .action = "submit",
                                     .from_state = "draft",
                                     .to_state = d.received_by ? "received" : "submitted",
-                                    .from_status = 0, .to_status = d.received_by ? 2 : 1,
-                                    .at = a->now, .actor_id = ACTOR(a)};
+                                    .from_status = 0,
+                                    .to_status = d.received_by ? 2 : 1,
+                                    .at = a->now,
+                                    .actor_id = ACTOR(a)};
         rc = dossier_changed(db, &ch);
     }
     if (rc)

@@ -35,4 +35,9 @@ void lookup_cache_invalidate(const char *code);
 /* The writer's after-commit hook: applies the invalidations of the batch. */
 void lookup_cache_after_commit(void);
 
+/* The dossier-change listener (dossier/changes.h): invalidates the changed
+ * dossier's code inside the job and again after the batch commits. */
+struct dossier_listener;
+extern const struct dossier_listener lookup_cache_listener;
+
 #endif

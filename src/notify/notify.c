@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "calendar/calendar.h"
+#include "dossier/changes.h"
 #include "dossier/status.h"
 #include "store/store.h"
 
@@ -453,3 +454,16 @@ out:
     free(body);
     return rc;
 }
+
+static int notify_changed(struct store *db, const struct dossier_change *c)
+{
+    if (c->from_status == c->to_status)
+        return 0;
+    return notify_enqueue(db, c->dossier_id, 0);
+}
+
+const struct dossier_listener notify_listener = {
+    .name = "notify",
+    .changed = notify_changed,
+    .after_commit = notify_after_commit,
+};

@@ -679,9 +679,11 @@ int payment_desk_job(struct store *db, void *arg)
 
 /* --- the dossier-change listener ---------------------------------------------------- */
 
-int payment_dossier_changed(struct store *db, const struct dossier_change *c)
+static int payment_dossier_changed(struct store *db, const struct dossier_change *c)
 {
-    if (strcmp(c->action, "request_payment") == 0) {
+    int entering = strcmp(c->to_state, "payment") == 0 && strcmp(c->from_state, "payment") != 0;
+    int leaving = strcmp(c->from_state, "payment") == 0 && strcmp(c->to_state, "payment") != 0;
+    if (entering) {
         struct payment_fee fee;
         char purpose[600];
         struct payment p;
@@ -696,7 +698,7 @@ int payment_dossier_changed(struct store *db, const struct dossier_change *c)
         return insert_payment(db, c->dossier_id, fee.amount, purpose, "", c->actor_id, c->at,
                               &p);
     }
-    if (strcmp(c->from_state, "payment") == 0 && strcmp(c->action, "confirm_payment") != 0) {
+    if (leaving) {
         struct payment p;
         int rc = payment_for_dossier(db, c->dossier_id, &p);
         if (rc != STORE_ROW)
@@ -718,6 +720,11 @@ int payment_dossier_changed(struct store *db, const struct dossier_change *c)
     }
     return 0;
 }
+
+const struct dossier_listener payment_listener = {
+    .name = "payment",
+    .changed = payment_dossier_changed,
+};
 
 /* --- reconciliation --------------------------------------------------------------------- */
 

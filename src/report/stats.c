@@ -229,7 +229,7 @@ int stats_add_for_dossier(struct store *db, int64_t dossier_id, int64_t at,
     return rc ? rc : add_both(db, &k, stat_local_ymd(at), delta);
 }
 
-int stats_dossier_changed(struct store *db, const struct dossier_change *c)
+static int stats_dossier_changed(struct store *db, const struct dossier_change *c)
 {
     int64_t delta[STAT_NFIGS];
     struct stat_facts facts = {0};
@@ -243,6 +243,11 @@ int stats_dossier_changed(struct store *db, const struct dossier_change *c)
     stat_classify(c->from_status, c->to_status, c->at, &facts, delta);
     return add_both(db, &k, stat_local_ymd(c->at), delta);
 }
+
+const struct dossier_listener stats_listener = {
+    .name = "stats",
+    .changed = stats_dossier_changed,
+};
 
 /* --- rebuild --------------------------------------------------------------- */
 

@@ -12,7 +12,6 @@
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/dossier.h"
-#include "dossier/lookup_cache.h"
 #include "store/store.h"
 
 #define MAX_NAME 48
@@ -595,15 +594,19 @@ int workflow_step_job(struct store *db, void *arg)
         json_decref(detail);
     }
     if (rc == 0) {
-        struct dossier_change ch = {.dossier_id = d.id, .action = s->action,
-                                    .from_state = d.state, .to_state = c.to_state,
-                                    .from_status = d.status_code, .to_status = c.status,
-                                    .at = s->now, .actor_id = s->actor_id};
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = d.code,
+                                    .action = s->action,
+                                    .from_state = d.state,
+                                    .to_state = c.to_state,
+                                    .from_status = d.status_code,
+                                    .to_status = c.status,
+                                    .at = s->now,
+                                    .actor_id = s->actor_id};
         rc = dossier_changed(db, &ch);
     }
     if (rc)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    lookup_cache_invalidate(d.code);
     copy_str(s->new_state, sizeof s->new_state, c.to_state);
     return 0;
 }

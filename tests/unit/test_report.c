@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
@@ -561,7 +562,7 @@ int main(void)
     char path[400], err[256];
     snprintf(path, sizeof path, "%s/motcua.db", dir);
     cal = cal_new_default();
-    if (cmd_init(4, argv) != 0 || !cal || store_open(path, 0, &db, err, sizeof err) ||
+    if (app_listen_all() || cmd_init(4, argv) != 0 || !cal || store_open(path, 0, &db, err, sizeof err) ||
         migrate_apply(db, err, sizeof err)) {
         printf("setup failed\n");
         return 1;
