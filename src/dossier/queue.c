@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -35,12 +36,7 @@ static int64_t end_of_local_day(int64_t now)
  * ?5 end of "soon", ?6 code pattern or NULL, ?7 folded name pattern. */
 /* The units the officer may read, worked out once per query (SQLite builds
  * it into a temporary index), instead of a subquery per dossier row. */
-#define QUEUE_SCOPE                                                                                \
-    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
-    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
-    " JOIN units su ON su.id = sr.unit_id"                                                         \
-    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
-    " WHERE sr.account_id = ?1) "
+#define QUEUE_SCOPE "WITH " PERMISSION_SCOPE("?1", "'dossier.read'") " "
 
 #define QUEUE_JOINS                                                                                \
     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"                                  \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -338,12 +339,7 @@ int feedback_view_valid(const char *view)
  * typed as a LIKE pattern, ?5 the item's number or NULL, ?6 the view, ?7 now,
  * ?8 the end of "due soon"; the list adds ?9 limit and ?10 offset. The
  * units the officer may read are worked out once per statement. */
-#define STAFF_SCOPE                                                                                \
-    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
-    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
-    " JOIN units su ON su.id = sr.unit_id"                                                         \
-    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
-    " WHERE sr.account_id = ?1) "
+#define STAFF_SCOPE "WITH " PERMISSION_SCOPE("?1", "'dossier.read'") " "
 #define STAFF_MATCH                                                                                \
     " WHERE f.unit_id IN scope AND (?2 IS NULL OR f.kind = ?2)"                                    \
     " AND (?3 IS NULL OR f.search_folded LIKE ?3 ESCAPE '\\' OR d.code LIKE ?4 ESCAPE '\\'"      \

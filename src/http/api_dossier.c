@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
@@ -193,7 +194,7 @@ static void walkin_create(struct req *r)
     }
     procedure_clear(&p);
     if (unit_by_code(r->db, ucode, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.walkin", u.id) != 1) {
+        permission_can(r->db, r->account.id, "dossier.walkin", u.id) != 1) {
         reply_error(r, 404, "unknown_unit", "Không có đơn vị này trong phạm vi của bạn",
                     "unit_code");
         goto out;

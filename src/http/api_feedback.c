@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "catalog/unit.h"
@@ -15,7 +16,6 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 /* The item as its reader may see it: officers (on the staff routes) also
  * see who sent it. */
@@ -166,11 +166,11 @@ static int staff_item_or_reply(struct req *r, const char *permission, long *id)
     if (req_long_or_reply(r, req_param(r, "id"), "id", 1, 1L << 40, 1, id))
         return -1;
     if (feedback_unit(r->db, *id, &unit, &owner) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.read", unit) != 1) {
+        permission_can(r->db, r->account.id, "dossier.read", unit) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy phản ánh, kiến nghị", NULL);
         return -1;
     }
-    if (permission && staff_can(r->db, r->account.id, permission, unit) != 1) {
+    if (permission && permission_can(r->db, r->account.id, permission, unit) != 1) {
         reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này", NULL);
         return -1;
     }
@@ -266,7 +266,7 @@ static void staff_assign(struct req *r)
     if (store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
                                " disabled = 0",
                         login, &assignee) != STORE_ROW ||
-        staff_can(r->db, assignee, "dossier.process", unit) != 1) {
+        permission_can(r->db, assignee, "dossier.process", unit) != 1) {
         json_decref(body);
         reply_error(r, 422, "assignee_not_allowed", "Cán bộ này không xử lý việc của đơn vị",
                     "assignee");

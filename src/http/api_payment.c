@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "catalog/unit.h"
@@ -27,7 +28,6 @@
 #include "payment/testgw.h"
 #include "payment/vietqr.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 #define QR_PX 264
 
@@ -445,7 +445,7 @@ static void reconciliation(struct req *r)
         return;
     }
     if (!code || strlen(code) > 63 || unit_by_code(r->db, code, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "report.read", u.id) != 1) {
+        permission_can(r->db, r->account.id, "report.read", u.id) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }

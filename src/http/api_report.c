@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
@@ -17,31 +18,17 @@
 #include "report/rating.h"
 #include "report/report.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 /* --- reports -------------------------------------------------------------------- */
 
 /* The units where the officer may read reports (each covers its subtree). */
 static void report_units(struct req *r)
 {
-    struct store_stmt *st;
-    json_t *items = json_array();
-    if (store_prepare(r->db,
-                      "SELECT DISTINCT u.code, u.name, u.level, u.path FROM staff_roles sr"
-                      " JOIN role_permissions rp ON rp.role = sr.role"
-                      "  AND rp.permission = 'report.read'"
-                      " JOIN units u ON u.id = sr.unit_id WHERE sr.account_id = ? ORDER BY u.path",
-                      &st)) {
-        json_decref(items);
+    json_t *items = permission_units_json(r->db, r->account.id, "report.read");
+    if (!items) {
         reply_internal(r, "report units failed");
         return;
     }
-    store_bind_int(st, 1, r->account.id);
-    while (store_step(st) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
-                                               "name", store_col_text(st, 1), "level",
-                                               store_col_text(st, 2)));
-    store_done(st);
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -68,7 +55,7 @@ static json_t *ancestors_json(struct req *r, const struct unit *u)
             continue;
         json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", a.code, "name", a.name,
                                               "readable",
-                                              staff_can(r->db, r->account.id, "report.read",
+                                              permission_can(r->db, r->account.id, "report.read",
                                                         a.id) == 1));
     }
     return list;
@@ -154,7 +141,7 @@ static void report_summary(struct req *r)
     struct unit u;
     int can = 0;
     if (strlen(code) < sizeof u.code && unit_by_code(r->db, code, &u) == STORE_ROW)
-        can = staff_can(r->db, r->account.id, "report.read", u.id);
+        can = permission_can(r->db, r->account.id, "report.read", u.id);
     if (can < 0) {
         reply_internal(r, "permission check failed");
         return;

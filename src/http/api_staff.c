@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "calendar/calendar.h"
@@ -207,7 +208,7 @@ static void dossier_apologize(struct req *r)
     struct dossier d;
     if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    if (staff_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
+    if (permission_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
         reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này",
                     NULL);
         return;
@@ -251,26 +252,14 @@ static void officers(struct req *r)
     const char *code = req_query(r, "unit");
     struct unit u;
     if (!code || strlen(code) > 63 || unit_by_code(r->db, code, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.read", u.id) != 1) {
+        permission_can(r->db, r->account.id, "dossier.read", u.id) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }
-    struct store_stmt *st;
-    json_t *items = json_array();
-    if (store_prepare(r->db,
-                      "SELECT DISTINCT a.login, a.full_name FROM accounts a"
-                      " JOIN staff_roles sr ON sr.account_id = a.id"
-                      " JOIN role_permissions rp ON rp.role = sr.role"
-                      "  AND rp.permission = 'dossier.process'"
-                      " JOIN units su ON su.id = sr.unit_id JOIN units du ON du.id = ?"
-                      " WHERE a.disabled = 0 AND substr(du.path, 1, length(su.path)) = su.path"
-                      " ORDER BY a.full_name",
-                      &st) == 0) {
-        store_bind_int(st, 1, u.id);
-        while (store_step(st) == STORE_ROW)
-            json_array_append_new(items, json_pack("{s:s, s:s}", "login", store_col_text(st, 0),
-                                                   "full_name", store_col_text(st, 1)));
-        store_done(st);
+    json_t *items = permission_holders_json(r->db, "dossier.process", u.id);
+    if (!items) {
+        reply_internal(r, "officers failed");
+        return;
     }
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

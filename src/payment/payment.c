@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "audit/audit.h"
 #include "base/assets.h"
 #include "base/log.h"
@@ -537,9 +538,10 @@ static int staff_dossier(struct store *db, int64_t dossier_id, int64_t actor,
     int rc = dossier_find(db, key, 0, d);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (rc != STORE_ROW || !d->code[0] || staff_sees(db, actor, d) != 1)
+    if (rc != STORE_ROW || !d->code[0] ||
+        permission_sees(db, actor, d->unit_id, d->current_unit_id) != 1)
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    rc = staff_can(db, actor, permission, d->current_unit_id);
+    rc = permission_can(db, actor, permission, d->current_unit_id);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (rc == 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
@@ -268,37 +269,6 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
     return rc ? -1 : 0;
 }
 
-/* --- permissions ------------------------------------------------------------ */
-
-int staff_can(struct store *db, int64_t account_id, const char *permission, int64_t unit_id)
-{
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM staff_roles sr"
-                           " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = ?"
-                           " JOIN units su ON su.id = sr.unit_id"
-                           " JOIN units du ON du.id = ?"
-                           " WHERE sr.account_id = ? AND substr(du.path, 1, length(su.path))"
-                           " = su.path LIMIT 1",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, permission);
-    store_bind_int(st, 2, unit_id);
-    store_bind_int(st, 3, account_id);
-    rc = store_step(st);
-    store_done(st);
-    return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
-}
-
-int staff_sees(struct store *db, int64_t account_id, const struct dossier *d)
-{
-    int rc = staff_can(db, account_id, "dossier.read", d->current_unit_id);
-    if (rc == 0 && d->current_unit_id != d->unit_id)
-        rc = staff_can(db, account_id, "dossier.read", d->unit_id);
-    return rc;
-}
-
 /* --- one step ----------------------------------------------------------------- */
 
 struct transition {
@@ -380,7 +350,7 @@ static int check_actor(struct store *db, struct workflow_step *s, const struct d
         return derr_set(&s->err, DERR_STATE, "action_not_allowed",
                         "Bạn không thể thực hiện thao tác này ở trạng thái hiện tại", NULL);
     if (s->actor == ACTOR_STAFF) {
-        int can = staff_can(db, s->actor_id, t->permission, d->current_unit_id);
+        int can = permission_can(db, s->actor_id, t->permission, d->current_unit_id);
         if (can < 0)
             return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         if (!can)
@@ -401,7 +371,7 @@ static int find_assignee(struct store *db, struct workflow_step *s, const struct
                         s->assignee, &aid) != STORE_ROW)
         return derr_set(&s->err, DERR_INVALID, "unknown_assignee",
                         "Không có cán bộ này", "assignee");
-    if (staff_can(db, aid, "dossier.process", d->current_unit_id) != 1)
+    if (permission_can(db, aid, "dossier.process", d->current_unit_id) != 1)
         return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
                         "Cán bộ này không xử lý hồ sơ của đơn vị", "assignee");
     *id = aid;
@@ -525,7 +495,8 @@ static int load_dossier(struct store *db, struct workflow_step *s, struct dossie
     if (visible && s->actor == ACTOR_OWNER)
         visible = d->owner_id == s->actor_id;
     else if (visible && s->actor == ACTOR_STAFF)
-        visible = d->code[0] && staff_sees(db, s->actor_id, d) == 1;
+        visible = d->code[0] &&
+                  permission_sees(db, s->actor_id, d->unit_id, d->current_unit_id) == 1;
     if (!visible)
         return derr_set(&s->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
     return 0;
@@ -639,12 +610,12 @@ json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum ac
         n++;
     }
     store_done(st);
-    /* staff_can reuses statements, so it runs after this loop is done. */
+    /* permission_can reuses statements, so it runs after this loop is done. */
     for (int i = 0; i < n; i++) {
         int ok = actor == ACTOR_OWNER ? strcmp(rows[i].actor, "owner") == 0
                  : actor == ACTOR_STAFF
                      ? strcmp(rows[i].actor, "staff") == 0 &&
-                           staff_can(db, actor_id, rows[i].permission, d->current_unit_id) == 1
+                           permission_can(db, actor_id, rows[i].permission, d->current_unit_id) == 1
                      : strcmp(rows[i].actor, "system") == 0;
         if (ok)
             json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s?}", "action",
