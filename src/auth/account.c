@@ -53,6 +53,26 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
     return rc;
 }
 
+int account_id_by_login(struct store *db, const char *login, const char *kind,
+                        enum account_state state, int64_t *id)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(db,
+                           "SELECT id FROM accounts WHERE login = ?1 AND (?2 IS NULL OR kind = ?2)"
+                           " AND (?3 = 1 OR disabled = 0)",
+                           &st);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, login);
+    store_bind_text(st, 2, kind);
+    store_bind_int(st, 3, state == ACCOUNT_ANY_STATE);
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        *id = store_col_int(st, 0);
+    store_done(st);
+    return rc;
+}
+
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
                      size_t hashcap, char *totp, int64_t *totp_last)
 {

@@ -366,6 +366,19 @@ int64_t procedure_working_minutes(const struct procedure *p)
                                               : (int64_t)p->time_amount * 8 * 60;
 }
 
+int procedure_has_document(const struct procedure *p, const char *key)
+{
+    size_t i;
+    json_t *doc;
+    json_array_foreach(p->documents, i, doc)
+    {
+        const char *k = json_string_value(json_object_get(doc, "key"));
+        if (k && strcmp(k, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int procedure_handled_by(struct store *db, int64_t procedure_id, int64_t unit_id)
 {
     struct store_stmt *st;

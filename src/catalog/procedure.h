@@ -53,6 +53,9 @@ const struct procedure *procedure_cached(struct store *db, int64_t id);
 /* Working minutes the procedure allows (8 hours per working day). */
 int64_t procedure_working_minutes(const struct procedure *p);
 
+/* Does the procedure list this document key? 1 or 0. */
+int procedure_has_document(const struct procedure *p, const char *key);
+
 /* Does unit_id handle procedure_id? 1 yes, 0 no, <0 error. */
 int procedure_handled_by(struct store *db, int64_t procedure_id, int64_t unit_id);
 

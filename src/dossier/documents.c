@@ -10,8 +10,9 @@
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
-#include "dossier/dossier.h"
 #include "dossier/changes.h"
+#include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "render/letter.h"
 #include "render/pdf.h"
 #include "store/store.h"
@@ -114,7 +115,7 @@ static json_t *load_form(struct store *db, int64_t id)
 int result_document_pdf(struct store *db, const struct dossier *d, const char *base_url,
                         unsigned char **out, size_t *len)
 {
-    if (d->status_code != 9 && d->status_code != 10)
+    if (d->status_code != STATUS_DONE && d->status_code != STATUS_RETURNED)
         return 1;
     struct procedure p;
     struct unit u, parent;

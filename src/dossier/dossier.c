@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -106,9 +108,11 @@ static int exec_done(struct store_stmt *st)
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
-/* Finds the caller's draft inside a write job; fills err otherwise. */
-static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossier *d,
-                      struct derr *err)
+/* Finds the caller's draft inside a write job; fills err otherwise. A
+ * walk-in the desk is registering belongs to its officer until submitted:
+ * the citizen it is linked to may follow it, not change it. */
+static int find_draft(struct store *db, int64_t id, int64_t owner, int64_t actor,
+                      struct dossier *d, struct derr *err)
 {
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)id);
@@ -117,6 +121,9 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossie
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (d->received_by && !d->code[0] && actor != d->received_by)
+        return derr_set(err, DERR_STATE, "desk_draft",
+                        "Hồ sơ đang được bộ phận một cửa tiếp nhận, chưa thể sửa", NULL);
     if (strcmp(d->state, "draft") != 0)
         return derr_set(err, DERR_STATE, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
     return 0;
@@ -132,11 +139,58 @@ static void bind_opt_id(struct store_stmt *st, int idx, int64_t id)
         store_bind_null(st, idx);
 }
 
+/* The procedure and unit of a new draft, checked: OUT *procedure_id,
+ * *unit_id; -1 with the refusal in a->err. */
+static int check_create(struct store *db, struct dossier_create *a, int64_t *procedure_id,
+                        int64_t *unit_id)
+{
+    struct procedure p;
+    struct unit u;
+    int rc = procedure_by_code(db, a->procedure_code ? a->procedure_code : "", &p);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != STORE_ROW)
+        return derr_set(&a->err, DERR_NOT_FOUND, "unknown_procedure", "Không có thủ tục này",
+                        "procedure_code");
+    *procedure_id = p.id;
+    procedure_clear(&p);
+    rc = unit_by_code(db, a->unit_code ? a->unit_code : "", &u);
+    /* An officer registers walk-ins only for units in their reach; a unit
+     * out of reach is answered like one that does not exist. */
+    if (rc == STORE_ROW && a->received_by) {
+        int can = permission_can(db, a->received_by, "dossier.walkin", u.id);
+        rc = can == 1 ? STORE_ROW : (can < 0 ? can : STORE_DONE);
+    }
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != STORE_ROW)
+        return derr_set(&a->err, DERR_NOT_FOUND, "unknown_unit",
+                        a->received_by ? "Không có đơn vị này trong phạm vi của bạn"
+                                       : "Không có đơn vị này",
+                        "unit_code");
+    *unit_id = u.id;
+    rc = procedure_handled_by(db, *procedure_id, u.id);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != 1)
+        return derr_set(&a->err, DERR_INVALID, "unit_not_handling",
+                        "Đơn vị này không giải quyết thủ tục đã chọn", "unit_code");
+    return 0;
+}
+
 int dossier_create_job(struct store *db, void *arg)
 {
     struct dossier_create *a = arg;
     struct store_stmt *st;
-    int64_t now = now_unix();
+    int64_t now = now_unix(), procedure_id, unit_id, owner = a->owner_id;
+    if (check_create(db, a, &procedure_id, &unit_id))
+        return -1;
+    /* A walk-in whose applicant has a citizen account is linked to it, so
+     * they follow it online too. */
+    const char *cid = a->applicant_citizen_id;
+    if (!owner && cid && *cid &&
+        account_id_by_login(db, cid, "citizen", ACCOUNT_ENABLED, &owner) != STORE_ROW)
+        owner = 0;
     int rc = store_prepare(db,
                            "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
                            " channel, state, created_at, updated_at, applicant_name,"
@@ -144,10 +198,10 @@ int dossier_create_job(struct store *db, void *arg)
                            " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
                            &st);
     if (rc)
-        return rc;
-    store_bind_int(st, 1, a->procedure_id);
-    store_bind_int(st, 2, a->unit_id);
-    bind_opt_id(st, 3, a->owner_id);
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    store_bind_int(st, 1, procedure_id);
+    store_bind_int(st, 2, unit_id);
+    bind_opt_id(st, 3, owner);
     bind_opt_id(st, 4, a->received_by);
     store_bind_text(st, 5, a->channel ? a->channel : "online");
     store_bind_int(st, 6, now);
@@ -156,11 +210,14 @@ int dossier_create_job(struct store *db, void *arg)
     store_bind_text(st, 9, a->applicant_phone ? a->applicant_phone : "");
     store_bind_text(st, 10, a->applicant_email ? a->applicant_email : "");
     store_bind_text(st, 11, a->applicant_address ? a->applicant_address : "");
-    if ((rc = exec_done(st)))
-        return rc;
-    a->id = store_last_insert_id(db);
-    return audit_dossier(db, a->received_by ? a->received_by : a->owner_id, "dossier.create",
-                         a->id, NULL);
+    if ((rc = exec_done(st)) == 0) {
+        a->id = store_last_insert_id(db);
+        rc = audit_dossier(db, a->received_by ? a->received_by : owner, "dossier.create", a->id,
+                           NULL);
+    }
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
 }
 
 int dossier_save_form_job(struct store *db, void *arg)
@@ -168,7 +225,7 @@ int dossier_save_form_job(struct store *db, void *arg)
     struct dossier_save_form *a = arg;
     struct dossier d;
     struct store_stmt *st;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     char *form = json_dumps(a->form, JSON_COMPACT | JSON_SORT_KEYS);
     if (!form)
@@ -224,6 +281,48 @@ int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
     return rc == STORE_ROW ? 0 : STORE_ERR;
 }
 
+int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                      char *sha256, char *content_type)
+{
+    static const char *const sql[] = {
+        [DOSSIER_FILES_HANDED_IN] = "SELECT sha256, content_type FROM dossier_files"
+                                    " WHERE dossier_id = ? AND name = ?",
+        [DOSSIER_FILES_RESULTS] = "SELECT sha256, content_type FROM dossier_results"
+                                  " WHERE dossier_id = ? AND name = ?",
+    };
+    struct store_stmt *st;
+    int rc = store_prepare(db, sql[kind], &st);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, name);
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        copy_str(sha256, 65, store_col_text(st, 0));
+        copy_str(content_type, 32, store_col_text(st, 1));
+    }
+    store_done(st);
+    return rc;
+}
+
+int dossier_count_by_status(struct store *db, int64_t counts[11])
+{
+    struct store_stmt *st;
+    memset(counts, 0, 11 * sizeof counts[0]);
+    int rc = store_prepare(db,
+                           "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1",
+                           &st);
+    if (rc)
+        return rc;
+    while ((rc = store_step(st)) == STORE_ROW) {
+        int64_t status = store_col_int(st, 0);
+        if (status >= STATUS_DRAFT && status <= STATUS_MAX)
+            counts[status] = store_col_int(st, 1);
+    }
+    store_done(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* The event id of the dossier's latest supplement request, 0 if none,
  * negative on a store error. */
 static int64_t open_supplement_event(struct store *db, int64_t id)
@@ -249,7 +348,7 @@ int dossier_add_file_job(struct store *db, void *arg)
     /* Files are added to a draft, or while the desk waits for a supplement;
      * a supplement adds files, it never replaces what was handed in. */
     int64_t supplement_event = 0;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err)) {
         if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
             return -1;
         derr_clear(&a->err);
@@ -258,6 +357,14 @@ int dossier_add_file_job(struct store *db, void *arg)
                             "Đã có tệp cùng tên; hãy đặt tên khác cho tệp bổ sung", a->name);
         if ((supplement_event = open_supplement_event(db, a->id)) < 0)
             return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    }
+    if (a->document_key[0]) {
+        const struct procedure *p = procedure_cached(db, d.procedure_id);
+        if (!p)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (!procedure_has_document(p, a->document_key))
+            return derr_set(&a->err, DERR_INVALID, "unknown_document",
+                            "Thủ tục không có loại giấy tờ này", "document");
     }
     int64_t count, bytes;
     if (dossier_files_usage(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &count, &bytes))
@@ -332,7 +439,7 @@ int dossier_remove_file_job(struct store *db, void *arg)
     struct store_stmt *st;
     /* A draft's files, or during a supplement the files sent with it: what
      * was handed in before stays. */
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err)) {
         if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
             return -1;
         derr_clear(&a->err);
@@ -528,7 +635,7 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
         return rc;
     store_bind_text(st, 1, code);
     store_bind_text(st, 2, walkin ? "received" : "submitted");
-    store_bind_int(st, 3, walkin ? 2 : 1);
+    store_bind_int(st, 3, walkin ? STATUS_ACCEPTED : STATUS_SUBMITTED);
     store_bind_int(st, 4, a->now);
     store_bind_int(st, 5, due);
     store_bind_int(st, 6, a->now);
@@ -588,7 +695,7 @@ int dossier_submit_job(struct store *db, void *arg)
     struct unit u;
     json_t *form = NULL;
     int rc = -1;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     if (!(p = procedure_cached(db, d.procedure_id)) || unit_by_id(db, d.unit_id, &u) != STORE_ROW ||
         !(form = load_form(db, d.id))) {
@@ -638,7 +745,7 @@ int dossier_submit_job(struct store *db, void *arg)
                                     .from_state = "draft",
                                     .to_state = d.received_by ? "received" : "submitted",
                                     .from_status = 0,
-                                    .to_status = d.received_by ? 2 : 1,
+                                    .to_status = d.received_by ? STATUS_ACCEPTED : STATUS_SUBMITTED,
                                     .at = a->now,
                                     .actor_id = ACTOR(a)};
         rc = dossier_changed(db, &ch);
@@ -741,7 +848,7 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
         json_object_set_new(o, "first_due_at", cal_json_iso(d->first_due_at));
         json_object_set_new(o, "apologies", apologies_json(db, d->id));
         /* The officers' result documents, for the applicant once returned. */
-        if (d->status_code == 10) {
+        if (d->status_code == STATUS_RETURNED) {
             json_t *res = results_json(db, d->id);
             json_object_set_new(o, "results", res ? res : json_array());
         }

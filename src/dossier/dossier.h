@@ -46,20 +46,28 @@ int dossier_file_name_valid(const char *name);
 
 /* --- write jobs: each takes its argument struct ----------------------- */
 
+/* A new draft. Refusals: unknown_procedure (404, "procedure_code"),
+ * unknown_unit (404, "unit_code"; for a walk-in also a unit where the
+ * officer does not hold dossier.walkin), unit_not_handling (422). */
 struct dossier_create {
-    int64_t procedure_id, unit_id;
-    int64_t owner_id;       /* the citizen's account, or 0 (a walk-in without one) */
+    const char *procedure_code, *unit_code;
+    int64_t owner_id;       /* the citizen's account online; 0 for a walk-in */
     int64_t received_by;    /* the officer registering a walk-in, or 0 (online) */
     const char *channel;    /* "online", "desk" or "post" */
-    /* A walk-in's applicant, as told at the desk (online: from the account). */
+    /* A walk-in's applicant, as told at the desk (online: from the account).
+     * A citizen ID that names a citizen account links the dossier to it. */
+    const char *applicant_citizen_id;
     const char *applicant_name, *applicant_phone, *applicant_email, *applicant_address;
-    int64_t id; /* OUT */
+    struct derr err; /* OUT */
+    int64_t id;      /* OUT */
 };
 int dossier_create_job(struct store *db, void *arg);
 
 /* In the jobs below, owner_id limits the dossier to that owner (0: the
  * caller checked access, e.g. an officer's walk-in draft) and actor_id is
- * who acts (0: the owner). */
+ * who acts (0: the owner). A walk-in the desk is registering (received_by
+ * set, no code yet) is the registering officer's until it is submitted:
+ * anyone else, its linked citizen included, is refused (409 desk_draft). */
 struct dossier_save_form {
     int64_t id, owner_id, actor_id;
     json_t *form;       /* borrowed: already checked against the schema */
@@ -67,6 +75,9 @@ struct dossier_save_form {
 };
 int dossier_save_form_job(struct store *db, void *arg);
 
+/* Adding a file: to a draft, or during a supplement request (a new name
+ * only); document_key, if not "", must be one of the procedure's
+ * documents (422 unknown_document). */
 struct dossier_file_op {
     int64_t id, owner_id, actor_id;
     char name[DOSSIER_FILE_NAME_MAX + 1];
@@ -85,6 +96,15 @@ enum dossier_files { DOSSIER_FILES_HANDED_IN, DOSSIER_FILES_RESULTS };
 int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
                         const char *except, int64_t *count, int64_t *bytes);
 int dossier_remove_file_job(struct store *db, void *arg);
+
+/* A file of the dossier by name, of one kind: OUT sha256 (65 bytes) and
+ * content_type (32 bytes). Returns STORE_ROW, STORE_DONE or an error. */
+int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                      char *sha256, char *content_type);
+
+/* How many dossiers have each national status (counts[0]: drafts), for
+ * the metrics. OUT: counts. Returns 0 or a store error. */
+int dossier_count_by_status(struct store *db, int64_t counts[11]);
 
 struct dossier_submit {
     int64_t id, owner_id, actor_id;

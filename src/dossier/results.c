@@ -7,6 +7,8 @@
 #include "audit/audit.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
+#include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 static int exec_done(struct store_stmt *st)
@@ -24,9 +26,9 @@ static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
     snprintf(key, sizeof key, "%lld", (long long)dossier_id);
     if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    if (d.status_code != 4 && d.status_code != 9)
+    if (d.status_code != STATUS_PROCESSING && d.status_code != STATUS_DONE)
         return derr_set(err, DERR_STATE, "results_closed",
-                        d.status_code == 10
+                        d.status_code == STATUS_RETURNED
                             ? "Kết quả đã trả cho người nộp, không thể thay đổi"
                             : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
                         NULL);
@@ -64,7 +66,8 @@ int result_add_job(struct store *db, void *arg)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (a->create_only) {
         char sha[65], ctype[32];
-        int found = result_find(db, a->dossier_id, a->name, sha, ctype);
+        int found = dossier_file_find(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, sha,
+                                      ctype);
         if (found < 0)
             return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         if (found == STORE_ROW)
@@ -153,23 +156,3 @@ json_t *results_json(struct store *db, int64_t dossier_id)
     return list;
 }
 
-int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
-                char *content_type)
-{
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT sha256, content_type FROM dossier_results WHERE dossier_id = ?"
-                           " AND name = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_text(st, 2, name);
-    rc = store_step(st);
-    if (rc == STORE_ROW) {
-        copy_str(sha256, 65, store_col_text(st, 0));
-        copy_str(content_type, 32, store_col_text(st, 1));
-    }
-    store_done(st);
-    return rc;
-}

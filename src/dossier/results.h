@@ -37,9 +37,4 @@ int result_remove_job(struct store *db, void *arg);
  * NULL on a store error. */
 json_t *results_json(struct store *db, int64_t dossier_id);
 
-/* The stored file of a result: STORE_ROW with sha256 (65 bytes) and
- * content_type (32 bytes) filled, STORE_DONE if there is none. */
-int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
-                char *content_type);
-
 #endif

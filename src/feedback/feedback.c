@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -159,12 +160,18 @@ int feedback_assign_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
     struct store_stmt *st;
+    int64_t unit = 0, owner = 0, assignee = 0;
+    if (feedback_unit(db, s->id, &unit, &owner) != STORE_ROW ||
+        account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &assignee) != STORE_ROW ||
+        permission_can(db, assignee, "dossier.process", unit) != 1)
+        return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
+                        "Cán bộ này không xử lý việc của đơn vị", "assignee");
     if (unanswered_or_refuse(db, s))
         return -1;
     int rc = store_prepare(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?",
                            &st);
     if (rc == 0) {
-        store_bind_int(st, 1, s->assignee_id);
+        store_bind_int(st, 1, assignee);
         store_bind_int(st, 2, s->id);
         rc = exec_done(st);
     }

@@ -92,14 +92,6 @@ static void reply_session(struct req *r, int status, struct auth_state *s)
     reply_json(r, status, session_json(r->db, &s->acc, s->csrf));
 }
 
-/* The registration form is checked by the e-form validator, like any form. */
-static const char register_schema_text[] =
-    "{\"sections\":[{\"title\":\"Đăng ký tài khoản\",\"fields\":["
-    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\",\"required\":true},"
-    "{\"name\":\"full_name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
-    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\",\"required\":true},"
-    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\",\"required\":false}]}]}";
-
 static int today_ymd(void)
 {
     int64_t t = now_unix() + 7 * 3600;
@@ -154,7 +146,9 @@ static void auth_register(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    json_t *schema = json_loads(register_schema_text, 0, NULL);
+    /* The registration form is checked by the e-form validator, like any
+     * form (data/forms/register.json). */
+    const json_t *schema = eform_asset_schema("data/forms/register.json");
 
     const char *password;
     json_t *form = json_object();
@@ -165,8 +159,7 @@ static void auth_register(struct req *r)
             json_object_set(form, keys[i], v);
     }
     struct eform_error errs[8];
-    int n = eform_validate(schema, form, 0, today_ymd(), errs, 8);
-    json_decref(schema);
+    int n = schema ? eform_validate_checked(schema, form, 0, today_ymd(), errs, 8) : -1;
     if (n != 0) {
         json_t *fields = json_array();
         for (int i = 0; i < n && i < 8; i++)

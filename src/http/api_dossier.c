@@ -7,14 +7,13 @@
 #include <time.h>
 
 #include "app.h"
-#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
 #include "catalog/procedure.h"
-#include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
+#include "dossier/status.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
 #include "http/http.h"
@@ -62,14 +61,39 @@ static int today_ymd(void) { return dossier_local_ymd(now_unix()); }
 
 /* --- create, list, get ------------------------------------------------ */
 
+/* A new draft: the job checks the procedure and the unit; the strings it
+ * borrows live in the request body, kept with the job. */
+struct create_state {
+    struct dossier_create job;
+    json_t *body;
+};
+
+static void free_create(void *p)
+{
+    struct create_state *s = p;
+    json_decref(s->body);
+    free(s);
+}
+
 static void created(struct req *r)
 {
-    struct dossier_create *a = r->data; /* first member of walkin_state too */
-    if (r->wjob.rc) {
-        reply_internal(r, "dossier create failed");
-        return;
+    struct create_state *s = r->data;
+    reply_dossier(r, 201, s->job.id);
+}
+
+/* Takes body (a reference) and queues the job s->job once filled. */
+static struct create_state *new_create(struct req *r, json_t *body)
+{
+    struct create_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(body);
+        reply_internal(r, "out of memory");
+        return NULL;
     }
-    reply_dossier(r, 201, a->id);
+    s->body = body;
+    r->data = s;
+    r->free_data = free_create;
+    return s;
 }
 
 static void dossier_create(struct req *r)
@@ -78,39 +102,18 @@ static void dossier_create(struct req *r)
     if (!body)
         return;
     const char *pcode, *ucode;
-    struct procedure p;
-    struct unit u;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
-        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode))
-        goto out;
-    int rc = procedure_by_code(r->db, pcode, &p);
-    if (rc != STORE_ROW) {
-        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
-        goto out;
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode)) {
+        json_decref(body);
+        return;
     }
-    procedure_clear(&p);
-    if (unit_by_code(r->db, ucode, &u) != STORE_ROW) {
-        reply_error(r, 404, "unknown_unit", "Không có đơn vị này", "unit_code");
-        goto out;
-    }
-    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
-        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
-                    "unit_code");
-        goto out;
-    }
-    struct dossier_create *a = calloc(1, sizeof *a);
-    if (!a) {
-        reply_internal(r, "out of memory");
-        goto out;
-    }
-    a->procedure_id = p.id;
-    a->unit_id = u.id;
-    a->owner_id = r->account.id;
-    r->data = a;
-    r->free_data = free;
-    http_defer_write(r, dossier_create_job, a, created);
-out:
-    json_decref(body);
+    struct create_state *s = new_create(r, body);
+    if (!s)
+        return;
+    s->job = (struct dossier_create){.procedure_code = pcode,
+                                     .unit_code = ucode,
+                                     .owner_id = r->account.id};
+    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
 }
 
 static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
@@ -128,28 +131,7 @@ static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
 /* A walk-in (hồ sơ trực tiếp) or a dossier received by post, registered by
  * an officer of the desk: a draft the officer fills from the paper
  * declaration and the scanned documents, then submits (status 1 and at
- * once 2). If the applicant has a citizen account, it is linked, so they
- * follow it online too. */
-static const char walkin_schema_text[] =
-    "{\"sections\":[{\"title\":\"Người nộp hồ sơ\",\"fields\":["
-    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\"},"
-    "{\"name\":\"name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
-    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\"},"
-    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\"},"
-    "{\"name\":\"address\",\"label\":\"Địa chỉ\",\"type\":\"text\",\"max_length\":300}]}]}";
-
-struct walkin_state {
-    struct dossier_create job;
-    json_t *applicant;
-};
-
-static void free_walkin(void *p)
-{
-    struct walkin_state *s = p;
-    json_decref(s->applicant);
-    free(s);
-}
-
+ * once 2). The applicant's details follow data/forms/walkin.json. */
 static const char *applicant_str(json_t *a, const char *key)
 {
     const char *v = json_string_value(json_object_get(a, key));
@@ -162,73 +144,48 @@ static void walkin_create(struct req *r)
     if (!body)
         return;
     const char *pcode, *ucode, *channel;
-    struct procedure p;
-    struct unit u;
     json_t *applicant = json_object_get(body, "applicant");
+    const json_t *schema = eform_asset_schema("data/forms/walkin.json");
+    struct eform_error errs[8];
+    int n;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
         req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode) ||
         req_string_or_reply(r, body, "channel", 1, 1, 8, &channel))
-        goto out;
+        goto refused;
     if (strcmp(channel, "desk") != 0 && strcmp(channel, "post") != 0) {
         reply_error(r, 422, "bad_channel", "Hình thức nhận phải là desk hoặc post", "channel");
-        goto out;
+        goto refused;
     }
     if (!json_is_object(applicant)) {
         reply_error(r, 422, "required", "Thiếu thông tin người nộp hồ sơ", "applicant");
-        goto out;
+        goto refused;
     }
-    json_t *schema = json_loads(walkin_schema_text, 0, NULL);
-    struct eform_error errs[8];
-    int n = eform_validate(schema, applicant, 0, today_ymd(), errs, 8);
-    json_decref(schema);
-    if (n != 0) {
+    if (!schema) {
+        reply_internal(r, "walk-in schema");
+        goto refused;
+    }
+    if ((n = eform_validate_checked(schema, applicant, 0, today_ymd(), errs, 8)) != 0) {
         if (n < 0)
             reply_internal(r, "walk-in schema");
         else
             reply_form_errors(r, errs, n < 8 ? n : 8);
-        goto out;
+        goto refused;
     }
-    if (procedure_by_code(r->db, pcode, &p) != STORE_ROW) {
-        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
-        goto out;
-    }
-    procedure_clear(&p);
-    if (unit_by_code(r->db, ucode, &u) != STORE_ROW ||
-        permission_can(r->db, r->account.id, "dossier.walkin", u.id) != 1) {
-        reply_error(r, 404, "unknown_unit", "Không có đơn vị này trong phạm vi của bạn",
-                    "unit_code");
-        goto out;
-    }
-    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
-        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
-                    "unit_code");
-        goto out;
-    }
-    struct walkin_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
-        goto out;
-    }
-    r->data = s;
-    r->free_data = free_walkin;
-    s->applicant = json_incref(applicant);
-    int64_t owner = 0;
-    const char *cid = applicant_str(applicant, "citizen_id");
-    if (*cid && store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND"
-                                       " kind = 'citizen' AND disabled = 0",
-                                cid, &owner) != STORE_ROW)
-        owner = 0;
-    s->job = (struct dossier_create){.procedure_id = p.id,
-                                     .unit_id = u.id,
-                                     .owner_id = owner,
+    struct create_state *s = new_create(r, body);
+    if (!s)
+        return;
+    s->job = (struct dossier_create){.procedure_code = pcode,
+                                     .unit_code = ucode,
                                      .received_by = r->account.id,
                                      .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
+                                     .applicant_citizen_id = applicant_str(applicant, "citizen_id"),
                                      .applicant_name = applicant_str(applicant, "name"),
                                      .applicant_phone = applicant_str(applicant, "phone"),
                                      .applicant_email = applicant_str(applicant, "email"),
                                      .applicant_address = applicant_str(applicant, "address")};
-    http_defer_write(r, dossier_create_job, &s->job, created);
-out:
+    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
+    return;
+refused:
     json_decref(body);
 }
 
@@ -340,47 +297,6 @@ static void file_added(struct req *r)
                          s->op.content_type, "sha256", s->op.sha256));
 }
 
-/* Does the procedure list this document key? */
-static int procedure_has_document(const struct procedure *p, const char *key)
-{
-    size_t i;
-    json_t *doc;
-    json_array_foreach(p->documents, i, doc)
-    {
-        if (strcmp(json_string_value(json_object_get(doc, "key")), key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int check_upload_or_reply(struct req *r, const struct dossier *d, const char *name,
-                                 const char *doc_key)
-{
-    if (!dossier_file_name_valid(name)) {
-        reply_error(r, 422, "bad_file_name",
-                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
-                    "name");
-        return -1;
-    }
-    if (strcmp(d->state, "draft") != 0 && strcmp(d->state, "supplement") != 0) {
-        reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
-        return -1;
-    }
-    if (doc_key && *doc_key) {
-        const struct procedure *p = procedure_cached(r->db, d->procedure_id);
-        if (!p) {
-            reply_internal(r, "procedure read failed");
-            return -1;
-        }
-        if (!procedure_has_document(p, doc_key)) {
-            reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này",
-                        "document");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static void dossier_put_file(struct req *r)
 {
     struct dossier d;
@@ -392,8 +308,15 @@ static void dossier_put_file(struct req *r)
         reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này", "document");
         return;
     }
+    if (!dossier_file_name_valid(name)) {
+        reply_error(r, 422, "bad_file_name",
+                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
+                    "name");
+        return;
+    }
+    /* The dossier's state and the document key are the job's to check. */
     struct upload up = {0};
-    if (check_upload_or_reply(r, &d, name, doc_key) || upload_check_or_reply(r, name, &up))
+    if (upload_check_or_reply(r, name, &up))
         return;
     struct file_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -441,7 +364,7 @@ static void dossier_get_file(struct req *r)
     struct dossier d;
     if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    reply_dossier_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_HANDED_IN, req_param(r, "name"));
 }
 
 /* --- submit, withdraw ---------------------------------------------------- */
@@ -547,7 +470,7 @@ static void dossier_result(struct req *r)
     struct dossier d;
     if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    if (d.status_code != 10) {
+    if (d.status_code != STATUS_RETURNED) {
         reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
         return;
     }

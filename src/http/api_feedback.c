@@ -252,7 +252,6 @@ static void staff_assign(struct req *r)
 {
     long id;
     const char *login;
-    int64_t unit, owner, assignee = 0;
     if (staff_item_or_reply(r, "dossier.assign", &id))
         return;
     json_t *body = req_json_object_or_reply(r);
@@ -262,23 +261,14 @@ static void staff_assign(struct req *r)
         json_decref(body);
         return;
     }
-    feedback_unit(r->db, id, &unit, &owner);
-    if (store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
-                               " disabled = 0",
-                        login, &assignee) != STORE_ROW ||
-        permission_can(r->db, assignee, "dossier.process", unit) != 1) {
-        json_decref(body);
-        reply_error(r, 422, "assignee_not_allowed", "Cán bộ này không xử lý việc của đơn vị",
-                    "assignee");
-        return;
-    }
-    json_decref(body);
     struct feedback_step *s = new_step(r, id);
     if (!s) {
+        json_decref(body);
         reply_internal(r, "out of memory");
         return;
     }
-    s->assignee_id = assignee;
+    copy_str(s->assignee, sizeof s->assignee, login);
+    json_decref(body);
     http_defer_job(r, feedback_assign_job, s, &s->err, stepped);
 }
 

@@ -10,6 +10,7 @@
 #include "calendar/calendar.h"
 #include "dossier/dossier.h"
 #include "dossier/results.h"
+#include "dossier/status.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
 #include "http/http.h"
@@ -73,9 +74,9 @@ static void result_put(struct req *r)
     if (editable_or_reply(r, &d, &name) || upload_check_or_reply(r, name, &up))
         return;
     /* Say it now rather than after storing the file; the job checks again. */
-    if (d.status_code != 4 && d.status_code != 9) {
+    if (d.status_code != STATUS_PROCESSING && d.status_code != STATUS_DONE) {
         reply_error(r, 409, "results_closed",
-                    d.status_code == 10
+                    d.status_code == STATUS_RETURNED
                         ? "Kết quả đã trả cho người nộp, không thể thay đổi"
                         : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
                     NULL);
@@ -112,7 +113,7 @@ static void staff_result_get(struct req *r)
     struct dossier d;
     if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
-    reply_result_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
 }
 
 /* The applicant's copy: only once the result was returned (status 10). */
@@ -121,11 +122,11 @@ static void own_result_get(struct req *r)
     struct dossier d;
     if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
-    if (d.status_code != 10) {
+    if (d.status_code != STATUS_RETURNED) {
         reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
         return;
     }
-    reply_result_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
 }
 
 #define OWN (ROUTE_AUTH | ROUTE_CSRF)

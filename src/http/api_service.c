@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "dossier/dossier.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -12,8 +13,7 @@
 
 static void healthz(struct req *r)
 {
-    int64_t one = 0;
-    if (store_query_int(r->db, "SELECT 1", NULL, &one) != STORE_ROW || one != 1) {
+    if (store_ping(r->db) != 0) {
         reply_error(r, 503, "unhealthy", "Cơ sở dữ liệu không phản hồi", NULL);
         return;
     }
@@ -45,16 +45,13 @@ static void metrics(struct req *r)
                             "# HELP motcua_dossiers Dossiers by national status code (0 = draft).\n"
                             "# TYPE motcua_dossiers gauge\n",
                             (unsigned long long)ws.jobs, (unsigned long long)ws.batches);
-    struct store_stmt *st;
-    if (store_prepare(r->db,
-                      "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1"
-                      " ORDER BY 1",
-                      &st) == 0) {
-        while (store_step(st) == STORE_ROW && len < cap - 100)
-            len += (size_t)snprintf(out + len, cap - len, "motcua_dossiers{status=\"%lld\"} %lld\n",
-                                    (long long)store_col_int(st, 0),
-                                    (long long)store_col_int(st, 1));
-        store_done(st);
+    int64_t counts[11];
+    if (dossier_count_by_status(r->db, counts) == 0) {
+        for (int status = 0; status <= 10; status++)
+            if (counts[status])
+                len += (size_t)snprintf(out + len, cap - len,
+                                        "motcua_dossiers{status=\"%d\"} %lld\n", status,
+                                        (long long)counts[status]);
     }
     reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", out, len);
     free(out);

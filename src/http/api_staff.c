@@ -17,6 +17,7 @@
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
 #include "dossier/results.h"
+#include "dossier/status.h"
 #include "http/api_report.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
@@ -69,7 +70,7 @@ static json_t *staff_dossier(struct req *r, const struct dossier *d)
         json_t *res = results_json(r->db, d->id);
         json_object_set_new(o, "results", res ? res : json_array());
         json_object_set_new(o, "can_edit_results",
-                            json_boolean((d->status_code == 4 || d->status_code == 9) &&
+                            json_boolean((d->status_code == STATUS_PROCESSING || d->status_code == STATUS_DONE) &&
                                          staff_may_edit_results(r, d)));
     }
     return o;
@@ -160,7 +161,7 @@ static void dossier_file(struct req *r)
     struct dossier d;
     if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    reply_dossier_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_HANDED_IN, req_param(r, "name"));
 }
 
 /* The receipt, for the desk to print. */

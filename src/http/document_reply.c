@@ -101,37 +101,15 @@ static void reply_stored_file(struct req *r, const char *sha, const char *ctype,
     free(data);
 }
 
-void reply_dossier_file(struct req *r, const struct dossier *d, const char *name)
-{
-    struct store_stmt *st;
-    char sha[65] = "", ctype[32] = "";
-    if (store_prepare(r->db,
-                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
-                      " AND name = ?",
-                      &st) == 0) {
-        store_bind_int(st, 1, d->id);
-        store_bind_text(st, 2, name);
-        if (store_step(st) == STORE_ROW) {
-            copy_str(sha, sizeof sha, store_col_text(st, 0));
-            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
-        }
-        store_done(st);
-    }
-    if (!sha[0]) {
-        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
-        return;
-    }
-    reply_stored_file(r, sha, ctype, name);
-}
-
-void reply_result_file(struct req *r, const struct dossier *d, const char *name)
+void reply_dossier_file(struct req *r, const struct dossier *d, enum dossier_files kind,
+                        const char *name)
 {
     char sha[65] = "", ctype[32] = "";
-    int rc = result_find(r->db, d->id, name, sha, ctype);
+    int rc = dossier_file_find(r->db, kind, d->id, name, sha, ctype);
     if (rc == STORE_ROW)
         reply_stored_file(r, sha, ctype, name);
     else if (rc == STORE_DONE)
         reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
     else
-        reply_internal(r, "result lookup failed");
+        reply_internal(r, "file lookup failed");
 }

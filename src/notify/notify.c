@@ -140,26 +140,26 @@ static void human_time(int64_t t, char *out, size_t cap)
 static const char *lead(int status)
 {
     switch (status) {
-    case 1:
+    case STATUS_SUBMITTED:
         return "Hồ sơ của Ông/Bà đã được nộp thành công và đang chờ cơ quan tiếp nhận.";
-    case 2:
+    case STATUS_ACCEPTED:
         return "Hồ sơ của Ông/Bà đã được cơ quan có thẩm quyền tiếp nhận.";
-    case 3:
+    case STATUS_REFUSED:
         return "Hồ sơ của Ông/Bà không được tiếp nhận.";
-    case 4:
+    case STATUS_PROCESSING:
         return "Hồ sơ của Ông/Bà đang được xử lý.";
-    case 5:
+    case STATUS_SUPPLEMENT:
         return "Cơ quan giải quyết yêu cầu Ông/Bà bổ sung giấy tờ cho hồ sơ.";
-    case 6:
+    case STATUS_PAYMENT:
         return "Ông/Bà cần thực hiện nghĩa vụ tài chính (nộp phí, lệ phí) để hồ sơ được "
                "tiếp tục xử lý.";
-    case 7:
+    case STATUS_WITHDRAWN:
         return "Hồ sơ đã được rút theo yêu cầu của Ông/Bà.";
-    case 8:
+    case STATUS_STOPPED:
         return "Hồ sơ của Ông/Bà đã dừng xử lý.";
-    case 9:
+    case STATUS_DONE:
         return "Hồ sơ của Ông/Bà đã được giải quyết xong; Ông/Bà có thể nhận kết quả.";
-    case 10:
+    case STATUS_RETURNED:
         return "Kết quả giải quyết hồ sơ đã được trả cho Ông/Bà.";
     default:
         return "Trạng thái hồ sơ của Ông/Bà đã thay đổi.";
@@ -169,17 +169,17 @@ static const char *lead(int status)
 /* Statuses whose note (the officer's reason) the citizen must read. */
 static int shows_note(int status)
 {
-    return status == 3 || status == 5 || status == 6 || status == 8;
+    return status == STATUS_REFUSED || status == STATUS_SUPPLEMENT || status == STATUS_PAYMENT || status == STATUS_STOPPED;
 }
 
 /* Statuses for which the appointment still means something. */
 static int shows_due(int status)
 {
-    return status == 1 || status == 2 || status == 4 || status == 9;
+    return status == STATUS_SUBMITTED || status == STATUS_ACCEPTED || status == STATUS_PROCESSING || status == STATUS_DONE;
 }
 
 /* The clock is paused while the citizen has something to do. */
-static int paused(int status) { return status == 5 || status == 6; }
+static int paused(int status) { return status == STATUS_SUPPLEMENT || status == STATUS_PAYMENT; }
 
 int notify_compose(const struct notify_event *e, char *subject, char *body, char *sms)
 {
@@ -237,7 +237,7 @@ int notify_compose(const struct notify_event *e, char *subject, char *body, char
                    "ngày hẹn trả kết quả mới sẽ được thông báo sau.\n");
     }
     if (shows_note(e->status) && e->note && e->note[0]) {
-        sb_add(&b, e->status == 5 ? "Nội dung yêu cầu bổ sung: " : "Lý do: ");
+        sb_add(&b, e->status == STATUS_SUPPLEMENT ? "Nội dung yêu cầu bổ sung: " : "Lý do: ");
         sb_addn(&b, e->note, EVENT_NOTE_BYTES - 1);
         sb_add(&b, "\n");
     }
@@ -427,7 +427,7 @@ int notify_enqueue(struct store *db, int64_t dossier_id, int64_t event_id)
     if ((rc = previous_status(db, dossier_id, event_id, &before)))
         goto out;
     /* Only changes of the national status are news for the citizen. */
-    if (!f->is_public || f->status < 1 || f->status > 10 || f->status == before || !f->code[0])
+    if (!f->is_public || f->status < STATUS_SUBMITTED || f->status > STATUS_MAX || f->status == before || !f->code[0])
         goto out;
 
     char url[512] = "", subject[NOTIFY_SUBJECT_MAX], sms[NOTIFY_SMS_MAX];

@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "calendar/calendar.h"
+#include "dossier/status.h"
 #include "report/stats.h"
 #include "store/store.h"
 
@@ -65,7 +66,7 @@ int rating_job(struct store *db, void *arg)
     if (rated)
         return derr_set(&j->err, DERR_STATE, "already_rated",
                         "Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần", NULL);
-    if (status != 10)
+    if (status != STATUS_RETURNED)
         return derr_set(&j->err, DERR_STATE, "not_returned",
                         "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết hồ sơ", NULL);
 

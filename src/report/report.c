@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "calendar/calendar.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 /* --- dates ------------------------------------------------------------------ */
@@ -430,9 +431,9 @@ static int scan_one(struct store *db, struct builder *b, const char *sql, enum s
         case SCAN_FINISHED: {
             int64_t status = store_col_int(st, 5);
             int apologized = (int)store_col_int(st, 7);
-            fig = status == 3   ? STAT_REFUSED
-                  : status == 7 ? STAT_WITHDRAWN
-                  : status == 8 ? STAT_STOPPED
+            fig = status == STATUS_REFUSED   ? STAT_REFUSED
+                  : status == STATUS_WITHDRAWN ? STAT_WITHDRAWN
+                  : status == STATUS_STOPPED ? STAT_STOPPED
                                 : stat_timeliness(t, store_col_int(st, 6), apologized);
             if (fig == STAT_LATE && apologized)
                 f[STAT_LATE_APOLOGY] = 1;

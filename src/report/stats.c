@@ -8,6 +8,7 @@
 
 #include "calendar/calendar.h"
 #include "dossier/changes.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 const char *const stat_fig_columns[STAT_NFIGS] = {
@@ -80,7 +81,7 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
 {
     int any = 0;
     memset(delta, 0, sizeof(int64_t) * STAT_NFIGS);
-    if (from_status == 0 && to_status > 0) { /* a draft submitted: received */
+    if (from_status == STATUS_DRAFT && to_status > STATUS_DRAFT) { /* a draft submitted: received */
         delta[STAT_RECEIVED] = 1;
         delta[STAT_WITH_FILES] = facts->has_files ? 1 : 0;
         any = 1;
@@ -89,24 +90,24 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
         return any;
     int fig = -1;
     switch (to_status) {
-    case 9:
+    case STATUS_DONE:
         fig = stat_timeliness(at, facts->due_at, facts->apologized);
         if (fig == STAT_LATE && facts->apologized)
             delta[STAT_LATE_APOLOGY] = 1;
         break;
-    case 3:
+    case STATUS_REFUSED:
         fig = STAT_REFUSED;
         break;
-    case 5:
+    case STATUS_SUPPLEMENT:
         fig = STAT_SUPPLEMENTS;
         break;
-    case 7:
+    case STATUS_WITHDRAWN:
         fig = STAT_WITHDRAWN;
         break;
-    case 8:
+    case STATUS_STOPPED:
         fig = STAT_STOPPED;
         break;
-    case 10:
+    case STATUS_RETURNED:
         fig = STAT_RETURNED;
         break;
     default:

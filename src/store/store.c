@@ -108,3 +108,10 @@ int store_query_int(struct store *db, const char *sql, const char *text_arg, int
     store_done(st);
     return rc;
 }
+
+int store_ping(struct store *db)
+{
+    int64_t one = 0;
+    int rc = store_query_int(db, "SELECT 1", NULL, &one);
+    return rc == STORE_ROW && one == 1 ? 0 : (rc < 0 ? rc : STORE_ERR);
+}

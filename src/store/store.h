@@ -89,6 +89,10 @@ int store_rollback(struct store *db);
  * goes through the writer thread (store/writer.h). */
 int store_run(struct store *db, int (*fn)(struct store *db, void *arg), void *arg);
 
+/* Does the database answer a trivial query? 0 if so, else an error. For
+ * the health check. */
+int store_ping(struct store *db);
+
 /* Convenience: prepare, bind one text or int, step once, read column 0 as an
  * integer. Returns STORE_ROW, STORE_DONE or an error. */
 int store_query_int(struct store *db, const char *sql, const char *text_arg, int64_t *out);

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 #define MAX_NAME 48
@@ -58,7 +60,7 @@ static int check_states(json_t *states, char *err, size_t errlen)
         int code;
         if (json_unpack(s, "{s:s, s:i, s:s, s:s}", "state", &name, "status_code", &code, "title",
                         &title, "clock", &clock) ||
-            !valid_name(name) || code < 0 || code > 10 ||
+            !valid_name(name) || code < STATUS_DRAFT || code > STATUS_MAX ||
             (strcmp(clock, "none") && strcmp(clock, "running") && strcmp(clock, "paused") &&
              strcmp(clock, "stopped"))) {
             snprintf(err, errlen, "state %zu needs state, status_code (0-10), title, clock", i);
@@ -366,9 +368,7 @@ static int find_assignee(struct store *db, struct workflow_step *s, const struct
 {
     int64_t aid = 0;
     if (!s->assignee[0] ||
-        store_query_int(db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
-                            " disabled = 0",
-                        s->assignee, &aid) != STORE_ROW)
+        account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &aid) != STORE_ROW)
         return derr_set(&s->err, DERR_INVALID, "unknown_assignee",
                         "Không có cán bộ này", "assignee");
     if (permission_can(db, aid, "dossier.process", d->current_unit_id) != 1)
