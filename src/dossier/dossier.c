@@ -305,10 +305,10 @@ int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, con
     return rc;
 }
 
-int dossier_count_by_status(struct store *db, int64_t counts[11])
+int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1])
 {
     struct store_stmt *st;
-    memset(counts, 0, 11 * sizeof counts[0]);
+    memset(counts, 0, (STATUS_MAX + 1) * sizeof counts[0]);
     int rc = store_prepare(db,
                            "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1",
                            &st);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/derr.h"
+#include "dossier/status.h"
 
 struct store;
 struct cal;
@@ -104,7 +105,7 @@ int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, con
 
 /* How many dossiers have each national status (counts[0]: drafts), for
  * the metrics. OUT: counts. Returns 0 or a store error. */
-int dossier_count_by_status(struct store *db, int64_t counts[11]);
+int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1]);
 
 struct dossier_submit {
     int64_t id, owner_id, actor_id;

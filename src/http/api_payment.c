@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "auth/permission.h"
+#include "base/dynbuf.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "catalog/unit.h"
@@ -463,47 +464,25 @@ static void reconciliation(struct req *r)
 /* --- the local test gateway's pages ------------------------------------------------------ */
 
 /* A bounded growing HTML text. */
-struct html {
-    char *s;
-    size_t len, cap;
-    int failed;
-};
-
+/* The test gateway's pages are small. */
 #define HTML_MAX (64 * 1024)
 
-static void html_raw(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void html_raw(struct html *h, const char *fmt, ...)
+/* Appends text with HTML's special characters escaped. */
+static void html_text(struct dynbuf *h, const char *s)
 {
-    va_list ap;
-    if (h->failed)
-        return;
-    if (!h->s) {
-        if (!(h->s = malloc(HTML_MAX))) {
-            h->failed = 1;
-            return;
-        }
-        h->cap = HTML_MAX;
-    }
-    va_start(ap, fmt);
-    int n = vsnprintf(h->s + h->len, h->cap - h->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= h->cap - h->len)
-        h->failed = 1;
-    else
-        h->len += (size_t)n;
-}
-
-static void html_text(struct html *h, const char *s)
-{
-    for (; *s && !h->failed; s++) {
+    while (*s) {
+        size_t plain = strcspn(s, "&<>\"'");
+        dynbuf_add(h, s, plain);
+        s += plain;
         switch (*s) {
-        case '&': html_raw(h, "&amp;"); break;
-        case '<': html_raw(h, "&lt;"); break;
-        case '>': html_raw(h, "&gt;"); break;
-        case '"': html_raw(h, "&quot;"); break;
-        case '\'': html_raw(h, "&#39;"); break;
-        default: html_raw(h, "%c", *s);
+        case '&': dynbuf_adds(h, "&amp;"); break;
+        case '<': dynbuf_adds(h, "&lt;"); break;
+        case '>': dynbuf_adds(h, "&gt;"); break;
+        case '"': dynbuf_adds(h, "&quot;"); break;
+        case '\'': dynbuf_adds(h, "&#39;"); break;
+        default: continue; /* the end of s */
         }
+        s++;
     }
 }
 
@@ -521,48 +500,50 @@ static void format_vnd(int64_t v, char *out, size_t cap)
     copy_str(out, cap, tmp);
 }
 
-static void html_page_start(struct html *h, const char *title)
+static void html_page_start(struct dynbuf *h, const char *title)
 {
-    html_raw(h, "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "<title>");
+    dynbuf_adds(h, "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                   "<title>");
     html_text(h, title);
-    html_raw(h, "</title><style>body{font-family:system-ui,sans-serif;background:#eef2f6;"
-                "margin:0;color:#1b2430}main{max-width:480px;margin:40px auto;background:#fff;"
-                "border-radius:8px;padding:24px 28px;box-shadow:0 2px 8px #0002}"
-                "h1{font-size:1.3rem;margin:0 0 4px}.test{background:#fff4ce;border:1px solid"
-                " #e0b400;padding:8px 12px;border-radius:6px;font-size:.9rem}"
-                "dl{display:grid;grid-template-columns:auto 1fr;gap:6px 16px}dt{color:#566}"
-                "dd{margin:0;font-weight:600}.amount{font-size:1.4rem;color:#0b5}"
-                ".btns{display:flex;gap:12px;margin-top:20px}button{font-size:1rem;"
-                "padding:10px 18px;border-radius:6px;border:1px solid #0a58ca;cursor:pointer}"
-                "#approve{background:#0a58ca;color:#fff}#deny{background:#fff;color:#a31d1d;"
-                "border-color:#a31d1d}</style></head><body><main>");
+    dynbuf_adds(h, "</title><style>body{font-family:system-ui,sans-serif;background:#eef2f6;"
+                   "margin:0;color:#1b2430}main{max-width:480px;margin:40px auto;background:#fff;"
+                   "border-radius:8px;padding:24px 28px;box-shadow:0 2px 8px #0002}"
+                   "h1{font-size:1.3rem;margin:0 0 4px}.test{background:#fff4ce;border:1px solid"
+                   " #e0b400;padding:8px 12px;border-radius:6px;font-size:.9rem}"
+                   "dl{display:grid;grid-template-columns:auto 1fr;gap:6px 16px}dt{color:#566}"
+                   "dd{margin:0;font-weight:600}.amount{font-size:1.4rem;color:#0b5}"
+                   ".btns{display:flex;gap:12px;margin-top:20px}button{font-size:1rem;"
+                   "padding:10px 18px;border-radius:6px;border:1px solid #0a58ca;cursor:pointer}"
+                   "#approve{background:#0a58ca;color:#fff}#deny{background:#fff;color:#a31d1d;"
+                   "border-color:#a31d1d}</style></head><body><main>");
 }
 
-static void reply_html(struct req *r, int status, struct html *h)
+static void reply_html(struct req *r, int status, struct dynbuf *h)
 {
-    html_raw(h, "</main></body></html>");
-    if (h->failed) {
-        free(h->s);
+    dynbuf_adds(h, "</main></body></html>");
+    size_t len;
+    char *page = dynbuf_take(h, &len);
+    if (!page) {
         reply_internal(r, "page too large");
         return;
     }
     req_add_header(r, "Content-Security-Policy",
                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-    reply_bytes(r, status, "text/html; charset=utf-8", h->s, h->len);
-    free(h->s);
+    reply_bytes(r, status, "text/html; charset=utf-8", page, len);
+    free(page);
 }
 
 static void testgw_message(struct req *r, int status, const char *title, const char *text)
 {
-    struct html h = {0};
+    struct dynbuf h;
+    dynbuf_init(&h, HTML_MAX);
     html_page_start(&h, title);
-    html_raw(&h, "<h1>");
+    dynbuf_adds(&h, "<h1>");
     html_text(&h, title);
-    html_raw(&h, "</h1><p>");
+    dynbuf_adds(&h, "</h1><p>");
     html_text(&h, text);
-    html_raw(&h, "</p>");
+    dynbuf_adds(&h, "</p>");
     reply_html(r, status, &h);
 }
 
@@ -615,29 +596,30 @@ static void testgw_page(struct req *r)
         return;
     }
     format_vnd(o.amount, amount, sizeof amount);
-    struct html h = {0};
+    struct dynbuf h;
+    dynbuf_init(&h, HTML_MAX);
     html_page_start(&h, "Cổng thanh toán thử nghiệm");
-    html_raw(&h, "<h1>Cổng thanh toán thử nghiệm</h1><p class=\"test\">Đây là cổng thanh toán"
-                 " giả lập của motcua, chỉ dùng cho kiểm thử và trình diễn. Không có tiền thật"
-                 " được chuyển.</p><dl><dt>Đơn vị nhận</dt><dd>");
+    dynbuf_adds(&h, "<h1>Cổng thanh toán thử nghiệm</h1><p class=\"test\">Đây là cổng thanh toán"
+                    " giả lập của motcua, chỉ dùng cho kiểm thử và trình diễn. Không có tiền thật"
+                    " được chuyển.</p><dl><dt>Đơn vị nhận</dt><dd>");
     html_text(&h, o.merchant);
-    html_raw(&h, "</dd><dt>Mã giao dịch</dt><dd id=\"txn-ref\">");
+    dynbuf_adds(&h, "</dd><dt>Mã giao dịch</dt><dd id=\"txn-ref\">");
     html_text(&h, o.txn_ref);
-    html_raw(&h, "</dd><dt>Nội dung</dt><dd>");
+    dynbuf_adds(&h, "</dd><dt>Nội dung</dt><dd>");
     html_text(&h, o.order_info);
-    html_raw(&h, "</dd><dt>Số tiền</dt><dd class=\"amount\" id=\"amount\">%s ₫</dd></dl>"
-                 "<form method=\"post\" action=\"/test-gateway/pay\">",
+    dynbuf_addf(&h, "</dd><dt>Số tiền</dt><dd class=\"amount\" id=\"amount\">%s ₫</dd></dl>"
+                    "<form method=\"post\" action=\"/test-gateway/pay\">",
              amount);
     for (int i = 0; i < ps->n; i++) {
-        html_raw(&h, "<input type=\"hidden\" name=\"");
+        dynbuf_adds(&h, "<input type=\"hidden\" name=\"");
         html_text(&h, ps->p[i].name);
-        html_raw(&h, "\" value=\"");
+        dynbuf_adds(&h, "\" value=\"");
         html_text(&h, ps->p[i].value);
-        html_raw(&h, "\">");
+        dynbuf_adds(&h, "\">");
     }
-    html_raw(&h, "<div class=\"btns\"><button id=\"approve\" name=\"decision\" value=\"approve\">"
-                 "Đồng ý thanh toán</button><button id=\"deny\" name=\"decision\""
-                 " value=\"deny\">Hủy giao dịch</button></div></form>");
+    dynbuf_adds(&h, "<div class=\"btns\"><button id=\"approve\" name=\"decision\" value=\"approve\">"
+                    "Đồng ý thanh toán</button><button id=\"deny\" name=\"decision\""
+                    " value=\"deny\">Hủy giao dịch</button></div></form>");
     free(ps);
     reply_html(r, 200, &h);
 }

@@ -12,6 +12,7 @@
 #include "auth/permission.h"
 #include "audit/audit.h"
 #include "base/assets.h"
+#include "base/dynbuf.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -36,28 +37,6 @@ struct gateway_config payment_gateway_config(void)
 {
     return (struct gateway_config){.merchant = cfg.merchant, .secret = cfg.secret,
                                    .url = cfg.gateway_url};
-}
-
-static int read_config_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    int rc = -1;
-    if (!f)
-        return -1;
-    if (!(buf = malloc(CONFIG_MAX + 1)))
-        goto out;
-    *len = fread(buf, 1, CONFIG_MAX + 1, f);
-    if (ferror(f) || *len > CONFIG_MAX)
-        goto out;
-    buf[*len] = '\0';
-    *out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
 }
 
 /* Copies a required string member; -1 if missing or too long. */
@@ -132,7 +111,7 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
         return -1;
     }
     if (config_path) {
-        if (read_config_file(config_path, &text, &len)) {
+        if (!(text = dynbuf_read_file(config_path, CONFIG_MAX, &len))) {
             snprintf(err, errlen, "cannot read %s (at most 64 KiB)", config_path);
             return -1;
         }
@@ -249,38 +228,24 @@ int payment_vietqr(const struct payment *p, char *out, size_t cap)
                           out, cap, &why);
 }
 
-struct membuf {
-    unsigned char *data;
-    size_t len, cap;
-};
+/* A QR code's PNG stays far below this. */
+#define QR_PNG_MAX (1024 * 1024)
 
 static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    struct membuf *b = closure;
-    if (b->len + len > 1024 * 1024)
-        return CAIRO_STATUS_WRITE_ERROR;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *n = realloc(b->data, cap);
-        if (!n)
-            return CAIRO_STATUS_NO_MEMORY;
-        b->data = n;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return CAIRO_STATUS_SUCCESS;
+    return dynbuf_add(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 char *payment_qr_png_data_url(const char *payload, int size_px)
 {
     static const char prefix[] = "data:image/png;base64,";
-    struct membuf b = {0};
+    struct dynbuf b;
     char *url = NULL;
     cairo_surface_t *s = NULL;
     cairo_t *cr = NULL;
     if (size_px < 64 || size_px > 1024)
         return NULL;
+    dynbuf_init(&b, QR_PNG_MAX);
     s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, size_px, size_px);
     cr = cairo_create(s);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
@@ -289,17 +254,18 @@ char *payment_qr_png_data_url(const char *payload, int size_px)
     cairo_surface_flush(s);
     if (cairo_surface_write_to_png_stream(s, png_write, &b) != CAIRO_STATUS_SUCCESS)
         goto out;
-    size_t enc = 4 * ((b.len + 2) / 3);
+    size_t enc = 4 * ((dynbuf_len(&b) + 2) / 3);
     if (!(url = malloc(sizeof prefix + enc + 1)))
         goto out;
     memcpy(url, prefix, sizeof prefix - 1);
-    EVP_EncodeBlock((unsigned char *)url + sizeof prefix - 1, b.data, (int)b.len);
+    EVP_EncodeBlock((unsigned char *)url + sizeof prefix - 1,
+                    (const unsigned char *)dynbuf_ptr(&b), (int)dynbuf_len(&b));
 out:
     if (cr)
         cairo_destroy(cr);
     if (s)
         cairo_surface_destroy(s);
-    free(b.data);
+    dynbuf_free(&b);
     return url;
 }
 
