@@ -33,21 +33,17 @@ struct auth_state {
     int found, ok;
 };
 
-static void free_state(void *p)
+static void wipe_state(void *p)
 {
     struct auth_state *s = p;
-    if (s)
-        explicit_bzero(s->password, sizeof s->password);
-    free(s);
+    explicit_bzero(s->password, sizeof s->password);
 }
 
 static struct auth_state *new_state(struct req *r)
 {
-    struct auth_state *s = calloc(1, sizeof *s);
+    struct auth_state *s = req_state(r, sizeof *s, wipe_state);
     if (!s)
         return NULL;
-    r->data = s;
-    r->free_data = free_state;
     struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
     char *addr = NULL;
     ev_uint16_t port;
@@ -184,7 +180,6 @@ static void auth_register(struct req *r)
     if (!s) {
         json_decref(form);
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     copy_str(s->acc.kind, sizeof s->acc.kind, "citizen");
@@ -286,7 +281,6 @@ static void auth_login(struct req *r)
     struct auth_state *s = new_state(r);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     snprintf(s->limit_key, sizeof s->limit_key, "login:%s", login);

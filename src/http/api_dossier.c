@@ -68,11 +68,10 @@ struct create_state {
     json_t *body;
 };
 
-static void free_create(void *p)
+static void release_create(void *p)
 {
     struct create_state *s = p;
     json_decref(s->body);
-    free(s);
 }
 
 static void created(struct req *r)
@@ -81,18 +80,16 @@ static void created(struct req *r)
     reply_dossier(r, 201, s->job.id);
 }
 
-/* Takes body (a reference) and queues the job s->job once filled. */
+/* The request state holding body (a reference it takes), or NULL after
+ * a 500 (body released). */
 static struct create_state *new_create(struct req *r, json_t *body)
 {
-    struct create_state *s = calloc(1, sizeof *s);
+    struct create_state *s = req_state(r, sizeof *s, release_create);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return NULL;
     }
     s->body = body;
-    r->data = s;
-    r->free_data = free_create;
     return s;
 }
 
@@ -223,11 +220,10 @@ struct form_state {
     struct dossier_save_form job;
 };
 
-static void free_form_state(void *p)
+static void release_form(void *p)
 {
     struct form_state *s = p;
     json_decref(s->job.form);
-    free(s);
 }
 
 static void form_saved(struct req *r)
@@ -266,18 +262,15 @@ static void dossier_put_form(struct req *r)
             reply_form_errors(r, errs, n < 32 ? n : 32);
         return;
     }
-    struct form_state *s = calloc(1, sizeof *s);
+    struct form_state *s = req_state(r, sizeof *s, release_form);
     if (!s) {
         json_decref(form);
-        reply_internal(r, "out of memory");
         return;
     }
     s->job.id = d.id;
     s->job.owner_id = owner;
     s->job.actor_id = actor;
     s->job.form = form;
-    r->data = s;
-    r->free_data = free_form_state;
     http_defer_job(r, dossier_save_form_job, &s->job, &s->job.err, form_saved);
 }
 
@@ -318,11 +311,9 @@ static void dossier_put_file(struct req *r)
     struct upload up = {0};
     if (upload_check_or_reply(r, name, &up))
         return;
-    struct file_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct file_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
         return;
-    }
     s->op.id = d.id;
     s->op.owner_id = owner;
     s->op.actor_id = actor;
@@ -331,8 +322,6 @@ static void dossier_put_file(struct req *r)
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
     s->op.size = (int64_t)up.len;
     s->upload = up;
-    r->data = s;
-    r->free_data = free;
     upload_store_then(r, &s->upload, s->op.sha256, dossier_add_file_job, &s->op, &s->op.err,
                       file_added);
 }
@@ -345,17 +334,13 @@ static void dossier_delete_file(struct req *r)
     int64_t owner, actor;
     if (editable_or_reply(r, &d, &owner, &actor))
         return;
-    struct file_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct file_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
         return;
-    }
     s->op.id = d.id;
     s->op.owner_id = owner;
     s->op.actor_id = actor;
     copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, dossier_remove_file_job, &s->op, &s->op.err, file_removed);
 }
 
@@ -381,19 +366,15 @@ static void dossier_submit(struct req *r)
     int64_t owner, actor;
     if (editable_or_reply(r, &d, &owner, &actor))
         return;
-    struct dossier_submit *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct dossier_submit *s = req_state(r, sizeof *s, NULL);
+    if (!s)
         return;
-    }
     s->id = d.id;
     s->owner_id = owner;
     s->actor_id = actor;
     s->cal = r->app->cal;
     s->now = now_unix();
     s->today_ymd = dossier_local_ymd(s->now);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, dossier_submit_job, s, &s->err, submitted);
 }
 
@@ -419,10 +400,9 @@ static void owner_step(struct req *r, const char *action)
         json_decref(body);
         return;
     }
-    struct workflow_step *s = calloc(1, sizeof *s);
+    struct workflow_step *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -433,8 +413,6 @@ static void owner_step(struct req *r, const char *action)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 

@@ -70,9 +70,8 @@ static void feedback_create(struct req *r)
         reply_error(r, 404, "unknown_dossier", "Không tìm thấy hồ sơ này của bạn", "dossier_code");
         goto out;
     }
-    struct feedback_new *f = calloc(1, sizeof *f);
+    struct feedback_new *f = req_state(r, sizeof *f, NULL);
     if (!f) {
-        reply_internal(r, "out of memory");
         goto out;
     }
     f->kind = strcmp(kind, "complaint") == 0 ? "complaint" : "suggestion";
@@ -83,8 +82,6 @@ static void feedback_create(struct req *r)
     copy_str(f->content, sizeof f->content, content);
     f->cal = r->app->cal;
     f->now = now_unix();
-    r->data = f;
-    r->free_data = free;
     http_defer_write(r, feedback_create_job, f, created);
 out:
     json_decref(body);
@@ -139,10 +136,9 @@ static void feedback_rate(struct req *r)
         json_decref(body);
         return;
     }
-    struct feedback_rating *s = calloc(1, sizeof *s);
+    struct feedback_rating *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->id = id;
@@ -150,8 +146,6 @@ static void feedback_rate(struct req *r)
     copy_str(s->level, sizeof s->level, level);
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, feedback_rate_job, s, &s->err, rated);
 }
 
@@ -235,16 +229,15 @@ static void stepped(struct req *r)
     reply_item(r, 200, s->id);
 }
 
+/* New request state (req_state: on failure the 500 is sent). */
 static struct feedback_step *new_step(struct req *r, long id)
 {
-    struct feedback_step *s = calloc(1, sizeof *s);
+    struct feedback_step *s = req_state(r, sizeof *s, NULL);
     if (!s)
         return NULL;
     s->id = id;
     s->officer_id = r->account.id;
     s->now = now_unix();
-    r->data = s;
-    r->free_data = free;
     return s;
 }
 
@@ -264,7 +257,6 @@ static void staff_assign(struct req *r)
     struct feedback_step *s = new_step(r, id);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     copy_str(s->assignee, sizeof s->assignee, login);
@@ -288,7 +280,6 @@ static void staff_answer(struct req *r)
     struct feedback_step *s = new_step(r, id);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     copy_str(s->answer, sizeof s->answer, answer);

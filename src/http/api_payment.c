@@ -209,11 +209,10 @@ struct notify_state {
     struct payment_confirm job;
 };
 
-static void free_notify(void *p)
+static void clear_notify(void *p)
 {
     struct notify_state *s = p;
     derr_clear(&s->job.err);
-    free(s);
 }
 
 static void notified(struct req *r)
@@ -240,13 +239,9 @@ static void gateway_notify(struct req *r)
         return;
     }
     const char *body = (const char *)req_body(r, &len);
-    struct notify_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct notify_state *s = req_state(r, sizeof *s, clear_notify);
+    if (!s)
         return;
-    }
-    r->data = s;
-    r->free_data = free_notify;
     if (gateway_result_or_reply(r, body, len, &s->job.r))
         return;
     /* A repeat of what is already confirmed needs no write. */
@@ -355,10 +350,9 @@ static void staff_request(struct req *r)
         json_decref(body);
         return;
     }
-    struct payment_request *s = calloc(1, sizeof *s);
+    struct payment_request *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -368,8 +362,6 @@ static void staff_request(struct req *r)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, payment_request_job, s, &s->err, requested);
 }
 
@@ -393,10 +385,9 @@ static void staff_confirm_desk(struct req *r)
         json_decref(body);
         return;
     }
-    struct payment_desk *s = calloc(1, sizeof *s);
+    struct payment_desk *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -406,8 +397,6 @@ static void staff_confirm_desk(struct req *r)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, payment_desk_job, s, &s->err, desk_confirmed);
 }
 
@@ -688,15 +677,14 @@ static void testgw_decide(struct req *r)
     if (test_gateway_on_or_reply(r))
         return;
     const char *body = (const char *)req_body(r, &len);
-    struct testgw_state *s = calloc(1, sizeof *s);
-    if (!s || !(ps = calloc(1, sizeof *ps)) || !(form = malloc(sizeof *form))) {
-        free(s);
+    struct testgw_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
+        return;
+    if (!(ps = calloc(1, sizeof *ps)) || !(form = malloc(sizeof *form))) {
         free(ps);
         reply_internal(r, "out of memory");
         return;
     }
-    r->data = s;
-    r->free_data = free;
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
         gw_params_parse(body, len, form)) {
         testgw_message(r, 400, "Yêu cầu thanh toán không hợp lệ", "Thiếu hoặc sai tham số.");

@@ -68,12 +68,11 @@ struct xlsx_state {
     int rc;
 };
 
-static void free_xlsx_state(void *p)
+static void release_xlsx(void *p)
 {
     struct xlsx_state *s = p;
     report_free(&s->rep);
     free(s->data);
-    free(s);
 }
 
 static void xlsx_work(void *arg)
@@ -150,13 +149,9 @@ static void report_summary(struct req *r)
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }
-    struct xlsx_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct xlsx_state *s = req_state(r, sizeof *s, release_xlsx);
+    if (!s)
         return;
-    }
-    r->data = s;
-    r->free_data = free_xlsx_state;
     if (report_build(r->db, &u, from, to, now_unix(), REPORT_COUNTERS, &s->rep)) {
         reply_internal(r, "report failed");
         return;
@@ -278,10 +273,9 @@ static void rating_post(struct req *r)
                     "Mức đánh giá phải là rat_hai_long, hai_long hoặc khong_hai_long", "level");
         return;
     }
-    struct rating_job *j = calloc(1, sizeof *j);
+    struct rating_job *j = req_state(r, sizeof *j, NULL);
     if (!j) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     j->dossier_id = d.id;
@@ -290,8 +284,6 @@ static void rating_post(struct req *r)
     copy_str(j->comment, sizeof j->comment, comment ? comment : "");
     j->now = now_unix();
     json_decref(body);
-    r->data = j;
-    r->free_data = free;
     http_defer_job(r, rating_job, j, &j->err, rated);
 }
 

@@ -44,16 +44,13 @@ static int editable_or_reply(struct req *r, struct dossier *d, const char **name
 
 static struct result_state *new_state(struct req *r, const struct dossier *d, const char *name)
 {
-    struct result_state *s = calloc(1, sizeof *s);
+    struct result_state *s = req_state(r, sizeof *s, NULL);
     if (!s) {
-        reply_internal(r, "out of memory");
         return NULL;
     }
     s->op.dossier_id = d->id;
     s->op.actor_id = r->account.id;
     copy_str(s->op.name, sizeof s->op.name, name);
-    r->data = s;
-    r->free_data = free;
     return s;
 }
 

@@ -132,14 +132,11 @@ static void dossier_action(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    struct workflow_step *s = calloc(1, sizeof *s);
+    struct workflow_step *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
-    r->data = s;
-    r->free_data = free;
     if (optional_string(r, body, "note", WORKFLOW_NOTE_MAX, 1, s->note, sizeof s->note) ||
         optional_string(r, body, "assignee", 63, 0, s->assignee, sizeof s->assignee) ||
         optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code)) {
@@ -230,10 +227,9 @@ static void dossier_apologize(struct req *r)
                     "new_due_at");
         return;
     }
-    struct apology_job *a = calloc(1, sizeof *a);
+    struct apology_job *a = req_state(r, sizeof *a, NULL);
     if (!a) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     a->dossier_id = d.id;
@@ -242,8 +238,6 @@ static void dossier_apologize(struct req *r)
     a->now = now_unix();
     copy_str(a->reason, sizeof a->reason, reason);
     json_decref(body);
-    r->data = a;
-    r->free_data = free;
     http_defer_job(r, apology_record_job, a, &a->err, apologized);
 }
 

@@ -23,11 +23,10 @@ struct doc_state {
     int rc;
 };
 
-static void free_doc_state(void *p)
+static void release_doc(void *p)
 {
     struct doc_state *s = p;
     free(s->pdf);
-    free(s);
 }
 
 static void render_work(void *arg)
@@ -69,18 +68,14 @@ static void rendered(struct req *r)
 
 void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n)
 {
-    struct doc_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct doc_state *s = req_state(r, sizeof *s, release_doc);
+    if (!s)
         return;
-    }
     s->d = *d;
     s->kind = kind;
     s->n = n;
     s->db_path = r->app->db_path;
     s->base_url = r->app->base_url;
-    r->data = s;
-    r->free_data = free_doc_state;
     http_defer_work(r, render_work, s, rendered);
 }
 
