@@ -29,7 +29,7 @@
 static int editable_or_reply(struct req *r, struct dossier *d, int64_t *owner, int64_t *actor)
 {
     *actor = r->account.id;
-    if (strncmp(r->route->pattern, "/api/v1/staff/", 14) != 0) {
+    if (!(r->route->flags & ROUTE_STAFF)) {
         *owner = r->account.id;
         return own_dossier_or_reply(r, d, ACCESS_DRAFTS);
     }
@@ -344,10 +344,13 @@ static void dossier_delete_file(struct req *r)
     http_defer_job(r, dossier_remove_file_job, &s->op, &s->op.err, file_removed);
 }
 
+/* The documents of a dossier below serve the citizen's routes and the
+ * officers' twins (dossier_or_reply picks the access check by route). */
+
 static void dossier_get_file(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     reply_dossier_file(r, &d, DOSSIER_FILES_HANDED_IN, req_param(r, "name"));
 }
@@ -430,10 +433,11 @@ static void dossier_action(struct req *r)
 
 /* --- receipt and lookup --------------------------------------------------- */
 
+/* The receipt: the applicant's copy, or the desk's to print. */
 static void dossier_receipt(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     if (!d.code[0]) {
         reply_error(r, 409, "not_submitted", "Hồ sơ chưa nộp nên chưa có giấy tiếp nhận", NULL);
@@ -442,16 +446,12 @@ static void dossier_receipt(struct req *r)
     reply_receipt(r, &d);
 }
 
-/* The result document, once the result is returned (status 10). */
+/* The result document (the applicant's once the result is returned). */
 static void dossier_result(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS) || result_visible_or_reply(r, &d))
         return;
-    if (d.status_code != STATUS_RETURNED) {
-        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
-        return;
-    }
     reply_document(r, &d, DOCUMENT_RESULT, 0);
 }
 
@@ -459,7 +459,7 @@ static void dossier_apology_letter(struct req *r)
 {
     struct dossier d;
     long n;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
         req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
         return;
     reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
@@ -512,5 +512,11 @@ const struct route api_dossier_routes[] = {
     {"PUT", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_put_file, OWN | ROUTE_STAFF},
     {"DELETE", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_delete_file, OWN | ROUTE_STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/submit", dossier_submit, OWN | ROUTE_STAFF},
+    /* The documents, for officers who may see the dossier. */
+    {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_get_file, OWN | ROUTE_STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, OWN | ROUTE_STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/result.pdf", dossier_result, OWN | ROUTE_STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/apologies/{n}", dossier_apology_letter,
+     OWN | ROUTE_STAFF},
     {NULL, NULL, NULL, 0},
 };

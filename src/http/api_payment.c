@@ -148,10 +148,11 @@ static int gateway_result_or_reply(struct req *r, const char *text, size_t len,
 
 /* --- the citizen ---------------------------------------------------------------- */
 
-static void citizen_payment(struct req *r)
+/* The dossier's payment: the citizen's route and the officers'. */
+static void dossier_payment(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+    if (dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *o = payment_view(r->db, &d);
     if (!o) {
@@ -288,19 +289,6 @@ static void gateway_return(struct req *r)
 }
 
 /* --- officers ------------------------------------------------------------------------ */
-
-static void staff_payment(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
-        return;
-    json_t *o = payment_view(r->db, &d);
-    if (!o) {
-        reply_internal(r, "payment read failed");
-        return;
-    }
-    reply_json(r, 200, o);
-}
 
 /* After a staff job: the payment and the dossier as they are now. */
 static void reply_payment_done(struct req *r, int status, int64_t dossier_id)
@@ -724,11 +712,11 @@ out:
 #define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
 
 const struct route api_payment_routes[] = {
-    {"GET", "/api/v1/dossiers/{id}/payment", citizen_payment, OWN},
+    {"GET", "/api/v1/dossiers/{id}/payment", dossier_payment, OWN},
     {"POST", "/api/v1/dossiers/{id}/payment/checkout", citizen_checkout, OWN},
     {"POST", "/api/v1/payments/notify", gateway_notify, 0},
     {"GET", "/api/v1/payments/return", gateway_return, 0},
-    {"GET", "/api/v1/staff/dossiers/{id}/payment", staff_payment, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/payment", dossier_payment, STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/payment-request", staff_request, STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/payment/confirm-desk", staff_confirm_desk, STAFF},
     {"GET", "/api/v1/staff/payments/reconciliation", reconciliation, STAFF},

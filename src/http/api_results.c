@@ -105,24 +105,13 @@ static void result_delete(struct req *r)
         http_defer_job(r, result_remove_job, &s->op, &s->op.err, result_removed);
 }
 
-static void staff_result_get(struct req *r)
+/* A result document: officers' and the applicant's route (the applicant's
+ * only once the result was returned). */
+static void result_get(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+    if (dossier_or_reply(r, &d, ACCESS_SUBMITTED) || result_visible_or_reply(r, &d))
         return;
-    reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
-}
-
-/* The applicant's copy: only once the result was returned (status 10). */
-static void own_result_get(struct req *r)
-{
-    struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
-        return;
-    if (d.status_code != STATUS_RETURNED) {
-        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
-        return;
-    }
     reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
 }
 
@@ -132,7 +121,7 @@ static void own_result_get(struct req *r)
 const struct route api_results_routes[] = {
     {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF},
     {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", staff_result_get, STAFF},
-    {"GET", "/api/v1/dossiers/{id}/results/{name}", own_result_get, OWN},
+    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", result_get, STAFF},
+    {"GET", "/api/v1/dossiers/{id}/results/{name}", result_get, OWN},
     {NULL, NULL, NULL, 0},
 };

@@ -153,41 +153,6 @@ static void dossier_action(struct req *r)
     http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 
-static void dossier_file(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_dossier_file(r, &d, DOSSIER_FILES_HANDED_IN, req_param(r, "name"));
-}
-
-/* The receipt, for the desk to print. */
-static void dossier_receipt(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_receipt(r, &d);
-}
-
-static void dossier_result(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_document(r, &d, DOCUMENT_RESULT, 0);
-}
-
-static void dossier_apology_letter(struct req *r)
-{
-    struct dossier d;
-    long n;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
-        req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
-        return;
-    reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
-}
-
 static void apologized(struct req *r)
 {
     struct apology_job *a = r->data;
@@ -265,11 +230,7 @@ const struct route api_staff_routes[] = {
     {"GET", "/api/v1/staff/dossiers", queue, STAFF},
     {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_file, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/result.pdf", dossier_result, STAFF},
     {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/apologies/{n}", dossier_apology_letter, STAFF},
     {"GET", "/api/v1/staff/officers", officers, STAFF},
     {NULL, NULL, NULL, 0},
 };

@@ -3,7 +3,9 @@
 
 #include "auth/permission.h"
 #include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "http/http.h"
+#include "http/router.h"
 #include "store/store.h"
 
 static int refuse(struct req *r, int rc)
@@ -35,6 +37,20 @@ int staff_dossier_or_reply(struct req *r, struct dossier *d, int access)
             return 0;
     }
     return refuse(r, rc == STORE_ROW ? 0 : rc);
+}
+
+int dossier_or_reply(struct req *r, struct dossier *d, int access)
+{
+    return r->route->flags & ROUTE_STAFF ? staff_dossier_or_reply(r, d, access)
+                                         : own_dossier_or_reply(r, d, access);
+}
+
+int result_visible_or_reply(struct req *r, const struct dossier *d)
+{
+    if (r->route->flags & ROUTE_STAFF || d->status_code == STATUS_RETURNED)
+        return 0;
+    reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
+    return -1;
 }
 
 int staff_may_edit_results(struct req *r, const struct dossier *d)
