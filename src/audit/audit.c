@@ -61,24 +61,15 @@ int audit_append(struct store *db, const struct audit_entry *e)
 
     int64_t at = now_unix();
     entry_hash(prev, id, at, e->actor_id, e->action, e->object_type, e->object_id, detail, hash);
-    rc = store_prepare(db,
-                       "INSERT INTO audit_log(id, at, actor_id, action, object_type, object_id,"
-                       " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       &st);
+    rc = store_prepare_all(db,
+                           "INSERT INTO audit_log(id, at, actor_id, action, object_type, object_id,"
+                           " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           &st,
+                           BIND_INT(id), BIND_INT(at), BIND_ID(e->actor_id), BIND_TEXT(e->action),
+                           BIND_TEXT(e->object_type), BIND_TEXT(e->object_id), BIND_TEXT(detail),
+                           BIND_TEXT(prev), BIND_TEXT(hash));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, at);
-    if (e->actor_id)
-        store_bind_int(st, 3, e->actor_id);
-    else
-        store_bind_null(st, 3);
-    store_bind_text(st, 4, e->action);
-    store_bind_text(st, 5, e->object_type);
-    store_bind_text(st, 6, e->object_id);
-    store_bind_text(st, 7, detail);
-    store_bind_text(st, 8, prev);
-    store_bind_text(st, 9, hash);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);

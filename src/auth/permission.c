@@ -6,16 +6,13 @@
 int permission_can(struct store *db, int64_t account_id, const char *permission, int64_t unit_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM " PERMISSION_GRANTS_("?1") " g"
-                           " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?2"
-                           " WHERE g.account_id = ?3 AND" PERMISSION_SUBTREE_("su", "du") " LIMIT 1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT 1 FROM " PERMISSION_GRANTS_("?1") " g"
+                               " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?2"
+                               " WHERE g.account_id = ?3 AND" PERMISSION_SUBTREE_("su", "du") " LIMIT 1",
+                               &st, BIND_TEXT(permission), BIND_INT(unit_id), BIND_INT(account_id));
     if (rc)
         return rc;
-    store_bind_text(st, 1, permission);
-    store_bind_int(st, 2, unit_id);
-    store_bind_int(st, 3, account_id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
@@ -33,14 +30,12 @@ int permission_sees(struct store *db, int64_t account_id, int64_t unit_id,
 json_t *permission_units_json(struct store *db, int64_t account_id, const char *permission)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT DISTINCT u.code, u.name, u.level, u.path FROM "
-                      PERMISSION_GRANTS_("?2") " g JOIN units u ON u.id = g.unit_id"
-                      " WHERE g.account_id = ?1 ORDER BY u.path",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT DISTINCT u.code, u.name, u.level, u.path FROM "
+                          PERMISSION_GRANTS_("?2") " g JOIN units u ON u.id = g.unit_id"
+                          " WHERE g.account_id = ?1 ORDER BY u.path",
+                          &st, BIND_INT(account_id), BIND_TEXT(permission)))
         return NULL;
-    store_bind_int(st, 1, account_id);
-    store_bind_text(st, 2, permission);
     json_t *items = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)
@@ -58,15 +53,13 @@ json_t *permission_units_json(struct store *db, int64_t account_id, const char *
 json_t *permission_holders_json(struct store *db, const char *permission, int64_t unit_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT DISTINCT a.login, a.full_name FROM accounts a"
-                      " JOIN " PERMISSION_GRANTS_("?2") " g ON g.account_id = a.id"
-                      " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?1"
-                      " WHERE a.disabled = 0 AND" PERMISSION_SUBTREE_("su", "du") " ORDER BY a.full_name",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT DISTINCT a.login, a.full_name FROM accounts a"
+                          " JOIN " PERMISSION_GRANTS_("?2") " g ON g.account_id = a.id"
+                          " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?1"
+                          " WHERE a.disabled = 0 AND" PERMISSION_SUBTREE_("su", "du") " ORDER BY a.full_name",
+                          &st, BIND_INT(unit_id), BIND_TEXT(permission)))
         return NULL;
-    store_bind_int(st, 1, unit_id);
-    store_bind_text(st, 2, permission);
     json_t *items = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)

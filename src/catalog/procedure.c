@@ -261,10 +261,10 @@ static int read_procedure(struct store_stmt *st, struct procedure *p)
 int procedure_by_code(struct store *db, const char *code, struct procedure *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", &st);
+    int rc = store_prepare_all(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", &st,
+                               BIND_TEXT(code));
     if (rc)
         return rc;
-    store_bind_text(st, 1, code);
     rc = store_step(st);
     if (rc == STORE_ROW)
         rc = read_procedure(st, out);
@@ -275,10 +275,10 @@ int procedure_by_code(struct store *db, const char *code, struct procedure *out)
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", &st,
+                               BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     rc = store_step(st);
     if (rc == STORE_ROW)
         rc = read_procedure(st, out);
@@ -382,13 +382,11 @@ int procedure_has_document(const struct procedure *p, const char *key)
 int procedure_handled_by(struct store *db, int64_t procedure_id, int64_t unit_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM procedure_units WHERE procedure_id = ? AND unit_id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT 1 FROM procedure_units WHERE procedure_id = ? AND unit_id = ?",
+                               &st, BIND_INT(procedure_id), BIND_INT(unit_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, procedure_id);
-    store_bind_int(st, 2, unit_id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
@@ -479,12 +477,11 @@ json_t *procedure_detail_json(struct store *db, const char *code, int *found)
 {
     struct store_stmt *st;
     *found = 0;
-    if (store_prepare(db,
-                      "SELECT " SUMMARY_COLS ", coalesce(cutoff, -1), result_type, documents,"
-                      " form, legal_basis, code_is_demo FROM procedures WHERE code = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT " SUMMARY_COLS ", coalesce(cutoff, -1), result_type, documents,"
+                          " form, legal_basis, code_is_demo FROM procedures WHERE code = ?",
+                          &st, BIND_TEXT(code)))
         return NULL;
-    store_bind_text(st, 1, code);
     json_t *o = NULL;
     int rc = store_step(st);
     if (rc == STORE_ROW) {
@@ -513,13 +510,12 @@ json_t *procedure_units_json(struct store *db, const char *code, int *found)
     if (rc != STORE_ROW)
         return rc == STORE_DONE ? NULL : NULL;
     *found = 1;
-    if (store_prepare(db,
-                      "SELECT u.code, u.name, u.level FROM procedure_units pu"
-                      " JOIN units u ON u.id = pu.unit_id WHERE pu.procedure_id = ?"
-                      " ORDER BY u.name",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT u.code, u.name, u.level FROM procedure_units pu"
+                          " JOIN units u ON u.id = pu.unit_id WHERE pu.procedure_id = ?"
+                          " ORDER BY u.name",
+                          &st, BIND_INT(pid)))
         return NULL;
-    store_bind_int(st, 1, pid);
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),

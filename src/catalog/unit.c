@@ -43,13 +43,12 @@ static void read_unit(struct store_stmt *st, struct unit *u)
 int unit_by_code(struct store *db, const char *code, struct unit *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                           " ON p.id = u.parent_id WHERE u.code = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                               " ON p.id = u.parent_id WHERE u.code = ?",
+                               &st, BIND_TEXT(code));
     if (rc)
         return rc;
-    store_bind_text(st, 1, code);
     rc = store_step(st);
     if (rc == STORE_ROW)
         read_unit(st, out);
@@ -60,13 +59,12 @@ int unit_by_code(struct store *db, const char *code, struct unit *out)
 int unit_by_id(struct store *db, int64_t id, struct unit *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                           " ON p.id = u.parent_id WHERE u.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                               " ON p.id = u.parent_id WHERE u.id = ?",
+                               &st, BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     rc = store_step(st);
     if (rc == STORE_ROW)
         read_unit(st, out);
@@ -133,11 +131,10 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
         snprintf(err, errlen, "the unit tree is too deep");
         return -1;
     }
-    rc = store_prepare(db, "UPDATE units SET path = ? WHERE id = ?", &st);
+    rc = store_prepare_all(db, "UPDATE units SET path = ? WHERE id = ?", &st,
+                           BIND_TEXT(path), BIND_INT(self.id));
     if (rc)
         return rc;
-    store_bind_text(st, 1, path);
-    store_bind_int(st, 2, self.id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : -1;
@@ -230,24 +227,19 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
         return NULL;
     struct store_stmt *st;
     int64_t total = 0;
-    if (store_prepare(db, "SELECT count(*)" LIST_WHERE, &st))
+    if (store_prepare_all(db, "SELECT count(*)" LIST_WHERE, &st,
+                          BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent)))
         return NULL;
-    store_bind_text(st, 1, level);
-    store_bind_text(st, 2, like);
-    store_bind_text(st, 3, parent);
     int rc = store_step(st);
     if (rc == STORE_ROW)
         total = store_col_int(st, 0);
     store_done(st);
     if (rc != STORE_ROW ||
-        store_prepare(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
-                      &st))
+        store_prepare_all(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
+                          &st,
+                          BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent), BIND_INT(limit),
+                          BIND_INT(offset)))
         return NULL;
-    store_bind_text(st, 1, level);
-    store_bind_text(st, 2, like);
-    store_bind_text(st, 3, parent);
-    store_bind_int(st, 4, limit);
-    store_bind_int(st, 5, offset);
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW) {
         struct unit u;

@@ -86,14 +86,12 @@ static void actor_of(struct store *db, int64_t id, const char *action, char *out
 {
     struct store_stmt *st;
     out[0] = '\0';
-    if (store_prepare(db,
-                      "SELECT a.full_name FROM dossier_events e JOIN accounts a"
-                      " ON a.id = e.actor_id WHERE e.dossier_id = ? AND e.action = ?"
-                      " ORDER BY e.id DESC LIMIT 1",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT a.full_name FROM dossier_events e JOIN accounts a"
+                          " ON a.id = e.actor_id WHERE e.dossier_id = ? AND e.action = ?"
+                          " ORDER BY e.id DESC LIMIT 1",
+                          &st, BIND_INT(id), BIND_TEXT(action)))
         return;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, action);
     if (store_step(st) == STORE_ROW)
         copy_str(out, cap, store_col_text(st, 0));
     store_done(st);
@@ -103,9 +101,8 @@ static json_t *load_form(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *form = NULL;
-    if (store_prepare(db, "SELECT form FROM dossiers WHERE id = ?", &st))
+    if (store_prepare_all(db, "SELECT form FROM dossiers WHERE id = ?", &st, BIND_INT(id)))
         return NULL;
-    store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
         form = json_loads(store_col_text(st, 0), 0, NULL);
     store_done(st);
@@ -198,11 +195,9 @@ int apology_record_job(struct store *db, void *arg)
     snprintf(key, sizeof key, "%lld", (long long)a->dossier_id);
     if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
         return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    if (store_prepare(db, "SELECT clock, title FROM workflow_states WHERE workflow = ? AND state = ?",
-                      &st))
+    if (store_prepare_all(db, "SELECT clock, title FROM workflow_states WHERE workflow = ? AND state = ?",
+                          &st, BIND_TEXT(d.workflow), BIND_TEXT(d.state)))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_text(st, 1, d.workflow);
-    store_bind_text(st, 2, d.state);
     clock[0] = '\0';
     if (store_step(st) == STORE_ROW) {
         copy_str(clock, sizeof clock, store_col_text(st, 0));
@@ -220,10 +215,9 @@ int apology_record_job(struct store *db, void *arg)
                         "Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm này",
                         "new_due_at");
     int64_t n = 1;
-    if (store_prepare(db, "SELECT coalesce(max(n), 0) + 1 FROM dossier_apologies WHERE dossier_id = ?",
-                      &st))
+    if (store_prepare_all(db, "SELECT coalesce(max(n), 0) + 1 FROM dossier_apologies WHERE dossier_id = ?",
+                          &st, BIND_INT(d.id)))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, d.id);
     if (store_step(st) == STORE_ROW)
         n = store_col_int(st, 0);
     store_done(st);
@@ -297,16 +291,14 @@ int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char 
     char unit_name[300], parent_name[300] = "", place[200], reason[1024] = "", signer[256] = "";
     char applicant[256] = "", procedure[512] = "";
     int64_t new_due = 0, at = 0;
-    if (store_prepare(db,
-                      "SELECT ap.new_due_at, ap.reason, ap.at, a.full_name, d.applicant_name,"
-                      " p.name FROM dossier_apologies ap JOIN accounts a ON a.id = ap.officer_id"
-                      " JOIN dossiers d ON d.id = ap.dossier_id"
-                      " JOIN procedures p ON p.id = d.procedure_id"
-                      " WHERE ap.dossier_id = ? AND ap.n = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT ap.new_due_at, ap.reason, ap.at, a.full_name, d.applicant_name,"
+                          " p.name FROM dossier_apologies ap JOIN accounts a ON a.id = ap.officer_id"
+                          " JOIN dossiers d ON d.id = ap.dossier_id"
+                          " JOIN procedures p ON p.id = d.procedure_id"
+                          " WHERE ap.dossier_id = ? AND ap.n = ?",
+                          &st, BIND_INT(d->id), BIND_INT(n)))
         return -1;
-    store_bind_int(st, 1, d->id);
-    store_bind_int(st, 2, n);
     int found = store_step(st) == STORE_ROW;
     if (found) {
         new_due = store_col_int(st, 0);
@@ -348,12 +340,11 @@ json_t *apologies_json(struct store *db, int64_t dossier_id)
     struct store_stmt *st;
     json_t *list = json_array();
     char a[CAL_ISO_LEN], b[CAL_ISO_LEN], c[CAL_ISO_LEN];
-    if (store_prepare(db,
-                      "SELECT n, old_due_at, new_due_at, reason, at FROM dossier_apologies"
-                      " WHERE dossier_id = ? ORDER BY n",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT n, old_due_at, new_due_at, reason, at FROM dossier_apologies"
+                          " WHERE dossier_id = ? ORDER BY n",
+                          &st, BIND_INT(dossier_id)))
         return list;
-    store_bind_int(st, 1, dossier_id);
     while (store_step(st) == STORE_ROW) {
         cal_format_iso(store_col_int(st, 1), a, sizeof a);
         cal_format_iso(store_col_int(st, 2), b, sizeof b);

@@ -101,12 +101,6 @@ static int audit_dossier(struct store *db, int64_t actor, const char *action, in
 
 #define ACTOR(a) ((a)->actor_id ? (a)->actor_id : (a)->owner_id)
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 /* Finds the caller's draft inside a write job; fills err otherwise. A
  * walk-in the desk is registering belongs to its officer until submitted:
@@ -191,26 +185,22 @@ int dossier_create_job(struct store *db, void *arg)
     if (!owner && cid && *cid &&
         account_id_by_login(db, cid, "citizen", ACCOUNT_ENABLED, &owner) != STORE_ROW)
         owner = 0;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
-                           " channel, state, created_at, updated_at, applicant_name,"
-                           " applicant_phone, applicant_email, applicant_address)"
-                           " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
+                               " channel, state, created_at, updated_at, applicant_name,"
+                               " applicant_phone, applicant_email, applicant_address)"
+                               " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
+                               &st,
+                               BIND_INT(procedure_id), BIND_INT(unit_id), BIND_ID(owner),
+                               BIND_ID(a->received_by),
+                               BIND_TEXT(a->channel ? a->channel : "online"), BIND_INT(now),
+                               BIND_INT(now), BIND_TEXT(a->applicant_name ? a->applicant_name : ""),
+                               BIND_TEXT(a->applicant_phone ? a->applicant_phone : ""),
+                               BIND_TEXT(a->applicant_email ? a->applicant_email : ""),
+                               BIND_TEXT(a->applicant_address ? a->applicant_address : ""));
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, procedure_id);
-    store_bind_int(st, 2, unit_id);
-    bind_opt_id(st, 3, owner);
-    bind_opt_id(st, 4, a->received_by);
-    store_bind_text(st, 5, a->channel ? a->channel : "online");
-    store_bind_int(st, 6, now);
-    store_bind_int(st, 7, now);
-    store_bind_text(st, 8, a->applicant_name ? a->applicant_name : "");
-    store_bind_text(st, 9, a->applicant_phone ? a->applicant_phone : "");
-    store_bind_text(st, 10, a->applicant_email ? a->applicant_email : "");
-    store_bind_text(st, 11, a->applicant_address ? a->applicant_address : "");
-    if ((rc = exec_done(st)) == 0) {
+    if ((rc = store_step_done(st)) == 0) {
         a->id = store_last_insert_id(db);
         rc = audit_dossier(db, a->received_by ? a->received_by : owner, "dossier.create", a->id,
                            NULL);
@@ -235,7 +225,7 @@ int dossier_save_form_job(struct store *db, void *arg)
         store_bind_text(st, 1, form);
         store_bind_int(st, 2, now_unix());
         store_bind_int(st, 3, a->id);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     free(form);
     if (rc == 0)
@@ -250,10 +240,9 @@ static int has_file(struct store *db, int64_t id, const char *name)
 {
     struct store_stmt *st;
     int found = 0;
-    if (store_prepare(db, "SELECT 1 FROM dossier_files WHERE dossier_id = ? AND name = ?", &st))
+    if (store_prepare_all(db, "SELECT 1 FROM dossier_files WHERE dossier_id = ? AND name = ?", &st,
+                          BIND_INT(id), BIND_TEXT(name)))
         return -1;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, name);
     found = store_step(st) == STORE_ROW;
     store_done(st);
     return found;
@@ -269,11 +258,9 @@ int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
                                   " WHERE dossier_id = ? AND name <> ?",
     };
     struct store_stmt *st;
-    int rc = store_prepare(db, sql[kind], &st);
+    int rc = store_prepare_all(db, sql[kind], &st, BIND_INT(id), BIND_TEXT(except));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, except);
     rc = store_step(st);
     *count = rc == STORE_ROW ? store_col_int(st, 0) : 0;
     *bytes = rc == STORE_ROW ? store_col_int(st, 1) : 0;
@@ -291,11 +278,9 @@ int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, con
                                   " WHERE dossier_id = ? AND name = ?",
     };
     struct store_stmt *st;
-    int rc = store_prepare(db, sql[kind], &st);
+    int rc = store_prepare_all(db, sql[kind], &st, BIND_INT(id), BIND_TEXT(name));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, name);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(sha256, 65, store_col_text(st, 0));
@@ -328,13 +313,12 @@ int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1])
 static int64_t open_supplement_event(struct store *db, int64_t id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(max(id), 0) FROM dossier_events WHERE dossier_id = ?"
-                           " AND action = 'request_supplement'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(max(id), 0) FROM dossier_events WHERE dossier_id = ?"
+                               " AND action = 'request_supplement'",
+                               &st, BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     int64_t ev = store_step(st) == STORE_ROW ? store_col_int(st, 0) : -1;
     store_done(st);
     return ev;
@@ -393,7 +377,7 @@ int dossier_add_file_job(struct store *db, void *arg)
         store_bind_text(st, 6, a->sha256);
         store_bind_int(st, 7, now_unix());
         bind_opt_id(st, 8, supplement_event);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc == 0) {
         json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
@@ -413,16 +397,14 @@ int dossier_add_file_job(struct store *db, void *arg)
 static int added_in_supplement(struct store *db, int64_t id, const char *name)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(f.supplement_event_id = (SELECT max(e.id)"
-                           " FROM dossier_events e WHERE e.dossier_id = f.dossier_id"
-                           " AND e.action = 'request_supplement'), 0)"
-                           " FROM dossier_files f WHERE f.dossier_id = ? AND f.name = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(f.supplement_event_id = (SELECT max(e.id)"
+                               " FROM dossier_events e WHERE e.dossier_id = f.dossier_id"
+                               " AND e.action = 'request_supplement'), 0)"
+                               " FROM dossier_files f WHERE f.dossier_id = ? AND f.name = ?",
+                               &st, BIND_INT(id), BIND_TEXT(name));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, name);
     rc = store_step(st);
     if (rc == STORE_ROW)
         rc = store_col_int(st, 0) ? 1 : 0;
@@ -454,7 +436,7 @@ int dossier_remove_file_job(struct store *db, void *arg)
     if (rc == 0) {
         store_bind_int(st, 1, a->id);
         store_bind_text(st, 2, a->name);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
@@ -473,13 +455,11 @@ static int document_has_file(struct store *db, int64_t id, const char *key)
 {
     int64_t n = 0;
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
-                      " document_key = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
+                          " document_key = ?",
+                          &st, BIND_INT(id), BIND_TEXT(key)))
         return -1;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, key);
     if (store_step(st) == STORE_ROW)
         n = store_col_int(st, 0);
     store_done(st);
@@ -528,15 +508,13 @@ static int check_complete(struct store *db, struct dossier_submit *a, const stru
 static int next_counter(struct store *db, int64_t unit_id, const char *day, int64_t *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_counters(unit_id, day, last) VALUES (?, ?, 1)"
-                           " ON CONFLICT(unit_id, day) DO UPDATE SET last = last + 1"
-                           " RETURNING last",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO dossier_counters(unit_id, day, last) VALUES (?, ?, 1)"
+                               " ON CONFLICT(unit_id, day) DO UPDATE SET last = last + 1"
+                               " RETURNING last",
+                               &st, BIND_INT(unit_id), BIND_TEXT(day));
     if (rc)
         return rc;
-    store_bind_int(st, 1, unit_id);
-    store_bind_text(st, 2, day);
     rc = store_step(st);
     if (rc == STORE_ROW)
         *out = store_col_int(st, 0);
@@ -560,53 +538,29 @@ int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *acti
                       const char *from_state, const char *state, int status, const char *note,
                       int64_t actor_id, int64_t unit_id)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_events(dossier_id, at, action, from_state, state,"
-                           " status_code, note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, at);
-    store_bind_text(st, 3, action);
-    store_bind_text(st, 4, from_state);
-    store_bind_text(st, 5, state);
-    store_bind_int(st, 6, status);
-    store_bind_text(st, 7, note);
-    if (actor_id)
-        store_bind_int(st, 8, actor_id);
-    else
-        store_bind_null(st, 8);
-    if (unit_id)
-        store_bind_int(st, 9, unit_id);
-    else
-        store_bind_null(st, 9);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_events(dossier_id, at, action, from_state, state,"
+                          " status_code, note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          BIND_INT(id), BIND_INT(at), BIND_TEXT(action), BIND_TEXT(from_state),
+                          BIND_TEXT(state), BIND_INT(status), BIND_TEXT(note),
+                          BIND_ID(actor_id), BIND_ID(unit_id));
 }
 
 /* The receiving unit holds a dossier from its submission. */
 static int open_hold(struct store *db, int64_t id, int64_t now)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_holds(dossier_id, unit_id, from_at)"
-                           " SELECT id, unit_id, ? FROM dossiers WHERE id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, id);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_holds(dossier_id, unit_id, from_at)"
+                          " SELECT id, unit_id, ? FROM dossiers WHERE id = ?",
+                          BIND_INT(now), BIND_INT(id));
 }
 
 static json_t *load_form(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *form = NULL;
-    if (store_prepare(db, "SELECT form FROM dossiers WHERE id = ?", &st))
+    if (store_prepare_all(db, "SELECT form FROM dossiers WHERE id = ?", &st, BIND_INT(id)))
         return NULL;
-    store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
         form = json_loads(store_col_text(st, 0), 0, NULL);
     store_done(st);
@@ -646,7 +600,7 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
     char folded[512];
     store_bind_text(st, 11, text_fold(ap->name, folded, sizeof folded) >= 0 ? folded : "");
     store_bind_int(st, 12, a->id);
-    rc = exec_done(st);
+    rc = store_step_done(st);
     const char *how = !walkin                           ? "Nộp hồ sơ trực tuyến"
                       : strcmp(d->channel, "post") == 0 ? "Tiếp nhận hồ sơ qua bưu chính"
                                                         : "Tiếp nhận hồ sơ trực tiếp tại quầy";
@@ -666,16 +620,15 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
 static int default_contact(struct store *db, const struct dossier *d, struct applicant *ap)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(nullif(d.applicant_name, ''), a.full_name, ''),"
-                           " coalesce(nullif(d.applicant_phone, ''), a.phone, ''),"
-                           " coalesce(nullif(d.applicant_email, ''), a.email, ''),"
-                           " d.applicant_address FROM dossiers d"
-                           " LEFT JOIN accounts a ON a.id = d.owner_id WHERE d.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(nullif(d.applicant_name, ''), a.full_name, ''),"
+                               " coalesce(nullif(d.applicant_phone, ''), a.phone, ''),"
+                               " coalesce(nullif(d.applicant_email, ''), a.email, ''),"
+                               " d.applicant_address FROM dossiers d"
+                               " LEFT JOIN accounts a ON a.id = d.owner_id WHERE d.id = ?",
+                               &st, BIND_INT(d->id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, d->id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(ap->name, sizeof ap->name, store_col_text(st, 0));
@@ -787,12 +740,11 @@ static json_t *history_json(struct store *db, int64_t id, int with_notes)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT at, coalesce(status_code, 0), note FROM dossier_events"
-                      " WHERE dossier_id = ? AND public = 1 ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT at, coalesce(status_code, 0), note FROM dossier_events"
+                          " WHERE dossier_id = ? AND public = 1 ORDER BY id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW) {
         json_t *e = json_pack("{s:o, s:o}", "at", cal_json_iso(store_col_int(st, 0)), "status",
                               status_json((int)store_col_int(st, 1)));
@@ -808,13 +760,12 @@ static json_t *files_json(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT name, document_key, size, content_type, sha256, uploaded_at,"
-                      " supplement_event_id IS NOT NULL"
-                      " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT name, document_key, size, content_type, sha256, uploaded_at,"
+                          " supplement_event_id IS NOT NULL"
+                          " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW)
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b}", "name", store_col_text(st, 0),
@@ -831,9 +782,9 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
 {
     struct store_stmt *st;
     json_t *o = NULL;
-    if (store_prepare(db, "SELECT " ROW_COLS ", d.form" ROW_FROM " WHERE d.id = ?", &st))
+    if (store_prepare_all(db, "SELECT " ROW_COLS ", d.form" ROW_FROM " WHERE d.id = ?", &st,
+                          BIND_INT(d->id)))
         return NULL;
-    store_bind_int(st, 1, d->id);
     if (store_step(st) == STORE_ROW) {
         o = row_json(st);
         if (full) {
@@ -859,14 +810,11 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
 json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int offset)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT " ROW_COLS ROW_FROM " WHERE d.owner_id = ? ORDER BY d.id DESC"
-                      " LIMIT ? OFFSET ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT " ROW_COLS ROW_FROM " WHERE d.owner_id = ? ORDER BY d.id DESC"
+                          " LIMIT ? OFFSET ?",
+                          &st, BIND_INT(owner_id), BIND_INT(limit), BIND_INT(offset)))
         return NULL;
-    store_bind_int(st, 1, owner_id);
-    store_bind_int(st, 2, limit);
-    store_bind_int(st, 3, offset);
     json_t *items = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)
@@ -882,9 +830,9 @@ json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int off
 json_t *dossier_lookup_json(struct store *db, const char *code)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT " ROW_COLS ROW_FROM " WHERE d.code = ?", &st))
+    if (store_prepare_all(db, "SELECT " ROW_COLS ROW_FROM " WHERE d.code = ?", &st,
+                          BIND_TEXT(code)))
         return NULL;
-    store_bind_text(st, 1, code);
     json_t *o = NULL;
     int64_t id = 0;
     if (store_step(st) == STORE_ROW) {

@@ -11,12 +11,6 @@
 #include "dossier/status.h"
 #include "store/store.h"
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 /* Results change while the dossier is processed (4) or done (9). */
 static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
@@ -97,7 +91,7 @@ int result_add_job(struct store *db, void *arg)
         store_bind_int(st, 6, a->actor_id);
         a->uploaded_at = now_unix();
         store_bind_int(st, 7, a->uploaded_at);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc == 0)
         rc = audit_result(db, a->actor_id, "dossier.result.add", a->dossier_id, a->name,
@@ -118,7 +112,7 @@ int result_remove_job(struct store *db, void *arg)
     if (rc == 0) {
         store_bind_int(st, 1, a->dossier_id);
         store_bind_text(st, 2, a->name);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
@@ -133,12 +127,11 @@ int result_remove_job(struct store *db, void *arg)
 json_t *results_json(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT name, content_type, size, sha256, uploaded_at FROM dossier_results"
-                      " WHERE dossier_id = ? ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT name, content_type, size, sha256, uploaded_at FROM dossier_results"
+                          " WHERE dossier_id = ? ORDER BY id",
+                          &st, BIND_INT(dossier_id)))
         return NULL;
-    store_bind_int(st, 1, dossier_id);
     json_t *list = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)

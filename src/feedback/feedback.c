@@ -13,12 +13,6 @@
 #include "calendar/calendar.h"
 #include "store/store.h"
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 static int audit_feedback(struct store *db, int64_t actor, const char *action, int64_t id)
 {
@@ -50,10 +44,10 @@ static int search_key(struct store *db, const struct feedback_new *f, char **key
 {
     struct store_stmt *st;
     char *out = NULL;
-    int rc = store_prepare(db, "SELECT full_name FROM accounts WHERE id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT full_name FROM accounts WHERE id = ?", &st,
+                               BIND_INT(f->account_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, f->account_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         const char *name = store_col_text(st, 0);
@@ -107,7 +101,7 @@ int feedback_create_job(struct store *db, void *arg)
     store_bind_int(st, 7, f->now);
     store_bind_int(st, 8, due);
     store_bind_text(st, 9, key);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         goto out;
     f->id = store_last_insert_id(db);
     rc = audit_feedback(db, f->account_id, "feedback.create", f->id);
@@ -120,9 +114,8 @@ out:
 static int load_state(struct store *db, int64_t id, char *state, size_t cap, struct derr *err)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT state FROM feedback WHERE id = ?", &st))
+    if (store_prepare_all(db, "SELECT state FROM feedback WHERE id = ?", &st, BIND_INT(id)))
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, id);
     int rc = store_step(st);
     if (rc == STORE_ROW)
         copy_str(state, cap, store_col_text(st, 0));
@@ -173,7 +166,7 @@ int feedback_assign_job(struct store *db, void *arg)
     if (rc == 0) {
         store_bind_int(st, 1, assignee);
         store_bind_int(st, 2, s->id);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     return finish_step(db, s, rc, "feedback.assign");
 }
@@ -193,7 +186,7 @@ int feedback_answer_job(struct store *db, void *arg)
         store_bind_int(st, 2, s->now);
         store_bind_int(st, 3, s->officer_id);
         store_bind_int(st, 4, s->id);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     return finish_step(db, s, rc, "feedback.answer");
 }
@@ -224,7 +217,7 @@ int feedback_rate_job(struct store *db, void *arg)
         store_bind_text(st, 1, r->level);
         store_bind_int(st, 2, r->now);
         store_bind_int(st, 3, r->id);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc)
         return derr_set(&r->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
@@ -239,10 +232,10 @@ int feedback_rate_job(struct store *db, void *arg)
 int feedback_unit(struct store *db, int64_t id, int64_t *unit_id, int64_t *account_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT unit_id, account_id FROM feedback WHERE id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT unit_id, account_id FROM feedback WHERE id = ?", &st,
+                               BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         *unit_id = store_col_int(st, 0);
@@ -289,9 +282,8 @@ json_t *feedback_json(struct store *db, int64_t id, int with_sender)
 {
     struct store_stmt *st;
     json_t *o = NULL;
-    if (store_prepare(db, "SELECT " FB_COLS FB_FROM " WHERE f.id = ?", &st))
+    if (store_prepare_all(db, "SELECT " FB_COLS FB_FROM " WHERE f.id = ?", &st, BIND_INT(id)))
         return NULL;
-    store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
         o = row_json(st, with_sender);
     store_done(st);
@@ -318,10 +310,9 @@ static json_t *list(struct store_stmt *st, int with_sender)
 json_t *feedback_list_json(struct store *db, int64_t account_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT " FB_COLS FB_FROM " WHERE f.account_id = ? ORDER BY f.id DESC LIMIT 200",
-                      &st))
+    if (store_prepare_all(db, "SELECT " FB_COLS FB_FROM " WHERE f.account_id = ? ORDER BY f.id DESC LIMIT 200",
+                          &st, BIND_INT(account_id)))
         return NULL;
-    store_bind_int(st, 1, account_id);
     json_t *items = list(st, 0);
     return items ? json_pack("{s:o, s:i}", "items", items, "answer_within_working_days",
                              FEEDBACK_WORKING_DAYS)

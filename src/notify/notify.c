@@ -300,10 +300,10 @@ static int phone_ok(const char *s)
 static int newest_event(struct store *db, int64_t dossier_id, int64_t *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT max(id) FROM dossier_events WHERE dossier_id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT max(id) FROM dossier_events WHERE dossier_id = ?", &st,
+                               BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     *out = rc == STORE_ROW ? store_col_int(st, 0) : 0;
     store_done(st);
@@ -313,14 +313,12 @@ static int newest_event(struct store *db, int64_t dossier_id, int64_t *out)
 static int previous_status(struct store *db, int64_t dossier_id, int64_t event_id, int *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT status_code FROM dossier_events WHERE dossier_id = ? AND"
-                           " id < ? ORDER BY id DESC LIMIT 1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT status_code FROM dossier_events WHERE dossier_id = ? AND"
+                               " id < ? ORDER BY id DESC LIMIT 1",
+                               &st, BIND_INT(dossier_id), BIND_INT(event_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, event_id);
     rc = store_step(st);
     *out = rc == STORE_ROW ? (int)store_col_int(st, 0) : 0;
     store_done(st);
@@ -338,20 +336,18 @@ struct facts {
 static int load_facts(struct store *db, int64_t dossier_id, int64_t event_id, struct facts *f)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT e.status_code, e.public, e.at, e.note, d.code, d.due_at,"
-                           " d.applicant_name, d.applicant_email, d.applicant_phone,"
-                           " a.full_name, a.email, a.phone, u.name, p.name"
-                           " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
-                           " LEFT JOIN accounts a ON a.id = d.owner_id" /* walk-ins: none */
-                           " JOIN units u ON u.id = d.unit_id"
-                           " JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE e.id = ? AND e.dossier_id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT e.status_code, e.public, e.at, e.note, d.code, d.due_at,"
+                               " d.applicant_name, d.applicant_email, d.applicant_phone,"
+                               " a.full_name, a.email, a.phone, u.name, p.name"
+                               " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
+                               " LEFT JOIN accounts a ON a.id = d.owner_id" /* walk-ins: none */
+                               " JOIN units u ON u.id = d.unit_id"
+                               " JOIN procedures p ON p.id = d.procedure_id"
+                               " WHERE e.id = ? AND e.dossier_id = ?",
+                               &st, BIND_INT(event_id), BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, event_id);
-    store_bind_int(st, 2, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         f->status = (int)store_col_int(st, 0);
@@ -377,21 +373,17 @@ static int insert_message(struct store *db, int64_t dossier_id, int64_t event_id
                           const char *body, int64_t now)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO notify_outbox(dossier_id, event_id, channel, recipient,"
-                           " subject, body, next_attempt_at, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?7, ?7)"
-                           " ON CONFLICT(event_id, channel) DO NOTHING",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO notify_outbox(dossier_id, event_id, channel, recipient,"
+                               " subject, body, next_attempt_at, created_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?7, ?7)"
+                               " ON CONFLICT(event_id, channel) DO NOTHING",
+                               &st,
+                               BIND_INT(dossier_id), BIND_INT(event_id), BIND_TEXT(channel),
+                               BIND_TEXT(recipient), BIND_TEXT(subject), BIND_TEXT(body),
+                               BIND_INT(now));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, event_id);
-    store_bind_text(st, 3, channel);
-    store_bind_text(st, 4, recipient);
-    store_bind_text(st, 5, subject);
-    store_bind_text(st, 6, body);
-    store_bind_int(st, 7, now);
     rc = store_step(st);
     store_done(st);
     if (rc == STORE_DONE && store_changes(db) > 0)

@@ -185,13 +185,12 @@ static void read_row(struct store_stmt *st, struct payment *p)
 int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
-                           " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
+                               " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
+                               &st, BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW)
         read_row(st, out);
@@ -202,10 +201,10 @@ int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *ou
 int payment_by_reference(struct store *db, const char *reference, struct payment *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PAY_COLS " WHERE p.reference = ?", &st);
+    int rc = store_prepare_all(db, "SELECT " PAY_COLS " WHERE p.reference = ?", &st,
+                               BIND_TEXT(reference));
     if (rc)
         return rc;
-    store_bind_text(st, 1, reference);
     rc = store_step(st);
     if (rc == STORE_ROW)
         read_row(st, out);
@@ -288,12 +287,6 @@ json_t *payment_json(const struct payment *p)
 
 /* --- shared pieces of the write jobs -------------------------------------------- */
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 static int audit_payment(struct store *db, int64_t actor, const char *action,
                          const struct payment *p, const char *extra_key, const char *extra)
@@ -333,14 +326,13 @@ static int64_t fee_quantity(const char *form_text, const char *per_field)
 int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
-                           " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE d.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
+                               " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                               " WHERE d.id = ?",
+                               &st, BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         memset(out, 0, sizeof *out);
@@ -360,12 +352,11 @@ int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out)
 static int has_pending(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM payments WHERE dossier_id = ? AND status = 'pending'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT 1 FROM payments WHERE dossier_id = ? AND status = 'pending'",
+                               &st, BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_ROW ? 1 : rc;
@@ -377,22 +368,15 @@ static int insert_payment(struct store *db, int64_t dossier_id, int64_t amount,
                           struct payment *p)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
-                           " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
+                               " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               &st,
+                               BIND_INT(dossier_id), BIND_INT(amount), BIND_TEXT(purpose),
+                               BIND_TEXT(note), BIND_ID(actor), BIND_INT(now));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, amount);
-    store_bind_text(st, 3, purpose);
-    store_bind_text(st, 4, note);
-    if (actor)
-        store_bind_int(st, 5, actor);
-    else
-        store_bind_null(st, 5);
-    store_bind_int(st, 6, now);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         return rc;
     memset(p, 0, sizeof *p);
     p->id = store_last_insert_id(db);
@@ -404,11 +388,10 @@ static int insert_payment(struct store *db, int64_t dossier_id, int64_t amount,
     p->requested_by = actor;
     p->created_at = now;
     payment_reference(p->id, p->reference);
-    if ((rc = store_prepare(db, "UPDATE payments SET reference = ? WHERE id = ?", &st)))
+    if ((rc = store_prepare_all(db, "UPDATE payments SET reference = ? WHERE id = ?", &st,
+                                BIND_TEXT(p->reference), BIND_INT(p->id))))
         return rc;
-    store_bind_text(st, 1, p->reference);
-    store_bind_int(st, 2, p->id);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         return rc;
     return audit_payment(db, actor, "payment.request", p, NULL, NULL);
 }
@@ -425,24 +408,17 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
                      int64_t paid_at)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
-                           " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
-                           " WHERE id = ? AND status = 'pending'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
+                               " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
+                               " WHERE id = ? AND status = 'pending'",
+                               &st,
+                               BIND_TEXT(method), BIND_TEXT(gateway), BIND_TEXT(gateway_txn),
+                               BIND_ID(confirmed_by), BIND_INT(paid_at),
+                               BIND_TEXT(note ? note : ""), BIND_INT(p->id));
     if (rc)
         return rc;
-    store_bind_text(st, 1, method);
-    store_bind_text(st, 2, gateway);
-    store_bind_text(st, 3, gateway_txn);
-    if (confirmed_by)
-        store_bind_int(st, 4, confirmed_by);
-    else
-        store_bind_null(st, 4);
-    store_bind_int(st, 5, paid_at);
-    store_bind_text(st, 6, note ? note : "");
-    store_bind_int(st, 7, p->id);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         return rc;
     if (store_changes(db) != 1)
         return 1;
@@ -674,14 +650,12 @@ static int payment_dossier_changed(struct store *db, const struct dossier_change
         if (strcmp(p.status, "pending") != 0)
             return 0;
         struct store_stmt *st;
-        if ((rc = store_prepare(db,
-                                "UPDATE payments SET status = 'cancelled', cancelled_at = ?"
-                                " WHERE id = ? AND status = 'pending'",
-                                &st)))
+        if ((rc = store_prepare_all(db,
+                                    "UPDATE payments SET status = 'cancelled', cancelled_at = ?"
+                                    " WHERE id = ? AND status = 'pending'",
+                                    &st, BIND_INT(c->at), BIND_INT(p.id))))
             return rc;
-        store_bind_int(st, 1, c->at);
-        store_bind_int(st, 2, p.id);
-        if ((rc = exec_done(st)))
+        if ((rc = store_step_done(st)))
             return rc;
         copy_str(p.status, sizeof p.status, "cancelled");
         return audit_payment(db, c->actor_id, "payment.cancel", &p, "action", c->action);

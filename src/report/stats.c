@@ -187,17 +187,16 @@ static int dossier_key(struct store *db, int64_t dossier_id, struct stat_key *k,
                        struct stat_facts *facts)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old,"
-                           " coalesce(d.due_at, 0),"
-                           " EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id),"
-                           " EXISTS (SELECT 1 FROM dossier_apologies a WHERE a.dossier_id = d.id)"
-                           " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE d.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old,"
+                               " coalesce(d.due_at, 0),"
+                               " EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id),"
+                               " EXISTS (SELECT 1 FROM dossier_apologies a WHERE a.dossier_id = d.id)"
+                               " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                               " WHERE d.id = ?",
+                               &st, BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         int ch = stat_channel_index(store_col_text(st, 2));

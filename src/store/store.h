@@ -79,6 +79,49 @@ int64_t store_last_insert_id(struct store *db);
 int store_changes(struct store *db);
 const char *store_errmsg(struct store *db);
 
+/* --- binding many parameters at once ------------------------------------ */
+
+#define STORE_MUST_CHECK __attribute__((warn_unused_result))
+
+/* One statement parameter, typed by the macro that makes it, so a call
+ * site cannot pass an int where text is expected: */
+struct store_arg {
+    enum { STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_ID } kind;
+    int64_t i;
+    const char *s;
+};
+#define BIND_INT(v) ((struct store_arg){.kind = STORE_ARG_INT, .i = (int64_t)(v)})
+/* Text; a NULL pointer binds NULL. */
+#define BIND_TEXT(v) ((struct store_arg){.kind = STORE_ARG_TEXT, .s = (v)})
+/* An optional row id: 0 binds NULL (e.g. no assignee, the system). */
+#define BIND_ID(v) ((struct store_arg){.kind = STORE_ARG_ID, .i = (int64_t)(v)})
+
+/* The argument list of the *_all macros below: an array and its length. */
+#define STORE_ARGS(...)                                                                            \
+    (const struct store_arg[]){__VA_ARGS__},                                                       \
+        sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg)
+
+/* Binds args to parameters 1..n. Returns 0 or the first error. */
+int store_bind_args(struct store_stmt *st, const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_bind_all(st, ...) store_bind_args(st, STORE_ARGS(__VA_ARGS__))
+
+/* store_prepare, then store_bind_args. On an error *out is done with and
+ * NULL. */
+int store_prepare_args(struct store *db, const char *sql, struct store_stmt **out,
+                       const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_prepare_all(db, sql, out, ...) store_prepare_args(db, sql, out, STORE_ARGS(__VA_ARGS__))
+
+/* Runs one statement that returns no rows (INSERT, UPDATE, DELETE) with
+ * these parameters: prepare, bind, step to the end, done. Returns 0 or an
+ * error (STORE_ERR if it returned a row). */
+int store_exec_args(struct store *db, const char *sql, const struct store_arg *args,
+                    size_t n) STORE_MUST_CHECK;
+#define store_exec_all(db, sql, ...) store_exec_args(db, sql, STORE_ARGS(__VA_ARGS__))
+
+/* Steps a statement that returns no rows and is done with it: 0 or an
+ * error (STORE_ERR if it returned a row). */
+int store_step_done(struct store_stmt *st) STORE_MUST_CHECK;
+
 /* Transactions. begin takes the write lock at once (SQLite: IMMEDIATE). */
 int store_begin(struct store *db);
 int store_commit(struct store *db);

@@ -25,12 +25,6 @@ static int valid_name(const char *s)
     return n >= 1 && n < MAX_NAME && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
 }
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 /* --- loading -------------------------------------------------------------- */
 
@@ -112,12 +106,12 @@ static int store_workflow(struct store *db, const char *name, json_t *states, js
     int rc = store_prepare(db, "DELETE FROM workflow_states WHERE workflow = ?", &st);
     if (rc == 0) {
         store_bind_text(st, 1, name);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     if (rc == 0 && (rc = store_prepare(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
                                        &st)) == 0) {
         store_bind_text(st, 1, name);
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     json_array_foreach(states, i, s)
     {
@@ -131,7 +125,7 @@ static int store_workflow(struct store *db, const char *name, json_t *states, js
         store_bind_int(st, 3, json_integer_value(json_object_get(s, "status_code")));
         store_bind_text(st, 4, json_string_value(json_object_get(s, "title")));
         store_bind_text(st, 5, json_string_value(json_object_get(s, "clock")));
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     json_array_foreach(trans, i, s)
     {
@@ -152,7 +146,7 @@ static int store_workflow(struct store *db, const char *name, json_t *states, js
         store_bind_text(st, 7, param ? param : "");
         store_bind_int(st, 8, json_is_true(json_object_get(s, "needs_note")));
         store_bind_text(st, 9, json_string_value(json_object_get(s, "title")));
-        rc = exec_done(st);
+        rc = store_step_done(st);
     }
     return rc;
 }
@@ -239,12 +233,12 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
                                 &st)) == 0) {
             store_bind_text(st, 1, name);
             store_bind_text(st, 2, title);
-            rc = exec_done(st);
+            rc = store_step_done(st);
         }
         if (rc == 0 && (rc = store_prepare(db, "DELETE FROM role_permissions WHERE role = ?",
                                            &st)) == 0) {
             store_bind_text(st, 1, name);
-            rc = exec_done(st);
+            rc = store_step_done(st);
         }
         json_array_foreach(perms, k, p)
         {
@@ -261,7 +255,7 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
                                     &st)) == 0) {
                 store_bind_text(st, 1, name);
                 store_bind_text(st, 2, json_string_value(p));
-                rc = exec_done(st);
+                rc = store_step_done(st);
             }
         }
         if (rc && !err[0])
@@ -282,16 +276,13 @@ static int find_transition(struct store *db, const struct dossier *d, const char
                            struct transition *t)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT to_state, actor, permission, param, needs_note, title"
-                           " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
-                           " AND action = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT to_state, actor, permission, param, needs_note, title"
+                               " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                               " AND action = ?",
+                               &st, BIND_TEXT(d->workflow), BIND_TEXT(d->state), BIND_TEXT(action));
     if (rc)
         return rc;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, d->state);
-    store_bind_text(st, 3, action);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(t->to, sizeof t->to, store_col_text(st, 0));
@@ -309,14 +300,12 @@ int workflow_state_info(struct store *db, const struct dossier *d, const char *s
                         char *title, size_t titlecap, char *clock, size_t clockcap)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT title, clock FROM workflow_states WHERE workflow = ? AND"
-                           " state = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT title, clock FROM workflow_states WHERE workflow = ? AND"
+                               " state = ?",
+                               &st, BIND_TEXT(d->workflow), BIND_TEXT(state));
     if (rc)
         return rc;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, state);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(title, titlecap, store_col_text(st, 0));
@@ -330,12 +319,10 @@ static int state_status(struct store *db, const struct dossier *d, const char *s
 {
     int64_t code = -1;
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT status_code FROM workflow_states WHERE workflow = ? AND state = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT status_code FROM workflow_states WHERE workflow = ? AND state = ?",
+                          &st, BIND_TEXT(d->workflow), BIND_TEXT(state)))
         return -1;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, state);
     if (store_step(st) == STORE_ROW)
         code = store_col_int(st, 0);
     store_done(st);
@@ -422,25 +409,17 @@ static int move_clock(struct store *db, struct workflow_step *s, const struct do
 static int move_hold(struct store *db, const struct dossier *d, int64_t to_unit, int64_t now)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
-                           " to_at IS NULL",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
+                               " to_at IS NULL",
+                               &st, BIND_INT(now), BIND_INT(d->id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, d->id);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         return rc;
-    rc = store_prepare(db,
-                       "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
-                       &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, d->id);
-    store_bind_int(st, 2, to_unit);
-    store_bind_int(st, 3, now);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
+                          BIND_INT(d->id), BIND_INT(to_unit), BIND_INT(now));
 }
 
 struct step_change {
@@ -479,7 +458,7 @@ static int save_step(struct store *db, const struct dossier *d, const struct ste
     store_bind_int(st, 8, c->unit);
     store_bind_int(st, 9, now_unix());
     store_bind_int(st, 10, d->id);
-    return exec_done(st);
+    return store_step_done(st);
 }
 
 static int load_dossier(struct store *db, struct workflow_step *s, struct dossier *d)
@@ -587,14 +566,12 @@ json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum ac
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT action, title, needs_note, param, actor, permission"
-                      " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
-                      " ORDER BY rowid",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT action, title, needs_note, param, actor, permission"
+                          " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                          " ORDER BY rowid",
+                          &st, BIND_TEXT(d->workflow), BIND_TEXT(d->state)))
         return list;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, d->state);
     struct {
         char action[MAX_NAME], title[128], param[16], actor[8], permission[MAX_NAME];
         int needs_note;
