@@ -54,20 +54,10 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
 int account_id_by_login(struct store *db, const char *login, const char *kind,
                         enum account_state state, int64_t *id)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "SELECT id FROM accounts WHERE login = ?1 AND (?2 IS NULL OR kind = ?2)"
-                               " AND (?3 = 1 OR disabled = 0)",
-                               &st,
-                               BIND_TEXT(login), BIND_TEXT(kind),
-                               BIND_INT(state == ACCOUNT_ANY_STATE));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        *id = store_col_int(st, 0);
-    store_done(st);
-    return rc;
+    return store_int(db,
+                     "SELECT id FROM accounts WHERE login = ?1 AND (?2 IS NULL OR kind = ?2)"
+                     " AND (?3 = 1 OR disabled = 0)",
+                     id, BIND_TEXT(login), BIND_TEXT(kind), BIND_INT(state == ACCOUNT_ANY_STATE));
 }
 
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
@@ -174,14 +164,11 @@ json_t *account_json(const struct account *a)
 
 int account_use_totp_step(struct store *db, int64_t account_id, int64_t step)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND"
-                               " totp_last_step < ?",
-                               &st, BIND_INT(step), BIND_INT(account_id), BIND_INT(step));
+    int rc = store_exec_all(db,
+                            "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND"
+                            " totp_last_step < ?",
+                            BIND_INT(step), BIND_INT(account_id), BIND_INT(step));
     if (rc)
-        return rc;
-    if ((rc = store_step_done(st)))
         return rc;
     return store_changes(db) == 1 ? 0 : 1;
 }
@@ -194,14 +181,11 @@ int account_set_totp(struct store *db, int64_t account_id, const char *b32_secre
 
 int account_grant_role(struct store *db, int64_t account_id, const char *role, int64_t unit_id)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "INSERT OR IGNORE INTO staff_roles(account_id, role, unit_id)"
-                               " VALUES (?, ?, ?)",
-                               &st, BIND_INT(account_id), BIND_TEXT(role), BIND_INT(unit_id));
+    int rc = store_exec_all(db,
+                            "INSERT OR IGNORE INTO staff_roles(account_id, role, unit_id)"
+                            " VALUES (?, ?, ?)",
+                            BIND_INT(account_id), BIND_TEXT(role), BIND_INT(unit_id));
     if (rc)
-        return rc;
-    if ((rc = store_step_done(st)))
         return rc;
     char id[24], detail[160];
     snprintf(id, sizeof id, "%lld", (long long)account_id);

@@ -236,8 +236,9 @@ int procedure_attach_units(struct store *db)
 
 #define PROC_COLS "id, code, name, time_amount, time_unit, coalesce(cutoff, -1), fee, documents, form, applicant, result_template, result_type"
 
-static int read_procedure(struct store_stmt *st, struct procedure *p)
+static int read_procedure(struct store_stmt *st, void *out)
 {
+    struct procedure *p = out;
     memset(p, 0, sizeof *p);
     p->id = store_col_int(st, 0);
     copy_str(p->code, sizeof p->code, store_col_text(st, 1));
@@ -260,30 +261,14 @@ static int read_procedure(struct store_stmt *st, struct procedure *p)
 
 int procedure_by_code(struct store *db, const char *code, struct procedure *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", &st,
-                               BIND_TEXT(code));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        rc = read_procedure(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", read_procedure,
+                     out, BIND_TEXT(code));
 }
 
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", &st,
-                               BIND_INT(id));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        rc = read_procedure(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", read_procedure, out,
+                     BIND_INT(id));
 }
 
 void procedure_clear(struct procedure *p)

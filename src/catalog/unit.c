@@ -30,46 +30,32 @@ int unit_code_valid(const char *c)
 
 #define UNIT_COLS "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path"
 
-static void read_unit(struct store_stmt *st, struct unit *u)
+static int read_unit(struct store_stmt *st, void *out)
 {
+    struct unit *u = out;
     u->id = store_col_int(st, 0);
     copy_str(u->code, sizeof u->code, store_col_text(st, 1));
     copy_str(u->name, sizeof u->name, store_col_text(st, 2));
     copy_str(u->level, sizeof u->level, store_col_text(st, 3));
     copy_str(u->parent_code, sizeof u->parent_code, store_col_text(st, 4));
     copy_str(u->path, sizeof u->path, store_col_text(st, 5));
+    return STORE_ROW;
 }
 
 int unit_by_code(struct store *db, const char *code, struct unit *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                               " ON p.id = u.parent_id WHERE u.code = ?",
-                               &st, BIND_TEXT(code));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_unit(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                     " ON p.id = u.parent_id WHERE u.code = ?",
+                     read_unit, out, BIND_TEXT(code));
 }
 
 int unit_by_id(struct store *db, int64_t id, struct unit *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                               " ON p.id = u.parent_id WHERE u.id = ?",
-                               &st, BIND_INT(id));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_unit(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                     " ON p.id = u.parent_id WHERE u.id = ?",
+                     read_unit, out, BIND_INT(id));
 }
 
 json_t *unit_json(const struct unit *u)

@@ -125,14 +125,6 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, int64_t actor
 
 /* --- write jobs ------------------------------------------------------- */
 
-static void bind_opt_id(struct store_stmt *st, int idx, int64_t id)
-{
-    if (id)
-        store_bind_int(st, idx, id);
-    else
-        store_bind_null(st, idx);
-}
-
 /* The procedure and unit of a new draft, checked: OUT *procedure_id,
  * *unit_id; -1 with the refusal in a->err. */
 static int check_create(struct store *db, struct dossier_create *a, int64_t *procedure_id,
@@ -248,24 +240,41 @@ static int has_file(struct store *db, int64_t id, const char *name)
     return found;
 }
 
-int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
-                        const char *except, int64_t *count, int64_t *bytes)
+int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                       int64_t size, struct derr *err)
 {
-    static const char *const sql[] = {
-        [DOSSIER_FILES_HANDED_IN] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
-                                    " WHERE dossier_id = ? AND name <> ?",
-        [DOSSIER_FILES_RESULTS] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
-                                  " WHERE dossier_id = ? AND name <> ?",
+    static const struct {
+        const char *sql;
+        int64_t max_files, max_bytes;
+        const char *too_many, *too_large_code, *too_large;
+    } kinds[] = {
+        [DOSSIER_FILES_HANDED_IN] = {"SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
+                                     " WHERE dossier_id = ? AND name <> ?",
+                                     DOSSIER_MAX_FILES, DOSSIER_MAX_BYTES,
+                                     "Hồ sơ đã có tối đa 30 tệp đính kèm", "dossier_too_large",
+                                     "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB"},
+        [DOSSIER_FILES_RESULTS] = {"SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
+                                   " WHERE dossier_id = ? AND name <> ?",
+                                   RESULTS_MAX_FILES, RESULTS_MAX_BYTES,
+                                   "Hồ sơ đã có tối đa 10 tệp kết quả", "results_too_large",
+                                   "Tổng dung lượng tệp kết quả vượt quá 50 MiB"},
     };
     struct store_stmt *st;
-    int rc = store_prepare_all(db, sql[kind], &st, BIND_INT(id), BIND_TEXT(except));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    *count = rc == STORE_ROW ? store_col_int(st, 0) : 0;
-    *bytes = rc == STORE_ROW ? store_col_int(st, 1) : 0;
+    int64_t count = 0, bytes = 0;
+    int rc = store_prepare_all(db, kinds[kind].sql, &st, BIND_INT(id), BIND_TEXT(name));
+    if (rc == 0 && (rc = store_step(st)) == STORE_ROW) {
+        count = store_col_int(st, 0);
+        bytes = store_col_int(st, 1);
+    }
     store_done(st);
-    return rc == STORE_ROW ? 0 : STORE_ERR;
+    if (rc != STORE_ROW)
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (count >= kinds[kind].max_files)
+        return derr_set(err, DERR_INVALID, "too_many_files", kinds[kind].too_many, name);
+    if (bytes + size > kinds[kind].max_bytes)
+        return derr_set(err, DERR_TOO_LARGE, kinds[kind].too_large_code, kinds[kind].too_large,
+                        name);
+    return 0;
 }
 
 int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
@@ -328,7 +337,6 @@ int dossier_add_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
     struct dossier d;
-    struct store_stmt *st;
     /* Files are added to a draft, or while the desk waits for a supplement;
      * a supplement adds files, it never replaces what was handed in. */
     int64_t supplement_event = 0;
@@ -350,35 +358,19 @@ int dossier_add_file_job(struct store *db, void *arg)
             return derr_set(&a->err, DERR_INVALID, "unknown_document",
                             "Thủ tục không có loại giấy tờ này", "document");
     }
-    int64_t count, bytes;
-    if (dossier_files_usage(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &count, &bytes))
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (count >= DOSSIER_MAX_FILES)
-        return derr_set(&a->err, DERR_INVALID, "too_many_files",
-                        "Hồ sơ đã có tối đa 30 tệp đính kèm", a->name);
-    if (bytes + a->size > DOSSIER_MAX_BYTES)
-        return derr_set(&a->err, DERR_TOO_LARGE, "dossier_too_large",
-                        "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB", a->name);
-    int rc = store_prepare(db,
-                       "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
-                       " size, sha256, uploaded_at, supplement_event_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
-                       " document_key = excluded.document_key,"
-                       " content_type = excluded.content_type, size = excluded.size,"
-                       " sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
-                       &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->id);
-        store_bind_text(st, 2, a->name);
-        store_bind_text(st, 3, a->document_key);
-        store_bind_text(st, 4, a->content_type);
-        store_bind_int(st, 5, a->size);
-        store_bind_text(st, 6, a->sha256);
-        store_bind_int(st, 7, now_unix());
-        bind_opt_id(st, 8, supplement_event);
-        rc = store_step_done(st);
-    }
+    if (dossier_files_room(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, a->size, &a->err))
+        return -1;
+    int rc = store_exec_all(db,
+                            "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
+                            " size, sha256, uploaded_at, supplement_event_id)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                            " document_key = excluded.document_key,"
+                            " content_type = excluded.content_type, size = excluded.size,"
+                            " sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+                            BIND_INT(a->id), BIND_TEXT(a->name), BIND_TEXT(a->document_key),
+                            BIND_TEXT(a->content_type), BIND_INT(a->size), BIND_TEXT(a->sha256),
+                            BIND_INT(now_unix()), BIND_ID(supplement_event));
     if (rc == 0) {
         json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
                                    "size", (json_int_t)a->size);

@@ -90,12 +90,19 @@ struct dossier_file_op {
 };
 int dossier_add_file_job(struct store *db, void *arg);
 
-/* The files a dossier holds, of one kind, other than the one named except
- * (a replacement does not count against the limits). OUT: *count, *bytes.
- * Returns 0 or a store error. */
+/* The two kinds of a dossier's files: what the applicant handed in
+ * (dossier_files) and the result documents officers attach
+ * (dossier_results, dossier/results.h). */
 enum dossier_files { DOSSIER_FILES_HANDED_IN, DOSSIER_FILES_RESULTS };
-int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
-                        const char *except, int64_t *count, int64_t *bytes);
+
+/* Is there room on the dossier for one more file of this kind, of size
+ * bytes, named name (a file of that name is replaced: it does not count)?
+ * The limits: DOSSIER_MAX_FILES and DOSSIER_MAX_BYTES for what was handed
+ * in, RESULTS_MAX_FILES and RESULTS_MAX_BYTES for results. Returns 0, or
+ * -1 with the refusal in err: too_many_files (422), dossier_too_large or
+ * results_too_large (413), internal. */
+int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                       int64_t size, struct derr *err);
 int dossier_remove_file_job(struct store *db, void *arg);
 
 /* A file of the dossier by name, of one kind: OUT sha256 (65 bytes) and

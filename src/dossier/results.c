@@ -52,12 +52,8 @@ static int audit_result(struct store *db, int64_t actor, const char *action, int
 int result_add_job(struct store *db, void *arg)
 {
     struct result_file_op *a = arg;
-    struct store_stmt *st;
     if (check_status(db, a->dossier_id, &a->err))
         return -1;
-    int64_t count, bytes;
-    if (dossier_files_usage(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &count, &bytes))
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (a->create_only) {
         char sha[65], ctype[32];
         int found = dossier_file_find(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, sha,
@@ -68,31 +64,19 @@ int result_add_job(struct store *db, void *arg)
             return derr_set(&a->err, DERR_STATE, "file_exists",
                             "Đã có tệp kết quả cùng tên; hãy đặt tên khác", a->name);
     }
-    if (count >= RESULTS_MAX_FILES)
-        return derr_set(&a->err, DERR_INVALID, "too_many_files",
-                        "Hồ sơ đã có tối đa 10 tệp kết quả", a->name);
-    if (bytes + a->size > RESULTS_MAX_BYTES)
-        return derr_set(&a->err, DERR_TOO_LARGE, "results_too_large",
-                        "Tổng dung lượng tệp kết quả vượt quá 50 MiB", a->name);
-    int rc = store_prepare(db,
-                       "INSERT INTO dossier_results(dossier_id, name, content_type, size, sha256,"
-                       " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
-                       " content_type = excluded.content_type, size = excluded.size,"
-                       " sha256 = excluded.sha256, uploaded_by = excluded.uploaded_by,"
-                       " uploaded_at = excluded.uploaded_at",
-                       &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->dossier_id);
-        store_bind_text(st, 2, a->name);
-        store_bind_text(st, 3, a->content_type);
-        store_bind_int(st, 4, a->size);
-        store_bind_text(st, 5, a->sha256);
-        store_bind_int(st, 6, a->actor_id);
-        a->uploaded_at = now_unix();
-        store_bind_int(st, 7, a->uploaded_at);
-        rc = store_step_done(st);
-    }
+    if (dossier_files_room(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, a->size, &a->err))
+        return -1;
+    a->uploaded_at = now_unix();
+    int rc = store_exec_all(db,
+                            "INSERT INTO dossier_results(dossier_id, name, content_type, size,"
+                            " sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                            " content_type = excluded.content_type, size = excluded.size,"
+                            " sha256 = excluded.sha256, uploaded_by = excluded.uploaded_by,"
+                            " uploaded_at = excluded.uploaded_at",
+                            BIND_INT(a->dossier_id), BIND_TEXT(a->name), BIND_TEXT(a->content_type),
+                            BIND_INT(a->size), BIND_TEXT(a->sha256), BIND_INT(a->actor_id),
+                            BIND_INT(a->uploaded_at));
     if (rc == 0)
         rc = audit_result(db, a->actor_id, "dossier.result.add", a->dossier_id, a->name,
                           a->sha256);

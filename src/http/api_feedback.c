@@ -3,6 +3,7 @@
  * and answer them. Outside an officer's units, or another citizen's item,
  * the answer is 404. */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,51 +242,45 @@ static struct feedback_step *new_step(struct req *r, long id)
     return s;
 }
 
-static void staff_assign(struct req *r)
+/* An officer's step on an item: assignment (an officer's login) or the
+ * answer (multi-line text); each needs its permission on the item's unit
+ * and one string member of the body, copied into the job. */
+struct staff_step_kind {
+    const char *permission, *key;
+    size_t max_chars;
+    int multiline;
+    size_t offset, cap; /* where the member goes in struct feedback_step */
+    int (*job)(struct store *db, void *arg);
+};
+
+static const struct staff_step_kind assign_step = {
+    "dossier.assign", "assignee", 63, 0, offsetof(struct feedback_step, assignee),
+    sizeof ((struct feedback_step *)0)->assignee, feedback_assign_job};
+static const struct staff_step_kind answer_step = {
+    "dossier.process", "answer", FEEDBACK_CONTENT_MAX, 1, offsetof(struct feedback_step, answer),
+    sizeof ((struct feedback_step *)0)->answer, feedback_answer_job};
+
+static void staff_step(struct req *r, const struct staff_step_kind *k)
 {
     long id;
-    const char *login;
-    if (staff_item_or_reply(r, "dossier.assign", &id))
+    const char *value;
+    if (staff_item_or_reply(r, k->permission, &id))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    if (req_string_or_reply(r, body, "assignee", 1, 1, 63, &login)) {
-        json_decref(body);
-        return;
-    }
-    struct feedback_step *s = new_step(r, id);
-    if (!s) {
-        json_decref(body);
-        return;
-    }
-    copy_str(s->assignee, sizeof s->assignee, login);
+    struct feedback_step *s = NULL;
+    if ((k->multiline ? req_text_or_reply : req_string_or_reply)(r, body, k->key, 1, 1,
+                                                                  k->max_chars, &value) == 0 &&
+        (s = new_step(r, id)) != NULL)
+        copy_str((char *)s + k->offset, k->cap, value);
     json_decref(body);
-    http_defer_job(r, feedback_assign_job, s, &s->err, stepped);
+    if (s)
+        http_defer_job(r, k->job, s, &s->err, stepped);
 }
 
-static void staff_answer(struct req *r)
-{
-    long id;
-    const char *answer;
-    if (staff_item_or_reply(r, "dossier.process", &id))
-        return;
-    json_t *body = req_json_object_or_reply(r);
-    if (!body)
-        return;
-    if (req_text_or_reply(r, body, "answer", 1, 1, FEEDBACK_CONTENT_MAX, &answer)) {
-        json_decref(body);
-        return;
-    }
-    struct feedback_step *s = new_step(r, id);
-    if (!s) {
-        json_decref(body);
-        return;
-    }
-    copy_str(s->answer, sizeof s->answer, answer);
-    json_decref(body);
-    http_defer_job(r, feedback_answer_job, s, &s->err, stepped);
-}
+static void staff_assign(struct req *r) { staff_step(r, &assign_step); }
+static void staff_answer(struct req *r) { staff_step(r, &answer_step); }
 
 #define OWN (ROUTE_AUTH | ROUTE_CSRF)
 #define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)

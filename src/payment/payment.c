@@ -160,8 +160,9 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
     " coalesce(a.full_name, '')"                                                               \
     " FROM payments p LEFT JOIN accounts a ON a.id = p.confirmed_by"
 
-static void read_row(struct store_stmt *st, struct payment *p)
+static int read_row(struct store_stmt *st, void *out)
 {
+    struct payment *p = out;
     memset(p, 0, sizeof *p);
     p->id = store_col_int(st, 0);
     p->dossier_id = store_col_int(st, 1);
@@ -180,36 +181,21 @@ static void read_row(struct store_stmt *st, struct payment *p)
     p->cancelled_at = store_col_int(st, 14);
     copy_str(p->paid_note, sizeof p->paid_note, store_col_text(st, 15));
     copy_str(p->confirmed_by_name, sizeof p->confirmed_by_name, store_col_text(st, 16));
+    return STORE_ROW;
 }
 
 int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
-                               " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
-                               &st, BIND_INT(dossier_id));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_row(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
+                     " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
+                     read_row, out, BIND_INT(dossier_id));
 }
 
 int payment_by_reference(struct store *db, const char *reference, struct payment *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db, "SELECT " PAY_COLS " WHERE p.reference = ?", &st,
-                               BIND_TEXT(reference));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_row(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PAY_COLS " WHERE p.reference = ?", read_row, out,
+                     BIND_TEXT(reference));
 }
 
 void payment_reference(int64_t id, char out[PAYMENT_REF_MAX])
@@ -368,15 +354,12 @@ static int insert_payment(struct store *db, int64_t dossier_id, int64_t amount,
                           struct payment *p)
 {
     struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
-                               " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               &st,
-                               BIND_INT(dossier_id), BIND_INT(amount), BIND_TEXT(purpose),
-                               BIND_TEXT(note), BIND_ID(actor), BIND_INT(now));
+    int rc = store_exec_all(db,
+                            "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
+                            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            BIND_INT(dossier_id), BIND_INT(amount), BIND_TEXT(purpose),
+                            BIND_TEXT(note), BIND_ID(actor), BIND_INT(now));
     if (rc)
-        return rc;
-    if ((rc = store_step_done(st)))
         return rc;
     memset(p, 0, sizeof *p);
     p->id = store_last_insert_id(db);
@@ -407,18 +390,14 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
                      const char *gateway_txn, int64_t confirmed_by, const char *note,
                      int64_t paid_at)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
-                               " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
-                               " WHERE id = ? AND status = 'pending'",
-                               &st,
-                               BIND_TEXT(method), BIND_TEXT(gateway), BIND_TEXT(gateway_txn),
-                               BIND_ID(confirmed_by), BIND_INT(paid_at),
-                               BIND_TEXT(note ? note : ""), BIND_INT(p->id));
+    int rc = store_exec_all(db,
+                            "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
+                            " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
+                            " WHERE id = ? AND status = 'pending'",
+                            BIND_TEXT(method), BIND_TEXT(gateway), BIND_TEXT(gateway_txn),
+                            BIND_ID(confirmed_by), BIND_INT(paid_at),
+                            BIND_TEXT(note ? note : ""), BIND_INT(p->id));
     if (rc)
-        return rc;
-    if ((rc = store_step_done(st)))
         return rc;
     if (store_changes(db) != 1)
         return 1;

@@ -157,3 +157,30 @@ int store_exec_args(struct store *db, const char *sql, const struct store_arg *a
     int rc = store_prepare_args(db, sql, &st, args, n);
     return rc ? rc : store_step_done(st);
 }
+
+int store_one_args(struct store *db, const char *sql,
+                   int (*read)(struct store_stmt *st, void *out), void *out,
+                   const struct store_arg *args, size_t n)
+{
+    struct store_stmt *st;
+    int rc = store_prepare_args(db, sql, &st, args, n);
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        rc = read(st, out);
+    store_done(st);
+    return rc;
+}
+
+static int read_int0(struct store_stmt *st, void *out)
+{
+    *(int64_t *)out = store_col_int(st, 0);
+    return STORE_ROW;
+}
+
+int store_int_args(struct store *db, const char *sql, int64_t *out,
+                   const struct store_arg *args, size_t n)
+{
+    return store_one_args(db, sql, read_int0, out, args, n);
+}

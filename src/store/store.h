@@ -118,6 +118,21 @@ int store_exec_args(struct store *db, const char *sql, const struct store_arg *a
                     size_t n) STORE_MUST_CHECK;
 #define store_exec_all(db, sql, ...) store_exec_args(db, sql, STORE_ARGS(__VA_ARGS__))
 
+/* A query that returns at most one row: prepare, bind, step, and on a row
+ * read(st, out), which copies what it needs and returns STORE_ROW (or an
+ * error). Returns STORE_ROW, STORE_DONE or an error. */
+int store_one_args(struct store *db, const char *sql,
+                   int (*read)(struct store_stmt *st, void *out), void *out,
+                   const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_one(db, sql, read, out, ...)                                                         \
+    store_one_args(db, sql, read, out, STORE_ARGS(__VA_ARGS__))
+
+/* The same for a query whose answer is the integer in column 0 of its
+ * one row: OUT *out. Returns STORE_ROW, STORE_DONE or an error. */
+int store_int_args(struct store *db, const char *sql, int64_t *out,
+                   const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_int(db, sql, out, ...) store_int_args(db, sql, out, STORE_ARGS(__VA_ARGS__))
+
 /* Steps a statement that returns no rows and is done with it: 0 or an
  * error (STORE_ERR if it returned a row). */
 int store_step_done(struct store_stmt *st) STORE_MUST_CHECK;

@@ -408,14 +408,10 @@ static int move_clock(struct store *db, struct workflow_step *s, const struct do
 
 static int move_hold(struct store *db, const struct dossier *d, int64_t to_unit, int64_t now)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
-                               " to_at IS NULL",
-                               &st, BIND_INT(now), BIND_INT(d->id));
+    int rc = store_exec_all(db,
+                            "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
+                            " to_at IS NULL", BIND_INT(now), BIND_INT(d->id));
     if (rc)
-        return rc;
-    if ((rc = store_step_done(st)))
         return rc;
     return store_exec_all(db,
                           "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
