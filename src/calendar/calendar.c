@@ -819,30 +819,25 @@ static int split_local(int64_t t, int *y, int *mo, int *d, int *h, int *mi,
     return 0;
 }
 
-int cal_format_iso(int64_t t, char *buf, size_t len)
+/* Local time as "YYYY-MM-DDTHH:MM", and with iso ":SS+07:00" after it. */
+static int format_local(int64_t t, char *buf, size_t len, int iso)
 {
     int y, mo, d, h, mi, s;
-    if (!buf || len < CAL_ISO_LEN)
+    if (!buf || len < (iso ? CAL_ISO_LEN : CAL_LOCAL_LEN))
         return -ENOSPC;
     int rc = split_local(t, &y, &mo, &d, &h, &mi, &s);
     if (rc)
         return rc;
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", y, mo, d, h,
-             mi, s);
+    if (iso)
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", y, mo, d, h, mi, s);
+    else
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi);
     return 0;
 }
 
-int cal_format_local(int64_t t, char *buf, size_t len)
-{
-    int y, mo, d, h, mi, s;
-    if (!buf || len < CAL_LOCAL_LEN)
-        return -ENOSPC;
-    int rc = split_local(t, &y, &mo, &d, &h, &mi, &s);
-    if (rc)
-        return rc;
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi);
-    return 0;
-}
+int cal_format_iso(int64_t t, char *buf, size_t len) { return format_local(t, buf, len, 1); }
+
+int cal_format_local(int64_t t, char *buf, size_t len) { return format_local(t, buf, len, 0); }
 
 int cal_parse_local(const char *s, int64_t *out)
 {

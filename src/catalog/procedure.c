@@ -129,8 +129,8 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
     char *legal_s = dump(json_object_get(p, "legal_basis"));
     json_t *tmpl = json_object_get(p, "result_template");
     char *tmpl_s = json_is_object(tmpl) ? dump(tmpl) : strdup("{}");
-    struct store_stmt *st;
-    int rc = store_prepare(
+    const char *none = "";
+    int rc = store_exec_all(
         db,
         "INSERT INTO procedures(code, code_is_demo, name, name_folded, field, level_d42,"
         " level_old, time_amount, time_unit, fee, fee_note, cutoff, result_type, time_note,"
@@ -143,36 +143,16 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         " time_note = ?14, handling_level = ?15, handling_units = ?16, documents = ?17,"
         " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21,"
         " fee_per_field = ?22",
-        &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, code);
-        store_bind_int(st, 2, json_is_true(json_object_get(p, "code_is_demo")));
-        store_bind_text(st, 3, name);
-        store_bind_text(st, 4, folded);
-        store_bind_text(st, 5, field);
-        store_bind_text(st, 6, d42);
-        store_bind_int(st, 7, old_level);
-        store_bind_int(st, 8, amount);
-        store_bind_text(st, 9, unit);
-        store_bind_int(st, 10, json_is_integer(vnd) ? json_integer_value(vnd) : 0);
-        store_bind_text(st, 11, json_is_string(fee_note) ? json_string_value(fee_note) : "");
-        if (cutoff >= 0)
-            store_bind_int(st, 12, cutoff);
-        else
-            store_bind_null(st, 12);
-        store_bind_text(st, 13, json_is_string(result) ? json_string_value(result) : "");
-        store_bind_text(st, 14, json_is_string(tnote) ? json_string_value(tnote) : "");
-        store_bind_text(st, 15, level);
-        store_bind_text(st, 16, units_s);
-        store_bind_text(st, 17, docs_s);
-        store_bind_text(st, 18, form_s);
-        store_bind_text(st, 19, appl_s);
-        store_bind_text(st, 20, legal_s);
-        store_bind_text(st, 21, tmpl_s);
-        store_bind_text(st, 22, per ? json_string_value(per) : "");
-        rc = store_step(st) == STORE_DONE ? 0 : -1;
-        store_done(st);
-    }
+        BIND_TEXT(code), BIND_INT(json_is_true(json_object_get(p, "code_is_demo"))),
+        BIND_TEXT(name), BIND_TEXT(folded), BIND_TEXT(field), BIND_TEXT(d42), BIND_INT(old_level),
+        BIND_INT(amount), BIND_TEXT(unit),
+        BIND_INT(json_is_integer(vnd) ? json_integer_value(vnd) : 0),
+        BIND_TEXT(json_is_string(fee_note) ? json_string_value(fee_note) : none),
+        cutoff >= 0 ? BIND_INT(cutoff) : BIND_NULL,
+        BIND_TEXT(json_is_string(result) ? json_string_value(result) : none),
+        BIND_TEXT(json_is_string(tnote) ? json_string_value(tnote) : none), BIND_TEXT(level),
+        BIND_TEXT(units_s), BIND_TEXT(docs_s), BIND_TEXT(form_s), BIND_TEXT(appl_s),
+        BIND_TEXT(legal_s), BIND_TEXT(tmpl_s), BIND_TEXT(per ? json_string_value(per) : none));
     if (rc)
         snprintf(err, errlen, "%s: cannot store: %s", code, store_errmsg(db));
     free(docs_s);

@@ -97,18 +97,6 @@ static void actor_of(struct store *db, int64_t id, const char *action, char *out
     store_done(st);
 }
 
-static json_t *load_form(struct store *db, int64_t id)
-{
-    struct store_stmt *st;
-    json_t *form = NULL;
-    if (store_prepare_all(db, "SELECT form FROM dossiers WHERE id = ?", &st, BIND_INT(id)))
-        return NULL;
-    if (store_step(st) == STORE_ROW)
-        form = json_loads(store_col_text(st, 0), 0, NULL);
-    store_done(st);
-    return form;
-}
-
 int result_document_pdf(struct store *db, const struct dossier *d, const char *base_url,
                         unsigned char **out, size_t *len)
 {
@@ -123,7 +111,7 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
     json_t *form = NULL;
     if (procedure_by_id(db, d->procedure_id, &p) != STORE_ROW)
         return -1;
-    if (unit_by_id(db, d->unit_id, &u) != STORE_ROW || !(form = load_form(db, d->id)))
+    if (unit_by_id(db, d->unit_id, &u) != STORE_ROW || !(form = dossier_form(db, d->id)))
         goto out;
     unit_title(&u, unit_name, sizeof unit_name);
     if (u.parent_code[0] && unit_by_code(db, u.parent_code, &parent) == STORE_ROW)

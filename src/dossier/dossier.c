@@ -206,19 +206,12 @@ int dossier_save_form_job(struct store *db, void *arg)
 {
     struct dossier_save_form *a = arg;
     struct dossier d;
-    struct store_stmt *st;
     if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     char *form = json_dumps(a->form, JSON_COMPACT | JSON_SORT_KEYS);
     if (!form)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Hết bộ nhớ", NULL);
-    int rc = store_prepare(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?", &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, form);
-        store_bind_int(st, 2, now_unix());
-        store_bind_int(st, 3, a->id);
-        rc = store_step_done(st);
-    }
+    int rc = store_exec_all(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?", BIND_TEXT(form), BIND_INT(now_unix()), BIND_INT(a->id));
     free(form);
     if (rc == 0)
         rc = audit_dossier(db, ACTOR(a), "dossier.form", a->id, NULL);
@@ -274,6 +267,20 @@ int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, co
     if (bytes + size > kinds[kind].max_bytes)
         return derr_set(err, DERR_TOO_LARGE, kinds[kind].too_large_code, kinds[kind].too_large,
                         name);
+    return 0;
+}
+
+int dossier_file_delete(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                        struct derr *err)
+{
+    static const char *const sql[] = {
+        [DOSSIER_FILES_HANDED_IN] = "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?",
+        [DOSSIER_FILES_RESULTS] = "DELETE FROM dossier_results WHERE dossier_id = ? AND name = ?",
+    };
+    if (store_exec_all(db, sql[kind], BIND_INT(id), BIND_TEXT(name)))
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (store_changes(db) == 0)
+        return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", name);
     return 0;
 }
 
@@ -410,7 +417,6 @@ int dossier_remove_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
     struct dossier d;
-    struct store_stmt *st;
     /* A draft's files, or during a supplement the files sent with it: what
      * was handed in before stays. */
     if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err)) {
@@ -424,19 +430,11 @@ int dossier_remove_file_job(struct store *db, void *arg)
             return derr_set(&a->err, DERR_STATE, "file_locked",
                             "Tệp đã nộp trước khi có yêu cầu bổ sung, không thể gỡ", a->name);
     }
-    int rc = store_prepare(db, "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?", &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->id);
-        store_bind_text(st, 2, a->name);
-        rc = store_step_done(st);
-    }
-    if (rc)
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (store_changes(db) == 0)
-        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
+    if (dossier_file_delete(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &a->err))
+        return -1;
     json_t *detail = json_pack("{s:s}", "file", a->name);
     char *s = json_dumps(detail, JSON_COMPACT);
-    rc = audit_dossier(db, ACTOR(a), "dossier.file.remove", a->id, s);
+    int rc = audit_dossier(db, ACTOR(a), "dossier.file.remove", a->id, s);
     free(s);
     json_decref(detail);
     return rc;
@@ -547,7 +545,7 @@ static int open_hold(struct store *db, int64_t id, int64_t now)
                           BIND_INT(now), BIND_INT(id));
 }
 
-static json_t *load_form(struct store *db, int64_t id)
+json_t *dossier_form(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *form = NULL;
@@ -643,7 +641,7 @@ int dossier_submit_job(struct store *db, void *arg)
     if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     if (!(p = procedure_cached(db, d.procedure_id)) || unit_by_id(db, d.unit_id, &u) != STORE_ROW ||
-        !(form = load_form(db, d.id))) {
+        !(form = dossier_form(db, d.id))) {
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         goto out;
     }

@@ -105,6 +105,11 @@ int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, co
                        int64_t size, struct derr *err);
 int dossier_remove_file_job(struct store *db, void *arg);
 
+/* Deletes the dossier's file of this kind and name. Returns 0, or -1 with
+ * the refusal in err: not_found (404, no such file), internal. */
+int dossier_file_delete(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                        struct derr *err);
+
 /* A file of the dossier by name, of one kind: OUT sha256 (65 bytes) and
  * content_type (32 bytes). Returns STORE_ROW, STORE_DONE or an error. */
 int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
@@ -122,6 +127,10 @@ struct dossier_submit {
     struct derr err;    /* OUT */
 };
 int dossier_submit_job(struct store *db, void *arg);
+
+/* The dossier's e-form data: a new reference (the caller owns it), or
+ * NULL if there is none or on error. */
+json_t *dossier_form(struct store *db, int64_t id);
 
 /* Appends an event to the dossier's history (its status changes). */
 int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,

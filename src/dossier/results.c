@@ -88,21 +88,11 @@ int result_add_job(struct store *db, void *arg)
 int result_remove_job(struct store *db, void *arg)
 {
     struct result_file_op *a = arg;
-    struct store_stmt *st;
     if (check_status(db, a->dossier_id, &a->err))
         return -1;
-    int rc = store_prepare(db, "DELETE FROM dossier_results WHERE dossier_id = ? AND name = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->dossier_id);
-        store_bind_text(st, 2, a->name);
-        rc = store_step_done(st);
-    }
-    if (rc)
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (store_changes(db) == 0)
-        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
-    rc = audit_result(db, a->actor_id, "dossier.result.remove", a->dossier_id, a->name, NULL);
+    if (dossier_file_delete(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &a->err))
+        return -1;
+    int rc = audit_result(db, a->actor_id, "dossier.result.remove", a->dossier_id, a->name, NULL);
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;

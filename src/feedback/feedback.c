@@ -152,7 +152,6 @@ static int finish_step(struct store *db, struct feedback_step *s, int rc, const 
 int feedback_assign_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
-    struct store_stmt *st;
     int64_t unit = 0, owner = 0, assignee = 0;
     if (feedback_unit(db, s->id, &unit, &owner) != STORE_ROW ||
         account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &assignee) != STORE_ROW ||
@@ -161,40 +160,24 @@ int feedback_assign_job(struct store *db, void *arg)
                         "Cán bộ này không xử lý việc của đơn vị", "assignee");
     if (unanswered_or_refuse(db, s))
         return -1;
-    int rc = store_prepare(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, assignee);
-        store_bind_int(st, 2, s->id);
-        rc = store_step_done(st);
-    }
+    int rc = store_exec_all(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?", BIND_INT(assignee), BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.assign");
 }
 
 int feedback_answer_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
-    struct store_stmt *st;
     if (unanswered_or_refuse(db, s))
         return -1;
-    int rc = store_prepare(db,
-                           "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
-                           " answered_by = ? WHERE id = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, s->answer);
-        store_bind_int(st, 2, s->now);
-        store_bind_int(st, 3, s->officer_id);
-        store_bind_int(st, 4, s->id);
-        rc = store_step_done(st);
-    }
+    int rc = store_exec_all(db,
+                            "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
+                            " answered_by = ? WHERE id = ?", BIND_TEXT(s->answer), BIND_INT(s->now), BIND_INT(s->officer_id), BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.answer");
 }
 
 int feedback_rate_job(struct store *db, void *arg)
 {
     struct feedback_rating *r = arg;
-    struct store_stmt *st;
     int64_t unit = 0, owner = 0;
     if (feedback_unit(db, r->id, &unit, &owner) != STORE_ROW || owner != r->account_id)
         return derr_set(&r->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy phản ánh, kiến nghị",
@@ -209,16 +192,9 @@ int feedback_rate_job(struct store *db, void *arg)
         return -1;
     if (strcmp(state, "answered") != 0)
         return derr_set(&r->err, DERR_STATE, "not_answered", "Phản ánh chưa được trả lời", NULL);
-    int rc = store_prepare(db,
-                           "UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND"
-                           " rating IS NULL",
-                           &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, r->level);
-        store_bind_int(st, 2, r->now);
-        store_bind_int(st, 3, r->id);
-        rc = store_step_done(st);
-    }
+    int rc = store_exec_all(db,
+                            "UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND"
+                            " rating IS NULL", BIND_TEXT(r->level), BIND_INT(r->now), BIND_INT(r->id));
     if (rc)
         return derr_set(&r->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (store_changes(db) == 0)

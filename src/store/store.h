@@ -93,6 +93,7 @@ struct store_arg {
 #define BIND_INT(v) ((struct store_arg){.kind = STORE_ARG_INT, .i = (int64_t)(v)})
 /* Text; a NULL pointer binds NULL. */
 #define BIND_TEXT(v) ((struct store_arg){.kind = STORE_ARG_TEXT, .s = (v)})
+#define BIND_NULL ((struct store_arg){.kind = STORE_ARG_TEXT, .s = NULL})
 /* An optional row id: 0 binds NULL (e.g. no assignee, the system). */
 #define BIND_ID(v) ((struct store_arg){.kind = STORE_ARG_ID, .i = (int64_t)(v)})
 

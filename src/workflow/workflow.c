@@ -98,55 +98,46 @@ static int check_transition(json_t *states, json_t *t, size_t i, char *err, size
     return 0;
 }
 
+/* A string member of a loaded entry ("" if absent). */
+static const char *member(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
 static int store_workflow(struct store *db, const char *name, json_t *states, json_t *trans)
 {
-    struct store_stmt *st;
     size_t i;
     json_t *s;
-    int rc = store_prepare(db, "DELETE FROM workflow_states WHERE workflow = ?", &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, name);
-        rc = store_step_done(st);
-    }
-    if (rc == 0 && (rc = store_prepare(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
-                                       &st)) == 0) {
-        store_bind_text(st, 1, name);
-        rc = store_step_done(st);
-    }
+    int rc = store_exec_all(db, "DELETE FROM workflow_states WHERE workflow = ?", BIND_TEXT(name));
+    if (rc == 0)
+        rc = store_exec_all(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
+                            BIND_TEXT(name));
     json_array_foreach(states, i, s)
     {
-        if (rc || (rc = store_prepare(db,
-                                      "INSERT INTO workflow_states(workflow, state, status_code,"
-                                      " title, clock) VALUES (?, ?, ?, ?, ?)",
-                                      &st)))
+        if (rc)
             break;
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, json_string_value(json_object_get(s, "state")));
-        store_bind_int(st, 3, json_integer_value(json_object_get(s, "status_code")));
-        store_bind_text(st, 4, json_string_value(json_object_get(s, "title")));
-        store_bind_text(st, 5, json_string_value(json_object_get(s, "clock")));
-        rc = store_step_done(st);
+        rc = store_exec_all(db,
+                            "INSERT INTO workflow_states(workflow, state, status_code, title,"
+                            " clock) VALUES (?, ?, ?, ?, ?)",
+                            BIND_TEXT(name), BIND_TEXT(member(s, "state")),
+                            BIND_INT(json_integer_value(json_object_get(s, "status_code"))),
+                            BIND_TEXT(member(s, "title")), BIND_TEXT(member(s, "clock")));
     }
     json_array_foreach(trans, i, s)
     {
-        if (rc || (rc = store_prepare(db,
-                                      "INSERT INTO workflow_transitions(workflow, from_state,"
-                                      " action, to_state, actor, permission, param, needs_note,"
-                                      " title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                      &st)))
+        if (rc)
             break;
-        const char *perm = json_string_value(json_object_get(s, "permission"));
-        const char *param = json_string_value(json_object_get(s, "param"));
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, json_string_value(json_object_get(s, "from")));
-        store_bind_text(st, 3, json_string_value(json_object_get(s, "action")));
-        store_bind_text(st, 4, json_string_value(json_object_get(s, "to")));
-        store_bind_text(st, 5, json_string_value(json_object_get(s, "actor")));
-        store_bind_text(st, 6, perm ? perm : "");
-        store_bind_text(st, 7, param ? param : "");
-        store_bind_int(st, 8, json_is_true(json_object_get(s, "needs_note")));
-        store_bind_text(st, 9, json_string_value(json_object_get(s, "title")));
-        rc = store_step_done(st);
+        rc = store_exec_all(db,
+                            "INSERT INTO workflow_transitions(workflow, from_state, action,"
+                            " to_state, actor, permission, param, needs_note, title)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            BIND_TEXT(name), BIND_TEXT(member(s, "from")),
+                            BIND_TEXT(member(s, "action")), BIND_TEXT(member(s, "to")),
+                            BIND_TEXT(member(s, "actor")), BIND_TEXT(member(s, "permission")),
+                            BIND_TEXT(member(s, "param")),
+                            BIND_INT(json_is_true(json_object_get(s, "needs_note"))),
+                            BIND_TEXT(member(s, "title")));
     }
     return rc;
 }
@@ -219,7 +210,6 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
         const char *name = json_string_value(json_object_get(r, "name"));
         const char *title = json_string_value(json_object_get(r, "title"));
         json_t *perms = json_object_get(r, "permissions");
-        struct store_stmt *st;
         if (rc)
             break;
         if (!valid_name(name) || !title || !json_is_array(perms)) {
@@ -227,19 +217,13 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
             rc = -1;
             break;
         }
-        if ((rc = store_prepare(db,
-                                "INSERT INTO roles(name, title) VALUES (?, ?) ON CONFLICT(name)"
-                                " DO UPDATE SET title = excluded.title",
-                                &st)) == 0) {
-            store_bind_text(st, 1, name);
-            store_bind_text(st, 2, title);
-            rc = store_step_done(st);
-        }
-        if (rc == 0 && (rc = store_prepare(db, "DELETE FROM role_permissions WHERE role = ?",
-                                           &st)) == 0) {
-            store_bind_text(st, 1, name);
-            rc = store_step_done(st);
-        }
+        rc = store_exec_all(db,
+                            "INSERT INTO roles(name, title) VALUES (?, ?) ON CONFLICT(name)"
+                            " DO UPDATE SET title = excluded.title",
+                            BIND_TEXT(name), BIND_TEXT(title));
+        if (rc == 0)
+            rc = store_exec_all(db, "DELETE FROM role_permissions WHERE role = ?",
+                                BIND_TEXT(name));
         json_array_foreach(perms, k, p)
         {
             if (rc)
@@ -249,14 +233,10 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
                 rc = -1;
                 break;
             }
-            if ((rc = store_prepare(db,
-                                    "INSERT OR IGNORE INTO role_permissions(role, permission)"
-                                    " VALUES (?, ?)",
-                                    &st)) == 0) {
-                store_bind_text(st, 1, name);
-                store_bind_text(st, 2, json_string_value(p));
-                rc = store_step_done(st);
-            }
+            rc = store_exec_all(db,
+                                "INSERT OR IGNORE INTO role_permissions(role, permission)"
+                                " VALUES (?, ?)",
+                                BIND_TEXT(name), BIND_TEXT(json_string_value(p)));
         }
         if (rc && !err[0])
             snprintf(err, errlen, "role %s: cannot store: %s", name, store_errmsg(db));
@@ -427,34 +407,16 @@ struct step_change {
 
 static int save_step(struct store *db, const struct dossier *d, const struct step_change *c)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE dossiers SET state = ?, status_code = ?, due_at = ?,"
-                           " remaining_minutes = ?, resume_state = ?, finished_at = ?,"
-                           " assignee_id = ?, current_unit_id = ?, updated_at = ? WHERE id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, c->to_state);
-    store_bind_int(st, 2, c->status);
-    store_bind_int(st, 3, c->due);
-    if (c->remaining >= 0)
-        store_bind_int(st, 4, c->remaining);
-    else
-        store_bind_null(st, 4);
-    store_bind_text(st, 5, c->resume_state && c->resume_state[0] ? c->resume_state : NULL);
-    if (c->finished)
-        store_bind_int(st, 6, c->finished);
-    else
-        store_bind_null(st, 6);
-    if (c->assignee)
-        store_bind_int(st, 7, c->assignee);
-    else
-        store_bind_null(st, 7);
-    store_bind_int(st, 8, c->unit);
-    store_bind_int(st, 9, now_unix());
-    store_bind_int(st, 10, d->id);
-    return store_step_done(st);
+    return store_exec_all(db,
+                          "UPDATE dossiers SET state = ?, status_code = ?, due_at = ?,"
+                          " remaining_minutes = ?, resume_state = ?, finished_at = ?,"
+                          " assignee_id = ?, current_unit_id = ?, updated_at = ? WHERE id = ?",
+                          BIND_TEXT(c->to_state), BIND_INT(c->status), BIND_INT(c->due),
+                          c->remaining >= 0 ? BIND_INT(c->remaining) : BIND_NULL,
+                          BIND_TEXT(c->resume_state && c->resume_state[0] ? c->resume_state
+                                                                          : NULL),
+                          BIND_ID(c->finished), BIND_ID(c->assignee), BIND_INT(c->unit),
+                          BIND_INT(now_unix()), BIND_INT(d->id));
 }
 
 static int load_dossier(struct store *db, struct workflow_step *s, struct dossier *d)
