@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -73,6 +74,28 @@ int audit_append(struct store *db, const struct audit_entry *e)
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+int audit_object(struct store *db, int64_t actor_id, const char *action, const char *object_type,
+                 int64_t object_id, const char *detail)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)object_id);
+    return audit_append(db, &(struct audit_entry){.actor_id = actor_id,
+                                                  .action = action,
+                                                  .object_type = object_type,
+                                                  .object_id = oid,
+                                                  .detail = detail});
+}
+
+int audit_object_json(struct store *db, int64_t actor_id, const char *action,
+                      const char *object_type, int64_t object_id, json_t *detail)
+{
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    int rc = text ? audit_object(db, actor_id, action, object_type, object_id, text) : STORE_ERR;
+    free(text);
+    return rc;
 }
 
 int audit_verify(struct store *db, int64_t *checked, int64_t *bad_id, char *why, size_t whylen)

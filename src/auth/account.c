@@ -83,60 +83,37 @@ int account_by_login(struct store *db, const char *login, struct account *out, c
 
 int account_create(struct store *db, struct account *a, const char *password_hash)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "INSERT INTO accounts(kind, login, full_name, phone, email,"
-                               " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               &st,
-                               BIND_TEXT(a->kind), BIND_TEXT(a->login), BIND_TEXT(a->full_name),
-                               BIND_TEXT(a->phone), BIND_TEXT(a->email), BIND_TEXT(password_hash),
-                               BIND_INT(now_unix()));
+    int rc = store_exec_all(db,
+                            "INSERT INTO accounts(kind, login, full_name, phone, email,"
+                            " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            BIND_TEXT(a->kind), BIND_TEXT(a->login), BIND_TEXT(a->full_name),
+                            BIND_TEXT(a->phone), BIND_TEXT(a->email), BIND_TEXT(password_hash),
+                            BIND_INT(now_unix()));
     if (rc)
         return rc;
-    rc = store_step(st);
-    store_done(st);
-    if (rc != STORE_DONE)
-        return rc < 0 ? rc : STORE_ERR;
     a->id = store_last_insert_id(db);
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)a->id);
-    return audit_append(db, &(struct audit_entry){.actor_id = a->id,
-                                                  .action = "account.create",
-                                                  .object_type = "account",
-                                                  .object_id = id,
-                                                  .detail = NULL});
+    return audit_object(db, a->id, "account.create", "account", a->id, NULL);
 }
 
 int session_create(struct store *db, int64_t account_id, int64_t now, char *token, char *csrf)
 {
     unsigned char raw[32], raw2[32];
     char th[65];
-    struct store_stmt *st;
     if (random_bytes(raw, sizeof raw) || random_bytes(raw2, sizeof raw2))
         return STORE_ERR;
     hex_encode(raw, sizeof raw, token);
     hex_encode(raw2, sizeof raw2, csrf);
     token_hash(token, th);
-    int rc = store_prepare_all(db,
-                               "INSERT INTO sessions(token_hash, account_id, csrf_token, created_at,"
-                               " expires_at) VALUES (?, ?, ?, ?, ?)",
-                               &st,
-                               BIND_TEXT(th), BIND_INT(account_id), BIND_TEXT(csrf), BIND_INT(now),
-                               BIND_INT(now + SESSION_TTL));
+    int rc = store_exec_all(db,
+                            "INSERT INTO sessions(token_hash, account_id, csrf_token, created_at,"
+                            " expires_at) VALUES (?, ?, ?, ?, ?)",
+                            BIND_TEXT(th), BIND_INT(account_id), BIND_TEXT(csrf), BIND_INT(now),
+                            BIND_INT(now + SESSION_TTL));
     if (rc)
         return rc;
-    rc = store_step(st);
-    store_done(st);
-    if (rc != STORE_DONE)
-        return rc < 0 ? rc : STORE_ERR;
     /* Expired sessions of this account are dropped as it logs in again. */
-    rc = store_prepare_all(db, "DELETE FROM sessions WHERE account_id = ? AND expires_at <= ?", &st,
-                           BIND_INT(account_id), BIND_INT(now));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : STORE_ERR;
+    return store_exec_all(db, "DELETE FROM sessions WHERE account_id = ? AND expires_at <= ?",
+                          BIND_INT(account_id), BIND_INT(now));
 }
 
 int session_delete(struct store *db, const char *token)
@@ -187,15 +164,8 @@ int account_grant_role(struct store *db, int64_t account_id, const char *role, i
                             BIND_INT(account_id), BIND_TEXT(role), BIND_INT(unit_id));
     if (rc)
         return rc;
-    char id[24], detail[160];
-    snprintf(id, sizeof id, "%lld", (long long)account_id);
-    snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"unit_id\":%lld}", role,
-             (long long)unit_id);
-    return audit_append(db, &(struct audit_entry){.actor_id = 0,
-                                                  .action = "account.grant_role",
-                                                  .object_type = "account",
-                                                  .object_id = id,
-                                                  .detail = detail});
+    return audit_object_json(db, 0, "account.grant_role", "account", account_id,
+                             json_pack("{s:s, s:I}", "role", role, "unit_id", (json_int_t)unit_id));
 }
 
 json_t *account_roles_json(struct store *db, int64_t account_id)

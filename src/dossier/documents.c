@@ -245,11 +245,7 @@ int apology_record_job(struct store *db, void *arg)
         char detail[160];
         snprintf(detail, sizeof detail, "{\"n\":%lld,\"old_due_at\":%lld,\"new_due_at\":%lld}",
                  (long long)n, (long long)d.due_at, (long long)a->new_due_at);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = a->officer_id,
-                                                    .action = "dossier.apology",
-                                                    .object_type = "dossier",
-                                                    .object_id = key,
-                                                    .detail = detail});
+        rc = audit_object(db, a->officer_id, "dossier.apology", "dossier", d.id, detail);
     }
     if (rc == 0) {
         /* A new appointment without a status change: announced all the same,

@@ -87,18 +87,6 @@ int dossier_local_ymd(int64_t t)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-static int audit_dossier(struct store *db, int64_t actor, const char *action, int64_t id,
-                         const char *detail)
-{
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    return audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                  .action = action,
-                                                  .object_type = "dossier",
-                                                  .object_id = oid,
-                                                  .detail = detail});
-}
-
 #define ACTOR(a) ((a)->actor_id ? (a)->actor_id : (a)->owner_id)
 
 
@@ -194,8 +182,8 @@ int dossier_create_job(struct store *db, void *arg)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if ((rc = store_step_done(st)) == 0) {
         a->id = store_last_insert_id(db);
-        rc = audit_dossier(db, a->received_by ? a->received_by : owner, "dossier.create", a->id,
-                           NULL);
+        rc = audit_object(db, a->received_by ? a->received_by : owner, "dossier.create",
+                          "dossier", a->id, NULL);
     }
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
@@ -211,10 +199,11 @@ int dossier_save_form_job(struct store *db, void *arg)
     char *form = json_dumps(a->form, JSON_COMPACT | JSON_SORT_KEYS);
     if (!form)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Hết bộ nhớ", NULL);
-    int rc = store_exec_all(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?", BIND_TEXT(form), BIND_INT(now_unix()), BIND_INT(a->id));
+    int rc = store_exec_all(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?",
+                            BIND_TEXT(form), BIND_INT(now_unix()), BIND_INT(a->id));
     free(form);
     if (rc == 0)
-        rc = audit_dossier(db, ACTOR(a), "dossier.form", a->id, NULL);
+        rc = audit_object(db, ACTOR(a), "dossier.form", "dossier", a->id, NULL);
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -378,14 +367,10 @@ int dossier_add_file_job(struct store *db, void *arg)
                             BIND_INT(a->id), BIND_TEXT(a->name), BIND_TEXT(a->document_key),
                             BIND_TEXT(a->content_type), BIND_INT(a->size), BIND_TEXT(a->sha256),
                             BIND_INT(now_unix()), BIND_ID(supplement_event));
-    if (rc == 0) {
-        json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
-                                   "size", (json_int_t)a->size);
-        char *s = json_dumps(detail, JSON_COMPACT);
-        rc = audit_dossier(db, ACTOR(a), "dossier.file.add", a->id, s);
-        free(s);
-        json_decref(detail);
-    }
+    if (rc == 0)
+        rc = audit_object_json(db, ACTOR(a), "dossier.file.add", "dossier", a->id,
+                               json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
+                                         "size", (json_int_t)a->size));
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -432,12 +417,8 @@ int dossier_remove_file_job(struct store *db, void *arg)
     }
     if (dossier_file_delete(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &a->err))
         return -1;
-    json_t *detail = json_pack("{s:s}", "file", a->name);
-    char *s = json_dumps(detail, JSON_COMPACT);
-    int rc = audit_dossier(db, ACTOR(a), "dossier.file.remove", a->id, s);
-    free(s);
-    json_decref(detail);
-    return rc;
+    return audit_object_json(db, ACTOR(a), "dossier.file.remove", "dossier", a->id,
+                             json_pack("{s:s}", "file", a->name));
 }
 
 /* Which document keys have at least one file. */
@@ -679,7 +660,7 @@ int dossier_submit_job(struct store *db, void *arg)
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
                  (long long)due);
-        rc = audit_dossier(db, ACTOR(a), "dossier.submit", d.id, detail);
+        rc = audit_object(db, ACTOR(a), "dossier.submit", "dossier", d.id, detail);
     }
     if (rc == 0) {
         struct dossier_change ch = {.dossier_id = d.id,

@@ -32,21 +32,9 @@ static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
 static int audit_result(struct store *db, int64_t actor, const char *action, int64_t dossier_id,
                         const char *name, const char *sha256)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)dossier_id);
-    json_t *detail = sha256 ? json_pack("{s:s, s:s}", "file", name, "sha256", sha256)
-                            : json_pack("{s:s}", "file", name);
-    char *s = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    if (!s)
-        return -1;
-    int rc = audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                    .action = action,
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = s});
-    free(s);
-    return rc;
+    return audit_object_json(db, actor, action, "dossier", dossier_id,
+                             sha256 ? json_pack("{s:s, s:s}", "file", name, "sha256", sha256)
+                                    : json_pack("{s:s}", "file", name));
 }
 
 int result_add_job(struct store *db, void *arg)

@@ -16,13 +16,7 @@
 
 static int audit_feedback(struct store *db, int64_t actor, const char *action, int64_t id)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    return audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                  .action = action,
-                                                  .object_type = "feedback",
-                                                  .object_id = oid,
-                                                  .detail = NULL});
+    return audit_object(db, actor, action, "feedback", id, NULL);
 }
 
 /* Appends the folded text and a line feed at *len (folding never makes text

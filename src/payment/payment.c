@@ -277,23 +277,13 @@ json_t *payment_json(const struct payment *p)
 static int audit_payment(struct store *db, int64_t actor, const char *action,
                          const struct payment *p, const char *extra_key, const char *extra)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)p->id);
-    json_t *detail = json_pack("{s:I, s:s, s:I, s:s?, s:s?, s:s?}", "dossier_id",
-                               (json_int_t)p->dossier_id, "reference", p->reference, "amount",
-                               (json_int_t)p->amount, "method", p->method[0] ? p->method : NULL,
-                               "gateway_txn", p->gateway_txn[0] ? p->gateway_txn : NULL,
-                               extra_key ? extra_key : "note", extra && extra[0] ? extra : NULL);
-    char *txt = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc = txt ? audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                          .action = action,
-                                                          .object_type = "payment",
-                                                          .object_id = oid,
-                                                          .detail = txt})
-                 : STORE_ERR;
-    free(txt);
-    json_decref(detail);
-    return rc;
+    return audit_object_json(
+        db, actor, action, "payment", p->id,
+        json_pack("{s:I, s:s, s:I, s:s?, s:s?, s:s?}", "dossier_id", (json_int_t)p->dossier_id,
+                  "reference", p->reference, "amount", (json_int_t)p->amount, "method",
+                  p->method[0] ? p->method : NULL, "gateway_txn",
+                  p->gateway_txn[0] ? p->gateway_txn : NULL, extra_key ? extra_key : "note",
+                  extra && extra[0] ? extra : NULL));
 }
 
 /* How many units a per-unit fee counts in the form (the integer field

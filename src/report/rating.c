@@ -89,14 +89,9 @@ int rating_job(struct store *db, void *arg)
         rc = stats_add_for_dossier(db, j->dossier_id, j->now, delta);
     }
     if (rc == 0) {
-        char oid[24], detail[64];
-        snprintf(oid, sizeof oid, "%lld", (long long)j->dossier_id);
+        char detail[64];
         snprintf(detail, sizeof detail, "{\"level\":\"%s\"}", levels[li].level);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = j->owner_id,
-                                                    .action = "dossier.rate",
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = detail});
+        rc = audit_object(db, j->owner_id, "dossier.rate", "dossier", j->dossier_id, detail);
     }
     if (rc)
         return derr_set(&j->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);

@@ -488,18 +488,9 @@ int workflow_step_job(struct store *db, void *arg)
         rc = dossier_add_event(db, d.id, s->now, s->action, d.state, c.to_state, c.status,
                                s->note, s->actor_id, d.current_unit_id);
     if (rc == 0) {
-        json_t *detail = json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from", d.state,
-                                   "to", c.to_state, "due_at", (json_int_t)c.due);
-        char *txt = json_dumps(detail, JSON_COMPACT);
-        char oid[24];
-        snprintf(oid, sizeof oid, "%lld", (long long)d.id);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = s->actor_id,
-                                                    .action = "dossier.step",
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = txt});
-        free(txt);
-        json_decref(detail);
+        rc = audit_object_json(db, s->actor_id, "dossier.step", "dossier", d.id,
+                               json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from",
+                                         d.state, "to", c.to_state, "due_at", (json_int_t)c.due));
     }
     if (rc == 0) {
         struct dossier_change ch = {.dossier_id = d.id,
