@@ -16,9 +16,10 @@ struct store;
 
 /* The grants of one permission: rows (account_id, unit_id), one per role
  * an officer holds on a unit that carries permission PERM (an SQL
- * expression: a quoted literal or a parameter). Private to the macros
- * below and to permission.c: use those. */
-#define PERMISSION_GRANTS_(perm)                                                                   \
+ * expression: a quoted literal or a parameter). For the macros below and
+ * for statements that list grants themselves (catalog's unit lists);
+ * subtree checks go through PERMISSION_SCOPE or the functions. */
+#define PERMISSION_GRANTS(perm)                                                                   \
     "(SELECT sr.account_id, sr.unit_id FROM staff_roles sr"                                        \
     " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = " perm ")"
 
@@ -32,7 +33,7 @@ struct store;
  * them. Put it after WITH and test "x IN scope". SQLite builds the set once
  * per statement instead of checking each row. */
 #define PERMISSION_SCOPE(account, perm)                                                            \
-    "scope(id) AS (SELECT u.id FROM " PERMISSION_GRANTS_(perm) " g"                                \
+    "scope(id) AS (SELECT u.id FROM " PERMISSION_GRANTS(perm) " g"                                \
     " JOIN units su ON su.id = g.unit_id"                                                          \
     " JOIN units u ON" PERMISSION_SUBTREE_("su", "u")                                              \
     " WHERE g.account_id = " account ")"
@@ -45,11 +46,6 @@ int permission_can(struct store *db, int64_t account_id, const char *permission,
  * current_unit_id (dossier.read on either)? 1, 0, or a negative error. */
 int permission_sees(struct store *db, int64_t account_id, int64_t unit_id,
                     int64_t current_unit_id);
-
-/* The units on which the officer holds permission directly (each covers
- * its subtree), by path: [{code, name, level}]. A new reference (the caller
- * owns it), or NULL on a store error. */
-json_t *permission_units_json(struct store *db, int64_t account_id, const char *permission);
 
 /* The enabled officers who hold permission on unit_id (on it or above),
  * by full name: [{login, full_name}]. A new reference (the caller owns

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonload.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "catalog/eform.h"
+#include "catalog/unit.h"
 #include "store/store.h"
 
 #define MAX_PROCEDURES 5000
@@ -167,20 +169,11 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
 int procedure_load_json(struct store *db, const char *text, size_t len, int *loaded, char *err,
                         size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *list;
+    json_t *root = jsonload_list(text, len, "procedures", MAX_PROCEDURES, &list, err, errlen);
     *loaded = 0;
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
+    if (!root)
         return -1;
-    }
-    json_t *list = json_object_get(root, "procedures");
-    if (!json_is_array(list) || json_array_size(list) > MAX_PROCEDURES) {
-        snprintf(err, errlen, "expected {\"procedures\": [...]} with at most %d entries",
-                 MAX_PROCEDURES);
-        json_decref(root);
-        return -1;
-    }
     size_t i;
     json_t *p;
     json_array_foreach(list, i, p)
@@ -481,15 +474,6 @@ json_t *procedure_units_json(struct store *db, const char *code, int *found)
                           " ORDER BY u.name",
                           &st, BIND_INT(pid)))
         return NULL;
-    json_t *items = json_array();
-    while ((rc = store_step(st)) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
-                                               "name", store_col_text(st, 1), "level",
-                                               store_col_text(st, 2)));
-    store_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    json_t *items = unit_rows_json(st);
+    return items ? json_pack("{s:o}", "items", items) : NULL;
 }

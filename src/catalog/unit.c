@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "base/csv.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -238,4 +239,32 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
         return NULL;
     }
     return json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total);
+}
+
+json_t *unit_rows_json(struct store_stmt *st)
+{
+    json_t *items = json_array();
+    int rc;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
+                                               "name", store_col_text(st, 1), "level",
+                                               store_col_text(st, 2)));
+    store_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}
+
+json_t *unit_list_permitted_json(struct store *db, int64_t account_id, const char *permission)
+{
+    struct store_stmt *st;
+    if (store_prepare_all(db,
+                          "SELECT DISTINCT u.code, u.name, u.level, u.path FROM "
+                          PERMISSION_GRANTS("?2") " g JOIN units u ON u.id = g.unit_id"
+                          " WHERE g.account_id = ?1 ORDER BY u.path",
+                          &st, BIND_INT(account_id), BIND_TEXT(permission)))
+        return NULL;
+    return unit_rows_json(st);
 }

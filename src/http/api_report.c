@@ -24,7 +24,7 @@
 /* The units where the officer may read reports (each covers its subtree). */
 static void report_units(struct req *r)
 {
-    json_t *items = permission_units_json(r->db, r->account.id, "report.read");
+    json_t *items = unit_list_permitted_json(r->db, r->account.id, "report.read");
     if (!items) {
         reply_internal(r, "report units failed");
         return;

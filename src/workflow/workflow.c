@@ -9,6 +9,7 @@
 #include "audit/audit.h"
 #include "auth/account.h"
 #include "auth/permission.h"
+#include "base/jsonload.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
@@ -18,6 +19,7 @@
 #include "store/store.h"
 
 #define MAX_NAME 48
+#define MAX_LIST 256 /* workflows or roles in one file */
 
 static int valid_name(const char *s)
 {
@@ -144,18 +146,12 @@ static int store_workflow(struct store *db, const char *name, json_t *states, js
 
 int workflow_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
-        return -1;
-    }
-    json_t *list = json_object_get(root, "workflows");
+    json_t *list, *w;
+    json_t *root = jsonload_list(text, len, "workflows", MAX_LIST, &list, err, errlen);
     size_t i;
-    json_t *w;
-    int rc = json_is_array(list) ? 0 : -1;
-    if (rc)
-        snprintf(err, errlen, "expected {\"workflows\": [...]}");
+    int rc = 0;
+    if (!root)
+        return -1;
     json_array_foreach(list, i, w)
     {
         const char *name = json_string_value(json_object_get(w, "name"));
@@ -193,18 +189,12 @@ int workflow_load_json(struct store *db, const char *text, size_t len, char *err
 
 int roles_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
-        return -1;
-    }
-    json_t *list = json_object_get(root, "roles");
+    json_t *list, *r, *p;
+    json_t *root = jsonload_list(text, len, "roles", MAX_LIST, &list, err, errlen);
     size_t i, k;
-    json_t *r, *p;
-    int rc = json_is_array(list) ? 0 : -1;
-    if (rc)
-        snprintf(err, errlen, "expected {\"roles\": [...]}");
+    int rc = 0;
+    if (!root)
+        return -1;
     json_array_foreach(list, i, r)
     {
         const char *name = json_string_value(json_object_get(r, "name"));
