@@ -9,7 +9,7 @@ int permission_can(struct store *db, int64_t account_id, const char *permission,
     int rc = store_prepare_all(db,
                                "SELECT 1 FROM " PERMISSION_GRANTS("?1") " g"
                                " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?2"
-                               " WHERE g.account_id = ?3 AND" PERMISSION_SUBTREE_("su", "du") " LIMIT 1",
+                               " WHERE g.account_id = ?3 AND" PERMISSION_SUBTREE("su", "du") " LIMIT 1",
                                &st, BIND_TEXT(permission), BIND_INT(unit_id), BIND_INT(account_id));
     if (rc)
         return rc;
@@ -34,7 +34,7 @@ json_t *permission_holders_json(struct store *db, const char *permission, int64_
                           "SELECT DISTINCT a.login, a.full_name FROM accounts a"
                           " JOIN " PERMISSION_GRANTS("?2") " g ON g.account_id = a.id"
                           " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?1"
-                          " WHERE a.disabled = 0 AND" PERMISSION_SUBTREE_("su", "du") " ORDER BY a.full_name",
+                          " WHERE a.disabled = 0 AND" PERMISSION_SUBTREE("su", "du") " ORDER BY a.full_name",
                           &st, BIND_INT(unit_id), BIND_TEXT(permission)))
         return NULL;
     json_t *items = json_array();

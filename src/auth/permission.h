@@ -25,7 +25,7 @@ struct store;
 
 /* "Unit ABOVE is BELOW or one of its ancestors" for two joined units
  * (table aliases): ABOVE's path is a prefix of BELOW's. */
-#define PERMISSION_SUBTREE_(above, below)                                                         \
+#define PERMISSION_SUBTREE(above, below)                                                         \
     " substr(" below ".path, 1, length(" above ".path)) = " above ".path"
 
 /* A common table expression "scope(id)": every unit where the account
@@ -35,7 +35,7 @@ struct store;
 #define PERMISSION_SCOPE(account, perm)                                                            \
     "scope(id) AS (SELECT u.id FROM " PERMISSION_GRANTS(perm) " g"                                \
     " JOIN units su ON su.id = g.unit_id"                                                          \
-    " JOIN units u ON" PERMISSION_SUBTREE_("su", "u")                                              \
+    " JOIN units u ON" PERMISSION_SUBTREE("su", "u")                                              \
     " WHERE g.account_id = " account ")"
 
 /* Does the officer hold permission on unit_id (through a role on that unit

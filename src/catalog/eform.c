@@ -312,31 +312,29 @@ static int check_options(const json_t *opts, size_t si, size_t fi, char *err,
     return 0;
 }
 
+/* An optional length limit of field f: an integer in min..EFORM_MAX_LENGTH_CAP
+ * when present (OUT: *out; unchanged when absent). */
+static int length_limit(const json_t *f, const char *key, long long min, size_t si, size_t fi,
+                        long long *out, char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(f, key);
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < min ||
+        json_integer_value(v) > EFORM_MAX_LENGTH_CAP)
+        return fail(err, errlen, "sections[%zu].fields[%zu].%s: need an integer in %lld..%d", si,
+                    fi, key, min, EFORM_MAX_LENGTH_CAP);
+    *out = json_integer_value(v);
+    return 0;
+}
+
 static int check_lengths(const json_t *f, enum ftype t, size_t si, size_t fi,
                          char *err, size_t errlen)
 {
-    const json_t *mn = json_object_get(f, "min_length");
-    const json_t *mx = json_object_get(f, "max_length");
     long long lo = 0, hi = t == FT_TEXTAREA ? EFORM_TEXTAREA_MAX : EFORM_TEXT_MAX;
-
-    if (mn) {
-        if (!json_is_integer(mn) || json_integer_value(mn) < 0 ||
-            json_integer_value(mn) > EFORM_MAX_LENGTH_CAP)
-            return fail(err, errlen,
-                        "sections[%zu].fields[%zu].min_length: need an integer "
-                        "in 0..%d",
-                        si, fi, EFORM_MAX_LENGTH_CAP);
-        lo = json_integer_value(mn);
-    }
-    if (mx) {
-        if (!json_is_integer(mx) || json_integer_value(mx) < 1 ||
-            json_integer_value(mx) > EFORM_MAX_LENGTH_CAP)
-            return fail(err, errlen,
-                        "sections[%zu].fields[%zu].max_length: need an integer "
-                        "in 1..%d",
-                        si, fi, EFORM_MAX_LENGTH_CAP);
-        hi = json_integer_value(mx);
-    }
+    int rc = length_limit(f, "min_length", 0, si, fi, &lo, err, errlen);
+    if (rc || (rc = length_limit(f, "max_length", 1, si, fi, &hi, err, errlen)))
+        return rc;
     if (lo > hi)
         return fail(err, errlen,
                     "sections[%zu].fields[%zu]: min_length %lld is above "

@@ -375,13 +375,6 @@ static json_t *summary_json(struct store_stmt *st)
     " AND name_folded LIKE ?3 ESCAPE '\\' AND name_folded LIKE ?4 ESCAPE '\\'"                     \
     " AND name_folded LIKE ?5 ESCAPE '\\' AND (?6 IS NULL OR field = ?6)"
 
-static void bind_search(struct store_stmt *st, char words[5][160], const char *field)
-{
-    for (int i = 0; i < 5; i++)
-        store_bind_text(st, i + 1, words[i]);
-    store_bind_text(st, 6, field);
-}
-
 json_t *procedure_search_json(struct store *db, const char *q, const char *field, int limit,
                               int offset)
 {
@@ -406,20 +399,16 @@ json_t *procedure_search_json(struct store *db, const char *q, const char *field
         copy_str(words[i], sizeof words[i], "%");
     struct store_stmt *st;
     int64_t total = 0;
-    if (store_prepare(db, "SELECT count(*)" SEARCH_WHERE, &st))
+    const struct store_arg args[] = {BIND_TEXT(words[0]), BIND_TEXT(words[1]), BIND_TEXT(words[2]),
+                                     BIND_TEXT(words[3]), BIND_TEXT(words[4]), BIND_TEXT(field),
+                                     BIND_INT(limit),     BIND_INT(offset)};
+    /* The count takes the first six parameters, the page all eight. */
+    if (store_int_args(db, "SELECT count(*)" SEARCH_WHERE, &total, args, 6) != STORE_ROW ||
+        store_prepare_args(db,
+                           "SELECT " SUMMARY_COLS SEARCH_WHERE " ORDER BY name LIMIT ?7 OFFSET ?8",
+                           &st, args, ARRAY_LEN(args)))
         return NULL;
-    bind_search(st, words, field);
-    int rc = store_step(st);
-    if (rc == STORE_ROW)
-        total = store_col_int(st, 0);
-    store_done(st);
-    if (rc != STORE_ROW ||
-        store_prepare(db, "SELECT " SUMMARY_COLS SEARCH_WHERE " ORDER BY name LIMIT ?7 OFFSET ?8",
-                      &st))
-        return NULL;
-    bind_search(st, words, field);
-    store_bind_int(st, 7, limit);
-    store_bind_int(st, 8, offset);
+    int rc;
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(items, summary_json(st));

@@ -214,14 +214,9 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
         return NULL;
     struct store_stmt *st;
     int64_t total = 0;
-    if (store_prepare_all(db, "SELECT count(*)" LIST_WHERE, &st,
-                          BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent)))
-        return NULL;
-    int rc = store_step(st);
-    if (rc == STORE_ROW)
-        total = store_col_int(st, 0);
-    store_done(st);
-    if (rc != STORE_ROW ||
+    int rc;
+    if (store_int(db, "SELECT count(*)" LIST_WHERE, &total, BIND_TEXT(level), BIND_TEXT(like),
+                  BIND_TEXT(parent)) != STORE_ROW ||
         store_prepare_all(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
                           &st,
                           BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent), BIND_INT(limit),

@@ -282,17 +282,14 @@ static void staff_step(struct req *r, const struct staff_step_kind *k)
 static void staff_assign(struct req *r) { staff_step(r, &assign_step); }
 static void staff_answer(struct req *r) { staff_step(r, &answer_step); }
 
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_feedback_routes[] = {
-    {"POST", "/api/v1/feedback", feedback_create, OWN},
-    {"GET", "/api/v1/feedback", feedback_list, OWN},
-    {"GET", "/api/v1/feedback/{id}", feedback_get, OWN},
-    {"POST", "/api/v1/feedback/{id}/rating", feedback_rate, OWN},
-    {"GET", "/api/v1/staff/feedback", staff_list, STAFF},
-    {"GET", "/api/v1/staff/feedback/{id}", staff_get, STAFF},
-    {"POST", "/api/v1/staff/feedback/{id}/assign", staff_assign, STAFF},
-    {"POST", "/api/v1/staff/feedback/{id}/answer", staff_answer, STAFF},
+    {"POST", "/api/v1/feedback", feedback_create, ROUTE_USER},
+    {"GET", "/api/v1/feedback", feedback_list, ROUTE_USER},
+    {"GET", "/api/v1/feedback/{id}", feedback_get, ROUTE_USER},
+    {"POST", "/api/v1/feedback/{id}/rating", feedback_rate, ROUTE_USER},
+    {"GET", "/api/v1/staff/feedback", staff_list, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/feedback/{id}", staff_get, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/feedback/{id}/assign", staff_assign, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/feedback/{id}/answer", staff_answer, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

@@ -708,18 +708,15 @@ out:
     free(form);
 }
 
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_payment_routes[] = {
-    {"GET", "/api/v1/dossiers/{id}/payment", dossier_payment, OWN},
-    {"POST", "/api/v1/dossiers/{id}/payment/checkout", citizen_checkout, OWN},
+    {"GET", "/api/v1/dossiers/{id}/payment", dossier_payment, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/payment/checkout", citizen_checkout, ROUTE_USER},
     {"POST", "/api/v1/payments/notify", gateway_notify, 0},
     {"GET", "/api/v1/payments/return", gateway_return, 0},
-    {"GET", "/api/v1/staff/dossiers/{id}/payment", dossier_payment, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/payment-request", staff_request, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/payment/confirm-desk", staff_confirm_desk, STAFF},
-    {"GET", "/api/v1/staff/payments/reconciliation", reconciliation, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/payment", dossier_payment, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/payment-request", staff_request, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/payment/confirm-desk", staff_confirm_desk, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/payments/reconciliation", reconciliation, ROUTE_OFFICER},
     {"GET", "/test-gateway/pay", testgw_page, 0},
     {"POST", "/test-gateway/pay", testgw_decide, 0},
     {NULL, NULL, NULL, 0},

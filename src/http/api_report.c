@@ -287,13 +287,10 @@ static void rating_post(struct req *r)
     http_defer_job(r, rating_job, j, &j->err, rated);
 }
 
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-
 const struct route api_report_routes[] = {
-    {"GET", "/api/v1/reports/units", report_units, STAFF},
-    {"GET", "/api/v1/reports/summary", report_summary, STAFF},
-    {"GET", "/api/v1/dossiers/{id}/rating", rating_get, OWN},
-    {"POST", "/api/v1/dossiers/{id}/rating", rating_post, OWN},
+    {"GET", "/api/v1/reports/units", report_units, ROUTE_OFFICER},
+    {"GET", "/api/v1/reports/summary", report_summary, ROUTE_OFFICER},
+    {"GET", "/api/v1/dossiers/{id}/rating", rating_get, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/rating", rating_post, ROUTE_USER},
     {NULL, NULL, NULL, 0},
 };

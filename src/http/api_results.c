@@ -115,13 +115,10 @@ static void result_get(struct req *r)
     reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
 }
 
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_results_routes[] = {
-    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF},
-    {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", result_get, STAFF},
-    {"GET", "/api/v1/dossiers/{id}/results/{name}", result_get, OWN},
+    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, ROUTE_OFFICER},
+    {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", result_get, ROUTE_OFFICER},
+    {"GET", "/api/v1/dossiers/{id}/results/{name}", result_get, ROUTE_USER},
     {NULL, NULL, NULL, 0},
 };

@@ -224,13 +224,11 @@ static void officers(struct req *r)
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_staff_routes[] = {
-    {"GET", "/api/v1/staff/dossiers", queue, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, STAFF},
-    {"GET", "/api/v1/staff/officers", officers, STAFF},
+    {"GET", "/api/v1/staff/dossiers", queue, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/officers", officers, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

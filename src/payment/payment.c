@@ -299,30 +299,27 @@ static int64_t fee_quantity(const char *form_text, const char *per_field)
     return n >= 1 && n <= 1000 ? n : 1;
 }
 
+static int read_fee(struct store_stmt *st, void *arg)
+{
+    struct payment_fee *out = arg;
+    memset(out, 0, sizeof *out);
+    out->unit_amount = store_col_int(st, 0);
+    copy_str(out->procedure_name, sizeof out->procedure_name, store_col_text(st, 1));
+    copy_str(out->note, sizeof out->note, store_col_text(st, 2));
+    copy_str(out->per_field, sizeof out->per_field, store_col_text(st, 3));
+    out->quantity = fee_quantity(store_col_text(st, 4), out->per_field);
+    out->amount = out->unit_amount * out->quantity;
+    if (out->amount > PAYMENT_MAX_AMOUNT)
+        out->amount = PAYMENT_MAX_AMOUNT;
+    return STORE_ROW;
+}
+
 int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare_all(db,
-                               "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
-                               " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
-                               " WHERE d.id = ?",
-                               &st, BIND_INT(dossier_id));
-    if (rc)
-        return rc;
-    rc = store_step(st);
-    if (rc == STORE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->unit_amount = store_col_int(st, 0);
-        copy_str(out->procedure_name, sizeof out->procedure_name, store_col_text(st, 1));
-        copy_str(out->note, sizeof out->note, store_col_text(st, 2));
-        copy_str(out->per_field, sizeof out->per_field, store_col_text(st, 3));
-        out->quantity = fee_quantity(store_col_text(st, 4), out->per_field);
-        out->amount = out->unit_amount * out->quantity;
-        if (out->amount > PAYMENT_MAX_AMOUNT)
-            out->amount = PAYMENT_MAX_AMOUNT;
-    }
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
+                     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id WHERE d.id = ?",
+                     read_fee, out, BIND_INT(dossier_id));
 }
 
 static int has_pending(struct store *db, int64_t dossier_id)
@@ -688,24 +685,20 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
     int rc;
     for (int i = 0; i < L_COUNT; i++)
         lists[i].items = json_array();
-    rc = store_prepare(db,
-                       "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
-                       " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
-                       " coalesce(gr.amount, 0), p.paid_note, coalesce(a.full_name, '')"
-                       " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
-                       " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
-                       " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
-                       "  AND gr.gateway_txn = p.gateway_txn"
-                       " LEFT JOIN accounts a ON a.id = p.confirmed_by"
-                       " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
-                       " AND substr(du.path, 1, length(su.path)) = su.path"
-                       " ORDER BY p.paid_at, p.id",
-                       &st);
+    rc = store_prepare_all(db,
+                           "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
+                           " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
+                           " coalesce(gr.amount, 0), p.paid_note, coalesce(a.full_name, '')"
+                           " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
+                           " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
+                           " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
+                           "  AND gr.gateway_txn = p.gateway_txn"
+                           " LEFT JOIN accounts a ON a.id = p.confirmed_by"
+                           " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
+                           " AND" PERMISSION_SUBTREE("su", "du") " ORDER BY p.paid_at, p.id",
+                           &st, BIND_INT(unit_id), BIND_INT(from), BIND_INT(to));
     if (rc)
         goto out;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, from);
-    store_bind_int(st, 3, to);
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *method = store_col_text(st, 2), *who = store_col_text(st, 10);
         int64_t amount = store_col_int(st, 1), gw_amount = store_col_int(st, 8);
@@ -740,27 +733,22 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
     if (rc < 0)
         goto out;
     /* What the gateway collected and no paid payment here accounts for. */
-    rc = store_prepare(db,
-                       "SELECT gr.gateway, gr.gateway_txn, gr.txn_ref, gr.amount, gr.paid_at,"
-                       " coalesce(p.status, ''), coalesce(d.code, '')"
-                       " FROM gateway_records gr"
-                       " LEFT JOIN payments p ON p.reference = gr.txn_ref"
-                       " LEFT JOIN dossiers d ON d.id = p.dossier_id"
-                       " LEFT JOIN units du ON du.id = d.unit_id"
-                       " JOIN units su ON su.id = ?"
-                       " WHERE gr.paid_at >= ? AND gr.paid_at < ?"
-                       " AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.gateway = gr.gateway"
-                       "  AND q.gateway_txn = gr.gateway_txn AND q.status = 'paid')"
-                       " AND ((p.id IS NOT NULL AND substr(du.path, 1, length(su.path)) ="
-                       "  su.path) OR (p.id IS NULL AND ? = 1))"
-                       " ORDER BY gr.paid_at, gr.id",
-                       &st);
-    if (rc)
-        goto out;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, from);
-    store_bind_int(st, 3, to);
-    store_bind_int(st, 4, include_unknown ? 1 : 0);
+    rc = store_prepare_all(db,
+                           "SELECT gr.gateway, gr.gateway_txn, gr.txn_ref, gr.amount, gr.paid_at,"
+                           " coalesce(p.status, ''), coalesce(d.code, '')"
+                           " FROM gateway_records gr"
+                           " LEFT JOIN payments p ON p.reference = gr.txn_ref"
+                           " LEFT JOIN dossiers d ON d.id = p.dossier_id"
+                           " LEFT JOIN units du ON du.id = d.unit_id"
+                           " JOIN units su ON su.id = ?"
+                           " WHERE gr.paid_at >= ? AND gr.paid_at < ?"
+                           " AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.gateway = gr.gateway"
+                           "  AND q.gateway_txn = gr.gateway_txn AND q.status = 'paid')"
+                           " AND ((p.id IS NOT NULL AND" PERMISSION_SUBTREE("su", "du") ")"
+                           "  OR (p.id IS NULL AND ? = 1))"
+                           " ORDER BY gr.paid_at, gr.id",
+                           &st, BIND_INT(unit_id), BIND_INT(from), BIND_INT(to),
+                           BIND_INT(include_unknown ? 1 : 0));
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *status = store_col_text(st, 5), *code = store_col_text(st, 6);
         add_item(&lists[L_MISSING_HERE],
