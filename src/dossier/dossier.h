@@ -64,13 +64,28 @@ struct dossier_create {
 };
 int dossier_create_job(struct store *db, void *arg);
 
-/* In the jobs below, owner_id limits the dossier to that owner (0: the
- * caller checked access, e.g. an officer's walk-in draft) and actor_id is
- * who acts (0: the owner). A walk-in the desk is registering (received_by
- * set, no code yet) is the registering officer's until it is submitted:
- * anyone else, its linked citizen included, is refused (409 desk_draft). */
-struct dossier_save_form {
+/* Which draft a job works on and who acts: owner_id limits the dossier to
+ * that owner (0: the caller checked access, e.g. an officer's walk-in
+ * draft) and actor_id is who acts (0: the owner). A walk-in the desk is
+ * registering (received_by set, no code yet) is the registering officer's
+ * until it is submitted: anyone else, its linked citizen included, is
+ * refused (409 desk_draft). */
+struct dossier_target {
     int64_t id, owner_id, actor_id;
+};
+
+/* The first member of the draft jobs' arguments below: the target, by its
+ * fields (a->id, a->owner_id, a->actor_id) or whole (a->to). */
+#define DOSSIER_TARGET                                                                             \
+    union {                                                                                        \
+        struct dossier_target to;                                                                  \
+        struct {                                                                                   \
+            int64_t id, owner_id, actor_id;                                                        \
+        };                                                                                         \
+    }
+
+struct dossier_save_form {
+    DOSSIER_TARGET;
     json_t *form;       /* borrowed: already checked against the schema */
     struct derr err;    /* OUT */
 };
@@ -80,7 +95,7 @@ int dossier_save_form_job(struct store *db, void *arg);
  * only); document_key, if not "", must be one of the procedure's
  * documents (422 unknown_document). */
 struct dossier_file_op {
-    int64_t id, owner_id, actor_id;
+    DOSSIER_TARGET;
     char name[DOSSIER_FILE_NAME_MAX + 1];
     char document_key[65];
     char content_type[32];
@@ -120,7 +135,7 @@ int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, con
 int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1]);
 
 struct dossier_submit {
-    int64_t id, owner_id, actor_id;
+    DOSSIER_TARGET;
     const struct cal *cal;
     int today_ymd;      /* for "today" limits in the form */
     int64_t now;        /* the time of receipt, Unix seconds */

@@ -26,22 +26,26 @@
 /* The dossier in the path, if the caller may work on it as a draft: a
  * citizen's own dossier, or the walk-in an officer is registering. Sets the
  * owner filter and the actor for the write jobs. */
-static int editable_or_reply(struct req *r, struct dossier *d, int64_t *owner, int64_t *actor)
+static int editable_or_reply(struct req *r, struct dossier *d, struct dossier_target *to)
 {
-    *actor = r->account.id;
-    if (!(r->route->flags & ROUTE_STAFF)) {
-        *owner = r->account.id;
-        return own_dossier_or_reply(r, d, ACCESS_DRAFTS);
+    int officer = r->route->flags & ROUTE_STAFF;
+    if (!officer) {
+        if (own_dossier_or_reply(r, d, ACCESS_DRAFTS))
+            return -1;
+    } else {
+        int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+        if (rc != STORE_ROW || d->received_by != r->account.id || d->code[0]) {
+            if (rc < 0)
+                reply_internal(r, "dossier lookup failed");
+            else
+                reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+            return -1;
+        }
     }
-    *owner = 0;
-    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
-    if (rc == STORE_ROW && d->received_by == r->account.id && !d->code[0])
-        return 0;
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
+    *to = (struct dossier_target){.id = d->id,
+                                  .owner_id = officer ? 0 : r->account.id,
+                                  .actor_id = r->account.id};
+    return 0;
 }
 
 static void reply_dossier(struct req *r, int status, int64_t id)
@@ -237,8 +241,8 @@ static void dossier_put_form(struct req *r)
 {
     struct dossier d;
     const struct procedure *p;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     if (strcmp(d.state, "draft") != 0) {
         reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
@@ -267,9 +271,7 @@ static void dossier_put_form(struct req *r)
         json_decref(form);
         return;
     }
-    s->job.id = d.id;
-    s->job.owner_id = owner;
-    s->job.actor_id = actor;
+    s->job.to = to;
     s->job.form = form;
     http_defer_job(r, dossier_save_form_job, &s->job, &s->job.err, form_saved);
 }
@@ -293,8 +295,8 @@ static void file_added(struct req *r)
 static void dossier_put_file(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     const char *name = req_param(r, "name"), *doc_key = req_query(r, "document");
     if (doc_key && strlen(doc_key) > 64) {
@@ -314,9 +316,7 @@ static void dossier_put_file(struct req *r)
     struct file_state *s = req_state(r, sizeof *s, NULL);
     if (!s)
         return;
-    s->op.id = d.id;
-    s->op.owner_id = owner;
-    s->op.actor_id = actor;
+    s->op.to = to;
     copy_str(s->op.name, sizeof s->op.name, name);
     copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
@@ -331,15 +331,13 @@ static void file_removed(struct req *r) { reply_empty(r, 204); }
 static void dossier_delete_file(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     struct file_state *s = req_state(r, sizeof *s, NULL);
     if (!s)
         return;
-    s->op.id = d.id;
-    s->op.owner_id = owner;
-    s->op.actor_id = actor;
+    s->op.to = to;
     copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
     http_defer_job(r, dossier_remove_file_job, &s->op, &s->op.err, file_removed);
 }
@@ -366,15 +364,13 @@ static void submitted(struct req *r)
 static void dossier_submit(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     struct dossier_submit *s = req_state(r, sizeof *s, NULL);
     if (!s)
         return;
-    s->id = d.id;
-    s->owner_id = owner;
-    s->actor_id = actor;
+    s->to = to;
     s->cal = r->app->cal;
     s->now = now_unix();
     s->today_ymd = dossier_local_ymd(s->now);
