@@ -607,6 +607,19 @@ static int email_ok(const char *s, size_t len)
     return 1;
 }
 
+/* A date past its limit: side is "trước" (before the minimum) or "sau"
+ * (after the maximum). */
+static void date_out_of_range(struct vstate *st, const char *name, const struct limit *lim,
+                              const char *side)
+{
+    long long m = limit_value(lim, FT_DATE, st->today_ymd);
+    if (lim->today)
+        add_err(st, name, "out_of_range", "Ngày không được %s ngày hôm nay", side);
+    else
+        add_err(st, name, "out_of_range", "Ngày không được %s %02lld/%02lld/%04lld", side,
+                m % 100, m / 100 % 100, m / 10000);
+}
+
 static void check_date(struct vstate *st, const json_t *f, const char *name,
                        const char *s, size_t len)
 {
@@ -619,21 +632,10 @@ static void check_date(struct vstate *st, const json_t *f, const char *name,
     }
     read_limit(f, "min", FT_DATE, &lo);
     read_limit(f, "max", FT_DATE, &hi);
-    if (lo.set && ymd < limit_value(&lo, FT_DATE, st->today_ymd)) {
-        long long m = limit_value(&lo, FT_DATE, st->today_ymd);
-        if (lo.today)
-            add_err(st, name, "out_of_range", "Ngày không được trước ngày hôm nay");
-        else
-            add_err(st, name, "out_of_range", "Ngày không được trước %02lld/%02lld/%04lld",
-                    m % 100, m / 100 % 100, m / 10000);
-    } else if (hi.set && ymd > limit_value(&hi, FT_DATE, st->today_ymd)) {
-        long long m = limit_value(&hi, FT_DATE, st->today_ymd);
-        if (hi.today)
-            add_err(st, name, "out_of_range", "Ngày không được sau ngày hôm nay");
-        else
-            add_err(st, name, "out_of_range", "Ngày không được sau %02lld/%02lld/%04lld",
-                    m % 100, m / 100 % 100, m / 10000);
-    }
+    if (lo.set && ymd < limit_value(&lo, FT_DATE, st->today_ymd))
+        date_out_of_range(st, name, &lo, "trước");
+    else if (hi.set && ymd > limit_value(&hi, FT_DATE, st->today_ymd))
+        date_out_of_range(st, name, &hi, "sau");
 }
 
 static void check_number(struct vstate *st, const json_t *f, enum ftype t,
