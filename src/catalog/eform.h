@@ -52,14 +52,6 @@ int eform_validate(const json_t *schema, const json_t *data, int partial,
                    int today_ymd, struct eform_error *errs /* OUT */,
                    int max_errs);
 
-/* A form schema shipped in data/ (e.g. "data/forms/walkin.json"), parsed
- * and checked by eform_check_schema once per process, for use with
- * eform_validate_checked. Borrowed: it lives as long as the process; the
- * caller must not change or free it. NULL if the asset is missing or
- * invalid (a build error: the unit tests check every shipped form).
- * Thread-safe. */
-const json_t *eform_asset_schema(const char *path);
-
 /* eform_validate for a schema that already passed eform_check_schema (e.g.
  * one held in the procedure cache): the same checks of the data, without
  * checking the schema again. */

@@ -15,6 +15,7 @@
 #include "auth/totp.h"
 #include "base/util.h"
 #include "catalog/eform.h"
+#include "catalog/forms.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -144,7 +145,7 @@ static void auth_register(struct req *r)
         return;
     /* The registration form is checked by the e-form validator, like any
      * form (data/forms/register.json). */
-    const json_t *schema = eform_asset_schema("data/forms/register.json");
+    const json_t *schema = forms_schema("data/forms/register.json");
 
     const char *password;
     json_t *form = json_object();

@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
+#include "catalog/forms.h"
 #include "catalog/procedure.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
@@ -146,7 +147,7 @@ static void walkin_create(struct req *r)
         return;
     const char *pcode, *ucode, *channel;
     json_t *applicant = json_object_get(body, "applicant");
-    const json_t *schema = eform_asset_schema("data/forms/walkin.json");
+    const json_t *schema = forms_schema("data/forms/walkin.json");
     struct eform_error errs[8];
     int n;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||

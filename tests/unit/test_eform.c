@@ -8,6 +8,7 @@
 
 #include "base/assets.h"
 #include "base/text.h"
+#include "catalog/forms.h"
 #include "harness.h"
 
 #define TODAY 20261127
@@ -680,14 +681,14 @@ TEST(shipped_forms)
     for (const struct asset *a = motcua_assets; a->path; a++) {
         if (strncmp(a->path, "data/forms/", 11) != 0)
             continue;
-        const json_t *s = eform_asset_schema(a->path);
+        const json_t *s = forms_schema(a->path);
         CHECK(s != NULL);
-        CHECK(s == eform_asset_schema(a->path)); /* parsed once */
+        CHECK(s == forms_schema(a->path)); /* parsed once */
         n++;
     }
     CHECK_EQ_INT(n, 2);
-    CHECK(eform_asset_schema("data/forms/none.json") == NULL);
-    const json_t *walkin = eform_asset_schema("data/forms/walkin.json");
+    CHECK(forms_schema("data/forms/none.json") == NULL);
+    const json_t *walkin = forms_schema("data/forms/walkin.json");
     json_t *ok = json_pack("{s:s, s:s}", "name", "Hoàng Thị Lan", "phone", "0903123456");
     json_t *bad = json_pack("{s:s}", "phone", "0903123456"); /* no name */
     CHECK_EQ_INT(eform_validate_checked(walkin, ok, 0, 20261207, NULL, 0), 0);
