@@ -244,6 +244,11 @@ int procedure_by_id(struct store *db, int64_t id, struct procedure *out)
                      BIND_INT(id));
 }
 
+int procedure_id_by_code(struct store *db, const char *code, int64_t *id)
+{
+    return store_int(db, "SELECT id FROM procedures WHERE code = ?", id, BIND_TEXT(code));
+}
+
 void procedure_clear(struct procedure *p)
 {
     json_decref(p->documents);
@@ -453,7 +458,7 @@ json_t *procedure_units_json(struct store *db, const char *code, int *found)
     struct store_stmt *st;
     int64_t pid;
     *found = 0;
-    int rc = store_query_int(db, "SELECT id FROM procedures WHERE code = ?", code, &pid);
+    int rc = procedure_id_by_code(db, code, &pid);
     if (rc != STORE_ROW)
         return rc == STORE_DONE ? NULL : NULL;
     *found = 1;

@@ -41,6 +41,10 @@ int procedure_attach_units(struct store *db);
  * Returns STORE_ROW, STORE_DONE or an error. Free with procedure_clear. */
 int procedure_by_code(struct store *db, const char *code, struct procedure *out);
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out);
+
+/* Only the id of the procedure with this code (nothing parsed): OUT *id.
+ * Returns STORE_ROW, STORE_DONE or an error. */
+int procedure_id_by_code(struct store *db, const char *code, int64_t *id);
 void procedure_clear(struct procedure *p);
 
 /* The procedure with this id from a per-thread cache of parsed procedures

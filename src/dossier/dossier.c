@@ -118,16 +118,13 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, int64_t actor
 static int check_create(struct store *db, struct dossier_create *a, int64_t *procedure_id,
                         int64_t *unit_id)
 {
-    struct procedure p;
     struct unit u;
-    int rc = procedure_by_code(db, a->procedure_code ? a->procedure_code : "", &p);
+    int rc = procedure_id_by_code(db, a->procedure_code ? a->procedure_code : "", procedure_id);
     if (rc < 0)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (rc != STORE_ROW)
         return derr_set(&a->err, DERR_NOT_FOUND, "unknown_procedure", "Không có thủ tục này",
                         "procedure_code");
-    *procedure_id = p.id;
-    procedure_clear(&p);
     rc = unit_by_code(db, a->unit_code ? a->unit_code : "", &u);
     /* An officer registers walk-ins only for units in their reach; a unit
      * out of reach is answered like one that does not exist. */
