@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
@@ -181,8 +182,12 @@ int apology_record_job(struct store *db, void *arg)
     struct store_stmt *st;
     char key[24], clock[16], title[128];
     snprintf(key, sizeof key, "%lld", (long long)a->dossier_id);
-    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
+    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0] ||
+        permission_sees(db, a->officer_id, d.unit_id, d.current_unit_id) != 1)
         return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    if (permission_can(db, a->officer_id, "dossier.apologize", d.current_unit_id) != 1)
+        return derr_set(&a->err, DERR_FORBIDDEN, "forbidden",
+                        "Vai trò của bạn không được thực hiện thao tác này", NULL);
     if (store_prepare_all(db, "SELECT clock, title FROM workflow_states WHERE workflow = ? AND state = ?",
                           &st, BIND_TEXT(d.workflow), BIND_TEXT(d.state)))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);

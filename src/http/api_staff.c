@@ -171,11 +171,6 @@ static void dossier_apologize(struct req *r)
     struct dossier d;
     if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    if (permission_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
-        reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này",
-                    NULL);
-        return;
-    }
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
