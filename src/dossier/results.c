@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "dossier/dossier.h"
@@ -12,14 +13,20 @@
 #include "store/store.h"
 
 
-/* Results change while the dossier is processed (4) or done (9). */
-static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
+/* Results change while the dossier is processed (4) or done (9), by an
+ * officer who sees it and may process or approve it where it is held. */
+static int check_status(struct store *db, int64_t dossier_id, int64_t actor, struct derr *err)
 {
     struct dossier d;
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)dossier_id);
-    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
+    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0] ||
+        permission_sees(db, actor, d.unit_id, d.current_unit_id) != 1)
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
+    if (permission_can(db, actor, "dossier.process", d.current_unit_id) != 1 &&
+        permission_can(db, actor, "dossier.approve", d.current_unit_id) != 1)
+        return derr_set(err, DERR_FORBIDDEN, "forbidden",
+                        "Vai trò của bạn không được đính kèm kết quả", NULL);
     if (d.status_code != STATUS_PROCESSING && d.status_code != STATUS_DONE)
         return derr_set(err, DERR_STATE, "results_closed",
                         d.status_code == STATUS_RETURNED
@@ -40,7 +47,7 @@ static int audit_result(struct store *db, int64_t actor, const char *action, int
 int result_add_job(struct store *db, void *arg)
 {
     struct result_file_op *a = arg;
-    if (check_status(db, a->dossier_id, &a->err))
+    if (check_status(db, a->dossier_id, a->actor_id, &a->err))
         return -1;
     if (a->create_only) {
         char sha[65], ctype[32];
@@ -76,7 +83,7 @@ int result_add_job(struct store *db, void *arg)
 int result_remove_job(struct store *db, void *arg)
 {
     struct result_file_op *a = arg;
-    if (check_status(db, a->dossier_id, &a->err))
+    if (check_status(db, a->dossier_id, a->actor_id, &a->err))
         return -1;
     if (dossier_file_delete(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &a->err))
         return -1;

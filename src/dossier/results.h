@@ -17,8 +17,9 @@
 #define RESULTS_MAX_BYTES (50 * 1024 * 1024)
 
 /* Adding (or replacing, by name) and removing a result file, as one
- * officer. The caller checked the officer's permission on the dossier's
- * unit; the job checks the dossier's status. */
+ * officer. The job checks that the officer sees the dossier (not_found),
+ * may process or approve it where it is held (forbidden) and that its
+ * status allows it (results_closed). */
 struct result_file_op {
     int64_t dossier_id, actor_id;
     char name[DOSSIER_FILE_NAME_MAX + 1];
