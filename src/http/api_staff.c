@@ -124,12 +124,17 @@ static int optional_string(struct req *r, json_t *body, const char *key, size_t 
     return 0;
 }
 
+/* The dossier in the path, seen by the officer, and the request's JSON
+ * body (the caller frees it); NULL after replying. */
+static json_t *dossier_and_body_or_reply(struct req *r, struct dossier *d)
+{
+    return staff_dossier_or_reply(r, d, ACCESS_DRAFTS) ? NULL : req_json_object_or_reply(r);
+}
+
 static void dossier_action(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    json_t *body = req_json_object_or_reply(r);
+    json_t *body = dossier_and_body_or_reply(r, &d);
     if (!body)
         return;
     struct workflow_step *s = req_state(r, sizeof *s, NULL);
@@ -169,9 +174,7 @@ static void apologized(struct req *r)
 static void dossier_apologize(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    json_t *body = req_json_object_or_reply(r);
+    json_t *body = dossier_and_body_or_reply(r, &d);
     if (!body)
         return;
     const char *when, *reason;
