@@ -17,7 +17,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "cli/cli.h"
-#include "dossier/lookup_cache.h"
+#include "dossier/changes.h"
 #include "http/server.h"
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
@@ -50,13 +50,6 @@ static const char usage[] =
     "                    without one, online payment is off\n"
     "  --test-gateway    serve the local test gateway under /test-gateway/ (tests\n"
     "                    and demo only: no money moves)\n";
-
-/* The writer's after-commit hook: lookup cache, then notification wake-up. */
-static void after_commit(void)
-{
-    lookup_cache_after_commit();
-    notify_after_commit();
-}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -157,11 +150,17 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
     }
+    if (app_listen_all()) {
+        fprintf(stderr, "motcua serve: too many dossier-change listeners\n");
+        return 1;
+    }
     if (writer_start(app.db_path, &app.writer, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);
         return 1;
     }
-    writer_set_after_commit(app.writer, after_commit);
+    /* The listeners' after-commit hooks: the lookup cache's second
+     * invalidation, the notification worker's wake-up. */
+    writer_set_after_commit(app.writer, dossier_changes_after_commit);
     if (notify_serve_start(app.db_path, app.base_url, smtp_url, smtp_from, sms_url,
                            &app.notifier, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);

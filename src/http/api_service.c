@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "app.h"
+#include "base/dynbuf.h"
+#include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -12,52 +15,48 @@
 
 static void healthz(struct req *r)
 {
-    int64_t one = 0;
-    if (store_query_int(r->db, "SELECT 1", NULL, &one) != STORE_ROW || one != 1) {
+    if (store_ping(r->db) != 0) {
         reply_error(r, 503, "unhealthy", "Cơ sở dữ liệu không phản hồi", NULL);
         return;
     }
     reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* The whole page stays far below this (a few lines per route). */
+#define METRICS_MAX (1024 * 1024)
+
 static void metrics(struct req *r)
 {
-    char *reqs = metrics_render_requests();
-    size_t cap = (reqs ? strlen(reqs) : 0) + 4096;
-    char *out = malloc(cap);
-    if (!out) {
-        free(reqs);
-        reply_internal(r, "out of memory");
+    struct dynbuf out;
+    struct writer_stats ws;
+    int64_t counts[STATUS_MAX + 1];
+    dynbuf_init(&out, METRICS_MAX);
+    metrics_render_requests(&out);
+    writer_get_stats(r->app->writer, &ws);
+    dynbuf_addf(&out,
+                "# HELP motcua_writer_jobs_total Write jobs run by the writer.\n"
+                "# TYPE motcua_writer_jobs_total counter\n"
+                "motcua_writer_jobs_total %llu\n"
+                "# HELP motcua_writer_batches_total Transactions committed (group commit).\n"
+                "# TYPE motcua_writer_batches_total counter\n"
+                "motcua_writer_batches_total %llu\n"
+                "# HELP motcua_dossiers Dossiers by national status code (0 = draft).\n"
+                "# TYPE motcua_dossiers gauge\n",
+                (unsigned long long)ws.jobs, (unsigned long long)ws.batches);
+    if (dossier_count_by_status(r->db, counts) == 0) {
+        for (int status = STATUS_DRAFT; status <= STATUS_MAX; status++)
+            if (counts[status])
+                dynbuf_addf(&out, "motcua_dossiers{status=\"%d\"} %lld\n", status,
+                            (long long)counts[status]);
+    }
+    size_t len;
+    char *text = dynbuf_take(&out, &len);
+    if (!text) {
+        reply_internal(r, "metrics too large");
         return;
     }
-    size_t len = (size_t)snprintf(out, cap, "%s", reqs ? reqs : "");
-    free(reqs);
-
-    struct writer_stats ws;
-    writer_get_stats(r->app->writer, &ws);
-    len += (size_t)snprintf(out + len, cap - len,
-                            "# HELP motcua_writer_jobs_total Write jobs run by the writer.\n"
-                            "# TYPE motcua_writer_jobs_total counter\n"
-                            "motcua_writer_jobs_total %llu\n"
-                            "# HELP motcua_writer_batches_total Transactions committed (group commit).\n"
-                            "# TYPE motcua_writer_batches_total counter\n"
-                            "motcua_writer_batches_total %llu\n"
-                            "# HELP motcua_dossiers Dossiers by national status code (0 = draft).\n"
-                            "# TYPE motcua_dossiers gauge\n",
-                            (unsigned long long)ws.jobs, (unsigned long long)ws.batches);
-    struct store_stmt *st;
-    if (store_prepare(r->db,
-                      "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1"
-                      " ORDER BY 1",
-                      &st) == 0) {
-        while (store_step(st) == STORE_ROW && len < cap - 100)
-            len += (size_t)snprintf(out + len, cap - len, "motcua_dossiers{status=\"%lld\"} %lld\n",
-                                    (long long)store_col_int(st, 0),
-                                    (long long)store_col_int(st, 1));
-        store_done(st);
-    }
-    reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", out, len);
-    free(out);
+    reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    free(text);
 }
 
 const struct route api_service_routes[] = {

@@ -14,6 +14,9 @@ enum {
     ROUTE_CSRF = 2,  /* X-CSRF-Token must match the session's token (403) */
     ROUTE_STAFF = 4, /* the account must be staff (answers 404 otherwise) */
 };
+/* The usual sets: any logged-in account (a citizen's routes), an officer. */
+#define ROUTE_USER (ROUTE_AUTH | ROUTE_CSRF)
+#define ROUTE_OFFICER (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
 
 struct route {
     const char *method;
