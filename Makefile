@@ -28,7 +28,7 @@ ASSETS   := $(shell find db data web -type f 2>/dev/null | sort)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check bench unit-tests clean fmt
+.PHONY: all run check bench unit-tests clean fmt layers
 all: $(BUILD)/motcua
 
 $(BUILD)/motcua: $(BUILD)/src/main.o $(LIB_OBJ)
@@ -55,6 +55,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 
 run:
 	@scripts/run-demo.sh
+
+# The include graph follows the layers (scripts/check-layers.sh --print shows it).
+layers:
+	@scripts/check-layers.sh
 
 check:
 	@scripts/check.sh

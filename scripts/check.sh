@@ -99,6 +99,9 @@ run_unit() { # binary
   record "$bin" "$p" "$f"
 }
 
+step "layers"
+if scripts/check-layers.sh; then record "layers" 1 0; else record "layers" 0 1; fi
+
 step "unit tests"
 for b in build/tests/test_* build/asan/tests/test_*; do
   [[ -x $b ]] && run_unit "$b"

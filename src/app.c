@@ -1,9 +1,14 @@
-/* app: shared server state. */
+/* app: shared server state and the wiring of the dossier-change listeners. */
 #include "app.h"
 
 #include <stdio.h>
 
 #include "base/util.h"
+#include "dossier/changes.h"
+#include "dossier/lookup_cache.h"
+#include "notify/notify.h"
+#include "payment/payment.h"
+#include "report/stats.h"
 
 int app_set_data_dir(struct app *app, const char *dir)
 {
@@ -11,5 +16,22 @@ int app_set_data_dir(struct app *app, const char *dir)
         return -1;
     snprintf(app->db_path, sizeof app->db_path, "%s/motcua.db", dir);
     snprintf(app->files_dir, sizeof app->files_dir, "%s/files", dir);
+    return 0;
+}
+
+int app_listen_all(void)
+{
+    /* Notifications first, as before the hub; the cache last, once the
+     * change is complete. Payment cancellation and creation only touch
+     * the payments table, which neither notify nor stats read. */
+    static const struct dossier_listener *const all[] = {
+        &notify_listener,
+        &stats_listener,
+        &payment_listener,
+        &lookup_cache_listener,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(all); i++)
+        if (dossier_listen(all[i]))
+            return -1;
     return 0;
 }

@@ -1,6 +1,9 @@
 /* app: what the server shares between its threads: configuration, the
  * writer, the worker pool, the calendar and the login rate limiter. Owned by
- * the serve command; read-only after start except through their own locks. */
+ * the serve command; read-only after start except through their own locks.
+ * Also the one place that wires the domain modules together (the listeners
+ * of dossier changes): app sits above every domain module and below http/
+ * and cli/. */
 #ifndef MOTCUA_APP_H
 #define MOTCUA_APP_H
 
@@ -31,5 +34,12 @@ struct app {
 
 /* Fills the paths from data_dir: DIR/motcua.db, DIR/files. */
 int app_set_data_dir(struct app *app, const char *dir);
+
+/* Registers every module's dossier-change listener with the hub
+ * (dossier/changes.h), in the order they run: notifications, report
+ * counters, payment requests, the public lookup cache. Call once before
+ * any write job runs (serve, and commands or tests that change dossiers);
+ * calling it again adds nothing. Not thread-safe. Returns 0 or -1. */
+int app_listen_all(void);
 
 #endif

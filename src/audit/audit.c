@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -61,27 +62,40 @@ int audit_append(struct store *db, const struct audit_entry *e)
 
     int64_t at = now_unix();
     entry_hash(prev, id, at, e->actor_id, e->action, e->object_type, e->object_id, detail, hash);
-    rc = store_prepare(db,
-                       "INSERT INTO audit_log(id, at, actor_id, action, object_type, object_id,"
-                       " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       &st);
+    rc = store_prepare_all(db,
+                           "INSERT INTO audit_log(id, at, actor_id, action, object_type, object_id,"
+                           " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           &st,
+                           BIND_INT(id), BIND_INT(at), BIND_ID(e->actor_id), BIND_TEXT(e->action),
+                           BIND_TEXT(e->object_type), BIND_TEXT(e->object_id), BIND_TEXT(detail),
+                           BIND_TEXT(prev), BIND_TEXT(hash));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, at);
-    if (e->actor_id)
-        store_bind_int(st, 3, e->actor_id);
-    else
-        store_bind_null(st, 3);
-    store_bind_text(st, 4, e->action);
-    store_bind_text(st, 5, e->object_type);
-    store_bind_text(st, 6, e->object_id);
-    store_bind_text(st, 7, detail);
-    store_bind_text(st, 8, prev);
-    store_bind_text(st, 9, hash);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+int audit_object(struct store *db, int64_t actor_id, const char *action, const char *object_type,
+                 int64_t object_id, const char *detail)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)object_id);
+    return audit_append(db, &(struct audit_entry){.actor_id = actor_id,
+                                                  .action = action,
+                                                  .object_type = object_type,
+                                                  .object_id = oid,
+                                                  .detail = detail});
+}
+
+int audit_object_json(struct store *db, int64_t actor_id, const char *action,
+                      const char *object_type, int64_t object_id, json_t *detail)
+{
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    int rc = text ? audit_object(db, actor_id, action, object_type, object_id, text) : STORE_ERR;
+    free(text);
+    return rc;
 }
 
 int audit_verify(struct store *db, int64_t *checked, int64_t *bad_id, char *why, size_t whylen)

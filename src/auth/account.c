@@ -35,15 +35,13 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
     char th[65];
     struct store_stmt *st;
     token_hash(token, th);
-    int rc = store_prepare(db,
-                           "SELECT " ACCOUNT_COLS ", s.csrf_token FROM sessions s"
-                           " JOIN accounts a ON a.id = s.account_id"
-                           " WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled = 0",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT " ACCOUNT_COLS ", s.csrf_token FROM sessions s"
+                               " JOIN accounts a ON a.id = s.account_id"
+                               " WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled = 0",
+                               &st, BIND_TEXT(th), BIND_INT(now));
     if (rc)
         return rc;
-    store_bind_text(st, 1, th);
-    store_bind_int(st, 2, now);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         read_account(st, out);
@@ -53,17 +51,25 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
     return rc;
 }
 
+int account_id_by_login(struct store *db, const char *login, const char *kind,
+                        enum account_state state, int64_t *id)
+{
+    return store_int(db,
+                     "SELECT id FROM accounts WHERE login = ?1 AND (?2 IS NULL OR kind = ?2)"
+                     " AND (?3 = 1 OR disabled = 0)",
+                     id, BIND_TEXT(login), BIND_TEXT(kind), BIND_INT(state == ACCOUNT_ANY_STATE));
+}
+
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
                      size_t hashcap, char *totp, int64_t *totp_last)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " ACCOUNT_COLS ", a.password_hash, coalesce(a.totp_secret, ''),"
-                           " a.totp_last_step FROM accounts a WHERE a.login = ? AND a.disabled = 0",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT " ACCOUNT_COLS ", a.password_hash, coalesce(a.totp_secret, ''),"
+                               " a.totp_last_step FROM accounts a WHERE a.login = ? AND a.disabled = 0",
+                               &st, BIND_TEXT(login));
     if (rc)
         return rc;
-    store_bind_text(st, 1, login);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         read_account(st, out);
@@ -77,68 +83,37 @@ int account_by_login(struct store *db, const char *login, struct account *out, c
 
 int account_create(struct store *db, struct account *a, const char *password_hash)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO accounts(kind, login, full_name, phone, email,"
-                           " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           &st);
+    int rc = store_exec_all(db,
+                            "INSERT INTO accounts(kind, login, full_name, phone, email,"
+                            " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            BIND_TEXT(a->kind), BIND_TEXT(a->login), BIND_TEXT(a->full_name),
+                            BIND_TEXT(a->phone), BIND_TEXT(a->email), BIND_TEXT(password_hash),
+                            BIND_INT(now_unix()));
     if (rc)
         return rc;
-    store_bind_text(st, 1, a->kind);
-    store_bind_text(st, 2, a->login);
-    store_bind_text(st, 3, a->full_name);
-    store_bind_text(st, 4, a->phone);
-    store_bind_text(st, 5, a->email);
-    store_bind_text(st, 6, password_hash);
-    store_bind_int(st, 7, now_unix());
-    rc = store_step(st);
-    store_done(st);
-    if (rc != STORE_DONE)
-        return rc < 0 ? rc : STORE_ERR;
     a->id = store_last_insert_id(db);
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)a->id);
-    return audit_append(db, &(struct audit_entry){.actor_id = a->id,
-                                                  .action = "account.create",
-                                                  .object_type = "account",
-                                                  .object_id = id,
-                                                  .detail = NULL});
+    return audit_object(db, a->id, "account.create", "account", a->id, NULL);
 }
 
 int session_create(struct store *db, int64_t account_id, int64_t now, char *token, char *csrf)
 {
     unsigned char raw[32], raw2[32];
     char th[65];
-    struct store_stmt *st;
     if (random_bytes(raw, sizeof raw) || random_bytes(raw2, sizeof raw2))
         return STORE_ERR;
     hex_encode(raw, sizeof raw, token);
     hex_encode(raw2, sizeof raw2, csrf);
     token_hash(token, th);
-    int rc = store_prepare(db,
-                           "INSERT INTO sessions(token_hash, account_id, csrf_token, created_at,"
-                           " expires_at) VALUES (?, ?, ?, ?, ?)",
-                           &st);
+    int rc = store_exec_all(db,
+                            "INSERT INTO sessions(token_hash, account_id, csrf_token, created_at,"
+                            " expires_at) VALUES (?, ?, ?, ?, ?)",
+                            BIND_TEXT(th), BIND_INT(account_id), BIND_TEXT(csrf), BIND_INT(now),
+                            BIND_INT(now + SESSION_TTL));
     if (rc)
         return rc;
-    store_bind_text(st, 1, th);
-    store_bind_int(st, 2, account_id);
-    store_bind_text(st, 3, csrf);
-    store_bind_int(st, 4, now);
-    store_bind_int(st, 5, now + SESSION_TTL);
-    rc = store_step(st);
-    store_done(st);
-    if (rc != STORE_DONE)
-        return rc < 0 ? rc : STORE_ERR;
     /* Expired sessions of this account are dropped as it logs in again. */
-    rc = store_prepare(db, "DELETE FROM sessions WHERE account_id = ? AND expires_at <= ?", &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, account_id);
-    store_bind_int(st, 2, now);
-    rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : STORE_ERR;
+    return store_exec_all(db, "DELETE FROM sessions WHERE account_id = ? AND expires_at <= ?",
+                          BIND_INT(account_id), BIND_INT(now));
 }
 
 int session_delete(struct store *db, const char *token)
@@ -146,10 +121,9 @@ int session_delete(struct store *db, const char *token)
     char th[65];
     struct store_stmt *st;
     token_hash(token, th);
-    int rc = store_prepare(db, "DELETE FROM sessions WHERE token_hash = ?", &st);
+    int rc = store_prepare_all(db, "DELETE FROM sessions WHERE token_hash = ?", &st, BIND_TEXT(th));
     if (rc)
         return rc;
-    store_bind_text(st, 1, th);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : STORE_ERR;
@@ -164,77 +138,46 @@ json_t *account_json(const struct account *a)
     return o;
 }
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 int account_use_totp_step(struct store *db, int64_t account_id, int64_t step)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND"
-                           " totp_last_step < ?",
-                           &st);
+    int rc = store_exec_all(db,
+                            "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND"
+                            " totp_last_step < ?",
+                            BIND_INT(step), BIND_INT(account_id), BIND_INT(step));
     if (rc)
-        return rc;
-    store_bind_int(st, 1, step);
-    store_bind_int(st, 2, account_id);
-    store_bind_int(st, 3, step);
-    if ((rc = exec_done(st)))
         return rc;
     return store_changes(db) == 1 ? 0 : 1;
 }
 
 int account_set_totp(struct store *db, int64_t account_id, const char *b32_secret)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db, "UPDATE accounts SET totp_secret = ? WHERE id = ?", &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, b32_secret);
-    store_bind_int(st, 2, account_id);
-    return exec_done(st);
+    return store_exec_all(db, "UPDATE accounts SET totp_secret = ? WHERE id = ?",
+                          BIND_TEXT(b32_secret), BIND_INT(account_id));
 }
 
 int account_grant_role(struct store *db, int64_t account_id, const char *role, int64_t unit_id)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT OR IGNORE INTO staff_roles(account_id, role, unit_id)"
-                           " VALUES (?, ?, ?)",
-                           &st);
+    int rc = store_exec_all(db,
+                            "INSERT OR IGNORE INTO staff_roles(account_id, role, unit_id)"
+                            " VALUES (?, ?, ?)",
+                            BIND_INT(account_id), BIND_TEXT(role), BIND_INT(unit_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, account_id);
-    store_bind_text(st, 2, role);
-    store_bind_int(st, 3, unit_id);
-    if ((rc = exec_done(st)))
-        return rc;
-    char id[24], detail[160];
-    snprintf(id, sizeof id, "%lld", (long long)account_id);
-    snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"unit_id\":%lld}", role,
-             (long long)unit_id);
-    return audit_append(db, &(struct audit_entry){.actor_id = 0,
-                                                  .action = "account.grant_role",
-                                                  .object_type = "account",
-                                                  .object_id = id,
-                                                  .detail = detail});
+    return audit_object_json(db, 0, "account.grant_role", "account", account_id,
+                             json_pack("{s:s, s:I}", "role", role, "unit_id", (json_int_t)unit_id));
 }
 
 json_t *account_roles_json(struct store *db, int64_t account_id)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT r.name, r.title, u.code, u.name FROM staff_roles sr"
-                      " JOIN roles r ON r.name = sr.role JOIN units u ON u.id = sr.unit_id"
-                      " WHERE sr.account_id = ? ORDER BY u.path, r.name",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT r.name, r.title, u.code, u.name FROM staff_roles sr"
+                          " JOIN roles r ON r.name = sr.role JOIN units u ON u.id = sr.unit_id"
+                          " WHERE sr.account_id = ? ORDER BY u.path, r.name",
+                          &st, BIND_INT(account_id)))
         return list;
-    store_bind_int(st, 1, account_id);
     while (store_step(st) == STORE_ROW)
         json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:s}}", "role",
                                               store_col_text(st, 0), "title",

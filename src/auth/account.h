@@ -34,6 +34,15 @@ int account_by_session(struct store *db, const char *token, int64_t now, struct 
 int account_by_login(struct store *db, const char *login, struct account *out, char *hash,
                      size_t hashcap, char *totp, int64_t *totp_last);
 
+/* Which accounts account_id_by_login finds. */
+enum account_state { ACCOUNT_ENABLED, ACCOUNT_ANY_STATE };
+
+/* The id of the account with this login, of kind ("citizen", "staff"; NULL:
+ * either), enabled only or in any state. Returns STORE_ROW and sets *id,
+ * STORE_DONE if there is none, or a store error. */
+int account_id_by_login(struct store *db, const char *login, const char *kind,
+                        enum account_state state, int64_t *id);
+
 /* Records the TOTP step just used, only if it is newer than the stored one
  * (write job). Returns 0, 1 if the step was already used, or an error. */
 int account_use_totp_step(struct store *db, int64_t account_id, int64_t step);

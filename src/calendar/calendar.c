@@ -703,32 +703,35 @@ static int64_t clock_start_local(struct walk *w, int64_t received,
     return next_working(w, l, local_end());
 }
 
-int64_t cal_clock_start(const struct cal *c, int64_t received,
-                        int cutoff_minute)
+/* The arguments checked, then the clock start in local seconds (w ready
+ * for walking on from it); a negative error otherwise. */
+static int64_t checked_start(struct walk *w, const struct cal *c, int64_t received,
+                             int cutoff_minute)
 {
     if (!c || cutoff_minute < -1 || cutoff_minute > 1440)
         return -EINVAL;
     int rc = check_time(received);
     if (rc)
         return rc;
+    walk_init(w, c);
+    return clock_start_local(w, received, cutoff_minute);
+}
+
+int64_t cal_clock_start(const struct cal *c, int64_t received,
+                        int cutoff_minute)
+{
     struct walk w;
-    walk_init(&w, c);
-    int64_t l = clock_start_local(&w, received, cutoff_minute);
+    int64_t l = checked_start(&w, c, received, cutoff_minute);
     return l < 0 ? l : l - CAL_TZ_OFFSET;
 }
 
 int64_t cal_due(const struct cal *c, int64_t received, int64_t working_minutes,
                 int cutoff_minute)
 {
-    if (!c || cutoff_minute < -1 || cutoff_minute > 1440 ||
-        working_minutes < 0 || working_minutes > CAL_MAX_WORKING_MINUTES)
+    if (working_minutes < 0 || working_minutes > CAL_MAX_WORKING_MINUTES)
         return -EINVAL;
-    int rc = check_time(received);
-    if (rc)
-        return rc;
     struct walk w;
-    walk_init(&w, c);
-    int64_t l = clock_start_local(&w, received, cutoff_minute);
+    int64_t l = checked_start(&w, c, received, cutoff_minute);
     if (l < 0)
         return l;
     int64_t rem = working_minutes * 60, lend = local_end();
@@ -819,30 +822,25 @@ static int split_local(int64_t t, int *y, int *mo, int *d, int *h, int *mi,
     return 0;
 }
 
-int cal_format_iso(int64_t t, char *buf, size_t len)
+/* Local time as "YYYY-MM-DDTHH:MM", and with iso ":SS+07:00" after it. */
+static int format_local(int64_t t, char *buf, size_t len, int iso)
 {
     int y, mo, d, h, mi, s;
-    if (!buf || len < CAL_ISO_LEN)
+    if (!buf || len < (iso ? CAL_ISO_LEN : CAL_LOCAL_LEN))
         return -ENOSPC;
     int rc = split_local(t, &y, &mo, &d, &h, &mi, &s);
     if (rc)
         return rc;
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", y, mo, d, h,
-             mi, s);
+    if (iso)
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", y, mo, d, h, mi, s);
+    else
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi);
     return 0;
 }
 
-int cal_format_local(int64_t t, char *buf, size_t len)
-{
-    int y, mo, d, h, mi, s;
-    if (!buf || len < CAL_LOCAL_LEN)
-        return -ENOSPC;
-    int rc = split_local(t, &y, &mo, &d, &h, &mi, &s);
-    if (rc)
-        return rc;
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi);
-    return 0;
-}
+int cal_format_iso(int64_t t, char *buf, size_t len) { return format_local(t, buf, len, 1); }
+
+int cal_format_local(int64_t t, char *buf, size_t len) { return format_local(t, buf, len, 0); }
 
 int cal_parse_local(const char *s, int64_t *out)
 {

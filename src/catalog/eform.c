@@ -310,31 +310,29 @@ static int check_options(const json_t *opts, size_t si, size_t fi, char *err,
     return 0;
 }
 
+/* An optional length limit of field f: an integer in min..EFORM_MAX_LENGTH_CAP
+ * when present (OUT: *out; unchanged when absent). */
+static int length_limit(const json_t *f, const char *key, long long min, size_t si, size_t fi,
+                        long long *out, char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(f, key);
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < min ||
+        json_integer_value(v) > EFORM_MAX_LENGTH_CAP)
+        return fail(err, errlen, "sections[%zu].fields[%zu].%s: need an integer in %lld..%d", si,
+                    fi, key, min, EFORM_MAX_LENGTH_CAP);
+    *out = json_integer_value(v);
+    return 0;
+}
+
 static int check_lengths(const json_t *f, enum ftype t, size_t si, size_t fi,
                          char *err, size_t errlen)
 {
-    const json_t *mn = json_object_get(f, "min_length");
-    const json_t *mx = json_object_get(f, "max_length");
     long long lo = 0, hi = t == FT_TEXTAREA ? EFORM_TEXTAREA_MAX : EFORM_TEXT_MAX;
-
-    if (mn) {
-        if (!json_is_integer(mn) || json_integer_value(mn) < 0 ||
-            json_integer_value(mn) > EFORM_MAX_LENGTH_CAP)
-            return fail(err, errlen,
-                        "sections[%zu].fields[%zu].min_length: need an integer "
-                        "in 0..%d",
-                        si, fi, EFORM_MAX_LENGTH_CAP);
-        lo = json_integer_value(mn);
-    }
-    if (mx) {
-        if (!json_is_integer(mx) || json_integer_value(mx) < 1 ||
-            json_integer_value(mx) > EFORM_MAX_LENGTH_CAP)
-            return fail(err, errlen,
-                        "sections[%zu].fields[%zu].max_length: need an integer "
-                        "in 1..%d",
-                        si, fi, EFORM_MAX_LENGTH_CAP);
-        hi = json_integer_value(mx);
-    }
+    int rc = length_limit(f, "min_length", 0, si, fi, &lo, err, errlen);
+    if (rc || (rc = length_limit(f, "max_length", 1, si, fi, &hi, err, errlen)))
+        return rc;
     if (lo > hi)
         return fail(err, errlen,
                     "sections[%zu].fields[%zu]: min_length %lld is above "
@@ -607,6 +605,19 @@ static int email_ok(const char *s, size_t len)
     return 1;
 }
 
+/* A date past its limit: side is "trước" (before the minimum) or "sau"
+ * (after the maximum). */
+static void date_out_of_range(struct vstate *st, const char *name, const struct limit *lim,
+                              const char *side)
+{
+    long long m = limit_value(lim, FT_DATE, st->today_ymd);
+    if (lim->today)
+        add_err(st, name, "out_of_range", "Ngày không được %s ngày hôm nay", side);
+    else
+        add_err(st, name, "out_of_range", "Ngày không được %s %02lld/%02lld/%04lld", side,
+                m % 100, m / 100 % 100, m / 10000);
+}
+
 static void check_date(struct vstate *st, const json_t *f, const char *name,
                        const char *s, size_t len)
 {
@@ -619,21 +630,10 @@ static void check_date(struct vstate *st, const json_t *f, const char *name,
     }
     read_limit(f, "min", FT_DATE, &lo);
     read_limit(f, "max", FT_DATE, &hi);
-    if (lo.set && ymd < limit_value(&lo, FT_DATE, st->today_ymd)) {
-        long long m = limit_value(&lo, FT_DATE, st->today_ymd);
-        if (lo.today)
-            add_err(st, name, "out_of_range", "Ngày không được trước ngày hôm nay");
-        else
-            add_err(st, name, "out_of_range", "Ngày không được trước %02lld/%02lld/%04lld",
-                    m % 100, m / 100 % 100, m / 10000);
-    } else if (hi.set && ymd > limit_value(&hi, FT_DATE, st->today_ymd)) {
-        long long m = limit_value(&hi, FT_DATE, st->today_ymd);
-        if (hi.today)
-            add_err(st, name, "out_of_range", "Ngày không được sau ngày hôm nay");
-        else
-            add_err(st, name, "out_of_range", "Ngày không được sau %02lld/%02lld/%04lld",
-                    m % 100, m / 100 % 100, m / 10000);
-    }
+    if (lo.set && ymd < limit_value(&lo, FT_DATE, st->today_ymd))
+        date_out_of_range(st, name, &lo, "trước");
+    else if (hi.set && ymd > limit_value(&hi, FT_DATE, st->today_ymd))
+        date_out_of_range(st, name, &hi, "sau");
 }
 
 static void check_number(struct vstate *st, const json_t *f, enum ftype t,

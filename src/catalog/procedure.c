@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonload.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "catalog/eform.h"
+#include "catalog/unit.h"
 #include "store/store.h"
 
 #define MAX_PROCEDURES 5000
@@ -129,8 +131,8 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
     char *legal_s = dump(json_object_get(p, "legal_basis"));
     json_t *tmpl = json_object_get(p, "result_template");
     char *tmpl_s = json_is_object(tmpl) ? dump(tmpl) : strdup("{}");
-    struct store_stmt *st;
-    int rc = store_prepare(
+    const char *none = "";
+    int rc = store_exec_all(
         db,
         "INSERT INTO procedures(code, code_is_demo, name, name_folded, field, level_d42,"
         " level_old, time_amount, time_unit, fee, fee_note, cutoff, result_type, time_note,"
@@ -143,36 +145,16 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         " time_note = ?14, handling_level = ?15, handling_units = ?16, documents = ?17,"
         " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21,"
         " fee_per_field = ?22",
-        &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, code);
-        store_bind_int(st, 2, json_is_true(json_object_get(p, "code_is_demo")));
-        store_bind_text(st, 3, name);
-        store_bind_text(st, 4, folded);
-        store_bind_text(st, 5, field);
-        store_bind_text(st, 6, d42);
-        store_bind_int(st, 7, old_level);
-        store_bind_int(st, 8, amount);
-        store_bind_text(st, 9, unit);
-        store_bind_int(st, 10, json_is_integer(vnd) ? json_integer_value(vnd) : 0);
-        store_bind_text(st, 11, json_is_string(fee_note) ? json_string_value(fee_note) : "");
-        if (cutoff >= 0)
-            store_bind_int(st, 12, cutoff);
-        else
-            store_bind_null(st, 12);
-        store_bind_text(st, 13, json_is_string(result) ? json_string_value(result) : "");
-        store_bind_text(st, 14, json_is_string(tnote) ? json_string_value(tnote) : "");
-        store_bind_text(st, 15, level);
-        store_bind_text(st, 16, units_s);
-        store_bind_text(st, 17, docs_s);
-        store_bind_text(st, 18, form_s);
-        store_bind_text(st, 19, appl_s);
-        store_bind_text(st, 20, legal_s);
-        store_bind_text(st, 21, tmpl_s);
-        store_bind_text(st, 22, per ? json_string_value(per) : "");
-        rc = store_step(st) == STORE_DONE ? 0 : -1;
-        store_done(st);
-    }
+        BIND_TEXT(code), BIND_INT(json_is_true(json_object_get(p, "code_is_demo"))),
+        BIND_TEXT(name), BIND_TEXT(folded), BIND_TEXT(field), BIND_TEXT(d42), BIND_INT(old_level),
+        BIND_INT(amount), BIND_TEXT(unit),
+        BIND_INT(json_is_integer(vnd) ? json_integer_value(vnd) : 0),
+        BIND_TEXT(json_is_string(fee_note) ? json_string_value(fee_note) : none),
+        cutoff >= 0 ? BIND_INT(cutoff) : BIND_NULL,
+        BIND_TEXT(json_is_string(result) ? json_string_value(result) : none),
+        BIND_TEXT(json_is_string(tnote) ? json_string_value(tnote) : none), BIND_TEXT(level),
+        BIND_TEXT(units_s), BIND_TEXT(docs_s), BIND_TEXT(form_s), BIND_TEXT(appl_s),
+        BIND_TEXT(legal_s), BIND_TEXT(tmpl_s), BIND_TEXT(per ? json_string_value(per) : none));
     if (rc)
         snprintf(err, errlen, "%s: cannot store: %s", code, store_errmsg(db));
     free(docs_s);
@@ -187,20 +169,11 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
 int procedure_load_json(struct store *db, const char *text, size_t len, int *loaded, char *err,
                         size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *list;
+    json_t *root = jsonload_list(text, len, "procedures", MAX_PROCEDURES, &list, err, errlen);
     *loaded = 0;
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
+    if (!root)
         return -1;
-    }
-    json_t *list = json_object_get(root, "procedures");
-    if (!json_is_array(list) || json_array_size(list) > MAX_PROCEDURES) {
-        snprintf(err, errlen, "expected {\"procedures\": [...]} with at most %d entries",
-                 MAX_PROCEDURES);
-        json_decref(root);
-        return -1;
-    }
     size_t i;
     json_t *p;
     json_array_foreach(list, i, p)
@@ -236,8 +209,9 @@ int procedure_attach_units(struct store *db)
 
 #define PROC_COLS "id, code, name, time_amount, time_unit, coalesce(cutoff, -1), fee, documents, form, applicant, result_template, result_type"
 
-static int read_procedure(struct store_stmt *st, struct procedure *p)
+static int read_procedure(struct store_stmt *st, void *out)
 {
+    struct procedure *p = out;
     memset(p, 0, sizeof *p);
     p->id = store_col_int(st, 0);
     copy_str(p->code, sizeof p->code, store_col_text(st, 1));
@@ -260,30 +234,19 @@ static int read_procedure(struct store_stmt *st, struct procedure *p)
 
 int procedure_by_code(struct store *db, const char *code, struct procedure *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, code);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        rc = read_procedure(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PROC_COLS " FROM procedures WHERE code = ?", read_procedure,
+                     out, BIND_TEXT(code));
 }
 
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        rc = read_procedure(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PROC_COLS " FROM procedures WHERE id = ?", read_procedure, out,
+                     BIND_INT(id));
+}
+
+int procedure_id_by_code(struct store *db, const char *code, int64_t *id)
+{
+    return store_int(db, "SELECT id FROM procedures WHERE code = ?", id, BIND_TEXT(code));
 }
 
 void procedure_clear(struct procedure *p)
@@ -366,16 +329,27 @@ int64_t procedure_working_minutes(const struct procedure *p)
                                               : (int64_t)p->time_amount * 8 * 60;
 }
 
+int procedure_has_document(const struct procedure *p, const char *key)
+{
+    size_t i;
+    json_t *doc;
+    json_array_foreach(p->documents, i, doc)
+    {
+        const char *k = json_string_value(json_object_get(doc, "key"));
+        if (k && strcmp(k, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int procedure_handled_by(struct store *db, int64_t procedure_id, int64_t unit_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM procedure_units WHERE procedure_id = ? AND unit_id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT 1 FROM procedure_units WHERE procedure_id = ? AND unit_id = ?",
+                               &st, BIND_INT(procedure_id), BIND_INT(unit_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, procedure_id);
-    store_bind_int(st, 2, unit_id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
@@ -406,13 +380,6 @@ static json_t *summary_json(struct store_stmt *st)
     " AND name_folded LIKE ?3 ESCAPE '\\' AND name_folded LIKE ?4 ESCAPE '\\'"                     \
     " AND name_folded LIKE ?5 ESCAPE '\\' AND (?6 IS NULL OR field = ?6)"
 
-static void bind_search(struct store_stmt *st, char words[5][160], const char *field)
-{
-    for (int i = 0; i < 5; i++)
-        store_bind_text(st, i + 1, words[i]);
-    store_bind_text(st, 6, field);
-}
-
 json_t *procedure_search_json(struct store *db, const char *q, const char *field, int limit,
                               int offset)
 {
@@ -437,20 +404,16 @@ json_t *procedure_search_json(struct store *db, const char *q, const char *field
         copy_str(words[i], sizeof words[i], "%");
     struct store_stmt *st;
     int64_t total = 0;
-    if (store_prepare(db, "SELECT count(*)" SEARCH_WHERE, &st))
+    const struct store_arg args[] = {BIND_TEXT(words[0]), BIND_TEXT(words[1]), BIND_TEXT(words[2]),
+                                     BIND_TEXT(words[3]), BIND_TEXT(words[4]), BIND_TEXT(field),
+                                     BIND_INT(limit),     BIND_INT(offset)};
+    /* The count takes the first six parameters, the page all eight. */
+    if (store_int_args(db, "SELECT count(*)" SEARCH_WHERE, &total, args, 6) != STORE_ROW ||
+        store_prepare_args(db,
+                           "SELECT " SUMMARY_COLS SEARCH_WHERE " ORDER BY name LIMIT ?7 OFFSET ?8",
+                           &st, args, ARRAY_LEN(args)))
         return NULL;
-    bind_search(st, words, field);
-    int rc = store_step(st);
-    if (rc == STORE_ROW)
-        total = store_col_int(st, 0);
-    store_done(st);
-    if (rc != STORE_ROW ||
-        store_prepare(db, "SELECT " SUMMARY_COLS SEARCH_WHERE " ORDER BY name LIMIT ?7 OFFSET ?8",
-                      &st))
-        return NULL;
-    bind_search(st, words, field);
-    store_bind_int(st, 7, limit);
-    store_bind_int(st, 8, offset);
+    int rc;
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(items, summary_json(st));
@@ -466,12 +429,11 @@ json_t *procedure_detail_json(struct store *db, const char *code, int *found)
 {
     struct store_stmt *st;
     *found = 0;
-    if (store_prepare(db,
-                      "SELECT " SUMMARY_COLS ", coalesce(cutoff, -1), result_type, documents,"
-                      " form, legal_basis, code_is_demo FROM procedures WHERE code = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT " SUMMARY_COLS ", coalesce(cutoff, -1), result_type, documents,"
+                          " form, legal_basis, code_is_demo FROM procedures WHERE code = ?",
+                          &st, BIND_TEXT(code)))
         return NULL;
-    store_bind_text(st, 1, code);
     json_t *o = NULL;
     int rc = store_step(st);
     if (rc == STORE_ROW) {
@@ -496,26 +458,16 @@ json_t *procedure_units_json(struct store *db, const char *code, int *found)
     struct store_stmt *st;
     int64_t pid;
     *found = 0;
-    int rc = store_query_int(db, "SELECT id FROM procedures WHERE code = ?", code, &pid);
+    int rc = procedure_id_by_code(db, code, &pid);
     if (rc != STORE_ROW)
         return rc == STORE_DONE ? NULL : NULL;
     *found = 1;
-    if (store_prepare(db,
-                      "SELECT u.code, u.name, u.level FROM procedure_units pu"
-                      " JOIN units u ON u.id = pu.unit_id WHERE pu.procedure_id = ?"
-                      " ORDER BY u.name",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT u.code, u.name, u.level FROM procedure_units pu"
+                          " JOIN units u ON u.id = pu.unit_id WHERE pu.procedure_id = ?"
+                          " ORDER BY u.name",
+                          &st, BIND_INT(pid)))
         return NULL;
-    store_bind_int(st, 1, pid);
-    json_t *items = json_array();
-    while ((rc = store_step(st)) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
-                                               "name", store_col_text(st, 1), "level",
-                                               store_col_text(st, 2)));
-    store_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    json_t *items = unit_rows_json(st);
+    return items ? json_pack("{s:o}", "items", items) : NULL;
 }

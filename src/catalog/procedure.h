@@ -41,6 +41,10 @@ int procedure_attach_units(struct store *db);
  * Returns STORE_ROW, STORE_DONE or an error. Free with procedure_clear. */
 int procedure_by_code(struct store *db, const char *code, struct procedure *out);
 int procedure_by_id(struct store *db, int64_t id, struct procedure *out);
+
+/* Only the id of the procedure with this code (nothing parsed): OUT *id.
+ * Returns STORE_ROW, STORE_DONE or an error. */
+int procedure_id_by_code(struct store *db, const char *code, int64_t *id);
 void procedure_clear(struct procedure *p);
 
 /* The procedure with this id from a per-thread cache of parsed procedures
@@ -52,6 +56,9 @@ const struct procedure *procedure_cached(struct store *db, int64_t id);
 
 /* Working minutes the procedure allows (8 hours per working day). */
 int64_t procedure_working_minutes(const struct procedure *p);
+
+/* Does the procedure list this document key? 1 or 0. */
+int procedure_has_document(const struct procedure *p, const char *key);
 
 /* Does unit_id handle procedure_id? 1 yes, 0 no, <0 error. */
 int procedure_handled_by(struct store *db, int64_t procedure_id, int64_t unit_id);

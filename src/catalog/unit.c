@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "base/csv.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -30,48 +31,32 @@ int unit_code_valid(const char *c)
 
 #define UNIT_COLS "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path"
 
-static void read_unit(struct store_stmt *st, struct unit *u)
+static int read_unit(struct store_stmt *st, void *out)
 {
+    struct unit *u = out;
     u->id = store_col_int(st, 0);
     copy_str(u->code, sizeof u->code, store_col_text(st, 1));
     copy_str(u->name, sizeof u->name, store_col_text(st, 2));
     copy_str(u->level, sizeof u->level, store_col_text(st, 3));
     copy_str(u->parent_code, sizeof u->parent_code, store_col_text(st, 4));
     copy_str(u->path, sizeof u->path, store_col_text(st, 5));
+    return STORE_ROW;
 }
 
 int unit_by_code(struct store *db, const char *code, struct unit *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                           " ON p.id = u.parent_id WHERE u.code = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, code);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_unit(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                     " ON p.id = u.parent_id WHERE u.code = ?",
+                     read_unit, out, BIND_TEXT(code));
 }
 
 int unit_by_id(struct store *db, int64_t id, struct unit *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
-                           " ON p.id = u.parent_id WHERE u.id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_unit(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " UNIT_COLS " FROM units u LEFT JOIN units p"
+                     " ON p.id = u.parent_id WHERE u.id = ?",
+                     read_unit, out, BIND_INT(id));
 }
 
 json_t *unit_json(const struct unit *u)
@@ -133,11 +118,10 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
         snprintf(err, errlen, "the unit tree is too deep");
         return -1;
     }
-    rc = store_prepare(db, "UPDATE units SET path = ? WHERE id = ?", &st);
+    rc = store_prepare_all(db, "UPDATE units SET path = ? WHERE id = ?", &st,
+                           BIND_TEXT(path), BIND_INT(self.id));
     if (rc)
         return rc;
-    store_bind_text(st, 1, path);
-    store_bind_int(st, 2, self.id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_DONE ? 0 : -1;
@@ -230,24 +214,14 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
         return NULL;
     struct store_stmt *st;
     int64_t total = 0;
-    if (store_prepare(db, "SELECT count(*)" LIST_WHERE, &st))
+    int rc;
+    if (store_int(db, "SELECT count(*)" LIST_WHERE, &total, BIND_TEXT(level), BIND_TEXT(like),
+                  BIND_TEXT(parent)) != STORE_ROW ||
+        store_prepare_all(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
+                          &st,
+                          BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent), BIND_INT(limit),
+                          BIND_INT(offset)))
         return NULL;
-    store_bind_text(st, 1, level);
-    store_bind_text(st, 2, like);
-    store_bind_text(st, 3, parent);
-    int rc = store_step(st);
-    if (rc == STORE_ROW)
-        total = store_col_int(st, 0);
-    store_done(st);
-    if (rc != STORE_ROW ||
-        store_prepare(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
-                      &st))
-        return NULL;
-    store_bind_text(st, 1, level);
-    store_bind_text(st, 2, like);
-    store_bind_text(st, 3, parent);
-    store_bind_int(st, 4, limit);
-    store_bind_int(st, 5, offset);
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW) {
         struct unit u;
@@ -260,4 +234,32 @@ json_t *unit_list_json(struct store *db, const char *level, const char *q, const
         return NULL;
     }
     return json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total);
+}
+
+json_t *unit_rows_json(struct store_stmt *st)
+{
+    json_t *items = json_array();
+    int rc;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
+                                               "name", store_col_text(st, 1), "level",
+                                               store_col_text(st, 2)));
+    store_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}
+
+json_t *unit_list_permitted_json(struct store *db, int64_t account_id, const char *permission)
+{
+    struct store_stmt *st;
+    if (store_prepare_all(db,
+                          "SELECT DISTINCT u.code, u.name, u.level, u.path FROM "
+                          PERMISSION_GRANTS("?2") " g JOIN units u ON u.id = g.unit_id"
+                          " WHERE g.account_id = ?1 ORDER BY u.path",
+                          &st, BIND_INT(account_id), BIND_TEXT(permission)))
+        return NULL;
+    return unit_rows_json(st);
 }

@@ -38,6 +38,17 @@ int unit_by_id(struct store *db, int64_t id, struct unit *out);
 /* {code, name, level, parent_code} */
 json_t *unit_json(const struct unit *u);
 
+/* The rows of st (columns code, name, level) as [{code, name, level}]; st
+ * is stepped to its end and done with. A new reference, or NULL on a store
+ * error. */
+struct store_stmt;
+json_t *unit_rows_json(struct store_stmt *st);
+
+/* The units on which the officer holds permission directly (each covers
+ * its subtree), by path: [{code, name, level}]. A new reference (the caller
+ * owns it), or NULL on a store error. */
+json_t *unit_list_permitted_json(struct store *db, int64_t account_id, const char *permission);
+
 /* Lists units: optional level, folded name query, parent code; paged.
  * Returns {"items":[...],"total":N} or NULL on a store error. */
 json_t *unit_list_json(struct store *db, const char *level, const char *q, const char *parent,

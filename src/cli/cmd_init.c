@@ -52,11 +52,11 @@ static int demo_account(struct store *db, char *line, struct init_job *j)
     char *f[9];
     if (csv_split(line, f, 9) != 9)
         return -1;
-    int64_t exists = 0;
-    if (store_query_int(db, "SELECT count(*) FROM accounts WHERE login = ?", f[1], &exists) !=
-        STORE_ROW)
+    int64_t existing;
+    int rc = account_id_by_login(db, f[1], NULL, ACCOUNT_ANY_STATE, &existing);
+    if (rc < 0)
         return -1;
-    if (exists)
+    if (rc == STORE_ROW)
         return 0;
     struct account a;
     memset(&a, 0, sizeof a);

@@ -4,12 +4,14 @@
  * after an upgrade, and a check of the counters against a full scan. */
 #include "cli/cmd_report.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/dynbuf.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "cli/cli.h"
@@ -146,15 +148,15 @@ static int output(const struct report *r, const char *format, const char *out)
     json_decref(o);
     if (!text)
         return 1;
-    size_t len = strlen(text);
-    char *line = realloc(text, len + 2);
-    if (!line) {
-        free(text);
-        return 1;
-    }
-    line[len] = '\n';
-    line[len + 1] = '\0';
-    int rc = write_all(out, line, len + 1);
+    /* One write of the text and its line end (write_all truncates the file). */
+    struct dynbuf b;
+    dynbuf_init(&b, SIZE_MAX - 1);
+    dynbuf_adds(&b, text);
+    dynbuf_adds(&b, "\n");
+    free(text);
+    size_t len;
+    char *line = dynbuf_take(&b, &len);
+    int rc = line ? write_all(out, line, len) : -1;
     free(line);
     return rc ? 1 : 0;
 }

@@ -17,8 +17,8 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "cli/cli.h"
+#include "dossier/changes.h"
 #include "dossier/filestore.h"
-#include "dossier/lookup_cache.h"
 #include "http/conn.h"
 #include "http/server.h"
 #include "notify/notify.h"
@@ -71,13 +71,6 @@ static const char usage[] =
     "  --metrics-token   GET /metrics answers other than loopback clients only\n"
     "                    with \"Authorization: Bearer TOKEN\" (better:\n"
     "                    MOTCUA_METRICS_TOKEN)\n";
-
-/* The writer's after-commit hook: lookup cache, then notification wake-up. */
-static void after_commit(void)
-{
-    lookup_cache_after_commit();
-    notify_after_commit();
-}
 
 /* Reads an optional numeric option into *out (times scale). Returns 0, or
  * 2 after saying what is wrong. */
@@ -234,12 +227,18 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
     }
+    if (app_listen_all()) {
+        fprintf(stderr, "motcua serve: too many dossier-change listeners\n");
+        return 1;
+    }
     filestore_tmp_sweep(app.files_dir); /* uploads cut short by a stop */
     if (writer_start(app.db_path, &app.writer, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);
         return 1;
     }
-    writer_set_after_commit(app.writer, after_commit);
+    /* The listeners' after-commit hooks: the lookup cache's second
+     * invalidation, the notification worker's wake-up. */
+    writer_set_after_commit(app.writer, dossier_changes_after_commit);
     if (notify_serve_start(app.db_path, app.base_url, smtp_url, smtp_from, sms_url,
                            &app.notifier, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);

@@ -72,8 +72,7 @@ static int add_job(struct store *db, void *arg)
 static int grant_job(struct store *db, void *arg)
 {
     struct add_job *j = arg;
-    if (store_query_int(db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff'",
-                        j->a.login, &j->a.id) != STORE_ROW) {
+    if (account_id_by_login(db, j->a.login, "staff", ACCOUNT_ANY_STATE, &j->a.id) != STORE_ROW) {
         snprintf(j->err, sizeof j->err, "no officer with login %s", j->a.login);
         return -1;
     }

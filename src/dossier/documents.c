@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
+#include "dossier/changes.h"
 #include "dossier/dossier.h"
-#include "dossier/lookup_cache.h"
+#include "dossier/status.h"
 #include "render/letter.h"
 #include "render/pdf.h"
 #include "store/store.h"
@@ -85,36 +87,21 @@ static void actor_of(struct store *db, int64_t id, const char *action, char *out
 {
     struct store_stmt *st;
     out[0] = '\0';
-    if (store_prepare(db,
-                      "SELECT a.full_name FROM dossier_events e JOIN accounts a"
-                      " ON a.id = e.actor_id WHERE e.dossier_id = ? AND e.action = ?"
-                      " ORDER BY e.id DESC LIMIT 1",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT a.full_name FROM dossier_events e JOIN accounts a"
+                          " ON a.id = e.actor_id WHERE e.dossier_id = ? AND e.action = ?"
+                          " ORDER BY e.id DESC LIMIT 1",
+                          &st, BIND_INT(id), BIND_TEXT(action)))
         return;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, action);
     if (store_step(st) == STORE_ROW)
         copy_str(out, cap, store_col_text(st, 0));
     store_done(st);
 }
 
-static json_t *load_form(struct store *db, int64_t id)
-{
-    struct store_stmt *st;
-    json_t *form = NULL;
-    if (store_prepare(db, "SELECT form FROM dossiers WHERE id = ?", &st))
-        return NULL;
-    store_bind_int(st, 1, id);
-    if (store_step(st) == STORE_ROW)
-        form = json_loads(store_col_text(st, 0), 0, NULL);
-    store_done(st);
-    return form;
-}
-
 int result_document_pdf(struct store *db, const struct dossier *d, const char *base_url,
                         unsigned char **out, size_t *len)
 {
-    if (d->status_code != 9 && d->status_code != 10)
+    if (d->status_code != STATUS_DONE && d->status_code != STATUS_RETURNED)
         return 1;
     struct procedure p;
     struct unit u, parent;
@@ -125,7 +112,7 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
     json_t *form = NULL;
     if (procedure_by_id(db, d->procedure_id, &p) != STORE_ROW)
         return -1;
-    if (unit_by_id(db, d->unit_id, &u) != STORE_ROW || !(form = load_form(db, d->id)))
+    if (unit_by_id(db, d->unit_id, &u) != STORE_ROW || !(form = dossier_form(db, d->id)))
         goto out;
     unit_title(&u, unit_name, sizeof unit_name);
     if (u.parent_code[0] && unit_by_code(db, u.parent_code, &parent) == STORE_ROW)
@@ -195,13 +182,15 @@ int apology_record_job(struct store *db, void *arg)
     struct store_stmt *st;
     char key[24], clock[16], title[128];
     snprintf(key, sizeof key, "%lld", (long long)a->dossier_id);
-    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
+    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0] ||
+        permission_sees(db, a->officer_id, d.unit_id, d.current_unit_id) != 1)
         return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    if (store_prepare(db, "SELECT clock, title FROM workflow_states WHERE workflow = ? AND state = ?",
-                      &st))
+    if (permission_can(db, a->officer_id, "dossier.apologize", d.current_unit_id) != 1)
+        return derr_set(&a->err, DERR_FORBIDDEN, "forbidden",
+                        "Vai trò của bạn không được thực hiện thao tác này", NULL);
+    if (store_prepare_all(db, "SELECT clock, title FROM workflow_states WHERE workflow = ? AND state = ?",
+                          &st, BIND_TEXT(d.workflow), BIND_TEXT(d.state)))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_text(st, 1, d.workflow);
-    store_bind_text(st, 2, d.state);
     clock[0] = '\0';
     if (store_step(st) == STORE_ROW) {
         copy_str(clock, sizeof clock, store_col_text(st, 0));
@@ -219,10 +208,9 @@ int apology_record_job(struct store *db, void *arg)
                         "Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm này",
                         "new_due_at");
     int64_t n = 1;
-    if (store_prepare(db, "SELECT coalesce(max(n), 0) + 1 FROM dossier_apologies WHERE dossier_id = ?",
-                      &st))
+    if (store_prepare_all(db, "SELECT coalesce(max(n), 0) + 1 FROM dossier_apologies WHERE dossier_id = ?",
+                          &st, BIND_INT(d.id)))
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, d.id);
     if (store_step(st) == STORE_ROW)
         n = store_col_int(st, 0);
     store_done(st);
@@ -262,15 +250,24 @@ int apology_record_job(struct store *db, void *arg)
         char detail[160];
         snprintf(detail, sizeof detail, "{\"n\":%lld,\"old_due_at\":%lld,\"new_due_at\":%lld}",
                  (long long)n, (long long)d.due_at, (long long)a->new_due_at);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = a->officer_id,
-                                                    .action = "dossier.apology",
-                                                    .object_type = "dossier",
-                                                    .object_id = key,
-                                                    .detail = detail});
+        rc = audit_object(db, a->officer_id, "dossier.apology", "dossier", d.id, detail);
+    }
+    if (rc == 0) {
+        /* A new appointment without a status change: announced all the same,
+         * so the public lookup and any other follower hear of it. */
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = d.code,
+                                    .action = "apology",
+                                    .from_state = d.state,
+                                    .to_state = d.state,
+                                    .from_status = d.status_code,
+                                    .to_status = d.status_code,
+                                    .at = a->now,
+                                    .actor_id = a->officer_id};
+        rc = dossier_changed(db, &ch);
     }
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    lookup_cache_invalidate(d.code);
     a->n = (int)n;
     return 0;
 }
@@ -283,16 +280,14 @@ int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char 
     char unit_name[300], parent_name[300] = "", place[200], signer[256] = "";
     char reason[APOLOGY_REASON_MAX * 4 + 1] = "", applicant[512] = "", procedure[512] = "";
     int64_t new_due = 0, at = 0;
-    if (store_prepare(db,
-                      "SELECT ap.new_due_at, ap.reason, ap.at, a.full_name, d.applicant_name,"
-                      " p.name FROM dossier_apologies ap JOIN accounts a ON a.id = ap.officer_id"
-                      " JOIN dossiers d ON d.id = ap.dossier_id"
-                      " JOIN procedures p ON p.id = d.procedure_id"
-                      " WHERE ap.dossier_id = ? AND ap.n = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT ap.new_due_at, ap.reason, ap.at, a.full_name, d.applicant_name,"
+                          " p.name FROM dossier_apologies ap JOIN accounts a ON a.id = ap.officer_id"
+                          " JOIN dossiers d ON d.id = ap.dossier_id"
+                          " JOIN procedures p ON p.id = d.procedure_id"
+                          " WHERE ap.dossier_id = ? AND ap.n = ?",
+                          &st, BIND_INT(d->id), BIND_INT(n)))
         return -1;
-    store_bind_int(st, 1, d->id);
-    store_bind_int(st, 2, n);
     int found = store_step(st) == STORE_ROW;
     if (found) {
         new_due = store_col_int(st, 0);
@@ -334,12 +329,11 @@ json_t *apologies_json(struct store *db, int64_t dossier_id)
     struct store_stmt *st;
     json_t *list = json_array();
     char a[CAL_ISO_LEN], b[CAL_ISO_LEN], c[CAL_ISO_LEN];
-    if (store_prepare(db,
-                      "SELECT n, old_due_at, new_due_at, reason, at FROM dossier_apologies"
-                      " WHERE dossier_id = ? ORDER BY n",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT n, old_due_at, new_due_at, reason, at FROM dossier_apologies"
+                          " WHERE dossier_id = ? ORDER BY n",
+                          &st, BIND_INT(dossier_id)))
         return list;
-    store_bind_int(st, 1, dossier_id);
     while (store_step(st) == STORE_ROW) {
         cal_format_iso(store_col_int(st, 1), a, sizeof a);
         cal_format_iso(store_col_int(st, 2), b, sizeof b);

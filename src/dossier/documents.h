@@ -20,10 +20,13 @@ struct dossier;
 int result_document_pdf(struct store *db, const struct dossier *d, const char *base_url,
                         unsigned char **out, size_t *len);
 
-/* Records an apology with a new appointment (write job): the dossier must
- * be open (clock running or paused) and due within a day or late; the new
- * appointment must be later than both now and the current one. The first
- * appointment is kept; due_at becomes the new one. */
+/* Records an apology with a new appointment (write job): the officer must
+ * see the dossier (else not_found) and hold dossier.apologize on the unit
+ * holding it (else forbidden); the dossier must be open (clock running or
+ * paused) and due within a day or late; the new appointment must be later
+ * than both now and the current one. The first appointment is kept; due_at
+ * becomes the new one. The change is announced to the hub
+ * (dossier/changes.h) without a status change. */
 /* Longest reason of an apology letter, in characters. */
 #define APOLOGY_REASON_MAX 500
 

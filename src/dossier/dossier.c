@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -16,7 +18,6 @@
 #include "dossier/changes.h"
 #include "dossier/documents.h"
 #include "dossier/filestore.h"
-#include "dossier/lookup_cache.h"
 #include "dossier/results.h"
 #include "dossier/status.h"
 #include "store/store.h"
@@ -87,30 +88,14 @@ int dossier_local_ymd(int64_t t)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-static int audit_dossier(struct store *db, int64_t actor, const char *action, int64_t id,
-                         const char *detail)
-{
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    return audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                  .action = action,
-                                                  .object_type = "dossier",
-                                                  .object_id = oid,
-                                                  .detail = detail});
-}
-
 #define ACTOR(a) ((a)->actor_id ? (a)->actor_id : (a)->owner_id)
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
-/* Finds the caller's draft inside a write job; fills err otherwise. */
-static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossier *d,
-                      struct derr *err)
+/* Finds the caller's draft inside a write job; fills err otherwise. A
+ * walk-in the desk is registering belongs to its officer until submitted:
+ * the citizen it is linked to may follow it, not change it. */
+static int find_draft(struct store *db, int64_t id, int64_t owner, int64_t actor,
+                      struct dossier *d, struct derr *err)
 {
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)id);
@@ -119,6 +104,9 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossie
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (d->received_by && !d->code[0] && actor != d->received_by)
+        return derr_set(err, DERR_STATE, "desk_draft",
+                        "Hồ sơ đang được bộ phận một cửa tiếp nhận, chưa thể sửa", NULL);
     if (strcmp(d->state, "draft") != 0)
         return derr_set(err, DERR_STATE, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
     return 0;
@@ -126,65 +114,94 @@ static int find_draft(struct store *db, int64_t id, int64_t owner, struct dossie
 
 /* --- write jobs ------------------------------------------------------- */
 
-static void bind_opt_id(struct store_stmt *st, int idx, int64_t id)
+/* The procedure and unit of a new draft, checked: OUT *procedure_id,
+ * *unit_id; -1 with the refusal in a->err. */
+static int check_create(struct store *db, struct dossier_create *a, int64_t *procedure_id,
+                        int64_t *unit_id)
 {
-    if (id)
-        store_bind_int(st, idx, id);
-    else
-        store_bind_null(st, idx);
+    struct unit u;
+    int rc = procedure_id_by_code(db, a->procedure_code ? a->procedure_code : "", procedure_id);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != STORE_ROW)
+        return derr_set(&a->err, DERR_NOT_FOUND, "unknown_procedure", "Không có thủ tục này",
+                        "procedure_code");
+    rc = unit_by_code(db, a->unit_code ? a->unit_code : "", &u);
+    /* An officer registers walk-ins only for units in their reach; a unit
+     * out of reach is answered like one that does not exist. */
+    if (rc == STORE_ROW && a->received_by) {
+        int can = permission_can(db, a->received_by, "dossier.walkin", u.id);
+        rc = can == 1 ? STORE_ROW : (can < 0 ? can : STORE_DONE);
+    }
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != STORE_ROW)
+        return derr_set(&a->err, DERR_NOT_FOUND, "unknown_unit",
+                        a->received_by ? "Không có đơn vị này trong phạm vi của bạn"
+                                       : "Không có đơn vị này",
+                        "unit_code");
+    *unit_id = u.id;
+    rc = procedure_handled_by(db, *procedure_id, u.id);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != 1)
+        return derr_set(&a->err, DERR_INVALID, "unit_not_handling",
+                        "Đơn vị này không giải quyết thủ tục đã chọn", "unit_code");
+    return 0;
 }
 
 int dossier_create_job(struct store *db, void *arg)
 {
     struct dossier_create *a = arg;
     struct store_stmt *st;
-    int64_t now = now_unix();
-    int rc = store_prepare(db,
-                           "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
-                           " channel, state, created_at, updated_at, applicant_name,"
-                           " applicant_phone, applicant_email, applicant_address)"
-                           " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
-                           &st);
+    int64_t now = now_unix(), procedure_id, unit_id, owner = a->owner_id;
+    if (check_create(db, a, &procedure_id, &unit_id))
+        return -1;
+    /* A walk-in whose applicant has a citizen account is linked to it, so
+     * they follow it online too. */
+    const char *cid = a->applicant_citizen_id;
+    if (!owner && cid && *cid &&
+        account_id_by_login(db, cid, "citizen", ACCOUNT_ENABLED, &owner) != STORE_ROW)
+        owner = 0;
+    int rc = store_prepare_all(db,
+                               "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
+                               " channel, state, created_at, updated_at, applicant_name,"
+                               " applicant_phone, applicant_email, applicant_address)"
+                               " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
+                               &st,
+                               BIND_INT(procedure_id), BIND_INT(unit_id), BIND_ID(owner),
+                               BIND_ID(a->received_by),
+                               BIND_TEXT(a->channel ? a->channel : "online"), BIND_INT(now),
+                               BIND_INT(now), BIND_TEXT(a->applicant_name ? a->applicant_name : ""),
+                               BIND_TEXT(a->applicant_phone ? a->applicant_phone : ""),
+                               BIND_TEXT(a->applicant_email ? a->applicant_email : ""),
+                               BIND_TEXT(a->applicant_address ? a->applicant_address : ""));
     if (rc)
-        return rc;
-    store_bind_int(st, 1, a->procedure_id);
-    store_bind_int(st, 2, a->unit_id);
-    bind_opt_id(st, 3, a->owner_id);
-    bind_opt_id(st, 4, a->received_by);
-    store_bind_text(st, 5, a->channel ? a->channel : "online");
-    store_bind_int(st, 6, now);
-    store_bind_int(st, 7, now);
-    store_bind_text(st, 8, a->applicant_name ? a->applicant_name : "");
-    store_bind_text(st, 9, a->applicant_phone ? a->applicant_phone : "");
-    store_bind_text(st, 10, a->applicant_email ? a->applicant_email : "");
-    store_bind_text(st, 11, a->applicant_address ? a->applicant_address : "");
-    if ((rc = exec_done(st)))
-        return rc;
-    a->id = store_last_insert_id(db);
-    return audit_dossier(db, a->received_by ? a->received_by : a->owner_id, "dossier.create",
-                         a->id, NULL);
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if ((rc = store_step_done(st)) == 0) {
+        a->id = store_last_insert_id(db);
+        rc = audit_object(db, a->received_by ? a->received_by : owner, "dossier.create",
+                          "dossier", a->id, NULL);
+    }
+    if (rc)
+        derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    return rc;
 }
 
 int dossier_save_form_job(struct store *db, void *arg)
 {
     struct dossier_save_form *a = arg;
     struct dossier d;
-    struct store_stmt *st;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     char *form = json_dumps(a->form, JSON_COMPACT | JSON_SORT_KEYS);
     if (!form)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Hết bộ nhớ", NULL);
-    int rc = store_prepare(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?", &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, form);
-        store_bind_int(st, 2, now_unix());
-        store_bind_int(st, 3, a->id);
-        rc = exec_done(st);
-    }
+    int rc = store_exec_all(db, "UPDATE dossiers SET form = ?, updated_at = ? WHERE id = ?",
+                            BIND_TEXT(form), BIND_INT(now_unix()), BIND_INT(a->id));
     free(form);
     if (rc == 0)
-        rc = audit_dossier(db, ACTOR(a), "dossier.form", a->id, NULL);
+        rc = audit_object(db, ACTOR(a), "dossier.form", "dossier", a->id, NULL);
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -195,35 +212,103 @@ static int has_file(struct store *db, int64_t id, const char *name)
 {
     struct store_stmt *st;
     int found = 0;
-    if (store_prepare(db, "SELECT 1 FROM dossier_files WHERE dossier_id = ? AND name = ?", &st))
+    if (store_prepare_all(db, "SELECT 1 FROM dossier_files WHERE dossier_id = ? AND name = ?", &st,
+                          BIND_INT(id), BIND_TEXT(name)))
         return -1;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, name);
     found = store_step(st) == STORE_ROW;
     store_done(st);
     return found;
 }
 
-int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
-                        const char *except, int64_t *count, int64_t *bytes)
+int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                       int64_t size, struct derr *err)
 {
-    static const char *const sql[] = {
-        [DOSSIER_FILES_HANDED_IN] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
-                                    " WHERE dossier_id = ? AND name <> ?",
-        [DOSSIER_FILES_RESULTS] = "SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
-                                  " WHERE dossier_id = ? AND name <> ?",
+    static const struct {
+        const char *sql;
+        int64_t max_files, max_bytes;
+        const char *too_many, *too_large_code, *too_large;
+    } kinds[] = {
+        [DOSSIER_FILES_HANDED_IN] = {"SELECT count(*), coalesce(sum(size), 0) FROM dossier_files"
+                                     " WHERE dossier_id = ? AND name <> ?",
+                                     DOSSIER_MAX_FILES, DOSSIER_MAX_BYTES,
+                                     "Hồ sơ đã có tối đa 30 tệp đính kèm", "dossier_too_large",
+                                     "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB"},
+        [DOSSIER_FILES_RESULTS] = {"SELECT count(*), coalesce(sum(size), 0) FROM dossier_results"
+                                   " WHERE dossier_id = ? AND name <> ?",
+                                   RESULTS_MAX_FILES, RESULTS_MAX_BYTES,
+                                   "Hồ sơ đã có tối đa 10 tệp kết quả", "results_too_large",
+                                   "Tổng dung lượng tệp kết quả vượt quá 50 MiB"},
     };
     struct store_stmt *st;
-    int rc = store_prepare(db, sql[kind], &st);
+    int64_t count = 0, bytes = 0;
+    int rc = store_prepare_all(db, kinds[kind].sql, &st, BIND_INT(id), BIND_TEXT(name));
+    if (rc == 0 && (rc = store_step(st)) == STORE_ROW) {
+        count = store_col_int(st, 0);
+        bytes = store_col_int(st, 1);
+    }
+    store_done(st);
+    if (rc != STORE_ROW)
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (count >= kinds[kind].max_files)
+        return derr_set(err, DERR_INVALID, "too_many_files", kinds[kind].too_many, name);
+    if (bytes + size > kinds[kind].max_bytes)
+        return derr_set(err, DERR_TOO_LARGE, kinds[kind].too_large_code, kinds[kind].too_large,
+                        name);
+    return 0;
+}
+
+int dossier_file_delete(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                        struct derr *err)
+{
+    static const char *const sql[] = {
+        [DOSSIER_FILES_HANDED_IN] = "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?",
+        [DOSSIER_FILES_RESULTS] = "DELETE FROM dossier_results WHERE dossier_id = ? AND name = ?",
+    };
+    if (store_exec_all(db, sql[kind], BIND_INT(id), BIND_TEXT(name)))
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (store_changes(db) == 0)
+        return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", name);
+    return 0;
+}
+
+int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                      char *sha256, char *content_type)
+{
+    static const char *const sql[] = {
+        [DOSSIER_FILES_HANDED_IN] = "SELECT sha256, content_type FROM dossier_files"
+                                    " WHERE dossier_id = ? AND name = ?",
+        [DOSSIER_FILES_RESULTS] = "SELECT sha256, content_type FROM dossier_results"
+                                  " WHERE dossier_id = ? AND name = ?",
+    };
+    struct store_stmt *st;
+    int rc = store_prepare_all(db, sql[kind], &st, BIND_INT(id), BIND_TEXT(name));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, except);
     rc = store_step(st);
-    *count = rc == STORE_ROW ? store_col_int(st, 0) : 0;
-    *bytes = rc == STORE_ROW ? store_col_int(st, 1) : 0;
+    if (rc == STORE_ROW) {
+        copy_str(sha256, 65, store_col_text(st, 0));
+        copy_str(content_type, 32, store_col_text(st, 1));
+    }
     store_done(st);
-    return rc == STORE_ROW ? 0 : STORE_ERR;
+    return rc;
+}
+
+int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1])
+{
+    struct store_stmt *st;
+    memset(counts, 0, (STATUS_MAX + 1) * sizeof counts[0]);
+    int rc = store_prepare(db,
+                           "SELECT coalesce(status_code, 0), count(*) FROM dossiers GROUP BY 1",
+                           &st);
+    if (rc)
+        return rc;
+    while ((rc = store_step(st)) == STORE_ROW) {
+        int64_t status = store_col_int(st, 0);
+        if (status >= STATUS_DRAFT && status <= STATUS_MAX)
+            counts[status] = store_col_int(st, 1);
+    }
+    store_done(st);
+    return rc < 0 ? rc : 0;
 }
 
 /* The event id of the dossier's latest supplement request, 0 if none,
@@ -231,73 +316,66 @@ int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
 static int64_t open_supplement_event(struct store *db, int64_t id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(max(id), 0) FROM dossier_events WHERE dossier_id = ?"
-                           " AND action = 'request_supplement'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(max(id), 0) FROM dossier_events WHERE dossier_id = ?"
+                               " AND action = 'request_supplement'",
+                               &st, BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     int64_t ev = store_step(st) == STORE_ROW ? store_col_int(st, 0) : -1;
     store_done(st);
     return ev;
 }
 
-int dossier_add_file_job(struct store *db, void *arg)
+int dossier_file_admissible(struct store *db, struct dossier_file_op *a,
+                            int64_t *supplement_event)
 {
-    struct dossier_file_op *a = arg;
     struct dossier d;
-    struct store_stmt *st;
     /* Files are added to a draft, or while the desk waits for a supplement;
      * a supplement adds files, it never replaces what was handed in. */
-    int64_t supplement_event = 0;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+    *supplement_event = 0;
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err)) {
         if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
             return -1;
         derr_clear(&a->err);
         if (has_file(db, a->id, a->name) != 0)
             return derr_set(&a->err, DERR_STATE, "file_exists",
                             "Đã có tệp cùng tên; hãy đặt tên khác cho tệp bổ sung", a->name);
-        if ((supplement_event = open_supplement_event(db, a->id)) < 0)
+        if ((*supplement_event = open_supplement_event(db, a->id)) < 0)
             return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     }
-    int64_t count, bytes;
-    if (dossier_files_usage(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &count, &bytes))
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (count >= DOSSIER_MAX_FILES)
-        return derr_set(&a->err, DERR_INVALID, "too_many_files",
-                        "Hồ sơ đã có tối đa 30 tệp đính kèm", a->name);
-    if (bytes + a->size > DOSSIER_MAX_BYTES)
-        return derr_set(&a->err, DERR_TOO_LARGE, "dossier_too_large",
-                        "Tổng dung lượng tệp của hồ sơ vượt quá 100 MiB", a->name);
-    int rc = store_prepare(db,
-                       "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
-                       " size, sha256, uploaded_at, supplement_event_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
-                       " document_key = excluded.document_key,"
-                       " content_type = excluded.content_type, size = excluded.size,"
-                       " sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
-                       &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->id);
-        store_bind_text(st, 2, a->name);
-        store_bind_text(st, 3, a->document_key);
-        store_bind_text(st, 4, a->content_type);
-        store_bind_int(st, 5, a->size);
-        store_bind_text(st, 6, a->sha256);
-        store_bind_int(st, 7, now_unix());
-        bind_opt_id(st, 8, supplement_event);
-        rc = exec_done(st);
+    if (a->document_key[0]) {
+        const struct procedure *p = procedure_cached(db, d.procedure_id);
+        if (!p)
+            return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        if (!procedure_has_document(p, a->document_key))
+            return derr_set(&a->err, DERR_INVALID, "unknown_document",
+                            "Thủ tục không có loại giấy tờ này", "document");
     }
-    if (rc == 0) {
-        json_t *detail = json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
-                                   "size", (json_int_t)a->size);
-        char *s = json_dumps(detail, JSON_COMPACT);
-        rc = audit_dossier(db, ACTOR(a), "dossier.file.add", a->id, s);
-        free(s);
-        json_decref(detail);
-    }
+    return dossier_files_room(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, a->size, &a->err);
+}
+
+int dossier_add_file_job(struct store *db, void *arg)
+{
+    struct dossier_file_op *a = arg;
+    int64_t supplement_event;
+    if (dossier_file_admissible(db, a, &supplement_event))
+        return -1;
+    int rc = store_exec_all(db,
+                            "INSERT INTO dossier_files(dossier_id, name, document_key, content_type,"
+                            " size, sha256, uploaded_at, supplement_event_id)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                            " document_key = excluded.document_key,"
+                            " content_type = excluded.content_type, size = excluded.size,"
+                            " sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+                            BIND_INT(a->id), BIND_TEXT(a->name), BIND_TEXT(a->document_key),
+                            BIND_TEXT(a->content_type), BIND_INT(a->size), BIND_TEXT(a->sha256),
+                            BIND_INT(now_unix()), BIND_ID(supplement_event));
+    if (rc == 0)
+        rc = audit_object_json(db, ACTOR(a), "dossier.file.add", "dossier", a->id,
+                               json_pack("{s:s, s:s, s:I}", "file", a->name, "sha256", a->sha256,
+                                         "size", (json_int_t)a->size));
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -308,16 +386,14 @@ int dossier_add_file_job(struct store *db, void *arg)
 static int added_in_supplement(struct store *db, int64_t id, const char *name)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(f.supplement_event_id = (SELECT max(e.id)"
-                           " FROM dossier_events e WHERE e.dossier_id = f.dossier_id"
-                           " AND e.action = 'request_supplement'), 0)"
-                           " FROM dossier_files f WHERE f.dossier_id = ? AND f.name = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(f.supplement_event_id = (SELECT max(e.id)"
+                               " FROM dossier_events e WHERE e.dossier_id = f.dossier_id"
+                               " AND e.action = 'request_supplement'), 0)"
+                               " FROM dossier_files f WHERE f.dossier_id = ? AND f.name = ?",
+                               &st, BIND_INT(id), BIND_TEXT(name));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, name);
     rc = store_step(st);
     if (rc == STORE_ROW)
         rc = store_col_int(st, 0) ? 1 : 0;
@@ -331,10 +407,9 @@ int dossier_remove_file_job(struct store *db, void *arg)
 {
     struct dossier_file_op *a = arg;
     struct dossier d;
-    struct store_stmt *st;
     /* A draft's files, or during a supplement the files sent with it: what
      * was handed in before stays. */
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err)) {
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err)) {
         if (a->err.kind != DERR_STATE || strcmp(d.state, "supplement") != 0)
             return -1;
         derr_clear(&a->err);
@@ -345,22 +420,10 @@ int dossier_remove_file_job(struct store *db, void *arg)
             return derr_set(&a->err, DERR_STATE, "file_locked",
                             "Tệp đã nộp trước khi có yêu cầu bổ sung, không thể gỡ", a->name);
     }
-    int rc = store_prepare(db, "DELETE FROM dossier_files WHERE dossier_id = ? AND name = ?", &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->id);
-        store_bind_text(st, 2, a->name);
-        rc = exec_done(st);
-    }
-    if (rc)
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (store_changes(db) == 0)
-        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
-    json_t *detail = json_pack("{s:s}", "file", a->name);
-    char *s = json_dumps(detail, JSON_COMPACT);
-    rc = audit_dossier(db, ACTOR(a), "dossier.file.remove", a->id, s);
-    free(s);
-    json_decref(detail);
-    return rc;
+    if (dossier_file_delete(db, DOSSIER_FILES_HANDED_IN, a->id, a->name, &a->err))
+        return -1;
+    return audit_object_json(db, ACTOR(a), "dossier.file.remove", "dossier", a->id,
+                             json_pack("{s:s}", "file", a->name));
 }
 
 /* Which document keys have at least one file. */
@@ -368,13 +431,11 @@ static int document_has_file(struct store *db, int64_t id, const char *key)
 {
     int64_t n = 0;
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
-                      " document_key = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
+                          " document_key = ?",
+                          &st, BIND_INT(id), BIND_TEXT(key)))
         return -1;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, key);
     if (store_step(st) == STORE_ROW)
         n = store_col_int(st, 0);
     store_done(st);
@@ -423,15 +484,13 @@ static int check_complete(struct store *db, struct dossier_submit *a, const stru
 static int next_counter(struct store *db, int64_t unit_id, const char *day, int64_t *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_counters(unit_id, day, last) VALUES (?, ?, 1)"
-                           " ON CONFLICT(unit_id, day) DO UPDATE SET last = last + 1"
-                           " RETURNING last",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO dossier_counters(unit_id, day, last) VALUES (?, ?, 1)"
+                               " ON CONFLICT(unit_id, day) DO UPDATE SET last = last + 1"
+                               " RETURNING last",
+                               &st, BIND_INT(unit_id), BIND_TEXT(day));
     if (rc)
         return rc;
-    store_bind_int(st, 1, unit_id);
-    store_bind_text(st, 2, day);
     rc = store_step(st);
     if (rc == STORE_ROW)
         *out = store_col_int(st, 0);
@@ -455,53 +514,29 @@ int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *acti
                       const char *from_state, const char *state, int status, const char *note,
                       int64_t actor_id, int64_t unit_id)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_events(dossier_id, at, action, from_state, state,"
-                           " status_code, note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, at);
-    store_bind_text(st, 3, action);
-    store_bind_text(st, 4, from_state);
-    store_bind_text(st, 5, state);
-    store_bind_int(st, 6, status);
-    store_bind_text(st, 7, note);
-    if (actor_id)
-        store_bind_int(st, 8, actor_id);
-    else
-        store_bind_null(st, 8);
-    if (unit_id)
-        store_bind_int(st, 9, unit_id);
-    else
-        store_bind_null(st, 9);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_events(dossier_id, at, action, from_state, state,"
+                          " status_code, note, actor_id, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          BIND_INT(id), BIND_INT(at), BIND_TEXT(action), BIND_TEXT(from_state),
+                          BIND_TEXT(state), BIND_INT(status), BIND_TEXT(note),
+                          BIND_ID(actor_id), BIND_ID(unit_id));
 }
 
 /* The receiving unit holds a dossier from its submission. */
 static int open_hold(struct store *db, int64_t id, int64_t now)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO dossier_holds(dossier_id, unit_id, from_at)"
-                           " SELECT id, unit_id, ? FROM dossiers WHERE id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, id);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_holds(dossier_id, unit_id, from_at)"
+                          " SELECT id, unit_id, ? FROM dossiers WHERE id = ?",
+                          BIND_INT(now), BIND_INT(id));
 }
 
-static json_t *load_form(struct store *db, int64_t id)
+json_t *dossier_form(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *form = NULL;
-    if (store_prepare(db, "SELECT form FROM dossiers WHERE id = ?", &st))
+    if (store_prepare_all(db, "SELECT form FROM dossiers WHERE id = ?", &st, BIND_INT(id)))
         return NULL;
-    store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
         form = json_loads(store_col_text(st, 0), 0, NULL);
     store_done(st);
@@ -532,7 +567,7 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
         return rc;
     store_bind_text(st, 1, code);
     store_bind_text(st, 2, walkin ? "received" : "submitted");
-    store_bind_int(st, 3, walkin ? 2 : 1);
+    store_bind_int(st, 3, walkin ? STATUS_ACCEPTED : STATUS_SUBMITTED);
     store_bind_int(st, 4, a->now);
     store_bind_int(st, 5, due);
     store_bind_int(st, 6, a->now);
@@ -543,7 +578,7 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
     char folded[512];
     store_bind_text(st, 11, text_fold(ap->name, folded, sizeof folded) >= 0 ? folded : "");
     store_bind_int(st, 12, a->id);
-    rc = exec_done(st);
+    rc = store_step_done(st);
     const char *how = !walkin                           ? "Nộp hồ sơ trực tuyến"
                       : strcmp(d->channel, "post") == 0 ? "Tiếp nhận hồ sơ qua bưu chính"
                                                         : "Tiếp nhận hồ sơ trực tiếp tại quầy";
@@ -563,16 +598,15 @@ static int mark_submitted(struct store *db, struct dossier_submit *a, const stru
 static int default_contact(struct store *db, const struct dossier *d, struct applicant *ap)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(nullif(d.applicant_name, ''), a.full_name, ''),"
-                           " coalesce(nullif(d.applicant_phone, ''), a.phone, ''),"
-                           " coalesce(nullif(d.applicant_email, ''), a.email, ''),"
-                           " d.applicant_address FROM dossiers d"
-                           " LEFT JOIN accounts a ON a.id = d.owner_id WHERE d.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(nullif(d.applicant_name, ''), a.full_name, ''),"
+                               " coalesce(nullif(d.applicant_phone, ''), a.phone, ''),"
+                               " coalesce(nullif(d.applicant_email, ''), a.email, ''),"
+                               " d.applicant_address FROM dossiers d"
+                               " LEFT JOIN accounts a ON a.id = d.owner_id WHERE d.id = ?",
+                               &st, BIND_INT(d->id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, d->id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(ap->name, sizeof ap->name, store_col_text(st, 0));
@@ -592,10 +626,10 @@ int dossier_submit_job(struct store *db, void *arg)
     struct unit u;
     json_t *form = NULL;
     int rc = -1;
-    if (find_draft(db, a->id, a->owner_id, &d, &a->err))
+    if (find_draft(db, a->id, a->owner_id, ACTOR(a), &d, &a->err))
         return -1;
     if (!(p = procedure_cached(db, d.procedure_id)) || unit_by_id(db, d.unit_id, &u) != STORE_ROW ||
-        !(form = load_form(db, d.id))) {
+        !(form = dossier_form(db, d.id))) {
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         goto out;
     }
@@ -629,19 +663,22 @@ int dossier_submit_job(struct store *db, void *arg)
     applicant_field(p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
     applicant_field(p, form, "email", acc.email, ap.email, sizeof ap.email);
     rc = mark_submitted(db, a, &d, code, due, &ap);
-    lookup_cache_invalidate(code);
     if (rc == 0) {
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
                  (long long)due);
-        rc = audit_dossier(db, ACTOR(a), "dossier.submit", d.id, detail);
+        rc = audit_object(db, ACTOR(a), "dossier.submit", "dossier", d.id, detail);
     }
     if (rc == 0) {
-        struct dossier_change ch = {.dossier_id = d.id, .action = "submit",
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = code,
+                                    .action = "submit",
                                     .from_state = "draft",
                                     .to_state = d.received_by ? "received" : "submitted",
-                                    .from_status = 0, .to_status = d.received_by ? 2 : 1,
-                                    .at = a->now, .actor_id = ACTOR(a)};
+                                    .from_status = 0,
+                                    .to_status = d.received_by ? STATUS_ACCEPTED : STATUS_SUBMITTED,
+                                    .at = a->now,
+                                    .actor_id = ACTOR(a)};
         rc = dossier_changed(db, &ch);
     }
     if (rc)
@@ -681,12 +718,11 @@ static json_t *history_json(struct store *db, int64_t id, int with_notes)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT at, coalesce(status_code, 0), note FROM dossier_events"
-                      " WHERE dossier_id = ? AND public = 1 ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT at, coalesce(status_code, 0), note FROM dossier_events"
+                          " WHERE dossier_id = ? AND public = 1 ORDER BY id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW) {
         json_t *e = json_pack("{s:o, s:o}", "at", cal_json_iso(store_col_int(st, 0)), "status",
                               status_json((int)store_col_int(st, 1)));
@@ -702,13 +738,12 @@ static json_t *files_json(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT name, document_key, size, content_type, sha256, uploaded_at,"
-                      " supplement_event_id IS NOT NULL"
-                      " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT name, document_key, size, content_type, sha256, uploaded_at,"
+                          " supplement_event_id IS NOT NULL"
+                          " FROM dossier_files WHERE dossier_id = ? ORDER BY id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW)
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b}", "name", store_col_text(st, 0),
@@ -725,9 +760,9 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
 {
     struct store_stmt *st;
     json_t *o = NULL;
-    if (store_prepare(db, "SELECT " ROW_COLS ", d.form" ROW_FROM " WHERE d.id = ?", &st))
+    if (store_prepare_all(db, "SELECT " ROW_COLS ", d.form" ROW_FROM " WHERE d.id = ?", &st,
+                          BIND_INT(d->id)))
         return NULL;
-    store_bind_int(st, 1, d->id);
     if (store_step(st) == STORE_ROW) {
         o = row_json(st);
         if (full) {
@@ -742,7 +777,7 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
         json_object_set_new(o, "first_due_at", cal_json_iso(d->first_due_at));
         json_object_set_new(o, "apologies", apologies_json(db, d->id));
         /* The officers' result documents, for the applicant once returned. */
-        if (d->status_code == 10) {
+        if (d->status_code == STATUS_RETURNED) {
             json_t *res = results_json(db, d->id);
             json_object_set_new(o, "results", res ? res : json_array());
         }
@@ -753,14 +788,11 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
 json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int offset)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT " ROW_COLS ROW_FROM " WHERE d.owner_id = ? ORDER BY d.id DESC"
-                      " LIMIT ? OFFSET ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT " ROW_COLS ROW_FROM " WHERE d.owner_id = ? ORDER BY d.id DESC"
+                          " LIMIT ? OFFSET ?",
+                          &st, BIND_INT(owner_id), BIND_INT(limit), BIND_INT(offset)))
         return NULL;
-    store_bind_int(st, 1, owner_id);
-    store_bind_int(st, 2, limit);
-    store_bind_int(st, 3, offset);
     json_t *items = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)
@@ -776,9 +808,9 @@ json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int off
 json_t *dossier_lookup_json(struct store *db, const char *code)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT " ROW_COLS ROW_FROM " WHERE d.code = ?", &st))
+    if (store_prepare_all(db, "SELECT " ROW_COLS ROW_FROM " WHERE d.code = ?", &st,
+                          BIND_TEXT(code)))
         return NULL;
-    store_bind_text(st, 1, code);
     json_t *o = NULL;
     int64_t id = 0;
     if (store_step(st) == STORE_ROW) {

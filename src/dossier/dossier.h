@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/derr.h"
+#include "dossier/status.h"
 
 struct store;
 struct cal;
@@ -46,29 +47,55 @@ int dossier_file_name_valid(const char *name);
 
 /* --- write jobs: each takes its argument struct ----------------------- */
 
+/* A new draft. Refusals: unknown_procedure (404, "procedure_code"),
+ * unknown_unit (404, "unit_code"; for a walk-in also a unit where the
+ * officer does not hold dossier.walkin), unit_not_handling (422). */
 struct dossier_create {
-    int64_t procedure_id, unit_id;
-    int64_t owner_id;       /* the citizen's account, or 0 (a walk-in without one) */
+    const char *procedure_code, *unit_code;
+    int64_t owner_id;       /* the citizen's account online; 0 for a walk-in */
     int64_t received_by;    /* the officer registering a walk-in, or 0 (online) */
     const char *channel;    /* "online", "desk" or "post" */
-    /* A walk-in's applicant, as told at the desk (online: from the account). */
+    /* A walk-in's applicant, as told at the desk (online: from the account).
+     * A citizen ID that names a citizen account links the dossier to it. */
+    const char *applicant_citizen_id;
     const char *applicant_name, *applicant_phone, *applicant_email, *applicant_address;
-    int64_t id; /* OUT */
+    struct derr err; /* OUT */
+    int64_t id;      /* OUT */
 };
 int dossier_create_job(struct store *db, void *arg);
 
-/* In the jobs below, owner_id limits the dossier to that owner (0: the
- * caller checked access, e.g. an officer's walk-in draft) and actor_id is
- * who acts (0: the owner). */
-struct dossier_save_form {
+/* Which draft a job works on and who acts: owner_id limits the dossier to
+ * that owner (0: the caller checked access, e.g. an officer's walk-in
+ * draft) and actor_id is who acts (0: the owner). A walk-in the desk is
+ * registering (received_by set, no code yet) is the registering officer's
+ * until it is submitted: anyone else, its linked citizen included, is
+ * refused (409 desk_draft). */
+struct dossier_target {
     int64_t id, owner_id, actor_id;
+};
+
+/* The first member of the draft jobs' arguments below: the target, by its
+ * fields (a->id, a->owner_id, a->actor_id) or whole (a->to). */
+#define DOSSIER_TARGET                                                                             \
+    union {                                                                                        \
+        struct dossier_target to;                                                                  \
+        struct {                                                                                   \
+            int64_t id, owner_id, actor_id;                                                        \
+        };                                                                                         \
+    }
+
+struct dossier_save_form {
+    DOSSIER_TARGET;
     json_t *form;       /* borrowed: already checked against the schema */
     struct derr err;    /* OUT */
 };
 int dossier_save_form_job(struct store *db, void *arg);
 
+/* Adding a file: to a draft, or during a supplement request (a new name
+ * only); document_key, if not "", must be one of the procedure's
+ * documents (422 unknown_document). */
 struct dossier_file_op {
-    int64_t id, owner_id, actor_id;
+    DOSSIER_TARGET;
     char name[DOSSIER_FILE_NAME_MAX + 1];
     char document_key[65];
     char content_type[32];
@@ -78,22 +105,57 @@ struct dossier_file_op {
 };
 int dossier_add_file_job(struct store *db, void *arg);
 
-/* The files a dossier holds, of one kind, other than the one named except
- * (a replacement does not count against the limits). OUT: *count, *bytes.
- * Returns 0 or a store error. */
+/* Whether the file a describes (its name, document key and size so far)
+ * may be added now: a draft the actor may change, or a dossier waiting for
+ * a supplement (under a new name); a document its procedure lists; room
+ * within the dossier's limits. Reads only: the upload handler asks before
+ * the body comes, and dossier_add_file_job again in its transaction.
+ * Returns 0 with OUT: *supplement_event (the open request's event id, or
+ * 0), or -1 with the refusal in a->err. */
+int dossier_file_admissible(struct store *db, struct dossier_file_op *a,
+                            int64_t *supplement_event);
+
+/* The two kinds of a dossier's files: what the applicant handed in
+ * (dossier_files) and the result documents officers attach
+ * (dossier_results, dossier/results.h). */
 enum dossier_files { DOSSIER_FILES_HANDED_IN, DOSSIER_FILES_RESULTS };
-int dossier_files_usage(struct store *db, enum dossier_files kind, int64_t id,
-                        const char *except, int64_t *count, int64_t *bytes);
+
+/* Is there room on the dossier for one more file of this kind, of size
+ * bytes, named name (a file of that name is replaced: it does not count)?
+ * The limits: DOSSIER_MAX_FILES and DOSSIER_MAX_BYTES for what was handed
+ * in, RESULTS_MAX_FILES and RESULTS_MAX_BYTES for results. Returns 0, or
+ * -1 with the refusal in err: too_many_files (422), dossier_too_large or
+ * results_too_large (413), internal. */
+int dossier_files_room(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                       int64_t size, struct derr *err);
 int dossier_remove_file_job(struct store *db, void *arg);
 
+/* Deletes the dossier's file of this kind and name. Returns 0, or -1 with
+ * the refusal in err: not_found (404, no such file), internal. */
+int dossier_file_delete(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                        struct derr *err);
+
+/* A file of the dossier by name, of one kind: OUT sha256 (65 bytes) and
+ * content_type (32 bytes). Returns STORE_ROW, STORE_DONE or an error. */
+int dossier_file_find(struct store *db, enum dossier_files kind, int64_t id, const char *name,
+                      char *sha256, char *content_type);
+
+/* How many dossiers have each national status (counts[0]: drafts), for
+ * the metrics. OUT: counts. Returns 0 or a store error. */
+int dossier_count_by_status(struct store *db, int64_t counts[STATUS_MAX + 1]);
+
 struct dossier_submit {
-    int64_t id, owner_id, actor_id;
+    DOSSIER_TARGET;
     const struct cal *cal;
     int today_ymd;      /* for "today" limits in the form */
     int64_t now;        /* the time of receipt, Unix seconds */
     struct derr err;    /* OUT */
 };
 int dossier_submit_job(struct store *db, void *arg);
+
+/* The dossier's e-form data: a new reference (the caller owns it), or
+ * NULL if there is none or on error. */
+json_t *dossier_form(struct store *db, int64_t id);
 
 /* Appends an event to the dossier's history (its status changes). */
 int dossier_add_event(struct store *db, int64_t id, int64_t at, const char *action,

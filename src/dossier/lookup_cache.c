@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "dossier/changes.h"
 
 #define SHARDS 16
 #define SLOTS 1024 /* per shard; a full shard is simply emptied */
@@ -153,6 +154,20 @@ void lookup_cache_invalidate(const char *code)
         pending_overflow = 1;
     pthread_mutex_unlock(&pending_lock);
 }
+
+static int lookup_cache_changed(struct store *db, const struct dossier_change *c)
+{
+    (void)db;
+    if (c->code && c->code[0])
+        lookup_cache_invalidate(c->code);
+    return 0;
+}
+
+const struct dossier_listener lookup_cache_listener = {
+    .name = "lookup_cache",
+    .changed = lookup_cache_changed,
+    .after_commit = lookup_cache_after_commit,
+};
 
 void lookup_cache_after_commit(void)
 {

@@ -2,8 +2,9 @@
  * memory by dossier code, because that page is what everybody refreshes.
  *
  * Correctness: a change to a dossier invalidates its code twice: inside the
- * write job (before commit) and again after the batch commits (the writer's
- * after-commit hook). A reader notes the generation before it reads the
+ * write job (before commit) and again after the batch commits. Both come
+ * from lookup_cache_listener, registered with the change hub
+ * (dossier/changes.h), so write jobs only announce their changes. A reader notes the generation before it reads the
  * database and only stores its answer if no invalidation happened since, so
  * an answer read before a commit is never kept after it. Entries also
  * expire after a short time, which bounds staleness when several servers
@@ -28,11 +29,16 @@ uint64_t lookup_cache_generation(void);
  * invalidated since. */
 void lookup_cache_put(const char *code, const char *json, size_t len, uint64_t gen);
 
-/* Drops code's answer now and again after the current batch commits. Call
- * from write jobs that change a dossier's public state. */
+/* Drops code's answer now and again after the current batch commits (the
+ * listener calls it for every announced change). */
 void lookup_cache_invalidate(const char *code);
 
-/* The writer's after-commit hook: applies the invalidations of the batch. */
+/* Applies the invalidations of the batch: the listener's after-commit hook. */
 void lookup_cache_after_commit(void);
+
+/* The dossier-change listener (dossier/changes.h): invalidates the changed
+ * dossier's code inside the job and again after the batch commits. */
+struct dossier_listener;
+extern const struct dossier_listener lookup_cache_listener;
 
 #endif

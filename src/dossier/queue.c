@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -35,12 +36,7 @@ static int64_t end_of_local_day(int64_t now)
  * ?5 end of "soon", ?6 code pattern or NULL, ?7 folded name pattern. */
 /* The units the officer may read, worked out once per query (SQLite builds
  * it into a temporary index), instead of a subquery per dossier row. */
-#define QUEUE_SCOPE                                                                                \
-    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
-    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
-    " JOIN units su ON su.id = sr.unit_id"                                                         \
-    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
-    " WHERE sr.account_id = ?1) "
+#define QUEUE_SCOPE "WITH " PERMISSION_SCOPE("?1", "'dossier.read'") " "
 
 #define QUEUE_JOINS                                                                                \
     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"                                  \
@@ -247,12 +243,11 @@ static json_t *holds_json(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT u.code, u.name, h.from_at, coalesce(h.to_at, 0) FROM dossier_holds h"
-                      " JOIN units u ON u.id = h.unit_id WHERE h.dossier_id = ? ORDER BY h.id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT u.code, u.name, h.from_at, coalesce(h.to_at, 0) FROM dossier_holds h"
+                          " JOIN units u ON u.id = h.unit_id WHERE h.dossier_id = ? ORDER BY h.id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW)
         json_array_append_new(list, json_pack("{s:{s:s, s:s}, s:o, s:o}", "unit", "code",
                                               store_col_text(st, 0), "name",
@@ -268,20 +263,19 @@ static json_t *staff_history_json(struct store *db, int64_t id)
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT e.at, coalesce(e.status_code, 0), e.note, e.action, e.state,"
-                      " coalesce(a.login, ''), coalesce(a.full_name, ''), coalesce(a.kind, ''),"
-                      " coalesce(u.code, ''), coalesce(u.name, ''),"
-                      " coalesce((SELECT t.title FROM workflow_transitions t"
-                      "  WHERE t.workflow = p.workflow AND t.from_state = e.from_state"
-                      "  AND t.action = e.action), '')"
-                      " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
-                      " JOIN procedures p ON p.id = d.procedure_id"
-                      " LEFT JOIN accounts a ON a.id = e.actor_id"
-                      " LEFT JOIN units u ON u.id = e.unit_id WHERE e.dossier_id = ? ORDER BY e.id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT e.at, coalesce(e.status_code, 0), e.note, e.action, e.state,"
+                          " coalesce(a.login, ''), coalesce(a.full_name, ''), coalesce(a.kind, ''),"
+                          " coalesce(u.code, ''), coalesce(u.name, ''),"
+                          " coalesce((SELECT t.title FROM workflow_transitions t"
+                          "  WHERE t.workflow = p.workflow AND t.from_state = e.from_state"
+                          "  AND t.action = e.action), '')"
+                          " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
+                          " JOIN procedures p ON p.id = d.procedure_id"
+                          " LEFT JOIN accounts a ON a.id = e.actor_id"
+                          " LEFT JOIN units u ON u.id = e.unit_id WHERE e.dossier_id = ? ORDER BY e.id",
+                          &st, BIND_INT(id)))
         return list;
-    store_bind_int(st, 1, id);
     while (store_step(st) == STORE_ROW) {
         const char *title = store_col_text(st, 10);
         if (!title[0] && strcmp(store_col_text(st, 3), "submit") == 0)

@@ -25,13 +25,11 @@ static int count_files(struct store *db, int64_t id, const char *key)
 {
     struct store_stmt *st;
     int n = 0;
-    if (store_prepare(db,
-                      "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
-                      " document_key = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT count(*) FROM dossier_files WHERE dossier_id = ? AND"
+                          " document_key = ?",
+                          &st, BIND_INT(id), BIND_TEXT(key)))
         return 0;
-    store_bind_int(st, 1, id);
-    store_bind_text(st, 2, key);
     if (store_step(st) == STORE_ROW)
         n = (int)store_col_int(st, 0);
     store_done(st);
@@ -67,13 +65,12 @@ static void load_docs(struct store *db, const struct dossier *d, const struct pr
 static int load_applicant(struct store *db, const struct dossier *d, struct receipt_data *rd)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT applicant_name, applicant_address, applicant_phone,"
-                           " applicant_email FROM dossiers WHERE id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT applicant_name, applicant_address, applicant_phone,"
+                               " applicant_email FROM dossiers WHERE id = ?",
+                               &st, BIND_INT(d->id));
     if (rc)
         return -1;
-    store_bind_int(st, 1, d->id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(rd->applicant_name, sizeof rd->applicant_name, store_col_text(st, 0));

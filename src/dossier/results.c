@@ -5,28 +5,31 @@
 #include <stdlib.h>
 
 #include "audit/audit.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
+#include "dossier/dossier.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
-/* Results change while the dossier is processed (4) or done (9). */
-static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
+/* Results change while the dossier is processed (4) or done (9), by an
+ * officer who sees it and may process or approve it where it is held. */
+static int check_status(struct store *db, int64_t dossier_id, int64_t actor, struct derr *err)
 {
     struct dossier d;
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)dossier_id);
-    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0])
+    if (dossier_find(db, key, 0, &d) != STORE_ROW || !d.code[0] ||
+        permission_sees(db, actor, d.unit_id, d.current_unit_id) != 1)
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    if (d.status_code != 4 && d.status_code != 9)
+    if (permission_can(db, actor, "dossier.process", d.current_unit_id) != 1 &&
+        permission_can(db, actor, "dossier.approve", d.current_unit_id) != 1)
+        return derr_set(err, DERR_FORBIDDEN, "forbidden",
+                        "Vai trò của bạn không được đính kèm kết quả", NULL);
+    if (d.status_code != STATUS_PROCESSING && d.status_code != STATUS_DONE)
         return derr_set(err, DERR_STATE, "results_closed",
-                        d.status_code == 10
+                        d.status_code == STATUS_RETURNED
                             ? "Kết quả đã trả cho người nộp, không thể thay đổi"
                             : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
                         NULL);
@@ -36,66 +39,44 @@ static int check_status(struct store *db, int64_t dossier_id, struct derr *err)
 static int audit_result(struct store *db, int64_t actor, const char *action, int64_t dossier_id,
                         const char *name, const char *sha256)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)dossier_id);
-    json_t *detail = sha256 ? json_pack("{s:s, s:s}", "file", name, "sha256", sha256)
-                            : json_pack("{s:s}", "file", name);
-    char *s = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    if (!s)
-        return -1;
-    int rc = audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                    .action = action,
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = s});
-    free(s);
-    return rc;
+    return audit_object_json(db, actor, action, "dossier", dossier_id,
+                             sha256 ? json_pack("{s:s, s:s}", "file", name, "sha256", sha256)
+                                    : json_pack("{s:s}", "file", name));
 }
 
-int result_add_job(struct store *db, void *arg)
+int result_admissible(struct store *db, struct result_file_op *a)
 {
-    struct result_file_op *a = arg;
-    struct store_stmt *st;
-    if (check_status(db, a->dossier_id, &a->err))
+    if (check_status(db, a->dossier_id, a->actor_id, &a->err))
         return -1;
-    int64_t count, bytes;
-    if (dossier_files_usage(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &count, &bytes))
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (a->create_only) {
         char sha[65], ctype[32];
-        int found = result_find(db, a->dossier_id, a->name, sha, ctype);
+        int found = dossier_file_find(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, sha,
+                                      ctype);
         if (found < 0)
             return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         if (found == STORE_ROW)
             return derr_set(&a->err, DERR_STATE, "file_exists",
                             "Đã có tệp kết quả cùng tên; hãy đặt tên khác", a->name);
     }
-    if (count >= RESULTS_MAX_FILES)
-        return derr_set(&a->err, DERR_INVALID, "too_many_files",
-                        "Hồ sơ đã có tối đa 10 tệp kết quả", a->name);
-    if (bytes + a->size > RESULTS_MAX_BYTES)
-        return derr_set(&a->err, DERR_TOO_LARGE, "results_too_large",
-                        "Tổng dung lượng tệp kết quả vượt quá 50 MiB", a->name);
-    int rc = store_prepare(db,
-                       "INSERT INTO dossier_results(dossier_id, name, content_type, size, sha256,"
-                       " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                       " ON CONFLICT(dossier_id, name) DO UPDATE SET"
-                       " content_type = excluded.content_type, size = excluded.size,"
-                       " sha256 = excluded.sha256, uploaded_by = excluded.uploaded_by,"
-                       " uploaded_at = excluded.uploaded_at",
-                       &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->dossier_id);
-        store_bind_text(st, 2, a->name);
-        store_bind_text(st, 3, a->content_type);
-        store_bind_int(st, 4, a->size);
-        store_bind_text(st, 5, a->sha256);
-        store_bind_int(st, 6, a->actor_id);
-        a->uploaded_at = now_unix();
-        store_bind_int(st, 7, a->uploaded_at);
-        rc = exec_done(st);
-    }
+    return dossier_files_room(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, a->size, &a->err);
+}
+
+int result_add_job(struct store *db, void *arg)
+{
+    struct result_file_op *a = arg;
+    if (result_admissible(db, a))
+        return -1;
+    a->uploaded_at = now_unix();
+    int rc = store_exec_all(db,
+                            "INSERT INTO dossier_results(dossier_id, name, content_type, size,"
+                            " sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT(dossier_id, name) DO UPDATE SET"
+                            " content_type = excluded.content_type, size = excluded.size,"
+                            " sha256 = excluded.sha256, uploaded_by = excluded.uploaded_by,"
+                            " uploaded_at = excluded.uploaded_at",
+                            BIND_INT(a->dossier_id), BIND_TEXT(a->name), BIND_TEXT(a->content_type),
+                            BIND_INT(a->size), BIND_TEXT(a->sha256), BIND_INT(a->actor_id),
+                            BIND_INT(a->uploaded_at));
     if (rc == 0)
         rc = audit_result(db, a->actor_id, "dossier.result.add", a->dossier_id, a->name,
                           a->sha256);
@@ -107,21 +88,11 @@ int result_add_job(struct store *db, void *arg)
 int result_remove_job(struct store *db, void *arg)
 {
     struct result_file_op *a = arg;
-    struct store_stmt *st;
-    if (check_status(db, a->dossier_id, &a->err))
+    if (check_status(db, a->dossier_id, a->actor_id, &a->err))
         return -1;
-    int rc = store_prepare(db, "DELETE FROM dossier_results WHERE dossier_id = ? AND name = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, a->dossier_id);
-        store_bind_text(st, 2, a->name);
-        rc = exec_done(st);
-    }
-    if (rc)
-        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (store_changes(db) == 0)
-        return derr_set(&a->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy tệp", a->name);
-    rc = audit_result(db, a->actor_id, "dossier.result.remove", a->dossier_id, a->name, NULL);
+    if (dossier_file_delete(db, DOSSIER_FILES_RESULTS, a->dossier_id, a->name, &a->err))
+        return -1;
+    int rc = audit_result(db, a->actor_id, "dossier.result.remove", a->dossier_id, a->name, NULL);
     if (rc)
         derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     return rc;
@@ -130,12 +101,11 @@ int result_remove_job(struct store *db, void *arg)
 json_t *results_json(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT name, content_type, size, sha256, uploaded_at FROM dossier_results"
-                      " WHERE dossier_id = ? ORDER BY id",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT name, content_type, size, sha256, uploaded_at FROM dossier_results"
+                          " WHERE dossier_id = ? ORDER BY id",
+                          &st, BIND_INT(dossier_id)))
         return NULL;
-    store_bind_int(st, 1, dossier_id);
     json_t *list = json_array();
     int rc;
     while ((rc = store_step(st)) == STORE_ROW)
@@ -153,23 +123,3 @@ json_t *results_json(struct store *db, int64_t dossier_id)
     return list;
 }
 
-int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
-                char *content_type)
-{
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT sha256, content_type FROM dossier_results WHERE dossier_id = ?"
-                           " AND name = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_text(st, 2, name);
-    rc = store_step(st);
-    if (rc == STORE_ROW) {
-        copy_str(sha256, 65, store_col_text(st, 0));
-        copy_str(content_type, 32, store_col_text(st, 1));
-    }
-    store_done(st);
-    return rc;
-}

@@ -17,8 +17,9 @@
 #define RESULTS_MAX_BYTES (50 * 1024 * 1024)
 
 /* Adding (or replacing, by name) and removing a result file, as one
- * officer. The caller checked the officer's permission on the dossier's
- * unit; the job checks the dossier's status. */
+ * officer. The job checks that the officer sees the dossier (not_found),
+ * may process or approve it where it is held (forbidden) and that its
+ * status allows it (results_closed). */
 struct result_file_op {
     int64_t dossier_id, actor_id;
     char name[DOSSIER_FILE_NAME_MAX + 1];
@@ -30,16 +31,16 @@ struct result_file_op {
     struct derr err;     /* OUT */
 };
 int result_add_job(struct store *db, void *arg);
+/* What result_add_job checks before it writes (the officer, the status, a
+ * name already taken when create_only, the room left for a->size bytes),
+ * reading only: the upload handler asks before the body comes. 0, or -1
+ * with the refusal in a->err. */
+int result_admissible(struct store *db, struct result_file_op *a);
 int result_remove_job(struct store *db, void *arg);
 
 /* [{name, content_type, size, sha256, uploaded_at}] in the order first
  * attached (a replaced file keeps its place), or
  * NULL on a store error. */
 json_t *results_json(struct store *db, int64_t dossier_id);
-
-/* The stored file of a result: STORE_ROW with sha256 (65 bytes) and
- * content_type (32 bytes) filled, STORE_DONE if there is none. */
-int result_find(struct store *db, int64_t dossier_id, const char *name, char *sha256,
-                char *content_type);
 
 #endif

@@ -29,7 +29,7 @@ static const struct {
 
 const char *status_name(int code)
 {
-    return code >= 1 && code <= 10 ? names[code] : NULL;
+    return code >= STATUS_SUBMITTED && code <= STATUS_MAX ? names[code] : NULL;
 }
 
 int status_of_state(const char *state)

@@ -6,27 +6,17 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "store/store.h"
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 static int audit_feedback(struct store *db, int64_t actor, const char *action, int64_t id)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    return audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                  .action = action,
-                                                  .object_type = "feedback",
-                                                  .object_id = oid,
-                                                  .detail = NULL});
+    return audit_object(db, actor, action, "feedback", id, NULL);
 }
 
 /* Appends the folded text and a line feed at *len (folding never makes text
@@ -48,10 +38,10 @@ static int search_key(struct store *db, const struct feedback_new *f, char **key
 {
     struct store_stmt *st;
     char *out = NULL;
-    int rc = store_prepare(db, "SELECT full_name FROM accounts WHERE id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT full_name FROM accounts WHERE id = ?", &st,
+                               BIND_INT(f->account_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, f->account_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         const char *name = store_col_text(st, 0);
@@ -105,7 +95,7 @@ int feedback_create_job(struct store *db, void *arg)
     store_bind_int(st, 7, f->now);
     store_bind_int(st, 8, due);
     store_bind_text(st, 9, key);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         goto out;
     f->id = store_last_insert_id(db);
     rc = audit_feedback(db, f->account_id, "feedback.create", f->id);
@@ -118,9 +108,8 @@ out:
 static int load_state(struct store *db, int64_t id, char *state, size_t cap, struct derr *err)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT state FROM feedback WHERE id = ?", &st))
+    if (store_prepare_all(db, "SELECT state FROM feedback WHERE id = ?", &st, BIND_INT(id)))
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, id);
     int rc = store_step(st);
     if (rc == STORE_ROW)
         copy_str(state, cap, store_col_text(st, 0));
@@ -157,43 +146,32 @@ static int finish_step(struct store *db, struct feedback_step *s, int rc, const 
 int feedback_assign_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
-    struct store_stmt *st;
+    int64_t unit = 0, owner = 0, assignee = 0;
+    if (feedback_unit(db, s->id, &unit, &owner) != STORE_ROW ||
+        account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &assignee) != STORE_ROW ||
+        permission_can(db, assignee, "dossier.process", unit) != 1)
+        return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
+                        "Cán bộ này không xử lý việc của đơn vị", "assignee");
     if (unanswered_or_refuse(db, s))
         return -1;
-    int rc = store_prepare(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_int(st, 1, s->assignee_id);
-        store_bind_int(st, 2, s->id);
-        rc = exec_done(st);
-    }
+    int rc = store_exec_all(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?", BIND_INT(assignee), BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.assign");
 }
 
 int feedback_answer_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
-    struct store_stmt *st;
     if (unanswered_or_refuse(db, s))
         return -1;
-    int rc = store_prepare(db,
-                           "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
-                           " answered_by = ? WHERE id = ?",
-                           &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, s->answer);
-        store_bind_int(st, 2, s->now);
-        store_bind_int(st, 3, s->officer_id);
-        store_bind_int(st, 4, s->id);
-        rc = exec_done(st);
-    }
+    int rc = store_exec_all(db,
+                            "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
+                            " answered_by = ? WHERE id = ?", BIND_TEXT(s->answer), BIND_INT(s->now), BIND_INT(s->officer_id), BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.answer");
 }
 
 int feedback_rate_job(struct store *db, void *arg)
 {
     struct feedback_rating *r = arg;
-    struct store_stmt *st;
     int64_t unit = 0, owner = 0;
     if (feedback_unit(db, r->id, &unit, &owner) != STORE_ROW || owner != r->account_id)
         return derr_set(&r->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy phản ánh, kiến nghị",
@@ -208,16 +186,9 @@ int feedback_rate_job(struct store *db, void *arg)
         return -1;
     if (strcmp(state, "answered") != 0)
         return derr_set(&r->err, DERR_STATE, "not_answered", "Phản ánh chưa được trả lời", NULL);
-    int rc = store_prepare(db,
-                           "UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND"
-                           " rating IS NULL",
-                           &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, r->level);
-        store_bind_int(st, 2, r->now);
-        store_bind_int(st, 3, r->id);
-        rc = exec_done(st);
-    }
+    int rc = store_exec_all(db,
+                            "UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND"
+                            " rating IS NULL", BIND_TEXT(r->level), BIND_INT(r->now), BIND_INT(r->id));
     if (rc)
         return derr_set(&r->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (store_changes(db) == 0)
@@ -231,10 +202,10 @@ int feedback_rate_job(struct store *db, void *arg)
 int feedback_unit(struct store *db, int64_t id, int64_t *unit_id, int64_t *account_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT unit_id, account_id FROM feedback WHERE id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT unit_id, account_id FROM feedback WHERE id = ?", &st,
+                               BIND_INT(id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         *unit_id = store_col_int(st, 0);
@@ -281,9 +252,8 @@ json_t *feedback_json(struct store *db, int64_t id, int with_sender)
 {
     struct store_stmt *st;
     json_t *o = NULL;
-    if (store_prepare(db, "SELECT " FB_COLS FB_FROM " WHERE f.id = ?", &st))
+    if (store_prepare_all(db, "SELECT " FB_COLS FB_FROM " WHERE f.id = ?", &st, BIND_INT(id)))
         return NULL;
-    store_bind_int(st, 1, id);
     if (store_step(st) == STORE_ROW)
         o = row_json(st, with_sender);
     store_done(st);
@@ -310,10 +280,9 @@ static json_t *list(struct store_stmt *st, int with_sender)
 json_t *feedback_list_json(struct store *db, int64_t account_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db, "SELECT " FB_COLS FB_FROM " WHERE f.account_id = ? ORDER BY f.id DESC LIMIT 200",
-                      &st))
+    if (store_prepare_all(db, "SELECT " FB_COLS FB_FROM " WHERE f.account_id = ? ORDER BY f.id DESC LIMIT 200",
+                          &st, BIND_INT(account_id)))
         return NULL;
-    store_bind_int(st, 1, account_id);
     json_t *items = list(st, 0);
     return items ? json_pack("{s:o, s:i}", "items", items, "answer_within_working_days",
                              FEEDBACK_WORKING_DAYS)
@@ -338,12 +307,7 @@ int feedback_view_valid(const char *view)
  * typed as a LIKE pattern, ?5 the item's number or NULL, ?6 the view, ?7 now,
  * ?8 the end of "due soon"; the list adds ?9 limit and ?10 offset. The
  * units the officer may read are worked out once per statement. */
-#define STAFF_SCOPE                                                                                \
-    "WITH scope(id) AS (SELECT u.id FROM staff_roles sr"                                           \
-    " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = 'dossier.read'"            \
-    " JOIN units su ON su.id = sr.unit_id"                                                         \
-    " JOIN units u ON substr(u.path, 1, length(su.path)) = su.path"                                \
-    " WHERE sr.account_id = ?1) "
+#define STAFF_SCOPE "WITH " PERMISSION_SCOPE("?1", "'dossier.read'") " "
 #define STAFF_MATCH                                                                                \
     " WHERE f.unit_id IN scope AND (?2 IS NULL OR f.kind = ?2)"                                    \
     " AND (?3 IS NULL OR f.search_folded LIKE ?3 ESCAPE '\\' OR d.code LIKE ?4 ESCAPE '\\'"      \

@@ -34,7 +34,9 @@ int feedback_create_job(struct store *db, void *arg);
 /* An officer's step: assign (assignee_id set) or answer (answer set). */
 struct feedback_step {
     int64_t id, officer_id;
-    int64_t assignee_id;  /* assign */
+    char assignee[64];    /* assign: the officer's login; refused (422
+                             assignee_not_allowed) unless an enabled officer
+                             with dossier.process on the item's unit */
     char answer[FEEDBACK_CONTENT_MAX * 4 + 1]; /* answer */
     int64_t now;
     struct derr err;      /* OUT */

@@ -14,6 +14,7 @@
 #include "auth/totp.h"
 #include "base/util.h"
 #include "catalog/eform.h"
+#include "catalog/forms.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -32,21 +33,17 @@ struct auth_state {
     int found, ok;
 };
 
-static void free_state(void *p)
+static void wipe_state(void *p)
 {
     struct auth_state *s = p;
-    if (s)
-        explicit_bzero(s->password, sizeof s->password);
-    free(s);
+    explicit_bzero(s->password, sizeof s->password);
 }
 
 static struct auth_state *new_state(struct req *r)
 {
-    struct auth_state *s = calloc(1, sizeof *s);
+    struct auth_state *s = req_state(r, sizeof *s, wipe_state);
     if (!s)
         return NULL;
-    r->data = s;
-    r->free_data = free_state;
     snprintf(s->ip, sizeof s->ip, "ip:%s", req_client_ip(r));
     return s;
 }
@@ -82,14 +79,6 @@ static void reply_session(struct req *r, int status, struct auth_state *s)
     set_session_cookie(r, s->token, SESSION_TTL);
     reply_json(r, status, session_json(r->db, &s->acc, s->csrf));
 }
-
-/* The registration form is checked by the e-form validator, like any form. */
-static const char register_schema_text[] =
-    "{\"sections\":[{\"title\":\"Đăng ký tài khoản\",\"fields\":["
-    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\",\"required\":true},"
-    "{\"name\":\"full_name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
-    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\",\"required\":true},"
-    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\",\"required\":false}]}]}";
 
 static int today_ymd(void)
 {
@@ -145,7 +134,9 @@ static void auth_register(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    json_t *schema = json_loads(register_schema_text, 0, NULL);
+    /* The registration form is checked by the e-form validator, like any
+     * form (data/forms/register.json). */
+    const json_t *schema = forms_schema("data/forms/register.json");
 
     const char *password;
     json_t *form = json_object();
@@ -156,8 +147,7 @@ static void auth_register(struct req *r)
             json_object_set(form, keys[i], v);
     }
     struct eform_error errs[8];
-    int n = eform_validate(schema, form, 0, today_ymd(), errs, 8);
-    json_decref(schema);
+    int n = schema ? eform_validate_checked(schema, form, 0, today_ymd(), errs, 8) : -1;
     if (n != 0) {
         json_t *fields = json_array();
         for (int i = 0; i < n && i < 8; i++)
@@ -191,7 +181,6 @@ static void auth_register(struct req *r)
     if (!s) {
         json_decref(form);
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     int wait = ratelimit_take(r->app->rl_register, s->ip, now_unix());
@@ -306,7 +295,6 @@ static void auth_login(struct req *r)
     struct auth_state *s = new_state(r);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     /* Guesses slow down per login name AND address: whoever guesses from

@@ -11,10 +11,11 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/eform.h"
+#include "catalog/forms.h"
 #include "catalog/procedure.h"
-#include "catalog/unit.h"
 #include "dossier/dossier.h"
 #include "dossier/lookup_cache.h"
+#include "dossier/status.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
 #include "http/http.h"
@@ -27,22 +28,26 @@
 /* The dossier in the path, if the caller may work on it as a draft: a
  * citizen's own dossier, or the walk-in an officer is registering. Sets the
  * owner filter and the actor for the write jobs. */
-static int editable_or_reply(struct req *r, struct dossier *d, int64_t *owner, int64_t *actor)
+static int editable_or_reply(struct req *r, struct dossier *d, struct dossier_target *to)
 {
-    *actor = r->account.id;
-    if (strncmp(r->route->pattern, "/api/v1/staff/", 14) != 0) {
-        *owner = r->account.id;
-        return own_dossier_or_reply(r, d, ACCESS_DRAFTS);
+    int officer = r->route->flags & ROUTE_STAFF;
+    if (!officer) {
+        if (own_dossier_or_reply(r, d, ACCESS_DRAFTS))
+            return -1;
+    } else {
+        int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
+        if (rc != STORE_ROW || d->received_by != r->account.id || d->code[0]) {
+            if (rc < 0)
+                reply_internal(r, "dossier lookup failed");
+            else
+                reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
+            return -1;
+        }
     }
-    *owner = 0;
-    int rc = dossier_find(r->db, req_param(r, "id"), 0, d);
-    if (rc == STORE_ROW && d->received_by == r->account.id && !d->code[0])
-        return 0;
-    if (rc < 0)
-        reply_internal(r, "dossier lookup failed");
-    else
-        reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ", NULL);
-    return -1;
+    *to = (struct dossier_target){.id = d->id,
+                                  .owner_id = officer ? 0 : r->account.id,
+                                  .actor_id = r->account.id};
+    return 0;
 }
 
 static void reply_dossier(struct req *r, int status, int64_t id)
@@ -62,14 +67,36 @@ static int today_ymd(void) { return dossier_local_ymd(now_unix()); }
 
 /* --- create, list, get ------------------------------------------------ */
 
+/* A new draft: the job checks the procedure and the unit; the strings it
+ * borrows live in the request body, kept with the job. */
+struct create_state {
+    struct dossier_create job;
+    json_t *body;
+};
+
+static void release_create(void *p)
+{
+    struct create_state *s = p;
+    json_decref(s->body);
+}
+
 static void created(struct req *r)
 {
-    struct dossier_create *a = r->data; /* first member of walkin_state too */
-    if (r->wjob.rc) {
-        reply_internal(r, "dossier create failed");
-        return;
+    struct create_state *s = r->data;
+    reply_dossier(r, 201, s->job.id);
+}
+
+/* The request state holding body (a reference it takes), or NULL after
+ * a 500 (body released). */
+static struct create_state *new_create(struct req *r, json_t *body)
+{
+    struct create_state *s = req_state(r, sizeof *s, release_create);
+    if (!s) {
+        json_decref(body);
+        return NULL;
     }
-    reply_dossier(r, 201, a->id);
+    s->body = body;
+    return s;
 }
 
 static void dossier_create(struct req *r)
@@ -78,39 +105,18 @@ static void dossier_create(struct req *r)
     if (!body)
         return;
     const char *pcode, *ucode;
-    struct procedure p;
-    struct unit u;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
-        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode))
-        goto out;
-    int rc = procedure_by_code(r->db, pcode, &p);
-    if (rc != STORE_ROW) {
-        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
-        goto out;
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode)) {
+        json_decref(body);
+        return;
     }
-    procedure_clear(&p);
-    if (unit_by_code(r->db, ucode, &u) != STORE_ROW) {
-        reply_error(r, 404, "unknown_unit", "Không có đơn vị này", "unit_code");
-        goto out;
-    }
-    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
-        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
-                    "unit_code");
-        goto out;
-    }
-    struct dossier_create *a = calloc(1, sizeof *a);
-    if (!a) {
-        reply_internal(r, "out of memory");
-        goto out;
-    }
-    a->procedure_id = p.id;
-    a->unit_id = u.id;
-    a->owner_id = r->account.id;
-    r->data = a;
-    r->free_data = free;
-    http_defer_write(r, dossier_create_job, a, created);
-out:
-    json_decref(body);
+    struct create_state *s = new_create(r, body);
+    if (!s)
+        return;
+    s->job = (struct dossier_create){.procedure_code = pcode,
+                                     .unit_code = ucode,
+                                     .owner_id = r->account.id};
+    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
 }
 
 static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
@@ -128,28 +134,7 @@ static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
 /* A walk-in (hồ sơ trực tiếp) or a dossier received by post, registered by
  * an officer of the desk: a draft the officer fills from the paper
  * declaration and the scanned documents, then submits (status 1 and at
- * once 2). If the applicant has a citizen account, it is linked, so they
- * follow it online too. */
-static const char walkin_schema_text[] =
-    "{\"sections\":[{\"title\":\"Người nộp hồ sơ\",\"fields\":["
-    "{\"name\":\"citizen_id\",\"label\":\"Số định danh cá nhân\",\"type\":\"citizen_id\"},"
-    "{\"name\":\"name\",\"label\":\"Họ và tên\",\"type\":\"text\",\"required\":true,\"max_length\":100},"
-    "{\"name\":\"phone\",\"label\":\"Số điện thoại\",\"type\":\"phone\"},"
-    "{\"name\":\"email\",\"label\":\"Thư điện tử\",\"type\":\"email\"},"
-    "{\"name\":\"address\",\"label\":\"Địa chỉ\",\"type\":\"text\",\"max_length\":300}]}]}";
-
-struct walkin_state {
-    struct dossier_create job;
-    json_t *applicant;
-};
-
-static void free_walkin(void *p)
-{
-    struct walkin_state *s = p;
-    json_decref(s->applicant);
-    free(s);
-}
-
+ * once 2). The applicant's details follow data/forms/walkin.json. */
 static const char *applicant_str(json_t *a, const char *key)
 {
     const char *v = json_string_value(json_object_get(a, key));
@@ -162,73 +147,48 @@ static void walkin_create(struct req *r)
     if (!body)
         return;
     const char *pcode, *ucode, *channel;
-    struct procedure p;
-    struct unit u;
     json_t *applicant = json_object_get(body, "applicant");
+    const json_t *schema = forms_schema("data/forms/walkin.json");
+    struct eform_error errs[8];
+    int n;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
         req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode) ||
         req_string_or_reply(r, body, "channel", 1, 1, 8, &channel))
-        goto out;
+        goto refused;
     if (strcmp(channel, "desk") != 0 && strcmp(channel, "post") != 0) {
         reply_error(r, 422, "bad_channel", "Hình thức nhận phải là desk hoặc post", "channel");
-        goto out;
+        goto refused;
     }
     if (!json_is_object(applicant)) {
         reply_error(r, 422, "required", "Thiếu thông tin người nộp hồ sơ", "applicant");
-        goto out;
+        goto refused;
     }
-    json_t *schema = json_loads(walkin_schema_text, 0, NULL);
-    struct eform_error errs[8];
-    int n = eform_validate(schema, applicant, 0, today_ymd(), errs, 8);
-    json_decref(schema);
-    if (n != 0) {
+    if (!schema) {
+        reply_internal(r, "walk-in schema");
+        goto refused;
+    }
+    if ((n = eform_validate_checked(schema, applicant, 0, today_ymd(), errs, 8)) != 0) {
         if (n < 0)
             reply_internal(r, "walk-in schema");
         else
             reply_form_errors(r, errs, n < 8 ? n : 8);
-        goto out;
+        goto refused;
     }
-    if (procedure_by_code(r->db, pcode, &p) != STORE_ROW) {
-        reply_error(r, 404, "unknown_procedure", "Không có thủ tục này", "procedure_code");
-        goto out;
-    }
-    procedure_clear(&p);
-    if (unit_by_code(r->db, ucode, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.walkin", u.id) != 1) {
-        reply_error(r, 404, "unknown_unit", "Không có đơn vị này trong phạm vi của bạn",
-                    "unit_code");
-        goto out;
-    }
-    if (procedure_handled_by(r->db, p.id, u.id) != 1) {
-        reply_error(r, 422, "unit_not_handling", "Đơn vị này không giải quyết thủ tục đã chọn",
-                    "unit_code");
-        goto out;
-    }
-    struct walkin_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
-        goto out;
-    }
-    r->data = s;
-    r->free_data = free_walkin;
-    s->applicant = json_incref(applicant);
-    int64_t owner = 0;
-    const char *cid = applicant_str(applicant, "citizen_id");
-    if (*cid && store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND"
-                                       " kind = 'citizen' AND disabled = 0",
-                                cid, &owner) != STORE_ROW)
-        owner = 0;
-    s->job = (struct dossier_create){.procedure_id = p.id,
-                                     .unit_id = u.id,
-                                     .owner_id = owner,
+    struct create_state *s = new_create(r, body);
+    if (!s)
+        return;
+    s->job = (struct dossier_create){.procedure_code = pcode,
+                                     .unit_code = ucode,
                                      .received_by = r->account.id,
                                      .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
+                                     .applicant_citizen_id = applicant_str(applicant, "citizen_id"),
                                      .applicant_name = applicant_str(applicant, "name"),
                                      .applicant_phone = applicant_str(applicant, "phone"),
                                      .applicant_email = applicant_str(applicant, "email"),
                                      .applicant_address = applicant_str(applicant, "address")};
-    http_defer_write(r, dossier_create_job, &s->job, created);
-out:
+    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
+    return;
+refused:
     json_decref(body);
 }
 
@@ -266,11 +226,10 @@ struct form_state {
     struct dossier_save_form job;
 };
 
-static void free_form_state(void *p)
+static void release_form(void *p)
 {
     struct form_state *s = p;
     json_decref(s->job.form);
-    free(s);
 }
 
 static void form_saved(struct req *r)
@@ -284,8 +243,8 @@ static void dossier_put_form(struct req *r)
 {
     struct dossier d;
     const struct procedure *p;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     if (strcmp(d.state, "draft") != 0) {
         reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
@@ -309,18 +268,13 @@ static void dossier_put_form(struct req *r)
             reply_form_errors(r, errs, n < 32 ? n : 32);
         return;
     }
-    struct form_state *s = calloc(1, sizeof *s);
+    struct form_state *s = req_state(r, sizeof *s, release_form);
     if (!s) {
         json_decref(form);
-        reply_internal(r, "out of memory");
         return;
     }
-    s->job.id = d.id;
-    s->job.owner_id = owner;
-    s->job.actor_id = actor;
+    s->job.to = to;
     s->job.form = form;
-    r->data = s;
-    r->free_data = free_form_state;
     http_defer_job(r, dossier_save_form_job, &s->job, &s->job.err, form_saved);
 }
 
@@ -340,76 +294,44 @@ static void file_added(struct req *r)
                          s->op.content_type, "sha256", s->op.sha256));
 }
 
-/* Does the procedure list this document key? */
-static int procedure_has_document(const struct procedure *p, const char *key)
-{
-    size_t i;
-    json_t *doc;
-    json_array_foreach(p->documents, i, doc)
-    {
-        if (strcmp(json_string_value(json_object_get(doc, "key")), key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int check_upload_or_reply(struct req *r, const struct dossier *d, const char *name,
-                                 const char *doc_key)
-{
-    if (!dossier_file_name_valid(name)) {
-        reply_error(r, 422, "bad_file_name",
-                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
-                    "name");
-        return -1;
-    }
-    if (strcmp(d->state, "draft") != 0 && strcmp(d->state, "supplement") != 0) {
-        reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
-        return -1;
-    }
-    if (doc_key && *doc_key) {
-        const struct procedure *p = procedure_cached(r->db, d->procedure_id);
-        if (!p) {
-            reply_internal(r, "procedure read failed");
-            return -1;
-        }
-        if (!procedure_has_document(p, doc_key)) {
-            reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này",
-                        "document");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static void dossier_put_file(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
     const char *name = req_param(r, "name"), *doc_key = req_query(r, "document");
     if (doc_key && strlen(doc_key) > 64) {
         reply_error(r, 422, "unknown_document", "Thủ tục không có loại giấy tờ này", "document");
         return;
     }
-    struct upload up = {0};
-    if (check_upload_or_reply(r, &d, name, doc_key) || upload_check_or_reply(r, name, &up))
-        return;
-    struct file_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    if (!dossier_file_name_valid(name)) {
+        reply_error(r, 422, "bad_file_name",
+                    "Tên tệp chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang (tối đa 100 ký tự)",
+                    "name");
         return;
     }
-    s->op.id = d.id;
-    s->op.owner_id = owner;
-    s->op.actor_id = actor;
+    struct upload up = {0};
+    if (upload_check_or_reply(r, name, &up))
+        return;
+    struct file_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
+        return;
+    s->op.to = to;
     copy_str(s->op.name, sizeof s->op.name, name);
     copy_str(s->op.document_key, sizeof s->op.document_key, doc_key ? doc_key : "");
     copy_str(s->op.content_type, sizeof s->op.content_type, up.content_type);
+    /* Refused from the head when it can be: the dossier's state, the
+     * document key and the room left (the job checks again). */
+    int64_t supplement_event;
+    s->op.size = r->head.content_length > 0 ? r->head.content_length : 0;
+    if (dossier_file_admissible(r->db, &s->op, &supplement_event)) {
+        reply_derr(r, &s->op.err);
+        return;
+    }
     s->upload = up;
-    r->data = s;
-    r->free_data = free;
-    upload_store_then(r, &s->upload, s->op.sha256, &s->op.size, dossier_add_file_job, &s->op, &s->op.err,
+    upload_store_then(r, &s->upload, s->op.sha256, &s->op.size, dossier_add_file_job, &s->op,
+                      &s->op.err,
                       file_added);
 }
 
@@ -418,29 +340,26 @@ static void file_removed(struct req *r) { reply_empty(r, 204); }
 static void dossier_delete_file(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
-    struct file_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct file_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
         return;
-    }
-    s->op.id = d.id;
-    s->op.owner_id = owner;
-    s->op.actor_id = actor;
+    s->op.to = to;
     copy_str(s->op.name, sizeof s->op.name, req_param(r, "name"));
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, dossier_remove_file_job, &s->op, &s->op.err, file_removed);
 }
+
+/* The documents of a dossier below serve the citizen's routes and the
+ * officers' twins (dossier_or_reply picks the access check by route). */
 
 static void dossier_get_file(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    reply_dossier_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_HANDED_IN, req_param(r, "name"));
 }
 
 /* --- submit, withdraw ---------------------------------------------------- */
@@ -454,22 +373,16 @@ static void submitted(struct req *r)
 static void dossier_submit(struct req *r)
 {
     struct dossier d;
-    int64_t owner, actor;
-    if (editable_or_reply(r, &d, &owner, &actor))
+    struct dossier_target to;
+    if (editable_or_reply(r, &d, &to))
         return;
-    struct dossier_submit *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct dossier_submit *s = req_state(r, sizeof *s, NULL);
+    if (!s)
         return;
-    }
-    s->id = d.id;
-    s->owner_id = owner;
-    s->actor_id = actor;
+    s->to = to;
     s->cal = r->app->cal;
     s->now = now_unix();
     s->today_ymd = dossier_local_ymd(s->now);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, dossier_submit_job, s, &s->err, submitted);
 }
 
@@ -495,10 +408,9 @@ static void owner_step(struct req *r, const char *action)
         json_decref(body);
         return;
     }
-    struct workflow_step *s = calloc(1, sizeof *s);
+    struct workflow_step *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -509,8 +421,6 @@ static void owner_step(struct req *r, const char *action)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 
@@ -528,10 +438,11 @@ static void dossier_action(struct req *r)
 
 /* --- receipt and lookup --------------------------------------------------- */
 
+/* The receipt: the applicant's copy, or the desk's to print. */
 static void dossier_receipt(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     if (!d.code[0]) {
         reply_error(r, 409, "not_submitted", "Hồ sơ chưa nộp nên chưa có giấy tiếp nhận", NULL);
@@ -540,16 +451,12 @@ static void dossier_receipt(struct req *r)
     reply_receipt(r, &d);
 }
 
-/* The result document, once the result is returned (status 10). */
+/* The result document (the applicant's once the result is returned). */
 static void dossier_result(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS) || result_visible_or_reply(r, &d))
         return;
-    if (d.status_code != 10) {
-        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
-        return;
-    }
     reply_document(r, &d, DOCUMENT_RESULT, 0);
 }
 
@@ -557,7 +464,7 @@ static void dossier_apology_letter(struct req *r)
 {
     struct dossier d;
     long n;
-    if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
+    if (dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
         req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
         return;
     reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
@@ -601,29 +508,33 @@ static void lookup(struct req *r)
     free(s);
 }
 
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-
 const struct route api_dossier_routes[] = {
-    {"POST", "/api/v1/dossiers", dossier_create, OWN},
-    {"GET", "/api/v1/dossiers", dossier_list, OWN},
-    {"GET", "/api/v1/dossiers/{id}", dossier_get, OWN},
-    {"PUT", "/api/v1/dossiers/{id}/form", dossier_put_form, OWN},
-    {"PUT", "/api/v1/dossiers/{id}/files/{name}", dossier_put_file, OWN | ROUTE_UPLOAD},
-    {"DELETE", "/api/v1/dossiers/{id}/files/{name}", dossier_delete_file, OWN},
-    {"GET", "/api/v1/dossiers/{id}/files/{name}", dossier_get_file, OWN},
-    {"POST", "/api/v1/dossiers/{id}/submit", dossier_submit, OWN},
-    {"POST", "/api/v1/dossiers/{id}/withdraw", dossier_withdraw, OWN},
-    {"POST", "/api/v1/dossiers/{id}/actions/{action}", dossier_action, OWN},
-    {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, OWN},
-    {"GET", "/api/v1/dossiers/{id}/result.pdf", dossier_result, OWN},
-    {"GET", "/api/v1/dossiers/{id}/apologies/{n}", dossier_apology_letter, OWN},
+    {"POST", "/api/v1/dossiers", dossier_create, ROUTE_USER},
+    {"GET", "/api/v1/dossiers", dossier_list, ROUTE_USER},
+    {"GET", "/api/v1/dossiers/{id}", dossier_get, ROUTE_USER},
+    {"PUT", "/api/v1/dossiers/{id}/form", dossier_put_form, ROUTE_USER},
+    {"PUT", "/api/v1/dossiers/{id}/files/{name}", dossier_put_file, ROUTE_USER | ROUTE_UPLOAD},
+    {"DELETE", "/api/v1/dossiers/{id}/files/{name}", dossier_delete_file, ROUTE_USER},
+    {"GET", "/api/v1/dossiers/{id}/files/{name}", dossier_get_file, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/submit", dossier_submit, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/withdraw", dossier_withdraw, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/actions/{action}", dossier_action, ROUTE_USER},
+    {"GET", "/api/v1/dossiers/{id}/receipt.pdf", dossier_receipt, ROUTE_USER},
+    {"GET", "/api/v1/dossiers/{id}/result.pdf", dossier_result, ROUTE_USER},
+    {"GET", "/api/v1/dossiers/{id}/apologies/{n}", dossier_apology_letter, ROUTE_USER},
     {"GET", "/api/v1/lookup/{code}", lookup, 0},
     /* Walk-in and postal dossiers, registered by an officer of the desk. */
-    {"POST", "/api/v1/staff/dossiers", walkin_create, OWN | ROUTE_STAFF},
-    {"PUT", "/api/v1/staff/dossiers/{id}/form", dossier_put_form, OWN | ROUTE_STAFF},
+    {"POST", "/api/v1/staff/dossiers", walkin_create, ROUTE_OFFICER},
+    {"PUT", "/api/v1/staff/dossiers/{id}/form", dossier_put_form, ROUTE_OFFICER},
     {"PUT", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_put_file,
-     OWN | ROUTE_STAFF | ROUTE_UPLOAD},
-    {"DELETE", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_delete_file, OWN | ROUTE_STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/submit", dossier_submit, OWN | ROUTE_STAFF},
+     ROUTE_OFFICER | ROUTE_UPLOAD},
+    {"DELETE", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_delete_file, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/submit", dossier_submit, ROUTE_OFFICER},
+    /* The documents, for officers who may see the dossier. */
+    {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_get_file, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}/result.pdf", dossier_result, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}/apologies/{n}", dossier_apology_letter,
+     ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

@@ -3,10 +3,12 @@
  * and answer them. Outside an officer's units, or another citizen's item,
  * the answer is 404. */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "catalog/unit.h"
@@ -15,7 +17,6 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 /* The item as its reader may see it: officers (on the staff routes) also
  * see who sent it. */
@@ -70,9 +71,8 @@ static void feedback_create(struct req *r)
         reply_error(r, 404, "unknown_dossier", "Không tìm thấy hồ sơ này của bạn", "dossier_code");
         goto out;
     }
-    struct feedback_new *f = calloc(1, sizeof *f);
+    struct feedback_new *f = req_state(r, sizeof *f, NULL);
     if (!f) {
-        reply_internal(r, "out of memory");
         goto out;
     }
     f->kind = strcmp(kind, "complaint") == 0 ? "complaint" : "suggestion";
@@ -83,8 +83,6 @@ static void feedback_create(struct req *r)
     copy_str(f->content, sizeof f->content, content);
     f->cal = r->app->cal;
     f->now = now_unix();
-    r->data = f;
-    r->free_data = free;
     http_defer_write(r, feedback_create_job, f, created);
 out:
     json_decref(body);
@@ -139,10 +137,9 @@ static void feedback_rate(struct req *r)
         json_decref(body);
         return;
     }
-    struct feedback_rating *s = calloc(1, sizeof *s);
+    struct feedback_rating *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->id = id;
@@ -150,8 +147,6 @@ static void feedback_rate(struct req *r)
     copy_str(s->level, sizeof s->level, level);
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, feedback_rate_job, s, &s->err, rated);
 }
 
@@ -166,11 +161,11 @@ static int staff_item_or_reply(struct req *r, const char *permission, long *id)
     if (req_long_or_reply(r, req_param(r, "id"), "id", 1, 1L << 40, 1, id))
         return -1;
     if (feedback_unit(r->db, *id, &unit, &owner) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.read", unit) != 1) {
+        permission_can(r->db, r->account.id, "dossier.read", unit) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy phản ánh, kiến nghị", NULL);
         return -1;
     }
-    if (permission && staff_can(r->db, r->account.id, permission, unit) != 1) {
+    if (permission && permission_can(r->db, r->account.id, permission, unit) != 1) {
         reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này", NULL);
         return -1;
     }
@@ -235,88 +230,66 @@ static void stepped(struct req *r)
     reply_item(r, 200, s->id);
 }
 
+/* New request state (req_state: on failure the 500 is sent). */
 static struct feedback_step *new_step(struct req *r, long id)
 {
-    struct feedback_step *s = calloc(1, sizeof *s);
+    struct feedback_step *s = req_state(r, sizeof *s, NULL);
     if (!s)
         return NULL;
     s->id = id;
     s->officer_id = r->account.id;
     s->now = now_unix();
-    r->data = s;
-    r->free_data = free;
     return s;
 }
 
-static void staff_assign(struct req *r)
+/* An officer's step on an item: assignment (an officer's login) or the
+ * answer (multi-line text); each needs its permission on the item's unit
+ * and one string member of the body, copied into the job. */
+struct staff_step_kind {
+    const char *permission, *key;
+    size_t max_chars;
+    int multiline;
+    size_t offset, cap; /* where the member goes in struct feedback_step */
+    int (*job)(struct store *db, void *arg);
+};
+
+static const struct staff_step_kind assign_step = {
+    "dossier.assign", "assignee", 63, 0, offsetof(struct feedback_step, assignee),
+    sizeof ((struct feedback_step *)0)->assignee, feedback_assign_job};
+static const struct staff_step_kind answer_step = {
+    "dossier.process", "answer", FEEDBACK_CONTENT_MAX, 1, offsetof(struct feedback_step, answer),
+    sizeof ((struct feedback_step *)0)->answer, feedback_answer_job};
+
+static void staff_step(struct req *r, const struct staff_step_kind *k)
 {
     long id;
-    const char *login;
-    int64_t unit, owner, assignee = 0;
-    if (staff_item_or_reply(r, "dossier.assign", &id))
+    const char *value;
+    if (staff_item_or_reply(r, k->permission, &id))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    if (req_string_or_reply(r, body, "assignee", 1, 1, 63, &login)) {
-        json_decref(body);
-        return;
-    }
-    feedback_unit(r->db, id, &unit, &owner);
-    if (store_query_int(r->db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
-                               " disabled = 0",
-                        login, &assignee) != STORE_ROW ||
-        staff_can(r->db, assignee, "dossier.process", unit) != 1) {
-        json_decref(body);
-        reply_error(r, 422, "assignee_not_allowed", "Cán bộ này không xử lý việc của đơn vị",
-                    "assignee");
-        return;
-    }
+    struct feedback_step *s = NULL;
+    if ((k->multiline ? req_text_or_reply : req_string_or_reply)(r, body, k->key, 1, 1,
+                                                                  k->max_chars, &value) == 0 &&
+        (s = new_step(r, id)) != NULL)
+        copy_str((char *)s + k->offset, k->cap, value);
     json_decref(body);
-    struct feedback_step *s = new_step(r, id);
-    if (!s) {
-        reply_internal(r, "out of memory");
-        return;
-    }
-    s->assignee_id = assignee;
-    http_defer_job(r, feedback_assign_job, s, &s->err, stepped);
+    if (s)
+        http_defer_job(r, k->job, s, &s->err, stepped);
 }
 
-static void staff_answer(struct req *r)
-{
-    long id;
-    const char *answer;
-    if (staff_item_or_reply(r, "dossier.process", &id))
-        return;
-    json_t *body = req_json_object_or_reply(r);
-    if (!body)
-        return;
-    if (req_text_or_reply(r, body, "answer", 1, 1, FEEDBACK_CONTENT_MAX, &answer)) {
-        json_decref(body);
-        return;
-    }
-    struct feedback_step *s = new_step(r, id);
-    if (!s) {
-        json_decref(body);
-        reply_internal(r, "out of memory");
-        return;
-    }
-    copy_str(s->answer, sizeof s->answer, answer);
-    json_decref(body);
-    http_defer_job(r, feedback_answer_job, s, &s->err, stepped);
-}
-
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
+static void staff_assign(struct req *r) { staff_step(r, &assign_step); }
+static void staff_answer(struct req *r) { staff_step(r, &answer_step); }
 
 const struct route api_feedback_routes[] = {
-    {"POST", "/api/v1/feedback", feedback_create, OWN},
-    {"GET", "/api/v1/feedback", feedback_list, OWN},
-    {"GET", "/api/v1/feedback/{id}", feedback_get, OWN},
-    {"POST", "/api/v1/feedback/{id}/rating", feedback_rate, OWN},
-    {"GET", "/api/v1/staff/feedback", staff_list, STAFF},
-    {"GET", "/api/v1/staff/feedback/{id}", staff_get, STAFF},
-    {"POST", "/api/v1/staff/feedback/{id}/assign", staff_assign, STAFF},
-    {"POST", "/api/v1/staff/feedback/{id}/answer", staff_answer, STAFF},
+    {"POST", "/api/v1/feedback", feedback_create, ROUTE_USER},
+    {"GET", "/api/v1/feedback", feedback_list, ROUTE_USER},
+    {"GET", "/api/v1/feedback/{id}", feedback_get, ROUTE_USER},
+    {"POST", "/api/v1/feedback/{id}/rating", feedback_rate, ROUTE_USER},
+    {"GET", "/api/v1/staff/feedback", staff_list, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/feedback/{id}", staff_get, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/feedback/{id}/assign", staff_assign, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/feedback/{id}/answer", staff_answer, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

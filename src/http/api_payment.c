@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "app.h"
+#include "auth/permission.h"
+#include "base/dynbuf.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "catalog/unit.h"
@@ -27,7 +29,6 @@
 #include "payment/testgw.h"
 #include "payment/vietqr.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 #define QR_PX 264
 
@@ -147,10 +148,11 @@ static int gateway_result_or_reply(struct req *r, const char *text, size_t len,
 
 /* --- the citizen ---------------------------------------------------------------- */
 
-static void citizen_payment(struct req *r)
+/* The dossier's payment: the citizen's route and the officers'. */
+static void dossier_payment(struct req *r)
 {
     struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+    if (dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *o = payment_view(r->db, &d);
     if (!o) {
@@ -208,11 +210,10 @@ struct notify_state {
     struct payment_confirm job;
 };
 
-static void free_notify(void *p)
+static void clear_notify(void *p)
 {
     struct notify_state *s = p;
     derr_clear(&s->job.err);
-    free(s);
 }
 
 static void notified(struct req *r)
@@ -239,13 +240,9 @@ static void gateway_notify(struct req *r)
         return;
     }
     const char *body = (const char *)req_body(r, &len);
-    struct notify_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct notify_state *s = req_state(r, sizeof *s, clear_notify);
+    if (!s)
         return;
-    }
-    r->data = s;
-    r->free_data = free_notify;
     if (gateway_result_or_reply(r, body, len, &s->job.r))
         return;
     /* A repeat of what is already confirmed needs no write. */
@@ -291,19 +288,6 @@ static void gateway_return(struct req *r)
 }
 
 /* --- officers ------------------------------------------------------------------------ */
-
-static void staff_payment(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
-        return;
-    json_t *o = payment_view(r->db, &d);
-    if (!o) {
-        reply_internal(r, "payment read failed");
-        return;
-    }
-    reply_json(r, 200, o);
-}
 
 /* After a staff job: the payment and the dossier as they are now. */
 static void reply_payment_done(struct req *r, int status, int64_t dossier_id)
@@ -353,10 +337,9 @@ static void staff_request(struct req *r)
         json_decref(body);
         return;
     }
-    struct payment_request *s = calloc(1, sizeof *s);
+    struct payment_request *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -366,8 +349,6 @@ static void staff_request(struct req *r)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, payment_request_job, s, &s->err, requested);
 }
 
@@ -391,10 +372,9 @@ static void staff_confirm_desk(struct req *r)
         json_decref(body);
         return;
     }
-    struct payment_desk *s = calloc(1, sizeof *s);
+    struct payment_desk *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     s->dossier_id = d.id;
@@ -404,8 +384,6 @@ static void staff_confirm_desk(struct req *r)
     s->cal = r->app->cal;
     s->now = now_unix();
     json_decref(body);
-    r->data = s;
-    r->free_data = free;
     http_defer_job(r, payment_desk_job, s, &s->err, desk_confirmed);
 }
 
@@ -444,7 +422,7 @@ static void reconciliation(struct req *r)
         return;
     }
     if (!code || strlen(code) > 63 || unit_by_code(r->db, code, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "report.read", u.id) != 1) {
+        permission_can(r->db, r->account.id, "report.read", u.id) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }
@@ -462,47 +440,25 @@ static void reconciliation(struct req *r)
 /* --- the local test gateway's pages ------------------------------------------------------ */
 
 /* A bounded growing HTML text. */
-struct html {
-    char *s;
-    size_t len, cap;
-    int failed;
-};
-
+/* The test gateway's pages are small. */
 #define HTML_MAX (64 * 1024)
 
-static void html_raw(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void html_raw(struct html *h, const char *fmt, ...)
+/* Appends text with HTML's special characters escaped. */
+static void html_text(struct dynbuf *h, const char *s)
 {
-    va_list ap;
-    if (h->failed)
-        return;
-    if (!h->s) {
-        if (!(h->s = malloc(HTML_MAX))) {
-            h->failed = 1;
-            return;
-        }
-        h->cap = HTML_MAX;
-    }
-    va_start(ap, fmt);
-    int n = vsnprintf(h->s + h->len, h->cap - h->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= h->cap - h->len)
-        h->failed = 1;
-    else
-        h->len += (size_t)n;
-}
-
-static void html_text(struct html *h, const char *s)
-{
-    for (; *s && !h->failed; s++) {
+    while (*s) {
+        size_t plain = strcspn(s, "&<>\"'");
+        dynbuf_add(h, s, plain);
+        s += plain;
         switch (*s) {
-        case '&': html_raw(h, "&amp;"); break;
-        case '<': html_raw(h, "&lt;"); break;
-        case '>': html_raw(h, "&gt;"); break;
-        case '"': html_raw(h, "&quot;"); break;
-        case '\'': html_raw(h, "&#39;"); break;
-        default: html_raw(h, "%c", *s);
+        case '&': dynbuf_adds(h, "&amp;"); break;
+        case '<': dynbuf_adds(h, "&lt;"); break;
+        case '>': dynbuf_adds(h, "&gt;"); break;
+        case '"': dynbuf_adds(h, "&quot;"); break;
+        case '\'': dynbuf_adds(h, "&#39;"); break;
+        default: continue; /* the end of s */
         }
+        s++;
     }
 }
 
@@ -520,48 +476,50 @@ static void format_vnd(int64_t v, char *out, size_t cap)
     copy_str(out, cap, tmp);
 }
 
-static void html_page_start(struct html *h, const char *title)
+static void html_page_start(struct dynbuf *h, const char *title)
 {
-    html_raw(h, "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "<title>");
+    dynbuf_adds(h, "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                   "<title>");
     html_text(h, title);
-    html_raw(h, "</title><style>body{font-family:system-ui,sans-serif;background:#eef2f6;"
-                "margin:0;color:#1b2430}main{max-width:480px;margin:40px auto;background:#fff;"
-                "border-radius:8px;padding:24px 28px;box-shadow:0 2px 8px #0002}"
-                "h1{font-size:1.3rem;margin:0 0 4px}.test{background:#fff4ce;border:1px solid"
-                " #e0b400;padding:8px 12px;border-radius:6px;font-size:.9rem}"
-                "dl{display:grid;grid-template-columns:auto 1fr;gap:6px 16px}dt{color:#566}"
-                "dd{margin:0;font-weight:600}.amount{font-size:1.4rem;color:#0b5}"
-                ".btns{display:flex;gap:12px;margin-top:20px}button{font-size:1rem;"
-                "padding:10px 18px;border-radius:6px;border:1px solid #0a58ca;cursor:pointer}"
-                "#approve{background:#0a58ca;color:#fff}#deny{background:#fff;color:#a31d1d;"
-                "border-color:#a31d1d}</style></head><body><main>");
+    dynbuf_adds(h, "</title><style>body{font-family:system-ui,sans-serif;background:#eef2f6;"
+                   "margin:0;color:#1b2430}main{max-width:480px;margin:40px auto;background:#fff;"
+                   "border-radius:8px;padding:24px 28px;box-shadow:0 2px 8px #0002}"
+                   "h1{font-size:1.3rem;margin:0 0 4px}.test{background:#fff4ce;border:1px solid"
+                   " #e0b400;padding:8px 12px;border-radius:6px;font-size:.9rem}"
+                   "dl{display:grid;grid-template-columns:auto 1fr;gap:6px 16px}dt{color:#566}"
+                   "dd{margin:0;font-weight:600}.amount{font-size:1.4rem;color:#0b5}"
+                   ".btns{display:flex;gap:12px;margin-top:20px}button{font-size:1rem;"
+                   "padding:10px 18px;border-radius:6px;border:1px solid #0a58ca;cursor:pointer}"
+                   "#approve{background:#0a58ca;color:#fff}#deny{background:#fff;color:#a31d1d;"
+                   "border-color:#a31d1d}</style></head><body><main>");
 }
 
-static void reply_html(struct req *r, int status, struct html *h)
+static void reply_html(struct req *r, int status, struct dynbuf *h)
 {
-    html_raw(h, "</main></body></html>");
-    if (h->failed) {
-        free(h->s);
+    dynbuf_adds(h, "</main></body></html>");
+    size_t len;
+    char *page = dynbuf_take(h, &len);
+    if (!page) {
         reply_internal(r, "page too large");
         return;
     }
     req_add_header(r, "Content-Security-Policy",
                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-    reply_bytes(r, status, "text/html; charset=utf-8", h->s, h->len);
-    free(h->s);
+    reply_bytes(r, status, "text/html; charset=utf-8", page, len);
+    free(page);
 }
 
 static void testgw_message(struct req *r, int status, const char *title, const char *text)
 {
-    struct html h = {0};
+    struct dynbuf h;
+    dynbuf_init(&h, HTML_MAX);
     html_page_start(&h, title);
-    html_raw(&h, "<h1>");
+    dynbuf_adds(&h, "<h1>");
     html_text(&h, title);
-    html_raw(&h, "</h1><p>");
+    dynbuf_adds(&h, "</h1><p>");
     html_text(&h, text);
-    html_raw(&h, "</p>");
+    dynbuf_adds(&h, "</p>");
     reply_html(r, status, &h);
 }
 
@@ -613,29 +571,30 @@ static void testgw_page(struct req *r)
         return;
     }
     format_vnd(o.amount, amount, sizeof amount);
-    struct html h = {0};
+    struct dynbuf h;
+    dynbuf_init(&h, HTML_MAX);
     html_page_start(&h, "Cổng thanh toán thử nghiệm");
-    html_raw(&h, "<h1>Cổng thanh toán thử nghiệm</h1><p class=\"test\">Đây là cổng thanh toán"
-                 " giả lập của motcua, chỉ dùng cho kiểm thử và trình diễn. Không có tiền thật"
-                 " được chuyển.</p><dl><dt>Đơn vị nhận</dt><dd>");
+    dynbuf_adds(&h, "<h1>Cổng thanh toán thử nghiệm</h1><p class=\"test\">Đây là cổng thanh toán"
+                    " giả lập của motcua, chỉ dùng cho kiểm thử và trình diễn. Không có tiền thật"
+                    " được chuyển.</p><dl><dt>Đơn vị nhận</dt><dd>");
     html_text(&h, o.merchant);
-    html_raw(&h, "</dd><dt>Mã giao dịch</dt><dd id=\"txn-ref\">");
+    dynbuf_adds(&h, "</dd><dt>Mã giao dịch</dt><dd id=\"txn-ref\">");
     html_text(&h, o.txn_ref);
-    html_raw(&h, "</dd><dt>Nội dung</dt><dd>");
+    dynbuf_adds(&h, "</dd><dt>Nội dung</dt><dd>");
     html_text(&h, o.order_info);
-    html_raw(&h, "</dd><dt>Số tiền</dt><dd class=\"amount\" id=\"amount\">%s ₫</dd></dl>"
-                 "<form method=\"post\" action=\"/test-gateway/pay\">",
+    dynbuf_addf(&h, "</dd><dt>Số tiền</dt><dd class=\"amount\" id=\"amount\">%s ₫</dd></dl>"
+                    "<form method=\"post\" action=\"/test-gateway/pay\">",
              amount);
     for (int i = 0; i < ps->n; i++) {
-        html_raw(&h, "<input type=\"hidden\" name=\"");
+        dynbuf_adds(&h, "<input type=\"hidden\" name=\"");
         html_text(&h, ps->p[i].name);
-        html_raw(&h, "\" value=\"");
+        dynbuf_adds(&h, "\" value=\"");
         html_text(&h, ps->p[i].value);
-        html_raw(&h, "\">");
+        dynbuf_adds(&h, "\">");
     }
-    html_raw(&h, "<div class=\"btns\"><button id=\"approve\" name=\"decision\" value=\"approve\">"
-                 "Đồng ý thanh toán</button><button id=\"deny\" name=\"decision\""
-                 " value=\"deny\">Hủy giao dịch</button></div></form>");
+    dynbuf_adds(&h, "<div class=\"btns\"><button id=\"approve\" name=\"decision\" value=\"approve\">"
+                    "Đồng ý thanh toán</button><button id=\"deny\" name=\"decision\""
+                    " value=\"deny\">Hủy giao dịch</button></div></form>");
     free(ps);
     reply_html(r, 200, &h);
 }
@@ -704,15 +663,14 @@ static void testgw_decide(struct req *r)
     if (test_gateway_on_or_reply(r))
         return;
     const char *body = (const char *)req_body(r, &len);
-    struct testgw_state *s = calloc(1, sizeof *s);
-    if (!s || !(ps = calloc(1, sizeof *ps)) || !(form = malloc(sizeof *form))) {
-        free(s);
+    struct testgw_state *s = req_state(r, sizeof *s, NULL);
+    if (!s)
+        return;
+    if (!(ps = calloc(1, sizeof *ps)) || !(form = malloc(sizeof *form))) {
         free(ps);
         reply_internal(r, "out of memory");
         return;
     }
-    r->data = s;
-    r->free_data = free;
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
         gw_params_parse(body, len, form)) {
         testgw_message(r, 400, "Yêu cầu thanh toán không hợp lệ", "Thiếu hoặc sai tham số.");
@@ -748,18 +706,15 @@ out:
     free(form);
 }
 
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_payment_routes[] = {
-    {"GET", "/api/v1/dossiers/{id}/payment", citizen_payment, OWN},
-    {"POST", "/api/v1/dossiers/{id}/payment/checkout", citizen_checkout, OWN},
+    {"GET", "/api/v1/dossiers/{id}/payment", dossier_payment, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/payment/checkout", citizen_checkout, ROUTE_USER},
     {"POST", "/api/v1/payments/notify", gateway_notify, 0},
     {"GET", "/api/v1/payments/return", gateway_return, 0},
-    {"GET", "/api/v1/staff/dossiers/{id}/payment", staff_payment, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/payment-request", staff_request, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/payment/confirm-desk", staff_confirm_desk, STAFF},
-    {"GET", "/api/v1/staff/payments/reconciliation", reconciliation, STAFF},
+    {"GET", "/api/v1/staff/dossiers/{id}/payment", dossier_payment, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/payment-request", staff_request, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/payment/confirm-desk", staff_confirm_desk, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/payments/reconciliation", reconciliation, ROUTE_OFFICER},
     {"GET", "/test-gateway/pay", testgw_page, 0},
     {"POST", "/test-gateway/pay", testgw_decide, 0},
     {NULL, NULL, NULL, 0},

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "dossier/dossier.h"
@@ -17,31 +18,17 @@
 #include "report/rating.h"
 #include "report/report.h"
 #include "store/store.h"
-#include "workflow/workflow.h"
 
 /* --- reports -------------------------------------------------------------------- */
 
 /* The units where the officer may read reports (each covers its subtree). */
 static void report_units(struct req *r)
 {
-    struct store_stmt *st;
-    json_t *items = json_array();
-    if (store_prepare(r->db,
-                      "SELECT DISTINCT u.code, u.name, u.level, u.path FROM staff_roles sr"
-                      " JOIN role_permissions rp ON rp.role = sr.role"
-                      "  AND rp.permission = 'report.read'"
-                      " JOIN units u ON u.id = sr.unit_id WHERE sr.account_id = ? ORDER BY u.path",
-                      &st)) {
-        json_decref(items);
+    json_t *items = unit_list_permitted_json(r->db, r->account.id, "report.read");
+    if (!items) {
         reply_internal(r, "report units failed");
         return;
     }
-    store_bind_int(st, 1, r->account.id);
-    while (store_step(st) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
-                                               "name", store_col_text(st, 1), "level",
-                                               store_col_text(st, 2)));
-    store_done(st);
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -68,7 +55,7 @@ static json_t *ancestors_json(struct req *r, const struct unit *u)
             continue;
         json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", a.code, "name", a.name,
                                               "readable",
-                                              staff_can(r->db, r->account.id, "report.read",
+                                              permission_can(r->db, r->account.id, "report.read",
                                                         a.id) == 1));
     }
     return list;
@@ -81,12 +68,11 @@ struct xlsx_state {
     int rc;
 };
 
-static void free_xlsx_state(void *p)
+static void release_xlsx(void *p)
 {
     struct xlsx_state *s = p;
     report_free(&s->rep);
     free(s->data);
-    free(s);
 }
 
 static void xlsx_work(void *arg)
@@ -154,7 +140,7 @@ static void report_summary(struct req *r)
     struct unit u;
     int can = 0;
     if (strlen(code) < sizeof u.code && unit_by_code(r->db, code, &u) == STORE_ROW)
-        can = staff_can(r->db, r->account.id, "report.read", u.id);
+        can = permission_can(r->db, r->account.id, "report.read", u.id);
     if (can < 0) {
         reply_internal(r, "permission check failed");
         return;
@@ -163,13 +149,9 @@ static void report_summary(struct req *r)
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }
-    struct xlsx_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct xlsx_state *s = req_state(r, sizeof *s, release_xlsx);
+    if (!s)
         return;
-    }
-    r->data = s;
-    r->free_data = free_xlsx_state;
     if (report_build(r->db, &u, from, to, now_unix(), REPORT_COUNTERS, &s->rep)) {
         reply_internal(r, "report failed");
         return;
@@ -291,10 +273,9 @@ static void rating_post(struct req *r)
                     "Mức đánh giá phải là rat_hai_long, hai_long hoặc khong_hai_long", "level");
         return;
     }
-    struct rating_job *j = calloc(1, sizeof *j);
+    struct rating_job *j = req_state(r, sizeof *j, NULL);
     if (!j) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     j->dossier_id = d.id;
@@ -303,18 +284,13 @@ static void rating_post(struct req *r)
     copy_str(j->comment, sizeof j->comment, comment ? comment : "");
     j->now = now_unix();
     json_decref(body);
-    r->data = j;
-    r->free_data = free;
     http_defer_job(r, rating_job, j, &j->err, rated);
 }
 
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-
 const struct route api_report_routes[] = {
-    {"GET", "/api/v1/reports/units", report_units, STAFF},
-    {"GET", "/api/v1/reports/summary", report_summary, STAFF},
-    {"GET", "/api/v1/dossiers/{id}/rating", rating_get, OWN},
-    {"POST", "/api/v1/dossiers/{id}/rating", rating_post, OWN},
+    {"GET", "/api/v1/reports/units", report_units, ROUTE_OFFICER},
+    {"GET", "/api/v1/reports/summary", report_summary, ROUTE_OFFICER},
+    {"GET", "/api/v1/dossiers/{id}/rating", rating_get, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/{id}/rating", rating_post, ROUTE_USER},
     {NULL, NULL, NULL, 0},
 };

@@ -10,6 +10,7 @@
 #include "calendar/calendar.h"
 #include "dossier/dossier.h"
 #include "dossier/results.h"
+#include "dossier/status.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
 #include "http/http.h"
@@ -43,16 +44,13 @@ static int editable_or_reply(struct req *r, struct dossier *d, const char **name
 
 static struct result_state *new_state(struct req *r, const struct dossier *d, const char *name)
 {
-    struct result_state *s = calloc(1, sizeof *s);
+    struct result_state *s = req_state(r, sizeof *s, NULL);
     if (!s) {
-        reply_internal(r, "out of memory");
         return NULL;
     }
     s->op.dossier_id = d->id;
     s->op.actor_id = r->account.id;
     copy_str(s->op.name, sizeof s->op.name, name);
-    r->data = s;
-    r->free_data = free;
     return s;
 }
 
@@ -72,15 +70,6 @@ static void result_put(struct req *r)
     struct upload up = {0};
     if (editable_or_reply(r, &d, &name) || upload_check_or_reply(r, name, &up))
         return;
-    /* Say it now rather than after storing the file; the job checks again. */
-    if (d.status_code != 4 && d.status_code != 9) {
-        reply_error(r, 409, "results_closed",
-                    d.status_code == 10
-                        ? "Kết quả đã trả cho người nộp, không thể thay đổi"
-                        : "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong",
-                    NULL);
-        return;
-    }
     struct result_state *s = new_state(r, &d, name);
     if (!s)
         return;
@@ -88,6 +77,12 @@ static void result_put(struct req *r)
     /* "If-None-Match: *": only if no result of that name exists yet (RFC 9110). */
     const char *inm = req_header(r, "If-None-Match");
     s->op.create_only = inm && strcmp(inm, "*") == 0;
+    /* Refused from the head when it can be (the job checks again). */
+    s->op.size = r->head.content_length > 0 ? r->head.content_length : 0;
+    if (result_admissible(r->db, &s->op)) {
+        reply_derr(r, &s->op.err);
+        return;
+    }
     s->upload = up;
     upload_store_then(r, &s->upload, s->op.sha256, &s->op.size, result_add_job, &s->op, &s->op.err,
                       result_added);
@@ -106,34 +101,20 @@ static void result_delete(struct req *r)
         http_defer_job(r, result_remove_job, &s->op, &s->op.err, result_removed);
 }
 
-static void staff_result_get(struct req *r)
+/* A result document: officers' and the applicant's route (the applicant's
+ * only once the result was returned). */
+static void result_get(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
+    if (dossier_or_reply(r, &d, ACCESS_SUBMITTED) || result_visible_or_reply(r, &d))
         return;
-    reply_result_file(r, &d, req_param(r, "name"));
+    reply_dossier_file(r, &d, DOSSIER_FILES_RESULTS, req_param(r, "name"));
 }
-
-/* The applicant's copy: only once the result was returned (status 10). */
-static void own_result_get(struct req *r)
-{
-    struct dossier d;
-    if (own_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
-        return;
-    if (d.status_code != 10) {
-        reply_error(r, 409, "no_result", "Kết quả chưa được trả", NULL);
-        return;
-    }
-    reply_result_file(r, &d, req_param(r, "name"));
-}
-
-#define OWN (ROUTE_AUTH | ROUTE_CSRF)
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
 
 const struct route api_results_routes[] = {
-    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, STAFF | ROUTE_UPLOAD},
-    {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", staff_result_get, STAFF},
-    {"GET", "/api/v1/dossiers/{id}/results/{name}", own_result_get, OWN},
+    {"PUT", "/api/v1/staff/dossiers/{id}/results/{name}", result_put, ROUTE_OFFICER | ROUTE_UPLOAD},
+    {"DELETE", "/api/v1/staff/dossiers/{id}/results/{name}", result_delete, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}/results/{name}", result_get, ROUTE_OFFICER},
+    {"GET", "/api/v1/dossiers/{id}/results/{name}", result_get, ROUTE_USER},
     {NULL, NULL, NULL, 0},
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth/permission.h"
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "calendar/calendar.h"
@@ -16,6 +17,7 @@
 #include "dossier/filestore.h"
 #include "dossier/queue.h"
 #include "dossier/results.h"
+#include "dossier/status.h"
 #include "http/api_report.h"
 #include "http/document_reply.h"
 #include "http/dossier_access.h"
@@ -68,7 +70,7 @@ static json_t *staff_dossier(struct req *r, const struct dossier *d)
         json_t *res = results_json(r->db, d->id);
         json_object_set_new(o, "results", res ? res : json_array());
         json_object_set_new(o, "can_edit_results",
-                            json_boolean((d->status_code == 4 || d->status_code == 9) &&
+                            json_boolean((d->status_code == STATUS_PROCESSING || d->status_code == STATUS_DONE) &&
                                          staff_may_edit_results(r, d)));
     }
     return o;
@@ -122,22 +124,24 @@ static int optional_string(struct req *r, json_t *body, const char *key, size_t 
     return 0;
 }
 
+/* The dossier in the path, seen by the officer, and the request's JSON
+ * body (the caller frees it); NULL after replying. */
+static json_t *dossier_and_body_or_reply(struct req *r, struct dossier *d)
+{
+    return staff_dossier_or_reply(r, d, ACCESS_DRAFTS) ? NULL : req_json_object_or_reply(r);
+}
+
 static void dossier_action(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    json_t *body = req_json_object_or_reply(r);
+    json_t *body = dossier_and_body_or_reply(r, &d);
     if (!body)
         return;
-    struct workflow_step *s = calloc(1, sizeof *s);
+    struct workflow_step *s = req_state(r, sizeof *s, NULL);
     if (!s) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
-    r->data = s;
-    r->free_data = free;
     if (optional_string(r, body, "note", WORKFLOW_NOTE_MAX, 1, s->note, sizeof s->note) ||
         optional_string(r, body, "assignee", 63, 0, s->assignee, sizeof s->assignee) ||
         optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code)) {
@@ -152,41 +156,6 @@ static void dossier_action(struct req *r)
     s->cal = r->app->cal;
     s->now = now_unix();
     http_defer_job(r, workflow_step_job, s, &s->err, stepped);
-}
-
-static void dossier_file(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_dossier_file(r, &d, req_param(r, "name"));
-}
-
-/* The receipt, for the desk to print. */
-static void dossier_receipt(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_receipt(r, &d);
-}
-
-static void dossier_result(struct req *r)
-{
-    struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    reply_document(r, &d, DOCUMENT_RESULT, 0);
-}
-
-static void dossier_apology_letter(struct req *r)
-{
-    struct dossier d;
-    long n;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS) ||
-        req_long_or_reply(r, req_param(r, "n"), "n", 1, 1000, 1, &n))
-        return;
-    reply_document(r, &d, DOCUMENT_APOLOGY, (int)n);
 }
 
 static void apologized(struct req *r)
@@ -205,14 +174,7 @@ static void apologized(struct req *r)
 static void dossier_apologize(struct req *r)
 {
     struct dossier d;
-    if (staff_dossier_or_reply(r, &d, ACCESS_DRAFTS))
-        return;
-    if (staff_can(r->db, r->account.id, "dossier.apologize", d.current_unit_id) != 1) {
-        reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này",
-                    NULL);
-        return;
-    }
-    json_t *body = req_json_object_or_reply(r);
+    json_t *body = dossier_and_body_or_reply(r, &d);
     if (!body)
         return;
     const char *when, *reason;
@@ -228,10 +190,9 @@ static void dossier_apologize(struct req *r)
                     "new_due_at");
         return;
     }
-    struct apology_job *a = calloc(1, sizeof *a);
+    struct apology_job *a = req_state(r, sizeof *a, NULL);
     if (!a) {
         json_decref(body);
-        reply_internal(r, "out of memory");
         return;
     }
     a->dossier_id = d.id;
@@ -240,8 +201,6 @@ static void dossier_apologize(struct req *r)
     a->now = now_unix();
     copy_str(a->reason, sizeof a->reason, reason);
     json_decref(body);
-    r->data = a;
-    r->free_data = free;
     http_defer_job(r, apology_record_job, a, &a->err, apologized);
 }
 
@@ -251,41 +210,23 @@ static void officers(struct req *r)
     const char *code = req_query(r, "unit");
     struct unit u;
     if (!code || strlen(code) > 63 || unit_by_code(r->db, code, &u) != STORE_ROW ||
-        staff_can(r->db, r->account.id, "dossier.read", u.id) != 1) {
+        permission_can(r->db, r->account.id, "dossier.read", u.id) != 1) {
         reply_error(r, 404, "not_found", "Không tìm thấy đơn vị", "unit");
         return;
     }
-    struct store_stmt *st;
-    json_t *items = json_array();
-    if (store_prepare(r->db,
-                      "SELECT DISTINCT a.login, a.full_name FROM accounts a"
-                      " JOIN staff_roles sr ON sr.account_id = a.id"
-                      " JOIN role_permissions rp ON rp.role = sr.role"
-                      "  AND rp.permission = 'dossier.process'"
-                      " JOIN units su ON su.id = sr.unit_id JOIN units du ON du.id = ?"
-                      " WHERE a.disabled = 0 AND substr(du.path, 1, length(su.path)) = su.path"
-                      " ORDER BY a.full_name",
-                      &st) == 0) {
-        store_bind_int(st, 1, u.id);
-        while (store_step(st) == STORE_ROW)
-            json_array_append_new(items, json_pack("{s:s, s:s}", "login", store_col_text(st, 0),
-                                                   "full_name", store_col_text(st, 1)));
-        store_done(st);
+    json_t *items = permission_holders_json(r->db, "dossier.process", u.id);
+    if (!items) {
+        reply_internal(r, "officers failed");
+        return;
     }
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-#define STAFF (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
-
 const struct route api_staff_routes[] = {
-    {"GET", "/api/v1/staff/dossiers", queue, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/files/{name}", dossier_file, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/receipt.pdf", dossier_receipt, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/result.pdf", dossier_result, STAFF},
-    {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, STAFF},
-    {"GET", "/api/v1/staff/dossiers/{id}/apologies/{n}", dossier_apology_letter, STAFF},
-    {"GET", "/api/v1/staff/officers", officers, STAFF},
+    {"GET", "/api/v1/staff/dossiers", queue, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/dossiers/{id}", dossier_get, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/actions/{action}", dossier_action, ROUTE_OFFICER},
+    {"POST", "/api/v1/staff/dossiers/{id}/apology", dossier_apologize, ROUTE_OFFICER},
+    {"GET", "/api/v1/staff/officers", officers, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

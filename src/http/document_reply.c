@@ -23,11 +23,10 @@ struct doc_state {
     int rc;
 };
 
-static void free_doc_state(void *p)
+static void release_doc(void *p)
 {
     struct doc_state *s = p;
     free(s->pdf);
-    free(s);
 }
 
 static void render_work(void *arg)
@@ -69,18 +68,14 @@ static void rendered(struct req *r)
 
 void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n)
 {
-    struct doc_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct doc_state *s = req_state(r, sizeof *s, release_doc);
+    if (!s)
         return;
-    }
     s->d = *d;
     s->kind = kind;
     s->n = n;
     s->db_path = r->app->db_path;
     s->base_url = r->app->base_url;
-    r->data = s;
-    r->free_data = free_doc_state;
     http_defer_work(r, render_work, s, rendered);
 }
 
@@ -101,37 +96,15 @@ static void reply_stored_file(struct req *r, const char *sha, const char *ctype,
     free(data);
 }
 
-void reply_dossier_file(struct req *r, const struct dossier *d, const char *name)
-{
-    struct store_stmt *st;
-    char sha[65] = "", ctype[32] = "";
-    if (store_prepare(r->db,
-                      "SELECT sha256, content_type FROM dossier_files WHERE dossier_id = ?"
-                      " AND name = ?",
-                      &st) == 0) {
-        store_bind_int(st, 1, d->id);
-        store_bind_text(st, 2, name);
-        if (store_step(st) == STORE_ROW) {
-            copy_str(sha, sizeof sha, store_col_text(st, 0));
-            copy_str(ctype, sizeof ctype, store_col_text(st, 1));
-        }
-        store_done(st);
-    }
-    if (!sha[0]) {
-        reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
-        return;
-    }
-    reply_stored_file(r, sha, ctype, name);
-}
-
-void reply_result_file(struct req *r, const struct dossier *d, const char *name)
+void reply_dossier_file(struct req *r, const struct dossier *d, enum dossier_files kind,
+                        const char *name)
 {
     char sha[65] = "", ctype[32] = "";
-    int rc = result_find(r->db, d->id, name, sha, ctype);
+    int rc = dossier_file_find(r->db, kind, d->id, name, sha, ctype);
     if (rc == STORE_ROW)
         reply_stored_file(r, sha, ctype, name);
     else if (rc == STORE_DONE)
         reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
     else
-        reply_internal(r, "result lookup failed");
+        reply_internal(r, "file lookup failed");
 }

@@ -5,19 +5,20 @@
 #ifndef MOTCUA_DOCUMENT_REPLY_H
 #define MOTCUA_DOCUMENT_REPLY_H
 
+#include "dossier/dossier.h"
+
 struct req;
-struct dossier;
 
 enum document_kind { DOCUMENT_RESULT, DOCUMENT_APOLOGY };
 
 /* n: the apology letter's number (ignored for the result). */
 void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n);
 
-/* An attached file by name, with its stored content type; 404 if none. */
-void reply_dossier_file(struct req *r, const struct dossier *d, const char *name);
-
-/* A result document the officers attached (dossier/results.h), as a
- * download; 404 if the dossier has none of that name. */
-void reply_result_file(struct req *r, const struct dossier *d, const char *name);
+/* A file of the dossier by name, as a download with its stored content
+ * type: one the applicant handed in (DOSSIER_FILES_HANDED_IN) or a result
+ * document the officers attached (DOSSIER_FILES_RESULTS, dossier/results.h);
+ * 404 if the dossier has none of that name. */
+void reply_dossier_file(struct req *r, const struct dossier *d, enum dossier_files kind,
+                        const char *name);
 
 #endif

@@ -20,6 +20,17 @@ int own_dossier_or_reply(struct req *r, struct dossier *d, int access);
  * Returns 0, or -1 after replying. */
 int staff_dossier_or_reply(struct req *r, struct dossier *d, int access);
 
+/* The dossier as the route's caller may see it: on an officer's route
+ * (ROUTE_STAFF) staff_dossier_or_reply, else own_dossier_or_reply. One
+ * handler serves the citizen's route and the officer's twin; the route
+ * table says which is which. Returns 0, or -1 after replying. */
+int dossier_or_reply(struct req *r, struct dossier *d, int access);
+
+/* What the unit issued (the result document, attached results) is the
+ * applicant's once the result is returned (status 10); officers see it at
+ * any time. Returns 0, or -1 after replying 409 no_result. */
+int result_visible_or_reply(struct req *r, const struct dossier *d);
+
 /* Whether the officer may attach or remove result documents of d: the
  * permission to process (dossier.process) or to approve (dossier.approve)
  * on the unit holding it. Says nothing of the dossier's status. */

@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -24,6 +26,33 @@
 #include "http/static.h"
 #include "http/upload.h"
 #include "store/store.h"
+
+/* req_state's block: the cleanup, then the state, suitably aligned. */
+union state_head {
+    void (*cleanup)(void *state);
+    max_align_t align;
+};
+
+static void free_state(void *state)
+{
+    union state_head *h = (union state_head *)state - 1;
+    if (h->cleanup)
+        h->cleanup(state);
+    free(h);
+}
+
+void *req_state(struct req *r, size_t size, void (*cleanup)(void *state))
+{
+    union state_head *h = size <= SIZE_MAX - sizeof *h ? calloc(1, sizeof *h + size) : NULL;
+    if (!h) {
+        reply_internal(r, "out of memory");
+        return NULL;
+    }
+    h->cleanup = cleanup;
+    r->data = h + 1;
+    r->free_data = free_state;
+    return r->data;
+}
 
 const char *req_param(struct req *r, const char *name)
 {

@@ -79,6 +79,13 @@ struct req {
     struct upload *upload;         /* upload_store_then: the file on its way */
 };
 
+/* Zeroed handler state of size bytes, owned by the request: it becomes
+ * r->data and is freed when the request ends, after cleanup(state) if
+ * cleanup is not NULL (cleanup releases what the state holds, not the
+ * state itself). One per request. On failure replies 500 and returns NULL:
+ * the handler just returns. */
+void *req_state(struct req *r, size_t size, void (*cleanup)(void *state));
+
 /* Path parameter by name ("id" for /dossiers/{id}); NULL if absent. */
 const char *req_param(struct req *r, const char *name);
 /* Query string parameter; NULL if absent. */

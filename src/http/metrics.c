@@ -1,12 +1,12 @@
 /* metrics: fixed arrays of atomic counters, no locks on the request path. */
 #include "http/metrics.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dynbuf.h"
 #include "http/router.h"
 
 #define MAX_ROUTES 128
@@ -34,36 +34,8 @@ void metrics_record(int route_index, int status, int64_t usec)
     atomic_fetch_add_explicit(&sum_usec, (uint64_t)(usec > 0 ? usec : 0), memory_order_relaxed);
 }
 
-struct out {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(o->p ? o->p + o->len : NULL, o->p ? o->cap - o->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (o->p && o->len + (size_t)n < o->cap) {
-            o->len += (size_t)n;
-            return;
-        }
-        size_t cap = (o->cap ? o->cap * 2 : 8192) + (size_t)n;
-        char *p = realloc(o->p, cap);
-        if (!p)
-            return;
-        o->p = p;
-        o->cap = cap;
-    }
-}
-
 struct route_ctx {
-    struct out *o;
+    struct dynbuf *o;
     int i;
 };
 
@@ -73,35 +45,34 @@ static void route_line(const struct route *rt, void *arg)
     for (int k = 0; k < CLASSES; k++) {
         uint64_t v = atomic_load_explicit(&requests[c->i][k], memory_order_relaxed);
         if (v)
-            put(c->o, "motcua_http_requests_total{method=\"%s\",route=\"%s\",code=\"%dxx\"} %llu\n",
+            dynbuf_addf(c->o, "motcua_http_requests_total{method=\"%s\",route=\"%s\",code=\"%dxx\"} %llu\n",
                 rt->method, rt->pattern, k + 1, (unsigned long long)v);
     }
     c->i++;
 }
 
-char *metrics_render_requests(void)
+int metrics_render_requests(struct dynbuf *o)
 {
-    struct out o = {0};
-    put(&o, "# HELP motcua_http_requests_total HTTP requests by route and status class.\n"
+    dynbuf_adds(o, "# HELP motcua_http_requests_total HTTP requests by route and status class.\n"
             "# TYPE motcua_http_requests_total counter\n");
-    struct route_ctx c = {&o, 0};
+    struct route_ctx c = {o, 0};
     router_each(route_line, &c);
     for (int k = 0; k < CLASSES; k++) {
         uint64_t v = atomic_load_explicit(&requests[MAX_ROUTES][k], memory_order_relaxed);
         if (v)
-            put(&o, "motcua_http_requests_total{method=\"\",route=\"static\",code=\"%dxx\"} %llu\n",
+            dynbuf_addf(o, "motcua_http_requests_total{method=\"\",route=\"static\",code=\"%dxx\"} %llu\n",
                 k + 1, (unsigned long long)v);
     }
-    put(&o, "# HELP motcua_http_request_duration_seconds Time to answer a request.\n"
+    dynbuf_addf(o, "# HELP motcua_http_request_duration_seconds Time to answer a request.\n"
             "# TYPE motcua_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < NBUCKETS; i++)
-        put(&o, "motcua_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
+        dynbuf_addf(o, "motcua_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
             (unsigned long long)atomic_load(&buckets[i]));
     uint64_t n = atomic_load(&count);
-    put(&o, "motcua_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+    dynbuf_addf(o, "motcua_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
         (unsigned long long)n);
-    put(&o, "motcua_http_request_duration_seconds_sum %.6f\n",
+    dynbuf_addf(o, "motcua_http_request_duration_seconds_sum %.6f\n",
         (double)atomic_load(&sum_usec) / 1e6);
-    put(&o, "motcua_http_request_duration_seconds_count %llu\n", (unsigned long long)n);
-    return o.p;
+    dynbuf_addf(o, "motcua_http_request_duration_seconds_count %llu\n", (unsigned long long)n);
+    return dynbuf_failed(o) ? -1 : 0;
 }

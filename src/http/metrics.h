@@ -5,12 +5,13 @@
 
 #include <stdint.h>
 
-
+struct dynbuf;
 /* Records one finished request. route_index is router_index() or -1 for
  * static files and unmatched paths. */
 void metrics_record(int route_index, int status, int64_t usec);
 
-/* Appends the request metrics to out (malloc'd string, caller frees). */
-char *metrics_render_requests(void);
+/* Appends the request metrics to out. Returns 0, or -1 if out is full
+ * (or was already failed). */
+int metrics_render_requests(struct dynbuf *out);
 
 #endif

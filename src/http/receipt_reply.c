@@ -17,12 +17,11 @@ struct receipt_state {
     int rc;
 };
 
-static void free_receipt_state(void *p)
+static void release_receipt(void *p)
 {
     struct receipt_state *s = p;
     receipt_data_clear(&s->rd);
     free(s->pdf);
-    free(s);
 }
 
 static void render_receipt_work(void *arg)
@@ -46,13 +45,9 @@ static void receipt_rendered(struct req *r)
 
 void reply_receipt(struct req *r, const struct dossier *d)
 {
-    struct receipt_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        reply_internal(r, "out of memory");
+    struct receipt_state *s = req_state(r, sizeof *s, release_receipt);
+    if (!s)
         return;
-    }
-    r->data = s;
-    r->free_data = free_receipt_state;
     if (receipt_data_load(r->db, d, r->app->base_url, &s->rd)) {
         reply_internal(r, "receipt data failed");
         return;

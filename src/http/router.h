@@ -16,6 +16,9 @@ enum {
     ROUTE_UPLOAD = 8, /* the handler runs once the head is in and streams the
                          body itself (http/upload.h); others get it in memory */
 };
+/* The usual sets: any logged-in account (a citizen's routes), an officer. */
+#define ROUTE_USER (ROUTE_AUTH | ROUTE_CSRF)
+#define ROUTE_OFFICER (ROUTE_AUTH | ROUTE_CSRF | ROUTE_STAFF)
 
 struct route {
     const char *method;

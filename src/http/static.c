@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "base/assets.h"
+#include "base/dynbuf.h"
 #include "base/util.h"
 #include "http/http.h"
 
@@ -54,39 +55,8 @@ static int safe_path(const char *p)
     return 1;
 }
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > 32u << 20) {
-                free(buf);
-                fclose(f);
-                return -1;
-            }
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return -1;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    fclose(f);
-    *out = buf;
-    *len = n;
-    return 0;
-}
+/* Pages served from disk during development: none is near this. */
+#define WEB_FILE_MAX (32u << 20)
 
 static int serve_one(struct req *r, const char *rel)
 {
@@ -98,7 +68,7 @@ static int serve_one(struct req *r, const char *rel)
         char *data;
         size_t len;
         snprintf(full, sizeof full, "%s/%s", r->app->web_dir, rel + 4 /* skip "web/" */);
-        if (read_file(full, &data, &len))
+        if (!(data = dynbuf_read_file(full, WEB_FILE_MAX, &len)))
             return -1;
         req_add_header(r, "Cache-Control", "no-cache");
         reply_bytes(r, 200, type, data, len);

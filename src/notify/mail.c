@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/dynbuf.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "notify/curl_transport.h"
@@ -161,47 +162,14 @@ int mail_date(int64_t t, char *out, size_t cap)
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-/* A growing buffer with a hard ceiling. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
+static void header(struct dynbuf *b, const char *name, const char *value)
 {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = cap <= MAIL_MAX ? realloc(b->p, cap) : NULL;
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-static void header(struct buf *b, const char *name, const char *value)
-{
-    buf_str(b, name);
-    buf_str(b, ": ");
-    buf_str(b, value);
-    buf_str(b, "\r\n");
+    dynbuf_addf(b, "%s: %s\r\n", name, value);
 }
 
 int mail_format(const struct mail_fields *f, char **out, size_t *len)
 {
-    struct buf b = {0};
+    struct dynbuf b;
     char date[64], msgid[MAIL_ADDR_MAX + 64], subject[1024], name[512], line[1024];
     size_t body_len = strlen(f->body);
     *out = NULL;
@@ -211,14 +179,17 @@ int mail_format(const struct mail_fields *f, char **out, size_t *len)
         mail_message_id(f->id, f->created_at, f->from_addr, msgid, sizeof msgid) ||
         mail_encode_header(f->subject, 9, subject, sizeof subject) < 0)
         return -1;
+    dynbuf_init(&b, MAIL_MAX);
     header(&b, "Date", date);
     if (f->from_name && f->from_name[0]) {
         /* A phrase may hold only atoms: encode anything else. */
         size_t nn = strlen(f->from_name);
         int plain = strspn(f->from_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                          "0123456789 !#$%&'*+-/=?^_`{|}~") == nn;
-        if (encode_header(f->from_name, 6, !plain, name, sizeof name) < 0)
+        if (encode_header(f->from_name, 6, !plain, name, sizeof name) < 0) {
+            dynbuf_free(&b);
             return -1;
+        }
         /* Fold before the address if the name's last line would get long. */
         const char *last = strrchr(name, '\n');
         size_t last_len = last ? strlen(last + 1) : 6 + strlen(name);
@@ -237,12 +208,12 @@ int mail_format(const struct mail_fields *f, char **out, size_t *len)
     header(&b, "Content-Transfer-Encoding", "base64");
     header(&b, "Content-Language", "vi");
     header(&b, "Auto-Submitted", "auto-generated"); /* RFC 3834: no auto-replies */
-    buf_str(&b, "\r\n");
+    dynbuf_adds(&b, "\r\n");
 
     /* The body in canonical form (CRLF line ends), then base64. */
     char *canon = malloc(body_len * 2 + 1);
     if (!canon) {
-        free(b.p);
+        dynbuf_free(&b);
         return -1;
     }
     size_t cn = 0;
@@ -258,17 +229,13 @@ int mail_format(const struct mail_fields *f, char **out, size_t *len)
         char enc[BODY_LINE + 4];
         size_t k = cn - i < 57 ? cn - i : 57;
         size_t n = base64((const unsigned char *)canon + i, k, enc);
-        buf_add(&b, enc, n);
-        buf_str(&b, "\r\n");
+        dynbuf_add(&b, enc, n);
+        dynbuf_adds(&b, "\r\n");
     }
     free(canon);
-    if (b.failed) {
-        free(b.p);
-        return -1;
-    }
-    *out = b.p;
-    *len = b.len;
-    return 0;
+    /* The whole message or nothing: dynbuf_take refuses an incomplete one. */
+    *out = dynbuf_take(&b, len);
+    return *out ? 0 : -1;
 }
 
 /* --- the SMTP transport ------------------------------------------------------ */

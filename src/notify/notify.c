@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "calendar/calendar.h"
+#include "dossier/changes.h"
 #include "dossier/status.h"
 #include "store/store.h"
 
@@ -139,26 +140,26 @@ static void human_time(int64_t t, char *out, size_t cap)
 static const char *lead(int status)
 {
     switch (status) {
-    case 1:
+    case STATUS_SUBMITTED:
         return "Hồ sơ của Ông/Bà đã được nộp thành công và đang chờ cơ quan tiếp nhận.";
-    case 2:
+    case STATUS_ACCEPTED:
         return "Hồ sơ của Ông/Bà đã được cơ quan có thẩm quyền tiếp nhận.";
-    case 3:
+    case STATUS_REFUSED:
         return "Hồ sơ của Ông/Bà không được tiếp nhận.";
-    case 4:
+    case STATUS_PROCESSING:
         return "Hồ sơ của Ông/Bà đang được xử lý.";
-    case 5:
+    case STATUS_SUPPLEMENT:
         return "Cơ quan giải quyết yêu cầu Ông/Bà bổ sung giấy tờ cho hồ sơ.";
-    case 6:
+    case STATUS_PAYMENT:
         return "Ông/Bà cần thực hiện nghĩa vụ tài chính (nộp phí, lệ phí) để hồ sơ được "
                "tiếp tục xử lý.";
-    case 7:
+    case STATUS_WITHDRAWN:
         return "Hồ sơ đã được rút theo yêu cầu của Ông/Bà.";
-    case 8:
+    case STATUS_STOPPED:
         return "Hồ sơ của Ông/Bà đã dừng xử lý.";
-    case 9:
+    case STATUS_DONE:
         return "Hồ sơ của Ông/Bà đã được giải quyết xong; Ông/Bà có thể nhận kết quả.";
-    case 10:
+    case STATUS_RETURNED:
         return "Kết quả giải quyết hồ sơ đã được trả cho Ông/Bà.";
     default:
         return "Trạng thái hồ sơ của Ông/Bà đã thay đổi.";
@@ -168,17 +169,17 @@ static const char *lead(int status)
 /* Statuses whose note (the officer's reason) the citizen must read. */
 static int shows_note(int status)
 {
-    return status == 3 || status == 5 || status == 6 || status == 8;
+    return status == STATUS_REFUSED || status == STATUS_SUPPLEMENT || status == STATUS_PAYMENT || status == STATUS_STOPPED;
 }
 
 /* Statuses for which the appointment still means something. */
 static int shows_due(int status)
 {
-    return status == 1 || status == 2 || status == 4 || status == 9;
+    return status == STATUS_SUBMITTED || status == STATUS_ACCEPTED || status == STATUS_PROCESSING || status == STATUS_DONE;
 }
 
 /* The clock is paused while the citizen has something to do. */
-static int paused(int status) { return status == 5 || status == 6; }
+static int paused(int status) { return status == STATUS_SUPPLEMENT || status == STATUS_PAYMENT; }
 
 int notify_compose(const struct notify_event *e, char *subject, char *body, char *sms)
 {
@@ -236,7 +237,7 @@ int notify_compose(const struct notify_event *e, char *subject, char *body, char
                    "ngày hẹn trả kết quả mới sẽ được thông báo sau.\n");
     }
     if (shows_note(e->status) && e->note && e->note[0]) {
-        sb_add(&b, e->status == 5 ? "Nội dung yêu cầu bổ sung: " : "Lý do: ");
+        sb_add(&b, e->status == STATUS_SUPPLEMENT ? "Nội dung yêu cầu bổ sung: " : "Lý do: ");
         sb_addn(&b, e->note, EVENT_NOTE_BYTES - 1);
         sb_add(&b, "\n");
     }
@@ -299,10 +300,10 @@ static int phone_ok(const char *s)
 static int newest_event(struct store *db, int64_t dossier_id, int64_t *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT max(id) FROM dossier_events WHERE dossier_id = ?", &st);
+    int rc = store_prepare_all(db, "SELECT max(id) FROM dossier_events WHERE dossier_id = ?", &st,
+                               BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     *out = rc == STORE_ROW ? store_col_int(st, 0) : 0;
     store_done(st);
@@ -312,14 +313,12 @@ static int newest_event(struct store *db, int64_t dossier_id, int64_t *out)
 static int previous_status(struct store *db, int64_t dossier_id, int64_t event_id, int *out)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT status_code FROM dossier_events WHERE dossier_id = ? AND"
-                           " id < ? ORDER BY id DESC LIMIT 1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT status_code FROM dossier_events WHERE dossier_id = ? AND"
+                               " id < ? ORDER BY id DESC LIMIT 1",
+                               &st, BIND_INT(dossier_id), BIND_INT(event_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, event_id);
     rc = store_step(st);
     *out = rc == STORE_ROW ? (int)store_col_int(st, 0) : 0;
     store_done(st);
@@ -337,20 +336,18 @@ struct facts {
 static int load_facts(struct store *db, int64_t dossier_id, int64_t event_id, struct facts *f)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT e.status_code, e.public, e.at, e.note, d.code, d.due_at,"
-                           " d.applicant_name, d.applicant_email, d.applicant_phone,"
-                           " a.full_name, a.email, a.phone, u.name, p.name"
-                           " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
-                           " LEFT JOIN accounts a ON a.id = d.owner_id" /* walk-ins: none */
-                           " JOIN units u ON u.id = d.unit_id"
-                           " JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE e.id = ? AND e.dossier_id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT e.status_code, e.public, e.at, e.note, d.code, d.due_at,"
+                               " d.applicant_name, d.applicant_email, d.applicant_phone,"
+                               " a.full_name, a.email, a.phone, u.name, p.name"
+                               " FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id"
+                               " LEFT JOIN accounts a ON a.id = d.owner_id" /* walk-ins: none */
+                               " JOIN units u ON u.id = d.unit_id"
+                               " JOIN procedures p ON p.id = d.procedure_id"
+                               " WHERE e.id = ? AND e.dossier_id = ?",
+                               &st, BIND_INT(event_id), BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, event_id);
-    store_bind_int(st, 2, dossier_id);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         f->status = (int)store_col_int(st, 0);
@@ -376,21 +373,17 @@ static int insert_message(struct store *db, int64_t dossier_id, int64_t event_id
                           const char *body, int64_t now)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO notify_outbox(dossier_id, event_id, channel, recipient,"
-                           " subject, body, next_attempt_at, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?7, ?7)"
-                           " ON CONFLICT(event_id, channel) DO NOTHING",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "INSERT INTO notify_outbox(dossier_id, event_id, channel, recipient,"
+                               " subject, body, next_attempt_at, created_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?7, ?7)"
+                               " ON CONFLICT(event_id, channel) DO NOTHING",
+                               &st,
+                               BIND_INT(dossier_id), BIND_INT(event_id), BIND_TEXT(channel),
+                               BIND_TEXT(recipient), BIND_TEXT(subject), BIND_TEXT(body),
+                               BIND_INT(now));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, event_id);
-    store_bind_text(st, 3, channel);
-    store_bind_text(st, 4, recipient);
-    store_bind_text(st, 5, subject);
-    store_bind_text(st, 6, body);
-    store_bind_int(st, 7, now);
     rc = store_step(st);
     store_done(st);
     if (rc == STORE_DONE && store_changes(db) > 0)
@@ -426,7 +419,7 @@ int notify_enqueue(struct store *db, int64_t dossier_id, int64_t event_id)
     if ((rc = previous_status(db, dossier_id, event_id, &before)))
         goto out;
     /* Only changes of the national status are news for the citizen. */
-    if (!f->is_public || f->status < 1 || f->status > 10 || f->status == before || !f->code[0])
+    if (!f->is_public || f->status < STATUS_SUBMITTED || f->status > STATUS_MAX || f->status == before || !f->code[0])
         goto out;
 
     char url[512] = "", subject[NOTIFY_SUBJECT_MAX], sms[NOTIFY_SMS_MAX];
@@ -453,3 +446,16 @@ out:
     free(body);
     return rc;
 }
+
+static int notify_changed(struct store *db, const struct dossier_change *c)
+{
+    if (c->from_status == c->to_status)
+        return 0;
+    return notify_enqueue(db, c->dossier_id, 0);
+}
+
+const struct dossier_listener notify_listener = {
+    .name = "notify",
+    .changed = notify_changed,
+    .after_commit = notify_after_commit,
+};

@@ -46,6 +46,13 @@ int notify_enqueue(struct store *db, int64_t dossier_id, int64_t event_id);
  * batch queued messages. Cheap when nothing was queued. */
 void notify_after_commit(void);
 
+/* The dossier-change listener (dossier/changes.h): a change of the national
+ * status queues the citizen's messages for the dossier's newest event
+ * (notify_enqueue); a change that keeps the status (an assignment, an
+ * apology) is no news. Its after-commit hook is notify_after_commit. */
+struct dossier_listener;
+extern const struct dossier_listener notify_listener;
+
 /* The delivery worker registers how to wake it (fn(arg)); NULL to remove.
  * Thread-safe: after it returns, fn is not called any more. */
 void notify_set_waker(void (*fn)(void *), void *arg);

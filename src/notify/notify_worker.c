@@ -286,13 +286,12 @@ static void *worker_main(void *arg)
 static int requeue_interrupted(struct store *db, int64_t *n)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE notify_outbox SET status = 'pending', claim = NULL,"
-                           " next_attempt_at = ? WHERE status = 'sending'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "UPDATE notify_outbox SET status = 'pending', claim = NULL,"
+                               " next_attempt_at = ? WHERE status = 'sending'",
+                               &st, BIND_INT(now_unix()));
     if (rc)
         return rc;
-    store_bind_int(st, 1, now_unix());
     rc = store_step(st);
     store_done(st);
     *n = store_changes(db);

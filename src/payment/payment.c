@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/permission.h"
 #include "audit/audit.h"
 #include "base/assets.h"
+#include "base/dynbuf.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
@@ -35,28 +37,6 @@ struct gateway_config payment_gateway_config(void)
 {
     return (struct gateway_config){.merchant = cfg.merchant, .secret = cfg.secret,
                                    .url = cfg.gateway_url};
-}
-
-static int read_config_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    int rc = -1;
-    if (!f)
-        return -1;
-    if (!(buf = malloc(CONFIG_MAX + 1)))
-        goto out;
-    *len = fread(buf, 1, CONFIG_MAX + 1, f);
-    if (ferror(f) || *len > CONFIG_MAX)
-        goto out;
-    buf[*len] = '\0';
-    *out = buf;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
 }
 
 /* Copies a required string member; -1 if missing or too long. */
@@ -131,7 +111,7 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
         return -1;
     }
     if (config_path) {
-        if (read_config_file(config_path, &text, &len)) {
+        if (!(text = dynbuf_read_file(config_path, CONFIG_MAX, &len))) {
             snprintf(err, errlen, "cannot read %s (at most 64 KiB)", config_path);
             return -1;
         }
@@ -180,8 +160,9 @@ int payment_configure(const char *config_path, const char *secret, int test_gate
     " coalesce(a.full_name, '')"                                                               \
     " FROM payments p LEFT JOIN accounts a ON a.id = p.confirmed_by"
 
-static void read_row(struct store_stmt *st, struct payment *p)
+static int read_row(struct store_stmt *st, void *out)
 {
+    struct payment *p = out;
     memset(p, 0, sizeof *p);
     p->id = store_col_int(st, 0);
     p->dossier_id = store_col_int(st, 1);
@@ -200,37 +181,21 @@ static void read_row(struct store_stmt *st, struct payment *p)
     p->cancelled_at = store_col_int(st, 14);
     copy_str(p->paid_note, sizeof p->paid_note, store_col_text(st, 15));
     copy_str(p->confirmed_by_name, sizeof p->confirmed_by_name, store_col_text(st, 16));
+    return STORE_ROW;
 }
 
 int payment_for_dossier(struct store *db, int64_t dossier_id, struct payment *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
-                           " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_row(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT " PAY_COLS " WHERE p.dossier_id = ?"
+                     " ORDER BY p.status = 'pending' DESC, p.id DESC LIMIT 1",
+                     read_row, out, BIND_INT(dossier_id));
 }
 
 int payment_by_reference(struct store *db, const char *reference, struct payment *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db, "SELECT " PAY_COLS " WHERE p.reference = ?", &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, reference);
-    rc = store_step(st);
-    if (rc == STORE_ROW)
-        read_row(st, out);
-    store_done(st);
-    return rc;
+    return store_one(db, "SELECT " PAY_COLS " WHERE p.reference = ?", read_row, out,
+                     BIND_TEXT(reference));
 }
 
 void payment_reference(int64_t id, char out[PAYMENT_REF_MAX])
@@ -248,38 +213,24 @@ int payment_vietqr(const struct payment *p, char *out, size_t cap)
                           out, cap, &why);
 }
 
-struct membuf {
-    unsigned char *data;
-    size_t len, cap;
-};
+/* A QR code's PNG stays far below this. */
+#define QR_PNG_MAX (1024 * 1024)
 
 static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    struct membuf *b = closure;
-    if (b->len + len > 1024 * 1024)
-        return CAIRO_STATUS_WRITE_ERROR;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *n = realloc(b->data, cap);
-        if (!n)
-            return CAIRO_STATUS_NO_MEMORY;
-        b->data = n;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return CAIRO_STATUS_SUCCESS;
+    return dynbuf_add(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 char *payment_qr_png_data_url(const char *payload, int size_px)
 {
     static const char prefix[] = "data:image/png;base64,";
-    struct membuf b = {0};
+    struct dynbuf b;
     char *url = NULL;
     cairo_surface_t *s = NULL;
     cairo_t *cr = NULL;
     if (size_px < 64 || size_px > 1024)
         return NULL;
+    dynbuf_init(&b, QR_PNG_MAX);
     s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, size_px, size_px);
     cr = cairo_create(s);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
@@ -288,17 +239,18 @@ char *payment_qr_png_data_url(const char *payload, int size_px)
     cairo_surface_flush(s);
     if (cairo_surface_write_to_png_stream(s, png_write, &b) != CAIRO_STATUS_SUCCESS)
         goto out;
-    size_t enc = 4 * ((b.len + 2) / 3);
+    size_t enc = 4 * ((dynbuf_len(&b) + 2) / 3);
     if (!(url = malloc(sizeof prefix + enc + 1)))
         goto out;
     memcpy(url, prefix, sizeof prefix - 1);
-    EVP_EncodeBlock((unsigned char *)url + sizeof prefix - 1, b.data, (int)b.len);
+    EVP_EncodeBlock((unsigned char *)url + sizeof prefix - 1,
+                    (const unsigned char *)dynbuf_ptr(&b), (int)dynbuf_len(&b));
 out:
     if (cr)
         cairo_destroy(cr);
     if (s)
         cairo_surface_destroy(s);
-    free(b.data);
+    dynbuf_free(&b);
     return url;
 }
 
@@ -321,33 +273,17 @@ json_t *payment_json(const struct payment *p)
 
 /* --- shared pieces of the write jobs -------------------------------------------- */
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 static int audit_payment(struct store *db, int64_t actor, const char *action,
                          const struct payment *p, const char *extra_key, const char *extra)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)p->id);
-    json_t *detail = json_pack("{s:I, s:s, s:I, s:s?, s:s?, s:s?}", "dossier_id",
-                               (json_int_t)p->dossier_id, "reference", p->reference, "amount",
-                               (json_int_t)p->amount, "method", p->method[0] ? p->method : NULL,
-                               "gateway_txn", p->gateway_txn[0] ? p->gateway_txn : NULL,
-                               extra_key ? extra_key : "note", extra && extra[0] ? extra : NULL);
-    char *txt = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc = txt ? audit_append(db, &(struct audit_entry){.actor_id = actor,
-                                                          .action = action,
-                                                          .object_type = "payment",
-                                                          .object_id = oid,
-                                                          .detail = txt})
-                 : STORE_ERR;
-    free(txt);
-    json_decref(detail);
-    return rc;
+    return audit_object_json(
+        db, actor, action, "payment", p->id,
+        json_pack("{s:I, s:s, s:I, s:s?, s:s?, s:s?}", "dossier_id", (json_int_t)p->dossier_id,
+                  "reference", p->reference, "amount", (json_int_t)p->amount, "method",
+                  p->method[0] ? p->method : NULL, "gateway_txn",
+                  p->gateway_txn[0] ? p->gateway_txn : NULL, extra_key ? extra_key : "note",
+                  extra && extra[0] ? extra : NULL));
 }
 
 /* How many units a per-unit fee counts in the form (the integer field
@@ -363,42 +299,37 @@ static int64_t fee_quantity(const char *form_text, const char *per_field)
     return n >= 1 && n <= 1000 ? n : 1;
 }
 
+static int read_fee(struct store_stmt *st, void *arg)
+{
+    struct payment_fee *out = arg;
+    memset(out, 0, sizeof *out);
+    out->unit_amount = store_col_int(st, 0);
+    copy_str(out->procedure_name, sizeof out->procedure_name, store_col_text(st, 1));
+    copy_str(out->note, sizeof out->note, store_col_text(st, 2));
+    copy_str(out->per_field, sizeof out->per_field, store_col_text(st, 3));
+    out->quantity = fee_quantity(store_col_text(st, 4), out->per_field);
+    out->amount = out->unit_amount * out->quantity;
+    if (out->amount > PAYMENT_MAX_AMOUNT)
+        out->amount = PAYMENT_MAX_AMOUNT;
+    return STORE_ROW;
+}
+
 int payment_fee(struct store *db, int64_t dossier_id, struct payment_fee *out)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
-                           " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE d.id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    rc = store_step(st);
-    if (rc == STORE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->unit_amount = store_col_int(st, 0);
-        copy_str(out->procedure_name, sizeof out->procedure_name, store_col_text(st, 1));
-        copy_str(out->note, sizeof out->note, store_col_text(st, 2));
-        copy_str(out->per_field, sizeof out->per_field, store_col_text(st, 3));
-        out->quantity = fee_quantity(store_col_text(st, 4), out->per_field);
-        out->amount = out->unit_amount * out->quantity;
-        if (out->amount > PAYMENT_MAX_AMOUNT)
-            out->amount = PAYMENT_MAX_AMOUNT;
-    }
-    store_done(st);
-    return rc;
+    return store_one(db,
+                     "SELECT p.fee, p.name, p.fee_note, p.fee_per_field, coalesce(d.form, '')"
+                     " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id WHERE d.id = ?",
+                     read_fee, out, BIND_INT(dossier_id));
 }
 
 static int has_pending(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM payments WHERE dossier_id = ? AND status = 'pending'",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT 1 FROM payments WHERE dossier_id = ? AND status = 'pending'",
+                               &st, BIND_INT(dossier_id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, dossier_id);
     rc = store_step(st);
     store_done(st);
     return rc == STORE_ROW ? 1 : rc;
@@ -410,22 +341,12 @@ static int insert_payment(struct store *db, int64_t dossier_id, int64_t amount,
                           struct payment *p)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
-                           " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           &st);
+    int rc = store_exec_all(db,
+                            "INSERT INTO payments(dossier_id, amount, purpose, note, requested_by,"
+                            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            BIND_INT(dossier_id), BIND_INT(amount), BIND_TEXT(purpose),
+                            BIND_TEXT(note), BIND_ID(actor), BIND_INT(now));
     if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    store_bind_int(st, 2, amount);
-    store_bind_text(st, 3, purpose);
-    store_bind_text(st, 4, note);
-    if (actor)
-        store_bind_int(st, 5, actor);
-    else
-        store_bind_null(st, 5);
-    store_bind_int(st, 6, now);
-    if ((rc = exec_done(st)))
         return rc;
     memset(p, 0, sizeof *p);
     p->id = store_last_insert_id(db);
@@ -437,11 +358,10 @@ static int insert_payment(struct store *db, int64_t dossier_id, int64_t amount,
     p->requested_by = actor;
     p->created_at = now;
     payment_reference(p->id, p->reference);
-    if ((rc = store_prepare(db, "UPDATE payments SET reference = ? WHERE id = ?", &st)))
+    if ((rc = store_prepare_all(db, "UPDATE payments SET reference = ? WHERE id = ?", &st,
+                                BIND_TEXT(p->reference), BIND_INT(p->id))))
         return rc;
-    store_bind_text(st, 1, p->reference);
-    store_bind_int(st, 2, p->id);
-    if ((rc = exec_done(st)))
+    if ((rc = store_step_done(st)))
         return rc;
     return audit_payment(db, actor, "payment.request", p, NULL, NULL);
 }
@@ -457,25 +377,14 @@ static int mark_paid(struct store *db, struct payment *p, const char *method, co
                      const char *gateway_txn, int64_t confirmed_by, const char *note,
                      int64_t paid_at)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
-                           " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
-                           " WHERE id = ? AND status = 'pending'",
-                           &st);
+    int rc = store_exec_all(db,
+                            "UPDATE payments SET status = 'paid', method = ?, gateway = ?,"
+                            " gateway_txn = ?, confirmed_by = ?, paid_at = ?, paid_note = ?"
+                            " WHERE id = ? AND status = 'pending'",
+                            BIND_TEXT(method), BIND_TEXT(gateway), BIND_TEXT(gateway_txn),
+                            BIND_ID(confirmed_by), BIND_INT(paid_at),
+                            BIND_TEXT(note ? note : ""), BIND_INT(p->id));
     if (rc)
-        return rc;
-    store_bind_text(st, 1, method);
-    store_bind_text(st, 2, gateway);
-    store_bind_text(st, 3, gateway_txn);
-    if (confirmed_by)
-        store_bind_int(st, 4, confirmed_by);
-    else
-        store_bind_null(st, 4);
-    store_bind_int(st, 5, paid_at);
-    store_bind_text(st, 6, note ? note : "");
-    store_bind_int(st, 7, p->id);
-    if ((rc = exec_done(st)))
         return rc;
     if (store_changes(db) != 1)
         return 1;
@@ -537,9 +446,10 @@ static int staff_dossier(struct store *db, int64_t dossier_id, int64_t actor,
     int rc = dossier_find(db, key, 0, d);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    if (rc != STORE_ROW || !d->code[0] || staff_sees(db, actor, d) != 1)
+    if (rc != STORE_ROW || !d->code[0] ||
+        permission_sees(db, actor, d->unit_id, d->current_unit_id) != 1)
         return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
-    rc = staff_can(db, actor, permission, d->current_unit_id);
+    rc = permission_can(db, actor, permission, d->current_unit_id);
     if (rc < 0)
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (rc == 0)
@@ -679,9 +589,11 @@ int payment_desk_job(struct store *db, void *arg)
 
 /* --- the dossier-change listener ---------------------------------------------------- */
 
-int payment_dossier_changed(struct store *db, const struct dossier_change *c)
+static int payment_dossier_changed(struct store *db, const struct dossier_change *c)
 {
-    if (strcmp(c->action, "request_payment") == 0) {
+    int entering = strcmp(c->to_state, "payment") == 0 && strcmp(c->from_state, "payment") != 0;
+    int leaving = strcmp(c->from_state, "payment") == 0 && strcmp(c->to_state, "payment") != 0;
+    if (entering) {
         struct payment_fee fee;
         char purpose[600];
         struct payment p;
@@ -696,7 +608,7 @@ int payment_dossier_changed(struct store *db, const struct dossier_change *c)
         return insert_payment(db, c->dossier_id, fee.amount, purpose, "", c->actor_id, c->at,
                               &p);
     }
-    if (strcmp(c->from_state, "payment") == 0 && strcmp(c->action, "confirm_payment") != 0) {
+    if (leaving) {
         struct payment p;
         int rc = payment_for_dossier(db, c->dossier_id, &p);
         if (rc != STORE_ROW)
@@ -704,20 +616,23 @@ int payment_dossier_changed(struct store *db, const struct dossier_change *c)
         if (strcmp(p.status, "pending") != 0)
             return 0;
         struct store_stmt *st;
-        if ((rc = store_prepare(db,
-                                "UPDATE payments SET status = 'cancelled', cancelled_at = ?"
-                                " WHERE id = ? AND status = 'pending'",
-                                &st)))
+        if ((rc = store_prepare_all(db,
+                                    "UPDATE payments SET status = 'cancelled', cancelled_at = ?"
+                                    " WHERE id = ? AND status = 'pending'",
+                                    &st, BIND_INT(c->at), BIND_INT(p.id))))
             return rc;
-        store_bind_int(st, 1, c->at);
-        store_bind_int(st, 2, p.id);
-        if ((rc = exec_done(st)))
+        if ((rc = store_step_done(st)))
             return rc;
         copy_str(p.status, sizeof p.status, "cancelled");
         return audit_payment(db, c->actor_id, "payment.cancel", &p, "action", c->action);
     }
     return 0;
 }
+
+const struct dossier_listener payment_listener = {
+    .name = "payment",
+    .changed = payment_dossier_changed,
+};
 
 /* --- reconciliation --------------------------------------------------------------------- */
 
@@ -770,24 +685,20 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
     int rc;
     for (int i = 0; i < L_COUNT; i++)
         lists[i].items = json_array();
-    rc = store_prepare(db,
-                       "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
-                       " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
-                       " coalesce(gr.amount, 0), p.paid_note, coalesce(a.full_name, '')"
-                       " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
-                       " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
-                       " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
-                       "  AND gr.gateway_txn = p.gateway_txn"
-                       " LEFT JOIN accounts a ON a.id = p.confirmed_by"
-                       " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
-                       " AND substr(du.path, 1, length(su.path)) = su.path"
-                       " ORDER BY p.paid_at, p.id",
-                       &st);
+    rc = store_prepare_all(db,
+                           "SELECT p.reference, p.amount, p.method, coalesce(p.gateway, ''),"
+                           " coalesce(p.gateway_txn, ''), p.paid_at, d.code, gr.id IS NOT NULL,"
+                           " coalesce(gr.amount, 0), p.paid_note, coalesce(a.full_name, '')"
+                           " FROM payments p JOIN dossiers d ON d.id = p.dossier_id"
+                           " JOIN units du ON du.id = d.unit_id JOIN units su ON su.id = ?"
+                           " LEFT JOIN gateway_records gr ON gr.gateway = p.gateway"
+                           "  AND gr.gateway_txn = p.gateway_txn"
+                           " LEFT JOIN accounts a ON a.id = p.confirmed_by"
+                           " WHERE p.status = 'paid' AND p.paid_at >= ? AND p.paid_at < ?"
+                           " AND" PERMISSION_SUBTREE("su", "du") " ORDER BY p.paid_at, p.id",
+                           &st, BIND_INT(unit_id), BIND_INT(from), BIND_INT(to));
     if (rc)
         goto out;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, from);
-    store_bind_int(st, 3, to);
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *method = store_col_text(st, 2), *who = store_col_text(st, 10);
         int64_t amount = store_col_int(st, 1), gw_amount = store_col_int(st, 8);
@@ -822,27 +733,22 @@ json_t *payment_reconciliation_json(struct store *db, int64_t unit_id, int64_t f
     if (rc < 0)
         goto out;
     /* What the gateway collected and no paid payment here accounts for. */
-    rc = store_prepare(db,
-                       "SELECT gr.gateway, gr.gateway_txn, gr.txn_ref, gr.amount, gr.paid_at,"
-                       " coalesce(p.status, ''), coalesce(d.code, '')"
-                       " FROM gateway_records gr"
-                       " LEFT JOIN payments p ON p.reference = gr.txn_ref"
-                       " LEFT JOIN dossiers d ON d.id = p.dossier_id"
-                       " LEFT JOIN units du ON du.id = d.unit_id"
-                       " JOIN units su ON su.id = ?"
-                       " WHERE gr.paid_at >= ? AND gr.paid_at < ?"
-                       " AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.gateway = gr.gateway"
-                       "  AND q.gateway_txn = gr.gateway_txn AND q.status = 'paid')"
-                       " AND ((p.id IS NOT NULL AND substr(du.path, 1, length(su.path)) ="
-                       "  su.path) OR (p.id IS NULL AND ? = 1))"
-                       " ORDER BY gr.paid_at, gr.id",
-                       &st);
-    if (rc)
-        goto out;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, from);
-    store_bind_int(st, 3, to);
-    store_bind_int(st, 4, include_unknown ? 1 : 0);
+    rc = store_prepare_all(db,
+                           "SELECT gr.gateway, gr.gateway_txn, gr.txn_ref, gr.amount, gr.paid_at,"
+                           " coalesce(p.status, ''), coalesce(d.code, '')"
+                           " FROM gateway_records gr"
+                           " LEFT JOIN payments p ON p.reference = gr.txn_ref"
+                           " LEFT JOIN dossiers d ON d.id = p.dossier_id"
+                           " LEFT JOIN units du ON du.id = d.unit_id"
+                           " JOIN units su ON su.id = ?"
+                           " WHERE gr.paid_at >= ? AND gr.paid_at < ?"
+                           " AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.gateway = gr.gateway"
+                           "  AND q.gateway_txn = gr.gateway_txn AND q.status = 'paid')"
+                           " AND ((p.id IS NOT NULL AND" PERMISSION_SUBTREE("su", "du") ")"
+                           "  OR (p.id IS NULL AND ? = 1))"
+                           " ORDER BY gr.paid_at, gr.id",
+                           &st, BIND_INT(unit_id), BIND_INT(from), BIND_INT(to),
+                           BIND_INT(include_unknown ? 1 : 0));
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *status = store_col_text(st, 5), *code = store_col_text(st, 6);
         add_item(&lists[L_MISSING_HERE],

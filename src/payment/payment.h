@@ -23,7 +23,6 @@
 
 struct store;
 struct cal;
-struct dossier_change;
 
 #define PAYMENT_MAX_AMOUNT 999999999999LL /* VND */
 /* Longest note of a payment request or confirmation, in characters. */
@@ -181,11 +180,16 @@ struct payment_desk {
 };
 int payment_desk_job(struct store *db, void *arg);
 
-/* The dossier_changed listener: a request_payment step taken without a
- * payment (the generic action route) creates one for the procedure's fee
- * when there is a fee; leaving the payment state other than by
- * confirm_payment cancels the pending payment. Returns 0 or a store error. */
-int payment_dossier_changed(struct store *db, const struct dossier_change *c);
+/* The dossier-change listener (dossier/changes.h). It follows states, not
+ * action names: entering the "payment" state with no pending payment (the
+ * step taken through the generic action route) creates one for the
+ * procedure's fee, unless the procedure is exempt (fee 0: the officer then
+ * names an amount through payment_request_job); leaving the "payment" state
+ * with a payment still pending (withdrawal, stop) cancels it. A confirmed
+ * payment is marked paid before the confirm step, so that step finds
+ * nothing pending. */
+struct dossier_listener;
+extern const struct dossier_listener payment_listener;
 
 /* The reference of payment id: "MC" and at least six digits. */
 void payment_reference(int64_t id, char out[PAYMENT_REF_MAX]);

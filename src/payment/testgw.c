@@ -86,13 +86,12 @@ int testgw_record_job(struct store *db, void *arg)
 {
     struct testgw_record *s = arg;
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT gateway_txn, paid_at FROM gateway_records"
-                           " WHERE gateway = 'testgw' AND txn_ref = ? ORDER BY id LIMIT 1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT gateway_txn, paid_at FROM gateway_records"
+                               " WHERE gateway = 'testgw' AND txn_ref = ? ORDER BY id LIMIT 1",
+                               &st, BIND_TEXT(s->txn_ref));
     if (rc)
         return rc;
-    store_bind_text(st, 1, s->txn_ref);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(s->gateway_txn, sizeof s->gateway_txn, store_col_text(st, 0));
@@ -101,16 +100,13 @@ int testgw_record_job(struct store *db, void *arg)
     store_done(st);
     if (rc != STORE_DONE)
         return rc == STORE_ROW ? 0 : rc;
-    if ((rc = store_prepare(db,
-                            "INSERT INTO gateway_records(gateway, gateway_txn, txn_ref, amount,"
-                            " paid_at, recorded_at) VALUES ('testgw', ?, ?, ?, ?, ?)",
-                            &st)))
+    if ((rc = store_prepare_all(db,
+                                "INSERT INTO gateway_records(gateway, gateway_txn, txn_ref, amount,"
+                                " paid_at, recorded_at) VALUES ('testgw', ?, ?, ?, ?, ?)",
+                                &st,
+                                BIND_TEXT(s->gateway_txn), BIND_TEXT(s->txn_ref),
+                                BIND_INT(s->amount), BIND_INT(s->now), BIND_INT(s->now))))
         return rc;
-    store_bind_text(st, 1, s->gateway_txn);
-    store_bind_text(st, 2, s->txn_ref);
-    store_bind_int(st, 3, s->amount);
-    store_bind_int(st, 4, s->now);
-    store_bind_int(st, 5, s->now);
     rc = store_step(st);
     store_done(st);
     if (rc != STORE_DONE)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/dynbuf.h"
 #include "render/qr.h"
 
 #define A4_W (210.0 * PDF_MM)
@@ -22,10 +23,11 @@
 #define RULE_W 0.6
 #define EPS 0.01
 
+/* The PDF as cairo writes it; a failed append is either the document
+ * passing its maximum size (overflow) or memory running out. */
 struct outbuf {
-    unsigned char *p;
-    size_t len, cap, max;
-    int overflow, nomem;
+    struct dynbuf b;
+    int overflow;
 };
 
 struct pdf_doc {
@@ -46,34 +48,12 @@ struct pdf_doc {
 static cairo_status_t write_cb(void *closure, const unsigned char *data,
                                unsigned int length)
 {
-    struct outbuf *b = closure;
-    size_t need;
-
-    if (b->overflow || b->nomem)
+    struct outbuf *o = closure;
+    if (dynbuf_failed(&o->b))
         return CAIRO_STATUS_WRITE_ERROR;
-    if (length > b->max - b->len) {
-        b->overflow = 1;
-        return CAIRO_STATUS_WRITE_ERROR;
-    }
-    need = b->len + length;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 64 * 1024;
-        unsigned char *p;
-        while (cap < need)
-            cap *= 2;
-        if (cap > b->max)
-            cap = b->max;
-        p = realloc(b->p, cap);
-        if (!p) {
-            b->nomem = 1;
-            return CAIRO_STATUS_WRITE_ERROR;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, length);
-    b->len += length;
-    return CAIRO_STATUS_SUCCESS;
+    if (length > o->b.max - dynbuf_len(&o->b))
+        o->overflow = 1;
+    return dynbuf_add(&o->b, data, length) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 static int fail(struct pdf_doc *d, int rc)
@@ -93,7 +73,7 @@ static int cairo_rc(struct pdf_doc *d)
 
     if (d->out.overflow)
         return fail(d, -EFBIG);
-    if (d->out.nomem)
+    if (dynbuf_failed(&d->out.b))
         return fail(d, -ENOMEM);
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_status(d->surface);
@@ -370,9 +350,8 @@ int pdf_begin(struct pdf_doc **out, const struct pdf_options *opt)
     d->mr = opt->margin_right > 0 ? opt->margin_right : 15 * PDF_MM;
     d->number_pages = opt->number_pages;
     d->page = 1;
-    d->out.max = opt->max_bytes && opt->max_bytes < PDF_MAX_BYTES
-                     ? opt->max_bytes
-                     : PDF_MAX_BYTES;
+    dynbuf_init(&d->out.b, opt->max_bytes && opt->max_bytes < PDF_MAX_BYTES ? opt->max_bytes
+                                                                             : PDF_MAX_BYTES);
     d->y = d->mt;
     if (d->size > 200 || text_width(d) < 72 || body_height(d) < 72) {
         rc = -EINVAL;
@@ -929,13 +908,10 @@ int pdf_end(struct pdf_doc *d, unsigned char **out, size_t *len)
     rc = cairo_rc(d);
     if (rc)
         return rc;
-    if (d->out.len == 0)
+    if (dynbuf_len(&d->out.b) == 0)
         return fail(d, -EIO);
-    *out = d->out.p;
-    *len = d->out.len;
-    d->out.p = NULL;
-    d->out.len = d->out.cap = 0;
-    return 0;
+    *out = (unsigned char *)dynbuf_take(&d->out.b, len);
+    return *out ? 0 : fail(d, -ENOMEM);
 }
 
 void pdf_free(struct pdf_doc *d)
@@ -948,7 +924,7 @@ void pdf_free(struct pdf_doc *d)
         cairo_destroy(d->cr);
     if (d->surface)
         cairo_surface_destroy(d->surface);
-    free(d->out.p);
+    dynbuf_free(&d->out.b);
     g_free(d->family);
     free(d);
 }

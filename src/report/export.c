@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "base/dynbuf.h"
 #include "calendar/calendar.h"
 #include "report/report.h"
 
@@ -110,55 +111,25 @@ static void vn_date(int ymd, char *buf, size_t cap)
 
 /* --- CSV -------------------------------------------------------------------------- */
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
+/* A report has one row per unit below the one asked for: far below this. */
+#define CSV_MAX (32 * 1024 * 1024)
 
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void field(struct buf *b, const char *s, int first)
+static void field(struct dynbuf *b, const char *s, int first)
 {
     if (!first)
-        puts_(b, ",");
+        dynbuf_adds(b, ",");
     if (strpbrk(s, ",\"\r\n")) {
-        puts_(b, "\"");
-        for (const char *q = s; *q; q++) {
-            if (*q == '"')
-                puts_(b, "\"\"");
-            else
-                put(b, q, 1);
-        }
-        puts_(b, "\"");
+        dynbuf_adds(b, "\"");
+        for (const char *q = s; *q; q++) /* a quote is doubled */
+            dynbuf_add(b, *q == '"' ? "\"\"" : q, *q == '"' ? 2 : 1);
+        dynbuf_adds(b, "\"");
     } else {
-        puts_(b, s);
+        dynbuf_adds(b, s);
     }
 }
 
-static void fieldf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fieldf(struct buf *b, const char *fmt, ...)
+static void fieldf(struct dynbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fieldf(struct dynbuf *b, const char *fmt, ...)
 {
     char tmp[64];
     va_list ap;
@@ -168,7 +139,7 @@ static void fieldf(struct buf *b, const char *fmt, ...)
     field(b, tmp, 0);
 }
 
-static void csv_row(struct buf *b, const char *code, const char *name, const struct report_figs *g)
+static void csv_row(struct dynbuf *b, const char *code, const char *name, const struct report_figs *g)
 {
     double v[NCOLS];
     row_values(g, v);
@@ -182,18 +153,19 @@ static void csv_row(struct buf *b, const char *code, const char *name, const str
         else
             fieldf(b, "%.2f", v[i] * 100.0);
     }
-    puts_(b, "\r\n");
+    dynbuf_adds(b, "\r\n");
 }
 
 int report_csv(const struct report *r, char **out, size_t *len)
 {
-    struct buf b = {0};
-    puts_(&b, "\xEF\xBB\xBF");
+    struct dynbuf b;
+    dynbuf_init(&b, CSV_MAX);
+    dynbuf_adds(&b, "\xEF\xBB\xBF");
     field(&b, "Mã đơn vị", 1);
     field(&b, "Tên đơn vị", 0);
     for (size_t i = 0; i < NCOLS; i++)
         field(&b, cols[i].csv, 0);
-    puts_(&b, "\r\n");
+    dynbuf_adds(&b, "\r\n");
     for (size_t i = 0; i < r->nrows; i++) {
         char name[320];
         if (r->rows[i].own)
@@ -203,13 +175,8 @@ int report_csv(const struct report *r, char **out, size_t *len)
         csv_row(&b, r->rows[i].code, name, &r->rows[i].figs);
     }
     csv_row(&b, "", "Tổng cộng", &r->total);
-    if (b.failed) {
-        free(b.p);
-        return -1;
-    }
-    *out = b.p;
-    *len = b.len;
-    return 0;
+    *out = dynbuf_take(&b, len);
+    return *out ? 0 : -1;
 }
 
 /* --- XLSX ------------------------------------------------------------------------- */

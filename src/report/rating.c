@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "calendar/calendar.h"
+#include "dossier/status.h"
 #include "report/stats.h"
 #include "store/store.h"
 
@@ -42,14 +43,13 @@ int rating_job(struct store *db, void *arg)
     if (li < 0)
         return derr_set(&j->err, DERR_INVALID, "invalid_level", "Mức đánh giá không hợp lệ",
                         "level");
-    int rc = store_prepare(db,
-                           "SELECT coalesce(d.owner_id, 0), coalesce(d.status_code, 0),"
-                           " EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = d.id)"
-                           " FROM dossiers d WHERE d.id = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(d.owner_id, 0), coalesce(d.status_code, 0),"
+                               " EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = d.id)"
+                               " FROM dossiers d WHERE d.id = ?",
+                               &st, BIND_INT(j->dossier_id));
     if (rc)
         return derr_set(&j->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    store_bind_int(st, 1, j->dossier_id);
     int64_t owner = 0, status = 0, rated = 0;
     rc = store_step(st);
     if (rc == STORE_ROW) {
@@ -65,7 +65,7 @@ int rating_job(struct store *db, void *arg)
     if (rated)
         return derr_set(&j->err, DERR_STATE, "already_rated",
                         "Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần", NULL);
-    if (status != 10)
+    if (status != STATUS_RETURNED)
         return derr_set(&j->err, DERR_STATE, "not_returned",
                         "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết hồ sơ", NULL);
 
@@ -89,14 +89,9 @@ int rating_job(struct store *db, void *arg)
         rc = stats_add_for_dossier(db, j->dossier_id, j->now, delta);
     }
     if (rc == 0) {
-        char oid[24], detail[64];
-        snprintf(oid, sizeof oid, "%lld", (long long)j->dossier_id);
+        char detail[64];
         snprintf(detail, sizeof detail, "{\"level\":\"%s\"}", levels[li].level);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = j->owner_id,
-                                                    .action = "dossier.rate",
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = detail});
+        rc = audit_object(db, j->owner_id, "dossier.rate", "dossier", j->dossier_id, detail);
     }
     if (rc)
         return derr_set(&j->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
@@ -106,13 +101,12 @@ int rating_job(struct store *db, void *arg)
 json_t *rating_json(struct store *db, int64_t dossier_id)
 {
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT coalesce(d.status_code, 0), r.level, r.comment, r.rated_at"
-                      " FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id"
-                      " WHERE d.id = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT coalesce(d.status_code, 0), r.level, r.comment, r.rated_at"
+                          " FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id"
+                          " WHERE d.id = ?",
+                          &st, BIND_INT(dossier_id)))
         return NULL;
-    store_bind_int(st, 1, dossier_id);
     int rc = store_step(st);
     json_t *o = NULL;
     if (rc == STORE_ROW) {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "calendar/calendar.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 /* --- dates ------------------------------------------------------------------ */
@@ -210,14 +211,12 @@ static int load_units(struct store *db, struct builder *b)
     b->hi[len - 1] = '0'; /* '/' + 1: every path that starts with lo sorts below */
 
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT id, code, name, path, coalesce(parent_id, 0) FROM units"
-                           " WHERE path >= ? AND path < ? ORDER BY path",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT id, code, name, path, coalesce(parent_id, 0) FROM units"
+                               " WHERE path >= ? AND path < ? ORDER BY path",
+                               &st, BIND_TEXT(b->lo), BIND_TEXT(b->hi));
     if (rc)
         return rc;
-    store_bind_text(st, 1, b->lo);
-    store_bind_text(st, 2, b->hi);
     size_t cap = 64, rowcap = 16;
     b->slots = malloc(cap * sizeof *b->slots);
     r->rows = calloc(rowcap, sizeof *r->rows);
@@ -330,13 +329,10 @@ static const char sql_monthly[] =
 static int sum_counters(struct store *db, struct builder *b, const char *sql, int k0, int k1)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db, sql, &st);
+    int rc = store_prepare_all(db, sql, &st,
+                               BIND_TEXT(b->lo), BIND_TEXT(b->hi), BIND_INT(k0), BIND_INT(k1));
     if (rc)
         return rc;
-    store_bind_text(st, 1, b->lo);
-    store_bind_text(st, 2, b->hi);
-    store_bind_int(st, 3, k0);
-    store_bind_int(st, 4, k1);
     while ((rc = store_step(st)) == STORE_ROW) {
         int64_t f[STAT_NFIGS];
         for (int i = 0; i < STAT_NFIGS; i++)
@@ -412,13 +408,11 @@ static int scan_one(struct store *db, struct builder *b, const char *sql, enum s
 {
     struct report *r = b->r;
     struct store_stmt *st;
-    int rc = store_prepare(db, sql, &st);
+    int rc = store_prepare_all(db, sql, &st,
+                               BIND_TEXT(b->lo), BIND_TEXT(b->hi), BIND_INT(r->from_ts),
+                               BIND_INT(r->to_ts));
     if (rc)
         return rc;
-    store_bind_text(st, 1, b->lo);
-    store_bind_text(st, 2, b->hi);
-    store_bind_int(st, 3, r->from_ts);
-    store_bind_int(st, 4, r->to_ts);
     while ((rc = store_step(st)) == STORE_ROW) {
         int64_t f[STAT_NFIGS] = {0}, t = store_col_int(st, 1);
         int fig = -1;
@@ -430,9 +424,9 @@ static int scan_one(struct store *db, struct builder *b, const char *sql, enum s
         case SCAN_FINISHED: {
             int64_t status = store_col_int(st, 5);
             int apologized = (int)store_col_int(st, 7);
-            fig = status == 3   ? STAT_REFUSED
-                  : status == 7 ? STAT_WITHDRAWN
-                  : status == 8 ? STAT_STOPPED
+            fig = status == STATUS_REFUSED   ? STAT_REFUSED
+                  : status == STATUS_WITHDRAWN ? STAT_WITHDRAWN
+                  : status == STATUS_STOPPED ? STAT_STOPPED
                                 : stat_timeliness(t, store_col_int(st, 6), apologized);
             if (fig == STAT_LATE && apologized)
                 f[STAT_LATE_APOLOGY] = 1;
@@ -482,21 +476,18 @@ static int add_pending(struct store *db, struct builder *b)
 {
     struct report *r = b->r;
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT d.unit_id, count(*), sum(ws.clock = 'running' AND d.due_at < ?3)"
-                           " FROM units u CROSS JOIN dossiers d"
-                           " JOIN procedures p ON p.id = d.procedure_id"
-                           " JOIN workflow_states ws ON ws.workflow = p.workflow"
-                           "  AND ws.state = d.state"
-                           " WHERE u.path >= ?1 AND u.path < ?2 AND d.unit_id = u.id"
-                           " AND d.status_code IN (1, 2, 4, 5, 6)"
-                           " AND ws.clock IN ('running', 'paused') GROUP BY d.unit_id",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT d.unit_id, count(*), sum(ws.clock = 'running' AND d.due_at < ?3)"
+                               " FROM units u CROSS JOIN dossiers d"
+                               " JOIN procedures p ON p.id = d.procedure_id"
+                               " JOIN workflow_states ws ON ws.workflow = p.workflow"
+                               "  AND ws.state = d.state"
+                               " WHERE u.path >= ?1 AND u.path < ?2 AND d.unit_id = u.id"
+                               " AND d.status_code IN (1, 2, 4, 5, 6)"
+                               " AND ws.clock IN ('running', 'paused') GROUP BY d.unit_id",
+                               &st, BIND_TEXT(b->lo), BIND_TEXT(b->hi), BIND_INT(r->as_of));
     if (rc)
         return rc;
-    store_bind_text(st, 1, b->lo);
-    store_bind_text(st, 2, b->hi);
-    store_bind_int(st, 3, r->as_of);
     while ((rc = store_step(st)) == STORE_ROW) {
         int row = row_of(b, store_col_int(st, 0));
         int64_t n = store_col_int(st, 1), late = store_col_int(st, 2);
@@ -516,21 +507,19 @@ static int add_feedback(struct store *db, struct builder *b)
 {
     struct report *r = b->r;
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3), 0),"
-                           " coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3 AND"
-                           "  f.answered_at <= f.due_at), 0),"
-                           " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3), 0),"
-                           " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3 AND"
-                           "  f.rating IN ('rat_hai_long', 'hai_long')), 0)"
-                           " FROM feedback f JOIN units u ON u.id = f.unit_id"
-                           " WHERE substr(u.path, 1, length(?1)) = ?1",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3), 0),"
+                               " coalesce(sum(f.answered_at >= ?2 AND f.answered_at < ?3 AND"
+                               "  f.answered_at <= f.due_at), 0),"
+                               " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3), 0),"
+                               " coalesce(sum(f.rated_at >= ?2 AND f.rated_at < ?3 AND"
+                               "  f.rating IN ('rat_hai_long', 'hai_long')), 0)"
+                               " FROM feedback f JOIN units u ON u.id = f.unit_id"
+                               " WHERE substr(u.path, 1, length(?1)) = ?1",
+                               &st,
+                               BIND_TEXT(r->unit.path), BIND_INT(r->from_ts), BIND_INT(r->to_ts));
     if (rc)
         return rc;
-    store_bind_text(st, 1, r->unit.path);
-    store_bind_int(st, 2, r->from_ts);
-    store_bind_int(st, 3, r->to_ts);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         r->feedback_answered = store_col_int(st, 0);
@@ -545,17 +534,15 @@ static int add_feedback(struct store *db, struct builder *b)
 static int add_catalog(struct store *db, struct builder *b)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT count(DISTINCT p.id),"
-                           " count(DISTINCT CASE WHEN p.level_d42 = 'toan_trinh' THEN p.id END)"
-                           " FROM units u JOIN procedure_units pu ON pu.unit_id = u.id"
-                           " JOIN procedures p ON p.id = pu.procedure_id"
-                           " WHERE u.path >= ? AND u.path < ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT count(DISTINCT p.id),"
+                               " count(DISTINCT CASE WHEN p.level_d42 = 'toan_trinh' THEN p.id END)"
+                               " FROM units u JOIN procedure_units pu ON pu.unit_id = u.id"
+                               " JOIN procedures p ON p.id = pu.procedure_id"
+                               " WHERE u.path >= ? AND u.path < ?",
+                               &st, BIND_TEXT(b->lo), BIND_TEXT(b->hi));
     if (rc)
         return rc;
-    store_bind_text(st, 1, b->lo);
-    store_bind_text(st, 2, b->hi);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         b->r->procedures = store_col_int(st, 0);

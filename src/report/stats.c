@@ -8,6 +8,7 @@
 
 #include "calendar/calendar.h"
 #include "dossier/changes.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 const char *const stat_fig_columns[STAT_NFIGS] = {
@@ -80,7 +81,7 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
 {
     int any = 0;
     memset(delta, 0, sizeof(int64_t) * STAT_NFIGS);
-    if (from_status == 0 && to_status > 0) { /* a draft submitted: received */
+    if (from_status == STATUS_DRAFT && to_status > STATUS_DRAFT) { /* a draft submitted: received */
         delta[STAT_RECEIVED] = 1;
         delta[STAT_WITH_FILES] = facts->has_files ? 1 : 0;
         any = 1;
@@ -89,24 +90,24 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
         return any;
     int fig = -1;
     switch (to_status) {
-    case 9:
+    case STATUS_DONE:
         fig = stat_timeliness(at, facts->due_at, facts->apologized);
         if (fig == STAT_LATE && facts->apologized)
             delta[STAT_LATE_APOLOGY] = 1;
         break;
-    case 3:
+    case STATUS_REFUSED:
         fig = STAT_REFUSED;
         break;
-    case 5:
+    case STATUS_SUPPLEMENT:
         fig = STAT_SUPPLEMENTS;
         break;
-    case 7:
+    case STATUS_WITHDRAWN:
         fig = STAT_WITHDRAWN;
         break;
-    case 8:
+    case STATUS_STOPPED:
         fig = STAT_STOPPED;
         break;
-    case 10:
+    case STATUS_RETURNED:
         fig = STAT_RETURNED;
         break;
     default:
@@ -181,44 +182,49 @@ static int add_both(struct store *db, struct stat_key *k, int ymd, const int64_t
     return rc ? rc : write_row(db, upsert_monthly, k, figs);
 }
 
-/* The key of a dossier's counters: unit, procedure, channel, levels. */
+/* The key of a dossier's counters (unit, procedure, channel, levels) and
+ * the facts the counting needs. */
+struct key_and_facts {
+    struct stat_key k;
+    struct stat_facts facts;
+};
+
+static int read_key(struct store_stmt *st, void *arg)
+{
+    struct key_and_facts *o = arg;
+    int ch = stat_channel_index(store_col_text(st, 2));
+    int l42 = stat_level42_index(store_col_text(st, 3));
+    int old = stat_level_old_index(store_col_int(st, 4));
+    memset(o, 0, sizeof *o);
+    o->k.unit_id = store_col_int(st, 0);
+    o->k.procedure_id = store_col_int(st, 1);
+    o->k.ch = (int8_t)ch;
+    o->k.l42 = (int8_t)l42;
+    o->k.old = (int8_t)old;
+    o->facts.due_at = store_col_int(st, 5);
+    o->facts.has_files = (int)store_col_int(st, 6);
+    o->facts.apologized = (int)store_col_int(st, 7);
+    return ch < 0 || l42 < 0 || old < 0 ? STORE_ERR : STORE_ROW;
+}
+
 static int dossier_key(struct store *db, int64_t dossier_id, struct stat_key *k,
                        struct stat_facts *facts)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old,"
-                           " coalesce(d.due_at, 0),"
-                           " EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id),"
-                           " EXISTS (SELECT 1 FROM dossier_apologies a WHERE a.dossier_id = d.id)"
-                           " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
-                           " WHERE d.id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, dossier_id);
-    rc = store_step(st);
-    if (rc == STORE_ROW) {
-        int ch = stat_channel_index(store_col_text(st, 2));
-        int l42 = stat_level42_index(store_col_text(st, 3));
-        int old = stat_level_old_index(store_col_int(st, 4));
-        memset(k, 0, sizeof *k);
-        k->unit_id = store_col_int(st, 0);
-        k->procedure_id = store_col_int(st, 1);
-        k->ch = (int8_t)ch;
-        k->l42 = (int8_t)l42;
-        k->old = (int8_t)old;
-        if (facts) {
-            facts->due_at = store_col_int(st, 5);
-            facts->has_files = (int)store_col_int(st, 6);
-            facts->apologized = (int)store_col_int(st, 7);
-        }
-        rc = ch < 0 || l42 < 0 || old < 0 ? STORE_ERR : 0;
-    } else if (rc == STORE_DONE) {
-        rc = STORE_ERR;
-    }
-    store_done(st);
-    return rc;
+    struct key_and_facts o;
+    int rc = store_one(db,
+                       "SELECT d.unit_id, d.procedure_id, d.channel, p.level_d42, p.level_old,"
+                       " coalesce(d.due_at, 0),"
+                       " EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id),"
+                       " EXISTS (SELECT 1 FROM dossier_apologies a WHERE a.dossier_id = d.id)"
+                       " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                       " WHERE d.id = ?",
+                       read_key, &o, BIND_INT(dossier_id));
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : STORE_ERR;
+    *k = o.k;
+    if (facts)
+        *facts = o.facts;
+    return 0;
 }
 
 int stats_add_for_dossier(struct store *db, int64_t dossier_id, int64_t at,
@@ -229,7 +235,7 @@ int stats_add_for_dossier(struct store *db, int64_t dossier_id, int64_t at,
     return rc ? rc : add_both(db, &k, stat_local_ymd(at), delta);
 }
 
-int stats_dossier_changed(struct store *db, const struct dossier_change *c)
+static int stats_dossier_changed(struct store *db, const struct dossier_change *c)
 {
     int64_t delta[STAT_NFIGS];
     struct stat_facts facts = {0};
@@ -243,6 +249,11 @@ int stats_dossier_changed(struct store *db, const struct dossier_change *c)
     stat_classify(c->from_status, c->to_status, c->at, &facts, delta);
     return add_both(db, &k, stat_local_ymd(c->at), delta);
 }
+
+const struct dossier_listener stats_listener = {
+    .name = "stats",
+    .changed = stats_dossier_changed,
+};
 
 /* --- rebuild --------------------------------------------------------------- */
 

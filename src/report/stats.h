@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 struct store;
-struct dossier_change;
 
 /* What a counter row counts. The order is the order of the columns in the
  * stat_* tables after the key. */
@@ -75,9 +74,11 @@ int stat_timeliness(int64_t finished, int64_t due, int apologized);
 /* Local (UTC+7) date of Unix seconds t as yyyymmdd. */
 int stat_local_ymd(int64_t t);
 
-/* The dossier_changed listener: adds the change's counts. Inside the
- * change's transaction; returns 0 or a store error. */
-int stats_dossier_changed(struct store *db, const struct dossier_change *c);
+/* The dossier-change listener (dossier/changes.h): adds the change's
+ * counts (stat_classify) inside the change's transaction. A change that
+ * keeps the national status counts nothing. */
+struct dossier_listener;
+extern const struct dossier_listener stats_listener;
 
 /* Adds delta to the daily and monthly counters of a dossier, on the local
  * day of `at`, with the dossier's unit, procedure, channel and the

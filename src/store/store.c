@@ -109,3 +109,79 @@ int store_query_int(struct store *db, const char *sql, const char *text_arg, int
     store_done(st);
     return rc;
 }
+
+int store_ping(struct store *db)
+{
+    int64_t one = 0;
+    int rc = store_query_int(db, "SELECT 1", NULL, &one);
+    return rc == STORE_ROW && one == 1 ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+int store_bind_args(struct store_stmt *st, const struct store_arg *args, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int idx = (int)k + 1, rc;
+        const struct store_arg *a = &args[k];
+        if (a->kind == STORE_ARG_TEXT)
+            rc = store_bind_text(st, idx, a->s);
+        else if (a->kind == STORE_ARG_ID && a->i == 0)
+            rc = store_bind_null(st, idx);
+        else
+            rc = store_bind_int(st, idx, a->i);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int store_prepare_args(struct store *db, const char *sql, struct store_stmt **out,
+                       const struct store_arg *args, size_t n)
+{
+    int rc = store_prepare(db, sql, out);
+    if (rc == 0 && (rc = store_bind_args(*out, args, n))) {
+        store_done(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int store_step_done(struct store_stmt *st)
+{
+    int rc = store_step(st);
+    store_done(st);
+    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
+}
+
+int store_exec_args(struct store *db, const char *sql, const struct store_arg *args, size_t n)
+{
+    struct store_stmt *st;
+    int rc = store_prepare_args(db, sql, &st, args, n);
+    return rc ? rc : store_step_done(st);
+}
+
+int store_one_args(struct store *db, const char *sql,
+                   int (*read)(struct store_stmt *st, void *out), void *out,
+                   const struct store_arg *args, size_t n)
+{
+    struct store_stmt *st;
+    int rc = store_prepare_args(db, sql, &st, args, n);
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    if (rc == STORE_ROW)
+        rc = read(st, out);
+    store_done(st);
+    return rc;
+}
+
+static int read_int0(struct store_stmt *st, void *out)
+{
+    *(int64_t *)out = store_col_int(st, 0);
+    return STORE_ROW;
+}
+
+int store_int_args(struct store *db, const char *sql, int64_t *out,
+                   const struct store_arg *args, size_t n)
+{
+    return store_one_args(db, sql, read_int0, out, args, n);
+}

@@ -88,6 +88,65 @@ const char *store_errmsg(struct store *db);
  * the code into its own), else 0. Clears it. */
 int store_take_io_error(struct store *db);
 
+/* --- binding many parameters at once ------------------------------------ */
+
+#define STORE_MUST_CHECK __attribute__((warn_unused_result))
+
+/* One statement parameter, typed by the macro that makes it, so a call
+ * site cannot pass an int where text is expected: */
+struct store_arg {
+    enum { STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_ID } kind;
+    int64_t i;
+    const char *s;
+};
+#define BIND_INT(v) ((struct store_arg){.kind = STORE_ARG_INT, .i = (int64_t)(v)})
+/* Text; a NULL pointer binds NULL. */
+#define BIND_TEXT(v) ((struct store_arg){.kind = STORE_ARG_TEXT, .s = (v)})
+#define BIND_NULL ((struct store_arg){.kind = STORE_ARG_TEXT, .s = NULL})
+/* An optional row id: 0 binds NULL (e.g. no assignee, the system). */
+#define BIND_ID(v) ((struct store_arg){.kind = STORE_ARG_ID, .i = (int64_t)(v)})
+
+/* The argument list of the *_all macros below: an array and its length. */
+#define STORE_ARGS(...)                                                                            \
+    (const struct store_arg[]){__VA_ARGS__},                                                       \
+        sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg)
+
+/* Binds args to parameters 1..n. Returns 0 or the first error. */
+int store_bind_args(struct store_stmt *st, const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_bind_all(st, ...) store_bind_args(st, STORE_ARGS(__VA_ARGS__))
+
+/* store_prepare, then store_bind_args. On an error *out is done with and
+ * NULL. */
+int store_prepare_args(struct store *db, const char *sql, struct store_stmt **out,
+                       const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_prepare_all(db, sql, out, ...) store_prepare_args(db, sql, out, STORE_ARGS(__VA_ARGS__))
+
+/* Runs one statement that returns no rows (INSERT, UPDATE, DELETE) with
+ * these parameters: prepare, bind, step to the end, done. Returns 0 or an
+ * error (STORE_ERR if it returned a row). */
+int store_exec_args(struct store *db, const char *sql, const struct store_arg *args,
+                    size_t n) STORE_MUST_CHECK;
+#define store_exec_all(db, sql, ...) store_exec_args(db, sql, STORE_ARGS(__VA_ARGS__))
+
+/* A query that returns at most one row: prepare, bind, step, and on a row
+ * read(st, out), which copies what it needs and returns STORE_ROW (or an
+ * error). Returns STORE_ROW, STORE_DONE or an error. */
+int store_one_args(struct store *db, const char *sql,
+                   int (*read)(struct store_stmt *st, void *out), void *out,
+                   const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_one(db, sql, read, out, ...)                                                         \
+    store_one_args(db, sql, read, out, STORE_ARGS(__VA_ARGS__))
+
+/* The same for a query whose answer is the integer in column 0 of its
+ * one row: OUT *out. Returns STORE_ROW, STORE_DONE or an error. */
+int store_int_args(struct store *db, const char *sql, int64_t *out,
+                   const struct store_arg *args, size_t n) STORE_MUST_CHECK;
+#define store_int(db, sql, out, ...) store_int_args(db, sql, out, STORE_ARGS(__VA_ARGS__))
+
+/* Steps a statement that returns no rows and is done with it: 0 or an
+ * error (STORE_ERR if it returned a row). */
+int store_step_done(struct store_stmt *st) STORE_MUST_CHECK;
+
 /* Transactions. begin takes the write lock at once (SQLite: IMMEDIATE). */
 int store_begin(struct store *db);
 int store_commit(struct store *db);
@@ -97,6 +156,10 @@ int store_rollback(struct store *db);
  * other return, which is passed through. For the CLI and tests; the server
  * goes through the writer thread (store/writer.h). */
 int store_run(struct store *db, int (*fn)(struct store *db, void *arg), void *arg);
+
+/* Does the database answer a trivial query? 0 if so, else an error. For
+ * the health check. */
+int store_ping(struct store *db);
 
 /* Convenience: prepare, bind one text or int, step once, read column 0 as an
  * integer. Returns STORE_ROW, STORE_DONE or an error. */

@@ -7,15 +7,19 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
+#include "auth/permission.h"
+#include "base/jsonload.h"
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
 #include "dossier/changes.h"
 #include "dossier/dossier.h"
-#include "dossier/lookup_cache.h"
+#include "dossier/status.h"
 #include "store/store.h"
 
 #define MAX_NAME 48
+#define MAX_LIST 256 /* workflows or roles in one file */
 
 static int valid_name(const char *s)
 {
@@ -23,12 +27,6 @@ static int valid_name(const char *s)
     return n >= 1 && n < MAX_NAME && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
 }
 
-static int exec_done(struct store_stmt *st)
-{
-    int rc = store_step(st);
-    store_done(st);
-    return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
-}
 
 /* --- loading -------------------------------------------------------------- */
 
@@ -58,7 +56,7 @@ static int check_states(json_t *states, char *err, size_t errlen)
         int code;
         if (json_unpack(s, "{s:s, s:i, s:s, s:s}", "state", &name, "status_code", &code, "title",
                         &title, "clock", &clock) ||
-            !valid_name(name) || code < 0 || code > 10 ||
+            !valid_name(name) || code < STATUS_DRAFT || code > STATUS_MAX ||
             (strcmp(clock, "none") && strcmp(clock, "running") && strcmp(clock, "paused") &&
              strcmp(clock, "stopped"))) {
             snprintf(err, errlen, "state %zu needs state, status_code (0-10), title, clock", i);
@@ -102,73 +100,58 @@ static int check_transition(json_t *states, json_t *t, size_t i, char *err, size
     return 0;
 }
 
+/* A string member of a loaded entry ("" if absent). */
+static const char *member(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
 static int store_workflow(struct store *db, const char *name, json_t *states, json_t *trans)
 {
-    struct store_stmt *st;
     size_t i;
     json_t *s;
-    int rc = store_prepare(db, "DELETE FROM workflow_states WHERE workflow = ?", &st);
-    if (rc == 0) {
-        store_bind_text(st, 1, name);
-        rc = exec_done(st);
-    }
-    if (rc == 0 && (rc = store_prepare(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
-                                       &st)) == 0) {
-        store_bind_text(st, 1, name);
-        rc = exec_done(st);
-    }
+    int rc = store_exec_all(db, "DELETE FROM workflow_states WHERE workflow = ?", BIND_TEXT(name));
+    if (rc == 0)
+        rc = store_exec_all(db, "DELETE FROM workflow_transitions WHERE workflow = ?",
+                            BIND_TEXT(name));
     json_array_foreach(states, i, s)
     {
-        if (rc || (rc = store_prepare(db,
-                                      "INSERT INTO workflow_states(workflow, state, status_code,"
-                                      " title, clock) VALUES (?, ?, ?, ?, ?)",
-                                      &st)))
+        if (rc)
             break;
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, json_string_value(json_object_get(s, "state")));
-        store_bind_int(st, 3, json_integer_value(json_object_get(s, "status_code")));
-        store_bind_text(st, 4, json_string_value(json_object_get(s, "title")));
-        store_bind_text(st, 5, json_string_value(json_object_get(s, "clock")));
-        rc = exec_done(st);
+        rc = store_exec_all(db,
+                            "INSERT INTO workflow_states(workflow, state, status_code, title,"
+                            " clock) VALUES (?, ?, ?, ?, ?)",
+                            BIND_TEXT(name), BIND_TEXT(member(s, "state")),
+                            BIND_INT(json_integer_value(json_object_get(s, "status_code"))),
+                            BIND_TEXT(member(s, "title")), BIND_TEXT(member(s, "clock")));
     }
     json_array_foreach(trans, i, s)
     {
-        if (rc || (rc = store_prepare(db,
-                                      "INSERT INTO workflow_transitions(workflow, from_state,"
-                                      " action, to_state, actor, permission, param, needs_note,"
-                                      " title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                      &st)))
+        if (rc)
             break;
-        const char *perm = json_string_value(json_object_get(s, "permission"));
-        const char *param = json_string_value(json_object_get(s, "param"));
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, json_string_value(json_object_get(s, "from")));
-        store_bind_text(st, 3, json_string_value(json_object_get(s, "action")));
-        store_bind_text(st, 4, json_string_value(json_object_get(s, "to")));
-        store_bind_text(st, 5, json_string_value(json_object_get(s, "actor")));
-        store_bind_text(st, 6, perm ? perm : "");
-        store_bind_text(st, 7, param ? param : "");
-        store_bind_int(st, 8, json_is_true(json_object_get(s, "needs_note")));
-        store_bind_text(st, 9, json_string_value(json_object_get(s, "title")));
-        rc = exec_done(st);
+        rc = store_exec_all(db,
+                            "INSERT INTO workflow_transitions(workflow, from_state, action,"
+                            " to_state, actor, permission, param, needs_note, title)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            BIND_TEXT(name), BIND_TEXT(member(s, "from")),
+                            BIND_TEXT(member(s, "action")), BIND_TEXT(member(s, "to")),
+                            BIND_TEXT(member(s, "actor")), BIND_TEXT(member(s, "permission")),
+                            BIND_TEXT(member(s, "param")),
+                            BIND_INT(json_is_true(json_object_get(s, "needs_note"))),
+                            BIND_TEXT(member(s, "title")));
     }
     return rc;
 }
 
 int workflow_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
-        return -1;
-    }
-    json_t *list = json_object_get(root, "workflows");
+    json_t *list, *w;
+    json_t *root = jsonload_list(text, len, "workflows", MAX_LIST, &list, err, errlen);
     size_t i;
-    json_t *w;
-    int rc = json_is_array(list) ? 0 : -1;
-    if (rc)
-        snprintf(err, errlen, "expected {\"workflows\": [...]}");
+    int rc = 0;
+    if (!root)
+        return -1;
     json_array_foreach(list, i, w)
     {
         const char *name = json_string_value(json_object_get(w, "name"));
@@ -206,24 +189,17 @@ int workflow_load_json(struct store *db, const char *text, size_t len, char *err
 
 int roles_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
-        return -1;
-    }
-    json_t *list = json_object_get(root, "roles");
+    json_t *list, *r, *p;
+    json_t *root = jsonload_list(text, len, "roles", MAX_LIST, &list, err, errlen);
     size_t i, k;
-    json_t *r, *p;
-    int rc = json_is_array(list) ? 0 : -1;
-    if (rc)
-        snprintf(err, errlen, "expected {\"roles\": [...]}");
+    int rc = 0;
+    if (!root)
+        return -1;
     json_array_foreach(list, i, r)
     {
         const char *name = json_string_value(json_object_get(r, "name"));
         const char *title = json_string_value(json_object_get(r, "title"));
         json_t *perms = json_object_get(r, "permissions");
-        struct store_stmt *st;
         if (rc)
             break;
         if (!valid_name(name) || !title || !json_is_array(perms)) {
@@ -231,19 +207,13 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
             rc = -1;
             break;
         }
-        if ((rc = store_prepare(db,
-                                "INSERT INTO roles(name, title) VALUES (?, ?) ON CONFLICT(name)"
-                                " DO UPDATE SET title = excluded.title",
-                                &st)) == 0) {
-            store_bind_text(st, 1, name);
-            store_bind_text(st, 2, title);
-            rc = exec_done(st);
-        }
-        if (rc == 0 && (rc = store_prepare(db, "DELETE FROM role_permissions WHERE role = ?",
-                                           &st)) == 0) {
-            store_bind_text(st, 1, name);
-            rc = exec_done(st);
-        }
+        rc = store_exec_all(db,
+                            "INSERT INTO roles(name, title) VALUES (?, ?) ON CONFLICT(name)"
+                            " DO UPDATE SET title = excluded.title",
+                            BIND_TEXT(name), BIND_TEXT(title));
+        if (rc == 0)
+            rc = store_exec_all(db, "DELETE FROM role_permissions WHERE role = ?",
+                                BIND_TEXT(name));
         json_array_foreach(perms, k, p)
         {
             if (rc)
@@ -253,51 +223,16 @@ int roles_load_json(struct store *db, const char *text, size_t len, char *err, s
                 rc = -1;
                 break;
             }
-            if ((rc = store_prepare(db,
-                                    "INSERT OR IGNORE INTO role_permissions(role, permission)"
-                                    " VALUES (?, ?)",
-                                    &st)) == 0) {
-                store_bind_text(st, 1, name);
-                store_bind_text(st, 2, json_string_value(p));
-                rc = exec_done(st);
-            }
+            rc = store_exec_all(db,
+                                "INSERT OR IGNORE INTO role_permissions(role, permission)"
+                                " VALUES (?, ?)",
+                                BIND_TEXT(name), BIND_TEXT(json_string_value(p)));
         }
         if (rc && !err[0])
             snprintf(err, errlen, "role %s: cannot store: %s", name, store_errmsg(db));
     }
     json_decref(root);
     return rc ? -1 : 0;
-}
-
-/* --- permissions ------------------------------------------------------------ */
-
-int staff_can(struct store *db, int64_t account_id, const char *permission, int64_t unit_id)
-{
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT 1 FROM staff_roles sr"
-                           " JOIN role_permissions rp ON rp.role = sr.role AND rp.permission = ?"
-                           " JOIN units su ON su.id = sr.unit_id"
-                           " JOIN units du ON du.id = ?"
-                           " WHERE sr.account_id = ? AND substr(du.path, 1, length(su.path))"
-                           " = su.path LIMIT 1",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, permission);
-    store_bind_int(st, 2, unit_id);
-    store_bind_int(st, 3, account_id);
-    rc = store_step(st);
-    store_done(st);
-    return rc == STORE_ROW ? 1 : (rc == STORE_DONE ? 0 : rc);
-}
-
-int staff_sees(struct store *db, int64_t account_id, const struct dossier *d)
-{
-    int rc = staff_can(db, account_id, "dossier.read", d->current_unit_id);
-    if (rc == 0 && d->current_unit_id != d->unit_id)
-        rc = staff_can(db, account_id, "dossier.read", d->unit_id);
-    return rc;
 }
 
 /* --- one step ----------------------------------------------------------------- */
@@ -311,16 +246,13 @@ static int find_transition(struct store *db, const struct dossier *d, const char
                            struct transition *t)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT to_state, actor, permission, param, needs_note, title"
-                           " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
-                           " AND action = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT to_state, actor, permission, param, needs_note, title"
+                               " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                               " AND action = ?",
+                               &st, BIND_TEXT(d->workflow), BIND_TEXT(d->state), BIND_TEXT(action));
     if (rc)
         return rc;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, d->state);
-    store_bind_text(st, 3, action);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(t->to, sizeof t->to, store_col_text(st, 0));
@@ -338,14 +270,12 @@ int workflow_state_info(struct store *db, const struct dossier *d, const char *s
                         char *title, size_t titlecap, char *clock, size_t clockcap)
 {
     struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "SELECT title, clock FROM workflow_states WHERE workflow = ? AND"
-                           " state = ?",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT title, clock FROM workflow_states WHERE workflow = ? AND"
+                               " state = ?",
+                               &st, BIND_TEXT(d->workflow), BIND_TEXT(state));
     if (rc)
         return rc;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, state);
     rc = store_step(st);
     if (rc == STORE_ROW) {
         copy_str(title, titlecap, store_col_text(st, 0));
@@ -359,12 +289,10 @@ static int state_status(struct store *db, const struct dossier *d, const char *s
 {
     int64_t code = -1;
     struct store_stmt *st;
-    if (store_prepare(db,
-                      "SELECT status_code FROM workflow_states WHERE workflow = ? AND state = ?",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT status_code FROM workflow_states WHERE workflow = ? AND state = ?",
+                          &st, BIND_TEXT(d->workflow), BIND_TEXT(state)))
         return -1;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, state);
     if (store_step(st) == STORE_ROW)
         code = store_col_int(st, 0);
     store_done(st);
@@ -381,7 +309,7 @@ static int check_actor(struct store *db, struct workflow_step *s, const struct d
         return derr_set(&s->err, DERR_STATE, "action_not_allowed",
                         "Bạn không thể thực hiện thao tác này ở trạng thái hiện tại", NULL);
     if (s->actor == ACTOR_STAFF) {
-        int can = staff_can(db, s->actor_id, t->permission, d->current_unit_id);
+        int can = permission_can(db, s->actor_id, t->permission, d->current_unit_id);
         if (can < 0)
             return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
         if (!can)
@@ -397,12 +325,10 @@ static int find_assignee(struct store *db, struct workflow_step *s, const struct
 {
     int64_t aid = 0;
     if (!s->assignee[0] ||
-        store_query_int(db, "SELECT id FROM accounts WHERE login = ? AND kind = 'staff' AND"
-                            " disabled = 0",
-                        s->assignee, &aid) != STORE_ROW)
+        account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &aid) != STORE_ROW)
         return derr_set(&s->err, DERR_INVALID, "unknown_assignee",
                         "Không có cán bộ này", "assignee");
-    if (staff_can(db, aid, "dossier.process", d->current_unit_id) != 1)
+    if (permission_can(db, aid, "dossier.process", d->current_unit_id) != 1)
         return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
                         "Cán bộ này không xử lý hồ sơ của đơn vị", "assignee");
     *id = aid;
@@ -452,26 +378,14 @@ static int move_clock(struct store *db, struct workflow_step *s, const struct do
 
 static int move_hold(struct store *db, const struct dossier *d, int64_t to_unit, int64_t now)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
-                           " to_at IS NULL",
-                           &st);
+    int rc = store_exec_all(db,
+                            "UPDATE dossier_holds SET to_at = ? WHERE dossier_id = ? AND"
+                            " to_at IS NULL", BIND_INT(now), BIND_INT(d->id));
     if (rc)
         return rc;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, d->id);
-    if ((rc = exec_done(st)))
-        return rc;
-    rc = store_prepare(db,
-                       "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
-                       &st);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, d->id);
-    store_bind_int(st, 2, to_unit);
-    store_bind_int(st, 3, now);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "INSERT INTO dossier_holds(dossier_id, unit_id, from_at) VALUES (?, ?, ?)",
+                          BIND_INT(d->id), BIND_INT(to_unit), BIND_INT(now));
 }
 
 struct step_change {
@@ -483,34 +397,16 @@ struct step_change {
 
 static int save_step(struct store *db, const struct dossier *d, const struct step_change *c)
 {
-    struct store_stmt *st;
-    int rc = store_prepare(db,
-                           "UPDATE dossiers SET state = ?, status_code = ?, due_at = ?,"
-                           " remaining_minutes = ?, resume_state = ?, finished_at = ?,"
-                           " assignee_id = ?, current_unit_id = ?, updated_at = ? WHERE id = ?",
-                           &st);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, c->to_state);
-    store_bind_int(st, 2, c->status);
-    store_bind_int(st, 3, c->due);
-    if (c->remaining >= 0)
-        store_bind_int(st, 4, c->remaining);
-    else
-        store_bind_null(st, 4);
-    store_bind_text(st, 5, c->resume_state && c->resume_state[0] ? c->resume_state : NULL);
-    if (c->finished)
-        store_bind_int(st, 6, c->finished);
-    else
-        store_bind_null(st, 6);
-    if (c->assignee)
-        store_bind_int(st, 7, c->assignee);
-    else
-        store_bind_null(st, 7);
-    store_bind_int(st, 8, c->unit);
-    store_bind_int(st, 9, now_unix());
-    store_bind_int(st, 10, d->id);
-    return exec_done(st);
+    return store_exec_all(db,
+                          "UPDATE dossiers SET state = ?, status_code = ?, due_at = ?,"
+                          " remaining_minutes = ?, resume_state = ?, finished_at = ?,"
+                          " assignee_id = ?, current_unit_id = ?, updated_at = ? WHERE id = ?",
+                          BIND_TEXT(c->to_state), BIND_INT(c->status), BIND_INT(c->due),
+                          c->remaining >= 0 ? BIND_INT(c->remaining) : BIND_NULL,
+                          BIND_TEXT(c->resume_state && c->resume_state[0] ? c->resume_state
+                                                                          : NULL),
+                          BIND_ID(c->finished), BIND_ID(c->assignee), BIND_INT(c->unit),
+                          BIND_INT(now_unix()), BIND_INT(d->id));
 }
 
 static int load_dossier(struct store *db, struct workflow_step *s, struct dossier *d)
@@ -526,7 +422,8 @@ static int load_dossier(struct store *db, struct workflow_step *s, struct dossie
     if (visible && s->actor == ACTOR_OWNER)
         visible = d->owner_id == s->actor_id;
     else if (visible && s->actor == ACTOR_STAFF)
-        visible = d->code[0] && staff_sees(db, s->actor_id, d) == 1;
+        visible = d->code[0] &&
+                  permission_sees(db, s->actor_id, d->unit_id, d->current_unit_id) == 1;
     if (!visible)
         return derr_set(&s->err, DERR_NOT_FOUND, "not_found", "Không tìm thấy hồ sơ", NULL);
     return 0;
@@ -581,29 +478,24 @@ int workflow_step_job(struct store *db, void *arg)
         rc = dossier_add_event(db, d.id, s->now, s->action, d.state, c.to_state, c.status,
                                s->note, s->actor_id, d.current_unit_id);
     if (rc == 0) {
-        json_t *detail = json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from", d.state,
-                                   "to", c.to_state, "due_at", (json_int_t)c.due);
-        char *txt = json_dumps(detail, JSON_COMPACT);
-        char oid[24];
-        snprintf(oid, sizeof oid, "%lld", (long long)d.id);
-        rc = audit_append(db, &(struct audit_entry){.actor_id = s->actor_id,
-                                                    .action = "dossier.step",
-                                                    .object_type = "dossier",
-                                                    .object_id = oid,
-                                                    .detail = txt});
-        free(txt);
-        json_decref(detail);
+        rc = audit_object_json(db, s->actor_id, "dossier.step", "dossier", d.id,
+                               json_pack("{s:s, s:s, s:s, s:I}", "action", s->action, "from",
+                                         d.state, "to", c.to_state, "due_at", (json_int_t)c.due));
     }
     if (rc == 0) {
-        struct dossier_change ch = {.dossier_id = d.id, .action = s->action,
-                                    .from_state = d.state, .to_state = c.to_state,
-                                    .from_status = d.status_code, .to_status = c.status,
-                                    .at = s->now, .actor_id = s->actor_id};
+        struct dossier_change ch = {.dossier_id = d.id,
+                                    .code = d.code,
+                                    .action = s->action,
+                                    .from_state = d.state,
+                                    .to_state = c.to_state,
+                                    .from_status = d.status_code,
+                                    .to_status = c.status,
+                                    .at = s->now,
+                                    .actor_id = s->actor_id};
         rc = dossier_changed(db, &ch);
     }
     if (rc)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
-    lookup_cache_invalidate(d.code);
     copy_str(s->new_state, sizeof s->new_state, c.to_state);
     return 0;
 }
@@ -613,14 +505,12 @@ json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum ac
 {
     struct store_stmt *st;
     json_t *list = json_array();
-    if (store_prepare(db,
-                      "SELECT action, title, needs_note, param, actor, permission"
-                      " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
-                      " ORDER BY rowid",
-                      &st))
+    if (store_prepare_all(db,
+                          "SELECT action, title, needs_note, param, actor, permission"
+                          " FROM workflow_transitions WHERE workflow = ? AND from_state = ?"
+                          " ORDER BY rowid",
+                          &st, BIND_TEXT(d->workflow), BIND_TEXT(d->state)))
         return list;
-    store_bind_text(st, 1, d->workflow);
-    store_bind_text(st, 2, d->state);
     struct {
         char action[MAX_NAME], title[128], param[16], actor[8], permission[MAX_NAME];
         int needs_note;
@@ -636,12 +526,12 @@ json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum ac
         n++;
     }
     store_done(st);
-    /* staff_can reuses statements, so it runs after this loop is done. */
+    /* permission_can reuses statements, so it runs after this loop is done. */
     for (int i = 0; i < n; i++) {
         int ok = actor == ACTOR_OWNER ? strcmp(rows[i].actor, "owner") == 0
                  : actor == ACTOR_STAFF
                      ? strcmp(rows[i].actor, "staff") == 0 &&
-                           staff_can(db, actor_id, rows[i].permission, d->current_unit_id) == 1
+                           permission_can(db, actor_id, rows[i].permission, d->current_unit_id) == 1
                      : strcmp(rows[i].actor, "system") == 0;
         if (ok)
             json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s?}", "action",

@@ -3,7 +3,8 @@
  * workflow_transitions): its states map to the national status codes and
  * say whether the processing clock runs, is paused or has stopped; its
  * transitions say who may take each action (the owner, an officer holding a
- * permission on the dossier's unit or above, or the system), and what the
+ * permission on the dossier's unit or above: auth/permission.h, or the
+ * system), and what the
  * step needs (a note, an assignee, a target unit).
  *
  * workflow_step_job applies one action as a writer job: it checks the actor
@@ -29,14 +30,6 @@ struct dossier;
  * -1 with a reason in err. */
 int workflow_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen);
 int roles_load_json(struct store *db, const char *text, size_t len, char *err, size_t errlen);
-
-/* Does the officer hold permission on unit_id (through a role on that unit
- * or one above it)? 1, 0, or <0 on error. */
-int staff_can(struct store *db, int64_t account_id, const char *permission, int64_t unit_id);
-
-/* May the officer see the dossier (dossier.read on its receiving unit or on
- * the unit holding it now)? 1, 0, or <0. */
-int staff_sees(struct store *db, int64_t account_id, const struct dossier *d);
 
 enum actor_kind { ACTOR_OWNER, ACTOR_STAFF, ACTOR_SYSTEM };
 

@@ -350,15 +350,21 @@ test('the desk registers a walk-in: draft, scans, submit, received at once, rece
   const id = r.json.id;
   assert.equal(r.json.channel, 'desk');
   assert.equal(r.json.code, null);
-  // Nobody else works on the officer's draft; the citizen cannot edit it.
+  // Nobody else works on the officer's draft.
   await expectRefused(srv, () => specialist.put(`/api/v1/staff/dossiers/${id}/form`, birthForm()), { status: 404, code: 'not_found' });
-  await expectRefused(srv, () => citizen.put(`/api/v1/dossiers/${id}/form`, birthForm()), { status: 409, code: 'not_a_draft' }).catch(async () => {
-    // A citizen may see a linked draft but never edit one the desk is registering.
-  });
   r = await reception.put(`/api/v1/staff/dossiers/${id}/form`, birthForm());
   assert.equal(r.status, 200, r.text);
   r = await reception.req('PUT', `/api/v1/staff/dossiers/${id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' });
   assert.equal(r.status, 201, r.text);
+  // Regression: the linked citizen could save the form of a walk-in the desk was still
+  // registering. They see it, but until it is submitted it is the desk's: no form, no
+  // upload, no removal, no submission (and nothing changes in the database).
+  assert.equal((await citizen.get(`/api/v1/dossiers/${id}`)).status, 200);
+  const deskDraft = { status: 409, code: 'desk_draft' };
+  await expectRefused(srv, () => citizen.put(`/api/v1/dossiers/${id}/form`, birthForm({ child_name: 'Lê Minh Quân' })), { ...deskDraft, what: 'form' });
+  await expectRefused(srv, () => citizen.req('PUT', `/api/v1/dossiers/${id}/files/cua-toi.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' }), { ...deskDraft, what: 'upload' });
+  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${id}/files/ban-quet.pdf`), { ...deskDraft, what: 'delete file' });
+  await expectRefused(srv, () => citizen.post(`/api/v1/dossiers/${id}/submit`, {}), { ...deskDraft, what: 'submit' });
   r = await reception.post(`/api/v1/staff/dossiers/${id}/submit`, {});
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.status.code, 2);

@@ -8,6 +8,7 @@
 
 #include "base/assets.h"
 #include "base/text.h"
+#include "catalog/forms.h"
 #include "harness.h"
 
 #define TODAY 20261127
@@ -672,6 +673,30 @@ TEST(units_csv)
     CHECK_EQ_INT(xa, 147);
 }
 
+/* Every form shipped in data/forms/ loads as a checked schema, once: the
+ * walk-in applicant's and the registration form. */
+TEST(shipped_forms)
+{
+    int n = 0;
+    for (const struct asset *a = motcua_assets; a->path; a++) {
+        if (strncmp(a->path, "data/forms/", 11) != 0)
+            continue;
+        const json_t *s = forms_schema(a->path);
+        CHECK(s != NULL);
+        CHECK(s == forms_schema(a->path)); /* parsed once */
+        n++;
+    }
+    CHECK_EQ_INT(n, 2);
+    CHECK(forms_schema("data/forms/none.json") == NULL);
+    const json_t *walkin = forms_schema("data/forms/walkin.json");
+    json_t *ok = json_pack("{s:s, s:s}", "name", "Hoàng Thị Lan", "phone", "0903123456");
+    json_t *bad = json_pack("{s:s}", "phone", "0903123456"); /* no name */
+    CHECK_EQ_INT(eform_validate_checked(walkin, ok, 0, 20261207, NULL, 0), 0);
+    CHECK_EQ_INT(eform_validate_checked(walkin, bad, 0, 20261207, NULL, 0), 1);
+    json_decref(ok);
+    json_decref(bad);
+}
+
 int main(void)
 {
     schema = parse(schema_text);
@@ -694,6 +719,7 @@ int main(void)
     RUN(bad_arguments);
     RUN(procedures_json);
     RUN(birth_registration_form);
+    RUN(shipped_forms);
     RUN(units_csv);
     json_decref(schema);
     return harness_done();

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
@@ -149,15 +150,19 @@ static int64_t submit(const char *proc, const char *unit, const char *channel, i
                       int with_file)
 {
     int walkin = strcmp(channel, "online") != 0;
-    struct dossier_create c = {.procedure_id = id_of("SELECT id FROM procedures WHERE code = ?",
-                                                     proc),
-                               .unit_id = id_of("SELECT id FROM units WHERE code = ?", unit),
-                               .owner_id = walkin && rnd(2) ? 0 : citizen,
+    int linked = walkin && rnd(2);
+    struct dossier_create c = {.procedure_code = proc,
+                               .unit_code = unit,
+                               .owner_id = walkin ? 0 : citizen,
+                               .applicant_citizen_id = linked ? "038095001234" : NULL,
                                .received_by = walkin ? officer : 0,
                                .channel = channel,
                                .applicant_name = "Lê Văn Hùng"};
-    if (store_run(db, dossier_create_job, &c))
+    if (store_run(db, dossier_create_job, &c)) {
+        printf("  create failed: %s\n", c.err.code ? c.err.code : "");
+        derr_clear(&c.err);
         return 0;
+    }
     json_t *form = form_for(proc);
     struct dossier_save_form sf = {.id = c.id, .owner_id = walkin ? 0 : citizen,
                                    .actor_id = walkin ? officer : 0, .form = form};
@@ -561,7 +566,7 @@ int main(void)
     char path[400], err[256];
     snprintf(path, sizeof path, "%s/motcua.db", dir);
     cal = cal_new_default();
-    if (cmd_init(4, argv) != 0 || !cal || store_open(path, 0, &db, err, sizeof err) ||
+    if (app_listen_all() || cmd_init(4, argv) != 0 || !cal || store_open(path, 0, &db, err, sizeof err) ||
         migrate_apply(db, err, sizeof err)) {
         printf("setup failed\n");
         return 1;

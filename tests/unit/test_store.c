@@ -323,6 +323,61 @@ TEST(json_strings_are_checked_for_text_and_length)
     json_decref(nl);
 }
 
+static int read_pair(struct store_stmt *st, void *out)
+{
+    int64_t *v = out;
+    v[0] = store_col_is_null(st, 0) ? -1 : store_col_int(st, 0);
+    v[1] = store_col_is_null(st, 1) ? -1 : store_col_int(st, 1);
+    return STORE_ROW;
+}
+
+TEST(typed_binds_run_whole_statements)
+{
+    char path[400];
+    struct store *db = fresh_db(path, sizeof path);
+    CHECK(db != NULL);
+    if (!db)
+        return;
+    CHECK_EQ_INT(store_exec(db, "CREATE TABLE t(a INTEGER, b INTEGER, s TEXT)"), 0);
+    /* BIND_ID: 0 is NULL; BIND_TEXT(NULL) and BIND_NULL too. */
+    CHECK_EQ_INT(store_exec_all(db, "INSERT INTO t VALUES (?, ?, ?)", BIND_INT(0), BIND_ID(0),
+                                BIND_TEXT(NULL)),
+                 0);
+    CHECK_EQ_INT(store_exec_all(db, "INSERT INTO t VALUES (?, ?, ?)", BIND_INT(7), BIND_ID(9),
+                                BIND_TEXT("bảy")),
+                 0);
+    CHECK_EQ_INT(store_exec_all(db, "INSERT INTO t VALUES (?, ?, ?)", BIND_INT(8), BIND_NULL,
+                                BIND_TEXT("tám")),
+                 0);
+    CHECK_EQ_INT(count(db, "SELECT count(*) FROM t WHERE b IS NULL"), 2);
+    CHECK_EQ_INT(count(db, "SELECT count(*) FROM t WHERE s IS NULL"), 1);
+    CHECK_EQ_INT(count(db, "SELECT count(*) FROM t WHERE a = 0"), 1); /* BIND_INT(0) is 0 */
+    /* One row, read by a callback; none; an integer. */
+    int64_t pair[2] = {0, 0}, n = 0;
+    CHECK_EQ_INT(store_one(db, "SELECT a, b FROM t WHERE s = ?", read_pair, pair,
+                           BIND_TEXT("bảy")),
+                 STORE_ROW);
+    CHECK_EQ_INT(pair[0], 7);
+    CHECK_EQ_INT(pair[1], 9);
+    CHECK_EQ_INT(store_one(db, "SELECT a, b FROM t WHERE s = ?", read_pair, pair,
+                           BIND_TEXT("chín")),
+                 STORE_DONE);
+    CHECK_EQ_INT(store_int(db, "SELECT sum(a) FROM t WHERE a >= ? AND a <= ?", &n, BIND_INT(7),
+                           BIND_INT(8)),
+                 STORE_ROW);
+    CHECK_EQ_INT(n, 15);
+    /* A statement that returns a row is not something to execute; an error
+     * is reported, not ignored, and the connection stays usable. */
+    CHECK_EQ_INT(store_exec_all(db, "SELECT a FROM t WHERE a = ?", BIND_INT(7)), STORE_ERR);
+    CHECK(store_exec_all(db, "INSERT INTO nowhere VALUES (?)", BIND_INT(1)) < 0);
+    struct store_stmt *st = (struct store_stmt *)1;
+    CHECK(store_prepare_all(db, "SELECT a FROM t WHERE a = ?", &st, BIND_INT(1), BIND_INT(2)) <
+          0); /* one parameter, two values */
+    CHECK(st == NULL);
+    CHECK_EQ_INT(count(db, "SELECT count(*) FROM t"), 3);
+    store_close(db);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/motcua-test-store-XXXXXX");
@@ -340,6 +395,7 @@ int main(void)
     RUN(unit_codes_follow_qd20_shape);
     RUN(json_bodies_are_bounded_objects);
     RUN(json_strings_are_checked_for_text_and_length);
+    RUN(typed_binds_run_whole_statements);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
