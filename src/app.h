@@ -29,6 +29,7 @@ struct app {
     struct ratelimit *rl_ip;       /* failed logins per client address */
     struct ratelimit *rl_register; /* registrations per client address */
     struct ratelimit *rl_lookup;   /* public lookups per client address */
+    struct ratelimit *rl_claim;    /* walk-in claim codes tried per account and address */
     struct notify_worker *notifier; /* delivers the notification outbox */
 };
 

@@ -219,10 +219,13 @@ int cmd_serve(int argc, char **argv)
     app.rl_ip = ratelimit_new(50, 15 * 60);
     app.rl_register = ratelimit_new(register_limit, 3600);
     app.rl_lookup = ratelimit_new_bucket(lookup_rate, 2 * lookup_rate);
+    /* Claim codes: 5 free tries per account and address, then growing delays. */
+    app.rl_claim = ratelimit_new_backoff(5, 30, 15 * 60, 24 * 3600);
     /* Password hashing may queue 16 per worker it may use; the last worker
      * stays for documents and uploads. */
     int workers = nloops > 2 ? (int)nloops : 2;
     if (!app.cal || !app.rl_login || !app.rl_ip || !app.rl_register || !app.rl_lookup ||
+        !app.rl_claim ||
         pool_start(workers, 16 * (workers - 1), &app.pool)) {
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
@@ -254,5 +257,6 @@ int cmd_serve(int argc, char **argv)
     ratelimit_free(app.rl_ip);
     ratelimit_free(app.rl_register);
     ratelimit_free(app.rl_lookup);
+    ratelimit_free(app.rl_claim);
     return rc ? 1 : 0;
 }

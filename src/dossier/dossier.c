@@ -1,6 +1,7 @@
 /* dossier: drafts, attachments, submission, withdrawal, and their JSON. */
 #include "dossier/dossier.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,17 +158,16 @@ int dossier_create_job(struct store *db, void *arg)
     int64_t now = now_unix(), procedure_id, unit_id, owner = a->owner_id;
     if (check_create(db, a, &procedure_id, &unit_id))
         return -1;
-    /* A walk-in whose applicant has a citizen account is linked to it, so
-     * they follow it online too. */
-    const char *cid = a->applicant_citizen_id;
-    if (!owner && cid && *cid &&
-        account_id_by_login(db, cid, "citizen", ACCOUNT_ENABLED, &owner) != STORE_ROW)
-        owner = 0;
+    /* A walk-in is never linked to the account registered under the
+     * applicant's ID number: the number was only typed in there, by anyone.
+     * The applicant claims it with the receipt's code instead. */
+    const char *idn = a->applicant_id_number;
     int rc = store_prepare_all(db,
                                "INSERT INTO dossiers(procedure_id, unit_id, owner_id, received_by,"
                                " channel, state, created_at, updated_at, applicant_name,"
-                               " applicant_phone, applicant_email, applicant_address)"
-                               " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
+                               " applicant_phone, applicant_email, applicant_address,"
+                               " applicant_id_number)"
+                               " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
                                &st,
                                BIND_INT(procedure_id), BIND_INT(unit_id), BIND_ID(owner),
                                BIND_ID(a->received_by),
@@ -175,7 +175,8 @@ int dossier_create_job(struct store *db, void *arg)
                                BIND_INT(now), BIND_TEXT(a->applicant_name ? a->applicant_name : ""),
                                BIND_TEXT(a->applicant_phone ? a->applicant_phone : ""),
                                BIND_TEXT(a->applicant_email ? a->applicant_email : ""),
-                               BIND_TEXT(a->applicant_address ? a->applicant_address : ""));
+                               BIND_TEXT(a->applicant_address ? a->applicant_address : ""),
+                               BIND_TEXT(idn && *idn ? idn : NULL));
     if (rc)
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if ((rc = store_step_done(st)) == 0) {
@@ -618,6 +619,24 @@ static int default_contact(struct store *db, const struct dossier *d, struct app
     return rc == STORE_ROW ? 0 : STORE_ERR;
 }
 
+/* The claim code alphabet: no 0/O, 1/I/L, so it reads back unambiguously. */
+static const char claim_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+static int give_claim_code(struct store *db, int64_t id)
+{
+    unsigned char rnd[DOSSIER_CLAIM_LEN];
+    char code[DOSSIER_CLAIM_LEN + 1];
+    if (random_bytes(rnd, sizeof rnd))
+        return STORE_ERR;
+    /* 31 letters: the bias of a byte modulo 31 is under 3% per letter,
+     * and 31^8 (8.5e11) codes with claims limited per account. */
+    for (size_t i = 0; i < sizeof rnd; i++)
+        code[i] = claim_alphabet[rnd[i] % (sizeof claim_alphabet - 1)];
+    code[DOSSIER_CLAIM_LEN] = '\0';
+    return store_exec_all(db, "UPDATE dossiers SET claim_code = ? WHERE id = ?", BIND_TEXT(code),
+                          BIND_INT(id));
+}
+
 int dossier_submit_job(struct store *db, void *arg)
 {
     struct dossier_submit *a = arg;
@@ -663,6 +682,8 @@ int dossier_submit_job(struct store *db, void *arg)
     applicant_field(p, form, "phone", acc.phone, ap.phone, sizeof ap.phone);
     applicant_field(p, form, "email", acc.email, ap.email, sizeof ap.email);
     rc = mark_submitted(db, a, &d, code, due, &ap);
+    if (rc == 0 && d.received_by && !d.owner_id)
+        rc = give_claim_code(db, d.id);
     if (rc == 0) {
         char detail[200];
         snprintf(detail, sizeof detail, "{\"code\":\"%s\",\"due_at\":%lld}", code,
@@ -776,6 +797,12 @@ json_t *dossier_json(struct store *db, const struct dossier *d, int full)
         json_object_set_new(o, "history", history_json(db, d->id, 1));
         json_object_set_new(o, "first_due_at", cal_json_iso(d->first_due_at));
         json_object_set_new(o, "apologies", apologies_json(db, d->id));
+        /* A walk-in not claimed yet (so only officers see it): the code the
+         * desk hands over. */
+        char claim[16];
+        if (d->received_by && !d->owner_id && dossier_claim_code(db, d->id, claim, sizeof claim) == 0 &&
+            claim[0])
+            json_object_set_new(o, "claim_code", json_string(claim));
         /* The officers' result documents, for the applicant once returned. */
         if (d->status_code == STATUS_RETURNED) {
             json_t *res = results_json(db, d->id);
@@ -826,4 +853,82 @@ json_t *dossier_lookup_json(struct store *db, const char *code)
     if (o)
         json_object_set_new(o, "history", history_json(db, id, 0));
     return o;
+}
+
+/* --- claim codes --------------------------------------------------------- */
+
+int dossier_claim_code(struct store *db, int64_t id, char *out, size_t cap)
+{
+    struct store_stmt *st;
+    out[0] = '\0';
+    int rc = store_prepare_all(db,
+                               "SELECT coalesce(claim_code, '') FROM dossiers WHERE id = ?"
+                               " AND owner_id IS NULL",
+                               &st, BIND_INT(id));
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        const char *c = store_col_text(st, 0);
+        if (strlen(c) == DOSSIER_CLAIM_LEN)
+            snprintf(out, cap, "%.4s-%.4s", c, c + 4);
+    }
+    store_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* The code as typed, without case, spaces or dashes; 0 if it has the
+ * right length of letters of the alphabet. */
+static int normalize_claim(const char *in, char *out)
+{
+    size_t n = 0;
+    for (; *in; in++) {
+        char c = *in >= 'a' && *in <= 'z' ? (char)(*in - 'a' + 'A') : *in;
+        if (c == ' ' || c == '-')
+            continue;
+        if (n == DOSSIER_CLAIM_LEN || !strchr(claim_alphabet, c))
+            return -1;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n == DOSSIER_CLAIM_LEN ? 0 : -1;
+}
+
+int dossier_claim_job(struct store *db, void *arg)
+{
+    struct dossier_claim *a = arg;
+    char want[DOSSIER_CLAIM_LEN + 1], have[DOSSIER_CLAIM_LEN + 1] = "";
+    struct store_stmt *st;
+    int64_t id = 0;
+    if (normalize_claim(a->claim_code, want))
+        return derr_set(&a->err, DERR_NOT_FOUND, "not_found",
+                        "Mã hồ sơ hoặc mã nhận hồ sơ không đúng", NULL);
+    int rc = store_prepare_all(db,
+                               "SELECT id, coalesce(claim_code, '') FROM dossiers WHERE code = ?"
+                               " AND owner_id IS NULL",
+                               &st, BIND_TEXT(a->code));
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if ((rc = store_step(st)) == STORE_ROW) {
+        id = store_col_int(st, 0);
+        copy_str(have, sizeof have, store_col_text(st, 1));
+    }
+    store_done(st);
+    if (rc < 0)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    /* Compared in constant time, so the time taken tells nothing. */
+    if (!id || strlen(have) != DOSSIER_CLAIM_LEN ||
+        CRYPTO_memcmp(have, want, DOSSIER_CLAIM_LEN) != 0)
+        return derr_set(&a->err, DERR_NOT_FOUND, "not_found",
+                        "Mã hồ sơ hoặc mã nhận hồ sơ không đúng", NULL);
+    rc = store_exec_all(db,
+                        "UPDATE dossiers SET owner_id = ?, claim_code = NULL, updated_at = ?"
+                        " WHERE id = ? AND owner_id IS NULL",
+                        BIND_INT(a->account_id), BIND_INT(now_unix()), BIND_INT(id));
+    if (rc == 0)
+        rc = audit_object(db, a->account_id, "dossier.claim", "dossier", id, NULL);
+    if (rc)
+        return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    a->id = id;
+    return 0;
 }

@@ -56,13 +56,34 @@ struct dossier_create {
     int64_t received_by;    /* the officer registering a walk-in, or 0 (online) */
     const char *channel;    /* "online", "desk" or "post" */
     /* A walk-in's applicant, as told at the desk (online: from the account).
-     * A citizen ID that names a citizen account links the dossier to it. */
-    const char *applicant_citizen_id;
+     * The ID number is kept; it never links the dossier to the account
+     * registered under it (see dossier_claim_job). */
+    const char *applicant_id_number;
     const char *applicant_name, *applicant_phone, *applicant_email, *applicant_address;
     struct derr err; /* OUT */
     int64_t id;      /* OUT */
 };
 int dossier_create_job(struct store *db, void *arg);
+
+/* A walk-in's applicant follows it online with the claim code printed on
+ * the receipt (mã nhận hồ sơ): DOSSIER_CLAIM_LEN characters of an alphabet
+ * without look-alikes, shown as XXXX-XXXX. Submission gives a walk-in
+ * without an owner its code; claiming makes the claiming citizen its owner
+ * and clears the code. A wrong dossier code, a wrong claim code and a
+ * dossier already claimed are all refused alike: not_found (404). */
+#define DOSSIER_CLAIM_LEN 8
+struct dossier_claim {
+    char code[96];        /* the dossier's code */
+    char claim_code[32];  /* as typed: case, spaces and dashes do not count */
+    int64_t account_id;   /* the citizen claiming it */
+    int64_t id;           /* OUT: the dossier */
+    struct derr err;      /* OUT */
+};
+int dossier_claim_job(struct store *db, void *arg);
+
+/* The claim code of a walk-in not claimed yet, as printed ("ABCD-EFGH"),
+ * into out (at least 10 bytes); "" if it has none. 0 or a store error. */
+int dossier_claim_code(struct store *db, int64_t id, char *out, size_t cap);
 
 /* Which draft a job works on and who acts: owner_id limits the dossier to
  * that owner (0: the caller checked access, e.g. an officer's walk-in

@@ -318,7 +318,8 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
     if (store_prepare(db,
                       "SELECT d.applicant_name, d.applicant_address, d.applicant_phone,"
                       " d.applicant_email, ws.title, ws.clock, cu.code, cu.name,"
-                      " coalesce(a.login, ''), coalesce(a.full_name, '')"
+                      " coalesce(a.login, ''), coalesce(a.full_name, ''),"
+                      " coalesce(d.applicant_id_number, '')"
                       " FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
                       " JOIN workflow_states ws ON ws.workflow = p.workflow AND ws.state = d.state"
                       " JOIN units cu ON cu.id = coalesce(d.current_unit_id, d.unit_id)"
@@ -327,10 +328,11 @@ json_t *queue_dossier_json(struct store *db, int64_t dossier_id)
         store_bind_int(st, 1, dossier_id);
         if (store_step(st) == STORE_ROW) {
             json_object_set_new(o, "applicant",
-                                json_pack("{s:s, s:s, s:s, s:s}", "name", store_col_text(st, 0),
-                                          "address", store_col_text(st, 1), "phone",
-                                          store_col_text(st, 2), "email",
-                                          store_col_text(st, 3)));
+                                json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
+                                          store_col_text(st, 0), "address", store_col_text(st, 1),
+                                          "phone", store_col_text(st, 2), "email",
+                                          store_col_text(st, 3), "id_number",
+                                          store_col_text(st, 10)));
             json_object_set_new(o, "state_title", json_string(store_col_text(st, 4)));
             json_object_set_new(o, "clock", json_string(store_col_text(st, 5)));
             json_object_set_new(o, "current_unit", json_pack("{s:s, s:s}", "code",

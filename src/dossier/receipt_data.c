@@ -131,6 +131,8 @@ int receipt_data_load(struct store *db, const struct dossier *d, const char *bas
     r->due_at = d->due_at;
     r->return_place = rd->return_place;
     r->receiver_name = rd->receiver[0] ? rd->receiver : NULL;
+    if (d->received_by && dossier_claim_code(db, d->id, rd->claim_code, sizeof rd->claim_code) == 0)
+        r->claim_code = rd->claim_code[0] ? rd->claim_code : NULL;
     r->lookup_url = rd->lookup_url;
     return 0;
 }

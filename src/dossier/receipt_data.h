@@ -19,6 +19,7 @@ struct receipt_data {
     char email[256], procedure_name[512], processing_time[64], return_place[400];
     char lookup_url[400];
     char receiver[256];       /* the desk officer of a walk-in */
+    char claim_code[16];      /* a walk-in's code to follow it online */
     struct receipt_doc docs[RECEIPT_DATA_MAX_DOCS];
     char *doc_names[RECEIPT_DATA_MAX_DOCS]; /* owned */
 };

@@ -181,7 +181,7 @@ static void walkin_create(struct req *r)
                                      .unit_code = ucode,
                                      .received_by = r->account.id,
                                      .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
-                                     .applicant_citizen_id = applicant_str(applicant, "citizen_id"),
+                                     .applicant_id_number = applicant_str(applicant, "citizen_id"),
                                      .applicant_name = applicant_str(applicant, "name"),
                                      .applicant_phone = applicant_str(applicant, "phone"),
                                      .applicant_email = applicant_str(applicant, "email"),
@@ -189,6 +189,55 @@ static void walkin_create(struct req *r)
     http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
     return;
 refused:
+    json_decref(body);
+}
+
+/* A walk-in's applicant follows it online by claiming it with the code the
+ * receipt gives (dossier_claim_job). Tries are limited per account and
+ * address, so codes cannot be guessed. */
+struct claim_state {
+    struct dossier_claim job;
+    char limit_key[128];
+};
+
+static void claimed(struct req *r)
+{
+    struct claim_state *s = r->data;
+    ratelimit_reset(r->app->rl_claim, s->limit_key);
+    reply_dossier(r, 200, s->job.id);
+}
+
+static void dossier_claim(struct req *r)
+{
+    if (strcmp(r->account.kind, "citizen") != 0) {
+        reply_error(r, 403, "citizens_only", "Chỉ tài khoản công dân nhận được hồ sơ", NULL);
+        return;
+    }
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *code, *claim;
+    struct claim_state *s = NULL;
+    if (req_string_or_reply(r, body, "code", 1, 1, 95, &code) ||
+        req_string_or_reply(r, body, "claim_code", 1, 1, 31, &claim) ||
+        !(s = req_state(r, sizeof *s, NULL)))
+        goto out;
+    snprintf(s->limit_key, sizeof s->limit_key, "claim:%lld|%s", (long long)r->account.id,
+             req_client_ip(r));
+    int wait = ratelimit_take(r->app->rl_claim, s->limit_key, now_unix());
+    if (wait) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%d", wait);
+        req_add_header(r, "Retry-After", retry);
+        reply_error(r, 429, "too_many_attempts", "Nhập sai mã nhiều lần, vui lòng thử lại sau",
+                    NULL);
+        goto out;
+    }
+    copy_str(s->job.code, sizeof s->job.code, code);
+    copy_str(s->job.claim_code, sizeof s->job.claim_code, claim);
+    s->job.account_id = r->account.id;
+    http_defer_job(r, dossier_claim_job, &s->job, &s->job.err, claimed);
+out:
     json_decref(body);
 }
 
@@ -510,6 +559,7 @@ static void lookup(struct req *r)
 
 const struct route api_dossier_routes[] = {
     {"POST", "/api/v1/dossiers", dossier_create, ROUTE_USER},
+    {"POST", "/api/v1/dossiers/claim", dossier_claim, ROUTE_USER},
     {"GET", "/api/v1/dossiers", dossier_list, ROUTE_USER},
     {"GET", "/api/v1/dossiers/{id}", dossier_get, ROUTE_USER},
     {"PUT", "/api/v1/dossiers/{id}/form", dossier_put_form, ROUTE_USER},

@@ -39,6 +39,7 @@ static int check(const struct receipt *r)
         !field_ok(r->email, 0) || !field_ok(r->procedure_name, 1) ||
         !field_ok(r->channel, 0) || !field_ok(r->processing_time, 0) ||
         !field_ok(r->return_place, 0) || !field_ok(r->receiver_name, 0) ||
+        !field_ok(r->claim_code, 0) ||
         !field_ok(r->lookup_url, 1))
         return -EINVAL;
     if (r->ndocs < 0 || r->ndocs > RECEIPT_MAX_DOCS || (r->ndocs && !r->docs))
@@ -222,6 +223,12 @@ int receipt_render_pdf(const struct receipt *r, unsigned char **out,
     pdf_textf(d, &item, "5. Thời gian hẹn trả kết quả: %s.", due);
     pdf_textf(d, &item, "6. Đăng ký nhận kết quả tại: %s.",
               opt(r->return_place));
+    if (r->claim_code && *r->claim_code)
+        pdf_textf(d, &item,
+                  "7. Mã nhận hồ sơ: %s. Để theo dõi hồ sơ trên Cổng dịch vụ công, đăng nhập, "
+                  "vào mục \"Hồ sơ của tôi\", chọn \"Nhận hồ sơ nộp tại quầy\" và nhập mã hồ sơ "
+                  "cùng mã này. Không đưa mã này cho người khác.",
+                  r->claim_code);
 
     pdf_space(d, 14);
     signatures(d, r);

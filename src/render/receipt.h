@@ -31,6 +31,7 @@ struct receipt {
     const char *receiver_name; /* NULL/empty: blank, or "Tiếp nhận trực
                                   tuyến" when the channel is online */
     const char *lookup_url;    /* encoded in the QR code */
+    const char *claim_code;    /* a walk-in's code to follow it online, or NULL */
 };
 
 /* Renders the receipt. Required: unit_name, code, applicant_name,

@@ -285,6 +285,8 @@ test('a quarter built through the API: every figure of the report equals counts 
         ok(await c.put(`/api/v1/staff/dossiers/${s.id}/form`, form(s.proc)));
         if (s.proc === COPY || s.i % 3 === 0) ok(await c.req('PUT', `/api/v1/staff/dossiers/${s.id}/files/ban-quet.pdf?document=${s.proc === COPY ? 'ban_chinh' : 'van_ban_uy_quyen'}`, { body: samplePdf(), type: 'application/pdf' }), 201);
         s.d = ok(await c.post(`/api/v1/staff/dossiers/${s.id}/submit`, {}));
+        // The applicant follows it online with the receipt's claim code (and so rates it later).
+        if (withAccount) ok(await (await s.citizen.client()).post('/api/v1/dossiers/claim', { code: s.d.code, claim_code: s.d.claim_code }));
       }
       s.due = Date.parse(s.d.due_at);
       schedule(s);

@@ -335,7 +335,8 @@ test('the desk registers a walk-in: draft, scans, submit, received at once, rece
   const srv = await startServer(t);
   const reception = await officer(srv.url, DEMO.reception);
   const specialist = await officer(srv.url, DEMO.specialist);
-  // A citizen with an account walks in: the dossier is linked to it.
+  // The applicant has an account registered under their ID number. The number was only
+  // typed in at registration (anyone can type anyone's), so the walk-in is never linked to it.
   const citizen = await newCitizen(srv.url);
   const body = {
     procedure_code: BIRTH, unit_code: COMMUNE, channel: 'desk',
@@ -350,45 +351,92 @@ test('the desk registers a walk-in: draft, scans, submit, received at once, rece
   const id = r.json.id;
   assert.equal(r.json.channel, 'desk');
   assert.equal(r.json.code, null);
+  assert.equal(sqlValue(srv.dataDir, `SELECT owner_id IS NULL FROM dossiers WHERE id = ${id}`), 1, 'not linked to the account');
+  assert.equal(sqlValue(srv.dataDir, `SELECT applicant_id_number FROM dossiers WHERE id = ${id}`), citizen.person.citizen_id);
   // Nobody else works on the officer's draft.
   await expectRefused(srv, () => specialist.put(`/api/v1/staff/dossiers/${id}/form`, birthForm()), { status: 404, code: 'not_found' });
   r = await reception.put(`/api/v1/staff/dossiers/${id}/form`, birthForm());
   assert.equal(r.status, 200, r.text);
   r = await reception.req('PUT', `/api/v1/staff/dossiers/${id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' });
   assert.equal(r.status, 201, r.text);
-  // Regression: the linked citizen could save the form of a walk-in the desk was still
-  // registering. They see it, but until it is submitted it is the desk's: no form, no
-  // upload, no removal, no submission (and nothing changes in the database).
-  assert.equal((await citizen.get(`/api/v1/dossiers/${id}`)).status, 200);
-  const deskDraft = { status: 409, code: 'desk_draft' };
-  await expectRefused(srv, () => citizen.put(`/api/v1/dossiers/${id}/form`, birthForm({ child_name: 'Lê Minh Quân' })), { ...deskDraft, what: 'form' });
-  await expectRefused(srv, () => citizen.req('PUT', `/api/v1/dossiers/${id}/files/cua-toi.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' }), { ...deskDraft, what: 'upload' });
-  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${id}/files/ban-quet.pdf`), { ...deskDraft, what: 'delete file' });
-  await expectRefused(srv, () => citizen.post(`/api/v1/dossiers/${id}/submit`, {}), { ...deskDraft, what: 'submit' });
+  // The account under the applicant's ID number neither sees nor touches the desk's draft
+  // (the regression: it could save the form of a walk-in the desk was still registering).
+  const notFound = { status: 404, code: 'not_found' };
+  assert.equal((await citizen.get(`/api/v1/dossiers/${id}`)).status, 404);
+  await expectRefused(srv, () => citizen.put(`/api/v1/dossiers/${id}/form`, birthForm({ child_name: 'Lê Minh Quân' })), { ...notFound, what: 'form' });
+  await expectRefused(srv, () => citizen.req('PUT', `/api/v1/dossiers/${id}/files/cua-toi.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' }), { ...notFound, what: 'upload' });
+  await expectRefused(srv, () => citizen.del(`/api/v1/dossiers/${id}/files/ban-quet.pdf`), { ...notFound, what: 'delete file' });
+  await expectRefused(srv, () => citizen.post(`/api/v1/dossiers/${id}/submit`, {}), { ...notFound, what: 'submit' });
   r = await reception.post(`/api/v1/staff/dossiers/${id}/submit`, {});
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.status.code, 2);
   assert.equal(r.json.channel, 'desk');
   assert.deepEqual(r.json.history.map((h) => h.status.code), [1, 2]);
   const code = r.json.code;
-  // The desk's receipt names the officer who received it.
+  // The desk sees the claim code to hand over; the receipt prints it and names the officer.
+  const claimCode = r.json.claim_code;
+  assert.match(claimCode, /^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$/);
+  assert.equal((await reception.get(`/api/v1/staff/dossiers/${id}`)).json.applicant.id_number, citizen.person.citizen_id);
   const pdf = await reception.get(`/api/v1/staff/dossiers/${id}/receipt.pdf`);
   assert.equal(pdf.status, 200);
-  const txt = (await import('node:child_process')).spawnSync('pdftotext', ['-layout', '-', '-'], { input: pdf.buf, encoding: 'utf8' }).stdout;
+  const txt = pdfText(pdf.buf);
   assert.match(txt, /Phạm Thu Hà/);
   assert.match(txt, /Trực tiếp/);
   assert.match(txt, new RegExp(code.replace(/\./g, '\\.')));
-  // The citizen's account sees it among their dossiers; the public lookup works.
+  assert.ok(txt.includes(`Mã nhận hồ sơ: ${claimCode}`), `the receipt prints the claim code: ${txt}`);
+  // Not among the account's dossiers; the public lookup works.
   r = await citizen.get('/api/v1/dossiers');
-  assert.deepEqual(r.json.items.map((x) => x.code), [code]);
+  assert.deepEqual(r.json.items.map((x) => x.code), []);
   r = await fetch(`${srv.url}/api/v1/lookup/${code}`);
   assert.equal(r.status, 200);
   // After registration the draft routes refuse it.
   await expectRefused(srv, () => reception.post(`/api/v1/staff/dossiers/${id}/submit`, {}), { status: 404, code: 'not_found' });
-  // A walk-in without an account has no owner.
+  // A walk-in without an ID number has no owner either.
   r = await reception.post('/api/v1/staff/dossiers', { ...body, channel: 'post', applicant: { name: 'Hoàng Thị Lan', address: 'Thôn 3' } });
   assert.equal(r.status, 201, r.text);
   assert.equal(sqlValue(srv.dataDir, `SELECT owner_id IS NULL FROM dossiers WHERE id = ${r.json.id}`), 1);
+});
+
+test('the applicant claims a walk-in with the receipt\'s code: once, by one account, guesses limited', async (t) => {
+  const { birthForm, samplePdf, BIRTH } = await import('./lib/server.mjs');
+  const srv = await startServer(t);
+  const reception = await officer(srv.url, DEMO.reception);
+  let r = await reception.post('/api/v1/staff/dossiers', {
+    procedure_code: BIRTH, unit_code: COMMUNE, channel: 'desk', applicant: { name: 'Lê Văn Hùng', phone: '0903123456' },
+  });
+  const id = r.json.id;
+  r_ok(await reception.put(`/api/v1/staff/dossiers/${id}/form`, birthForm()));
+  r = await reception.req('PUT', `/api/v1/staff/dossiers/${id}/files/ban-quet.pdf?document=giay_chung_sinh`, { body: samplePdf(), type: 'application/pdf' });
+  assert.equal(r.status, 201, r.text);
+  r = await reception.post(`/api/v1/staff/dossiers/${id}/submit`, {});
+  r_ok(r);
+  const { code, claim_code: claimCode } = r.json;
+  const applicant = await newCitizen(srv.url);
+  const CLAIM = '/api/v1/dossiers/claim';
+  // Wrong codes, an unknown dossier, malformed bodies: refused alike, nothing changes.
+  const wrong = claimCode.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+  await expectRefused(srv, () => applicant.post(CLAIM, { code, claim_code: wrong }), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => applicant.post(CLAIM, { code: code.replace(/\d{4}$/, '9999'), claim_code: claimCode }), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => applicant.post(CLAIM, { code, claim_code: 'ABC' }), { status: 404, code: 'not_found' });
+  await expectRefused(srv, () => applicant.post(CLAIM, { code }), { status: 422, code: 'required', field: 'claim_code' });
+  await expectRefused(srv, () => reception.post(CLAIM, { code, claim_code: claimCode }), { status: 403, code: 'citizens_only' });
+  // The right code, typed loosely (lower case, a space instead of the dash).
+  r = await applicant.post(CLAIM, { code, claim_code: claimCode.toLowerCase().replace('-', ' ') });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.id, id);
+  assert.equal(sqlValue(srv.dataDir, `SELECT owner_id FROM dossiers WHERE id = ${id}`), applicant.account.id);
+  assert.equal(sqlValue(srv.dataDir, `SELECT claim_code IS NULL FROM dossiers WHERE id = ${id}`), 1, 'the code is used up');
+  assert.equal(sqlValue(srv.dataDir, `SELECT count(*) FROM audit_log WHERE action = 'dossier.claim' AND object_id = '${id}'`), 1);
+  r = await applicant.get('/api/v1/dossiers');
+  assert.deepEqual(r.json.items.map((x) => x.code), [code]);
+  assert.equal((await applicant.get(`/api/v1/dossiers/${id}/receipt.pdf`)).status, 200);
+  // The same code again, by someone else: nothing to claim.
+  const other = await newCitizen(srv.url);
+  await expectRefused(srv, () => other.post(CLAIM, { code, claim_code: claimCode }), { status: 404, code: 'not_found' });
+  // Guessing: after 5 wrong tries from one account and address, the next one waits.
+  for (let i = 0; i < 4; i++) await other.post(CLAIM, { code, claim_code: 'ABCD-EFGH' });
+  r = await expectRefused(srv, () => other.post(CLAIM, { code, claim_code: 'ABCD-EFGJ' }), { status: 429, code: 'too_many_attempts' });
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
 
 // The PDF's text with runs of white space (line wraps included) as one space.

@@ -4,7 +4,8 @@
 // names her); on another dossier, made late by moving its appointment into the past, she
 // sends an apology letter with a new appointment, and the citizen sees the new date beside
 // the first one and downloads the letter; once the walk-in is approved she opens the result
-// and returns it, and the citizen (linked through the ID number) downloads the result PDF.
+// and returns it, and the citizen, who claimed the walk-in online with the receipt's claim
+// code, downloads the result PDF.
 //
 // Starts the real server on a free port with a fresh data directory (binary from MOTCUA_BIN,
 // default build/motcua) and drives Debian's chromium with playwright-core (lib/browser.mjs);
@@ -17,7 +18,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, startServer, newCitizen, readyBirthDraft, birthForm, samplePdf, sql, COMMUNE, BIRTH, DEMO_OFFICERS,
 } from '../api/lib/server.mjs';
-import { browserTest, queueRow, stateText, overflowX, pdfText, localDay } from './lib/browser.mjs';
+import { browserTest, queueRow, stateText, overflowX, pdfText, localDay, failedResource } from './lib/browser.mjs';
 
 // The demo officers of Phường Hạc Thành, with their TOTP secrets, from the seed file.
 const OFFICERS = DEMO_OFFICERS;
@@ -30,12 +31,14 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
   const R = OFFICERS.reception;
   const L = OFFICERS.leader;
   const S = OFFICERS.specialist;
-  // The applicant has an account on the portal: the walk-in is linked to it by the ID number.
+  // The applicant has an account on the portal. The walk-in is not linked to it by the ID
+  // number (typed in at registration, it proves nothing): the receipt's claim code does it.
   const citizen = await newCitizen(srv.url, { full_name: 'Lê Văn Hùng' });
   const A = { citizen_id: citizen.person.citizen_id, name: 'Lê Văn Hùng', phone: '0903123456', address: 'Số 12 phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa' };
   const form = birthForm({ requester_id_number: A.citizen_id, child_name: 'Lê Minh Khôi' });
   let walkId = null;
   let walkCode = null;
+  let claimCode = null;
 
   await step('dang-nhap', 'reception', async (page) => {
     await e2e.officerLogin(page, R);
@@ -118,6 +121,8 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     await page.locator('#registered').waitFor();
     walkCode = (await page.locator('#dossier-code').innerText()).trim();
     assert.match(walkCode, /^000\.01\.90\.H56-\d{6}-\d{4}$/);
+    claimCode = (await page.locator('#registered-claim').innerText()).trim();
+    assert.match(claimCode, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     assert.match(await stateText(page), /tiếp nhận/i);
     assert.match(await page.locator('#national-status').innerText(), /2 – Được tiếp nhận/);
     const hist = await page.locator('#history-list').innerText();
@@ -128,7 +133,7 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     assert.equal(href, `/api/v1/staff/dossiers/${walkId}/receipt.pdf`);
     assert.equal(await page.locator('#print-receipt-big').getAttribute('target'), '_blank');
     const text = await pdfText(page, href);
-    for (const want of ['GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', R.name, A.name, walkCode, 'Trực tiếp']) {
+    for (const want of ['GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', R.name, A.name, walkCode, 'Trực tiếp', claimCode]) {
       assert.ok(text.includes(want), `the receipt shows "${want}":\n${text}`);
     }
     assert.equal(await page.locator('#papers #print-receipt').getAttribute('href'), href);
@@ -192,8 +197,23 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     for (const want of ['PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ', late.code, REASON]) assert.ok(text.includes(want), `the letter shows "${want}":\n${text}`);
   });
 
+  await step('cong-dan-nhan-ho-so', 'citizen', async (page) => {
+    // Not among the citizen's dossiers until claimed with the receipt's codes.
+    await page.goto(`${srv.url}/ho-so-cua-toi`);
+    await page.locator('#claim-form').waitFor();
+    assert.ok(!(await page.locator('#content').innerText()).includes(walkCode), 'not linked by the ID number');
+    await page.fill('#claim-dossier', walkCode);
+    await page.fill('#claim-code', 'ABCD-EFGH'); // a wrong code is refused on the page
+    e2e.expectConsoleError(failedResource(404), /\/api\/v1\/dossiers\/claim$/); // the refusal asked for
+    await page.click('#claim-submit');
+    await page.locator('.field.has-error #claim-code').waitFor();
+    await page.fill('#claim-code', claimCode.toLowerCase());
+    await page.click('#claim-submit');
+    await page.waitForURL((u) => u.pathname === '/ho-so' && u.searchParams.get('id') === String(walkId));
+  });
+
   await step('cong-dan-ho-so-truc-tiep', 'citizen', async (page) => {
-    // The walk-in is among the citizen's dossiers, received at the desk.
+    // The walk-in is now among the citizen's dossiers, received at the desk.
     await page.goto(`${srv.url}/ho-so?id=${walkId}`);
     await page.locator('#dossier-code', { hasText: walkCode }).waitFor();
     assert.match(await page.locator('#channel').innerText(), /Trực tiếp/);

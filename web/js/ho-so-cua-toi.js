@@ -1,7 +1,7 @@
 // My dossiers: drafts to continue and submitted dossiers, newest first.
 
 import * as api from './api.js';
-import { $, el, render, initLayout, pageUrl, formatDateTime, statusBadge, loading, pageError, goLogin } from './ui.js';
+import { $, el, render, initLayout, pageUrl, formatDateTime, statusBadge, loading, pageError, goLogin, fieldBox, busy, clearErrors, showFieldErrors } from './ui.js';
 
 function item(d) {
   const draft = d.state === 'draft';
@@ -45,6 +45,43 @@ function tabs(groups) {
   return [bar, ...panels];
 }
 
+/*
+ * A dossier handed in at the desk or by post is not linked to any account: its receipt
+ * carries a claim code (mã nhận hồ sơ) which, with the dossier code, lets the applicant
+ * follow it here.
+ */
+function claimForm() {
+  const button = el('button', { type: 'submit', class: 'btn', id: 'claim-submit' }, 'Nhận hồ sơ');
+  const form = el('form', { class: 'card', id: 'claim-form', novalidate: true, 'aria-labelledby': 'claim-title' },
+    el('h2', { id: 'claim-title' }, 'Nhận hồ sơ đã nộp tại quầy'),
+    el('p', { class: 'muted small' }, 'Hồ sơ nộp trực tiếp tại Bộ phận một cửa hoặc qua bưu chính có mã nhận hồ sơ trên Giấy tiếp nhận. Nhập mã hồ sơ và mã nhận hồ sơ để theo dõi tiến độ và nhận kết quả trực tuyến.'),
+    el('div', { class: 'form-errors', hidden: true }),
+    fieldBox({ id: 'claim-dossier', label: 'Mã hồ sơ', required: true, input: el('input', { name: 'code', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'Ví dụ: 000.01.90.H56-261207-0001' }) }),
+    fieldBox({ id: 'claim-code', label: 'Mã nhận hồ sơ', required: true, hint: 'Tám ký tự trên Giấy tiếp nhận, ví dụ ABCD-EFGH', input: el('input', { name: 'claim_code', type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: '20' }) }),
+    el('div', { class: 'btn-row' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = form.code.value.trim();
+    const claim = form.claim_code.value.trim();
+    const missing = [];
+    if (!code) missing.push({ field: 'code', message: 'Vui lòng nhập mã hồ sơ' });
+    if (!claim) missing.push({ field: 'claim_code', message: 'Vui lòng nhập mã nhận hồ sơ' });
+    if (missing.length) { showFieldErrors(form, missing); return; }
+    clearErrors(form);
+    const done = busy(button, 'Đang kiểm tra…');
+    try {
+      const d = await api.post('/dossiers/claim', { code, claim_code: claim });
+      location.href = pageUrl('ho-so', { id: d.id });
+      return;
+    } catch (err) {
+      if (err.status === 404) showFieldErrors(form, [{ field: 'claim_code', message: 'Mã hồ sơ hoặc mã nhận hồ sơ không đúng, hoặc hồ sơ đã được nhận' }]);
+      else showFieldErrors(form, [{ message: err.message }]);
+    }
+    done();
+  });
+  return form;
+}
+
 async function init() {
   const who = await initLayout('ho-so-cua-toi');
   if (!who) { goLogin(); return; }
@@ -64,13 +101,13 @@ async function init() {
   if (!items.length) {
     render(content, el('div', { class: 'card empty' },
       el('p', {}, 'Bạn chưa có hồ sơ nào.'),
-      el('a', { class: 'btn', href: '/#thu-tuc' }, 'Tìm thủ tục và nộp hồ sơ')));
+      el('a', { class: 'btn', href: '/#thu-tuc' }, 'Tìm thủ tục và nộp hồ sơ')), claimForm());
     return;
   }
-  render(content, tabs([
+  render(content, ...tabs([
     { title: 'Đã nộp', items: sent, empty: 'Chưa có hồ sơ nào đã nộp.' },
     { title: 'Đang soạn', items: drafts, empty: 'Không có hồ sơ đang soạn.' },
-  ]));
+  ]), claimForm());
 }
 
 init();

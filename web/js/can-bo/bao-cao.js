@@ -47,7 +47,11 @@ function exportUrl(format) {
 const NS = 'http://www.w3.org/2000/svg';
 function s(tag, attrs, ...children) {
   const n = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null && v !== false) n.setAttribute(k, String(v));
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'style') n.style.cssText = v; // the CSP refuses style attributes
+    else n.setAttribute(k, String(v));
+  }
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     n.append(c instanceof Node ? c : document.createTextNode(String(c)));

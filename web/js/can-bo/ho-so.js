@@ -131,7 +131,11 @@ function applicantCard() {
       fact('Họ và tên', v(a.name)),
       fact('Điện thoại', a.phone ? el('a', { href: 'tel:' + a.phone }, a.phone) : v('')),
       fact('Địa chỉ', v(a.address)),
-      fact('Thư điện tử', a.email ? el('a', { href: 'mailto:' + a.email }, a.email) : v(''))));
+      fact('Thư điện tử', a.email ? el('a', { href: 'mailto:' + a.email }, a.email) : v('')),
+      a.id_number ? fact('Số định danh (khai tại quầy)', a.id_number) : null,
+      d.claim_code ? fact('Mã nhận hồ sơ', el('span', { class: 'mono', id: 'claim-code' }, d.claim_code)) : null),
+    d.claim_code ? el('p', { class: 'small muted mb-0' },
+      'Người nộp chưa nhận hồ sơ trên Cổng dịch vụ công. Mã nhận hồ sơ in trên giấy tiếp nhận; người nộp đăng nhập, vào “Hồ sơ của tôi” và nhập mã để theo dõi hồ sơ trực tuyến.') : null);
 }
 
 function fileLink(f) {
@@ -386,7 +390,9 @@ function registeredBanner() {
     el('div', { class: 'registered-text' },
       el('strong', { class: 'registered-title' }, 'Đã tiếp nhận hồ sơ ', el('span', { class: 'mono' }, d.code)),
       el('p', { class: 'mb-0' }, 'Hẹn trả kết quả: ', el('strong', { class: 'num' }, shortDateTime(d.due_at)), ` · ${CHANNEL[d.channel] || ''}`),
-      el('p', { class: 'small mb-0' }, 'In Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ký và giao cho người nộp', d.channel === 'post' ? ' (gửi kèm qua bưu chính)' : '', '.')),
+      el('p', { class: 'small mb-0' }, 'In Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ký và giao cho người nộp', d.channel === 'post' ? ' (gửi kèm qua bưu chính)' : '', '.'),
+      d.claim_code ? el('p', { class: 'small mb-0' }, 'Mã nhận hồ sơ để người nộp theo dõi trực tuyến: ',
+        el('strong', { class: 'mono', id: 'registered-claim' }, d.claim_code), ' (có trên giấy tiếp nhận).') : null),
     el('div', { class: 'registered-actions' },
       pdfLink(receiptUrl(), { class: 'btn btn-large', id: 'print-receipt-big' }, 'In giấy tiếp nhận'),
       el('a', { class: 'btn btn-ghost', href: walkinUrl(), id: 'next-walkin' }, 'Tiếp nhận hồ sơ khác')));

@@ -332,7 +332,7 @@ function applicantPanel() {
     el('div', { class: 'form-errors', hidden: true }),
     lockedNote(),
     el('div', { class: 'form-grid two' },
-      fieldBox({ id: 'ap-citizen_id', label: 'Số định danh cá nhân', hint: 'Số trên thẻ căn cước (12 chữ số). Nếu người nộp đã có tài khoản trên Cổng dịch vụ công, hồ sơ được gắn với tài khoản đó: họ theo dõi tiến độ và nhận kết quả trực tuyến.',
+      fieldBox({ id: 'ap-citizen_id', label: 'Số định danh cá nhân', hint: 'Số trên thẻ căn cước (12 chữ số). Giấy tiếp nhận in mã nhận hồ sơ: người nộp nhập mã đó vào tài khoản trên Cổng dịch vụ công để theo dõi tiến độ và nhận kết quả trực tuyến.',
         input: input('citizen_id', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: '12', class: 'input-narrow', placeholder: '12 chữ số' }) }),
       fieldBox({ id: 'ap-name', label: 'Họ và tên người nộp', required: true, hint: 'Ghi đúng như trên giấy tờ tùy thân.', input: input('name', { type: 'text', maxlength: '100', autocomplete: 'off' }) }),
       fieldBox({ id: 'ap-phone', label: 'Số điện thoại', hint: 'Để báo khi có kết quả hoặc cần bổ sung giấy tờ.', input: input('phone', { type: 'tel', maxlength: '15', class: 'input-narrow', autocomplete: 'off' }) }),
