@@ -23,6 +23,9 @@ int random_bytes(void *buf, size_t n);
 /* Writes 2*n hex digits and a NUL into out (cap >= 2*n+1). */
 void hex_encode(const void *data, size_t n, char *out);
 
+/* The value of a hex digit (either case), or -1. */
+int hex_value(char c);
+
 /* SHA-256 of data into out[32]. */
 void sha256(const void *data, size_t n, unsigned char out[32]);
 

@@ -48,15 +48,6 @@ static struct auth_state *new_state(struct req *r)
     return s;
 }
 
-/* 429 with the seconds to wait in Retry-After. */
-static void too_many(struct req *r, int wait, const char *code, const char *message)
-{
-    char retry[16];
-    snprintf(retry, sizeof retry, "%d", wait);
-    req_add_header(r, "Retry-After", retry);
-    reply_error(r, 429, code, message, NULL);
-}
-
 static void set_session_cookie(struct req *r, const char *token, int64_t max_age)
 {
     char cookie[256];
@@ -183,12 +174,10 @@ static void auth_register(struct req *r)
         json_decref(body);
         return;
     }
-    int wait = ratelimit_take(r->app->rl_register, s->ip, now_unix());
-    if (wait) {
+    if (req_limit_or_reply(r, r->app->rl_register, s->ip, "too_many_registrations",
+                           "Đã đăng ký nhiều tài khoản từ địa chỉ này, vui lòng thử lại sau")) {
         json_decref(form);
         json_decref(body);
-        too_many(r, wait, "too_many_registrations",
-                 "Đã đăng ký nhiều tài khoản từ địa chỉ này, vui lòng thử lại sau");
         return;
     }
     copy_str(s->acc.kind, sizeof s->acc.kind, "citizen");
@@ -308,8 +297,8 @@ static void auth_login(struct req *r)
         ratelimit_give_back(r->app->rl_login, s->limit_key);
     if (wait || wait_ip) {
         json_decref(body);
-        too_many(r, wait > wait_ip ? wait : wait_ip, "too_many_attempts",
-                 "Đăng nhập sai nhiều lần, vui lòng thử lại sau ít phút");
+        reply_too_many(r, wait > wait_ip ? wait : wait_ip, "too_many_attempts",
+                       "Đăng nhập sai nhiều lần, vui lòng thử lại sau ít phút");
         return;
     }
     int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash, s->totp_secret,

@@ -224,15 +224,9 @@ static void dossier_claim(struct req *r)
         goto out;
     snprintf(s->limit_key, sizeof s->limit_key, "claim:%lld|%s", (long long)r->account.id,
              req_client_ip(r));
-    int wait = ratelimit_take(r->app->rl_claim, s->limit_key, now_unix());
-    if (wait) {
-        char retry[16];
-        snprintf(retry, sizeof retry, "%d", wait);
-        req_add_header(r, "Retry-After", retry);
-        reply_error(r, 429, "too_many_attempts", "Nhập sai mã nhiều lần, vui lòng thử lại sau",
-                    NULL);
+    if (req_limit_or_reply(r, r->app->rl_claim, s->limit_key, "too_many_attempts",
+                           "Nhập sai mã nhiều lần, vui lòng thử lại sau"))
         goto out;
-    }
     copy_str(s->job.code, sizeof s->job.code, code);
     copy_str(s->job.claim_code, sizeof s->job.claim_code, claim);
     s->job.account_id = r->account.id;
@@ -526,16 +520,9 @@ static void lookup(struct req *r)
     /* Per client address, so that codes cannot be tried in bulk; a code
      * that finds nothing costs five times as much. */
     const char *ip = req_client_ip(r);
-    int64_t now = now_unix();
-    int wait = ratelimit_take(r->app->rl_lookup, ip, now);
-    if (wait) {
-        char retry[16];
-        snprintf(retry, sizeof retry, "%d", wait);
-        req_add_header(r, "Retry-After", retry);
-        reply_error(r, 429, "too_many_lookups", "Tra cứu quá nhiều lần, vui lòng thử lại sau",
-                    NULL);
+    if (req_limit_or_reply(r, r->app->rl_lookup, ip, "too_many_lookups",
+                           "Tra cứu quá nhiều lần, vui lòng thử lại sau"))
         return;
-    }
     const char *code = req_param(r, "code");
     char cached[8192];
     int n = lookup_cache_get(code, cached, sizeof cached);
@@ -548,7 +535,7 @@ static void lookup(struct req *r)
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {
-        ratelimit_charge(r->app->rl_lookup, ip, 4, now);
+        ratelimit_charge(r->app->rl_lookup, ip, 4, now_unix());
         reply_error(r, 404, "not_found", "Không tìm thấy hồ sơ có mã này", NULL);
         return;
     }

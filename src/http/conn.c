@@ -400,17 +400,28 @@ static int too_large(struct req *r)
     return -1;
 }
 
-void conn_read_body(struct req *r, size_t max, void (*done)(struct req *r))
+/* The start of reading a body either way: with nothing to read done runs
+ * at once, one announced over max is answered 413. Returns 1 if the body
+ * is to be read. */
+static int body_wanted(struct req *r, size_t max, void (*done)(struct req *r))
 {
     struct conn *c = r->conn;
     if (c->body_done) {
         done(r);
-        return;
+        return 0;
     }
     if (!c->chunked && (uint64_t)c->left > max) {
         too_large(r);
-        return;
+        return 0;
     }
+    return 1;
+}
+
+void conn_read_body(struct req *r, size_t max, void (*done)(struct req *r))
+{
+    struct conn *c = r->conn;
+    if (!body_wanted(r, max, done))
+        return;
     size_t want = c->chunked ? (max < 4096 ? max : 4096) : (size_t)c->left;
     if (charge(c, want) || !(r->body = malloc(want ? want : 1))) {
         req_add_header(r, "Retry-After", "2");
@@ -429,14 +440,8 @@ void conn_stream_body(struct req *r, size_t max,
                       void (*done)(struct req *r))
 {
     struct conn *c = r->conn;
-    if (c->body_done) {
-        done(r);
+    if (!body_wanted(r, max, done))
         return;
-    }
-    if (!c->chunked && (uint64_t)c->left > max) {
-        too_large(r);
-        return;
-    }
     c->mode = B_STREAM;
     c->max = max;
     c->sink = sink;

@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "base/log.h"
+#include "base/ratelimit.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "http/conn.h"
@@ -349,6 +350,24 @@ void reply_storage(struct req *r, int full)
                     "Máy chủ đang không ghi được dữ liệu (lỗi lưu trữ) nên chưa ghi được yêu cầu "
                     "của bạn; không có gì bị ghi dở. Vui lòng thử lại sau.",
                     NULL);
+}
+
+void reply_too_many(struct req *r, int wait_seconds, const char *code, const char *message)
+{
+    char retry[16];
+    snprintf(retry, sizeof retry, "%d", wait_seconds);
+    req_add_header(r, "Retry-After", retry);
+    reply_error(r, 429, code, message, NULL);
+}
+
+int req_limit_or_reply(struct req *r, struct ratelimit *rl, const char *key, const char *code,
+                       const char *message)
+{
+    int wait = ratelimit_take(rl, key, now_unix());
+    if (!wait)
+        return 0;
+    reply_too_many(r, wait, code, message);
+    return -1;
 }
 
 void reply_internal(struct req *r, const char *what)

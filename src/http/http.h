@@ -137,6 +137,14 @@ void req_add_header(struct req *r, const char *name, const char *value);
 /* A domain refusal, with the status its kind maps to. Clears e. */
 void reply_derr(struct req *r, struct derr *e);
 
+/* 429 with the seconds to wait in Retry-After. */
+void reply_too_many(struct req *r, int wait_seconds, const char *code, const char *message);
+/* Counts an attempt for key on rl (base/ratelimit.h); if the key must wait
+ * instead, answers reply_too_many and returns -1. */
+struct ratelimit;
+int req_limit_or_reply(struct req *r, struct ratelimit *rl, const char *key, const char *code,
+                       const char *message);
+
 /* Common errors. */
 void reply_not_found(struct req *r);
 void reply_internal(struct req *r, const char *what);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/util.h"
+
 /* tchar (RFC 9110 5.6.2): the characters of methods and field names. */
 static int is_tchar(unsigned char c)
 {
@@ -250,17 +252,6 @@ enum { C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF, C_TRAILER, C_TRAI
 #define MAX_TRAILER 4096
 #define MAX_CHUNK (UINT64_C(1) << 40)
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int http_chunked_step(struct http_chunked *c, const char *in, size_t len, size_t *used,
                       const char **data, size_t *data_len)
 {
@@ -271,7 +262,7 @@ int http_chunked_step(struct http_chunked *c, const char *in, size_t len, size_t
         char ch = in[i];
         switch (c->state) {
         case C_SIZE: {
-            int v = hexval(ch);
+            int v = hex_value(ch);
             if (v >= 0) {
                 if (c->remaining >= MAX_CHUNK / 16)
                     goto bad;

@@ -34,17 +34,6 @@ const char *gw_params_get(const struct gw_params *ps, const char *name)
     return NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..len) into out (cap bytes with the NUL). -1 on a bad escape,
  * a NUL byte, or overflow. */
 static int form_decode(const char *s, size_t len, char *out, size_t cap)
@@ -57,7 +46,7 @@ static int form_decode(const char *s, size_t len, char *out, size_t cap)
         } else if (c == '%') {
             if (i + 2 >= len)
                 return -1; /* fewer than two characters follow */
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = hi * 16 + lo;

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "dossier/status.h"
 #include "fixture.h"
+#include "base/util.h"
 #include "harness.h"
 
 static int64_t citizen, reception, specialist;
@@ -116,12 +117,19 @@ TEST(create_checks_procedure_unit_and_reach)
     CHECK_EQ_INT(d.status_code, STATUS_DRAFT);
     CHECK_EQ_INT(d.owner_id, citizen);
     CHECK_EQ_INT(d.unit_id, fx_unit(FX_COMMUNE));
-    /* A walk-in whose applicant has an account is linked to it. */
+    /* A walk-in is not linked to the account registered under the
+     * applicant's ID number (typed in there by whoever registered it); the
+     * number is kept. */
     w.received_by = reception;
-    w.applicant_citizen_id = FX_CITIZEN2;
+    w.applicant_id_number = FX_CITIZEN2;
     CHECK_EQ_STR(run(dossier_create_job, &w, &w.err), "");
     d = find(w.id);
-    CHECK_EQ_INT(d.owner_id, fx_account(FX_CITIZEN2));
+    CHECK_EQ_INT(d.owner_id, 0);
+    char q[128], idn[32];
+    snprintf(q, sizeof q, "SELECT applicant_id_number FROM dossiers WHERE id = %lld",
+             (long long)w.id);
+    fx_text(q, NULL, idn, sizeof idn);
+    CHECK_EQ_STR(idn, FX_CITIZEN2);
     CHECK_EQ_INT(d.received_by, reception);
     CHECK_EQ_STR(d.channel, "desk");
 }
@@ -219,24 +227,24 @@ TEST(submit_gives_code_counter_and_appointment)
 
 TEST(the_desk_draft_is_the_desks_until_submitted)
 {
-    /* Regression: the citizen linked to a walk-in could edit the draft the
-     * desk was registering. */
+    /* Regression: the citizen account under the applicant's ID number could
+     * edit the draft the desk was registering. It is not the owner now. */
     struct dossier_create w = {.procedure_code = FX_COPY, .unit_code = FX_COMMUNE,
                                .received_by = reception, .channel = "desk",
-                               .applicant_citizen_id = FX_CITIZEN,
+                               .applicant_id_number = FX_CITIZEN,
                                .applicant_name = "Nguyễn Văn An"};
     CHECK_EQ_STR(run(dossier_create_job, &w, &w.err), "");
-    CHECK_EQ_INT(find(w.id).owner_id, citizen);
+    CHECK_EQ_INT(find(w.id).owner_id, 0);
     CHECK_EQ_STR(add_file(w.id, 0, reception, "ban-quet.pdf", "ban_chinh", 500), "");
     char q[96], form_before[4096], form_after[4096];
     snprintf(q, sizeof q, "SELECT coalesce(form, '') FROM dossiers WHERE id = %lld",
              (long long)w.id);
     fx_text(q, NULL, form_before, sizeof form_before);
     int64_t before = fx_state();
-    CHECK_EQ_STR(save_form(w.id, citizen, citizen, extract_form()), "desk_draft");
-    CHECK_EQ_STR(add_file(w.id, citizen, citizen, "cua-toi.pdf", "ban_chinh", 10), "desk_draft");
-    CHECK_EQ_STR(remove_file(w.id, citizen, citizen, "ban-quet.pdf"), "desk_draft");
-    CHECK_EQ_STR(submit(w.id, citizen, citizen, fx_local(2025, 3, 5, 9, 0)), "desk_draft");
+    CHECK_EQ_STR(save_form(w.id, citizen, citizen, extract_form()), "not_found");
+    CHECK_EQ_STR(add_file(w.id, citizen, citizen, "cua-toi.pdf", "ban_chinh", 10), "not_found");
+    CHECK_EQ_STR(remove_file(w.id, citizen, citizen, "ban-quet.pdf"), "not_found");
+    CHECK_EQ_STR(submit(w.id, citizen, citizen, fx_local(2025, 3, 5, 9, 0)), "not_found");
     /* Nor another officer through the desk's routes. */
     CHECK_EQ_STR(remove_file(w.id, 0, specialist, "ban-quet.pdf"), "desk_draft");
     CHECK_EQ_INT(fx_state(), before);
@@ -252,6 +260,33 @@ TEST(the_desk_draft_is_the_desks_until_submitted)
     struct dossier d = find(w.id);
     CHECK_EQ_STR(d.state, "received");
     CHECK_EQ_INT(d.status_code, STATUS_ACCEPTED);
+
+    /* Its claim code, once claimed, makes the claiming citizen the owner. */
+    char code[16];
+    CHECK_EQ_INT(dossier_claim_code(fx_db, w.id, code, sizeof code), 0);
+    CHECK(strlen(code) == 9 && code[4] == '-');
+    struct dossier_claim c = {.account_id = citizen};
+    copy_str(c.code, sizeof c.code, d.code);
+    copy_str(c.claim_code, sizeof c.claim_code, code[0] == 'A' ? "BBBB-BBBB" : "AAAA-AAAA");
+    before = fx_state();
+    CHECK_EQ_STR(run(dossier_claim_job, &c, &c.err), "not_found");
+    CHECK_EQ_INT(fx_state(), before);
+    /* Case, spaces and dashes do not count. */
+    for (char *p = code; *p; p++)
+        *p = *p == '-' ? ' ' : (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    copy_str(c.claim_code, sizeof c.claim_code, code);
+    CHECK_EQ_STR(run(dossier_claim_job, &c, &c.err), "");
+    CHECK_EQ_INT(c.id, w.id);
+    CHECK_EQ_INT(find(w.id).owner_id, citizen);
+    char left[16];
+    CHECK_EQ_INT(dossier_claim_code(fx_db, w.id, left, sizeof left), 0);
+    CHECK_EQ_STR(left, "");
+    /* Used up: nobody claims it again. */
+    struct dossier_claim again = c;
+    again.account_id = fx_account(FX_CITIZEN2);
+    memset(&again.err, 0, sizeof again.err);
+    CHECK_EQ_STR(run(dossier_claim_job, &again, &again.err), "not_found");
+    CHECK_EQ_INT(find(w.id).owner_id, citizen);
 }
 
 int main(void)

@@ -150,11 +150,11 @@ static int64_t submit(const char *proc, const char *unit, const char *channel, i
                       int with_file)
 {
     int walkin = strcmp(channel, "online") != 0;
-    int linked = walkin && rnd(2);
+    int with_id = walkin && rnd(2);
     struct dossier_create c = {.procedure_code = proc,
                                .unit_code = unit,
                                .owner_id = walkin ? 0 : citizen,
-                               .applicant_citizen_id = linked ? "038095001234" : NULL,
+                               .applicant_id_number = with_id ? "038095001234" : NULL,
                                .received_by = walkin ? officer : 0,
                                .channel = channel,
                                .applicant_name = "Lê Văn Hùng"};
