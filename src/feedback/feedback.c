@@ -120,10 +120,30 @@ static int load_state(struct store *db, int64_t id, char *state, size_t cap, str
     return 0;
 }
 
-/* An officer's step applies to an item not answered yet: 0, or -1 with
- * the refusal in s->err. */
-static int unanswered_or_refuse(struct store *db, struct feedback_step *s)
+int feedback_officer_check(struct store *db, int64_t id, int64_t officer,
+                           const char *permission, struct derr *err)
 {
+    int64_t unit = 0, owner = 0;
+    int rc = feedback_unit(db, id, &unit, &owner);
+    if (rc < 0)
+        return derr_set(err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+    if (rc != STORE_ROW || permission_can(db, officer, "dossier.read", unit) != 1)
+        return derr_set(err, DERR_NOT_FOUND, "not_found", "Không tìm thấy phản ánh, kiến nghị",
+                        NULL);
+    if (permission && permission_can(db, officer, permission, unit) != 1)
+        return derr_set(err, DERR_FORBIDDEN, "forbidden",
+                        "Vai trò của bạn không được thực hiện thao tác này", NULL);
+    return 0;
+}
+
+/* An officer's step applies to an item the officer reaches with the
+ * step's permission, not answered yet: 0, or -1 with the refusal in
+ * s->err. */
+static int unanswered_or_refuse(struct store *db, struct feedback_step *s,
+                                const char *permission)
+{
+    if (feedback_officer_check(db, s->id, s->officer_id, permission, &s->err))
+        return -1;
     char state[16];
     if (load_state(db, s->id, state, sizeof state, &s->err))
         return -1;
@@ -147,25 +167,29 @@ int feedback_assign_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
     int64_t unit = 0, owner = 0, assignee = 0;
+    if (unanswered_or_refuse(db, s, "dossier.assign"))
+        return -1;
     if (feedback_unit(db, s->id, &unit, &owner) != STORE_ROW ||
         account_id_by_login(db, s->assignee, "staff", ACCOUNT_ENABLED, &assignee) != STORE_ROW ||
         permission_can(db, assignee, "dossier.process", unit) != 1)
         return derr_set(&s->err, DERR_INVALID, "assignee_not_allowed",
                         "Cán bộ này không xử lý việc của đơn vị", "assignee");
-    if (unanswered_or_refuse(db, s))
-        return -1;
-    int rc = store_exec_all(db, "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?", BIND_INT(assignee), BIND_INT(s->id));
+    int rc = store_exec_all(db,
+                            "UPDATE feedback SET state = 'assigned', assignee_id = ? WHERE id = ?",
+                            BIND_INT(assignee), BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.assign");
 }
 
 int feedback_answer_job(struct store *db, void *arg)
 {
     struct feedback_step *s = arg;
-    if (unanswered_or_refuse(db, s))
+    if (unanswered_or_refuse(db, s, "dossier.process"))
         return -1;
     int rc = store_exec_all(db,
                             "UPDATE feedback SET state = 'answered', answer = ?, answered_at = ?,"
-                            " answered_by = ? WHERE id = ?", BIND_TEXT(s->answer), BIND_INT(s->now), BIND_INT(s->officer_id), BIND_INT(s->id));
+                            " answered_by = ? WHERE id = ?",
+                            BIND_TEXT(s->answer), BIND_INT(s->now), BIND_INT(s->officer_id),
+                            BIND_INT(s->id));
     return finish_step(db, s, rc, "feedback.answer");
 }
 
@@ -188,7 +212,8 @@ int feedback_rate_job(struct store *db, void *arg)
         return derr_set(&r->err, DERR_STATE, "not_answered", "Phản ánh chưa được trả lời", NULL);
     int rc = store_exec_all(db,
                             "UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND"
-                            " rating IS NULL", BIND_TEXT(r->level), BIND_INT(r->now), BIND_INT(r->id));
+                            " rating IS NULL",
+                            BIND_TEXT(r->level), BIND_INT(r->now), BIND_INT(r->id));
     if (rc)
         return derr_set(&r->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     if (store_changes(db) == 0)

@@ -42,6 +42,12 @@ struct feedback_step {
     struct derr err;      /* OUT */
 };
 int feedback_assign_job(struct store *db, void *arg);
+/* Whether officer reaches item id (dossier.read on its unit or above) and,
+ * unless permission is NULL, holds permission there: 0, or -1 with
+ * not_found (404) or forbidden (403) in err. The steps' jobs check it
+ * themselves; the officers' reads ask it first. */
+int feedback_officer_check(struct store *db, int64_t id, int64_t officer,
+                           const char *permission, struct derr *err);
 int feedback_answer_job(struct store *db, void *arg);
 
 /* The citizen rates the answer, once. */

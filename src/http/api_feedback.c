@@ -155,18 +155,15 @@ static void feedback_rate(struct req *r)
 /* The id in the path if the officer holds permission on the item's unit
  * (or above); 404 when they may not even read it, 403 when they may read
  * but not do this. */
-static int staff_item_or_reply(struct req *r, const char *permission, long *id)
+/* The item in the path, if the officer reaches it: 0, or -1 after the
+ * refusal (404). */
+static int staff_item_or_reply(struct req *r, long *id)
 {
-    int64_t unit, owner;
+    struct derr err = {0};
     if (req_long_or_reply(r, req_param(r, "id"), "id", 1, 1L << 40, 1, id))
         return -1;
-    if (feedback_unit(r->db, *id, &unit, &owner) != STORE_ROW ||
-        permission_can(r->db, r->account.id, "dossier.read", unit) != 1) {
-        reply_error(r, 404, "not_found", "Không tìm thấy phản ánh, kiến nghị", NULL);
-        return -1;
-    }
-    if (permission && permission_can(r->db, r->account.id, permission, unit) != 1) {
-        reply_error(r, 403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này", NULL);
+    if (feedback_officer_check(r->db, *id, r->account.id, NULL, &err)) {
+        reply_derr(r, &err);
         return -1;
     }
     return 0;
@@ -220,7 +217,7 @@ static void staff_list(struct req *r)
 static void staff_get(struct req *r)
 {
     long id;
-    if (staff_item_or_reply(r, NULL, &id) == 0)
+    if (staff_item_or_reply(r, &id) == 0)
         reply_item(r, 200, id);
 }
 
@@ -243,10 +240,10 @@ static struct feedback_step *new_step(struct req *r, long id)
 }
 
 /* An officer's step on an item: assignment (an officer's login) or the
- * answer (multi-line text); each needs its permission on the item's unit
- * and one string member of the body, copied into the job. */
+ * answer (multi-line text); each takes one string member of the body,
+ * copied into the job, which checks the officer's permission. */
 struct staff_step_kind {
-    const char *permission, *key;
+    const char *key;
     size_t max_chars;
     int multiline;
     size_t offset, cap; /* where the member goes in struct feedback_step */
@@ -254,17 +251,17 @@ struct staff_step_kind {
 };
 
 static const struct staff_step_kind assign_step = {
-    "dossier.assign", "assignee", 63, 0, offsetof(struct feedback_step, assignee),
+    "assignee", 63, 0, offsetof(struct feedback_step, assignee),
     sizeof ((struct feedback_step *)0)->assignee, feedback_assign_job};
 static const struct staff_step_kind answer_step = {
-    "dossier.process", "answer", FEEDBACK_CONTENT_MAX, 1, offsetof(struct feedback_step, answer),
+    "answer", FEEDBACK_CONTENT_MAX, 1, offsetof(struct feedback_step, answer),
     sizeof ((struct feedback_step *)0)->answer, feedback_answer_job};
 
 static void staff_step(struct req *r, const struct staff_step_kind *k)
 {
     long id;
     const char *value;
-    if (staff_item_or_reply(r, k->permission, &id))
+    if (staff_item_or_reply(r, &id))
         return;
     json_t *body = req_json_object_or_reply(r);
     if (!body)
