@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/assets.h"
 #include "calendar/lunar.h"
@@ -871,4 +872,12 @@ json_t *cal_json_iso(int64_t t)
     if (t <= 0 || cal_format_iso(t, buf, sizeof buf) < 0)
         return json_null();
     return json_string(buf);
+}
+
+int cal_local_ymd(int64_t t)
+{
+    time_t local = (time_t)(t + CAL_TZ_OFFSET);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }

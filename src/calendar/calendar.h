@@ -115,6 +115,9 @@ int64_t cal_working_minutes_between(const struct cal *c, int64_t from,
 int64_t cal_days_to_minutes(int64_t days);
 int64_t cal_hours_to_minutes(int64_t hours);
 
+/* The local date of Unix time t as yyyymmdd (20261207). */
+int cal_local_ymd(int64_t t);
+
 /* Formats Unix time t in Vietnam local time as "YYYY-MM-DDTHH:MM:SS+07:00"
  * (cal_format_iso, needs CAL_ISO_LEN bytes) or "YYYY-MM-DDTHH:MM"
  * (cal_format_local, CAL_LOCAL_LEN bytes). OUT: buf. Returns 0, -ENOSPC if

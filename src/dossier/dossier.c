@@ -81,14 +81,6 @@ int dossier_file_name_valid(const char *name)
     return filestore_name_valid(name);
 }
 
-int dossier_local_ymd(int64_t t)
-{
-    time_t local = (time_t)(t + CAL_TZ_OFFSET);
-    struct tm tm;
-    gmtime_r(&local, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 #define ACTOR(a) ((a)->actor_id ? (a)->actor_id : (a)->owner_id)
 
 
@@ -661,7 +653,7 @@ int dossier_submit_job(struct store *db, void *arg)
         goto out;
     }
     char day[8], code[96];
-    int ymd = dossier_local_ymd(a->now);
+    int ymd = cal_local_ymd(a->now);
     int64_t n = 0;
     snprintf(day, sizeof day, "%06d", ymd % 1000000);
     if (next_counter(db, d.unit_id, day, &n)) {

@@ -193,7 +193,5 @@ json_t *dossier_list_json(struct store *db, int64_t owner_id, int limit, int off
  * NULL if the code is unknown or the dossier is still a draft. */
 json_t *dossier_lookup_json(struct store *db, const char *code);
 
-/* Local date as yyyymmdd for Unix seconds t. */
-int dossier_local_ymd(int64_t t);
 
 #endif

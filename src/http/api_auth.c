@@ -71,15 +71,6 @@ static void reply_session(struct req *r, int status, struct auth_state *s)
     reply_json(r, status, session_json(r->db, &s->acc, s->csrf));
 }
 
-static int today_ymd(void)
-{
-    int64_t t = now_unix() + 7 * 3600;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 static int create_account_job(struct store *db, void *arg)
 {
     struct auth_state *s = arg;
@@ -126,10 +117,8 @@ static void auth_register(struct req *r)
     if (!body)
         return;
     /* The registration form is checked by the e-form validator, like any
-     * form (data/forms/register.json). */
-    const json_t *schema = forms_schema("data/forms/register.json");
-
-    const char *password;
+     * form (data/forms/register.json); the password is not part of it. */
+    const char *password, *weak;
     json_t *form = json_object();
     const char *keys[] = {"citizen_id", "full_name", "phone", "email"};
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -137,65 +126,37 @@ static void auth_register(struct req *r)
         if (v && !(json_is_string(v) && json_string_length(v) == 0 && i == 3))
             json_object_set(form, keys[i], v);
     }
-    struct eform_error errs[8];
-    int n = schema ? eform_validate_checked(schema, form, 0, today_ymd(), errs, 8) : -1;
-    if (n != 0) {
-        json_t *fields = json_array();
-        for (int i = 0; i < n && i < 8; i++)
-            json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
-                                                    "code", errs[i].code, "message",
-                                                    errs[i].message));
-        json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "code", "invalid_form", "message",
-                              n > 0 ? errs[0].message : "Dữ liệu không hợp lệ", "field",
-                              n > 0 ? errs[0].field : "", "fields", fields);
-        json_decref(form);
-        json_decref(body);
-        reply_json(r, 422, json_pack("{s:o}", "error", e));
-        return;
-    }
-    if (req_string_or_reply(r, body, "password", 1, PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS,
-                            &password)) {
-        json_decref(form);
-        json_decref(body);
-        return;
-    }
-    const char *weak =
-        password_weakness(password, json_string_value(json_object_get(form, "citizen_id")),
-                          json_string_value(json_object_get(form, "full_name")));
-    if (weak) {
-        json_decref(form);
-        json_decref(body);
+    if (req_form_or_reply(r, forms_schema("data/forms/register.json"), form, 0) ||
+        req_string_or_reply(r, body, "password", 1, PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS,
+                            &password))
+        goto out;
+    const char *citizen_id = json_string_value(json_object_get(form, "citizen_id"));
+    const char *full_name = json_string_value(json_object_get(form, "full_name"));
+    if ((weak = password_weakness(password, citizen_id, full_name))) {
         reply_error(r, 422, "weak_password", weak, "password");
-        return;
+        goto out;
     }
     struct auth_state *s = new_state(r);
-    if (!s) {
-        json_decref(form);
-        json_decref(body);
-        return;
-    }
-    if (req_limit_or_reply(r, r->app->rl_register, s->ip, "too_many_registrations",
-                           "Đã đăng ký nhiều tài khoản từ địa chỉ này, vui lòng thử lại sau")) {
-        json_decref(form);
-        json_decref(body);
-        return;
-    }
+    if (!s || req_limit_or_reply(r, r->app->rl_register, s->ip, "too_many_registrations",
+                                 "Đã đăng ký nhiều tài khoản từ địa chỉ này, vui lòng thử lại sau"))
+        goto out;
     copy_str(s->acc.kind, sizeof s->acc.kind, "citizen");
-    copy_str(s->acc.login, sizeof s->acc.login, json_string_value(json_object_get(form, "citizen_id")));
-    copy_str(s->acc.full_name, sizeof s->acc.full_name,
-             json_string_value(json_object_get(form, "full_name")));
+    copy_str(s->acc.login, sizeof s->acc.login, citizen_id);
+    copy_str(s->acc.full_name, sizeof s->acc.full_name, full_name);
     copy_str(s->acc.phone, sizeof s->acc.phone, json_string_value(json_object_get(form, "phone")));
     const char *email = json_string_value(json_object_get(form, "email"));
     copy_str(s->acc.email, sizeof s->acc.email, email ? email : "");
     copy_str(s->password, sizeof s->password, password);
     json_decref(form);
-    json_decref(body);
     /* Refused as busy (r and s are gone then): the attempt does not count. */
     struct app *app = r->app;
     char ip[sizeof s->ip];
     memcpy(ip, s->ip, sizeof ip);
     if (http_defer_bounded(r, hash_password_work, s, register_hashed))
         ratelimit_give_back(app->rl_register, ip);
+    return;
+out:
+    json_decref(form);
 }
 
 /* --- login ------------------------------------------------------------ */
@@ -277,15 +238,11 @@ static void auth_login(struct req *r)
     const char *login, *password, *totp;
     if (req_string_or_reply(r, body, "login", 1, 1, 63, &login) ||
         req_string_or_reply(r, body, "password", 1, 1, PASSWORD_MAX_CHARS, &password) ||
-        req_string_or_reply(r, body, "totp", 0, 0, 6, &totp)) {
-        json_decref(body);
+        req_string_or_reply(r, body, "totp", 0, 0, 6, &totp))
         return;
-    }
     struct auth_state *s = new_state(r);
-    if (!s) {
-        json_decref(body);
+    if (!s)
         return;
-    }
     /* Guesses slow down per login name AND address: whoever guesses from
      * one address waits there, and the owner elsewhere never does. One
      * address guessing many names is limited on its own. */
@@ -296,7 +253,6 @@ static void auth_login(struct req *r)
     if (wait_ip)
         ratelimit_give_back(r->app->rl_login, s->limit_key);
     if (wait || wait_ip) {
-        json_decref(body);
         reply_too_many(r, wait > wait_ip ? wait : wait_ip, "too_many_attempts",
                        "Đăng nhập sai nhiều lần, vui lòng thử lại sau ít phút");
         return;
@@ -306,7 +262,6 @@ static void auth_login(struct req *r)
     s->found = rc == STORE_ROW;
     copy_str(s->password, sizeof s->password, password);
     copy_str(s->totp_code, sizeof s->totp_code, totp ? totp : "");
-    json_decref(body);
     if (rc < 0) {
         reply_internal(r, "login: account lookup failed");
         return;

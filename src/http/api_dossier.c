@@ -63,40 +63,15 @@ static void reply_dossier(struct req *r, int status, int64_t id)
     reply_json(r, status, o);
 }
 
-static int today_ymd(void) { return dossier_local_ymd(now_unix()); }
 
 /* --- create, list, get ------------------------------------------------ */
 
 /* A new draft: the job checks the procedure and the unit; the strings it
- * borrows live in the request body, kept with the job. */
-struct create_state {
-    struct dossier_create job;
-    json_t *body;
-};
-
-static void release_create(void *p)
-{
-    struct create_state *s = p;
-    json_decref(s->body);
-}
-
+ * borrows live in the request's body, which lives until the answer. */
 static void created(struct req *r)
 {
-    struct create_state *s = r->data;
-    reply_dossier(r, 201, s->job.id);
-}
-
-/* The request state holding body (a reference it takes), or NULL after
- * a 500 (body released). */
-static struct create_state *new_create(struct req *r, json_t *body)
-{
-    struct create_state *s = req_state(r, sizeof *s, release_create);
-    if (!s) {
-        json_decref(body);
-        return NULL;
-    }
-    s->body = body;
-    return s;
+    struct dossier_create *job = r->data;
+    reply_dossier(r, 201, job->id);
 }
 
 static void dossier_create(struct req *r)
@@ -105,30 +80,15 @@ static void dossier_create(struct req *r)
     if (!body)
         return;
     const char *pcode, *ucode;
+    struct dossier_create *job;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
-        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode)) {
-        json_decref(body);
+        req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode) ||
+        !(job = req_state(r, sizeof *job, NULL)))
         return;
-    }
-    struct create_state *s = new_create(r, body);
-    if (!s)
-        return;
-    s->job = (struct dossier_create){.procedure_code = pcode,
-                                     .unit_code = ucode,
-                                     .owner_id = r->account.id};
-    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
-}
-
-static void reply_form_errors(struct req *r, struct eform_error *errs, int n)
-{
-    json_t *fields = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field,
-                                                "code", errs[i].code, "message",
-                                                errs[i].message));
-    reply_json(r, 422,
-               json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid_form", "message",
-                         errs[0].message, "field", errs[0].field, "fields", fields));
+    *job = (struct dossier_create){.procedure_code = pcode,
+                                   .unit_code = ucode,
+                                   .owner_id = r->account.id};
+    http_defer_job(r, dossier_create_job, job, &job->err, created);
 }
 
 /* A walk-in (hồ sơ trực tiếp) or a dossier received by post, registered by
@@ -148,48 +108,32 @@ static void walkin_create(struct req *r)
         return;
     const char *pcode, *ucode, *channel;
     json_t *applicant = json_object_get(body, "applicant");
-    const json_t *schema = forms_schema("data/forms/walkin.json");
-    struct eform_error errs[8];
-    int n;
+    struct dossier_create *job;
     if (req_string_or_reply(r, body, "procedure_code", 1, 1, 60, &pcode) ||
         req_string_or_reply(r, body, "unit_code", 1, 1, 60, &ucode) ||
         req_string_or_reply(r, body, "channel", 1, 1, 8, &channel))
-        goto refused;
+        return;
     if (strcmp(channel, "desk") != 0 && strcmp(channel, "post") != 0) {
         reply_error(r, 422, "bad_channel", "Hình thức nhận phải là desk hoặc post", "channel");
-        goto refused;
+        return;
     }
     if (!json_is_object(applicant)) {
         reply_error(r, 422, "required", "Thiếu thông tin người nộp hồ sơ", "applicant");
-        goto refused;
-    }
-    if (!schema) {
-        reply_internal(r, "walk-in schema");
-        goto refused;
-    }
-    if ((n = eform_validate_checked(schema, applicant, 0, today_ymd(), errs, 8)) != 0) {
-        if (n < 0)
-            reply_internal(r, "walk-in schema");
-        else
-            reply_form_errors(r, errs, n < 8 ? n : 8);
-        goto refused;
-    }
-    struct create_state *s = new_create(r, body);
-    if (!s)
         return;
-    s->job = (struct dossier_create){.procedure_code = pcode,
-                                     .unit_code = ucode,
-                                     .received_by = r->account.id,
-                                     .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
-                                     .applicant_id_number = applicant_str(applicant, "citizen_id"),
-                                     .applicant_name = applicant_str(applicant, "name"),
-                                     .applicant_phone = applicant_str(applicant, "phone"),
-                                     .applicant_email = applicant_str(applicant, "email"),
-                                     .applicant_address = applicant_str(applicant, "address")};
-    http_defer_job(r, dossier_create_job, &s->job, &s->job.err, created);
-    return;
-refused:
-    json_decref(body);
+    }
+    if (req_form_or_reply(r, forms_schema("data/forms/walkin.json"), applicant, 0) ||
+        !(job = req_state(r, sizeof *job, NULL)))
+        return;
+    *job = (struct dossier_create){.procedure_code = pcode,
+                                   .unit_code = ucode,
+                                   .received_by = r->account.id,
+                                   .channel = strcmp(channel, "post") == 0 ? "post" : "desk",
+                                   .applicant_id_number = applicant_str(applicant, "citizen_id"),
+                                   .applicant_name = applicant_str(applicant, "name"),
+                                   .applicant_phone = applicant_str(applicant, "phone"),
+                                   .applicant_email = applicant_str(applicant, "email"),
+                                   .applicant_address = applicant_str(applicant, "address")};
+    http_defer_job(r, dossier_create_job, job, &job->err, created);
 }
 
 /* A walk-in's applicant follows it online by claiming it with the code the
@@ -221,18 +165,16 @@ static void dossier_claim(struct req *r)
     if (req_string_or_reply(r, body, "code", 1, 1, 95, &code) ||
         req_string_or_reply(r, body, "claim_code", 1, 1, 31, &claim) ||
         !(s = req_state(r, sizeof *s, NULL)))
-        goto out;
+        return;
     snprintf(s->limit_key, sizeof s->limit_key, "claim:%lld|%s", (long long)r->account.id,
              req_client_ip(r));
     if (req_limit_or_reply(r, r->app->rl_claim, s->limit_key, "too_many_attempts",
                            "Nhập sai mã nhiều lần, vui lòng thử lại sau"))
-        goto out;
+        return;
     copy_str(s->job.code, sizeof s->job.code, code);
     copy_str(s->job.claim_code, sizeof s->job.claim_code, claim);
     s->job.account_id = r->account.id;
     http_defer_job(r, dossier_claim_job, &s->job, &s->job.err, claimed);
-out:
-    json_decref(body);
 }
 
 static void dossier_list(struct req *r)
@@ -265,22 +207,11 @@ static void dossier_get(struct req *r)
 
 /* --- form --------------------------------------------------------------- */
 
-struct form_state {
-    struct dossier_save_form job;
-};
-
-static void release_form(void *p)
-{
-    struct form_state *s = p;
-    json_decref(s->job.form);
-}
-
 static void form_saved(struct req *r)
 {
-    struct form_state *s = r->data;
-    reply_dossier(r, 200, s->job.id);
+    struct dossier_save_form *job = r->data;
+    reply_dossier(r, 200, job->id);
 }
-
 
 static void dossier_put_form(struct req *r)
 {
@@ -293,32 +224,19 @@ static void dossier_put_form(struct req *r)
         reply_error(r, 409, "not_a_draft", "Hồ sơ đã nộp, không thể sửa", NULL);
         return;
     }
-    json_t *form = req_json_object_or_reply(r);
+    json_t *form = req_json_object_or_reply(r); /* the request's: it outlives the job */
+    struct dossier_save_form *job;
     if (!form)
         return;
     if (!(p = procedure_cached(r->db, d.procedure_id))) {
-        json_decref(form);
         reply_internal(r, "procedure read failed");
         return;
     }
-    struct eform_error errs[32];
-    int n = eform_validate_checked(p->form, form, 1, today_ymd(), errs, 32);
-    if (n != 0) {
-        json_decref(form);
-        if (n < 0)
-            reply_internal(r, "form schema invalid");
-        else
-            reply_form_errors(r, errs, n < 32 ? n : 32);
+    if (req_form_or_reply(r, p->form, form, 1) || !(job = req_state(r, sizeof *job, NULL)))
         return;
-    }
-    struct form_state *s = req_state(r, sizeof *s, release_form);
-    if (!s) {
-        json_decref(form);
-        return;
-    }
-    s->job.to = to;
-    s->job.form = form;
-    http_defer_job(r, dossier_save_form_job, &s->job, &s->job.err, form_saved);
+    job->to = to;
+    job->form = form;
+    http_defer_job(r, dossier_save_form_job, job, &job->err, form_saved);
 }
 
 /* --- files -------------------------------------------------------------- */
@@ -425,7 +343,7 @@ static void dossier_submit(struct req *r)
     s->to = to;
     s->cal = r->app->cal;
     s->now = now_unix();
-    s->today_ymd = dossier_local_ymd(s->now);
+    s->today_ymd = cal_local_ymd(s->now);
     http_defer_job(r, dossier_submit_job, s, &s->err, submitted);
 }
 
@@ -446,16 +364,11 @@ static void owner_step(struct req *r, const char *action)
         return;
     const char *note;
     int withdraw = strcmp(action, "withdraw") == 0;
+    struct workflow_step *s;
     if ((withdraw ? req_string_or_reply : req_text_or_reply)(r, body, withdraw ? "reason" : "note",
-                                                             withdraw, withdraw, 500, &note)) {
-        json_decref(body);
+                                                             withdraw, withdraw, 500, &note) ||
+        !(s = req_state(r, sizeof *s, NULL)))
         return;
-    }
-    struct workflow_step *s = req_state(r, sizeof *s, NULL);
-    if (!s) {
-        json_decref(body);
-        return;
-    }
     s->dossier_id = d.id;
     copy_str(s->action, sizeof s->action, action);
     s->actor = ACTOR_OWNER;
@@ -463,7 +376,6 @@ static void owner_step(struct req *r, const char *action)
     copy_str(s->note, sizeof s->note, note ? note : "");
     s->cal = r->app->cal;
     s->now = now_unix();
-    json_decref(body);
     http_defer_job(r, workflow_step_job, s, &s->err, stepped);
 }
 

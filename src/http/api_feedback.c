@@ -55,26 +55,25 @@ static void feedback_create(struct req *r)
         req_string_or_reply(r, body, "dossier_code", 0, 0, 95, &dossier_code) ||
         req_string_or_reply(r, body, "subject", 1, 1, FEEDBACK_SUBJECT_MAX, &subject) ||
         req_text_or_reply(r, body, "content", 1, 1, FEEDBACK_CONTENT_MAX, &content))
-        goto out;
+        return;
     if (strcmp(kind, "complaint") != 0 && strcmp(kind, "suggestion") != 0) {
         reply_error(r, 422, "bad_kind", "Loại phải là complaint (phản ánh) hoặc suggestion (kiến nghị)",
                     "kind");
-        goto out;
+        return;
     }
     if (unit_by_code(r->db, unit_code, &u) != STORE_ROW) {
         reply_error(r, 404, "unknown_unit", "Không có đơn vị này", "unit_code");
-        goto out;
+        return;
     }
     d.id = 0;
     if (dossier_code && *dossier_code &&
         dossier_find(r->db, dossier_code, r->account.id, &d) != STORE_ROW) {
         reply_error(r, 404, "unknown_dossier", "Không tìm thấy hồ sơ này của bạn", "dossier_code");
-        goto out;
+        return;
     }
     struct feedback_new *f = req_state(r, sizeof *f, NULL);
-    if (!f) {
-        goto out;
-    }
+    if (!f)
+        return;
     f->kind = strcmp(kind, "complaint") == 0 ? "complaint" : "suggestion";
     f->account_id = r->account.id;
     f->unit_id = u.id;
@@ -84,8 +83,6 @@ static void feedback_create(struct req *r)
     f->cal = r->app->cal;
     f->now = now_unix();
     http_defer_write(r, feedback_create_job, f, created);
-out:
-    json_decref(body);
 }
 
 static void feedback_list(struct req *r)
@@ -133,20 +130,15 @@ static void feedback_rate(struct req *r)
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    if (req_string_or_reply(r, body, "level", 1, 1, 20, &level)) {
-        json_decref(body);
+    if (req_string_or_reply(r, body, "level", 1, 1, 20, &level))
         return;
-    }
     struct feedback_rating *s = req_state(r, sizeof *s, NULL);
-    if (!s) {
-        json_decref(body);
+    if (!s)
         return;
-    }
     s->id = id;
     s->account_id = r->account.id;
     copy_str(s->level, sizeof s->level, level);
     s->now = now_unix();
-    json_decref(body);
     http_defer_job(r, feedback_rate_job, s, &s->err, rated);
 }
 
@@ -271,7 +263,6 @@ static void staff_step(struct req *r, const struct staff_step_kind *k)
                                                                   k->max_chars, &value) == 0 &&
         (s = new_step(r, id)) != NULL)
         copy_str((char *)s + k->offset, k->cap, value);
-    json_decref(body);
     if (s)
         http_defer_job(r, k->job, s, &s->err, stepped);
 }

@@ -325,7 +325,6 @@ static void staff_request(struct req *r)
     if (amount && !json_is_null(amount)) {
         if (!json_is_integer(amount) || json_integer_value(amount) < 1 ||
             json_integer_value(amount) > PAYMENT_MAX_AMOUNT) {
-            json_decref(body);
             reply_error(r, 422, "bad_amount",
                         "Số tiền phải là số nguyên dương (đồng), tối đa 999.999.999.999",
                         "amount");
@@ -333,22 +332,17 @@ static void staff_request(struct req *r)
         }
         amt = json_integer_value(amount);
     }
-    if (req_string_or_reply(r, body, "note", 1, 1, PAYMENT_NOTE_MAX, &note)) {
-        json_decref(body);
+    if (req_string_or_reply(r, body, "note", 1, 1, PAYMENT_NOTE_MAX, &note))
         return;
-    }
     struct payment_request *s = req_state(r, sizeof *s, NULL);
-    if (!s) {
-        json_decref(body);
+    if (!s)
         return;
-    }
     s->dossier_id = d.id;
     s->actor_id = r->account.id;
     s->amount = amt;
     copy_str(s->note, sizeof s->note, note);
     s->cal = r->app->cal;
     s->now = now_unix();
-    json_decref(body);
     http_defer_job(r, payment_request_job, s, &s->err, requested);
 }
 
@@ -368,22 +362,17 @@ static void staff_confirm_desk(struct req *r)
     if (!body)
         return;
     if (req_string_or_reply(r, body, "method", 0, 1, 15, &method) ||
-        req_string_or_reply(r, body, "note", 0, 0, PAYMENT_NOTE_MAX, &note)) {
-        json_decref(body);
+        req_string_or_reply(r, body, "note", 0, 0, PAYMENT_NOTE_MAX, &note))
         return;
-    }
     struct payment_desk *s = req_state(r, sizeof *s, NULL);
-    if (!s) {
-        json_decref(body);
+    if (!s)
         return;
-    }
     s->dossier_id = d.id;
     s->actor_id = r->account.id;
     copy_str(s->method, sizeof s->method, method ? method : "desk");
     copy_str(s->note, sizeof s->note, note ? note : "");
     s->cal = r->app->cal;
     s->now = now_unix();
-    json_decref(body);
     http_defer_job(r, payment_desk_job, s, &s->err, desk_confirmed);
 }
 

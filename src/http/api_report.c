@@ -263,27 +263,21 @@ static void rating_post(struct req *r)
         return;
     const char *level, *comment;
     if (req_string_or_reply(r, body, "level", 1, 1, 20, &level) ||
-        req_text_or_reply(r, body, "comment", 0, 0, RATING_COMMENT_MAX, &comment)) {
-        json_decref(body);
+        req_text_or_reply(r, body, "comment", 0, 0, RATING_COMMENT_MAX, &comment))
         return;
-    }
     if (!rating_level_valid(level)) {
-        json_decref(body);
         reply_error(r, 422, "invalid_level",
                     "Mức đánh giá phải là rat_hai_long, hai_long hoặc khong_hai_long", "level");
         return;
     }
     struct rating_job *j = req_state(r, sizeof *j, NULL);
-    if (!j) {
-        json_decref(body);
+    if (!j)
         return;
-    }
     j->dossier_id = d.id;
     j->owner_id = r->account.id;
     copy_str(j->level, sizeof j->level, level);
     copy_str(j->comment, sizeof j->comment, comment ? comment : "");
     j->now = now_unix();
-    json_decref(body);
     http_defer_job(r, rating_job, j, &j->err, rated);
 }
 

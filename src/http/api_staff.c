@@ -138,17 +138,12 @@ static void dossier_action(struct req *r)
     if (!body)
         return;
     struct workflow_step *s = req_state(r, sizeof *s, NULL);
-    if (!s) {
-        json_decref(body);
+    if (!s)
         return;
-    }
     if (optional_string(r, body, "note", WORKFLOW_NOTE_MAX, 1, s->note, sizeof s->note) ||
         optional_string(r, body, "assignee", 63, 0, s->assignee, sizeof s->assignee) ||
-        optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code)) {
-        json_decref(body);
+        optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code))
         return;
-    }
-    json_decref(body);
     s->dossier_id = d.id;
     copy_str(s->action, sizeof s->action, req_param(r, "action"));
     s->actor = ACTOR_STAFF;
@@ -180,27 +175,21 @@ static void dossier_apologize(struct req *r)
     const char *when, *reason;
     int64_t new_due;
     if (req_string_or_reply(r, body, "new_due_at", 1, 16, 25, &when) ||
-        req_string_or_reply(r, body, "reason", 1, 1, APOLOGY_REASON_MAX, &reason)) {
-        json_decref(body);
+        req_string_or_reply(r, body, "reason", 1, 1, APOLOGY_REASON_MAX, &reason))
         return;
-    }
     if (cal_parse_local(when, &new_due) < 0) {
-        json_decref(body);
         reply_error(r, 422, "bad_date", "Ngày hẹn mới phải có dạng YYYY-MM-DDTHH:MM",
                     "new_due_at");
         return;
     }
     struct apology_job *a = req_state(r, sizeof *a, NULL);
-    if (!a) {
-        json_decref(body);
+    if (!a)
         return;
-    }
     a->dossier_id = d.id;
     a->officer_id = r->account.id;
     a->new_due_at = new_due;
     a->now = now_unix();
     copy_str(a->reason, sizeof a->reason, reason);
-    json_decref(body);
     http_defer_job(r, apology_record_job, a, &a->err, apologized);
 }
 

@@ -20,6 +20,8 @@
 #include "base/ratelimit.h"
 #include "base/text.h"
 #include "base/util.h"
+#include "calendar/calendar.h"
+#include "catalog/eform.h"
 #include "http/conn.h"
 #include "http/jsonbody.h"
 #include "http/metrics.h"
@@ -132,6 +134,7 @@ static void req_free(struct req *r)
     if (r->out_headers)
         evbuffer_free(r->out_headers);
     evhttp_clear_headers(&r->query);
+    json_decref(r->json);
     free(r->head_buf);
     free(r->body);
     free(r);
@@ -285,6 +288,7 @@ void reply_bytes(struct req *r, int status, const char *content_type, const void
 {
     send_answer(r, status, content_type, data, len);
 }
+
 void reply_json(struct req *r, int status, json_t *body)
 {
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -391,9 +395,35 @@ json_t *req_json_object_or_reply(struct req *r)
     char msg[300];
     int status;
     json_t *j = jsonbody_parse_object((const char *)body, len, &status, msg, sizeof msg);
-    if (!j)
+    if (!j) {
         reply_error(r, status, status == 413 ? "body_too_large" : "malformed_json", msg, NULL);
+        return NULL;
+    }
+    json_decref(r->json);
+    r->json = j;
     return j;
+}
+
+int req_form_or_reply(struct req *r, const json_t *schema, const json_t *form, int partial)
+{
+    struct eform_error errs[32];
+    int n = schema ? eform_validate_checked(schema, form, partial, cal_local_ymd(now_unix()), errs,
+                                            32)
+                   : -1;
+    if (n == 0)
+        return 0;
+    if (n < 0) {
+        reply_internal(r, "form schema unusable");
+        return -1;
+    }
+    json_t *fields = json_array();
+    for (int i = 0; i < n && i < 32; i++)
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "field", errs[i].field, "code",
+                                                errs[i].code, "message", errs[i].message));
+    reply_json(r, 422,
+               json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid_form", "message",
+                         errs[0].message, "field", errs[0].field, "fields", fields));
+    return -1;
 }
 
 static int string_or_reply(struct req *r, json_t *obj, const char *key, int required,

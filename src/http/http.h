@@ -51,6 +51,7 @@ struct req {
     char *head_buf;            /* the request head as received (owned) */
     struct http_head head;     /* its request line and fields, inside head_buf */
     unsigned char *body;       /* the body, when read into memory (owned) */
+    json_t *json;              /* the body parsed by req_json_object_or_reply (owned) */
     size_t body_len;
     char peer[64];             /* the connection's remote address */
     struct evbuffer *out_headers; /* fields added with req_add_header */
@@ -105,8 +106,15 @@ int req_from_loopback(struct req *r);
 
 /* Parses the body as a JSON object (Content-Type application/json, at most
  * HTTP_MAX_JSON_BODY bytes). On failure replies 400/413/415 and returns
- * NULL. The caller owns the result. */
+ * NULL. The request owns the result: it lives until the answer, and the
+ * caller never frees it (nor uses it after answering). */
 json_t *req_json_object_or_reply(struct req *r);
+
+/* Validates form (a JSON object of field values) against an e-form schema
+ * (catalog/eform.h) as of today; partial for a draft being filled in. On
+ * errors replies 422 invalid_form naming every field (500 if the schema is
+ * unusable) and returns -1. */
+int req_form_or_reply(struct req *r, const json_t *schema, const json_t *form, int partial);
 
 /* Reads a string member. Required and missing, wrong type, invalid UTF-8,
  * control characters, or length outside [minc, maxc] characters: replies

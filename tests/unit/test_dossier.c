@@ -72,7 +72,7 @@ static const char *remove_file(int64_t id, int64_t owner, int64_t actor, const c
 static const char *submit(int64_t id, int64_t owner, int64_t actor, int64_t now)
 {
     struct dossier_submit s = {.to = {id, owner, actor}, .cal = fx_cal, .now = now};
-    s.today_ymd = dossier_local_ymd(now);
+    s.today_ymd = cal_local_ymd(now);
     return run(dossier_submit_job, &s, &s.err);
 }
 

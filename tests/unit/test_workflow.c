@@ -119,7 +119,7 @@ static int64_t submitted(int64_t at)
     int rc = store_run(fx_db, dossier_save_form_job, &f);
     json_decref(f.form);
     struct dossier_submit s = {.to = {c.id, citizen, 0}, .cal = fx_cal, .now = at,
-                               .today_ymd = dossier_local_ymd(at)};
+                               .today_ymd = cal_local_ymd(at)};
     if (rc == 0)
         rc = store_run(fx_db, dossier_submit_job, &s);
     derr_clear(&f.err);
