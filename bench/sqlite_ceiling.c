@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/stats_sql.h"
+
 static const char usage[] =
     "usage: sqlite_ceiling inserts DB ROW_BYTES SECONDS MAX_ROWS\n"
     "         insert rows of about ROW_BYTES into a fresh table of DB, one commit\n"
@@ -173,21 +175,7 @@ enum {
     S_OUTBOX, S_DAILY, S_MONTHLY, S_N
 };
 
-#define FIG_COLS                                                                                   \
-    "received, with_files, early, on_time, late, late_apology, refused, withdrawn, stopped,"      \
-    " returned, supplements, rated_very, rated_ok, rated_not, paid_online, paid_desk"
-#define FIG_ADD                                                                                    \
-    " received = received + excluded.received, with_files = with_files + excluded.with_files,"    \
-    " early = early + excluded.early, on_time = on_time + excluded.on_time,"                       \
-    " late = late + excluded.late, late_apology = late_apology + excluded.late_apology,"           \
-    " refused = refused + excluded.refused,"                                                       \
-    " withdrawn = withdrawn + excluded.withdrawn, stopped = stopped + excluded.stopped,"           \
-    " returned = returned + excluded.returned, supplements = supplements + excluded.supplements,"  \
-    " rated_very = rated_very + excluded.rated_very, rated_ok = rated_ok + excluded.rated_ok,"     \
-    " rated_not = rated_not + excluded.rated_not,"                                                 \
-    " paid_online = paid_online + excluded.paid_online, paid_desk = paid_desk + excluded.paid_desk"
-#define FIG_PARAMS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-#define NFIGS 16
+#define NFIGS STATS_SQL_NFIGS
 
 static const char *const job_sql[S_N] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -211,14 +199,8 @@ static const char *const job_sql[S_N] = {
                  " subject, body, next_attempt_at, created_at)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?7, ?7)"
                  " ON CONFLICT(event_id, channel) DO NOTHING",
-    [S_DAILY] = "INSERT INTO stat_daily(unit_id, day, procedure_id, channel, level_d42, level_old, "
-                FIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, " FIG_PARAMS ")"
-                " ON CONFLICT (unit_id, day, procedure_id, channel, level_d42, level_old)"
-                " DO UPDATE SET" FIG_ADD,
-    [S_MONTHLY] = "INSERT INTO stat_monthly(unit_id, month, procedure_id, channel, level_d42,"
-                  " level_old, " FIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, " FIG_PARAMS ")"
-                  " ON CONFLICT (unit_id, month, procedure_id, channel, level_d42, level_old)"
-                  " DO UPDATE SET" FIG_ADD,
+    [S_DAILY] = STATS_UPSERT_DAILY_SQL,
+    [S_MONTHLY] = STATS_UPSERT_MONTHLY_SQL,
 };
 
 /* Everything a run of jobs shares: the statements, the head of the audit

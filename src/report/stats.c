@@ -1,6 +1,7 @@
 /* stats: counting dossier changes and ratings into stat_daily and
  * stat_monthly, live (the hook) or all over again (the rebuild). */
 #include "report/stats.h"
+#include "report/stats_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,31 +123,8 @@ int stat_classify(int from_status, int to_status, int64_t at, const struct stat_
 
 /* --- adding to the counters ---------------------------------------------- */
 
-#define FIG_COLS                                                                                   \
-    "received, with_files, early, on_time, late, late_apology, refused, withdrawn, stopped,"      \
-    " returned, supplements, rated_very, rated_ok, rated_not, paid_online, paid_desk"
-#define FIG_ADD                                                                                    \
-    " received = received + excluded.received, with_files = with_files + excluded.with_files,"    \
-    " early = early + excluded.early, on_time = on_time + excluded.on_time,"                       \
-    " late = late + excluded.late, late_apology = late_apology + excluded.late_apology,"            \
-    " refused = refused + excluded.refused,"                                                       \
-    " withdrawn = withdrawn + excluded.withdrawn, stopped = stopped + excluded.stopped,"           \
-    " returned = returned + excluded.returned, supplements = supplements + excluded.supplements,"  \
-    " rated_very = rated_very + excluded.rated_very, rated_ok = rated_ok + excluded.rated_ok,"     \
-    " rated_not = rated_not + excluded.rated_not,"                                                 \
-    " paid_online = paid_online + excluded.paid_online, paid_desk = paid_desk + excluded.paid_desk"
-#define FIG_PARAMS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-
-static const char upsert_daily[] =
-    "INSERT INTO stat_daily(unit_id, day, procedure_id, channel, level_d42, level_old, " FIG_COLS
-    ") VALUES (?, ?, ?, ?, ?, ?, " FIG_PARAMS ")"
-    " ON CONFLICT (unit_id, day, procedure_id, channel, level_d42, level_old) DO UPDATE SET"
-    FIG_ADD;
-static const char upsert_monthly[] =
-    "INSERT INTO stat_monthly(unit_id, month, procedure_id, channel, level_d42, level_old, "
-    FIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, " FIG_PARAMS ")"
-    " ON CONFLICT (unit_id, month, procedure_id, channel, level_d42, level_old) DO UPDATE SET"
-    FIG_ADD;
+static const char upsert_daily[] = STATS_UPSERT_DAILY_SQL;
+static const char upsert_monthly[] = STATS_UPSERT_MONTHLY_SQL;
 
 struct stat_key {
     int64_t unit_id, procedure_id;

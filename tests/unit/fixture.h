@@ -15,6 +15,7 @@
 
 #include "calendar/calendar.h"
 #include "cli/cli.h"
+#include "dossier/dossier.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -110,6 +111,18 @@ static inline int64_t fx_state(void)
                   " + (SELECT count(*) FROM audit_log) * 15485863"
                   " + (SELECT count(*) FROM payments) * 32452843",
                   NULL);
+}
+
+/* The dossier with this id as the database has it now (all zero if none). */
+static inline struct dossier fx_dossier(int64_t id)
+{
+    struct dossier d;
+    char key[24];
+    memset(&d, 0, sizeof d);
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    if (dossier_find(fx_db, key, 0, &d) != STORE_ROW)
+        memset(&d, 0, sizeof d);
+    return d;
 }
 
 /* Unix seconds of a local (UTC+7) date and time. */

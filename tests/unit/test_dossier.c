@@ -76,17 +76,6 @@ static const char *submit(int64_t id, int64_t owner, int64_t actor, int64_t now)
     return run(dossier_submit_job, &s, &s.err);
 }
 
-static struct dossier find(int64_t id)
-{
-    struct dossier d;
-    char key[24];
-    memset(&d, 0, sizeof d);
-    snprintf(key, sizeof key, "%lld", (long long)id);
-    if (dossier_find(fx_db, key, 0, &d) != STORE_ROW)
-        memset(&d, 0, sizeof d);
-    return d;
-}
-
 TEST(create_checks_procedure_unit_and_reach)
 {
     int64_t before = fx_state();
@@ -111,7 +100,7 @@ TEST(create_checks_procedure_unit_and_reach)
 
     int64_t id = new_draft(FX_EXTRACT, FX_COMMUNE, citizen);
     CHECK(id > 0);
-    struct dossier d = find(id);
+    struct dossier d = fx_dossier(id);
     CHECK_EQ_STR(d.state, "draft");
     CHECK_EQ_STR(d.code, "");
     CHECK_EQ_INT(d.status_code, STATUS_DRAFT);
@@ -123,7 +112,7 @@ TEST(create_checks_procedure_unit_and_reach)
     w.received_by = reception;
     w.applicant_id_number = FX_CITIZEN2;
     CHECK_EQ_STR(run(dossier_create_job, &w, &w.err), "");
-    d = find(w.id);
+    d = fx_dossier(w.id);
     CHECK_EQ_INT(d.owner_id, 0);
     char q[128], idn[32];
     snprintf(q, sizeof q, "SELECT applicant_id_number FROM dossiers WHERE id = %lld",
@@ -204,7 +193,7 @@ TEST(submit_gives_code_counter_and_appointment)
     CHECK_EQ_STR(submit(b, citizen, 0, monday + 60), "");
     CHECK_EQ_STR(submit(c, citizen, 0, monday + 120), "");
     CHECK_EQ_STR(submit(e, citizen, 0, tuesday), "");
-    struct dossier da = find(a), db_ = find(b), dc = find(c), de = find(e);
+    struct dossier da = fx_dossier(a), db_ = fx_dossier(b), dc = fx_dossier(c), de = fx_dossier(e);
     CHECK_EQ_STR(da.code, FX_COMMUNE "-250303-0001");
     CHECK_EQ_STR(db_.code, FX_COMMUNE "-250303-0002"); /* the unit's counter for the day */
     CHECK_EQ_STR(dc.code, FX_COMMUNE2 "-250303-0001"); /* each unit counts its own */
@@ -234,7 +223,7 @@ TEST(the_desk_draft_is_the_desks_until_submitted)
                                .applicant_id_number = FX_CITIZEN,
                                .applicant_name = "Nguyễn Văn An"};
     CHECK_EQ_STR(run(dossier_create_job, &w, &w.err), "");
-    CHECK_EQ_INT(find(w.id).owner_id, 0);
+    CHECK_EQ_INT(fx_dossier(w.id).owner_id, 0);
     CHECK_EQ_STR(add_file(w.id, 0, reception, "ban-quet.pdf", "ban_chinh", 500), "");
     char q[96], form_before[4096], form_after[4096];
     snprintf(q, sizeof q, "SELECT coalesce(form, '') FROM dossiers WHERE id = %lld",
@@ -257,7 +246,7 @@ TEST(the_desk_draft_is_the_desks_until_submitted)
                              "copies_requested", 1);
     CHECK_EQ_STR(save_form(w.id, 0, reception, form), "");
     CHECK_EQ_STR(submit(w.id, 0, reception, fx_local(2025, 3, 5, 9, 0)), "");
-    struct dossier d = find(w.id);
+    struct dossier d = fx_dossier(w.id);
     CHECK_EQ_STR(d.state, "received");
     CHECK_EQ_INT(d.status_code, STATUS_ACCEPTED);
 
@@ -277,7 +266,7 @@ TEST(the_desk_draft_is_the_desks_until_submitted)
     copy_str(c.claim_code, sizeof c.claim_code, code);
     CHECK_EQ_STR(run(dossier_claim_job, &c, &c.err), "");
     CHECK_EQ_INT(c.id, w.id);
-    CHECK_EQ_INT(find(w.id).owner_id, citizen);
+    CHECK_EQ_INT(fx_dossier(w.id).owner_id, citizen);
     char left[16];
     CHECK_EQ_INT(dossier_claim_code(fx_db, w.id, left, sizeof left), 0);
     CHECK_EQ_STR(left, "");
@@ -286,7 +275,7 @@ TEST(the_desk_draft_is_the_desks_until_submitted)
     again.account_id = fx_account(FX_CITIZEN2);
     memset(&again.err, 0, sizeof again.err);
     CHECK_EQ_STR(run(dossier_claim_job, &again, &again.err), "not_found");
-    CHECK_EQ_INT(find(w.id).owner_id, citizen);
+    CHECK_EQ_INT(fx_dossier(w.id).owner_id, citizen);
 }
 
 int main(void)

@@ -91,17 +91,6 @@ static const char *step(int64_t id, const char *action, enum actor_kind actor, i
     return code;
 }
 
-static struct dossier find(int64_t id)
-{
-    struct dossier d;
-    char key[24];
-    memset(&d, 0, sizeof d);
-    snprintf(key, sizeof key, "%lld", (long long)id);
-    if (dossier_find(fx_db, key, 0, &d) != STORE_ROW)
-        memset(&d, 0, sizeof d);
-    return d;
-}
-
 /* A dossier submitted online by the citizen at `at`. */
 static int64_t submitted(int64_t at)
 {
@@ -156,7 +145,7 @@ TEST(who_may_take_which_step)
     CHECK_EQ_INT(fx_state(), before);
     /* The desk accepts; the leader assigns someone who may process it. */
     CHECK_EQ_STR(step(id, "accept", ACTOR_STAFF, reception, NULL, mon + 60), "");
-    struct dossier d = find(id);
+    struct dossier d = fx_dossier(id);
     CHECK_EQ_STR(d.state, "received");
     CHECK_EQ_INT(d.status_code, STATUS_ACCEPTED);
     before = fx_state();
@@ -168,7 +157,7 @@ TEST(who_may_take_which_step)
                  "forbidden");
     CHECK_EQ_INT(fx_state(), before);
     CHECK_EQ_STR(step(id, "assign", ACTOR_STAFF, leader, FX_SPECIALIST, mon + 120), "");
-    d = find(id);
+    d = fx_dossier(id);
     CHECK_EQ_STR(d.state, "processing");
     CHECK_EQ_INT(d.status_code, STATUS_PROCESSING);
     CHECK_EQ_INT(d.assignee_id, specialist);
@@ -190,12 +179,12 @@ TEST(the_clock_pauses_and_resumes)
     int64_t id = submitted(mon8);
     CHECK_EQ_STR(step(id, "accept", ACTOR_STAFF, reception, NULL, mon8), "");
     CHECK_EQ_STR(step(id, "assign", ACTOR_STAFF, leader, FX_SPECIALIST, mon8), "");
-    CHECK_EQ_INT(find(id).due_at, tue8);
+    CHECK_EQ_INT(fx_dossier(id).due_at, tue8);
     /* Paused at Monday 10:00: 120 minutes used, 360 left. */
     CHECK_EQ_STR(step(id, "request_supplement", ACTOR_STAFF, specialist, NULL,
                       fx_local(2025, 3, 3, 10, 0)),
                  "");
-    struct dossier d = find(id);
+    struct dossier d = fx_dossier(id);
     CHECK_EQ_STR(d.state, "supplement");
     CHECK_EQ_INT(d.status_code, STATUS_SUPPLEMENT);
     CHECK_EQ_INT(d.remaining_minutes, 360);
@@ -206,7 +195,7 @@ TEST(the_clock_pauses_and_resumes)
     /* Resumed by the owner Wednesday 09:00: 360 minutes from then end at
      * 17:00 the same day; the first appointment is kept. */
     CHECK_EQ_STR(step(id, "supply", ACTOR_OWNER, citizen, NULL, fx_local(2025, 3, 5, 9, 0)), "");
-    d = find(id);
+    d = fx_dossier(id);
     CHECK_EQ_STR(d.state, "processing");
     CHECK_EQ_INT(d.due_at, fx_local(2025, 3, 5, 17, 0));
     CHECK_EQ_INT(d.first_due_at, tue8);
@@ -215,9 +204,9 @@ TEST(the_clock_pauses_and_resumes)
     int64_t wed10 = fx_local(2025, 3, 5, 10, 0);
     CHECK_EQ_STR(step(id, "propose", ACTOR_STAFF, specialist, NULL, wed10), "");
     CHECK_EQ_STR(step(id, "approve", ACTOR_STAFF, leader, NULL, wed10 + 60), "");
-    CHECK_EQ_INT(find(id).finished_at, wed10 + 60);
+    CHECK_EQ_INT(fx_dossier(id).finished_at, wed10 + 60);
     CHECK_EQ_STR(step(id, "return_result", ACTOR_STAFF, reception, NULL, wed10 + 600), "");
-    d = find(id);
+    d = fx_dossier(id);
     CHECK_EQ_INT(d.status_code, STATUS_RETURNED);
     CHECK_EQ_INT(d.finished_at, wed10 + 60);
 }
@@ -228,7 +217,7 @@ TEST(the_hub_calls_listeners_in_order_and_a_failure_rolls_back)
     ncalls = 0;
     int64_t id = submitted(mon);
     char code[96];
-    snprintf(code, sizeof code, "%s", find(id).code);
+    snprintf(code, sizeof code, "%s", fx_dossier(id).code);
     /* The submission, to each listener in registration order. */
     CHECK_EQ_INT(ncalls, 3);
     CHECK_EQ_STR(calls[0].who, "first");
@@ -262,14 +251,14 @@ TEST(the_hub_calls_listeners_in_order_and_a_failure_rolls_back)
     CHECK_EQ_INT(ncalls, 2);
     CHECK_EQ_STR(calls[0].who, "first");
     CHECK_EQ_STR(calls[1].who, "veto");
-    CHECK_EQ_STR(find(id).state, "received");
+    CHECK_EQ_STR(fx_dossier(id).state, "received");
     CHECK_EQ_INT(count_of("dossier_events", id), events);
     CHECK_EQ_INT(count_of("audit_log", id), audits);
     CHECK_EQ_INT(fx_state(), before);
 
     /* An apology (a new appointment, no status change) is announced too. */
     CHECK_EQ_STR(step(id, "assign", ACTOR_STAFF, leader, FX_SPECIALIST, mon + 120), "");
-    struct dossier d = find(id);
+    struct dossier d = fx_dossier(id);
     struct apology_job a = {.dossier_id = id, .officer_id = leader, .now = d.due_at - 3600,
                             .new_due_at = d.due_at + 86400};
     snprintf(a.reason, sizeof a.reason, "Cần xác minh thêm");
