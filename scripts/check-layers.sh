@@ -25,6 +25,7 @@ LAYERS=(
   "base"                   # UTF-8, CSV, logging, pool, assets, dynbuf, jsonload
   "store"                  # the database interface, SQLite, migrations, writer
   "calendar audit render"  # working time; the audit chain; PDF layout, QR
+  "sign"                   # keys and certificates, PDF signatures, timestamps
   "auth"                   # accounts, sessions, TOTP, passwords, permissions
   "catalog"                # units, procedures, e-forms
   "dossier"                # drafts, submission, files, the change hub, lookups
