@@ -167,41 +167,6 @@ static int put_failed(int err, const char *what, const char *path)
 }
 
 
-int filestore_get(const char *dir, const char *sha_hex, size_t max, unsigned char **out,
-                  size_t *len)
-{
-    char path[1300];
-    if (!valid_hex(sha_hex))
-        return -1;
-    snprintf(path, sizeof path, "%s/%.2s/%s", dir, sha_hex, sha_hex);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    struct stat sb;
-    if (fstat(fd, &sb) || (size_t)sb.st_size > max) {
-        close(fd);
-        return -1;
-    }
-    size_t n = (size_t)sb.st_size, got = 0;
-    unsigned char *buf = malloc(n ? n : 1);
-    while (buf && got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!buf || got != n) {
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 /* --- files received piece by piece -------------------------------------- */
 
 int filestore_tmp_open(const char *dir, struct filestore_tmp *t)

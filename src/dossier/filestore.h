@@ -86,8 +86,5 @@ void filestore_tmp_sweep(const char *dir);
 /* Opens a stored file for reading; *size set. Returns the descriptor or -1. */
 int filestore_open(const char *dir, const char *sha_hex, size_t *size);
 
-/* Reads a stored file (at most max bytes) into a malloc'd buffer. */
-int filestore_get(const char *dir, const char *sha_hex, size_t max, unsigned char **out,
-                  size_t *len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "audit/audit.h"
 #include "auth/account.h"
 #include "auth/citizen_id.h"
 #include "auth/password.h"
@@ -27,6 +28,8 @@ struct auth_state {
     char totp_code[8];
     int64_t totp_last, totp_step;
     int totp_reused;
+    char typed_login[64];            /* as sent, for the audit of a failure */
+    const char *fail_code, *fail_message;
     char token[65], csrf[65];
     char ip[64];
     char limit_key[160];
@@ -178,14 +181,50 @@ static int create_session_job(struct store *db, void *arg)
             return rc;
         }
     }
-    return session_create(db, s->acc.id, now_unix(), s->token, s->csrf);
+    int rc = session_create(db, s->acc.id, now_unix(), s->token, s->csrf);
+    if (rc == 0)
+        rc = audit_object_json(db, s->acc.id, "auth.login", "account", s->acc.id,
+                               json_pack("{s:s, s:b}", "client", s->ip + 3, "totp",
+                                         s->totp_step > 0));
+    return rc;
+}
+
+/* A failed login joins the audit log (who tried which account from where),
+ * before the refusal is answered. */
+static int login_failure_job(struct store *db, void *arg)
+{
+    struct auth_state *s = arg;
+    json_t *detail = json_pack("{s:s, s:s}", "client", s->ip + 3, "reason", s->fail_code);
+    if (s->found)
+        return audit_object_json(db, 0, "auth.login_failed", "account", s->acc.id, detail);
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    int rc = text ? audit_append(db, &(struct audit_entry){.action = "auth.login_failed",
+                                                          .object_type = "login",
+                                                          .object_id = s->typed_login,
+                                                          .detail = text})
+                  : STORE_ERR;
+    free(text);
+    return rc;
+}
+
+static void login_failure_recorded(struct req *r)
+{
+    struct auth_state *s = r->data;
+    if (r->wjob.rc) {
+        reply_internal(r, "login: audit of a failure failed");
+        return;
+    }
+    reply_error(r, 401, s->fail_code, s->fail_message, NULL);
 }
 
 static void login_failed(struct req *r, struct auth_state *s, const char *code,
                          const char *message)
 {
     /* The attempt was counted when it started (ratelimit_take). */
-    reply_error(r, 401, code, message, NULL);
+    s->fail_code = code;
+    s->fail_message = message;
+    http_defer_write(r, login_failure_job, s, login_failure_recorded);
 }
 
 static void login_committed(struct req *r)
@@ -257,6 +296,7 @@ static void auth_login(struct req *r)
                        "Đăng nhập sai nhiều lần, vui lòng thử lại sau ít phút");
         return;
     }
+    copy_str(s->typed_login, sizeof s->typed_login, login);
     int rc = account_by_login(r->db, login, &s->acc, s->hash, sizeof s->hash, s->totp_secret,
                               &s->totp_last);
     s->found = rc == STORE_ROW;
@@ -281,7 +321,11 @@ static void auth_login(struct req *r)
 
 static int delete_session_job(struct store *db, void *arg)
 {
-    return session_delete(db, arg);
+    struct req *r = arg;
+    int rc = session_delete(db, r->session_token);
+    if (rc == 0)
+        rc = audit_object(db, r->account.id, "auth.logout", "account", r->account.id, NULL);
+    return rc;
 }
 
 static void logout_committed(struct req *r)
@@ -296,7 +340,7 @@ static void logout_committed(struct req *r)
 
 static void auth_logout(struct req *r)
 {
-    http_defer_write(r, delete_session_job, r->session_token, logout_committed);
+    http_defer_write(r, delete_session_job, r, logout_committed);
 }
 
 static void auth_me(struct req *r)

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "audit/audit.h"
 #include "dossier/documents.h"
 #include "base/util.h"
 #include "dossier/dossier.h"
 #include "dossier/filestore.h"
 #include "dossier/results.h"
 #include "http/http.h"
+#include "http/router.h"
 #include "store/store.h"
 
 struct doc_state {
@@ -80,20 +82,46 @@ void reply_document(struct req *r, const struct dossier *d, enum document_kind k
 }
 
 /* A file of the file store as a download named name (checked by
- * dossier_file_name_valid when stored: no quotes in it). */
+ * dossier_file_name_valid when stored: no quotes in it), sent straight from
+ * the file. */
 static void reply_stored_file(struct req *r, const char *sha, const char *ctype, const char *name)
 {
-    unsigned char *data;
-    size_t len;
-    if (filestore_get(r->app->files_dir, sha, HTTP_MAX_UPLOAD, &data, &len)) {
+    size_t size;
+    int fd = filestore_open(r->app->files_dir, sha, &size);
+    if (fd < 0) {
         reply_internal(r, "stored file missing");
         return;
     }
     char disp[200];
     snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
     req_add_header(r, "Content-Disposition", disp);
-    reply_bytes(r, 200, ctype, data, len);
-    free(data);
+    reply_file(r, 200, ctype, fd, size);
+}
+
+/* An officer's read of a dossier's file is audited before the file goes
+ * out (who looked at a citizen's papers is part of the record). */
+struct file_read {
+    int64_t dossier_id, officer_id;
+    enum dossier_files kind;
+    char name[DOSSIER_FILE_NAME_MAX + 1], sha[65], ctype[32];
+};
+
+static int file_read_job(struct store *db, void *arg)
+{
+    struct file_read *f = arg;
+    return audit_object_json(db, f->officer_id, "dossier.file.read", "dossier", f->dossier_id,
+                             json_pack("{s:s, s:s}", "file", f->name, "kind",
+                                       f->kind == DOSSIER_FILES_RESULTS ? "result" : "handed_in"));
+}
+
+static void file_read_recorded(struct req *r)
+{
+    struct file_read *f = r->data;
+    if (r->wjob.rc) {
+        reply_internal(r, "audit of a file read failed");
+        return;
+    }
+    reply_stored_file(r, f->sha, f->ctype, f->name);
 }
 
 void reply_dossier_file(struct req *r, const struct dossier *d, enum dossier_files kind,
@@ -101,10 +129,26 @@ void reply_dossier_file(struct req *r, const struct dossier *d, enum dossier_fil
 {
     char sha[65] = "", ctype[32] = "";
     int rc = dossier_file_find(r->db, kind, d->id, name, sha, ctype);
-    if (rc == STORE_ROW)
-        reply_stored_file(r, sha, ctype, name);
-    else if (rc == STORE_DONE)
+    if (rc == STORE_DONE) {
         reply_error(r, 404, "not_found", "Không tìm thấy tệp", NULL);
-    else
+        return;
+    }
+    if (rc != STORE_ROW) {
         reply_internal(r, "file lookup failed");
+        return;
+    }
+    if (!(r->route->flags & ROUTE_STAFF)) {
+        reply_stored_file(r, sha, ctype, name);
+        return;
+    }
+    struct file_read *f = req_state(r, sizeof *f, NULL);
+    if (!f)
+        return;
+    f->dossier_id = d->id;
+    f->officer_id = r->account.id;
+    f->kind = kind;
+    copy_str(f->name, sizeof f->name, name);
+    copy_str(f->sha, sizeof f->sha, sha);
+    copy_str(f->ctype, sizeof f->ctype, ctype);
+    http_defer_write(r, file_read_job, f, file_read_recorded);
 }

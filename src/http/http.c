@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "base/log.h"
@@ -238,12 +239,17 @@ static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'sel
                           "object-src 'none'; base-uri 'self'; form-action 'self'; "
                           "frame-ancestors 'self'";
 
+/* Sends the answer: the body is len bytes at body, or, when fd >= 0, the
+ * len bytes of that open file (sent by the kernel, never read into memory;
+ * the answer takes the descriptor). */
 static void send_answer(struct req *r, int status, const char *ctype, const void *body,
-                        size_t len)
+                        size_t len, int fd)
 {
     struct evbuffer *out = evbuffer_new();
     r->status = status;
     if (!out) { /* no memory for the answer: drop the connection */
+        if (fd >= 0)
+            close(fd);
         conn_send(r, NULL, 1);
         access_log(r, 0);
         req_free(r);
@@ -275,7 +281,10 @@ static void send_answer(struct req *r, int status, const char *ctype, const void
     if (r->out_headers)
         evbuffer_add_buffer(out, r->out_headers);
     evbuffer_add(out, "\r\n", 2);
-    if (len && !bodiless && strcmp(r->method, "HEAD") != 0)
+    int with_body = len && !bodiless && strcmp(r->method, "HEAD") != 0;
+    if (fd >= 0 && (!with_body || evbuffer_add_file(out, fd, 0, (ev_off_t)len) != 0))
+        close(fd); /* not needed, or not taken */
+    else if (with_body && fd < 0)
         evbuffer_add(out, body, len);
     conn_send(r, out, !keep);
     evbuffer_free(out);
@@ -286,7 +295,12 @@ static void send_answer(struct req *r, int status, const char *ctype, const void
 void reply_bytes(struct req *r, int status, const char *content_type, const void *data,
                  size_t len)
 {
-    send_answer(r, status, content_type, data, len);
+    send_answer(r, status, content_type, data, len, -1);
+}
+
+void reply_file(struct req *r, int status, const char *content_type, int fd, size_t len)
+{
+    send_answer(r, status, content_type, NULL, len, fd);
 }
 
 void reply_json(struct req *r, int status, json_t *body)
@@ -311,7 +325,7 @@ void reply_error(struct req *r, int status, const char *code, const char *messag
     reply_json(r, status, json_pack("{s:o}", "error", e));
 }
 
-void reply_empty(struct req *r, int status) { send_answer(r, status, NULL, NULL, 0); }
+void reply_empty(struct req *r, int status) { send_answer(r, status, NULL, NULL, 0, -1); }
 
 void reply_not_found(struct req *r)
 {

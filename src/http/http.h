@@ -139,6 +139,9 @@ void reply_error(struct req *r, int status, const char *code, const char *messag
 void reply_bytes(struct req *r, int status, const char *content_type, const void *data,
                  size_t len);
 void reply_empty(struct req *r, int status);
+/* The len bytes of the open file fd, sent by the kernel (never read into
+ * memory). Takes fd: it is closed when the answer is sent or fails. */
+void reply_file(struct req *r, int status, const char *content_type, int fd, size_t len);
 /* Adds a response header before the reply. */
 void req_add_header(struct req *r, const char *name, const char *value);
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
   startServer, Client, newCitizen, person, citizenId, sql, sqlValue, snapshot, assertUnchanged,
-  expectRefused, assertError, BIRTH, COMMUNE, DEMO_CITIZEN, motcua,
+  expectRefused, expectRefusedAudited, assertError, BIRTH, COMMUNE, DEMO_CITIZEN, motcua,
 } from './lib/server.mjs';
 
 let srv;
@@ -294,17 +294,23 @@ test('login: the demo citizen from init --demo', async () => {
   assert.equal(r.json.account.citizen_id, DEMO_CITIZEN.login);
 });
 
-test('login: wrong password and unknown login -> 401 bad_credentials, no cookie, nothing written', async () => {
+test('login: wrong password and unknown login -> 401 bad_credentials, no cookie, only the audit entry written', async () => {
   const a = await newCitizen(srv.url);
-  const wrong = await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: 'wrong-password' }),
-    { status: 401, code: 'bad_credentials' });
+  const FAILED = ['auth.login_failed'];
+  const wrong = await expectRefusedAudited(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: 'wrong-password' }),
+    { status: 401, code: 'bad_credentials' }, FAILED);
   assert.equal(wrong.headers.getSetCookie().length, 0, 'no cookie on a failed login');
-  const unknown = await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: citizenId(), password: 'wrong-password' }),
-    { status: 401, code: 'bad_credentials' });
+  const stranger = citizenId();
+  const unknown = await expectRefusedAudited(srv, () => new Client(srv.url).post(LOGIN, { login: stranger, password: 'wrong-password' }),
+    { status: 401, code: 'bad_credentials' }, FAILED);
   assert.equal(unknown.json.error.message, wrong.json.error.message, 'unknown login and wrong password must look the same');
+  // The audit entries say which account (or which login name) and from where.
+  const rows = sql(srv.dataDir, "SELECT object_type, object_id, actor_id, detail FROM audit_log WHERE action = 'auth.login_failed' ORDER BY id DESC LIMIT 2");
+  assert.deepEqual(rows.map((x) => [x.object_type, x.object_id, x.actor_id]), [['login', stranger, null], ['account', String(a.account.id), null]]);
+  for (const x of rows) assert.deepEqual(JSON.parse(x.detail), { client: '127.0.0.1', reason: 'bad_credentials' });
   // The password is case-sensitive.
-  await expectRefused(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: a.person.password.toUpperCase() }),
-    { status: 401, code: 'bad_credentials' });
+  await expectRefusedAudited(srv, () => new Client(srv.url).post(LOGIN, { login: a.person.citizen_id, password: a.person.password.toUpperCase() }),
+    { status: 401, code: 'bad_credentials' }, FAILED);
 });
 
 test('login: missing fields, wrong types, malformed JSON, wrong Content-Type, oversized', async () => {
@@ -329,7 +335,7 @@ test('login rate limiting: after 5 failures for one login -> 429 with Retry-Afte
   const other = await newCitizen(s.url);
   const login = a.person.citizen_id;
   for (let i = 0; i < 5; i++) {
-    await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }), { status: 401, code: 'bad_credentials' });
+    await expectRefusedAudited(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }), { status: 401, code: 'bad_credentials' }, ['auth.login_failed']);
   }
   for (const password of ['wrong-6-password', a.person.password]) {
     const r = await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password }), { status: 429, code: 'too_many_attempts' });
@@ -351,7 +357,7 @@ test('login rate limiting: a successful login resets the count of failures', asy
   const login = a.person.citizen_id;
   for (let round = 0; round < 2; round++) {
     for (let i = 0; i < 4; i++) {
-      await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: 'wrong-password' }), { status: 401, code: 'bad_credentials' });
+      await expectRefusedAudited(s, () => new Client(s.url).post(LOGIN, { login, password: 'wrong-password' }), { status: 401, code: 'bad_credentials' }, ['auth.login_failed']);
     }
     await new Client(s.url).login(login, a.person.password);
   }
@@ -365,7 +371,11 @@ test('login rate limiting holds for concurrent attempts: at most 5 are checked',
     new Client(s.url).post(LOGIN, { login: a.person.citizen_id, password: `wrong-${i}-password` })));
   const statuses = rs.map((r) => r.status).sort();
   for (const r of rs) assert.ok([401, 429].includes(r.status), r.text);
-  assertUnchanged(s.dataDir, before, [], '(concurrent failed logins)');
+  // Each checked attempt is in the audit log; nothing else changed.
+  const after = snapshot(s.dataDir);
+  const added = after['table:audit_log'].slice(before['table:audit_log'].length);
+  assert.deepEqual(added.map((e) => e.action), statuses.filter((x) => x === 401).map(() => 'auth.login_failed'));
+  for (const k of Object.keys(before)) if (k !== 'counts' && k !== 'table:audit_log') assert.deepEqual(after[k], before[k], k);
   assert.ok(statuses.filter((x) => x === 401).length <= 5,
     `12 concurrent wrong passwords for one login: ${statuses.join(',')} (more than 5 were checked)`);
 });
@@ -377,8 +387,8 @@ test('login delays are per login name and address: the owner from another addres
   const login = a.person.citizen_id;
   const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
   for (let i = 0; i < 5; i++) {
-    await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }, from('203.0.113.7')),
-      { status: 401, code: 'bad_credentials' });
+    await expectRefusedAudited(s, () => new Client(s.url).post(LOGIN, { login, password: `wrong-${i}-password` }, from('203.0.113.7')),
+      { status: 401, code: 'bad_credentials' }, ['auth.login_failed']);
   }
   const r = await expectRefused(s, () => new Client(s.url).post(LOGIN, { login, password: a.person.password }, from('203.0.113.7')),
     { status: 429, code: 'too_many_attempts' });
@@ -499,6 +509,9 @@ test('logout: CSRF required, then 204, the cookie is cleared and the old one ref
   assert.match(cleared, /^motcua_session=;/);
   assert.match(cleared, /Max-Age=0/i);
   assert.equal(sql(srv.dataDir, `SELECT count(*) AS n FROM sessions WHERE token_hash = '${tokenHash}'`)[0].n, 0);
+  // The logout is in the audit log, as the account's own act.
+  const last = sql(srv.dataDir, "SELECT action, actor_id, object_id FROM audit_log ORDER BY id DESC LIMIT 1")[0];
+  assert.deepEqual(last, { action: 'auth.logout', actor_id: a.account.id, object_id: String(a.account.id) });
 
   // The old cookie and token are dead everywhere.
   assertError(await a.get('/api/v1/auth/me', { cookie: oldCookie }), 401, 'unauthenticated');
@@ -527,13 +540,16 @@ test('CSRF: a write without the token, with another session\'s token, or with no
   assert.equal(r.status, 201, r.text);
 });
 
-test('a successful login adds exactly one session row and changes nothing else', async () => {
+test('a successful login adds exactly one session row and its audit entry, and changes nothing else', async () => {
   const a = await newCitizen(srv.url);
   const before = snapshot(srv.dataDir);
   await new Client(srv.url).login(a.person.citizen_id, a.person.password);
   const after = snapshot(srv.dataDir);
   assert.equal(after.counts.sessions, before.counts.sessions + 1);
-  for (const k of Object.keys(before.counts)) if (k !== 'sessions') assert.equal(after.counts[k], before.counts[k], k);
+  assert.equal(after.counts.audit_log, before.counts.audit_log + 1);
+  const entry = after['table:audit_log'].at(-1);
+  assert.deepEqual([entry.action, entry.actor_id, entry.object_id], ['auth.login', a.account.id, String(a.account.id)]);
+  for (const k of Object.keys(before.counts)) if (k !== 'sessions' && k !== 'audit_log') assert.equal(after.counts[k], before.counts[k], k);
   assert.deepEqual(after['table:accounts'], before['table:accounts']);
   assert.deepEqual(after['table:sessions'].slice(0, before['table:sessions'].length), before['table:sessions']);
 });

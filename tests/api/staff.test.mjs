@@ -527,3 +527,26 @@ test('a late dossier gets an apology letter with a new appointment; the first on
   assert.ok(!JSON.stringify(pub).includes('xác minh'));
   assert.equal(motcua(['audit', 'verify', '--data', srv.dataDir]).status, 0);
 });
+
+test('an officer who opens a dossier\'s file leaves an audit entry; the applicant reading their own does not', async (t) => {
+  const { readyBirthDraft } = await import('./lib/server.mjs');
+  const srv = await startServer(t);
+  const c = await newCitizen(srv.url);
+  const d = await readyBirthDraft(c);
+  r_ok(await c.post(`/api/v1/dossiers/${d.id}/submit`, {}));
+  const reception = await officer(srv.url, DEMO.reception);
+  const name = d.files[0].name;
+  const count = () => sqlValue(srv.dataDir, "SELECT count(*) FROM audit_log WHERE action = 'dossier.file.read'");
+  const mine = await c.get(`/api/v1/dossiers/${d.id}/files/${name}`);
+  assert.equal(mine.status, 200);
+  assert.equal(count(), 0, "the applicant's own read is not an officer's");
+  const r = await reception.get(`/api/v1/staff/dossiers/${d.id}/files/${name}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.buf, mine.buf, 'the same bytes');
+  const e = sql(srv.dataDir, "SELECT actor_id, object_type, object_id, detail FROM audit_log WHERE action = 'dossier.file.read'");
+  assert.deepEqual(e.map((x) => [x.actor_id, x.object_type, x.object_id, JSON.parse(x.detail)]),
+    [[reception.account.id, 'dossier', String(d.id), { file: name, kind: 'handed_in' }]]);
+  // A file that does not exist: 404, and nothing recorded.
+  assert.equal((await reception.get(`/api/v1/staff/dossiers/${d.id}/files/khong-co.pdf`)).status, 404);
+  assert.equal(count(), 1);
+});

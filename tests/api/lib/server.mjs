@@ -405,6 +405,33 @@ export async function expectRefused(srv, send, expect, extra = []) {
   return r;
 }
 
+/**
+ * A refusal the audit log records (a failed login): every table but audit_log must be as
+ * before, and audit_log must have gained exactly entries with these actions, in order, the
+ * old entries untouched. Returns the response.
+ */
+export async function expectRefusedAudited(srv, send, expect, actions) {
+  const before = snapshot(srv.dataDir);
+  const r = await send();
+  try {
+    assertError(r, expect.status, expect.code, expect.field);
+  } catch (e) {
+    if (expect.what) e.message = `${expect.what}: ${e.message}`;
+    throw e;
+  }
+  const after = snapshot(srv.dataDir);
+  const oldLog = before['table:audit_log'];
+  const newLog = after['table:audit_log'];
+  assert.deepEqual(newLog.slice(0, oldLog.length), oldLog, 'earlier audit entries unchanged');
+  assert.deepEqual(newLog.slice(oldLog.length).map((e) => e.action), actions, `audit entries added by the refusal (${expect.status} ${expect.code})`);
+  for (const k of Object.keys(before)) {
+    if (k === 'table:audit_log' || k === 'counts') continue;
+    assert.deepEqual(after[k], before[k], `${k} changed after a refused request (${expect.status} ${expect.code})`);
+  }
+  assert.deepEqual({ ...after.counts, audit_log: 0 }, { ...before.counts, audit_log: 0 }, 'row counts changed');
+  return r;
+}
+
 // --- sample data ------------------------------------------------------------------
 
 let serial = 0;
