@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { BIN, startServer, snapshot, assertUnchanged, assertError, freePort } from './lib/server.mjs';
 import { connect, waitFor, responses } from './lib/raw.mjs';
 import {
-  openssl, opensslStatus, makeTsaIdentity, makeCa, startReferenceTsa, REFERENCE_POLICY,
+  openssl, opensslStatus, makeTsaIdentity, makeCa, startReferenceTsa, REFERENCE_POLICY, AUTH,
 } from './lib/tsa-server.mjs';
 
 const run = promisify(execFile);
@@ -294,7 +294,7 @@ test('a demo TSA certificate issued by a CA: openssl verifies with the CA as -CA
   assert.equal(stamp.code, 0, stamp.stderr);
 });
 
-test('serve refuses a demo TSA certificate that is not for time stamping', async (t) => {
+test('serve refuses a demo TSA certificate not for time stamping, a TSA URL not http(s), and half the demo options', async (t) => {
   const d = tmpDir(t);
   // A CA certificate: no extendedKeyUsage timeStamping.
   const ca = await makeCa(d, 'not a TSA');
@@ -306,6 +306,10 @@ test('serve refuses a demo TSA certificate that is not for time stamping', async
     '--demo-tsa', '--demo-tsa-key', ca.key, '--demo-tsa-cert', ca.cert]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /demo TSA: the TSA's certificate is not for time stamping/);
+  const ftp = await motcuaAsync(['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet',
+    '--tsa-url', 'ftp://tsa.example/']);
+  assert.equal(ftp.code, 2);
+  assert.match(ftp.stderr, /--tsa-url: the TSA address must be an http:\/\/ or https:\/\/ URL/);
   const half = await motcuaAsync(['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet',
     '--demo-tsa-key', ca.key]);
   assert.equal(half.code, 2);
@@ -319,7 +323,8 @@ describe('motcua tsa stamp against a reference TSA (openssl ts -reply)', () => {
   before(async () => { ref = await startReferenceTsa(); });
   after(async () => { if (ref) await ref.close(); });
 
-  const stamp = (file, extra = []) => motcuaAsync(['tsa', 'stamp', '--url', ref.url, '--trust', ref.cert, ...extra, file]);
+  const stamp = (file, extra = [], env = {}) =>
+    motcuaAsync(['tsa', 'stamp', '--url', ref.url, '--trust', ref.cert, ...extra, file], env);
 
   test('obtains a token, checks it, and writes it for openssl -token_in', async (t) => {
     ref.mode = 'ok';
@@ -390,6 +395,33 @@ describe('motcua tsa stamp against a reference TSA (openssl ts -reply)', () => {
     const r = await stamp(file);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /the TSA at http:\/\/127\.0\.0\.1:\d+ answered HTTP 500/);
+  });
+
+  test('an answer over 64 KiB is refused, with or without its length announced', async (t) => {
+    const d = tmpDir(t);
+    const { file } = sampleFiles(d);
+    for (const mode of ['huge', 'huge-chunked']) {
+      ref.mode = mode;
+      const r = await stamp(file);
+      assert.equal(r.code, 1, mode);
+      assert.match(r.stderr, /the TSA at http:\/\/127\.0\.0\.1:\d+ answered more than 65536 bytes/, mode);
+      assert.ok(!fs.existsSync(`${file}.tsr`), mode);
+    }
+  });
+
+  test('HTTP basic authentication comes from MOTCUA_TSA_AUTH', async (t) => {
+    ref.mode = 'auth';
+    const d = tmpDir(t);
+    const { file } = sampleFiles(d);
+    const without = await stamp(file, [], { MOTCUA_TSA_AUTH: '' });
+    assert.equal(without.code, 1);
+    assert.match(without.stderr, /answered HTTP 401/);
+    const wrong = await stamp(file, [], { MOTCUA_TSA_AUTH: 'tsa-user:wrong' });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /answered HTTP 401/);
+    assert.doesNotMatch(wrong.stderr, /wrong/, 'the password is never printed');
+    const ok = await stamp(file, [], { MOTCUA_TSA_AUTH: AUTH });
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   test('a rejection is reported with its status and failure info', async (t) => {

@@ -9,6 +9,8 @@
 //   other-imprint a token with the request's nonce but another message imprint
 //   other-nonce   a token over the same imprint for another request (another nonce)
 //   reject        answered by a TSA section that accepts SHA-512 only: status rejection, badAlg
+//   huge          200 with 100 KiB (Content-Length given); huge-chunked: the same, chunked
+//   auth          like ok, but only with HTTP basic authentication as AUTH (401 otherwise)
 // Every child process and every wait is bounded.
 
 import { execFile } from 'node:child_process';
@@ -74,6 +76,9 @@ export async function makeCa(dir, name) {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   return { key, cert };
 }
+
+/** The user and password the reference TSA wants in mode 'auth'. */
+export const AUTH = 'tsa-user:tsa-secret';
 
 /** The reference TSA's policy (an arbitrary test OID). */
 export const REFERENCE_POLICY = '1.2.3.4.1';
@@ -151,6 +156,18 @@ export async function startReferenceTsa() {
     if (mode === 'garbage') {
       res.writeHead(200, { 'Content-Type': 'application/timestamp-reply' });
       res.end('<html><body>Service temporarily unavailable</body></html>');
+      return;
+    }
+    if (mode === 'huge' || mode === 'huge-chunked') {
+      const big = Buffer.alloc(100 * 1024, 0x30);
+      res.writeHead(200, { 'Content-Type': 'application/timestamp-reply',
+        ...(mode === 'huge' ? { 'Content-Length': big.length } : {}) });
+      res.end(big);
+      return;
+    }
+    if (mode === 'auth' && req.headers.authorization !== `Basic ${Buffer.from(AUTH).toString('base64')}`) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tsa"' });
+      res.end();
       return;
     }
     if (mode === 'http-error') {
