@@ -10,7 +10,7 @@ build_pkgs=(
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev
   fonts-noto-core
 )
-test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3)
+test_pkgs=(clang libclang-rt-14-dev curl openssl poppler-utils zbar-tools chromium nodejs npm sqlite3)
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

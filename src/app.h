@@ -12,6 +12,8 @@ struct pool;
 struct cal;
 struct ratelimit;
 struct notify_worker;
+struct tsa_config;
+struct tsa_server;
 
 struct app {
     char data_dir[1024];
@@ -31,6 +33,8 @@ struct app {
     struct ratelimit *rl_lookup;   /* public lookups per client address */
     struct ratelimit *rl_claim;    /* walk-in claim codes tried per account and address */
     struct notify_worker *notifier; /* delivers the notification outbox */
+    struct tsa_config *tsa;       /* the TSA that timestamps signatures (--tsa-url); NULL: none */
+    struct tsa_server *demo_tsa;  /* the built-in demo TSA at POST /tsa (--demo-tsa); NULL: off */
 };
 
 /* Fills the paths from data_dir: DIR/motcua.db, DIR/files. */

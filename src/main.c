@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_report.h"
+#include "cli/cmd_tsa.h"
 
 #define MOTCUA_VERSION "0.1.0"
 
@@ -21,6 +22,7 @@ static const struct {
     {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
+    {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},
 };
 
 static void usage(FILE *out)

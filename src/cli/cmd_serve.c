@@ -24,6 +24,8 @@
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
 #include "payment/payment.h"
+#include "sign/tsa.h"
+#include "sign/tsa_server.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -35,6 +37,8 @@ static const char usage[] =
     "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
     "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
     "                    [--register-limit N] [--lookup-rate N] [--body-memory MIB]\n"
+    "                    [--tsa-url URL] [--tsa-trust FILE] [--demo-tsa]\n"
+    "                    [--demo-tsa-key FILE --demo-tsa-cert FILE]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -70,7 +74,74 @@ static const char usage[] =
     "                    60, bursts of twice that; a code not found costs 5)\n"
     "  --metrics-token   GET /metrics answers other than loopback clients only\n"
     "                    with \"Authorization: Bearer TOKEN\" (better:\n"
-    "                    MOTCUA_METRICS_TOKEN)\n";
+    "                    MOTCUA_METRICS_TOKEN)\n"
+    "  --tsa-url         Time-Stamping Authority (RFC 3161) that timestamps\n"
+    "                    signatures; MOTCUA_TSA_AUTH=user:password for basic auth\n"
+    "  --tsa-trust       PEM certificates the TSA's tokens must verify against\n"
+    "  --demo-tsa        serve a demo TSA at POST /tsa (demo and tests only: its\n"
+    "                    tokens prove nothing to anyone else)\n"
+    "  --demo-tsa-key    the demo TSA's key and certificate (PEM); without them a\n"
+    "  --demo-tsa-cert   self-signed certificate is made at start\n";
+
+/* The TSA client and the demo TSA, as the options say. Returns 0, or 2
+ * (bad option) or 1 (cannot start) after saying why; on failure nothing is
+ * left to release. */
+static int tsa_setup(struct app *app, const char *url, const char *trust, int demo,
+                     const char *demo_key, const char *demo_cert)
+{
+    static struct tsa_config config;
+    char err[512], about[512];
+    int generated;
+    if ((demo_key || demo_cert) && !demo) {
+        fprintf(stderr, "motcua serve: --demo-tsa-key and --demo-tsa-cert go with --demo-tsa\n");
+        return 2;
+    }
+    if (trust && !url) {
+        fprintf(stderr, "motcua serve: --tsa-trust goes with --tsa-url\n");
+        return 2;
+    }
+    if (url) {
+        if (tsa_config_init(&config, url, getenv("MOTCUA_TSA_AUTH"), err, sizeof err)) {
+            fprintf(stderr, "motcua serve: --tsa-url: %s\n", err);
+            return 2;
+        }
+        if (trust && tsa_config_trust_file(&config, trust, err, sizeof err)) {
+            tsa_config_release(&config);
+            fprintf(stderr, "motcua serve: --tsa-trust: %s\n", err);
+            return 2;
+        }
+        app->tsa = &config;
+    }
+    if (demo) {
+        /* The one place the demo TSA's identity comes from. */
+        if (tsa_server_open_demo(demo_key, demo_cert, &app->demo_tsa, &generated, err,
+                                 sizeof err)) {
+            fprintf(stderr, "motcua serve: demo TSA: %s\n", err);
+            if (app->tsa)
+                tsa_config_release(app->tsa);
+            app->tsa = NULL;
+            return 1;
+        }
+        tsa_server_describe(app->demo_tsa, about, sizeof about);
+        if (generated)
+            log_warn("demo TSA at POST /tsa with a self-signed certificate made now (demo only; "
+                     "its tokens verify only against this certificate, until the server "
+                     "stops): %s",
+                     about);
+        else
+            log_info("demo TSA at POST /tsa: %s", about);
+    }
+    return 0;
+}
+
+static void tsa_teardown(struct app *app)
+{
+    if (app->tsa)
+        tsa_config_release(app->tsa);
+    tsa_server_free(app->demo_tsa);
+    app->tsa = NULL;
+    app->demo_tsa = NULL;
+}
 
 /* Reads an optional numeric option into *out (times scale). Returns 0, or
  * 2 after saying what is wrong. */
@@ -94,11 +165,12 @@ int cmd_serve(int argc, char **argv)
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
+    const char *tsa_url = NULL, *tsa_trust = NULL, *demo_tsa_key = NULL, *demo_tsa_cert = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
                *idle_s = NULL, *register_s = NULL, *lookup_s = NULL,
                *memory_s = NULL;
     int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60,
-        body_memory_mib = 64;
+        body_memory_mib = 64, demo_tsa = 0;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -122,6 +194,11 @@ int cmd_serve(int argc, char **argv)
                                    {"--register-limit", 1, &register_s, NULL},
                                    {"--lookup-rate", 1, &lookup_s, NULL},
                                    {"--body-memory", 1, &memory_s, NULL},
+                                   {"--tsa-url", 1, &tsa_url, NULL},
+                                   {"--tsa-trust", 1, &tsa_trust, NULL},
+                                   {"--demo-tsa", 0, NULL, &demo_tsa},
+                                   {"--demo-tsa-key", 1, &demo_tsa_key, NULL},
+                                   {"--demo-tsa-cert", 1, &demo_tsa_cert, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -212,6 +289,8 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: --trusted-proxy is too long\n");
         return 2;
     }
+    if ((rc = tsa_setup(&app, tsa_url, tsa_trust, demo_tsa, demo_tsa_key, demo_tsa_cert)))
+        return rc;
     app.cal = cal_new_default();
     /* Failed logins: 5 free per login name and address, then 30 s doubling
      * up to 15 min; 50 per address in 15 min whatever the names. */
@@ -258,5 +337,6 @@ int cmd_serve(int argc, char **argv)
     ratelimit_free(app.rl_register);
     ratelimit_free(app.rl_lookup);
     ratelimit_free(app.rl_claim);
+    tsa_teardown(&app);
     return rc ? 1 : 0;
 }

@@ -17,6 +17,7 @@ static const struct route *const tables[] = {
     api_report_routes,
     api_payment_routes,
     api_results_routes,
+    api_tsa_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

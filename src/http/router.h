@@ -14,7 +14,9 @@ enum {
     ROUTE_CSRF = 2,  /* X-CSRF-Token must match the session's token (403) */
     ROUTE_STAFF = 4, /* the account must be staff (answers 404 otherwise) */
     ROUTE_UPLOAD = 8, /* the handler runs once the head is in and streams the
-                         body itself (http/upload.h); others get it in memory */
+                         body itself (http/upload.h), or reads it under its own
+                         limit (conn_read_body: api_tsa.c); others get it in
+                         memory */
 };
 /* The usual sets: any logged-in account (a citizen's routes), an officer. */
 #define ROUTE_USER (ROUTE_AUTH | ROUTE_CSRF)
@@ -37,6 +39,7 @@ extern const struct route api_feedback_routes[];
 extern const struct route api_report_routes[];
 extern const struct route api_payment_routes[];
 extern const struct route api_results_routes[];
+extern const struct route api_tsa_routes[];
 
 /* Finds the route for method and path; fills r's params. Returns NULL if no
  * pattern matches; sets *method_mismatch when a pattern matched the path
