@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "auth/account.h"
@@ -15,6 +14,7 @@
 #include "base/csv.h"
 #include "base/dynbuf.h"
 #include "base/util.h"
+#include "calendar/calendar.h"
 #include "catalog/unit.h"
 #include "cli/cli.h"
 #include "sign/democa.h"
@@ -160,12 +160,11 @@ static int owner_image(const struct owner *o, unsigned char **png, size_t *len)
     return 0;
 }
 
+/* The Vietnam local date of t, "2028-12-07". */
 static void ymd(int64_t t, char out[16])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
+    int d = cal_local_ymd(t);
+    snprintf(out, 16, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
 }
 
 /* Prints where an imported key stands: trusted or not. */

@@ -135,7 +135,8 @@ static char *bio_string(BIO *b)
     long n = BIO_get_mem_data(b, &p);
     if (n < 0 || !(out = malloc((size_t)n + 1)))
         return NULL;
-    memcpy(out, p, (size_t)n);
+    if (n > 0) /* an empty BIO has no data pointer */
+        memcpy(out, p, (size_t)n);
     out[n] = '\0';
     return out;
 }
@@ -890,7 +891,7 @@ int keys_import_pkcs11(struct store *db, const char *data_dir, const struct keys
                        const struct keys_token *t, int64_t *id, struct derr *err)
 {
     unsigned char master[VAULT_KEY_LEN];
-    char why[512], cert_uri[1100], env_ref[80];
+    char why[512] = "", cert_uri[1100] = "", env_ref[80];
     const char *pin = t->pin;
     char *sealed = NULL;
     EVP_PKEY *key = NULL;
@@ -920,7 +921,7 @@ int keys_import_pkcs11(struct store *db, const char *data_dir, const struct keys
     }
     if (p11_load_key(t->module, t->uri, pin, &key, why, sizeof why)) {
         refuse(err, DERR_INVALID, "token_failed", "uri",
-               "Không đọc được khóa trên thiết bị ký số: %s.", why);
+               "Không đọc được khóa %s trên thiết bị ký số: %s.", t->uri, why);
         goto out;
     }
     if (t->cert_pem) {
@@ -932,7 +933,7 @@ int keys_import_pkcs11(struct store *db, const char *data_dir, const struct keys
     } else if (cert_uri_of(t->uri, cert_uri, sizeof cert_uri) ||
                p11_load_cert(t->module, cert_uri, pin, &cert, why, sizeof why)) {
         refuse(err, DERR_INVALID, "token_failed", "uri",
-               "Không đọc được chứng thư số trên thiết bị ký số: %s.", why);
+               "Không đọc được chứng thư số %s trên thiết bị ký số: %s.", cert_uri, why);
         goto out;
     }
     if (X509_check_private_key(cert, key) != 1) {

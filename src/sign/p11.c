@@ -132,7 +132,7 @@ int p11_load_key(const char *module, const char *uri, const char *pin, EVP_PKEY 
     set_pin(e, "");
     if (!*key) {
         newest_error(why, sizeof why);
-        snprintf(err, errlen, "cannot load the private key %s from the token: %s", uri, why);
+        snprintf(err, errlen, "%s", why[0] ? why : "the token gave no key");
         goto out;
     }
     rc = 0;
@@ -166,8 +166,7 @@ int p11_load_cert(const char *module, const char *uri, const char *pin, X509 **c
     set_pin(e, "");
     if (!ok || !arg.cert) {
         newest_error(why, sizeof why);
-        snprintf(err, errlen, "cannot read the certificate %s from the token: %s", uri,
-                 why[0] ? why : "not found");
+        snprintf(err, errlen, "%s", why[0] ? why : "no certificate there");
         X509_free(arg.cert);
         goto out;
     }
