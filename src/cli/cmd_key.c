@@ -420,6 +420,13 @@ static void lookup(struct store *db, const char *sql, int64_t id, char *out, siz
     store_done(st);
 }
 
+/* Whole days left, a part of a day counting as one: a key that expires in
+ * an hour "expires in 1 day". */
+static int64_t days_left(const struct keys_info *k, int64_t now)
+{
+    return k->not_after > now ? (k->not_after - now + 86399) / 86400 : 0;
+}
+
 static void status_text(const struct keys_info *k, int64_t now, char *out, size_t cap)
 {
     switch (keys_state_at(k, now)) {
@@ -433,7 +440,7 @@ static void status_text(const struct keys_info *k, int64_t now, char *out, size_
         snprintf(out, cap, "NOT YET VALID");
         break;
     case KEYS_VALID:
-        snprintf(out, cap, "EXPIRES IN %lld DAYS", (long long)((k->not_after - now) / 86400));
+        snprintf(out, cap, "EXPIRES IN %lld DAYS", (long long)days_left(k, now));
         break;
     }
 }
@@ -458,7 +465,7 @@ static int list_one(const struct keys_info *k, void *arg)
             "source", k->source, "subject", k->subject, "issuer", k->issuer, "common_name",
             k->common_name, "serial", k->serial, "not_before", (json_int_t)k->not_before,
             "not_after", (json_int_t)k->not_after, "state", states[keys_state_at(k, s->now)],
-            "days_left", (json_int_t)((k->not_after - s->now) / 86400), "has_image", k->has_image,
+            "days_left", (json_int_t)days_left(k, s->now), "has_image", k->has_image,
             "pkcs11_uri", k->pkcs11_uri[0] ? k->pkcs11_uri : NULL);
         return o && json_array_append_new(s->items, o) == 0 ? 0 : -1;
     }
