@@ -563,6 +563,24 @@ int keys_sign_failure(const struct signer *s, struct derr *err)
                   who, why[0] ? why : "không rõ lý do");
 }
 
+int keys_ready(struct store *db, const char *data_dir, char *err, size_t errlen)
+{
+    unsigned char master[VAULT_KEY_LEN];
+    int64_t n = 0;
+    if (store_int(db,
+                  "SELECT count(*) FROM signing_keys WHERE revoked_at IS NULL"
+                  " AND (key_pem IS NOT NULL OR pin_ref LIKE 'v1:%')",
+                  &n) != STORE_ROW) {
+        snprintf(err, errlen, "cannot read the signing keys: %s", store_errmsg(db));
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    int rc = vault_load(data_dir, master, err, errlen);
+    explicit_bzero(master, sizeof master);
+    return rc ? -1 : 0;
+}
+
 X509_STORE *keys_trust_store(struct store *db)
 {
     struct store_stmt *st;

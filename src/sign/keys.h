@@ -98,6 +98,13 @@ int keys_image(struct store *db, int64_t id, unsigned char **png, size_t *len);
  * ...") or any other failure ("sign_failed"). Always returns -1. */
 int keys_sign_failure(const struct signer *s, struct derr *err);
 
+/* For `serve` at start: when the store holds keys that need the master key
+ * (not revoked, encrypted in the database or with a sealed PIN), the master
+ * key must be usable, so a server that could not sign says so at once.
+ * Returns 0, or -1 with the operator's reason (English, naming the file:
+ * missing, readable by others) in err. */
+int keys_ready(struct store *db, const char *data_dir, char *err, size_t errlen);
+
 /* The root certificates the server trusts, as a new store for
  * X509_verify_cert (caller frees with X509_STORE_free). NULL on a store
  * or OpenSSL error. */

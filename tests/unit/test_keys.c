@@ -338,6 +338,8 @@ TEST(keys_encrypted_at_rest)
     CHECK(strstr(err.message, "thiếu khóa chủ") != NULL);
     CHECK_EQ_INT(vault_load(fx_dir, master, why, sizeof why), VAULT_MISSING);
     CHECK(strstr(why, "master.key is missing") != NULL);
+    CHECK_EQ_INT(keys_ready(fx_db, fx_dir, why, sizeof why), -1);
+    CHECK(strstr(why, "/keys/master.key is missing (run: motcua init --data ") != NULL);
     CHECK(rename(moved, path) == 0);
 
     /* Readable by the group: refused until it is 0600 again. */
@@ -346,9 +348,12 @@ TEST(keys_encrypted_at_rest)
     CHECK_EQ_STR(err.code, "master_key_unavailable");
     CHECK(strstr(err.message, "chmod 600") != NULL);
     CHECK_EQ_INT(vault_load(fx_dir, master, why, sizeof why), VAULT_EXPOSED);
+    CHECK_EQ_INT(keys_ready(fx_db, fx_dir, why, sizeof why), -1);
+    CHECK(strstr(why, "may be read or written by other users (mode 0640)") != NULL);
     CHECK(chmod(path, 0604) == 0);
     CHECK_EQ_INT(vault_load(fx_dir, master, why, sizeof why), VAULT_EXPOSED);
     CHECK(chmod(path, 0600) == 0);
+    CHECK_EQ_INT(keys_ready(fx_db, fx_dir, why, sizeof why), 0);
     CHECK_EQ_INT(keys_signer(fx_db, fx_dir, commune, 0, now, &s, &err), 0);
     signer_free(s);
     s = NULL;
