@@ -465,8 +465,8 @@ static int list_one(const struct keys_info *k, void *arg)
             "source", k->source, "subject", k->subject, "issuer", k->issuer, "common_name",
             k->common_name, "serial", k->serial, "not_before", (json_int_t)k->not_before,
             "not_after", (json_int_t)k->not_after, "state", states[keys_state_at(k, s->now)],
-            "days_left", (json_int_t)days_left(k, s->now), "has_image", k->has_image,
-            "pkcs11_uri", k->pkcs11_uri[0] ? k->pkcs11_uri : NULL);
+            "days_left", (json_int_t)days_left(k, s->now), "has_image", k->has_image, "pkcs11_uri",
+            k->pkcs11_uri[0] ? k->pkcs11_uri : NULL);
         return o && json_array_append_new(s->items, o) == 0 ? 0 : -1;
     }
     printf("%-4lld %-15s %-22s %-8s %-7s %-10s %s\n", (long long)k->id, unit, login, k->kind,

@@ -358,7 +358,7 @@ int keys_current(struct store *db, int64_t unit_id, int64_t account_id, const ch
 
 /* The stored row keys_load needs; strings are owned (free_row). */
 struct key_row {
-    char kind[16], source[16], common_name[256], organisation[256];
+    char kind[16], source[16], common_name[256];
     char *cert_pem, *chain_pem, *key_pem, *module, *uri, *pin_ref;
 };
 
