@@ -9,8 +9,10 @@ build_pkgs=(
   liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev
   fonts-noto-core
+  libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
 )
-test_pkgs=(clang libclang-rt-14-dev curl openssl poppler-utils zbar-tools chromium nodejs npm sqlite3)
+test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
+  softhsm2 opensc openssl)  # a software token and its tool for the PKCS#11 tests
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

@@ -40,6 +40,7 @@ cat <<MSG
 MSG
 cat <<MSG
 
+  Chữ ký số dùng CA thử nghiệm "motcua DEMO Root CA (không dùng thật)" (build/motcua key list --data $data).
   Thanh toán trực tuyến dùng cổng thanh toán thử nghiệm tại /test-gateway/: không có tiền
   thật (online payment goes through the local test gateway; no money moves).
   Đi hết một hồ sơ từ lúc nộp đến khi đánh giá: docs/walkthrough.md

@@ -20,6 +20,7 @@ static const struct {
     {"user", cmd_user, "add and list accounts"},
     {"unit", cmd_unit, "import and list units"},
     {"audit", cmd_audit, "verify the audit log's hash chain"},
+    {"key", cmd_key, "signing keys and certificates: import, list, revoke, trust roots"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
     {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},

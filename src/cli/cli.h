@@ -4,6 +4,8 @@
 #ifndef MOTCUA_CLI_H
 #define MOTCUA_CLI_H
 
+#include <stddef.h>
+
 struct store;
 
 struct cli_opt {
@@ -46,5 +48,14 @@ int cmd_unit(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+
+/* The demo CA and the demo keys that are missing (cmd_key.c): creates
+ * DIR/keys/master.key if needed, then a seal for each unit with demo
+ * officers, personal keys for the demo leaders, the system and timestamp
+ * keys, in one transaction on db. rsa: RSA-2048 instead of ECDSA P-256.
+ * OUT: *issued. Returns 0, or -1 with the reason in err. */
+int cli_key_demo(struct store *db, const char *data_dir, int rsa, int *issued, char *err,
+                 size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
 #include "cli/cli.h"
+#include "sign/vault.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
@@ -22,7 +23,9 @@ static const char usage[] =
     "usage: motcua init --data DIR [--demo]\n"
     "  Creates DIR with the database (DIR/motcua.db) and attachment store,\n"
     "  applies migrations and loads the procedure catalog.\n"
-    "  --demo  also loads the Thanh Hóa units (demo codes) and demo accounts.\n";
+    "  --demo  also loads the Thanh Hóa units (demo codes) and demo accounts, and\n"
+    "          makes the demo CA and its keys (motcua key demo; docs/keys.md).\n"
+    "  Creates DIR/keys/master.key (mode 0600), which encrypts the signing keys.\n";
 
 struct init_job {
     int demo;
@@ -179,7 +182,13 @@ int cmd_init(int argc, char **argv)
         return 1;
     }
     struct init_job j = {.demo = demo};
+    int keys = 0;
     rc = store_run(db, init_job, &j);
+    /* The master key of the key store (docs/keys.md); the demo's keys. */
+    if (rc == 0 && vault_create(data, j.err, sizeof j.err) < 0)
+        rc = -1;
+    else if (rc == 0 && demo && cli_key_demo(db, data, 0, &keys, j.err, sizeof j.err))
+        rc = -1;
     /* A job turns store errors into its own message; a full disk is said
      * as such. */
     int io = rc ? store_take_io_error(db) : 0;
@@ -191,7 +200,7 @@ int cmd_init(int argc, char **argv)
     printf("motcua: data directory %s ready (schema %d, %d procedures", data, migrate_latest(),
            j.procedures);
     if (demo)
-        printf(", %d units, %d new demo accounts", j.units, j.accounts);
+        printf(", %d units, %d new demo accounts, %d new demo keys", j.units, j.accounts, keys);
     printf(")\n");
     return 0;
 }
