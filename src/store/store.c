@@ -124,6 +124,8 @@ int store_bind_args(struct store_stmt *st, const struct store_arg *args, size_t 
         const struct store_arg *a = &args[k];
         if (a->kind == STORE_ARG_TEXT)
             rc = store_bind_text(st, idx, a->s);
+        else if (a->kind == STORE_ARG_BLOB)
+            rc = a->s ? store_bind_blob(st, idx, a->s, (int)a->i) : store_bind_null(st, idx);
         else if (a->kind == STORE_ARG_ID && a->i == 0)
             rc = store_bind_null(st, idx);
         else

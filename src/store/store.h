@@ -95,7 +95,7 @@ int store_take_io_error(struct store *db);
 /* One statement parameter, typed by the macro that makes it, so a call
  * site cannot pass an int where text is expected: */
 struct store_arg {
-    enum { STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_ID } kind;
+    enum { STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_ID, STORE_ARG_BLOB } kind;
     int64_t i;
     const char *s;
 };
@@ -105,6 +105,9 @@ struct store_arg {
 #define BIND_NULL ((struct store_arg){.kind = STORE_ARG_TEXT, .s = NULL})
 /* An optional row id: 0 binds NULL (e.g. no assignee, the system). */
 #define BIND_ID(v) ((struct store_arg){.kind = STORE_ARG_ID, .i = (int64_t)(v)})
+/* n bytes at p (a NULL p binds NULL). */
+#define BIND_BLOB(p, n)                                                                            \
+    ((struct store_arg){.kind = STORE_ARG_BLOB, .s = (const char *)(p), .i = (int64_t)(n)})
 
 /* The argument list of the *_all macros below: an array and its length. */
 #define STORE_ARGS(...)                                                                            \
