@@ -7,6 +7,8 @@
 #ifndef MOTCUA_APP_H
 #define MOTCUA_APP_H
 
+#include <stddef.h>
+
 struct writer;
 struct pool;
 struct cal;
@@ -35,6 +37,12 @@ struct app {
     struct notify_worker *notifier; /* delivers the notification outbox */
     struct tsa_config *tsa;       /* the TSA that timestamps signatures (--tsa-url); NULL: none */
     struct tsa_server *demo_tsa;  /* the built-in demo TSA at POST /tsa (--demo-tsa); NULL: off */
+    struct tsa_server *own_tsa;   /* the data directory's TSA key, in this process (demo CA) */
+    /* Where the server's own signatures get their timestamps: the TSA of
+     * --tsa-url, else own_tsa, else none (stamp NULL). */
+    int (*stamp)(void *ctx, const unsigned char *data, size_t len, unsigned char **token,
+                 size_t *token_len);
+    void *stamp_ctx;
 };
 
 /* Fills the paths from data_dir: DIR/motcua.db, DIR/files. */

@@ -24,6 +24,7 @@
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
 #include "payment/payment.h"
+#include "sign/checkpoint_worker.h"
 #include "sign/tsa.h"
 #include "sign/tsa_server.h"
 #include "store/store.h"
@@ -39,6 +40,7 @@ static const char usage[] =
     "                    [--register-limit N] [--lookup-rate N] [--body-memory MIB]\n"
     "                    [--tsa-url URL] [--tsa-trust FILE] [--demo-tsa]\n"
     "                    [--demo-tsa-key FILE --demo-tsa-cert FILE]\n"
+    "                    [--checkpoint-every SECONDS] [--checkpoint-entries N]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
@@ -81,7 +83,22 @@ static const char usage[] =
     "  --demo-tsa        serve a demo TSA at POST /tsa (demo and tests only: its\n"
     "                    tokens prove nothing to anyone else)\n"
     "  --demo-tsa-key    the demo TSA's key and certificate (PEM); without them a\n"
-    "  --demo-tsa-cert   self-signed certificate is made at start\n";
+    "  --demo-tsa-cert   self-signed certificate is made at start\n"
+    "  --checkpoint-every  sign an audit checkpoint this often, when there are new\n"
+    "                    entries (default 600 seconds; 0: never)\n"
+    "  --checkpoint-entries  and whenever this many entries are new (default 1000)\n";
+
+static void tsa_teardown(struct app *app)
+{
+    if (app->tsa)
+        tsa_config_release(app->tsa);
+    if (app->demo_tsa != app->own_tsa)
+        tsa_server_free(app->demo_tsa);
+    tsa_server_free(app->own_tsa);
+    app->tsa = NULL;
+    app->demo_tsa = app->own_tsa = NULL;
+    app->stamp = NULL;
+}
 
 /* The TSA client and the demo TSA, as the options say. Returns 0, or 2
  * (bad option) or 1 (cannot start) after saying why; on failure nothing is
@@ -112,14 +129,25 @@ static int tsa_setup(struct app *app, const char *url, const char *trust, int de
         }
         app->tsa = &config;
     }
+    /* The data directory's own TSA key (the demo CA issues one). */
+    struct store *db = NULL;
+    int own = 0;
+    if (store_open(app->db_path, 1, &db, err, sizeof err) == 0) {
+        own = tsa_server_from_keys(db, app->data_dir, &app->own_tsa, err, sizeof err);
+        store_close(db);
+    }
+    if (own < 0)
+        log_warn("the data directory's TSA key cannot be used: %s", err);
     if (demo) {
-        /* The one place the demo TSA's identity comes from. */
-        if (tsa_server_open_demo(demo_key, demo_cert, &app->demo_tsa, &generated, err,
-                                 sizeof err)) {
+        /* The one place the demo TSA's identity comes from: key files, else
+         * the data directory's TSA key, else a self-signed one made now. */
+        if (!demo_key && app->own_tsa) {
+            app->demo_tsa = app->own_tsa;
+            generated = 0;
+        } else if (tsa_server_open_demo(demo_key, demo_cert, &app->demo_tsa, &generated, err,
+                                        sizeof err)) {
             fprintf(stderr, "motcua serve: demo TSA: %s\n", err);
-            if (app->tsa)
-                tsa_config_release(app->tsa);
-            app->tsa = NULL;
+            tsa_teardown(app);
             return 1;
         }
         tsa_server_describe(app->demo_tsa, about, sizeof about);
@@ -131,21 +159,20 @@ static int tsa_setup(struct app *app, const char *url, const char *trust, int de
         else
             log_info("demo TSA at POST /tsa: %s", about);
     }
+    if (app->tsa) {
+        app->stamp = tsa_timestamp_cb;
+        app->stamp_ctx = app->tsa;
+    } else if (app->own_tsa) {
+        app->stamp = tsa_server_timestamp_cb;
+        app->stamp_ctx = app->own_tsa;
+    }
     return 0;
 }
 
-static void tsa_teardown(struct app *app)
-{
-    if (app->tsa)
-        tsa_config_release(app->tsa);
-    tsa_server_free(app->demo_tsa);
-    app->tsa = NULL;
-    app->demo_tsa = NULL;
-}
 
 /* Reads an optional numeric option into *out (times scale). Returns 0, or
  * 2 after saying what is wrong. */
-static int http_limits_option(const char *value, const char *name, long min, long max,
+static int number_option(const char *value, const char *name, long min, long max,
                               int scale, int *out)
 {
     long v;
@@ -168,9 +195,9 @@ int cmd_serve(int argc, char **argv)
     const char *tsa_url = NULL, *tsa_trust = NULL, *demo_tsa_key = NULL, *demo_tsa_cert = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
                *idle_s = NULL, *register_s = NULL, *lookup_s = NULL,
-               *memory_s = NULL;
+               *memory_s = NULL, *ck_every_s = NULL, *ck_entries_s = NULL;
     int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60,
-        body_memory_mib = 64, demo_tsa = 0;
+        body_memory_mib = 64, demo_tsa = 0, checkpoint_every = 600, checkpoint_entries = 1000;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -199,6 +226,8 @@ int cmd_serve(int argc, char **argv)
                                    {"--demo-tsa", 0, NULL, &demo_tsa},
                                    {"--demo-tsa-key", 1, &demo_tsa_key, NULL},
                                    {"--demo-tsa-cert", 1, &demo_tsa_cert, NULL},
+                                   {"--checkpoint-every", 1, &ck_every_s, NULL},
+                                   {"--checkpoint-entries", 1, &ck_entries_s, NULL},
                                    {0}};
     int rc = cli_parse(argc, argv, opts, usage, NULL, 0, NULL);
     if (rc)
@@ -214,16 +243,19 @@ int cmd_serve(int argc, char **argv)
     }
     if (nloops < 1)
         nloops = 1;
-    if (http_limits_option(max_conn_s, "--max-connections", 1, 1000000, 1,
+    if (number_option(max_conn_s, "--max-connections", 1, 1000000, 1,
                            &http_limits.max_connections) ||
-        http_limits_option(max_ip_s, "--max-per-address", 1, 1000000, 1,
+        number_option(max_ip_s, "--max-per-address", 1, 1000000, 1,
                            &http_limits.max_per_ip) ||
-        http_limits_option(head_s, "--head-timeout", 1, 3600, 1000, &http_limits.head_ms) ||
-        http_limits_option(body_s, "--body-timeout", 1, 3600, 1000, &http_limits.body_ms) ||
-        http_limits_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms) ||
-        http_limits_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
-        http_limits_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate) ||
-        http_limits_option(memory_s, "--body-memory", 1, 65536, 1, &body_memory_mib))
+        number_option(head_s, "--head-timeout", 1, 3600, 1000, &http_limits.head_ms) ||
+        number_option(body_s, "--body-timeout", 1, 3600, 1000, &http_limits.body_ms) ||
+        number_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms) ||
+        number_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
+        number_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate) ||
+        number_option(memory_s, "--body-memory", 1, 65536, 1, &body_memory_mib) ||
+        number_option(ck_every_s, "--checkpoint-every", 0, 86400 * 7, 1, &checkpoint_every) ||
+        number_option(ck_entries_s, "--checkpoint-entries", 1, 100000, 1,
+                           &checkpoint_entries))
         return 2;
     http_limits.memory_budget = (size_t)body_memory_mib << 20;
     log_set_quiet(quiet);
@@ -327,7 +359,19 @@ int cmd_serve(int argc, char **argv)
         writer_stop(app.writer);
         return 1;
     }
+    struct checkpoint_worker *checkpoints = NULL;
+    if (checkpoint_every > 0) {
+        struct checkpoint_worker_config cc = {.db_path = app.db_path,
+                                              .data_dir = app.data_dir,
+                                              .entries_max = checkpoint_entries,
+                                              .interval = checkpoint_every,
+                                              .timestamp = app.stamp,
+                                              .timestamp_ctx = app.stamp_ctx};
+        if (checkpoint_worker_start(&cc, &checkpoints, err, sizeof err))
+            log_error("audit checkpoints off: %s", err);
+    }
     rc = server_run(&app, listen, (int)nloops);
+    checkpoint_worker_stop(checkpoints);
     notify_worker_stop(app.notifier);
     pool_stop(app.pool);
     writer_stop(app.writer);

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/derr.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "sign/keys.h"
+#include "sign/signer.h"
 #include "sign/tsa.h"
 
 struct tsa_server {
@@ -221,6 +224,21 @@ int tsa_server_open_demo(const char *key_file, const char *cert_file, struct tsa
     X509_free(cert);
     sk_X509_pop_free(chain, X509_free);
     return rc;
+}
+
+int tsa_server_from_keys(struct store *db, const char *data_dir, struct tsa_server **out,
+                         char *err, size_t errlen)
+{
+    struct signer *s = NULL;
+    struct derr derr = {0};
+    *out = NULL;
+    if (keys_platform_signer(db, data_dir, KEYS_TSA, now_unix(), &s, &derr)) {
+        derr_clear(&derr);
+        return 0;
+    }
+    int rc = tsa_server_new(s->key, s->cert, s->chain, out, err, errlen);
+    signer_free(s);
+    return rc ? -1 : 1;
 }
 
 X509 *tsa_server_cert(const struct tsa_server *s) { return s->cert; }

@@ -38,6 +38,13 @@ int tsa_server_new(EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain, struct tsa
 int tsa_server_open_demo(const char *key_file, const char *cert_file, struct tsa_server **out,
                          int *generated, char *err, size_t errlen);
 
+/* A TSA with the data directory's own TSA key (kind 'tsa' in the key
+ * store: the demo CA issues one), in this process. Returns 1 with *out set,
+ * 0 when the store holds no usable TSA key, or -1 with a reason in err. */
+struct store;
+int tsa_server_from_keys(struct store *db, const char *data_dir, struct tsa_server **out,
+                         char *err, size_t errlen);
+
 /* The TSA certificate's subject and SHA-256 fingerprint, for the log:
  * "CN=...; SHA-256 AB:CD:...". */
 void tsa_server_describe(const struct tsa_server *s, char *out, size_t cap);
