@@ -37,8 +37,9 @@ static const char usage[] =
     "              MOTCUA_TSA_URL, or the data directory's own demo TSA key) and\n"
     "              stores it; --out FILE also writes every checkpoint to FILE, to be\n"
     "              kept away from the server. `serve` makes checkpoints by itself.\n"
-    "  Exit status: 0 intact (or checkpoint made); 1 broken (the first problem is\n"
-    "  named); 2 usage error; 3 the database, its log or the key cannot be read.\n";
+    "  Exit status: 0 the chain is intact (or the checkpoint was made); 1 the chain\n"
+    "  is broken (the first problem is named); 2 usage error; 3 the database or its\n"
+    "  audit log cannot be opened or read, or the system key cannot be used.\n";
 
 /* Opens DIR/motcua.db, read-only or not. Returns 0, or AUDIT_UNREADABLE
  * after saying why. */
@@ -71,7 +72,8 @@ static int verify(const char *data, const char *checkpoints)
     char why[256] = "";
     rc = audit_verify(db, &checked, &bad, why, sizeof why);
     if (rc < 0) {
-        fprintf(stderr, "motcua audit: cannot read the audit log: %s\n", store_errmsg(db));
+        fprintf(stderr, "motcua audit: cannot read the audit log in %s/motcua.db: %s\n", data,
+                store_errmsg(db));
         store_close(db);
         return AUDIT_UNREADABLE;
     }

@@ -279,7 +279,7 @@ test('`motcua audit verify` exits 3 when it cannot read the database, 2 on a usa
   }
   v = motcua(['audit', '--help']);
   assert.equal(v.status, 0);
-  assert.match(v.stdout, /0 the chain is intact; 1 the chain is broken[\s\S]*2 usage error; 3 the database or its audit log cannot be\s+opened or read/);
+  assert.match(v.stdout, /0 the chain is intact[\s\S]*1 the chain\s+is broken[\s\S]*2 usage error; 3 the database or its\s+audit log cannot be opened or read/);
   // A readable, intact database: 0, and its file is not written to.
   const dir = initDataDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, startServer, snapshot, assertUnchanged, assertError, freePort } from './lib/server.mjs';
+import { BIN, startServer, snapshot, assertUnchanged, assertError, freePort, sqlValue } from './lib/server.mjs';
 import { connect, waitFor, responses } from './lib/raw.mjs';
 import {
   openssl, opensslStatus, makeTsaIdentity, makeCa, startReferenceTsa, REFERENCE_POLICY, AUTH,
@@ -252,8 +252,13 @@ test('without --demo-tsa, POST /tsa answers 404 and changes nothing', async (t) 
   assertUnchanged(srv.dataDir, before);
 });
 
-test('--demo-tsa without files makes a self-signed certificate, names its fingerprint in the log, and openssl verifies with it', async (t) => {
-  const srv = await startServer(t, { args: ['--demo-tsa'] });
+test('--demo-tsa without files nor a TSA key in the data directory makes a self-signed certificate, names its fingerprint in the log, and openssl verifies with it', async (t) => {
+  // A data directory made without --demo has no key store entries.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-tsa-plain-'));
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const init = await motcuaAsync(['init', '--data', dataDir]);
+  assert.equal(init.code, 0, init.stderr);
+  const srv = await startServer(t, { dataDir, args: ['--demo-tsa'] });
   const d = tmpDir(t);
   const { file } = sampleFiles(d);
   const logged = /demo TSA at POST \/tsa with a self-signed certificate.*SHA-256 ([0-9A-F:]{95})/.exec(srv.log());
@@ -273,6 +278,25 @@ test('--demo-tsa without files makes a self-signed certificate, names its finger
   assert.match(text.stdout, /X509v3 Extended Key Usage: critical\n\s+Time Stamping\n/);
   const ok = await opensslStatus(['ts', '-verify', '-data', file, '-in', resp, '-CAfile', path.join(d, 'demo.pem')]);
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('--demo-tsa on a demo data directory signs with its TSA key: openssl verifies with the demo root', async (t) => {
+  const srv = await startServer(t, { args: ['--demo-tsa'] });
+  assert.doesNotMatch(srv.log(), /self-signed certificate made now/);
+  const d = tmpDir(t);
+  const { file } = sampleFiles(d);
+  const r = await postQuery(`${srv.url}/tsa`, await makeQuery(file, path.join(d, 'req.tsq')));
+  assert.equal(r.status, 200);
+  fs.writeFileSync(path.join(d, 'resp.tsr'), r.buf);
+  const root = path.join(d, 'root.pem');
+  fs.writeFileSync(root, sqlValue(srv.dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
+  // The TSA certificate is issued under the demo root through the province CA; the token
+  // carries the chain below the root.
+  const ok = await opensslStatus(['ts', '-verify', '-data', file, '-in', path.join(d, 'resp.tsr'), '-CAfile', root]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const other = await makeCa(d, 'another root');
+  const refused = await opensslStatus(['ts', '-verify', '-data', file, '-in', path.join(d, 'resp.tsr'), '-CAfile', other.cert]);
+  assert.notEqual(refused.code, 0);
 });
 
 test('a demo TSA certificate issued by a CA: openssl verifies with the CA as -CAfile', async (t) => {
