@@ -7,10 +7,11 @@ build_pkgs=(
   build-essential pkg-config
   libevent-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev
   liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
-  libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev
+  libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev zlib1g-dev
   fonts-noto-core
 )
-test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3)
+test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
+           qpdf libnss3-tools openssl)
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

@@ -19,6 +19,7 @@ static const struct {
     {"user", cmd_user, "add and list accounts"},
     {"unit", cmd_unit, "import and list units"},
     {"audit", cmd_audit, "verify the audit log's hash chain"},
+    {"pdf", cmd_pdf, "sign a PDF (PAdES) and verify its signatures"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
 };

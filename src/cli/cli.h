@@ -46,5 +46,6 @@ int cmd_unit(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
+int cmd_pdf(int argc, char **argv);
 
 #endif
