@@ -332,6 +332,11 @@ static void check_cms(const unsigned char *der, size_t derlen, const unsigned ch
         goto out;
     }
     CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+    time_t t;
+    if (pdf_date(m, &t) == 0) { /* the signer's claim, until something better */
+        c->sign_time = t;
+        c->time_source = "/M";
+    }
     if (!(content = malloc(alen + blen + 1))) {
         problem(c, ST_INVALID, "out of memory");
         goto out;
@@ -379,11 +384,11 @@ static void check_cms(const unsigned char *der, size_t derlen, const unsigned ch
 
     int ti = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
     if (ti >= 0) {
-        ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, ti), 0);
-        const unsigned char *tp = t && t->type == V_ASN1_SEQUENCE
-                                      ? ASN1_STRING_get0_data(t->value.sequence)
+        ASN1_TYPE *at = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, ti), 0);
+        const unsigned char *tp = at && at->type == V_ASN1_SEQUENCE
+                                      ? ASN1_STRING_get0_data(at->value.sequence)
                                       : NULL;
-        PKCS7 *tok = tp ? d2i_PKCS7(NULL, &tp, ASN1_STRING_length(t->value.sequence)) : NULL;
+        PKCS7 *tok = tp ? d2i_PKCS7(NULL, &tp, ASN1_STRING_length(at->value.sequence)) : NULL;
         ASN1_OCTET_STRING *sv = CMS_SignerInfo_get0_signature(si);
         if (!tok)
             problem(c, ST_INVALID, "the signature timestamp is not a timestamp token");
@@ -392,7 +397,6 @@ static void check_cms(const unsigned char *der, size_t derlen, const unsigned ch
                         0, trust, c, "signature timestamp");
         PKCS7_free(tok);
     }
-    time_t t;
     ASN1_TYPE *st = NULL;
     int stl = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
     if (stl >= 0)
@@ -404,9 +408,6 @@ static void check_cms(const unsigned char *der, size_t derlen, const unsigned ch
                asn1_time((const ASN1_TIME *)st->value.asn1_string, &t) == 0) {
         c->sign_time = t;
         c->time_source = "signing-time attribute";
-    } else if (pdf_date(m, &t) == 0) {
-        c->sign_time = t;
-        c->time_source = "/M";
     }
     certs = CMS_get1_certs(cms);
     check_chain(signer, certs, trust, c->time_source ? c->sign_time : time(NULL), c);
