@@ -201,7 +201,6 @@ static struct pdfr_obj *parse_obj(struct lex *l, int depth);
 
 static struct pdfr_obj *parse_number(struct lex *l)
 {
-    const unsigned char *s = l->p;
     int neg = 0, dot = 0, digits = 0, frac = 0, sign = 0;
     int64_t iv = 0;
     double dv = 0, scale = 1;
@@ -263,7 +262,6 @@ static struct pdfr_obj *parse_number(struct lex *l)
             o->u.i = neg ? -iv : iv;
         }
     }
-    (void)s;
     return o;
 }
 
@@ -1269,7 +1267,7 @@ static int find_startxref(struct pdfr *f, size_t *off)
         fail(f, "the PDF's startxref is malformed");
         return -1;
     }
-    skip_ws(&l); /* "%%EOF" is a comment to the lexer: look for it by hand */
+    /* "%%EOF" is a comment to the lexer: looked for by hand. */
     l.p = hit + 9;
     while (l.p < l.end && (is_ws(*l.p) || (*l.p >= '0' && *l.p <= '9')))
         l.p++;
@@ -1467,8 +1465,10 @@ int pdfr_page(struct pdfr *f, int index, struct pdfr_page *page)
     if (walk_pages(f, pdfr_dict_get(cat, "Pages"), 0, inh, &w))
         return -1;
     if (!w.found) {
-        fail(f, w.seen ? "the PDF has no page %d (it has %d)" : "the PDF has no pages%.0d%.0d",
-             index + 1, w.seen);
+        if (w.seen)
+            fail(f, "the PDF has no page %d (it has %d)", index + 1, w.seen);
+        else
+            fail(f, "the PDF has no pages");
         return -1;
     }
     page->count = w.seen;

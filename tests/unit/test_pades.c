@@ -731,6 +731,11 @@ TEST(refused_inputs)
     size_t len, clen;
     unsigned char *cairo_pdf = gen_pdf_cairo(1, &clen);
     unsigned char *enc = gen_pdf_classic("", "", "/Encrypt << /Filter /Standard >>", &len);
+    size_t mlen;
+    unsigned char *mdp = gen_pdf_classic("/Perms << /DocMDP << /Type /Sig /Reference [<< "
+                                         "/TransformMethod /DocMDP /TransformParams << /P 1 >> "
+                                         ">>] >> >>",
+                                         "", "", &mlen);
     struct {
         const unsigned char *p;
         size_t len;
@@ -742,6 +747,7 @@ TEST(refused_inputs)
         {cairo_pdf, clen - 30, 0, "truncated"},
         {enc, len, 0, "encrypted"},
         {cairo_pdf, clen, 5, "no page 5"},
+        {mdp, mlen, 0, "certified with no changes allowed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char *copy = malloc(cases[i].len);
@@ -759,6 +765,16 @@ TEST(refused_inputs)
         CHECK(memcmp(copy, cases[i].p, cases[i].len) == 0);
         free(copy);
     }
+    /* Certified with form filling and signing allowed (P 2): signs. */
+    size_t m2len, olen2;
+    unsigned char *mdp2 = gen_pdf_classic("/Perms << /DocMDP << /Type /Sig /Reference [<< "
+                                          "/TransformMethod /DocMDP /TransformParams << /P 2 >> "
+                                          ">>] >> >>",
+                                          "", "", &m2len);
+    unsigned char *o2 = NULL;
+    CHECK_EQ_INT(sign(mdp2, m2len, official, NULL, &o2, &olen2), 0);
+    free(o2);
+    free(mdp2);
     /* A file without any signature does not verify. */
     json_t *r = NULL;
     CHECK_EQ_INT(verify(cairo_pdf, clen, NULL, &r), 1);
@@ -768,6 +784,7 @@ TEST(refused_inputs)
     r = (json_t *)1;
     CHECK_EQ_INT(pdfv_verify((const unsigned char *)"<html>", 6, NULL, &r, err, sizeof err), -1);
     CHECK(r == NULL && contains(err, "not a PDF"));
+    free(mdp);
     free(enc);
     free(cairo_pdf);
 }
