@@ -25,6 +25,7 @@
 #include "base/text.h"
 #include "sign/appearance.h"
 #include "sign/pdf_read.h"
+#include "sign/sigtime.h"
 
 #define MM (72.0 / 25.4)
 #define UPDATE_MAX ((size_t)48 << 20) /* bytes the update may add */
@@ -38,26 +39,6 @@ typedef STACK_OF(X509_ATTRIBUTE) PADES_ATTRS;
 ASN1_ITEM_TEMPLATE(PADES_ATTRS) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SET_OF, 0, PADES_ATTRS,
                                                         X509_ATTRIBUTE)
 static_ASN1_ITEM_TEMPLATE_END(PADES_ATTRS)
-
-void pades_iso_time(time_t t, char *out, size_t cap)
-{
-    time_t local = t + 7 * 3600; /* Vietnam has no daylight saving time */
-    struct tm tm;
-    if (!gmtime_r(&local, &tm))
-        memset(&tm, 0, sizeof tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static void pdf_date(time_t t, char *out, size_t cap)
-{
-    time_t local = t + 7 * 3600;
-    struct tm tm;
-    if (!gmtime_r(&local, &tm))
-        memset(&tm, 0, sizeof tm);
-    snprintf(out, cap, "D:%04d%02d%02d%02d%02d%02d+07'00'", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 /* ---- writing PDF syntax --------------------------------------------- */
 
@@ -620,7 +601,7 @@ static int draw(struct plan *p, time_t when, char *err, size_t errlen)
 {
     const struct pades_options *o = p->o;
     char iso[40];
-    pades_iso_time(when, iso, sizeof iso);
+    sigtime_iso(when, iso, sizeof iso);
     struct sigapp a = {
         .kind = o->role == PADES_SEAL ? SIGAPP_SEAL : SIGAPP_OFFICIAL,
         .width = p->rect[2] - p->rect[0],
@@ -778,7 +759,7 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
     if (pdfr_open(pdf, len, &p.f, err, errlen))
         return -1;
     time_t when = o->when ? o->when : time(NULL);
-    pdf_date(when, p.when_pdf, sizeof p.when_pdf);
+    sigtime_pdf(when, p.when_pdf, sizeof p.when_pdf);
     if (prepare(&p, err, errlen) || draw(&p, when, err, errlen))
         goto done;
     size_t cap = room_for_cms(s, o);

@@ -62,8 +62,4 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
                const struct pades_options *o, unsigned char **out, size_t *out_len, char *err,
                size_t errlen);
 
-/* Formats t as Vietnam time (UTC+7) in ISO 8601: "2026-03-05T09:30:00+07:00".
- * cap >= 26. */
-void pades_iso_time(time_t t, char *out, size_t cap);
-
 #endif

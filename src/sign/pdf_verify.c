@@ -1,8 +1,6 @@
 /* pdf_verify: verification of a PDF's signatures. See pdf_verify.h. */
 #include "sign/pdf_verify.h"
 
-#include <stdarg.h>
-
 #include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -12,13 +10,14 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sign/pades.h"
 #include "sign/pdf_read.h"
+#include "sign/sigtime.h"
 
 enum status { ST_VALID, ST_UNTRUSTED, ST_INVALID };
 static const char *const status_name[] = {"valid", "untrusted", "invalid"};
@@ -448,7 +447,7 @@ static json_t *iso_or_null(int have, time_t t)
     if (!have)
         return json_null();
     char buf[40];
-    pades_iso_time(t, buf, sizeof buf);
+    sigtime_iso(t, buf, sizeof buf);
     return json_string(buf);
 }
 
