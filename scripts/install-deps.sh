@@ -7,12 +7,13 @@ build_pkgs=(
   build-essential pkg-config
   libevent-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev
   liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
-  libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev
+  libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev zlib1g-dev
   fonts-noto-core
   libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
 )
 test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
-  softhsm2 opensc openssl)  # a software token and its tool for the PKCS#11 tests
+  softhsm2 opensc  # a software token and its tool for the PKCS#11 tests
+  qpdf libnss3-tools openssl)  # PDF checks: qpdf, pdfsig's NSS trust store
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

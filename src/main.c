@@ -21,6 +21,7 @@ static const struct {
     {"unit", cmd_unit, "import and list units"},
     {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"key", cmd_key, "signing keys and certificates: import, list, revoke, trust roots"},
+    {"pdf", cmd_pdf, "sign a PDF (PAdES) and verify its signatures"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
     {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},

@@ -57,5 +57,6 @@ int cmd_key(int argc, char **argv);
  * OUT: *issued. Returns 0, or -1 with the reason in err. */
 int cli_key_demo(struct store *db, const char *data_dir, int rsa, int *issued, char *err,
                  size_t errlen);
+int cmd_pdf(int argc, char **argv);
 
 #endif

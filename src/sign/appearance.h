@@ -1,0 +1,49 @@
+/* appearance: the visible mark of a signature on the page (Decree 30/2020,
+ * Appendix I): for an official, the handwritten signature in blue between
+ * the title and the name; for an organisation, the red seal at real size
+ * with the organisation's name and the signing time. It is drawn with cairo
+ * and pango into an RGB raster with an alpha channel, which the PDF paints
+ * as an image: no font is embedded and Vietnamese is always drawn right. */
+#ifndef MOTCUA_SIGN_APPEARANCE_H
+#define MOTCUA_SIGN_APPEARANCE_H
+
+#include <stddef.h>
+
+#define SIGAPP_SCALE 3        /* pixels per point (216 dpi) */
+#define SIGAPP_MAX_PT 600     /* the largest side of an appearance, pt */
+#define SIGAPP_MAX_PNG ((size_t)4 << 20) /* bytes of a given image */
+#define SIGAPP_SEAL_PT 102.0  /* the drawn seal's diameter: 36 mm, a commune's seal */
+#define SIGAPP_SEAL_TEXT_PT 20.0 /* the band under the seal for name and time */
+
+enum sigapp_kind {
+    SIGAPP_OFFICIAL, /* a person: title, signature image, name */
+    SIGAPP_SEAL,     /* an organisation: seal image, name, signing time */
+};
+
+struct sigapp {
+    enum sigapp_kind kind;
+    double width, height; /* the widget's size, pt */
+    const char *name;     /* the official's name, or the organisation's (UTF-8) */
+    const char *title;    /* the official's title ("CHỦ TỊCH"), may be NULL */
+    const char *time_text; /* the signing time as shown (ISO 8601, +07:00); the
+                              seal prints it, may be NULL */
+    const unsigned char *png; /* the handwritten signature or the seal as PNG
+                                 (transparent background), or NULL to draw one */
+    size_t png_len;
+};
+
+/* An image: w x h pixels, rows top to bottom. */
+struct sigapp_raster {
+    int w, h;
+    unsigned char *rgb;   /* 3 bytes a pixel, not premultiplied */
+    unsigned char *alpha; /* 1 byte a pixel */
+};
+
+/* Draws the appearance. OUT: *out (free with sigapp_raster_free). Returns 0,
+ * or -1 with a reason in err (a size out of bounds, a PNG that cannot be
+ * read, text that is not UTF-8). */
+int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, size_t errlen);
+
+void sigapp_raster_free(struct sigapp_raster *r);
+
+#endif

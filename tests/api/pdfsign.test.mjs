@@ -1,0 +1,354 @@
+// PDF signatures through the CLI (`motcua pdf sign|verify`), checked by tools no one here
+// wrote: pdfsig (poppler, with an NSS database that trusts the test root), `openssl cms
+// -verify` over the bytes each /ByteRange names, and `qpdf --check`. The test CA (root ->
+// intermediate -> an official's RSA key and an organisation's ECDSA seal key) and the
+// PKCS#12 files are made here with the openssl CLI; the PDF is a real receipt served by
+// motcua (cairo), and the same receipt rewritten by qpdf with object and cross-reference
+// streams.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, newCitizen, readyBirthDraft, motcua as motcuaRun, BIN, COMMUNE } from './lib/server.mjs';
+
+const OFFICIAL = 'Trịnh Văn Long';
+const UNIT = 'UBND phường Hạc Thành';
+const PASSWORD = 'mật-khẩu thử';
+
+let dir; // the test's files
+let receipt; // path of the unsigned receipt
+
+/** A sanitizer build reports with exit 1, which some refusals share: so no run may
+ * print a report at all. */
+function noSanitizerReport(r, what) {
+  assert.doesNotMatch(r.stderr || '', /ERROR: (Address|Leak)Sanitizer|runtime error:/, what);
+  return r;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts });
+  if (r.error) throw r.error;
+  return noSanitizerReport(r, `${cmd} ${args.join(' ')}`);
+}
+
+function motcua(args) {
+  return noSanitizerReport(motcuaRun(args), `motcua ${args.join(' ')}`);
+}
+
+function ok(cmd, args, opts) {
+  const r = run(cmd, args, opts);
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+const f = (name) => path.join(dir, name);
+
+/** A key and a certificate signed by the CA (issuer null: self-signed). */
+function makeCert(name, subj, { ec = false, ca = false, issuer = null } = {}) {
+  const keyArgs = ec ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+  const ext = ca ? 'ca' : 'leaf';
+  if (!issuer) {
+    ok('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.pem`),
+      '-days', '3650', '-subj', subj, '-utf8', '-config', f('ca.cnf'), '-extensions', ext]);
+    return;
+  }
+  ok('openssl', ['req', ...keyArgs, '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subj,
+    '-utf8', '-config', f('ca.cnf')]);
+  ok('openssl', ['x509', '-req', '-in', f(`${name}.csr`), '-CA', f(`${issuer}.pem`), '-CAkey', f(`${issuer}.key`),
+    '-CAcreateserial', '-out', f(`${name}.pem`), '-days', '1000', '-extfile', f('ca.cnf'), '-extensions', ext]);
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-pdfsign-'));
+  fs.writeFileSync(f('ca.cnf'), [
+    '[req]', 'distinguished_name = dn', '[dn]',
+    '[ca]', 'basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign',
+    'subjectKeyIdentifier = hash',
+    '[leaf]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature,nonRepudiation',
+    'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', '',
+  ].join('\n'));
+  makeCert('root', '/CN=motcua test root/O=motcua test', { ca: true });
+  makeCert('int', '/CN=motcua test intermediate/O=motcua test', { ca: true, issuer: 'root' });
+  makeCert('official', `/CN=${OFFICIAL}/O=${UNIT}`, { issuer: 'int' });
+  makeCert('seal', `/CN=${UNIT}/O=${UNIT}`, { ec: true, issuer: 'int' });
+  makeCert('stranger', '/CN=another root/O=elsewhere', { ca: true });
+  ok('openssl', ['pkcs12', '-export', '-inkey', f('official.key'), '-in', f('official.pem'), '-certfile', f('int.pem'),
+    '-out', f('official.p12'), '-passout', `pass:${PASSWORD}`]);
+  ok('openssl', ['pkcs12', '-export', '-inkey', f('seal.key'), '-in', f('seal.pem'), '-certfile', f('int.pem'),
+    '-out', f('seal.p12'), '-passout', 'pass:']);
+  // pdfsig checks chains against an NSS database: one that trusts the test root only.
+  fs.mkdirSync(f('nss'));
+  ok('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
+  ok('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'motcua test root', '-t', 'CT,C,C', '-i', f('root.pem')]);
+
+  // A receipt as motcua serves it.
+  const srv = await startServer(null);
+  try {
+    const citizen = await newCitizen(srv.url);
+    const draft = await readyBirthDraft(citizen, COMMUNE);
+    let r = await citizen.post(`/api/v1/dossiers/${draft.id}/submit`, {});
+    assert.equal(r.status, 200, r.text);
+    r = await citizen.get(`/api/v1/dossiers/${draft.id}/receipt.pdf`);
+    assert.equal(r.status, 200, r.text);
+    receipt = f('receipt.pdf');
+    fs.writeFileSync(receipt, r.buf);
+  } finally {
+    await srv.stop();
+  }
+});
+
+after(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The official signs: PKCS#12 password on standard input. */
+function signOfficial(input, output, extra = []) {
+  return run(BIN, ['pdf', 'sign', '--p12', f('official.p12'), '--password-stdin', '--reason', 'Phê duyệt kết quả',
+    '--location', 'Thanh Hóa', '--title', 'CHỦ TỊCH', ...extra, input, output], { input: `${PASSWORD}\n` });
+}
+
+/** The organisation seals (its PKCS#12 has an empty password). */
+function signSeal(input, output) {
+  return motcua(['pdf', 'sign', '--p12', f('seal.p12'), '--seal', input, output]);
+}
+
+/** Every signature's pdfsig lines: [{valid, trusted, total, name}]. */
+function pdfsig(file) {
+  const r = run('pdfsig', ['-nssdir', f('nss'), file]);
+  const sigs = r.stdout.split(/^Signature #\d+:$/m).slice(1);
+  return {
+    out: r.stdout + r.stderr,
+    sigs: sigs.map((s) => ({
+      valid: s.includes('Signature Validation: Signature is Valid.'),
+      trusted: s.includes('Certificate Validation: Certificate is Trusted.'),
+      total: /^\s*- Total document signed$/m.test(s),
+      name: (/Signer Certificate Common Name: (.*)$/m.exec(s) || [])[1],
+    })),
+  };
+}
+
+/** The /ByteRange arrays in file order. */
+function byteRanges(buf) {
+  const text = buf.toString('latin1');
+  return [...text.matchAll(/\/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]/g)].map((m) => m.slice(1, 5).map(Number));
+}
+
+/** The DER's length from its outer SEQUENCE header (the placeholder is zero-padded). */
+function derLength(der) {
+  assert.equal(der[0], 0x30, 'the signature is not a DER SEQUENCE');
+  if (der[1] < 0x80) return 2 + der[1];
+  const n = der[1] & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
+  return 2 + n + len;
+}
+
+/** `openssl cms -verify` of signature i over the bytes its /ByteRange names. */
+function opensslVerify(file, i, ca = 'root.pem') {
+  const buf = fs.readFileSync(file);
+  const [a, b, c, d] = byteRanges(buf)[i];
+  assert.equal(a, 0);
+  assert.equal(buf[b], 0x3c); // '<'
+  assert.equal(buf[c - 1], 0x3e); // '>'
+  const der = Buffer.from(buf.subarray(b + 1, c - 1).toString('latin1'), 'hex');
+  fs.writeFileSync(f('sig.der'), der.subarray(0, derLength(der)));
+  fs.writeFileSync(f('content.bin'), Buffer.concat([buf.subarray(0, b), buf.subarray(c, c + d)]));
+  return run('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', f('sig.der'), '-content', f('content.bin'),
+    '-CAfile', f(ca), '-out', '/dev/null']);
+}
+
+function verify(file, trust = ['root.pem'], json = false) {
+  const args = ['pdf', 'verify'];
+  for (const t of trust) args.push('--trust', f(t));
+  if (json) args.push('--json');
+  args.push(file);
+  return motcua(args);
+}
+
+test('an official signs a receipt, then the organisation seals it: pdfsig, openssl and qpdf agree', () => {
+  const one = f('receipt-1.pdf');
+  const two = f('receipt-2.pdf');
+  let r = signOfficial(receipt, one);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`signed .* as ${OFFICIAL}, ${UNIT}`));
+  r = signSeal(one, two);
+  assert.equal(r.status, 0, r.stderr);
+
+  // The original bytes stay; each signature is an update after them.
+  const orig = fs.readFileSync(receipt);
+  const b1 = fs.readFileSync(one);
+  const b2 = fs.readFileSync(two);
+  assert.ok(b1.subarray(0, orig.length).equals(orig));
+  assert.ok(b2.subarray(0, b1.length).equals(b1));
+
+  let p = pdfsig(one);
+  assert.equal(p.sigs.length, 1, p.out);
+  assert.deepEqual(p.sigs[0], { valid: true, trusted: true, total: true, name: OFFICIAL }, p.out);
+  p = pdfsig(two);
+  assert.equal(p.sigs.length, 2, p.out);
+  assert.deepEqual(p.sigs[0], { valid: true, trusted: true, total: false, name: OFFICIAL }, p.out);
+  assert.deepEqual(p.sigs[1], { valid: true, trusted: true, total: true, name: UNIT }, p.out);
+  assert.match(p.out, /Signature Type: ETSI\.CAdES\.detached/);
+
+  for (const i of [0, 1]) {
+    r = opensslVerify(two, i);
+    assert.equal(r.status, 0, `openssl cms -verify of signature ${i + 1}: ${r.stderr}`);
+  }
+  // The first signature covers exactly the file as it was after it.
+  const [, , c, d] = byteRanges(b2)[0];
+  assert.equal(c + d, b1.length);
+  r = opensslVerify(two, 0, 'stranger.pem');
+  assert.notEqual(r.status, 0, 'openssl must not trust another root');
+
+  r = run('qpdf', ['--check', two]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /No syntax or stream encoding errors found/);
+
+  r = verify(two);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /2 signatures/);
+  assert.match(r.stdout, new RegExp(`Signature 1 .*: VALID\\n[\\s\\S]*signer: +${OFFICIAL}, ${UNIT}`));
+  assert.match(r.stdout, /reason: +Phê duyệt kết quả/);
+  assert.match(r.stdout, /location: +Thanh Hóa/);
+  assert.match(r.stdout, /timestamp: +none/);
+  assert.match(r.stdout, /this signature does not cover the whole file/); // the first one
+  assert.match(r.stdout, /covers: +the whole file/); // the last one
+  assert.match(r.stdout, /Verdict: Every signature is valid and the last covers the whole file\./);
+
+  r = verify(two, ['root.pem'], true);
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(r.stdout);
+  assert.equal(rep.verdict, 'valid');
+  assert.equal(rep.file_size, b2.length);
+  assert.deepEqual(rep.signatures.map((s) => [s.signer, s.status, s.whole_file]),
+    [[OFFICIAL, 'valid', false], [UNIT, 'valid', true]]);
+  assert.match(rep.signatures[0].signing_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$/);
+
+  // Without the root, the signatures are intact but not trusted: exit 1.
+  r = verify(two, ['stranger.pem']);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /INTACT BUT NOT TRUSTED/);
+  r = verify(two, []);
+  assert.equal(r.status, 1, r.stdout);
+});
+
+test('one flipped byte in the signed range: pdfsig, openssl and motcua each refuse', () => {
+  const signed = f('flip-src.pdf');
+  assert.equal(signOfficial(receipt, signed).status, 0);
+  const good = fs.readFileSync(signed);
+  const [, b, c] = byteRanges(good)[0];
+  const text = good.toString('latin1');
+  // A byte of the original (the producer's name), one of the signature dictionary (a
+  // digit of /M, before /Contents) and one after /Contents (the update's trailer: /Prev
+  // becomes /Qrev; the form and the signature are in the update, so it still reads).
+  const spots = [
+    { what: 'the original', at: text.indexOf('cairo') },
+    { what: 'the signing time', at: text.indexOf('/M (D:', b) + 8 },
+    { what: 'the trailer', at: text.indexOf('/Prev', c) + 1 },
+  ];
+  for (const { what, at } of spots) {
+    assert.ok(at > 0 && (at < b || at >= c), `${what}: a byte inside the signed range`);
+    const bad = Buffer.from(good);
+    bad[at] ^= 0x01;
+    const file = f('flipped.pdf');
+    fs.writeFileSync(file, bad);
+    const p = pdfsig(file);
+    assert.ok(!p.sigs.some((s) => s.valid), `${what}: pdfsig still says valid:\n${p.out}`);
+    assert.notEqual(opensslVerify(file, 0).status, 0, `${what}: openssl cms -verify accepted it`);
+    const r = verify(file);
+    assert.equal(r.status, 1, `${what}: motcua pdf verify\n${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /INVALID[\s\S]*does not match the signed bytes/, what);
+  }
+});
+
+test('bytes added after the last signature: it does not cover the whole file', () => {
+  const signed = f('append-src.pdf');
+  assert.equal(signOfficial(receipt, signed).status, 0);
+  const file = f('appended.pdf');
+  fs.writeFileSync(file, Buffer.concat([fs.readFileSync(signed), Buffer.from('% added later\n')]));
+  const r = verify(file);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /Signature 1 .*: VALID/);
+  assert.match(r.stdout, /this signature does not cover the whole file: 14 bytes were added after it/);
+  assert.match(r.stdout, /Verdict: The file was changed after the last signature/);
+  const p = pdfsig(file);
+  assert.equal(p.sigs[0].total, false, p.out);
+});
+
+test('a file with object and cross-reference streams (qpdf) signs twice and stays sound', () => {
+  const streams = f('receipt-streams.pdf');
+  ok('qpdf', ['--object-streams=generate', receipt, streams]);
+  assert.match(fs.readFileSync(streams).toString('latin1'), /\/Type \/XRef/);
+  const one = f('streams-1.pdf');
+  const two = f('streams-2.pdf');
+  assert.equal(signOfficial(streams, one, ['--page', '1']).status, 0);
+  assert.equal(signSeal(one, two).status, 0);
+  const b1 = fs.readFileSync(one);
+  const orig = fs.readFileSync(streams);
+  // The update's own cross-reference section is a stream too.
+  assert.match(b1.subarray(orig.length).toString('latin1'), /\/Type \/XRef/);
+  const p = pdfsig(two);
+  assert.deepEqual(p.sigs.map((s) => [s.valid, s.trusted, s.total]), [[true, true, false], [true, true, true]], p.out);
+  const r = run('qpdf', ['--check', two]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(verify(two).status, 0);
+  for (const i of [0, 1]) assert.equal(opensslVerify(two, i).status, 0);
+});
+
+test('refusals: usage 2, unreadable 3, unsignable 1, and nothing is written', () => {
+  const out = f('never.pdf');
+  let r = motcua(['pdf', 'sign', '--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /usage: motcua pdf sign/);
+  r = motcua(['pdf', 'verify', '--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /Exit status: 0 every signature is valid/);
+  r = motcua(['pdf']);
+  assert.equal(r.status, 2);
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), receipt]);
+  assert.equal(r.status, 2, 'OUT.pdf missing');
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), '--seal', '--official', receipt, out]);
+  assert.equal(r.status, 2, '--seal with --official');
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), '--page', 'zero', receipt, out]);
+  assert.equal(r.status, 2);
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), receipt, receipt]);
+  assert.equal(r.status, 2, 'IN.pdf must not be overwritten');
+  assert.match(r.stderr, /must not be IN\.pdf/);
+  r = motcua(['pdf', 'verify', '--trust']);
+  assert.equal(r.status, 2);
+
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), f('missing.pdf'), out]);
+  assert.equal(r.status, 3);
+  r = motcua(['pdf', 'verify', f('missing.pdf')]);
+  assert.equal(r.status, 3);
+  fs.writeFileSync(f('not.pdf'), '<html>not a pdf</html>');
+  r = motcua(['pdf', 'verify', f('not.pdf')]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /not a PDF/);
+  r = motcua(['pdf', 'verify', '--trust', f('not.pdf'), receipt]);
+  assert.equal(r.status, 3, 'an unreadable trust file');
+
+  // The PDF cannot be signed: exit 1, no output, no temporary file left.
+  const before = fs.readdirSync(dir).sort();
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), f('not.pdf'), out]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /not a PDF/);
+  const half = f('half.pdf');
+  fs.writeFileSync(half, fs.readFileSync(receipt).subarray(0, 2000));
+  r = motcua(['pdf', 'sign', '--p12', f('seal.p12'), half, out]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /truncated/);
+  r = signOfficial(receipt, out, ['--page', '9']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no page 9/);
+  r = run(BIN, ['pdf', 'sign', '--p12', f('official.p12'), '--password-stdin', receipt, out], { input: 'wrong\n' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /wrong password/);
+  assert.ok(!fs.existsSync(out), 'nothing written');
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...before, 'half.pdf'].sort(), 'no stray files');
+  r = verify(receipt);
+  assert.equal(r.status, 1, 'an unsigned file does not verify');
+  assert.match(r.stdout, /The file has no signature/);
+});
