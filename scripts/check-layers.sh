@@ -30,6 +30,7 @@ LAYERS=(
   "catalog"                # units, procedures, e-forms
   "dossier"                # drafts, submission, files, the change hub, lookups
   "workflow"               # the state machine as data
+  "issued"                 # signed documents the platform issues, their public ids
   "notify report feedback" # listeners and areas built on dossiers
   "payment"                # fees: uses the workflow and the report counters
   "app"                    # shared state; registers the listeners
