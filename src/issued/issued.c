@@ -148,9 +148,15 @@ json_t *issued_signers_json(struct store *db, int64_t id)
 
 /* --- writing ------------------------------------------------------------- */
 
+/* The signers column: "[]" while pending. malloc'd; NULL when out of memory. */
 static char *signers_text(const struct issued_signed *s)
 {
-    return json_dumps(s && s->signers ? s->signers : json_array(), JSON_COMPACT);
+    if (s && s->signers)
+        return json_dumps(s->signers, JSON_COMPACT);
+    char *empty = malloc(3);
+    if (empty)
+        memcpy(empty, "[]", 3);
+    return empty;
 }
 
 int issued_add(struct store *db, const struct issued_new *n, int64_t *id,
