@@ -276,7 +276,7 @@ static const char *state_message(enum issued_state s)
     case ISSUED_PENDING:
         return "Văn bản đang được ký số. Vui lòng quay lại sau ít phút.";
     case ISSUED_SIGNED:
-        return "Văn bản đã được ký số và gắn dấu thời gian.";
+        return "Văn bản đã được ký số.";
     case ISSUED_AWAITING_TIMESTAMP:
         return "Văn bản đã được ký số nhưng chưa có dấu thời gian; dấu thời gian sẽ được bổ sung "
                "khi dịch vụ cấp dấu thời gian hoạt động trở lại.";
