@@ -134,7 +134,7 @@ static json_t *public_signature(const json_t *s, int last, size_t file_size)
                                                       : LABEL_NO_TIMESTAMP;
     const char *source_label = !time_source                          ? NULL
                                : strcmp(time_source, "timestamp") == 0 ? "theo dấu thời gian"
-                                   : "theo máy tính của người ký (chưa được xác nhận)";
+                                   : "theo máy tính của người ký, chưa được xác nhận";
     return json_pack("{s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s?, s:s?, s:O?, s:O?, s:O?, s:O?, "
                      "s:I, s:b, s:s?, s:s, s:s, s:s, s:O?}",
                      "kind", kind, "signer", json_object_get(s, "signer"), "organisation",

@@ -351,7 +351,7 @@ TEST(a_copy_awaiting_its_timestamp_says_so_and_has_no_dossier)
     CHECK(json_is_null(json_object_get(s, "timestamp")));
     CHECK_EQ_STR(jstr(s, "signing_time"), WHEN_ISO);
     CHECK_EQ_STR(jstr(s, "time_source"), "/M");
-    CHECK_EQ_STR(jstr(s, "time_source_label"), "theo máy tính của người ký (chưa được xác nhận)");
+    CHECK_EQ_STR(jstr(s, "time_source_label"), "theo máy tính của người ký, chưa được xác nhận");
     json_decref(v);
 }
 

@@ -72,7 +72,7 @@ function signatureItem(s, i) {
       fact('Phạm vi chữ ký', covers),
       s.reason ? fact('Lý do ký', s.reason) : null,
       s.location ? fact('Nơi ký', s.location) : null,
-      fact('Chứng thư số', el('span', { class: 'mono small' }, s.serial ? `Số hiệu ${s.serial}` : '—'),
+      fact('Chứng thư số', s.serial ? ['Số hiệu ', el('span', { class: 'mono small' }, s.serial)] : '—',
         s.issuer ? el('span', { class: 'muted small sig-issuer' }, `Cấp bởi: ${s.issuer}`) : null)));
 }
 
@@ -99,7 +99,8 @@ function documentCard(d) {
       fact('Tình trạng', d.state_label),
       fact('Ngày phát hành', formatDateTime(d.issued_at)),
       issued ? fact('Ngày ký số', formatDateTime(d.signed_at)) : null,
-      issued ? fact('Gắn dấu thời gian', d.timestamped_at ? formatDateTime(d.timestamped_at) : 'Chưa có dấu thời gian') : null,
+      // What the file shows wins over what the record says.
+      issued ? fact('Gắn dấu thời gian', d.timestamped_at && (!v || v.timestamped) ? formatDateTime(d.timestamped_at) : 'Chưa có dấu thời gian') : null,
       fact('Mã xác thực', el('span', { class: 'mono' }, d.public_id)),
       issued ? fact('Mã băm SHA-256', el('span', { class: 'mono small hash' }, d.sha256)) : null,
       issued ? fact('Dung lượng', formatSize(d.size)) : null),
@@ -133,7 +134,8 @@ function checkResult(c, file) {
     : c.same_file ? 'Tệp trùng khớp với bản gốc'
       : c.relation === 'unknown' ? 'Tệp không phải văn bản do hệ thống phát hành'
         : c.relation === 'earlier_version' ? 'Tệp là phiên bản trước của văn bản đã phát hành'
-          : 'Tệp không trùng với bản gốc';
+          : c.relation === 'extended' ? 'Không phải bản gốc: tệp đã bị thêm nội dung'
+            : 'Không phải bản gốc';
   return el('div', { class: 'check-result', id: 'check-outcome', 'data-same': String(c.same_file), 'data-relation': c.relation },
     alertBox(good ? 'success' : c.same_file || c.relation === 'earlier_version' ? 'warn' : 'error', title,
       el('p', { id: 'check-message' }, c.message),
