@@ -225,8 +225,8 @@ json_t *issued_public_verification(const unsigned char *pdf, size_t len, X509_ST
             doc_ts = 1;
         else if (!json_is_object(json_object_get(s, "timestamp")))
             stamped_all = 0;
-        json_t *p = public_signature(s, i + 1 == n, len);
-        if (!p || (sigs && json_array_append_new(sigs, p)))
+        /* takes p, even when it fails (NULL p, no array) */
+        if (json_array_append_new(sigs, public_signature(s, i + 1 == n, len)))
             failed = 1;
     }
     const char *verdict = sstr(rep, "verdict");
@@ -352,15 +352,14 @@ json_t *issued_public_view(struct store *db, const char *files_dir, const struct
     X509_STORE *trust = NULL;
     unsigned char *pdf = NULL;
     size_t len = 0;
-    int rc = unit_by_id(db, doc->unit_id, &u);
-    if (rc != STORE_ROW)
+    int issued = is_issued(doc);
+    char url[80];
+    snprintf(url, sizeof url, "/api/v1/verify/%s/file", doc->public_id);
+    if (unit_by_id(db, doc->unit_id, &u) != STORE_ROW)
         goto fail;
     dossier = doc->dossier_id ? dossier_part(db, doc->dossier_id) : json_null();
     if (!dossier)
         goto fail;
-    int issued = is_issued(doc);
-    char url[80];
-    snprintf(url, sizeof url, "/api/v1/verify/%s/file", doc->public_id);
     view = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:o, s:o, s:o, "
                      "s:s?, s:o, s:s?}",
                      "public_id", doc->public_id, "kind", issued_kind_name(doc->kind), "kind_name",

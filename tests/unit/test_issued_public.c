@@ -326,7 +326,8 @@ TEST(a_copy_awaiting_its_timestamp_says_so_and_has_no_dossier)
     json_t *v = NULL;
     char upper[ISSUED_PUBLIC_ID_LEN + 1];
     for (int i = 0; i < ISSUED_PUBLIC_ID_LEN; i++)
-        upper[i] = copy_pid[i] >= 'a' && copy_pid[i] <= 'z' ? (char)(copy_pid[i] - 32) : copy_pid[i];
+        upper[i] = copy_pid[i] >= 'a' && copy_pid[i] <= 'z' ? (char)(copy_pid[i] - 32)
+                                                             : copy_pid[i];
     upper[ISSUED_PUBLIC_ID_LEN] = '\0';
     CHECK_EQ_INT(issued_public_get(fx_db, files_dir, upper, 1, &v, &err), 0);
     if (!v)
@@ -387,8 +388,8 @@ TEST(a_pending_document_is_being_signed_and_has_nothing_to_verify)
 TEST(unknown_and_malformed_ids_are_not_found)
 {
     int64_t before = issued_state_now();
-    const char *ids[] = {"aaaaaaaaaaaaaaaaaaaa", "short", "abcdefghijklmnopqrs1", "../../etc/passwd",
-                         ""};
+    const char *ids[] = {"aaaaaaaaaaaaaaaaaaaa", "short", "abcdefghijklmnopqrs1",
+                         "../../etc/passwd", ""};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         struct derr err = {0};
         json_t *v = NULL;
@@ -661,7 +662,8 @@ static int setup(void)
     /* Valid for a day, ending a week before WHEN. */
     expired = make_signer("Hết hạn", SEAL_CN, root, root_key, WHEN - 8 * DAY, WHEN - 7 * DAY);
     EVP_PKEY *tsa_key = EVP_EC_gen("P-256");
-    X509 *tsa_cert = make_cert(tsa_key, "motcua test TSA", "motcua test", root, root_key, 2, nb, na);
+    X509 *tsa_cert =
+        make_cert(tsa_key, "motcua test TSA", "motcua test", root, root_key, 2, nb, na);
     char err[256];
     int rc = tsa_server_new(tsa_key, tsa_cert, NULL, &tsa, err, sizeof err);
     EVP_PKEY_free(tsa_key);
