@@ -34,6 +34,7 @@ struct app {
     struct ratelimit *rl_register; /* registrations per client address */
     struct ratelimit *rl_lookup;   /* public lookups per client address */
     struct ratelimit *rl_claim;    /* walk-in claim codes tried per account and address */
+    struct ratelimit *rl_verify;   /* PDFs uploaded for public verification per address */
     struct notify_worker *notifier; /* delivers the notification outbox */
     struct tsa_config *tsa;       /* the TSA that timestamps signatures (--tsa-url); NULL: none */
     struct tsa_server *demo_tsa;  /* the built-in demo TSA at POST /tsa (--demo-tsa); NULL: off */

@@ -37,7 +37,8 @@ static const char usage[] =
     "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
     "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
     "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
-    "                    [--register-limit N] [--lookup-rate N] [--body-memory MIB]\n"
+    "                    [--register-limit N] [--lookup-rate N] [--verify-rate N]\n"
+    "                    [--body-memory MIB]\n"
     "                    [--tsa-url URL] [--tsa-trust FILE] [--demo-tsa]\n"
     "                    [--demo-tsa-key FILE --demo-tsa-cert FILE]\n"
     "                    [--checkpoint-every SECONDS] [--checkpoint-entries N]\n"
@@ -74,6 +75,8 @@ static const char usage[] =
     "  --register-limit  new accounts per client address per hour (default 20)\n"
     "  --lookup-rate     public lookups per client address per minute (default\n"
     "                    60, bursts of twice that; a code not found costs 5)\n"
+    "  --verify-rate     PDFs the public may upload for verification, per client\n"
+    "                    address per minute (default 6, bursts of twice that)\n"
     "  --metrics-token   GET /metrics answers other than loopback clients only\n"
     "                    with \"Authorization: Bearer TOKEN\" (better:\n"
     "                    MOTCUA_METRICS_TOKEN)\n"
@@ -194,10 +197,11 @@ int cmd_serve(int argc, char **argv)
     const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
     const char *tsa_url = NULL, *tsa_trust = NULL, *demo_tsa_key = NULL, *demo_tsa_cert = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
-               *idle_s = NULL, *register_s = NULL, *lookup_s = NULL,
+               *idle_s = NULL, *register_s = NULL, *lookup_s = NULL, *verify_s = NULL,
                *memory_s = NULL, *ck_every_s = NULL, *ck_entries_s = NULL;
     int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60,
-        body_memory_mib = 64, demo_tsa = 0, checkpoint_every = 600, checkpoint_entries = 1000;
+        verify_rate = 6, body_memory_mib = 64, demo_tsa = 0, checkpoint_every = 600,
+        checkpoint_entries = 1000;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
@@ -220,6 +224,7 @@ int cmd_serve(int argc, char **argv)
                                    {"--metrics-token", 1, &metrics_token, NULL},
                                    {"--register-limit", 1, &register_s, NULL},
                                    {"--lookup-rate", 1, &lookup_s, NULL},
+                                   {"--verify-rate", 1, &verify_s, NULL},
                                    {"--body-memory", 1, &memory_s, NULL},
                                    {"--tsa-url", 1, &tsa_url, NULL},
                                    {"--tsa-trust", 1, &tsa_trust, NULL},
@@ -252,6 +257,7 @@ int cmd_serve(int argc, char **argv)
         number_option(idle_s, "--idle-timeout", 1, 3600, 1000, &http_limits.idle_ms) ||
         number_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
         number_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate) ||
+        number_option(verify_s, "--verify-rate", 1, 100000, 1, &verify_rate) ||
         number_option(memory_s, "--body-memory", 1, 65536, 1, &body_memory_mib) ||
         number_option(ck_every_s, "--checkpoint-every", 0, 86400 * 7, 1, &checkpoint_every) ||
         number_option(ck_entries_s, "--checkpoint-entries", 1, 100000, 1,
@@ -330,13 +336,14 @@ int cmd_serve(int argc, char **argv)
     app.rl_ip = ratelimit_new(50, 15 * 60);
     app.rl_register = ratelimit_new(register_limit, 3600);
     app.rl_lookup = ratelimit_new_bucket(lookup_rate, 2 * lookup_rate);
+    app.rl_verify = ratelimit_new_bucket(verify_rate, 2 * verify_rate);
     /* Claim codes: 5 free tries per account and address, then growing delays. */
     app.rl_claim = ratelimit_new_backoff(5, 30, 15 * 60, 24 * 3600);
     /* Password hashing may queue 16 per worker it may use; the last worker
      * stays for documents and uploads. */
     int workers = nloops > 2 ? (int)nloops : 2;
     if (!app.cal || !app.rl_login || !app.rl_ip || !app.rl_register || !app.rl_lookup ||
-        !app.rl_claim ||
+        !app.rl_claim || !app.rl_verify ||
         pool_start(workers, 16 * (workers - 1), &app.pool)) {
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
@@ -381,6 +388,7 @@ int cmd_serve(int argc, char **argv)
     ratelimit_free(app.rl_register);
     ratelimit_free(app.rl_lookup);
     ratelimit_free(app.rl_claim);
+    ratelimit_free(app.rl_verify);
     tsa_teardown(&app);
     return rc ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include "base/dynbuf.h"
 #include "base/util.h"
 #include "http/http.h"
+#include "issued/public.h"
 
 static const struct {
     const char *ext, *type;
@@ -58,7 +59,7 @@ static int safe_path(const char *p)
 /* Pages served from disk during development: none is near this. */
 #define WEB_FILE_MAX (32u << 20)
 
-static int serve_one(struct req *r, const char *rel)
+static int serve_one(struct req *r, const char *rel, int status)
 {
     const char *type = type_of(rel);
     if (!type)
@@ -71,7 +72,7 @@ static int serve_one(struct req *r, const char *rel)
         if (!(data = dynbuf_read_file(full, WEB_FILE_MAX, &len)))
             return -1;
         req_add_header(r, "Cache-Control", "no-cache");
-        reply_bytes(r, 200, type, data, len);
+        reply_bytes(r, status, type, data, len);
         free(data);
         return 0;
     }
@@ -79,8 +80,23 @@ static int serve_one(struct req *r, const char *rel)
     if (!a)
         return -1;
     req_add_header(r, "Cache-Control", "no-cache");
-    reply_bytes(r, 200, type, a->data, a->len);
+    reply_bytes(r, status, type, a->data, a->len);
     return 0;
+}
+
+/* A page whose last segment is a parameter its script reads from the
+ * path: /xac-thuc/{public_id}, the QR code of an issued document, is
+ * web/xac-thuc.html. A well-formed id (in any case) gets it with 200; any
+ * other segment gets the same page with 404, so a mistyped address still
+ * explains itself and offers to check a file. Returns -1 for other paths. */
+static int serve_id_page(struct req *r)
+{
+    static const char prefix[] = "/xac-thuc/";
+    const char *id = r->path + sizeof prefix - 1;
+    char pid[ISSUED_PUBLIC_ID_LEN + 1];
+    if (strncmp(r->path, prefix, sizeof prefix - 1) != 0 || !*id || strchr(id, '/'))
+        return -1;
+    return serve_one(r, "web/xac-thuc.html", issued_public_id_normalize(id, pid) ? 200 : 404);
 }
 
 void static_serve(struct req *r)
@@ -93,19 +109,21 @@ void static_serve(struct req *r)
         reply_not_found(r);
         return;
     }
+    if (serve_id_page(r) == 0)
+        return;
     char rel[1100];
     size_t n = strlen(r->path);
     if (r->path[n - 1] == '/') {
         snprintf(rel, sizeof rel, "web%sindex.html", r->path); /* "/can-bo/" */
     } else if (!strchr(strrchr(r->path, '/'), '.')) {
         snprintf(rel, sizeof rel, "web%s.html", r->path); /* "/tra-cuu" -> web/tra-cuu.html */
-        if (serve_one(r, rel) == 0)
+        if (serve_one(r, rel, 200) == 0)
             return;
         snprintf(rel, sizeof rel, "web%s/index.html", r->path); /* "/can-bo" */
     } else {
         snprintf(rel, sizeof rel, "web%s", r->path);
     }
-    if (serve_one(r, rel) == 0)
+    if (serve_one(r, rel, 200) == 0)
         return;
     static const char page[] =
         "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Không tìm thấy</title>"
