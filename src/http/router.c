@@ -18,6 +18,7 @@ static const struct route *const tables[] = {
     api_payment_routes,
     api_results_routes,
     api_tsa_routes,
+    api_copies_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */
