@@ -246,7 +246,7 @@ int copies_issue_job(struct store *db, void *arg)
         return INTERNAL(&a->err);
     if (next != a->number)
         return derr_set(&a->err, DERR_TAKEN, "register_moved",
-                        "Số chứng thực đã được dùng cho bản sao khác; đang cấp lại số", NULL);
+                        "Số chứng thực này vừa được dùng cho bản sao khác", NULL);
     char holder[256], ref[ISSUED_REF_MAX + 1], title[ISSUED_TITLE_MAX + 1];
     if (holder_id_number(db, a->dossier_id, holder) || new_code(a->code))
         return INTERNAL(&a->err);

@@ -29,8 +29,9 @@
 #include "store/store.h"
 
 /* How many times a copy is made again when its number was taken meanwhile
- * (two officers of one unit certifying at the same moment). */
-#define ISSUE_TRIES 5
+ * (officers of one unit certifying at the same moment): each round one of
+ * them gets its number, so this many at once all succeed. */
+#define ISSUE_TRIES 16
 
 #define DEFAULT_SIGNER_TITLE "NGƯỜI THỰC HIỆN CHỨNG THỰC"
 
@@ -210,7 +211,10 @@ static void issue_recorded(struct req *r)
         http_defer_work(r, make_copy, r, copy_made);
         return;
     }
-    if (a->err.kind == DERR_NONE)
+    if (a->err.kind == DERR_TAKEN && strcmp(a->err.code, "register_moved") == 0)
+        reply_error(r, 409, "register_busy",
+                    "Nhiều bản sao đang được chứng thực cùng lúc; vui lòng thử lại", NULL);
+    else if (a->err.kind == DERR_NONE)
         reply_internal(r, "recording the certified copy failed");
     else
         reply_derr(r, &a->err);

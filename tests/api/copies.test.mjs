@@ -420,10 +420,11 @@ test('reuse by code: the holder attaches the copy to a later dossier; other code
 
   // Someone else's code, an unknown one and a malformed one: the same answer, nothing changed.
   const other = await readyBirthDraft(stranger);
+  const reader = await newCitizen(srv.url); // tries downloads (tries count per account and address)
   const refusals = [];
   for (const code of [copy.code, 'ABCDE-FGHJK', 'not a code!']) {
     refusals.push((await expectRefused(srv, () => attach(stranger, other.id, code), { status: 404, code: 'copy_not_found', field: 'code' })).json);
-    await expectRefused(srv, () => stranger.get(`/api/v1/copies/${encodeURIComponent(code)}/file`), { status: 404, code: 'copy_not_found' });
+    await expectRefused(srv, () => reader.get(`/api/v1/copies/${encodeURIComponent(code)}/file`), { status: 404, code: 'copy_not_found' });
   }
   assert.deepEqual(refusals[0], refusals[1]);
   assert.deepEqual(refusals[0], refusals[2]);
