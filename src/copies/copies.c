@@ -372,6 +372,7 @@ int copies_attach_job(struct store *db, void *arg)
     }
     copy_str(a->file_name, sizeof a->file_name, op.name);
     a->copy_id = f.id;
+    a->size = f.size;
     int64_t now = now_unix();
     rc = store_exec_all(db,
                         "INSERT INTO certified_copy_uses (copy_id, dossier_id, file_name,"
@@ -550,4 +551,14 @@ json_t *copies_owner_json(struct store *db, int64_t account_id)
                           &st, BIND_INT(account_id)))
         return NULL;
     return copy_list(db, st, 0);
+}
+
+int copies_dossier_certifies(struct store *db, int64_t dossier_id)
+{
+    int64_t n = 0;
+    int rc = store_int(db,
+                       "SELECT count(*) FROM dossiers d JOIN procedures p ON p.id = d.procedure_id"
+                       " WHERE d.id = ? AND p.result_kind = 'certified_copy'",
+                       &n, BIND_INT(dossier_id));
+    return rc == STORE_ROW ? n > 0 : rc < 0 ? rc : STORE_ERR;
 }

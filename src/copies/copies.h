@@ -125,7 +125,7 @@ struct copies_attach {
     char document_key[65];
     /* OUT: */
     char file_name[101];
-    int64_t copy_id;
+    int64_t copy_id, size;
     struct derr err;
 };
 int copies_attach_job(struct store *db, void *arg);
@@ -166,6 +166,10 @@ int copies_get_owned(struct store *db, const char *code, int64_t account_id,
                      struct copies_copy *out);
 int copies_get_in_dossier(struct store *db, int64_t dossier_id, int64_t id,
                           struct copies_copy *out);
+
+/* Is the dossier's procedure one whose result is a certified copy? 1, 0,
+ * or a negative store error. */
+int copies_dossier_certifies(struct store *db, int64_t dossier_id);
 
 /* JSON of one copy (the fields of copies_dossier_json without officer,
  * sources and uses). A new reference or NULL. */

@@ -284,13 +284,15 @@ static void dossier_copies(struct req *r)
     if (staff_dossier_or_reply(r, &d, ACCESS_SUBMITTED))
         return;
     json_t *list = copies_dossier_json(r->db, d.id);
+    int certifies = copies_dossier_certifies(r->db, d.id);
     int can = permission_can(r->db, r->account.id, COPIES_PERMISSION, d.current_unit_id);
-    if (!list || can < 0) {
+    if (!list || can < 0 || certifies < 0) {
         json_decref(list);
         reply_internal(r, "certified copies read failed");
         return;
     }
-    reply_json(r, 200, json_pack("{s:o, s:b}", "items", list, "may_certify", can == 1));
+    reply_json(r, 200, json_pack("{s:o, s:b, s:b}", "items", list, "certification",
+                                 certifies == 1, "may_certify", certifies == 1 && can == 1));
 }
 
 static void reply_copy_file(struct req *r, const struct copies_copy *c)
@@ -387,9 +389,10 @@ static void attached(struct req *r)
         reply_internal(r, "attached copy read-back failed");
         return;
     }
-    reply_json(r, 201, json_pack("{s:{s:s, s:s, s:s, s:s}}", "file", "name", s->job.file_name,
-                                 "document_key", s->job.document_key, "content_type", ctype,
-                                 "sha256", sha));
+    reply_json(r, 201, json_pack("{s:{s:s, s:s, s:s, s:s, s:I}}", "file", "name",
+                                 s->job.file_name, "document_key", s->job.document_key,
+                                 "content_type", ctype, "sha256", sha, "size",
+                                 (json_int_t)s->job.size));
 }
 
 /* POST /api/v1/dossiers/{id}/copy-attachments {code, document}: the

@@ -209,8 +209,8 @@ test('copies from a PNG and from a PDF scan: statement, register numbers 1 and 2
   // The officer's list says who may certify.
   let r = await leader.get(`/api/v1/staff/dossiers/${d.id}/certified-copies`);
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json, { items: [], may_certify: true });
-  assert.equal((await desk.get(`/api/v1/staff/dossiers/${d.id}/certified-copies`)).json.may_certify, false);
+  assert.deepEqual(r.json, { items: [], certification: true, may_certify: true });
+  assert.deepEqual((await desk.get(`/api/v1/staff/dossiers/${d.id}/certified-copies`)).json, { items: [], certification: true, may_certify: false });
 
   // From the PNG.
   r = await issue(leader, d.id, ['ban-chinh.png'], { signer_title: 'PHÓ CHỦ TỊCH' });
@@ -360,6 +360,7 @@ test('refusals change nothing and use no number: another unit, no permission, no
     return dr;
   })();
   await expectRefused(srv, () => issue(leader, birth.id, ['giay-chung-sinh.pdf']), { status: 409, code: 'not_a_certification' });
+  assert.deepEqual((await leader.get(`/api/v1/staff/dossiers/${birth.id}/certified-copies`)).json, { items: [], certification: false, may_certify: false });
 
   // No number was used: the next copy is the first.
   r = await issue(leader, d.id, ['scan.png']);
@@ -438,7 +439,7 @@ test('reuse by code: the holder attaches the copy to a later dossier; other code
   r = await attach(holder, target.id, copy.code.replace('-', ' '));
   assert.equal(r.status, 201, r.text);
   const name = `ban-sao-chung-thuc-${copy.code.replace('-', '')}.pdf`;
-  assert.deepEqual(r.json.file, { name, document_key: 'giay_chung_sinh', content_type: 'application/pdf', sha256: sha });
+  assert.deepEqual(r.json.file, { name, document_key: 'giay_chung_sinh', content_type: 'application/pdf', sha256: sha, size: file.buf.length });
   assert.deepEqual(sql(srv.dataDir, `SELECT name, document_key, sha256 FROM dossier_files WHERE dossier_id = ${target.id} AND name = '${name}'`),
     [{ name, document_key: 'giay_chung_sinh', sha256: sha }]);
   assert.equal(sqlValue(srv.dataDir, `SELECT count(*) FROM certified_copy_uses WHERE dossier_id = ${target.id}`), 1);
