@@ -92,7 +92,6 @@ static void make_copy(void *arg)
     struct issued_output out = {0};
     struct store *db = NULL;
     char why[256];
-    size_t total = 0;
     s->work_rc = -1;
     for (int i = 0; i < a->nnames; i++) {
         size_t len = 0;
@@ -106,11 +105,9 @@ static void make_copy(void *arg)
                          NULL);
             goto done;
         }
-        total += len;
         scans[i] = (struct copies_scan){.name = a->sources[i].name, .data = data[i], .len = len,
                                         .content_type = a->sources[i].content_type};
     }
-    (void)total;
     struct copies_statement st = {.unit_name = a->unit_name, .number = a->number,
                                   .book = a->book, .when = a->now,
                                   .verify_url = s->verify_url};
