@@ -31,6 +31,7 @@ LAYERS=(
   "dossier"                # drafts, submission, files, the change hub, lookups
   "workflow"               # the state machine as data
   "issued"                 # signed documents the platform issues, their public ids
+  "copies"                 # certified copies: the register, issuing, reuse by code
   "notify report feedback" # listeners and areas built on dossiers
   "payment"                # fees: uses the workflow and the report counters
   "app"                    # shared state; registers the listeners

@@ -8,6 +8,7 @@ build_pkgs=(
   libevent-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev
   liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev zlib1g-dev
+  libjpeg-dev  # JPEG scans of certified copies (docs/certified-copies.md)
   fonts-noto-core
   libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
 )

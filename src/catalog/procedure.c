@@ -122,6 +122,13 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         snprintf(err, errlen, "%s: fee.per_field must name an integer field of the form", code);
         return -1;
     }
+    /* What the result is when it is not a plain decision: "certified_copy"
+     * for the certification of copies from originals (src/copies/). */
+    json_t *rkind = json_object_get(p, "result_kind");
+    if (rkind && !(json_is_string(rkind) && strcmp(json_string_value(rkind), "certified_copy") == 0)) {
+        snprintf(err, errlen, "%s: result_kind must be \"certified_copy\" or absent", code);
+        return -1;
+    }
     json_t *tnote = json_object_get(time, "note");
     json_t *result = json_object_get(p, "result");
     char *docs_s = dump(docs), *form_s = dump(form);
@@ -137,14 +144,14 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         "INSERT INTO procedures(code, code_is_demo, name, name_folded, field, level_d42,"
         " level_old, time_amount, time_unit, fee, fee_note, cutoff, result_type, time_note,"
         " handling_level, handling_units, documents, form, applicant, legal_basis,"
-        " result_template, fee_per_field)"
+        " result_template, fee_per_field, result_kind)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
+        " ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT(code) DO UPDATE SET code_is_demo = ?2, name = ?3,"
         " name_folded = ?4, field = ?5, level_d42 = ?6, level_old = ?7, time_amount = ?8,"
         " time_unit = ?9, fee = ?10, fee_note = ?11, cutoff = ?12, result_type = ?13,"
         " time_note = ?14, handling_level = ?15, handling_units = ?16, documents = ?17,"
         " form = ?18, applicant = ?19, legal_basis = ?20, result_template = ?21,"
-        " fee_per_field = ?22",
+        " fee_per_field = ?22, result_kind = ?23",
         BIND_TEXT(code), BIND_INT(json_is_true(json_object_get(p, "code_is_demo"))),
         BIND_TEXT(name), BIND_TEXT(folded), BIND_TEXT(field), BIND_TEXT(d42), BIND_INT(old_level),
         BIND_INT(amount), BIND_TEXT(unit),
@@ -154,7 +161,8 @@ static int load_one(struct store *db, json_t *p, char *err, size_t errlen)
         BIND_TEXT(json_is_string(result) ? json_string_value(result) : none),
         BIND_TEXT(json_is_string(tnote) ? json_string_value(tnote) : none), BIND_TEXT(level),
         BIND_TEXT(units_s), BIND_TEXT(docs_s), BIND_TEXT(form_s), BIND_TEXT(appl_s),
-        BIND_TEXT(legal_s), BIND_TEXT(tmpl_s), BIND_TEXT(per ? json_string_value(per) : none));
+        BIND_TEXT(legal_s), BIND_TEXT(tmpl_s), BIND_TEXT(per ? json_string_value(per) : none),
+        BIND_TEXT(rkind ? json_string_value(rkind) : none));
     if (rc)
         snprintf(err, errlen, "%s: cannot store: %s", code, store_errmsg(db));
     free(docs_s);

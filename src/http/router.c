@@ -19,6 +19,7 @@ static const struct route *const tables[] = {
     api_results_routes,
     api_tsa_routes,
     api_verify_routes,
+    api_copies_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

@@ -87,7 +87,13 @@ static int sign_once(struct store *db, const struct issued_signing *in,
         .image = image,
         .image_len = image_len,
         .when = (time_t)in->now,
+        .page = sig->page,
+        .has_rect = sig->rect != NULL,
+        .statement = sig->statement,
+        .qr_text = sig->qr_text,
     };
+    if (sig->rect)
+        memcpy(o.rect, sig->rect, sizeof o.rect);
     if (watch->fn && !watch->failed) {
         o.timestamp = watched_stamp;
         o.timestamp_ctx = watch;

@@ -25,6 +25,14 @@ struct issued_signature {
     const char *title;  /* an official's title shown above the signature
                            ("CHỦ TỊCH"); NULL for a seal */
     const char *reason; /* the signature's /Reason ("Phê duyệt kết quả"), may be NULL */
+    /* Where it shows: page (1-based; 0 = the last) and rect (x0 y0 x1 y1,
+     * pt; NULL = the default place, sign/pades.h). */
+    int page;
+    const double *rect;
+    /* An official certifying a copy: the statement and the QR code's text
+     * drawn with the signature (sign/pades.h); NULL for a plain one. */
+    const char *statement;
+    const char *qr_text;
 };
 
 #define ISSUED_MAX_SIGNATURES 4

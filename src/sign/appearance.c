@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "render/qr.h"
 
 #define FONT "Noto Serif"
 #define SCRIPT_FONT "Noto Serif Display" /* its italic is the nearest to a pen */
@@ -182,29 +183,88 @@ static void draw_seal(cairo_t *cr, PangoContext *pc, const char *name, double cx
     cairo_restore(cr);
 }
 
+/* The official's block in the box (x, y, w, h): the title, the signature
+ * (the image, or the name drawn as a pen would), the name. */
+static int draw_official(cairo_t *cr, PangoContext *pc, const struct sigapp *a, double x,
+                         double y, double w, double h, char *err, size_t errlen)
+{
+    double top = y, bottom = y + h;
+    if (a->title && a->title[0])
+        top += text_at(cr, pc, a->title, 1, fmin(11, h / 7), x, y, w, 2) + 2;
+    if (a->name && a->name[0]) {
+        PangoLayout *lay = layout(pc, a->name, FONT, 1, 0, fmin(11, h / 7), w, 1);
+        double nh = layout_height(lay);
+        g_object_unref(lay);
+        bottom -= nh;
+        text_at(cr, pc, a->name, 1, fmin(11, h / 7), x, bottom, w, 1);
+        bottom -= 2;
+    }
+    if (bottom - top < 4)
+        return 0; /* no room for the signature itself: the texts say it */
+    if (a->png)
+        return paint_png(cr, a->png, a->png_len, x, top, w, bottom - top, err, errlen);
+    draw_script(cr, pc, a->name && a->name[0] ? a->name : "~", x, top, w, bottom - top);
+    return 0;
+}
+
+void sigapp_certification_signature_box(double w, double h, double box[4])
+{
+    box[0] = w * 0.45;
+    box[1] = h * 0.40;
+    box[2] = w;
+    box[3] = h;
+}
+
+/* A certification: a white backing (the box lies over a scanned page),
+ * the statement, left-aligned, shrunk until it fits the top 40%; the QR
+ * code at the bottom left; the official's block at the right. */
+static int draw_certification(cairo_t *cr, PangoContext *pc, const struct sigapp *a, char *err,
+                              size_t errlen)
+{
+    double w = a->width, h = a->height, box[4];
+    sigapp_certification_signature_box(w, h, box);
+    cairo_save(cr);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+    cairo_rectangle(cr, 0, 0, w, h);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    if (a->statement && a->statement[0]) {
+        double size = fmin(10, h / 14);
+        PangoLayout *lay = NULL;
+        for (int i = 0; i < 30; i++) {
+            if (lay)
+                g_object_unref(lay);
+            lay = layout(pc, a->statement, FONT, 0, 0, size, w - 4, 0);
+            pango_layout_set_alignment(lay, PANGO_ALIGN_LEFT);
+            if (layout_height(lay) <= box[1] - 4 || size < 4)
+                break;
+            size *= 0.92;
+        }
+        cairo_move_to(cr, 2, 2);
+        pango_cairo_show_layout(cr, lay);
+        g_object_unref(lay);
+    }
+    if (a->qr_text && a->qr_text[0]) {
+        double q = fmin(h - box[1] - 4, w * 0.30);
+        if (q >= 20 && qr_draw(cr, a->qr_text, 2, box[1] + 2, q)) {
+            snprintf(err, errlen, "the QR code cannot be drawn");
+            return -1;
+        }
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
+    return draw_official(cr, pc, a, box[0], box[1], box[2] - box[0], box[3] - box[1], err,
+                         errlen);
+}
+
 static int draw(cairo_t *cr, PangoContext *pc, const struct sigapp *a, char *err, size_t errlen)
 {
     double w = a->width, h = a->height;
     cairo_set_source_rgb(cr, 0, 0, 0);
-    if (a->kind == SIGAPP_OFFICIAL) {
-        double top = 0, bottom = h;
-        if (a->title && a->title[0])
-            top = text_at(cr, pc, a->title, 1, fmin(11, h / 7), 0, 0, w, 2) + 2;
-        if (a->name && a->name[0]) {
-            PangoLayout *lay = layout(pc, a->name, FONT, 1, 0, fmin(11, h / 7), w, 1);
-            double nh = layout_height(lay);
-            g_object_unref(lay);
-            bottom = h - nh;
-            text_at(cr, pc, a->name, 1, fmin(11, h / 7), 0, bottom, w, 1);
-            bottom -= 2;
-        }
-        if (bottom - top < 4)
-            return 0; /* no room for the signature itself: the texts say it */
-        if (a->png)
-            return paint_png(cr, a->png, a->png_len, 0, top, w, bottom - top, err, errlen);
-        draw_script(cr, pc, a->name && a->name[0] ? a->name : "~", 0, top, w, bottom - top);
-        return 0;
-    }
+    if (a->kind == SIGAPP_OFFICIAL)
+        return draw_official(cr, pc, a, 0, 0, w, h, err, errlen);
+    if (a->kind == SIGAPP_CERTIFICATION)
+        return draw_certification(cr, pc, a, err, errlen);
     /* The seal: the image (or a drawn seal) on top, then the organisation's
      * name and the time in the band under it. */
     double band = h > 3 * SIGAPP_SEAL_TEXT_PT ? SIGAPP_SEAL_TEXT_PT : h / 3;
@@ -238,7 +298,8 @@ int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, 
                  SIGAPP_MAX_PT);
         return -1;
     }
-    if (!text_ok(a->name) || !text_ok(a->title) || !text_ok(a->time_text)) {
+    if (!text_ok(a->name) || !text_ok(a->title) || !text_ok(a->time_text) ||
+        !text_ok(a->statement) || !text_ok(a->qr_text)) {
         snprintf(err, errlen, "a text of the signature is not valid UTF-8");
         return -1;
     }

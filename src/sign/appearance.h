@@ -18,6 +18,12 @@
 enum sigapp_kind {
     SIGAPP_OFFICIAL, /* a person: title, signature image, name */
     SIGAPP_SEAL,     /* an organisation: seal image, name, signing time */
+    /* A person certifying a copy (lời chứng, Decree 23/2015) on a page the
+     * platform cannot draw on (a scanned PDF kept as it is): the statement
+     * across the top 40% of the box on a white backing, then the QR code of
+     * qr_text at the bottom left and the official's block (title, signature,
+     * name) in the box sigapp_certification_signature_box gives. */
+    SIGAPP_CERTIFICATION,
 };
 
 struct sigapp {
@@ -30,7 +36,14 @@ struct sigapp {
     const unsigned char *png; /* the handwritten signature or the seal as PNG
                                  (transparent background), or NULL to draw one */
     size_t png_len;
+    const char *statement; /* SIGAPP_CERTIFICATION: the statement's lines ("\n") */
+    const char *qr_text;   /* SIGAPP_CERTIFICATION: what its QR code says, or NULL */
 };
+
+/* Where a certification's official block (title, signature, name) sits in
+ * a box of w x h pt, as x0 y0 x1 y1 from the box's top left corner: the
+ * seal that follows goes over its left third, clear of the QR code. */
+void sigapp_certification_signature_box(double w, double h, double box[4]);
 
 /* An image: w x h pixels, rows top to bottom. */
 struct sigapp_raster {

@@ -603,7 +603,9 @@ static int draw(struct plan *p, time_t when, char *err, size_t errlen)
     char iso[40];
     sigtime_iso(when, iso, sizeof iso);
     struct sigapp a = {
-        .kind = o->role == PADES_SEAL ? SIGAPP_SEAL : SIGAPP_OFFICIAL,
+        .kind = o->role == PADES_SEAL ? SIGAPP_SEAL
+                : o->statement        ? SIGAPP_CERTIFICATION
+                                      : SIGAPP_OFFICIAL,
         .width = p->rect[2] - p->rect[0],
         .height = p->rect[3] - p->rect[1],
         .name = p->shown_name,
@@ -611,6 +613,8 @@ static int draw(struct plan *p, time_t when, char *err, size_t errlen)
         .time_text = o->role == PADES_SEAL ? iso : NULL,
         .png = o->image,
         .png_len = o->image_len,
+        .statement = o->role == PADES_SEAL ? NULL : o->statement,
+        .qr_text = o->role == PADES_SEAL ? NULL : o->qr_text,
     };
     struct sigapp_raster r;
     if (sigapp_render(&a, &r, err, errlen))

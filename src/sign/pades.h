@@ -35,6 +35,11 @@ struct pades_options {
     int has_rect;         /* rect is given; else the default place (see below) */
     double rect[4];       /* x0 y0 x1 y1 in the page's default user space, pt */
     time_t when;          /* the signing time; 0 = now */
+    /* An official certifying a copy (SIGAPP_CERTIFICATION): the statement
+     * and the QR code's text drawn with the signature, for a page the
+     * platform cannot draw on. NULL: a plain signature. Give a rect. */
+    const char *statement;
+    const char *qr_text;
     /* Asks a timestamp authority for a token over the signature value
      * (sig_value[0..len)). OUT: *token (DER of a TimeStampToken, malloc'd;
      * pades_sign frees it with free()) and *token_len. Returns 0, or

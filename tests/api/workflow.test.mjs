@@ -27,10 +27,11 @@ const ROLES = ['reception', 'specialist', 'leader', 'unit_admin', 'province_admi
 const PERMISSIONS = {
   reception: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.apologize'],
   specialist: ['dossier.read', 'dossier.process', 'payment.request'],
-  leader: ['dossier.read', 'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read'],
+  leader: ['dossier.read', 'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'copy.certify'],
   unit_admin: ['dossier.read', 'report.read', 'user.admin'],
   province_admin: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.process', 'payment.request',
-    'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'user.admin', 'unit.admin'],
+    'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'user.admin', 'unit.admin',
+    'copy.certify'],
 };
 
 // Every step: from, action, to ('@resume': back to where the dossier was paused), who may take

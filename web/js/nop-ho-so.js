@@ -7,6 +7,7 @@ import { $, $$, el, render, initLayout, pageUrl, param, formatDateTime, formatFe
   loading, pageError, alertBox, showAlert, busy, showFieldErrors, clearErrors, apiFieldErrors, goLogin } from './ui.js';
 import { renderForm, fillForm, readForm, checkForm, renderReview } from './eform.js';
 import { ACCEPT, documentBoxes } from './uploads.js';
+import { copyPicker } from './ban-sao.js';
 
 const STEPS = ['Hướng dẫn', 'Tờ khai', 'Giấy tờ', 'Xem lại', 'Nộp hồ sơ'];
 
@@ -131,7 +132,9 @@ function docsPanel() {
         el('p', { class: 'muted small mb-0' }, `${x.originals || 0} bản chính, ${x.copies || 0} bản sao` + (x.required ? ' · Bắt buộc' : ' · Không bắt buộc')),
         el('p', { class: 'field-error', id: `doc-${i}-err`, 'aria-live': 'polite' }),
         el('ul', { class: 'file-list' }),
-        el('div', { class: 'file-pick' }, input, el('label', { class: 'btn btn-secondary btn-small', for: inputId, 'aria-hidden': 'true' }, '+ Chọn tệp')));
+        el('div', { class: 'file-pick' }, input, el('label', { class: 'btn btn-secondary btn-small', for: inputId, 'aria-hidden': 'true' }, '+ Chọn tệp')),
+        copyPicker({ dossier: () => d, base: '/dossiers', key: x.key, index: i,
+          onAttached: (f) => { d.files = d.files.filter((g) => g.name !== f.name).concat([f]); refreshDoc(x.key); } }));
       return box;
     }));
 }

@@ -12,6 +12,7 @@ import { $, $$, el, render, param, formatSize, formatFee, feeNote, processingTex
 import { renderForm, fillForm, readForm, checkForm, renderReview } from '../eform.js';
 import { initStaff, dossierUrl, walkinUrl, lastQueue, shortDateTime, WALKIN_ROLES } from './shell.js';
 import { ACCEPT, documentBoxes } from '../uploads.js';
+import { copyPicker } from '../ban-sao.js';
 
 const STEPS = ['Thủ tục', 'Người nộp', 'Tờ khai', 'Giấy tờ', 'Xem lại và tiếp nhận'];
 const CHANNELS = [
@@ -461,7 +462,9 @@ function docsPanel() {
           : counts + (x.required ? ' · Bắt buộc' : ' · Không bắt buộc')),
         el('p', { class: 'field-error', id: `doc-${i}-err`, 'aria-live': 'polite' }),
         el('ul', { class: 'file-list' }),
-        el('div', { class: 'file-pick' }, input, el('label', { class: 'btn btn-secondary btn-small', for: inputId, 'aria-hidden': 'true' }, x.online_form ? '+ Đính kèm bản quét tờ khai' : '+ Chọn tệp quét')));
+        el('div', { class: 'file-pick' }, input, el('label', { class: 'btn btn-secondary btn-small', for: inputId, 'aria-hidden': 'true' }, x.online_form ? '+ Đính kèm bản quét tờ khai' : '+ Chọn tệp quét')),
+        x.online_form ? null : copyPicker({ dossier: () => d, base: '/staff/dossiers', key: x.key, index: i, staff: true,
+          onAttached: (f) => { d.files = d.files.filter((g) => g.name !== f.name).concat([f]); refreshDoc(x.key); } }));
     }));
 }
 
