@@ -313,9 +313,9 @@ static int timestamp_source(struct pades_options *o, const struct sign_args *a,
     o->timestamp_ctx = NULL;
     if (a->no_timestamp)
         return PDF_OK;
-    if (!url)
-        url = getenv("MOTCUA_TSA_URL");
-    if (url && *url) {
+    if (!url && (url = getenv("MOTCUA_TSA_URL")) && !*url)
+        url = NULL; /* set but empty: as if unset */
+    if (url) {
         if (tsa_config_init(&st->config, url, getenv("MOTCUA_TSA_AUTH"), err, sizeof err)) {
             fprintf(stderr, "motcua pdf sign: --tsa-url: %s\n", err);
             return PDF_USAGE;
