@@ -28,7 +28,7 @@ ASSETS   := $(shell find db data web -type f 2>/dev/null | sort)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check bench unit-tests clean fmt layers
+.PHONY: all run check bench bench-linked unit-tests clean fmt layers
 all: $(BUILD)/motcua
 
 $(BUILD)/motcua: $(BUILD)/src/main.o $(LIB_OBJ)
@@ -52,6 +52,13 @@ unit-tests: $(UNIT_BIN)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmark drivers that call motcua's code in-process (bench/sign-bench).
+BENCH_LINKED := $(BUILD)/bench/bin/sign_bench
+bench-linked: $(BENCH_LINKED)
+$(BUILD)/bench/bin/sign_bench: bench/sign_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 run:
 	@scripts/run-demo.sh

@@ -1,5 +1,7 @@
 /* cmd_pdf: signs PDFs (PAdES, by incremental update) and verifies their
- * signatures from the command line. */
+ * signatures from the command line. The signer is a PKCS#12 file or the
+ * data directory's key store (a unit's seal, an official's personal key);
+ * the timestamp comes from a TSA's URL or the data directory's own TSA. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -11,12 +13,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/account.h"
+#include "base/derr.h"
 #include "base/dynbuf.h"
+#include "base/util.h"
+#include "catalog/unit.h"
 #include "cli/cli.h"
+#include "sign/appearance.h"
+#include "sign/keys.h"
 #include "sign/pades.h"
 #include "sign/pdf_read.h"
 #include "sign/pdf_verify.h"
 #include "sign/signer.h"
+#include "sign/tsa.h"
+#include "sign/tsa_server.h"
+#include "store/store.h"
 
 /* Exit statuses, as `audit verify` has them: a script must tell a changed
  * or badly signed file (1) from one it could not read (3). */
@@ -26,54 +37,73 @@ enum { PDF_OK = 0, PDF_FAILED = 1, PDF_USAGE = 2, PDF_UNREADABLE = 3 };
 #define MAX_P12 ((size_t)1 << 20)
 
 static const char usage[] =
-    "usage: motcua pdf sign --p12 FILE.p12 [--password-stdin] [--reason TEXT]\n"
-    "                       [--location TEXT] [--seal | --official] [--title TEXT]\n"
-    "                       [--name TEXT] [--image PNG] [--page N] [--rect X0,Y0,X1,Y1]\n"
-    "                       IN.pdf OUT.pdf\n"
-    "       motcua pdf verify [--trust ROOT.pem]... [--json] FILE.pdf\n"
+    "usage: motcua pdf sign (--p12 FILE.p12 [--password-stdin] | --data DIR --unit CODE\n"
+    "                       [--login LOGIN]) [--tsa-url URL [--tsa-trust FILE] |\n"
+    "                       --no-timestamp] [--reason TEXT] [--location TEXT]\n"
+    "                       [--seal | --official] [--title TEXT] [--name TEXT]\n"
+    "                       [--image PNG] [--page N] [--rect X0,Y0,X1,Y1] IN.pdf OUT.pdf\n"
+    "       motcua pdf verify [--data DIR] [--trust ROOT.pem]... [--json] FILE.pdf\n"
     "Run `motcua pdf sign --help` or `motcua pdf verify --help` for details.\n";
 
 static const char sign_usage[] =
-    "usage: motcua pdf sign --p12 FILE.p12 [--password-stdin] [--reason TEXT]\n"
-    "                       [--location TEXT] [--seal | --official] [--title TEXT]\n"
-    "                       [--name TEXT] [--image PNG] [--page N] [--rect X0,Y0,X1,Y1]\n"
-    "                       IN.pdf OUT.pdf\n"
-    "  Signs IN.pdf with the key and certificate (and chain) of FILE.p12 and writes\n"
-    "  OUT.pdf: the bytes of IN.pdf unchanged, then an incremental update with a PAdES\n"
-    "  signature (ETSI.CAdES.detached, SHA-256, PAdES B-B) and its visible mark. A\n"
-    "  signed file can be signed again; earlier signatures stay valid.\n"
-    "  --password-stdin  read the PKCS#12 password from the first line of standard\n"
-    "                    input (without it the password is empty)\n"
-    "  --official        (default) a person signs: the handwritten signature in blue,\n"
-    "                    --title above it and the name under it\n"
+    "usage: motcua pdf sign (--p12 FILE.p12 [--password-stdin] | --data DIR --unit CODE\n"
+    "                       [--login LOGIN]) [--tsa-url URL [--tsa-trust FILE] |\n"
+    "                       --no-timestamp] [--reason TEXT] [--location TEXT]\n"
+    "                       [--seal | --official] [--title TEXT] [--name TEXT]\n"
+    "                       [--image PNG] [--page N] [--rect X0,Y0,X1,Y1] IN.pdf OUT.pdf\n"
+    "  Signs IN.pdf and writes OUT.pdf: the bytes of IN.pdf unchanged, then an\n"
+    "  incremental update with a PAdES signature (ETSI.CAdES.detached, SHA-256) and\n"
+    "  its visible mark. A signed file can be signed again; earlier signatures stay\n"
+    "  valid. The signing key is one of:\n"
+    "  --p12 FILE.p12    the key, certificate and chain of a PKCS#12 file\n"
+    "  --password-stdin  read its password from the first line of standard input\n"
+    "                    (without it the password is empty)\n"
+    "  --data DIR --unit CODE  the key store of data directory DIR: the seal of the\n"
+    "                    unit CODE (its organisation key; the mark is --seal)\n"
+    "  --login LOGIN     ... or the personal key of the official LOGIN for that unit\n"
+    "                    (the mark is --official). The key must be valid now and not\n"
+    "                    revoked; the mark shows the image stored with it\n"
+    "  Timestamp (PAdES B-T): the signature value is timestamped by\n"
+    "  --tsa-url URL     this Time-Stamping Authority (RFC 3161; MOTCUA_TSA_URL when\n"
+    "                    not given; MOTCUA_TSA_AUTH=user:password for basic auth)\n"
+    "  --tsa-trust FILE  PEM certificates the TSA's token must verify against\n"
+    "                    else, with --data, by the data directory's own TSA key, in\n"
+    "                    this process; else there is none (PAdES B-B)\n"
+    "  --no-timestamp    no timestamp at all (PAdES B-B)\n"
+    "  The mark:\n"
+    "  --official        (default with --p12) a person signs: the handwritten\n"
+    "                    signature in blue, --title above it and the name under it\n"
     "  --seal            the organisation signs: its red seal over the left third of\n"
     "                    the page's last signature, with its name and the signing time\n"
     "  --name TEXT       the name shown (default: the certificate's common name; for\n"
     "                    --seal its organisation)\n"
     "  --image PNG       the handwritten signature or the seal (transparent PNG);\n"
-    "                    without it one is drawn\n"
+    "                    without it, the key store's image, else one is drawn\n"
     "  --page N          the page (1 = first; default: the last page)\n"
     "  --rect X0,Y0,X1,Y1  where on the page, in points from its lower left corner\n"
     "                    (default: the bottom right, above the margin)\n"
     "  OUT.pdf is written whole or not at all (a temporary file, then renamed) and\n"
     "  never over IN.pdf.\n"
     "  Exit status: 0 signed; 1 the file cannot be signed (not a PDF, encrypted,\n"
-    "  damaged, a wrong password...; nothing is written); 2 usage error; 3 a file\n"
-    "  cannot be read.\n";
+    "  damaged, a wrong password, a key revoked, expired or missing, a TSA that does\n"
+    "  not answer...; nothing is written); 2 usage error; 3 a file or the data\n"
+    "  directory cannot be read.\n";
 
 static const char verify_usage[] =
-    "usage: motcua pdf verify [--trust ROOT.pem]... [--json] FILE.pdf\n"
+    "usage: motcua pdf verify [--data DIR] [--trust ROOT.pem]... [--json] FILE.pdf\n"
     "  Checks every signature of FILE.pdf: that it covers the file but its own\n"
     "  signature value, that the signature matches those bytes, that the signer's\n"
-    "  certificate chains to a root given with --trust (PEM, one or more certificates\n"
-    "  a file, the option repeated up to 16 times) and was valid at the signing\n"
-    "  time, and that a timestamp, if any, is sound. Prints, for each signature, the\n"
+    "  certificate chains to a trusted root and was valid at the signing time, and\n"
+    "  that a timestamp, if any, is sound. Trusted roots: those given with --trust\n"
+    "  (PEM, one or more certificates a file, the option repeated up to 16 times),\n"
+    "  and with --data the trust anchors of data directory DIR (motcua key trust;\n"
+    "  the demo root of a demo directory). Prints, for each signature, the\n"
     "  signer, the time, the timestamp authority and what part of the file it covers;\n"
     "  --json prints the report as JSON instead. Revocation is not checked.\n"
     "  Exit status: 0 every signature is valid and trusted and the last one covers\n"
     "  the whole file; 1 a signature is invalid or untrusted, the file was changed\n"
     "  after the last signature, or it has none; 2 usage error; 3 the file cannot be\n"
-    "  read as a PDF.\n";
+    "  read as a PDF, or a trust file or the data directory cannot be read.\n";
 
 /* Reads a whole file of at most max bytes. OUT: *len. NULL with a message
  * printed when it cannot. */
@@ -143,21 +173,42 @@ static int write_atomic(const char *path, const unsigned char *data, size_t len)
     return rc;
 }
 
-/* The signing identity. Today a PKCS#12 file; the key store's form
- * (--data DIR --unit CODE [--login LOGIN]) plugs in here. */
+/* Opens DIR/motcua.db read-only: signing and verifying read the key store
+ * and never change the database. OUT: *db. Returns PDF_OK, or
+ * PDF_UNREADABLE after saying why. */
+static int open_data(const char *cmd, const char *dir, struct store **db)
+{
+    char path[1100], err[512];
+    struct stat sb;
+    *db = NULL;
+    if (snprintf(path, sizeof path, "%s/motcua.db", dir) >= (int)sizeof path) {
+        fprintf(stderr, "motcua pdf %s: the path %s is too long\n", cmd, dir);
+        return PDF_UNREADABLE;
+    }
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "motcua pdf %s: no database at %s (%s)\n", cmd, path, strerror(errno));
+        return PDF_UNREADABLE;
+    }
+    if (store_open(path, 1, db, err, sizeof err)) {
+        fprintf(stderr, "motcua pdf %s: cannot open %s: %s\n", cmd, path, err);
+        return PDF_UNREADABLE;
+    }
+    return PDF_OK;
+}
+
+/* Who signs, and where the timestamp comes from: a PKCS#12 file, or the
+ * key store of a data directory (--data DIR --unit CODE [--login LOGIN]). */
 struct sign_args {
     const char *p12;
     int password_stdin;
+    const char *data, *unit, *login;
+    const char *tsa_url, *tsa_trust;
+    int no_timestamp;
 };
 
-static int load_signer(const struct sign_args *a, struct signer **out)
+static int load_p12(const struct sign_args *a, struct signer **out)
 {
     char pw[1024] = "", err[256];
-    *out = NULL;
-    if (!a->p12) {
-        fprintf(stderr, "motcua pdf sign: --p12 FILE is required\n%s", sign_usage);
-        return PDF_USAGE;
-    }
     if (a->password_stdin) {
         if (!fgets(pw, (int)sizeof pw, stdin)) {
             fprintf(stderr, "motcua pdf sign: no password on standard input\n");
@@ -179,13 +230,160 @@ static int load_signer(const struct sign_args *a, struct signer **out)
     return PDF_OK;
 }
 
-/* A timestamp authority for the signature (PAdES B-T): none yet, so the
- * signature is B-B. The TSA client sets o->timestamp and o->timestamp_ctx
- * here. */
-static void timestamp_source(struct pades_options *o)
+/* The key store's signer for the unit's seal (no login) or the official's
+ * personal key, valid now, and the image stored with that key (*png NULL
+ * when it has none; caller frees). A refusal of the key store (revoked,
+ * expired, not yet valid, none, the master key unusable) is printed as it
+ * is, in Vietnamese: the official reads it. */
+static int load_from_store(const struct sign_args *a, struct store *db, struct signer **out,
+                           unsigned char **png, size_t *pnglen)
 {
+    struct unit u;
+    struct keys_info k;
+    struct derr derr = {0};
+    int64_t account_id = 0, now = now_unix();
+    int rc = unit_by_code(db, a->unit, &u);
+    if (rc != STORE_ROW) {
+        if (rc == STORE_DONE)
+            fprintf(stderr, "motcua pdf sign: unknown unit %s\n", a->unit);
+        else
+            fprintf(stderr, "motcua pdf sign: cannot read %s: %s\n", a->data, store_errmsg(db));
+        return rc == STORE_DONE ? PDF_FAILED : PDF_UNREADABLE;
+    }
+    if (a->login) {
+        rc = account_id_by_login(db, a->login, "staff", ACCOUNT_ANY_STATE, &account_id);
+        if (rc != STORE_ROW) {
+            if (rc == STORE_DONE)
+                fprintf(stderr, "motcua pdf sign: no officer with login %s\n", a->login);
+            else
+                fprintf(stderr, "motcua pdf sign: cannot read %s: %s\n", a->data,
+                        store_errmsg(db));
+            return rc == STORE_DONE ? PDF_FAILED : PDF_UNREADABLE;
+        }
+    }
+    if (keys_signer(db, a->data, u.id, account_id, now, out, &derr)) {
+        fprintf(stderr, "motcua pdf sign: %s\n", derr.message);
+        derr_clear(&derr);
+        return PDF_FAILED;
+    }
+    /* The same choice again, for the image of the key just loaded. */
+    if (keys_current(db, u.id, account_id, NULL, now, &k, &derr) == 0 &&
+        keys_image(db, k.id, png, pnglen) < 0) {
+        fprintf(stderr, "motcua pdf sign: cannot read the image of key %lld: %s\n",
+                (long long)k.id, store_errmsg(db));
+        derr_clear(&derr);
+        return PDF_UNREADABLE;
+    }
+    derr_clear(&derr);
+    return PDF_OK;
+}
+
+/* Where the signature's timestamp comes from (PAdES B-T), and why the last
+ * one failed, for the message. */
+struct stamping {
+    struct tsa_config config;
+    int have_config;
+    struct tsa_server *own; /* the data directory's TSA key, in this process */
+    char why[512];
+};
+
+/* The TSA client as the signer's callback, keeping the reason of a
+ * failure (tsa_timestamp_cb would only log it). */
+static int stamp_by_url(void *ctx, const unsigned char *sig_value, size_t len,
+                        unsigned char **token, size_t *token_len)
+{
+    struct stamping *st = ctx;
+    return tsa_timestamp(&st->config, sig_value, len, token, token_len, st->why,
+                         sizeof st->why);
+}
+
+/* Sets o->timestamp and o->timestamp_ctx: the TSA at --tsa-url (or
+ * MOTCUA_TSA_URL), else with a data directory its own TSA key, else none
+ * (PAdES B-B); --no-timestamp: none. Returns PDF_OK, PDF_USAGE (a bad URL
+ * or trust file) or PDF_FAILED (the data directory's TSA key cannot be
+ * used), after saying why; st is to be released with stamping_close
+ * either way. */
+static int timestamp_source(struct pades_options *o, const struct sign_args *a,
+                            struct store *db, struct stamping *st)
+{
+    char err[512];
+    const char *url = a->tsa_url;
+    memset(st, 0, sizeof *st);
     o->timestamp = NULL;
     o->timestamp_ctx = NULL;
+    if (a->no_timestamp)
+        return PDF_OK;
+    if (!url && (url = getenv("MOTCUA_TSA_URL")) && !*url)
+        url = NULL; /* set but empty: as if unset */
+    if (url) {
+        if (tsa_config_init(&st->config, url, getenv("MOTCUA_TSA_AUTH"), err, sizeof err)) {
+            fprintf(stderr, "motcua pdf sign: --tsa-url: %s\n", err);
+            return PDF_USAGE;
+        }
+        st->have_config = 1;
+        if (a->tsa_trust && tsa_config_trust_file(&st->config, a->tsa_trust, err, sizeof err)) {
+            fprintf(stderr, "motcua pdf sign: --tsa-trust: %s\n", err);
+            return PDF_USAGE;
+        }
+        o->timestamp = stamp_by_url;
+        o->timestamp_ctx = st;
+        return PDF_OK;
+    }
+    if (!db)
+        return PDF_OK;
+    int own = tsa_server_from_keys(db, a->data, &st->own, err, sizeof err);
+    if (own < 0) {
+        /* Signing without the timestamp the directory is set up to give
+         * would quietly make a weaker signature: say so instead. */
+        fprintf(stderr,
+                "motcua pdf sign: the data directory's TSA key cannot be used: %s (--tsa-url "
+                "names another TSA; --no-timestamp signs without one)\n",
+                err);
+        return PDF_FAILED;
+    }
+    if (own > 0) {
+        o->timestamp = tsa_server_timestamp_cb;
+        o->timestamp_ctx = st->own;
+    }
+    return PDF_OK;
+}
+
+static void stamping_close(struct stamping *st)
+{
+    if (st->have_config)
+        tsa_config_release(&st->config);
+    tsa_server_free(st->own);
+    st->have_config = 0;
+    st->own = NULL;
+}
+
+/* Which signer the options name: exactly one of --p12 and --data/--unit,
+ * and what goes with each. Returns PDF_OK or PDF_USAGE after saying why. */
+static int check_identity(const struct sign_args *a, int seal, int official)
+{
+    const char *why = NULL;
+    if (!a->p12 && !a->data)
+        why = "--p12 FILE or --data DIR --unit CODE is required";
+    else if (a->p12 && a->data)
+        why = "--p12 and --data are two ways to name the signer: give one";
+    else if (a->p12 && (a->unit || a->login))
+        why = "--unit and --login go with --data";
+    else if (a->data && !a->unit)
+        why = "--data needs --unit CODE";
+    else if (a->data && a->password_stdin)
+        why = "--password-stdin goes with --p12";
+    else if (a->data && a->login && seal)
+        why = "--login signs as the official: not with --seal";
+    else if (a->data && !a->login && official)
+        why = "--official needs --login (without it the unit's seal signs)";
+    else if (a->tsa_trust && !a->tsa_url)
+        why = "--tsa-trust goes with --tsa-url";
+    else if (a->no_timestamp && a->tsa_url)
+        why = "--no-timestamp and --tsa-url contradict each other";
+    if (!why)
+        return PDF_OK;
+    fprintf(stderr, "motcua pdf sign: %s\n%s", why, sign_usage);
+    return PDF_USAGE;
 }
 
 static int parse_rect(const char *s, double r[4])
@@ -216,6 +414,20 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* The signer the options name, and the key store's image for its mark
+ * (*png, caller frees; NULL for a PKCS#12 file or a key without one). db
+ * is the data directory's store with --data, else NULL. */
+static int load_signer(const struct sign_args *a, struct store *db, struct signer **out,
+                       unsigned char **png, size_t *pnglen)
+{
+    *out = NULL;
+    *png = NULL;
+    *pnglen = 0;
+    if (a->p12)
+        return load_p12(a, out);
+    return load_from_store(a, db, out, png, pnglen);
+}
+
 static int cmd_sign(int argc, char **argv)
 {
     struct sign_args a = {0};
@@ -224,6 +436,12 @@ static int cmd_sign(int argc, char **argv)
     int seal = 0, official = 0, npos = 0;
     const struct cli_opt opts[] = {{"--p12", 1, &a.p12, NULL},
                                    {"--password-stdin", 0, NULL, &a.password_stdin},
+                                   {"--data", 1, &a.data, NULL},
+                                   {"--unit", 1, &a.unit, NULL},
+                                   {"--login", 1, &a.login, NULL},
+                                   {"--tsa-url", 1, &a.tsa_url, NULL},
+                                   {"--tsa-trust", 1, &a.tsa_trust, NULL},
+                                   {"--no-timestamp", 0, NULL, &a.no_timestamp},
                                    {"--reason", 1, &reason, NULL},
                                    {"--location", 1, &location, NULL},
                                    {"--seal", 0, NULL, &seal},
@@ -248,6 +466,11 @@ static int cmd_sign(int argc, char **argv)
         fprintf(stderr, "%s", sign_usage);
         return PDF_USAGE;
     }
+    if ((rc = check_identity(&a, seal, official)))
+        return rc;
+    /* With the key store, the key's kind says how the mark looks. */
+    if (a.data)
+        seal = !a.login;
     struct pades_options o = {.reason = reason, .location = location, .title = title,
                               .name = name, .role = seal ? PADES_SEAL : PADES_OFFICIAL};
     if (page) {
@@ -272,27 +495,37 @@ static int cmd_sign(int argc, char **argv)
         fprintf(stderr, "motcua pdf sign: OUT.pdf must not be IN.pdf (%s)\n", in);
         return PDF_USAGE;
     }
+    struct store *db = NULL;
     struct signer *s = NULL;
-    unsigned char *pdf = NULL, *png = NULL, *signed_pdf = NULL;
-    size_t len = 0, pnglen = 0, outlen = 0;
+    struct stamping stamp;
+    unsigned char *pdf = NULL, *png = NULL, *stored_png = NULL, *signed_pdf = NULL;
+    size_t len = 0, pnglen = 0, stored_len = 0, outlen = 0;
     char err[512];
-    if ((rc = load_signer(&a, &s)))
+    memset(&stamp, 0, sizeof stamp);
+    if (a.data && (rc = open_data("sign", a.data, &db)))
+        goto out;
+    if ((rc = load_signer(&a, db, &s, &stored_png, &stored_len)))
         goto out;
     if (image) {
-        if (!(png = read_file("sign", image, ((size_t)4 << 20), &pnglen))) {
+        if (!(png = read_file("sign", image, SIGAPP_MAX_PNG, &pnglen))) {
             rc = PDF_UNREADABLE;
             goto out;
         }
         o.image = png;
         o.image_len = pnglen;
+    } else if (stored_png) {
+        o.image = stored_png;
+        o.image_len = stored_len;
     }
     if (!(pdf = read_file("sign", in, PDFR_MAX_FILE, &len))) {
         rc = PDF_UNREADABLE;
         goto out;
     }
-    timestamp_source(&o);
+    if ((rc = timestamp_source(&o, &a, db, &stamp)))
+        goto out;
     if (pades_sign(pdf, len, s, &o, &signed_pdf, &outlen, err, sizeof err)) {
-        fprintf(stderr, "motcua pdf sign: cannot sign %s: %s\n", in, err);
+        fprintf(stderr, "motcua pdf sign: cannot sign %s: %s%s%s\n", in, err,
+                stamp.why[0] ? ": " : "", stamp.why);
         rc = PDF_FAILED;
         goto out;
     }
@@ -300,14 +533,18 @@ static int cmd_sign(int argc, char **argv)
         rc = PDF_FAILED;
         goto out;
     }
-    printf("signed %s as %s%s%s -> %s\n", in, s->name, s->organisation[0] ? ", " : "",
-           s->organisation, outp);
+    printf("signed %s as %s%s%s%s -> %s\n", in, s->name, s->organisation[0] ? ", " : "",
+           s->organisation, o.timestamp ? ", timestamped" : "", outp);
     rc = PDF_OK;
 out:
+    stamping_close(&stamp);
     free(signed_pdf);
     free(pdf);
     free(png);
+    free(stored_png);
     signer_free(s);
+    if (db)
+        store_close(db);
     return rc;
 }
 
@@ -399,7 +636,8 @@ static int cmd_verify(int argc, char **argv)
         rest[nrest++] = argv[i];
     }
     rest[0] = (char *)"pdf verify"; /* messages say "motcua pdf verify" */
-    const struct cli_opt opts[] = {{"--json", 0, NULL, &as_json}, {0}};
+    const char *data = NULL;
+    const struct cli_opt opts[] = {{"--json", 0, NULL, &as_json}, {"--data", 1, &data, NULL}, {0}};
     int rc = cli_parse(nrest, rest, opts, verify_usage, pos, 1, &npos);
     free(rest);
     if (rc)
@@ -408,19 +646,31 @@ static int cmd_verify(int argc, char **argv)
         fprintf(stderr, "%s", verify_usage);
         return PDF_USAGE;
     }
+    /* The roots: the data directory's trust anchors, then the --trust files. */
     X509_STORE *store = NULL;
-    if (ntrust) {
+    if (data) {
+        struct store *db;
+        if ((rc = open_data("verify", data, &db)))
+            return rc;
+        store = keys_trust_store(db);
+        if (!store)
+            fprintf(stderr, "motcua pdf verify: cannot read the trust anchors of %s: %s\n", data,
+                    store_errmsg(db));
+        store_close(db);
+        if (!store)
+            return PDF_UNREADABLE;
+    } else if (ntrust) {
         store = X509_STORE_new();
-        for (int i = 0; store && i < ntrust; i++) {
-            if (X509_STORE_load_file(store, trust_files[i]) != 1) {
-                fprintf(stderr, "motcua pdf verify: cannot read trusted roots from %s\n",
-                        trust_files[i]);
-                X509_STORE_free(store);
-                return PDF_UNREADABLE;
-            }
-        }
         if (!store)
             return PDF_FAILED;
+    }
+    for (int i = 0; i < ntrust; i++) {
+        if (X509_STORE_load_file(store, trust_files[i]) != 1) {
+            fprintf(stderr, "motcua pdf verify: cannot read trusted roots from %s\n",
+                    trust_files[i]);
+            X509_STORE_free(store);
+            return PDF_UNREADABLE;
+        }
     }
     size_t len;
     unsigned char *pdf = read_file("verify", pos[0], PDFR_MAX_FILE, &len);

@@ -25,6 +25,7 @@
 #include "notify/notify_worker.h"
 #include "payment/payment.h"
 #include "sign/checkpoint_worker.h"
+#include "sign/keys.h"
 #include "sign/tsa.h"
 #include "sign/tsa_server.h"
 #include "store/store.h"
@@ -294,13 +295,20 @@ int cmd_serve(int argc, char **argv)
 
     /* Apply pending migrations before any thread opens the database. */
     struct store *db;
+    char err[512];
     if (cli_open_data(data, &db))
         return 1;
+    /* A server that holds keys it cannot open would accept dossiers and
+     * fail at the first signature: refuse to start, naming the file. */
+    if (keys_ready(db, data, err, sizeof err)) {
+        fprintf(stderr, "motcua serve: cannot start: %s\n", err);
+        store_close(db);
+        return 1;
+    }
     store_close(db);
 
     struct app app;
     memset(&app, 0, sizeof app);
-    char err[512];
     app_set_data_dir(&app, data);
     snprintf(app.base_url, sizeof app.base_url, "%s", base_url ? base_url : "");
     if (!base_url)

@@ -257,6 +257,13 @@ static int draw_certification(cairo_t *cr, PangoContext *pc, const struct sigapp
                          errlen);
 }
 
+double sigapp_band_height(const struct sigapp *a)
+{
+    if (a->kind != SIGAPP_SEAL)
+        return 0;
+    return a->height > 3 * SIGAPP_SEAL_TEXT_PT ? SIGAPP_SEAL_TEXT_PT : a->height / 3;
+}
+
 static int draw(cairo_t *cr, PangoContext *pc, const struct sigapp *a, char *err, size_t errlen)
 {
     double w = a->width, h = a->height;
@@ -267,14 +274,18 @@ static int draw(cairo_t *cr, PangoContext *pc, const struct sigapp *a, char *err
         return draw_certification(cr, pc, a, err, errlen);
     /* The seal: the image (or a drawn seal) on top, then the organisation's
      * name and the time in the band under it. */
-    double band = h > 3 * SIGAPP_SEAL_TEXT_PT ? SIGAPP_SEAL_TEXT_PT : h / 3;
+    double band = sigapp_band_height(a);
     double d = fmin(w, h - band);
-    if (a->png) {
-        if (paint_png(cr, a->png, a->png_len, (w - d) / 2, 0, d, d, err, errlen))
-            return -1;
-    } else {
-        draw_seal(cr, pc, a->name ? a->name : "", w / 2, d / 2, d);
+    if (a->part != SIGAPP_BAND) {
+        if (a->png) {
+            if (paint_png(cr, a->png, a->png_len, (w - d) / 2, 0, d, d, err, errlen))
+                return -1;
+        } else {
+            draw_seal(cr, pc, a->name ? a->name : "", w / 2, d / 2, d);
+        }
     }
+    if (a->part == SIGAPP_STILL)
+        return 0;
     cairo_set_source_rgb(cr, RED);
     double size = band / 2.6, y = h - band + 1;
     if (a->name && a->name[0])
@@ -307,7 +318,19 @@ int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, 
         snprintf(err, errlen, "the signature image is larger than %zu MiB", SIGAPP_MAX_PNG >> 20);
         return -1;
     }
-    int pw = (int)ceil(a->width * SIGAPP_SCALE), ph = (int)ceil(a->height * SIGAPP_SCALE);
+    if (a->part == SIGAPP_BAND && a->kind != SIGAPP_SEAL) {
+        snprintf(err, errlen, "only a seal's mark has a band");
+        return -1;
+    }
+    /* The part's rows of the mark: [top, top + height) points from its top. */
+    double band = sigapp_band_height(a), top = 0, height = a->height;
+    if (a->part == SIGAPP_STILL)
+        height -= band;
+    else if (a->part == SIGAPP_BAND) {
+        top = a->height - band;
+        height = band;
+    }
+    int pw = (int)ceil(a->width * SIGAPP_SCALE), ph = (int)ceil(height * SIGAPP_SCALE);
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
     cairo_t *cr = cairo_create(surf);
     PangoContext *pc = NULL;
@@ -318,6 +341,7 @@ int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, 
         goto out;
     }
     cairo_scale(cr, SIGAPP_SCALE, SIGAPP_SCALE);
+    cairo_translate(cr, 0, -top);
     pc = pango_cairo_create_context(cr);
     pango_cairo_context_set_resolution(pc, 72);
     fo = cairo_font_options_create();
@@ -345,11 +369,16 @@ int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, 
             uint32_t v = row[xx];
             unsigned al = v >> 24, c[3] = {(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff};
             size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
-            for (int k = 0; k < 3; k++) {
-                unsigned u = al ? (c[k] * 255 + al / 2) / al : 255;
-                out->rgb[i * 3 + (size_t)k] = (unsigned char)(u > 255 ? 255 : u);
-            }
+            unsigned char *dst = out->rgb + i * 3;
             out->alpha[i] = (unsigned char)al;
+            if (al == 0) { /* most of a mark: white under a transparent mask */
+                dst[0] = dst[1] = dst[2] = 255;
+                continue;
+            }
+            for (int k = 0; k < 3; k++) {
+                unsigned u = al == 255 ? c[k] : (c[k] * 255 + al / 2) / al;
+                dst[k] = (unsigned char)(u > 255 ? 255 : u);
+            }
         }
     }
     rc = 0;

@@ -26,6 +26,15 @@ enum sigapp_kind {
     SIGAPP_CERTIFICATION,
 };
 
+/* What part of the mark to draw. A seal's mark is the seal (the same on
+ * every signature of the unit) above a band with the name and the signing
+ * time (new each second): drawn apart, the seal can be kept and reused. */
+enum sigapp_part {
+    SIGAPP_ALL,   /* the whole mark */
+    SIGAPP_STILL, /* all but a seal's band: the seal; an official's whole mark */
+    SIGAPP_BAND,  /* a seal's band only: the name and the signing time */
+};
+
 struct sigapp {
     enum sigapp_kind kind;
     double width, height; /* the widget's size, pt */
@@ -38,12 +47,18 @@ struct sigapp {
     size_t png_len;
     const char *statement; /* SIGAPP_CERTIFICATION: the statement's lines ("\n") */
     const char *qr_text;   /* SIGAPP_CERTIFICATION: what its QR code says, or NULL */
+    enum sigapp_part part; /* SIGAPP_ALL unless set */
 };
 
 /* Where a certification's official block (title, signature, name) sits in
  * a box of w x h pt, as x0 y0 x1 y1 from the box's top left corner: the
  * seal that follows goes over its left third, clear of the QR code. */
 void sigapp_certification_signature_box(double w, double h, double box[4]);
+
+/* The height of a seal's band under the seal, pt (0 for an official's
+ * mark): SIGAPP_STILL covers the top height - band points of the widget,
+ * SIGAPP_BAND the bottom band points. */
+double sigapp_band_height(const struct sigapp *a);
 
 /* An image: w x h pixels, rows top to bottom. */
 struct sigapp_raster {
@@ -52,9 +67,10 @@ struct sigapp_raster {
     unsigned char *alpha; /* 1 byte a pixel */
 };
 
-/* Draws the appearance. OUT: *out (free with sigapp_raster_free). Returns 0,
- * or -1 with a reason in err (a size out of bounds, a PNG that cannot be
- * read, text that is not UTF-8). */
+/* Draws the appearance, or the part a->part names (its raster covers that
+ * part only, at the same scale). OUT: *out (free with sigapp_raster_free).
+ * Returns 0, or -1 with a reason in err (a size out of bounds, a PNG that
+ * cannot be read, text that is not UTF-8, the band of an official's mark). */
 int sigapp_render(const struct sigapp *a, struct sigapp_raster *out, char *err, size_t errlen);
 
 void sigapp_raster_free(struct sigapp_raster *r);

@@ -16,6 +16,8 @@
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@
 #define MM (72.0 / 25.4)
 #define UPDATE_MAX ((size_t)48 << 20) /* bytes the update may add */
 #define BR_WIDTH 44                   /* characters kept for "[0 a b c]" */
-#define MAX_OBJS 8                    /* objects one update writes */
+#define MAX_OBJS 10                   /* objects one update writes */
+#define MAX_IMGS 2                    /* images of one mark */
 #define TS_ROOM 12288                 /* bytes kept for a timestamp token */
 
 /* The signed attributes are signed as a DER SET OF (RFC 5652, 5.4), the
@@ -141,6 +144,16 @@ struct wobj {
     size_t off;
 };
 
+/* One image of the mark: its compressed samples and soft mask, and where
+ * it goes in the appearance's space (pt, origin at the lower left). */
+struct pimg {
+    unsigned char *z, *mask_z; /* owned */
+    size_t zlen, mask_zlen;
+    int w, h; /* pixels */
+    double x, y, wd, ht;
+    uint32_t num, mask_num;
+};
+
 struct plan {
     struct pdfr *f;
     const struct pades_options *o;
@@ -154,13 +167,12 @@ struct plan {
     int form_indirect;           /* it is object form_num, rewritten in place */
     uint32_t form_num;
     uint16_t form_gen;
-    uint32_t n_sig, n_widget, n_ap, n_img, n_mask, n_form, n_next;
+    uint32_t n_sig, n_widget, n_ap, n_form, n_next;
     char field[64];
     char when_pdf[80];
     const char *shown_name;
-    unsigned char *img_z, *mask_z;
-    size_t img_zlen, mask_zlen;
-    int img_w, img_h;
+    struct pimg img[MAX_IMGS];
+    int nimg;
 };
 
 struct out {
@@ -301,8 +313,13 @@ static int assemble(const struct plan *p, size_t cap, struct out *w, size_t *br_
     dynbuf_adds(b, "\n/Contents ");
     *contents_at = dynbuf_len(b);
     dynbuf_adds(b, "<");
-    for (size_t i = 0; i < cap; i++)
-        dynbuf_adds(b, "00");
+    char zeros[256];
+    memset(zeros, '0', sizeof zeros);
+    for (size_t left = 2 * cap; left > 0;) {
+        size_t n = left < sizeof zeros ? left : sizeof zeros;
+        dynbuf_add(b, zeros, n);
+        left -= n;
+    }
     dynbuf_addf(b, ">\n/M (%s)", p->when_pdf);
     int bad = 0;
     if (p->s->name[0]) {
@@ -331,37 +348,49 @@ static int assemble(const struct plan *p, size_t cap, struct out *w, size_t *br_
     }
     dynbuf_addf(b, " /AP <</N %u 0 R>>>>\nendobj\n", p->n_ap);
 
-    /* The appearance: the image drawn over the whole widget. */
+    /* The appearance: the mark's images, each over its part of the widget. */
     struct dynbuf ap;
-    dynbuf_init(&ap, 256);
-    dynbuf_adds(&ap, "q ");
-    put_num(&ap, wd);
-    dynbuf_adds(&ap, " 0 0 ");
-    put_num(&ap, ht);
-    dynbuf_adds(&ap, " 0 0 cm /Im0 Do Q");
+    dynbuf_init(&ap, 512);
     char head[256];
     struct dynbuf h;
-    dynbuf_init(&h, sizeof head);
+    dynbuf_init(&h, 512);
     dynbuf_adds(&h, "/Type /XObject /Subtype /Form /BBox [0 0 ");
     put_num(&h, wd);
     dynbuf_adds(&h, " ");
     put_num(&h, ht);
-    dynbuf_addf(&h, "] /Resources <</XObject <</Im0 %u 0 R>>>>", p->n_img);
+    dynbuf_adds(&h, "] /Resources <</XObject <<");
+    for (int i = 0; i < p->nimg; i++) {
+        const struct pimg *im = &p->img[i];
+        dynbuf_addf(&ap, "%sq ", i ? " " : "");
+        put_num(&ap, im->wd);
+        dynbuf_adds(&ap, " 0 0 ");
+        put_num(&ap, im->ht);
+        dynbuf_adds(&ap, " ");
+        put_num(&ap, im->x);
+        dynbuf_adds(&ap, " ");
+        put_num(&ap, im->y);
+        dynbuf_addf(&ap, " cm /Im%d Do Q", i);
+        dynbuf_addf(&h, "%s/Im%d %u 0 R", i ? " " : "", i, im->num);
+    }
+    dynbuf_adds(&h, ">>>>");
     bad |= dynbuf_failed(&ap) || dynbuf_failed(&h);
     stream_obj(w, p->n_ap, dynbuf_ptr(&h), (const unsigned char *)dynbuf_ptr(&ap),
                dynbuf_len(&ap));
     dynbuf_free(&ap);
     dynbuf_free(&h);
-    snprintf(head, sizeof head,
-             "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
-             "/BitsPerComponent 8 /Filter /FlateDecode /SMask %u 0 R",
-             p->img_w, p->img_h, p->n_mask);
-    stream_obj(w, p->n_img, head, p->img_z, p->img_zlen);
-    snprintf(head, sizeof head,
-             "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-             "/BitsPerComponent 8 /Filter /FlateDecode",
-             p->img_w, p->img_h);
-    stream_obj(w, p->n_mask, head, p->mask_z, p->mask_zlen);
+    for (int i = 0; i < p->nimg; i++) {
+        const struct pimg *im = &p->img[i];
+        snprintf(head, sizeof head,
+                 "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+                 "/BitsPerComponent 8 /Filter /FlateDecode /SMask %u 0 R",
+                 im->w, im->h, im->mask_num);
+        stream_obj(w, im->num, head, im->z, im->zlen);
+        snprintf(head, sizeof head,
+                 "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                 "/BitsPerComponent 8 /Filter /FlateDecode",
+                 im->w, im->h);
+        stream_obj(w, im->mask_num, head, im->mask_z, im->mask_zlen);
+    }
 
     /* The page, with the widget added to its annotations. */
     static const char *const page_skip[] = {"Annots", NULL};
@@ -584,11 +613,16 @@ static void place(struct plan *p, const struct pdfr_sigfield *fl, size_t n)
     clamp_rect(p->rect, box);
 }
 
+/* Level 6 (zlib's default): within 1% of level 9's size on these images
+ * at less than half its time (level 9 was two thirds of a signature's
+ * time before the cache below). */
+#define DEFLATE_LEVEL 6
+
 static int deflate_buf(const unsigned char *in, size_t len, unsigned char **out, size_t *outlen)
 {
     uLongf n = compressBound((uLong)len);
     unsigned char *b = malloc(n);
-    if (!b || compress2(b, &n, in, (uLong)len, 9) != Z_OK) {
+    if (!b || compress2(b, &n, in, (uLong)len, DEFLATE_LEVEL) != Z_OK) {
         free(b);
         return -1;
     }
@@ -597,36 +631,247 @@ static int deflate_buf(const unsigned char *in, size_t len, unsigned char **out,
     return 0;
 }
 
+/* ---- the images of marks, kept for reuse ----------------------------- */
+
+/* Drawing a mark and compressing it took nine tenths of a signature's
+ * time, yet a unit's seal and an official's signature look the same on
+ * every document they sign. So the compressed images are kept in a small
+ * cache shared by the process's threads, under everything that makes them:
+ * the SHA-256 of the struct sigapp's fields, the scale and the compression
+ * level, and the given PNG itself, kept and compared byte for byte (hashing
+ * it each time cost as much as hashing the document). A seal's band, which
+ * shows the signing time, is its own image and is drawn again each new
+ * second. */
+#define CACHE_SLOTS 64
+#define CACHE_MAX_BYTES ((size_t)32 << 20) /* compressed bytes kept at most */
+#define CACHE_ENTRY_MAX ((size_t)2 << 20)  /* a larger image is not kept */
+
+struct cached_img {
+    unsigned char key[32];
+    unsigned char *data; /* the samples, the mask, the given PNG; NULL: empty */
+    size_t zlen, mask_zlen, png_len;
+    int w, h;
+    uint64_t used; /* when last used, on the cache's clock */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct cached_img slot[CACHE_SLOTS];
+    size_t bytes;
+    uint64_t clock;
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void key_field(EVP_MD_CTX *md, const void *p, size_t len)
+{
+    uint64_t n = len;
+    EVP_DigestUpdate(md, &n, sizeof n); /* length-prefixed: fields cannot run together */
+    if (len)
+        EVP_DigestUpdate(md, p, len);
+}
+
+static void key_text(EVP_MD_CTX *md, const char *s)
+{
+    key_field(md, s ? "t" : "n", 1); /* NULL apart from "" */
+    key_field(md, s ? s : "", s ? strlen(s) : 0);
+}
+
+static int cache_key(const struct sigapp *a, unsigned char key[32])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int fields[] = {(int)a->kind, (int)a->part, SIGAPP_SCALE, DEFLATE_LEVEL};
+    unsigned int n = 0;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    if (ok) {
+        key_field(md, "motcua mark v1", 14);
+        key_field(md, fields, sizeof fields);
+        key_field(md, &a->width, sizeof a->width);
+        key_field(md, &a->height, sizeof a->height);
+        key_text(md, a->name);
+        key_text(md, a->title);
+        key_text(md, a->time_text);
+        key_text(md, a->statement);
+        key_text(md, a->qr_text);
+        key_field(md, a->png ? "png" : "drawn", a->png ? 3 : 5);
+        key_field(md, &a->png_len, sizeof a->png_len);
+        ok = EVP_DigestFinal_ex(md, key, &n) && n == 32;
+    }
+    EVP_MD_CTX_free(md);
+    return ok ? 0 : -1;
+}
+
+static int same_entry(const struct cached_img *c, const unsigned char key[32],
+                      const struct sigapp *a)
+{
+    size_t png_len = a->png ? a->png_len : 0;
+    return c->data && memcmp(c->key, key, 32) == 0 && c->png_len == png_len &&
+           (png_len == 0 || memcmp(c->data + c->zlen + c->mask_zlen, a->png, png_len) == 0);
+}
+
+/* Copies the image kept for a (key: its fields' hash) into im. Returns 1
+ * if there was one. */
+static int cache_get(const unsigned char key[32], const struct sigapp *a, struct pimg *im)
+{
+    int found = 0;
+    pthread_mutex_lock(&cache.lock);
+    for (int i = 0; i < CACHE_SLOTS && !found; i++) {
+        struct cached_img *c = &cache.slot[i];
+        if (!same_entry(c, key, a))
+            continue;
+        im->z = malloc(c->zlen);
+        im->mask_z = malloc(c->mask_zlen);
+        if (im->z && im->mask_z) {
+            memcpy(im->z, c->data, c->zlen);
+            memcpy(im->mask_z, c->data + c->zlen, c->mask_zlen);
+            im->zlen = c->zlen;
+            im->mask_zlen = c->mask_zlen;
+            im->w = c->w;
+            im->h = c->h;
+            c->used = ++cache.clock;
+            found = 1;
+        } else {
+            free(im->z);
+            free(im->mask_z);
+            im->z = im->mask_z = NULL;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&cache.lock);
+    return found;
+}
+
+static void slot_clear(struct cached_img *c)
+{
+    if (c->data)
+        cache.bytes -= c->zlen + c->mask_zlen + c->png_len;
+    free(c->data);
+    memset(c, 0, sizeof *c);
+}
+
+/* Keeps a copy of im, drawn for a (key: its fields' hash), making room by
+ * dropping the images used least recently. Out of memory, it keeps
+ * nothing. */
+static void cache_put(const unsigned char key[32], const struct sigapp *a, const struct pimg *im)
+{
+    size_t png_len = a->png ? a->png_len : 0;
+    size_t size = im->zlen + im->mask_zlen + png_len;
+    if (size > CACHE_ENTRY_MAX)
+        return;
+    unsigned char *data = malloc(size);
+    if (!data)
+        return;
+    memcpy(data, im->z, im->zlen);
+    memcpy(data + im->zlen, im->mask_z, im->mask_zlen);
+    if (png_len)
+        memcpy(data + im->zlen + im->mask_zlen, a->png, png_len);
+    pthread_mutex_lock(&cache.lock);
+    for (;;) {
+        struct cached_img *oldest = NULL, *empty = NULL;
+        for (int i = 0; i < CACHE_SLOTS; i++) {
+            struct cached_img *c = &cache.slot[i];
+            if (same_entry(c, key, a)) {
+                /* Another thread drew the same image meanwhile. */
+                pthread_mutex_unlock(&cache.lock);
+                free(data);
+                return;
+            }
+            if (!c->data && !empty)
+                empty = c;
+            if (c->data && (!oldest || c->used < oldest->used))
+                oldest = c;
+        }
+        if (empty && cache.bytes + size <= CACHE_MAX_BYTES) {
+            memcpy(empty->key, key, 32);
+            empty->data = data;
+            empty->zlen = im->zlen;
+            empty->mask_zlen = im->mask_zlen;
+            empty->png_len = png_len;
+            empty->w = im->w;
+            empty->h = im->h;
+            empty->used = ++cache.clock;
+            cache.bytes += size;
+            break;
+        }
+        slot_clear(oldest); /* full, or over the byte budget: oldest is set */
+    }
+    pthread_mutex_unlock(&cache.lock);
+}
+
+void pades_cache_clear(void)
+{
+    pthread_mutex_lock(&cache.lock);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        slot_clear(&cache.slot[i]);
+    cache.bytes = 0;
+    pthread_mutex_unlock(&cache.lock);
+}
+
+/* The compressed image of the part of the mark a names: from the cache,
+ * else drawn, compressed and kept. OUT: im's samples, mask and size. */
+static int mark_image(const struct sigapp *a, struct pimg *im, char *err, size_t errlen)
+{
+    unsigned char key[32];
+    /* A certification's mark is drawn once per copy: not worth a slot. */
+    int keyed = !a->statement && cache_key(a, key) == 0;
+    if (keyed && cache_get(key, a, im))
+        return 0;
+    struct sigapp_raster r;
+    if (sigapp_render(a, &r, err, errlen))
+        return -1;
+    int rc = deflate_buf(r.rgb, (size_t)r.w * (size_t)r.h * 3, &im->z, &im->zlen) ||
+             deflate_buf(r.alpha, (size_t)r.w * (size_t)r.h, &im->mask_z, &im->mask_zlen);
+    im->w = r.w;
+    im->h = r.h;
+    sigapp_raster_free(&r);
+    if (rc) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (keyed)
+        cache_put(key, a, im);
+    return 0;
+}
+
+/* The mark's images: an official's in one; a seal's in two, the seal above
+ * and the band with the name and the signing time under it (the seal is
+ * then the same image on every signature of the unit). */
 static int draw(struct plan *p, time_t when, char *err, size_t errlen)
 {
     const struct pades_options *o = p->o;
     char iso[40];
     sigtime_iso(when, iso, sizeof iso);
+    double wd = p->rect[2] - p->rect[0], ht = p->rect[3] - p->rect[1];
     struct sigapp a = {
         .kind = o->role == PADES_SEAL ? SIGAPP_SEAL
                 : o->statement        ? SIGAPP_CERTIFICATION
                                       : SIGAPP_OFFICIAL,
-        .width = p->rect[2] - p->rect[0],
-        .height = p->rect[3] - p->rect[1],
+        .width = wd,
+        .height = ht,
         .name = p->shown_name,
         .title = o->title,
-        .time_text = o->role == PADES_SEAL ? iso : NULL,
         .png = o->image,
         .png_len = o->image_len,
         .statement = o->role == PADES_SEAL ? NULL : o->statement,
         .qr_text = o->role == PADES_SEAL ? NULL : o->qr_text,
+        .part = SIGAPP_STILL,
     };
-    struct sigapp_raster r;
-    if (sigapp_render(&a, &r, err, errlen))
+    double band = sigapp_band_height(&a);
+    if (mark_image(&a, &p->img[0], err, errlen))
         return -1;
-    int rc = deflate_buf(r.rgb, (size_t)r.w * (size_t)r.h * 3, &p->img_z, &p->img_zlen) ||
-             deflate_buf(r.alpha, (size_t)r.w * (size_t)r.h, &p->mask_z, &p->mask_zlen);
-    p->img_w = r.w;
-    p->img_h = r.h;
-    sigapp_raster_free(&r);
-    if (rc)
-        snprintf(err, errlen, "out of memory");
-    return rc ? -1 : 0;
+    p->img[0].x = 0;
+    p->img[0].y = band;
+    p->img[0].wd = wd;
+    p->img[0].ht = ht - band;
+    if (p->nimg < 2)
+        return 0;
+    a.part = SIGAPP_BAND;
+    a.time_text = iso;
+    if (mark_image(&a, &p->img[1], err, errlen))
+        return -1;
+    p->img[1].x = 0;
+    p->img[1].y = 0;
+    p->img[1].wd = wd;
+    p->img[1].ht = band;
+    return 0;
 }
 
 /* ---- signing -------------------------------------------------------- */
@@ -720,13 +965,17 @@ static int prepare(struct plan *p, char *err, size_t errlen)
         snprintf(err, errlen, "the PDF has too many objects to add a signature");
         return -1;
     }
-    p->n_sig = next;
-    p->n_widget = next + 1;
-    p->n_ap = next + 2;
-    p->n_img = next + 3;
-    p->n_mask = next + 4;
-    p->n_form = p->form_indirect ? 0 : next + 5;
-    p->n_next = next + (p->form_indirect ? 5 : 6);
+    p->nimg = o->role == PADES_SEAL ? 2 : 1;
+    uint32_t n = next;
+    p->n_sig = n++;
+    p->n_widget = n++;
+    p->n_ap = n++;
+    for (int i = 0; i < p->nimg; i++) {
+        p->img[i].num = n++;
+        p->img[i].mask_num = n++;
+    }
+    p->n_form = p->form_indirect ? 0 : n++;
+    p->n_next = n;
     if (pdfr_xref_is_stream(p->f))
         p->n_next++; /* the update's cross-reference stream is an object too */
     if (o->role == PADES_SEAL)
@@ -822,8 +1071,10 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
 done:
     OPENSSL_free(der);
     dynbuf_free(&w.b);
-    free(p.img_z);
-    free(p.mask_z);
+    for (int i = 0; i < MAX_IMGS; i++) {
+        free(p.img[i].z);
+        free(p.img[i].mask_z);
+    }
     pdfr_free(p.f);
     return rc;
 }

@@ -67,4 +67,11 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
                const struct pades_options *o, unsigned char **out, size_t *out_len, char *err,
                size_t errlen);
 
+/* pades_sign keeps the compressed images of the marks it draws (a unit's
+ * seal, an official's signature: the same on every document) in a cache
+ * of the process, shared by its threads and bounded (64 images, 32 MiB),
+ * keyed by the SHA-256 of everything that makes an image. This empties it
+ * (tests; a process that wants the memory back). Thread-safe. */
+void pades_cache_clear(void);
+
 #endif

@@ -724,6 +724,112 @@ TEST(image_page_and_rect)
     free(pdf);
 }
 
+/* The image streams of a signed file's last update, in file order: where
+ * each one's data starts and how long it is. Returns how many (at most max). */
+static int image_streams(const unsigned char *p, size_t n, size_t from, size_t at[],
+                         size_t len[], int max)
+{
+    int k = 0;
+    const char *s = (const char *)p;
+    for (size_t i = from; i + 32 < n && k < max; i++) {
+        if (memcmp(s + i, "/Subtype /Image", 15) != 0)
+            continue;
+        const char *l = strstr(s + i, "/Length ");
+        const char *st = l ? strstr(l, ">>\nstream\n") : NULL;
+        if (!st)
+            break;
+        len[k] = strtoul(l + 8, NULL, 10);
+        at[k] = (size_t)(st + 10 - s);
+        i = at[k] + len[k];
+        k++;
+    }
+    return k;
+}
+
+static int same_bytes(const unsigned char *a, size_t la, const unsigned char *b, size_t lb)
+{
+    return a && b && la == lb && memcmp(a, b, la) == 0;
+}
+
+/* pades_sign keeps the images of marks: a mark from the cache is the very
+ * mark drawn afresh (RSA PKCS#1 v1.5 signatures are deterministic, so the
+ * whole files compare), another name or another image is drawn anew, and
+ * a seal's image stays while its band follows the signing time. */
+TEST(mark_images_kept_for_reuse)
+{
+    size_t len, la = 0, lb = 0, lc = 0, ld = 0;
+    unsigned char *pdf = document(&len), *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    struct pades_options o = {.title = "CHỦ TỊCH", .when = WHEN};
+    pades_cache_clear();
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &a, &la), 0);
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &b, &lb), 0); /* from the cache */
+    CHECK(same_bytes(a, la, b, lb));
+    pades_cache_clear();
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &c, &lc), 0); /* drawn again */
+    CHECK(same_bytes(a, la, c, lc));
+    o.name = "Lê Thị Bình";
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &d, &ld), 0);
+    CHECK(d && !same_bytes(a, la, d, ld));
+    free(b);
+    free(c);
+    free(d);
+    b = c = d = NULL;
+    /* The name back: the first mark again, not the one just drawn. */
+    o.name = NULL;
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &b, &lb), 0);
+    CHECK(same_bytes(a, la, b, lb));
+    free(a);
+    free(b);
+    a = b = NULL;
+
+    /* The seal, one second apart: four images each (the seal and its mask,
+     * the band and its mask); the seal's bytes are the same, the band's not. */
+    struct pades_options s1 = {.role = PADES_SEAL, .when = WHEN};
+    struct pades_options s2 = {.role = PADES_SEAL, .when = WHEN + 1};
+    size_t at1[5], n1[5], at2[5], n2[5];
+    CHECK_EQ_INT(sign(pdf, len, seal, &s1, &a, &la), 0);
+    CHECK_EQ_INT(sign(pdf, len, seal, &s2, &b, &lb), 0);
+    if (a && b) {
+        CHECK_EQ_INT(image_streams(a, la, len, at1, n1, 5), 4);
+        CHECK_EQ_INT(image_streams(b, lb, len, at2, n2, 5), 4);
+        CHECK(same_bytes(a + at1[0], n1[0], b + at2[0], n2[0]));
+        CHECK(same_bytes(a + at1[1], n1[1], b + at2[1], n2[1]));
+        CHECK(!same_bytes(a + at1[2], n1[2], b + at2[2], n2[2]));
+        X509_STORE *st = store_of(root);
+        json_t *r = NULL;
+        CHECK_EQ_INT(verify(b, lb, st, &r), 0);
+        json_decref(r);
+        X509_STORE_free(st);
+    }
+    free(a);
+    free(b);
+    free(pdf);
+}
+
+/* A certification's mark carries its own statement (register number) and
+ * QR code: signing a second copy never shows the first one's. */
+TEST(certification_marks_are_never_shared)
+{
+    size_t len, la = 0, lb = 0, at1[5], n1[5], at2[5], n2[5];
+    unsigned char *pdf = document(&len), *a = NULL, *b = NULL;
+    struct pades_options o = {.title = "CHỦ TỊCH", .when = WHEN,
+                              .statement = "Chứng thực bản sao này đúng với bản chính.\nSố chứng thực: 1",
+                              .qr_text = "https://example.vn/xac-thuc/aaaaaaaaaaaaaaaaaaaa"};
+    pades_cache_clear();
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &a, &la), 0);
+    o.statement = "Chứng thực bản sao này đúng với bản chính.\nSố chứng thực: 2";
+    o.qr_text = "https://example.vn/xac-thuc/bbbbbbbbbbbbbbbbbbbb";
+    CHECK_EQ_INT(sign(pdf, len, official, &o, &b, &lb), 0);
+    if (a && b) {
+        CHECK_EQ_INT(image_streams(a, la, len, at1, n1, 5), 2);
+        CHECK_EQ_INT(image_streams(b, lb, len, at2, n2, 5), 2);
+        CHECK(!same_bytes(a + at1[0], n1[0], b + at2[0], n2[0]));
+    }
+    free(a);
+    free(b);
+    free(pdf);
+}
+
 /* Inputs that cannot be signed: a clear reason, nothing produced, the
  * input untouched. */
 TEST(refused_inputs)
@@ -804,6 +910,8 @@ int main(void)
     RUN(timestamp_b_t);
     RUN(xref_stream_and_hybrid_inputs);
     RUN(image_page_and_rect);
+    RUN(mark_images_kept_for_reuse);
+    RUN(certification_marks_are_never_shared);
     RUN(refused_inputs);
     signer_free(official);
     signer_free(seal);
