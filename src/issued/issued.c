@@ -219,7 +219,7 @@ int issued_mark_signed(struct store *db, int64_t id, const struct issued_signed 
         db,
         "UPDATE issued_documents SET state = ?, sha256 = ?, size = ?, signers = ?, error = NULL,"
         " signed_at = coalesce(signed_at, ?), timestamped_at = ?, next_attempt_at = ?"
-        " WHERE id = ? AND state IN ('pending', 'awaiting_timestamp')",
+        " WHERE id = ? AND state IN ('pending', 'awaiting_timestamp', 'failed')",
         BIND_TEXT(issued_state_name(s->state)), BIND_TEXT(s->sha256), BIND_INT(s->size),
         BIND_TEXT(signers), BIND_INT(now),
         s->state == ISSUED_SIGNED ? BIND_INT(now) : BIND_NULL,

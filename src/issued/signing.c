@@ -87,6 +87,8 @@ static int sign_once(struct store *db, const struct issued_signing *in,
         .image = image,
         .image_len = image_len,
         .when = (time_t)in->now,
+        /* room for a timestamp added later if the source fails now */
+        .timestamp_room = 1,
     };
     if (watch->fn && !watch->failed) {
         o.timestamp = watched_stamp;
