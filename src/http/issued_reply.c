@@ -71,9 +71,9 @@ static int record_job(struct store *db, void *arg)
     int64_t now = now_unix();
     if (s->has_row) {
         int rc = issued_mark_signed(db, s->doc.id, &sg, now);
-        if (rc == STORE_DONE)
+        if (rc == ISSUED_NOT_PENDING)
             s->lost = 1;
-        return rc == STORE_DONE ? 0 : rc;
+        return rc == ISSUED_NOT_PENDING ? 0 : rc;
     }
     struct issued_new n = {.kind = s->doc.kind, .unit_id = s->doc.unit_id,
                            .dossier_id = s->doc.dossier_id, .ref = s->doc.ref,

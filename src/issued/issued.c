@@ -225,8 +225,9 @@ int issued_mark_signed(struct store *db, int64_t id, const struct issued_signed 
         s->state == ISSUED_SIGNED ? BIND_INT(now) : BIND_NULL,
         s->state == ISSUED_AWAITING_TIMESTAMP ? BIND_INT(now) : BIND_NULL, BIND_INT(id));
     free(signers);
+    /* Not STORE_DONE: it is 0, the same as success. */
     if (rc == 0 && store_changes(db) == 0)
-        rc = STORE_DONE;
+        rc = ISSUED_NOT_PENDING;
     return rc;
 }
 

@@ -82,8 +82,8 @@ int issued_add_timestamps(struct store *db, const struct issued_env *env,
 
 /* Records the timestamped file of doc (write, in the caller's transaction):
  * the row as m says, and the dossier's result files that pointed to the
- * old file now point to the new one. Returns 0, STORE_DONE when the row was
- * no longer awaiting its timestamp, or a store error. */
+ * old file now point to the new one. Returns 0, ISSUED_NOT_PENDING when the
+ * row was no longer awaiting its timestamp, or a store error. */
 int issued_record_timestamps(struct store *db, const struct issued_doc *doc,
                              const struct issued_made *m, int64_t retry_at, int64_t now);
 

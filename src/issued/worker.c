@@ -55,8 +55,9 @@ static int next_due(struct issued_worker *w, int64_t now, struct issued_doc *doc
     return issued_get(w->db, id, doc);
 }
 
-/* Runs write(db, ...) in a transaction of the worker's connection. */
-static void record(struct issued_worker *w, const struct issued_doc *doc,
+/* Records what became of doc in a transaction of the worker's connection:
+ * m made, or err. Returns 0, or -1 when it could not (logged). */
+static int record(struct issued_worker *w, const struct issued_doc *doc,
                    const struct issued_made *m, const struct derr *err, int64_t now)
 {
     int rc = store_begin(w->db);
@@ -73,16 +74,18 @@ static void record(struct issued_worker *w, const struct issued_doc *doc,
                                      now + issued_backoff(doc->attempts), final);
         }
     }
-    if (rc == STORE_DONE) {
+    if (rc == ISSUED_NOT_PENDING) {
         /* A download finished it first: its file stands. */
         store_rollback(w->db);
-        return;
+        return 0;
     }
     if (rc || store_commit(w->db)) {
         log_error("issuing worker: cannot record document %s: %s", doc->public_id,
                   store_errmsg(w->db));
         store_rollback(w->db);
+        return -1;
     }
+    return 0;
 }
 
 static void run_due(struct issued_worker *w)
@@ -109,17 +112,20 @@ static void run_due(struct issued_worker *w)
                        : issued_add_timestamps(w->db, &w->env, &doc, now, &m, &err);
         if (made == 1) /* the document it names is gone: nothing to issue */
             derr_set(&err, DERR_STATE, "sign_failed", "Không có văn bản này", NULL);
+        int recorded;
         if (made == 0) {
-            record(w, &doc, &m, NULL, now);
+            recorded = record(w, &doc, &m, NULL, now);
             log_info("issued %s %s (%s)", issued_kind_name(doc.kind), doc.public_id,
                      issued_state_name(m.state));
             issued_made_clear(&m);
         } else {
             log_warn("issuing worker: %s %s: %s", issued_kind_name(doc.kind), doc.public_id,
                      err.message);
-            record(w, &doc, NULL, &err, now);
+            recorded = record(w, &doc, NULL, &err, now);
         }
         derr_clear(&err);
+        if (recorded) /* the database refuses: try again at the next wake-up, not at once */
+            return;
     }
 }
 
