@@ -2,9 +2,9 @@
 // wrote: pdfsig (poppler, with an NSS database that trusts the test root), `openssl cms
 // -verify` over the bytes each /ByteRange names, and `qpdf --check`. The test CA (root ->
 // intermediate -> an official's RSA key and an organisation's ECDSA seal key) and the
-// PKCS#12 files are made here with the openssl CLI; the PDF is a real receipt served by
-// motcua (cairo), and the same receipt rewritten by qpdf with object and cross-reference
-// streams.
+// PKCS#12 files are made here with the openssl CLI; the PDF is a real receipt as motcua
+// renders it (cairo: the first revision of the served receipt, before the unit's seal), and
+// the same receipt rewritten by qpdf with object and cross-reference streams.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -92,8 +92,13 @@ before(async () => {
     assert.equal(r.status, 200, r.text);
     r = await citizen.get(`/api/v1/dossiers/${draft.id}/receipt.pdf`);
     assert.equal(r.status, 200, r.text);
+    // The served receipt is sealed (docs/signatures.md): its first revision, up to the
+    // first %%EOF, is the file as rendered, without signatures.
+    const eof = r.buf.indexOf('%%EOF');
+    assert.ok(eof > 0 && r.buf.length > eof + 6, 'the served receipt has a signed update');
+    const end = eof + 5 + (r.buf[eof + 5] === 0x0d ? 1 : 0) + (r.buf[eof + 5 + (r.buf[eof + 5] === 0x0d ? 1 : 0)] === 0x0a ? 1 : 0);
     receipt = f('receipt.pdf');
-    fs.writeFileSync(receipt, r.buf);
+    fs.writeFileSync(receipt, r.buf.subarray(0, end));
   } finally {
     await srv.stop();
   }
