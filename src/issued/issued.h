@@ -111,8 +111,8 @@ int issued_add(struct store *db, const struct issued_new *n, int64_t *id,
  * error. */
 int issued_mark_signed(struct store *db, int64_t id, const struct issued_signed *s, int64_t now);
 
-/* A try to sign or timestamp document id failed for reason (English, for
- * the log and the officers): attempts goes up and the next try is at
+/* A try to sign or timestamp document id failed for reason (shown to the
+ * officers: the key store's Vietnamese message): attempts goes up and the next try is at
  * retry_at; failed_for_good moves a pending one to 'failed' (a key that
  * will not come back: revoked, expired). Returns 0 or a store error. */
 int issued_mark_attempt(struct store *db, int64_t id, const char *reason, int64_t retry_at,
