@@ -150,7 +150,12 @@ json_t *issued_signers_json(struct store *db, int64_t id)
 
 static char *signers_text(const struct issued_signed *s)
 {
-    return json_dumps(s && s->signers ? s->signers : json_array(), JSON_COMPACT);
+    if (s && s->signers)
+        return json_dumps(s->signers, JSON_COMPACT);
+    json_t *none = json_array(); /* a pending row: nobody yet */
+    char *text = none ? json_dumps(none, JSON_COMPACT) : NULL;
+    json_decref(none);
+    return text;
 }
 
 int issued_add(struct store *db, const struct issued_new *n, int64_t *id,

@@ -455,10 +455,13 @@ static int official_of(struct store *db, const struct dossier *d, int64_t offici
     return name[0] ? 0 : -1;
 }
 
-int issued_approval_prepare(struct store *db, const struct issued_env *env, int64_t dossier_id,
+int issued_approval_prepare(struct store *db, const struct issued_env *given, int64_t dossier_id,
                             int64_t official_id, int64_t now, struct issued_approval *a,
                             struct derr *err)
 {
+    /* A timestamp source that failed for one document is not asked again
+     * for the next ones: each would wait for it to time out. */
+    struct issued_env envs = *given, *env = &envs;
     struct dossier d;
     struct store_stmt *st;
     struct issued_signature sigs[2];
@@ -498,6 +501,8 @@ int issued_approval_prepare(struct store *db, const struct issued_env *env, int6
         pdf = NULL;
         if (rc)
             goto fail;
+        if (doc->made.state == ISSUED_AWAITING_TIMESTAMP)
+            envs.stamp = NULL;
         a->n = 1;
     }
 
@@ -541,6 +546,8 @@ int issued_approval_prepare(struct store *db, const struct issued_env *env, int6
             copy_str(err->field, sizeof err->field, doc->ref);
             goto fail;
         }
+        if (doc->made.state == ISSUED_AWAITING_TIMESTAMP)
+            envs.stamp = NULL;
         a->n++;
     }
     return 0;
