@@ -6,7 +6,7 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := libevent libevent_pthreads jansson sqlite3 openssl libargon2 \
-           liboath cairo pangocairo libqrencode libcurl xlsxwriter zlib libjpeg
+           liboath cairo pangocairo libqrencode libcurl xlsxwriter zlib libjpeg libpng
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g

@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential pkg-config
   libevent-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev
-  liboath-dev libcairo2-dev libpango1.0-dev libqrencode-dev
+  liboath-dev libcairo2-dev libpango1.0-dev libpng-dev libqrencode-dev
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev zlib1g-dev
   libjpeg-dev  # JPEG scans of certified copies (docs/certified-copies.md)
   fonts-noto-core

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
+#include "issued/issuing.h"
 #include "notify/notify.h"
 #include "payment/payment.h"
 #include "report/stats.h"
@@ -23,11 +24,13 @@ int app_listen_all(void)
 {
     /* Notifications first, as before the hub; the cache last, once the
      * change is complete. Payment cancellation and creation only touch
-     * the payments table, which neither notify nor stats read. */
+     * the payments table, which neither notify nor stats read; the issued
+     * documents' outbox only issued_documents. */
     static const struct dossier_listener *const all[] = {
         &notify_listener,
         &stats_listener,
         &payment_listener,
+        &issued_listener,
         &lookup_cache_listener,
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++)

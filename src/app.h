@@ -14,6 +14,7 @@ struct pool;
 struct cal;
 struct ratelimit;
 struct notify_worker;
+struct issued_worker;
 struct tsa_config;
 struct tsa_server;
 
@@ -36,6 +37,7 @@ struct app {
     struct ratelimit *rl_claim;    /* walk-in claim codes tried per account and address */
     struct ratelimit *rl_verify;   /* PDFs uploaded for public verification per address */
     struct notify_worker *notifier; /* delivers the notification outbox */
+    struct issued_worker *issuer;   /* signs the outbox of issued documents */
     struct tsa_config *tsa;       /* the TSA that timestamps signatures (--tsa-url); NULL: none */
     struct tsa_server *demo_tsa;  /* the built-in demo TSA at POST /tsa (--demo-tsa); NULL: off */
     struct tsa_server *own_tsa;   /* the data directory's TSA key, in this process (demo CA) */
@@ -51,7 +53,8 @@ int app_set_data_dir(struct app *app, const char *dir);
 
 /* Registers every module's dossier-change listener with the hub
  * (dossier/changes.h), in the order they run: notifications, report
- * counters, payment requests, the public lookup cache. Call once before
+ * counters, payment requests, the outbox of issued documents, the public
+ * lookup cache. Call once before
  * any write job runs (serve, and commands or tests that change dossiers);
  * calling it again adds nothing. Not thread-safe. Returns 0 or -1. */
 int app_listen_all(void);

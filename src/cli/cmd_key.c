@@ -62,7 +62,7 @@ static const char usage_trust[] =
 static const char usage_demo[] =
     "usage: motcua key demo --data DIR [--rsa]\n"
     "  Makes the demo CA (\"" DEMOCA_ROOT_CN "\") and issues the demo keys that\n"
-    "  are missing: a seal per unit with demo officers, the demo leaders' personal keys,\n"
+    "  are missing: a seal for every unit, the demo leaders' personal keys,\n"
     "  the system key and the timestamp authority's key. motcua init --demo runs it.\n"
     "  --rsa  RSA-2048 keys instead of ECDSA P-256\n";
 
@@ -607,6 +607,32 @@ static int demo_line(struct store *db, char *line, struct demo_job *j)
     return 0;
 }
 
+/* A seal for every other unit, so that every unit's receipts and letters
+ * are signed in a demo (docs/signatures.md). */
+static int demo_every_seal(struct store *db, struct demo_job *j)
+{
+    struct store_stmt *st;
+    int rc;
+    if (store_prepare(db, "SELECT id, code, name FROM units ORDER BY id", &st) != 0)
+        return -1;
+    while ((rc = store_step(st)) == STORE_ROW) {
+        int64_t id = store_col_int(st, 0);
+        struct party_buf *b;
+        if (has_seal(j, id))
+            continue;
+        if (!(b = add_party(j))) {
+            rc = -1;
+            break;
+        }
+        copy_str(b->name, sizeof b->name, store_col_text(st, 2));
+        copy_str(b->unit_name, sizeof b->unit_name, store_col_text(st, 2));
+        copy_str(b->unit_code, sizeof b->unit_code, store_col_text(st, 1));
+        b->p = (struct democa_party){.unit_id = id, .kind = KEYS_SEAL};
+    }
+    store_done(st);
+    return rc == STORE_DONE ? 0 : -1;
+}
+
 /* The platform's keys: held by the root unit (the province). */
 static int demo_platform(struct store *db, struct demo_job *j)
 {
@@ -655,7 +681,7 @@ static int demo_job(struct store *db, void *arg)
                  lineno);
         return -1;
     }
-    if (demo_platform(db, j)) {
+    if (demo_every_seal(db, j) || demo_platform(db, j)) {
         snprintf(j->err, sizeof j->err,
                  "the data directory has no units (run motcua init "
                  "--demo first)");

@@ -21,6 +21,7 @@
 #include "dossier/filestore.h"
 #include "http/conn.h"
 #include "http/server.h"
+#include "issued/worker.h"
 #include "notify/notify.h"
 #include "notify/notify_worker.h"
 #include "payment/payment.h"
@@ -366,11 +367,20 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     /* The listeners' after-commit hooks: the lookup cache's second
-     * invalidation, the notification worker's wake-up. */
+     * invalidation, the notification and issuing workers' wake-ups. */
     writer_set_after_commit(app.writer, dossier_changes_after_commit);
     if (notify_serve_start(app.db_path, app.base_url, smtp_url, smtp_from, sms_url,
                            &app.notifier, err, sizeof err)) {
         fprintf(stderr, "motcua serve: %s\n", err);
+        writer_stop(app.writer);
+        return 1;
+    }
+    struct issued_env ienv = {.data_dir = app.data_dir, .files_dir = app.files_dir,
+                              .base_url = app.base_url, .stamp = app.stamp,
+                              .stamp_ctx = app.stamp_ctx};
+    if (issued_worker_start(app.db_path, &ienv, &app.issuer, err, sizeof err)) {
+        fprintf(stderr, "motcua serve: %s\n", err);
+        notify_worker_stop(app.notifier);
         writer_stop(app.writer);
         return 1;
     }
@@ -387,6 +397,7 @@ int cmd_serve(int argc, char **argv)
     }
     rc = server_run(&app, listen, (int)nloops);
     checkpoint_worker_stop(checkpoints);
+    issued_worker_stop(app.issuer);
     notify_worker_stop(app.notifier);
     pool_stop(app.pool);
     writer_stop(app.writer);

@@ -103,6 +103,13 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
 {
     if (d->status_code != STATUS_DONE && d->status_code != STATUS_RETURNED)
         return 1;
+    return result_document_render(db, d, base_url, NULL, NULL, 0, out, len);
+}
+
+int result_document_render(struct store *db, const struct dossier *d, const char *base_url,
+                           const char *verify_url, const char *signer_name, int need_template,
+                           unsigned char **out, size_t *len)
+{
     struct procedure p;
     struct unit u, parent;
     char unit_name[300], parent_name[300] = "", place[200], number[160], url[400];
@@ -112,6 +119,10 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
     json_t *form = NULL;
     if (procedure_by_id(db, d->procedure_id, &p) != STORE_ROW)
         return -1;
+    if (need_template && json_array_size(json_object_get(p.result_template, "fields")) == 0) {
+        rc = 1;
+        goto out;
+    }
     if (unit_by_id(db, d->unit_id, &u) != STORE_ROW || !(form = dossier_form(db, d->id)))
         goto out;
     unit_title(&u, unit_name, sizeof unit_name);
@@ -120,7 +131,10 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
     place_of(&u, place, sizeof place);
     snprintf(number, sizeof number, "Số: %s", d->code);
     snprintf(url, sizeof url, "%s/tra-cuu?ma=%s", base_url, d->code);
-    actor_of(db, d->id, "approve", signer, sizeof signer);
+    if (signer_name)
+        copy_str(signer, sizeof signer, signer_name);
+    else
+        actor_of(db, d->id, "approve", signer, sizeof signer);
     pdf_vn_time(d->finished_at ? d->finished_at : now_unix(), 1, finished, sizeof finished);
 
     const json_t *tmpl = p.result_template;
@@ -165,6 +179,7 @@ int result_document_pdf(struct store *db, const struct dossier *d, const char *b
         .signer_title = signer_title ? signer_title : "Thủ trưởng cơ quan",
         .signer_name = signer,
         .lookup_url = url,
+        .verify_url = verify_url,
     };
     rc = letter_result_pdf(&l, out, len);
 out:
@@ -272,12 +287,12 @@ int apology_record_job(struct store *db, void *arg)
     return 0;
 }
 
-int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char **out,
-                size_t *len)
+int apology_pdf(struct store *db, const struct dossier *d, int n, const char *base_url,
+                const char *verify_url, unsigned char **out, size_t *len)
 {
     struct store_stmt *st;
     struct unit u, parent;
-    char unit_name[300], parent_name[300] = "", place[200], signer[256] = "";
+    char unit_name[300], parent_name[300] = "", place[200], signer[256] = "", url[400];
     char reason[APOLOGY_REASON_MAX * 4 + 1] = "", applicant[512] = "", procedure[512] = "";
     int64_t new_due = 0, at = 0;
     if (store_prepare_all(db,
@@ -306,6 +321,7 @@ int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char 
     if (u.parent_code[0] && unit_by_code(db, u.parent_code, &parent) == STORE_ROW)
         unit_title(&parent, parent_name, sizeof parent_name);
     place_of(&u, place, sizeof place);
+    snprintf(url, sizeof url, "%s/tra-cuu?ma=%s", base_url ? base_url : "", d->code);
     struct letter_apology l = {
         .parent_name = parent_name[0] ? parent_name : NULL,
         .unit_name = unit_name,
@@ -320,6 +336,8 @@ int apology_pdf(struct store *db, const struct dossier *d, int n, unsigned char 
         .place = place,
         .signer_title = "Người đại diện",
         .signer_name = signer,
+        .lookup_url = base_url ? url : NULL,
+        .verify_url = verify_url,
     };
     return letter_apology_pdf(&l, out, len);
 }

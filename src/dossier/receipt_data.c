@@ -83,7 +83,7 @@ static int load_applicant(struct store *db, const struct dossier *d, struct rece
 }
 
 int receipt_data_load(struct store *db, const struct dossier *d, const char *base_url,
-                      struct receipt_data *rd)
+                      const char *public_id, struct receipt_data *rd)
 {
     struct procedure p;
     struct unit u, parent;
@@ -134,6 +134,10 @@ int receipt_data_load(struct store *db, const struct dossier *d, const char *bas
     if (d->received_by && dossier_claim_code(db, d->id, rd->claim_code, sizeof rd->claim_code) == 0)
         r->claim_code = rd->claim_code[0] ? rd->claim_code : NULL;
     r->lookup_url = rd->lookup_url;
+    if (public_id) {
+        snprintf(rd->verify_url, sizeof rd->verify_url, "%s/xac-thuc/%s", base_url, public_id);
+        r->verify_url = rd->verify_url;
+    }
     return 0;
 }
 

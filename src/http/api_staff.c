@@ -24,6 +24,7 @@
 #include "http/http.h"
 #include "http/receipt_reply.h"
 #include "http/router.h"
+#include "issued/issuing.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -69,6 +70,8 @@ static json_t *staff_dossier(struct req *r, const struct dossier *d)
                             workflow_actions_json(r->db, d, ACTOR_STAFF, r->account.id));
         json_t *res = results_json(r->db, d->id);
         json_object_set_new(o, "results", res ? res : json_array());
+        json_t *issued = issued_list_json(r->db, d->id);
+        json_object_set_new(o, "issued", issued ? issued : json_array());
         json_object_set_new(o, "can_edit_results",
                             json_boolean((d->status_code == STATUS_PROCESSING || d->status_code == STATUS_DONE) &&
                                          staff_may_edit_results(r, d)));
@@ -131,13 +134,103 @@ static json_t *dossier_and_body_or_reply(struct req *r, struct dossier *d)
     return staff_dossier_or_reply(r, d, ACCESS_DRAFTS) ? NULL : req_json_object_or_reply(r);
 }
 
+/* A step that signs the result (its transition has signs_result: the
+ * leader's approval): sign first, then commit. The step's state comes
+ * first so that stepped() reads it as a struct workflow_step. */
+struct signing_step {
+    struct workflow_step step;
+    struct issued_approval a;
+    struct issued_env env;
+    const char *db_path;
+    struct derr err; /* of the signing */
+    int rc;
+};
+
+static void release_signing(void *p)
+{
+    struct signing_step *s = p;
+    issued_approval_clear(&s->a);
+    derr_clear(&s->err);
+}
+
+/* The write job: the step, then the documents it issues; a refused step
+ * records nothing (the signed files left in the store are harmless, as
+ * uploads that never got their row). */
+static int signing_step_job(struct store *db, void *arg)
+{
+    struct signing_step *s = arg;
+    if (workflow_step_job(db, &s->step))
+        return -1;
+    return issued_approval_record(db, &s->a, s->step.actor_id, s->step.now, &s->step.err);
+}
+
+static void sign_work(void *arg)
+{
+    struct signing_step *s = arg;
+    struct store *db;
+    char err[256];
+    if (store_open(s->db_path, 1, &db, err, sizeof err)) {
+        s->rc = derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi hệ thống", NULL);
+        return;
+    }
+    s->rc = issued_approval_prepare(db, &s->env, s->step.dossier_id, s->step.actor_id,
+                                    s->step.now, &s->a, &s->err);
+    store_close(db);
+}
+
+static void signed_result(struct req *r)
+{
+    struct signing_step *s = r->data;
+    if (s->rc) {
+        reply_derr(r, &s->err);
+        return;
+    }
+    http_defer_job(r, signing_step_job, s, &s->step.err, stepped);
+}
+
+/* Does this step sign? 1 (then the officer may take it and the keys are
+ * ready: signing starts), 0 (an ordinary step), or -1 after answering (a
+ * key that may not sign: nothing changed). */
+static int signing_step_or_reply(struct req *r, const struct dossier *d, const char *action)
+{
+    char perm[64];
+    int signs = workflow_step_signs(r->db, d, action, perm, sizeof perm);
+    if (signs < 0) {
+        reply_internal(r, "workflow lookup failed");
+        return -1;
+    }
+    /* Someone who may not take the step is refused by the step itself. */
+    if (!signs || permission_can(r->db, r->account.id, perm, d->current_unit_id) != 1)
+        return 0;
+    struct issued_signature sigs[2];
+    struct derr err = {0};
+    issued_approval_signers(d->current_unit_id, r->account.id, sigs);
+    if (issued_signers_ready(r->db, sigs, 2, now_unix(), &err)) {
+        reply_derr(r, &err);
+        derr_clear(&err);
+        return -1;
+    }
+    return 1;
+}
+
 static void dossier_action(struct req *r)
 {
     struct dossier d;
     json_t *body = dossier_and_body_or_reply(r, &d);
     if (!body)
         return;
-    struct workflow_step *s = req_state(r, sizeof *s, NULL);
+    const char *action = req_param(r, "action");
+    int signs = signing_step_or_reply(r, &d, action);
+    if (signs < 0)
+        return;
+    struct signing_step *ss = NULL;
+    struct workflow_step *s;
+    if (signs) {
+        ss = req_state(r, sizeof *ss, release_signing);
+        s = ss ? &ss->step : NULL;
+    } else {
+        s = req_state(r, sizeof *s, NULL);
+    }
     if (!s)
         return;
     if (optional_string(r, body, "note", WORKFLOW_NOTE_MAX, 1, s->note, sizeof s->note) ||
@@ -145,12 +238,20 @@ static void dossier_action(struct req *r)
         optional_string(r, body, "unit", 63, 0, s->unit_code, sizeof s->unit_code))
         return;
     s->dossier_id = d.id;
-    copy_str(s->action, sizeof s->action, req_param(r, "action"));
+    copy_str(s->action, sizeof s->action, action);
     s->actor = ACTOR_STAFF;
     s->actor_id = r->account.id;
     s->cal = r->app->cal;
     s->now = now_unix();
-    http_defer_job(r, workflow_step_job, s, &s->err, stepped);
+    if (!ss) {
+        http_defer_job(r, workflow_step_job, s, &s->err, stepped);
+        return;
+    }
+    ss->db_path = r->app->db_path;
+    ss->env = (struct issued_env){.data_dir = r->app->data_dir, .files_dir = r->app->files_dir,
+                                  .base_url = r->app->base_url, .stamp = r->app->stamp,
+                                  .stamp_ctx = r->app->stamp_ctx};
+    http_defer_work(r, sign_work, ss, signed_result);
 }
 
 static void apologized(struct req *r)

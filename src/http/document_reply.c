@@ -12,6 +12,7 @@
 #include "dossier/filestore.h"
 #include "dossier/results.h"
 #include "http/http.h"
+#include "http/issued_reply.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -40,9 +41,7 @@ static void render_work(void *arg)
         s->rc = -1;
         return;
     }
-    s->rc = s->kind == DOCUMENT_RESULT
-                ? result_document_pdf(db, &s->d, s->base_url, &s->pdf, &s->len)
-                : apology_pdf(db, &s->d, s->n, &s->pdf, &s->len);
+    s->rc = result_document_pdf(db, &s->d, s->base_url, &s->pdf, &s->len);
     store_close(db);
 }
 
@@ -50,11 +49,7 @@ static void rendered(struct req *r)
 {
     struct doc_state *s = r->data;
     if (s->rc == 1) {
-        reply_error(r, s->kind == DOCUMENT_RESULT ? 409 : 404,
-                    s->kind == DOCUMENT_RESULT ? "no_result" : "not_found",
-                    s->kind == DOCUMENT_RESULT ? "Hồ sơ chưa có kết quả"
-                                               : "Không có phiếu xin lỗi này",
-                    NULL);
+        reply_error(r, 409, "no_result", "Hồ sơ chưa có kết quả", NULL);
         return;
     }
     if (s->rc) {
@@ -62,14 +57,26 @@ static void rendered(struct req *r)
         return;
     }
     char disp[200];
-    snprintf(disp, sizeof disp, "inline; filename=\"%s-%s.pdf\"",
-             s->kind == DOCUMENT_RESULT ? "ket-qua" : "phieu-xin-loi", s->d.code);
+    snprintf(disp, sizeof disp, "inline; filename=\"ket-qua-%s.pdf\"", s->d.code);
     req_add_header(r, "Content-Disposition", disp);
     reply_bytes(r, 200, "application/pdf", s->pdf, s->len);
 }
 
 void reply_document(struct req *r, const struct dossier *d, enum document_kind kind, int n)
 {
+    char name[160], ref[24];
+    if (kind == DOCUMENT_APOLOGY) {
+        snprintf(name, sizeof name, "phieu-xin-loi-%s-%d.pdf", d->code, n);
+        snprintf(ref, sizeof ref, "%d", n);
+        reply_issued(r, d, ISSUED_APOLOGY, ref, name);
+        return;
+    }
+    /* The result signed at approval; a dossier approved before results
+     * were signed (or whose procedure has no template) gets the unsigned
+     * rendering as before. */
+    snprintf(name, sizeof name, "ket-qua-%s.pdf", d->code);
+    if (reply_issued(r, d, ISSUED_RESULT, "", name) == 0)
+        return;
     struct doc_state *s = req_state(r, sizeof *s, release_doc);
     if (!s)
         return;

@@ -1,7 +1,8 @@
 /* document_reply: answers with a dossier's documents: a PDF the unit issued
- * (the result document, an apology letter), rendered on the worker pool
- * with its own read-only database connection, or an attached file. Callers
- * check access first. */
+ * (the result document, an apology letter) as signed and stored
+ * (http/issued_reply.h) — a result from before signed results is rendered
+ * on the worker pool with its own read-only connection — or an attached
+ * file. Callers check access first. */
 #ifndef MOTCUA_DOCUMENT_REPLY_H
 #define MOTCUA_DOCUMENT_REPLY_H
 

@@ -225,14 +225,15 @@ int issued_mark_signed(struct store *db, int64_t id, const struct issued_signed 
         db,
         "UPDATE issued_documents SET state = ?, sha256 = ?, size = ?, signers = ?, error = NULL,"
         " signed_at = coalesce(signed_at, ?), timestamped_at = ?, next_attempt_at = ?"
-        " WHERE id = ? AND state IN ('pending', 'awaiting_timestamp')",
+        " WHERE id = ? AND state IN ('pending', 'awaiting_timestamp', 'failed')",
         BIND_TEXT(issued_state_name(s->state)), BIND_TEXT(s->sha256), BIND_INT(s->size),
         BIND_TEXT(signers), BIND_INT(now),
         s->state == ISSUED_SIGNED ? BIND_INT(now) : BIND_NULL,
         s->state == ISSUED_AWAITING_TIMESTAMP ? BIND_INT(now) : BIND_NULL, BIND_INT(id));
     free(signers);
+    /* Not STORE_DONE: it is 0, the same as success. */
     if (rc == 0 && store_changes(db) == 0)
-        rc = STORE_DONE;
+        rc = ISSUED_NOT_PENDING;
     return rc;
 }
 

@@ -101,13 +101,18 @@ struct issued_new {
 int issued_add(struct store *db, const struct issued_new *n, int64_t *id,
                char public_id[ISSUED_PUBLIC_ID_LEN + 1], struct derr *err);
 
-/* A pending (or awaiting timestamp) document is now signed as s. Returns 0,
- * or a store error (STORE_DONE when no row of that id was pending or
- * awaiting its timestamp: someone else finished it). */
+/* What issued_mark_signed returns when no row of that id was pending,
+ * awaiting its timestamp or failed: someone else finished it. (Not
+ * STORE_DONE, which is 0 like a success.) */
+#define ISSUED_NOT_PENDING 1
+
+/* A pending (or awaiting timestamp, or failed: tried again on a download)
+ * document is now signed as s. Returns 0, ISSUED_NOT_PENDING, or a store
+ * error. */
 int issued_mark_signed(struct store *db, int64_t id, const struct issued_signed *s, int64_t now);
 
-/* A try to sign or timestamp document id failed for reason (English, for
- * the log and the officers): attempts goes up and the next try is at
+/* A try to sign or timestamp document id failed for reason (shown to the
+ * officers: the key store's Vietnamese message): attempts goes up and the next try is at
  * retry_at; failed_for_good moves a pending one to 'failed' (a key that
  * will not come back: revoked, expired). Returns 0 or a store error. */
 int issued_mark_attempt(struct store *db, int64_t id, const char *reason, int64_t retry_at,

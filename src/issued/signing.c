@@ -91,6 +91,8 @@ static int sign_once(struct store *db, const struct issued_signing *in,
         .has_rect = sig->rect != NULL,
         .statement = sig->statement,
         .qr_text = sig->qr_text,
+        /* room for a timestamp added later if the source fails now */
+        .timestamp_room = 1,
     };
     if (sig->rect)
         memcpy(o.rect, sig->rect, sizeof o.rect);

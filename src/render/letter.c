@@ -34,6 +34,29 @@ static int signature(struct pdf_doc *d, const char *title, const char *name)
     return pdf_columns(d, &col, 1);
 }
 
+/* The QR code at the foot: the signed document's verification page, with
+ * the lookup printed under it; or the lookup alone; or nothing. */
+static int foot_qr(struct pdf_doc *d, const char *lookup_url, const char *verify_url)
+{
+    const struct pdf_style caption = {.size = 9, .flags = PDF_ITALIC};
+    if (verify_url && *verify_url) {
+        char text[1200];
+        if (lookup_url && *lookup_url)
+            snprintf(text, sizeof text,
+                     "Quét mã để xác thực văn bản điện tử có ký số: %s\n"
+                     "Tra cứu tình trạng hồ sơ: %s",
+                     verify_url, lookup_url);
+        else
+            snprintf(text, sizeof text, "Quét mã để xác thực văn bản điện tử có ký số: %s",
+                     verify_url);
+        return pdf_qr(d, verify_url, 56, PDF_ALIGN_LEFT, &caption, text);
+    }
+    if (lookup_url && *lookup_url)
+        return pdf_qr(d, lookup_url, 56, PDF_ALIGN_LEFT, &caption,
+                      "Quét mã để kiểm tra hồ sơ và kết quả");
+    return 0;
+}
+
 static int finish(struct pdf_doc *d, int rc, unsigned char **out, size_t *len)
 {
     int end = pdf_end(d, out, len);
@@ -77,10 +100,8 @@ int letter_result_pdf(const struct letter_result *l, unsigned char **out, size_t
         rc = pdf_space(d, 14);
     if (!rc)
         rc = signature(d, l->signer_title, l->signer_name ? l->signer_name : "");
-    if (!rc && l->lookup_url)
-        rc = pdf_qr(d, l->lookup_url, 56, PDF_ALIGN_LEFT,
-                    &(struct pdf_style){.size = 9, .flags = PDF_ITALIC},
-                    "Quét mã để kiểm tra hồ sơ và kết quả");
+    if (!rc)
+        rc = foot_qr(d, l->lookup_url, l->verify_url);
     return finish(d, rc, out, len);
 }
 
@@ -129,5 +150,7 @@ int letter_apology_pdf(const struct letter_apology *l, unsigned char **out, size
         rc = pdf_space(d, 14);
     if (!rc)
         rc = signature(d, l->signer_title, l->signer_name ? l->signer_name : "");
+    if (!rc)
+        rc = foot_qr(d, l->lookup_url, l->verify_url);
     return finish(d, rc, out, len);
 }

@@ -22,7 +22,9 @@ struct letter_result {
     int64_t issued_at;                   /* printed as the place-and-date line */
     const char *place;                   /* e.g. "Hạc Thành" */
     const char *signer_title, *signer_name;
-    const char *lookup_url;              /* QR to check the document, may be NULL */
+    const char *lookup_url;              /* the public lookup, may be NULL */
+    const char *verify_url;              /* the signed document's verification page
+                                            (/xac-thuc/{id}), may be NULL */
 };
 
 struct letter_apology {
@@ -32,7 +34,11 @@ struct letter_apology {
     const char *reason;
     const char *place;
     const char *signer_title, *signer_name;
+    const char *lookup_url, *verify_url; /* as in letter_result, may be NULL */
 };
+
+/* The QR code at the foot of a letter: the verification page when there is
+ * one (the lookup printed under it), else the lookup. */
 
 /* Each returns 0 with the malloc'd PDF bytes in *out and *len, or a negative errno
  * (-EINVAL for missing text or invalid UTF-8). */

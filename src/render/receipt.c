@@ -40,7 +40,7 @@ static int check(const struct receipt *r)
         !field_ok(r->channel, 0) || !field_ok(r->processing_time, 0) ||
         !field_ok(r->return_place, 0) || !field_ok(r->receiver_name, 0) ||
         !field_ok(r->claim_code, 0) ||
-        !field_ok(r->lookup_url, 1))
+        !field_ok(r->lookup_url, 1) || !field_ok(r->verify_url, 0))
         return -EINVAL;
     if (r->ndocs < 0 || r->ndocs > RECEIPT_MAX_DOCS || (r->ndocs && !r->docs))
         return -EINVAL;
@@ -233,12 +233,21 @@ int receipt_render_pdf(const struct receipt *r, unsigned char **out,
     pdf_space(d, 14);
     signatures(d, r);
     pdf_space(d, 10);
-    caption = g_markup_printf_escaped(
-        "<i>Quét mã để tra cứu tình trạng hồ sơ</i>\n"
-        "<span size=\"9216\">%s</span>",
-        r->lookup_url);
-    pdf_qr(d, r->lookup_url, QR_SIZE, PDF_ALIGN_LEFT,
-           &(struct pdf_style){.flags = PDF_MARKUP}, caption);
+    /* A signed receipt's QR is its verification page; the lookup stays
+     * printed beside it. */
+    if (r->verify_url && *r->verify_url)
+        caption = g_markup_printf_escaped(
+            "<i>Quét mã để xác thực giấy tiếp nhận (văn bản điện tử có ký số)</i>\n"
+            "<span size=\"9216\">%s</span>\n"
+            "<i>Tra cứu tình trạng hồ sơ:</i> <span size=\"9216\">%s</span>",
+            r->verify_url, r->lookup_url);
+    else
+        caption = g_markup_printf_escaped(
+            "<i>Quét mã để tra cứu tình trạng hồ sơ</i>\n"
+            "<span size=\"9216\">%s</span>",
+            r->lookup_url);
+    pdf_qr(d, r->verify_url && *r->verify_url ? r->verify_url : r->lookup_url, QR_SIZE,
+           PDF_ALIGN_LEFT, &(struct pdf_style){.flags = PDF_MARKUP}, caption);
     rc = pdf_end(d, out, len);
 out:
     g_free(caption);

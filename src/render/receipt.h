@@ -30,7 +30,9 @@ struct receipt {
     const char *return_place;
     const char *receiver_name; /* NULL/empty: blank, or "Tiếp nhận trực
                                   tuyến" when the channel is online */
-    const char *lookup_url;    /* encoded in the QR code */
+    const char *lookup_url;    /* the public lookup, printed (and the QR without verify_url) */
+    const char *verify_url;    /* the signed receipt's verification page
+                                  (/xac-thuc/{id}): the QR code; NULL: none */
     const char *claim_code;    /* a walk-in's code to follow it online, or NULL */
 };
 

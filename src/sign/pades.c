@@ -882,7 +882,7 @@ static size_t room_for_cms(const struct signer *s, const struct pades_options *o
     for (int i = 0; s->chain && i < sk_X509_num(s->chain); i++)
         n += (size_t)i2d_X509(sk_X509_value(s->chain, i), NULL);
     n += 2048; /* the attributes, the issuer's name twice, the structure */
-    if (o->timestamp)
+    if (o->timestamp || o->timestamp_room)
         n += TS_ROOM;
     return (n + 1023) / 1024 * 1024;
 }
@@ -1065,7 +1065,8 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
             goto done;
         }
         dynbuf_free(&w.b);
-        cap = (derlen + (o->timestamp ? 4096 : 512) + 1023) / 1024 * 1024;
+        cap = (derlen + (o->timestamp ? 4096 : o->timestamp_room ? TS_ROOM : 512) + 1023) / 1024 *
+              1024;
     }
     snprintf(err, errlen, "the signature does not fit in the room kept for it");
 done:

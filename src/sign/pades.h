@@ -47,6 +47,9 @@ struct pades_options {
     int (*timestamp)(void *ctx, const unsigned char *sig_value, size_t len,
                      unsigned char **token, size_t *token_len);
     void *timestamp_ctx;
+    /* Keep room in /Contents for a timestamp token added later in place
+     * (sign/pades_stamp.h), when there is no timestamp now. */
+    int timestamp_room;
 };
 
 /* The default places: an official signs at the bottom right of the page,

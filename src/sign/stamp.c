@@ -4,6 +4,8 @@
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <png.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +19,72 @@
 static const double RED[3] = {0.80, 0.07, 0.09};
 static const double BLUE[3] = {0.06, 0.16, 0.62};
 
-static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
+static void png_write(png_structp png, png_bytep data, size_t len)
 {
-    return dynbuf_add(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+    if (dynbuf_add(png_get_io_ptr(png), data, len))
+        png_error(png, "out of memory");
 }
 
-/* The surface as PNG into *png. */
-static int finish_png(cairo_surface_t *s, unsigned char **png, size_t *len)
+static void png_flush(png_structp png)
+{
+    (void)png;
+}
+
+/* One row of cairo's premultiplied native-endian ARGB32 as straight RGBA. */
+static void unpremultiply_row(const unsigned char *src, unsigned char *dst, int width)
+{
+    const uint32_t *px = (const uint32_t *)src;
+    for (int x = 0; x < width; x++) {
+        uint32_t v = px[x];
+        unsigned a = v >> 24, r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
+        if (a && a != 255) {
+            r = (r * 255 + a / 2) / a;
+            g = (g * 255 + a / 2) / a;
+            b = (b * 255 + a / 2) / a;
+        }
+        dst[4 * x] = (unsigned char)r;
+        dst[4 * x + 1] = (unsigned char)g;
+        dst[4 * x + 2] = (unsigned char)b;
+        dst[4 * x + 3] = (unsigned char)a;
+    }
+}
+
+/* The surface as PNG into *png. libpng directly rather than cairo's PNG
+ * writer: with the fastest compression and the cheap "sub" filter a seal
+ * encodes about ten times faster, which matters when a demo seals every
+ * one of a province's units. */
+static int finish_png(cairo_surface_t *s, unsigned char **out, size_t *len)
 {
     struct dynbuf b;
-    dynbuf_init(&b, PNG_MAX);
+    int width = cairo_image_surface_get_width(s), height = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    unsigned char *row = malloc((size_t)width * 4);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
     cairo_surface_flush(s);
-    if (cairo_surface_write_to_png_stream(s, png_write, &b) != CAIRO_STATUS_SUCCESS) {
+    dynbuf_init(&b, PNG_MAX);
+    if (!row || !info || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, info ? &info : NULL);
+        free(row);
         free(dynbuf_take(&b, NULL));
         return -1;
     }
-    *png = (unsigned char *)dynbuf_take(&b, len);
-    return *png ? 0 : -1;
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    png_set_write_fn(png, &b, png_write, png_flush);
+    png_set_compression_level(png, 1);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGBA,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_write_info(png, info);
+    for (int y = 0; y < height; y++) {
+        unpremultiply_row(data + (size_t)y * (size_t)stride, row, width);
+        png_write_row(png, row);
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    *out = (unsigned char *)dynbuf_take(&b, len);
+    return *out ? 0 : -1;
 }
 
 static PangoLayout *layout(cairo_t *cr, const char *family, int bold, int italic, double px)

@@ -97,6 +97,12 @@ static int check_transition(json_t *states, json_t *t, size_t i, char *err, size
         snprintf(err, errlen, "transition %zu (%s): param must be assignee or unit", i, action);
         return -1;
     }
+    json_t *signs = json_object_get(t, "signs_result");
+    if (signs && (!json_is_boolean(signs) || (json_is_true(signs) && strcmp(actor, "staff")))) {
+        snprintf(err, errlen, "transition %zu (%s): signs_result is true or false, on staff steps",
+                 i, action);
+        return -1;
+    }
     return 0;
 }
 
@@ -132,14 +138,15 @@ static int store_workflow(struct store *db, const char *name, json_t *states, js
             break;
         rc = store_exec_all(db,
                             "INSERT INTO workflow_transitions(workflow, from_state, action,"
-                            " to_state, actor, permission, param, needs_note, title)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " to_state, actor, permission, param, needs_note, title,"
+                            " signs_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             BIND_TEXT(name), BIND_TEXT(member(s, "from")),
                             BIND_TEXT(member(s, "action")), BIND_TEXT(member(s, "to")),
                             BIND_TEXT(member(s, "actor")), BIND_TEXT(member(s, "permission")),
                             BIND_TEXT(member(s, "param")),
                             BIND_INT(json_is_true(json_object_get(s, "needs_note"))),
-                            BIND_TEXT(member(s, "title")));
+                            BIND_TEXT(member(s, "title")),
+                            BIND_INT(json_is_true(json_object_get(s, "signs_result"))));
     }
     return rc;
 }
@@ -498,6 +505,29 @@ int workflow_step_job(struct store *db, void *arg)
         return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
     copy_str(s->new_state, sizeof s->new_state, c.to_state);
     return 0;
+}
+
+int workflow_step_signs(struct store *db, const struct dossier *d, const char *action,
+                        char *permission, size_t cap)
+{
+    struct store_stmt *st;
+    int rc = store_prepare_all(db,
+                               "SELECT signs_result, permission FROM workflow_transitions"
+                               " WHERE workflow = ? AND from_state = ? AND action = ?"
+                               " AND actor = 'staff'",
+                               &st, BIND_TEXT(d->workflow), BIND_TEXT(d->state), BIND_TEXT(action));
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    int signs = 0;
+    if (rc == STORE_ROW) {
+        signs = store_col_int(st, 0) != 0;
+        copy_str(permission, cap, store_col_text(st, 1));
+    }
+    store_done(st);
+    if (rc != STORE_ROW && rc != STORE_DONE)
+        return rc;
+    return signs;
 }
 
 json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum actor_kind actor,

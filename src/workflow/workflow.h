@@ -52,6 +52,14 @@ struct workflow_step {
 
 int workflow_step_job(struct store *db, void *arg);
 
+/* Does the officers' step action, from the dossier's state now, sign the
+ * result (its transition has signs_result)? 1 with the permission it needs
+ * copied to permission, 0 (no such staff step, or one that signs nothing),
+ * or a store error. Reads only: the handler asks before the step, to sign
+ * first (docs/signatures.md). */
+int workflow_step_signs(struct store *db, const struct dossier *d, const char *action,
+                        char *permission, size_t cap);
+
 /* The actions this actor may take on the dossier now:
  * [{action, title, needs_note, param}]. */
 json_t *workflow_actions_json(struct store *db, const struct dossier *d, enum actor_kind actor,

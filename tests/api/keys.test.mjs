@@ -79,14 +79,17 @@ test('init --demo makes the demo CA; key list shows what signs for whom; openssl
   assert.match(lines[0], /^ID\s+UNIT\s+OFFICIAL\s+KIND\s+SOURCE\s+NOT AFTER\s+STATUS$/);
   const rows = lines.filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/));
   const summary = rows.map(([, unit, login, kind, source]) => `${unit} ${login} ${kind} ${source}`).sort();
+  // A seal for every unit of the database, a personal key for the demo leader, the
+  // platform's keys on the province.
+  const units = sql(data, 'SELECT code FROM units').map((u) => u.code);
+  assert.ok(units.length > 100, `${units.length} units`);
   assert.deepEqual(summary, [
     `${PROVINCE} - ca demo`,
-    `${PROVINCE} - seal demo`,
     `${PROVINCE} - system demo`,
     `${PROVINCE} - tsa demo`,
-    `${COMMUNE} - seal demo`,
     `${COMMUNE} lanhdao.hacthanh official demo`,
-  ]);
+    ...units.map((code) => `${code} - seal demo`),
+  ].sort());
   for (const l of lines.filter((x) => /^\d+\s/.test(x) && !/\sca\s/.test(x))) assert.match(l, /EXPIRES IN 730 DAYS$/, l);
   assert.match(r.stdout, /subject: CN=Phường Hạc Thành,organizationIdentifier=000\.01\.90\.H56,OU=motcua DEMO \(không dùng thật\),O=Phường Hạc Thành,C=VN\n/);
   assert.match(r.stdout, /subject: CN=Trịnh Văn Long,title=Lãnh đạo,organizationIdentifier=000\.01\.90\.H56,/);
@@ -94,7 +97,7 @@ test('init --demo makes the demo CA; key list shows what signs for whom; openssl
 
   // JSON, and a unit's keys only.
   const keys = listJson(data);
-  assert.equal(keys.length, 6);
+  assert.equal(keys.length, units.length + 4);
   const now = Date.now() / 1000;
   for (const k of keys.filter((x) => x.kind !== 'ca')) {
     assert.equal(k.issuer, 'CN=motcua DEMO Thanh Hóa CA,OU=motcua DEMO (không dùng thật),O=motcua DEMO,C=VN');
@@ -103,7 +106,7 @@ test('init --demo makes the demo CA; key list shows what signs for whom; openssl
     assert.equal(k.has_image, k.kind === 'seal' || k.kind === 'official', k.common_name);
   }
   assert.deepEqual(listJson(data, ['--unit', COMMUNE]).map((k) => k.common_name).sort(), ['Phường Hạc Thành', 'Trịnh Văn Long']);
-  assert.deepEqual(listJson(data, ['--unit', COMMUNE2]), []);
+  assert.deepEqual(listJson(data, ['--unit', COMMUNE2]).map((k) => `${k.kind} ${k.source}`), ['seal demo']);
 
   // The openssl CLI verifies each demo certificate: the chain stored with it, the root
   // trusted by the data directory. The TSA's certificate is for time-stamping, critically.
@@ -111,7 +114,9 @@ test('init --demo makes the demo CA; key list shows what signs for whom; openssl
   fs.writeFileSync(root, sqlValue(data, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
   assert.match(openssl(['x509', '-in', root, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space']),
     /CN=motcua DEMO Root CA \(không dùng thật\)\n$/);
-  for (const k of sql(data, "SELECT kind, cert_pem, chain_pem FROM signing_keys WHERE kind <> 'ca'")) {
+  // Every kind once (the seal of the commune, not all of them).
+  for (const k of sql(data, `SELECT kind, cert_pem, chain_pem FROM signing_keys WHERE kind NOT IN ('ca', 'seal')
+      OR (kind = 'seal' AND unit_id = (SELECT id FROM units WHERE code = '${COMMUNE}'))`)) {
     const crt = path.join(dir, `${k.kind}.pem`), chain = path.join(dir, `${k.kind}-chain.pem`);
     fs.writeFileSync(crt, k.cert_pem);
     fs.writeFileSync(chain, k.chain_pem);
@@ -144,8 +149,10 @@ test('key import: a PKCS#12 made with openssl, the password on stdin; trust its 
   assert.ok(id > 0, r.stdout);
   assert.match(r.stdout, /note: the certificate does not lead to a trusted root/);
 
-  let [k] = listJson(data, ['--unit', COMMUNE2]);
-  assert.equal(k.id, id);
+  // Beside the unit's demo seal.
+  const mine = (x) => x.id === id;
+  let k = listJson(data, ['--unit', COMMUNE2]).find(mine);
+  assert.ok(k, 'the imported key is listed');
   assert.equal(k.kind, 'seal');
   assert.equal(k.source, 'p12');
   assert.equal(k.login, null);
@@ -181,7 +188,7 @@ test('key import: a PKCS#12 made with openssl, the password on stdin; trust its 
   r = motcuaIn(['key', 'revoke', '--data', data, '--id', String(id), '--reason', 'Mất thiết bị']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `revoked key ${id}\n`);
-  [k] = listJson(data, ['--unit', COMMUNE2]);
+  k = listJson(data, ['--unit', COMMUNE2]).find(mine);
   assert.equal(k.state, 'revoked');
   r = motcuaIn(['key', 'list', '--data', data, '--unit', COMMUNE2]);
   assert.match(r.stdout, new RegExp(`^${id}\\s+${COMMUNE2.replace(/\./g, '\\.')}\\s+-\\s+seal\\s+p12\\s+\\S+\\s+REVOKED \\(Mất thiết bị\\)$`, 'm'));

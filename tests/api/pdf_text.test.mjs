@@ -73,7 +73,7 @@ test('receipts and apology letters render for CJK, emoji, U+FDFD and right-to-le
 
     let text = assertPdf(await citizen.get(`/api/v1/dossiers/${id}/receipt.pdf`), `${c.what}: receipt`);
     for (const want of ['GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', `Mã hồ sơ: ${code}`, 'Tiếp nhận hồ sơ của:',
-      'Nội dung yêu cầu giải quyết: Đăng ký khai sinh', 'NGƯỜI NỘP HỒ SƠ', 'Quét mã để tra cứu tình trạng hồ sơ']) {
+      'Nội dung yêu cầu giải quyết: Đăng ký khai sinh', 'NGƯỜI NỘP HỒ SƠ', 'Quét mã để xác thực giấy tiếp nhận', 'Tra cứu tình trạng hồ sơ:']) {
       assert.ok(text.includes(want), `${c.what}: receipt lacks "${want}":\n${text}`);
     }
 

@@ -17,6 +17,7 @@ import {
   BIN, COMMUNE, DEMO_OFFICERS, initDataDir, motcua as motcuaRun, newCitizen, readyBirthDraft,
   snapshot, assertUnchanged, sql, sqlValue, startServer, freePort,
 } from './lib/server.mjs';
+import { firstRevision } from './lib/pdf.mjs';
 import { startReferenceTsa } from './lib/tsa-server.mjs';
 
 const LEADER = DEMO_OFFICERS.leader; // lanhdao.hacthanh, Trịnh Văn Long
@@ -26,7 +27,7 @@ const TSA_OID_NAME = 'id-smime-aa-timeStampToken'; // 1.2.840.113549.1.9.16.2.14
 
 let dir; // the test's files
 let data; // the demo data directory
-let receipt; // a receipt as motcua serves it
+let receipt; // a receipt as motcua renders it, before its seal
 
 /** A sanitizer build reports with exit 1, which refusals share: no run may print a report. */
 function noSanitizerReport(r, what) {
@@ -85,8 +86,11 @@ before(async () => {
     assert.equal(r.status, 200, r.text);
     r = await citizen.get(`/api/v1/dossiers/${draft.id}/receipt.pdf`);
     assert.equal(r.status, 200, r.text);
+    // The served receipt carries the ward's seal already; the test signs it as rendered.
+    const unsigned = firstRevision(r.buf);
+    assert.ok(r.buf.length > unsigned.length, 'the served receipt has a signed update');
     receipt = f('receipt.pdf');
-    fs.writeFileSync(receipt, r.buf);
+    fs.writeFileSync(receipt, unsigned);
   } finally {
     await srv.stop();
   }

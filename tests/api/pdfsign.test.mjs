@@ -2,9 +2,9 @@
 // wrote: pdfsig (poppler, with an NSS database that trusts the test root), `openssl cms
 // -verify` over the bytes each /ByteRange names, and `qpdf --check`. The test CA (root ->
 // intermediate -> an official's RSA key and an organisation's ECDSA seal key) and the
-// PKCS#12 files are made here with the openssl CLI; the PDF is a real receipt served by
-// motcua (cairo), and the same receipt rewritten by qpdf with object and cross-reference
-// streams.
+// PKCS#12 files are made here with the openssl CLI; the PDF is a real receipt as motcua
+// renders it (cairo: the first revision of the served receipt, before the unit's seal), and
+// the same receipt rewritten by qpdf with object and cross-reference streams.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, newCitizen, readyBirthDraft, motcua as motcuaRun, BIN, COMMUNE } from './lib/server.mjs';
+import { firstRevision } from './lib/pdf.mjs';
 
 const OFFICIAL = 'Trịnh Văn Long';
 const UNIT = 'UBND phường Hạc Thành';
@@ -92,8 +93,12 @@ before(async () => {
     assert.equal(r.status, 200, r.text);
     r = await citizen.get(`/api/v1/dossiers/${draft.id}/receipt.pdf`);
     assert.equal(r.status, 200, r.text);
+    // The served receipt is sealed (docs/signatures.md): its first revision, up to the
+    // first %%EOF, is the file as rendered, without signatures.
+    const unsigned = firstRevision(r.buf);
+    assert.ok(r.buf.length > unsigned.length, 'the served receipt has a signed update');
     receipt = f('receipt.pdf');
-    fs.writeFileSync(receipt, r.buf);
+    fs.writeFileSync(receipt, unsigned);
   } finally {
     await srv.stop();
   }

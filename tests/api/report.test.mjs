@@ -17,6 +17,7 @@ import {
   ROOT, COMMUNE, COMMUNE2, PROVINCE, Client, startServer, samplePdf, motcua, sql,
   expectRefused, assertError, formatLocalIso, person, totp, DEMO_OFFICERS,
 } from './lib/server.mjs';
+import { giveOfficialKey, giveSealKey } from './lib/keys.mjs';
 import { FakeClock } from './lib/fakeclock.mjs';
 
 const COPY = '2.000815.000.00.00.H56'; // chứng thực bản sao: một phần, mức độ 3, a file
@@ -250,6 +251,10 @@ test('a quarter built through the API: every figure of the report equals counts 
   const start = local(2025, 9, 29, 7, 30);
   const srv = await startFakeServer(t, start);
   const admin = new Session(srv.url, DEMO.province_admin.login, DEMO.province_admin.password, DEMO.province_admin.secret);
+  // The admin approves, which signs the result: a personal key for each commune, and a seal
+  // for the commune the demo data has none for.
+  for (const unit of [COMMUNE, COMMUNE2]) giveOfficialKey(srv.dataDir, DEMO.province_admin.login, unit);
+  giveSealKey(srv.dataDir, COMMUNE2);
   const citizens = [];
   for (let k = 0; k < 3; k++) {
     const c = new Client(srv.url);

@@ -8,6 +8,7 @@ import {
   COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, motcua, expectRefused,
   samplePdf, samplePng, sql,
 } from './lib/server.mjs';
+import { giveOfficialKey } from './lib/keys.mjs';
 
 // An officer created through the CLI, without TOTP, with one role on one unit.
 async function cliOfficer(srv, login, role, unit) {
@@ -36,6 +37,7 @@ test('officers attach result documents while processing; the applicant downloads
   const reception = await cliOfficer(srv, 'kq.tiepnhan', 'reception', COMMUNE);
   const specialist = await cliOfficer(srv, 'kq.chuyenvien', 'specialist', COMMUNE);
   const leader = await cliOfficer(srv, 'kq.lanhdao', 'leader', COMMUNE);
+  giveOfficialKey(srv.dataDir, 'kq.lanhdao', COMMUNE); // the approval signs (issued.test.mjs)
   const other = await cliOfficer(srv, 'kq.khac', 'specialist', COMMUNE2);
   const decision = samplePdf('Quyet dinh - ban ky so');
 
@@ -101,7 +103,11 @@ test('officers attach result documents while processing; the applicant downloads
   assert.deepEqual(r.json.results.map((x) => x.name), ['trich-luc.pdf', 'quyet-dinh.pdf']);
   r = await citizen.get(`/api/v1/dossiers/${id}/results/trich-luc.pdf`);
   assert.equal(r.status, 200, r.text);
-  assert.ok(r.buf.equals(signed));
+  // Attached before the approval, so signed by it: the file sent, then the signatures
+  // appended (an incremental update; issued.test.mjs checks them).
+  assert.ok(r.buf.length > signed.length && r.buf.subarray(0, signed.length).equals(signed));
+  assert.equal(sql(srv.dataDir, `SELECT sha256 FROM dossier_results WHERE dossier_id = ${id} AND name = 'trich-luc.pdf'`)[0].sha256,
+    sql(srv.dataDir, `SELECT sha256 FROM issued_documents WHERE dossier_id = ${id} AND ref = 'trich-luc.pdf'`)[0].sha256);
   assert.match(r.headers.get('content-disposition'), /filename="trich-luc\.pdf"/);
   await expectRefused(srv, () => citizen.get(`/api/v1/dossiers/${id}/results/khong-co.pdf`), { status: 404, code: 'not_found' });
   const stranger = await newCitizen(srv.url);

@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { giveOfficialKey } from './lib/keys.mjs';
 import {
   ROOT, COMMUNE, PROVINCE, Client, startServer, newCitizen, readyBirthDraft, motcua, expectRefused, sql,
 } from './lib/server.mjs';
@@ -99,6 +100,9 @@ test('every step, allowed and refused, for every role and for the owner', async 
   };
   const officers = {};
   for (const role of ROLES) officers[role] = await login(`sm.${role}`, role, role === 'province_admin' ? PROVINCE : COMMUNE);
+  // The approval signs the result: the officers allowed to approve need a personal key for
+  // the commune (without one the approval is refused, issued.test.mjs).
+  for (const role of LEADER) giveOfficialKey(srv.dataDir, `sm.${role}`, COMMUNE);
   const admin = officers.province_admin;
   const body = (s) => ({
     ...(s.carries.note ? { note: 'Lý do thử nghiệm' } : {}),

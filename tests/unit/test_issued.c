@@ -71,7 +71,7 @@ TEST(a_pending_document_is_signed_once)
     CHECK_EQ_INT(issued_mark_signed(fx_db, id, &s, 1100), 0);
     /* Someone else finished it already: told so, nothing changes. */
     s.sha256 = "bb00000000000000000000000000000000000000000000000000000000000002";
-    CHECK_EQ_INT(issued_mark_signed(fx_db, id, &s, 1200), STORE_DONE);
+    CHECK_EQ_INT(issued_mark_signed(fx_db, id, &s, 1200), ISSUED_NOT_PENDING);
     store_commit(fx_db);
     CHECK_EQ_INT(issued_get(fx_db, id, &d), STORE_ROW);
     CHECK_EQ_INT(d.state, ISSUED_SIGNED);

@@ -697,7 +697,9 @@ static int setup(void)
     free(cpdf);
     issue(ISSUED_CERTIFIED_COPY, "12/2026", 0, ISSUED_AWAITING_TIMESTAMP, copy_signed,
           copy_signed_len, copy_pid);
-    issue(ISSUED_RECEIPT, "", dossier_id, ISSUED_PENDING, NULL, 0, pending_pid);
+    /* The dossier's receipt is already queued by the issuing listener; a
+     * second apology letter waits here as the pending row. */
+    issue(ISSUED_APOLOGY, "2", dossier_id, ISSUED_PENDING, NULL, 0, pending_pid);
     once_signed = sign(doc_pdf, doc_len, official, 0, &once_len);
     twice_signed = sign(once_signed, once_len, seal, 0, &twice_len);
     issue(ISSUED_APOLOGY, "1", dossier_id, ISSUED_SIGNED, twice_signed, twice_len, twice_pid);

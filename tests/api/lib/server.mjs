@@ -268,6 +268,17 @@ function countsOf(rows) {
   return counts;
 }
 
+/**
+ * Waits until the server's issuing worker has signed the documents that are due (the
+ * receipts of dossiers just submitted, apology letters: docs/signatures.md), so that a
+ * snapshot is not taken while the worker is about to change a row. Bounded: 20 s, then the
+ * snapshot is taken as it is (and a test comparing two of them will say what changed).
+ */
+export function settleIssuing(dataDir) {
+  const due = "SELECT count(*) FROM issued_documents WHERE state = 'pending' AND next_attempt_at <= strftime('%s', 'now')";
+  for (let i = 0; i < 400 && Number(sqlValue(dataDir, due)) > 0; i++) spawnSync('sleep', ['0.05']);
+}
+
 /** Row counts of every table of the database, {table: n}. */
 export function rowCounts(dataDir) {
   return countsOf(sql(dataDir, countsQuery(dataDir)));
@@ -279,6 +290,7 @@ export function rowCounts(dataDir) {
  * rows of `extra` queries. One sqlite3 process reads it all.
  */
 export function snapshot(dataDir, extra = []) {
+  settleIssuing(dataDir);
   const tables = tablesOf(dataDir);
   const qs = [countsQuery(dataDir), ...tables.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`), ...extra];
   const res = sqlMany(dataDir, qs);

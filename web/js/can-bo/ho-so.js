@@ -398,6 +398,35 @@ function registeredBanner() {
       el('a', { class: 'btn btn-ghost', href: walkinUrl(), id: 'next-walkin' }, 'Tiếp nhận hồ sơ khác')));
 }
 
+/* ---------------- issued documents (docs/signatures.md) ---------------- */
+
+// How each issued document stands: signed, signed and waiting for its timestamp, being
+// signed (the outbox), or refused (the key store's reason).
+const ISSUED_STATE = { signed: 'Đã ký số', awaiting_timestamp: 'Chờ dấu thời gian', pending: 'Đang ký số' };
+
+function issuedUrl(x) {
+  if (x.kind === 'receipt') return receiptUrl();
+  if (x.kind === 'result') return x.ref ? resultFileUrl({ name: x.ref }) : resultUrl();
+  if (x.kind === 'apology') return letterUrl(x.ref);
+  return null;
+}
+
+function issuedCard() {
+  const list = d.issued || [];
+  if (!list.length) return null;
+  return card('issued', 'Văn bản đã ký số', el('ul', { class: 'issued-list', id: 'issued-list' }, list.map((x) => {
+    const url = issuedUrl(x);
+    const state = x.state === 'failed' ? `Lỗi: ${x.error || 'không ký số được'}` : ISSUED_STATE[x.state] || x.state;
+    return el('li', { dataset: { publicId: x.public_id, state: x.state } },
+      url ? pdfLink(url, { 'aria-label': `Xem ${x.title} (PDF)` }, x.title) : el('span', {}, x.title),
+      ' ', el('span', { class: x.state === 'failed' ? 'issued-state error' : 'issued-state muted small' }, state));
+  })));
+}
+
+// Refusals of the signing that the approval starts with: the key store's reasons.
+const SIGNING_REFUSALS = new Set(['no_certificate', 'certificate_expired', 'certificate_revoked',
+  'certificate_not_yet_valid', 'token_failed', 'master_key_unavailable', 'key_undecryptable', 'sign_failed', 'results_changed']);
+
 function holdsCard() {
   const holds = d.holds || [];
   if (!holds.length) return null;
@@ -431,7 +460,7 @@ function view() {
     head(),
     el('div', { class: 'dossier-grid' },
       el('div', { class: 'dossier-main' }, applicantCard(), documentsCard(), resultsCard(), formCard()),
-      el('div', { class: 'dossier-side' }, actionsCard(), paymentCard(), papersCard(), historyCard(), holdsCard())));
+      el('div', { class: 'dossier-side' }, actionsCard(), paymentCard(), issuedCard(), papersCard(), historyCard(), holdsCard())));
   $('#crumb').textContent = d.code;
   document.title = `${d.code} – Một cửa điện tử tỉnh Thanh Hóa`;
 }
@@ -586,6 +615,13 @@ async function submitAction(e) {
   } catch (err) {
     restore();
     if (err.status === 401) { goLogin(); return; }
+    if (SIGNING_REFUSALS.has(err.code)) {
+      // The result could not be signed: nothing changed; say why, plainly.
+      $('#action-dialog').close();
+      pageAlert('error', `Chưa ký số được kết quả nên chưa thực hiện “${a.title}”`, el('p', { id: 'signing-refusal' }, err.message),
+        el('p', { class: 'small' }, 'Hồ sơ chưa thay đổi. Liên hệ quản trị viên để cập nhật chứng thư số hoặc kiểm tra thiết bị ký số, rồi thực hiện lại.'));
+      return;
+    }
     if (err.status === 409 || err.status === 404) {
       // Someone else moved the dossier meanwhile: show the state as it is now.
       $('#action-dialog').close();
