@@ -22,6 +22,7 @@
 #include "http/receipt_reply.h"
 #include "http/router.h"
 #include "http/upload.h"
+#include "issued/issuing.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -198,10 +199,14 @@ static void dossier_get(struct req *r)
     if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
     json_t *o = dossier_json(r->db, &d, 1);
-    if (!o) {
+    /* What was issued signed, each with its verification page's id. */
+    json_t *issued = o ? issued_applicant_json(r->db, d.id, d.status_code == STATUS_RETURNED) : NULL;
+    if (!o || !issued) {
+        json_decref(o);
         reply_internal(r, "dossier read failed");
         return;
     }
+    json_object_set_new(o, "issued", issued);
     reply_json(r, 200, o);
 }
 

@@ -292,15 +292,19 @@ int issued_record_timestamps(struct store *db, const struct issued_doc *doc,
     return rc;
 }
 
-/* --- the officers' list ------------------------------------------------------ */
+/* --- the lists of a dossier's documents ------------------------------------- */
 
-json_t *issued_list_json(struct store *db, int64_t dossier_id)
+/* audience 0: the officers (every row); 1: the applicant (signed rows);
+ * 2: the applicant before the result is returned (signed rows, no result). */
+static json_t *issued_list_for(struct store *db, int64_t dossier_id, int audience)
 {
     struct store_stmt *st;
     if (store_prepare_all(db,
                           "SELECT public_id, kind, ref, title, state, error, signed_at,"
-                          " timestamped_at FROM issued_documents WHERE dossier_id = ? ORDER BY id",
-                          &st, BIND_INT(dossier_id)))
+                          " timestamped_at FROM issued_documents WHERE dossier_id = ?1"
+                          " AND (?2 = 0 OR state IN ('signed', 'awaiting_timestamp'))"
+                          " AND (?2 < 2 OR kind <> 'result') ORDER BY id",
+                          &st, BIND_INT(dossier_id), BIND_INT(audience)))
         return NULL;
     json_t *list = json_array();
     int rc;
@@ -320,6 +324,16 @@ json_t *issued_list_json(struct store *db, int64_t dossier_id)
         return NULL;
     }
     return list;
+}
+
+json_t *issued_list_json(struct store *db, int64_t dossier_id)
+{
+    return issued_list_for(db, dossier_id, 0);
+}
+
+json_t *issued_applicant_json(struct store *db, int64_t dossier_id, int with_results)
+{
+    return issued_list_for(db, dossier_id, with_results ? 1 : 2);
 }
 
 /* --- the outbox: the listener ----------------------------------------------- */

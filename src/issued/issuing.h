@@ -92,6 +92,11 @@ int issued_record_timestamps(struct store *db, const struct issued_doc *doc,
  * (times ISO or null), or NULL on a store error. */
 json_t *issued_list_json(struct store *db, int64_t dossier_id);
 
+/* The same for the applicant: the documents signed so far, the result only
+ * when with_results (once it was returned), so that each can be checked on
+ * the public verification page; no errors. NULL on a store error. */
+json_t *issued_applicant_json(struct store *db, int64_t dossier_id, int with_results);
+
 /* --- the outbox ---------------------------------------------------------- */
 
 /* Adds pending rows: a receipt when a dossier gets its code, an apology

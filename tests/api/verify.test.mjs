@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   startServer, initDataDir, newCitizen, readyBirthDraft, samplePdf, samplePng, sql, snapshot, assertUnchanged,
-  assertError, expectRefused, formatLocalIso, birthForm, BIRTH, COMMUNE,
+  assertError, expectRefused, formatLocalIso, birthForm, settleIssuing, BIRTH, COMMUNE,
 } from './lib/server.mjs';
 import { makeTestCA, trustRoot, signPdf, issueDocument, storedFiles, newPublicId, SEAL, STRANGER } from './lib/issued.mjs';
 
@@ -46,6 +46,7 @@ before(async () => {
   assert.equal(r.status, 200, r.text);
   code = r.json.code;
   valid = issueDocument(dataDir, signed, { kind: 'result', dossierId: draft.id, title: 'Kết quả đăng ký khai sinh' });
+  settleIssuing(dataDir); // the dossier's receipt, sealed by the server, is in the file store before any test
 });
 
 after(async () => {

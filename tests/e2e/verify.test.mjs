@@ -14,12 +14,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { ROOT, startServer, initDataDir, newCitizen, readyBirthDraft, samplePdf, COMMUNE } from '../api/lib/server.mjs';
 import { makeTestCA, trustRoot, signPdf, issueDocument, newPublicId, SEAL } from '../api/lib/issued.mjs';
-import { browserTest, failedResource, PHONE, overflowX } from './lib/browser.mjs';
-
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axe, browserTest, failedResource, PHONE, overflowX } from './lib/browser.mjs';
 
 let caDir;
 let signed; // the sealed PDF of the issued result
@@ -52,20 +49,12 @@ const e2e = browserTest({
     assert.equal(r.status, 200, r.text);
     code = r.json.code;
     doc = issueDocument(e2e.srv.dataDir, signed, { kind: 'result', dossierId: draft.id, title: 'Kết quả đăng ký khai sinh' });
-    pending = issueDocument(e2e.srv.dataDir, null, { kind: 'receipt', state: 'pending', dossierId: draft.id, title: 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' });
+    // The dossier's own receipt is signed by the server's issuing worker; a letter that is
+    // never due (no next attempt) stays "being signed".
+    pending = issueDocument(e2e.srv.dataDir, null, { kind: 'apology', ref: '2', state: 'pending', dossierId: draft.id, title: 'Thư xin lỗi và hẹn lại ngày trả kết quả' });
   },
 });
 const { step } = e2e;
-
-/** axe-core on the page as it is now: no violation of WCAG 2.1 A or AA. */
-async function axe(page, what) {
-  // Through the debugging protocol, which the page's Content-Security-Policy does not govern.
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  const found = res.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join('\n    ')}`);
-  assert.deepEqual(found, [], `axe-core on ${what}:\n${found.join('\n')}`);
-  assert.ok(res.passes.length > 10, `axe-core ran its rules on ${what}`);
-}
 
 test('a visitor verifies an issued document and checks a file against it', { timeout: 180000 }, async () => {
   const base = e2e.srv.url;

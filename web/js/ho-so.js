@@ -307,6 +307,20 @@ function paymentResult() {
   return null;
 }
 
+/** The documents issued signed for this dossier (receipt, letters, the result once
+ * returned), each with its public verification page: what the QR code on the PDF opens. */
+function signedCard() {
+  const list = d.issued || [];
+  if (!list.length) return null;
+  return el('section', { class: 'card', 'aria-labelledby': 'h-signed' },
+    el('div', { class: 'card-title' }, el('h2', { id: 'h-signed' }, 'Văn bản điện tử đã ký số')),
+    el('p', { class: 'muted small' }, 'Mỗi văn bản có mã QR dẫn tới trang xác thực; bất kỳ ai nhận văn bản cũng kiểm tra được chữ ký số tại đó.'),
+    el('ul', { class: 'issued-list', id: 'signed-list' }, list.map((x) => el('li', { dataset: { publicId: x.public_id, kind: x.kind } },
+      el('span', {}, x.title), ' ',
+      el('a', { href: `/xac-thuc/${encodeURIComponent(x.public_id)}`, 'aria-label': `Kiểm tra chữ ký số: ${x.title}` }, 'Kiểm tra chữ ký số'),
+      x.state === 'awaiting_timestamp' ? el('span', { class: 'muted small' }, ' (chưa có dấu thời gian)') : null))));
+}
+
 function view() {
   const draft = d.state === 'draft';
   const submitted = !!d.code;
@@ -359,6 +373,7 @@ function view() {
         el('div', {}, el('dt', {}, 'Ngày tạo hồ sơ'), el('dd', {}, formatDateTime(d.created_at)))),
       el('div', { style: 'margin-top:16px' }, actions)),
     apologiesCard(),
+    signedCard(),
     el('section', { class: 'card', 'aria-labelledby': 'h-history' },
       el('div', { class: 'card-title' }, el('h2', { id: 'h-history' }, 'Quá trình xử lý')), historyList()),
     el('section', { class: 'card', 'aria-labelledby': 'h-files' },

@@ -1,7 +1,7 @@
 // Issued documents made as an operator could, for the tests of the public verification
-// (tests/api/verify.test.mjs, tests/e2e/verify.test.mjs) until the platform issues them
-// itself: a test CA made with the openssl CLI, its root trusted by the data directory
-// (`motcua key trust`), PDFs signed with `motcua pdf sign --p12`, the file put into the file
+// (tests/api/verify.test.mjs, tests/e2e/verify.test.mjs), independently of the platform's
+// own signing (tests/api/issued.test.mjs checks that): a test CA made with the openssl CLI,
+// its root trusted by the data directory (`motcua key trust`), PDFs signed with `motcua pdf sign --p12`, the file put into the file
 // store (DATA/files/<first two hex>/<sha256>) and the issued_documents row inserted with the
 // sqlite3 CLI. Not a test file.
 

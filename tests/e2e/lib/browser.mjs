@@ -10,6 +10,7 @@ import { before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { BIRTH, COMMUNE, Client, readyBirthDraft, startServer, totp } from '../../api/lib/server.mjs';
@@ -293,4 +294,16 @@ export async function submitDossier(citizen, procedure, unit = COMMUNE) {
     ok(await citizen.put(`/api/v1/dossiers/${d.id}/form`, copyForm()));
   }
   return ok(await citizen.post(`/api/v1/dossiers/${d.id}/submit`, {}));
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core on the page as it is now: no violation of WCAG 2.1 A or AA. */
+export async function axe(page, what) {
+  // Through the debugging protocol, which the page's Content-Security-Policy does not govern.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const res = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  const found = res.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join('\n    ')}`);
+  assert.deepEqual(found, [], `axe-core on ${what}:\n${found.join('\n')}`);
+  assert.ok(res.passes.length > 10, `axe-core ran its rules on ${what}`);
 }
