@@ -22,6 +22,7 @@ import {
   COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, expectRefused, assertError,
   sql, sqlValue, motcua, totp, DEMO_OFFICERS, samplePdf,
 } from './lib/server.mjs';
+import { nssTrusting } from './lib/pdf.mjs';
 
 const CERTIFY = '2.000815.000.00.00.H56'; // Chứng thực bản sao từ bản chính
 const FEE = 2000; // data/procedures.json: 2.000 đồng (the procedure's fee, flat)
@@ -164,8 +165,7 @@ function nssFor(dataDir) {
   fs.mkdirSync(nss);
   const root = path.join(nss, 'root.pem');
   fs.writeFileSync(root, sqlValue(dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
-  ok('certutil', ['-N', '-d', `sql:${nss}`, '--empty-password']);
-  ok('certutil', ['-A', '-d', `sql:${nss}`, '-n', 'motcua demo root', '-t', 'CT,C,C', '-i', root]);
+  nssTrusting(nss, root);
   return nss;
 }
 

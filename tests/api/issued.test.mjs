@@ -19,6 +19,9 @@ import {
   COMMUNE, Client, DEMO_OFFICERS, startServer, newCitizen, readyBirthDraft, samplePdf, samplePng,
   sql, sqlValue, totp, expectRefused, freePort, motcua, settleIssuing,
 } from './lib/server.mjs';
+import { byteRanges, nssTrusting, pdfsig as pdfsigIn } from './lib/pdf.mjs';
+
+const pdfsig = (file) => pdfsigIn(file, f('nss'));
 
 let dir; // scratch: the NSS database, files to check
 const f = (name) => path.join(dir, name);
@@ -42,31 +45,9 @@ function trustDemoRoot(t, dataDir) {
   const pem = sqlValue(dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1');
   assert.match(pem, /BEGIN CERTIFICATE/);
   fs.writeFileSync(f('root.pem'), pem);
-  fs.mkdirSync(f('nss'));
-  ok('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
-  ok('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'motcua demo root', '-t', 'CT,C,C', '-i', f('root.pem')]);
+  nssTrusting(f('nss'), f('root.pem'));
 }
 
-/** Every signature's pdfsig lines: [{valid, trusted, total, name}]. */
-function pdfsig(file) {
-  const r = run('pdfsig', ['-nssdir', f('nss'), file]);
-  const sigs = r.stdout.split(/^Signature #\d+:$/m).slice(1);
-  return {
-    out: r.stdout + r.stderr,
-    sigs: sigs.map((s) => ({
-      valid: s.includes('Signature Validation: Signature is Valid.'),
-      trusted: s.includes('Certificate Validation: Certificate is Trusted.'),
-      total: /^\s*- Total document signed$/m.test(s),
-      name: (/Signer Certificate Common Name: (.*)$/m.exec(s) || [])[1],
-    })),
-  };
-}
-
-/** The /ByteRange arrays in file order. */
-function byteRanges(buf) {
-  const text = buf.toString('latin1');
-  return [...text.matchAll(/\/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]/g)].map((m) => m.slice(1, 5).map(Number));
-}
 
 // --- a small DER reader, to take the timestamp token out of a CMS SignedData -------------
 

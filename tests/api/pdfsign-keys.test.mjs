@@ -17,8 +17,10 @@ import {
   BIN, COMMUNE, DEMO_OFFICERS, initDataDir, motcua as motcuaRun, newCitizen, readyBirthDraft,
   snapshot, assertUnchanged, sql, sqlValue, startServer, freePort,
 } from './lib/server.mjs';
-import { firstRevision } from './lib/pdf.mjs';
+import { derLength, firstRevision, nssTrusting, pdfsig as pdfsigIn } from './lib/pdf.mjs';
 import { startReferenceTsa } from './lib/tsa-server.mjs';
+
+const pdfsig = (file) => pdfsigIn(file, f('nss'));
 
 const LEADER = DEMO_OFFICERS.leader; // lanhdao.hacthanh, Trịnh Văn Long
 const RECEPTION = DEMO_OFFICERS.reception; // an officer without a personal key
@@ -73,9 +75,7 @@ before(async () => {
   // The demo root, and the chain of the TSA's certificate up to it (the issuing CA).
   fs.writeFileSync(f('root.pem'), sqlValue(data, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
   fs.writeFileSync(f('tsa-chain.pem'), sqlValue(data, "SELECT chain_pem FROM signing_keys WHERE kind = 'tsa'"));
-  fs.mkdirSync(f('nss'));
-  ok('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
-  ok('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'motcua demo root', '-t', 'CT,C,C', '-i', f('root.pem')]);
+  nssTrusting(f('nss'), f('root.pem'));
 
   // A receipt served by motcua on this very directory (the server starts: its keys are usable).
   const srv = await startServer(null, { dataDir: data });
@@ -100,31 +100,6 @@ after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   if (data) fs.rmSync(data, { recursive: true, force: true });
 });
-
-/** Every signature's pdfsig lines: [{valid, trusted, total, name}]. */
-function pdfsig(file) {
-  const r = run('pdfsig', ['-nssdir', f('nss'), file]);
-  const sigs = r.stdout.split(/^Signature #\d+:$/m).slice(1);
-  return {
-    out: r.stdout + r.stderr,
-    sigs: sigs.map((s) => ({
-      valid: s.includes('Signature Validation: Signature is Valid.'),
-      trusted: s.includes('Certificate Validation: Certificate is Trusted.'),
-      total: /^\s*- Total document signed$/m.test(s),
-      name: (/Signer Certificate Common Name: (.*)$/m.exec(s) || [])[1],
-    })),
-  };
-}
-
-/** The DER's length from its outer SEQUENCE header (the placeholder is zero-padded). */
-function derLength(der) {
-  assert.equal(der[0], 0x30, 'the signature is not a DER SEQUENCE');
-  if (der[1] < 0x80) return 2 + der[1];
-  const n = der[1] & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
-  return 2 + n + len;
-}
 
 /** The CMS of signature i (file order), as DER. */
 function signatureDer(file, i) {

@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, newCitizen, readyBirthDraft, motcua as motcuaRun, BIN, COMMUNE } from './lib/server.mjs';
-import { firstRevision } from './lib/pdf.mjs';
+import { byteRanges, derLength, firstRevision, nssTrusting, pdfsig as pdfsigIn } from './lib/pdf.mjs';
+
+const pdfsig = (file) => pdfsigIn(file, f('nss'));
 
 const OFFICIAL = 'Trịnh Văn Long';
 const UNIT = 'UBND phường Hạc Thành';
@@ -80,9 +82,7 @@ before(async () => {
   ok('openssl', ['pkcs12', '-export', '-inkey', f('seal.key'), '-in', f('seal.pem'), '-certfile', f('int.pem'),
     '-out', f('seal.p12'), '-passout', 'pass:']);
   // pdfsig checks chains against an NSS database: one that trusts the test root only.
-  fs.mkdirSync(f('nss'));
-  ok('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
-  ok('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'motcua test root', '-t', 'CT,C,C', '-i', f('root.pem')]);
+  nssTrusting(f('nss'), f('root.pem'));
 
   // A receipt as motcua serves it.
   const srv = await startServer(null);
@@ -119,36 +119,6 @@ function signSeal(input, output) {
   return motcua(['pdf', 'sign', '--p12', f('seal.p12'), '--seal', input, output]);
 }
 
-/** Every signature's pdfsig lines: [{valid, trusted, total, name}]. */
-function pdfsig(file) {
-  const r = run('pdfsig', ['-nssdir', f('nss'), file]);
-  const sigs = r.stdout.split(/^Signature #\d+:$/m).slice(1);
-  return {
-    out: r.stdout + r.stderr,
-    sigs: sigs.map((s) => ({
-      valid: s.includes('Signature Validation: Signature is Valid.'),
-      trusted: s.includes('Certificate Validation: Certificate is Trusted.'),
-      total: /^\s*- Total document signed$/m.test(s),
-      name: (/Signer Certificate Common Name: (.*)$/m.exec(s) || [])[1],
-    })),
-  };
-}
-
-/** The /ByteRange arrays in file order. */
-function byteRanges(buf) {
-  const text = buf.toString('latin1');
-  return [...text.matchAll(/\/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]/g)].map((m) => m.slice(1, 5).map(Number));
-}
-
-/** The DER's length from its outer SEQUENCE header (the placeholder is zero-padded). */
-function derLength(der) {
-  assert.equal(der[0], 0x30, 'the signature is not a DER SEQUENCE');
-  if (der[1] < 0x80) return 2 + der[1];
-  const n = der[1] & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
-  return 2 + n + len;
-}
 
 /** `openssl cms -verify` of signature i over the bytes its /ByteRange names. */
 function opensslVerify(file, i, ca = 'root.pem') {

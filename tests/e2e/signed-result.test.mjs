@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, COMMUNE, DEMO_CITIZEN, DEMO_OFFICERS, Client, readyBirthDraft, sqlValue, startServer } from '../api/lib/server.mjs';
+import { nssTrusting, pdfsig } from '../api/lib/pdf.mjs';
 import { axe, browserTest, ok } from './lib/browser.mjs';
 
 const L = DEMO_OFFICERS.leader;
@@ -43,17 +44,10 @@ const e2e = browserTest({
 });
 const { step } = e2e;
 
-/** An NSS database for pdfsig that trusts the data directory's demo root, and nothing else. */
-function trustDemoRoot(dataDir) {
-  fs.writeFileSync(f('root.pem'), sqlValue(dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
-  fs.mkdirSync(f('nss'));
-  run('certutil', ['-N', '-d', `sql:${f('nss')}`, '--empty-password']);
-  run('certutil', ['-A', '-d', `sql:${f('nss')}`, '-n', 'motcua demo root', '-t', 'CT,C,C', '-i', f('root.pem')]);
-}
-
 test('the leader signs the result on the page; the citizen downloads it; pdfsig trusts it; its QR code opens "Hợp lệ"', { timeout: 300000 }, async () => {
   const { srv } = e2e;
-  trustDemoRoot(srv.dataDir);
+  fs.writeFileSync(f('root.pem'), sqlValue(srv.dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
+  nssTrusting(f('nss'), f('root.pem')); // pdfsig trusts the demo root and nothing else
 
   // The citizen's dossier, up to the leader's approval, through the API.
   const citizen = new Client(srv.url);
@@ -110,15 +104,10 @@ test('the leader signs the result on the page; the citizen downloads it; pdfsig 
   });
 
   // Outside the browser: pdfsig trusts the two signatures, in Decree 30's order.
-  const out = spawnSync('pdfsig', ['-nssdir', f('nss'), f('ket-qua.pdf')], { encoding: 'utf8' });
-  const sigs = out.stdout.split(/^Signature #\d+:$/m).slice(1);
-  assert.equal(sigs.length, 2, out.stdout + out.stderr);
-  for (const s of sigs) {
-    assert.match(s, /Signature Validation: Signature is Valid\./, out.stdout);
-    assert.match(s, /Certificate Validation: Certificate is Trusted\./, out.stdout);
-  }
-  assert.match(sigs[0], new RegExp(`Signer Certificate Common Name: ${L.name}`));
-  assert.match(sigs[1], new RegExp(`Signer Certificate Common Name: ${WARD}`));
+  const p = pdfsig(f('ket-qua.pdf'), f('nss'));
+  assert.equal(p.sigs.length, 2, p.out);
+  assert.ok(p.sigs.every((x) => x.valid && x.trusted), p.out);
+  assert.deepEqual(p.sigs.map((x) => x.name), [L.name, WARD], p.out);
   // The QR code of the first page is the verification page of this document.
   run('pdftoppm', ['-r', '200', '-f', '1', '-l', '1', '-png', f('ket-qua.pdf'), f('page')]);
   const png = fs.readdirSync(scratch).find((n) => /^page.*\.png$/.test(n));
