@@ -1,8 +1,9 @@
 /* util: small checked helpers shared by every layer: number parsing, time,
- * random tokens, hashing, hex. */
+ * random tokens, hashing, hex, starting quiet threads. */
 #ifndef MOTCUA_UTIL_H
 #define MOTCUA_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +36,10 @@ int copy_str(char *dst, size_t cap, const char *src);
 
 /* Creates a directory and its parents (mode 0700 for new ones). */
 int mkdir_p(const char *path);
+
+/* Starts a background thread that never receives SIGINT, SIGTERM or
+ * SIGPIPE: those belong to the main thread's sigwait. Returns
+ * pthread_create's result (0 or an errno). */
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

@@ -3,7 +3,6 @@
 #include "notify/notify_worker.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,15 +348,7 @@ int notify_worker_start(const char *db_path, const struct notify_worker_config *
         log_warn("notify: %lld message(s) interrupted by a stop are queued again",
                  (long long)requeued);
 
-    /* Signals belong to the main thread's sigwait. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    int prc = pthread_create(&w->thread, NULL, worker_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int prc = thread_start(&w->thread, worker_main, w);
     if (prc) {
         snprintf(err, errlen, "cannot start the notification thread");
         goto fail;

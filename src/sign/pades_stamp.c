@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "sign/pdf_read.h"
 
 /* The byte ranges a signature dictionary covers: [0, a) and [b, end). */
@@ -16,17 +17,6 @@ struct span {
     size_t a, b, end;
     int cms; /* a CMS signature (else a document timestamp) */
 };
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* The span of signature field fl's value, checked as pdf_verify checks it:
  * the gap is exactly the dictionary's /Contents hex string. */
@@ -51,7 +41,7 @@ static int span_of(struct pdfr *f, const struct pdfr_sigfield *fl, struct span *
          contents->raw == d + br[1] && contents->raw_len == (size_t)(br[2] - br[1]) &&
          d[br[1]] == '<' && d[br[2] - 1] == '>';
     for (int64_t i = ok ? br[1] + 1 : 0; ok && i < br[2] - 1; i++)
-        ok = hexval(d[i]) >= 0;
+        ok = hex_value((char)d[i]) >= 0;
     if (!ok) {
         snprintf(err, errlen, "signature %s: its /ByteRange does not leave out exactly its "
                               "/Contents", fl->name);
@@ -74,7 +64,7 @@ static CMS_ContentInfo *cms_at(const unsigned char *pdf, size_t at, size_t n)
     if (!der)
         return NULL;
     for (size_t i = 0; i < nbytes; i++)
-        der[i] = (unsigned char)(hexval(pdf[at + 1 + 2 * i]) << 4 | hexval(pdf[at + 2 + 2 * i]));
+        der[i] = (unsigned char)(hex_value((char)pdf[at + 1 + 2 * i]) << 4 | hex_value((char)pdf[at + 2 + 2 * i]));
     const unsigned char *p = der;
     /* The hex string is padded with zeros after the DER: d2i reads the
      * DER's own length. */

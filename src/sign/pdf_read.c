@@ -9,6 +9,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "base/util.h"
+
 #define MAX_ARENA ((size_t)128 << 20) /* parsed objects of one file */
 #define MAX_ITEMS 200000              /* entries of one array or dictionary */
 #define MAX_NAME 255                  /* bytes of a name (the spec says 127) */
@@ -137,17 +139,6 @@ static int is_regular(int c)
     return !is_ws(c) && !is_delim(c);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void skip_ws(struct lex *l)
 {
     while (l->p < l->end) {
@@ -272,8 +263,8 @@ static struct pdfr_obj *parse_name(struct lex *l)
     size_t n = 0;
     while (l->p < l->end && is_regular(*l->p)) {
         int c = *l->p++;
-        if (c == '#' && l->end - l->p >= 2 && hexval(l->p[0]) >= 0 && hexval(l->p[1]) >= 0) {
-            c = hexval(l->p[0]) * 16 + hexval(l->p[1]);
+        if (c == '#' && l->end - l->p >= 2 && hex_value((char)l->p[0]) >= 0 && hex_value((char)l->p[1]) >= 0) {
+            c = hex_value((char)l->p[0]) * 16 + hex_value((char)l->p[1]);
             l->p += 2;
             if (c == 0) {
                 fail(l->f, "a PDF name holds a NUL byte");
@@ -381,7 +372,7 @@ static struct pdfr_obj *parse_hex(struct lex *l)
     for (const unsigned char *q = s; q < e; q++) {
         if (is_ws(*q))
             continue;
-        int v = hexval(*q);
+        int v = hex_value((char)*q);
         if (v < 0) {
             fail(l->f, "a PDF hex string holds a non-hex character");
             return NULL;
