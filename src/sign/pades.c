@@ -26,6 +26,7 @@
 #include "base/dynbuf.h"
 #include "base/text.h"
 #include "sign/appearance.h"
+#include "sign/pades_stamp.h"
 #include "sign/pdf_read.h"
 #include "sign/sigtime.h"
 
@@ -447,11 +448,10 @@ static int cms_build(const struct signer *s, const unsigned char *md, size_t mdl
                      char *err, size_t errlen)
 {
     int rc = -1;
-    unsigned char *abuf = NULL, *sig = NULL, *token = NULL;
-    size_t siglen = 0, toklen = 0;
+    unsigned char *abuf = NULL, *sig = NULL;
+    size_t siglen = 0;
     PADES_ATTRS *attrs = NULL;
     EVP_MD_CTX *mctx = NULL;
-    PKCS7 *p7 = NULL;
     int base = EVP_PKEY_get_base_id(s->key);
     if (base != EVP_PKEY_RSA && base != EVP_PKEY_EC) {
         snprintf(err, errlen, "the signing key is neither RSA nor ECDSA");
@@ -491,24 +491,9 @@ static int cms_build(const struct signer *s, const unsigned char *md, size_t mdl
         ossl_reason(err, errlen, "the key could not sign");
         goto out;
     }
-    if (o->timestamp) {
-        if (o->timestamp(o->timestamp_ctx, sig, siglen, &token, &toklen) || !token ||
-            toklen == 0 || toklen > INT32_MAX) {
-            snprintf(err, errlen, "the timestamp authority gave no token");
-            goto out;
-        }
-        const unsigned char *tp = token;
-        p7 = d2i_PKCS7(NULL, &tp, (long)toklen);
-        if (!p7 || !PKCS7_type_is_signed(p7) || tp != token + toklen) {
-            snprintf(err, errlen, "the timestamp authority's answer is not a token");
-            goto out;
-        }
-        if (!CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
-                                           V_ASN1_SEQUENCE, token, (int)toklen)) {
-            ossl_reason(err, errlen, "cannot add the timestamp token");
-            goto out;
-        }
-    }
+    if (o->timestamp &&
+        pades_add_timestamp(si, sig, siglen, o->timestamp, o->timestamp_ctx, err, errlen))
+        goto out;
     int n = i2d_CMS_ContentInfo(cms, der);
     if (n <= 0) {
         ossl_reason(err, errlen, "cannot encode the CMS signature");
@@ -517,8 +502,6 @@ static int cms_build(const struct signer *s, const unsigned char *md, size_t mdl
     *derlen = (size_t)n;
     rc = 0;
 out:
-    free(token);
-    PKCS7_free(p7);
     OPENSSL_free(sig);
     OPENSSL_free(abuf);
     sk_X509_ATTRIBUTE_free(attrs); /* the attributes belong to si */

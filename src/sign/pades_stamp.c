@@ -142,24 +142,14 @@ out:
     return rc;
 }
 
-/* Timestamps the signature whose /Contents is pdf[at..at+n). */
-static int stamp_one(unsigned char *pdf, size_t at, size_t n, pades_stamp_fn fn, void *ctx,
-                     char *err, size_t errlen)
+int pades_add_timestamp(CMS_SignerInfo *si, const unsigned char *sig, size_t siglen,
+                        pades_stamp_fn fn, void *ctx, char *err, size_t errlen)
 {
-    static const char hexdig[] = "0123456789ABCDEF";
-    unsigned char *token = NULL, *der = NULL;
+    unsigned char *token = NULL;
     size_t toklen = 0;
     PKCS7 *p7 = NULL;
     int rc = -1;
-    CMS_ContentInfo *cms = cms_at(pdf, at, n);
-    CMS_SignerInfo *si = cms ? only_signer(cms) : NULL;
-    ASN1_OCTET_STRING *sig = si ? CMS_SignerInfo_get0_signature(si) : NULL;
-    if (!sig) {
-        snprintf(err, errlen, "the signature is not a CMS SignedData with one signer");
-        goto out;
-    }
-    if (fn(ctx, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), &token, &toklen) ||
-        !token || toklen == 0 || toklen > INT32_MAX) {
+    if (fn(ctx, sig, siglen, &token, &toklen) || !token || toklen == 0 || toklen > INT32_MAX) {
         snprintf(err, errlen, "the timestamp authority gave no token");
         goto out;
     }
@@ -174,6 +164,30 @@ static int stamp_one(unsigned char *pdf, size_t at, size_t n, pades_stamp_fn fn,
         snprintf(err, errlen, "cannot add the timestamp token");
         goto out;
     }
+    rc = 0;
+out:
+    free(token);
+    PKCS7_free(p7);
+    return rc;
+}
+
+/* Timestamps the signature whose /Contents is pdf[at..at+n). */
+static int stamp_one(unsigned char *pdf, size_t at, size_t n, pades_stamp_fn fn, void *ctx,
+                     char *err, size_t errlen)
+{
+    static const char hexdig[] = "0123456789ABCDEF";
+    unsigned char *der = NULL;
+    int rc = -1;
+    CMS_ContentInfo *cms = cms_at(pdf, at, n);
+    CMS_SignerInfo *si = cms ? only_signer(cms) : NULL;
+    ASN1_OCTET_STRING *sig = si ? CMS_SignerInfo_get0_signature(si) : NULL;
+    if (!sig) {
+        snprintf(err, errlen, "the signature is not a CMS SignedData with one signer");
+        goto out;
+    }
+    if (pades_add_timestamp(si, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), fn,
+                            ctx, err, errlen))
+        goto out;
     int dlen = i2d_CMS_ContentInfo(cms, &der);
     if (dlen <= 0) {
         snprintf(err, errlen, "cannot encode the signature with its timestamp");
@@ -195,9 +209,7 @@ static int stamp_one(unsigned char *pdf, size_t at, size_t n, pades_stamp_fn fn,
     }
     rc = 0;
 out:
-    free(token);
     OPENSSL_free(der);
-    PKCS7_free(p7);
     CMS_ContentInfo_free(cms);
     ERR_clear_error();
     return rc;

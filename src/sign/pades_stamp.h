@@ -16,6 +16,7 @@
 #ifndef MOTCUA_PADES_STAMP_H
 #define MOTCUA_PADES_STAMP_H
 
+#include <openssl/cms.h>
 #include <stddef.h>
 
 /* One CMS signature of a PDF (document timestamps are not listed). */
@@ -42,6 +43,14 @@ int pades_signatures(const unsigned char *pdf, size_t len, struct pades_sig_plac
  * *token_len. Returns 0 or non-zero. */
 typedef int (*pades_stamp_fn)(void *ctx, const unsigned char *sig_value, size_t len,
                               unsigned char **token, size_t *token_len);
+
+/* Asks fn for a token over the signature value sig[0..siglen) of si and
+ * adds it to si as its signature timestamp (an unsigned attribute).
+ * Returns 0, or -1 with a reason in err: the source failed, or gave
+ * something that is not a token. Shared by pades_sign (at signing) and
+ * pades_stamp (later). */
+int pades_add_timestamp(CMS_SignerInfo *si, const unsigned char *sig, size_t siglen,
+                        pades_stamp_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Timestamps, in place in pdf[0..len), every signature that has no
  * timestamp and that no later signature covers. OUT: *stamped (how many
