@@ -1,8 +1,6 @@
 /* issuing: rendering, signing and recording issued documents (see issuing.h). */
 #include "issued/issuing.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 #include "audit/audit.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "base/waker.h"
 #include "calendar/calendar.h"
 #include "catalog/procedure.h"
 #include "dossier/documents.h"
@@ -338,17 +337,11 @@ json_t *issued_applicant_json(struct store *db, int64_t dossier_id, int with_res
 
 /* --- the outbox: the listener ----------------------------------------------- */
 
-static atomic_int queued;
-static pthread_mutex_t waker_lock = PTHREAD_MUTEX_INITIALIZER;
-static void (*waker_fn)(void *);
-static void *waker_arg;
+static struct waker wake = WAKER_INIT;
 
 void issued_set_waker(void (*fn)(void *), void *arg)
 {
-    pthread_mutex_lock(&waker_lock);
-    waker_fn = fn;
-    waker_arg = arg;
-    pthread_mutex_unlock(&waker_lock);
+    waker_set(&wake, fn, arg);
 }
 
 static int add_pending(struct store *db, enum issued_kind kind, int64_t unit_id,
@@ -359,7 +352,7 @@ static int add_pending(struct store *db, enum issued_kind kind, int64_t unit_id,
     struct issued_new n = {.kind = kind, .unit_id = unit_id, .dossier_id = dossier_id,
                            .ref = ref, .title = title, .now = now};
     if (issued_add(db, &n, &id, NULL, &err) == 0) {
-        atomic_store(&queued, 1);
+        waker_note(&wake);
         return 0;
     }
     /* Already there (a dossier submitted again cannot be, but a second
@@ -407,12 +400,7 @@ static int issued_changed(struct store *db, const struct dossier_change *c)
 
 static void issued_after_commit(void)
 {
-    if (!atomic_exchange(&queued, 0))
-        return;
-    pthread_mutex_lock(&waker_lock);
-    if (waker_fn)
-        waker_fn(waker_arg);
-    pthread_mutex_unlock(&waker_lock);
+    waker_fire(&wake);
 }
 
 const struct dossier_listener issued_listener = {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "base/waker.h"
 #include "calendar/calendar.h"
 #include "dossier/changes.h"
 #include "dossier/status.h"
@@ -18,13 +19,9 @@
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct notify_config config;
 
-/* Set by notify_enqueue on the writer thread, taken by the after-commit
+/* Noted by notify_enqueue on the writer thread, fired by the after-commit
  * hook: wake the worker only after batches that queued something. */
-static atomic_int queued;
-
-static pthread_mutex_t waker_lock = PTHREAD_MUTEX_INITIALIZER;
-static void (*waker_fn)(void *);
-static void *waker_arg;
+static struct waker wake = WAKER_INIT;
 
 void notify_configure(const struct notify_config *c)
 {
@@ -35,20 +32,12 @@ void notify_configure(const struct notify_config *c)
 
 void notify_set_waker(void (*fn)(void *), void *arg)
 {
-    pthread_mutex_lock(&waker_lock);
-    waker_fn = fn;
-    waker_arg = arg;
-    pthread_mutex_unlock(&waker_lock);
+    waker_set(&wake, fn, arg);
 }
 
 void notify_after_commit(void)
 {
-    if (!atomic_exchange(&queued, 0))
-        return;
-    pthread_mutex_lock(&waker_lock);
-    if (waker_fn)
-        waker_fn(waker_arg);
-    pthread_mutex_unlock(&waker_lock);
+    waker_fire(&wake);
 }
 
 /* --- retry schedule ---------------------------------------------------------- */
@@ -387,7 +376,7 @@ static int insert_message(struct store *db, int64_t dossier_id, int64_t event_id
     rc = store_step(st);
     store_done(st);
     if (rc == STORE_DONE && store_changes(db) > 0)
-        atomic_store(&queued, 1);
+        waker_note(&wake);
     return rc == STORE_DONE ? 0 : (rc < 0 ? rc : STORE_ERR);
 }
 
