@@ -29,7 +29,7 @@ int unit_code_valid(const char *c)
     return 1;
 }
 
-#define UNIT_COLS "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path"
+#define UNIT_COLS "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path, u.abbreviation"
 
 static int read_unit(struct store_stmt *st, void *out)
 {
@@ -40,6 +40,7 @@ static int read_unit(struct store_stmt *st, void *out)
     copy_str(u->level, sizeof u->level, store_col_text(st, 3));
     copy_str(u->parent_code, sizeof u->parent_code, store_col_text(st, 4));
     copy_str(u->path, sizeof u->path, store_col_text(st, 5));
+    copy_str(u->abbreviation, sizeof u->abbreviation, store_col_text(st, 6));
     return STORE_ROW;
 }
 
@@ -75,9 +76,24 @@ static int valid_level(const char *l)
     return 0;
 }
 
+/* Letters (Vietnamese ones too: SGDĐT) and digits, as in 12/QĐ-UBND:
+ * nothing that could be read as the notation's '/' or '-'. */
+static int abbreviation_valid(const char *a)
+{
+    size_t n = strlen(a);
+    if (n > UNIT_ABBREVIATION_MAX || !text_utf8_valid(a, n))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+        if (*p < 0x80 && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                           (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
 /* Inserts or updates one unit and sets its path. */
 static int upsert_unit(struct store *db, const char *code, const char *name, const char *level,
-                       const struct unit *parent, int demo, char *err, size_t errlen)
+                       const struct unit *parent, int demo, const char *abbreviation, char *err,
+                       size_t errlen)
 {
     char folded[512];
     struct store_stmt *st;
@@ -87,10 +103,11 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
     }
     int rc = store_prepare(db,
                            "INSERT INTO units(code, name, name_folded, level, parent_id, path,"
-                           " demo_code) VALUES (?, ?, ?, ?, ?, '', ?)"
+                           " demo_code, abbreviation) VALUES (?, ?, ?, ?, ?, '', ?, ?7)"
                            " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
                            " name_folded = excluded.name_folded, level = excluded.level,"
-                           " parent_id = excluded.parent_id, demo_code = excluded.demo_code",
+                           " parent_id = excluded.parent_id, demo_code = excluded.demo_code,"
+                           " abbreviation = CASE WHEN ?7 = '' THEN abbreviation ELSE ?7 END",
                            &st);
     if (rc)
         return rc;
@@ -103,6 +120,7 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
     else
         store_bind_null(st, 5);
     store_bind_int(st, 6, demo);
+    store_bind_text(st, 7, abbreviation);
     rc = store_step(st);
     store_done(st);
     if (rc != STORE_DONE) {
@@ -129,10 +147,10 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
 
 static int import_line(struct store *db, char *line, char *err, size_t errlen)
 {
-    char *f[6];
-    int n = csv_split(line, f, 6);
-    if (n < 4) {
-        snprintf(err, errlen, "expected code,name,level,parent_code[,demo_code]");
+    char *f[7];
+    int n = csv_split(line, f, 7);
+    if (n < 4 || n > 6) {
+        snprintf(err, errlen, "expected code,name,level,parent_code[,demo_code[,abbreviation]]");
         return -1;
     }
     if (!unit_code_valid(f[0])) {
@@ -160,7 +178,15 @@ static int import_line(struct store *db, char *line, char *err, size_t errlen)
         return -1;
     }
     int demo = n >= 5 && strcmp(f[4], "1") == 0;
-    return upsert_unit(db, f[0], f[1], f[2], has_parent ? &parent : NULL, demo, err, errlen);
+    const char *abbreviation = n >= 6 ? f[5] : "";
+    if (!abbreviation_valid(abbreviation)) {
+        snprintf(err, errlen,
+                 "the abbreviation '%.40s' must be letters and digits, at most %d bytes",
+                 abbreviation, UNIT_ABBREVIATION_MAX);
+        return -1;
+    }
+    return upsert_unit(db, f[0], f[1], f[2], has_parent ? &parent : NULL, demo, abbreviation, err,
+                       errlen);
 }
 
 int unit_import_csv(struct store *db, const char *text, size_t len, int *imported, char *err,

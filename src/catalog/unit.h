@@ -11,6 +11,9 @@
 
 struct store;
 
+/* The short name a unit's document numbers carry (12/QĐ-UBND), in bytes. */
+#define UNIT_ABBREVIATION_MAX 24
+
 struct unit {
     int64_t id;
     char code[64];
@@ -18,6 +21,7 @@ struct unit {
     char level[32];
     char parent_code[64];
     char path[512];
+    char abbreviation[UNIT_ABBREVIATION_MAX + 1]; /* "UBND", "STC"; may be empty */
 };
 
 /* Checks the QĐ 20/2020 shape: "DDD.DD.DD.XNN" (level-1 code a letter A–K
@@ -25,7 +29,9 @@ struct unit {
 int unit_code_valid(const char *code);
 
 /* Imports units from CSV text with the header code,name,level,parent_code
- * [,demo_code]. Parents must come before children (or already exist).
+ * [,demo_code[,abbreviation]]. An abbreviation is letters and digits only
+ * (Vietnamese letters too), at most UNIT_ABBREVIATION_MAX bytes; a line
+ * without one keeps what the unit had. Parents must come before children (or already exist).
  * Existing codes are updated. Runs inside the caller's transaction; on any
  * bad line returns -1 with "line N: why" in err (the caller rolls back). */
 int unit_import_csv(struct store *db, const char *text, size_t len, int *imported, char *err,

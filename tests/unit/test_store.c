@@ -226,6 +226,33 @@ TEST(unit_import_builds_paths_of_any_depth)
     store_close(db);
 }
 
+TEST(unit_import_keeps_abbreviations_for_document_numbers)
+{
+    char path[300];
+    struct store *db = fresh_db(path, sizeof path);
+    struct import im = {.csv = "code,name,level,parent_code,demo_code,abbreviation\n"
+                               "000.00.00.H56,UBND tỉnh Thanh Hóa,province,,0,UBND\n"
+                               "000.00.10.H56,Sở Giáo dục và Đào tạo,department,000.00.00.H56,1,"
+                               "SGDĐT\n"};
+    CHECK_EQ_INT(store_run(db, import_job, &im), 0);
+    struct unit u;
+    CHECK_EQ_INT(unit_by_code(db, "000.00.10.H56", &u), STORE_ROW);
+    CHECK_EQ_STR(u.abbreviation, "SGDĐT");
+    /* A later import without the column keeps it; one with it changes it. */
+    struct import again = {.csv = "code,name,level,parent_code\n"
+                                  "000.00.10.H56,Sở GD&ĐT,department,000.00.00.H56\n"};
+    CHECK_EQ_INT(store_run(db, import_job, &again), 0);
+    CHECK_EQ_INT(unit_by_code(db, "000.00.10.H56", &u), STORE_ROW);
+    CHECK_EQ_STR(u.name, "Sở GD&ĐT");
+    CHECK_EQ_STR(u.abbreviation, "SGDĐT");
+    struct import renamed = {.csv = "code,name,level,parent_code,demo_code,abbreviation\n"
+                                    "000.00.10.H56,Sở GD&ĐT,department,000.00.00.H56,1,SGD\n"};
+    CHECK_EQ_INT(store_run(db, import_job, &renamed), 0);
+    CHECK_EQ_INT(unit_by_code(db, "000.00.10.H56", &u), STORE_ROW);
+    CHECK_EQ_STR(u.abbreviation, "SGD");
+    store_close(db);
+}
+
 TEST(unit_import_refuses_bad_lines_and_changes_nothing)
 {
     char path[300];
@@ -236,8 +263,14 @@ TEST(unit_import_refuses_bad_lines_and_changes_nothing)
         "code,name,level,parent_code\n000.00.01.H56,B,commune,000.00.09.H56\n",
         "name,code\nA,000.00.00.H56\n",
         "code,name,level,parent_code\n000.00.00.H56,\"unterminated,province,\n",
+        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UB-ND\n",
+        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UBND/TH\n",
+        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,AAAAAAAAAAAAAAAAAAAAAAAAA\n",
+        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UBND,x\n",
     };
-    const char *expect[] = {"line 3", "line 3", "line 2", "line 1", "line 2"};
+    const char *expect[] = {"line 3", "line 3", "line 2", "line 1", "line 2",
+                            "line 2: the abbreviation 'UB-ND'", "line 2: the abbreviation",
+                            "line 2: the abbreviation", "line 2: expected"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct import im = {.csv = bad[i]};
         CHECK(store_run(db, import_job, &im) != 0);
@@ -391,6 +424,7 @@ int main(void)
     RUN(audit_chain_verifies_and_names_the_first_tampered_entry);
     RUN(audit_chain_detects_a_deleted_entry);
     RUN(unit_import_builds_paths_of_any_depth);
+    RUN(unit_import_keeps_abbreviations_for_document_numbers);
     RUN(unit_import_refuses_bad_lines_and_changes_nothing);
     RUN(unit_codes_follow_qd20_shape);
     RUN(json_bodies_are_bounded_objects);
