@@ -11,7 +11,8 @@
 static const char usage[] =
     "usage: motcua unit import --data DIR FILE.csv\n"
     "       motcua unit list --data DIR [--level LEVEL]\n"
-    "  import: loads units from CSV with the header code,name,level,parent_code[,demo_code[,abbreviation]]\n"
+    "  import: loads units from CSV with the header\n"
+    "          code,name,level,parent_code[,demo_code[,abbreviation]]\n"
     "          (parents first; existing codes are updated). All or nothing: on any bad\n"
     "          line nothing is imported and the line is named.\n"
     "  list:   prints code, level and name of each unit.\n";
