@@ -30,37 +30,30 @@ static void png_flush(png_structp png)
     (void)png;
 }
 
-/* One row of cairo's premultiplied native-endian ARGB32 as straight RGBA. */
-static void unpremultiply_row(const unsigned char *src, unsigned char *dst, int width)
-{
-    const uint32_t *px = (const uint32_t *)src;
-    for (int x = 0; x < width; x++) {
-        uint32_t v = px[x];
-        unsigned a = v >> 24, r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
-        if (a && a != 255) {
-            r = (r * 255 + a / 2) / a;
-            g = (g * 255 + a / 2) / a;
-            b = (b * 255 + a / 2) / a;
-        }
-        dst[4 * x] = (unsigned char)r;
-        dst[4 * x + 1] = (unsigned char)g;
-        dst[4 * x + 2] = (unsigned char)b;
-        dst[4 * x + 3] = (unsigned char)a;
-    }
-}
-
-/* The surface as PNG into *png. libpng directly rather than cairo's PNG
- * writer: with the fastest compression and the cheap "sub" filter a seal
- * encodes about ten times faster, which matters when a demo seals every
- * one of a province's units. */
-static int finish_png(cairo_surface_t *s, unsigned char **out, size_t *len)
+/* The surface, drawn in the one colour ink[] (anti-aliasing changes only
+ * the alpha), as PNG into *out: an indexed image whose palette is ink at
+ * the 256 levels of opacity, so the pixel is its alpha and nothing is
+ * lost. A quarter of the bytes of RGBA to compress, and less than half the
+ * size (a seal is ~27 KB at zlib level 3 instead of ~60 KB from cairo's
+ * writer, in a fifth of the time), which matters because every seal is
+ * stored with its key and a demo seals every unit. libpng directly:
+ * cairo's writer knows only RGBA. */
+static int finish_png(cairo_surface_t *s, const double ink[3], unsigned char **out, size_t *len)
 {
     struct dynbuf b;
     int width = cairo_image_surface_get_width(s), height = cairo_image_surface_get_height(s);
     int stride = cairo_image_surface_get_stride(s);
-    unsigned char *row = malloc((size_t)width * 4);
+    unsigned char *row = malloc((size_t)width);
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_color palette[256];
+    png_byte alpha[256];
+    for (int i = 0; i < 256; i++) {
+        palette[i].red = (png_byte)(ink[0] * 255 + 0.5);
+        palette[i].green = (png_byte)(ink[1] * 255 + 0.5);
+        palette[i].blue = (png_byte)(ink[2] * 255 + 0.5);
+        alpha[i] = (png_byte)i;
+    }
     cairo_surface_flush(s);
     dynbuf_init(&b, PNG_MAX);
     if (!row || !info || setjmp(png_jmpbuf(png))) {
@@ -71,13 +64,16 @@ static int finish_png(cairo_surface_t *s, unsigned char **out, size_t *len)
     }
     const unsigned char *data = cairo_image_surface_get_data(s);
     png_set_write_fn(png, &b, png_write, png_flush);
-    png_set_compression_level(png, 1);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGBA,
+    png_set_compression_level(png, 3);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_PALETTE,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_set_PLTE(png, info, palette, 256);
+    png_set_tRNS(png, info, alpha, 256, NULL);
     png_write_info(png, info);
     for (int y = 0; y < height; y++) {
-        unpremultiply_row(data + (size_t)y * (size_t)stride, row, width);
+        const uint32_t *px = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < width; x++)
+            row[x] = (unsigned char)(px[x] >> 24);
         png_write_row(png, row);
     }
     png_write_end(png, info);
@@ -199,7 +195,7 @@ int stamp_seal_png(const char *unit_name, const char *code, unsigned char **png,
         pango_cairo_show_layout(cr, lay);
         g_object_unref(lay);
     }
-    rc = finish_png(s, png, len);
+    rc = finish_png(s, RED, png, len);
 out:
     g_free(upper);
     g_free(nfc);
@@ -246,7 +242,7 @@ int stamp_signature_png(const char *name, unsigned char **png, size_t *len)
     cairo_move_to(cr, x0 - 10, y + 8);
     cairo_curve_to(cr, x0 + w * 0.3, y - 18, x0 + w * 0.6, y + 26, x1 + 14, y - 14);
     cairo_stroke(cr);
-    rc = finish_png(s, png, len);
+    rc = finish_png(s, BLUE, png, len);
 out:
     cairo_destroy(cr);
     cairo_surface_destroy(s);

@@ -22,7 +22,8 @@ function run(cmd, args) {
   return r;
 }
 
-/** A fresh tmpfs of `size` (e.g. '3m') on a new directory, unmounted after the test. */
+/** A fresh tmpfs of `size` (e.g. '16m': room for a demo data directory, about 6 MB with
+ * its units' seals) on a new directory, unmounted after the test. */
 function tmpfs(t, size) {
   assert.equal(process.getuid(), 0, 'these tests mount tmpfs file systems: run them as root (CI does)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-fs-'));
@@ -88,7 +89,7 @@ test('serve and init on a data directory that does not exist or is not a directo
 });
 
 test('a read-only data directory: init, serve and user add refuse with a plain message, nothing changes', async (t) => {
-  const mnt = tmpfs(t, '4m');
+  const mnt = tmpfs(t, '16m');
   const data = path.join(mnt, 'data');
   init(data);
   const before = fs.readFileSync(path.join(data, 'motcua.db'));
@@ -121,7 +122,7 @@ test('a full disk at init and at serve start: the command says so and where, and
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr, `motcua init: no space left on the device holding the data directory ${path.join(mnt, 'data')} (0 KiB free, at least 1024 KiB needed)\n`);
   // serve start on a data directory whose disk filled up since.
-  mnt = tmpfs(t, '4m');
+  mnt = tmpfs(t, '16m');
   const data = path.join(mnt, 'data');
   init(data);
   const filler = fill(mnt);
@@ -139,7 +140,7 @@ test('a full disk at init and at serve start: the command says so and where, and
 });
 
 test('the disk fills while serving: 507 storage_full, nothing half-written, and writes work again once space is freed', async (t) => {
-  const mnt = tmpfs(t, '6m');
+  const mnt = tmpfs(t, '20m');
   const data = path.join(mnt, 'data');
   init(data);
   const srv = await startServer(t, { dataDir: data });
