@@ -451,12 +451,17 @@ static void fetch_for(struct work *w, X509 *x)
     if (ou)
         got = fetch_ocsp(w, x, issuer, ou, cn);
     X509_email_free(ocsp);
-    if (got && crl_url(x, url, sizeof url) == 0)
+    int tried_crl = 0;
+    if (got && crl_url(x, url, sizeof url) == 0) {
+        tried_crl = 1;
         got = fetch_crl(w, issuer, url, cn);
+    }
     else if (got && !ou)
         note(w, "%s: no OCSP or CRL address", cn);
     if (got)
         w->res->skipped++;
+    if (got && (ou || tried_crl))
+        w->res->failed++;
 }
 
 /* ---- writing --------------------------------------------------------- */

@@ -47,6 +47,7 @@ struct ltv_result {
     int ocsps;     /* OCSP answers embedded */
     int crls;      /* CRLs embedded */
     int skipped;   /* certificates without revocation data */
+    int failed;    /* of them, those whose address was tried in vain */
     int written;   /* an update was appended */
     char notes[1024]; /* why each skipped one was skipped, "; "-separated, cut */
 };

@@ -894,6 +894,30 @@ static int prepare(struct plan *p, char *err, size_t errlen)
     return 0;
 }
 
+/* Appends the validation data of the signature just made to *out, when
+ * there is some. Anything that goes wrong leaves *out as it was: the
+ * signature is whole without it. */
+static void add_ltv(const struct signer *s, const struct pades_options *o, unsigned char **out,
+                    size_t *out_len)
+{
+    struct ltv_options lo = {.fetch = o->ltv_fetch, .fetch_ctx = o->ltv_fetch_ctx,
+                             .extra = s->chain};
+    struct ltv_result res;
+    unsigned char *lt = NULL;
+    size_t lt_len = 0;
+    char why[256];
+    int rc = ltv_add(*out, *out_len, &lo, &lt, &lt_len, &res, why, sizeof why);
+    if (rc)
+        snprintf(res.notes, sizeof res.notes, "%s", why);
+    if (o->ltv_result)
+        *o->ltv_result = res;
+    if (rc || !lt)
+        return;
+    free(*out);
+    *out = lt;
+    *out_len = lt_len;
+}
+
 static const char hexdig[] = "0123456789ABCDEF";
 
 int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
@@ -969,6 +993,8 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
                 snprintf(err, errlen, "out of memory");
                 goto done;
             }
+            if (o->ltv)
+                add_ltv(s, o, out, out_len);
             rc = 0;
             goto done;
         }

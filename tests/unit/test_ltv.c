@@ -471,6 +471,7 @@ TEST(answer_signed_by_another_key_is_skipped)
     CHECK(out == NULL); /* nothing fetched, the chain already in the CMS */
     CHECK_EQ_INT(res.written, 0);
     CHECK_EQ_INT(res.skipped, 1);
+    CHECK_EQ_INT(res.failed, 1);
     CHECK(strstr(res.notes, "does not verify") != NULL);
     free(out);
     free(pdf);
@@ -488,8 +489,44 @@ TEST(nothing_available_writes_nothing)
     CHECK_EQ_INT(res.written, 0);
     CHECK_EQ_INT(res.certs, 1); /* the signer; the root is not asked about */
     CHECK_EQ_INT(res.skipped, 1);
+    CHECK_EQ_INT(res.failed, 0); /* nothing to try is not a failure */
     CHECK(strstr(res.notes, "no OCSP or CRL address") != NULL);
     CHECK_EQ_INT(sv.ocsp_calls + sv.crl_calls, 0);
+    free(pdf);
+}
+
+/* pades_sign with the ltv option: the signature, then the /DSS update. */
+TEST(pades_sign_with_ltv)
+{
+    size_t n = 0, m = 0;
+    unsigned char *pdf = gen_pdf_classic("", "", "", &n), *out = NULL;
+    struct server sv = {0};
+    struct ltv_result res;
+    memset(&res, 0xff, sizeof res);
+    struct pades_options o = {.role = PADES_SEAL, .name = "Test", .ltv = 1,
+                              .ltv_fetch = fake_fetch, .ltv_fetch_ctx = &sv,
+                              .ltv_result = &res};
+    char err[256] = "";
+    CHECK_EQ_INT(pades_sign(pdf, n, with_both, &o, &out, &m, err, sizeof err), 0);
+    CHECK_EQ_INT(res.written, 1);
+    CHECK_EQ_INT(res.ocsps, 1);
+    CHECK_EQ_INT(sv.ocsp_calls, 1);
+    char key[41];
+    struct dss d = {0};
+    if (out) {
+        vri_key_of(out, m, key);
+        read_dss(out, m, key, &d);
+    }
+    CHECK(d.vri_has_key);
+    CHECK_EQ_INT(ocsp_status(d.ocsp, d.ocsp_len, with_both->cert), V_OCSP_CERTSTATUS_GOOD);
+    free(out);
+    /* Without the option: no fetch, no /DSS. */
+    o.ltv = 0;
+    out = NULL;
+    CHECK_EQ_INT(pades_sign(pdf, n, with_both, &o, &out, &m, err, sizeof err), 0);
+    CHECK_EQ_INT(sv.ocsp_calls, 1);
+    CHECK(out && !memmem(out, m, "/DSS", 4));
+    free(out);
     free(pdf);
 }
 
@@ -616,6 +653,7 @@ int main(void)
     RUN(responder_down_falls_back_to_crl_in_pem);
     RUN(answer_signed_by_another_key_is_skipped);
     RUN(nothing_available_writes_nothing);
+    RUN(pades_sign_with_ltv);
     RUN(refused_inputs);
     RUN(http_fetch);
     signer_free(with_both);
