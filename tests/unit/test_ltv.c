@@ -530,6 +530,142 @@ TEST(pades_sign_with_ltv)
     free(pdf);
 }
 
+static json_t *verify(const unsigned char *p, size_t n, int *rc)
+{
+    json_t *rep = NULL;
+    char err[200] = "";
+    X509_STORE *st = X509_STORE_new();
+    X509_STORE_add_cert(st, root);
+    *rc = pdfv_verify(p, n, st, &rep, err, sizeof err);
+    X509_STORE_free(st);
+    return rep;
+}
+
+static json_t *first_sig(json_t *rep)
+{
+    return json_array_get(json_object_get(rep, "signatures"), 0);
+}
+
+/* pdfv_verify: an update that only adds /DSS keeps the file valid, and
+ * says ltv; an embedded revocation before the signing time makes it
+ * invalid; an update that also changes something else is "modified". */
+TEST(verification_reads_the_dss)
+{
+    size_t n = 0, m = 0;
+    unsigned char *pdf = signed_doc(with_both, &n), *out = NULL;
+    struct server sv = {0};
+    struct ltv_result res;
+    int rc;
+    json_t *rep = verify(pdf, n, &rc);
+    CHECK_EQ_INT(rc, 0);
+    CHECK(json_is_false(json_object_get(first_sig(rep), "ltv")));
+    json_decref(rep);
+    CHECK_EQ_INT(run_ltv(pdf, n, &sv, &out, &m, &res), 0);
+    rep = verify(out, m, &rc);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(rep, "verdict")), "valid");
+    CHECK(json_is_true(json_object_get(first_sig(rep), "ltv")));
+    CHECK(json_is_false(json_object_get(first_sig(rep), "whole_file")));
+    json_decref(rep);
+
+    /* The same update, then one more that changes the page: modified. */
+    const char *page = strstr((const char *)pdf, "3 0 obj");
+    CHECK(page != NULL);
+    char extra[256];
+    int k = snprintf(extra, sizeof extra, "3 0 obj\n<</Type /Page /Parent 2 0 R /MediaBox [0 0 10 "
+                                          "10]>>\nendobj\n");
+    unsigned char *bad = malloc(m + (size_t)k);
+    memcpy(bad, out, m);
+    memcpy(bad + m, extra, (size_t)k);
+    /* Not a proper update (no xref): still more than /DSS after the
+     * signature, so never "valid". */
+    rep = verify(bad, m + (size_t)k, &rc);
+    CHECK_EQ_INT(rc, 1);
+    CHECK(strcmp(json_string_value(json_object_get(rep, "verdict")), "valid") != 0);
+    json_decref(rep);
+    free(bad);
+    /* A proper update that changes the page (with its own xref). */
+    struct pdfr *f = NULL;
+    char err[200];
+    CHECK_EQ_INT(pdfr_open(out, m, &f, err, sizeof err), 0);
+    size_t prev = f ? pdfr_startxref(f) : 0;
+    unsigned next = f ? pdfr_next_num(f) : 0;
+    pdfr_free(f);
+    char upd[512];
+    int u = snprintf(upd, sizeof upd,
+                     "%sxref\n3 1\n%010zu 00000 n \ntrailer\n<</Size %u /Prev %zu /Root 1 0 R>>\n"
+                     "startxref\n%zu\n%%%%EOF\n",
+                     extra, m, next, prev, m + (size_t)k);
+    bad = malloc(m + (size_t)u);
+    memcpy(bad, out, m);
+    memcpy(bad + m, upd, (size_t)u);
+    rep = verify(bad, m + (size_t)u, &rc);
+    CHECK_EQ_INT(rc, 1);
+    CHECK_EQ_STR(json_string_value(json_object_get(rep, "verdict")), "modified");
+    json_decref(rep);
+    free(bad);
+    free(out);
+
+    /* Revoked a day before signing: invalid, "certificate revoked". */
+    sv.revoked = 1;
+    out = NULL;
+    CHECK_EQ_INT(run_ltv(pdf, n, &sv, &out, &m, &res), 0);
+    rep = verify(out, m, &rc);
+    CHECK_EQ_INT(rc, 1);
+    CHECK_EQ_STR(json_string_value(json_object_get(rep, "verdict")), "invalid");
+    const char *why = json_string_value(json_object_get(first_sig(rep), "problem"));
+    CHECK(why && strstr(why, "certificate revoked") != NULL);
+    json_decref(rep);
+    free(out);
+
+    /* The same from a CRL. */
+    sv.ocsp_down = 1;
+    signer_serial = ASN1_INTEGER_get(X509_get0_serialNumber(with_both->cert));
+    out = NULL;
+    CHECK_EQ_INT(run_ltv(pdf, n, &sv, &out, &m, &res), 0);
+    CHECK_EQ_INT(res.crls, 1);
+    rep = verify(out, m, &rc);
+    CHECK_EQ_INT(rc, 1);
+    why = json_string_value(json_object_get(first_sig(rep), "problem"));
+    CHECK(why && strstr(why, "certificate revoked") != NULL);
+    json_decref(rep);
+    free(out);
+    free(pdf);
+}
+
+/* A second run over a file that already has a /DSS keeps what it had. */
+TEST(second_run_keeps_the_first_dss)
+{
+    size_t n = 0, m = 0, m2 = 0;
+    unsigned char *pdf = signed_doc(with_both, &n), *out = NULL, *out2 = NULL;
+    struct server sv = {.ocsp_down = 1};
+    struct ltv_result res;
+    signer_serial = 1; /* someone else's serial on the CRL */
+    CHECK_EQ_INT(run_ltv(pdf, n, &sv, &out, &m, &res), 0);
+    sv.ocsp_down = 0;
+    CHECK(out != NULL);
+    if (!out)
+        return;
+    CHECK_EQ_INT(run_ltv(out, m, &sv, &out2, &m2, &res), 0);
+    char key[41];
+    struct dss d = {0};
+    if (out2) {
+        vri_key_of(out2, m2, key);
+        read_dss(out2, m2, key, &d);
+    }
+    CHECK_EQ_INT(d.certs, 4); /* the first update's two, the second's two */
+    CHECK_EQ_INT(d.crls, 1);
+    CHECK_EQ_INT(d.ocsps, 1);
+    int rc;
+    json_t *rep = verify(out2, m2, &rc);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(rep, "verdict")), "valid");
+    json_decref(rep);
+    free(out2);
+    free(out);
+    free(pdf);
+}
+
 TEST(refused_inputs)
 {
     struct ltv_result res;
@@ -654,6 +790,8 @@ int main(void)
     RUN(answer_signed_by_another_key_is_skipped);
     RUN(nothing_available_writes_nothing);
     RUN(pades_sign_with_ltv);
+    RUN(verification_reads_the_dss);
+    RUN(second_run_keeps_the_first_dss);
     RUN(refused_inputs);
     RUN(http_fetch);
     signer_free(with_both);
