@@ -609,6 +609,9 @@ static void print_report(const char *path, json_t *r)
                    *str(ts, "tsa") ? str(ts, "tsa") : "an unnamed authority");
         else
             printf("  timestamp:   none\n");
+        printf("  long-term:   %s\n", json_is_true(json_object_get(s, "ltv"))
+                                           ? "revocation data embedded (PAdES B-LT)"
+                                           : "no revocation data embedded");
         if (*str(s, "reason"))
             printf("  reason:      %s\n", str(s, "reason"));
         if (*str(s, "location"))
