@@ -886,8 +886,8 @@ static int dss_update(const unsigned char *pdf, size_t a, size_t b)
         goto out;
     for (uint32_t num = 1; num < next; num++) {
         const struct pdfr_obj *now = pdfr_get(f, num), *then = pdfr_get(g, num);
-        if (num != cn && (same_obj(now, then) || (!now && !then)))
-            continue;
+        if (same_obj(now, then) || (!now && !then))
+            continue; /* the catalog too, when only an indirect /DSS was rewritten */
         if (!now || !now->in_file || now->raw < pdf + a || now->raw + now->raw_len > pdf + b)
             goto out; /* removed, or pointed elsewhere than this update */
         seen[num] = 1; /* to be found in the update's bytes */
