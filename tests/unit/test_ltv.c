@@ -2,7 +2,8 @@
  * signers name an OCSP responder and a CRL distribution point; the
  * answers come from a fetch callback that plays the responder and the CRL
  * server with OpenSSL's own OCSP and CRL code (and, for the libcurl
- * fetch, from a tiny HTTP server on a thread). What ltv_add wrote is read
+ * fetch, from a tiny HTTP server on a thread); a timestamp authority whose
+ * certificate names the CRL too. What ltv_add wrote is read
  * back independently: the /DSS found as text and with OpenSSL, the /VRI
  * key recomputed from the /Contents hex, the embedded OCSP answer parsed
  * and its status read, the original bytes untouched. */
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
@@ -42,7 +44,8 @@ const char *__lsan_default_suppressions(void)
 #define CRL_URL "http://crl.test.invalid/ca.crl"
 
 static EVP_PKEY *root_key, *other_key;
-static X509 *root, *other;
+static X509 *root, *other, *tsa_cert;
+static EVP_PKEY *tsa_key;
 static long next_serial = 100;
 
 /* A certificate issued by the root (or self-signed when issuer is NULL),
@@ -208,6 +211,51 @@ static int fake_fetch(void *ctx, const char *url, const unsigned char *body, siz
     }
     snprintf(err, errlen, "no such host");
     return -1;
+}
+
+/* ---- a timestamp authority whose certificate names a CRL ------------- */
+
+static int tsa_stamp(void *ctx, const unsigned char *v, size_t n, unsigned char **tok,
+                     size_t *toklen)
+{
+    unsigned char h[32];
+    EVP_Digest(v, n, h, NULL, EVP_sha256(), NULL);
+    TS_REQ *req = TS_REQ_new();
+    TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+    X509_ALGOR *alg = X509_ALGOR_new();
+    X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL);
+    TS_MSG_IMPRINT_set_algo(mi, alg);
+    X509_ALGOR_free(alg);
+    TS_MSG_IMPRINT_set_msg(mi, h, sizeof h);
+    TS_REQ_set_version(req, 1);
+    TS_REQ_set_msg_imprint(req, mi);
+    TS_REQ_set_cert_req(req, 1);
+    BIO *rb = BIO_new(BIO_s_mem());
+    i2d_TS_REQ_bio(rb, req);
+    TS_RESP_CTX *rc = TS_RESP_CTX_new();
+    ASN1_OBJECT *policy = OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1);
+    TS_RESP_CTX_set_signer_cert(rc, tsa_cert);
+    TS_RESP_CTX_set_signer_key(rc, tsa_key);
+    TS_RESP_CTX_set_def_policy(rc, policy);
+    TS_RESP_CTX_add_md(rc, EVP_sha256());
+    TS_RESP_CTX_set_signer_digest(rc, EVP_sha256());
+    TS_RESP *resp = TS_RESP_create_response(rc, rb);
+    int rcode = -1;
+    unsigned char *der = NULL;
+    int len = resp ? i2d_PKCS7(TS_RESP_get_token(resp), &der) : -1;
+    if (len > 0) {
+        *tok = dup_mem(der, (size_t)len);
+        *toklen = (size_t)len;
+        rcode = 0;
+    }
+    OPENSSL_free(der);
+    TS_RESP_free(resp);
+    TS_RESP_CTX_free(rc);
+    ASN1_OBJECT_free(policy);
+    BIO_free(rb);
+    TS_MSG_IMPRINT_free(mi);
+    TS_REQ_free(req);
+    return rcode;
 }
 
 /* ---- reading the result back ------------------------------------------ */
@@ -666,6 +714,38 @@ TEST(second_run_keeps_the_first_dss)
     free(pdf);
 }
 
+/* The timestamp token's signer is checked too: its CRL joins the signer's
+ * OCSP answer, and its certificate the /Certs. */
+TEST(timestamp_signer_checked_too)
+{
+    size_t n = 0, m = 0;
+    unsigned char *pdf = gen_pdf_classic("", "", "", &n), *out = NULL;
+    struct server sv = {0};
+    struct ltv_result res;
+    signer_serial = 1;
+    struct pades_options o = {.role = PADES_SEAL, .name = "Test", .timestamp = tsa_stamp,
+                              .ltv = 1, .ltv_fetch = fake_fetch, .ltv_fetch_ctx = &sv,
+                              .ltv_result = &res};
+    char err[256] = "";
+    CHECK_EQ_INT(pades_sign(pdf, n, with_both, &o, &out, &m, err, sizeof err), 0);
+    CHECK_EQ_INT(res.certs, 2); /* the signer and the TSA; the root is not asked about */
+    CHECK_EQ_INT(res.ocsps, 1);
+    CHECK_EQ_INT(res.crls, 1);
+    CHECK_EQ_INT(sv.ocsp_calls, 1);
+    CHECK_EQ_INT(sv.crl_calls, 1);
+    char key[41];
+    struct dss d = {0};
+    if (out) {
+        vri_key_of(out, m, key);
+        read_dss(out, m, key, &d);
+    }
+    CHECK_EQ_INT(d.certs, 3); /* the signer, the root, the TSA */
+    CHECK_EQ_INT(d.vri_ocsp, 1);
+    CHECK_EQ_INT(d.vri_crl, 1);
+    free(out);
+    free(pdf);
+}
+
 TEST(refused_inputs)
 {
     struct ltv_result res;
@@ -780,6 +860,17 @@ int main(void)
     other_key = EVP_EC_gen("P-256");
     root = make_cert(root_key, "motcua LTV test root", NULL, NULL, 1, NULL, NULL);
     other = make_cert(other_key, "motcua LTV test root", NULL, NULL, 1, NULL, NULL);
+    tsa_key = EVP_EC_gen("P-256");
+    tsa_cert = make_cert(tsa_key, "motcua LTV test TSA", root, root_key, 0, NULL, "URI:" CRL_URL);
+    {
+        /* A TSA's certificate is for time stamping only. */
+        X509V3_CTX ctx;
+        X509V3_set_ctx(&ctx, root, tsa_cert, NULL, NULL, 0);
+        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, "extendedKeyUsage", "critical,timeStamping");
+        X509_add_ext(tsa_cert, e, -1);
+        X509_EXTENSION_free(e);
+        X509_sign(tsa_cert, root_key, EVP_sha256());
+    }
     with_both = make_signer("Both", "OCSP;URI:" OCSP_URL, "URI:" CRL_URL);
     crl_only = make_signer("CRL only", NULL, "URI:" CRL_URL);
     bare = make_signer("Bare", NULL, NULL);
@@ -791,6 +882,7 @@ int main(void)
     RUN(nothing_available_writes_nothing);
     RUN(pades_sign_with_ltv);
     RUN(verification_reads_the_dss);
+    RUN(timestamp_signer_checked_too);
     RUN(second_run_keeps_the_first_dss);
     RUN(refused_inputs);
     RUN(http_fetch);
@@ -799,6 +891,8 @@ int main(void)
     signer_free(bare);
     X509_free(root);
     X509_free(other);
+    X509_free(tsa_cert);
+    EVP_PKEY_free(tsa_key);
     EVP_PKEY_free(root_key);
     EVP_PKEY_free(other_key);
     return harness_done();
