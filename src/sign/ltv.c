@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/dynbuf.h"
 #include "sign/pdf_read.h"
@@ -146,6 +147,7 @@ struct work {
     struct blob ocsp[LTV_MAX_CERTS], crl[LTV_MAX_CERTS];
     int nocsp, ncrl;
     struct ltv_result *res;
+    struct timespec start; /* CLOCK_MONOTONIC, for LTV_BUDGET */
 };
 
 static void note(struct work *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -440,6 +442,16 @@ static void fetch_for(struct work *w, X509 *x)
     subject_cn(x, cn, sizeof cn);
     X509 *issuer = issuer_of(w, x);
     w->res->certs++;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int budget = w->o->budget > 0 ? w->o->budget : LTV_BUDGET;
+    if (now.tv_sec - w->start.tv_sec >= budget) {
+        /* Eight CAs that do not answer would hold a signing for minutes. */
+        w->res->skipped++;
+        w->res->failed++;
+        note(w, "%s: not asked, %d s spent already", cn, budget);
+        return;
+    }
     if (!issuer) {
         w->res->skipped++;
         note(w, "%s: its issuer's certificate is not known", cn);
@@ -654,6 +666,7 @@ int ltv_add(const unsigned char *pdf, size_t len, const struct ltv_options *o,
         opts.fetch = ltv_http_fetch;
     w.o = &opts;
     w.res = res;
+    clock_gettime(CLOCK_MONOTONIC, &w.start);
     if (pdfr_open(pdf, len, &f, err, errlen))
         return -1;
     const struct pdfr_obj *sig = last_signature(f, err, errlen);

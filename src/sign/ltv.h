@@ -12,7 +12,7 @@
  * in the result; it is never an error. When nothing was fetched and every
  * certificate is already in the CMS, no update is written. Everything is
  * bounded: LTV_MAX_CERTS certificates, LTV_TIMEOUT seconds and
- * LTV_MAX_ANSWER bytes per fetch. Blocks on the network: call it off the
+ * LTV_MAX_ANSWER bytes per fetch, no fetch started after LTV_BUDGET seconds. Blocks on the network: call it off the
  * event loop (a worker thread, the command line). Prefix ltv_. */
 #ifndef MOTCUA_LTV_H
 #define MOTCUA_LTV_H
@@ -23,6 +23,7 @@
 #define LTV_MAX_CERTS 8                 /* certificates validated */
 #define LTV_TIMEOUT 5                   /* seconds per fetch */
 #define LTV_MAX_ANSWER ((size_t)1 << 20) /* bytes per answer */
+#define LTV_BUDGET 20                   /* seconds for all fetches: none starts after */
 
 /* Fetches url: a POST of body[0..body_len) with that Content-Type when
  * body is not NULL (OCSP), else a GET (a CRL). OUT: *answer (malloc'd; the
@@ -39,6 +40,7 @@ struct ltv_options {
      * its PKCS#12 file, which may hold the root the CMS leaves out); may
      * be NULL. Borrowed. */
     STACK_OF(X509) *extra;
+    int budget; /* seconds after which no fetch starts; 0 = LTV_BUDGET */
 };
 
 /* What ltv_add did, for logs and tests. */

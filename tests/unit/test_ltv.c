@@ -149,7 +149,8 @@ static X509_CRL *make_crl(long serial, int revoked)
     X509_CRL *crl = X509_CRL_new();
     X509_CRL_set_version(crl, 1);
     X509_CRL_set_issuer_name(crl, X509_get_subject_name(root));
-    ASN1_TIME *t = X509_gmtime_adj(NULL, 0), *nx = X509_gmtime_adj(NULL, DAY);
+    ASN1_TIME *t = X509_gmtime_adj(NULL, 0), *nx = X509_gmtime_adj(NULL, DAY),
+              *rev = X509_gmtime_adj(NULL, -DAY); /* revoked a day before anything signed */
     X509_CRL_set1_lastUpdate(crl, t);
     X509_CRL_set1_nextUpdate(crl, nx);
     if (revoked) {
@@ -157,7 +158,7 @@ static X509_CRL *make_crl(long serial, int revoked)
         ASN1_INTEGER *sn = ASN1_INTEGER_new();
         ASN1_INTEGER_set(sn, serial);
         X509_REVOKED_set_serialNumber(r, sn);
-        X509_REVOKED_set_revocationDate(r, t);
+        X509_REVOKED_set_revocationDate(r, rev);
         X509_CRL_add0_revoked(crl, r);
         ASN1_INTEGER_free(sn);
     }
@@ -165,6 +166,7 @@ static X509_CRL *make_crl(long serial, int revoked)
     X509_CRL_sign(crl, root_key, EVP_sha256());
     ASN1_TIME_free(t);
     ASN1_TIME_free(nx);
+    ASN1_TIME_free(rev);
     return crl;
 }
 
@@ -666,6 +668,27 @@ TEST(verification_reads_the_dss)
     json_decref(rep);
     free(out);
 
+    /* Revoked a day ago, signed (by /M) two days ago: still valid, which
+     * is what the embedded data is kept for. */
+    {
+        size_t n2 = 0, m2 = 0;
+        unsigned char *base = gen_pdf_classic("", "", "", &n2), *early = NULL, *lt = NULL;
+        struct pades_options eo = {.role = PADES_SEAL, .name = "Test",
+                                   .when = time(NULL) - 2 * DAY};
+        CHECK_EQ_INT(pades_sign(base, n2, with_both, &eo, &early, &m2, err, sizeof err), 0);
+        size_t m3 = 0;
+        CHECK_EQ_INT(run_ltv(early, m2, &sv, &lt, &m3, &res), 0);
+        CHECK_EQ_INT(res.ocsps, 1);
+        rep = lt ? verify(lt, m3, &rc) : NULL;
+        CHECK_EQ_INT(rc, 0);
+        CHECK_EQ_STR(json_string_value(json_object_get(rep, "verdict")), "valid");
+        CHECK(json_is_true(json_object_get(first_sig(rep), "ltv")));
+        json_decref(rep);
+        free(lt);
+        free(early);
+        free(base);
+    }
+
     /* The same from a CRL. */
     sv.ocsp_down = 1;
     signer_serial = ASN1_INTEGER_get(X509_get0_serialNumber(with_both->cert));
@@ -743,6 +766,40 @@ TEST(timestamp_signer_checked_too)
     CHECK_EQ_INT(d.vri_ocsp, 1);
     CHECK_EQ_INT(d.vri_crl, 1);
     free(out);
+    free(pdf);
+}
+
+static int slow_fetch(void *ctx, const char *url, const unsigned char *body, size_t body_len,
+                      const char *content_type, unsigned char **answer, size_t *answer_len,
+                      char *err, size_t errlen)
+{
+    usleep(1200 * 1000);
+    return fake_fetch(ctx, url, body, body_len, content_type, answer, answer_len, err, errlen);
+}
+
+/* Past the time budget no fetch starts: the TSA's certificate, asked
+ * about after the signer's slow answer, is skipped and noted. */
+TEST(time_budget)
+{
+    size_t n = 0, m = 0;
+    unsigned char *pdf = gen_pdf_classic("", "", "", &n), *out = NULL, *signed_pdf = NULL;
+    struct server sv = {0};
+    struct ltv_result res;
+    char err[256] = "";
+    struct pades_options o = {.role = PADES_SEAL, .name = "Test", .timestamp = tsa_stamp};
+    CHECK_EQ_INT(pades_sign(pdf, n, with_both, &o, &signed_pdf, &m, err, sizeof err), 0);
+    struct ltv_options lo = {.fetch = slow_fetch, .fetch_ctx = &sv, .budget = 1};
+    size_t m2 = 0;
+    CHECK_EQ_INT(ltv_add(signed_pdf, m, &lo, &out, &m2, &res, err, sizeof err), 0);
+    CHECK_EQ_INT(sv.ocsp_calls, 1);
+    CHECK_EQ_INT(sv.crl_calls, 0);
+    CHECK_EQ_INT(res.ocsps, 1);
+    CHECK_EQ_INT(res.crls, 0);
+    CHECK_EQ_INT(res.failed, 1);
+    CHECK(strstr(res.notes, "not asked") != NULL);
+    CHECK(out != NULL); /* what was had is embedded */
+    free(out);
+    free(signed_pdf);
     free(pdf);
 }
 
@@ -883,6 +940,7 @@ int main(void)
     RUN(pades_sign_with_ltv);
     RUN(verification_reads_the_dss);
     RUN(timestamp_signer_checked_too);
+    RUN(time_budget);
     RUN(second_run_keeps_the_first_dss);
     RUN(refused_inputs);
     RUN(http_fetch);
