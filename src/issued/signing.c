@@ -63,7 +63,7 @@ static json_t *signer_entry(const struct issued_signature *sig, const struct sig
 
 /* One signature over *pdf (replaced by the signed file). */
 static int sign_once(struct store *db, const struct issued_signing *in,
-                     const struct issued_signature *sig, struct stamp_watch *watch,
+                     const struct issued_signature *sig, int last, struct stamp_watch *watch,
                      unsigned char **pdf, size_t *len, json_t *signers, struct derr *err)
 {
     struct keys_info k;
@@ -99,6 +99,10 @@ static int sign_once(struct store *db, const struct issued_signing *in,
     if (watch->fn && !watch->failed) {
         o.timestamp = watched_stamp;
         o.timestamp_ctx = watch;
+        /* The last signature, timestamped, gets its validation data (B-LT)
+         * where the CA offers it. Not one awaiting its timestamp: the token
+         * is put into /Contents later, which the /DSS's /VRI key hashes. */
+        o.ltv = last;
     }
     ERR_clear_error();
     int prc = pades_sign(*pdf, *len, s, &o, &out, &out_len, why, sizeof why);
@@ -107,6 +111,7 @@ static int sign_once(struct store *db, const struct issued_signing *in,
         log_warn("signing without a timestamp, to be added later: %s", why);
         o.timestamp = NULL;
         o.timestamp_ctx = NULL;
+        o.ltv = 0;
         prc = pades_sign(*pdf, *len, s, &o, &out, &out_len, why, sizeof why);
     }
     if (prc) {
@@ -152,7 +157,7 @@ int issued_sign_pdf(struct store *db, const struct issued_signing *in, const uns
     size_t cur_len = len;
     struct stamp_watch watch = {.fn = in->stamp, .ctx = in->stamp_ctx};
     for (int i = 0; i < in->nsigs; i++) {
-        if (sign_once(db, in, &in->sigs[i], &watch, &cur, &cur_len, signers, err)) {
+        if (sign_once(db, in, &in->sigs[i], i == in->nsigs - 1, &watch, &cur, &cur_len, signers, err)) {
             free(cur);
             json_decref(signers);
             return -1;

@@ -28,6 +28,7 @@
 #include "sign/appearance.h"
 #include "sign/pades_stamp.h"
 #include "sign/pdf_read.h"
+#include "sign/pdf_update.h"
 #include "sign/sigtime.h"
 
 #define MM (72.0 / 25.4)
@@ -139,12 +140,6 @@ static void put_array_plus(struct dynbuf *b, const struct pdfr_obj *arr, uint32_
 
 /* ---- the plan of one update ----------------------------------------- */
 
-struct wobj {
-    uint32_t num;
-    uint16_t gen;
-    size_t off;
-};
-
 /* One image of the mark: its compressed samples and soft mask, and where
  * it goes in the appearance's space (pt, origin at the lower left). */
 struct pimg {
@@ -178,7 +173,7 @@ struct plan {
 
 struct out {
     struct dynbuf b;
-    struct wobj objs[MAX_OBJS];
+    struct pdfu_obj objs[MAX_OBJS];
     int n;
 };
 
@@ -186,7 +181,7 @@ static void obj_begin(struct out *w, uint32_t num, uint16_t gen)
 {
     /* MAX_OBJS covers every object one update writes (asserted by count). */
     if (w->n < MAX_OBJS)
-        w->objs[w->n++] = (struct wobj){num, gen, dynbuf_len(&w->b)};
+        w->objs[w->n++] = (struct pdfu_obj){num, gen, dynbuf_len(&w->b)};
     dynbuf_addf(&w->b, "%u %u obj\n", num, gen);
 }
 
@@ -197,94 +192,6 @@ static void stream_obj(struct out *w, uint32_t num, const char *dict_head,
     dynbuf_addf(&w->b, "<<%s /Length %zu>>\nstream\n", dict_head, len);
     dynbuf_add(&w->b, data, len);
     dynbuf_adds(&w->b, "\nendstream\nendobj\n");
-}
-
-static int cmp_wobj(const void *a, const void *b)
-{
-    const struct wobj *x = a, *y = b;
-    return x->num < y->num ? -1 : x->num > y->num;
-}
-
-/* The trailer entries carried over: /Root, /Info, /ID. */
-static void put_trailer_keys(struct dynbuf *b, const struct pdfr_obj *t)
-{
-    static const char *const keep[] = {"Root", "Info", "ID"};
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
-        const struct pdfr_obj *v = pdfr_dict_get(t, keep[i]);
-        if (v) {
-            dynbuf_adds(b, " ");
-            put_name(b, keep[i]);
-            dynbuf_adds(b, " ");
-            put_raw(b, v);
-        }
-    }
-}
-
-/* The update's cross-reference section and trailer. It takes the form the
- * original's last section has: a classic table after a table, a
- * cross-reference stream after a stream (uncompressed, /W [1 4 2]).
- * Readers that know streams accept a table after a stream too (checked by
- * hand with qpdf 11.3 --check and pdfsig 22.12 on a file so updated), but a
- * reader that knows only tables could not follow /Prev into the stream
- * anyway, and the spec's hybrid form exists for the other direction:
- * matching the original is the form every reader of the original follows.
- * A hybrid original (a table with /XRefStm) gets a table. */
-static void put_xref(struct out *w, const struct plan *p)
-{
-    struct dynbuf *b = &w->b;
-    size_t prev = pdfr_startxref(p->f);
-    if (pdfr_xref_is_stream(p->f)) {
-        uint32_t xnum = p->n_next;
-        size_t xoff = dynbuf_len(b);
-        struct wobj all[MAX_OBJS + 1];
-        memcpy(all, w->objs, (size_t)w->n * sizeof all[0]);
-        all[w->n] = (struct wobj){xnum, 0, xoff};
-        int n = w->n + 1;
-        qsort(all, (size_t)n, sizeof all[0], cmp_wobj);
-        unsigned char rows[(MAX_OBJS + 1) * 7];
-        struct dynbuf idx;
-        dynbuf_init(&idx, 4096);
-        for (int i = 0; i < n; i++) {
-            unsigned char *r = rows + i * 7;
-            r[0] = 1;
-            for (int k = 0; k < 4; k++)
-                r[1 + k] = (unsigned char)(all[i].off >> (8 * (3 - k)));
-            r[5] = (unsigned char)(all[i].gen >> 8);
-            r[6] = (unsigned char)all[i].gen;
-            if (i == 0 || all[i].num != all[i - 1].num + 1) {
-                int run = 1;
-                while (i + run < n && all[i + run].num == all[i].num + (uint32_t)run)
-                    run++;
-                dynbuf_addf(&idx, "%s%u %d", i ? " " : "", all[i].num, run);
-            }
-        }
-        dynbuf_addf(b, "%u 0 obj\n<</Type /XRef /Size %u /W [1 4 2] /Index [%s] /Prev %zu", xnum,
-                    xnum + 1, dynbuf_ptr(&idx), prev);
-        dynbuf_free(&idx);
-        put_trailer_keys(b, pdfr_trailer(p->f));
-        dynbuf_addf(b, " /Length %d>>\nstream\n", n * 7);
-        dynbuf_add(b, rows, (size_t)n * 7);
-        dynbuf_addf(b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xoff);
-        return;
-    }
-    struct wobj all[MAX_OBJS];
-    int n = w->n;
-    memcpy(all, w->objs, (size_t)n * sizeof all[0]);
-    qsort(all, (size_t)n, sizeof all[0], cmp_wobj);
-    size_t xoff = dynbuf_len(b);
-    dynbuf_adds(b, "xref\n");
-    for (int i = 0; i < n;) {
-        int run = 1;
-        while (i + run < n && all[i + run].num == all[i].num + (uint32_t)run)
-            run++;
-        dynbuf_addf(b, "%u %d\n", all[i].num, run);
-        for (int k = 0; k < run; k++)
-            dynbuf_addf(b, "%010zu %05u n \n", all[i + k].off, (unsigned)all[i + k].gen);
-        i += run;
-    }
-    dynbuf_addf(b, "trailer\n<</Size %u /Prev %zu", p->n_next, prev);
-    put_trailer_keys(b, pdfr_trailer(p->f));
-    dynbuf_addf(b, ">>\nstartxref\n%zu\n%%%%EOF\n", xoff);
 }
 
 /* Writes the whole file for a /Contents of cap bytes: the original, then
@@ -419,10 +326,11 @@ static int assemble(const struct plan *p, size_t cap, struct out *w, size_t *br_
         put_dict_except(b, p->catalog, cat_skip);
         dynbuf_addf(b, "\n/AcroForm %u 0 R>>\nendobj\n", p->n_form);
     }
-    put_xref(w, p);
+    /* A table after a table, a stream after a stream (pdf_update.h). */
+    int xrc = pdfu_xref(b, p->f, w->objs, w->n, p->n_next);
     if (bad)
         return -2;
-    return dynbuf_failed(b) ? -1 : 0;
+    return xrc || dynbuf_failed(b) ? -1 : 0;
 }
 
 /* ---- CMS ------------------------------------------------------------ */
@@ -969,6 +877,30 @@ static int prepare(struct plan *p, char *err, size_t errlen)
     return 0;
 }
 
+/* Appends the validation data of the signature just made to *out, when
+ * there is some. Anything that goes wrong leaves *out as it was: the
+ * signature is whole without it. */
+static void add_ltv(const struct signer *s, const struct pades_options *o, unsigned char **out,
+                    size_t *out_len)
+{
+    struct ltv_options lo = {.fetch = o->ltv_fetch, .fetch_ctx = o->ltv_fetch_ctx,
+                             .extra = s->chain};
+    struct ltv_result res;
+    unsigned char *lt = NULL;
+    size_t lt_len = 0;
+    char why[256];
+    int rc = ltv_add(*out, *out_len, &lo, &lt, &lt_len, &res, why, sizeof why);
+    if (rc)
+        snprintf(res.notes, sizeof res.notes, "%s", why);
+    if (o->ltv_result)
+        *o->ltv_result = res;
+    if (rc || !lt)
+        return;
+    free(*out);
+    *out = lt;
+    *out_len = lt_len;
+}
+
 static const char hexdig[] = "0123456789ABCDEF";
 
 int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
@@ -1044,6 +976,8 @@ int pades_sign(const unsigned char *pdf, size_t len, const struct signer *s,
                 snprintf(err, errlen, "out of memory");
                 goto done;
             }
+            if (o->ltv)
+                add_ltv(s, o, out, out_len);
             rc = 0;
             goto done;
         }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "sign/ltv.h"
 #include "sign/signer.h"
 
 enum pades_role {
@@ -50,6 +51,16 @@ struct pades_options {
     /* Keep room in /Contents for a timestamp token added later in place
      * (sign/pades_stamp.h), when there is no timestamp now. */
     int timestamp_room;
+    /* PAdES B-LT: once signed, add this signature's validation data
+     * (sign/ltv.h: the chains, OCSP answers or CRLs where the certificates
+     * say where to ask) in one more update. Blocks on the network (5 s
+     * per fetch at most): off the event loop. Where nothing can be had the
+     * file stays as signed; that is never a failure. ltv_fetch NULL: over
+     * HTTP (ltv_http_fetch). */
+    int ltv;
+    ltv_fetch_fn ltv_fetch;
+    void *ltv_fetch_ctx;
+    struct ltv_result *ltv_result; /* OUT when not NULL: what ltv found */
 };
 
 /* The default places: an official signs at the bottom right of the page,

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -32,6 +33,17 @@ struct check {
     int has_ts;
     time_t ts_time;
     char tsa[256];
+    int ltv; /* the document's /DSS holds verified revocation data for the signer */
+};
+
+/* The document's long-term validation data (/DSS, PAdES B-LT), parsed
+ * once: what is not readable is left out. */
+#define DSS_MAX 64 /* entries of each kind read */
+struct dss {
+    X509 *certs[DSS_MAX];
+    OCSP_BASICRESP *ocsps[DSS_MAX];
+    X509_CRL *crls[DSS_MAX];
+    int ncerts, nocsps, ncrls;
 };
 
 /* Records a problem; a worse status replaces a milder one, and the first
@@ -228,6 +240,165 @@ static void check_token(PKCS7 *tok, const unsigned char *data, size_t len,
     ERR_clear_error();
 }
 
+/* ---- long-term validation data (/DSS) -------------------------------- */
+
+/* The data of the stream items of array key of the DSS, one by one. */
+static int dss_streams(struct pdfr *f, const struct pdfr_obj *dss, const char *key,
+                       const unsigned char **data, size_t *len, int cap)
+{
+    const struct pdfr_obj *a = pdfr_dict_res(f, dss, key);
+    int n = 0;
+    for (size_t i = 0; a && a->type == PDFR_ARRAY && i < a->u.a.n && n < cap; i++) {
+        const struct pdfr_obj *st = pdfr_resolve(f, a->u.a.items[i]);
+        /* Only unfiltered streams are read (motcua writes them so); a
+         * compressed one is left out rather than decoded here. */
+        if (!st || st->type != PDFR_STREAM || pdfr_dict_get(st->u.stm.dict, "Filter"))
+            continue;
+        data[n] = st->u.stm.data;
+        len[n++] = st->u.stm.len;
+    }
+    return n;
+}
+
+static void dss_read(struct pdfr *f, struct dss *out)
+{
+    uint32_t num;
+    uint16_t gen;
+    const unsigned char *data[DSS_MAX];
+    size_t len[DSS_MAX];
+    memset(out, 0, sizeof *out);
+    const struct pdfr_obj *cat = pdfr_catalog(f, &num, &gen);
+    const struct pdfr_obj *dss = cat ? pdfr_dict_res(f, cat, "DSS") : NULL;
+    if (!dss || dss->type != PDFR_DICT)
+        return;
+    int n = dss_streams(f, dss, "Certs", data, len, DSS_MAX);
+    for (int i = 0; i < n; i++) {
+        const unsigned char *p = data[i];
+        X509 *x = d2i_X509(NULL, &p, (long)len[i]);
+        if (x)
+            out->certs[out->ncerts++] = x;
+    }
+    n = dss_streams(f, dss, "OCSPs", data, len, DSS_MAX);
+    for (int i = 0; i < n; i++) {
+        const unsigned char *p = data[i];
+        OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)len[i]);
+        OCSP_BASICRESP *bs = r && OCSP_response_status(r) == OCSP_RESPONSE_STATUS_SUCCESSFUL
+                                 ? OCSP_response_get1_basic(r)
+                                 : NULL;
+        if (bs)
+            out->ocsps[out->nocsps++] = bs;
+        OCSP_RESPONSE_free(r);
+    }
+    n = dss_streams(f, dss, "CRLs", data, len, DSS_MAX);
+    for (int i = 0; i < n; i++) {
+        const unsigned char *p = data[i];
+        X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len[i]);
+        if (crl)
+            out->crls[out->ncrls++] = crl;
+    }
+    ERR_clear_error();
+}
+
+static void dss_free(struct dss *d)
+{
+    for (int i = 0; i < d->ncerts; i++)
+        X509_free(d->certs[i]);
+    for (int i = 0; i < d->nocsps; i++)
+        OCSP_BASICRESP_free(d->ocsps[i]);
+    for (int i = 0; i < d->ncrls; i++)
+        X509_CRL_free(d->crls[i]);
+    memset(d, 0, sizeof *d);
+}
+
+/* The issuer of x among the signature's certificates and the DSS's. */
+static X509 *find_issuer(X509 *x, STACK_OF(X509) *certs, const struct dss *d)
+{
+    for (int i = 0; certs && i < sk_X509_num(certs); i++)
+        if (X509_check_issued(sk_X509_value(certs, i), x) == X509_V_OK)
+            return sk_X509_value(certs, i);
+    for (int i = 0; i < d->ncerts; i++)
+        if (X509_check_issued(d->certs[i], x) == X509_V_OK)
+            return d->certs[i];
+    return NULL;
+}
+
+/* What the DSS says of the signer's certificate: an OCSP answer about it
+ * that its issuer (or a responder the issuer delegated to) signed, or a
+ * CRL its issuer signed. Sets c->ltv when there is one; a revocation
+ * before the signing time t makes the signature invalid (a revocation
+ * after it does not: that is what the data is kept for). */
+static void check_revocation(X509 *signer, STACK_OF(X509) *certs, const struct dss *d, time_t t,
+                             struct check *c)
+{
+    X509 *issuer = find_issuer(signer, certs, d);
+    if (!issuer || (!d->nocsps && !d->ncrls))
+        return;
+    time_t revoked_at = 0;
+    int revoked = 0;
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, signer, issuer);
+    X509_STORE *st = X509_STORE_new();
+    STACK_OF(X509) *others = sk_X509_new_null();
+    if (!id || !st || !others || !X509_STORE_add_cert(st, issuer))
+        goto out;
+    X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
+    for (int i = 0; certs && i < sk_X509_num(certs); i++)
+        sk_X509_push(others, sk_X509_value(certs, i));
+    for (int i = 0; i < d->ncerts; i++)
+        sk_X509_push(others, d->certs[i]);
+    for (int i = 0; i < d->nocsps; i++) {
+        int status, reason;
+        ASN1_GENERALIZEDTIME *rev = NULL, *tu = NULL, *nu = NULL;
+        if (!OCSP_resp_find_status(d->ocsps[i], id, &status, &reason, &rev, &tu, &nu))
+            continue;
+        /* The answer's own time is what it is checked at, not now: an
+         * answer years old is what long-term validation keeps. */
+        X509_VERIFY_PARAM *vp = X509_STORE_get0_param(st);
+        time_t at;
+        if (asn1_time(tu, &at) == 0)
+            X509_VERIFY_PARAM_set_time(vp, at);
+        if (OCSP_basic_verify(d->ocsps[i], others, st, 0) <= 0) {
+            ERR_clear_error();
+            continue;
+        }
+        c->ltv = 1;
+        if (status == V_OCSP_CERTSTATUS_REVOKED && asn1_time(rev, &at) == 0 &&
+            (!revoked || at < revoked_at)) {
+            revoked = 1;
+            revoked_at = at;
+        }
+    }
+    EVP_PKEY *ik = X509_get0_pubkey(issuer);
+    for (int i = 0; ik && i < d->ncrls; i++) {
+        if (X509_NAME_cmp(X509_CRL_get_issuer(d->crls[i]), X509_get_subject_name(issuer)) != 0 ||
+            X509_CRL_verify(d->crls[i], ik) != 1) {
+            ERR_clear_error();
+            continue;
+        }
+        c->ltv = 1;
+        X509_REVOKED *r = NULL;
+        time_t at;
+        if (X509_CRL_get0_by_cert(d->crls[i], &r, signer) == 1 && r &&
+            asn1_time(X509_REVOKED_get0_revocationDate(r), &at) == 0 &&
+            (!revoked || at < revoked_at)) {
+            revoked = 1;
+            revoked_at = at;
+        }
+    }
+    if (revoked && revoked_at <= t) {
+        char when[40];
+        sigtime_iso(revoked_at, when, sizeof when);
+        problem(c, ST_INVALID,
+                "certificate revoked: the signer's certificate was revoked on %s, before the "
+                "signing time",
+                when);
+    }
+out:
+    sk_X509_free(others);
+    X509_STORE_free(st);
+    OCSP_CERTID_free(id);
+    ERR_clear_error();
+}
+
 /* ---- one signature -------------------------------------------------- */
 
 static int is_untrusted_error(int e)
@@ -313,7 +484,8 @@ static void check_ess(CMS_SignerInfo *si, X509 *signer, int required, struct che
 /* A CMS signature over the covered bytes (content = a then b). */
 static void check_cms(const unsigned char *der, size_t derlen, const unsigned char *a,
                       size_t alen, const unsigned char *b, size_t blen, int cades,
-                      X509_STORE *trust, const struct pdfr_obj *m, struct check *c)
+                      X509_STORE *trust, const struct pdfr_obj *m, const struct dss *dss,
+                      struct check *c)
 {
     const unsigned char *p = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)derlen);
@@ -410,6 +582,7 @@ static void check_cms(const unsigned char *der, size_t derlen, const unsigned ch
     }
     certs = CMS_get1_certs(cms);
     check_chain(signer, certs, trust, c->time_source ? c->sign_time : time(NULL), c);
+    check_revocation(signer, certs, dss, c->time_source ? c->sign_time : time(NULL), c);
 out:
     sk_X509_pop_free(certs, X509_free);
     sk_X509_free(signers);
@@ -462,7 +635,7 @@ static json_t *text_or_null(const struct pdfr_obj *o)
 
 /* Checks one signature field's value; returns its report. */
 static json_t *check_one(struct pdfr *f, const struct pdfr_sigfield *fl, X509_STORE *trust,
-                         size_t *end, enum status *st_out)
+                         const struct dss *dss, size_t *end, enum status *st_out)
 {
     const unsigned char *d = pdfr_data(f);
     size_t len = pdfr_len(f);
@@ -525,7 +698,7 @@ static json_t *check_one(struct pdfr *f, const struct pdfr_sigfield *fl, X509_ST
                    pdfr_is_name(sub, "adbe.pkcs7.detached")) {
             check_cms(contents->u.s.p, contents->u.s.len, d, (size_t)br[1], d + br[2],
                       (size_t)br[3], pdfr_is_name(sub, "ETSI.CAdES.detached"), trust,
-                      pdfr_dict_res(f, v, "M"), &c);
+                      pdfr_dict_res(f, v, "M"), dss, &c);
         } else {
             problem(&c, ST_INVALID, "the signature's /SubFilter (%s) is one motcua does not "
                                     "verify",
@@ -538,7 +711,7 @@ static json_t *check_one(struct pdfr *f, const struct pdfr_sigfield *fl, X509_ST
                           : json_null();
     json_t *j = json_pack(
         "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s?, s:o, s:o, s:o, s:[IIII], s:I, "
-        "s:i, s:b, s:s, s:s?}",
+        "s:i, s:b, s:s, s:s?, s:b}",
         "field", fl->name, "kind", doc_ts ? "document timestamp" : "signature", "sub_filter",
         subname, "signer", c.signer[0] ? c.signer : NULL, "organisation",
         c.org[0] ? c.org : NULL, "serial", c.serial[0] ? c.serial : NULL, "issuer",
@@ -549,9 +722,266 @@ static json_t *check_one(struct pdfr *f, const struct pdfr_sigfield *fl, X509_ST
         text_or_null(pdfr_dict_res(f, v, "Location")), "byte_range", (json_int_t)br[0],
         (json_int_t)br[1], (json_int_t)br[2], (json_int_t)br[3], "covered_bytes",
         (json_int_t)*end, "revision", rev, "whole_file", *end == len, "status",
-        status_name[c.st], "problem", c.problem[0] ? c.problem : NULL);
+        status_name[c.st], "problem", c.problem[0] ? c.problem : NULL, "ltv", c.ltv);
     *st_out = c.st;
     return j;
+}
+
+/* Are two objects the same (their text, and a stream's data)? */
+static int same_obj(const struct pdfr_obj *a, const struct pdfr_obj *b)
+{
+    if (!a || !b || a->type != b->type || a->raw_len != b->raw_len ||
+        memcmp(a->raw, b->raw, a->raw_len) != 0)
+        return 0;
+    if (a->type == PDFR_STREAM)
+        return a->u.stm.len == b->u.stm.len &&
+               memcmp(a->u.stm.data, b->u.stm.data, a->u.stm.len) == 0 &&
+               same_obj(a->u.stm.dict, b->u.stm.dict);
+    return 1;
+}
+
+/* Is o a reference to num? */
+static int refers(const struct pdfr_obj *o, uint32_t num)
+{
+    return o && o->type == PDFR_REF && o->u.ref.num == num;
+}
+
+/* Does the array (or the reference to it) key of d name num? */
+static int array_names(struct pdfr *f, const struct pdfr_obj *d, const char *key, uint32_t num)
+{
+    const struct pdfr_obj *k = pdfr_dict_get(d, key);
+    if (refers(k, num))
+        return 1;
+    const struct pdfr_obj *a = pdfr_resolve(f, k);
+    for (size_t i = 0; a && a->type == PDFR_ARRAY && i < a->u.a.n; i++)
+        if (refers(a->u.a.items[i], num))
+            return 1;
+    return 0;
+}
+
+/* May object num, new or changed after the last signature, be there in an
+ * update that only adds validation data? The new /DSS, its /VRI and their
+ * entries, and the certificates, OCSP answers and CRLs they list. */
+static int dss_part(struct pdfr *f, const struct pdfr_obj *cat, uint32_t num)
+{
+    const struct pdfr_obj *dref = pdfr_dict_get(cat, "DSS");
+    const struct pdfr_obj *dss = pdfr_resolve(f, dref);
+    if (!dss || dss->type != PDFR_DICT)
+        return 0;
+    if (refers(dref, num))
+        return 1;
+    static const char *const arrays[] = {"Certs", "OCSPs", "CRLs"};
+    for (size_t i = 0; i < 3; i++)
+        if (array_names(f, dss, arrays[i], num))
+            return 1;
+    const struct pdfr_obj *vref = pdfr_dict_get(dss, "VRI");
+    const struct pdfr_obj *vri = pdfr_resolve(f, vref);
+    if (refers(vref, num))
+        return 1;
+    for (size_t i = 0; vri && vri->type == PDFR_DICT && i < vri->u.d.n; i++) {
+        const struct pdfr_obj *e = vri->u.d.items[i].val;
+        if (refers(e, num))
+            return 1;
+        e = pdfr_resolve(f, e);
+        static const char *const lists[] = {"Cert", "OCSP", "CRL"};
+        for (size_t k = 0; e && e->type == PDFR_DICT && k < 3; k++)
+            if (array_names(f, e, lists[k], num))
+                return 1;
+    }
+    return 0;
+}
+
+static int is_ws(unsigned char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\f' || ch == 0;
+}
+
+static size_t skip_ws(const unsigned char *d, size_t pos, size_t end)
+{
+    while (pos < end && is_ws(d[pos]))
+        pos++;
+    return pos;
+}
+
+static int word_at(const unsigned char *d, size_t pos, size_t end, const char *w)
+{
+    size_t n = strlen(w);
+    return pos + n <= end && memcmp(d + pos, w, n) == 0;
+}
+
+/* An unsigned decimal at *pos (advanced past it). */
+static int number_at(const unsigned char *d, size_t *pos, size_t end, uint64_t *v)
+{
+    size_t p = *pos;
+    *v = 0;
+    while (p < end && d[p] >= '0' && d[p] <= '9' && p - *pos < 12)
+        *v = *v * 10 + (uint64_t)(d[p++] - '0');
+    if (p == *pos)
+        return -1;
+    *pos = p;
+    return 0;
+}
+
+/* "startxref N %%EOF" at *pos, then the end of the line. */
+static int startxref_at(const unsigned char *d, size_t *pos, size_t end)
+{
+    uint64_t v;
+    size_t p = *pos;
+    if (!word_at(d, p, end, "startxref"))
+        return -1;
+    p = skip_ws(d, p + 9, end);
+    if (number_at(d, &p, end, &v))
+        return -1;
+    p = skip_ws(d, p, end);
+    if (!word_at(d, p, end, "%%EOF"))
+        return -1;
+    *pos = p + 5;
+    return 0;
+}
+
+/* One update, from a to b (the end of its %%EOF): compared with the file
+ * as it stood at a, the trailer keeps its /Root and /Info, the catalog
+ * changes only in /DSS, no object is removed, and every other object that
+ * is new or changed is a cross-reference stream or a part of the new /DSS
+ * that did not exist before (the old /DSS's own object excepted); and the
+ * update's bytes are those objects, each once, and its cross-reference
+ * section, nothing else. */
+static int dss_update(const unsigned char *pdf, size_t a, size_t b)
+{
+    struct pdfr *f = NULL, *g = NULL;
+    char err[200];
+    int ok = 0;
+    uint32_t cn, gn;
+    uint16_t cgen, ggen;
+    unsigned char *seen = NULL;
+    if (pdfr_open(pdf, b, &f, err, sizeof err) || pdfr_open(pdf, a, &g, err, sizeof err))
+        goto out;
+    const struct pdfr_obj *cat = pdfr_catalog(f, &cn, &cgen);
+    const struct pdfr_obj *gcat = pdfr_catalog(g, &gn, &ggen);
+    if (!cat || !gcat || cn != gn || !pdfr_dict_get(cat, "DSS"))
+        goto out;
+    static const char *const tkeys[] = {"Root", "Info"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct pdfr_obj *x = pdfr_dict_get(pdfr_trailer(f), tkeys[i]);
+        const struct pdfr_obj *y = pdfr_dict_get(pdfr_trailer(g), tkeys[i]);
+        if ((x || y) && !same_obj(x, y))
+            goto out;
+    }
+    /* The catalog: the same entries, /DSS aside. */
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < cat->u.d.n; i++) {
+        if (strcmp(cat->u.d.items[i].key, "DSS") == 0)
+            continue;
+        na++;
+        if (!same_obj(cat->u.d.items[i].val, pdfr_dict_get(gcat, cat->u.d.items[i].key)))
+            goto out;
+    }
+    for (size_t i = 0; i < gcat->u.d.n; i++)
+        nb += strcmp(gcat->u.d.items[i].key, "DSS") != 0;
+    if (na != nb)
+        goto out;
+    const struct pdfr_obj *old_dss = pdfr_dict_get(gcat, "DSS");
+    uint32_t next = pdfr_next_num(f);
+    if (!(seen = calloc(next + 1, 1)))
+        goto out;
+    for (uint32_t num = 1; num < next; num++) {
+        const struct pdfr_obj *now = pdfr_get(f, num), *then = pdfr_get(g, num);
+        if (same_obj(now, then) || (!now && !then))
+            continue; /* the catalog too, when only an indirect /DSS was rewritten */
+        if (!now || !now->in_file || now->raw < pdf + a || now->raw + now->raw_len > pdf + b)
+            goto out; /* removed, or pointed elsewhere than this update */
+        seen[num] = 1; /* to be found in the update's bytes */
+        if (num == cn)
+            continue;
+        int xref = now->type == PDFR_STREAM &&
+                   pdfr_is_name(pdfr_dict_get(now->u.stm.dict, "Type"), "XRef");
+        if (xref)
+            continue;
+        /* A new object of the /DSS, or the old /DSS rewritten in place. */
+        if (!dss_part(f, cat, num) || (then && !refers(old_dss, num)))
+            goto out;
+    }
+    /* The bytes: those objects, each once, then the cross-reference
+     * section (a table and trailer, or a stream object), startxref, %%EOF. */
+    size_t pos = a;
+    for (;;) {
+        pos = skip_ws(pdf, pos, b);
+        if (pos >= b)
+            break;
+        uint64_t num, gen;
+        if (word_at(pdf, pos, b, "xref")) {
+            pos += 4;
+            while (pos < b && (strchr("0123456789 nf\r\n", pdf[pos]) && pdf[pos]))
+                pos++;
+            if (!word_at(pdf, pos, b, "trailer"))
+                goto out;
+            /* The trailer's dictionary was read by pdfr_open as f's. */
+            const unsigned char *sx = memmem(pdf + pos, b - pos, "startxref", 9);
+            if (!sx)
+                goto out;
+            pos = (size_t)(sx - pdf);
+            if (startxref_at(pdf, &pos, b))
+                goto out;
+            continue;
+        }
+        if (word_at(pdf, pos, b, "startxref")) {
+            if (startxref_at(pdf, &pos, b))
+                goto out;
+            continue;
+        }
+        if (number_at(pdf, &pos, b, &num) || num >= next || !seen[num] || seen[num] == 2)
+            goto out;
+        pos = skip_ws(pdf, pos, b);
+        if (number_at(pdf, &pos, b, &gen))
+            goto out;
+        pos = skip_ws(pdf, pos, b);
+        if (!word_at(pdf, pos, b, "obj"))
+            goto out;
+        pos = skip_ws(pdf, pos + 3, b);
+        const struct pdfr_obj *o = pdfr_get(f, (uint32_t)num);
+        if (!o || o->raw != pdf + pos)
+            goto out;
+        pos = skip_ws(pdf, pos + o->raw_len, b);
+        if (!word_at(pdf, pos, b, "endobj"))
+            goto out;
+        pos += 6;
+        seen[num] = 2;
+    }
+    for (uint32_t num = 1; num < next; num++)
+        if (seen[num] == 1)
+            goto out;
+    ok = 1;
+out:
+    free(seen);
+    pdfr_free(g);
+    pdfr_free(f);
+    return ok;
+}
+
+/* Whether the bytes after end (the last signature's) are only updates
+ * that add long-term validation data (dss_update, each up to its %%EOF).
+ * Such updates are what PAdES B-LT appends; they change nothing a
+ * signature is about. A "%%EOF" inside a stream there would cut an update
+ * in two, and it would then count as modified: the safe side. */
+static int dss_only_after(const unsigned char *pdf, size_t len, size_t end)
+{
+    size_t a = end;
+    for (int steps = 0; a < len; steps++) {
+        if (steps >= 16)
+            return 0;
+        const unsigned char *e = memmem(pdf + a, len - a, "%%EOF", 5);
+        if (!e)
+            return 0;
+        size_t b = (size_t)(e - pdf) + 5;
+        if (b < len && pdf[b] == '\r')
+            b++;
+        if (b < len && pdf[b] == '\n')
+            b++;
+        if (!dss_update(pdf, a, b))
+            return 0;
+        a = b;
+    }
+    return a == len && end < len;
 }
 
 int pdfv_verify(const unsigned char *pdf, size_t len, X509_STORE *trust, json_t **report,
@@ -560,11 +990,14 @@ int pdfv_verify(const unsigned char *pdf, size_t len, X509_STORE *trust, json_t 
     struct pdfr *f = NULL;
     struct pdfr_sigfield *fl = NULL;
     struct sigrep *reps = NULL;
+    struct dss dss;
     size_t nf = 0, nr = 0;
     int rc = -1;
     *report = NULL;
+    memset(&dss, 0, sizeof dss);
     if (pdfr_open(pdf, len, &f, err, errlen))
         return -1;
+    dss_read(f, &dss);
     if (pdfr_sigfields(f, &fl, &nf)) {
         snprintf(err, errlen, "%s", pdfr_error(f));
         goto out;
@@ -580,7 +1013,7 @@ int pdfv_verify(const unsigned char *pdf, size_t len, X509_STORE *trust, json_t 
             dup = fl[k].value == fl[i].value;
         if (!fl[i].value || dup)
             continue; /* an empty field, or one value reached twice */
-        reps[nr].j = check_one(f, &fl[i], trust, &reps[nr].end, &reps[nr].st);
+        reps[nr].j = check_one(f, &fl[i], trust, &dss, &reps[nr].end, &reps[nr].st);
         if (!reps[nr].j) {
             snprintf(err, errlen, "out of memory");
             goto out;
@@ -607,7 +1040,7 @@ int pdfv_verify(const unsigned char *pdf, size_t len, X509_STORE *trust, json_t 
     } else if (invalid) {
         verdict = "invalid";
         summary = "At least one signature is invalid.";
-    } else if (last_end < len) {
+    } else if (last_end < len && !dss_only_after(pdf, len, last_end)) {
         verdict = "modified";
         snprintf(buf, sizeof buf,
                  "The file was changed after the last signature: a signature does not cover the "
@@ -617,6 +1050,12 @@ int pdfv_verify(const unsigned char *pdf, size_t len, X509_STORE *trust, json_t 
     } else if (untrusted) {
         verdict = "untrusted";
         summary = "Every signature is intact, but not every one chains to a trusted root.";
+    } else if (last_end < len) {
+        verdict = "valid";
+        summary = nr == 1 ? "The signature is valid; after it, only long-term validation data "
+                            "(/DSS) was added."
+                          : "Every signature is valid; after the last, only long-term "
+                            "validation data (/DSS) was added.";
     } else {
         verdict = "valid";
         summary = nr == 1 ? "The signature is valid and covers the whole file."
@@ -635,6 +1074,7 @@ out:
         json_decref(reps[i].j);
     free(reps);
     free(fl);
+    dss_free(&dss);
     pdfr_free(f);
     return rc;
 }

@@ -12,8 +12,13 @@
  *   - the signer's certificate chains to one of the trusted roots and was
  *     valid at the signing time, and allows signing (key usage).
  * A document timestamp (ETSI.RFC3161) is checked the same way, its token
- * over the covered bytes. Revocation (CRL, OCSP) is not checked.
- * The last signature must reach the end of the file; one that does not is
+ * over the covered bytes. Revocation is checked only with the data the
+ * document carries (/DSS, PAdES B-LT: OCSP answers and CRLs, each verified
+ * against the certificate's issuer): a signer revoked before the signing
+ * time makes the signature invalid ("certificate revoked"); nothing is
+ * fetched. The last signature must reach the end of the file, or be
+ * followed only by updates that add long-term validation data (a /DSS in
+ * the catalog and its objects, nothing else changed); otherwise it is
  * reported as not covering the whole file, with what was added after it.
  * Prefix pdfv_. */
 #ifndef MOTCUA_PDF_VERIFY_H
@@ -34,7 +39,8 @@
  *      "timestamp": {"time", "tsa"} or null, "reason", "location",
  *      "byte_range": [4 numbers], "covered_bytes", "revision",
  *      "whole_file": bool, "status": "valid" | "invalid" | "untrusted",
- *      "problem": why, or null}, ...]}  in the order of the revisions.
+ *      "problem": why, or null, "ltv": bool (the /DSS holds verified
+ *      revocation data for the signer)}, ...]}  in the order of the revisions.
  * Returns 0 when every signature is valid and trusted and the last covers
  * the whole file; 1 otherwise (also for a file without signatures); -1
  * when the file cannot be read as a PDF (reason in err; *report NULL). */
