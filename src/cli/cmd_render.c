@@ -117,7 +117,15 @@ static int write_whole(const char *path, const void *data, size_t len)
         fprintf(stderr, "motcua render: cannot write beside %s: %s\n", path, strerror(errno));
         return 1;
     }
-    fchmod(fd, 0644);
+    /* mkstemp makes the file 0600: give it the mode a plain creation would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        close(fd);
+        unlink(tmp);
+        fprintf(stderr, "motcua render: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
     fp = fdopen(fd, "wb");
     if (!fp) {
         close(fd);
@@ -156,7 +164,8 @@ static int render_register(int argc, char **argv)
     struct derr err = {0};
     struct stat sb;
     char *text = NULL;
-    void *out = NULL;
+    unsigned char *bin = NULL;
+    char *csv = NULL;
     size_t text_len = 0, out_len = 0;
     long year;
     int npos = 0, rc;
@@ -205,21 +214,22 @@ static int render_register(int argc, char **argv)
     };
     int fail;
     if (strcmp(format, "pdf") == 0)
-        fail = regprint_pdf(&reg, (unsigned char **)&out, &out_len, &err);
+        fail = regprint_pdf(&reg, &bin, &out_len, &err);
     else if (strcmp(format, "xlsx") == 0)
-        fail = regprint_xlsx(&reg, (unsigned char **)&out, &out_len, &err);
+        fail = regprint_xlsx(&reg, &bin, &out_len, &err);
     else
-        fail = regprint_csv(&reg, (char **)&out, &out_len, &err);
+        fail = regprint_csv(&reg, &csv, &out_len, &err);
     if (fail) {
         fprintf(stderr, "motcua render: %s\n", err.message);
         goto out;
     }
-    rc = write_whole(pos[0], out, out_len);
+    rc = write_whole(pos[0], bin ? (const void *)bin : csv, out_len);
     if (rc == 0)
         fprintf(stderr, "motcua render: %s: %zu rows, %zu bytes\n", pos[0], rows.nrows, out_len);
 out:
     derr_clear(&err);
-    free(out);
+    free(bin);
+    free(csv);
     regprint_rows_free(&rows);
     free(text);
     return rc;

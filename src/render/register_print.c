@@ -71,6 +71,10 @@ static const char *const in_keys[] = {"arrival_date", "arrival_number", "author"
 _Static_assert(sizeof out_keys / sizeof out_keys[0] == OUT_NCOLS, "one key per column");
 _Static_assert(sizeof in_keys / sizeof in_keys[0] == IN_NCOLS, "one key per column");
 
+/* The appendix numbers its columns under their titles. */
+static const char *const col_numbers[MAX_NCOLS] = {"(1)", "(2)", "(3)", "(4)", "(5)",
+                                                   "(6)", "(7)", "(8)", "(9)", "(10)"};
+
 static const struct column *columns(enum regprint_direction dir, size_t *n)
 {
     *n = dir == REGPRINT_IN ? IN_NCOLS : OUT_NCOLS;
@@ -321,8 +325,6 @@ int regprint_pdf(const struct regprint_register *r, unsigned char **out, size_t 
                  struct derr *err)
 {
     struct pdf_table_col tcols[MAX_NCOLS];
-    const char *numbers[MAX_NCOLS];
-    char numbuf[MAX_NCOLS][8];
     const char **cells = NULL;
     struct pdf_doc *d = NULL;
     const struct column *cols;
@@ -337,8 +339,6 @@ int regprint_pdf(const struct regprint_register *r, unsigned char **out, size_t 
     cols = columns(r->direction, &ncols);
     for (size_t c = 0; c < ncols; c++) {
         tcols[c] = (struct pdf_table_col){cols[c].title, cols[c].width, cols[c].align};
-        snprintf(numbuf[c], sizeof numbuf[c], "(%zu)", c + 1);
-        numbers[c] = numbuf[c];
     }
     /* rows <= REGPRINT_MAX_ROWS: the product cannot overflow. */
     cells = calloc(r->nrows ? r->nrows * ncols : 1, sizeof *cells);
@@ -366,7 +366,7 @@ int regprint_pdf(const struct regprint_register *r, unsigned char **out, size_t 
     if (!rc)
         rc = pdf_new_page(d);
     if (!rc)
-        rc = pdf_table_numbered(d, tcols, (int)ncols, numbers, cells, (int)r->nrows);
+        rc = pdf_table_numbered(d, tcols, (int)ncols, col_numbers, cells, (int)r->nrows);
     if (!rc)
         rc = pdf_end(d, out, len);
 out:
@@ -501,6 +501,23 @@ out:
     return rc;
 }
 
+/* s in capitals and NFC, as the PDF prints the names (g_free it), or NULL. */
+static char *upper_nfc(const char *s)
+{
+    char *nfc = g_utf8_normalize(s, -1, G_NORMALIZE_NFC), *up = NULL;
+
+    if (nfc) {
+        up = g_utf8_strup(nfc, -1);
+        g_free(nfc);
+    }
+    if (up) {
+        nfc = g_utf8_normalize(up, -1, G_NORMALIZE_NFC);
+        g_free(up);
+        up = nfc;
+    }
+    return up;
+}
+
 /* Fills the sheet. Returns the first write error, LXW_NO_ERROR if none. */
 static lxw_error fill_sheet(lxw_workbook *wb, lxw_worksheet *ws,
                             const struct regprint_register *r)
@@ -534,13 +551,13 @@ static lxw_error fill_sheet(lxw_workbook *wb, lxw_worksheet *ws,
 
     /* The title rows: the body, the register's name and year, its range. */
     if (r->parent_name && *r->parent_name) {
-        char *up = g_utf8_strup(r->parent_name, -1);
+        char *up = upper_nfc(r->parent_name);
         worksheet_merge_range(ws, row, 0, row, 3, up ? up : r->parent_name, name);
         g_free(up);
         row++;
     }
     {
-        char *up = g_utf8_strup(r->unit_name, -1);
+        char *up = upper_nfc(r->unit_name);
         worksheet_merge_range(ws, row, 0, row, 3, up ? up : r->unit_name, unit);
         g_free(up);
         row += 2;
@@ -568,11 +585,8 @@ static lxw_error fill_sheet(lxw_workbook *wb, lxw_worksheet *ws,
         e = worksheet_write_string(ws, row, (lxw_col_t)c, cols[c].title, head);
     worksheet_set_row(ws, row, 45, NULL);
     row++;
-    for (size_t c = 0; c < ncols && !e; c++) {
-        char n[8];
-        snprintf(n, sizeof n, "(%zu)", c + 1);
-        e = worksheet_write_string(ws, row, (lxw_col_t)c, n, num);
-    }
+    for (size_t c = 0; c < ncols && !e; c++)
+        e = worksheet_write_string(ws, row, (lxw_col_t)c, col_numbers[c], num);
     row++;
     worksheet_freeze_panes(ws, row, 0);
     for (size_t i = 0; i < r->nrows && !e; i++, row++)
