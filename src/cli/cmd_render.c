@@ -190,9 +190,19 @@ static int render_register(int argc, char **argv)
         fprintf(stderr, "motcua render: --format is pdf, xlsx or csv\n");
         return 2;
     }
-    if (stat(pos[0], &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "motcua render: %s exists and is not a regular file\n", pos[0]);
-        return 2;
+    if (stat(pos[0], &sb) == 0) {
+        struct stat rb;
+        if (!S_ISREG(sb.st_mode)) {
+            fprintf(stderr, "motcua render: %s exists and is not a regular file\n", pos[0]);
+            return 2;
+        }
+        /* Printing over the rows would lose them (a printed CSV has the
+         * Vietnamese header, not the same file). */
+        if (stat(rows_path, &rb) == 0 && rb.st_dev == sb.st_dev && rb.st_ino == sb.st_ino) {
+            fprintf(stderr, "motcua render: OUT is the rows file %s; name another file\n",
+                    rows_path);
+            return 2;
+        }
     }
     enum regprint_direction dir = strcmp(direction, "in") == 0 ? REGPRINT_IN : REGPRINT_OUT;
     if (read_rows_file(rows_path, &text, &text_len))

@@ -230,6 +230,10 @@ test('bad input is refused plainly and leaves no output file behind', (t) => {
   assert.match(r.stderr, /--year/);
   r = motcua(['render', 'register', '--direction', 'out', '--year', '2026', '--format', 'pdf', '--rows', good, out]);
   assert.equal(r.status, 2, 'no --unit-name');
+  r = render(dir, { format: 'csv', rows: good, out: good });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /OUT is the rows file/);
+  assert.equal(fs.readFileSync(good, 'utf8'), toCsv(OUT_KEYS, outgoingRows(3)), 'the rows are kept');
   r = motcua(['render', 'receipt']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown document 'receipt'/);
