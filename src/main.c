@@ -22,6 +22,7 @@ static const struct {
     {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"key", cmd_key, "signing keys and certificates: import, list, revoke, trust roots"},
     {"pdf", cmd_pdf, "sign a PDF (PAdES) and verify its signatures"},
+    {"render", cmd_render, "print a register of documents (Decree 30/2020) as PDF, XLSX, CSV"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
     {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},

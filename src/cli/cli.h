@@ -58,5 +58,6 @@ int cmd_key(int argc, char **argv);
 int cli_key_demo(struct store *db, const char *data_dir, int rsa, int *issued, char *err,
                  size_t errlen);
 int cmd_pdf(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

@@ -17,7 +17,7 @@
 
 #define A4_W (210.0 * PDF_MM)
 #define A4_H (297.0 * PDF_MM)
-#define MAX_COLS 8
+#define MAX_COLS 12 /* a register of incoming or outgoing documents has 10 */
 #define MAX_LINES 64 /* lines per column of a pdf_columns() block */
 #define CELL_PAD 3.0
 #define RULE_W 0.6
@@ -37,6 +37,7 @@ struct pdf_doc {
     struct outbuf out;
     char *family;
     double size;
+    double pw, ph; /* page size: A4 upright or turned (landscape) */
     double ml, mr, mt, mb;
     double y;    /* cursor, from the top of the page */
     int page;    /* 1-based */
@@ -95,12 +96,12 @@ static int usable(const struct pdf_doc *d)
 
 static double text_width(const struct pdf_doc *d)
 {
-    return A4_W - d->ml - d->mr;
+    return d->pw - d->ml - d->mr;
 }
 
 static double bottom(const struct pdf_doc *d)
 {
-    return A4_H - d->mb;
+    return d->ph - d->mb;
 }
 
 static double body_height(const struct pdf_doc *d)
@@ -349,6 +350,8 @@ int pdf_begin(struct pdf_doc **out, const struct pdf_options *opt)
     d->ml = opt->margin_left > 0 ? opt->margin_left : 30 * PDF_MM;
     d->mr = opt->margin_right > 0 ? opt->margin_right : 15 * PDF_MM;
     d->number_pages = opt->number_pages;
+    d->pw = opt->landscape ? A4_H : A4_W;
+    d->ph = opt->landscape ? A4_W : A4_H;
     d->page = 1;
     dynbuf_init(&d->out.b, opt->max_bytes && opt->max_bytes < PDF_MAX_BYTES ? opt->max_bytes
                                                                              : PDF_MAX_BYTES);
@@ -357,8 +360,8 @@ int pdf_begin(struct pdf_doc **out, const struct pdf_options *opt)
         rc = -EINVAL;
         goto out;
     }
-    d->surface = cairo_pdf_surface_create_for_stream(write_cb, &d->out, A4_W,
-                                                     A4_H);
+    d->surface = cairo_pdf_surface_create_for_stream(write_cb, &d->out, d->pw,
+                                                     d->ph);
     d->cr = cairo_create(d->surface);
     if (cairo_status(d->cr) != CAIRO_STATUS_SUCCESS) {
         rc = -ENOMEM;
@@ -610,11 +613,15 @@ static void stroke_box(cairo_t *cr, double x, double y, double w, double h)
     cairo_restore(cr);
 }
 
-/* Lays out one table row (header when cells is NULL). OUT: lays[ncols],
- * *h the row height with padding. */
+/* What table_row() lays out: the cells of a data row, the header, or the
+ * row of column numbers under the header. */
+enum row_kind { ROW_CELLS, ROW_HEADER, ROW_NUMBERS };
+
+/* Lays out one table row (the header from cols, else the texts of `cells`). OUT:
+ * lays[ncols], *h the row height with padding. */
 static int table_row(struct pdf_doc *d, const struct pdf_table_col *cols,
-                     int ncols, const char *const *cells, PangoLayout **lays,
-                     double *h)
+                     int ncols, enum row_kind kind, const char *const *cells,
+                     PangoLayout **lays, double *h)
 {
     double tw = text_width(d);
     int rc, c;
@@ -622,10 +629,10 @@ static int table_row(struct pdf_doc *d, const struct pdf_table_col *cols,
     *h = 0;
     for (c = 0; c < ncols; c++) {
         struct pdf_style st = {.align = cols[c].align};
-        const char *text = cells ? cells[c] : cols[c].header;
+        const char *text = kind == ROW_HEADER ? cols[c].header : cells[c];
         double ch;
-        if (!cells) {
-            st.flags = PDF_BOLD;
+        if (kind != ROW_CELLS) {
+            st.flags = kind == ROW_HEADER ? PDF_BOLD : PDF_ITALIC;
             st.align = PDF_ALIGN_CENTER;
         }
         rc = make_layout(d, &st, text, cols[c].width * tw - 2 * CELL_PAD,
@@ -665,29 +672,36 @@ static void draw_row(struct pdf_doc *d, const struct pdf_table_col *cols,
     d->y += h;
 }
 
+/* The header, and the row of column numbers if there are numbers, kept on
+ * one page with min_after points below them. */
 static int draw_header(struct pdf_doc *d, const struct pdf_table_col *cols,
-                       int ncols, double min_after)
+                       int ncols, const char *const *numbers, double min_after)
 {
-    PangoLayout *lays[MAX_COLS] = {0};
-    double h;
+    PangoLayout *lays[MAX_COLS] = {0}, *nums[MAX_COLS] = {0};
+    double h, nh = 0;
     int rc;
 
-    rc = table_row(d, cols, ncols, NULL, lays, &h);
+    rc = table_row(d, cols, ncols, ROW_HEADER, NULL, lays, &h);
+    if (rc == 0 && numbers)
+        rc = table_row(d, cols, ncols, ROW_NUMBERS, numbers, nums, &nh);
     if (rc)
         goto out;
-    rc = pdf_need(d, h + min_after);
+    rc = pdf_need(d, h + nh + min_after);
     if (rc)
         goto out;
     draw_row(d, cols, ncols, lays, h);
+    if (nh > 0)
+        draw_row(d, cols, ncols, nums, nh);
 out:
     free_row(lays, ncols);
+    free_row(nums, ncols);
     return rc;
 }
 
 /* A row taller than what is left of the page: each cell's lines are drawn
  * as far as they fit, the rest continues on the next page. */
 static int split_row(struct pdf_doc *d, const struct pdf_table_col *cols,
-                     int ncols, PangoLayout **lays)
+                     int ncols, const char *const *numbers, PangoLayout **lays)
 {
     double from[MAX_COLS] = {0}, tw = text_width(d);
     int left = 1, rc = 0, c;
@@ -724,7 +738,7 @@ static int split_row(struct pdf_doc *d, const struct pdf_table_col *cols,
             rc = pdf_new_page(d);
             if (rc)
                 return rc;
-            rc = draw_header(d, cols, ncols, 0);
+            rc = draw_header(d, cols, ncols, numbers, 0);
             if (rc)
                 return rc;
         }
@@ -734,6 +748,12 @@ static int split_row(struct pdf_doc *d, const struct pdf_table_col *cols,
 
 int pdf_table(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
               const char *const *cells, int nrows)
+{
+    return pdf_table_numbered(d, cols, ncols, NULL, cells, nrows);
+}
+
+int pdf_table_numbered(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
+                       const char *const *numbers, const char *const *cells, int nrows)
 {
     PangoLayout *lays[MAX_COLS] = {0};
     double wsum = 0, line = 0;
@@ -753,13 +773,13 @@ int pdf_table(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
     if (wsum > 1 + EPS)
         return fail(d, -EINVAL);
     line = d->size * 1.4 + 2 * CELL_PAD; /* keep the header with one row */
-    rc = draw_header(d, cols, ncols, nrows ? line : 0);
+    rc = draw_header(d, cols, ncols, numbers, nrows ? line : 0);
     if (rc)
         goto out;
     for (r = 0; r < nrows; r++) {
         double h;
-        rc = table_row(d, cols, ncols, cells + (size_t)r * (size_t)ncols, lays,
-                       &h);
+        rc = table_row(d, cols, ncols, ROW_CELLS, cells + (size_t)r * (size_t)ncols,
+                       lays, &h);
         if (rc)
             goto out;
         if (d->y + h <= bottom(d) + EPS) {
@@ -767,7 +787,7 @@ int pdf_table(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
         } else if (h <= body_height(d) / 2) {
             rc = pdf_new_page(d);
             if (!rc)
-                rc = draw_header(d, cols, ncols, h);
+                rc = draw_header(d, cols, ncols, numbers, h);
             if (rc)
                 goto out;
             draw_row(d, cols, ncols, lays, h);
@@ -777,11 +797,11 @@ int pdf_table(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
             if (bottom(d) - d->y < 3 * line) {
                 rc = pdf_new_page(d);
                 if (!rc)
-                    rc = draw_header(d, cols, ncols, 0);
+                    rc = draw_header(d, cols, ncols, numbers, 0);
                 if (rc)
                     goto out;
             }
-            rc = split_row(d, cols, ncols, lays);
+            rc = split_row(d, cols, ncols, numbers, lays);
             if (rc)
                 goto out;
         }

@@ -42,6 +42,7 @@ struct pdf_options {
     const char *title;    /* PDF metadata, may be NULL */
     size_t max_bytes;     /* output limit; 0 or more than PDF_MAX_BYTES =
                              PDF_MAX_BYTES */
+    int landscape;        /* A4 turned: 297 x 210 mm (a register's wide table) */
 };
 
 struct pdf_style {
@@ -111,6 +112,13 @@ int pdf_columns(struct pdf_doc *d, const struct pdf_column *cols, int ncols);
  * repeated; a row taller than a page is split between pages. */
 int pdf_table(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
               const char *const *cells, int nrows);
+
+/* pdf_table with a row of column numbers under the header (numbers[col]:
+ * "(1)", "(2)", ...; italic, centred; NULL = empty), repeated with the
+ * header on every page, as the registers of Decree 30/2020 number their
+ * columns. numbers NULL is pdf_table. */
+int pdf_table_numbered(struct pdf_doc *d, const struct pdf_table_col *cols, int ncols,
+                       const char *const *numbers, const char *const *cells, int nrows);
 
 /* Draws a QR code of `text` (side `size` pt, quiet zone included) at the
  * cursor with a caption (may be NULL, style cap may be NULL): LEFT puts the
