@@ -8,7 +8,6 @@
  * its entries: the new one lists them too. */
 #include "sign/ltv.h"
 
-#include <curl/curl.h>
 #include <limits.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -23,6 +22,8 @@
 #include <time.h>
 
 #include "base/dynbuf.h"
+#include "base/util.h"
+#include "sign/http_fetch.h"
 #include "sign/pdf_read.h"
 #include "sign/pdf_update.h"
 
@@ -31,102 +32,46 @@
 
 /* ---- HTTP ------------------------------------------------------------ */
 
-struct answer {
-    struct dynbuf buf;
-    int too_large;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-    struct answer *a = arg;
-    if (dynbuf_add(&a->buf, data, size * n)) {
-        a->too_large = 1;
-        return 0; /* curl stops the transfer */
-    }
-    return size * n;
-}
-
 int ltv_http_fetch(void *ctx, const char *url, const unsigned char *body, size_t body_len,
                    const char *content_type, unsigned char **answer, size_t *answer_len,
                    char *err, size_t errlen)
 {
     (void)ctx;
+    char ctype[128], why[256];
+    const char *headers[] = {ctype, "Expect:"};
+    long code;
     *answer = NULL;
     *answer_len = 0;
     if (strncmp(url, "http://", 7) != 0) {
         snprintf(err, errlen, "not an http:// address");
         return -1;
     }
-    /* Reference-counted, and thread-safe in the libcurl Debian ships. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "cannot start libcurl");
-        return -1;
-    }
-    CURL *h = curl_easy_init();
-    struct curl_slist *hdr = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "", ctype[128];
-    struct answer a = {.too_large = 0};
-    long code = 0;
-    int rc = -1;
-    dynbuf_init(&a.buf, LTV_MAX_ANSWER);
-    if (!h) {
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)LTV_TIMEOUT);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)LTV_TIMEOUT);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "motcua");
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LTV_MAX_ANSWER);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
-    if (body) {
-        snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
-        struct curl_slist *h2 = curl_slist_append(NULL, ctype);
-        if (!h2 || !(hdr = curl_slist_append(h2, "Expect:"))) {
-            curl_slist_free_all(h2);
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    }
-    CURLcode cc = curl_easy_perform(h);
-    if (a.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
+    snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type ? content_type : "");
+    const struct fetch_request r = {.url = url, .protocols = "http", .body = body,
+                                    .body_len = body_len, .headers = body ? headers : NULL,
+                                    .nheaders = body ? ARRAY_LEN(headers) : 0,
+                                    .connect_timeout = LTV_TIMEOUT, .timeout = LTV_TIMEOUT,
+                                    .max_answer = LTV_MAX_ANSWER};
+    switch (fetch_http(&r, answer, answer_len, &code, why, sizeof why)) {
+    case FETCH_OK:
+        return 0;
+    case FETCH_TOO_LARGE:
         snprintf(err, errlen, "the answer is larger than %zu bytes", LTV_MAX_ANSWER);
-        goto out;
-    }
-    if (cc != CURLE_OK) {
-        snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
-        goto out;
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (code != 200) {
+        break;
+    case FETCH_STATUS:
         snprintf(err, errlen, "HTTP status %ld", code);
-        goto out;
-    }
-    if (dynbuf_len(&a.buf) == 0) {
+        break;
+    case FETCH_EMPTY:
         snprintf(err, errlen, "an empty answer");
-        goto out;
-    }
-    *answer = (unsigned char *)dynbuf_take(&a.buf, answer_len);
-    if (!*answer) {
+        break;
+    case FETCH_FAILED:
         snprintf(err, errlen, "out of memory");
-        goto out;
+        break;
+    default:
+        snprintf(err, errlen, "%s", why);
+        break;
     }
-    rc = 0;
-out:
-    dynbuf_free(&a.buf);
-    curl_slist_free_all(hdr);
-    if (h)
-        curl_easy_cleanup(h);
-    curl_global_cleanup();
-    return rc;
+    return -1;
 }
 
 /* ---- collecting ------------------------------------------------------ */
@@ -478,17 +423,6 @@ static void fetch_for(struct work *w, X509 *x)
 
 /* ---- writing --------------------------------------------------------- */
 
-static void put_name(struct dynbuf *b, const char *n)
-{
-    dynbuf_adds(b, "/");
-    for (const unsigned char *p = (const unsigned char *)n; *p; p++) {
-        if (*p < 0x21 || *p > 0x7e || strchr("()<>[]{}/%#", *p))
-            dynbuf_addf(b, "#%02X", *p);
-        else
-            dynbuf_add(b, p, 1);
-    }
-}
-
 struct update {
     struct dynbuf b;
     struct pdfu_obj *objs;
@@ -581,7 +515,7 @@ static int write_update(struct work *w, struct pdfr *f, const char vri_key[41],
         if (strcmp(ov->u.d.items[i].key, vri_key) == 0)
             continue; /* this signature's entry is written anew */
         dynbuf_adds(&u.b, "\n");
-        put_name(&u.b, ov->u.d.items[i].key);
+        pdfu_put_name(&u.b, ov->u.d.items[i].key);
         dynbuf_adds(&u.b, " ");
         dynbuf_add(&u.b, ov->u.d.items[i].val->raw, ov->u.d.items[i].val->raw_len);
     }
@@ -598,7 +532,7 @@ static int write_update(struct work *w, struct pdfr *f, const char vri_key[41],
         if (strcmp(cat->u.d.items[i].key, "DSS") == 0)
             continue;
         dynbuf_adds(&u.b, "\n");
-        put_name(&u.b, cat->u.d.items[i].key);
+        pdfu_put_name(&u.b, cat->u.d.items[i].key);
         dynbuf_adds(&u.b, " ");
         dynbuf_add(&u.b, cat->u.d.items[i].val->raw, cat->u.d.items[i].val->raw_len);
     }

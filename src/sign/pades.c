@@ -60,17 +60,6 @@ static void put_num(struct dynbuf *b, double v)
         dynbuf_addf(b, "%s%lld.%02lld", sign, c / 100, c % 100);
 }
 
-static void put_name(struct dynbuf *b, const char *n)
-{
-    dynbuf_adds(b, "/");
-    for (const unsigned char *p = (const unsigned char *)n; *p; p++) {
-        if (*p < 0x21 || *p > 0x7e || strchr("()<>[]{}/%#", *p))
-            dynbuf_addf(b, "#%02X", *p);
-        else
-            dynbuf_add(b, p, 1);
-    }
-}
-
 /* A text string: literal when plain ASCII, else UTF-16BE with its BOM (the
  * encoding every reader takes for Vietnamese). Returns -1 on invalid UTF-8. */
 static int put_text(struct dynbuf *b, const char *s)
@@ -120,7 +109,7 @@ static void put_dict_except(struct dynbuf *b, const struct pdfr_obj *d, const ch
         if (skipped)
             continue;
         dynbuf_adds(b, "\n");
-        put_name(b, kv->key);
+        pdfu_put_name(b, kv->key);
         dynbuf_adds(b, " ");
         put_raw(b, kv->val);
     }

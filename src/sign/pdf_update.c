@@ -1,4 +1,4 @@
-/* pdf_update: the end of an incremental update. See pdf_update.h. */
+/* pdf_update: the end of an incremental update, and PDF names. See pdf_update.h. */
 #include "sign/pdf_update.h"
 
 #include <stdlib.h>
@@ -10,10 +10,15 @@ static int cmp_obj(const void *a, const void *b)
     return x->num < y->num ? -1 : x->num > y->num;
 }
 
-static void put_name(struct dynbuf *b, const char *n)
+void pdfu_put_name(struct dynbuf *b, const char *n)
 {
     dynbuf_adds(b, "/");
-    dynbuf_adds(b, n); /* only the fixed names below: nothing to escape */
+    for (const unsigned char *p = (const unsigned char *)n; *p; p++) {
+        if (*p < 0x21 || *p > 0x7e || strchr("()<>[]{}/%#", *p))
+            dynbuf_addf(b, "#%02X", *p);
+        else
+            dynbuf_add(b, p, 1);
+    }
 }
 
 /* The trailer entries carried over: /Root, /Info, /ID. */
@@ -24,7 +29,7 @@ static void put_trailer_keys(struct dynbuf *b, const struct pdfr_obj *t)
         const struct pdfr_obj *v = pdfr_dict_get(t, keep[i]);
         if (v) {
             dynbuf_adds(b, " ");
-            put_name(b, keep[i]);
+            pdfu_put_name(b, keep[i]);
             dynbuf_adds(b, " ");
             dynbuf_add(b, v->raw, v->raw_len);
         }

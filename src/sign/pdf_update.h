@@ -18,6 +18,10 @@ struct pdfu_obj {
     size_t off;
 };
 
+/* Appends the PDF name n to b: "/" and its bytes, with #XX for any byte
+ * outside ! to ~ and for the delimiters ()<>[]{}/%#. */
+void pdfu_put_name(struct dynbuf *b, const char *n);
+
 /* Appends to b (the whole file so far: the original f, then the update's
  * objs[0..n)) the update's cross-reference section and trailer (/Size,
  * /Prev, and /Root, /Info, /ID carried over from f's trailer), then

@@ -17,6 +17,7 @@
 #include "base/dynbuf.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "sign/http_fetch.h"
 
 #define TSA_NONCE_BYTES 8
 
@@ -364,94 +365,45 @@ out:
 
 /* --- HTTP --------------------------------------------------------------- */
 
-struct answer {
-    struct dynbuf buf;
-    int too_large;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-    struct answer *a = arg;
-    if (dynbuf_add(&a->buf, data, size * n)) {
-        a->too_large = 1;
-        return 0; /* curl stops the transfer */
-    }
-    return size * n;
-}
-
 /* POSTs the request to the TSA. OUT: *resp (free()), *resp_len. Returns 0,
  * or -1 with a reason in err. */
 static int post(const struct tsa_config *c, const unsigned char *req, size_t req_len,
                 unsigned char **resp, size_t *resp_len, char *err, size_t errlen)
 {
-    CURL *h = curl_easy_init();
-    struct curl_slist *hdr = NULL, *h2;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    struct answer a = {.too_large = 0};
-    long code = 0;
-    int rc = -1;
-    dynbuf_init(&a.buf, c->max_response);
-    if (!h) {
-        snprintf(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    const char *fields[] = {"Content-Type: application/timestamp-query",
-                            "Accept: application/timestamp-reply", "Expect:"};
-    for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
-        if (!(h2 = curl_slist_append(hdr, fields[i]))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        hdr = h2;
-    }
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "motcua");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)req);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req_len);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
-    if (c->userpwd[0]) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
-    }
-    CURLcode cc = curl_easy_perform(h);
-    if (a.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
+    static const char *const headers[] = {"Content-Type: application/timestamp-query",
+                                          "Accept: application/timestamp-reply", "Expect:"};
+    const struct fetch_request r = {.url = c->url, .protocols = "http,https", .body = req,
+                                    .body_len = req_len, .headers = headers,
+                                    .nheaders = ARRAY_LEN(headers),
+                                    .connect_timeout = c->connect_timeout, .timeout = c->timeout,
+                                    .max_answer = c->max_response, .userpwd = c->userpwd};
+    char why[CURL_ERROR_SIZE];
+    long code;
+    switch (fetch_http(&r, resp, resp_len, &code, why, sizeof why)) {
+    case FETCH_OK:
+        return 0;
+    case FETCH_TOO_LARGE:
         snprintf(err, errlen, "the TSA at %s answered more than %zu bytes", c->label,
                  c->max_response);
-        goto out;
-    }
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        break;
+    case FETCH_TIMEOUT:
         snprintf(err, errlen, "no answer from the TSA at %s within %ld s (%s)", c->label,
-                 c->timeout, errbuf);
-        goto out;
-    }
-    if (cc != CURLE_OK) {
-        snprintf(err, errlen, "cannot reach the TSA at %s: %s", c->label,
-                 errbuf[0] ? errbuf : curl_easy_strerror(cc));
-        goto out;
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (code != 200) {
+                 c->timeout, why);
+        break;
+    case FETCH_UNREACHABLE:
+        snprintf(err, errlen, "cannot reach the TSA at %s: %s", c->label, why);
+        break;
+    case FETCH_STATUS:
         snprintf(err, errlen, "the TSA at %s answered HTTP %ld", c->label, code);
-        goto out;
+        break;
+    case FETCH_EMPTY:
+        snprintf(err, errlen, "the TSA at %s answered nothing", c->label);
+        break;
+    case FETCH_FAILED:
+        snprintf(err, errlen, "cannot ask the TSA at %s: out of memory", c->label);
+        break;
     }
-    if (!(*resp = (unsigned char *)dynbuf_take(&a.buf, resp_len))) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    rc = 0;
-out:
-    dynbuf_free(&a.buf);
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(h);
-    return rc;
+    return -1;
 }
 
 int tsa_timestamp_hash(const struct tsa_config *c, const unsigned char hash[TSA_HASH_LEN],

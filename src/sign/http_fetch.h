@@ -1,0 +1,41 @@
+/* http_fetch: one bounded HTTP exchange with libcurl for the trust layer's
+ * outside services (a timestamp authority, a CA's OCSP responder and CRLs):
+ * a POST of a body with its headers, or a GET; limited protocols, no
+ * redirects, connect and total timeouts, an answer-size limit checked as
+ * it arrives. Callers turn the outcome into their own messages. Thread-safe
+ * (libcurl's global init is reference-counted in the libcurl Debian ships). */
+#ifndef MOTCUA_SIGN_HTTP_FETCH_H
+#define MOTCUA_SIGN_HTTP_FETCH_H
+
+#include <stddef.h>
+
+struct fetch_request {
+    const char *url;
+    const char *protocols;     /* for libcurl: "http" or "http,https" */
+    const unsigned char *body; /* NULL: a GET */
+    size_t body_len;
+    const char *const *headers; /* "Name: value" lines, or NULL */
+    size_t nheaders;
+    long connect_timeout; /* seconds */
+    long timeout;         /* seconds, the whole exchange */
+    size_t max_answer;    /* bytes */
+    const char *userpwd;  /* "user:password" for basic authentication, or NULL */
+};
+
+enum fetch_outcome {
+    FETCH_OK,          /* HTTP 200 with a body */
+    FETCH_TOO_LARGE,   /* more than max_answer bytes */
+    FETCH_TIMEOUT,     /* no complete answer within timeout */
+    FETCH_UNREACHABLE, /* could not connect or send; why says how */
+    FETCH_STATUS,      /* an HTTP status other than 200 (in *status) */
+    FETCH_EMPTY,       /* 200 without a body */
+    FETCH_FAILED,      /* libcurl or memory failed */
+};
+
+/* Runs the exchange. OUT: on FETCH_OK *answer (malloc'd; free()) and
+ * *answer_len; *status, the HTTP status when one came (else 0); why, libcurl's
+ * words for a failure (may be empty). */
+enum fetch_outcome fetch_http(const struct fetch_request *r, unsigned char **answer,
+                              size_t *answer_len, long *status, char *why, size_t whylen);
+
+#endif
