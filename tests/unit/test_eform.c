@@ -625,18 +625,21 @@ TEST(units_csv)
     for (int lineno = 0; p < end; lineno++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char f[6][256];
-        int nf = csv_split(p, len, f, 6);
+        char f[7][256];
+        int nf = csv_split(p, len, f, 7);
 
         p += len + 1;
-        CHECK_EQ_INT(nf, 5);
-        if (nf != 5)
+        CHECK_EQ_INT(nf, 6);
+        if (nf != 6)
             continue;
         if (lineno == 0) {
             CHECK_EQ_STR(f[0], "code");
             CHECK_EQ_STR(f[4], "demo_code");
+            CHECK_EQ_STR(f[5], "abbreviation");
             continue;
         }
+        /* Every unit can number its documents (12/QĐ-UBND). */
+        CHECK(f[5][0] != '\0');
         CHECK(text_utf8_valid(f[1], strlen(f[1])));
         CHECK(strlen(f[0]) == 13 && strcmp(f[0] + 9, ".H56") == 0 && f[0][3] == '.' &&
               f[0][6] == '.');
@@ -653,6 +656,7 @@ TEST(units_csv)
             CHECK_EQ_STR(f[1], "Ủy ban nhân dân tỉnh Thanh Hóa");
             CHECK_EQ_STR(f[3], "");
             CHECK_EQ_STR(f[4], "0");
+            CHECK_EQ_STR(f[5], "UBND");
         } else {
             CHECK_EQ_STR(f[3], "000.00.00.H56");
             CHECK_EQ_STR(f[4], "1");
@@ -660,6 +664,7 @@ TEST(units_csv)
                 dept++;
             } else {
                 CHECK_EQ_STR(f[2], "commune");
+                CHECK_EQ_STR(f[5], "UBND");
                 commune++;
                 phuong += strncmp(f[1], "Phường ", strlen("Phường ")) == 0;
                 xa += strncmp(f[1], "Xã ", strlen("Xã ")) == 0;
