@@ -421,7 +421,12 @@ static int make_from_pdf(const struct copies_scan *s, const struct copies_statem
     if (pg.count > COPIES_MAX_PAGES)
         return refuse(err, DERR_TOO_LARGE, "too_many_pages",
                       "Bản quét %s có quá 500 trang; hãy tách thành nhiều bản sao", s->name);
-    double bw = pg.box[2] - pg.box[0], bh = pg.box[3] - pg.box[1];
+    /* Placed on the page as displayed (a scan often has /Rotate): the
+     * signatures' rectangles are in its shown space (sign/pdf_read.h),
+     * which pades_sign turns into the page's own. */
+    double shown[4];
+    pdfr_page_shown_box(&pg, shown);
+    double bw = shown[2] - shown[0], bh = shown[3] - shown[1];
     double w = fmin(CERT_W, bw - 2 * MARGIN), h = fmin(CERT_H, bh * 0.45);
     if (w < 200 || h < 100)
         return refuse(err, DERR_INVALID, "scan_too_small",
@@ -430,9 +435,9 @@ static int make_from_pdf(const struct copies_scan *s, const struct copies_statem
         return derr_set(err, DERR_INTERNAL, "internal", "Lỗi hệ thống", NULL);
     /* Bottom right of the last page, inside a 10 mm margin. */
     double *r = out->official_rect;
-    r[2] = pg.box[2] - MARGIN;
+    r[2] = shown[2] - MARGIN;
     r[0] = r[2] - w;
-    r[1] = pg.box[1] + MARGIN;
+    r[1] = shown[1] + MARGIN;
     r[3] = r[1] + h;
     /* The seal over the left third of the official's block, as Appendix I
      * of Decree 30 places it, clear of the QR code. */

@@ -45,7 +45,8 @@ struct copies_pdf {
     int pages;
     int pdf_scan;            /* 1: the scan kept as it is: the statement goes
                                 with the official's signature */
-    double official_rect[4]; /* on the last page, x0 y0 x1 y1 in pt */
+    double official_rect[4]; /* on the last page, x0 y0 x1 y1 in pt, as the page
+                                is displayed (pades_options.rect) */
     int has_seal_rect;       /* else the seal's default place (over the left
                                 third of the official's signature) */
     double seal_rect[4];

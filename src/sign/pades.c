@@ -144,7 +144,8 @@ struct plan {
     const struct pades_options *o;
     const struct signer *s;
     struct pdfr_page page;
-    double rect[4];
+    double rect[4];  /* the mark, in the page's shown space (pdf_read.h): as displayed */
+    double wrect[4]; /* the widget's /Rect: rect in the default user space */
     const struct pdfr_obj *catalog;
     uint32_t cat_num;
     uint16_t cat_gen;
@@ -181,6 +182,24 @@ static void stream_obj(struct out *w, uint32_t num, const char *dict_head,
     dynbuf_addf(&w->b, "<<%s /Length %zu>>\nstream\n", dict_head, len);
     dynbuf_add(&w->b, data, len);
     dynbuf_adds(&w->b, "\nendstream\nendobj\n");
+}
+
+/* The appearance's /Matrix on a page shown turned by rotate degrees
+ * clockwise: the form is drawn upright in its box [0 0 wd ht] and the
+ * matrix turns it counter-clockwise by as much, translated so that the
+ * turned box starts at the origin again. A reader fits the turned box to
+ * the widget's /Rect (ISO 32000-1, 12.5.5), whose sides are ht x wd at 90
+ * and 270; the page's turn then shows it upright. Nothing at 0. */
+static void put_matrix(struct dynbuf *b, int rotate, double wd, double ht)
+{
+    static const char *const turn[] = {"0 1 -1 0", "-1 0 0 -1", "0 -1 1 0"};
+    if (rotate != 90 && rotate != 180 && rotate != 270)
+        return;
+    dynbuf_addf(b, " /Matrix [%s ", turn[rotate / 90 - 1]);
+    put_num(b, rotate == 270 ? 0 : rotate == 90 ? ht : wd);
+    dynbuf_adds(b, " ");
+    put_num(b, rotate == 90 ? 0 : rotate == 180 ? ht : wd);
+    dynbuf_adds(b, "]");
 }
 
 /* Writes the whole file for a /Contents of cap bytes: the original, then
@@ -240,7 +259,7 @@ static int assemble(const struct plan *p, size_t cap, struct out *w, size_t *br_
                    " /Rect [",
                 p->field, p->n_sig, p->page.num, p->page.gen);
     for (int i = 0; i < 4; i++) {
-        put_num(b, p->rect[i]);
+        put_num(b, p->wrect[i]);
         dynbuf_adds(b, i < 3 ? " " : "]");
     }
     dynbuf_addf(b, " /AP <</N %u 0 R>>>>\nendobj\n", p->n_ap);
@@ -255,7 +274,9 @@ static int assemble(const struct plan *p, size_t cap, struct out *w, size_t *br_
     put_num(&h, wd);
     dynbuf_adds(&h, " ");
     put_num(&h, ht);
-    dynbuf_adds(&h, "] /Resources <</XObject <<");
+    dynbuf_adds(&h, "]");
+    put_matrix(&h, p->page.rotate, wd, ht);
+    dynbuf_adds(&h, " /Resources <</XObject <<");
     for (int i = 0; i < p->nimg; i++) {
         const struct pimg *im = &p->img[i];
         dynbuf_addf(&ap, "%sq ", i ? " " : "");
@@ -463,14 +484,19 @@ static int last_sig_rect(struct pdfr *f, const struct pdfr_sigfield *fl, size_t 
     return -1;
 }
 
+/* The default place, in the shown space: the page as the reader sees it,
+ * whatever its /Rotate. */
 static void place(struct plan *p, const struct pdfr_sigfield *fl, size_t n)
 {
-    const double *box = p->page.box;
+    double box[4];
+    pdfr_page_shown_box(&p->page, box);
     const struct pades_options *o = p->o;
-    double prev[4];
+    double prev_user[4], prev[4];
     if (o->role == PADES_SEAL) {
         double d = SIGAPP_SEAL_PT, band = SIGAPP_SEAL_TEXT_PT;
-        if (last_sig_rect(p->f, fl, n, &p->page, prev) == 0) {
+        if (last_sig_rect(p->f, fl, n, &p->page, prev_user) == 0) {
+            /* Its left third as displayed: the widget seen from the reader. */
+            pdfr_page_to_shown(&p->page, prev_user, prev);
             /* Appendix I: the seal covers about the left third of the
              * official's signature, to its left. */
             double cy = (prev[1] + prev[3]) / 2;
@@ -839,6 +865,7 @@ static int prepare(struct plan *p, char *err, size_t errlen)
     } else {
         place(p, fl, nf);
     }
+    pdfr_page_to_user(&p->page, p->rect, p->wrect);
     free(fl);
     uint32_t next = pdfr_next_num(p->f);
     if (next > PDFR_MAX_OBJECTS) {

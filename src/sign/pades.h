@@ -34,7 +34,9 @@ struct pades_options {
     size_t image_len;
     int page;             /* 1-based; 0 = the last page */
     int has_rect;         /* rect is given; else the default place (see below) */
-    double rect[4];       /* x0 y0 x1 y1 in the page's default user space, pt */
+    double rect[4];       /* x0 y0 x1 y1, pt, on the page as displayed: its shown
+                             space (sign/pdf_read.h), which is the default user
+                             space on a page without /Rotate */
     time_t when;          /* the signing time; 0 = now */
     /* An official certifying a copy (SIGAPP_CERTIFICATION): the statement
      * and the QR code's text drawn with the signature, for a page the
@@ -66,7 +68,9 @@ struct pades_options {
 /* The default places: an official signs at the bottom right of the page,
  * above the bottom margin (Decree 30: 20 mm bottom, 15 mm right); the seal
  * goes over the left third of the page's last signature widget (Appendix
- * I), or, on a page without one, where the official's would go. */
+ * I), or, on a page without one, where the official's would go. All as the
+ * page is displayed: on a page with /Rotate, the corner the reader sees,
+ * and the mark drawn upright for the reader. */
 #define PADES_OFFICIAL_W 180.0 /* pt */
 #define PADES_OFFICIAL_H 80.0
 

@@ -1466,6 +1466,98 @@ int pdfr_page(struct pdfr *f, int index, struct pdfr_page *page)
     return 0;
 }
 
+void pdfr_page_shown_box(const struct pdfr_page *page, double out[4])
+{
+    const double *b = page->box;
+    int turned = page->rotate == 90 || page->rotate == 270;
+    out[0] = b[0];
+    out[1] = b[1];
+    out[2] = b[0] + (turned ? b[3] - b[1] : b[2] - b[0]);
+    out[3] = b[1] + (turned ? b[2] - b[0] : b[3] - b[1]);
+}
+
+/* One point: shown (u, v) to user (*x, *y). The display turns the page
+ * clockwise, so e.g. at 90 the user space's lower right corner is shown at
+ * the lower left and its y axis runs to the right. */
+static void shown_point_to_user(const struct pdfr_page *page, double u, double v, double *x,
+                                double *y)
+{
+    const double *b = page->box;
+    double a = u - b[0], c = v - b[1];
+    switch (page->rotate) {
+    case 90:
+        *x = b[2] - c;
+        *y = b[1] + a;
+        break;
+    case 180:
+        *x = b[2] - a;
+        *y = b[3] - c;
+        break;
+    case 270:
+        *x = b[0] + c;
+        *y = b[3] - a;
+        break;
+    default:
+        *x = b[0] + a;
+        *y = b[1] + c;
+    }
+}
+
+/* The inverse of shown_point_to_user. */
+static void user_point_to_shown(const struct pdfr_page *page, double x, double y, double *u,
+                                double *v)
+{
+    const double *b = page->box;
+    double a, c;
+    switch (page->rotate) {
+    case 90:
+        a = y - b[1];
+        c = b[2] - x;
+        break;
+    case 180:
+        a = b[2] - x;
+        c = b[3] - y;
+        break;
+    case 270:
+        a = b[3] - y;
+        c = x - b[0];
+        break;
+    default:
+        a = x - b[0];
+        c = y - b[1];
+    }
+    *u = b[0] + a;
+    *v = b[1] + c;
+}
+
+/* Two opposite corners mapped, then normalised: a quarter turn keeps a
+ * rectangle a rectangle. */
+static void map_rect(const struct pdfr_page *page, const double in[4], double out[4], int to_user)
+{
+    double x0, y0, x1, y1;
+    if (to_user) {
+        shown_point_to_user(page, in[0], in[1], &x0, &y0);
+        shown_point_to_user(page, in[2], in[3], &x1, &y1);
+    } else {
+        user_point_to_shown(page, in[0], in[1], &x0, &y0);
+        user_point_to_shown(page, in[2], in[3], &x1, &y1);
+    }
+    out[0] = x0 < x1 ? x0 : x1;
+    out[1] = y0 < y1 ? y0 : y1;
+    out[2] = x0 < x1 ? x1 : x0;
+    out[3] = y0 < y1 ? y1 : y0;
+}
+
+void pdfr_page_to_user(const struct pdfr_page *page, const double shown[4], double user[4])
+{
+    map_rect(page, shown, user, 1);
+}
+
+void pdfr_page_to_shown(const struct pdfr_page *page, const double user[4], double shown[4])
+{
+    map_rect(page, user, shown, 0);
+}
+
 /* ---- form fields ---------------------------------------------------- */
 
 struct field_walk {

@@ -159,6 +159,18 @@ struct pdfr_page {
  * broken tree; reason in pdfr_error). */
 int pdfr_page(struct pdfr *f, int index, struct pdfr_page *page);
 
+/* The page as displayed ("shown space"): its visible area turned clockwise
+ * by /Rotate, measured in points from the displayed lower left corner,
+ * which is put at (box[0], box[1]) so that on an unrotated page the shown
+ * space is the default user space itself. OUT: out, x0 y0 x1 y1 (width and
+ * height swapped for 90 and 270). */
+void pdfr_page_shown_box(const struct pdfr_page *page, double out[4]);
+
+/* A rectangle from the shown space to the page's default user space
+ * (user), and back (shown); both x0 y0 x1 y1, the result normalised. */
+void pdfr_page_to_user(const struct pdfr_page *page, const double shown[4], double user[4]);
+void pdfr_page_to_shown(const struct pdfr_page *page, const double user[4], double shown[4]);
+
 /* A signature field (/FT /Sig, own or inherited) of the interactive form. */
 struct pdfr_sigfield {
     char name[256];                /* the fully qualified field name, UTF-8 best effort */

@@ -272,6 +272,84 @@ test('a file with object and cross-reference streams (qpdf) signs twice and stay
   for (const i of [0, 1]) assert.equal(opensslVerify(two, i).status, 0);
 });
 
+/** Page one as pdftoppm shows it (it follows /Rotate), at 72 dpi: a pixel a point. */
+function render(file) {
+  const base = f('render');
+  ok('pdftoppm', ['-r', '72', '-f', '1', '-l', '1', '-singlefile', file, base]);
+  const buf = fs.readFileSync(`${base}.ppm`);
+  const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(buf.subarray(0, 40).toString('latin1'));
+  assert.ok(m, 'pdftoppm wrote a PPM');
+  return { w: Number(m[1]), h: Number(m[2]), px: buf.subarray(m[0].length) };
+}
+
+const isBlue = (r, g, b) => b > 110 && b > r + 60 && b > g + 40;
+const isRed = (r, g, b) => r > 150 && r > g + 80 && r > b + 80;
+
+/** The bounds, in displayed points from the lower left, of the pixels of a colour that the
+ * signing changed; with how many there are. */
+function changed(before, after, is) {
+  const box = { n: 0, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (let y = 0; y < after.h; y++) {
+    for (let x = 0; x < after.w; x++) {
+      const i = (y * after.w + x) * 3;
+      const [r, g, b] = [after.px[i], after.px[i + 1], after.px[i + 2]];
+      if (!is(r, g, b) || (r === before.px[i] && g === before.px[i + 1] && b === before.px[i + 2])) continue;
+      const py = after.h - 1 - y;
+      box.n++;
+      box.x0 = Math.min(box.x0, x);
+      box.x1 = Math.max(box.x1, x + 1);
+      box.y0 = Math.min(box.y0, py);
+      box.y1 = Math.max(box.y1, py + 1);
+    }
+  }
+  return box;
+}
+
+/** box lies within [x0 y0 x1 y1], give or take 3 points (a render's rounding). */
+function inside(box, [x0, y0, x1, y1], what) {
+  const t = 3;
+  assert.ok(box.x0 >= x0 - t && box.y0 >= y0 - t && box.x1 <= x1 + t && box.y1 <= y1 + t,
+    `${what}: ${JSON.stringify(box)} is not within ${[x0, y0, x1, y1].map((v) => v.toFixed(1))}`);
+}
+
+test('a page turned by /Rotate: the marks sit at the bottom right as displayed, upright and valid', () => {
+  const turned = f('receipt-90.pdf');
+  ok('qpdf', ['--rotate=+90', receipt, turned]);
+  const one = f('turned-1.pdf');
+  const two = f('turned-2.pdf');
+  assert.equal(signOfficial(turned, one).status, 0);
+  assert.equal(signSeal(one, two).status, 0);
+  const p = pdfsig(two);
+  assert.deepEqual(p.sigs.map((s) => [s.valid, s.trusted, s.name]), [[true, true, OFFICIAL], [true, true, UNIT]], p.out);
+  assert.equal(verify(two).status, 0);
+  assert.equal(run('qpdf', ['--check', two]).status, 0);
+
+  const before = render(turned);
+  const after = render(two);
+  assert.ok(after.w > after.h, 'an A4 portrait page turned 90 degrees is shown landscape');
+  // docs/signatures.md: the official 180 x 80 pt, 15 mm from the right, 20 mm from the
+  // bottom; the seal (102 pt, a 20 pt band under it) over the official's left third.
+  const mm = 72 / 25.4;
+  const off = [after.w - 15 * mm - 180, 20 * mm, after.w - 15 * mm, 20 * mm + 80];
+  const cy = (off[1] + off[3]) / 2;
+  const seal = [off[0] + 60 - 102, cy - 51 - 20, off[0] + 60, cy + 51];
+  const blue = changed(before, after, isBlue);
+  const red = changed(before, after, isRed);
+  assert.ok(blue.n > 300 && red.n > 1500, `blue ${blue.n}, red ${red.n}`);
+  inside(blue, off, 'the signature');
+  inside(red, seal, 'the seal');
+  // Upright: the seal is taller than wide (its band under it), as on an unturned page.
+  assert.ok(red.y1 - red.y0 > red.x1 - red.x0 + 10, JSON.stringify(red));
+
+  // --rect is read on the page as displayed.
+  const placed = f('turned-rect.pdf');
+  assert.equal(signOfficial(turned, placed, ['--rect', '40,50,220,130']).status, 0);
+  const atRect = changed(before, render(placed), isBlue);
+  assert.ok(atRect.n > 300, `blue ${atRect.n}`);
+  inside(atRect, [40, 50, 220, 130], 'the signature at --rect');
+  assert.ok(atRect.x1 - atRect.x0 > 2 * (atRect.y1 - atRect.y0), `written across: ${JSON.stringify(atRect)}`);
+});
+
 test('refusals: usage 2, unreadable 3, unsignable 1, and nothing is written', () => {
   const out = f('never.pdf');
   let r = motcua(['pdf', 'sign', '--help']);

@@ -8,6 +8,7 @@
 #include "copies/copy_pdf.h"
 
 #include <cairo.h>
+#include <math.h>
 #include <jpeglib.h>
 
 #include "base/util.h"
@@ -199,6 +200,30 @@ TEST(a_pdf_scan_is_kept_byte_for_byte)
     double block = out.official_rect[0] + 0.45 * w;
     CHECK(out.seal_rect[2] > block && out.seal_rect[2] < block + (0.55 * w) / 3 + 0.01);
     CHECK(out.seal_rect[0] > out.official_rect[0] + 0.30 * w);
+    copies_pdf_clear(&out);
+    free(pdf);
+}
+
+/* A scan whose page is turned (/Rotate 90: an A4 page shown landscape):
+ * the statement goes at the bottom right as displayed, 10 mm in, and the
+ * rectangles are the displayed page's (pades_options.rect). */
+TEST(a_turned_pdf_scan_is_signed_as_displayed)
+{
+    size_t len;
+    unsigned char *pdf = gen_pdf_classic("", "/Rotate 90", "", &len);
+    struct copies_scan scan = {"a.pdf", pdf, len, "application/pdf"};
+    struct copies_statement st = the_statement();
+    struct copies_pdf out;
+    struct derr err = {0};
+    CHECK_EQ_INT(copies_make_pdf(&scan, 1, &st, &out, &err), 0);
+    CHECK_EQ_INT(out.pdf_scan, 1);
+    /* Displayed 842 x 595: 400 x 200 pt, right edge at 842 - 10 mm. */
+    const double mm10 = 10 * 72.0 / 25.4;
+    CHECK(fabs(out.official_rect[2] - (842 - mm10)) < 0.01);
+    CHECK(fabs(out.official_rect[0] - (842 - mm10 - 400)) < 0.01);
+    CHECK(fabs(out.official_rect[1] - mm10) < 0.01);
+    CHECK(fabs(out.official_rect[3] - (mm10 + 200)) < 0.01);
+    CHECK(out.seal_rect[0] > out.official_rect[0] && out.seal_rect[2] < out.official_rect[2]);
     copies_pdf_clear(&out);
     free(pdf);
 }
@@ -463,6 +488,7 @@ int main(void)
     RUN(png_scans_become_a4_pages_with_the_statement_band);
     RUN(a_jpeg_is_embedded_as_it_came);
     RUN(a_pdf_scan_is_kept_byte_for_byte);
+    RUN(a_turned_pdf_scan_is_signed_as_displayed);
     RUN(bad_scans_are_refused);
     dossier_id = certification_dossier();
     if (dossier_id <= 0) {
