@@ -644,6 +644,7 @@ int document_step_job(struct store *db, void *arg)
         return derr_set(&a->err, DERR_STATE, "document_changed",
                         "Văn bản vừa được thay đổi; hãy thử lại.", "");
     const char *sql_state = NULL;
+    rc = 0;
     switch (a->action) {
     case DOC_ACT_VERSION:
         if (!sha_ok(a->sha256) || a->size <= 0)
