@@ -6,8 +6,14 @@
 
 #include "audit/audit.h"
 #include "document/document.h"
+#include "document/stamp.h"
 #include "fixture.h"
 #include "harness.h"
+#include "issued/signing.h"
+#include "pdf_gen.h"
+#include "sign/keys.h"
+#include "sign/pdf_read.h"
+#include "sign/pdf_verify.h"
 #include "store/writer.h"
 
 static int64_t commune, commune2, specialist, leader, clerk, reception;
@@ -384,6 +390,72 @@ TEST(issue_numbers_notation_register_and_deliveries)
                  want);
 }
 
+/* --- the number on the signed PDF ---------------------------------------------- */
+
+static int sign_as(const unsigned char *pdf, size_t len, int64_t account, struct issued_output *o)
+{
+    struct issued_signature sig = {.unit_id = commune, .account_id = account,
+                                   .title = account ? "CHỦ TỊCH" : NULL,
+                                   .reason = account ? "Ký ban hành" : "Phát hành văn bản"};
+    struct issued_signing in = {.data_dir = fx_dir, .sigs = &sig, .nsigs = 1,
+                                .location = "Thanh Hóa", .now = (int64_t)time(NULL)};
+    struct derr err = {0};
+    return issued_sign_pdf(fx_db, &in, pdf, len, o, &err);
+}
+
+TEST(stamping_the_number_keeps_the_leaders_signature_valid)
+{
+    size_t len, slen;
+    unsigned char *pdf = gen_pdf_cairo(2, &len), *stamped = NULL;
+    struct issued_output signed_pdf = {0}, sealed = {0};
+    char err[256] = "";
+    CHECK_EQ_INT(sign_as(pdf, len, leader, &signed_pdf), 0);
+    struct stamp_line lines[2] = {{.text = "Số: 12/QĐ-UBND"},
+                                  {.text = "Thanh Hóa, ngày 07 tháng 12 năm 2026", .italic = 1}};
+    CHECK_EQ_INT(stamp_pdf_header(signed_pdf.pdf, signed_pdf.len, lines, 2, &stamped, &slen, err,
+                                  sizeof err),
+                 0);
+    CHECK(stamped && slen > signed_pdf.len && memcmp(stamped, signed_pdf.pdf, signed_pdf.len) == 0);
+    /* Page one now carries the two stamps, and the file still reads. */
+    struct pdfr *f = NULL;
+    struct pdfr_page page;
+    CHECK_EQ_INT(pdfr_open(stamped, slen, &f, err, sizeof err), 0);
+    if (f) {
+        CHECK_EQ_INT(pdfr_page(f, 0, &page), 0);
+        const struct pdfr_obj *annots = pdfr_dict_res(f, page.dict, "Annots");
+        CHECK(annots && annots->type == PDFR_ARRAY);
+        int stamps = 0;
+        for (size_t i = 0; annots && i < annots->u.a.n; i++)
+            stamps += pdfr_is_name(pdfr_dict_get(pdfr_resolve(f, annots->u.a.items[i]), "Subtype"),
+                                   "Stamp");
+        CHECK_EQ_INT(stamps, 2);
+        pdfr_free(f);
+    }
+    /* Then the seal: both signatures valid, the seal covering the file. */
+    CHECK_EQ_INT(sign_as(stamped, slen, 0, &sealed), 0);
+    X509_STORE *trust = keys_trust_store(fx_db);
+    json_t *report = NULL;
+    CHECK_EQ_INT(pdfv_verify(sealed.pdf, sealed.len, trust, &report, err, sizeof err), 0);
+    X509_STORE_free(trust);
+    CHECK_EQ_STR(json_string_value(json_object_get(report, "verdict")), "valid");
+    json_t *sigs = json_object_get(report, "signatures");
+    CHECK_EQ_INT(json_array_size(sigs), 2);
+    for (size_t i = 0; i < json_array_size(sigs); i++)
+        CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(sigs, i), "status")),
+                     "valid");
+    json_decref(report);
+    /* Nothing to stamp on: refused with a reason. */
+    unsigned char *none = NULL;
+    CHECK_EQ_INT(stamp_pdf_header((const unsigned char *)"not a pdf", 9, lines, 2, &none, &slen,
+                                  err, sizeof err),
+                 -1);
+    CHECK(none == NULL && err[0]);
+    free(pdf);
+    free(stamped);
+    issued_output_clear(&signed_pdf);
+    issued_output_clear(&sealed);
+}
+
 /* --- many clerks at once -------------------------------------------------------- */
 
 #define CONC_DOCS 200
@@ -557,6 +629,7 @@ int main(void)
     RUN(draft_refusals_change_nothing);
     RUN(review_returns_keep_every_version);
     RUN(issue_numbers_notation_register_and_deliveries);
+    RUN(stamping_the_number_keeps_the_leaders_signature_valid);
     RUN(many_concurrent_issues_give_1_to_200);
     fx_close();
     return harness_done();
