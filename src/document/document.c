@@ -152,6 +152,35 @@ void document_date(int64_t t, char out[11])
     snprintf(out, 11, "%04u-%02u-%02u", ymd / 10000 % 10000, ymd / 100 % 100, ymd % 100);
 }
 
+void document_place(const char *unit_name, const char *level, char *out, size_t cap)
+{
+    static const char *const prefixes[] = {"Xã ", "Phường ", "Thị trấn ", "Đặc khu "};
+    const char *p = unit_name;
+    if (strcmp(level, "commune") == 0) {
+        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+            if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0) {
+                p += strlen(prefixes[i]);
+                break;
+            }
+    } else {
+        const char *t = p, *last = NULL;
+        while ((t = strstr(t, " tỉnh ")) != NULL) {
+            last = t;
+            t++;
+        }
+        if (last)
+            p = last + strlen(" tỉnh ");
+    }
+    copy_str(out, cap, p);
+}
+
+void document_date_line(const char *place, int64_t t, char *out, size_t cap)
+{
+    unsigned ymd = (unsigned)cal_local_ymd(t), m = ymd / 100 % 100, d = ymd % 100;
+    snprintf(out, cap, "%s, ngày %s%u tháng %s%u năm %u", place, d < 10 ? "0" : "", d,
+             m < 3 ? "0" : "", m, ymd / 10000 % 10000);
+}
+
 /* --- registers ------------------------------------------------------------- */
 
 struct taken {
@@ -452,7 +481,7 @@ int document_create_job(struct store *db, void *arg)
     }
     char *rec_text = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
-    if (!rec_text || !sha_ok(a->sha256) || a->size <= 0) {
+    if (!rec_text || (a->sha256 && (!sha_ok(a->sha256) || a->size <= 0))) {
         free(rec_text);
         return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi hệ thống.", "");
     }
@@ -468,12 +497,14 @@ int document_create_job(struct store *db, void *arg)
                         BIND_INT(a->signer_id), BIND_TEXT(a->signer_title ? a->signer_title : ""),
                         BIND_ID(a->due_at), BIND_TEXT(rec_text),
                         BIND_TEXT(a->external ? a->external : ""), BIND_TEXT(a->sha256),
-                        BIND_INT(a->size), BIND_INT(a->now), BIND_INT(a->now));
+                        a->sha256 ? BIND_INT(a->size) : BIND_NULL, BIND_INT(a->now),
+                        BIND_INT(a->now));
     free(rec_text);
     if (rc)
         return db_err(&a->err);
     a->id = store_last_insert_id(db);
-    if (add_version(db, a->id, "draft", a->sha256, a->size, a->actor_id, "", a->now) ||
+    if ((a->sha256 &&
+         add_version(db, a->id, "draft", a->sha256, a->size, a->actor_id, "", a->now)) ||
         audit_object_json(db, a->actor_id, "document.draft", "document", a->id,
                           json_pack("{ss ss}", "type", t.code, "sha256", a->sha256)))
         return db_err(&a->err);
@@ -657,6 +688,9 @@ int document_step_job(struct store *db, void *arg)
              add_version(db, d.id, "draft", a->sha256, a->size, a->actor_id, "", a->now);
         break;
     case DOC_ACT_SUBMIT:
+        if (!d.sha256[0])
+            return derr_set(&a->err, DERR_STATE, "body_required",
+                            "Cần tải lên nội dung văn bản (PDF) trước khi trình duyệt.", "");
         sql_state = "in_review";
         break;
     case DOC_ACT_APPROVE:

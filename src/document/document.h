@@ -68,6 +68,17 @@ int document_notation(const struct document_type *t, int year, const char *unit_
 int document_year(int64_t t);
 void document_date(int64_t t, char out[11]);
 
+/* The place a unit's documents name (địa danh, Decree 30, Appendix I): a
+ * commune's own name without "Xã", "Phường", "Thị trấn" or "Đặc khu"
+ * (Hạc Thành); for others the province's (the words after the last
+ * " tỉnh ": Thanh Hóa), else the unit's name. Writes it to out. */
+void document_place(const char *unit_name, const char *level, char *out, size_t cap);
+
+/* "Thanh Hóa, ngày 07 tháng 12 năm 2026" for Unix time t in Vietnam: days
+ * under 10 and the months 1 and 2 written with a leading 0 (Decree 30,
+ * Appendix I). Writes it to out. */
+void document_date_line(const char *place, int64_t t, char *out, size_t cap);
+
 /* --- registers ------------------------------------------------------------ */
 
 /* Takes the next number of the register of unit_id, year, direction ("out"
@@ -130,7 +141,8 @@ int document_get(struct store *db, int64_t id, struct document *out);
  * on its unit or above)? 1 or 0. Others are answered 404. */
 int document_visible(struct store *db, int64_t account_id, const struct document *d);
 
-/* A new outgoing draft with its first body (already in the file store).
+/* A new outgoing draft, with its first body (already in the file store)
+ * or without (sha256 NULL: the body comes with DOC_ACT_VERSION).
  * Checks: the drafter holds document.draft on unit_id (else 404
  * unit_not_found); the type exists; priority and confidentiality are
  * known; "mat" only where the unit allows it (403 secret_not_allowed);
@@ -156,7 +168,8 @@ int document_create_job(struct store *db, void *arg);
 
 /* A step of the flow on document id by actor_id:
  *  DOC_ACT_VERSION  the drafter uploads a new body (draft, returned)
- *  DOC_ACT_SUBMIT   the drafter sends it for review (draft, returned)
+ *  DOC_ACT_SUBMIT   the drafter sends it for review (draft, returned;
+ *                   409 body_required without a body)
  *  DOC_ACT_APPROVE  a holder of document.review approves (in_review)
  *  DOC_ACT_RETURN   ... or returns it with a comment (in_review)
  *  DOC_ACT_SIGN     the named signer's signed body is recorded (approved)

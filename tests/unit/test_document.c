@@ -95,6 +95,28 @@ TEST(dates_in_vietnam)
     CHECK_EQ_INT(document_year(t - 3600), 2026);
 }
 
+TEST(place_and_date_line)
+{
+    char place[100], line[200];
+    document_place("Phường Hạc Thành", "commune", place, sizeof place);
+    CHECK_EQ_STR(place, "Hạc Thành");
+    document_place("Xã Nga Sơn", "commune", place, sizeof place);
+    CHECK_EQ_STR(place, "Nga Sơn");
+    document_place("Ủy ban nhân dân tỉnh Thanh Hóa", "province", place, sizeof place);
+    CHECK_EQ_STR(place, "Thanh Hóa");
+    document_place("Sở Tài chính tỉnh Thanh Hóa", "department", place, sizeof place);
+    CHECK_EQ_STR(place, "Thanh Hóa");
+    document_date_line("Thanh Hóa", fx_local(2026, 12, 7, 10, 0), line, sizeof line);
+    CHECK_EQ_STR(line, "Thanh Hóa, ngày 07 tháng 12 năm 2026");
+    /* Months 1 and 2 take a leading 0, the others do not; days under 10 do. */
+    document_date_line("Hạc Thành", fx_local(2027, 2, 15, 10, 0), line, sizeof line);
+    CHECK_EQ_STR(line, "Hạc Thành, ngày 15 tháng 02 năm 2027");
+    document_date_line("Hạc Thành", fx_local(2027, 3, 5, 10, 0), line, sizeof line);
+    CHECK_EQ_STR(line, "Hạc Thành, ngày 05 tháng 3 năm 2027");
+    document_date_line("Hạc Thành", fx_local(2027, 10, 20, 10, 0), line, sizeof line);
+    CHECK_EQ_STR(line, "Hạc Thành, ngày 20 tháng 10 năm 2027");
+}
+
 /* --- registers ------------------------------------------------------------ */
 
 struct take_arg {
@@ -624,6 +646,7 @@ int main(void)
     RUN(types_loaded_from_the_data_file);
     RUN(notation);
     RUN(dates_in_vietnam);
+    RUN(place_and_date_line);
     RUN(numbers_start_at_one_each_year_and_refused_jobs_leave_no_gap);
     RUN(a_closed_year_refuses);
     RUN(draft_refusals_change_nothing);
