@@ -506,7 +506,7 @@ int document_create_job(struct store *db, void *arg)
     if ((a->sha256 &&
          add_version(db, a->id, "draft", a->sha256, a->size, a->actor_id, "", a->now)) ||
         audit_object_json(db, a->actor_id, "document.draft", "document", a->id,
-                          json_pack("{ss ss}", "type", t.code, "sha256", a->sha256)))
+                          json_pack("{ss ss?}", "type", t.code, "sha256", a->sha256)))
         return db_err(&a->err);
     return 0;
 }
@@ -840,22 +840,34 @@ json_t *document_json(struct store *db, const struct document *d)
     }
     json_t *versions = versions_json(db, d->id);
     json_t *recipients = json_loads(rec, 0, NULL);
-    json_t *j = json_pack(
-        "{sI s{sI ss ss} ss ss ss ss ss ss ss ss ss so so so ss so so ss so so so ss so sI so sO}",
-        "id", (json_int_t)d->id, "unit", "id", (json_int_t)u.id, "code", u.code, "name", u.name,
-        "direction", d->direction, "type", t.code, "type_name", t.name, "summary", d->summary,
-        "priority", d->priority, "priority_name", document_priority_label(d->priority),
-        "confidentiality", d->confidentiality, "state", document_state_name(d->state),
-        "department", d->department, "drafter", name_of(db, d->drafter_id), "reviewer",
-        name_of(db, d->reviewer_id), "signer", name_of(db, d->signer_id), "signer_title",
-        d->signer_title, "due_at", d->due_at ? json_integer(d->due_at) : json_null(),
-        "recipients_internal", recipients ? recipients : json_array(), "number",
-        d->number ? json_integer(d->number) : json_null(), "notation",
-        d->notation[0] ? json_string(d->notation) : json_null(), "issued_on",
-        d->issued_on[0] ? json_string(d->issued_on) : json_null(), "recipients_external", ext,
-        "sha256", d->sha256[0] ? json_string(d->sha256) : json_null(), "size",
-        (json_int_t)d->size, "source_id", d->source_id ? json_integer(d->source_id) : json_null(),
-        "versions", versions ? versions : json_null());
+    json_t *j = json_pack("{sI s{sI ss ss} ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)d->id,
+                          "unit", "id", (json_int_t)u.id, "code", u.code, "name", u.name,
+                          "direction", d->direction, "type", t.code, "type_name", t.name,
+                          "summary", d->summary, "priority", d->priority, "priority_name",
+                          document_priority_label(d->priority), "confidentiality",
+                          d->confidentiality, "state", document_state_name(d->state),
+                          "department", d->department);
+    if (j) {
+        json_object_set_new(j, "drafter", name_of(db, d->drafter_id));
+        json_object_set_new(j, "reviewer", name_of(db, d->reviewer_id));
+        json_object_set_new(j, "signer", name_of(db, d->signer_id));
+        json_object_set_new(j, "signer_title", json_string(d->signer_title));
+        json_object_set_new(j, "due_at", d->due_at ? json_integer(d->due_at) : json_null());
+        json_object_set_new(j, "recipients_internal", recipients ? recipients : json_array());
+        recipients = NULL;
+        json_object_set_new(j, "recipients_external", json_string(ext));
+        json_object_set_new(j, "number", d->number ? json_integer(d->number) : json_null());
+        json_object_set_new(j, "notation",
+                            d->notation[0] ? json_string(d->notation) : json_null());
+        json_object_set_new(j, "issued_on",
+                            d->issued_on[0] ? json_string(d->issued_on) : json_null());
+        json_object_set_new(j, "sha256", d->sha256[0] ? json_string(d->sha256) : json_null());
+        json_object_set_new(j, "size", json_integer(d->size));
+        json_object_set_new(j, "source_id",
+                            d->source_id ? json_integer(d->source_id) : json_null());
+        json_object_set_new(j, "versions", versions ? json_incref(versions) : json_null());
+    }
+    json_decref(recipients);
     json_decref(versions);
     return j;
 }
