@@ -239,6 +239,16 @@ int stamp_pdf_header(const unsigned char *pdf, size_t len, const struct stamp_li
     }
     if (pdfr_open(pdf, len, &f, err, errlen))
         goto out;
+    /* A certified document (/Perms /DocMDP) may forbid new annotations:
+     * refused rather than risk breaking its certification. */
+    uint32_t cat_num;
+    uint16_t cat_gen;
+    const struct pdfr_obj *cat = pdfr_catalog(f, &cat_num, &cat_gen);
+    const struct pdfr_obj *perms = cat ? pdfr_dict_res(f, cat, "Perms") : NULL;
+    if (perms && pdfr_dict_get(perms, "DocMDP")) {
+        snprintf(err, errlen, "the PDF is certified (DocMDP): no annotation may be added");
+        goto out;
+    }
     if (pdfr_page(f, 0, &page)) {
         snprintf(err, errlen, "no first page: %s", pdfr_error(f));
         goto out;

@@ -29,7 +29,8 @@ struct stamp_line {
 /* Appends to pdf[0..len) a revision with the lines (1 or 2) drawn on page
  * one. OUT: *out (malloc'd; the caller frees it with free()), *outlen.
  * Returns 0, or -1 with a reason (English) in err: not a readable PDF (see
- * sign/pdf_read.h), no page, text too long, out of memory. */
+ * sign/pdf_read.h), a certified PDF (/Perms /DocMDP), no page, text too
+ * long, out of memory. */
 int stamp_pdf_header(const unsigned char *pdf, size_t len, const struct stamp_line *lines,
                      int nlines, unsigned char **out, size_t *outlen, char *err, size_t errlen);
 
