@@ -471,10 +471,14 @@ int document_create_job(struct store *db, void *arg)
         return db_err(&a->err);
     for (int i = 0; i < a->nrecipients; i++) {
         struct unit r;
-        if (a->recipients[i] == a->unit_id || unit_by_id(db, a->recipients[i], &r) != STORE_ROW) {
+        int twice = 0;
+        for (int k = 0; k < i; k++)
+            twice |= a->recipients[k] == a->recipients[i];
+        if (twice || a->recipients[i] == a->unit_id ||
+            unit_by_id(db, a->recipients[i], &r) != STORE_ROW) {
             json_decref(rec);
             return derr_set(&a->err, DERR_INVALID, "invalid_recipients",
-                            "Nơi nhận không phải là một đơn vị khác trên hệ thống.",
+                            "Nơi nhận phải là các đơn vị khác nhau trên hệ thống, khác đơn vị ban hành.",
                             "recipients_internal");
         }
         json_array_append_new(rec, json_integer(a->recipients[i]));

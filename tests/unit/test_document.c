@@ -274,6 +274,16 @@ TEST(draft_refusals_change_nothing)
     d = draft_of("khong_co", "");
     CHECK(run_create(&d) != 0);
     CHECK_EQ_STR(d.err.code, "invalid_type");
+    int64_t twice[2] = {commune2, commune2}, self[1] = {commune};
+    d = draft_of("quyet_dinh", "");
+    d.recipients = twice;
+    d.nrecipients = 2;
+    CHECK(run_create(&d) != 0);
+    CHECK_EQ_STR(d.err.code, "invalid_recipients");
+    d.recipients = self;
+    d.nrecipients = 1;
+    CHECK(run_create(&d) != 0);
+    CHECK_EQ_STR(d.err.code, "invalid_recipients");
     d = draft_of("quyet_dinh", "");
     d.priority = "gap";
     CHECK(run_create(&d) != 0);
