@@ -478,7 +478,8 @@ int document_create_job(struct store *db, void *arg)
             unit_by_id(db, a->recipients[i], &r) != STORE_ROW) {
             json_decref(rec);
             return derr_set(&a->err, DERR_INVALID, "invalid_recipients",
-                            "Nơi nhận phải là các đơn vị khác nhau trên hệ thống, khác đơn vị ban hành.",
+                            "Nơi nhận phải là các đơn vị khác nhau trên hệ thống,"
+                            " khác đơn vị ban hành.",
                             "recipients_internal");
         }
         json_array_append_new(rec, json_integer(a->recipients[i]));
@@ -634,7 +635,8 @@ int document_step_job(struct store *db, void *arg)
     int rc = document_get(db, a->document_id, &d);
     if (rc < 0)
         return db_err(&a->err);
-    if (rc != STORE_ROW || strcmp(d.direction, "out") != 0 || !document_visible(db, a->actor_id, &d))
+    if (rc != STORE_ROW || strcmp(d.direction, "out") != 0 ||
+        !document_visible(db, a->actor_id, &d))
         return derr_set(&a->err, DERR_NOT_FOUND, "document_not_found",
                         "Không tìm thấy văn bản.", "");
     switch (a->action) {

@@ -171,7 +171,8 @@ static void create(struct req *r)
                           &external))
         return;
     json_t *unit = json_object_get(body, "unit_id"), *signer = json_object_get(body, "signer_id");
-    json_t *due = json_object_get(body, "due_at"), *rec = json_object_get(body, "recipients_internal");
+    json_t *due = json_object_get(body, "due_at");
+    json_t *rec = json_object_get(body, "recipients_internal");
     if (!json_is_integer(unit) || json_integer_value(unit) < 1) {
         reply_error(r, 422, "invalid", "Cần chọn đơn vị ban hành", "unit_id");
         return;

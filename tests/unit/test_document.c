@@ -410,7 +410,8 @@ TEST(issue_numbers_notation_register_and_deliveries)
     CHECK_EQ_STR(fx_text("SELECT state || ' ' || notation || ' ' || sha256 FROM documents"
                          " WHERE source_id = ?",
                          key, out, sizeof out),
-                 "arrived 2/UBND-VP bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+                 "arrived 2/UBND-VP "
+                 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
     CHECK_EQ_INT(fx_int("SELECT count(*) FROM documents WHERE source_id = ? AND state = 'arrived'"
                         " AND direction = 'in'",
                         key),
