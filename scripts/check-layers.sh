@@ -34,6 +34,7 @@ LAYERS=(
   "copies"                 # certified copies: the register, issuing, reuse by code
   "notify report feedback" # listeners and areas built on dossiers
   "payment"                # fees: uses the workflow and the report counters
+  "document"               # official documents: types, registers, numbering, the flow
   "app"                    # shared state; registers the listeners
   "http"                   # the HTTP layer and handlers
   "cli"                    # subcommands

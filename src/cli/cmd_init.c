@@ -14,6 +14,7 @@
 #include "catalog/procedure.h"
 #include "catalog/unit.h"
 #include "cli/cli.h"
+#include "document/document.h"
 #include "sign/vault.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -120,7 +121,8 @@ static int init_job(struct store *db, void *arg)
     const struct asset *a = asset_find("data/procedures.json");
     char why[400];
     if (load_json_asset(db, j, "data/roles.json", roles_load_json) ||
-        load_json_asset(db, j, "data/workflows.json", workflow_load_json))
+        load_json_asset(db, j, "data/workflows.json", workflow_load_json) ||
+        load_json_asset(db, j, "data/document-types.json", document_types_load_json))
         return -1;
     if (!a) {
         snprintf(j->err, sizeof j->err, "data/procedures.json is missing from the build");

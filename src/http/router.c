@@ -20,6 +20,7 @@ static const struct route *const tables[] = {
     api_tsa_routes,
     api_verify_routes,
     api_copies_routes,
+    api_documents_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

@@ -22,17 +22,21 @@ import {
 } from './lib/server.mjs';
 
 const JUSTICE = '000.00.03.H56'; // a department under the province, for "forward"
-const ROLES = ['reception', 'specialist', 'leader', 'unit_admin', 'province_admin'];
+// The clerk (văn thư) holds only document permissions (docs/documents.md): a dossier is
+// not found for it, like for anyone without dossier.read.
+const ROLES = ['reception', 'specialist', 'leader', 'clerk', 'unit_admin', 'province_admin'];
 
 // Role -> permissions, as data/roles.json has them today, written out.
 const PERMISSIONS = {
-  reception: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.apologize'],
-  specialist: ['dossier.read', 'dossier.process', 'payment.request'],
-  leader: ['dossier.read', 'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'copy.certify'],
+  reception: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.apologize', 'document.read'],
+  specialist: ['dossier.read', 'dossier.process', 'payment.request', 'document.read', 'document.draft'],
+  leader: ['dossier.read', 'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'copy.certify',
+    'document.read', 'document.review', 'document.sign'],
+  clerk: ['document.read', 'document.issue'],
   unit_admin: ['dossier.read', 'report.read', 'user.admin'],
   province_admin: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.process', 'payment.request',
     'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'user.admin', 'unit.admin',
-    'copy.certify'],
+    'copy.certify', 'document.read', 'document.draft', 'document.review', 'document.sign', 'document.issue'],
 };
 
 // Every step: from, action, to ('@resume': back to where the dossier was paused), who may take
@@ -143,6 +147,8 @@ test('every step, allowed and refused, for every role and for the owner', async 
         const r = await client.post(url, payload);
         assert.equal(r.status, 200, `${label}: ${r.text}`);
         assert.equal(r.json.state, s.to === '@resume' ? 'submitted' : s.to, label);
+      } else if (who !== 'owner' && !PERMISSIONS[who].includes('dossier.read')) {
+        await expectRefused(srv, () => client.post(url, payload), { status: 404, code: 'not_found', what: label });
       } else if (s.who === 'owner') {
         await expectRefused(srv, () => client.post(url, payload), { status: 409, code: 'action_not_allowed', what: label });
       } else {
@@ -204,6 +210,8 @@ test('the other permissions, through their routes: read, walk-in, apology, repor
     if (holds(role, 'dossier.apologize')) {
       r = await apology();
       assert.equal(r.status, 201, `${role} writes an apology: ${r.text}`);
+    } else if (!holds(role, 'dossier.read')) {
+      await expectRefused(srv, apology, { status: 404, code: 'not_found', what: `${role} writes an apology` });
     } else {
       await expectRefused(srv, apology, { status: 403, code: 'forbidden', what: `${role} writes an apology` });
     }

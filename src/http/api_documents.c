@@ -1,0 +1,616 @@
+/* api_documents: official documents, the outgoing flow (docs/documents.md).
+ * A specialist drafts (metadata, then the body as a PDF upload), the head
+ * of department reviews (approve, or return with a comment), the named
+ * leader signs (their personal signature, made on the worker pool, then
+ * recorded by a write job), and the clerk (văn thư) issues: the number the
+ * register will give is read, stamped with the date on page one of the
+ * signed PDF, the unit's seal signs, and one write job takes that number
+ * (a number another issue took meanwhile makes the PDF again with the
+ * next), writes the register's line and delivers an incoming copy to each
+ * internal recipient. A document outside the officer's units is 404. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth/permission.h"
+#include "base/assets.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "catalog/unit.h"
+#include "document/document.h"
+#include "document/stamp.h"
+#include "dossier/filestore.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "http/upload.h"
+#include "issued/signing.h"
+#include "store/store.h"
+
+/* How many times an issue is made again when its number was taken
+ * meanwhile (clerks of one unit issuing at the same moment): each round
+ * one of them gets its number. */
+#define ISSUE_TRIES 16
+#define MAX_BODY ((size_t)50 << 20) /* bytes of a body the pool reads to sign */
+#define LIST_LIMIT 200
+
+struct doc_state {
+    struct document doc;
+    struct document_draft draft;
+    int64_t recipients[DOCUMENT_MAX_RECIPIENTS];
+    struct document_step step;
+    struct upload upload;
+    char sha[65];
+    int64_t size;
+    struct document_issue_plan plan;
+    char place[200];
+    int tries;
+    int work_rc; /* 0, or -1 with work_err, or a negative errno storing the file */
+    struct derr work_err;
+};
+
+static void release_state(void *p)
+{
+    struct doc_state *s = p;
+    derr_clear(&s->work_err);
+    derr_clear(&s->step.err);
+    derr_clear(&s->draft.err);
+}
+
+/* The document {id} as the officer may see it; else replies 404 (also
+ * for one that exists outside their units) and returns -1. */
+static int doc_or_reply(struct req *r, struct document *d)
+{
+    long id;
+    if (req_long_or_reply(r, req_param(r, "id"), "id", 1, INT32_MAX, 1, &id))
+        return -1;
+    int rc = document_get(r->db, id, d);
+    if (rc < 0) {
+        reply_internal(r, "document read failed");
+        return -1;
+    }
+    if (rc != STORE_ROW || !document_visible(r->db, r->account.id, d)) {
+        reply_error(r, 404, "document_not_found", "Không tìm thấy văn bản", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_document(struct req *r, int status, int64_t id)
+{
+    struct document d;
+    json_t *j = document_get(r->db, id, &d) == STORE_ROW ? document_json(r->db, &d) : NULL;
+    if (!j) {
+        reply_internal(r, "document read-back failed");
+        return;
+    }
+    reply_json(r, status, json_pack("{s:o}", "document", j));
+}
+
+/* GET /api/v1/documents/types: types, priorities, confidentiality. */
+static void types(struct req *r)
+{
+    const struct asset *a = asset_find("data/document-types.json");
+    json_t *j = a ? json_loadb((const char *)a->data, a->len, 0, NULL) : NULL;
+    if (!j) {
+        reply_internal(r, "document types missing");
+        return;
+    }
+    json_object_del(j, "note");
+    reply_json(r, 200, j);
+}
+
+/* GET /api/v1/documents: the documents of the officer's units. */
+static void list(struct req *r)
+{
+    json_t *items = document_list_json(r->db, r->account.id, LIST_LIMIT);
+    if (!items) {
+        reply_internal(r, "documents read failed");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* GET /api/v1/documents/registers?unit_id=&year=&direction=out&series=:
+ * the lines of a register of a unit the officer may read. */
+static void register_lines(struct req *r)
+{
+    long unit, year;
+    const char *dir = req_query(r, "direction"), *series = req_query(r, "series");
+    if (req_long_or_reply(r, req_query(r, "unit_id"), "unit_id", 1, INT32_MAX, 0, &unit) ||
+        req_long_or_reply(r, req_query(r, "year"), "year", 2000, 9999, 0, &year))
+        return;
+    if (!dir)
+        dir = "out";
+    if (!series)
+        series = "hanh_chinh";
+    if ((strcmp(dir, "out") != 0 && strcmp(dir, "in") != 0) || strlen(series) >= 48) {
+        reply_error(r, 400, "invalid", "Tham số sổ văn bản không hợp lệ", "direction");
+        return;
+    }
+    if (permission_can(r->db, r->account.id, DOCUMENT_PERM_READ, unit) != 1) {
+        reply_error(r, 404, "unit_not_found", "Không tìm thấy đơn vị", NULL);
+        return;
+    }
+    json_t *items = register_entries_json(r->db, unit, (int)year, dir, series);
+    if (!items) {
+        reply_internal(r, "register read failed");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:s, s:o}", "unit_id", (json_int_t)unit,
+                                 "year", (json_int_t)year, "direction", dir, "series", series,
+                                 "items", items));
+}
+
+static void created(struct req *r)
+{
+    struct doc_state *s = r->data;
+    reply_document(r, 201, s->draft.id);
+}
+
+/* POST /api/v1/documents {unit_id, type, summary, priority?,
+ * confidentiality?, department?, signer_id, signer_title?, due_at?,
+ * recipients_internal?: [unit ids], recipients_external?} */
+static void create(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *type, *summary, *priority, *secrecy, *dept, *title, *external;
+    if (req_string_or_reply(r, body, "type", 1, 1, 47, &type) ||
+        req_string_or_reply(r, body, "summary", 1, 1, DOCUMENT_SUMMARY_MAX, &summary) ||
+        req_string_or_reply(r, body, "priority", 0, 1, 20, &priority) ||
+        req_string_or_reply(r, body, "confidentiality", 0, 1, 10, &secrecy) ||
+        req_string_or_reply(r, body, "department", 0, 1, DOCUMENT_DEPT_MAX - 1, &dept) ||
+        req_string_or_reply(r, body, "signer_title", 0, 1, DOCUMENT_TITLE_MAX, &title) ||
+        req_text_or_reply(r, body, "recipients_external", 0, 0, DOCUMENT_EXTERNAL_MAX,
+                          &external))
+        return;
+    json_t *unit = json_object_get(body, "unit_id"), *signer = json_object_get(body, "signer_id");
+    json_t *due = json_object_get(body, "due_at");
+    json_t *rec = json_object_get(body, "recipients_internal");
+    if (!json_is_integer(unit) || json_integer_value(unit) < 1) {
+        reply_error(r, 422, "invalid", "Cần chọn đơn vị ban hành", "unit_id");
+        return;
+    }
+    if (signer && !json_is_null(signer) && !json_is_integer(signer)) {
+        reply_error(r, 422, "signer_invalid", "Người ký không hợp lệ", "signer_id");
+        return;
+    }
+    if (due && !json_is_null(due) && (!json_is_integer(due) || json_integer_value(due) < 0)) {
+        reply_error(r, 422, "invalid", "Hạn xử lý không hợp lệ", "due_at");
+        return;
+    }
+    if (rec && !json_is_null(rec) &&
+        (!json_is_array(rec) || json_array_size(rec) > DOCUMENT_MAX_RECIPIENTS)) {
+        reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ", "recipients_internal");
+        return;
+    }
+    struct doc_state *s = req_state(r, sizeof *s, release_state);
+    if (!s)
+        return;
+    for (size_t i = 0; json_is_array(rec) && i < json_array_size(rec); i++) {
+        json_t *v = json_array_get(rec, i);
+        if (!json_is_integer(v)) {
+            reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ",
+                        "recipients_internal");
+            return;
+        }
+        s->recipients[i] = json_integer_value(v);
+    }
+    s->draft = (struct document_draft){
+        .actor_id = r->account.id,
+        .unit_id = json_integer_value(unit),
+        .type_code = type,
+        .summary = summary,
+        .priority = priority ? priority : "thuong",
+        .confidentiality = secrecy ? secrecy : "thuong",
+        .department = dept,
+        .signer_id = json_is_integer(signer) ? json_integer_value(signer) : 0,
+        .signer_title = title,
+        .due_at = json_is_integer(due) ? json_integer_value(due) : 0,
+        .recipients = s->recipients,
+        .nrecipients = json_is_array(rec) ? (int)json_array_size(rec) : 0,
+        .external = external,
+        .now = now_unix(),
+    };
+    http_defer_job(r, document_create_job, &s->draft, &s->draft.err, created);
+}
+
+/* GET /api/v1/documents/{id} */
+static void show(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    json_t *j = document_json(r->db, &d);
+    if (!j) {
+        reply_internal(r, "document read failed");
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "document", j));
+}
+
+/* GET /api/v1/documents/{id}/file: the current body (the draft, the signed
+ * or the issued PDF). */
+static void file(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    if (!d.sha256[0]) {
+        reply_error(r, 404, "no_body", "Văn bản chưa có nội dung", NULL);
+        return;
+    }
+    size_t size;
+    int fd = filestore_open(r->app->files_dir, d.sha256, &size);
+    if (fd < 0) {
+        reply_internal(r, "stored document missing");
+        return;
+    }
+    char disp[160];
+    snprintf(disp, sizeof disp, "attachment; filename=\"van-ban-%lld.pdf\"", (long long)d.id);
+    req_add_header(r, "Content-Disposition", disp);
+    reply_file(r, 200, "application/pdf", fd, size);
+}
+
+static void stepped(struct req *r)
+{
+    struct doc_state *s = r->data;
+    reply_document(r, 200, s->step.document_id);
+}
+
+static struct doc_state *step_state(struct req *r, const struct document *d,
+                                    enum document_action action)
+{
+    struct doc_state *s = req_state(r, sizeof *s, release_state);
+    if (!s)
+        return NULL;
+    s->doc = *d;
+    s->step = (struct document_step){.document_id = d->id, .actor_id = r->account.id,
+                                     .action = action, .expect_state = -1, .now = now_unix()};
+    return s;
+}
+
+/* Is the upload a Word file? They are refused by name, for now, with a
+ * message that says so (only PDF bodies can be signed). */
+static int is_docx(const char *name, const char *ctype)
+{
+    size_t n = strlen(name);
+    return (n >= 5 && (strcasecmp(name + n - 5, ".docx") == 0)) ||
+           (n >= 4 && strcasecmp(name + n - 4, ".doc") == 0) ||
+           (ctype && (strstr(ctype, "wordprocessingml") || strstr(ctype, "msword")));
+}
+
+/* PUT /api/v1/documents/{id}/body/{name}: the drafter's body, a PDF (raw
+ * bytes). Every body is kept as a version. */
+static void put_body(struct req *r)
+{
+    struct document d;
+    struct upload up = {0};
+    if (doc_or_reply(r, &d))
+        return;
+    const char *name = req_param(r, "name");
+    if (is_docx(name, req_header(r, "Content-Type"))) {
+        reply_error(r, 415, "docx_not_supported",
+                    "Chưa hỗ trợ tệp Word (DOCX); hãy tải lên bản PDF của văn bản", "name");
+        return;
+    }
+    if (d.state != DOC_DRAFT && d.state != DOC_RETURNED) {
+        reply_error(r, 409, "wrong_state", "Văn bản không ở bước cho phép thao tác này", NULL);
+        return;
+    }
+    if (d.drafter_id != r->account.id) {
+        reply_error(r, 403, "forbidden", "Bạn không có quyền thực hiện thao tác này", NULL);
+        return;
+    }
+    if (upload_check_or_reply(r, name, &up))
+        return;
+    if (strcmp(up.content_type, "application/pdf") != 0) {
+        reply_error(r, 415, "pdf_required", "Nội dung văn bản phải là tệp PDF", "name");
+        return;
+    }
+    struct doc_state *s = step_state(r, &d, DOC_ACT_VERSION);
+    if (!s)
+        return;
+    s->step.sha256 = s->sha;
+    s->upload = up;
+    upload_store_then(r, &s->upload, s->sha, &s->step.size, document_step_job, &s->step,
+                      &s->step.err, stepped);
+}
+
+/* POST /api/v1/documents/{id}/submit: the drafter sends it for review. */
+static void submit(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    struct doc_state *s = step_state(r, &d, DOC_ACT_SUBMIT);
+    if (s)
+        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+/* POST /api/v1/documents/{id}/review {decision: "approve" | "return",
+ * comment} */
+static void review(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *decision, *comment;
+    if (req_string_or_reply(r, body, "decision", 1, 1, 10, &decision) ||
+        req_text_or_reply(r, body, "comment", 0, 0, DOCUMENT_COMMENT_MAX, &comment))
+        return;
+    int approve = strcmp(decision, "approve") == 0;
+    if (!approve && strcmp(decision, "return") != 0) {
+        reply_error(r, 422, "invalid", "Quyết định phải là approve hoặc return", "decision");
+        return;
+    }
+    struct doc_state *s = step_state(r, &d, approve ? DOC_ACT_APPROVE : DOC_ACT_RETURN);
+    if (!s)
+        return;
+    s->step.comment = comment;
+    http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+/* Reads a stored file whole (at most max bytes). NULL on failure. */
+static unsigned char *read_body(const char *dir, const char *sha, size_t max, size_t *len)
+{
+    size_t size, got = 0;
+    int fd = filestore_open(dir, sha, &size);
+    if (fd < 0)
+        return NULL;
+    unsigned char *buf = size <= max ? malloc(size ? size : 1) : NULL;
+    while (buf && got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            buf = NULL;
+        } else {
+            got += (size_t)n;
+        }
+    }
+    close(fd);
+    *len = size;
+    return buf;
+}
+
+/* On the pool: the body signed as sig, then (issue) stamped first; the
+ * result stored. Its own read-only connection reads the keys. */
+static void sign_work(struct req *r, const struct issued_signature *sig, int stamp)
+{
+    struct doc_state *s = r->data;
+    struct store *db = NULL;
+    struct issued_output out = {0};
+    unsigned char *stamped = NULL;
+    size_t len = 0, slen = 0;
+    char why[256];
+    s->work_rc = -1;
+    unsigned char *body = read_body(r->app->files_dir, s->doc.sha256, MAX_BODY, &len);
+    if (!body) {
+        derr_set(&s->work_err, DERR_INTERNAL, "internal", "Không đọc được văn bản đã lưu", NULL);
+        goto done;
+    }
+    if (stamp) {
+        char number[DOCUMENT_NOTATION_MAX + 16], date[300];
+        snprintf(number, sizeof number, "Số: %s", s->plan.notation);
+        document_date_line(s->place, s->step.now, date, sizeof date);
+        struct stamp_line lines[2] = {{.text = number}, {.text = date, .italic = 1}};
+        if (stamp_pdf_header(body, len, lines, 2, &stamped, &slen, why, sizeof why)) {
+            log_warn("document %lld: cannot stamp the number: %s", (long long)s->doc.id, why);
+            derr_set(&s->work_err, DERR_INVALID, "sign_failed",
+                     "Không ghi được số, ngày lên văn bản", NULL);
+            goto done;
+        }
+    }
+    if (store_open(r->app->db_path, 1, &db, why, sizeof why)) {
+        derr_set(&s->work_err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", NULL);
+        goto done;
+    }
+    struct issued_signing in = {.data_dir = r->app->data_dir, .sigs = sig, .nsigs = 1,
+                                .location = s->place, .stamp = r->app->stamp,
+                                .stamp_ctx = r->app->stamp_ctx, .now = s->step.now};
+    if (issued_sign_pdf(db, &in, stamp ? stamped : body, stamp ? slen : len, &out,
+                        &s->work_err))
+        goto done;
+    int rc = issued_store_file(r->app->files_dir, out.pdf, out.len, s->sha);
+    if (rc) {
+        s->work_rc = rc;
+        goto done;
+    }
+    s->step.sha256 = s->sha;
+    s->step.size = (int64_t)out.len;
+    s->work_rc = 0;
+done:
+    free(body);
+    free(stamped);
+    issued_output_clear(&out);
+    store_close(db);
+}
+
+static void sign_official(void *arg)
+{
+    struct req *r = arg;
+    struct doc_state *s = r->data;
+    struct issued_signature sig = {.unit_id = s->doc.unit_id, .account_id = s->doc.signer_id,
+                                   .title = s->doc.signer_title[0] ? s->doc.signer_title : NULL,
+                                   .reason = "Ký ban hành văn bản"};
+    sign_work(r, &sig, 0);
+}
+
+static void seal_issue(void *arg)
+{
+    struct req *r = arg;
+    struct doc_state *s = r->data;
+    struct issued_signature sig = {.unit_id = s->doc.unit_id, .reason = "Phát hành văn bản"};
+    sign_work(r, &sig, 1);
+}
+
+/* After the pool: the refusal, or the step's write job. */
+static int worked_or_reply(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (s->work_rc == -ENOSPC || s->work_rc == -EDQUOT) {
+        reply_storage(r, 1);
+        return -1;
+    }
+    if (s->work_rc == -EROFS || s->work_rc == -EIO || s->work_rc == -EACCES) {
+        reply_storage(r, 0);
+        return -1;
+    }
+    if (s->work_rc) {
+        if (s->work_err.kind == DERR_NONE)
+            reply_internal(r, "cannot sign the document");
+        else
+            reply_derr(r, &s->work_err);
+        return -1;
+    }
+    return 0;
+}
+
+static void signed_done(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (worked_or_reply(r) == 0)
+        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+/* The place of the unit's documents, in s->place. */
+static int place_of(struct req *r, struct doc_state *s)
+{
+    struct unit u;
+    if (unit_by_id(r->db, s->doc.unit_id, &u) != STORE_ROW)
+        return -1;
+    document_place(u.name, u.level, s->place, sizeof s->place);
+    return 0;
+}
+
+/* POST /api/v1/documents/{id}/sign: the named signer signs the approved
+ * body with their personal key (the seal comes at issuing). */
+static void sign(struct req *r)
+{
+    struct document d;
+    struct derr err = {0};
+    if (doc_or_reply(r, &d))
+        return;
+    if (d.state != DOC_APPROVED) {
+        reply_error(r, 409, "wrong_state", "Văn bản không ở bước cho phép thao tác này", NULL);
+        return;
+    }
+    if (d.signer_id != r->account.id ||
+        permission_can(r->db, r->account.id, DOCUMENT_PERM_SIGN, d.unit_id) != 1) {
+        reply_error(r, 403, "forbidden", "Bạn không có quyền thực hiện thao tác này", NULL);
+        return;
+    }
+    struct issued_signature sig = {.unit_id = d.unit_id, .account_id = r->account.id};
+    if (issued_signers_ready(r->db, &sig, 1, now_unix(), &err)) {
+        reply_derr(r, &err);
+        return;
+    }
+    struct doc_state *s = step_state(r, &d, DOC_ACT_SIGN);
+    if (!s)
+        return;
+    s->step.expect_state = DOC_APPROVED;
+    s->step.expect_updated_at = d.updated_at;
+    if (place_of(r, s)) {
+        reply_internal(r, "unit read failed");
+        return;
+    }
+    http_defer_work(r, sign_official, r, signed_done);
+}
+
+static void issued_done(struct req *r);
+
+static void sealed(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (worked_or_reply(r) == 0)
+        http_defer_write(r, document_step_job, &s->step, issued_done);
+}
+
+static void issued_done(struct req *r)
+{
+    struct doc_state *s = r->data;
+    struct document_step *a = &s->step;
+    if (r->wjob.rc == 0) {
+        reply_document(r, 200, a->document_id);
+        return;
+    }
+    int moved = a->err.kind == DERR_TAKEN && strcmp(a->err.code, "register_moved") == 0;
+    if (moved && ++s->tries < ISSUE_TRIES) {
+        /* Another document took the number: stamp and seal again with the
+         * next (the signed body is unchanged). */
+        struct derr err = {0};
+        derr_clear(&a->err);
+        if (document_issue_prepare(r->db, &s->doc, r->account.id, a->now, &s->plan, &err)) {
+            reply_derr(r, &err);
+            return;
+        }
+        a->expect_number = s->plan.number;
+        log_info("document %lld: number taken meanwhile, issuing again as %s",
+                 (long long)s->doc.id, s->plan.notation);
+        http_defer_work(r, seal_issue, r, sealed);
+        return;
+    }
+    if (moved)
+        reply_error(r, 409, "register_busy",
+                    "Nhiều văn bản đang được phát hành cùng lúc; vui lòng thử lại", NULL);
+    else if (a->err.kind == DERR_NONE)
+        reply_internal(r, "recording the issued document failed");
+    else
+        reply_derr(r, &a->err);
+}
+
+/* POST /api/v1/documents/{id}/issue: the clerk issues the signed
+ * document (409 already_issued the second time, with no second number). */
+static void issue(struct req *r)
+{
+    struct document d;
+    struct derr err = {0};
+    if (doc_or_reply(r, &d))
+        return;
+    struct doc_state *s = step_state(r, &d, DOC_ACT_ISSUE);
+    if (!s)
+        return;
+    if (document_issue_prepare(r->db, &d, r->account.id, s->step.now, &s->plan, &err)) {
+        reply_derr(r, &err);
+        return;
+    }
+    struct issued_signature sig = {.unit_id = d.unit_id};
+    if (issued_signers_ready(r->db, &sig, 1, s->step.now, &err)) {
+        reply_derr(r, &err);
+        return;
+    }
+    if (place_of(r, s)) {
+        reply_internal(r, "unit read failed");
+        return;
+    }
+    s->step.expect_state = DOC_SIGNED;
+    s->step.expect_updated_at = d.updated_at;
+    s->step.expect_number = s->plan.number;
+    http_defer_work(r, seal_issue, r, sealed);
+}
+
+const struct route api_documents_routes[] = {
+    {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents", list, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents", create, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents/{id}", show, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents/{id}/file", file, ROUTE_OFFICER},
+    {"PUT", "/api/v1/documents/{id}/body/{name}", put_body, ROUTE_OFFICER | ROUTE_UPLOAD},
+    {"POST", "/api/v1/documents/{id}/submit", submit, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/review", review, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/sign", sign, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/issue", issue, ROUTE_OFFICER},
+    {NULL, NULL, NULL, 0},
+};
