@@ -29,7 +29,49 @@ int unit_code_valid(const char *c)
     return 1;
 }
 
-#define UNIT_COLS "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path, u.abbreviation"
+#define UNIT_COLS                                                                                  \
+    "u.id, u.code, u.name, u.level, coalesce(p.code, ''), u.path, u.abbreviation, u.kind"
+
+/* The kinds of unit (loại đơn vị), beside the level: what body a unit is. A
+ * new kind is a line here and in docs (data/README.md); the database keeps
+ * the key, so labels can change without touching the data. */
+static const struct {
+    const char *kind, *label;
+} unit_kinds[] = {
+    {"ubnd_tinh", "Ủy ban nhân dân tỉnh"},
+    {"van_phong", "Văn phòng"},
+    {"so", "Sở"},
+    {"thanh_tra", "Thanh tra"},
+    {"trung_tam_hcc", "Trung tâm Phục vụ hành chính công"},
+    {"chi_cuc", "Chi cục"},
+    {"phong", "Phòng"},
+    {"ubnd_xa", "Ủy ban nhân dân xã, phường"},
+    {"truong_mam_non", "Trường mầm non"},
+    {"truong_tieu_hoc", "Trường tiểu học"},
+    {"truong_thcs", "Trường trung học cơ sở"},
+    {"truong_thpt", "Trường trung học phổ thông"},
+    {"truong_cao_dang", "Trường cao đẳng"},
+    {"benh_vien", "Bệnh viện"},
+    {"tram_y_te", "Trạm y tế"},
+    {"don_vi_su_nghiep", "Đơn vị sự nghiệp công lập khác"},
+};
+
+const char *unit_kind_label(const char *kind)
+{
+    for (size_t i = 0; kind && i < ARRAY_LEN(unit_kinds); i++)
+        if (strcmp(kind, unit_kinds[i].kind) == 0)
+            return unit_kinds[i].label;
+    return NULL;
+}
+
+json_t *unit_kinds_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < ARRAY_LEN(unit_kinds); i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "kind", unit_kinds[i].kind, "label",
+                                           unit_kinds[i].label));
+    return a;
+}
 
 static int read_unit(struct store_stmt *st, void *out)
 {
@@ -41,6 +83,7 @@ static int read_unit(struct store_stmt *st, void *out)
     copy_str(u->parent_code, sizeof u->parent_code, store_col_text(st, 4));
     copy_str(u->path, sizeof u->path, store_col_text(st, 5));
     copy_str(u->abbreviation, sizeof u->abbreviation, store_col_text(st, 6));
+    copy_str(u->kind, sizeof u->kind, store_col_text(st, 7));
     return STORE_ROW;
 }
 
@@ -64,6 +107,15 @@ json_t *unit_json(const struct unit *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s?}", "code", u->code, "name", u->name, "level", u->level,
                      "parent_code", u->parent_code[0] ? u->parent_code : NULL);
+}
+
+json_t *unit_catalog_json(const struct unit *u)
+{
+    json_t *o = unit_json(u);
+    const char *label = unit_kind_label(u->kind);
+    json_object_set_new(o, "kind", label ? json_string(u->kind) : json_null());
+    json_object_set_new(o, "kind_label", label ? json_string(label) : json_null());
+    return o;
 }
 
 static int valid_level(const char *l)
@@ -92,8 +144,8 @@ static int abbreviation_valid(const char *a)
 
 /* Inserts or updates one unit and sets its path. */
 static int upsert_unit(struct store *db, const char *code, const char *name, const char *level,
-                       const struct unit *parent, int demo, const char *abbreviation, char *err,
-                       size_t errlen)
+                       const struct unit *parent, int demo, const char *abbreviation,
+                       const char *kind, char *err, size_t errlen)
 {
     char folded[512];
     struct store_stmt *st;
@@ -103,11 +155,12 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
     }
     int rc = store_prepare(db,
                            "INSERT INTO units(code, name, name_folded, level, parent_id, path,"
-                           " demo_code, abbreviation) VALUES (?, ?, ?, ?, ?, '', ?, ?7)"
+                           " demo_code, abbreviation, kind) VALUES (?, ?, ?, ?, ?, '', ?, ?7, ?8)"
                            " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
                            " name_folded = excluded.name_folded, level = excluded.level,"
                            " parent_id = excluded.parent_id, demo_code = excluded.demo_code,"
-                           " abbreviation = CASE WHEN ?7 = '' THEN abbreviation ELSE ?7 END",
+                           " abbreviation = CASE WHEN ?7 = '' THEN abbreviation ELSE ?7 END,"
+                           " kind = CASE WHEN ?8 = '' THEN kind ELSE ?8 END",
                            &st);
     if (rc)
         return rc;
@@ -121,6 +174,7 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
         store_bind_null(st, 5);
     store_bind_int(st, 6, demo);
     store_bind_text(st, 7, abbreviation);
+    store_bind_text(st, 8, kind);
     rc = store_step(st);
     store_done(st);
     if (rc != STORE_DONE) {
@@ -147,10 +201,11 @@ static int upsert_unit(struct store *db, const char *code, const char *name, con
 
 static int import_line(struct store *db, char *line, char *err, size_t errlen)
 {
-    char *f[7];
-    int n = csv_split(line, f, 7);
-    if (n < 4 || n > 6) {
-        snprintf(err, errlen, "expected code,name,level,parent_code[,demo_code[,abbreviation]]");
+    char *f[8];
+    int n = csv_split(line, f, 8);
+    if (n < 4 || n > 7) {
+        snprintf(err, errlen,
+                 "expected code,name,level,parent_code[,demo_code[,abbreviation[,kind]]]");
         return -1;
     }
     if (!unit_code_valid(f[0])) {
@@ -185,8 +240,13 @@ static int import_line(struct store *db, char *line, char *err, size_t errlen)
                  abbreviation, UNIT_ABBREVIATION_MAX);
         return -1;
     }
-    return upsert_unit(db, f[0], f[1], f[2], has_parent ? &parent : NULL, demo, abbreviation, err,
-                       errlen);
+    const char *kind = n >= 7 ? f[6] : "";
+    if (kind[0] && !unit_kind_label(kind)) {
+        snprintf(err, errlen, "unknown kind '%.40s' (motcua unit kinds lists them)", kind);
+        return -1;
+    }
+    return upsert_unit(db, f[0], f[1], f[2], has_parent ? &parent : NULL, demo, abbreviation,
+                       kind, err, errlen);
 }
 
 int unit_import_csv(struct store *db, const char *text, size_t len, int *imported, char *err,
@@ -225,34 +285,81 @@ int unit_import_csv(struct store *db, const char *text, size_t len, int *importe
     return 0;
 }
 
-/* ?1 level or NULL, ?2 name pattern, ?3 parent code or NULL. */
-#define LIST_WHERE                                                                                 \
-    " FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE (?1 IS NULL OR u.level = ?1)"     \
-    " AND u.name_folded LIKE ?2 ESCAPE '\\' AND (?3 IS NULL OR p.code = ?3)"
+/* The WHERE of unit_list_json: a condition and its argument for each filter
+ * given, so that SQLite can pick the index of the one that narrows most
+ * (a condition "?1 IS NULL OR level = ?1" would scan the table). The
+ * subtree is a range of paths: "/1/5/" up to "/1/50" ('0' follows '/'),
+ * which units_path answers. */
+struct list_where {
+    char sql[1024];
+    struct store_arg args[10]; /* a filter each (the subtree two), limit, offset */
+    size_t n;
+};
 
-json_t *unit_list_json(struct store *db, const char *level, const char *q, const char *parent,
-                       int limit, int offset)
+static void where_add(struct list_where *w, const char *cond, struct store_arg arg)
 {
-    char folded[256] = "", like[600];
-    if (q && text_fold(q, folded, sizeof folded) < 0)
-        folded[0] = '\0';
-    if (text_like_contains(folded, like, sizeof like))
-        return NULL;
+    size_t used = strlen(w->sql);
+    snprintf(w->sql + used, sizeof w->sql - used, " AND %s", cond);
+    w->args[w->n++] = arg;
+}
+
+static int list_where(const struct unit_filter *f, char *like, size_t like_cap,
+                      struct list_where *w)
+{
+    char folded[256] = "";
+    w->n = 0;
+    copy_str(w->sql, sizeof w->sql, " FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE 1");
+    if (f->level && *f->level)
+        where_add(w, "u.level = ?", BIND_TEXT(f->level));
+    if (f->kind && *f->kind)
+        where_add(w, "u.kind = ?", BIND_TEXT(f->kind));
+    if (f->parent && *f->parent)
+        where_add(w, "u.parent_id = (SELECT id FROM units WHERE code = ?)", BIND_TEXT(f->parent));
+    if (f->under && *f->under) {
+        where_add(w, "u.path >= (SELECT path FROM units WHERE code = ?)", BIND_TEXT(f->under));
+        where_add(w,
+                  "u.path < (SELECT substr(path, 1, length(path) - 1) || '0' FROM units"
+                  " WHERE code = ?)",
+                  BIND_TEXT(f->under));
+    }
+    if (f->procedure && *f->procedure)
+        where_add(w,
+                  "u.id IN (SELECT pu.unit_id FROM procedure_units pu JOIN procedures pr"
+                  " ON pr.id = pu.procedure_id WHERE pr.code = ?)",
+                  BIND_TEXT(f->procedure));
+    if (f->q && *f->q) {
+        if (text_fold(f->q, folded, sizeof folded) < 0)
+            folded[0] = '\0';
+        if (text_like_contains(folded, like, like_cap))
+            return -1;
+        where_add(w, "u.name_folded LIKE ? ESCAPE '\\'", BIND_TEXT(like));
+    }
+    return 0;
+}
+
+json_t *unit_list_json(struct store *db, const struct unit_filter *f, int limit, int offset)
+{
+    char like[600], sql[1400];
+    struct list_where w;
     struct store_stmt *st;
     int64_t total = 0;
     int rc;
-    if (store_int(db, "SELECT count(*)" LIST_WHERE, &total, BIND_TEXT(level), BIND_TEXT(like),
-                  BIND_TEXT(parent)) != STORE_ROW ||
-        store_prepare_all(db, "SELECT " UNIT_COLS LIST_WHERE " ORDER BY u.level, u.name LIMIT ?4 OFFSET ?5",
-                          &st,
-                          BIND_TEXT(level), BIND_TEXT(like), BIND_TEXT(parent), BIND_INT(limit),
-                          BIND_INT(offset)))
+    if (list_where(f, like, sizeof like, &w))
+        return NULL;
+    snprintf(sql, sizeof sql, "SELECT count(*)%s", w.sql);
+    if (store_int_args(db, sql, &total, w.args, w.n) != STORE_ROW)
+        return NULL;
+    snprintf(sql, sizeof sql, "SELECT " UNIT_COLS "%s ORDER BY u.level, u.name LIMIT ? OFFSET ?",
+             w.sql);
+    w.args[w.n++] = BIND_INT(limit);
+    w.args[w.n++] = BIND_INT(offset);
+    if (store_prepare_args(db, sql, &st, w.args, w.n))
         return NULL;
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW) {
         struct unit u;
         read_unit(st, &u);
-        json_array_append_new(items, unit_json(&u));
+        json_array_append_new(items, unit_catalog_json(&u));
     }
     store_done(st);
     if (rc < 0) {

@@ -9,6 +9,7 @@
 #include "base/assets.h"
 #include "base/text.h"
 #include "catalog/forms.h"
+#include "catalog/unit.h"
 #include "harness.h"
 
 #define TODAY 20261127
@@ -625,18 +626,23 @@ TEST(units_csv)
     for (int lineno = 0; p < end; lineno++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char f[6][256];
-        int nf = csv_split(p, len, f, 6);
+        char f[8][256];
+        int nf = csv_split(p, len, f, 8);
 
         p += len + 1;
-        CHECK_EQ_INT(nf, 5);
-        if (nf != 5)
+        if (len == 0 && p >= end)
+            break; /* the newline that ends the file */
+        CHECK_EQ_INT(nf, 7);
+        if (nf != 7)
             continue;
         if (lineno == 0) {
             CHECK_EQ_STR(f[0], "code");
             CHECK_EQ_STR(f[4], "demo_code");
+            CHECK_EQ_STR(f[5], "abbreviation");
+            CHECK_EQ_STR(f[6], "kind");
             continue;
         }
+        CHECK(unit_kind_label(f[6]) != NULL);
         CHECK(text_utf8_valid(f[1], strlen(f[1])));
         CHECK(strlen(f[0]) == 13 && strcmp(f[0] + 9, ".H56") == 0 && f[0][3] == '.' &&
               f[0][6] == '.');
