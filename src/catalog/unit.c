@@ -285,75 +285,79 @@ int unit_import_csv(struct store *db, const char *text, size_t len, int *importe
     return 0;
 }
 
-/* The WHERE of unit_list_json: a condition and its argument for each filter
- * given, so that SQLite can pick the index of the one that narrows most
- * (a condition "?1 IS NULL OR level = ?1" would scan the table). The
- * subtree is a range of paths: "/1/5/" up to "/1/50" ('0' follows '/'),
- * which units_path answers. */
-struct list_where {
-    char sql[1024];
-    struct store_arg args[10]; /* a filter each (the subtree two), limit, offset */
-    size_t n;
+/* unit_list_json's statements. Statements are cached by their text's
+ * address (store.h), so they are literals: one per "driving" filter, the
+ * one whose index narrows most (procedure, then parent, subtree, kind,
+ * level), each with every filter as a residual test. A test written
+ * "?1 IS NULL OR level = ?1" alone never uses an index, hence the driver.
+ * ?1 level, ?2 kind, ?3 name pattern, ?4 parent code, ?5 subtree code,
+ * ?6 procedure code, ?7 limit, ?8 offset. The subtree is a range of paths:
+ * "/1/5/" up to "/1/50" ('0' follows '/'), which units_path answers. */
+#define LIST_FROM " FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE "
+#define LIST_UNDER                                                                                 \
+    "u.path >= (SELECT path FROM units WHERE code = ?5) AND u.path < (SELECT substr(path, 1,"      \
+    " length(path) - 1) || '0' FROM units WHERE code = ?5)"
+#define LIST_PROCEDURE                                                                             \
+    "u.id IN (SELECT pu.unit_id FROM procedure_units pu JOIN procedures pr"                        \
+    " ON pr.id = pu.procedure_id WHERE pr.code = ?6)"
+#define LIST_REST                                                                                  \
+    " AND (?1 IS NULL OR u.level = ?1) AND (?2 IS NULL OR u.kind = ?2)"                           \
+    " AND (?3 IS NULL OR u.name_folded LIKE ?3 ESCAPE '\\')"                                     \
+    " AND (?4 IS NULL OR u.parent_id = (SELECT id FROM units WHERE code = ?4))"                   \
+    " AND (?5 IS NULL OR (" LIST_UNDER ")) AND (?6 IS NULL OR " LIST_PROCEDURE ")"
+#define LIST_COUNT(driver) "SELECT count(*)" LIST_FROM driver LIST_REST
+#define LIST_PAGE(driver)                                                                          \
+    "SELECT " UNIT_COLS LIST_FROM driver LIST_REST " ORDER BY u.level, u.name LIMIT ?7 OFFSET ?8"
+#define LIST_BY(driver) {LIST_COUNT(driver), LIST_PAGE(driver)}
+
+enum { BY_NONE, BY_LEVEL, BY_KIND, BY_UNDER, BY_PARENT, BY_PROCEDURE };
+
+static const char *const list_sql[][2] = {
+    [BY_NONE] = LIST_BY("1"),
+    [BY_LEVEL] = LIST_BY("u.level = ?1"),
+    [BY_KIND] = LIST_BY("u.kind = ?2"),
+    [BY_UNDER] = LIST_BY(LIST_UNDER),
+    [BY_PARENT] = LIST_BY("u.parent_id = (SELECT id FROM units WHERE code = ?4)"),
+    [BY_PROCEDURE] = LIST_BY(LIST_PROCEDURE),
 };
 
-static void where_add(struct list_where *w, const char *cond, struct store_arg arg)
+/* A filter's text, or NULL when it does not filter. */
+static const char *given(const char *s)
 {
-    size_t used = strlen(w->sql);
-    snprintf(w->sql + used, sizeof w->sql - used, " AND %s", cond);
-    w->args[w->n++] = arg;
-}
-
-static int list_where(const struct unit_filter *f, char *like, size_t like_cap,
-                      struct list_where *w)
-{
-    char folded[256] = "";
-    w->n = 0;
-    copy_str(w->sql, sizeof w->sql, " FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE 1");
-    if (f->level && *f->level)
-        where_add(w, "u.level = ?", BIND_TEXT(f->level));
-    if (f->kind && *f->kind)
-        where_add(w, "u.kind = ?", BIND_TEXT(f->kind));
-    if (f->parent && *f->parent)
-        where_add(w, "u.parent_id = (SELECT id FROM units WHERE code = ?)", BIND_TEXT(f->parent));
-    if (f->under && *f->under) {
-        where_add(w, "u.path >= (SELECT path FROM units WHERE code = ?)", BIND_TEXT(f->under));
-        where_add(w,
-                  "u.path < (SELECT substr(path, 1, length(path) - 1) || '0' FROM units"
-                  " WHERE code = ?)",
-                  BIND_TEXT(f->under));
-    }
-    if (f->procedure && *f->procedure)
-        where_add(w,
-                  "u.id IN (SELECT pu.unit_id FROM procedure_units pu JOIN procedures pr"
-                  " ON pr.id = pu.procedure_id WHERE pr.code = ?)",
-                  BIND_TEXT(f->procedure));
-    if (f->q && *f->q) {
-        if (text_fold(f->q, folded, sizeof folded) < 0)
-            folded[0] = '\0';
-        if (text_like_contains(folded, like, like_cap))
-            return -1;
-        where_add(w, "u.name_folded LIKE ? ESCAPE '\\'", BIND_TEXT(like));
-    }
-    return 0;
+    return s && *s ? s : NULL;
 }
 
 json_t *unit_list_json(struct store *db, const struct unit_filter *f, int limit, int offset)
 {
-    char like[600], sql[1400];
-    struct list_where w;
+    char folded[256] = "", like[600];
+    const char *pattern = NULL;
     struct store_stmt *st;
     int64_t total = 0;
-    int rc;
-    if (list_where(f, like, sizeof like, &w))
-        return NULL;
-    snprintf(sql, sizeof sql, "SELECT count(*)%s", w.sql);
-    if (store_int_args(db, sql, &total, w.args, w.n) != STORE_ROW)
-        return NULL;
-    snprintf(sql, sizeof sql, "SELECT " UNIT_COLS "%s ORDER BY u.level, u.name LIMIT ? OFFSET ?",
-             w.sql);
-    w.args[w.n++] = BIND_INT(limit);
-    w.args[w.n++] = BIND_INT(offset);
-    if (store_prepare_args(db, sql, &st, w.args, w.n))
+    int rc, by = BY_NONE;
+    if (given(f->q)) {
+        if (text_fold(f->q, folded, sizeof folded) < 0)
+            folded[0] = '\0';
+        if (text_like_contains(folded, like, sizeof like))
+            return NULL;
+        pattern = like;
+    }
+    if (given(f->procedure))
+        by = BY_PROCEDURE;
+    else if (given(f->parent))
+        by = BY_PARENT;
+    else if (given(f->under))
+        by = BY_UNDER;
+    else if (given(f->kind))
+        by = BY_KIND;
+    else if (given(f->level))
+        by = BY_LEVEL;
+    struct store_arg args[8] = {
+        BIND_TEXT(given(f->level)),  BIND_TEXT(given(f->kind)),  BIND_TEXT(pattern),
+        BIND_TEXT(given(f->parent)), BIND_TEXT(given(f->under)), BIND_TEXT(given(f->procedure)),
+        BIND_INT(limit),             BIND_INT(offset),
+    };
+    if (store_int_args(db, list_sql[by][0], &total, args, 6) != STORE_ROW ||
+        store_prepare_args(db, list_sql[by][1], &st, args, 8))
         return NULL;
     json_t *items = json_array();
     while ((rc = store_step(st)) == STORE_ROW) {
