@@ -62,11 +62,11 @@ const DEPARTMENT_UNITS = {
   '000.00.01.H56': [
     ['phong', 'Phòng Tổng hợp', 'PTH'], ['phong', 'Phòng Kinh tế ngành', 'PKTN'],
     ['phong', 'Phòng Khoa giáo, Văn xã', 'PKGVX'], ['phong', 'Phòng Nội chính', 'PNC'],
-    ['phong', 'Phòng Hành chính – Tổ chức', 'PHCTC'], ['phong', 'Phòng Quản trị – Tài vụ', 'PQTTV'],
+    ['phong', 'Phòng Hành chính, Tổ chức', 'PHCTC'], ['phong', 'Phòng Quản trị, Tài vụ', 'PQTTV'],
     ['don_vi_su_nghiep', 'Trung tâm Thông tin – Công báo', 'TTTTCB'],
   ],
   '000.00.02.H56': [
-    ['phong', 'Phòng Hành chính – Tổng hợp', 'PHCTH'], ['phong', 'Phòng Tiếp nhận và Trả kết quả', 'PTNTKQ'],
+    ['phong', 'Phòng Hành chính, Tổng hợp', 'PHCTH'], ['phong', 'Phòng Tiếp nhận và Trả kết quả', 'PTNTKQ'],
     ['phong', 'Phòng Giám sát, Đánh giá', 'PGSĐG'],
   ],
   '000.00.03.H56': [
@@ -81,13 +81,13 @@ const DEPARTMENT_UNITS = {
   ],
   '000.00.05.H56': [
     ['van_phong', 'Văn phòng Sở', 'VP'], ['phong', 'Phòng Tổ chức, biên chế', 'PTCBC'],
-    ['phong', 'Phòng Xây dựng chính quyền', 'PXDCQ'], ['phong', 'Phòng Lao động – Việc làm', 'PLĐVL'],
+    ['phong', 'Phòng Xây dựng chính quyền', 'PXDCQ'], ['phong', 'Phòng Lao động, Việc làm', 'PLĐVL'],
     ['phong', 'Phòng Người có công', 'PNCC'], ['chi_cuc', 'Ban Thi đua – Khen thưởng', 'BTĐKT'],
     ['don_vi_su_nghiep', 'Trung tâm Lưu trữ lịch sử', 'TTLTLS'],
   ],
   '000.00.06.H56': [
     ['van_phong', 'Văn phòng Sở', 'VP'], ['phong', 'Phòng Quản lý xây dựng', 'PQLXD'],
-    ['phong', 'Phòng Quy hoạch – Kiến trúc', 'PQHKT'], ['phong', 'Phòng Quản lý vận tải', 'PQLVT'],
+    ['phong', 'Phòng Quy hoạch, Kiến trúc', 'PQHKT'], ['phong', 'Phòng Quản lý vận tải', 'PQLVT'],
     ['phong', 'Phòng Quản lý kết cấu hạ tầng giao thông', 'PKCHT'],
   ],
   '000.00.07.H56': [
@@ -139,13 +139,20 @@ const DEPARTMENT_UNITS = {
   ],
 };
 
+// A unit's name is the CN and O of its demo seal's certificate, where X.509 allows at most 64
+// characters (RFC 5280, ub-common-name, ub-organization-name): a longer name could get no seal.
+const NAME_MAX = 64;
+const fits = (name) => [...name].length <= NAME_MAX;
+
 function departmentRows(dept) {
   const list = DEPARTMENT_UNITS[dept.code] || [];
   const [, , yy] = dept.code.split('.');
   return list.map(([kind, name, abbreviation], i) => {
+    const short = dept.name.replace(/ tỉnh Thanh Hóa$/, '');
     const full = /tỉnh Thanh Hóa$/.test(name) ? name
       : name === 'Văn phòng Sở' ? `Văn phòng ${dept.name}`
-        : kind === 'phong' ? `${name} – ${dept.name}` : `${name} tỉnh Thanh Hóa`;
+        : kind === 'phong' ? [`${name} – ${dept.name}`, `${name} – ${short}`, `${name} – ${dept.abbreviation}`].find(fits)
+          : `${name} tỉnh Thanh Hóa`;
     return { code: `000.${String(i + 1).padStart(2, '0')}.${yy}.H56`, name: full, level: 'office', parent_code: dept.code, abbreviation, kind };
   });
 }
@@ -183,6 +190,7 @@ const rows = [
 const seen = new Set(base.map((u) => u.code));
 for (const r of rows) {
   if (seen.has(r.code)) throw new Error(`duplicate code ${r.code}`);
+  if (!r.name || !fits(r.name)) throw new Error(`${r.code}: the name "${r.name}" is longer than ${NAME_MAX} characters`);
   if (!/^\d{3}\.\d\d\.\d\d\.H56$/.test(r.code)) throw new Error(`bad code ${r.code}`);
   if (Buffer.byteLength(r.abbreviation) > 24 || !/^[\p{L}\d]+$/u.test(r.abbreviation)) throw new Error(`bad abbreviation ${r.abbreviation}`);
   seen.add(r.code);
