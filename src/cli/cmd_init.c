@@ -34,17 +34,26 @@ struct init_job {
     char err[512];
 };
 
+/* The demo's units: the province, its departments and communes (kept by
+ * hand), then the units under them that tools/gen-units.mjs generates
+ * (data/README.md). */
 static int load_asset_units(struct store *db, struct init_job *j)
 {
-    const struct asset *a = asset_find("data/units-thanh-hoa.csv");
-    if (!a) {
-        snprintf(j->err, sizeof j->err, "data/units-thanh-hoa.csv is missing from the build");
-        return -1;
-    }
-    char why[400];
-    if (unit_import_csv(db, (const char *)a->data, a->len, &j->units, why, sizeof why)) {
-        snprintf(j->err, sizeof j->err, "units: %s", why);
-        return -1;
+    static const char *files[] = {"data/units-thanh-hoa.csv", "data/units-thanh-hoa-don-vi.csv"};
+    j->units = 0;
+    for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+        const struct asset *a = asset_find(files[i]);
+        char why[400];
+        int n = 0;
+        if (!a) {
+            snprintf(j->err, sizeof j->err, "%s is missing from the build", files[i]);
+            return -1;
+        }
+        if (unit_import_csv(db, (const char *)a->data, a->len, &n, why, sizeof why)) {
+            snprintf(j->err, sizeof j->err, "units: %s: %s", files[i], why);
+            return -1;
+        }
+        j->units += n;
     }
     return 0;
 }

@@ -10,12 +10,16 @@
 
 static const char usage[] =
     "usage: motcua unit import --data DIR FILE.csv\n"
-    "       motcua unit list --data DIR [--level LEVEL]\n"
+    "       motcua unit list --data DIR [--level LEVEL] [--kind KIND]\n"
+    "       motcua unit kinds\n"
     "  import: loads units from CSV with the header\n"
-    "          code,name,level,parent_code[,demo_code[,abbreviation]]\n"
-    "          (parents first; existing codes are updated). All or nothing: on any bad\n"
-    "          line nothing is imported and the line is named.\n"
-    "  list:   prints code, level and name of each unit.\n";
+    "          code,name,level,parent_code[,demo_code[,abbreviation[,kind]]]\n"
+    "          (parents first; existing codes are updated; an empty abbreviation or kind\n"
+    "          keeps the unit's). All or nothing: on any bad line nothing is imported\n"
+    "          and the line is named.\n"
+    "  list:   prints code, level, kind (- when not classified) and name of each unit,\n"
+    "          in tree order.\n"
+    "  kinds:  prints the kinds of unit and their Vietnamese labels.\n";
 
 #define MAX_CSV (16 * 1024 * 1024)
 
@@ -82,35 +86,62 @@ static int do_import(const char *data, const char *file)
     return 0;
 }
 
-static int do_list(const char *data, const char *level)
+static int do_list(const char *data, const char *level, const char *kind)
 {
     struct store *db;
     struct store_stmt *st;
+    if (kind && !unit_kind_label(kind)) {
+        fprintf(stderr, "motcua unit list: unknown kind '%s' (motcua unit kinds lists them)\n",
+                kind);
+        return 2;
+    }
     if (cli_open_data(data, &db))
         return 1;
-    int rc = store_prepare(db,
-                           "SELECT code, level, name FROM units WHERE ?1 IS NULL OR level = ?1"
-                           " ORDER BY path",
-                           &st);
+    int rc = store_prepare_all(db,
+                               "SELECT code, level, kind, name FROM units"
+                               " WHERE (?1 IS NULL OR level = ?1) AND (?2 IS NULL OR kind = ?2)"
+                               " ORDER BY path",
+                               &st, BIND_TEXT(level), BIND_TEXT(kind));
     if (rc == 0) {
-        store_bind_text(st, 1, level);
-        while (store_step(st) == STORE_ROW)
-            printf("%s\t%s\t%s\n", store_col_text(st, 0), store_col_text(st, 1),
-                   store_col_text(st, 2));
+        while ((rc = store_step(st)) == STORE_ROW) {
+            const char *k = store_col_text(st, 2);
+            printf("%s\t%s\t%s\t%s\n", store_col_text(st, 0), store_col_text(st, 1),
+                   k[0] ? k : "-", store_col_text(st, 3));
+        }
         store_done(st);
+        rc = rc == STORE_DONE ? 0 : rc;
     }
     store_close(db);
     return rc ? 1 : 0;
 }
 
+static int do_kinds(void)
+{
+    json_t *kinds = unit_kinds_json();
+    size_t i;
+    json_t *k;
+    json_array_foreach(kinds, i, k)
+    {
+        printf("%s\t%s\n", json_string_value(json_object_get(k, "kind")),
+               json_string_value(json_object_get(k, "label")));
+    }
+    json_decref(kinds);
+    return 0;
+}
+
 int cmd_unit(int argc, char **argv)
 {
-    const char *data = NULL, *level = NULL, *pos[2];
+    const char *data = NULL, *level = NULL, *kind = NULL, *pos[2];
     int npos = 0;
-    const struct cli_opt opts[] = {{"--data", 1, &data, NULL}, {"--level", 1, &level, NULL}, {0}};
+    const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
+                                   {"--level", 1, &level, NULL},
+                                   {"--kind", 1, &kind, NULL},
+                                   {0}};
     int rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
     if (rc)
         return rc == 1 ? 0 : 2;
+    if (npos == 1 && strcmp(pos[0], "kinds") == 0)
+        return do_kinds();
     if (!data || npos < 1) {
         fputs(usage, stderr);
         return 2;
@@ -118,7 +149,7 @@ int cmd_unit(int argc, char **argv)
     if (strcmp(pos[0], "import") == 0 && npos == 2)
         return do_import(data, pos[1]);
     if (strcmp(pos[0], "list") == 0 && npos == 1)
-        return do_list(data, level);
+        return do_list(data, level, kind);
     fputs(usage, stderr);
     return 2;
 }

@@ -76,20 +76,31 @@ static void procedure_units(struct req *r)
     reply_json(r, 200, o);
 }
 
+/* A page of units; every filter is optional and uses an index (unit.h), so
+ * the pickers search here instead of loading the whole tree. */
 static void units_list(struct req *r)
 {
     long limit, offset;
-    const char *q, *level, *parent;
-    if (paging_or_reply(r, &limit, &offset) || short_query_or_reply(r, "q", &q) ||
-        short_query_or_reply(r, "level", &level) || short_query_or_reply(r, "parent", &parent))
+    struct unit_filter f = {0};
+    if (paging_or_reply(r, &limit, &offset) || short_query_or_reply(r, "q", &f.q) ||
+        short_query_or_reply(r, "level", &f.level) ||
+        short_query_or_reply(r, "kind", &f.kind) ||
+        short_query_or_reply(r, "parent", &f.parent) ||
+        short_query_or_reply(r, "under", &f.under) ||
+        short_query_or_reply(r, "procedure", &f.procedure))
         return;
-    json_t *o = unit_list_json(r->db, level && *level ? level : NULL, q,
-                               parent && *parent ? parent : NULL, (int)limit, (int)offset);
+    json_t *o = unit_list_json(r->db, &f, (int)limit, (int)offset);
     if (!o) {
         reply_internal(r, "unit list failed");
         return;
     }
     reply_json(r, 200, o);
+}
+
+/* The kinds of unit and their labels, for the pickers' filters. */
+static void unit_kinds(struct req *r)
+{
+    reply_json(r, 200, json_pack("{s:o}", "items", unit_kinds_json()));
 }
 
 static void unit_get(struct req *r)
@@ -104,7 +115,7 @@ static void unit_get(struct req *r)
         reply_internal(r, "unit read failed");
         return;
     }
-    reply_json(r, 200, unit_json(&u));
+    reply_json(r, 200, unit_catalog_json(&u));
 }
 
 const struct route api_catalog_routes[] = {
@@ -112,6 +123,7 @@ const struct route api_catalog_routes[] = {
     {"GET", "/api/v1/procedures/{code}", procedure_get, 0},
     {"GET", "/api/v1/procedures/{code}/units", procedure_units, 0},
     {"GET", "/api/v1/units", units_list, 0},
+    {"GET", "/api/v1/unit-kinds", unit_kinds, 0},
     {"GET", "/api/v1/units/{code}", unit_get, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -1,6 +1,7 @@
 // API tests: the public catalog (procedures, units, which units handle a procedure).
 // Expected values come from the reference data files (data/procedures.json,
-// data/units-thanh-hoa.csv), read here independently of the server.
+// data/units-thanh-hoa.csv and the generated data/units-thanh-hoa-don-vi.csv that init --demo
+// loads after it), read here independently of the server.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +31,8 @@ function parseCsv(text) {
   const [head, ...body] = rows;
   return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }
-const UNITS = parseCsv(fs.readFileSync(path.join(ROOT, 'data/units-thanh-hoa.csv'), 'utf8'));
+const UNITS = ['data/units-thanh-hoa.csv', 'data/units-thanh-hoa-don-vi.csv']
+  .flatMap((f) => parseCsv(fs.readFileSync(path.join(ROOT, f), 'utf8')));
 
 let srv;
 let c;
@@ -212,7 +214,9 @@ test('GET /units: all units, by level, by parent, by name without diacritics, pa
   assert.deepEqual(all.items.map((u) => u.code).sort(), UNITS.map((u) => u.code).sort());
   for (const u of all.items) {
     const src = UNITS.find((x) => x.code === u.code);
-    assert.deepEqual(u, { code: src.code, name: src.name, level: src.level, parent_code: src.parent_code || null });
+    const { kind_label: label, ...rest } = u;
+    assert.deepEqual(rest, { code: src.code, name: src.name, level: src.level, parent_code: src.parent_code || null, kind: src.kind });
+    assert.ok(typeof label === 'string' && label.length > 0, `${u.code}: kind_label`);
   }
   for (const level of ['commune', 'department', 'province']) {
     const r = await c.get(`/api/v1/units?level=${level}&limit=200`);
@@ -240,9 +244,9 @@ test('GET /units: all units, by level, by parent, by name without diacritics, pa
 test('GET /units/{code}: one unit, 404 for an unknown code', async () => {
   const r = await c.get('/api/v1/units/' + COMMUNE);
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json, { code: COMMUNE, name: 'Phường Hạc Thành', level: 'commune', parent_code: PROVINCE });
+  assert.deepEqual(r.json, { code: COMMUNE, name: 'Phường Hạc Thành', level: 'commune', parent_code: PROVINCE, kind: 'ubnd_xa', kind_label: 'Ủy ban nhân dân xã, phường' });
   const p = await c.get('/api/v1/units/' + PROVINCE);
-  assert.deepEqual(p.json, { code: PROVINCE, name: 'Ủy ban nhân dân tỉnh Thanh Hóa', level: 'province', parent_code: null });
+  assert.deepEqual(p.json, { code: PROVINCE, name: 'Ủy ban nhân dân tỉnh Thanh Hóa', level: 'province', parent_code: null, kind: 'ubnd_tinh', kind_label: 'Ủy ban nhân dân tỉnh' });
   for (const code of ['000.99.99.H56', 'x', COMMUNE + '.', '%25']) assertError(await c.get('/api/v1/units/' + code), 404, 'not_found');
 });
 

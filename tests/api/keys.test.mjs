@@ -79,10 +79,19 @@ test('init --demo makes the demo CA; key list shows what signs for whom; openssl
   assert.match(lines[0], /^ID\s+UNIT\s+OFFICIAL\s+KIND\s+SOURCE\s+NOT AFTER\s+STATUS$/);
   const rows = lines.filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/));
   const summary = rows.map(([, unit, login, kind, source]) => `${unit} ${login} ${kind} ${source}`).sort();
-  // A seal for every unit of the database, a personal key for the demo leader, the
-  // platform's keys on the province.
-  const units = sql(data, 'SELECT code FROM units').map((u) => u.code);
+  // A seal for every unit that handles a procedure or where an officer holds a role, and for
+  // every unit above those (worked out here by walking parent_id, from the tables), a personal
+  // key for the demo leader, the platform's keys on the province. Schools, health stations and
+  // sub-departments that do neither get no seal.
+  const all = sql(data, 'SELECT id, code, parent_id FROM units');
+  const byId = new Map(all.map((u) => [u.id, u]));
+  const signing = sql(data, 'SELECT unit_id FROM procedure_units UNION ALL SELECT unit_id FROM staff_roles');
+  const sealed = new Set();
+  for (const { unit_id: id } of signing) for (let u = byId.get(id); u; u = byId.get(u.parent_id)) sealed.add(u.code);
+  const units = [...sealed];
   assert.ok(units.length > 100, `${units.length} units`);
+  assert.ok(all.length > units.length + 1000, `${all.length} units in all, ${units.length} with a seal`);
+  assert.ok(!sealed.has('005.01.90.H56') && sealed.has('000.01.90.H56'), 'a commune has a seal, its primary school none');
   assert.deepEqual(summary, [
     `${PROVINCE} - ca demo`,
     `${PROVINCE} - system demo`,

@@ -581,10 +581,14 @@ test('the report CLI: formats, errors, and the rebuild mark of an upgraded datab
     const j = JSON.parse(r.stdout);
     assert.equal(j.totals.received, 0);
     assert.equal(j.totals.online_share, null);
-    assert.equal(j.units.length, 1);
+    // A row for the commune's own dossiers and one per unit directly under it (its schools,
+    // health station, offices: counted in the database).
+    const children = sql(dir, `SELECT count(*) AS n FROM units WHERE parent_id = (SELECT id FROM units WHERE code = '${COMMUNE}')`)[0].n;
+    assert.ok(children > 0, 'the demo commune has units under it');
+    assert.equal(j.units.length, 1 + children);
     r = motcua(['report', '--data', dir, '--unit', COMMUNE, '--from', '2025-10-01', '--to', '2025-12-31', '--format', 'csv']);
     assert.equal(r.status, 0);
-    assert.equal(r.stdout.trimEnd().split('\r\n').length, 3);
+    assert.equal(r.stdout.trimEnd().split('\r\n').length, 1 + (1 + children) + 1, 'header, the rows, the total');
     const out = path.join(dir, 'r.xlsx');
     r = motcua(['report', '--data', dir, '--unit', PROVINCE, '--from', '2025-01-01', '--to', '2025-12-31', '--format', 'xlsx', '--out', out]);
     assert.equal(r.status, 0, r.stderr);

@@ -299,4 +299,23 @@ test('the desk registers a walk-in, prints the receipt, apologizes for a late do
     assert.ok(overflow2 <= 0, `the dossier fits a phone's width (overflow ${overflow2}px)`);
   });
 
+  await step('tinh-chon-xa', 'admin', async (page) => {
+    // The province's administrator registers walk-ins for any unit below the province: for a
+    // commune procedure, the page asks which of its units are under the province (a page of
+    // GET /units?procedure=&under=) and never reads the whole tree of some 1,400 units.
+    await e2e.officerLogin(page, OFFICERS.province_admin);
+    const unitReads = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/units') unitReads.push(new URL(r.url()).searchParams); });
+    await page.goto(srv.url + '/can-bo/tiep-nhan');
+    await page.fill('#proc-q', 'khai sinh');
+    await page.locator(`#proc-results .proc-option[data-code="${BIRTH}"]`).click();
+    const communes = sql(srv.dataDir, "SELECT count(*) AS n FROM units WHERE level = 'commune'")[0].n;
+    await page.locator('#unit-box [role="combobox"]').click();
+    await page.locator('#unit-box [role="combobox"]').fill('hac thanh');
+    await page.locator('#unit-box [role="option"]', { hasText: 'Phường Hạc Thành' }).first().waitFor();
+    assert.ok(unitReads.length >= 1, 'the units were asked of the server');
+    for (const q of unitReads) assert.deepEqual([q.get('procedure'), q.get('under')], [BIRTH, '000.00.00.H56'], String(q));
+    assert.ok(unitReads.length <= Math.ceil(communes / 200), `${unitReads.length} pages for ${communes} communes`);
+  });
+
 });

@@ -9,6 +9,7 @@
 #include "base/assets.h"
 #include "base/text.h"
 #include "catalog/forms.h"
+#include "catalog/unit.h"
 #include "harness.h"
 
 #define TODAY 20261127
@@ -625,19 +626,23 @@ TEST(units_csv)
     for (int lineno = 0; p < end; lineno++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char f[7][256];
-        int nf = csv_split(p, len, f, 7);
+        char f[8][256];
+        int nf = csv_split(p, len, f, 8);
 
         p += len + 1;
-        CHECK_EQ_INT(nf, 6);
-        if (nf != 6)
+        if (len == 0 && p >= end)
+            break; /* the newline that ends the file */
+        CHECK_EQ_INT(nf, 7);
+        if (nf != 7)
             continue;
         if (lineno == 0) {
             CHECK_EQ_STR(f[0], "code");
             CHECK_EQ_STR(f[4], "demo_code");
             CHECK_EQ_STR(f[5], "abbreviation");
+            CHECK_EQ_STR(f[6], "kind");
             continue;
         }
+        CHECK(unit_kind_label(f[6]) != NULL);
         /* Every unit can number its documents (12/QĐ-UBND). */
         CHECK(f[5][0] != '\0');
         CHECK(text_utf8_valid(f[1], strlen(f[1])));

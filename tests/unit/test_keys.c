@@ -207,14 +207,18 @@ TEST(demo_hierarchy_verifies)
     }
     signer_free(s);
 
-    /* The specialist signs nothing personally; every unit has a seal. */
+    /* The specialist signs nothing personally. */
     CHECK_EQ_INT(keys_signer(fx_db, fx_dir, commune, fx_account(FX_SPECIALIST), now, &s, &err), -1);
     CHECK_EQ_STR(err.code, "no_certificate");
     CHECK_EQ_STR(err.message, "Đỗ Minh Tuấn chưa có chứng thư số cá nhân để ký cho Phường Hạc "
                               "Thành.");
     CHECK(s == NULL);
-    CHECK_EQ_INT(count("SELECT count(*) FROM units u WHERE NOT EXISTS (SELECT 1 FROM signing_keys"
-                       " k WHERE k.unit_id = u.id AND k.kind = 'seal')"),
+    /* A seal for each unit that handles procedures or has an officer, and
+     * for the units above them; none for the others (schools, stations). */
+    CHECK_EQ_INT(count("SELECT count(*) FROM units u WHERE EXISTS (SELECT 1 FROM signing_keys k"
+                       " WHERE k.unit_id = u.id AND k.kind = 'seal') <> EXISTS (SELECT 1 FROM"
+                       " units v WHERE v.path LIKE u.path || '%' AND (v.id IN (SELECT unit_id"
+                       " FROM procedure_units) OR v.id IN (SELECT unit_id FROM staff_roles)))"),
                  0);
 
     /* Images: the seal 472 px (40 mm at 300 dpi), the signature 600 x 220. */
@@ -244,8 +248,9 @@ TEST(demo_hierarchy_verifies)
     CHECK_EQ_INT(issued, 0);
     CHECK_EQ_INT(count("SELECT count(*) FROM signing_keys"), keys);
     CHECK_EQ_INT(count("SELECT count(*) FROM audit_log"), audit);
-    /* 1 CA + a seal per unit + 1 official + system + tsa */
-    CHECK_EQ_INT(keys, count("SELECT count(*) FROM units") + 4);
+    /* 1 CA + the seals + 1 official + system + tsa */
+    CHECK_EQ_INT(keys, count("SELECT count(*) FROM signing_keys WHERE kind = 'seal'") + 4);
+    CHECK(count("SELECT count(*) FROM signing_keys WHERE kind = 'seal'") > 100);
     derr_clear(&err);
 }
 
@@ -305,7 +310,7 @@ TEST(keys_encrypted_at_rest)
         CHECK(strstr(k, "BEGIN PRIVATE KEY") == NULL && strstr(k, "BEGIN EC PRIVATE") == NULL);
     }
     store_done(st);
-    CHECK_EQ_INT(rows, count("SELECT count(*) FROM units") + 4);
+    CHECK_EQ_INT(rows, count("SELECT count(*) FROM signing_keys"));
 
     /* Without the passphrase, or with a wrong one, the PEM does not open;
      * with the documented derivation of the master key it does, and it is

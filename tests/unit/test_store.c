@@ -266,7 +266,7 @@ TEST(unit_import_refuses_bad_lines_and_changes_nothing)
         "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UB-ND\n",
         "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UBND/TH\n",
         "code,name,level,parent_code\n000.00.00.H56,A,province,,0,AAAAAAAAAAAAAAAAAAAAAAAAA\n",
-        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UBND,x\n",
+        "code,name,level,parent_code\n000.00.00.H56,A,province,,0,UBND,x,y\n",
     };
     const char *expect[] = {"line 3", "line 3", "line 2", "line 1", "line 2",
                             "line 2: the abbreviation 'UB-ND'", "line 2: the abbreviation",

@@ -23,7 +23,6 @@ const FIELDS = ['kind', 'unit_code', 'dossier_code', 'subject', 'content'];
 let items = [];     // my complaints and suggestions, newest first
 let workingDays = null; // the working days a unit has to answer (the API's answer_within_working_days)
 let dossiers = [];  // my submitted dossiers (with a code)
-let units = [];
 let unitCombo = null;
 let preselect = null; // the dossier named by ?ho-so=
 let formFirst = false;  // the form above my list (then no "jump to the form" button)
@@ -136,7 +135,7 @@ function listSection() {
 
 function unitField() {
   unitCombo = combobox({ id: 'unit', name: 'unit_code', label: 'Cơ quan, đơn vị', placeholder: 'Gõ tên xã, phường, sở, ngành để tìm…',
-    options: units.map((u) => ({ value: u.code, label: u.name, hint: u.code })) });
+    search: searchUnits });
   unitCombo.input.id = 'unit';
   unitCombo.input.setAttribute('aria-describedby', 'unit-hint unit-error');
   unitCombo.input.setAttribute('aria-required', 'true');
@@ -161,7 +160,7 @@ function dossierField() {
   const hint = el('span', { class: 'hint', id: 'dossier-hint' }, 'Chọn hồ sơ nếu bạn phản ánh về một hồ sơ đã nộp; cơ quan giải quyết hồ sơ được chọn sẵn bên dưới.');
   sel.addEventListener('change', () => {
     const d = dossiers.find((x) => x.code === sel.value);
-    if (d && unitCombo && units.some((u) => u.code === d.unit.code)) unitCombo.set(d.unit.code);
+    if (d && unitCombo) unitCombo.choose(unitOption(d.unit));
   });
   return el('div', { class: 'field' },
     el('label', { for: 'dossier' }, 'Hồ sơ liên quan', el('span', { class: 'muted small' }, ' (không bắt buộc)')),
@@ -252,15 +251,11 @@ function formSection() {
 
 /* ---------------- page ---------------- */
 
-/** Every unit, 200 a page. */
-async function allUnits() {
-  const out = [];
-  for (let offset = 0; offset < 10000; offset += 200) {
-    const r = await api.get('/units', { limit: 200, offset });
-    out.push(...(r.items || []));
-    if (!r.items || r.items.length < 200 || out.length >= (r.total || 0)) break;
-  }
-  return out;
+const unitOption = (u) => ({ value: u.code, label: u.name, hint: u.code });
+
+/** The units whose name has the words typed, a page of 50 (the province has some 1,400). */
+async function searchUnits(q) {
+  return ((await api.get('/units', { q, limit: 50 })).items || []).map(unitOption);
 }
 
 /** The dossier named by ?ho-so= (id or code), looked up among mine. */
@@ -288,10 +283,9 @@ async function init() {
   }
   render(content, loading('Đang tải…'));
   try {
-    [items, dossiers, units] = await Promise.all([
+    [items, dossiers] = await Promise.all([
       api.get('/feedback').then((r) => { workingDays = r.answer_within_working_days || null; return r.items || []; }),
       api.get('/dossiers', { limit: 200 }).then((r) => (r.items || []).filter((d) => d.code)),
-      allUnits(),
     ]);
   } catch (err) {
     if (err.status === 401) { goLogin(); return; }

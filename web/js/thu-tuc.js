@@ -40,29 +40,37 @@ async function applyCard(p, who) {
   const body = el('div', {}, loading('Đang tải danh sách cơ quan…'));
   card.append(body);
   (async () => {
-    let units;
+    // One page of the units that handle it (at most 200: the 166 communes fit); when more
+    // handle it, the box asks the server as the citizen types instead of holding them all.
+    let units, total;
+    const page = (q) => api.get('/units', { procedure: p.code, q, limit: 200 });
     try {
-      units = (await api.get(`/procedures/${api.seg(p.code)}/units`)).items || [];
+      const r = await page('');
+      units = r.items || [];
+      total = r.total || units.length;
     } catch (err) {
       render(body, alertBox('error', 'Không tải được danh sách cơ quan giải quyết', el('p', {}, err.message)));
       return;
     }
     if (!units.length) { render(body, alertBox('info', null, el('p', {}, 'Thủ tục này hiện chưa có cơ quan tiếp nhận hồ sơ trực tuyến.'))); return; }
-    const combo = combobox({ id: 'unit', name: 'unit', label: 'Cơ quan giải quyết', placeholder: 'Gõ tên xã, phường để tìm…', options: units.map((u) => ({ value: u.code, label: u.name })) });
+    const option = (u) => ({ value: u.code, label: u.name });
+    const combo = combobox({ id: 'unit', name: 'unit', label: 'Cơ quan giải quyết', placeholder: 'Gõ tên xã, phường để tìm…', options: units.map(option),
+      search: total > units.length ? async (q) => ((await page(q)).items || []).map(option) : undefined });
     const msg = el('div', { class: 'form-errors' });
     const err = el('p', { class: 'field-error', id: 'unit-error', 'aria-live': 'polite' });
     combo.input.id = 'unit';
     combo.input.setAttribute('aria-describedby', 'unit-hint unit-error');
     const field = el('div', { class: 'field' },
       el('label', { for: 'unit' }, 'Cơ quan giải quyết', el('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
-      el('span', { class: 'hint', id: 'unit-hint' }, `${units.length} cơ quan tiếp nhận thủ tục này. Gõ tên để tìm nhanh, ví dụ: “Hạc Thành”.`),
+      el('span', { class: 'hint', id: 'unit-hint' }, `${total} cơ quan tiếp nhận thủ tục này. Gõ tên để tìm nhanh, ví dụ: “Hạc Thành”.`),
       err, combo.root);
     const btn = el('button', { class: 'btn btn-large btn-block', type: 'submit', id: 'start' }, 'Nộp hồ sơ trực tuyến');
     const form = el('form', { novalidate: true }, msg, field, btn,
       el('p', { class: 'small muted', style: 'margin-top:10px' }, who ? `Bạn đang đăng nhập với tên ${who.full_name || who.citizen_id}.` : 'Bạn cần đăng nhập bằng tài khoản công dân để nộp hồ sơ.'));
     combo.onChange((o) => { if (o) { err.textContent = ''; field.classList.remove('has-error'); combo.input.removeAttribute('aria-invalid'); } });
     const pre = param('dv');
-    if (pre) combo.set(pre);
+    if (pre && units.some((u) => u.code === pre)) combo.set(pre);
+    else if (pre && total > units.length) api.get(`/units/${api.seg(pre)}`).then((u) => combo.choose(option(u)), () => {});
     else if (units.length === 1) combo.set(units[0].code);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();

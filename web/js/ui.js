@@ -370,10 +370,12 @@ export function safeNext(next, fallback = '/') {
 
 /**
  * A text input that filters a list of {value,label,hint?} as one types, ignoring
- * diacritics. Keyboard: arrows move, Enter picks, Escape closes.
- * Returns {root, input, get value(), set(value), onChange(fn)}.
+ * diacritics. Keyboard: arrows move, Enter picks, Escape closes. With search(q) (a
+ * Promise of options) the options come from the server as one types, for lists too long
+ * to load whole (the units: some 1,400).
+ * Returns {root, input, get value(), set(value), choose(option), onChange(fn)}.
  */
-export function combobox({ id, name, options, placeholder, label }) {
+export function combobox({ id, name, options, placeholder, label, search }) {
   const listId = id + '-list';
   const input = el('input', {
     type: 'text', role: 'combobox', name, autocomplete: 'off', 'aria-autocomplete': 'list', 'aria-expanded': 'false',
@@ -386,7 +388,29 @@ export function combobox({ id, name, options, placeholder, label }) {
   let shown = [];
   let active = -1;
   const listeners = [];
-  const folded = options.map((o) => fold(o.label + ' ' + (o.hint || '')));
+  let folded = [];
+  const setOptions = (list) => { options = list; folded = options.map((o) => fold(o.label + ' ' + (o.hint || ''))); };
+  setOptions(options || []);
+  // With search (q -> Promise of options), the options are what the server found for the
+  // words typed (a page of them), fetched 150 ms after the last key; the list shows the last
+  // answer meanwhile, and an answer to older words is dropped.
+  let timer = null;
+  let seq = 0;
+  function fetchOptions() {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const mine = ++seq;
+      let list;
+      try {
+        list = await search(input.value.trim());
+      } catch {
+        list = [];
+      }
+      if (mine !== seq) return;
+      setOptions(list);
+      show();
+    }, 150);
+  }
 
   function open() { list.hidden = false; input.setAttribute('aria-expanded', 'true'); }
   function close() { list.hidden = true; input.setAttribute('aria-expanded', 'false'); input.removeAttribute('aria-activedescendant'); active = -1; }
@@ -400,6 +424,10 @@ export function combobox({ id, name, options, placeholder, label }) {
     } else input.removeAttribute('aria-activedescendant');
   }
   function filter() {
+    if (search) fetchOptions();
+    show();
+  }
+  function show() {
     const q = fold(input.value);
     const words = q.split(/\s+/).filter(Boolean);
     // Matches where every typed word starts a word of the name come first ("hac" → Hạc Thành before Thạch Bình).
@@ -453,6 +481,8 @@ export function combobox({ id, name, options, placeholder, label }) {
     input,
     get value() { return selected ? selected.value : null; },
     set(value) { pick(options.find((o) => o.value === value) || null); },
+    /** Picks an option the list may not hold (with search: one the page already knows). */
+    choose(o) { if (o && !options.some((x) => x.value === o.value)) setOptions([o, ...options]); pick(o); },
     onChange(fn) { listeners.push(fn); },
   };
 }

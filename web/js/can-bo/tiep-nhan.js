@@ -223,7 +223,7 @@ async function chooseProc(code) {
   render(procForm.querySelector('#unit-box'), loading('Đang tải thông tin thủ tục…'));
   try {
     const [p, u] = await Promise.all([api.get(`/procedures/${api.seg(code)}`), api.get(`/procedures/${api.seg(code)}/units`)]);
-    st.units = await myUnits(u.items || []);
+    st.units = await myUnits(code, u.items || []);
     st.proc = p;
   } catch (err) {
     if (err.status === 401) { goLogin(); return; }
@@ -239,31 +239,25 @@ async function chooseProc(code) {
   $('#proc-chosen')?.focus();
 }
 
-/** The procedure's units where this officer may register walk-ins (a role covers the units below it). */
-async function myUnits(procUnits) {
-  const mine = new Set(who.roles.filter((r) => WALKIN_ROLES.has(r.role)).map((r) => r.unit.code));
+/**
+ * The procedure's units where this officer may register walk-ins (a role covers the units below
+ * it): for a role on a unit the procedure does not list, the server answers which of the
+ * procedure's units are under it (GET /units?procedure=&under=), so the page never reads the
+ * whole tree (some 1,400 units).
+ */
+async function myUnits(procCode, procUnits) {
+  const mine = [...new Set(who.roles.filter((r) => WALKIN_ROLES.has(r.role)).map((r) => r.unit.code))];
   const listed = new Set(procUnits.map((u) => u.code));
-  if ([...mine].every((c) => listed.has(c))) return procUnits.filter((u) => mine.has(u.code));
-  const parents = await unitParents();
-  return procUnits.filter((u) => {
-    for (let c = u.code, n = 0; c && n < 64; c = parents.get(c), n++) if (mine.has(c)) return true;
-    return false;
-  });
-}
-
-let parentsCache = null;
-
-/** Every unit's parent, read once (GET /units, 200 a page). */
-async function unitParents() {
-  if (parentsCache) return parentsCache;
-  const m = new Map();
-  for (let offset = 0; offset < 100000; offset += 200) {
-    const r = await api.get('/units', { limit: 200, offset });
-    for (const u of r.items || []) m.set(u.code, u.parent_code || null);
-    if (!r.items || r.items.length < 200 || offset + 200 >= (r.total || 0)) break;
+  if (mine.every((c) => listed.has(c))) return procUnits.filter((u) => mine.includes(u.code));
+  const under = new Set();
+  for (const c of mine) {
+    for (let offset = 0; offset < 100000; offset += 200) {
+      const r = await api.get('/units', { procedure: procCode, under: c, limit: 200, offset });
+      for (const u of r.items || []) under.add(u.code);
+      if (!r.items || r.items.length < 200 || offset + 200 >= (r.total || 0)) break;
+    }
   }
-  parentsCache = m;
-  return m;
+  return procUnits.filter((u) => under.has(u.code));
 }
 
 function drawUnits() {
