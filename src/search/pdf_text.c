@@ -81,7 +81,14 @@ int search_pdf_text(const void *pdf, size_t len, const struct search_pdf_limits 
                                   "Tệp không phải PDF hoặc bị hỏng, không đọc được nội dung", NULL);
         goto out;
     }
+    /* Poppler repairs what it can and may "open" a file whose page tree
+     * is gone; a document without a page has no text to index. */
     pages = poppler_document_get_n_pages(doc);
+    if (pages <= 0) {
+        rc = derr_set(err, DERR_INVALID, "pdf_unreadable",
+                      "Tệp không phải PDF hoặc bị hỏng, không đọc được nội dung", NULL);
+        goto out;
+    }
     if (pages > l.max_pages) {
         pages = l.max_pages;
         rc = 1;

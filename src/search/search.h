@@ -149,7 +149,8 @@ struct search_pdf_limits {
  * Returns 0 (the whole text), 1 (a limit cut it: *text holds what was
  * read), or -1 with err set and *text NULL: DERR_TOO_LARGE (over
  * max_input), DERR_INVALID with code "pdf_encrypted" (it needs a password)
- * or "pdf_unreadable" (not a PDF, or damaged beyond repair), DERR_INTERNAL
+ * or "pdf_unreadable" (not a PDF, damaged beyond repair, or without a
+ * page), DERR_INTERNAL
  * (out of memory). Poppler's own warnings about damaged files go to
  * stderr; that cannot be turned off through its GLib API. */
 int search_pdf_text(const void *pdf, size_t len, const struct search_pdf_limits *lim,
