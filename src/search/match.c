@@ -55,9 +55,11 @@ int search_match_expr(const char *text, char *out, size_t cap, struct derr *err)
         while (i < len && folded[i] != ' ')
             i++;
         end = i;
-        if (end - start > SEARCH_WORD_MAX)
+        if (end - start > SEARCH_WORD_MAX) {
+            out[0] = '\0'; /* a refusal leaves no half-built expression */
             return derr_set(err, DERR_INVALID, "query_word_too_long",
                             "Một từ trong từ khóa tìm kiếm quá dài (tối đa 64 byte)", "q");
+        }
         /* A piece of punctuation only ("-", "*", a lone quote) has no token:
          * left out rather than sent as an empty phrase. Non-ASCII counts as
          * a possible letter; if the tokenizer disagrees, FTS5 ignores the
@@ -69,9 +71,11 @@ int search_match_expr(const char *text, char *out, size_t cap, struct derr *err)
             }
         if (!searchable)
             continue;
-        if (++words > SEARCH_QUERY_WORDS)
+        if (++words > SEARCH_QUERY_WORDS) {
+            out[0] = '\0';
             return derr_set(err, DERR_INVALID, "query_too_many_words",
                             "Từ khóa tìm kiếm có quá nhiều từ (tối đa 8 từ)", "q");
+        }
         if (o > 0)
             out[o++] = ' ';
         out[o++] = '"';

@@ -122,7 +122,7 @@ int search_query(struct store *db, const struct search_query *q, json_t **out,
  * search_query that turns text into syntax; exported for its fuzzer and
  * the benchmark's ceiling). Writes a NUL-terminated expression into out
  * (cap >= SEARCH_EXPR_MAX). Returns the number of words in it (0: nothing
- * to search for, out is ""), or -1 with err set (DERR_INVALID). */
+ * to search for, out is ""), or -1 with err set (DERR_INVALID) and out "". */
 #define SEARCH_EXPR_MAX (SEARCH_QUERY_WORDS * (2 * SEARCH_WORD_MAX + 4) + 1)
 int search_match_expr(const char *text, char *out, size_t cap, struct derr *err);
 
