@@ -54,10 +54,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Benchmark drivers that call motcua's code in-process (bench/sign-bench).
-BENCH_LINKED := $(BUILD)/bench/bin/sign_bench
+# Benchmark drivers that call motcua's code in-process (bench/sign-bench,
+# bench/search-bench).
+BENCH_LINKED := $(BUILD)/bench/bin/sign_bench $(BUILD)/bench/bin/search_bench
 bench-linked: $(BENCH_LINKED)
-$(BUILD)/bench/bin/sign_bench: bench/sign_bench.c $(LIB_OBJ)
+$(BUILD)/bench/bin/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -6,10 +6,10 @@
 --
 -- search_docs holds one row per indexed item: what the filters and the
 -- officer's scope test (kind, unit and its path, type, register, date,
--- signer, status) and the item's ORIGINAL text (title, summary, number,
--- body), with diacritics.
+-- signer, status); search_text the item's ORIGINAL text (title, summary,
+-- number, body), with diacritics.
 --
--- search_fts is an FTS5 index with search_docs as its external content.
+-- search_fts is an FTS5 index with search_text as its external content.
 -- What is indexed is not the original text but text folded by text_fold()
 -- (src/base/text.c: no diacritics, đ -> d, lowercase), inserted by
 -- src/search/search.c; the tokenizer never sees a diacritic. Why external
@@ -29,7 +29,7 @@
 --     anyway.
 -- The price: the index does not follow the content by itself. search.c
 -- deletes a row from the index with the 'delete' command and the folded
--- values (folded again from search_docs) before it changes or removes the
+-- values (folded again from search_text) before it changes or removes the
 -- row, and FTS5's own 'rebuild' must never be run (it would index the
 -- original text, diacritics and all): search_rebuild() in search.c is the
 -- rebuild (a migration calls it if text_fold ever folds differently).
@@ -52,20 +52,27 @@ CREATE TABLE search_docs (
     signer TEXT NOT NULL DEFAULT '',   -- người ký, as written
     signer_folded TEXT NOT NULL DEFAULT '', -- the same, text_fold()ed, for the filter
     status TEXT NOT NULL DEFAULT '',   -- the caller's status
-    title TEXT NOT NULL,
-    summary TEXT NOT NULL DEFAULT '',
-    number TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL DEFAULT '',
     indexed_at INTEGER NOT NULL,   -- Unix seconds
     UNIQUE (kind, ref_id)
 );
 
+-- The text, apart from the filters: a query tests the filters and the
+-- scope of every match, and those rows stay small and close together
+-- (a few per page) instead of sharing pages with bodies of up to 512 KiB.
+-- Same id as search_docs.
+CREATE TABLE search_text (
+    id INTEGER PRIMARY KEY REFERENCES search_docs(id),
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    number TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT ''
+);
+
 CREATE INDEX search_docs_date ON search_docs(doc_date, id);
-CREATE INDEX search_docs_unit_path ON search_docs(unit_path);
 
 CREATE VIRTUAL TABLE search_fts USING fts5(
     title, summary, number, body,
-    content = 'search_docs', content_rowid = 'id',
+    content = 'search_text', content_rowid = 'id',
     tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co Mn'",
     prefix = '2 3'
 );

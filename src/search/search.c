@@ -1,5 +1,5 @@
 /* search: indexing and querying (search.h). The index holds text folded by
- * text_fold(); search_docs holds the original, which snippets are cut from
+ * text_fold(); search_text holds the original, which snippets are cut from
  * (db/023_search.sql explains why that lines up). */
 #include "search/search.h"
 
@@ -194,8 +194,9 @@ static int find_row(struct store *db, const char *kind, int64_t ref_id, int64_t 
 {
     struct store_stmt *st;
     int rc = store_prepare_all(db,
-                               "SELECT id, title, summary, number, body FROM search_docs"
-                               " WHERE kind = ? AND ref_id = ?",
+                               "SELECT d.id, t.title, t.summary, t.number, t.body"
+                               " FROM search_docs d JOIN search_text t ON t.id = d.id"
+                               " WHERE d.kind = ? AND d.ref_id = ?",
                                &st, BIND_TEXT(kind), BIND_INT(ref_id));
     if (rc)
         return rc;
@@ -278,27 +279,35 @@ int search_index(struct store *db, const struct search_doc *doc, struct derr *er
             rc = store_exec_all(db,
                                 "UPDATE search_docs SET unit_id = ?, unit_path = ?, doc_type = ?,"
                                 " register = ?, doc_date = ?, signer = ?, signer_folded = ?,"
-                                " status = ?, title = ?, summary = ?, number = ?, body = ?,"
-                                " indexed_at = ? WHERE id = ?",
+                                " status = ?, indexed_at = ? WHERE id = ?",
                                 BIND_INT(doc->unit_id), BIND_TEXT(doc->unit_path),
                                 BIND_TEXT(S(doc->doc_type)), BIND_TEXT(S(doc->register_name)),
                                 BIND_TEXT(S(doc->date)), BIND_TEXT(S(doc->signer)),
                                 BIND_TEXT(signer_folded), BIND_TEXT(S(doc->status)),
+                                BIND_INT(now_unix()), BIND_INT(id));
+        if (rc == 0)
+            rc = store_exec_all(db,
+                                "UPDATE search_text SET title = ?, summary = ?, number = ?,"
+                                " body = ? WHERE id = ?",
                                 BIND_TEXT(cols[0]), BIND_TEXT(cols[1]), BIND_TEXT(cols[2]),
-                                BIND_TEXT(cols[3]), BIND_INT(now_unix()), BIND_INT(id));
+                                BIND_TEXT(cols[3]), BIND_INT(id));
     } else if (rc == STORE_DONE) {
         rc = store_exec_all(db,
                             "INSERT INTO search_docs(kind, ref_id, unit_id, unit_path, doc_type,"
-                            " register, doc_date, signer, signer_folded, status, title, summary,"
-                            " number, body, indexed_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " register, doc_date, signer, signer_folded, status, indexed_at)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             BIND_TEXT(doc->kind), BIND_INT(doc->ref_id), BIND_INT(doc->unit_id),
                             BIND_TEXT(doc->unit_path), BIND_TEXT(S(doc->doc_type)),
                             BIND_TEXT(S(doc->register_name)), BIND_TEXT(S(doc->date)),
                             BIND_TEXT(S(doc->signer)), BIND_TEXT(signer_folded),
-                            BIND_TEXT(S(doc->status)), BIND_TEXT(cols[0]), BIND_TEXT(cols[1]),
-                            BIND_TEXT(cols[2]), BIND_TEXT(cols[3]), BIND_INT(now_unix()));
+                            BIND_TEXT(S(doc->status)), BIND_INT(now_unix()));
         id = store_last_insert_id(db);
+        if (rc == 0)
+            rc = store_exec_all(db,
+                                "INSERT INTO search_text(id, title, summary, number, body)"
+                                " VALUES (?, ?, ?, ?, ?)",
+                                BIND_INT(id), BIND_TEXT(cols[0]), BIND_TEXT(cols[1]),
+                                BIND_TEXT(cols[2]), BIND_TEXT(cols[3]));
     }
     if (rc == 0)
         rc = fts_write(db, id, cols, 0);
@@ -321,6 +330,8 @@ int search_remove(struct store *db, const char *kind, int64_t ref_id, struct der
     if (rc == STORE_ROW) {
         rc = fts_write(db, id, old, 1);
         if (rc == 0)
+            rc = store_exec_all(db, "DELETE FROM search_text WHERE id = ?", BIND_INT(id));
+        if (rc == 0)
             rc = store_exec_all(db, "DELETE FROM search_docs WHERE id = ?", BIND_INT(id));
     }
     free_cols(old);
@@ -333,7 +344,7 @@ int search_rebuild(struct store *db)
     int rc = store_exec(db, "INSERT INTO search_fts(search_fts) VALUES ('delete-all')");
     if (rc)
         return rc;
-    rc = store_prepare(db, "SELECT id, title, summary, number, body FROM search_docs ORDER BY id",
+    rc = store_prepare(db, "SELECT id, title, summary, number, body FROM search_text ORDER BY id",
                        &st);
     if (rc)
         return rc;
@@ -366,7 +377,7 @@ int search_rebuild(struct store *db)
 
 #define COLUMNS                                                                                    \
     " d.kind, d.ref_id, d.unit_id, d.doc_type, d.register, d.doc_date, d.signer, d.status,"      \
-    " d.title, d.summary, d.number"
+    " t.title, t.summary, t.number"
 
 /* The ranked page is chosen first (bm25 over every match, no snippet),
  * then the snippets are made for that page alone: in one SELECT, SQLite
@@ -379,14 +390,14 @@ static const char sql_match[] =
     "  ORDER BY 2, 1 LIMIT ?10 OFFSET ?11)"
     " SELECT" COLUMNS ", CAST(round(-h.score * 1000) AS INTEGER),"
     " snippet(search_fts, -1, char(2), char(3), '…', " SNIPPET_WORDS ")"
-    " FROM hits h CROSS JOIN search_fts CROSS JOIN search_docs d"
-    " WHERE search_fts MATCH ?1 AND search_fts.rowid = h.id AND d.id = h.id"
+    " FROM hits h CROSS JOIN search_fts CROSS JOIN search_docs d CROSS JOIN search_text t"
+    " WHERE search_fts MATCH ?1 AND search_fts.rowid = h.id AND d.id = h.id AND t.id = h.id"
     " ORDER BY h.score, h.id";
 
 /* Without words: what the filters select, newest document first. ?1 is
  * unused (bound for the shared binding code). */
 static const char sql_list[] =
-    "SELECT" COLUMNS ", NULL, NULL FROM search_docs d"
+    "SELECT" COLUMNS ", NULL, NULL FROM search_docs d JOIN search_text t ON t.id = d.id"
     " WHERE ?1 = '' AND" FILTERS
     " ORDER BY d.doc_date DESC, d.id DESC LIMIT ?10 OFFSET ?11";
 
