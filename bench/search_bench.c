@@ -215,7 +215,7 @@ static void make_query(char *q, size_t cap)
 
 static const char ceiling_sql[] =
     "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
-    " ORDER BY bm25(search_fts, 10.0, 4.0, 5.0, 1.0), rowid LIMIT 20";
+    " ORDER BY bm25(search_fts, 10.0, 4.0, 5.0, 1.0, 0.0), rowid LIMIT 20";
 
 int main(int argc, char **argv)
 {

@@ -35,8 +35,14 @@
 -- rebuild (a migration calls it if text_fold ever folds differently).
 --
 -- Columns of the index: title, summary (trích yếu), number (số, ký hiệu:
--- "12/QĐ-UBND"), body (the document's text, from its PDF). bm25 weights
--- them 10, 4, 5, 1 at query time. prefix='2 3'
+-- "12/QĐ-UBND"), body (the document's text, from its PDF), and scope: one
+-- token for the item's unit and one for each unit above it (U+E000 then
+-- "1", "1x5", "1x5x23" for /1/5/23/: a private-use character that no
+-- query word can hold, src/search/match.c). A query ANDs the officer's
+-- units (scope : ("<U+E000>1x5" OR ...)) with the words, so the index
+-- itself leaves out what the officer may not see, before any ranking: a
+-- commune's search ranks the commune's documents, not the province's.
+-- bm25 weights the columns 10, 4, 5, 1 and 0 at query time. prefix='2 3'
 -- keeps prefix queries on the last word (what the officer is still typing)
 -- fast on a million documents.
 
@@ -65,13 +71,14 @@ CREATE TABLE search_text (
     title TEXT NOT NULL,
     summary TEXT NOT NULL DEFAULT '',
     number TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL DEFAULT ''
+    body TEXT NOT NULL DEFAULT '',
+    scope TEXT NOT NULL DEFAULT '' -- the scope tokens of unit_path (below)
 );
 
 CREATE INDEX search_docs_date ON search_docs(doc_date, id);
 
 CREATE VIRTUAL TABLE search_fts USING fts5(
-    title, summary, number, body,
+    title, summary, number, body, scope,
     content = 'search_text', content_rowid = 'id',
     tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co Mn'",
     prefix = '2 3'

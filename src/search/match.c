@@ -42,6 +42,17 @@ int search_match_expr(const char *text, char *out, size_t cap, struct derr *err)
     if (rc < 0)
         return derr_set(err, DERR_INVALID, "query_invalid", "Từ khóa tìm kiếm không hợp lệ", "q");
     len = (size_t)rc;
+    /* Private-use characters (U+E000-U+F8FF: EE xx xx, EF 80..A3 xx) are
+     * blanked: the index's scope tokens start with one (search.c), and no
+     * word typed may match them. */
+    for (i = 0; i + 2 < len; i++) {
+        unsigned char c0 = (unsigned char)folded[i], c1 = (unsigned char)folded[i + 1];
+        if (c0 == 0xEE || (c0 == 0xEF && c1 >= 0x80 && c1 <= 0xA3)) {
+            folded[i] = folded[i + 1] = folded[i + 2] = ' ';
+            i += 2;
+        }
+    }
+    i = 0;
 
     while (i < len) {
         size_t start, end;

@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dynbuf.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "store/store.h"
 
-/* The weights of the index's columns (title, summary, number, body) in
- * bm25: a word in the title counts ten times one in the body. */
-#define SEARCH_BM25 "bm25(search_fts, 10.0, 4.0, 5.0, 1.0)"
+/* The weights of the index's columns (title, summary, number, body,
+ * scope) in bm25: a word in the title counts ten times one in the body;
+ * the scope column counts for nothing. */
+#define SEARCH_BM25 "bm25(search_fts, 10.0, 4.0, 5.0, 1.0, 0.0)"
 /* Snippet marks: control characters, which stored text never holds
  * (clean_text turns them into spaces). */
 #define MARK_ON '\x02'
@@ -147,8 +149,40 @@ static char *fold_new(const char *s)
     return out;
 }
 
-/* Index columns in order: title, summary, number, body. */
-#define NCOLS 4
+#define SCOPE_TOKENS_MAX 2048
+
+/* The scope column's tokens for a unit path: "/1/5/23/" gives "<mark>1
+ * <mark>1x5 <mark>1x5x23", the unit and each unit above it, so that an
+ * officer of any of them finds the document by one token. The mark is
+ * U+E000, a private-use character: the tokenizer keeps it in a word (its
+ * category Co), and search_match_expr never lets one through from what a
+ * user types, so no query word can ever match a scope token. path is
+ * checked (path_ok). Returns 0, or -1 if they do not fit cap (a path too
+ * deep). */
+#define SCOPE_MARK "\xee\x80\x80"
+static int scope_tokens(const char *path, char *out, size_t cap)
+{
+    size_t o = 0, n = strlen(path);
+    for (size_t i = 1; i < n; i++) {
+        if (path[i] != '/')
+            continue;
+        /* the ancestor path[0..i]: the mark, then its ids joined by "x" */
+        if (o + (o ? 1 : 0) + 3 + i > cap - 1)
+            return -1;
+        if (o)
+            out[o++] = ' ';
+        memcpy(out + o, SCOPE_MARK, 3);
+        o += 3;
+        for (size_t k = 1; k < i; k++)
+            out[o++] = path[k] == '/' ? 'x' : path[k];
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Index columns in order: title, summary, number, body, scope (the
+ * tokens of the unit's path: scope_tokens). */
+#define NCOLS 5
 
 static void free_cols(char *c[NCOLS])
 {
@@ -172,16 +206,16 @@ static int fts_write(struct store *db, int64_t rowid, char *const orig[NCOLS], i
             goto out;
     if (del)
         rc = store_exec_all(db,
-                            "INSERT INTO search_fts(search_fts, rowid, title, summary, number, body)"
-                            " VALUES ('delete', ?, ?, ?, ?, ?)",
+                            "INSERT INTO search_fts(search_fts, rowid, title, summary, number,"
+                            " body, scope) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
                             BIND_INT(rowid), BIND_TEXT(f[0]), BIND_TEXT(f[1]), BIND_TEXT(f[2]),
-                            BIND_TEXT(f[3]));
+                            BIND_TEXT(f[3]), BIND_TEXT(f[4]));
     else
         rc = store_exec_all(db,
-                            "INSERT INTO search_fts(rowid, title, summary, number, body)"
-                            " VALUES (?, ?, ?, ?, ?)",
+                            "INSERT INTO search_fts(rowid, title, summary, number, body, scope)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
                             BIND_INT(rowid), BIND_TEXT(f[0]), BIND_TEXT(f[1]), BIND_TEXT(f[2]),
-                            BIND_TEXT(f[3]));
+                            BIND_TEXT(f[3]), BIND_TEXT(f[4]));
 out:
     free_cols(f);
     return rc;
@@ -194,7 +228,7 @@ static int find_row(struct store *db, const char *kind, int64_t ref_id, int64_t 
 {
     struct store_stmt *st;
     int rc = store_prepare_all(db,
-                               "SELECT d.id, t.title, t.summary, t.number, t.body"
+                               "SELECT d.id, t.title, t.summary, t.number, t.body, t.scope"
                                " FROM search_docs d JOIN search_text t ON t.id = d.id"
                                " WHERE d.kind = ? AND d.ref_id = ?",
                                &st, BIND_TEXT(kind), BIND_INT(ref_id));
@@ -226,17 +260,18 @@ int search_index(struct store *db, const struct search_doc *doc, struct derr *er
 {
     char *cols[NCOLS] = {0}, *old[NCOLS] = {0};
     char signer_folded[SEARCH_FIELD_MAX + 1];
-    const char *names[NCOLS] = {"title", "summary", "number", "body"};
+    const char *names[NCOLS] = {"title", "summary", "number", "body", "unit_path"};
     const char *src[NCOLS];
+    char scope[SCOPE_TOKENS_MAX];
     size_t lens[NCOLS], max[NCOLS] = {SEARCH_TITLE_MAX, SEARCH_SUMMARY_MAX, SEARCH_NUMBER_MAX,
-                                      SEARCH_BODY_MAX};
+                                      SEARCH_BODY_MAX, SCOPE_TOKENS_MAX};
     int64_t id = 0;
     int rc, bad;
 
     if (!doc->kind || !*doc->kind || !field_ok(doc->kind, SEARCH_FIELD_MAX) || doc->ref_id <= 0)
         return derr_set(err, DERR_INVALID, "kind_invalid", "Thiếu loại hoặc mã của mục cần lập chỉ mục",
                         "kind");
-    if (!path_ok(doc->unit_path))
+    if (!path_ok(doc->unit_path) || scope_tokens(doc->unit_path, scope, sizeof scope))
         return derr_set(err, DERR_INVALID, "unit_path_invalid", "Đường dẫn đơn vị không hợp lệ",
                         "unit_path");
     if (!date_ok(doc->date))
@@ -258,6 +293,8 @@ int search_index(struct store *db, const struct search_doc *doc, struct derr *er
             return derr_set(err, DERR_INVALID, "field_too_long", "Nội dung quá dài", names[i]);
     }
     lens[3] = doc->body ? doc->body_len : 0;
+    src[4] = scope;
+    lens[4] = strlen(scope);
     for (int i = 0; i < NCOLS; i++) {
         cols[i] = clean_text(src[i], lens[i], max[i], &bad);
         if (!cols[i]) {
@@ -288,9 +325,9 @@ int search_index(struct store *db, const struct search_doc *doc, struct derr *er
         if (rc == 0)
             rc = store_exec_all(db,
                                 "UPDATE search_text SET title = ?, summary = ?, number = ?,"
-                                " body = ? WHERE id = ?",
+                                " body = ?, scope = ? WHERE id = ?",
                                 BIND_TEXT(cols[0]), BIND_TEXT(cols[1]), BIND_TEXT(cols[2]),
-                                BIND_TEXT(cols[3]), BIND_INT(id));
+                                BIND_TEXT(cols[3]), BIND_TEXT(cols[4]), BIND_INT(id));
     } else if (rc == STORE_DONE) {
         rc = store_exec_all(db,
                             "INSERT INTO search_docs(kind, ref_id, unit_id, unit_path, doc_type,"
@@ -304,10 +341,10 @@ int search_index(struct store *db, const struct search_doc *doc, struct derr *er
         id = store_last_insert_id(db);
         if (rc == 0)
             rc = store_exec_all(db,
-                                "INSERT INTO search_text(id, title, summary, number, body)"
-                                " VALUES (?, ?, ?, ?, ?)",
+                                "INSERT INTO search_text(id, title, summary, number, body, scope)"
+                                " VALUES (?, ?, ?, ?, ?, ?)",
                                 BIND_INT(id), BIND_TEXT(cols[0]), BIND_TEXT(cols[1]),
-                                BIND_TEXT(cols[2]), BIND_TEXT(cols[3]));
+                                BIND_TEXT(cols[2]), BIND_TEXT(cols[3]), BIND_TEXT(cols[4]));
     }
     if (rc == 0)
         rc = fts_write(db, id, cols, 0);
@@ -344,7 +381,9 @@ int search_rebuild(struct store *db)
     int rc = store_exec(db, "INSERT INTO search_fts(search_fts) VALUES ('delete-all')");
     if (rc)
         return rc;
-    rc = store_prepare(db, "SELECT id, title, summary, number, body FROM search_text ORDER BY id",
+    rc = store_prepare(db,
+                       "SELECT id, title, summary, number, body, scope FROM search_text"
+                       " ORDER BY id",
                        &st);
     if (rc)
         return rc;
@@ -364,42 +403,82 @@ int search_rebuild(struct store *db)
 
 /* --- queries ------------------------------------------------------------- */
 
-/* The filters and the scope, shared by both statements: parameters ?2 to
- * ?9 (kind, doc_type, register, signer folded, status, date from, date to,
- * the scope as a JSON array of paths). */
+/* The filters, tested on search_docs d: parameters ?3 to ?9 (kind,
+ * doc_type, register, signer folded, status, date from, date to). */
 #define FILTERS                                                                                    \
-    " (?2 = '' OR d.kind = ?2) AND (?3 = '' OR d.doc_type = ?3)"                                  \
-    " AND (?4 = '' OR d.register = ?4) AND (?5 = '' OR d.signer_folded = ?5)"                     \
-    " AND (?6 = '' OR d.status = ?6) AND (?7 = '' OR d.doc_date >= ?7)"                           \
-    " AND (?8 = '' OR d.doc_date <= ?8)"                                                          \
-    " AND EXISTS (SELECT 1 FROM json_each(?9) s"                                                   \
-    "             WHERE substr(d.unit_path, 1, length(s.value)) = s.value)"
+    " (?3 = '' OR d.kind = ?3) AND (?4 = '' OR d.doc_type = ?4)"                                  \
+    " AND (?5 = '' OR d.register = ?5) AND (?6 = '' OR d.signer_folded = ?6)"                     \
+    " AND (?7 = '' OR d.status = ?7) AND (?8 = '' OR d.doc_date >= ?8)"                           \
+    " AND (?9 = '' OR d.doc_date <= ?9)"
+
+/* The scope as SQL, on search_docs d: ?10 is a JSON array of unit paths.
+ * The index applies the scope itself (its scope column); this second test
+ * runs on the page's rows only, so that a fault in the index's scope
+ * tokens could hide a document but never show one to the wrong officer. */
+#define SCOPE_SQL                                                                                  \
+    " EXISTS (SELECT 1 FROM json_each(?10) s"                                                      \
+    "         WHERE substr(d.unit_path, 1, length(s.value)) = s.value)"
 
 #define COLUMNS                                                                                    \
     " d.kind, d.ref_id, d.unit_id, d.doc_type, d.register, d.doc_date, d.signer, d.status,"      \
     " t.title, t.summary, t.number"
 
-/* The ranked page is chosen first (bm25 over every match, no snippet),
- * then the snippets are made for that page alone: in one SELECT, SQLite
- * would compute snippet() for every match before sorting. The CROSS JOIN
- * keeps the page as the outer loop. */
-static const char sql_match[] =
-    "WITH hits(id, score) AS ("
-    "  SELECT f.rowid, " SEARCH_BM25 " FROM search_fts f JOIN search_docs d ON d.id = f.rowid"
-    "  WHERE search_fts MATCH ?1 AND" FILTERS
-    "  ORDER BY 2, 1 LIMIT ?10 OFFSET ?11)"
-    " SELECT" COLUMNS ", CAST(round(-h.score * 1000) AS INTEGER),"
-    " snippet(search_fts, -1, char(2), char(3), '…', " SNIPPET_WORDS ")"
-    " FROM hits h CROSS JOIN search_fts CROSS JOIN search_docs d CROSS JOIN search_text t"
-    " WHERE search_fts MATCH ?1 AND search_fts.rowid = h.id AND d.id = h.id AND t.id = h.id"
-    " ORDER BY h.score, h.id";
+/* The ranked page is chosen first (bm25 over every match of ?2, the words
+ * AND the scope, with no snippet), then the snippets are made for that
+ * page alone, from ?1 (the words alone, so that the scope column is never
+ * a snippet): in one SELECT, SQLite would compute snippet() for every
+ * match before sorting. The CROSS JOINs keep the page as the outer loop.
+ * ?3..?9 are the filters (FILTERS), ?10 the scope (SCOPE_SQL), ?11 the
+ * limit, ?12 the offset. */
+#define PAGE_SQL                                                                                   \
+    " SELECT" COLUMNS ", CAST(round(-h.score * 1000) AS INTEGER),"                                 \
+    " snippet(search_fts, -1, char(2), char(3), '…', " SNIPPET_WORDS ")"                         \
+    " FROM hits h CROSS JOIN search_fts CROSS JOIN search_docs d CROSS JOIN search_text t"        \
+    " WHERE search_fts MATCH ?1 AND search_fts.rowid = h.id AND d.id = h.id AND t.id = h.id"      \
+    " AND" SCOPE_SQL " ORDER BY h.score, h.id"
 
-/* Without words: what the filters select, newest document first. ?1 is
- * unused (bound for the shared binding code). */
+/* Without filters, the page comes from the index alone. */
+static const char sql_match[] =
+    "WITH hits(id, score) AS MATERIALIZED ("
+    "  SELECT rowid, " SEARCH_BM25 " FROM search_fts WHERE search_fts MATCH ?2"
+    "  AND ?3 || ?4 || ?5 || ?6 || ?7 || ?8 || ?9 = ''"
+    "  ORDER BY 2, 1 LIMIT ?11 OFFSET ?12)" PAGE_SQL;
+
+/* With filters, each match's row of search_docs is tested. */
+static const char sql_match_filtered[] =
+    "WITH hits(id, score) AS MATERIALIZED ("
+    "  SELECT f.rowid, " SEARCH_BM25 " FROM search_fts f JOIN search_docs d ON d.id = f.rowid"
+    "  WHERE search_fts MATCH ?2 AND" FILTERS
+    "  ORDER BY 2, 1 LIMIT ?11 OFFSET ?12)" PAGE_SQL;
+
+/* Without words: what the filters select, newest document first. ?1 and
+ * ?2 are unused (the same parameters as the others). */
 static const char sql_list[] =
     "SELECT" COLUMNS ", NULL, NULL FROM search_docs d JOIN search_text t ON t.id = d.id"
-    " WHERE ?1 = '' AND" FILTERS
-    " ORDER BY d.doc_date DESC, d.id DESC LIMIT ?10 OFFSET ?11";
+    " WHERE ?1 || ?2 = '' AND" FILTERS " AND" SCOPE_SQL
+    " ORDER BY d.doc_date DESC, d.id DESC LIMIT ?11 OFFSET ?12";
+
+/* The index expression: the words AND the scope, one of the officer's
+ * units (scope : ("<mark>1x5" OR ...)). A new string the caller frees, or
+ * NULL out of memory. */
+static char *full_expr(const char *words, const struct search_query *q)
+{
+    struct dynbuf b;
+    dynbuf_init(&b, SEARCH_EXPR_MAX + 64 + q->nscope * (SEARCH_PATH_MAX + 8));
+    dynbuf_addf(&b, "(%s) AND scope : (", words);
+    for (size_t i = 0; i < q->nscope; i++) {
+        /* the unit's own token: the mark, then its path's ids joined by
+         * x (paths are checked: digits and slashes only) */
+        const char *p = q->scope[i];
+        size_t n = strlen(p);
+        dynbuf_adds(&b, i ? " OR \"" SCOPE_MARK : "\"" SCOPE_MARK);
+        for (size_t k = 1; k + 1 < n; k++)
+            dynbuf_add(&b, p[k] == '/' ? "x" : &p[k], 1);
+        dynbuf_adds(&b, "\"");
+    }
+    dynbuf_adds(&b, ")");
+    return dynbuf_take(&b, NULL);
+}
 
 /* Splits a snippet with MARK_ON/MARK_OFF into [{text, match}]. A new
  * reference, or NULL out of memory. */
@@ -457,11 +536,11 @@ int search_query(struct store *db, const struct search_query *q, json_t **out,
 {
     char expr[SEARCH_EXPR_MAX], signer[SEARCH_FIELD_MAX + 1];
     json_t *scope = NULL, *items = NULL;
-    char *scope_json = NULL;
+    char *scope_json = NULL, *index_expr = NULL;
     struct store_stmt *st = NULL;
     int limit = q->limit <= 0 ? SEARCH_LIMIT_DEFAULT
                 : q->limit > SEARCH_LIMIT_MAX ? SEARCH_LIMIT_MAX : q->limit;
-    int words, rc, n = 0, has_more = 0, blank;
+    int words, rc, n = 0, has_more = 0, blank, filtered;
 
     *out = NULL;
     if (q->offset < 0 || q->offset > SEARCH_OFFSET_MAX)
@@ -502,8 +581,18 @@ int search_query(struct store *db, const struct search_query *q, json_t **out,
         rc = oom(err);
         goto out;
     }
+    if (words) {
+        index_expr = full_expr(expr, q);
+        if (!index_expr) {
+            rc = oom(err);
+            goto out;
+        }
+    }
+    filtered = *S(q->kind) || *S(q->doc_type) || *S(q->register_name) || *signer ||
+               *S(q->status) || *S(q->date_from) || *S(q->date_to);
     /* One more row than the page says whether another page follows. */
-    rc = store_prepare_all(db, words ? sql_match : sql_list, &st, BIND_TEXT(expr),
+    rc = store_prepare_all(db, !words ? sql_list : filtered ? sql_match_filtered : sql_match, &st,
+                           BIND_TEXT(expr), BIND_TEXT(S(index_expr)),
                            BIND_TEXT(S(q->kind)), BIND_TEXT(S(q->doc_type)),
                            BIND_TEXT(S(q->register_name)), BIND_TEXT(signer),
                            BIND_TEXT(S(q->status)), BIND_TEXT(S(q->date_from)),
@@ -540,5 +629,6 @@ out:
     json_decref(items);
     json_decref(scope);
     free(scope_json);
+    free(index_expr);
     return rc;
 }

@@ -375,6 +375,12 @@ TEST(hostile_queries_are_text_not_syntax)
     CHECK_EQ_STR(find("NEAR(quyet dinh, 2)"), ""); /* "near" is a word to find */
     CHECK_EQ_STR(find("title:quyet"), "");         /* "title" is a word to find */
     CHECK_EQ_STR(find("quyet OR khongco"), "");
+    /* the index's scope tokens are not words anyone can search for */
+    CHECK_EQ_STR(find("\xee\x80\x80" "1"), "");
+    CHECK_EQ_STR(find("\xee\x80\x80" "1x5"), "");
+    CHECK_EQ_STR(find("scope:\xee\x80\x80" "1x5"), "");
+    CHECK_EQ_STR(find("thanh lap scope : \xee\x80\x80" "1x55"), "");
+    CHECK_EQ_INT(term_docs("\xee\x80\x80" "1x5"), 4); /* the index has them: 2, 3, 8, 11 */
     /* punctuation alone finds nothing */
     CHECK_EQ_STR(find("\""), "");
     CHECK_EQ_STR(find("*"), "");
