@@ -645,6 +645,18 @@ TEST(pdf_text_refuses_broken_files)
         CHECK(text == NULL);
         free(enc);
     }
+    /* encrypted with an empty user password (only the owner's rights
+     * restricted): it opens, and its text is read */
+    snprintf(cmd, sizeof cmd, "qpdf --encrypt '' chu 256 --modify=none -- '%s' '%s'", in, out);
+    CHECK_EQ_INT(system(cmd), 0);
+    enc = dynbuf_read_file(out, (size_t)1 << 20, &elen);
+    CHECK(enc != NULL);
+    if (enc) {
+        CHECK_EQ_INT(search_pdf_text(enc, elen, NULL, &text, &tlen, &err), 0);
+        CHECK(text && strstr(text, "Kế hoạch năm 2026") != NULL);
+        free(text);
+        free(enc);
+    }
 }
 
 int main(void)
