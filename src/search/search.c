@@ -427,15 +427,20 @@ int search_rebuild(struct store *db)
  * AND the scope, with no snippet), then the snippets are made for that
  * page alone, from ?1 (the words alone, so that the scope column is never
  * a snippet): in one SELECT, SQLite would compute snippet() for every
- * match before sorting. The CROSS JOINs keep the page as the outer loop.
+ * match before sorting. The snippets come from one more pass of ?1 over
+ * the rowids between the page's first and last, which keeps the page's
+ * rows: one evaluation of the expression (a prefix merges its terms'
+ * lists once), where a lookup per row of the page would evaluate it for
+ * each (measured: a third slower on prefixes of 4 letters and more).
  * ?3..?9 are the filters (FILTERS), ?10 the scope (SCOPE_SQL), ?11 the
  * limit, ?12 the offset. */
 #define PAGE_SQL                                                                                   \
     " SELECT" COLUMNS ", CAST(round(-h.score * 1000) AS INTEGER),"                                 \
     " snippet(search_fts, -1, char(2), char(3), '…', " SNIPPET_WORDS ")"                         \
-    " FROM hits h CROSS JOIN search_fts CROSS JOIN search_docs d CROSS JOIN search_text t"        \
-    " WHERE search_fts MATCH ?1 AND search_fts.rowid = h.id AND d.id = h.id AND t.id = h.id"      \
-    " AND" SCOPE_SQL " ORDER BY h.score, h.id"
+    " FROM search_fts CROSS JOIN hits h CROSS JOIN search_docs d CROSS JOIN search_text t"        \
+    " WHERE search_fts MATCH ?1 AND search_fts.rowid >= (SELECT min(id) FROM hits)"              \
+    " AND search_fts.rowid <= (SELECT max(id) FROM hits) AND h.id = search_fts.rowid"            \
+    " AND d.id = h.id AND t.id = h.id AND" SCOPE_SQL " ORDER BY h.score, h.id"
 
 /* Without filters, the page comes from the index alone. */
 static const char sql_match[] =
