@@ -1,8 +1,8 @@
 /* libFuzzer target for search/match: whatever an officer types becomes an
  * FTS5 match expression that (1) has the shape search_match_expr promises
  * (quoted strings separated by single spaces, an optional * after the last
- * one, nothing else outside quotes, at most SEARCH_QUERY_WORDS of them),
- * and (2) FTS5 accepts without an error, on a table with the tokenizer of
+ * one, nothing else outside quotes, at most SEARCH_QUERY_WORDS of them,
+ * no private-use character), and (2) FTS5 accepts without an error, on a table with the tokenizer of
  * db/023_search.sql. SQLite comes from Debian (not instrumented): what is
  * checked is that its answer is never a syntax error.
  * Build and run: see docs/architecture.md ("Fuzzing"). */
@@ -81,6 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     assert(!in_quote);
     assert(pieces == words);
+    /* no private-use character (U+E000-U+F8FF) gets through: the index's
+     * scope tokens begin with one (src/search/search.c) */
+    for (i = 0; i + 1 < len; i++) {
+        unsigned char c0 = (unsigned char)expr[i], c1 = (unsigned char)expr[i + 1];
+        assert(c0 != 0xEE && !(c0 == 0xEF && c1 >= 0x80 && c1 <= 0xA3));
+    }
     /* FTS5 accepts it */
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
