@@ -83,8 +83,9 @@ static int word_cp(uint32_t cp)
     }
 }
 
-/* A copy of s[0..len) fit to store: control characters (all but none:
- * the snippet marks are control characters) become spaces, and a combining
+/* A copy of s[0..len) fit to store: every control character (C0, DEL,
+ * C1) becomes a space, so that the snippet marks, which are control
+ * characters, cannot come from a document; and a combining
  * mark U+0300-U+036F that does not follow a word character is dropped.
  * text_fold() drops those marks; inside a word that changes no token, but
  * alone it would be a token of the original and none of the folded text,
@@ -442,7 +443,9 @@ int search_rebuild(struct store *db)
     " AND search_fts.rowid <= (SELECT max(id) FROM hits) AND h.id = search_fts.rowid"            \
     " AND d.id = h.id AND t.id = h.id AND" SCOPE_SQL " ORDER BY h.score, h.id"
 
-/* Without filters, the page comes from the index alone. */
+/* Without filters, the page comes from the index alone. The filters'
+ * parameters are all '' here (the test keeps the parameters the same for
+ * the three statements, so one binding serves them). */
 static const char sql_match[] =
     "WITH hits(id, score) AS MATERIALIZED ("
     "  SELECT rowid, " SEARCH_BM25 " FROM search_fts WHERE search_fts MATCH ?2"
