@@ -6,7 +6,8 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := libevent libevent_pthreads jansson sqlite3 openssl libargon2 \
-           liboath cairo pangocairo libqrencode libcurl xlsxwriter zlib libjpeg libpng
+           liboath cairo pangocairo libqrencode libcurl xlsxwriter zlib libjpeg libpng \
+           poppler-glib
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -53,10 +54,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Benchmark drivers that call motcua's code in-process (bench/sign-bench).
-BENCH_LINKED := $(BUILD)/bench/bin/sign_bench
+# Benchmark drivers that call motcua's code in-process (bench/sign-bench,
+# bench/search-bench).
+BENCH_LINKED := $(BUILD)/bench/bin/sign_bench $(BUILD)/bench/bin/search_bench
 bench-linked: $(BENCH_LINKED)
-$(BUILD)/bench/bin/sign_bench: bench/sign_bench.c $(LIB_OBJ)
+$(BUILD)/bench/bin/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.."
 LAYERS=(
   "base"                   # UTF-8, CSV, logging, pool, assets, dynbuf, jsonload
   "store"                  # the database interface, SQLite, migrations, writer
+  "search"                 # full-text search: the index, queries, PDF text
   "calendar audit render"  # working time; the audit chain; PDF layout, QR
   "sign"                   # keys and certificates, PDF signatures, timestamps
   "auth"                   # accounts, sessions, TOTP, passwords, permissions

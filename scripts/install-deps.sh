@@ -9,6 +9,7 @@ build_pkgs=(
   liboath-dev libcairo2-dev libpango1.0-dev libpng-dev libqrencode-dev
   libcurl4-openssl-dev libxlsxwriter-dev libxml2-dev libzxcvbn-dev zlib1g-dev
   libjpeg-dev  # JPEG scans of certified copies (docs/certified-copies.md)
+  libpoppler-glib-dev  # the text of PDF documents for search (docs/search.md)
   fonts-noto-core
   libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
 )
