@@ -51,19 +51,34 @@ static int editable_or_reply(struct req *r, struct dossier *d, struct dossier_ta
     return 0;
 }
 
+/* The applicant's view of a dossier: the dossier, and what was issued
+ * signed for it so far, each with its verification page's id. NULL on a
+ * store error. */
+static json_t *applicant_dossier_json(struct req *r, const struct dossier *d)
+{
+    json_t *o = dossier_json(r->db, d, 1);
+    json_t *issued =
+        o ? issued_applicant_json(r->db, d->id, d->status_code == STATUS_RETURNED) : NULL;
+    if (!issued) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "issued", issued);
+    return o;
+}
+
 static void reply_dossier(struct req *r, int status, int64_t id)
 {
     struct dossier d;
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)id);
-    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? dossier_json(r->db, &d, 1) : NULL;
+    json_t *o = dossier_find(r->db, key, 0, &d) == STORE_ROW ? applicant_dossier_json(r, &d) : NULL;
     if (!o) {
         reply_internal(r, "dossier read-back failed");
         return;
     }
     reply_json(r, status, o);
 }
-
 
 /* --- create, list, get ------------------------------------------------ */
 
@@ -198,15 +213,11 @@ static void dossier_get(struct req *r)
     struct dossier d;
     if (own_dossier_or_reply(r, &d, ACCESS_DRAFTS))
         return;
-    json_t *o = dossier_json(r->db, &d, 1);
-    /* What was issued signed, each with its verification page's id. */
-    json_t *issued = o ? issued_applicant_json(r->db, d.id, d.status_code == STATUS_RETURNED) : NULL;
-    if (!o || !issued) {
-        json_decref(o);
+    json_t *o = applicant_dossier_json(r, &d);
+    if (!o) {
         reply_internal(r, "dossier read failed");
         return;
     }
-    json_object_set_new(o, "issued", issued);
     reply_json(r, 200, o);
 }
 

@@ -309,13 +309,16 @@ static json_t *issued_list_for(struct store *db, int64_t dossier_id, int audienc
     int rc;
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *error = store_col_text(st, 5);
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "public_id",
-                            store_col_text(st, 0), "kind", store_col_text(st, 1), "ref",
-                            store_col_text(st, 2), "title", store_col_text(st, 3), "state",
-                            store_col_text(st, 4), "error", error && *error ? error : NULL,
-                            "signed_at", cal_json_iso(store_col_int(st, 6)), "timestamped_at",
-                            cal_json_iso(store_col_int(st, 7))));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "public_id",
+                              store_col_text(st, 0), "kind", store_col_text(st, 1), "ref",
+                              store_col_text(st, 2), "title", store_col_text(st, 3), "state",
+                              store_col_text(st, 4), "signed_at",
+                              cal_json_iso(store_col_int(st, 6)), "timestamped_at",
+                              cal_json_iso(store_col_int(st, 7)));
+        /* Why signing failed is for the officers only. */
+        if (o && audience == 0)
+            json_object_set_new(o, "error", error && *error ? json_string(error) : json_null());
+        json_array_append_new(list, o);
     }
     store_done(st);
     if (rc != STORE_DONE) {

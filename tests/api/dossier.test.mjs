@@ -77,8 +77,23 @@ test('the tests\' calculator gives the appointments of docs/calendar.md and of w
 
 // --- create, list, get ---------------------------------------------------------------------
 
+/**
+ * A dossier read again equals the answer given earlier, but for what the issuing worker
+ * signed in between: the receipt appears under `issued` once sealed (docs/signatures.md).
+ */
+function assertSameDossier(now, earlier) {
+  assert.deepEqual({ ...now, issued: null }, { ...earlier, issued: null });
+  for (const doc of now.issued) {
+    assert.equal(doc.kind, 'receipt', JSON.stringify(now.issued));
+    assert.ok(['signed', 'awaiting_timestamp'].includes(doc.state), JSON.stringify(doc));
+    assert.match(doc.public_id, /^[a-z2-7]{20}$/);
+    assert.ok(!('error' in doc), 'no officers\' reason for the applicant');
+  }
+}
+
 function assertDraft(d, { procedure = BIRTH, unit = COMMUNE } = {}) {
-  assert.deepEqual(Object.keys(d).sort(), ['apologies', 'channel', 'code', 'created_at', 'due_at', 'files', 'first_due_at', 'form', 'history', 'id', 'procedure', 'state', 'status', 'submitted_at', 'unit'].sort());
+  assert.deepEqual(Object.keys(d).sort(), ['apologies', 'channel', 'code', 'created_at', 'due_at', 'files', 'first_due_at', 'form', 'history', 'id', 'issued', 'procedure', 'state', 'status', 'submitted_at', 'unit'].sort());
+  assert.deepEqual(d.issued, [], 'a draft has nothing issued');
   assert.ok(Number.isInteger(d.id) && d.id > 0);
   assert.equal(d.code, null);
   assert.equal(d.state, 'draft');
@@ -363,7 +378,7 @@ test('submit needs CSRF and login; submit twice -> 409; editing after submission
   await expectRefused(srv, () => c.req('PUT', `${D}/${d.id}/files/giay-chung-sinh.pdf?document=giay_chung_sinh`, { body: samplePdf('thay the'), type: 'application/pdf' }),
     { status: 409, code: 'not_a_draft' }, rows);
   await expectRefused(srv, () => c.del(`${D}/${d.id}/files/giay-chung-sinh.pdf`), { status: 409, code: 'not_a_draft' }, rows);
-  assert.deepEqual((await c.get(`${D}/${d.id}`)).json, x);
+  assertSameDossier((await c.get(`${D}/${d.id}`)).json, x);
 });
 
 test('concurrent submits of one draft: one 200, the others 409, one code, one counter step', async () => {
