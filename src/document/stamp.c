@@ -12,6 +12,7 @@
 
 #include "base/dynbuf.h"
 #include "sign/pdf_read.h"
+#include "sign/pdf_update.h"
 
 #define FONT "Noto Serif"
 #define FONT_PT 13.0      /* Decree 30, Appendix I: number and date in 13 pt */
@@ -102,21 +103,16 @@ out:
     return rc;
 }
 
-struct wobj {
-    uint32_t num;
-    size_t off;
-};
-
 struct writer {
     struct dynbuf b;
-    struct wobj objs[MAX_OBJS];
+    struct pdfu_obj objs[MAX_OBJS];
     int n;
 };
 
 static void obj_begin(struct writer *w, uint32_t num)
 {
     if (w->n < MAX_OBJS)
-        w->objs[w->n++] = (struct wobj){num, dynbuf_len(&w->b)};
+        w->objs[w->n++] = (struct pdfu_obj){.num = num, .gen = 0, .off = dynbuf_len(&w->b)};
     dynbuf_addf(&w->b, "%u 0 obj\n", num);
 }
 
@@ -127,96 +123,6 @@ static void put_stream(struct writer *w, uint32_t num, const char *head, const u
     dynbuf_addf(&w->b, "<<%s /Length %zu>>\nstream\n", head, n);
     dynbuf_add(&w->b, p, n);
     dynbuf_adds(&w->b, "\nendstream\nendobj\n");
-}
-
-static void put_name(struct dynbuf *b, const char *n)
-{
-    dynbuf_adds(b, "/");
-    for (const unsigned char *p = (const unsigned char *)n; *p; p++) {
-        if (*p < 0x21 || *p > 0x7e || strchr("#()<>[]{}/%", *p))
-            dynbuf_addf(b, "#%02X", *p);
-        else
-            dynbuf_add(b, p, 1);
-    }
-}
-
-static int cmp_wobj(const void *a, const void *b)
-{
-    const struct wobj *x = a, *y = b;
-    return x->num < y->num ? -1 : x->num > y->num;
-}
-
-/* /Root, /Info and /ID of the original's trailer. */
-static void put_trailer_keys(struct dynbuf *b, const struct pdfr_obj *t)
-{
-    static const char *const keep[] = {"Root", "Info", "ID"};
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
-        const struct pdfr_obj *v = pdfr_dict_get(t, keep[i]);
-        if (v) {
-            dynbuf_adds(b, " ");
-            put_name(b, keep[i]);
-            dynbuf_adds(b, " ");
-            dynbuf_add(b, v->raw, v->raw_len);
-        }
-    }
-}
-
-/* The revision's cross-reference section, in the form of the original's
- * last one (a table after a table, a stream after a stream), as
- * sign/pades.c does for the same reason: every reader of the original
- * follows that form. */
-static void put_xref(struct writer *w, struct pdfr *f, uint32_t next)
-{
-    struct dynbuf *b = &w->b;
-    size_t prev = pdfr_startxref(f);
-    struct wobj all[MAX_OBJS + 1];
-    int n = w->n;
-    memcpy(all, w->objs, (size_t)n * sizeof all[0]);
-    size_t xoff = dynbuf_len(b);
-    if (pdfr_xref_is_stream(f)) {
-        all[n++] = (struct wobj){next, xoff};
-        qsort(all, (size_t)n, sizeof all[0], cmp_wobj);
-        unsigned char rows[(MAX_OBJS + 1) * 7];
-        char index[(MAX_OBJS + 1) * 24] = "";
-        size_t ilen = 0;
-        for (int i = 0; i < n; i++) {
-            unsigned char *r = rows + i * 7;
-            r[0] = 1;
-            for (int k = 0; k < 4; k++)
-                r[1 + k] = (unsigned char)(all[i].off >> (8 * (3 - k)));
-            r[5] = r[6] = 0;
-            if (i == 0 || all[i].num != all[i - 1].num + 1) {
-                int run = 1;
-                while (i + run < n && all[i + run].num == all[i].num + (uint32_t)run)
-                    run++;
-                int k = snprintf(index + ilen, sizeof index - ilen, "%s%u %d", i ? " " : "",
-                                 all[i].num, run);
-                if (k > 0 && (size_t)k < sizeof index - ilen)
-                    ilen += (size_t)k;
-            }
-        }
-        dynbuf_addf(b, "%u 0 obj\n<</Type /XRef /Size %u /W [1 4 2] /Index [%s] /Prev %zu", next,
-                    next + 1, index, prev);
-        put_trailer_keys(b, pdfr_trailer(f));
-        dynbuf_addf(b, " /Length %d>>\nstream\n", n * 7);
-        dynbuf_add(b, rows, (size_t)n * 7);
-        dynbuf_addf(b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xoff);
-        return;
-    }
-    qsort(all, (size_t)n, sizeof all[0], cmp_wobj);
-    dynbuf_adds(b, "xref\n");
-    for (int i = 0; i < n;) {
-        int run = 1;
-        while (i + run < n && all[i + run].num == all[i].num + (uint32_t)run)
-            run++;
-        dynbuf_addf(b, "%u %d\n", all[i].num, run);
-        for (int k = 0; k < run; k++)
-            dynbuf_addf(b, "%010zu 00000 n \n", all[i + k].off);
-        i += run;
-    }
-    dynbuf_addf(b, "trailer\n<</Size %u /Prev %zu", next, prev);
-    put_trailer_keys(b, pdfr_trailer(f));
-    dynbuf_addf(b, ">>\nstartxref\n%zu\n%%%%EOF\n", xoff);
 }
 
 int stamp_pdf_header(const unsigned char *pdf, size_t len, const struct stamp_line *lines,
@@ -329,7 +235,7 @@ int stamp_pdf_header(const unsigned char *pdf, size_t len, const struct stamp_li
         if (strcmp(kv->key, "Annots") == 0)
             continue;
         dynbuf_adds(&w.b, "\n");
-        put_name(&w.b, kv->key);
+        pdfu_put_name(&w.b, kv->key);
         dynbuf_adds(&w.b, " ");
         dynbuf_add(&w.b, kv->val->raw, kv->val->raw_len);
     }
@@ -342,9 +248,8 @@ int stamp_pdf_header(const unsigned char *pdf, size_t len, const struct stamp_li
     for (int i = 0; i < nlines; i++)
         dynbuf_addf(&w.b, "%s%u 0 R", i ? " " : "", annots[i]);
     dynbuf_adds(&w.b, "]>>\nendobj\n");
-    put_xref(&w, f, next);
-    if (w.n > MAX_OBJS) {
-        snprintf(err, errlen, "too many objects");
+    if (w.n > MAX_OBJS || pdfu_xref(&w.b, f, w.objs, w.n, next)) {
+        snprintf(err, errlen, "too many objects, or out of memory");
         goto out;
     }
     char *p = dynbuf_take(&w.b, outlen);

@@ -18,9 +18,11 @@ import {
 } from './lib/server.mjs';
 import { nssTrusting, pdfsig } from './lib/pdf.mjs';
 
-async function officer(url, who) {
+/** An officer's session. step: which 30-second code to give (a second session of the same
+ * officer within the same half minute needs the next code: a code is used only once). */
+async function officer(url, who, step = 0) {
   const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
   assert.equal(r.status, 200, `${who.login}: ${r.text}`);
   return c;
 }
@@ -194,7 +196,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.equal((await specialist.post(`/api/v1/documents/${tb.id}/submit`, {})).status, 200);
   assert.equal((await leader.post(`/api/v1/documents/${tb.id}/review`, { decision: 'approve' })).status, 200);
   assert.equal((await leader.post(`/api/v1/documents/${tb.id}/sign`, {})).status, 200);
-  const clerk2 = await officer(srv.url, DEMO_OFFICERS.clerk);
+  const clerk2 = await officer(srv.url, DEMO_OFFICERS.clerk, 1);
   const both = await Promise.all([clerk.post(`/api/v1/documents/${tb.id}/issue`, {}), clerk2.post(`/api/v1/documents/${tb.id}/issue`, {})]);
   assert.deepEqual(both.map((x) => x.status).sort(), [200, 409], both.map((x) => x.text).join('\n'));
   const loser = both.find((x) => x.status === 409);
