@@ -84,7 +84,7 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     assert.equal(await page.locator('#actions').count(), 0, 'nothing more for the drafter');
   });
 
-  await step('lanh-dao-danh-sach', 'leader', async (page) => {
+  await step('lanh-dao-mo-van-ban', 'leader', async (page) => {
     await e2e.officerLogin(page, L);
     await page.locator('#staff-nav').getByRole('link', { name: 'Văn bản đi' }).click();
     await page.locator('#views a[data-filter="in_review"]').click();
@@ -93,6 +93,7 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     await row.waitFor();
     assert.match(await row.innerText(), new RegExp(`Quyết định[\\s\\S]*${SUMMARY}[\\s\\S]*Chờ duyệt`));
     await axe(page, 'the list of outgoing documents');
+    await e2e.snap(page, 'lanh-dao-danh-sach-cho-duyet');
     await row.getByRole('link', { name: SUMMARY }).click();
     await page.waitForURL((u) => u.pathname === '/can-bo/van-ban/xem');
     await page.locator('#doc-state').waitFor();

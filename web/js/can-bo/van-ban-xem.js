@@ -91,12 +91,12 @@ function history() {
       el('span', { class: 'when' }, secondsDateTime(v.at)),
       el('span', { class: 'what' }, `Phiên bản ${v.version}: ${KIND[v.kind] || v.kind}`),
       el('div', { class: 'note' }, v.by, v.size ? ` · ${formatSize(v.size)}` : ''),
-      v.comment ? el('div', { class: 'note doc-comment' }, el('strong', {}, 'Ý kiến: '), v.comment) : null))));
+      v.comment ? el('div', { class: 'note vb-comment' }, el('strong', {}, 'Ý kiến: '), v.comment) : null))));
 }
 
 function uploadForm() {
   const input = el('input', { type: 'file', id: 'body-file', name: 'body', accept: 'application/pdf,.pdf', 'aria-describedby': 'body-hint body-file-error' });
-  const form = el('form', { id: 'body-form', novalidate: true, class: 'doc-upload' },
+  const form = el('form', { id: 'body-form', novalidate: true, class: 'vb-upload' },
     el('div', { class: 'form-errors', hidden: true }),
     el('div', { class: 'field' },
       el('label', { for: 'body-file' }, doc.sha256 ? 'Tải lên bản dự thảo mới (PDF)' : 'Tải lên bản dự thảo (PDF)'),
@@ -144,11 +144,11 @@ function draw() {
   $('#crumb').textContent = title;
   document.title = `${title} – Văn bản đi – Một cửa điện tử tỉnh Thanh Hóa`;
   render($('#doc'),
-    el('div', { class: 'doc-head' },
-      el('p', { class: 'muted doc-kind' }, t ? t.name : doc.type, doc.notation ? [' · ', el('span', { id: 'doc-notation' }, doc.notation)] : null),
+    el('div', { class: 'vb-head' },
+      el('p', { class: 'muted vb-kind' }, t ? t.name : doc.type, doc.notation ? [' · ', el('span', { id: 'doc-notation' }, doc.notation)] : null),
       el('h1', { id: 'doc-title', tabindex: '-1' }, doc.summary),
       el('p', {}, 'Trạng thái: ', statePill(doc.state, 'doc-state'))),
-    el('div', { class: 'doc-grid' },
+    el('div', { class: 'vb-grid' },
       el('div', {}, actionsCard(), metadata(), fileCard()),
       el('div', {}, history())));
 }

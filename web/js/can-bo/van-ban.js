@@ -48,7 +48,7 @@ function row(d) {
   const href = documentUrl(d.id);
   return el('tr', { class: 'q-row', dataset: { id: String(d.id), state: d.state }, onclick: (e) => { if (!e.target.closest('a')) location.href = href; } },
     el('td', { class: 'code-cell nowrap', 'data-label': 'Số, ký hiệu' },
-      d.notation ? el('span', { class: 'num doc-notation' }, d.notation) : el('span', { class: 'muted' }, 'Chưa cấp số')),
+      d.notation ? el('span', { class: 'num vb-notation' }, d.notation) : el('span', { class: 'muted' }, 'Chưa cấp số')),
     el('td', { 'data-label': 'Loại văn bản' }, t ? t.name : d.type),
     el('td', { class: 'proc', 'data-label': 'Trích yếu' }, el('a', { class: 'doc-open', href }, el('span', { class: 'clamp' }, d.summary))),
     el('td', { class: 'nowrap num', 'data-label': 'Cập nhật' }, secondsDateTime(d.updated_at)),
