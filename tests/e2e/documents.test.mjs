@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, COMMUNE, DEMO_OFFICERS, samplePdf, sqlValue, startServer } from '../api/lib/server.mjs';
 import { nssTrusting, pdfsig } from '../api/lib/pdf.mjs';
-import { axe, browserTest } from './lib/browser.mjs';
+import { axe, browserTest, overflowX } from './lib/browser.mjs';
 
 const S = DEMO_OFFICERS.specialist;
 const L = DEMO_OFFICERS.leader;
@@ -125,6 +125,17 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     assert.equal(res.status(), 200);
     assert.equal(res.headers()['content-type'], 'application/pdf');
     fs.writeFileSync(f('van-ban.pdf'), await res.body());
+  });
+
+  await step('may-tinh-bang', 'clerk', async (page) => {
+    // A tablet held upright: the list and the document's page fit the width.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    assert.equal(await overflowX(page), 0, 'the document\'s page fits a tablet');
+    await page.goto(`${srv.url}/can-bo/van-ban?trang-thai=issued`);
+    const row = page.locator(`#documents tr[data-id="${id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /1\/QĐ-UBND[\s\S]*Đã phát hành/);
+    assert.equal(await overflowX(page), 0, 'the list fits a tablet');
   });
 
   const p = pdfsig(f('van-ban.pdf'), f('nss'));
