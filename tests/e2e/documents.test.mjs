@@ -2,8 +2,9 @@
 // accounts of Phường Hạc Thành, each logging in once in the browser: the specialist's draft
 // of a Quyết định is made (its metadata through the API with the specialist's browser
 // session: the draft form is not there yet), then on the document's page the specialist
-// uploads the PDF body and submits it; the leader sees it under "Chờ duyệt" in the list,
-// approves it and signs it; the clerk (văn thư) issues it and the page shows "1/QĐ-UBND"
+// uploads the PDF body and submits it; the leader sees it under "Chờ duyệt" in the list and
+// returns it (first without a comment: the dialog's error), the specialist sees the comment,
+// uploads a second body and submits again; the leader approves it and signs it; the clerk (văn thư) issues it and the page shows "1/QĐ-UBND"
 // and the link to the signed PDF. The PDF downloaded from that link has two signatures that
 // pdfsig, trusting only the demo root read from trust_anchors, finds valid and trusted: the
 // leader's, then the ward's seal. axe-core checks every page shown.
@@ -25,6 +26,7 @@ const L = DEMO_OFFICERS.leader;
 const C = DEMO_OFFICERS.clerk;
 const WARD = 'Phường Hạc Thành';
 const SUMMARY = 'Về việc kiện toàn Tổ công tác chuyển đổi số phường';
+const COMMENT = 'Bổ sung căn cứ Nghị định 30/2020/NĐ-CP.';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-e2e-documents-'));
 const f = (name) => path.join(scratch, name);
@@ -53,6 +55,7 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
   fs.writeFileSync(f('root.pem'), sqlValue(srv.dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
   nssTrusting(f('nss'), f('root.pem'));
   fs.writeFileSync(f('du-thao.pdf'), samplePdf('Du thao quyet dinh kien toan to cong tac'));
+  fs.writeFileSync(f('du-thao-2.pdf'), samplePdf('Du thao quyet dinh kien toan to cong tac, lan 2'));
   const unit = Number(sqlValue(srv.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE}'`));
   const leaderId = Number(sqlValue(srv.dataDir, `SELECT id FROM accounts WHERE login = '${L.login}'`));
   let id = null;
@@ -99,13 +102,47 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     await page.locator('#doc-state').waitFor();
   });
 
+  await step('lanh-dao-tra-lai', 'leader', async (page) => {
+    // Returned without a comment: the dialog's error summary, nothing sent.
+    await page.locator('#actions').getByRole('button', { name: 'Trả lại', exact: true }).click();
+    const dlg = page.locator('#action-dialog[open]');
+    await dlg.waitFor();
+    await dlg.getByRole('button', { name: 'Trả lại', exact: true }).click();
+    const err = page.locator('#comment-error');
+    await err.waitFor();
+    assert.equal((await err.innerText()).trim(), 'Vui lòng ghi nội dung cần sửa');
+    assert.equal(await page.locator('#comment').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'comment');
+    await axe(page, 'the return dialog with its error');
+    await e2e.snap(page, 'lanh-dao-tra-lai-thieu-y-kien');
+    await page.fill('#comment', COMMENT);
+    await dlg.getByRole('button', { name: 'Trả lại', exact: true }).click();
+    await page.locator('#action-ok', { hasText: 'Đã thực hiện: Trả lại' }).waitFor();
+    assert.equal(await state(page), 'Trả lại');
+  });
+
+  await step('chuyen-vien-sua-trinh-lai', 'specialist', async (page) => {
+    await page.reload();
+    await page.locator('#doc-state').waitFor();
+    assert.equal(await state(page), 'Trả lại');
+    assert.match(await page.locator('#versions li[data-version="1"] .vb-comment').innerText(), new RegExp(COMMENT.replace(/[.]/g, '\\.')));
+    await page.locator('#body-file').setInputFiles(f('du-thao-2.pdf'));
+    await page.locator('#body-upload').click();
+    await page.locator('#action-ok', { hasText: 'Đã tải lên bản dự thảo' }).waitFor();
+    assert.equal(await page.locator('#versions li').count(), 2);
+    await act(page, 'Trình duyệt');
+    assert.equal(await state(page), 'Chờ duyệt');
+  });
+
   await step('lanh-dao-duyet-ky', 'leader', async (page) => {
+    await page.reload();
+    await page.locator('#doc-state').waitFor();
     await act(page, 'Duyệt dự thảo');
     assert.equal(await state(page), 'Chờ ký');
     await act(page, 'Ký số');
     assert.equal(await state(page), 'Chờ phát hành');
     const versions = page.locator('#versions li');
-    assert.deepEqual(await versions.evaluateAll((ls) => ls.map((l) => l.dataset.kind)), ['draft', 'signed']);
+    assert.deepEqual(await versions.evaluateAll((ls) => ls.map((l) => l.dataset.kind)), ['draft', 'draft', 'signed']);
     await axe(page, 'the signed document\'s page');
   });
 
