@@ -28,7 +28,6 @@ export function statePill(state, id) {
 
 // Which roles take part (data/roles.json): used only to decide what to offer; the server
 // checks every request and its refusal is shown as it comes.
-export const DRAFT_ROLES = new Set(['specialist', 'province_admin']);
 export const REVIEW_ROLES = new Set(['leader', 'province_admin']);
 export const ISSUE_ROLES = new Set(['clerk', 'province_admin']);
 
