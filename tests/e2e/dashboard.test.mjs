@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import { startServer, initDataDir, motcua, newCitizen, birthForm, samplePdf, BIRTH, COMMUNE, COMMUNE2, DEMO_OFFICERS,
 } from '../api/lib/server.mjs';
 import { browserTest, failedResource, submitDossier as online, ok, COPY } from './lib/browser.mjs';
+import { giveOfficialKey } from '../api/lib/keys.mjs';
 
 const O = DEMO_OFFICERS;
 const OTHER = { login: 'lanhdao.xa2', name: 'Hà Văn Phúc', password: 'mat-khau-lanh-dao-2' }; // leader of COMMUNE2, no TOTP
@@ -41,6 +42,8 @@ const e2e = browserTest({
     const r = motcua(['user', 'add', '--data', dataDir, '--kind', 'staff', '--login', OTHER.login, '--name', OTHER.name,
       '--password', OTHER.password, '--role', 'leader', '--unit', COMMUNE2, '--no-totp']);
     assert.equal(r.status, 0, r.stderr);
+    // The administrator approves a result here, and approving signs it (docs/signatures.md).
+    giveOfficialKey(dataDir, O.province_admin.login, COMMUNE, O.province_admin.name);
     return startServer(null, { dataDir });
   },
   async setup() { admin = await e2e.apiLogin(O.province_admin); },
