@@ -1,7 +1,7 @@
 /* doc_search: official documents in the full-text search (search/search.h,
  * docs/search.md): each document indexed as kind "document" in the write
- * job that saves its draft, a new body, or issues it (with the incoming
- * copies the issuing delivers), and the officer's scope for a query: the
+ * job of each step of the flow (the draft, a body, submit, review, the
+ * signature, the issuing with the incoming copies it delivers), and the officer's scope for a query: the
  * paths of the units where they hold document.read. */
 #ifndef MOTCUA_DOCUMENT_SEARCH_H
 #define MOTCUA_DOCUMENT_SEARCH_H

@@ -747,12 +747,10 @@ int document_step_job(struct store *db, void *arg)
                                           "notation", a->notation)
                               : json_object()))
         return db_err(&a->err);
-    /* A new body or the issuing (with the copies it delivered) is what
-     * search finds: indexed in the same transaction. */
-    if ((a->action == DOC_ACT_VERSION || a->action == DOC_ACT_ISSUE) &&
-        document_search_index(db, d.id, a->body_text, a->body_len, &a->err))
-        return -1;
-    return 0;
+    /* Search finds the document as this step left it (its state, a new
+     * body, the number and the copies the issuing delivered): indexed in
+     * the same transaction. */
+    return document_search_index(db, d.id, a->body_text, a->body_len, &a->err);
 }
 
 int document_issue_prepare(struct store *db, const struct document *d, int64_t actor_id,

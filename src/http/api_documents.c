@@ -396,12 +396,15 @@ static int body_kept(struct store *db, void *arg)
     return 0;
 }
 
+/* On the pool: the text of the stored body (the one just uploaded, else
+ * the document's current one) for the step's job to index. */
 static void body_read(void *arg)
 {
     struct req *r = arg;
     struct doc_state *s = r->data;
     size_t len = 0;
-    unsigned char *pdf = read_body(r->app->files_dir, s->sha, MAX_BODY, &len);
+    const char *sha = s->sha[0] ? s->sha : s->doc.sha256;
+    unsigned char *pdf = sha[0] ? read_body(r->app->files_dir, sha, MAX_BODY, &len) : NULL;
     if (pdf)
         read_text(s, pdf, len);
     free(pdf);
@@ -414,6 +417,11 @@ static void body_text_read(struct req *r)
 }
 
 static void body_stored(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
+
+/* A step that changes the state only (submit, review) re-indexes the
+ * document with its state: its body's text is read first on the pool, then
+ * the job runs. */
+static void step_with_text(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
 
 /* PUT /api/v1/documents/{id}/body/{name}: the drafter's body, a PDF (raw
  * bytes). Every body is kept as a version. */
@@ -460,7 +468,7 @@ static void submit(struct req *r)
         return;
     struct doc_state *s = step_state(r, &d, DOC_ACT_SUBMIT);
     if (s)
-        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+        step_with_text(r);
 }
 
 /* POST /api/v1/documents/{id}/review {decision: "approve" | "return",
@@ -486,7 +494,7 @@ static void review(struct req *r)
     if (!s)
         return;
     s->step.comment = comment;
-    http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+    step_with_text(r);
 }
 
 /* Reads a stored file whole (at most max bytes). NULL on failure. */
@@ -558,8 +566,7 @@ static void sign_work(struct req *r, const struct issued_signature *sig, int sta
     }
     s->step.sha256 = s->sha;
     s->step.size = (int64_t)out.len;
-    if (stamp)
-        read_text(s, out.pdf, out.len);
+    read_text(s, out.pdf, out.len);
     s->work_rc = 0;
 done:
     free(body);

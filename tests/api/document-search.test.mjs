@@ -3,8 +3,8 @@
 // text) speaks of that decision; the other commune drafts a Quyết định of its own. Typed
 // without diacritics, "quyet dinh thanh lap" finds the Quyết định first (its title) and the
 // Thông báo after it (its body), never the other commune's; the other commune's officer finds
-// theirs and not Hạc Thành's. Issuing re-indexes: the issued one is found by its status and
-// carries its notation. Filters by type and date; a hostile query (quotes, AND, *, NEAR) is
+// theirs and not Hạc Thành's. Every step re-indexes: the submitted one is found in review, the issued one by its
+// status, with its notation. Filters by type and date; a hostile query (quotes, AND, *, NEAR) is
 // answered 200; a bad status or a page too deep is refused and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +85,8 @@ test('documents are found without diacritics, ranked, within the officer\'s unit
 
   // Issued: found by its status, with its notation.
   assert.equal((await specialist.post(`/api/v1/documents/${qd}/submit`, {})).status, 200);
+  r = await clerk.get('/api/v1/documents/search?q=thanh%20lap%20to%20cong%20tac&status=in_review');
+  assert.deepEqual(r.json.items.map((x) => x.id), [qd], 'every step re-indexes the state, body text kept');
   assert.equal((await leader.post(`/api/v1/documents/${qd}/review`, { decision: 'approve' })).status, 200);
   assert.equal((await leader.post(`/api/v1/documents/${qd}/sign`, {})).status, 200);
   r = await clerk.post(`/api/v1/documents/${qd}/issue`, {});
