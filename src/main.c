@@ -23,6 +23,7 @@ static const struct {
     {"key", cmd_key, "signing keys and certificates: import, list, revoke, trust roots"},
     {"pdf", cmd_pdf, "sign a PDF (PAdES) and verify its signatures"},
     {"render", cmd_render, "print a register of documents (Decree 30/2020) as PDF, XLSX, CSV"},
+    {"document", cmd_document, "print a unit's register of documents from the database"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
     {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},

@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
+#include "document/doc_search.h"
 #include "store/store.h"
 
 /* --- types ------------------------------------------------------------------ */
@@ -513,7 +514,7 @@ int document_create_job(struct store *db, void *arg)
         audit_object_json(db, a->actor_id, "document.draft", "document", a->id,
                           json_pack("{ss ss?}", "type", t.code, "sha256", a->sha256)))
         return db_err(&a->err);
-    return 0;
+    return document_search_index(db, a->id, NULL, 0, &a->err);
 }
 
 /* --- the flow's steps -------------------------------------------------------- */
@@ -746,7 +747,10 @@ int document_step_job(struct store *db, void *arg)
                                           "notation", a->notation)
                               : json_object()))
         return db_err(&a->err);
-    return 0;
+    /* Search finds the document as this step left it (its state, a new
+     * body, the number and the copies the issuing delivered): indexed in
+     * the same transaction. */
+    return document_search_index(db, d.id, a->body_text, a->body_len, &a->err);
 }
 
 int document_issue_prepare(struct store *db, const struct document *d, int64_t actor_id,

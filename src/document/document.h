@@ -194,6 +194,9 @@ struct document_step {
                                  (checked with updated_at): -1 for none */
     int64_t expect_updated_at;
     int64_t expect_number;    /* ISSUE */
+    const char *body_text;    /* the current body's text for the search index (read
+                                 off the loop threads), body_len bytes; NULL for none */
+    size_t body_len;
     int64_t now;
     /* OUT of ISSUE: */
     int64_t number;

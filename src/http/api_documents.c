@@ -7,7 +7,10 @@
  * signed PDF, the unit's seal signs, and one write job takes that number
  * (a number another issue took meanwhile makes the PDF again with the
  * next), writes the register's line and delivers an incoming copy to each
- * internal recipient. A document outside the officer's units is 404. */
+ * internal recipient. A document outside the officer's units is 404.
+ * The text of every body saved and of the issued PDF is read on the worker
+ * pool and handed to the write job, which indexes the document for
+ * GET /api/v1/documents/search. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "http/upload.h"
+#include "document/doc_search.h"
 #include "issued/signing.h"
 #include "store/store.h"
 
@@ -51,6 +55,8 @@ struct doc_state {
     int tries;
     int work_rc; /* 0, or -1 with work_err, or a negative errno storing the file */
     struct derr work_err;
+    char *text;  /* the body's text for the search index (malloc'd), or NULL */
+    size_t text_len;
 };
 
 static void release_state(void *p)
@@ -59,6 +65,27 @@ static void release_state(void *p)
     derr_clear(&s->work_err);
     derr_clear(&s->step.err);
     derr_clear(&s->draft.err);
+    free(s->text);
+}
+
+/* On the pool: the text of pdf for the search index, handed to the step's
+ * job. A PDF whose text cannot be read (damaged, a password) is indexed by
+ * its metadata alone: the body was accepted, its text is a bonus. */
+static void read_text(struct doc_state *s, const void *pdf, size_t len)
+{
+    struct derr err = {0};
+    free(s->text);
+    s->text = NULL;
+    s->text_len = 0;
+    if (search_pdf_text(pdf, len, NULL, &s->text, &s->text_len, &err) < 0) {
+        log_info("document %lld: body indexed without its text: %s", (long long)s->doc.id,
+                 err.message);
+        s->text = NULL;
+        s->text_len = 0;
+    }
+    derr_clear(&err);
+    s->step.body_text = s->text;
+    s->step.body_len = s->text_len;
 }
 
 /* The document {id} as the officer may see it; else replies 404 (also
@@ -144,6 +171,78 @@ static void register_lines(struct req *r)
     reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:s, s:o}", "unit_id", (json_int_t)unit,
                                  "year", (json_int_t)year, "direction", dir, "series", series,
                                  "items", items));
+}
+
+/* GET /api/v1/documents/search?q=&type=&status=&from=&to=&limit=&offset=:
+ * the documents of the units where the officer holds document.read (and
+ * the units below), ranked when q has words, else newest first. What is
+ * typed never reaches FTS5 as syntax (docs/search.md). */
+static void search(struct req *r)
+{
+    char (*paths)[SEARCH_PATH_MAX] = NULL;
+    const char *scope[SEARCH_SCOPE_MAX];
+    const char *type = req_query(r, "type"), *status = req_query(r, "status");
+    const char *lim = req_query(r, "limit"), *off = req_query(r, "offset");
+    long limit = SEARCH_LIMIT_DEFAULT, offset = 0;
+    struct derr err = {0};
+    json_t *out = NULL;
+
+    if ((lim && req_long_or_reply(r, lim, "limit", 1, 1000, 0, &limit)) ||
+        (off && req_long_or_reply(r, off, "offset", 0, INT32_MAX, 0, &offset)))
+        return;
+    if (status && status[0] && document_state_parse(status) < 0) {
+        reply_error(r, 422, "invalid", "Trạng thái văn bản không hợp lệ", "status");
+        return;
+    }
+    if (type && strlen(type) > 47) {
+        reply_error(r, 422, "invalid", "Loại văn bản không hợp lệ", "type");
+        return;
+    }
+    paths = malloc(SEARCH_SCOPE_MAX * sizeof *paths);
+    int n = paths ? document_search_scope(r->db, r->account.id, paths, SEARCH_SCOPE_MAX) : -1;
+    if (n < 0) {
+        free(paths);
+        reply_internal(r, "document scope read failed");
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        scope[i] = paths[i];
+    struct search_query q = {
+        .text = req_query(r, "q"),
+        .kind = DOCUMENT_SEARCH_KIND,
+        .doc_type = type,
+        .status = status,
+        .date_from = req_query(r, "from"),
+        .date_to = req_query(r, "to"),
+        .scope = scope,
+        .nscope = (size_t)n,
+        .limit = (int)limit,
+        .offset = offset > SEARCH_OFFSET_MAX ? SEARCH_OFFSET_MAX + 1 : (int)offset,
+    };
+    int rc = search_query(r->db, &q, &out, &err);
+    free(paths);
+    if (rc) {
+        /* The fields as the query string names them. */
+        const char *name = strcmp(err.field, "date_from") == 0 ? "from"
+                           : strcmp(err.field, "date_to") == 0  ? "to"
+                           : strcmp(err.field, "doc_type") == 0 ? "type"
+                                                                : NULL;
+        if (name)
+            snprintf(err.field, sizeof err.field, "%s", name);
+        reply_derr(r, &err);
+        derr_clear(&err);
+        return;
+    }
+    /* The API's documents are known by id: ref_id is the document's. */
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(out, "items"), i, item)
+    {
+        json_object_set(item, "id", json_object_get(item, "ref_id"));
+        json_object_del(item, "ref_id");
+        json_object_del(item, "kind");
+    }
+    reply_json(r, 200, out);
 }
 
 static void created(struct req *r)
@@ -278,6 +377,8 @@ static struct doc_state *step_state(struct req *r, const struct document *d,
 
 /* Is the upload a Word file? They are refused by name, for now, with a
  * message that says so (only PDF bodies can be signed). */
+static unsigned char *read_body(const char *dir, const char *sha, size_t max, size_t *len);
+
 static int is_docx(const char *name, const char *ctype)
 {
     size_t n = strlen(name);
@@ -285,6 +386,42 @@ static int is_docx(const char *name, const char *ctype)
            (n >= 4 && strcasecmp(name + n - 4, ".doc") == 0) ||
            (ctype && (strstr(ctype, "wordprocessingml") || strstr(ctype, "msword")));
 }
+
+/* The upload's own job: the file is in the store and nothing is recorded
+ * yet; its text is read next, then document_step_job records it. */
+static int body_kept(struct store *db, void *arg)
+{
+    (void)db;
+    (void)arg;
+    return 0;
+}
+
+/* On the pool: the text of the stored body (the one just uploaded, else
+ * the document's current one) for the step's job to index. */
+static void body_read(void *arg)
+{
+    struct req *r = arg;
+    struct doc_state *s = r->data;
+    size_t len = 0;
+    const char *sha = s->sha[0] ? s->sha : s->doc.sha256;
+    unsigned char *pdf = sha[0] ? read_body(r->app->files_dir, sha, MAX_BODY, &len) : NULL;
+    if (pdf)
+        read_text(s, pdf, len);
+    free(pdf);
+}
+
+static void body_text_read(struct req *r)
+{
+    struct doc_state *s = r->data;
+    http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+static void body_stored(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
+
+/* A step that changes the state only (submit, review) re-indexes the
+ * document with its state: its body's text is read first on the pool, then
+ * the job runs. */
+static void step_with_text(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
 
 /* PUT /api/v1/documents/{id}/body/{name}: the drafter's body, a PDF (raw
  * bytes). Every body is kept as a version. */
@@ -319,8 +456,8 @@ static void put_body(struct req *r)
         return;
     s->step.sha256 = s->sha;
     s->upload = up;
-    upload_store_then(r, &s->upload, s->sha, &s->step.size, document_step_job, &s->step,
-                      &s->step.err, stepped);
+    upload_store_then(r, &s->upload, s->sha, &s->step.size, body_kept, NULL, &s->step.err,
+                      body_stored);
 }
 
 /* POST /api/v1/documents/{id}/submit: the drafter sends it for review. */
@@ -331,7 +468,7 @@ static void submit(struct req *r)
         return;
     struct doc_state *s = step_state(r, &d, DOC_ACT_SUBMIT);
     if (s)
-        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+        step_with_text(r);
 }
 
 /* POST /api/v1/documents/{id}/review {decision: "approve" | "return",
@@ -357,7 +494,7 @@ static void review(struct req *r)
     if (!s)
         return;
     s->step.comment = comment;
-    http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+    step_with_text(r);
 }
 
 /* Reads a stored file whole (at most max bytes). NULL on failure. */
@@ -429,6 +566,7 @@ static void sign_work(struct req *r, const struct issued_signature *sig, int sta
     }
     s->step.sha256 = s->sha;
     s->step.size = (int64_t)out.len;
+    read_text(s, out.pdf, out.len);
     s->work_rc = 0;
 done:
     free(body);
@@ -603,6 +741,7 @@ static void issue(struct req *r)
 const struct route api_documents_routes[] = {
     {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents/search", search, ROUTE_OFFICER},
     {"GET", "/api/v1/documents", list, ROUTE_OFFICER},
     {"POST", "/api/v1/documents", create, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/{id}", show, ROUTE_OFFICER},

@@ -1,0 +1,156 @@
+// `motcua document register` (docs/documents.md, "Printing the registers"): Phường Hạc
+// Thành issues a Quyết định and a Công văn through the API, then the register of outgoing
+// documents of the year is printed from the database as CSV (read back by the test's own
+// RFC 4180 reader: both notations, dates, summaries and the signer, in number order), XLSX
+// (the shared strings hold them) and PDF (pdftotext shows the cover and both rows). The
+// incoming register of the year, with nothing registered, prints its cover alone; an
+// unknown unit, a bad year, XLSX without --out are refused and write no file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua,
+} from './lib/server.mjs';
+
+/** An officer's session (step: a second session within 30 s needs the next code). */
+async function officer(url, who, step = 0) {
+  const c = new Client(url);
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
+  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
+  return c;
+}
+
+/** Today in Vietnam (UTC+7), YYYY-MM-DD. */
+const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
+
+/** RFC 4180 records of text (quoted fields, doubled quotes, CRLF), without a BOM. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', i = 0, quoted = false;
+  if (text.charCodeAt(0) === 0xfeff) i = 1;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; }
+    else if (ch === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
+    else field += ch;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+/** Drafts, reviews, signs and issues one document; returns its notation. */
+async function issue(who, draft, pdfText) {
+  let r = await who.specialist.post('/api/v1/documents', draft);
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.document.id;
+  r = await who.specialist.req('PUT', `/api/v1/documents/${id}/body/du-thao.pdf`, { body: samplePdf(pdfText), type: 'application/pdf' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await who.specialist.post(`/api/v1/documents/${id}/submit`, {})).status, 200);
+  assert.equal((await who.leader.post(`/api/v1/documents/${id}/review`, { decision: 'approve' })).status, 200);
+  assert.equal((await who.leader.post(`/api/v1/documents/${id}/sign`, {})).status, 200);
+  r = await who.clerk.post(`/api/v1/documents/${id}/issue`, {});
+  assert.equal(r.status, 200, r.text);
+  return r.json.document.notation;
+}
+
+test('the outgoing register printed from the database as CSV, XLSX and PDF', async (t) => {
+  const srv = await startServer(t);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-docreg-'));
+  t.after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  const unit = Number(sqlValue(srv.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE}'`));
+  const unit2 = Number(sqlValue(srv.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE2}'`));
+  const leaderId = Number(sqlValue(srv.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`));
+  const who = {
+    specialist: await officer(srv.url, DEMO_OFFICERS.specialist),
+    leader: await officer(srv.url, DEMO_OFFICERS.leader),
+    clerk: await officer(srv.url, DEMO_OFFICERS.clerk),
+  };
+  const base = { unit_id: unit, priority: 'thuong', signer_id: leaderId, signer_title: 'CHỦ TỊCH' };
+  const n1 = await issue(who, { ...base, type: 'quyet_dinh', summary: 'Về việc thành lập Tổ công tác chuyển đổi số, năm 2026',
+    recipients_internal: [unit2], recipients_external: 'Như Điều 3;\nLưu: VT.' }, 'Quyet dinh');
+  const n2 = await issue(who, { ...base, type: 'cong_van', department: 'VP', summary: 'V/v báo cáo "tiếp nhận" hồ sơ trực tuyến',
+    recipients_external: 'Sở Nội vụ' }, 'Cong van');
+  assert.deepEqual([n1, n2], ['1/QĐ-UBND', '2/UBND-VP']);
+
+  const year = today().slice(0, 4);
+  const [y, m, d] = today().split('-');
+  const date = `${d}/${m}/${y}`;
+  const run = (args) => motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE, '--year', year, ...args]);
+
+  // CSV on standard output: the header, then 1 and 2 in order.
+  let r = run(['--direction', 'out', '--format', 'csv']);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = parseCsv(r.stdout);
+  assert.equal(rows[0][0], 'Số, ký hiệu văn bản');
+  assert.equal(rows.length, 3, r.stdout);
+  assert.deepEqual(rows.slice(1).map((x) => x.slice(0, 5)), [
+    ['1/QĐ-UBND', date, 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026', DEMO_OFFICERS.leader.name, 'Như Điều 3;\nLưu: VT.'],
+    ['2/UBND-VP', date, 'Công văn V/v báo cáo "tiếp nhận" hồ sơ trực tuyến', DEMO_OFFICERS.leader.name, 'Sở Nội vụ'],
+  ]);
+  // Column (8), ngày chuyển: the Quyết định went to the other commune when issued.
+  assert.equal(rows[1][7], date);
+  assert.equal(rows[2][7], '');
+
+  // XLSX: the shared strings hold the title, both notations and summaries.
+  const xlsx = path.join(scratch, 'so-di.xlsx');
+  r = run(['--direction', 'out', '--format', 'xlsx', '--out', xlsx]);
+  assert.equal(r.status, 0, r.stderr);
+  const strings = execFileSync('unzip', ['-p', xlsx, 'xl/sharedStrings.xml']).toString('utf8')
+    .replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  for (const s of [`SỔ ĐĂNG KÝ VĂN BẢN ĐI NĂM ${year}`, '1/QĐ-UBND', '2/UBND-VP', 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026',
+    'Công văn V/v báo cáo "tiếp nhận" hồ sơ trực tuyến'])
+    assert.ok(strings.includes(s), `${s} in the shared strings`);
+
+  // PDF: the cover (unit, title, year, numbers 1 to 2), then both rows.
+  const pdf = path.join(scratch, 'so-di.pdf');
+  r = run(['--direction', 'out', '--format', 'pdf', '--out', pdf]);
+  assert.equal(r.status, 0, r.stderr);
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-']).toString('utf8');
+  const pages = text.split('\f');
+  assert.match(pages[0], /SỔ ĐĂNG KÝ VĂN BẢN ĐI/);
+  assert.match(pages[0], new RegExp(`Năm ${year}`));
+  assert.match(pages[0], /PHƯỜNG HẠC THÀNH/);
+  assert.match(pages[0], /Từ số 1 đến số 2/);
+  const table = pages.slice(1).join('\n');
+  assert.ok(table.indexOf('1/QĐ-UBND') >= 0 && table.indexOf('1/QĐ-UBND') < table.indexOf('2/UBND-VP'), table);
+  assert.match(table, /thành lập Tổ/);
+  assert.match(table, /công tác chuyển đổi số, năm/);
+  assert.match(table, /tiếp nhận/);
+
+  // Nothing registered (the incoming register of the year): the cover and an empty table.
+  const empty = path.join(scratch, 'so-den.pdf');
+  r = run(['--direction', 'in', '--format', 'pdf', '--out', empty]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /0 entries/);
+  const etext = execFileSync('pdftotext', ['-layout', empty, '-']).toString('utf8');
+  assert.match(etext, /SỔ ĐĂNG KÝ VĂN BẢN ĐẾN/);
+  r = run(['--direction', 'in', '--format', 'csv']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(parseCsv(r.stdout).length, 1, 'the header only');
+
+  // Refusals, none of which writes its file.
+  const none = path.join(scratch, 'none.pdf');
+  r = motcua(['document', 'register', '--data', srv.dataDir, '--unit', '000.99.99.H56', '--year', year, '--direction', 'out', '--format', 'pdf', '--out', none]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no unit with the code '000\.99\.99\.H56'/);
+  r = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE, '--year', '1999', '--direction', 'out', '--format', 'pdf', '--out', none]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--year is a year from 2000 to 2199/);
+  r = run(['--direction', 'sideways', '--format', 'csv']);
+  assert.equal(r.status, 2);
+  r = run(['--direction', 'out', '--format', 'xlsx']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /needs --out/);
+  r = run(['--direction', 'out', '--format', 'csv', '--series', 'no_such_series']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /series 'no_such_series'/);
+  assert.ok(!fs.existsSync(none), 'no file written');
+});
