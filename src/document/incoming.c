@@ -566,61 +566,63 @@ const char *incoming_box_permission(enum incoming_box b)
     }
 }
 
-/* Each box's condition; ?1 the account, today from the CTE p (every
- * statement of the lists binds it, so it is declared in all). Fixed text. */
-static const char *box_where(enum incoming_box b)
-{
-    switch (b) {
-    case INC_BOX_ARRIVED:
-        return " AND i.status IS NULL";
-    case INC_BOX_REGISTERED:
-        return " AND i.number IS NOT NULL";
-    case INC_BOX_TO_ASSIGN:
-        return " AND i.status = 'registered'";
-    case INC_BOX_TO_HANDLE:
-        return " AND i.status IN ('assigned', 'handling') AND (i.lead_account_id = ?1"
-               " OR (i.lead_account_id IS NULL AND i.lead_unit_id IN (SELECT id FROM scope))"
-               " OR ?1 IN (SELECT value FROM json_each(i.support_accounts)))";
-    default:
-        return " AND i.status IN ('assigned', 'handling') AND i.deadline < (SELECT today FROM p)";
-    }
-}
+/* The lists' statements, one pair (count, page) per box, as literals:
+ * statements are cached by their text's address (store/store.h). ?1 the
+ * account, ?2 the unit (0: all), ?3 today (in the CTE p, so that every
+ * statement declares it), ?4 ?5 the page. */
+#define LIST_HEAD(perm)                                                                            \
+    "WITH p(today) AS (SELECT ?3), " PERMISSION_SCOPE("?1", "'" perm "'") " SELECT "
+#define LIST_FROM                                                                                  \
+    " FROM documents d LEFT JOIN document_incoming i ON i.document_id = d.id"                      \
+    " WHERE d.direction = 'in' AND d.unit_id IN (SELECT id FROM scope)"                            \
+    " AND (?2 = 0 OR d.unit_id = ?2)"
+#define LIST_COLUMNS                                                                               \
+    "d.id, d.unit_id, d.summary, coalesce(d.notation, ''), d.priority, i.status, i.number,"       \
+    " i.deadline, d.created_at, coalesce((SELECT u.name FROM documents s JOIN units u"            \
+    " ON u.id = s.unit_id WHERE s.id = d.source_id), '')"
+#define LIST_PAGE " LIMIT ?4 OFFSET ?5"
+#define LIST_NEWEST " ORDER BY d.created_at DESC, d.id DESC"
+#define LIST_BOX(perm, where, order)                                                               \
+    {LIST_HEAD(perm) "count(*)" LIST_FROM where,                                                   \
+     LIST_HEAD(perm) LIST_COLUMNS LIST_FROM where order LIST_PAGE}
+
+static const struct {
+    const char *count, *page;
+} list_sql[] = {
+    [INC_BOX_ARRIVED] = LIST_BOX(INCOMING_PERM_RECEIVE, " AND i.status IS NULL", LIST_NEWEST),
+    [INC_BOX_REGISTERED] = LIST_BOX(INCOMING_PERM_RECEIVE, " AND i.number IS NOT NULL",
+                                    " ORDER BY i.registered_at DESC, d.id DESC"),
+    [INC_BOX_TO_ASSIGN] = LIST_BOX(INCOMING_PERM_ASSIGN, " AND i.status = 'registered'",
+                                   LIST_NEWEST),
+    /* The lead officer, an officer of the lead unit, or a supporting one. */
+    [INC_BOX_TO_HANDLE] = LIST_BOX(
+        INCOMING_PERM_HANDLE,
+        " AND i.status IN ('assigned', 'handling') AND (i.lead_account_id = ?1"
+        " OR (i.lead_account_id IS NULL AND i.lead_unit_id IN (SELECT id FROM scope))"
+        " OR ?1 IN (SELECT value FROM json_each(i.support_accounts)))",
+        " ORDER BY i.deadline, d.id"),
+    /* The deadline is the last day: overdue from the day after. */
+    [INC_BOX_OVERDUE] = LIST_BOX(DOCUMENT_PERM_READ,
+                                 " AND i.status IN ('assigned', 'handling')"
+                                 " AND i.deadline < (SELECT today FROM p)",
+                                 " ORDER BY i.deadline, d.id"),
+};
 
 json_t *incoming_list_json(struct store *db, int64_t account_id, enum incoming_box box,
                            int64_t unit_id, const char *today, int limit, int offset)
 {
-    char sql[2048];
-    const char *perm = incoming_box_permission(box);
-    const char *order = box == INC_BOX_REGISTERED ? " ORDER BY i.registered_at DESC, d.id DESC"
-                        : box == INC_BOX_OVERDUE  ? " ORDER BY i.deadline, d.id"
-                                                  : " ORDER BY d.created_at DESC, d.id DESC";
     struct store_stmt *st;
     int64_t total = 0;
     int rc;
-    /* The permission is a fixed string of this module, quoted in place. */
-    snprintf(sql, sizeof sql,
-             "WITH p(today) AS (SELECT ?3), " PERMISSION_SCOPE("?1", "'%s'")
-             " SELECT %s FROM documents d LEFT JOIN document_incoming i"
-             " ON i.document_id = d.id WHERE d.direction = 'in'"
-             " AND d.unit_id IN (SELECT id FROM scope) AND (?2 = 0 OR d.unit_id = ?2)%s%s",
-             perm, "count(*)", box_where(box), "");
-    rc = store_int(db, sql, &total, BIND_INT(account_id), BIND_INT(unit_id), BIND_TEXT(today));
+    if ((int)box < 0 || (int)box > INC_BOX_OVERDUE)
+        return NULL;
+    rc = store_int(db, list_sql[box].count, &total, BIND_INT(account_id), BIND_INT(unit_id),
+                   BIND_TEXT(today));
     if (rc != STORE_ROW)
         return NULL;
-    snprintf(sql, sizeof sql,
-             "WITH p(today) AS (SELECT ?3), " PERMISSION_SCOPE("?1", "'%s'")
-             " SELECT %s FROM documents d LEFT JOIN document_incoming i"
-             " ON i.document_id = d.id WHERE d.direction = 'in'"
-             " AND d.unit_id IN (SELECT id FROM scope) AND (?2 = 0 OR d.unit_id = ?2)%s%s"
-             " LIMIT ?4 OFFSET ?5",
-             perm,
-             "d.id, d.unit_id, d.summary, coalesce(d.notation, ''), d.priority, i.status,"
-             " i.number, i.deadline, d.created_at, coalesce((SELECT u.name FROM documents s"
-             " JOIN units u ON u.id = s.unit_id WHERE s.id = d.source_id), '')",
-             box_where(box), order);
     json_t *items = json_array();
-    if (!items || store_prepare_all(db, sql, &st, BIND_INT(account_id), BIND_INT(unit_id),
-                                    BIND_TEXT(today), BIND_INT(limit), BIND_INT(offset))) {
+    if (!items || store_prepare_all(db, list_sql[box].page, &st, BIND_INT(account_id),
+                                    BIND_INT(unit_id), BIND_TEXT(today), BIND_INT(limit), BIND_INT(offset))) {
         json_decref(items);
         return NULL;
     }

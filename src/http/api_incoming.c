@@ -215,7 +215,7 @@ static void text_step(struct req *r, enum incoming_action action, const char *na
                                        &text))
             return;
     } else if (required) {
-        reply_error(r, 422, "reason_required", "Cần lý do trả lại", name);
+        reply_error(r, 422, "required", "Trường này là bắt buộc", name);
         return;
     }
     struct inc_state *s = step_state(r, &d, action);
