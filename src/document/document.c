@@ -14,6 +14,7 @@
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
 #include "document/doc_search.h"
+#include "document/incoming.h"
 #include "store/store.h"
 
 /* --- types ------------------------------------------------------------------ */
@@ -876,6 +877,9 @@ json_t *document_json(struct store *db, const struct document *d)
         json_object_set_new(j, "source_id",
                             d->source_id ? json_integer(d->source_id) : json_null());
         json_object_set_new(j, "versions", versions ? json_incref(versions) : json_null());
+        /* The sender follows its deliveries (status 01 arrived ... 06 completed). */
+        if (strcmp(d->direction, "out") == 0)
+            json_object_set_new(j, "deliveries", incoming_deliveries_json(db, d->id));
     }
     json_decref(recipients);
     json_decref(versions);

@@ -224,8 +224,8 @@ int document_issue_prepare(struct store *db, const struct document *d, int64_t a
  * summary, priority, confidentiality, state, department, drafter,
  * reviewer, signer, signer_title, due_at, recipients_internal,
  * recipients_external, number, notation, issued_on, sha256, size,
- * versions: [{version, kind, by, comment, at, sha256, size}]}. A new
- * reference or NULL. */
+ * versions: [{version, kind, by, comment, at, sha256, size}], and for an
+ * outgoing one deliveries (document/incoming.h)}. A new reference or NULL. */
 json_t *document_json(struct store *db, const struct document *d);
 
 /* The documents of the units where account holds a document permission,

@@ -21,6 +21,7 @@ static const struct route *const tables[] = {
     api_verify_routes,
     api_copies_routes,
     api_documents_routes,
+    api_incoming_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */
