@@ -26,6 +26,7 @@
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "document/document.h"
+#include "document/drafting.h"
 #include "document/stamp.h"
 #include "dossier/filestore.h"
 #include "http/http.h"
@@ -251,9 +252,21 @@ static void created(struct req *r)
     reply_document(r, 201, s->draft.id);
 }
 
+/* GET /api/v1/documents/drafting: the units the officer drafts for and
+ * who may sign for each (document/drafting.h). */
+static void drafting(struct req *r)
+{
+    json_t *j = document_drafting_json(r->db, r->account.id);
+    if (!j) {
+        reply_internal(r, "drafting choices failed");
+        return;
+    }
+    reply_json(r, 200, j);
+}
+
 /* POST /api/v1/documents {unit_id, type, summary, priority?,
  * confidentiality?, department?, signer_id, signer_title?, due_at?,
- * recipients_internal?: [unit ids], recipients_external?} */
+ * recipients_internal?: [unit ids or codes], recipients_external?} */
 static void create(struct req *r)
 {
     json_t *body = req_json_object_or_reply(r);
@@ -292,8 +305,15 @@ static void create(struct req *r)
     struct doc_state *s = req_state(r, sizeof *s, release_state);
     if (!s)
         return;
+    /* Each recipient unit by id, or by its code (what the units' search
+     * gives a page). */
     for (size_t i = 0; json_is_array(rec) && i < json_array_size(rec); i++) {
         json_t *v = json_array_get(rec, i);
+        struct unit u;
+        if (json_is_string(v) && unit_by_code(r->db, json_string_value(v), &u) == STORE_ROW) {
+            s->recipients[i] = u.id;
+            continue;
+        }
         if (!json_is_integer(v)) {
             reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ",
                         "recipients_internal");
@@ -742,6 +762,7 @@ const struct route api_documents_routes[] = {
     {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/search", search, ROUTE_OFFICER},
+    {"GET", "/api/v1/documents/drafting", drafting, ROUTE_OFFICER},
     {"GET", "/api/v1/documents", list, ROUTE_OFFICER},
     {"POST", "/api/v1/documents", create, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/{id}", show, ROUTE_OFFICER},

@@ -46,7 +46,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   const draft = (over = {}) => ({
     unit_id: unit, type: 'quyet_dinh', summary: 'Về việc kiện toàn Tổ công tác chuyển đổi số phường',
     priority: 'khan', signer_id: leaderId, signer_title: 'CHỦ TỊCH',
-    recipients_internal: [unit2], recipients_external: 'Như Điều 3;\nLưu: VT, VP.', ...over,
+    recipients_internal: [COMMUNE2], recipients_external: 'Như Điều 3;\nLưu: VT, VP.', ...over,
   });
   const body = (c, docId, name, buf, type = 'application/pdf') =>
     c.req('PUT', `/api/v1/documents/${docId}/body/${name}`, { body: buf, type });
@@ -58,6 +58,23 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.equal(r.json.types.find((x) => x.code === 'cong_van').abbreviation, '');
   assert.equal(r.json.types.find((x) => x.code === 'quyet_dinh').abbreviation, 'QĐ');
   assert.deepEqual(r.json.priorities.map((p) => p.name), ['Thường', 'Khẩn', 'Thượng khẩn', 'Hỏa tốc', 'Hỏa tốc hẹn giờ']);
+
+  // What the draft form offers the specialist: the ward, and its leader as the signer (the
+  // demo accounts: data/demo-accounts.csv); the leader drafts for nobody.
+  r = await specialist.get('/api/v1/documents/drafting');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.units.map((u) => [u.id, u.code, u.name, u.abbreviation]), [[unit, COMMUNE, 'Phường Hạc Thành', 'UBND']]);
+  // Who holds document.sign on the ward or above: its leader, and the province's
+  // administrator (data/roles.json), by name.
+  const adminId = id(`SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.province_admin.login}'`);
+  assert.deepEqual(r.json.units[0].signers.map((x) => [x.id, x.name]),
+    [[adminId, DEMO_OFFICERS.province_admin.name], [leaderId, DEMO_OFFICERS.leader.name]]);
+  assert.equal(r.json.units[0].signers[1].title, 'Lãnh đạo');
+  r = await leader.get('/api/v1/documents/drafting');
+  assert.deepEqual(r.json, { units: [] });
+  // Recipients by unit code, as the units' search gives them to the form; an unknown code is refused.
+  await expectRefused(srv, () => specialist.post('/api/v1/documents', draft({ recipients_internal: ['000.99.99.H56'] })),
+    { status: 422, code: 'invalid_recipients', field: 'recipients_internal' });
 
   // Refused drafts: no signer, a signer who may not sign, "mật" where not allowed, a
   // công văn without its department; none writes anything.

@@ -1,7 +1,7 @@
 // Browser test of the outgoing documents' pages (docs/documents.md, "Pages"), with the demo
-// accounts of Phường Hạc Thành, each logging in once in the browser: the specialist's draft
-// of a Quyết định is made (its metadata through the API with the specialist's browser
-// session: the draft form is not there yet), then on the document's page the specialist
+// accounts of Phường Hạc Thành, each logging in once in the browser: the specialist fills the
+// draft form of a Quyết định ("Soạn văn bản": type, summary, priority, signer, a recipient
+// unit found by typing), then on the document's page the specialist
 // uploads the PDF body and submits it; the leader sees it under "Chờ duyệt" in the list and
 // returns it (first without a comment: the dialog's error), the specialist sees the comment,
 // uploads a second body and submits again; the leader approves it and signs it; the clerk (văn thư) issues it and the page shows "1/QĐ-UBND"
@@ -67,14 +67,35 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     await nav.click();
     await page.waitForURL((u) => u.pathname === '/can-bo/van-ban');
     await page.locator('#documents-empty').waitFor();
-    // The draft's metadata, with the session of the browser (its CSRF token from /auth/me).
-    const me = await (await page.request.get(`${srv.url}/api/v1/auth/me`)).json();
-    const r = await page.request.post(`${srv.url}/api/v1/documents`, {
-      headers: { 'X-CSRF-Token': me.csrf_token },
-      data: { unit_id: unit, type: 'quyet_dinh', summary: SUMMARY, priority: 'khan', signer_id: leaderId, signer_title: 'CHỦ TỊCH', recipients_external: 'Như Điều 3;\nLưu: VT, VP.' },
-    });
-    assert.equal(r.status(), 201, await r.text());
-    id = (await r.json()).document.id;
+    // The draft form: saved first without its summary (the error summary), then whole, with
+    // Phường Quảng Phú found by typing as an internal recipient.
+    await page.locator('#new-draft').click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/van-ban/soan');
+    const form = page.locator('#draft-form');
+    await form.waitFor();
+    assert.equal(await form.getByLabel('Đơn vị ban hành').inputValue(), String(unit));
+    await form.getByLabel('Loại văn bản').selectOption('quyet_dinh');
+    await form.getByLabel('Người ký').selectOption(String(leaderId));
+    await page.locator('#save-draft').click();
+    await form.locator('#summary-error', { hasText: 'trích yếu' }).waitFor();
+    await axe(page, 'the draft form with its error');
+    await form.getByLabel('Trích yếu nội dung').fill(SUMMARY);
+    await form.getByLabel('Độ khẩn').selectOption('khan');
+    await form.getByLabel('Chức danh ghi trên chữ ký').fill('CHỦ TỊCH');
+    await page.locator('#recipient').fill('Quảng Phú');
+    await page.getByRole('option', { name: /Phường Quảng Phú/ }).click();
+    await page.locator('#recipients li[data-code="000.02.90.H56"]').waitFor();
+    await form.getByLabel('Nơi nhận khác').fill('Như Điều 3;\nLưu: VT, VP.');
+    await e2e.snap(page, 'chuyen-vien-bieu-mau');
+    await page.locator('#save-draft').click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/van-ban/xem');
+    id = Number(new URL(page.url()).searchParams.get('id'));
+    assert.ok(id > 0);
+    // What was saved, read back from the database: the form's choices.
+    assert.equal(sqlValue(srv.dataDir, `SELECT summary FROM documents WHERE id = ${id}`), SUMMARY);
+    assert.equal(Number(sqlValue(srv.dataDir, `SELECT signer_id FROM documents WHERE id = ${id}`)), leaderId);
+    const ward2 = Number(sqlValue(srv.dataDir, "SELECT id FROM units WHERE code = '000.02.90.H56'"));
+    assert.deepEqual(JSON.parse(sqlValue(srv.dataDir, `SELECT recipients_internal FROM documents WHERE id = ${id}`)), [ward2]);
     await page.goto(docUrl());
     assert.equal(await state(page), 'Dự thảo');
     await page.locator('#body-file').setInputFiles(f('du-thao.pdf'));

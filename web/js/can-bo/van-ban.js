@@ -72,7 +72,9 @@ function draw() {
 async function load() {
   render($('#table-wrap'), loading('Đang tải danh sách văn bản…'));
   try {
-    const [list, t] = await Promise.all([api.get('/documents'), api.get('/documents/types')]);
+    const [list, t, drafting] = await Promise.all([api.get('/documents'), api.get('/documents/types'), api.get('/documents/drafting')]);
+    // "Soạn văn bản" for an officer who drafts for some unit.
+    $('#new-draft').hidden = !(drafting.units || []).length;
     items = (list.items || []).filter((d) => d.direction === 'out');
     types = Object.fromEntries((t.types || []).map((x) => [x.code, x]));
     $('#list-alert').replaceChildren();
