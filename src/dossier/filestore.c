@@ -278,3 +278,26 @@ int filestore_open(const char *dir, const char *sha_hex, size_t *size)
         *size = (size_t)sb.st_size;
     return fd;
 }
+
+unsigned char *filestore_read_all(const char *dir, const char *sha_hex, size_t max, size_t *len)
+{
+    size_t size = 0, got = 0;
+    int fd = filestore_open(dir, sha_hex, &size);
+    if (fd < 0)
+        return NULL;
+    unsigned char *buf = size <= max ? malloc(size ? size : 1) : NULL;
+    while (buf && got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            buf = NULL;
+        } else {
+            got += (size_t)n;
+        }
+    }
+    close(fd);
+    *len = size;
+    return buf;
+}

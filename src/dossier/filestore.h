@@ -86,5 +86,10 @@ void filestore_tmp_sweep(const char *dir);
 /* Opens a stored file for reading; *size set. Returns the descriptor or -1. */
 int filestore_open(const char *dir, const char *sha_hex, size_t *size);
 
+/* Reads a stored file whole, if it is at most max bytes. OUT: *len.
+ * Returns a malloc'd buffer (the caller frees it), or NULL: no such file,
+ * larger than max, a read error or out of memory. */
+unsigned char *filestore_read_all(const char *dir, const char *sha_hex, size_t max, size_t *len);
+
 
 #endif

@@ -54,31 +54,6 @@ static void release_issue(void *p)
     derr_clear(&s->job.err);
 }
 
-/* Reads a stored file whole (at most max bytes). NULL on failure. */
-static unsigned char *read_stored(const char *dir, const char *sha, size_t max, size_t *len)
-{
-    size_t size;
-    int fd = filestore_open(dir, sha, &size);
-    if (fd < 0)
-        return NULL;
-    unsigned char *buf = size <= max ? malloc(size ? size : 1) : NULL;
-    size_t got = 0;
-    while (buf && got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *len = size;
-    return buf;
-}
-
 /* On the pool: the copy made from the scans, signed by the officer then
  * the seal, and stored. Its own read-only connection reads the keys. */
 static void make_copy(void *arg)
@@ -95,7 +70,7 @@ static void make_copy(void *arg)
     s->work_rc = -1;
     for (int i = 0; i < a->nnames; i++) {
         size_t len = 0;
-        data[i] = read_stored(r->app->files_dir, a->sources[i].sha256, COPIES_MAX_BYTES, &len);
+        data[i] = filestore_read_all(r->app->files_dir, a->sources[i].sha256, COPIES_MAX_BYTES, &len);
         if (!data[i]) {
             if (len > COPIES_MAX_BYTES)
                 derr_set(&s->work_err, DERR_TOO_LARGE, "scan_too_large",

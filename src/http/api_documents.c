@@ -397,8 +397,6 @@ static struct doc_state *step_state(struct req *r, const struct document *d,
 
 /* Is the upload a Word file? They are refused by name, for now, with a
  * message that says so (only PDF bodies can be signed). */
-static unsigned char *read_body(const char *dir, const char *sha, size_t max, size_t *len);
-
 static int is_docx(const char *name, const char *ctype)
 {
     size_t n = strlen(name);
@@ -424,7 +422,7 @@ static void body_read(void *arg)
     struct doc_state *s = r->data;
     size_t len = 0;
     const char *sha = s->sha[0] ? s->sha : s->doc.sha256;
-    unsigned char *pdf = sha[0] ? read_body(r->app->files_dir, sha, MAX_BODY, &len) : NULL;
+    unsigned char *pdf = sha[0] ? filestore_read_all(r->app->files_dir, sha, MAX_BODY, &len) : NULL;
     if (pdf)
         read_text(s, pdf, len);
     free(pdf);
@@ -517,30 +515,6 @@ static void review(struct req *r)
     step_with_text(r);
 }
 
-/* Reads a stored file whole (at most max bytes). NULL on failure. */
-static unsigned char *read_body(const char *dir, const char *sha, size_t max, size_t *len)
-{
-    size_t size, got = 0;
-    int fd = filestore_open(dir, sha, &size);
-    if (fd < 0)
-        return NULL;
-    unsigned char *buf = size <= max ? malloc(size ? size : 1) : NULL;
-    while (buf && got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(buf);
-            buf = NULL;
-        } else {
-            got += (size_t)n;
-        }
-    }
-    close(fd);
-    *len = size;
-    return buf;
-}
-
 /* On the pool: the body signed as sig, then (issue) stamped first; the
  * result stored. Its own read-only connection reads the keys. */
 static void sign_work(struct req *r, const struct issued_signature *sig, int stamp)
@@ -552,7 +526,7 @@ static void sign_work(struct req *r, const struct issued_signature *sig, int sta
     size_t len = 0, slen = 0;
     char why[256];
     s->work_rc = -1;
-    unsigned char *body = read_body(r->app->files_dir, s->doc.sha256, MAX_BODY, &len);
+    unsigned char *body = filestore_read_all(r->app->files_dir, s->doc.sha256, MAX_BODY, &len);
     if (!body) {
         derr_set(&s->work_err, DERR_INTERNAL, "internal", "Không đọc được văn bản đã lưu", NULL);
         goto done;

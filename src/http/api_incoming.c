@@ -126,23 +126,9 @@ static void verify_work(void *arg)
 {
     struct req *r = arg;
     struct inc_state *s = r->data;
-    size_t size, got = 0;
-    int fd = filestore_open(r->app->files_dir, s->doc.sha256, &size);
-    if (fd < 0)
-        return;
-    unsigned char *buf = size <= ISSUED_PUBLIC_FILE_MAX ? malloc(size ? size : 1) : NULL;
-    while (buf && got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(buf);
-            buf = NULL;
-        } else {
-            got += (size_t)n;
-        }
-    }
-    close(fd);
+    size_t size = 0;
+    unsigned char *buf =
+        filestore_read_all(r->app->files_dir, s->doc.sha256, ISSUED_PUBLIC_FILE_MAX, &size);
     if (buf)
         s->verification = issued_public_verification(buf, size, s->trust);
     free(buf);

@@ -81,26 +81,8 @@ int64_t issued_backoff(int attempts)
 /* Reads stored file sha whole. OUT: *p (malloc'd), *n. 0 or -1. */
 static int read_stored(const char *files_dir, const char *sha, unsigned char **p, size_t *n)
 {
-    size_t size;
-    int fd = filestore_open(files_dir, sha, &size);
-    if (fd < 0)
-        return -1;
-    unsigned char *buf = size <= PDFR_MAX_FILE ? malloc(size ? size : 1) : NULL;
-    size_t got = 0;
-    while (buf && got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!buf || got != size) {
-        free(buf);
-        return -1;
-    }
-    *p = buf;
-    *n = size;
-    return 0;
+    *p = filestore_read_all(files_dir, sha, PDFR_MAX_FILE, n);
+    return *p ? 0 : -1;
 }
 
 /* Signs pdf as sigs say and stores the result. OUT: *m. */

@@ -297,26 +297,8 @@ static int is_issued(const struct issued_doc *doc)
 static int read_stored(const char *files_dir, const struct issued_doc *doc, unsigned char **data,
                        size_t *len)
 {
-    size_t size = 0, got = 0;
-    int fd = filestore_open(files_dir, doc->sha256, &size);
-    *data = NULL;
-    if (fd < 0)
-        return -1;
-    unsigned char *buf = size <= ISSUED_PUBLIC_FILE_MAX ? malloc(size ? size : 1) : NULL;
-    while (buf && got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != size) {
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = size;
-    return 0;
+    *data = filestore_read_all(files_dir, doc->sha256, ISSUED_PUBLIC_FILE_MAX, len);
+    return *data ? 0 : -1;
 }
 
 /* {code, procedure: {code, name}} of the dossier, never its applicant;
