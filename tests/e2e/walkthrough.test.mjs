@@ -5,7 +5,8 @@
 // the specialist; the specialist asks for the fee; the citizen pays online through the local
 // test gateway; the specialist attaches the signed result document and proposes, the leader
 // approves, reception finds the dossier under "Chờ trả kết quả" and returns the result; the
-// citizen downloads the result and the attached document (the bytes uploaded) and rates the
+// citizen downloads the result and the attached document (the bytes uploaded, then the
+// signatures the approval added) and rates the
 // service; a visitor follows the dossier on the public lookup; the citizen complains about
 // the dossier, the leader assigns the complaint, the specialist answers, the citizen rates the
 // answer; the leader reads the dashboard, drills down to the dossier and opens the payment
@@ -264,10 +265,12 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     assert.match(await page.locator('#status').innerText(), /Mới đăng ký/);
     const href = await link(page, DOC.receipt).getAttribute('href');
     const text = await pdfText(page, href);
-    // The receipt, with the QR code to the public lookup (and its address in words).
-    for (const want of ['GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', code, DOC.procedure, 'Quét mã để tra cứu tình trạng hồ sơ', `/tra-cuu?ma=${code}`]) {
+    // The receipt, signed: the QR code to its verification page, and the public lookup's
+    // address in words (pdftotext may break the line inside it).
+    for (const want of ['GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', code, DOC.procedure, 'Quét mã để xác thực giấy tiếp nhận', '/xac-thuc/', 'Tra cứu tình trạng hồ sơ:']) {
       assert.ok(text.includes(want), `the receipt shows "${want}":\n${text}`);
     }
+    assert.match(text, new RegExp(`/tra-cuu\\?\\s*ma=${code.replace(/\./g, '\\.')}`), 'the lookup address');
   });
 
   /* ---------- 2. The desk receives it ---------- */
@@ -470,14 +473,18 @@ test('docs/walkthrough.md, step by step, through the pages', { timeout: 420000 }
     await page.locator('#result-ready').waitFor();
     const href = await link(page.locator('#result-ready'), DOC.result).getAttribute('href');
     assert.ok((await pdfText(page, href)).includes(code));
-    // The signed document, beside it: downloaded by its name, the bytes the specialist sent.
+    // The document the specialist attached, beside it, downloaded by its name: the bytes sent,
+    // then the signatures the leader's approval added to it by incremental update
+    // (docs/signatures.md), so the bytes sent are its first part.
     await page.locator('#result-ready').getByRole('link', { name: `${DOC.download} ${SIGNED.name}` }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), link(page.locator('#result-ready'), SIGNED.name).click()]);
     assert.equal(download.suggestedFilename(), SIGNED.name);
-    assert.ok(fs.readFileSync(await download.path()).equals(SIGNED.bytes), 'the downloaded file is the one attached');
+    const got = fs.readFileSync(await download.path());
+    assert.ok(got.length > SIGNED.bytes.length && got.subarray(0, SIGNED.bytes.length).equals(SIGNED.bytes), 'the file attached, then its signatures');
+    assert.equal((got.toString('latin1').match(/\/ByteRange/g) || []).length, 2, 'the leader\'s signature and the seal');
     const res = await page.request.get(new URL(await link(page.locator('#result-ready'), SIGNED.name).getAttribute('href'), srv.url).href);
     assert.equal(res.status(), 200);
-    assert.ok((await res.body()).equals(SIGNED.bytes), 'and so is the API\'s copy');
+    assert.ok((await res.body()).equals(got), 'and so is the API\'s copy');
     await page.locator('#rating-form').waitFor();
     for (const label of DOC.ratings) assert.equal(await page.locator('#rating-form').getByLabel(label, { exact: true }).count(), 1, label);
     await page.locator('#rating-form').getByLabel(DOC.ratings[0], { exact: true }).check();
