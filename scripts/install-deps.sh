@@ -15,7 +15,8 @@ build_pkgs=(
 )
 test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
   softhsm2 opensc  # a software token and its tool for the PKCS#11 tests
-  qpdf libnss3-tools openssl)  # PDF checks: qpdf, pdfsig's NSS trust store
+  qpdf libnss3-tools openssl  # PDF checks: qpdf, pdfsig's NSS trust store
+  unzip)  # the XLSX registers' sheets, read back by the tests
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

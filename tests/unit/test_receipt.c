@@ -11,12 +11,12 @@
 #include <glib.h>
 
 #include "harness.h"
+#include "tool_run.h"
 #include "render/letter.h"
 #include "render/pdf.h"
 #include "render/qr.h"
 #include "render/receipt.h"
 
-#define OUT_MAX (4 << 20)
 
 /* Under LeakSanitizer (the SAN=1 build): fontconfig, as driven by pango's
  * font cache, loses some patterns it allocates once per font; they are not
@@ -59,54 +59,6 @@ static struct receipt base_receipt(void)
     };
 }
 
-/* Writes bytes to a fresh temp file. OUT: path (caller unlinks). */
-static int write_temp(const unsigned char *p, size_t n, const char *suffix,
-                      char *path, size_t pathlen)
-{
-    FILE *f;
-    int fd;
-
-    snprintf(path, pathlen, "/tmp/test_receipt_XXXXXX%s", suffix);
-    fd = mkstemps(path, (int)strlen(suffix));
-    if (fd < 0)
-        return -errno;
-    f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        return -EIO;
-    }
-    if (n && fwrite(p, 1, n, f) != n) {
-        fclose(f);
-        return -EIO;
-    }
-    return fclose(f) ? -EIO : 0;
-}
-
-/* Runs a command and returns its standard output (malloc'd, NUL-ended),
- * or NULL. Only paths made by write_temp() are put into commands. */
-static char *run(const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    char *buf;
-    size_t n = 0, got;
-
-    if (!p)
-        return NULL;
-    buf = malloc(OUT_MAX + 1);
-    if (!buf) {
-        pclose(p);
-        return NULL;
-    }
-    while (n < OUT_MAX && (got = fread(buf + n, 1, OUT_MAX - n, p)) > 0)
-        n += got;
-    buf[n] = '\0';
-    if (pclose(p) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 /* Collapses runs of spaces, so that words spread by justification or by
  * pdftotext's layout mode still match. */
 static void squeeze(char *s)
@@ -126,7 +78,7 @@ static char *pdf_to_text(const char *path)
 
     snprintf(cmd, sizeof cmd, "pdftotext -layout -enc UTF-8 '%s' - 2>/dev/null",
              path);
-    t = run(cmd);
+    t = tool_run(cmd);
     if (t)
         squeeze(t);
     return t;
@@ -138,7 +90,7 @@ static int pdf_pages(const char *path)
     long n = -1;
 
     snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>/dev/null", path);
-    out = run(cmd);
+    out = tool_run(cmd);
     if (!out)
         return -1;
     p = strstr(out, "Pages:");
@@ -165,7 +117,7 @@ static int render_to_file(const struct receipt *r, char *path, size_t n)
 
     if (rc == 0) {
         CHECK(len > 5 && memcmp(pdf, "%PDF-", 5) == 0);
-        rc = write_temp(pdf, len, ".pdf", path, n);
+        rc = tool_write_temp(pdf, len, ".pdf", path, n);
     }
     free(pdf);
     return rc;
@@ -223,7 +175,7 @@ TEST(receipt_text)
 
     /* The fonts asked for are the ones embedded (no silent fallback). */
     snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>/dev/null", path);
-    fonts = run(cmd);
+    fonts = tool_run(cmd);
     CHECK(fonts && strstr(fonts, "NotoSerif-Regular"));
     CHECK(fonts && strstr(fonts, "NotoSerif-Bold"));
     unlink(path);
@@ -364,7 +316,7 @@ TEST(qr_decodes_to_url)
     /* zbarimg comes from zbar-tools, which scripts/install-deps.sh installs. */
     CHECK(system("command -v zbarimg >/dev/null 2>&1") == 0);
     snprintf(cmd, sizeof cmd, "zbarimg --raw -q '%s' 2>/dev/null", path);
-    out = run(cmd);
+    out = tool_run(cmd);
     CHECK(out != NULL);
     if (out) {
         out[strcspn(out, "\n")] = '\0';
@@ -389,7 +341,7 @@ TEST(receipt_qr_in_pdf)
              "pdftoppm -png -r 150 -singlefile '%s' '%s' && "
              "zbarimg --raw -q '%s.png' 2>/dev/null; rm -f '%s.png'",
              path, path, path, path);
-    out = run(cmd);
+    out = tool_run(cmd);
     CHECK(out != NULL);
     if (out) {
         out[strcspn(out, "\n")] = '\0';
@@ -426,7 +378,7 @@ TEST(pdf_tall_row_splits)
     CHECK_EQ_INT(pdf_text(d, NULL, "Kết thúc bảng"), 0);
     CHECK_EQ_INT(pdf_end(d, &pdf, &len), 0);
     pdf_free(d);
-    CHECK_EQ_INT(write_temp(pdf, len, ".pdf", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(pdf, len, ".pdf", path, sizeof path), 0);
     CHECK(pdf_pages(path) >= 3);
     text = pdf_to_text(path);
     CHECK_HAS(text, "ĐẦU Hồ sơ");
@@ -525,7 +477,7 @@ TEST(receipt_and_apology_any_script)
         if (rc)
             printf("  %s: apology rc %d\n", cases[i].what, rc);
         CHECK_EQ_INT(rc, 0);
-        if (rc == 0 && write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
+        if (rc == 0 && tool_write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
             text = pdf_to_text(path);
             CHECK_HAS(text, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ");
             CHECK_HAS(text, "Kính gửi:");
@@ -563,7 +515,7 @@ TEST(pdf_columns_squeeze_tall_text)
     CHECK_EQ_INT(pdf_text(d, NULL, "Sau khối chữ ký"), 0);
     CHECK_EQ_INT(pdf_end(d, &pdf, &len), 0);
     pdf_free(d);
-    if (pdf && write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
+    if (pdf && tool_write_temp(pdf, len, ".pdf", path, sizeof path) == 0) {
         /* The block fills at most one page (the ellipsis is drawn; pdftotext
          * reports the text it stands for, so it cannot be checked here). */
         CHECK(pdf_pages(path) <= 2);

@@ -10,9 +10,9 @@
 #include <glib.h>
 
 #include "harness.h"
+#include "tool_run.h"
 #include "render/register_print.h"
 
-#define OUT_MAX (16 << 20)
 #define NROWS 250
 
 /* Under LeakSanitizer: fontconfig, as driven by pango's font cache, keeps
@@ -24,53 +24,6 @@ const char *__lsan_default_suppressions(void)
 }
 
 /* --- helpers ---------------------------------------------------------------------- */
-
-/* Writes bytes to a fresh temp file. OUT: path (caller unlinks). */
-static int write_temp(const void *p, size_t n, const char *suffix, char *path, size_t pathlen)
-{
-    FILE *f;
-    int fd;
-
-    snprintf(path, pathlen, "/tmp/test_regprint_XXXXXX%s", suffix);
-    fd = mkstemps(path, (int)strlen(suffix));
-    if (fd < 0)
-        return -errno;
-    f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        return -EIO;
-    }
-    if (n && fwrite(p, 1, n, f) != n) {
-        fclose(f);
-        return -EIO;
-    }
-    return fclose(f) ? -EIO : 0;
-}
-
-/* Runs a command and returns its standard output (malloc'd, NUL-ended), or
- * NULL. Only paths made by write_temp() are put into commands. */
-static char *run(const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    char *buf;
-    size_t n = 0, got;
-
-    if (!p)
-        return NULL;
-    buf = malloc(OUT_MAX + 1);
-    if (!buf) {
-        pclose(p);
-        return NULL;
-    }
-    while (n < OUT_MAX && (got = fread(buf + n, 1, OUT_MAX - n, p)) > 0)
-        n += got;
-    buf[n] = '\0';
-    if (pclose(p) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
 
 /* Collapses runs of white space (line breaks included) into one space. */
 static void squeeze(char *s)
@@ -112,7 +65,7 @@ static int pdf_pages(const char *path)
     long n = -1;
 
     snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>/dev/null", path);
-    out = run(cmd);
+    out = tool_run(cmd);
     if (!out)
         return -1;
     p = strstr(out, "Pages:");
@@ -238,13 +191,13 @@ TEST(pdf_outgoing_250_rows)
     r = out_register(f);
     CHECK_EQ_INT(regprint_pdf(&r, &pdf, &len, &err), 0);
     CHECK(pdf && len > 5 && memcmp(pdf, "%PDF-", 5) == 0);
-    CHECK_EQ_INT(write_temp(pdf, len, ".pdf", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(pdf, len, ".pdf", path, sizeof path), 0);
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null", path);
-    raw = run(cmd);
+    raw = tool_run(cmd);
     snprintf(cmd, sizeof cmd, "pdftotext -layout -enc UTF-8 '%s' - 2>/dev/null", path);
-    layout = run(cmd);
+    layout = tool_run(cmd);
     snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>/dev/null", path);
-    info = run(cmd);
+    info = tool_run(cmd);
     CHECK(raw && layout && info);
     if (!raw || !layout || !info)
         goto out;
@@ -348,9 +301,9 @@ TEST(pdf_incoming)
     char path[64], cmd[600], *text = NULL;
 
     CHECK_EQ_INT(regprint_pdf(&r, &pdf, &len, &err), 0);
-    CHECK_EQ_INT(write_temp(pdf, len, ".pdf", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(pdf, len, ".pdf", path, sizeof path), 0);
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null", path);
-    text = run(cmd);
+    text = tool_run(cmd);
     if (text)
         squeeze(text);
     CHECK_EQ_INT(pdf_pages(path), 2);
@@ -390,9 +343,9 @@ TEST(pdf_cover_ranges)
     char path[64], cmd[600], *text = NULL;
 
     CHECK_EQ_INT(regprint_pdf(&r, &pdf, &len, &err), 0);
-    CHECK_EQ_INT(write_temp(pdf, len, ".pdf", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(pdf, len, ".pdf", path, sizeof path), 0);
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null", path);
-    text = run(cmd);
+    text = tool_run(cmd);
     if (text)
         squeeze(text);
     CHECK_HAS(text, "Năm 2027");
@@ -406,9 +359,9 @@ TEST(pdf_cover_ranges)
 
     r.from_date = r.to_date = r.from_number = r.to_number = NULL;
     CHECK_EQ_INT(regprint_pdf(&r, &pdf, &len, &err), 0);
-    CHECK_EQ_INT(write_temp(pdf, len, ".pdf", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(pdf, len, ".pdf", path, sizeof path), 0);
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null", path);
-    text = run(cmd);
+    text = tool_run(cmd);
     if (text)
         squeeze(text);
     CHECK_HAS(text, "Từ ngày ………… đến ngày …………");
@@ -453,15 +406,15 @@ TEST(xlsx_outgoing)
     r = out_register(f);
     CHECK_EQ_INT(regprint_xlsx(&r, &x, &len, &err), 0);
     CHECK(x && len > 4 && memcmp(x, "PK\x03\x04", 4) == 0);
-    CHECK_EQ_INT(write_temp(x, len, ".xlsx", path, sizeof path), 0);
+    CHECK_EQ_INT(tool_write_temp(x, len, ".xlsx", path, sizeof path), 0);
     snprintf(cmd, sizeof cmd, "unzip -p '%s' xl/sharedStrings.xml 2>/dev/null", path);
-    strings = run(cmd);
+    strings = tool_run(cmd);
     snprintf(cmd, sizeof cmd, "unzip -p '%s' xl/worksheets/sheet1.xml 2>/dev/null", path);
-    sheet = run(cmd);
+    sheet = tool_run(cmd);
     snprintf(cmd, sizeof cmd, "unzip -p '%s' xl/workbook.xml 2>/dev/null", path);
-    book = run(cmd);
+    book = tool_run(cmd);
     snprintf(cmd, sizeof cmd, "unzip -p '%s' xl/styles.xml 2>/dev/null", path);
-    styles = run(cmd);
+    styles = tool_run(cmd);
     CHECK(strings && sheet && book && styles);
     CHECK_HAS(styles, "wrapText=\"1\"");
     CHECK_HAS(strings, "<t>UBND TỈNH THANH HÓA</t>");
