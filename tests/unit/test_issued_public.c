@@ -26,6 +26,7 @@
 #include "sign/pades.h"
 #include "sign/signer.h"
 #include "sign/tsa_server.h"
+#include "testca.h"
 
 /* Under LeakSanitizer: fontconfig's caches (see test_receipt.c). */
 const char *__lsan_default_suppressions(void);
@@ -49,50 +50,13 @@ static struct signer *seal, *official, *stranger, *expired;
 static struct tsa_server *tsa;
 static char files_dir[400];
 static int64_t unit_id, dossier_id;
-static long next_serial = 500;
-
-/* A certificate for key, CN/O, issued by issuer (NULL: self-signed), valid
- * nb..na; kind 0 a signer, 1 a CA, 2 a timestamp authority. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *o, X509 *issuer,
-                       EVP_PKEY *issuer_key, int kind, time_t nb, time_t na)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++);
-    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb);
-    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509_set_pubkey(x, key);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *ext[][2] = {
-        {"basicConstraints", kind == 1 ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-        {"keyUsage", kind == 1   ? "critical,keyCertSign,cRLSign"
-                     : kind == 2 ? "critical,digitalSignature"
-                                 : "critical,digitalSignature,nonRepudiation"},
-        {"subjectKeyIdentifier", "hash"},
-        {kind == 2 ? "extendedKeyUsage" : NULL, "critical,timeStamping"},
-    };
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        if (!ext[i][0])
-            continue;
-        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, ext[i][0], ext[i][1]);
-        X509_add_ext(x, e, -1);
-        X509_EXTENSION_free(e);
-    }
-    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
-    return x;
-}
 
 static struct signer *make_signer(const char *cn, const char *o, X509 *ca, EVP_PKEY *ca_key,
                                   time_t nb, time_t na)
 {
     struct signer *s = calloc(1, sizeof *s);
     s->key = EVP_EC_gen("P-256");
-    s->cert = make_cert(s->key, cn, o, ca, ca_key, 0, nb, na);
+    s->cert = tc_kind_cert(s->key, cn, o, ca, ca_key, 0, nb, na);
     snprintf(s->name, sizeof s->name, "%s", cn);
     snprintf(s->organisation, sizeof s->organisation, "%s", o);
     return s;
@@ -653,9 +617,9 @@ static int setup(void)
         return -1;
     }
     root_key = EVP_EC_gen("P-256");
-    root = make_cert(root_key, "motcua test root", "motcua test", NULL, NULL, 1, nb, na);
+    root = tc_kind_cert(root_key, "motcua test root", "motcua test", NULL, NULL, 1, nb, na);
     other_key = EVP_EC_gen("P-256");
-    other_root = make_cert(other_key, "another root", "elsewhere", NULL, NULL, 1, nb, na);
+    other_root = tc_kind_cert(other_key, "another root", "elsewhere", NULL, NULL, 1, nb, na);
     seal = make_signer(SEAL_CN, SEAL_CN, root, root_key, nb, na);
     official = make_signer(OFFICIAL_CN, SEAL_CN, root, root_key, nb, na);
     stranger = make_signer("Người lạ", "elsewhere", other_root, other_key, nb, na);
@@ -663,7 +627,7 @@ static int setup(void)
     expired = make_signer("Hết hạn", SEAL_CN, root, root_key, WHEN - 8 * DAY, WHEN - 7 * DAY);
     EVP_PKEY *tsa_key = EVP_EC_gen("P-256");
     X509 *tsa_cert =
-        make_cert(tsa_key, "motcua test TSA", "motcua test", root, root_key, 2, nb, na);
+        tc_kind_cert(tsa_key, "motcua test TSA", "motcua test", root, root_key, 2, nb, na);
     char err[256];
     int rc = tsa_server_new(tsa_key, tsa_cert, NULL, &tsa, err, sizeof err);
     EVP_PKEY_free(tsa_key);

@@ -23,6 +23,7 @@
 #include "sign/pdf_read.h"
 #include "sign/pdf_verify.h"
 #include "sign/signer.h"
+#include "testca.h"
 
 /* Under LeakSanitizer: fontconfig's caches (see test_receipt.c). */
 const char *__lsan_default_suppressions(void);
@@ -39,43 +40,6 @@ const char *__lsan_default_suppressions(void)
 
 static EVP_PKEY *root_key, *int_key, *tsa_key, *other_root_key;
 static X509 *root, *inter, *tsa_cert, *other_root;
-static long next_serial = 100;
-
-/* A certificate for key, subject CN/O, issued by issuer (NULL: self),
- * valid from nb to na; kind 0 a signer, 1 a CA, 2 a timestamp authority. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *o, X509 *issuer,
-                       EVP_PKEY *issuer_key, int kind, time_t nb, time_t na)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++);
-    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb);
-    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509_set_pubkey(x, key);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *ext[][2] = {
-        {"basicConstraints", kind == 1 ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-        {"keyUsage", kind == 1 ? "critical,keyCertSign,cRLSign"
-                     : kind == 2 ? "critical,digitalSignature"
-                                 : "critical,digitalSignature,nonRepudiation"},
-        {"subjectKeyIdentifier", "hash"},
-        {kind == 2 ? "extendedKeyUsage" : NULL, "critical,timeStamping"},
-    };
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        if (!ext[i][0])
-            continue;
-        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, ext[i][0], ext[i][1]);
-        X509_add_ext(x, e, -1);
-        X509_EXTENSION_free(e);
-    }
-    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
-    return x;
-}
 
 /* The signatures are dated WHEN (a fixed time, so that expected texts are
  * constants) or now (timestamps, expiry): the CA and the signers are valid
@@ -96,13 +60,13 @@ static void make_ca(void)
 {
     time_t nb = valid_from(), na = valid_to() + 365 * DAY;
     root_key = EVP_RSA_gen(2048);
-    root = make_cert(root_key, "motcua test root", "motcua", NULL, NULL, 1, nb, na);
+    root = tc_kind_cert(root_key, "motcua test root", "motcua", NULL, NULL, 1, nb, na);
     int_key = EVP_RSA_gen(2048);
-    inter = make_cert(int_key, "motcua test intermediate", "motcua", root, root_key, 1, nb, na);
+    inter = tc_kind_cert(int_key, "motcua test intermediate", "motcua", root, root_key, 1, nb, na);
     tsa_key = EVP_EC_gen("P-256");
-    tsa_cert = make_cert(tsa_key, "motcua test TSA", "motcua", root, root_key, 2, nb, na);
+    tsa_cert = tc_kind_cert(tsa_key, "motcua test TSA", "motcua", root, root_key, 2, nb, na);
     other_root_key = EVP_EC_gen("P-256");
-    other_root = make_cert(other_root_key, "another root", "elsewhere", NULL, NULL, 1, nb, na);
+    other_root = tc_kind_cert(other_root_key, "another root", "elsewhere", NULL, NULL, 1, nb, na);
 }
 
 /* A signer issued by the intermediate: rsa or ECDSA P-256, valid nb..na. */
@@ -110,7 +74,7 @@ static struct signer *make_signer(int rsa, const char *cn, const char *o, time_t
 {
     struct signer *s = calloc(1, sizeof *s);
     s->key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-    s->cert = make_cert(s->key, cn, o, inter, int_key, 0, nb, na);
+    s->cert = tc_kind_cert(s->key, cn, o, inter, int_key, 0, nb, na);
     s->chain = sk_X509_new_null();
     X509_up_ref(inter);
     sk_X509_push(s->chain, inter);

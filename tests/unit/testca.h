@@ -9,6 +9,7 @@
 #define MOTCUA_TEST_TESTCA_H
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509v3.h>
 #include <stdint.h>
@@ -150,6 +151,46 @@ static inline int tc_sign(EVP_PKEY *key, const unsigned char *msg, size_t len, u
              EVP_DigestSign(c, sig, siglen, msg, len) == 1;
     EVP_MD_CTX_free(c);
     return ok ? 0 : -1;
+}
+
+/* The certificates of the PDF-signing tests: for key, subject CN/O,
+ * issued by issuer (NULL: self-signed), valid from nb to na; kind 0 a
+ * signer (digitalSignature, nonRepudiation), 1 a CA, 2 a timestamp
+ * authority (extendedKeyUsage timeStamping, critical); each with
+ * basicConstraints and a subject key identifier. Caller frees. */
+static inline X509 *tc_kind_cert(EVP_PKEY *key, const char *cn, const char *o, X509 *issuer,
+                                 EVP_PKEY *issuer_key, int kind, time_t nb, time_t na)
+{
+    static long next_serial = 100;
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++);
+    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb);
+    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na);
+    X509_NAME *n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+    X509_set_pubkey(x, key);
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+    const char *ext[][2] = {
+        {"basicConstraints", kind == 1 ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+        {"keyUsage", kind == 1 ? "critical,keyCertSign,cRLSign"
+                     : kind == 2 ? "critical,digitalSignature"
+                                 : "critical,digitalSignature,nonRepudiation"},
+        {"subjectKeyIdentifier", "hash"},
+        {kind == 2 ? "extendedKeyUsage" : NULL, "critical,timeStamping"},
+    };
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        if (!ext[i][0])
+            continue;
+        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, ext[i][0], ext[i][1]);
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    }
+    X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
+    return x;
 }
 
 #endif
