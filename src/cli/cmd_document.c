@@ -22,8 +22,9 @@ static const char usage[] =
     "                                --format csv|xlsx|pdf [--series SERIES] [--out FILE]\n"
     "  Prints the unit's register of outgoing (out: sổ đăng ký văn bản đi) or incoming\n"
     "  (in: sổ đăng ký văn bản đến) documents of the year, in number order, in the\n"
-    "  layout of Decree 30/2020, Appendix IV. SERIES: the number series, hanh_chinh\n"
-    "  (the administrative documents, the default) or a legal normative type's code.\n"
+    "  layout of Decree 30/2020, Appendix IV. SERIES (outgoing only): the number\n"
+    "  series, hanh_chinh (the administrative documents, the default) or a legal\n"
+    "  normative type's code; a unit has one incoming register a year.\n"
     "  Without --out the CSV goes to standard output; XLSX and PDF need --out. A year\n"
     "  with nothing registered prints the cover and the empty table.\n"
     "  Exit 0 printed, 1 unknown unit or series, database or output error (FILE not\n"
@@ -73,7 +74,7 @@ static int write_whole(const char *path, const void *data, size_t len)
 static int print_register(int argc, char **argv)
 {
     const char *data = NULL, *unit = NULL, *year_s = NULL, *direction = NULL, *format = NULL;
-    const char *series = "hanh_chinh", *out_path = NULL, *pos[1];
+    const char *series = NULL, *out_path = NULL, *pos[1];
     const struct cli_opt opts[] = {
         {"--data", 1, &data, NULL},           {"--unit", 1, &unit, NULL},
         {"--year", 1, &year_s, NULL},         {"--direction", 1, &direction, NULL},
@@ -121,6 +122,9 @@ static int print_register(int argc, char **argv)
         if (strcmp(err.code, "unit_not_found") == 0)
             fprintf(stderr, "motcua document register: no unit with the code '%s' (motcua "
                             "unit list shows them)\n", unit);
+        else if (strcmp(err.code, "series_unknown") == 0 && strcmp(direction, "in") == 0)
+            fprintf(stderr, "motcua document register: incoming documents have one register "
+                            "a year; leave out --series\n");
         else if (strcmp(err.code, "series_unknown") == 0)
             fprintf(stderr, "motcua document register: no document type counts in the "
                             "series '%s'\n", series);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "document/incoming.h"
 #include "store/store.h"
 
 /* Keeps a copy of s in out's strings. Returns the copy, or NULL when out
@@ -74,11 +75,17 @@ static const char *const rows_sql_out =
     " ORDER BY e.number";
 
 /* The sending unit of a copy delivered in the platform is its author; a
- * document registered otherwise has none recorded here. */
+ * document registered otherwise has none recorded here. Column (7), the unit
+ * or person who receives it, is the lead the leader named: an officer, else
+ * a unit, else empty until the assignment. */
 static const char *const rows_sql_in =
     "SELECT e.number, d.notation, e.entered_on, t.name, e.summary, d.issued_on,"
     " COALESCE((SELECT su.name FROM documents s JOIN units su ON su.id = s.unit_id"
-    "           WHERE s.id = d.source_id), '')"
+    "           WHERE s.id = d.source_id), ''),"
+    " COALESCE((SELECT COALESCE(a.full_name, lu.name) FROM document_incoming i"
+    "           LEFT JOIN accounts a ON a.id = i.lead_account_id"
+    "           LEFT JOIN units lu ON lu.id = i.lead_unit_id"
+    "           WHERE i.document_id = d.id), '')"
     " FROM document_register_entries e"
     " JOIN document_registers r ON r.id = e.register_id"
     " JOIN documents d ON d.id = e.document_id"
@@ -113,8 +120,9 @@ static int fill_row(struct document_register_rows *out, struct store_stmt *st, i
     row->arrival_date = keep_date(out, store_col_text(st, 2));
     row->date = keep_date(out, store_col_text(st, 5));
     row->author = keep(out, store_col_text(st, 6));
+    row->handler = keep(out, store_col_text(st, 7));
     return row->summary && row->arrival_number && row->number && row->arrival_date &&
-                   row->date && row->author
+                   row->date && row->author && row->handler
                ? 0
                : -1;
 }
@@ -130,6 +138,13 @@ int document_register_rows(struct store *db, const char *unit_code, int year,
     memset(out, 0, sizeof *out);
     out->reg.direction = in ? REGPRINT_IN : REGPRINT_OUT;
     out->reg.year = year;
+
+    /* A unit has one incoming register a year, whatever the types in it. */
+    if (!series)
+        series = in ? INCOMING_SERIES : "hanh_chinh";
+    else if (in && strcmp(series, INCOMING_SERIES) != 0)
+        return derr_set(err, DERR_INVALID, "series_unknown",
+                        "Văn bản đến có một sổ chung trong năm.", "series");
 
     rc = store_prepare_all(db,
                            "SELECT u.id, u.name, COALESCE(p.name, '') FROM units u"
@@ -154,7 +169,7 @@ int document_register_rows(struct store *db, const char *unit_code, int year,
 
     /* The general register has no series on its cover; a legal type's
      * register is named by its type (Art. 15). */
-    if (strcmp(series, "hanh_chinh") != 0) {
+    if (!in && strcmp(series, "hanh_chinh") != 0) {
         rc = store_prepare_all(db, "SELECT name FROM document_types WHERE series = ?"
                                    " ORDER BY code LIMIT 1",
                                &st, BIND_TEXT(series));

@@ -4,7 +4,9 @@
 // RFC 4180 reader: both notations, dates, summaries and the signer, in number order), XLSX
 // (the shared strings hold them) and PDF (pdftotext shows the cover and both rows). The
 // incoming register of the year, with nothing registered, prints its cover alone; an
-// unknown unit, a bad year, XLSX without --out are refused and write no file.
+// unknown unit, a bad year, XLSX without --out are refused and write no file. Phường Quảng
+// Phú, which received the Quyết định, registers and assigns it: its incoming register
+// prints số đến 1 with the sender as author and the lead officer as receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -153,4 +155,34 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.equal(r.status, 1);
   assert.match(r.stderr, /series 'no_such_series'/);
   assert.ok(!fs.existsSync(none), 'no file written');
+
+  // The receiving commune's incoming register: registered, then assigned to its specialist.
+  const q = {};
+  for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh'],
+    ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên']]) {
+    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
+      '--password', 'mat-khau-can-bo', '--role', role, '--unit', COMMUNE2, '--no-totp']);
+    assert.equal(add.status, 0, add.stderr);
+    q[role] = new Client(srv.url);
+    await q[role].login(login, 'mat-khau-can-bo');
+  }
+  const copy = Number(sqlValue(srv.dataDir, `SELECT c.id FROM documents c JOIN documents s ON s.id = c.source_id
+    WHERE s.notation = '1/QĐ-UBND' AND s.unit_id = ${unit} AND c.unit_id = ${unit2}`));
+  const runIn = () => motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year,
+    '--direction', 'in', '--format', 'csv']);
+  r = await q.clerk.post(`/api/v1/incoming/${copy}/register`, {});
+  assert.equal(r.status, 200, r.text);
+  r = runIn();
+  assert.equal(r.status, 0, r.stderr);
+  let inRows = parseCsv(r.stdout);
+  assert.deepEqual(inRows[0].slice(0, 7), ['Ngày đến', 'Số đến', 'Tác giả', 'Số, ký hiệu', 'Ngày tháng văn bản',
+    'Tên loại và trích yếu nội dung', 'Đơn vị hoặc người nhận']);
+  assert.deepEqual(inRows.slice(1).map((x) => x.slice(0, 7)), [[date, '1', 'Phường Hạc Thành', '1/QĐ-UBND', date,
+    'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026', '']]);
+  const specId = Number(sqlValue(srv.dataDir, "SELECT id FROM accounts WHERE login = 'cv.quangphu'"));
+  r = await q.leader.post(`/api/v1/incoming/${copy}/assign`, { lead_account_id: specId, instruction: 'Triển khai.', deadline: today() });
+  assert.equal(r.status, 200, r.text);
+  inRows = parseCsv(runIn().stdout);
+  assert.equal(inRows.length, 2);
+  assert.equal(inRows[1][6], 'Phạm Thị Chuyên');
 });
