@@ -33,7 +33,9 @@
 #include "http/router.h"
 #include "http/upload.h"
 #include "document/doc_search.h"
+#include "issued/public.h"
 #include "issued/signing.h"
+#include "sign/keys.h"
 #include "store/store.h"
 
 /* How many times an issue is made again when its number was taken
@@ -58,6 +60,7 @@ struct doc_state {
     struct derr work_err;
     char *text;  /* the body's text for the search index (malloc'd), or NULL */
     size_t text_len;
+    X509_STORE *trust; /* issue: the anchors the leader's signature is checked against */
 };
 
 static void release_state(void *p)
@@ -67,6 +70,7 @@ static void release_state(void *p)
     derr_clear(&s->step.err);
     derr_clear(&s->draft.err);
     free(s->text);
+    X509_STORE_free(s->trust);
 }
 
 /* On the pool: the text of pdf for the search index, handed to the step's
@@ -515,8 +519,19 @@ static void review(struct req *r)
     step_with_text(r);
 }
 
-/* On the pool: the body signed as sig, then (issue) stamped first; the
- * result stored. Its own read-only connection reads the keys. */
+/* Whether the signed body's signatures still verify against trust: whole,
+ * unchanged and from a trusted root, not revoked. A file altered in the
+ * store, or a signer's certificate revoked since, must not be issued. */
+static int signature_holds(const unsigned char *pdf, size_t len, X509_STORE *trust)
+{
+    json_t *v = issued_public_verification(pdf, len, trust);
+    int ok = v && json_is_true(json_object_get(v, "valid"));
+    json_decref(v);
+    return ok;
+}
+
+/* On the pool: the body signed as sig, then (issue) checked and stamped
+ * first; the result stored. Its own read-only connection reads the keys. */
 static void sign_work(struct req *r, const struct issued_signature *sig, int stamp)
 {
     struct doc_state *s = r->data;
@@ -529,6 +544,13 @@ static void sign_work(struct req *r, const struct issued_signature *sig, int sta
     unsigned char *body = filestore_read_all(r->app->files_dir, s->doc.sha256, MAX_BODY, &len);
     if (!body) {
         derr_set(&s->work_err, DERR_INTERNAL, "internal", "Không đọc được văn bản đã lưu", NULL);
+        goto done;
+    }
+    if (stamp && !signature_holds(body, len, s->trust)) {
+        log_warn("document %lld: the signed body no longer verifies; not issued",
+                 (long long)s->doc.id);
+        derr_set(&s->work_err, DERR_STATE, "signature_invalid",
+                 "Chữ ký số trên văn bản không còn hợp lệ; văn bản cần được ký lại", NULL);
         goto done;
     }
     if (stamp) {
@@ -724,6 +746,10 @@ static void issue(struct req *r)
     }
     if (place_of(r, s)) {
         reply_internal(r, "unit read failed");
+        return;
+    }
+    if (!(s->trust = keys_trust_store(r->db))) {
+        reply_internal(r, "trust store failed");
         return;
     }
     s->step.expect_state = DOC_SIGNED;

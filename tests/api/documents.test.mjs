@@ -6,7 +6,8 @@
 // the number stamped on page one, then the seal), and the other commune named as recipient
 // gets an incoming copy. Refusals leave the database exactly as it was: no signer, a
 // "mật" document where the unit does not allow it, a Word body, a document outside one's
-// units (404), issuing twice, or two clerks at once (409, one number).
+// units (404), issuing twice, or two clerks at once (409, one number), a signed body that
+// no longer verifies (409, no number taken).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -220,6 +221,28 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.match(loser.json.error.code, /^(already_issued|document_changed)$/);
   r = await clerk.get(`/api/v1/documents/registers?unit_id=${unit}&year=${year}`);
   assert.deepEqual(r.json.items.map((e) => [e.number, e.notation]), [[1, '1/QĐ-UBND'], [2, '2/UBND-VP'], [3, '3/TB-UBND']]);
+
+  // A signed body altered in the file store no longer verifies: the issue is refused with
+  // nothing written (no number taken); put back as signed, it is issued as number 4.
+  r = await specialist.post('/api/v1/documents', draft({ type: 'thong_bao', recipients_internal: [] }));
+  const tb2 = r.json.document;
+  assert.equal((await body(specialist, tb2.id, 'thong-bao-2.pdf', samplePdf('Thong bao lan hai'))).status, 200);
+  assert.equal((await specialist.post(`/api/v1/documents/${tb2.id}/submit`, {})).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${tb2.id}/review`, { decision: 'approve' })).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${tb2.id}/sign`, {})).status, 200);
+  const signedSha = sqlValue(srv.dataDir, `SELECT sha256 FROM documents WHERE id = ${tb2.id}`);
+  const stored = path.join(srv.dataDir, 'files', signedSha.slice(0, 2), signedSha);
+  const original = fs.readFileSync(stored);
+  const at = original.indexOf('Thong bao lan hai');
+  assert.ok(at > 0, 'the body text is in the stored file');
+  const altered = Buffer.from(original);
+  altered.write('Thong bao lan ba ', at, 'latin1');
+  fs.writeFileSync(stored, altered);
+  await expectRefused(srv, () => clerk.post(`/api/v1/documents/${tb2.id}/issue`, {}), { status: 409, code: 'signature_invalid' });
+  fs.writeFileSync(stored, original);
+  r = await clerk.post(`/api/v1/documents/${tb2.id}/issue`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.document.notation, '4/TB-UBND');
 
   // Where the unit enables it, a "mật" draft is accepted.
   sql(srv.dataDir, `INSERT INTO document_unit_settings(unit_id, allows_secret) VALUES (${unit}, 1)`);
