@@ -476,6 +476,6 @@ json_t *procedure_units_json(struct store *db, const char *code, int *found)
                           " ORDER BY u.name",
                           &st, BIND_INT(pid)))
         return NULL;
-    json_t *items = unit_rows_json(st);
+    json_t *items = unit_rows_json(st, 0);
     return items ? json_pack("{s:o}", "items", items) : NULL;
 }

@@ -373,14 +373,17 @@ json_t *unit_list_json(struct store *db, const struct unit_filter *f, int limit,
     return json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total);
 }
 
-json_t *unit_rows_json(struct store_stmt *st)
+json_t *unit_rows_json(struct store_stmt *st, int with_id)
 {
     json_t *items = json_array();
     int rc;
-    while ((rc = store_step(st)) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0),
-                                               "name", store_col_text(st, 1), "level",
-                                               store_col_text(st, 2)));
+    while ((rc = store_step(st)) == STORE_ROW) {
+        json_t *u = json_pack("{s:s, s:s, s:s}", "code", store_col_text(st, 0), "name",
+                              store_col_text(st, 1), "level", store_col_text(st, 2));
+        if (with_id)
+            json_object_set_new(u, "id", json_integer(store_col_int(st, 3)));
+        json_array_append_new(items, u);
+    }
     store_done(st);
     if (rc < 0) {
         json_decref(items);
@@ -393,10 +396,10 @@ json_t *unit_list_permitted_json(struct store *db, int64_t account_id, const cha
 {
     struct store_stmt *st;
     if (store_prepare_all(db,
-                          "SELECT DISTINCT u.code, u.name, u.level, u.path FROM "
+                          "SELECT DISTINCT u.code, u.name, u.level, u.id, u.path FROM "
                           PERMISSION_GRANTS("?2") " g JOIN units u ON u.id = g.unit_id"
                           " WHERE g.account_id = ?1 ORDER BY u.path",
                           &st, BIND_INT(account_id), BIND_TEXT(permission)))
         return NULL;
-    return unit_rows_json(st);
+    return unit_rows_json(st, 1);
 }

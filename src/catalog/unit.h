@@ -57,14 +57,14 @@ json_t *unit_json(const struct unit *u);
  * for the catalog's unit routes. A new reference. */
 json_t *unit_catalog_json(const struct unit *u);
 
-/* The rows of st (columns code, name, level) as [{code, name, level}]; st
- * is stepped to its end and done with. A new reference, or NULL on a store
- * error. */
+/* The rows of st (columns code, name, level, and with with_id the unit's
+ * id fourth) as [{code, name, level[, id]}]; st is stepped to its end and
+ * done with. A new reference, or NULL on a store error. */
 struct store_stmt;
-json_t *unit_rows_json(struct store_stmt *st);
+json_t *unit_rows_json(struct store_stmt *st, int with_id);
 
 /* The units on which the officer holds permission directly (each covers
- * its subtree), by path: [{code, name, level}]. A new reference (the caller
+ * its subtree), by path: [{code, name, level, id}]. A new reference (the caller
  * owns it), or NULL on a store error. */
 json_t *unit_list_permitted_json(struct store *db, int64_t account_id, const char *permission);
 

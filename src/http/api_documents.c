@@ -27,6 +27,7 @@
 #include "catalog/unit.h"
 #include "document/document.h"
 #include "document/drafting.h"
+#include "document/incoming.h"
 #include "document/stamp.h"
 #include "dossier/filestore.h"
 #include "http/http.h"
@@ -158,8 +159,8 @@ static void register_lines(struct req *r)
         return;
     if (!dir)
         dir = "out";
-    if (!series)
-        series = "hanh_chinh";
+    if (!series) /* a unit has one incoming register a year */
+        series = strcmp(dir, "in") == 0 ? INCOMING_SERIES : "hanh_chinh";
     if ((strcmp(dir, "out") != 0 && strcmp(dir, "in") != 0) || strlen(series) >= 48) {
         reply_error(r, 400, "invalid", "Tham số sổ văn bản không hợp lệ", "direction");
         return;

@@ -20,6 +20,7 @@ static const struct route *const tables[] = {
     api_tsa_routes,
     api_verify_routes,
     api_copies_routes,
+    api_registers_routes,
     api_documents_routes,
     api_incoming_routes,
 };

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused,
 } from './lib/server.mjs';
 
 /** An officer's session (step: a second session within 30 s needs the next code). */
@@ -156,6 +156,27 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.match(r.stderr, /series 'no_such_series'/);
   assert.ok(!fs.existsSync(none), 'no file written');
 
+  // The same register downloaded by the clerk from the server, in each format.
+  const print = (c, u, dir, fmt) => c.get(`/api/v1/documents/registers/print?unit_id=${u}&year=${year}&direction=${dir}&format=${fmt}`);
+  r = await print(who.clerk, unit, 'out', 'csv');
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  assert.equal(r.headers.get('content-disposition'), `attachment; filename="so-van-ban-di-${year}.csv"`);
+  assert.deepEqual(parseCsv(r.text), rows);
+  r = await print(who.clerk, unit, 'out', 'pdf');
+  assert.equal(r.status, 200);
+  assert.equal(r.buf.subarray(0, 5).toString(), '%PDF-');
+  fs.writeFileSync(path.join(scratch, 'tai-ve.pdf'), r.buf);
+  assert.match(execFileSync('pdftotext', ['-layout', path.join(scratch, 'tai-ve.pdf'), '-']).toString('utf8'), /Từ số 1 đến số 2/);
+  r = await print(who.clerk, unit, 'out', 'xlsx');
+  assert.equal(r.status, 200);
+  assert.equal(r.buf.subarray(0, 2).toString(), 'PK', 'a zip: the workbook');
+  // Refused: a unit outside one's own (404, like an unknown one), a bad direction or format.
+  await expectRefused(srv, () => print(who.clerk, unit2, 'in', 'csv'), { status: 404, code: 'unit_not_found' });
+  await expectRefused(srv, () => print(who.clerk, 999999, 'out', 'csv'), { status: 404, code: 'unit_not_found' });
+  await expectRefused(srv, () => print(who.clerk, unit, 'sideways', 'csv'), { status: 400, code: 'invalid', field: 'direction' });
+  await expectRefused(srv, () => print(who.clerk, unit, 'out', 'docx'), { status: 400, code: 'invalid', field: 'format' });
+
   // The receiving commune's incoming register: registered, then assigned to its specialist.
   const q = {};
   for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh'],
@@ -185,4 +206,9 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   inRows = parseCsv(runIn().stdout);
   assert.equal(inRows.length, 2);
   assert.equal(inRows[1][6], 'Phạm Thị Chuyên');
+  // Quảng Phú's clerk downloads it too, with the same lines.
+  r = await print(q.clerk, unit2, 'in', 'csv');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('content-disposition'), `attachment; filename="so-van-ban-den-${year}.csv"`);
+  assert.deepEqual(parseCsv(r.text), inRows);
 });
