@@ -129,12 +129,12 @@ int document_notation(const struct document_type *t, int year, const char *unit_
         /* Công văn (and thư công): {number}/{unit}-{department}. */
         if (!dept || !dept[0])
             return -1;
-        n = snprintf(out, cap, "%lld/%s-%s", (long long)number, unit_abbr, dept);
+        n = snprintf(out, cap, "%02lld/%s-%s", (long long)number, unit_abbr, dept);
     } else if (t->legal) {
-        n = snprintf(out, cap, "%lld/%d/%s-%s", (long long)number, year, t->abbreviation,
+        n = snprintf(out, cap, "%02lld/%d/%s-%s", (long long)number, year, t->abbreviation,
                      unit_abbr);
     } else {
-        n = snprintf(out, cap, "%lld/%s-%s", (long long)number, t->abbreviation, unit_abbr);
+        n = snprintf(out, cap, "%02lld/%s-%s", (long long)number, t->abbreviation, unit_abbr);
     }
     if (n < 0 || (size_t)n >= cap) {
         out[0] = '\0';

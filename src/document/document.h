@@ -59,7 +59,8 @@ int document_type_get(struct store *db, const char *code, struct document_type *
  *   a type with an abbreviation   12/QĐ-UBND
  *   a legal normative type        12/2026/QĐ-UBND
  *   a type without (công văn)     345/UBND-VP (dept: the drafting department)
- * Writes it to out. Returns 0, or -1 (a missing unit abbreviation, a công
+ * Numbers under 10 take a leading zero, as Decree 30 writes them from 01:
+ * 01/QĐ-UBND, 09/UBND-VP, then 10. Writes it to out. Returns 0, or -1 (a missing unit abbreviation, a công
  * văn without department, no room). */
 int document_notation(const struct document_type *t, int year, const char *unit_abbr,
                       const char *dept, int64_t number, char *out, size_t cap);

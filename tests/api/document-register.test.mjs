@@ -80,7 +80,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
     recipients_internal: [unit2], recipients_external: 'Như Điều 3;\nLưu: VT.' }, 'Quyet dinh');
   const n2 = await issue(who, { ...base, type: 'cong_van', department: 'VP', summary: 'V/v báo cáo "tiếp nhận" hồ sơ trực tuyến',
     recipients_external: 'Sở Nội vụ' }, 'Cong van');
-  assert.deepEqual([n1, n2], ['1/QĐ-UBND', '2/UBND-VP']);
+  assert.deepEqual([n1, n2], ['01/QĐ-UBND', '02/UBND-VP']);
 
   const year = today().slice(0, 4);
   const [y, m, d] = today().split('-');
@@ -94,8 +94,8 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.equal(rows[0][0], 'Số, ký hiệu văn bản');
   assert.equal(rows.length, 3, r.stdout);
   assert.deepEqual(rows.slice(1).map((x) => x.slice(0, 5)), [
-    ['1/QĐ-UBND', date, 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026', DEMO_OFFICERS.leader.name, 'Như Điều 3;\nLưu: VT.'],
-    ['2/UBND-VP', date, 'Công văn V/v báo cáo "tiếp nhận" hồ sơ trực tuyến', DEMO_OFFICERS.leader.name, 'Sở Nội vụ'],
+    ['01/QĐ-UBND', date, 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026', DEMO_OFFICERS.leader.name, 'Như Điều 3;\nLưu: VT.'],
+    ['02/UBND-VP', date, 'Công văn V/v báo cáo "tiếp nhận" hồ sơ trực tuyến', DEMO_OFFICERS.leader.name, 'Sở Nội vụ'],
   ]);
   // Column (8), ngày chuyển: the Quyết định went to the other commune when issued.
   assert.equal(rows[1][7], date);
@@ -107,7 +107,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.equal(r.status, 0, r.stderr);
   const strings = execFileSync('unzip', ['-p', xlsx, 'xl/sharedStrings.xml']).toString('utf8')
     .replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  for (const s of [`SỔ ĐĂNG KÝ VĂN BẢN ĐI NĂM ${year}`, '1/QĐ-UBND', '2/UBND-VP', 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026',
+  for (const s of [`SỔ ĐĂNG KÝ VĂN BẢN ĐI NĂM ${year}`, '01/QĐ-UBND', '02/UBND-VP', 'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026',
     'Công văn V/v báo cáo "tiếp nhận" hồ sơ trực tuyến'])
     assert.ok(strings.includes(s), `${s} in the shared strings`);
 
@@ -120,9 +120,9 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.match(pages[0], /SỔ ĐĂNG KÝ VĂN BẢN ĐI/);
   assert.match(pages[0], new RegExp(`Năm ${year}`));
   assert.match(pages[0], /PHƯỜNG HẠC THÀNH/);
-  assert.match(pages[0], /Từ số 1 đến số 2/);
+  assert.match(pages[0], /Từ số 01 đến số 02/);
   const table = pages.slice(1).join('\n');
-  assert.ok(table.indexOf('1/QĐ-UBND') >= 0 && table.indexOf('1/QĐ-UBND') < table.indexOf('2/UBND-VP'), table);
+  assert.ok(table.indexOf('01/QĐ-UBND') >= 0 && table.indexOf('01/QĐ-UBND') < table.indexOf('02/UBND-VP'), table);
   assert.match(table, /thành lập Tổ/);
   assert.match(table, /công tác chuyển đổi số, năm/);
   assert.match(table, /tiếp nhận/);
@@ -167,7 +167,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   assert.equal(r.status, 200);
   assert.equal(r.buf.subarray(0, 5).toString(), '%PDF-');
   fs.writeFileSync(path.join(scratch, 'tai-ve.pdf'), r.buf);
-  assert.match(execFileSync('pdftotext', ['-layout', path.join(scratch, 'tai-ve.pdf'), '-']).toString('utf8'), /Từ số 1 đến số 2/);
+  assert.match(execFileSync('pdftotext', ['-layout', path.join(scratch, 'tai-ve.pdf'), '-']).toString('utf8'), /Từ số 01 đến số 02/);
   r = await print(who.clerk, unit, 'out', 'xlsx');
   assert.equal(r.status, 200);
   assert.equal(r.buf.subarray(0, 2).toString(), 'PK', 'a zip: the workbook');
@@ -188,7 +188,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
     await q[role].login(login, 'mat-khau-can-bo');
   }
   const copy = Number(sqlValue(srv.dataDir, `SELECT c.id FROM documents c JOIN documents s ON s.id = c.source_id
-    WHERE s.notation = '1/QĐ-UBND' AND s.unit_id = ${unit} AND c.unit_id = ${unit2}`));
+    WHERE s.notation = '01/QĐ-UBND' AND s.unit_id = ${unit} AND c.unit_id = ${unit2}`));
   const runIn = () => motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year,
     '--direction', 'in', '--format', 'csv']);
   r = await q.clerk.post(`/api/v1/incoming/${copy}/register`, {});
@@ -198,7 +198,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   let inRows = parseCsv(r.stdout);
   assert.deepEqual(inRows[0].slice(0, 7), ['Ngày đến', 'Số đến', 'Tác giả', 'Số, ký hiệu', 'Ngày tháng văn bản',
     'Tên loại và trích yếu nội dung', 'Đơn vị hoặc người nhận']);
-  assert.deepEqual(inRows.slice(1).map((x) => x.slice(0, 7)), [[date, '1', 'Phường Hạc Thành', '1/QĐ-UBND', date,
+  assert.deepEqual(inRows.slice(1).map((x) => x.slice(0, 7)), [[date, '1', 'Phường Hạc Thành', '01/QĐ-UBND', date,
     'Quyết định về việc thành lập Tổ công tác chuyển đổi số, năm 2026', '']]);
   const specId = Number(sqlValue(srv.dataDir, "SELECT id FROM accounts WHERE login = 'cv.quangphu'"));
   r = await q.leader.post(`/api/v1/incoming/${copy}/assign`, { lead_account_id: specId, instruction: 'Triển khai.', deadline: today() });

@@ -92,8 +92,8 @@ test('documents are found without diacritics, ranked, within the officer\'s unit
   r = await clerk.post(`/api/v1/documents/${qd}/issue`, {});
   assert.equal(r.status, 200, r.text);
   r = await clerk.get('/api/v1/documents/search?status=issued');
-  assert.deepEqual(r.json.items.map((x) => [x.id, x.number, x.date]), [[qd, '1/QĐ-UBND', today()]], r.text);
-  r = await clerk.get(`/api/v1/documents/search?q=${encodeURIComponent('1/QĐ-UBND')}`);
+  assert.deepEqual(r.json.items.map((x) => [x.id, x.number, x.date]), [[qd, '01/QĐ-UBND', today()]], r.text);
+  r = await clerk.get(`/api/v1/documents/search?q=${encodeURIComponent('01/QĐ-UBND')}`);
   assert.deepEqual(r.json.items.map((x) => x.id), [qd], r.text);
   r = await clerk.get('/api/v1/documents/search?q=thanh%20lap%20dieu%201');
   assert.deepEqual(r.json.items.map((x) => x.id), [qd], 'the issued PDF\'s text is indexed');

@@ -1,8 +1,8 @@
 // Official documents, the outgoing flow (docs/documents.md), with the demo accounts of
 // Phường Hạc Thành: the specialist drafts a Quyết định and a Công văn (metadata, then the
 // body as a PDF), the leader returns one with a comment and approves, signs with their
-// personal key, the clerk (văn thư) issues: the register gives 1 and 2 (1/QĐ-UBND,
-// 2/UBND-VP), the issued PDF carries two valid signatures for pdfsig (the leader's under
+// personal key, the clerk (văn thư) issues: the register gives 1 and 2 (01/QĐ-UBND,
+// 02/UBND-VP), the issued PDF carries two valid signatures for pdfsig (the leader's under
 // the number stamped on page one, then the seal), and the other commune named as recipient
 // gets an incoming copy. Refusals leave the database exactly as it was: no signer, a
 // "mật" document where the unit does not allow it, a Word body, a document outside one's
@@ -154,7 +154,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.document.state, 'issued');
   assert.equal(r.json.document.number, 1);
-  assert.equal(r.json.document.notation, '1/QĐ-UBND');
+  assert.equal(r.json.document.notation, '01/QĐ-UBND');
   assert.equal(r.json.document.issued_on, today());
   // Again (a double click): 409 and no second number.
   await expectRefused(srv, () => clerk.post(`/api/v1/documents/${qd.id}/issue`, {}), { status: 409, code: 'already_issued' });
@@ -169,21 +169,21 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.equal((await leader.post(`/api/v1/documents/${cv.id}/sign`, {})).status, 200);
   r = await clerk.post(`/api/v1/documents/${cv.id}/issue`, {});
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.document.notation, '2/UBND-VP');
+  assert.equal(r.json.document.notation, '02/UBND-VP');
 
   // The register: 1 and 2, in order, with their notations, date and summaries.
   const year = Number(today().slice(0, 4));
   r = await clerk.get(`/api/v1/documents/registers?unit_id=${unit}&year=${year}`);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.items.map((e) => [e.number, e.notation, e.date, e.summary, e.signer]), [
-    [1, '1/QĐ-UBND', today(), 'Về việc kiện toàn Tổ công tác chuyển đổi số phường', DEMO_OFFICERS.leader.name],
-    [2, '2/UBND-VP', today(), 'V/v báo cáo tình hình tiếp nhận hồ sơ trực tuyến', DEMO_OFFICERS.leader.name],
+    [1, '01/QĐ-UBND', today(), 'Về việc kiện toàn Tổ công tác chuyển đổi số phường', DEMO_OFFICERS.leader.name],
+    [2, '02/UBND-VP', today(), 'V/v báo cáo tình hình tiếp nhận hồ sơ trực tuyến', DEMO_OFFICERS.leader.name],
   ]);
 
   // The other commune received the Quyết định: one incoming row, "arrived", same file.
   const incoming = sql(srv.dataDir, `SELECT unit_id, direction, state, notation, sha256 FROM documents WHERE source_id = ${qd.id}`);
   const issuedSha = sqlValue(srv.dataDir, `SELECT sha256 FROM documents WHERE id = ${qd.id}`);
-  assert.deepEqual(incoming, [{ unit_id: unit2, direction: 'in', state: 'arrived', notation: '1/QĐ-UBND', sha256: issuedSha }]);
+  assert.deepEqual(incoming, [{ unit_id: unit2, direction: 'in', state: 'arrived', notation: '01/QĐ-UBND', sha256: issuedSha }]);
   assert.equal(Number(sqlValue(srv.dataDir, `SELECT count(*) FROM documents WHERE source_id = ${cv.id}`)), 0);
 
   // The issued PDF: the leader's signature, then the seal, both valid and trusted for
@@ -220,7 +220,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   const loser = both.find((x) => x.status === 409);
   assert.match(loser.json.error.code, /^(already_issued|document_changed)$/);
   r = await clerk.get(`/api/v1/documents/registers?unit_id=${unit}&year=${year}`);
-  assert.deepEqual(r.json.items.map((e) => [e.number, e.notation]), [[1, '1/QĐ-UBND'], [2, '2/UBND-VP'], [3, '3/TB-UBND']]);
+  assert.deepEqual(r.json.items.map((e) => [e.number, e.notation]), [[1, '01/QĐ-UBND'], [2, '02/UBND-VP'], [3, '03/TB-UBND']]);
 
   // A signed body altered in the file store no longer verifies: the issue is refused with
   // nothing written (no number taken); put back as signed, it is issued as number 4.
@@ -242,7 +242,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   fs.writeFileSync(stored, original);
   r = await clerk.post(`/api/v1/documents/${tb2.id}/issue`, {});
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.document.notation, '4/TB-UBND');
+  assert.equal(r.json.document.notation, '04/TB-UBND');
 
   // Where the unit enables it, a "mật" draft is accepted.
   sql(srv.dataDir, `INSERT INTO document_unit_settings(unit_id, allows_secret) VALUES (${unit}, 1)`);
@@ -252,7 +252,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
 
   // The documents list shows the officer's units' documents only.
   r = await stranger.get('/api/v1/documents');
-  assert.deepEqual(r.json.items.map((x) => [x.direction, x.notation]), [['in', '1/QĐ-UBND']]);
+  assert.deepEqual(r.json.items.map((x) => [x.direction, x.notation]), [['in', '01/QĐ-UBND']]);
   r = await clerk.get('/api/v1/documents');
   assert.ok(r.json.items.every((x) => x.unit_id === unit), 'only Hạc Thành documents');
 });

@@ -4,7 +4,7 @@
 // unit found by typing), then on the document's page the specialist
 // uploads the PDF body and submits it; the leader sees it under "Chờ duyệt" in the list and
 // returns it (first without a comment: the dialog's error), the specialist sees the comment,
-// uploads a second body and submits again; the leader approves it and signs it; the clerk (văn thư) issues it and the page shows "1/QĐ-UBND"
+// uploads a second body and submits again; the leader approves it and signs it; the clerk (văn thư) issues it and the page shows "01/QĐ-UBND"
 // and the link to the signed PDF. The PDF downloaded from that link has two signatures that
 // pdfsig, trusting only the demo root read from trust_anchors, finds valid and trusted: the
 // leader's, then the ward's seal. axe-core checks every page shown.
@@ -174,8 +174,8 @@ test('a Quyết định from the specialist\'s draft to the clerk\'s issue on th
     await page.locator('#doc-state').waitFor();
     await act(page, 'Phát hành');
     assert.equal(await state(page), 'Đã phát hành');
-    assert.equal((await page.locator('#issued-notation').innerText()).trim(), '1/QĐ-UBND');
-    assert.equal((await page.locator('#doc-notation').innerText()).trim(), '1/QĐ-UBND');
+    assert.equal((await page.locator('#issued-notation').innerText()).trim(), '01/QĐ-UBND');
+    assert.equal((await page.locator('#doc-notation').innerText()).trim(), '01/QĐ-UBND');
     href = await page.locator('#issued-pdf').getAttribute('href');
     assert.equal(href, `/api/v1/documents/${id}/file`);
     await axe(page, 'the issued document\'s page');

@@ -1,7 +1,7 @@
 // Browser test of the registers page (/can-bo/van-ban/so, docs/documents.md "Printing the
 // registers"): Phường Hạc Thành issues a Quyết định and a Công văn through the API; its clerk
 // (văn thư) opens "Sổ văn bản" from the outgoing documents' list and sees the year's outgoing
-// register, 1/QĐ-UBND then 2/UBND-VP; the PDF link downloads the printout (pdftotext finds
+// register, 01/QĐ-UBND then 02/UBND-VP; the PDF link downloads the printout (pdftotext finds
 // the cover and both notations), the CSV link the same lines; the incoming register of the
 // ward is empty. The choice survives a reload (it is in the URL). axe-core checks the page.
 //
@@ -53,7 +53,7 @@ test('the clerk reads the outgoing register of the year and downloads its printo
     assert.equal(r.status, 200, r.text);
     notations.push(r.json.document.notation);
   }
-  assert.deepEqual(notations, ['1/QĐ-UBND', '2/UBND-VP']);
+  assert.deepEqual(notations, ['01/QĐ-UBND', '02/UBND-VP']);
   const year = localDay().iso.slice(0, 4);
 
   await step('so-van-ban-di', 'clerk', async (page) => {
@@ -67,9 +67,9 @@ test('the clerk reads the outgoing register of the year and downloads its printo
     assert.equal(await page.locator('#title').innerText(), `Sổ đăng ký văn bản đi năm ${year}`);
     assert.equal(await page.getByLabel('Đơn vị').locator('option:checked').innerText(), 'Phường Hạc Thành');
     const firstCells = await table.locator('tbody tr td:first-child').allInnerTexts();
-    assert.deepEqual(firstCells, ['1/QĐ-UBND', '2/UBND-VP']);
+    assert.deepEqual(firstCells, ['01/QĐ-UBND', '02/UBND-VP']);
     assert.match(await table.locator('tbody tr').first().innerText(), /Quy chế làm việc/);
-    assert.equal(await page.locator('#total').innerText(), '2 văn bản, từ số 1 đến số 2');
+    assert.equal(await page.locator('#total').innerText(), '2 văn bản, từ số 01 đến số 02');
     await axe(page, 'the outgoing register');
   });
 
@@ -81,13 +81,13 @@ test('the clerk reads the outgoing register of the year and downloads its printo
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /SỔ ĐĂNG KÝ VĂN BẢN ĐI/);
     assert.match(text.stdout, /PHƯỜNG HẠC THÀNH/);
-    assert.ok(text.stdout.indexOf('1/QĐ-UBND') > 0 && text.stdout.indexOf('1/QĐ-UBND') < text.stdout.indexOf('2/UBND-VP'), text.stdout);
+    assert.ok(text.stdout.indexOf('01/QĐ-UBND') > 0 && text.stdout.indexOf('01/QĐ-UBND') < text.stdout.indexOf('02/UBND-VP'), text.stdout);
     const csv = await page.request.get(await page.locator('#print-csv').evaluate((a) => a.href));
     assert.equal(csv.status(), 200);
     const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
     assert.equal(lines.length, 3, 'the header and two lines');
-    assert.match(lines[1], /^1\/QĐ-UBND,/);
-    assert.match(lines[2], /^2\/UBND-VP,/);
+    assert.match(lines[1], /^01\/QĐ-UBND,/);
+    assert.match(lines[2], /^02\/UBND-VP,/);
   });
 
   await step('so-van-ban-den', 'clerk', async (page) => {

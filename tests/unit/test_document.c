@@ -70,12 +70,17 @@ TEST(notation)
                          qppl = type_of("quyet_dinh_qppl"), tb = type_of("thong_bao");
     CHECK_EQ_INT(document_notation(&qd, 2026, "UBND", "", 12, out, sizeof out), 0);
     CHECK_EQ_STR(out, "12/QĐ-UBND");
+    /* From 01: a leading zero under 10, none from 10. */
+    CHECK_EQ_INT(document_notation(&qd, 2026, "UBND", "", 9, out, sizeof out), 0);
+    CHECK_EQ_STR(out, "09/QĐ-UBND");
+    CHECK_EQ_INT(document_notation(&qd, 2026, "UBND", "", 10, out, sizeof out), 0);
+    CHECK_EQ_STR(out, "10/QĐ-UBND");
     CHECK_EQ_INT(document_notation(&tb, 2026, "STC", "", 7, out, sizeof out), 0);
-    CHECK_EQ_STR(out, "7/TB-STC");
+    CHECK_EQ_STR(out, "07/TB-STC");
     CHECK_EQ_INT(document_notation(&cv, 2026, "UBND", "VP", 345, out, sizeof out), 0);
     CHECK_EQ_STR(out, "345/UBND-VP");
     CHECK_EQ_INT(document_notation(&qppl, 2026, "UBND", "", 3, out, sizeof out), 0);
-    CHECK_EQ_STR(out, "3/2026/QĐ-UBND");
+    CHECK_EQ_STR(out, "03/2026/QĐ-UBND");
     /* A công văn without department, a unit without abbreviation, no room. */
     CHECK_EQ_INT(document_notation(&cv, 2026, "UBND", "", 1, out, sizeof out), -1);
     CHECK_EQ_INT(document_notation(&qd, 2026, "", "", 1, out, sizeof out), -1);
@@ -387,7 +392,7 @@ TEST(issue_numbers_notation_register_and_deliveries)
     s.actor_id = clerk;
     CHECK_EQ_INT(run_step(&s), 0);
     CHECK_EQ_INT(s.number, 1);
-    CHECK_EQ_STR(s.notation, "1/QĐ-UBND");
+    CHECK_EQ_STR(s.notation, "01/QĐ-UBND");
     /* Again: 409 already_issued, no second number. */
     before = doc_state();
     s.expect_number = 2;
@@ -398,7 +403,7 @@ TEST(issue_numbers_notation_register_and_deliveries)
                                .expect_state = -1, .sha256 = sha_b, .size = 3000, .now = now,
                                .expect_number = 2};
     CHECK_EQ_INT(run_step(&s), 0);
-    CHECK_EQ_STR(s.notation, "2/UBND-VP");
+    CHECK_EQ_STR(s.notation, "02/UBND-VP");
     CHECK_EQ_INT(s.ndelivered, 1);
     char out[100];
     CHECK_EQ_STR(fx_text("SELECT group_concat(number || ' ' || notation || ' ' || entered_on,"
@@ -406,11 +411,11 @@ TEST(issue_numbers_notation_register_and_deliveries)
                          " WHERE register_id = (SELECT register_id FROM documents WHERE id = ?)"
                          " ORDER BY number)",
                          key, out, sizeof out),
-                 "1 1/QĐ-UBND 2027-03-05; 2 2/UBND-VP 2027-03-05");
+                 "1 01/QĐ-UBND 2027-03-05; 2 02/UBND-VP 2027-03-05");
     CHECK_EQ_STR(fx_text("SELECT state || ' ' || notation || ' ' || sha256 FROM documents"
                          " WHERE source_id = ?",
                          key, out, sizeof out),
-                 "arrived 2/UBND-VP "
+                 "arrived 02/UBND-VP "
                  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
     CHECK_EQ_INT(fx_int("SELECT count(*) FROM documents WHERE source_id = ? AND state = 'arrived'"
                         " AND direction = 'in'",

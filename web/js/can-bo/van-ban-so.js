@@ -67,7 +67,8 @@ async function load() {
   try {
     const reg = await api.get(`/documents/registers?unit_id=${c.unit}&year=${c.year}&direction=${c.direction}`);
     const items = reg.items || [];
-    $('#total').textContent = items.length ? `${items.length} văn bản, từ số ${items[0].number} đến số ${items[items.length - 1].number}` : '';
+    const no = (n) => String(n).padStart(2, '0'); // as the printout's cover counts, from 01
+    $('#total').textContent = items.length ? `${items.length} văn bản, từ số ${no(items[0].number)} đến số ${no(items[items.length - 1].number)}` : '';
     $('#page-alert').replaceChildren();
     render($('#table-wrap'), items.length
       ? el('table', { class: 'queue-table', id: 'register' },
