@@ -139,6 +139,11 @@ static int do_register(struct store *db, struct incoming_step *a, const struct d
     int64_t reg, number;
     char date[11], signer[256] = "";
     struct store_stmt *st;
+    /* A paper document is registered with its scan: the register points
+     * to a file, like every other line. */
+    if (!d->source_id && !d->sha256[0])
+        return derr_set(&a->err, DERR_STATE, "scan_required",
+                        "Cần tải lên bản quét của văn bản giấy trước khi vào sổ.", "");
     if (register_take(db, d->unit_id, document_year(a->now), "in", INCOMING_SERIES, a->now, &reg,
                       &number, &a->err))
         return -1;
@@ -164,7 +169,7 @@ static int do_register(struct store *db, struct incoming_step *a, const struct d
                        " notation, entered_on, summary, signer_name, recipients, created_by,"
                        " created_at) SELECT ?, ?, d.id, coalesce(d.notation, ''), ?, d.summary,"
                        " ?, coalesce((SELECT u.name FROM documents s JOIN units u"
-                       " ON u.id = s.unit_id WHERE s.id = d.source_id), ''), ?, ?"
+                       " ON u.id = s.unit_id WHERE s.id = d.source_id), d.sender_name), ?, ?"
                        " FROM documents d WHERE d.id = ?",
                        BIND_INT(reg), BIND_INT(number), BIND_TEXT(date), BIND_TEXT(signer),
                        BIND_INT(a->actor_id), BIND_INT(a->now), BIND_INT(d->id)))
@@ -476,8 +481,19 @@ json_t *incoming_json(struct store *db, const struct document *d)
         json_object_set_new(j, "sender",
                             json_pack("{sI s:o}", "document_id", (json_int_t)src.id, "unit",
                                       unit_ref(db, src.unit_id)));
-    else
+    else if (store_prepare_all(db, "SELECT sender_name FROM documents WHERE id = ?", &st,
+                               BIND_INT(d->id)) == 0) {
+        /* From outside the platform (paper): the organisation's name only. */
+        rc = store_step(st);
+        json_object_set_new(j, "sender",
+                            rc == STORE_ROW && store_col_text(st, 0)[0]
+                                ? json_pack("{s:n s:n ss}", "document_id", "unit", "name",
+                                            store_col_text(st, 0))
+                                : json_null());
+        store_done(st);
+    } else {
         json_object_set_new(j, "sender", json_null());
+    }
     json_t *h = history_json(db, d->id, d->created_at, 1);
     if (!h) {
         json_decref(j);
@@ -579,7 +595,7 @@ const char *incoming_box_permission(enum incoming_box b)
 #define LIST_COLUMNS                                                                               \
     "d.id, d.unit_id, d.summary, coalesce(d.notation, ''), d.priority, i.status, i.number,"       \
     " i.deadline, d.created_at, coalesce((SELECT u.name FROM documents s JOIN units u"            \
-    " ON u.id = s.unit_id WHERE s.id = d.source_id), '')"
+    " ON u.id = s.unit_id WHERE s.id = d.source_id), d.sender_name)"
 #define LIST_PAGE " LIMIT ?4 OFFSET ?5"
 #define LIST_NEWEST " ORDER BY d.created_at DESC, d.id DESC"
 #define LIST_BOX(perm, where, order)                                                               \

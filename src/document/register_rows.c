@@ -75,13 +75,13 @@ static const char *const rows_sql_out =
     " ORDER BY e.number";
 
 /* The sending unit of a copy delivered in the platform is its author; a
- * document registered otherwise has none recorded here. Column (7), the unit
+ * paper document's is the organisation the clerk entered. Column (7), the unit
  * or person who receives it, is the lead the leader named: an officer, else
  * a unit, else empty until the assignment. */
 static const char *const rows_sql_in =
     "SELECT e.number, d.notation, e.entered_on, t.name, e.summary, d.issued_on,"
     " COALESCE((SELECT su.name FROM documents s JOIN units su ON su.id = s.unit_id"
-    "           WHERE s.id = d.source_id), ''),"
+    "           WHERE s.id = d.source_id), d.sender_name),"
     " COALESCE((SELECT COALESCE(a.full_name, lu.name) FROM document_incoming i"
     "           LEFT JOIN accounts a ON a.id = i.lead_account_id"
     "           LEFT JOIN units lu ON lu.id = i.lead_unit_id"
