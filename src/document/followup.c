@@ -211,3 +211,47 @@ json_t *followup_unit_json(struct store *db, int64_t unit_id, const struct follo
     return json_pack("{s:o sI si si}", "items", items, "total", (json_int_t)total, "limit",
                      limit, "offset", offset);
 }
+
+/* --- the leader's choices ------------------------------------------------ */
+
+json_t *followup_assignees_json(struct store *db, int64_t unit_id)
+{
+    struct store_stmt *st;
+    json_t *officers = json_array(), *units = json_array();
+    int rc = STORE_ERR;
+    if (!officers || !units)
+        goto fail;
+    if (store_prepare_all(db,
+                          "SELECT DISTINCT a.id, a.full_name FROM accounts a"
+                          " JOIN " PERMISSION_GRANTS("'document.handle'") " g"
+                          " ON g.account_id = a.id"
+                          " JOIN units su ON su.id = g.unit_id JOIN units du ON du.id = ?1"
+                          " WHERE a.disabled = 0 AND" PERMISSION_SUBTREE("su", "du")
+                          " ORDER BY a.full_name, a.id LIMIT 500",
+                          &st, BIND_INT(unit_id)))
+        goto fail;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(officers, json_pack("{sI ss}", "id", (json_int_t)store_col_int(st, 0),
+                                                  "name", store_col_text(st, 1)));
+    store_done(st);
+    if (rc != STORE_DONE)
+        goto fail;
+    if (store_prepare_all(db,
+                          "SELECT u.id, u.code, u.name FROM units t JOIN units u"
+                          " ON" PERMISSION_SUBTREE("t", "u") " WHERE t.id = ?1"
+                          " ORDER BY u.path, u.id LIMIT 500",
+                          &st, BIND_INT(unit_id)))
+        goto fail;
+    while ((rc = store_step(st)) == STORE_ROW)
+        json_array_append_new(units, json_pack("{sI ss ss}", "id", (json_int_t)store_col_int(st, 0),
+                                               "code", store_col_text(st, 1), "name",
+                                               store_col_text(st, 2)));
+    store_done(st);
+    if (rc != STORE_DONE)
+        goto fail;
+    return json_pack("{s:o s:o}", "officers", officers, "units", units);
+fail:
+    json_decref(officers);
+    json_decref(units);
+    return NULL;
+}

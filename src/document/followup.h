@@ -55,4 +55,11 @@ json_t *followup_board_json(struct store *db, int64_t account_id,
 json_t *followup_unit_json(struct store *db, int64_t unit_id, const struct followup_filter *f,
                            int limit, int offset);
 
+/* What the leader's form offers for a document received by unit_id: the
+ * officers who may lead it (document.handle on the unit, enabled) and the
+ * units that may (the unit and those below it), at most 500 of each:
+ * {officers: [{id, name}], units: [{id, code, name}]}, in the order of
+ * names and of the unit tree. A new reference, or NULL on a store error. */
+json_t *followup_assignees_json(struct store *db, int64_t unit_id);
+
 #endif

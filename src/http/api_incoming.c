@@ -418,6 +418,25 @@ static void board_unit(struct req *r)
     reply_json(r, 200, j);
 }
 
+/* GET /api/v1/incoming/{id}/assignees: whom the leader's form offers as
+ * the lead or the support (document/followup.h); for those who assign. */
+static void assignees(struct req *r)
+{
+    struct document d;
+    if (incoming_or_reply(r, &d))
+        return;
+    if (permission_can(r->db, r->account.id, INCOMING_PERM_ASSIGN, d.unit_id) != 1) {
+        reply_error(r, 403, "forbidden", "Bạn không có quyền thực hiện thao tác này", NULL);
+        return;
+    }
+    json_t *j = followup_assignees_json(r->db, d.unit_id);
+    if (!j) {
+        reply_internal(r, "assignees failed");
+        return;
+    }
+    reply_json(r, 200, j);
+}
+
 const struct route api_incoming_routes[] = {
     /* Before {id}, which would take "board" for an id. */
     {"GET", "/api/v1/incoming/board", board, ROUTE_OFFICER},
@@ -425,6 +444,7 @@ const struct route api_incoming_routes[] = {
     {"GET", "/api/v1/incoming", list, ROUTE_OFFICER},
     {"GET", "/api/v1/incoming/{id}", show, ROUTE_OFFICER},
     {"GET", "/api/v1/incoming/{id}/verification", verification, ROUTE_OFFICER},
+    {"GET", "/api/v1/incoming/{id}/assignees", assignees, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/refuse", refuse, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/register", register_in, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/assign", assign, ROUTE_OFFICER},
