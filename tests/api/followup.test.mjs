@@ -192,6 +192,17 @@ test('follow-up board: counters follow every step, equal a recount, drill down t
   assert.deepEqual(r.json.items.map((x) => x.id), [expectList(ward)[1][0]]);
   assert.equal(r.json.total, 3);
 
+  // The leader's form's choices: the ward's officers who may lead, the ward and its offices.
+  r = await qLeader.get(`/api/v1/incoming/${doc.F}/assignees`);
+  ok(r);
+  assert.ok(r.json.officers.some((o) => o.id === specId && o.name === 'Phạm Thị Chuyên'), r.text);
+  assert.ok(!r.json.officers.some((o) => o.id === staff['vt.quangphu'].id), 'the clerk does not handle');
+  assert.ok(!r.json.officers.some((o) => o.id === staff['cv.vanhoa'].id), 'an office\'s officer does not hold document.handle on the ward');
+  assert.equal(r.json.units[0].id, ward);
+  assert.ok([econ, culture].every((u) => r.json.units.some((x) => x.id === u)));
+  await expectRefused(srv, () => qClerk.get(`/api/v1/incoming/${doc.F}/assignees`), { status: 403, code: 'forbidden' });
+  await expectRefused(srv, () => leader.get(`/api/v1/incoming/${doc.F}/assignees`), { status: 404, code: 'document_not_found' });
+
   // Scope: the culture office's specialist sees its office only; Hạc Thành sees none of it.
   r = await cultureSpec.get('/api/v1/incoming/board');
   assert.deepEqual(board(r.json), expectBoard((m) => m.unit === culture));
