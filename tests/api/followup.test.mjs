@@ -5,12 +5,17 @@
 // and completes some, one before its deadline and one after. The test keeps its own model of
 // where each document stands (lead unit, deadline, state) as it goes; at the end the counters
 // (followup_counts), the board and its drill-down must equal what the model says — the counters
-// are a recount of the rows. The board is scoped to the officer's units and the units below;
+// are a recount of the rows, and so is the migration's fill of the counters from the documents
+// (run on a copy of the database). The board is scoped to the officer's units and the units below;
 // refused requests change nothing, the counters included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
+  ROOT, COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
   expectRefused, motcua,
 } from './lib/server.mjs';
 
@@ -127,6 +132,25 @@ test('follow-up board: counters follow every step, equal a recount, drill down t
   }
   assert.deepEqual(Object.fromEntries(rows.map((x) => [`${x.unit_id}|${x.deadline}|${x.state}`, x.n])), expectKeys);
   assert.equal(sqlValue(srv.dataDir, 'SELECT count(*) FROM followup_counts WHERE n < 0'), 0);
+
+  // The migration's fill of the counters from the documents (db/027, for a database that had
+  // assigned documents before it) gives the same counters: run on a copy, emptied first.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-followup-'));
+  t.after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  const copy = path.join(scratch, 'copy.db');
+  const sqlite = (db, input) => {
+    const x = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', db], { input, encoding: 'utf8' });
+    assert.equal(x.status, 0, x.stderr);
+    assert.equal(x.stderr, '');
+    return x.stdout.trim() ? JSON.parse(x.stdout) : [];
+  };
+  sqlite(path.join(srv.dataDir, 'motcua.db'), `.backup '${copy}'\n`);
+  const migration = fs.readFileSync(path.join(ROOT, 'db/027_followup.sql'), 'utf8');
+  const fill = /INSERT INTO followup_counts[\s\S]*?;/.exec(migration);
+  assert.ok(fill, 'the migration fills the counters');
+  const refilled = sqlite(copy, `DELETE FROM followup_counts;\n${fill[0]}\n` +
+    'SELECT unit_id, deadline, state, n FROM followup_counts WHERE n <> 0 ORDER BY 1, 2, 3;\n');
+  assert.deepEqual(Object.fromEntries(refilled.map((x) => [`${x.unit_id}|${x.deadline}|${x.state}`, x.n])), expectKeys);
 
   /** The board's figures the model gives, per unit, for documents passing keep(). */
   const expectBoard = (keep = () => true, state = null) => {
