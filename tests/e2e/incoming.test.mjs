@@ -2,7 +2,8 @@
 // (docs/documents.md "Pages of incoming documents"). Setup through the API: Phường Hạc Thành
 // issues a công văn to Phường Quảng Phú, whose clerk, leader and specialist are added without
 // a one-time code. Then in the browser: the clerk finds it under "Văn bản đến", sees its
-// signatures checked (valid), registers it (số đến 1); the leader, whose board is still
+// signatures checked (valid), registers it (số đến 1) and refuses a second one back with a
+// reason (first without one: the dialog's error); the leader, whose board is still
 // empty, assigns it to the specialist with an instruction and a deadline, and the board shows
 // it assigned; the specialist finds it under "Cần xử lý", marks it being handled and
 // completes it; the leader's board moves it to "Hoàn thành đúng hạn" and the figure drills
@@ -84,6 +85,17 @@ test('incoming: the clerk registers, the leader assigns, the specialist complete
   ok(await leader.post(`/api/v1/documents/${out.id}/sign`, {}));
   const issued = ok(await clerk.post(`/api/v1/documents/${out.id}/issue`, {})).document;
   const inId = id(`SELECT id FROM documents WHERE source_id = ${out.id} AND unit_id = ${ward2}`);
+  // A second one, sent by mistake: the clerk refuses it back.
+  const wrong = ok(await specialist.post('/api/v1/documents', {
+    unit_id: unit, type: 'cong_van', department: 'VP', summary: 'V/v gửi nhầm nơi nhận', signer_id: leaderId, signer_title: 'CHỦ TỊCH',
+    recipients_internal: [ward2],
+  }), 201).document;
+  ok(await specialist.req('PUT', `/api/v1/documents/${wrong.id}/body/cong-van.pdf`, { body: samplePdf('Cong van gui nham'), type: 'application/pdf' }));
+  ok(await specialist.post(`/api/v1/documents/${wrong.id}/submit`, {}));
+  ok(await leader.post(`/api/v1/documents/${wrong.id}/review`, { decision: 'approve' }));
+  ok(await leader.post(`/api/v1/documents/${wrong.id}/sign`, {}));
+  ok(await clerk.post(`/api/v1/documents/${wrong.id}/issue`, {}));
+  const wrongId = id(`SELECT id FROM documents WHERE source_id = ${wrong.id} AND unit_id = ${ward2}`);
   const docUrl = `${srv.url}/can-bo/van-ban-den/xem?id=${inId}`;
 
   await step('van-thu-van-ban-den', 'clerk', async (page) => {
@@ -94,7 +106,7 @@ test('incoming: the clerk registers, the leader assigns, the specialist complete
     await row.waitFor();
     assert.match(await row.innerText(), new RegExp(issued.notation.replace(/[/.-]/g, '\\$&')));
     assert.match(await row.innerText(), /Phường Hạc Thành/);
-    assert.equal((await page.locator('#box-arrived .count').innerText()).trim(), '1');
+    assert.equal((await page.locator('#box-arrived .count').innerText()).trim(), '2');
     await axe(page, 'the clerk\'s incoming list');
   });
 
@@ -113,6 +125,26 @@ test('incoming: the clerk registers, the leader assigns, the specialist complete
     assert.equal((await page.locator('#in-number').innerText()).trim(), '1');
     assert.equal(await page.locator('#actions').count(), 0, 'nothing more for the clerk');
     await axe(page, 'a registered document');
+  });
+
+  await step('van-thu-tra-lai', 'clerk', async (page) => {
+    await page.goto(`${srv.url}/can-bo/van-ban-den/xem?id=${wrongId}`);
+    await page.locator('#signature-result').waitFor();
+    await page.locator('#actions').getByRole('button', { name: 'Trả lại nơi gửi', exact: true }).click();
+    const dlg = page.locator('#action-dialog[open]');
+    await dlg.waitFor();
+    // Without a reason: the dialog says so and nothing is sent.
+    await dlg.getByRole('button', { name: 'Trả lại nơi gửi', exact: true }).click();
+    await dlg.locator('#step-text-error', { hasText: 'lý do trả lại' }).waitFor();
+    await axe(page, 'the refusal dialog with its error');
+    await dlg.locator('#step-text').fill('Gửi nhầm đơn vị nhận.');
+    await dlg.getByRole('button', { name: 'Trả lại nơi gửi', exact: true }).click();
+    await page.locator('#action-ok', { hasText: 'Đã thực hiện: Trả lại nơi gửi' }).waitFor();
+    assert.equal((await page.locator('#in-status').innerText()).trim(), 'Đã trả lại nơi gửi');
+    assert.equal((await page.locator('#in-reason').innerText()).trim(), 'Gửi nhầm đơn vị nhận.');
+    // The sender sees 02 and the reason.
+    const sent = ok(await clerk.get(`/api/v1/documents/${wrong.id}`)).document;
+    assert.deepEqual(sent.deliveries.map((x) => [x.code, x.reason]), [['02', 'Gửi nhầm đơn vị nhận.']]);
   });
 
   await step('lanh-dao-bang-trong', 'leader', async (page) => {
