@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "document/document.h"
+#include "document/followup.h"
 #include "store/store.h"
 
 static const char *const status_names[] = {"arrived",  "refused",  "registered",
@@ -293,6 +294,10 @@ int incoming_step_job(struct store *db, void *arg)
     if (permission_can(db, a->actor_id, perm, d.unit_id) != 1 ||
         ((a->action == INC_ACT_START || a->action == INC_ACT_COMPLETE) && !leads(db, &w, a->actor_id)))
         return forbidden(&a->err);
+    /* The follow-up board's counters leave the document's old place here
+     * and take its new one after the write, in this transaction. */
+    if (followup_count(db, d.id, -1))
+        return db_err(&a->err);
     switch (a->action) {
     case INC_ACT_REFUSE:
         if (!text_ok(a->text, 1))
@@ -330,6 +335,7 @@ int incoming_step_job(struct store *db, void *arg)
     if (rc ||
         store_exec_all(db, "UPDATE documents SET updated_at = ? WHERE id = ?", BIND_INT(a->now),
                        BIND_INT(d.id)) ||
+        followup_count(db, d.id, 1) ||
         history(db, d.id, next, a->actor_id, a->text, a->now) ||
         audit_object_json(db, a->actor_id, action_name(a->action), "document", d.id,
                           a->action == INC_ACT_REGISTER

@@ -17,7 +17,9 @@
 #include "app.h"
 #include "auth/permission.h"
 #include "base/util.h"
+#include "catalog/unit.h"
 #include "document/document.h"
+#include "document/followup.h"
 #include "document/incoming.h"
 #include "dossier/filestore.h"
 #include "http/http.h"
@@ -319,10 +321,130 @@ static void assign(struct req *r)
     http_defer_job(r, incoming_step_job, &s->step, &s->step.err, stepped);
 }
 
+/* --- the follow-up board ------------------------------------------------- */
+
+/* A date bound of the board: absent ("") or YYYY-MM-DD (digits in place;
+ * compared as text). 0, or -1 replied 400. */
+static int date_or_reply(struct req *r, const char *name, const char **out)
+{
+    const char *v = req_query(r, name);
+    *out = "";
+    if (!v || !*v)
+        return 0;
+    int ok = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 || (v[i] >= '0' && v[i] <= '9');
+    if (!ok) {
+        reply_error(r, 400, "bad_parameter", "Ngày phải có dạng YYYY-MM-DD", name);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The board's filters from the query: from, to, state; today filled by
+ * the caller. 0, or -1 replied 400. */
+static int filter_or_reply(struct req *r, struct followup_filter *f)
+{
+    const char *state = req_query(r, "state");
+    f->state = -1;
+    if (date_or_reply(r, "from", &f->from) || date_or_reply(r, "to", &f->to))
+        return -1;
+    if (state && *state && (f->state = followup_state_parse(state)) < 0) {
+        reply_error(r, 400, "bad_parameter",
+                    "Trạng thái phải là assigned, handling, overdue, on_time hoặc late", "state");
+        return -1;
+    }
+    return 0;
+}
+
+/* GET /api/v1/incoming/board?from=&to=&state=: per lead unit of the
+ * officer's units (document.read, with the units below), the documents
+ * assigned, being handled, overdue, completed on time and late, from the
+ * counters kept by the incoming steps (document/followup.h). */
+static void board(struct req *r)
+{
+    struct followup_filter f;
+    char today[11];
+    if (filter_or_reply(r, &f))
+        return;
+    document_date(now_unix(), today);
+    f.today = today;
+    json_t *j = followup_board_json(r->db, r->account.id, &f);
+    if (!j) {
+        reply_internal(r, "follow-up board failed");
+        return;
+    }
+    json_object_set_new(j, "today", json_string(today));
+    json_object_set_new(j, "from", f.from[0] ? json_string(f.from) : json_null());
+    json_object_set_new(j, "to", f.to[0] ? json_string(f.to) : json_null());
+    json_object_set_new(j, "state", f.state < 0 ? json_null()
+                                                : json_string(followup_state_name(f.state)));
+    reply_json(r, 200, j);
+}
+
+/* GET /api/v1/incoming/board/{unit}?state=&from=&to=&limit=&offset=: the
+ * documents behind a figure of lead unit {unit}; 404 for a unit outside
+ * the officer's board. */
+static void board_unit(struct req *r)
+{
+    struct followup_filter f;
+    const char *l = req_query(r, "limit"), *o = req_query(r, "offset");
+    long unit, limit = 20, offset = 0;
+    char today[11];
+    struct unit u;
+    if (req_long_or_reply(r, req_param(r, "unit"), "unit", 1, INT32_MAX, 1, &unit) ||
+        filter_or_reply(r, &f) ||
+        (l && req_long_or_reply(r, l, "limit", 1, 200, 0, &limit)) ||
+        (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
+        return;
+    if (permission_can(r->db, r->account.id, DOCUMENT_PERM_READ, unit) != 1 ||
+        unit_by_id(r->db, unit, &u) != STORE_ROW) {
+        reply_error(r, 404, "unit_not_found", "Không tìm thấy đơn vị", "unit");
+        return;
+    }
+    document_date(now_unix(), today);
+    f.today = today;
+    json_t *j = followup_unit_json(r->db, unit, &f, (int)limit, (int)offset);
+    if (!j) {
+        reply_internal(r, "follow-up list failed");
+        return;
+    }
+    json_object_set_new(j, "unit", json_pack("{sI ss ss}", "id", (json_int_t)u.id, "code", u.code,
+                                             "name", u.name));
+    json_object_set_new(j, "state", f.state < 0 ? json_null()
+                                                : json_string(followup_state_name(f.state)));
+    json_object_set_new(j, "today", json_string(today));
+    reply_json(r, 200, j);
+}
+
+/* GET /api/v1/incoming/{id}/assignees: whom the leader's form offers as
+ * the lead or the support (document/followup.h); for those who assign. */
+static void assignees(struct req *r)
+{
+    struct document d;
+    if (incoming_or_reply(r, &d))
+        return;
+    if (permission_can(r->db, r->account.id, INCOMING_PERM_ASSIGN, d.unit_id) != 1) {
+        reply_error(r, 403, "forbidden", "Bạn không có quyền thực hiện thao tác này", NULL);
+        return;
+    }
+    json_t *j = followup_assignees_json(r->db, d.unit_id);
+    if (!j) {
+        reply_internal(r, "assignees failed");
+        return;
+    }
+    reply_json(r, 200, j);
+}
+
 const struct route api_incoming_routes[] = {
+    /* Before {id}, which would take "board" for an id. */
+    {"GET", "/api/v1/incoming/board", board, ROUTE_OFFICER},
+    {"GET", "/api/v1/incoming/board/{unit}", board_unit, ROUTE_OFFICER},
     {"GET", "/api/v1/incoming", list, ROUTE_OFFICER},
     {"GET", "/api/v1/incoming/{id}", show, ROUTE_OFFICER},
     {"GET", "/api/v1/incoming/{id}/verification", verification, ROUTE_OFFICER},
+    {"GET", "/api/v1/incoming/{id}/assignees", assignees, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/refuse", refuse, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/register", register_in, ROUTE_OFFICER},
     {"POST", "/api/v1/incoming/{id}/assign", assign, ROUTE_OFFICER},

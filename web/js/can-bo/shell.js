@@ -116,6 +116,8 @@ function header(active) {
       link(queueUrl(), 'queue', 'Hồ sơ'),
       link('/can-bo/phan-anh', 'feedback', 'Phản ánh, kiến nghị'),
       el('a', { href: '/can-bo/van-ban', id: 'nav-documents', hidden: true, 'aria-current': active === 'documents' ? 'page' : null }, 'Văn bản đi'),
+      el('a', { href: '/can-bo/van-ban-den', id: 'nav-incoming', hidden: true, 'aria-current': active === 'incoming' ? 'page' : null }, 'Văn bản đến'),
+      el('a', { href: '/can-bo/theo-doi', id: 'nav-board', hidden: true, 'aria-current': active === 'board' ? 'page' : null, title: 'Theo dõi chỉ đạo xử lý văn bản đến' }, 'Theo dõi chỉ đạo'),
       el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null, title: 'Tiếp nhận hồ sơ nộp trực tiếp tại quầy hoặc qua bưu chính' }, 'Tiếp nhận tại quầy'),
       el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
       link('/tra-cuu', 'lookup', 'Tra cứu')),
@@ -159,6 +161,8 @@ export async function initStaff(active) {
   if (walkin && roles.some((r) => WALKIN_ROLES.has(r.role))) walkin.hidden = false;
   const docs = $('#nav-documents');
   if (docs && roles.some((r) => DOCUMENT_ROLES.has(r.role))) docs.hidden = false;
+  for (const [sel, set] of [['#nav-incoming', DOCUMENT_ROLES], ['#nav-board', new Set(['leader', 'province_admin'])]]) // incoming: document.read; the board: the leaders'
+    if ($(sel) && roles.some((r) => set.has(r.role))) $(sel).hidden = false;
   const report = $('#nav-report'); // the dashboard, for roles with report.read (data/roles.json)
   if (report && roles.some((r) => ['leader', 'unit_admin', 'province_admin'].includes(r.role))) report.hidden = false;
   if (report && !report.hidden) report.after(el('a', { href: '/can-bo/doi-soat', id: 'nav-recon', 'aria-current': active === 'reconciliation' ? 'page' : null }, 'Đối soát thanh toán')); // payment reconciliation: report.read too
