@@ -1,5 +1,5 @@
 /* paper_in: incoming documents that arrive on paper (document/paper_in.h,
- * db/025_incoming_paper.sql). */
+ * db/028_incoming_paper.sql). */
 #include "document/paper_in.h"
 
 #include <jansson.h>
