@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "document/corrections.h"
 #include "store/store.h"
 
 /* Keeps a copy of s in out's strings. Returns the copy, or NULL when out
@@ -65,7 +66,8 @@ static const char *keep_summary(struct document_register_rows *out, const char *
 
 static const char *const rows_sql_out =
     "SELECT e.number, e.notation, e.entered_on, t.name, e.summary, e.signer_name, e.recipients,"
-    " d.department, (SELECT count(*) FROM documents c WHERE c.source_id = d.id)"
+    " d.department, (SELECT count(*) FROM documents c WHERE c.source_id = d.id),"
+    " coalesce(" DOCUMENT_MARKS_NOTE_SQL("d") ", '')"
     " FROM document_register_entries e"
     " JOIN document_registers r ON r.id = e.register_id"
     " JOIN documents d ON d.id = e.document_id"
@@ -78,7 +80,8 @@ static const char *const rows_sql_out =
 static const char *const rows_sql_in =
     "SELECT e.number, d.notation, e.entered_on, t.name, e.summary, d.issued_on,"
     " COALESCE((SELECT su.name FROM documents s JOIN units su ON su.id = s.unit_id"
-    "           WHERE s.id = d.source_id), '')"
+    "           WHERE s.id = d.source_id), ''),"
+    " coalesce(" DOCUMENT_MARKS_NOTE_SQL("d") ", '')"
     " FROM document_register_entries e"
     " JOIN document_registers r ON r.id = e.register_id"
     " JOIN documents d ON d.id = e.document_id"
@@ -102,8 +105,9 @@ static int fill_row(struct document_register_rows *out, struct store_stmt *st, i
         row->file_copy_to = keep(out, store_col_text(st, 7));
         /* Copies to units of the platform leave with the issuing. */
         row->sent_on = store_col_int(st, 8) > 0 ? row->date : keep(out, "");
+        row->note = keep(out, store_col_text(st, 9));
         return row->summary && row->number && row->date && row->signer && row->recipients &&
-                       row->file_copy_to && row->sent_on
+                       row->file_copy_to && row->sent_on && row->note
                    ? 0
                    : -1;
     }
@@ -113,8 +117,9 @@ static int fill_row(struct document_register_rows *out, struct store_stmt *st, i
     row->arrival_date = keep_date(out, store_col_text(st, 2));
     row->date = keep_date(out, store_col_text(st, 5));
     row->author = keep(out, store_col_text(st, 6));
+    row->note = keep(out, store_col_text(st, 7));
     return row->summary && row->arrival_number && row->number && row->arrival_date &&
-                   row->date && row->author
+                   row->date && row->author && row->note
                ? 0
                : -1;
 }

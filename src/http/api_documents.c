@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "catalog/unit.h"
+#include "document/corrections.h"
 #include "document/document.h"
 #include "document/drafting.h"
 #include "document/stamp.h"
@@ -266,7 +267,8 @@ static void drafting(struct req *r)
 
 /* POST /api/v1/documents {unit_id, type, summary, priority?,
  * confidentiality?, department?, signer_id, signer_title?, due_at?,
- * recipients_internal?: [unit ids or codes], recipients_external?} */
+ * recipients_internal?: [unit ids or codes], recipients_external?,
+ * replaces? | corrects?: the id of an issued document of the unit} */
 static void create(struct req *r)
 {
     json_t *body = req_json_object_or_reply(r);
@@ -302,6 +304,16 @@ static void create(struct req *r)
         reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ", "recipients_internal");
         return;
     }
+    json_t *replaces = json_object_get(body, "replaces");
+    json_t *corrects = json_object_get(body, "corrects");
+    if ((replaces && !json_is_null(replaces) &&
+         (!json_is_integer(replaces) || json_integer_value(replaces) < 1)) ||
+        (corrects && !json_is_null(corrects) &&
+         (!json_is_integer(corrects) || json_integer_value(corrects) < 1))) {
+        reply_error(r, 422, "invalid", "Văn bản được thay thế hoặc đính chính không hợp lệ",
+                    replaces && !json_is_null(replaces) ? "replaces" : "corrects");
+        return;
+    }
     struct doc_state *s = req_state(r, sizeof *s, release_state);
     if (!s)
         return;
@@ -335,6 +347,8 @@ static void create(struct req *r)
         .recipients = s->recipients,
         .nrecipients = json_is_array(rec) ? (int)json_array_size(rec) : 0,
         .external = external,
+        .replaces_id = json_is_integer(replaces) ? json_integer_value(replaces) : 0,
+        .corrects_id = json_is_integer(corrects) ? json_integer_value(corrects) : 0,
         .now = now_unix(),
     };
     http_defer_job(r, document_create_job, &s->draft, &s->draft.err, created);
@@ -732,6 +746,50 @@ static void issue(struct req *r)
     http_defer_work(r, seal_issue, r, sealed);
 }
 
+/* --- recall ------------------------------------------------------------------ */
+
+struct recall_state {
+    struct document_recall job;
+};
+
+static void release_recall(void *p)
+{
+    struct recall_state *s = p;
+    derr_clear(&s->job.err);
+}
+
+static void recalled(struct req *r)
+{
+    struct recall_state *s = r->data;
+    reply_document(r, 200, s->job.document_id);
+}
+
+/* POST /api/v1/documents/{id}/recall {reason}: the unit's leader recalls
+ * an issued document (document/corrections.h); each incoming copy is
+ * marked and refuses further steps. */
+static void recall(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *reason;
+    if (req_text_or_reply(r, body, "reason", 0, 0, DOCUMENT_RECALL_REASON_MAX, &reason))
+        return;
+    if (!reason || !reason[strspn(reason, " \t\r\n")]) {
+        reply_error(r, 400, "reason_required", "Cần nêu lý do thu hồi văn bản", "reason");
+        return;
+    }
+    struct recall_state *s = req_state(r, sizeof *s, release_recall);
+    if (!s)
+        return;
+    s->job = (struct document_recall){.document_id = d.id, .actor_id = r->account.id,
+                                      .reason = reason, .now = now_unix()};
+    http_defer_job(r, document_recall_job, &s->job, &s->job.err, recalled);
+}
+
 const struct route api_documents_routes[] = {
     {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
@@ -746,5 +804,6 @@ const struct route api_documents_routes[] = {
     {"POST", "/api/v1/documents/{id}/review", review, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/sign", sign, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/issue", issue, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/recall", recall, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };
