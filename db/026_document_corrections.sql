@@ -38,3 +38,9 @@ CREATE INDEX document_marks_doc ON document_marks(document_id, id);
 -- A document is replaced once and recalled once; it may be corrected again.
 CREATE UNIQUE INDEX document_marks_once ON document_marks(document_id, kind)
     WHERE kind IN ('replaced', 'recalled');
+
+-- A body uploaded as a Word file (DOCX) is kept as it came, under this hash
+-- in the file store, beside the PDF LibreOffice made of it, which is the
+-- version's body (sha256) and the one signed (docs/documents.md, "Word
+-- bodies"). NULL for a PDF uploaded as such.
+ALTER TABLE document_versions ADD COLUMN source_sha256 TEXT;

@@ -714,6 +714,16 @@ int document_step_job(struct store *db, void *arg)
                             BIND_TEXT(a->sha256), BIND_INT(a->size), BIND_INT(a->now),
                             BIND_INT(d.id)) ||
              add_version(db, d.id, "draft", a->sha256, a->size, a->actor_id, "", a->now);
+        /* A Word file's PDF: the original stays known beside it. */
+        if (!rc && a->source_sha256) {
+            if (!sha_ok(a->source_sha256))
+                return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi hệ thống.", "");
+            rc = store_exec_all(db,
+                                "UPDATE document_versions SET source_sha256 = ?"
+                                " WHERE document_id = ? AND version = (SELECT max(version)"
+                                " FROM document_versions WHERE document_id = ?)",
+                                BIND_TEXT(a->source_sha256), BIND_INT(d.id), BIND_INT(d.id));
+        }
         break;
     case DOC_ACT_SUBMIT:
         if (!d.sha256[0])
@@ -810,7 +820,8 @@ static json_t *versions_json(struct store *db, int64_t id)
     json_t *arr = json_array();
     int rc = store_prepare_all(db,
                                "SELECT v.version, v.kind, coalesce(a.full_name, ''), v.comment,"
-                               " v.created_at, v.sha256, v.size FROM document_versions v"
+                               " v.created_at, v.sha256, v.size, v.source_sha256"
+                               " FROM document_versions v"
                                " LEFT JOIN accounts a ON a.id = v.account_id"
                                " WHERE v.document_id = ? ORDER BY v.version",
                                &st, BIND_INT(id));
@@ -820,11 +831,13 @@ static json_t *versions_json(struct store *db, int64_t id)
     }
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(
-            arr, json_pack("{sI ss ss ss sI ss sI}", "version", (json_int_t)store_col_int(st, 0),
-                           "kind", store_col_text(st, 1), "by", store_col_text(st, 2), "comment",
-                           store_col_text(st, 3), "at", (json_int_t)store_col_int(st, 4),
-                           "sha256", store_col_text(st, 5), "size",
-                           (json_int_t)store_col_int(st, 6)));
+            arr, json_pack("{sI ss ss ss sI ss sI s:o}", "version",
+                           (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "by",
+                           store_col_text(st, 2), "comment", store_col_text(st, 3), "at",
+                           (json_int_t)store_col_int(st, 4), "sha256", store_col_text(st, 5),
+                           "size", (json_int_t)store_col_int(st, 6), "source_sha256",
+                           store_col_is_null(st, 7) ? json_null()
+                                                    : json_string(store_col_text(st, 7))));
     store_done(st);
     if (rc != STORE_DONE) {
         json_decref(arr);

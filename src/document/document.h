@@ -198,6 +198,8 @@ struct document_step {
     const char *comment;      /* RETURN (required), APPROVE (optional) */
     const char *sha256;       /* VERSION, SIGN, ISSUE: the new body */
     int64_t size;
+    const char *source_sha256; /* VERSION: the Word file the body was made from, kept in
+                                  the file store; NULL for a PDF uploaded as such */
     int expect_state;         /* SIGN, ISSUE: the state seen when the PDF was made
                                  (checked with updated_at): -1 for none */
     int64_t expect_updated_at;
@@ -232,7 +234,8 @@ int document_issue_prepare(struct store *db, const struct document *d, int64_t a
  * summary, priority, confidentiality, state, department, drafter,
  * reviewer, signer, signer_title, due_at, recipients_internal,
  * recipients_external, number, notation, issued_on, sha256, size,
- * versions: [{version, kind, by, comment, at, sha256, size}], replaces and
+ * versions: [{version, kind, by, comment, at, sha256, size, source_sha256}],
+ * replaces and
  * corrects ({id, notation} or null), marks (document_marks_json), and for
  * an outgoing one deliveries (document/incoming.h)}. A new reference or NULL. */
 json_t *document_json(struct store *db, const struct document *d);
