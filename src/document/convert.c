@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@
 #include "base/util.h"
 
 #define POLL_MS 20
+
+static _Atomic int running;
+
+int convert_slot_take(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int limit = cpus > 2 ? (int)cpus - 1 : 1;
+    if (atomic_fetch_add(&running, 1) < limit)
+        return 1;
+    atomic_fetch_sub(&running, 1);
+    return 0;
+}
+
+void convert_slot_release(void)
+{
+    atomic_fetch_sub(&running, 1);
+}
 
 int convert_is_docx(const unsigned char *data, size_t len)
 {

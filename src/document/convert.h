@@ -23,6 +23,15 @@ struct convert_opts {
     size_t max_out;       /* bytes of the PDF at most; 0: no bound but the memory's */
 };
 
+/* The conversions running at once are bounded, so that they never hold
+ * every worker of the pool (sized to the cores by default) for the seconds
+ * each takes: at most one less than the processors online, at least one.
+ * convert_slot_take returns 1 with a slot taken (give it back with
+ * convert_slot_release once the conversion is done), or 0 when all are
+ * busy (answer 503: try again shortly). Thread-safe. */
+int convert_slot_take(void);
+void convert_slot_release(void);
+
 /* Is data[0..len) a DOCX as far as its first bytes tell (a ZIP archive)?
  * 1 or 0. LibreOffice decides the rest. */
 int convert_is_docx(const unsigned char *data, size_t len);

@@ -64,6 +64,7 @@ struct doc_state {
     size_t text_len;
     struct filestore_tmp docx; /* a Word body as it arrives (docx_used) */
     int docx_used;
+    int docx_slot;             /* holds a conversion slot (convert_slot_take) */
     char docx_sha[65];         /* ... kept in the file store under this hash */
 };
 
@@ -76,6 +77,9 @@ static void release_state(void *p)
     free(s->text);
     if (s->docx_used)
         filestore_tmp_discard(&s->docx);
+    /* The conversion never ran (the pool was stopping): its slot back. */
+    if (s->docx_slot)
+        convert_slot_release();
 }
 
 /* On the pool: the text of pdf for the search index, handed to the step's
@@ -562,6 +566,8 @@ done:
 static void docx_converted(struct req *r)
 {
     struct doc_state *s = r->data;
+    convert_slot_release();
+    s->docx_slot = 0;
     /* A server without LibreOffice: the officer is told to send a PDF
      * (an internal error would say nothing useful). */
     if (s->work_rc && s->work_err.code && strcmp(s->work_err.code, "converter_missing") == 0) {
@@ -585,6 +591,13 @@ static void docx_received(struct req *r)
                     s->upload.name);
         return;
     }
+    if (!convert_slot_take()) {
+        req_add_header(r, "Retry-After", "10");
+        reply_error(r, 503, "converter_busy",
+                    "Máy chủ đang chuyển đổi nhiều tệp Word; vui lòng thử lại sau ít giây", NULL);
+        return;
+    }
+    s->docx_slot = 1;
     http_defer_work(r, docx_work, r, docx_converted);
 }
 

@@ -186,6 +186,20 @@ TEST(missing_program)
     CHECK_EQ_INT(entries(), 0);
 }
 
+TEST(slots)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int expect = cpus > 2 ? (int)cpus - 1 : 1, n = 0;
+    while (n < 1000 && convert_slot_take())
+        n++;
+    CHECK_EQ_INT(n, expect);
+    CHECK_EQ_INT(convert_slot_take(), 0);
+    convert_slot_release();
+    CHECK_EQ_INT(convert_slot_take(), 1);
+    for (int i = 0; i < n; i++)
+        convert_slot_release();
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/motcua-test-convert-XXXXXX");
@@ -199,6 +213,7 @@ int main(void)
     RUN(no_pdf);
     RUN(killed_at_the_time_limit);
     RUN(missing_program);
+    RUN(slots);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
