@@ -1,5 +1,6 @@
 /* api_documents: official documents, the outgoing flow (docs/documents.md).
- * A specialist drafts (metadata, then the body as a PDF upload), the head
+ * A specialist drafts (metadata, then the body as a PDF upload, or a Word
+ * file made into one by LibreOffice on the pool: document/convert.h), the head
  * of department reviews (approve, or return with a comment), the named
  * leader signs (their personal signature, made on the worker pool, then
  * recorded by a write job), and the clerk (văn thư) issues: the number the
@@ -7,7 +8,9 @@
  * signed PDF, the unit's seal signs, and one write job takes that number
  * (a number another issue took meanwhile makes the PDF again with the
  * next), writes the register's line and delivers an incoming copy to each
- * internal recipient. A document outside the officer's units is 404.
+ * internal recipient. A draft may replace or correct an issued document,
+ * and the unit's leader may recall one (document/corrections.h). A
+ * document outside the officer's units is 404.
  * The text of every body saved and of the issued PDF is read on the worker
  * pool and handed to the write job, which indexes the document for
  * GET /api/v1/documents/search. */
