@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "document/corrections.h"
+#include "document/incoming.h"
 #include "store/store.h"
 
 /* Keeps a copy of s in out's strings. Returns the copy, or NULL when out
@@ -157,9 +158,20 @@ int document_register_rows(struct store *db, const char *unit_code, int year,
     if (rc != STORE_ROW || !out->reg.unit_name || !out->reg.parent_name)
         goto store_fail;
 
+    /* A unit has one incoming register, whose numbers (số đến) are in
+     * the series INCOMING_SERIES whatever the documents' types: the
+     * default series, or its own name, means it. */
+    if (in) {
+        if (strcmp(series, "hanh_chinh") != 0 && strcmp(series, INCOMING_SERIES) != 0) {
+            document_register_rows_free(out);
+            return derr_set(err, DERR_INVALID, "series_unknown",
+                            "Sổ văn bản đến không chia theo loại văn bản.", "series");
+        }
+        series = INCOMING_SERIES;
+    }
     /* The general register has no series on its cover; a legal type's
      * register is named by its type (Art. 15). */
-    if (strcmp(series, "hanh_chinh") != 0) {
+    else if (strcmp(series, "hanh_chinh") != 0) {
         rc = store_prepare_all(db, "SELECT name FROM document_types WHERE series = ?"
                                    " ORDER BY code LIMIT 1",
                                &st, BIND_TEXT(series));

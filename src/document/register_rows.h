@@ -22,7 +22,9 @@ struct document_register_rows {
 
 /* Reads the register of unit_code, year, direction ("out" or "in") and
  * series (the type's number series: "hanh_chinh" for the administrative
- * documents, a legal type's own code) in number order, and fills out:
+ * documents, a legal type's own code; the incoming register has the one
+ * series INCOMING_SERIES, which "hanh_chinh" or "den" names) in number
+ * order, and fills out:
  * the unit's and its parent's names, the series' name (NULL for
  * hanh_chinh), one row per line, dates as dd/mm/yyyy.
  *   out: number = notation, date, summary = type name + trích yếu, signer,
@@ -30,7 +32,8 @@ struct document_register_rows {
  *        sent_on = the date when copies were delivered in the platform;
  *   in:  arrival_date and arrival_number (the register's date and number),
  *        author = the unit that issued it (the platform's sending unit),
- *        number = its notation, date = its issue date, summary.
+ *        number = its notation, date = its issue date, summary;
+ *   both: note = the document's marks (document/corrections.h).
  * A register without lines gives zero rows (the cover is still printed).
  * Returns 0, or -1 with err: DERR_NOT_FOUND "unit_not_found" for an
  * unknown unit, DERR_INVALID "series_unknown", DERR_TOO_LARGE past

@@ -183,11 +183,21 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
   assert.match(lines.find((l) => l.startsWith('1/QĐ-UBND,')), /,Bị thay thế bởi văn bản số 4\/QĐ-UBND$/);
   assert.match(lines.find((l) => l.startsWith('3/UBND-VP,')), /,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
   assert.match(lines.find((l) => l.startsWith('4/QĐ-UBND,')), /,$/);
-  // Quảng Phú's incoming register notes the recall on its line.
+  // Quảng Phú's incoming register notes the recall on its line, in the API and the printout
+  // (the incoming register's one series, by default).
   r = await staff.clerk.c.get(`/api/v1/documents/registers?unit_id=${unit2}&year=${year}&direction=in&series=den`);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.items.map((e) => [e.number, e.notation, e.note]),
     [[1, '3/UBND-VP', `Thu hồi ngày ${printed(today())}: Gửi nhầm nơi nhận, đề nghị trả lại`]]);
+  for (const series of [[], ['--series', 'den']]) {
+    const inReg = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year, '--direction', 'in', ...series, '--format', 'csv']);
+    assert.equal(inReg.status, 0, inReg.stderr);
+    const row = inReg.stdout.split(/\r?\n/).slice(1).filter((l) => l);
+    assert.equal(row.length, 1, inReg.stdout);
+    assert.match(row[0], /^\d\d\/\d\d\/\d{4},1,.*,3\/UBND-VP,.*,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
+  }
+  const wrong = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year, '--direction', 'in', '--series', 'quyet_dinh_qppl', '--format', 'csv']);
+  assert.equal(wrong.status, 1, wrong.stderr);
 
   // What the database holds: one mark per document and copy, every number still in the register.
   assert.deepEqual(sql(srv.dataDir, 'SELECT document_id, kind FROM document_marks ORDER BY id').map((m) => [m.document_id, m.kind]), [
