@@ -23,8 +23,10 @@ struct document;
 /* The marks of document id as one line of text for the register's "ghi
  * chú" column, e.g. "Bị thay thế bởi văn bản số 5/QĐ-UBND; Thu hồi ngày
  * 07/12/2026: ...": an SQL expression over the documents row aliased `doc`,
- * NULL when it has no mark. Used by register_entries_json and
- * document_register_rows. */
+ * NULL when it has no mark, the marks in the order they were made (the
+ * subquery's order, which group_concat follows in SQLite; an ORDER BY
+ * inside the aggregate needs SQLite 3.44, newer than Debian 12's). Used by
+ * register_entries_json and document_register_rows. */
 #define DOCUMENT_MARKS_NOTE_SQL(doc)                                                               \
     "(SELECT group_concat(CASE m.kind"                                                             \
     " WHEN 'replaced' THEN 'Bị thay thế bởi văn bản số ' || m.notation"                           \
