@@ -12,6 +12,7 @@ build_pkgs=(
   libpoppler-glib-dev  # the text of PDF documents for search (docs/search.md)
   fonts-noto-core
   libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
+  libreoffice-writer-nogui  # Word bodies of documents made into PDF, run by serve (docs/documents.md)
 )
 test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
   softhsm2 opensc  # a software token and its tool for the PKCS#11 tests

@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "calendar/calendar.h"
 #include "catalog/unit.h"
+#include "document/corrections.h"
 #include "document/doc_search.h"
 #include "document/incoming.h"
 #include "store/store.h"
@@ -278,9 +279,11 @@ json_t *register_entries_json(struct store *db, int64_t unit_id, int year, const
     json_t *arr = json_array();
     int rc = store_prepare_all(db,
                                "SELECT e.number, e.notation, e.entered_on, e.summary,"
-                               " e.document_id, e.signer_name, e.recipients"
+                               " e.document_id, e.signer_name, e.recipients,"
+                               " coalesce(" DOCUMENT_MARKS_NOTE_SQL("d") ", '')"
                                " FROM document_register_entries e"
                                " JOIN document_registers r ON r.id = e.register_id"
+                               " JOIN documents d ON d.id = e.document_id"
                                " WHERE r.unit_id = ? AND r.year = ? AND r.direction = ?"
                                " AND r.series = ? ORDER BY e.number",
                                &st, BIND_INT(unit_id), BIND_INT(year), BIND_TEXT(direction),
@@ -291,11 +294,12 @@ json_t *register_entries_json(struct store *db, int64_t unit_id, int year, const
     }
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(
-            arr, json_pack("{sI ss ss ss sI ss ss}", "number", (json_int_t)store_col_int(st, 0),
-                           "notation", store_col_text(st, 1), "date", store_col_text(st, 2),
-                           "summary", store_col_text(st, 3), "document_id",
-                           (json_int_t)store_col_int(st, 4), "signer", store_col_text(st, 5),
-                           "recipients", store_col_text(st, 6)));
+            arr, json_pack("{sI ss ss ss sI ss ss ss}", "number",
+                           (json_int_t)store_col_int(st, 0), "notation", store_col_text(st, 1),
+                           "date", store_col_text(st, 2), "summary", store_col_text(st, 3),
+                           "document_id", (json_int_t)store_col_int(st, 4), "signer",
+                           store_col_text(st, 5), "recipients", store_col_text(st, 6), "note",
+                           store_col_text(st, 7)));
     store_done(st);
     if (rc != STORE_DONE) {
         json_decref(arr);
@@ -326,7 +330,8 @@ int document_state_parse(const char *s)
 #define DOC_COLUMNS                                                                                \
     "id, unit_id, direction, type_code, summary, priority, confidentiality, state, department,"    \
     " drafter_id, reviewer_id, signer_id, signer_title, due_at, register_id, number, notation,"    \
-    " issued_on, sha256, size, source_id, signed_at, issued_at, created_at, updated_at"
+    " issued_on, sha256, size, source_id, signed_at, issued_at, created_at, updated_at,"         \
+    " replaces_id, corrects_id"
 
 static int read_doc(struct store_stmt *st, void *out)
 {
@@ -360,6 +365,8 @@ static int read_doc(struct store_stmt *st, void *out)
     d->issued_at = store_col_int(st, i++);
     d->created_at = store_col_int(st, i++);
     d->updated_at = store_col_int(st, i++);
+    d->replaces_id = store_col_int(st, i++);
+    d->corrects_id = store_col_int(st, i++);
     return STORE_ROW;
 }
 
@@ -468,6 +475,9 @@ int document_create_job(struct store *db, void *arg)
     if (a->nrecipients < 0 || a->nrecipients > DOCUMENT_MAX_RECIPIENTS)
         return derr_set(&a->err, DERR_INVALID, "invalid_recipients", "Quá nhiều nơi nhận.",
                         "recipients_internal");
+    if (corrections_check_draft(db, a->actor_id, a->unit_id, t.code, a->replaces_id,
+                                a->corrects_id, &a->err))
+        return -1;
     json_t *rec = json_array();
     if (!rec)
         return db_err(&a->err);
@@ -496,24 +506,31 @@ int document_create_job(struct store *db, void *arg)
                         "INSERT INTO documents(unit_id, direction, type_code, summary, priority,"
                         " confidentiality, state, department, drafter_id, signer_id,"
                         " signer_title, due_at, recipients_internal, recipients_external,"
-                        " sha256, size, created_at, updated_at)"
-                        " VALUES (?, 'out', ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " sha256, size, replaces_id, corrects_id, created_at, updated_at)"
+                        " VALUES (?, 'out', ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                        " ?, ?)",
                         BIND_INT(a->unit_id), BIND_TEXT(t.code), BIND_TEXT(a->summary),
                         BIND_TEXT(a->priority), BIND_TEXT(a->confidentiality),
                         BIND_TEXT(t.abbreviation[0] ? "" : a->department), BIND_INT(a->actor_id),
                         BIND_INT(a->signer_id), BIND_TEXT(a->signer_title ? a->signer_title : ""),
                         BIND_ID(a->due_at), BIND_TEXT(rec_text),
                         BIND_TEXT(a->external ? a->external : ""), BIND_TEXT(a->sha256),
-                        a->sha256 ? BIND_INT(a->size) : BIND_NULL, BIND_INT(a->now),
-                        BIND_INT(a->now));
+                        a->sha256 ? BIND_INT(a->size) : BIND_NULL, BIND_ID(a->replaces_id),
+                        BIND_ID(a->corrects_id), BIND_INT(a->now), BIND_INT(a->now));
     free(rec_text);
     if (rc)
         return db_err(&a->err);
     a->id = store_last_insert_id(db);
-    if ((a->sha256 &&
-         add_version(db, a->id, "draft", a->sha256, a->size, a->actor_id, "", a->now)) ||
-        audit_object_json(db, a->actor_id, "document.draft", "document", a->id,
-                          json_pack("{ss ss?}", "type", t.code, "sha256", a->sha256)))
+    json_t *detail = json_pack("{ss ss?}", "type", t.code, "sha256", a->sha256);
+    if (detail && a->replaces_id)
+        json_object_set_new(detail, "replaces", json_integer(a->replaces_id));
+    if (detail && a->corrects_id)
+        json_object_set_new(detail, "corrects", json_integer(a->corrects_id));
+    if (a->sha256 && add_version(db, a->id, "draft", a->sha256, a->size, a->actor_id, "", a->now)) {
+        json_decref(detail);
+        return db_err(&a->err);
+    }
+    if (audit_object_json(db, a->actor_id, "document.draft", "document", a->id, detail))
         return db_err(&a->err);
     return document_search_index(db, a->id, NULL, 0, &a->err);
 }
@@ -624,6 +641,9 @@ static int issue(struct store *db, struct document_step *a, const struct documen
     now_d.issued_at = a->now;
     if (deliver(db, &now_d, a->now, &a->ndelivered))
         return db_err(&a->err);
+    /* After the deliveries: a recipient's mark points to its copy of d. */
+    if (corrections_on_issue(db, d, notation, a->actor_id, a->now, &a->err))
+        return -1;
     a->number = number;
     copy_str(a->notation, sizeof a->notation, notation);
     return 0;
@@ -694,6 +714,16 @@ int document_step_job(struct store *db, void *arg)
                             BIND_TEXT(a->sha256), BIND_INT(a->size), BIND_INT(a->now),
                             BIND_INT(d.id)) ||
              add_version(db, d.id, "draft", a->sha256, a->size, a->actor_id, "", a->now);
+        /* A Word file's PDF: the original stays known beside it. */
+        if (!rc && a->source_sha256) {
+            if (!sha_ok(a->source_sha256))
+                return derr_set(&a->err, DERR_INTERNAL, "internal", "Lỗi hệ thống.", "");
+            rc = store_exec_all(db,
+                                "UPDATE document_versions SET source_sha256 = ?"
+                                " WHERE document_id = ? AND version = (SELECT max(version)"
+                                " FROM document_versions WHERE document_id = ?)",
+                                BIND_TEXT(a->source_sha256), BIND_INT(d.id), BIND_INT(d.id));
+        }
         break;
     case DOC_ACT_SUBMIT:
         if (!d.sha256[0])
@@ -790,7 +820,8 @@ static json_t *versions_json(struct store *db, int64_t id)
     json_t *arr = json_array();
     int rc = store_prepare_all(db,
                                "SELECT v.version, v.kind, coalesce(a.full_name, ''), v.comment,"
-                               " v.created_at, v.sha256, v.size FROM document_versions v"
+                               " v.created_at, v.sha256, v.size, v.source_sha256"
+                               " FROM document_versions v"
                                " LEFT JOIN accounts a ON a.id = v.account_id"
                                " WHERE v.document_id = ? ORDER BY v.version",
                                &st, BIND_INT(id));
@@ -800,11 +831,13 @@ static json_t *versions_json(struct store *db, int64_t id)
     }
     while ((rc = store_step(st)) == STORE_ROW)
         json_array_append_new(
-            arr, json_pack("{sI ss ss ss sI ss sI}", "version", (json_int_t)store_col_int(st, 0),
-                           "kind", store_col_text(st, 1), "by", store_col_text(st, 2), "comment",
-                           store_col_text(st, 3), "at", (json_int_t)store_col_int(st, 4),
-                           "sha256", store_col_text(st, 5), "size",
-                           (json_int_t)store_col_int(st, 6)));
+            arr, json_pack("{sI ss ss ss sI ss sI s:o}", "version",
+                           (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "by",
+                           store_col_text(st, 2), "comment", store_col_text(st, 3), "at",
+                           (json_int_t)store_col_int(st, 4), "sha256", store_col_text(st, 5),
+                           "size", (json_int_t)store_col_int(st, 6), "source_sha256",
+                           store_col_is_null(st, 7) ? json_null()
+                                                    : json_string(store_col_text(st, 7))));
     store_done(st);
     if (rc != STORE_DONE) {
         json_decref(arr);
@@ -828,6 +861,16 @@ static json_t *name_of(struct store *db, int64_t account_id)
         store_done(st);
     }
     return v;
+}
+
+/* {id, notation} of document id, or null (0, or not found). */
+static json_t *link_json(struct store *db, int64_t id)
+{
+    struct document o;
+    if (!id || document_get(db, id, &o) != STORE_ROW)
+        return json_null();
+    return json_pack("{sI s:o}", "id", (json_int_t)o.id, "notation",
+                     o.notation[0] ? json_string(o.notation) : json_null());
 }
 
 json_t *document_json(struct store *db, const struct document *d)
@@ -877,6 +920,10 @@ json_t *document_json(struct store *db, const struct document *d)
         json_object_set_new(j, "source_id",
                             d->source_id ? json_integer(d->source_id) : json_null());
         json_object_set_new(j, "versions", versions ? json_incref(versions) : json_null());
+        json_object_set_new(j, "replaces", link_json(db, d->replaces_id));
+        json_object_set_new(j, "corrects", link_json(db, d->corrects_id));
+        json_t *marks = document_marks_json(db, d->id);
+        json_object_set_new(j, "marks", marks ? marks : json_null());
         /* The sender follows its deliveries (status 01 arrived ... 06 completed). */
         if (strcmp(d->direction, "out") == 0)
             json_object_set_new(j, "deliveries", incoming_deliveries_json(db, d->id));

@@ -105,7 +105,8 @@ int register_close(struct store *db, int64_t unit_id, int year, const char *dire
                    const char *series, int64_t now);
 
 /* The lines of a register, by number: [{number, notation, date, summary,
- * document_id, signer, recipients}]. A new reference, or NULL. */
+ * document_id, signer, recipients, note}] (note: the document's marks,
+ * DOCUMENT_MARKS_NOTE_SQL, "" for none). A new reference, or NULL. */
 json_t *register_entries_json(struct store *db, int64_t unit_id, int year, const char *direction,
                               const char *series);
 
@@ -134,6 +135,8 @@ struct document {
     char sha256[65];
     int64_t size;
     int64_t source_id, signed_at, issued_at, created_at, updated_at;
+    int64_t replaces_id, corrects_id; /* the document it replaces / corrects, or 0
+                                         (document/corrections.h) */
 };
 /* Returns STORE_ROW with *out, STORE_DONE, or a store error. */
 int document_get(struct store *db, int64_t id, struct document *out);
@@ -161,6 +164,9 @@ struct document_draft {
     const char *external;
     const char *sha256;
     int64_t size;
+    int64_t replaces_id, corrects_id; /* an issued document of the unit it replaces
+                                         (content) or corrects (form, a công văn): 0 for
+                                         none; checked by corrections_check_draft */
     int64_t now;
     int64_t id; /* OUT */
     struct derr err;
@@ -179,7 +185,9 @@ int document_create_job(struct store *db, void *arg);
  *                   (the one stamped on the PDF; else DERR_TAKEN
  *                   "register_moved" and nothing written), the issued
  *                   body, the register line, an incoming copy (state
- *                   arrived) to each internal recipient unit.
+ *                   arrived) to each internal recipient unit, and when it
+ *                   replaces or corrects another, the marks on that one
+ *                   and its copies (corrections_on_issue).
  * A document the actor cannot see is 404 document_not_found; a step the
  * state does not allow is 409 wrong_state; a permission missing on a
  * visible document is 403 forbidden. Every step writes an audit entry. */
@@ -191,6 +199,8 @@ struct document_step {
     const char *comment;      /* RETURN (required), APPROVE (optional) */
     const char *sha256;       /* VERSION, SIGN, ISSUE: the new body */
     int64_t size;
+    const char *source_sha256; /* VERSION: the Word file the body was made from, kept in
+                                  the file store; NULL for a PDF uploaded as such */
     int expect_state;         /* SIGN, ISSUE: the state seen when the PDF was made
                                  (checked with updated_at): -1 for none */
     int64_t expect_updated_at;
@@ -225,8 +235,10 @@ int document_issue_prepare(struct store *db, const struct document *d, int64_t a
  * summary, priority, confidentiality, state, department, drafter,
  * reviewer, signer, signer_title, due_at, recipients_internal,
  * recipients_external, number, notation, issued_on, sha256, size,
- * versions: [{version, kind, by, comment, at, sha256, size}], and for an
- * outgoing one deliveries (document/incoming.h)}. A new reference or NULL. */
+ * versions: [{version, kind, by, comment, at, sha256, size, source_sha256}],
+ * replaces and
+ * corrects ({id, notation} or null), marks (document_marks_json), and for
+ * an outgoing one deliveries (document/incoming.h)}. A new reference or NULL. */
 json_t *document_json(struct store *db, const struct document *d);
 
 /* The documents of the units where account holds a document permission,

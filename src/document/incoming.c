@@ -10,6 +10,7 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "catalog/unit.h"
+#include "document/corrections.h"
 #include "document/document.h"
 #include "document/followup.h"
 #include "store/store.h"
@@ -257,6 +258,14 @@ int incoming_step_job(struct store *db, void *arg)
         !document_visible(db, a->actor_id, &d))
         return derr_set(&a->err, DERR_NOT_FOUND, "document_not_found",
                         "Không tìm thấy văn bản.", "");
+    /* The sender withdrew it (document/corrections.h): nothing more is
+     * done with the copy; it stays in the lists, marked. */
+    rc = document_recalled(db, d.id);
+    if (rc < 0)
+        return db_err(&a->err);
+    if (rc)
+        return derr_set(&a->err, DERR_STATE, "document_recalled",
+                        "Văn bản đã bị đơn vị ban hành thu hồi; không thể xử lý tiếp.", "");
     rc = store_one(db,
                    "SELECT status, lead_account_id, lead_unit_id, support_accounts"
                    " FROM document_incoming WHERE document_id = ?",
@@ -601,7 +610,9 @@ const char *incoming_box_permission(enum incoming_box b)
 #define LIST_COLUMNS                                                                               \
     "d.id, d.unit_id, d.summary, coalesce(d.notation, ''), d.priority, i.status, i.number,"       \
     " i.deadline, d.created_at, coalesce((SELECT u.name FROM documents s JOIN units u"            \
-    " ON u.id = s.unit_id WHERE s.id = d.source_id), d.sender_name)"
+    " ON u.id = s.unit_id WHERE s.id = d.source_id), d.sender_name),"                            \
+    " EXISTS (SELECT 1 FROM document_marks m WHERE m.document_id = d.id"                          \
+    " AND m.kind = 'recalled')"
 #define LIST_PAGE " LIMIT ?4 OFFSET ?5"
 #define LIST_NEWEST " ORDER BY d.created_at DESC, d.id DESC"
 #define LIST_BOX(perm, where, order)                                                               \
@@ -650,8 +661,7 @@ json_t *incoming_list_json(struct store *db, int64_t account_id, enum incoming_b
     }
     while ((rc = store_step(st)) == STORE_ROW) {
         const char *name = store_col_is_null(st, 5) ? NULL : store_col_text(st, 5);
-        json_array_append_new(
-            items,
+        json_t *item =
             json_pack("{sI sI ss ss ss ss ss s:o s:o ss sI}", "id",
                       (json_int_t)store_col_int(st, 0), "unit_id",
                       (json_int_t)store_col_int(st, 1), "summary", store_col_text(st, 2),
@@ -661,7 +671,11 @@ json_t *incoming_list_json(struct store *db, int64_t account_id, enum incoming_b
                       "deadline",
                       store_col_is_null(st, 7) ? json_null() : json_string(store_col_text(st, 7)),
                       "sender", store_col_text(st, 9), "arrived_at",
-                      (json_int_t)store_col_int(st, 8)));
+                      (json_int_t)store_col_int(st, 8));
+        /* A copy its sender recalled stays in the lists, marked. */
+        if (item)
+            json_object_set_new(item, "recalled", json_boolean(store_col_int(st, 10)));
+        json_array_append_new(items, item);
     }
     store_done(st);
     if (rc != STORE_DONE) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "document/corrections.h"
 #include "document/incoming.h"
 #include "store/store.h"
 
@@ -66,7 +67,8 @@ static const char *keep_summary(struct document_register_rows *out, const char *
 
 static const char *const rows_sql_out =
     "SELECT e.number, e.notation, e.entered_on, t.name, e.summary, e.signer_name, e.recipients,"
-    " d.department, (SELECT count(*) FROM documents c WHERE c.source_id = d.id)"
+    " d.department, (SELECT count(*) FROM documents c WHERE c.source_id = d.id),"
+    " coalesce(" DOCUMENT_MARKS_NOTE_SQL("d") ", '')"
     " FROM document_register_entries e"
     " JOIN document_registers r ON r.id = e.register_id"
     " JOIN documents d ON d.id = e.document_id"
@@ -85,7 +87,8 @@ static const char *const rows_sql_in =
     " COALESCE((SELECT COALESCE(a.full_name, lu.name) FROM document_incoming i"
     "           LEFT JOIN accounts a ON a.id = i.lead_account_id"
     "           LEFT JOIN units lu ON lu.id = i.lead_unit_id"
-    "           WHERE i.document_id = d.id), '')"
+    "           WHERE i.document_id = d.id), ''),"
+    " coalesce(" DOCUMENT_MARKS_NOTE_SQL("d") ", '')"
     " FROM document_register_entries e"
     " JOIN document_registers r ON r.id = e.register_id"
     " JOIN documents d ON d.id = e.document_id"
@@ -109,8 +112,9 @@ static int fill_row(struct document_register_rows *out, struct store_stmt *st, i
         row->file_copy_to = keep(out, store_col_text(st, 7));
         /* Copies to units of the platform leave with the issuing. */
         row->sent_on = store_col_int(st, 8) > 0 ? row->date : keep(out, "");
+        row->note = keep(out, store_col_text(st, 9));
         return row->summary && row->number && row->date && row->signer && row->recipients &&
-                       row->file_copy_to && row->sent_on
+                       row->file_copy_to && row->sent_on && row->note
                    ? 0
                    : -1;
     }
@@ -121,8 +125,9 @@ static int fill_row(struct document_register_rows *out, struct store_stmt *st, i
     row->date = keep_date(out, store_col_text(st, 5));
     row->author = keep(out, store_col_text(st, 6));
     row->handler = keep(out, store_col_text(st, 7));
+    row->note = keep(out, store_col_text(st, 8));
     return row->summary && row->arrival_number && row->number && row->arrival_date &&
-                   row->date && row->author && row->handler
+                   row->date && row->author && row->handler && row->note
                ? 0
                : -1;
 }

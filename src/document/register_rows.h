@@ -23,8 +23,8 @@ struct document_register_rows {
 /* Reads the register of unit_code, year, direction ("out" or "in") and
  * series (the type's number series: "hanh_chinh" for the administrative
  * documents, a legal type's own code; NULL for the direction's default:
- * "hanh_chinh" out, the one incoming series in) in number order, and
- * fills out:
+ * "hanh_chinh" out, the one incoming series INCOMING_SERIES in) in number
+ * order, and fills out:
  * the unit's and its parent's names, the series' name (NULL for
  * hanh_chinh), one row per line, dates as dd/mm/yyyy.
  *   out: number = notation, date, summary = type name + trích yếu, signer,
@@ -33,7 +33,8 @@ struct document_register_rows {
  *   in:  arrival_date and arrival_number (the register's date and number),
  *        author = the unit that issued it (the platform's sending unit),
  *        number = its notation, date = its issue date, summary, handler = the
- *        lead officer (or unit) the leader named.
+ *        lead officer (or unit) the leader named;
+ *   both: note = the document's marks (document/corrections.h).
  * A register without lines gives zero rows (the cover is still printed).
  * Returns 0, or -1 with err: DERR_NOT_FOUND "unit_not_found" for an
  * unknown unit, DERR_INVALID "series_unknown", DERR_TOO_LARGE past

@@ -1,5 +1,6 @@
 /* api_documents: official documents, the outgoing flow (docs/documents.md).
- * A specialist drafts (metadata, then the body as a PDF upload), the head
+ * A specialist drafts (metadata, then the body as a PDF upload, or a Word
+ * file made into one by LibreOffice on the pool: document/convert.h), the head
  * of department reviews (approve, or return with a comment), the named
  * leader signs (their personal signature, made on the worker pool, then
  * recorded by a write job), and the clerk (văn thư) issues: the number the
@@ -7,7 +8,9 @@
  * signed PDF, the unit's seal signs, and one write job takes that number
  * (a number another issue took meanwhile makes the PDF again with the
  * next), writes the register's line and delivers an incoming copy to each
- * internal recipient. A document outside the officer's units is 404.
+ * internal recipient. A draft may replace or correct an issued document,
+ * and the unit's leader may recall one (document/corrections.h). A
+ * document outside the officer's units is 404.
  * The text of every body saved and of the issued PDF is read on the worker
  * pool and handed to the write job, which indexes the document for
  * GET /api/v1/documents/search. */
@@ -25,11 +28,14 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "catalog/unit.h"
+#include "document/convert.h"
+#include "document/corrections.h"
 #include "document/document.h"
 #include "document/drafting.h"
 #include "document/incoming.h"
 #include "document/stamp.h"
 #include "dossier/filestore.h"
+#include "http/conn.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "http/upload.h"
@@ -37,6 +43,7 @@
 #include "issued/public.h"
 #include "issued/signing.h"
 #include "sign/keys.h"
+#include "sign/pdf_read.h"
 #include "store/store.h"
 
 /* How many times an issue is made again when its number was taken
@@ -62,6 +69,10 @@ struct doc_state {
     char *text;  /* the body's text for the search index (malloc'd), or NULL */
     size_t text_len;
     X509_STORE *trust; /* issue: the anchors the leader's signature is checked against */
+    struct filestore_tmp docx; /* a Word body as it arrives (docx_used) */
+    int docx_used;
+    int docx_slot;             /* holds a conversion slot (convert_slot_take) */
+    char docx_sha[65];         /* ... kept in the file store under this hash */
 };
 
 static void release_state(void *p)
@@ -72,6 +83,11 @@ static void release_state(void *p)
     derr_clear(&s->draft.err);
     free(s->text);
     X509_STORE_free(s->trust);
+    if (s->docx_used)
+        filestore_tmp_discard(&s->docx);
+    /* The conversion never ran (the pool was stopping): its slot back. */
+    if (s->docx_slot)
+        convert_slot_release();
 }
 
 /* On the pool: the text of pdf for the search index, handed to the step's
@@ -271,7 +287,8 @@ static void drafting(struct req *r)
 
 /* POST /api/v1/documents {unit_id, type, summary, priority?,
  * confidentiality?, department?, signer_id, signer_title?, due_at?,
- * recipients_internal?: [unit ids or codes], recipients_external?} */
+ * recipients_internal?: [unit ids or codes], recipients_external?,
+ * replaces? | corrects?: the id of an issued document of the unit} */
 static void create(struct req *r)
 {
     json_t *body = req_json_object_or_reply(r);
@@ -307,6 +324,16 @@ static void create(struct req *r)
         reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ", "recipients_internal");
         return;
     }
+    json_t *replaces = json_object_get(body, "replaces");
+    json_t *corrects = json_object_get(body, "corrects");
+    if ((replaces && !json_is_null(replaces) &&
+         (!json_is_integer(replaces) || json_integer_value(replaces) < 1)) ||
+        (corrects && !json_is_null(corrects) &&
+         (!json_is_integer(corrects) || json_integer_value(corrects) < 1))) {
+        reply_error(r, 422, "invalid", "Văn bản được thay thế hoặc đính chính không hợp lệ",
+                    replaces && !json_is_null(replaces) ? "replaces" : "corrects");
+        return;
+    }
     struct doc_state *s = req_state(r, sizeof *s, release_state);
     if (!s)
         return;
@@ -340,6 +367,8 @@ static void create(struct req *r)
         .recipients = s->recipients,
         .nrecipients = json_is_array(rec) ? (int)json_array_size(rec) : 0,
         .external = external,
+        .replaces_id = json_is_integer(replaces) ? json_integer_value(replaces) : 0,
+        .corrects_id = json_is_integer(corrects) ? json_integer_value(corrects) : 0,
         .now = now_unix(),
     };
     http_defer_job(r, document_create_job, &s->draft, &s->draft.err, created);
@@ -400,13 +429,19 @@ static struct doc_state *step_state(struct req *r, const struct document *d,
     return s;
 }
 
-/* Is the upload a Word file? They are refused by name, for now, with a
- * message that says so (only PDF bodies can be signed). */
-static int is_docx(const char *name, const char *ctype)
+static int worked_or_reply(struct req *r);
+
+static int ends_with(const char *s, const char *suffix)
 {
-    size_t n = strlen(name);
-    return (n >= 5 && (strcasecmp(name + n - 5, ".docx") == 0)) ||
-           (n >= 4 && strcasecmp(name + n - 4, ".doc") == 0) ||
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* Is the upload a Word file, by its name or its declared type? A DOCX is
+ * made into a PDF (put_docx); the old binary .doc is refused. */
+static int is_word(const char *name, const char *ctype)
+{
+    return ends_with(name, ".docx") || ends_with(name, ".doc") ||
            (ctype && (strstr(ctype, "wordprocessingml") || strstr(ctype, "msword")));
 }
 
@@ -439,15 +474,181 @@ static void body_text_read(struct req *r)
     http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
 }
 
-static void body_stored(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
+/* On the pool: the PDF just uploaded is one that can be signed as it is
+ * stored, i.e. not encrypted (a password to open it, or only restrictions:
+ * either way the signature cannot be added to it), then its text. The
+ * signer's own reader (sign/pdf_read.h) judges, as it will when signing. */
+static void pdf_body_check(void *arg)
+{
+    struct req *r = arg;
+    struct doc_state *s = r->data;
+    struct pdfr *f = NULL;
+    char why[256] = "";
+    size_t len = 0;
+    unsigned char *pdf = filestore_read_all(r->app->files_dir, s->sha, MAX_BODY, &len);
+    if (!pdf) {
+        s->work_rc = -1;
+        derr_set(&s->work_err, DERR_INTERNAL, "internal", "Không đọc được tệp vừa tải lên", NULL);
+        return;
+    }
+    if (pdfr_open(pdf, len, &f, why, sizeof why) != 0 && strstr(why, "encrypted")) {
+        s->work_rc = -1;
+        derr_set(&s->work_err, DERR_INVALID, "pdf_encrypted",
+                 "Tệp PDF được đặt mật khẩu hoặc mã hóa nên không ký số được; hãy tải lên bản"
+                 " không đặt mật khẩu",
+                 s->upload.name);
+    } else {
+        read_text(s, pdf, len);
+    }
+    pdfr_free(f);
+    free(pdf);
+}
+
+static void pdf_body_checked(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (worked_or_reply(r) == 0)
+        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+static void body_stored(struct req *r) { http_defer_work(r, pdf_body_check, r, pdf_body_checked); }
 
 /* A step that changes the state only (submit, review) re-indexes the
  * document with its state: its body's text is read first on the pool, then
  * the job runs. */
 static void step_with_text(struct req *r) { http_defer_work(r, body_read, r, body_text_read); }
 
-/* PUT /api/v1/documents/{id}/body/{name}: the drafter's body, a PDF (raw
- * bytes). Every body is kept as a version. */
+/* --- Word bodies ------------------------------------------------------------ */
+
+/* The body as it arrives, into a temporary file of the store. */
+static int docx_sink(struct req *r, const unsigned char *data, size_t len)
+{
+    struct doc_state *s = r->data;
+    int err = s->docx.fd < 0 ? filestore_tmp_open(r->app->files_dir, &s->docx) : 0;
+    if (!err)
+        err = filestore_tmp_write(&s->docx, data, len);
+    if (!err)
+        return 0;
+    if (err == -ENOSPC || err == -EDQUOT)
+        reply_storage(r, 1);
+    else
+        reply_storage(r, 0);
+    return -1;
+}
+
+/* On the pool: the Word file kept under its hash, made into a PDF by
+ * LibreOffice (document/convert.h), the PDF stored, its text read. */
+static void docx_work(void *arg)
+{
+    struct req *r = arg;
+    struct doc_state *s = r->data;
+    struct convert_opts opts = {.max_out = HTTP_MAX_UPLOAD};
+    unsigned char *docx = NULL, *pdf = NULL;
+    size_t len = 0, plen = 0;
+    s->work_rc = filestore_tmp_adopt(r->app->files_dir, &s->docx, s->docx_sha);
+    if (s->work_rc)
+        return;
+    s->work_rc = -1;
+    docx = filestore_read_all(r->app->files_dir, s->docx_sha, HTTP_MAX_UPLOAD, &len);
+    if (!docx) {
+        derr_set(&s->work_err, DERR_INTERNAL, "internal", "Không đọc được tệp vừa tải lên", NULL);
+        goto done;
+    }
+    if (convert_docx_to_pdf(docx, len, &opts, &pdf, &plen, &s->work_err)) {
+        log_info("document %lld: Word body %s not converted: %s", (long long)s->doc.id,
+                 s->docx_sha, s->work_err.code);
+        goto done;
+    }
+    s->work_rc = issued_store_file(r->app->files_dir, pdf, plen, s->sha);
+    if (s->work_rc)
+        goto done;
+    s->step.sha256 = s->sha;
+    s->step.size = (int64_t)plen;
+    s->step.source_sha256 = s->docx_sha;
+    read_text(s, pdf, plen);
+done:
+    free(docx);
+    free(pdf);
+}
+
+static void docx_converted(struct req *r)
+{
+    struct doc_state *s = r->data;
+    convert_slot_release();
+    s->docx_slot = 0;
+    /* A server without LibreOffice: the officer is told to send a PDF
+     * (an internal error would say nothing useful). */
+    if (s->work_rc && s->work_err.code && strcmp(s->work_err.code, "converter_missing") == 0) {
+        reply_error(r, 503, "converter_missing", s->work_err.message, NULL);
+        return;
+    }
+    if (worked_or_reply(r) == 0)
+        http_defer_job(r, document_step_job, &s->step, &s->step.err, stepped);
+}
+
+/* The whole body is in: a ZIP's signature at least, then the pool. */
+static void docx_received(struct req *r)
+{
+    struct doc_state *s = r->data;
+    if (s->docx.len <= 0) {
+        reply_error(r, 422, "empty_file", "Tệp rỗng", s->upload.name);
+        return;
+    }
+    if (!convert_is_docx(s->docx.head, s->docx.head_len)) {
+        reply_error(r, 415, "docx_invalid", "Tệp không phải tệp Word (DOCX) hợp lệ",
+                    s->upload.name);
+        return;
+    }
+    if (!convert_slot_take()) {
+        req_add_header(r, "Retry-After", "10");
+        reply_error(r, 503, "converter_busy",
+                    "Máy chủ đang chuyển đổi nhiều tệp Word; vui lòng thử lại sau ít giây", NULL);
+        return;
+    }
+    s->docx_slot = 1;
+    http_defer_work(r, docx_work, r, docx_converted);
+}
+
+/* A Word body (PUT .../body/NAME.docx): checked from the head (the name,
+ * the size), received into the file store as an upload is, kept as it came
+ * and made into the PDF that becomes the version's body. The upload
+ * module's checks know only PDF and images, hence this path of its own. */
+static void put_docx(struct req *r, const struct document *d, const char *name)
+{
+    int64_t size = r->head.chunked ? -1 : r->head.content_length < 0 ? 0 : r->head.content_length;
+    if (ends_with(name, ".doc")) {
+        reply_error(r, 415, "doc_not_supported",
+                    "Chỉ nhận tệp Word dạng DOCX (hoặc PDF); hãy lưu lại tệp dưới dạng .docx",
+                    "name");
+        return;
+    }
+    if (!ends_with(name, ".docx")) {
+        reply_error(r, 422, "extension_mismatch", "Tệp Word phải có đuôi .docx", name);
+        return;
+    }
+    if (!filestore_name_valid(name)) {
+        reply_error(r, 422, "bad_file_name", "Tên tệp không hợp lệ", "name");
+        return;
+    }
+    if (size > HTTP_MAX_UPLOAD) {
+        reply_error(r, 413, "file_too_large", "Tệp vượt quá dung lượng cho phép (10 MB)", name);
+        return;
+    }
+    if (size == 0) {
+        reply_error(r, 422, "empty_file", "Tệp rỗng", name);
+        return;
+    }
+    struct doc_state *s = step_state(r, d, DOC_ACT_VERSION);
+    if (!s)
+        return;
+    s->docx.fd = -1;
+    s->docx_used = 1;
+    s->upload.name = name;
+    conn_stream_body(r, HTTP_MAX_UPLOAD, docx_sink, docx_received);
+}
+
+/* PUT /api/v1/documents/{id}/body/{name}: the drafter's body, a PDF or a
+ * Word file made into one (raw bytes). Every body is kept as a version. */
 static void put_body(struct req *r)
 {
     struct document d;
@@ -455,17 +656,16 @@ static void put_body(struct req *r)
     if (doc_or_reply(r, &d))
         return;
     const char *name = req_param(r, "name");
-    if (is_docx(name, req_header(r, "Content-Type"))) {
-        reply_error(r, 415, "docx_not_supported",
-                    "Chưa hỗ trợ tệp Word (DOCX); hãy tải lên bản PDF của văn bản", "name");
-        return;
-    }
     if (d.state != DOC_DRAFT && d.state != DOC_RETURNED) {
         reply_error(r, 409, "wrong_state", "Văn bản không ở bước cho phép thao tác này", NULL);
         return;
     }
     if (d.drafter_id != r->account.id) {
         reply_error(r, 403, "forbidden", "Bạn không có quyền thực hiện thao tác này", NULL);
+        return;
+    }
+    if (is_word(name, req_header(r, "Content-Type"))) {
+        put_docx(r, &d, name);
         return;
     }
     if (upload_check_or_reply(r, name, &up))
@@ -759,6 +959,50 @@ static void issue(struct req *r)
     http_defer_work(r, seal_issue, r, sealed);
 }
 
+/* --- recall ------------------------------------------------------------------ */
+
+struct recall_state {
+    struct document_recall job;
+};
+
+static void release_recall(void *p)
+{
+    struct recall_state *s = p;
+    derr_clear(&s->job.err);
+}
+
+static void recalled(struct req *r)
+{
+    struct recall_state *s = r->data;
+    reply_document(r, 200, s->job.document_id);
+}
+
+/* POST /api/v1/documents/{id}/recall {reason}: the unit's leader recalls
+ * an issued document (document/corrections.h); each incoming copy is
+ * marked and refuses further steps. */
+static void recall(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    const char *reason;
+    if (req_text_or_reply(r, body, "reason", 0, 0, DOCUMENT_RECALL_REASON_MAX, &reason))
+        return;
+    if (!reason || !reason[strspn(reason, " \t\r\n")]) {
+        reply_error(r, 400, "reason_required", "Cần nêu lý do thu hồi văn bản", "reason");
+        return;
+    }
+    struct recall_state *s = req_state(r, sizeof *s, release_recall);
+    if (!s)
+        return;
+    s->job = (struct document_recall){.document_id = d.id, .actor_id = r->account.id,
+                                      .reason = reason, .now = now_unix()};
+    http_defer_job(r, document_recall_job, &s->job, &s->job.err, recalled);
+}
+
 const struct route api_documents_routes[] = {
     {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
@@ -773,5 +1017,6 @@ const struct route api_documents_routes[] = {
     {"POST", "/api/v1/documents/{id}/review", review, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/sign", sign, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/issue", issue, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/recall", recall, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

@@ -5,7 +5,7 @@
 // 02/UBND-VP), the issued PDF carries two valid signatures for pdfsig (the leader's under
 // the number stamped on page one, then the seal), and the other commune named as recipient
 // gets an incoming copy. Refusals leave the database exactly as it was: no signer, a
-// "mật" document where the unit does not allow it, a Word body, a document outside one's
+// "mật" document where the unit does not allow it, a damaged Word body, a document outside one's
 // units (404), issuing twice, or two clerks at once (409, one number), a signed body that
 // no longer verifies (409, no number taken).
 import { test } from 'node:test';
@@ -92,7 +92,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   await expectRefused(srv, () => leader.post('/api/v1/documents', draft()), { status: 404, code: 'unit_not_found' });
   await expectRefused(srv, () => specialist.post('/api/v1/documents', draft({ unit_id: unit2 })), { status: 404, code: 'unit_not_found' });
 
-  // The Quyết định: drafted without body, then the body; a Word file is refused clearly.
+  // The Quyết định: drafted without body, then the body; a damaged Word file is refused clearly.
   r = await specialist.post('/api/v1/documents', draft());
   assert.equal(r.status, 201, r.text);
   const qd = r.json.document;
@@ -102,7 +102,7 @@ test('the outgoing flow: draft, review, sign, issue; the register, the signature
   assert.deepEqual(qd.recipients_internal, [unit2]);
   await expectRefused(srv, () => specialist.post(`/api/v1/documents/${qd.id}/submit`, {}), { status: 409, code: 'body_required' });
   await expectRefused(srv, () => body(specialist, qd.id, 'du-thao.docx', Buffer.from('PK\x03\x04 word'),
-    'application/vnd.openxmlformats-officedocument.wordprocessingml.document'), { status: 415, code: 'docx_not_supported' });
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document'), { status: 422, code: 'convert_failed' });
   r = await body(specialist, qd.id, 'du-thao-1.pdf', samplePdf('Du thao quyet dinh lan 1'));
   assert.equal(r.status, 200, r.text);
   r = await specialist.post(`/api/v1/documents/${qd.id}/submit`, {});

@@ -95,24 +95,26 @@ function history() {
 }
 
 function uploadForm() {
-  const input = el('input', { type: 'file', id: 'body-file', name: 'body', accept: 'application/pdf,.pdf', 'aria-describedby': 'body-hint body-file-error' });
+  const input = el('input', { type: 'file', id: 'body-file', name: 'body', accept: 'application/pdf,.pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,.docx', 'aria-describedby': 'body-hint body-file-error' });
   const form = el('form', { id: 'body-form', novalidate: true, class: 'vb-upload' },
     el('div', { class: 'form-errors', hidden: true }),
     el('div', { class: 'field' },
-      el('label', { for: 'body-file' }, doc.sha256 ? 'Tải lên bản dự thảo mới (PDF)' : 'Tải lên bản dự thảo (PDF)'),
-      el('span', { class: 'hint', id: 'body-hint' }, 'Chỉ nhận tệp PDF. Để trống dòng “Số:” và ngày tháng ở phần đầu: văn thư cấp số khi phát hành.'),
+      el('label', { for: 'body-file' }, doc.sha256 ? 'Tải lên bản dự thảo mới (PDF hoặc Word)' : 'Tải lên bản dự thảo (PDF hoặc Word)'),
+      el('span', { class: 'hint', id: 'body-hint' }, 'Nhận tệp PDF hoặc Word (.docx, máy chủ chuyển sang PDF để ký). Để trống dòng “Số:” và ngày tháng ở phần đầu: văn thư cấp số khi phát hành.'),
       el('p', { class: 'field-error', id: 'body-file-error', 'aria-live': 'polite' }),
       input),
     el('button', { class: 'btn btn-secondary', type: 'submit', id: 'body-upload' }, 'Tải lên'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const file = input.files[0];
-    if (!file) { showFieldErrors(form, [{ field: 'body', message: 'Vui lòng chọn tệp PDF của dự thảo' }]); return; }
+    if (!file) { showFieldErrors(form, [{ field: 'body', message: 'Vui lòng chọn tệp PDF hoặc Word (.docx) của dự thảo' }]); return; }
     clearErrors(form);
     const restore = busy($('#body-upload'), 'Đang tải lên…');
     try {
       const name = file.name.replace(/[^\p{L}\p{N}._-]+/gu, '-').slice(-100) || 'du-thao.pdf';
-      await api.upload(`/documents/${api.seg(doc.id)}/body/${api.seg(name)}`, file, { contentType: 'application/pdf' });
+      const word = /\.docx$/i.test(name);
+      await api.upload(`/documents/${api.seg(doc.id)}/body/${api.seg(name)}`, file,
+        { contentType: word ? 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' : 'application/pdf' });
     } catch (err) {
       restore();
       if (err.status === 401) { goLogin(); return; }
