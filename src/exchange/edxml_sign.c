@@ -27,15 +27,23 @@
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_failed;
 
-/* xmlsec reports through one global callback: its last reason, per thread,
- * for the message. */
+/* xmlsec reports through one global callback, innermost first: the first
+ * reason of an operation, per thread, is the one the message gives. */
 static __thread char last_error[200];
 
 static void on_error(const char *file, int line, const char *func, const char *object,
                      const char *subject, int reason, const char *msg)
 {
-    snprintf(last_error, sizeof last_error, "%s%s%s", subject ? subject : "",
-             subject && msg ? ": " : "", msg ? msg : "");
+    const char *why = NULL;
+    if (last_error[0])
+        return;
+    for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i); i++)
+        if (xmlSecErrorsGetCode(i) == reason) {
+            why = xmlSecErrorsGetMsg(i);
+            break;
+        }
+    snprintf(last_error, sizeof last_error, "%s: %s%s%s", func ? func : "xmlsec",
+             why ? why : "error", msg && *msg ? "; " : "", msg ? msg : "");
 }
 
 static void init(void)
