@@ -408,7 +408,8 @@ static int list_of(struct rd *r, xmlNodePtr n, const char *name, long max, char 
             char *s;
             if (!(s = text_of(r, c, NULL, EDXML_MAX_FIELD, 0)))
                 return -1;
-            (*out)[(*nout)++] = s;
+            if (*s) /* senders write an empty <Appendix/> for none */
+                (*out)[(*nout)++] = s;
         }
     return 0;
 }

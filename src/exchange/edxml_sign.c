@@ -404,7 +404,12 @@ int edxml_verify(const void *data, size_t len, X509_STORE *anchors, struct edxml
             refuse(err, "signature_invalid", "Chữ ký số của gói tin edXML không hợp lệ.", NULL);
         goto out;
     }
-    if (!leaf) {
+    /* The key that verified must be the certificate's: a KeyValue read
+     * before X509Data would otherwise stand beside someone else's
+     * certificate. */
+    xmlSecKeyDataPtr kv = ctx->signKey ? xmlSecKeyGetValue(ctx->signKey) : NULL;
+    EVP_PKEY *used = kv ? xmlSecOpenSSLEvpKeyDataGetEvp(kv) : NULL;
+    if (!leaf || !used || EVP_PKEY_eq(used, X509_get0_pubkey(leaf)) != 1) {
         refuse(err, "untrusted", "Chữ ký không kèm chứng thư số của người ký (X509Data).", NULL);
         goto out;
     }
