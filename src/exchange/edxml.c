@@ -54,21 +54,22 @@ void edxml_free(struct edxml *e)
 
 /* A DOCTYPE is where entities (billion laughs) and external subsets
  * (file and network reads) come from: envelopes never need one, so the
- * parse stops at the first sign of it. */
+ * parse stops at the first sign of it. The flag is the thread's own, so
+ * nothing of ours rides on the parser context. */
+static __thread int saw_doctype;
+
 static void refuse_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
                           const xmlChar *sys_id)
 {
-    xmlParserCtxtPtr ctxt = ctx;
-    *(int *)ctxt->_private = 1;
-    xmlStopParser(ctxt);
+    saw_doctype = 1;
+    xmlStopParser((xmlParserCtxtPtr)ctx);
 }
 
 static void refuse_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
                           const xmlChar *system_id, xmlChar *content)
 {
-    xmlParserCtxtPtr ctxt = ctx;
-    *(int *)ctxt->_private = 1;
-    xmlStopParser(ctxt);
+    saw_doctype = 1;
+    xmlStopParser((xmlParserCtxtPtr)ctx);
 }
 
 static int depth_ok(xmlNodePtr n, int depth, long *count)
@@ -88,7 +89,7 @@ int edxml_read_doc(const void *data, size_t len, xmlDocPtr *out, struct derr *er
 {
     xmlParserCtxtPtr ctxt = NULL;
     xmlDocPtr doc = NULL;
-    int doctype = 0, rc = -1;
+    int rc = -1;
     long count = 0;
 
     *out = NULL;
@@ -101,7 +102,7 @@ int edxml_read_doc(const void *data, size_t len, xmlDocPtr *out, struct derr *er
     ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return derr_set(err, DERR_INTERNAL, "no_memory", "Không đủ bộ nhớ để đọc gói tin.", "");
-    ctxt->_private = &doctype;
+    saw_doctype = 0;
     ctxt->sax->internalSubset = refuse_subset;
     ctxt->sax->externalSubset = refuse_subset;
     ctxt->sax->entityDecl = refuse_entity;
@@ -109,7 +110,7 @@ int edxml_read_doc(const void *data, size_t len, xmlDocPtr *out, struct derr *er
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, "edxml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                 XML_PARSE_NOCDATA);
-    if (doctype) {
+    if (saw_doctype) {
         derr_set(err, DERR_INVALID, "doctype_refused",
                  "Gói tin edXML có khai báo DOCTYPE (DTD, thực thể): không được chấp nhận.", "");
         goto out;
@@ -587,14 +588,8 @@ static int traces(struct rd *r, xmlNodePtr header)
     }
     struct edxml_business *b = &e->business;
     xmlNodePtr bn = child2(list, "Bussiness", "Business");
-    b->type = -1;
-    if (!bn) {
-        /* no Bussiness: a new document */
-        b->type = EDXML_NEW;
-        b->paper = b->document_info = b->document_receiver = -1;
-        return staff(r, NULL, &b->staff);
-    }
-    b->present = 1;
+    /* No Bussiness at all reads as a new document, every field absent. */
+    b->present = bn != NULL;
     TEXT(b->document_id, bn, "DocumentId");
     if (int_node(r, child2(bn, "BussinessDocType", "BusinessDocType"), "BussinessDocType", 3,
                  &b->type))

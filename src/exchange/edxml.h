@@ -34,9 +34,10 @@ enum edxml_kind { EDXML_DOCUMENT, EDXML_STATUS };
 enum { EDXML_NEW = 0, EDXML_REVOKE = 1, EDXML_UPDATE = 2, EDXML_REPLACE = 3 };
 
 /* Strings below are NUL-terminated UTF-8 owned by the struct edxml (freed
- * by edxml_free); an absent element reads as "" (never NULL once parsed).
- * Integers absent read as -1. Dates are ISO "YYYY-MM-DD" ("" if absent),
- * times "YYYY-MM-DDTHH:MM:SS". */
+ * by edxml_free); an absent element reads as "" (never NULL once parsed,
+ * except the fields of the other kind: a status message leaves the
+ * document's NULL, and the reverse). Integers absent read as -1. Dates are
+ * ISO "YYYY-MM-DD" ("" if absent), times "YYYY-MM-DDTHH:MM:SS". */
 
 /* A unit: From, To. */
 struct edxml_organ {
