@@ -39,9 +39,12 @@ static const char usage[] =
 static unsigned char *read_input(const char *cmd, const char *path, size_t *len)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "motcua edxml %s: cannot read %s: %s\n", cmd, path,
-                errno ? strerror(errno) : "not a regular file");
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "motcua edxml %s: cannot read %s: %s\n", cmd, path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "motcua edxml %s: %s is not a regular file\n", cmd, path);
         return NULL;
     }
     if ((size_t)sb.st_size > EDXML_MAX_SIZE) {

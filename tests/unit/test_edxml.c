@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "testca.h"
+#include "tool_run.h"
 
 static char *load(const char *name, size_t *len)
 {
@@ -240,6 +241,27 @@ static char *status_xml(const char *prolog, const char *code, const char *extra)
                 prolog, code, extra);
     size_t n;
     return dynbuf_take(&b, &n);
+}
+
+/* Does `xmlsec1 --verify` (Debian's xmlsec1, not motcua's code) accept
+ * x against the root certificate? */
+static int xmlsec1_accepts(const char *x, size_t len, X509 *root)
+{
+    char file[64], rootf[64], cmd[256];
+    char *pem = tc_pem(root), *out = NULL;
+    int ok = 0;
+    if (pem && tool_write_temp(x, len, ".edxml", file, sizeof file) == 0) {
+        if (tool_write_temp(pem, strlen(pem), ".pem", rootf, sizeof rootf) == 0) {
+            snprintf(cmd, sizeof cmd, "xmlsec1 --verify --trusted-pem %s %s 2>&1", rootf, file);
+            out = tool_run(cmd);
+            ok = out && strstr(out, "OK\n") != NULL;
+            unlink(rootf);
+        }
+        unlink(file);
+    }
+    free(out);
+    free(pem);
+    return ok;
 }
 
 /* Parses x; returns err.code ("" when accepted). */
@@ -582,6 +604,7 @@ TEST(sign_and_verify)
     CHECK_EQ_STR(verify_code(signed_x, len, p.anchors, &v), "");
     CHECK_EQ_STR(v.algorithm, "ecdsa-sha256");
     CHECK_EQ_STR(v.digest, "sha256");
+    CHECK(xmlsec1_accepts(signed_x, len, p.root));
     CHECK(!v.weak);
     CHECK(strstr(v.signer, "CN=UBND phường Hạc Thành") != NULL);
     /* still a readable envelope */
@@ -658,6 +681,8 @@ TEST(sign_and_verify)
     CHECK_EQ_STR(verify_code(signed_x, len, p.anchors, &v), "");
     CHECK_EQ_STR(v.algorithm, "rsa-sha256");
     CHECK(!v.weak);
+    CHECK(xmlsec1_accepts(signed_x, len, p.rsa_leaf) == 0); /* a leaf is no root */
+    CHECK(xmlsec1_accepts(signed_x, len, p.root));
     free(signed_x);
     signer_free(s);
     free(x);
