@@ -903,8 +903,8 @@ static int check_build(const struct edxml *e, struct derr *err)
         return 0;
     }
     if (e->nto == 0 || e->nto > EDXML_MAX_TO)
-        return derr_set(err, DERR_INVALID, "missing_field", "Văn bản phải có từ 1 đến 500 nơi nhận.",
-                        "To");
+        return derr_set(err, DERR_INVALID, "missing_field",
+                        "Văn bản phải có từ 1 đến 500 nơi nhận.", "To");
     for (size_t i = 0; i < e->nto; i++)
         if (!nonempty(e->to[i].organ_id))
             return derr_set(err, DERR_INVALID, "missing_field", "Nơi nhận thiếu mã cơ quan.",

@@ -252,6 +252,7 @@ static int allow(xmlSecDSigCtxPtr ctx)
     if (xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId) < 0)
         return -1;
     ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+    ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS; /* only SignedInfo's reference counts */
     ctx->keyInfoReadCtx.maxRetrievalMethodLevel = 0;
     /* xmlsec only picks the signing certificate out of X509Data; the
      * chain is checked below with OpenSSL, for a reason one can read. */
@@ -279,7 +280,8 @@ static int check_chain(xmlSecKeyDataPtr xd, X509 *leaf, X509_STORE *anchors, str
     int rc = -1;
     if (!anchors) {
         rc = refuse(err, "untrusted",
-                    "Chứng thư số của chữ ký không được tin cậy: không có chứng thư gốc nào.", NULL);
+                    "Chứng thư số của chữ ký không được tin cậy: không có chứng thư gốc nào.",
+                    NULL);
         goto out;
     }
     if (!untrusted || !sc) {

@@ -647,6 +647,25 @@ TEST(sign_and_verify)
     }
     free(alt);
 
+    /* a reference to anything but the whole envelope: a file, a part */
+    const char *uris[] = {"URI=\"file:///etc/passwd\"", "URI=\"#x\"",
+                          "URI=\"http://127.0.0.1:1/\""};
+    for (size_t i = 0; i < 3; i++) {
+        char *u = strstr(signed_x, "URI=\"\"");
+        CHECK(u != NULL);
+        if (!u)
+            break;
+        struct dynbuf b;
+        dynbuf_init(&b, 1 << 20);
+        dynbuf_add(&b, signed_x, (size_t)(u - signed_x));
+        dynbuf_adds(&b, uris[i]);
+        dynbuf_adds(&b, u + strlen("URI=\"\""));
+        size_t n;
+        char *w = dynbuf_take(&b, &n);
+        CHECK_EQ_STR(verify_code(w, n, p.anchors, &v), "bad_signature_form");
+        free(w);
+    }
+
     /* signing again replaces the signature: one signature, valid */
     char *twice = NULL;
     size_t len2;
