@@ -305,6 +305,10 @@ TEST(hostile_and_malformed_refused)
     x = status_xml("<!DOCTYPE edXML SYSTEM \"http://127.0.0.1:1/x.dtd\">", "05", "");
     CHECK_EQ_STR(refusal_s(x), "doctype_refused");
     free(x);
+    /* a bare DOCTYPE, no subset at all */
+    x = status_xml("<!DOCTYPE edXML>", "05", "");
+    CHECK_EQ_STR(refusal_s(x), "doctype_refused");
+    free(x);
     /* an undeclared entity: not well-formed */
     x = status_xml("", "05", "<Description>&x;</Description>");
     CHECK_EQ_STR(refusal_s(x), "not_xml");
@@ -406,6 +410,35 @@ TEST(document_limits_and_base64)
     }
     x = doc_xml("", 0, "S", from_h56);
     CHECK_EQ_STR(refusal_s(x), "missing_field");
+    free(x);
+    /* an attachment the manifest does not name */
+    x = doc_xml("aGVsbG8=", 1, "S", from_h56);
+    char *cid = strstr(x, "<ContentId>cid:1</ContentId><AttachmentName>a.pdf</AttachmentName>"
+                          "<ContentTransferEncoded>");
+    CHECK(cid != NULL);
+    if (cid) {
+        cid[strlen("<ContentId>cid:")] = '2';
+        CHECK_EQ_STR(refusal_s(x), "manifest_mismatch");
+    }
+    free(x);
+    /* an update to named receivers without their list */
+    x = doc_xml("aGVsbG8=", 1, "S", from_h56);
+    char *subj_end = strstr(x, "</MessageHeader>");
+    if (subj_end) {
+        struct dynbuf u;
+        size_t n;
+        dynbuf_init(&u, 1 << 20);
+        dynbuf_add(&u, x, (size_t)(subj_end - x) + strlen("</MessageHeader>"));
+        dynbuf_adds(&u, "<TraceHeaderList><Bussiness><BussinessDocType>2</BussinessDocType>"
+                        "<BussinessDocumentInfo><DocumentReceiver>1</DocumentReceiver>"
+                        "</BussinessDocumentInfo></Bussiness></TraceHeaderList>");
+        dynbuf_adds(&u, subj_end + strlen("</MessageHeader>"));
+        char *upd = dynbuf_take(&u, &n);
+        CHECK_EQ_STR(refusal_s(upd), "missing_field");
+        free(upd);
+    } else {
+        CHECK(0);
+    }
     free(x);
     x = doc_xml("", 1, "S", "<From><OrganName>X</OrganName></From>");
     CHECK_EQ_STR(refusal_s(x), "missing_field");
