@@ -27,6 +27,7 @@ LAYERS=(
   "search"                 # full-text search: the index, queries, PDF text
   "calendar audit render"  # working time; the audit chain; PDF layout, QR
   "sign"                   # keys and certificates, PDF signatures, timestamps
+  "exchange"               # edXML envelopes between units: parse, build, sign, verify
   "auth"                   # accounts, sessions, TOTP, passwords, permissions
   "catalog"                # units, procedures, e-forms
   "dossier"                # drafts, submission, files, the change hub, lookups

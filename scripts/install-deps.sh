@@ -13,11 +13,13 @@ build_pkgs=(
   fonts-noto-core
   libengine-pkcs11-openssl  # signing keys on PKCS#11 tokens (docs/keys.md)
   libreoffice-writer-nogui  # Word bodies of documents made into PDF, run by serve (docs/documents.md)
+  libxmlsec1-dev libxmlsec1-openssl  # edXML envelope signatures (docs/exchange.md)
 )
 test_pkgs=(clang libclang-rt-14-dev curl poppler-utils zbar-tools chromium nodejs npm sqlite3
   softhsm2 opensc  # a software token and its tool for the PKCS#11 tests
   qpdf libnss3-tools openssl  # PDF checks: qpdf, pdfsig's NSS trust store
-  unzip)  # the XLSX registers' sheets, read back by the tests
+  unzip  # the XLSX registers' sheets, read back by the tests
+  xmlsec1)  # checks the edXML signatures motcua makes (docs/exchange.md)
 bench_pkgs=(nginx-light wrk curl)
 
 want=()

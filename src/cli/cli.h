@@ -60,5 +60,6 @@ int cli_key_demo(struct store *db, const char *data_dir, int rsa, int *issued, c
 int cmd_pdf(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_document(int argc, char **argv);
+int cmd_edxml(int argc, char **argv);
 
 #endif
