@@ -59,6 +59,7 @@ struct batch_item {
 
 struct batch_state {
     int n;
+    int no_store; /* the pool task could not open its connection: nothing signed */
     struct batch_item items[DOCUMENT_BATCH_MAX];
 };
 
@@ -183,11 +184,8 @@ static void sign_all(void *arg)
     struct store *db = NULL;
     char why[256];
     if (store_open(r->app->db_path, 1, &db, why, sizeof why)) {
-        for (int i = 0; i < s->n; i++)
-            if (s->items[i].outcome == BATCH_PENDING) {
-                s->items[i].work_rc = -1;
-                derr_set(&s->items[i].err, DERR_INTERNAL, "internal", "Lỗi cơ sở dữ liệu", "");
-            }
+        log_warn("batch signing: cannot open the database: %s", why);
+        s->no_store = 1;
         return;
     }
     for (int i = 0; i < s->n; i++)
@@ -199,7 +197,9 @@ static void sign_all(void *arg)
 /* The write job: each signed document's step (document_step_job, which
  * checks again that nothing changed since it was read) inside its own
  * savepoint, so a refusal rolls back that document alone. A store error
- * (not a refusal) fails the whole job: nothing is recorded. */
+ * (not a refusal: no reason, or DERR_INTERNAL, which the step gives for a
+ * failed statement) fails the whole job: nothing is recorded and the
+ * request is answered as a failure, not as documents refused. */
 static int record_all(struct store *db, void *arg)
 {
     struct batch_state *s = arg;
@@ -211,7 +211,7 @@ static int record_all(struct store *db, void *arg)
         if (rc)
             return rc < 0 ? rc : STORE_ERR;
         rc = document_step_job(db, &it->step);
-        if (rc && it->step.err.kind == DERR_NONE)
+        if (rc && (it->step.err.kind == DERR_NONE || it->step.err.kind == DERR_INTERNAL))
             return rc < 0 ? rc : STORE_ERR; /* the writer rolls back the whole job */
         if (rc) {
             if (store_exec(db, "ROLLBACK TO sign_one"))
@@ -308,6 +308,10 @@ static void signed_all(struct req *r)
 {
     struct batch_state *s = r->data;
     int pending = 0;
+    if (s->no_store) {
+        reply_internal(r, "batch signing: no database connection");
+        return;
+    }
     for (int i = 0; i < s->n; i++) {
         struct batch_item *it = &s->items[i];
         if (it->outcome != BATCH_PENDING)
