@@ -1,11 +1,13 @@
 // Browser test of the leader's signing queue and the documents' search (docs/documents.md,
 // "Signing several at once", "Search page"), with the demo accounts of Phường Hạc Thành.
-// Set up through the API: the specialist drafts two Quyết định, the leader approves them;
+// Set up through the API: the specialist drafts three Quyết định, the leader approves them;
 // an officer of Phường Quảng Phú drafts a Quyết định of theirs; twenty more drafts of the
 // ward make a second page of results.
-// On the pages: the leader opens "Văn bản chờ ký" from the list, ticks both, confirms once in
+// On the pages: the leader opens "Văn bản chờ ký" from the list, ticks two, confirms once in
 // the dialog, and the page shows both signed; pdfsig, trusting only the demo root, finds
-// one valid signature on each, the leader's. The clerk issues one (API); the leader searches
+// one valid signature on each, the leader's. The third, chosen and then signed elsewhere
+// before the confirmation, is answered "not signed" with its reason, and gains no second
+// signature. The clerk issues one (API); the leader searches
 // "quyet dinh" without diacritics: the issued Quyết định is found with the matching words
 // marked, the other ward's is not; the state, register and signer filters and the pages of
 // 20 narrow and move as they should. axe-core checks every page and the dialog.
@@ -27,6 +29,7 @@ const L = DEMO_OFFICERS.leader;
 const C = DEMO_OFFICERS.clerk;
 const SUM_A = 'Về việc thành lập Tổ kiểm tra liên ngành về an toàn thực phẩm';
 const SUM_B = 'Về việc phê duyệt kế hoạch chuyển đổi số năm 2027';
+const SUM_C = 'Về việc điều chỉnh lịch tiếp công dân quý I';
 const SUM_OTHER = 'Về việc thành lập Ban chỉ đạo phòng chống thiên tai phường Quảng Phú';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-e2e-sign-search-'));
@@ -69,6 +72,8 @@ const e2e = browserTest({
     await toApproved(api.specialist, ids.a, 'Quyet dinh thanh lap to kiem tra lien nganh');
     ids.b = await draft(api.specialist, unit, SUM_B, leaderId);
     await toApproved(api.specialist, ids.b, 'Quyet dinh phe duyet ke hoach chuyen doi so');
+    ids.c = await draft(api.specialist, unit, SUM_C, leaderId);
+    await toApproved(api.specialist, ids.c, 'Quyet dinh dieu chinh lich tiep cong dan');
     // Another ward's Quyết định, by an officer of theirs (signer: the province's administrator).
     const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', 'cv.quangphu',
       '--name', 'Đỗ Thị Hà', '--password', 'mat-khau-can-bo', '--role', 'specialist', '--unit', COMMUNE2, '--no-totp']);
@@ -92,7 +97,7 @@ test('the leader signs two documents with one confirmation; search without diacr
     await page.waitForURL((u) => u.pathname === '/can-bo/van-ban/ky');
     const rows = page.locator('#sign-queue tbody tr');
     await rows.first().waitFor();
-    assert.deepEqual((await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)))).sort((x, y) => x - y), [ids.a, ids.b].sort((x, y) => x - y));
+    assert.deepEqual((await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)))).sort((x, y) => x - y), [ids.a, ids.b, ids.c].sort((x, y) => x - y));
     assert.ok(await page.locator('#sign-selected').isDisabled(), 'nothing chosen, nothing to sign');
     await axe(page, 'the signing queue');
     // On a tablet held upright the queue fits the width. (The officers' header alone is wider
@@ -104,6 +109,7 @@ test('the leader signs two documents with one confirmation; search without diacr
   });
 
   await step('chon-va-xac-nhan', 'leader', async (page) => {
+    // The two chosen one by one (not C).
     await page.getByLabel(`Chọn văn bản: ${SUM_A}`).check();
     await page.getByLabel(`Chọn văn bản: ${SUM_B}`).check();
     assert.equal((await page.locator('#sign-selected').innerText()).trim(), 'Ký các văn bản đã chọn (2)');
@@ -121,9 +127,33 @@ test('the leader signs two documents with one confirmation; search without diacr
     // In the order of the queue (newest first), each signed.
     assert.deepEqual(await page.locator('#sign-results li').evaluateAll((ls) => ls.map((l) => [Number(l.dataset.id), l.dataset.result])),
       [[ids.b, 'signed'], [ids.a, 'signed']]);
-    await page.locator('#queue-empty').waitFor();
+    await page.locator('#sign-queue tbody tr').first().waitFor();
+    // C, not chosen, waits still.
+    assert.deepEqual(await page.locator('#sign-queue tbody tr').evaluateAll((rs) => rs.map((r) => Number(r.dataset.id))), [ids.c]);
     for (const id of [ids.a, ids.b]) assert.equal(sqlValue(srv.dataDir, `SELECT state FROM documents WHERE id = ${id}`), 'signed');
+    assert.equal(sqlValue(srv.dataDir, `SELECT state FROM documents WHERE id = ${ids.c}`), 'approved');
     await axe(page, 'the signing queue after signing');
+  });
+
+  await step('ky-that-bai', 'leader', async (page) => {
+    // C chosen, then signed elsewhere (its own page, here the API) before the confirmation:
+    // the answer says it was not signed, and why.
+    await page.getByLabel(`Chọn văn bản: ${SUM_C}`).check();
+    await page.locator('#sign-selected').click();
+    const dlg = page.locator('#sign-dialog[open]');
+    await dlg.waitFor();
+    assert.equal(ok(await api.leader.post(`/api/v1/documents/${ids.c}/sign`, {})).document.state, 'signed');
+    const versions = Number(sqlValue(srv.dataDir, `SELECT count(*) FROM document_versions WHERE document_id = ${ids.c}`));
+    await dlg.getByRole('button', { name: 'Ký 1 văn bản', exact: true }).click();
+    const outcome = page.locator('#sign-outcome', { hasText: 'Không ký được văn bản nào đã chọn' });
+    await outcome.waitFor();
+    assert.equal(await outcome.getAttribute('role'), 'alert');
+    const li = page.locator(`#sign-results li[data-id="${ids.c}"]`);
+    assert.equal(await li.getAttribute('data-result'), 'refused');
+    assert.match(await li.innerText(), new RegExp(`Không ký được: ${SUM_C} – Văn bản không ở bước chờ ký`));
+    assert.equal(Number(sqlValue(srv.dataDir, `SELECT count(*) FROM document_versions WHERE document_id = ${ids.c}`)), versions, 'no second signed version');
+    await page.locator('#queue-empty').waitFor();
+    await axe(page, 'the signing queue with a refusal');
   });
 
   // pdfsig on each signed body: one signature, valid and trusted, the leader's.
@@ -178,14 +208,14 @@ test('the leader signs two documents with one confirmation; search without diacr
     await page.locator('#results-empty').waitFor();
     await page.getByLabel('Sổ văn bản').selectOption('out');
     await page.locator(`#result-list li[data-id="${ids.a}"]`).waitFor();
-    // The signer typed without diacritics, state "Chờ phát hành": B.
+    // The signer typed without diacritics, state "Chờ phát hành": B and C.
     await page.getByLabel('Trạng thái').selectOption('signed');
     await page.locator(`#result-list li[data-id="${ids.b}"]`).waitFor();
     await page.getByLabel('Người ký').fill('trinh van long');
     await page.locator('#search-submit').click();
     await page.waitForURL((u) => u.searchParams.get('nguoi-ky') === 'trinh van long');
     await page.locator(`#result-list li[data-id="${ids.b}"]`).waitFor();
-    assert.deepEqual(await found(page), [ids.b]);
+    assert.deepEqual((await found(page)).sort((x, y) => x - y), [ids.b, ids.c]);
     // Someone else as signer: nothing.
     await page.getByLabel('Người ký').fill('nguyen van khac');
     await page.locator('#search-submit').click();
@@ -194,7 +224,7 @@ test('the leader signs two documents with one confirmation; search without diacr
   });
 
   await step('phan-trang', 'leader', async (page) => {
-    // No words, no filter: the ward's 22 documents (and not the other ward's), 20 a page.
+    // No words, no filter: the ward's 23 documents (and not the other ward's), 20 a page.
     await page.locator('#reset').click();
     await page.waitForURL((u) => u.search === '');
     await page.locator('#next-page').waitFor();
@@ -204,10 +234,10 @@ test('the leader signs two documents with one confirmation; search without diacr
     await page.waitForURL((u) => u.searchParams.get('trang') === '2');
     await page.locator('#pager-page', { hasText: 'Trang 2' }).waitFor();
     const second = await found(page);
-    assert.equal(second.length, 2, `page 2: ${second}`);
+    assert.equal(second.length, 3, `page 2: ${second}`);
     assert.ok(await page.locator('#next-page').isDisabled());
     const all = first.concat(second);
-    assert.equal(new Set(all).size, 22);
+    assert.equal(new Set(all).size, 23);
     assert.ok(all.includes(ids.a) && all.includes(ids.b) && !all.includes(ids.other));
     await axe(page, 'the second page of results');
     await page.goBack();

@@ -119,7 +119,8 @@ function showResults(res, docs) {
   });
   const kind = res.refused === 0 ? 'success' : res.signed === 0 ? 'error' : 'warn';
   const title = res.refused === 0 ? `Đã ký ${res.signed} văn bản`
-    : `Đã ký ${res.signed} văn bản, ${res.refused} văn bản không ký được`;
+    : res.signed === 0 ? 'Không ký được văn bản nào đã chọn'
+      : `Đã ký ${res.signed} văn bản, ${res.refused} văn bản không ký được`;
   const box = alertBox(kind, title, el('ul', { id: 'sign-results' }, items));
   box.id = 'sign-outcome';
   render($('#page-alert'), box);
@@ -131,16 +132,20 @@ async function submit(e) {
   const docs = selected();
   const form = $('#sign-form');
   const restore = busy($('#sign-confirm'), 'Đang ký số…');
+  // While the server signs, the dialog stays: its answer is shown when it comes.
+  $('#sign-cancel').disabled = true;
   let res;
   try {
     res = await api.post('/documents/sign-batch', { ids: docs.map((d) => d.id) });
   } catch (err) {
     restore();
+    $('#sign-cancel').disabled = false;
     if (err.status === 401) { goLogin(); return; }
     showFieldErrors(form, [{ field: null, message: err.message }], 'Không ký được các văn bản đã chọn');
     return;
   }
   restore();
+  $('#sign-cancel').disabled = false;
   $('#sign-dialog').close();
   for (const x of res.results) if (x.result === 'signed') chosen.delete(x.id);
   await load();
@@ -153,6 +158,8 @@ async function main() {
   $('#sign-selected').addEventListener('click', openDialog);
   $('#sign-form').addEventListener('submit', submit);
   $('#sign-cancel').addEventListener('click', () => $('#sign-dialog').close());
+  // Escape does not close the dialog while the batch is being signed.
+  $('#sign-dialog').addEventListener('cancel', (e) => { if ($('#sign-cancel').disabled) e.preventDefault(); });
   $('#refresh').addEventListener('click', load);
   await load();
 }
