@@ -16,7 +16,9 @@
 // and one delivery per issued document.
 // Prints one line per step of KEY=value fields (bench/issue-bench reads them):
 //   prep docs=N seconds=S sign_batch_rate=R
-//   issue clerks=C docs=N issued=I busy=B seconds=S rate=R p50_ms=X p99_ms=Y
+//   issue clerks=C docs=N issued=I busy=B seconds=S rate=R p50_ms=X p99_ms=Y cpu_ms=M
+// cpu_ms: the server's CPU time (user + system, from /proc/$MOTCUA_PID/stat) per issued
+// document during the run, when MOTCUA_PID names the server ("n/a" otherwise).
 //   check numbers=N gaps=0 duplicates=0 deliveries=N ok=1
 // Not a test: it fails only on a setup error or a register that does not check.
 
@@ -129,6 +131,15 @@ async function pool(n, conc, fn) {
   }));
 }
 
+/** The server's CPU seconds so far (utime + stime), or null without MOTCUA_PID. */
+function serverCpu() {
+  const pid = process.env.MOTCUA_PID;
+  if (!pid) return null;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim());
+}
+
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0);
 
 /* ---------------- the run ---------------- */
@@ -176,6 +187,7 @@ for (let k = 0; k < CLERKS.length; k++) {
   const mine = ids.slice(k * DOCS, (k + 1) * DOCS);
   const lat = [];
   let issued = 0, busy = 0, next = 0;
+  const cpu0 = serverCpu();
   t0 = performance.now();
   await Promise.all(clerks.map(async (s) => {
     while (next < mine.length) {
@@ -189,10 +201,12 @@ for (let k = 0; k < CLERKS.length; k++) {
     }
   }));
   secs = (performance.now() - t0) / 1000;
+  const cpu1 = serverCpu();
+  const cpuMs = cpu0 === null || !issued ? 'n/a' : ((cpu1 - cpu0) * 1000 / issued).toFixed(1);
   lat.sort((x, y) => x - y);
   issuedAll += issued;
   console.log(`issue clerks=${CLERKS[k]} docs=${mine.length} issued=${issued} busy=${busy} seconds=${secs.toFixed(2)}` +
-    ` rate=${(issued / secs).toFixed(1)} p50_ms=${pct(lat, 0.5).toFixed(1)} p99_ms=${pct(lat, 0.99).toFixed(1)}`);
+    ` rate=${(issued / secs).toFixed(1)} p50_ms=${pct(lat, 0.5).toFixed(1)} p99_ms=${pct(lat, 0.99).toFixed(1)} cpu_ms=${cpuMs}`);
 }
 
 // The register: 1..issued, no gap, no duplicate; one delivery per issued document.
