@@ -195,15 +195,18 @@ static void register_lines(struct req *r)
                                  "items", items));
 }
 
-/* GET /api/v1/documents/search?q=&type=&status=&from=&to=&limit=&offset=:
- * the documents of the units where the officer holds document.read (and
- * the units below), ranked when q has words, else newest first. What is
- * typed never reaches FTS5 as syntax (docs/search.md). */
+/* GET /api/v1/documents/search?q=&type=&status=&register=&signer=&from=
+ * &to=&limit=&offset=: the documents of the units where the officer holds
+ * document.read (and the units below), ranked when q has words, else
+ * newest first. register is out (sổ đi) or in (sổ đến); signer a full
+ * name, with or without diacritics. What is typed never reaches FTS5 as
+ * syntax (docs/search.md). */
 static void search(struct req *r)
 {
     char (*paths)[SEARCH_PATH_MAX] = NULL;
     const char *scope[SEARCH_SCOPE_MAX];
     const char *type = req_query(r, "type"), *status = req_query(r, "status");
+    const char *reg = req_query(r, "register"), *register_name = NULL;
     const char *lim = req_query(r, "limit"), *off = req_query(r, "offset");
     long limit = SEARCH_LIMIT_DEFAULT, offset = 0;
     struct derr err = {0};
@@ -214,6 +217,15 @@ static void search(struct req *r)
         return;
     if (status && status[0] && document_state_parse(status) < 0) {
         reply_error(r, 422, "invalid", "Trạng thái văn bản không hợp lệ", "status");
+        return;
+    }
+    /* The index names the registers as the register's own page does. */
+    if (reg && strcmp(reg, "out") == 0) {
+        register_name = "đi";
+    } else if (reg && strcmp(reg, "in") == 0) {
+        register_name = "đến";
+    } else if (reg && reg[0]) {
+        reply_error(r, 422, "invalid", "Sổ văn bản phải là out hoặc in", "register");
         return;
     }
     if (type && strlen(type) > 47) {
@@ -234,6 +246,8 @@ static void search(struct req *r)
         .kind = DOCUMENT_SEARCH_KIND,
         .doc_type = type,
         .status = status,
+        .register_name = register_name,
+        .signer = req_query(r, "signer"),
         .date_from = req_query(r, "from"),
         .date_to = req_query(r, "to"),
         .scope = scope,
@@ -248,6 +262,7 @@ static void search(struct req *r)
         const char *name = strcmp(err.field, "date_from") == 0 ? "from"
                            : strcmp(err.field, "date_to") == 0  ? "to"
                            : strcmp(err.field, "doc_type") == 0 ? "type"
+                           : strcmp(err.field, "register_name") == 0 ? "register"
                                                                 : NULL;
         if (name)
             snprintf(err.field, sizeof err.field, "%s", name);

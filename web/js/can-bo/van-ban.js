@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { $, el, render, loading, alertBox, goLogin } from '../ui.js';
 import { initStaff } from './shell.js';
-import { LIST_PAGE, STATES, documentUrl, statePill, secondsDateTime } from './van-ban-common.js';
+import { LIST_PAGE, REVIEW_ROLES, STATES, documentUrl, statePill, secondsDateTime } from './van-ban-common.js';
 
 // The filters, in the order of the flow; "all" first.
 const FILTERS = ['all', 'draft', 'in_review', 'returned', 'approved', 'signed', 'issued'];
@@ -89,6 +89,8 @@ async function load() {
 async function main() {
   const who = await initStaff('documents');
   if (!who) return;
+  // The signing queue, for roles that sign (data/roles.json: document.sign).
+  $('#sign-queue').hidden = !who.roles.some((r) => REVIEW_ROLES.has(r.role));
   readUrl();
   $('#refresh').addEventListener('click', load);
   window.addEventListener('popstate', () => { readUrl(); draw(); });
