@@ -71,7 +71,7 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
   const qd = await issue({});
   const cv = await issue({ type: 'cong_van', department: 'VP', summary: 'V/v tổ chức hội nghị sơ kết quý IV' });
   const cv2 = await issue({ type: 'cong_van', department: 'VP', summary: 'V/v gửi nhầm nơi nhận' });
-  assert.deepEqual([qd.notation, cv.notation, cv2.notation], ['1/QĐ-UBND', '2/UBND-VP', '3/UBND-VP']);
+  assert.deepEqual([qd.notation, cv.notation, cv2.notation], ['01/QĐ-UBND', '02/UBND-VP', '03/UBND-VP']);
   assert.deepEqual(qd.marks, []);
   assert.equal(qd.replaces, null);
 
@@ -97,33 +97,33 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
 
   // The replacing Quyết định: a draft naming the original, through the normal flow.
   const qd2 = await issue({ replaces: qd.id, summary: 'Về việc thành lập Tổ kiểm tra hộ kinh doanh (thay thế)' });
-  assert.equal(qd2.notation, '4/QĐ-UBND');
-  assert.deepEqual(qd2.replaces, { id: qd.id, notation: '1/QĐ-UBND' });
+  assert.equal(qd2.notation, '04/QĐ-UBND');
+  assert.deepEqual(qd2.replaces, { id: qd.id, notation: '01/QĐ-UBND' });
   assert.equal(qd2.corrects, null);
   assert.deepEqual(qd2.marks, []);
-  // The original keeps its number and notation, and is marked replaced by 4/QĐ-UBND.
+  // The original keeps its number and notation, and is marked replaced by 04/QĐ-UBND.
   r = await clerk.get(`/api/v1/documents/${qd.id}`);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.document.state, 'issued');
   assert.equal(r.json.document.number, 1);
-  assert.equal(r.json.document.notation, '1/QĐ-UBND');
+  assert.equal(r.json.document.notation, '01/QĐ-UBND');
   assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by, m.reason, m.account && m.account.id, m.on]),
-    [['replaced', { id: qd2.id, notation: '4/QĐ-UBND' }, '', id(`SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.clerk.login}'`), today()]]);
+    [['replaced', { id: qd2.id, notation: '04/QĐ-UBND' }, '', id(`SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.clerk.login}'`), today()]]);
   // Quảng Phú's copy is marked too, pointing to its own copy of the replacing document.
   r = await staff.clerk.c.get(`/api/v1/incoming/${copyOf(qd.id)}`);
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by]), [['replaced', { id: copyOf(qd2.id), notation: '4/QĐ-UBND' }]]);
+  assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by]), [['replaced', { id: copyOf(qd2.id), notation: '04/QĐ-UBND' }]]);
   // Replaced once only.
   await expectRefused(srv, () => specialist.post('/api/v1/documents', draft({ replaces: qd.id })),
     { status: 409, code: 'already_replaced', field: 'replaces' });
 
   // The correcting công văn: the original is marked corrected, and may be corrected again.
-  const fix = await issue({ type: 'cong_van', department: 'VP', corrects: cv.id, summary: 'V/v đính chính Công văn số 2/UBND-VP' });
-  assert.equal(fix.notation, '5/UBND-VP');
-  assert.deepEqual(fix.corrects, { id: cv.id, notation: '2/UBND-VP' });
+  const fix = await issue({ type: 'cong_van', department: 'VP', corrects: cv.id, summary: 'V/v đính chính Công văn số 02/UBND-VP' });
+  assert.equal(fix.notation, '05/UBND-VP');
+  assert.deepEqual(fix.corrects, { id: cv.id, notation: '02/UBND-VP' });
   r = await clerk.get(`/api/v1/documents/${cv.id}`);
-  assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by]), [['corrected', { id: fix.id, notation: '5/UBND-VP' }]]);
-  assert.equal(r.json.document.notation, '2/UBND-VP');
+  assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by]), [['corrected', { id: fix.id, notation: '05/UBND-VP' }]]);
+  assert.equal(r.json.document.notation, '02/UBND-VP');
 
   // Quảng Phú registers the third công văn before it is recalled.
   const in2 = copyOf(cv2.id);
@@ -144,7 +144,7 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
   r = await leader.post(`/api/v1/documents/${cv2.id}/recall`, { reason: 'Gửi nhầm nơi nhận, đề nghị trả lại' });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.document.state, 'issued');
-  assert.equal(r.json.document.notation, '3/UBND-VP');
+  assert.equal(r.json.document.notation, '03/UBND-VP');
   assert.deepEqual(r.json.document.marks.map((m) => [m.kind, m.by, m.reason, m.account, m.on]),
     [['recalled', null, 'Gửi nhầm nơi nhận, đề nghị trả lại', { id: leaderId, name: DEMO_OFFICERS.leader.name }, today()]]);
   assert.equal(typeof r.json.document.marks[0].at, 'number');
@@ -171,30 +171,30 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
   const year = today().slice(0, 4);
   r = await clerk.get(`/api/v1/documents/registers?unit_id=${unit}&year=${year}`);
   assert.deepEqual(r.json.items.map((e) => [e.number, e.notation, e.note]), [
-    [1, '1/QĐ-UBND', 'Bị thay thế bởi văn bản số 4/QĐ-UBND'],
-    [2, '2/UBND-VP', 'Được đính chính bởi công văn số 5/UBND-VP'],
-    [3, '3/UBND-VP', `Thu hồi ngày ${printed(today())}: Gửi nhầm nơi nhận, đề nghị trả lại`],
-    [4, '4/QĐ-UBND', ''],
-    [5, '5/UBND-VP', ''],
+    [1, '01/QĐ-UBND', 'Bị thay thế bởi văn bản số 04/QĐ-UBND'],
+    [2, '02/UBND-VP', 'Được đính chính bởi công văn số 05/UBND-VP'],
+    [3, '03/UBND-VP', `Thu hồi ngày ${printed(today())}: Gửi nhầm nơi nhận, đề nghị trả lại`],
+    [4, '04/QĐ-UBND', ''],
+    [5, '05/UBND-VP', ''],
   ]);
   const out = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE, '--year', year, '--direction', 'out', '--format', 'csv']);
   assert.equal(out.status, 0, out.stderr);
   const lines = out.stdout.split(/\r?\n/);
-  assert.match(lines.find((l) => l.startsWith('1/QĐ-UBND,')), /,Bị thay thế bởi văn bản số 4\/QĐ-UBND$/);
-  assert.match(lines.find((l) => l.startsWith('3/UBND-VP,')), /,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
-  assert.match(lines.find((l) => l.startsWith('4/QĐ-UBND,')), /,$/);
+  assert.match(lines.find((l) => l.startsWith('01/QĐ-UBND,')), /,Bị thay thế bởi văn bản số 04\/QĐ-UBND$/);
+  assert.match(lines.find((l) => l.startsWith('03/UBND-VP,')), /,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
+  assert.match(lines.find((l) => l.startsWith('04/QĐ-UBND,')), /,$/);
   // Quảng Phú's incoming register notes the recall on its line, in the API and the printout
   // (the incoming register's one series, by default).
   r = await staff.clerk.c.get(`/api/v1/documents/registers?unit_id=${unit2}&year=${year}&direction=in&series=den`);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.items.map((e) => [e.number, e.notation, e.note]),
-    [[1, '3/UBND-VP', `Thu hồi ngày ${printed(today())}: Gửi nhầm nơi nhận, đề nghị trả lại`]]);
+    [[1, '03/UBND-VP', `Thu hồi ngày ${printed(today())}: Gửi nhầm nơi nhận, đề nghị trả lại`]]);
   for (const series of [[], ['--series', 'den']]) {
     const inReg = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year, '--direction', 'in', ...series, '--format', 'csv']);
     assert.equal(inReg.status, 0, inReg.stderr);
     const row = inReg.stdout.split(/\r?\n/).slice(1).filter((l) => l);
     assert.equal(row.length, 1, inReg.stdout);
-    assert.match(row[0], /^\d\d\/\d\d\/\d{4},1,.*,3\/UBND-VP,.*,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
+    assert.match(row[0], /^\d\d\/\d\d\/\d{4},1,.*,03\/UBND-VP,.*,"Thu hồi ngày \d\d\/\d\d\/\d{4}: Gửi nhầm nơi nhận, đề nghị trả lại"$/);
   }
   const wrong = motcua(['document', 'register', '--data', srv.dataDir, '--unit', COMMUNE2, '--year', year, '--direction', 'in', '--series', 'quyet_dinh_qppl', '--format', 'csv']);
   assert.equal(wrong.status, 1, wrong.stderr);

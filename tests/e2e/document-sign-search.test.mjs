@@ -168,8 +168,8 @@ test('the leader signs two documents with one confirmation; search without diacr
     assert.ok(p.sigs[0].valid && p.sigs[0].trusted, p.out);
     assert.equal(p.sigs[0].name, L.name, p.out);
   }
-  // The clerk issues A: 1/QĐ-UBND.
-  assert.equal(ok(await api.clerk.post(`/api/v1/documents/${ids.a}/issue`, {})).document.notation, '1/QĐ-UBND');
+  // The clerk issues A: 01/QĐ-UBND.
+  assert.equal(ok(await api.clerk.post(`/api/v1/documents/${ids.a}/issue`, {})).document.notation, '01/QĐ-UBND');
 
   const found = (page) => page.locator('#result-list li').evaluateAll((ls) => ls.map((l) => Number(l.dataset.id)));
 
