@@ -22,6 +22,7 @@ static const struct route *const tables[] = {
     api_copies_routes,
     api_documents_routes,
     api_incoming_routes,
+    api_records_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */
