@@ -91,11 +91,11 @@ function retentionInput(id, name, withKeep) {
 const retentionValue = (v) => (v === '' ? undefined : v === 'vinh_vien' ? 'vinh_vien' : Number(v));
 
 function entryForm() {
-  const form = el('form', { id: 'entry-form', novalidate: true },
+  const form = el('form', { id: 'entry-form', class: 'rec-form', novalidate: true },
     el('h3', {}, 'Thêm hồ sơ vào danh mục'),
     el('div', { class: 'form-errors', hidden: true }),
-    fieldBox({ id: 'entry-code', label: 'Số và ký hiệu hồ sơ', required: true, input: el('input', { name: 'code', maxlength: '40', autocomplete: 'off' }) }),
-    fieldBox({ id: 'entry-title', label: 'Tiêu đề hồ sơ', required: true, input: el('input', { name: 'title', maxlength: '500', autocomplete: 'off' }) }),
+    fieldBox({ id: 'entry-code', label: 'Số và ký hiệu hồ sơ', required: true, input: el('input', { type: 'text', name: 'code', maxlength: '40', autocomplete: 'off' }) }),
+    fieldBox({ id: 'entry-title', label: 'Tiêu đề hồ sơ', required: true, input: el('input', { type: 'text', name: 'title', maxlength: '500', autocomplete: 'off' }) }),
     fieldBox({ id: 'entry-retention', label: 'Thời hạn bảo quản', required: true, input: retentionInput('entry-retention', 'retention', false) }),
     el('button', { class: 'btn btn-secondary', type: 'submit', id: 'entry-add' }, 'Thêm vào danh mục'));
   form.addEventListener('submit', async (e) => {
@@ -164,10 +164,9 @@ function drawList(list) {
 
 function adhocForm() {
   const form = el('form', { id: 'adhoc-form', novalidate: true },
-    el('h3', {}, 'Lập hồ sơ ngoài danh mục'),
     el('div', { class: 'form-errors', hidden: true }),
-    fieldBox({ id: 'adhoc-code', label: 'Số và ký hiệu hồ sơ', required: true, input: el('input', { name: 'code', maxlength: '40', autocomplete: 'off' }) }),
-    fieldBox({ id: 'adhoc-title', label: 'Tiêu đề hồ sơ', required: true, input: el('input', { name: 'title', maxlength: '500', autocomplete: 'off' }) }),
+    fieldBox({ id: 'adhoc-code', label: 'Số và ký hiệu hồ sơ', required: true, input: el('input', { type: 'text', name: 'code', maxlength: '40', autocomplete: 'off' }) }),
+    fieldBox({ id: 'adhoc-title', label: 'Tiêu đề hồ sơ', required: true, input: el('input', { type: 'text', name: 'title', maxlength: '500', autocomplete: 'off' }) }),
     fieldBox({ id: 'adhoc-retention', label: 'Thời hạn bảo quản', required: true, input: retentionInput('adhoc-retention', 'retention', false) }),
     fieldBox({ id: 'adhoc-reason', label: 'Lý do lập ngoài danh mục', required: true, input: el('textarea', { name: 'reason', rows: '2', maxlength: '1000' }) }),
     el('button', { class: 'btn btn-secondary', type: 'submit', id: 'adhoc-open' }, 'Lập hồ sơ'));
@@ -193,7 +192,7 @@ function adhocForm() {
     }
     go({ record: r.record.id, year: r.record.year });
   });
-  return form;
+  return el('details', { class: 'rec-adhoc', id: 'adhoc' }, el('summary', {}, 'Lập hồ sơ ngoài danh mục'), form);
 }
 
 function drawRecords(items) {
@@ -257,11 +256,11 @@ function attachForm(rec) {
   const kind = el('select', { name: 'kind' },
     el('option', { value: 'notation' }, 'Văn bản (số, ký hiệu)'),
     el('option', { value: 'dossier_code' }, 'Hồ sơ một cửa (mã hồ sơ)'));
-  const form = el('form', { id: 'attach-form', novalidate: true },
+  const form = el('form', { id: 'attach-form', class: 'rec-form', novalidate: true },
     el('h3', {}, 'Đưa văn bản, hồ sơ vào hồ sơ công việc'),
     el('div', { class: 'form-errors', hidden: true }),
     fieldBox({ id: 'attach-kind', label: 'Loại', required: true, input: kind }),
-    fieldBox({ id: 'attach-value', label: 'Số, ký hiệu hoặc mã hồ sơ', required: true, hint: 'Ví dụ: 12/UBND-VP, hoặc mã hồ sơ một cửa đã giải quyết xong.', input: el('input', { name: 'value', maxlength: '95', autocomplete: 'off' }) }),
+    fieldBox({ id: 'attach-value', label: 'Số, ký hiệu hoặc mã hồ sơ', required: true, hint: 'Ví dụ: 12/UBND-VP, hoặc mã hồ sơ một cửa đã giải quyết xong.', input: el('input', { type: 'text', name: 'value', maxlength: '95', autocomplete: 'off' }) }),
     el('button', { class: 'btn btn-secondary', type: 'submit', id: 'attach' }, 'Đưa vào hồ sơ'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -316,7 +315,7 @@ function drawRecord(rec) {
       fact('Ngày kết thúc', rec.end_date ? dayText(rec.end_date) : null),
       fact('Hạn nộp lưu', rec.handover_due ? dayText(rec.handover_due) : null),
       fact('Nộp lưu', rec.handed_over_at ? `${secondsDateTime(rec.handed_over_at)}, ${rec.handed_over_by ? rec.handed_over_by.name : ''}` : null)),
-    el('h3', {}, `Văn bản, hồ sơ trong hồ sơ (${items.length})`),
+    el('h3', { class: 'rec-h' }, `Văn bản, hồ sơ trong hồ sơ (${items.length})`),
     items.length
       ? el('div', { class: 'table-wrap' }, el('table', { class: 'queue-table', id: 'items' },
         el('caption', { class: 'visually-hidden' }, 'Các văn bản và hồ sơ một cửa trong hồ sơ công việc'),
@@ -324,12 +323,12 @@ function drawRecord(rec) {
         el('tbody', {}, items.map((i) => itemRow(rec, i)))))
       : el('p', { class: 'muted', id: 'items-empty' }, 'Chưa có văn bản nào trong hồ sơ.'),
     removed.length
-      ? el('div', { id: 'removed' }, el('h3', {}, 'Dự thảo đã bỏ ra khi kết thúc'),
+      ? el('div', { id: 'removed' }, el('h3', { class: 'rec-h' }, 'Dự thảo đã bỏ ra khi kết thúc'),
         el('ul', {}, removed.map((i) => el('li', {}, i.document.notation || `Dự thảo: ${i.document.summary}`))))
       : null,
     rec.state === 'open' && u.can_manage ? attachForm(rec) : null,
-    buttons.length ? el('div', { class: 'btn-row' }, buttons) : null,
-    el('p', {}, el('a', { href: urlOf({ record: null }), onclick: (ev) => { ev.preventDefault(); go({ record: null }); } }, 'Đóng hồ sơ này'))));
+    buttons.length ? el('div', { class: 'btn-row rec-h' }, buttons) : null,
+    el('p', {}, el('a', { href: urlOf({ record: null }), onclick: (ev) => { ev.preventDefault(); go({ record: null }); } }, 'Quay lại danh sách hồ sơ'))));
 }
 
 function closedMessage(rec) {
