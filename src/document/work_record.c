@@ -90,11 +90,19 @@ static int record_not_found(struct derr *err)
                     "");
 }
 
-/* Does text s fit: at most max characters, not empty when required? */
+/* Does text s fit: at most max characters, and when required not empty
+ * nor only blanks (a code of spaces would name nothing)? */
 static int text_fits(const char *s, size_t max, int required)
 {
     size_t n = s ? text_utf8_chars(s) : 0;
-    return n <= max && (!required || n > 0);
+    if (n > max)
+        return 0;
+    if (!required)
+        return 1;
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 1;
+    return 0;
 }
 
 int record_unit_visible(struct store *db, int64_t account_id, int64_t unit_id)

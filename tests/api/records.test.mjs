@@ -90,6 +90,8 @@ test('work records: the yearly list approved, records opened, documents and a fi
   await expectRefused(srv, () => entry({ code: '03.VP', title: 'Năm xa', retention: 5, year: year + 3 }), { status: 422, code: 'invalid_year', field: 'year' });
   await expectRefused(srv, () => entry({ code: '03.VP', title: 'Người lập ở đơn vị khác', retention: 5, owner_id: accountId('cv.quangphu') }), { status: 422, code: 'owner_invalid', field: 'owner_id' });
   await expectRefused(srv, () => entry({ code: 'x'.repeat(41), title: 'Ký hiệu dài', retention: 5 }), { status: 422, code: 'bad_length', field: 'code' });
+  await expectRefused(srv, () => entry({ code: '   ', title: 'Ký hiệu toàn dấu cách', retention: 5 }), { status: 422, code: 'invalid_code', field: 'code' });
+  await expectRefused(srv, () => entry({ code: '04.VP', title: ' ', retention: 5 }), { status: 422, code: 'invalid_title', field: 'title' });
   await expectRefused(srv, () => q.specialist.post('/api/v1/records/lists/entries', { unit_id: unit, year, code: '09', title: 'Đơn vị khác', retention: 5 }), { status: 404, code: 'unit_not_found' });
   await expectRefused(srv, () => q.specialist.get(`/api/v1/records/lists?unit_id=${unit}&year=${year}`), { status: 404, code: 'unit_not_found' });
   // Opening from an entry of a list not yet approved; the specialist cannot approve.
