@@ -6,7 +6,8 @@
 // Phường Quảng Phú files a registered incoming document and an unregistered one into a record
 // of its own; closing takes the unregistered one out. Every refusal leaves the database as it
 // was: another unit's officer (404), approving without the right (403), twice (409), filing
-// an unfinished dossier (409), a document of another unit (404), filing into a closed record.
+// an unfinished dossier (409), a document of another unit (404, or 422 for the province's
+// administrator, who can read it), a dossier of another unit (422), filing into a closed record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -211,6 +212,17 @@ test('work records: the yearly list approved, records opened, documents and a fi
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.record.items, []);
   await expectRefused(srv, () => specialist.del(`/api/v1/records/${rec2.id}/items/${out}`), { status: 404, code: 'item_not_found' });
+
+  // The province's administrator sees every unit's documents and dossiers, and still files
+  // into Hạc Thành's record only what belongs to Hạc Thành.
+  const admin = await officer(srv.url, DEMO_OFFICERS.province_admin);
+  const d2 = await readyBirthDraft(citizen, COMMUNE2);
+  r = await citizen.post(`/api/v1/dossiers/${d2.id}/submit`, {});
+  assert.equal(r.status, 200, r.text);
+  r = await admin.post(`/api/v1/staff/dossiers/${d2.id}/actions/refuse`, { note: 'Không thuộc thẩm quyền' });
+  assert.equal(r.status, 200, r.text);
+  await expectRefused(srv, () => admin.post(`/api/v1/records/${rec2.id}/items`, { dossier_id: d2.id }), { status: 422, code: 'dossier_other_unit' });
+  await expectRefused(srv, () => admin.post(`/api/v1/records/${rec2.id}/items`, { document_id: in1 }), { status: 422, code: 'document_other_unit' });
 
   // The records of the year.
   r = await specialist.get(`/api/v1/records?unit_id=${unit}&year=${year}`);
