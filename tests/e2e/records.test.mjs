@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, BIRTH, COMMUNE, DEMO_OFFICERS, newCitizen, samplePdf, sqlValue, startServer, totp } from '../api/lib/server.mjs';
-import { axe, browserTest, failedResource, ok, overflowX, submitDossier } from './lib/browser.mjs';
+import { DESKTOP, axe, browserTest, failedResource, ok, overflowX, submitDossier } from './lib/browser.mjs';
 
 const S = DEMO_OFFICERS.specialist;
 const L = DEMO_OFFICERS.leader;
@@ -97,6 +97,13 @@ test('work records on the page: the list added to and approved, a record opened,
     assert.match(await page.locator('#list-state').innerText(), /Đã phê duyệt bởi Trịnh Văn Long/);
     assert.equal(sqlValue(srv.dataDir, `SELECT state FROM record_lists WHERE unit_id = ${unit} AND year = ${year}`), 'approved');
     await e2e.snap(page, 'danh-muc-da-duyet');
+    // The leader has the most links in the header: it fits from a desktop down to a tablet.
+    for (const width of [1440, 1366, 1280, 1200, 1100, 1024, 820]) {
+      await page.setViewportSize({ width, height: 900 });
+      assert.equal(await overflowX(page), 0, `the leader's page fits ${width} px`);
+      if (width === 820) await e2e.snap(page, 'lanh-dao-may-tinh-bang');
+    }
+    await page.setViewportSize(DESKTOP);
   });
 
   await step('chuyen-vien-lap-ho-so', 'specialist', async (page) => {
