@@ -29,15 +29,16 @@ const ROLES = ['reception', 'specialist', 'leader', 'clerk', 'unit_admin', 'prov
 // Role -> permissions, as data/roles.json has them today, written out.
 const PERMISSIONS = {
   reception: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.apologize', 'document.read'],
-  specialist: ['dossier.read', 'dossier.process', 'payment.request', 'document.read', 'document.draft', 'document.handle'],
+  specialist: ['dossier.read', 'dossier.process', 'payment.request', 'document.read', 'document.draft', 'document.handle',
+    'record.manage'],
   leader: ['dossier.read', 'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'copy.certify',
-    'document.read', 'document.review', 'document.sign', 'document.assign'],
-  clerk: ['document.read', 'document.issue', 'document.receive'],
+    'document.read', 'document.review', 'document.sign', 'document.assign', 'record.manage', 'record.approve_list'],
+  clerk: ['document.read', 'document.issue', 'document.receive', 'record.manage'],
   unit_admin: ['dossier.read', 'report.read', 'user.admin'],
   province_admin: ['dossier.read', 'dossier.receive', 'dossier.return', 'dossier.walkin', 'dossier.process', 'payment.request',
     'dossier.assign', 'dossier.forward', 'dossier.approve', 'dossier.stop', 'dossier.apologize', 'report.read', 'user.admin', 'unit.admin',
     'copy.certify', 'document.read', 'document.draft', 'document.review', 'document.sign', 'document.issue',
-    'document.receive', 'document.assign', 'document.handle'],
+    'document.receive', 'document.assign', 'document.handle', 'record.manage', 'record.approve_list'],
 };
 
 // Every step: from, action, to ('@resume': back to where the dossier was paused), who may take

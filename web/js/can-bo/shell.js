@@ -26,6 +26,8 @@ export const walkinUrl = (id) => '/can-bo/tiep-nhan' + (id ? '?id=' + encodeURIC
 export const WALKIN_ROLES = new Set(['reception', 'province_admin']);
 /** Roles holding a document permission (document.read and more): the outgoing documents. */
 export const DOCUMENT_ROLES = new Set(['reception', 'specialist', 'leader', 'clerk', 'province_admin']);
+/** Roles that keep work records (record.manage or record.approve_list): hồ sơ công việc. */
+export const RECORD_ROLES = new Set(['specialist', 'leader', 'clerk', 'province_admin']);
 /** Roles that may send an apology letter with a new appointment (dossier.apologize). */
 export const APOLOGY_ROLES = new Set(['reception', 'leader', 'province_admin']);
 
@@ -118,6 +120,7 @@ function header(active) {
       el('a', { href: '/can-bo/van-ban', id: 'nav-documents', hidden: true, 'aria-current': active === 'documents' ? 'page' : null }, 'Văn bản đi'),
       el('a', { href: '/can-bo/van-ban-den', id: 'nav-incoming', hidden: true, 'aria-current': active === 'incoming' ? 'page' : null }, 'Văn bản đến'),
       el('a', { href: '/can-bo/theo-doi', id: 'nav-board', hidden: true, 'aria-current': active === 'board' ? 'page' : null, title: 'Theo dõi chỉ đạo xử lý văn bản đến' }, 'Theo dõi chỉ đạo'),
+      el('a', { href: '/can-bo/ho-so-cong-viec', id: 'nav-records', hidden: true, 'aria-current': active === 'records' ? 'page' : null }, 'Hồ sơ công việc'),
       el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null, title: 'Tiếp nhận hồ sơ nộp trực tiếp tại quầy hoặc qua bưu chính' }, 'Tiếp nhận tại quầy'),
       el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
       link('/tra-cuu', 'lookup', 'Tra cứu')),
@@ -163,6 +166,8 @@ export async function initStaff(active) {
   if (docs && roles.some((r) => DOCUMENT_ROLES.has(r.role))) docs.hidden = false;
   for (const [sel, set] of [['#nav-incoming', DOCUMENT_ROLES], ['#nav-board', new Set(['leader', 'province_admin'])]]) // incoming: document.read; the board: the leaders'
     if ($(sel) && roles.some((r) => set.has(r.role))) $(sel).hidden = false;
+  const records = $('#nav-records');
+  if (records && roles.some((r) => RECORD_ROLES.has(r.role))) records.hidden = false;
   const report = $('#nav-report'); // the dashboard, for roles with report.read (data/roles.json)
   if (report && roles.some((r) => ['leader', 'unit_admin', 'province_admin'].includes(r.role))) report.hidden = false;
   if (report && !report.hidden) report.after(el('a', { href: '/can-bo/doi-soat', id: 'nav-recon', 'aria-current': active === 'reconciliation' ? 'page' : null }, 'Đối soát thanh toán')); // payment reconciliation: report.read too
