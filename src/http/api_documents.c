@@ -735,13 +735,18 @@ static void review(struct req *r)
     step_with_text(r);
 }
 
-/* Whether the signed body's signatures still verify against trust: whole,
- * unchanged and from a trusted root, not revoked. A file altered in the
- * store, or a signer's certificate revoked since, must not be issued. */
+/* Whether the signed body's signatures still hold: the file whole and
+ * unchanged since the signature, the signature valid, the signer not
+ * revoked. A file altered in the store, or a signer's certificate revoked
+ * since, must not be issued. A chain that leads to none of the data
+ * directory's trust anchors ("untrusted") is issued all the same: the key
+ * store accepted that key for signing, and the verification page tells
+ * readers whom it comes from. */
 static int signature_holds(const unsigned char *pdf, size_t len, X509_STORE *trust)
 {
     json_t *v = issued_public_verification(pdf, len, trust);
-    int ok = v && json_is_true(json_object_get(v, "valid"));
+    const char *verdict = v ? json_string_value(json_object_get(v, "verdict")) : NULL;
+    int ok = verdict && (strcmp(verdict, "valid") == 0 || strcmp(verdict, "untrusted") == 0);
     json_decref(v);
     return ok;
 }

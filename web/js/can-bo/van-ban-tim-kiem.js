@@ -49,7 +49,7 @@ function result(x) {
       t ? t.name : x.doc_type, ' · ', REGISTERS[x.register] || x.register, ' · ',
       `Ngày ${dayText(x.date)}`, x.signer ? ` · Người ký: ${x.signer}` : null, ' ',
       statePill(x.status)),
-    x.snippet && x.snippet.length ? el('p', { class: 'vb-snippet' }, '…', snippet(x.snippet), '…') : null);
+    x.snippet && x.snippet.length ? el('p', { class: 'vb-snippet' }, snippet(x.snippet)) : null);
 }
 
 function pager(hasMore, shown) {
