@@ -15,6 +15,7 @@
 #include "catalog/unit.h"
 #include "document/corrections.h"
 #include "document/doc_search.h"
+#include "document/series.h"
 #include "document/incoming.h"
 #include "store/store.h"
 
@@ -331,7 +332,7 @@ int document_state_parse(const char *s)
     "id, unit_id, direction, type_code, summary, priority, confidentiality, state, department,"    \
     " drafter_id, reviewer_id, signer_id, signer_title, due_at, register_id, number, notation,"    \
     " issued_on, sha256, size, source_id, signed_at, issued_at, created_at, updated_at,"         \
-    " replaces_id, corrects_id"
+    " replaces_id, corrects_id, coalesce(series_code, '')"
 
 static int read_doc(struct store_stmt *st, void *out)
 {
@@ -367,6 +368,7 @@ static int read_doc(struct store_stmt *st, void *out)
     d->updated_at = store_col_int(st, i++);
     d->replaces_id = store_col_int(st, i++);
     d->corrects_id = store_col_int(st, i++);
+    copy_str(d->series_code, sizeof d->series_code, store_col_text(st, i++));
     return STORE_ROW;
 }
 
@@ -478,6 +480,18 @@ int document_create_job(struct store *db, void *arg)
     if (corrections_check_draft(db, a->actor_id, a->unit_id, t.code, a->replaces_id,
                                 a->corrects_id, &a->err))
         return -1;
+    if (a->series) {
+        struct document_series bs;
+        rc = series_get(db, a->unit_id, a->series, &bs);
+        if (rc < 0)
+            return db_err(&a->err);
+        if (rc != STORE_ROW || t.legal)
+            return derr_set(&a->err, DERR_INVALID, "invalid_series",
+                            rc != STORE_ROW
+                                ? "Đơn vị không có hệ thống số này."
+                                : "Văn bản quy phạm pháp luật theo hệ thống số riêng của loại.",
+                            "series");
+    }
     json_t *rec = json_array();
     if (!rec)
         return db_err(&a->err);
@@ -506,9 +520,10 @@ int document_create_job(struct store *db, void *arg)
                         "INSERT INTO documents(unit_id, direction, type_code, summary, priority,"
                         " confidentiality, state, department, drafter_id, signer_id,"
                         " signer_title, due_at, recipients_internal, recipients_external,"
-                        " sha256, size, replaces_id, corrects_id, created_at, updated_at)"
+                        " sha256, size, replaces_id, corrects_id, series_code, created_at,"
+                        " updated_at)"
                         " VALUES (?, 'out', ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                        " ?, ?)",
+                        " ?, ?, ?)",
                         BIND_INT(a->unit_id), BIND_TEXT(t.code), BIND_TEXT(a->summary),
                         BIND_TEXT(a->priority), BIND_TEXT(a->confidentiality),
                         BIND_TEXT(t.abbreviation[0] ? "" : a->department), BIND_INT(a->actor_id),
@@ -516,7 +531,8 @@ int document_create_job(struct store *db, void *arg)
                         BIND_ID(a->due_at), BIND_TEXT(rec_text),
                         BIND_TEXT(a->external ? a->external : ""), BIND_TEXT(a->sha256),
                         a->sha256 ? BIND_INT(a->size) : BIND_NULL, BIND_ID(a->replaces_id),
-                        BIND_ID(a->corrects_id), BIND_INT(a->now), BIND_INT(a->now));
+                        BIND_ID(a->corrects_id), BIND_TEXT(a->series), BIND_INT(a->now),
+                        BIND_INT(a->now));
     free(rec_text);
     if (rc)
         return db_err(&a->err);
@@ -592,6 +608,24 @@ static int deliver(struct store *db, const struct document *d, int64_t now, int 
     return 0;
 }
 
+/* The register series and the issuing body's abbreviation of d: a board's
+ * own (document/series.h) when the draft named one, else the type's series
+ * and the unit's abbreviation. OUT: *series (points into t or bs), abbr. */
+static int issuing_body(struct store *db, const struct document *d, const struct document_type *t,
+                        const struct unit *u, struct document_series *bs, const char **series,
+                        const char **abbr)
+{
+    *series = t->series;
+    *abbr = u->abbreviation;
+    if (!d->series_code[0])
+        return 0;
+    if (series_get(db, d->unit_id, d->series_code, bs) != STORE_ROW)
+        return -1;
+    *series = bs->code;
+    *abbr = bs->abbreviation;
+    return 0;
+}
+
 static int issue(struct store *db, struct document_step *a, const struct document *d)
 {
     struct document_type t;
@@ -599,16 +633,18 @@ static int issue(struct store *db, struct document_step *a, const struct documen
     int64_t reg, number;
     int year = document_year(a->now);
     char date[11], notation[DOCUMENT_NOTATION_MAX];
+    struct document_series bs;
+    const char *series, *abbr;
     if (document_type_get(db, d->type_code, &t) != STORE_ROW ||
-        unit_by_id(db, d->unit_id, &u) != STORE_ROW)
+        unit_by_id(db, d->unit_id, &u) != STORE_ROW ||
+        issuing_body(db, d, &t, &u, &bs, &series, &abbr))
         return db_err(&a->err);
-    if (register_take(db, d->unit_id, year, "out", t.series, a->now, &reg, &number, &a->err))
+    if (register_take(db, d->unit_id, year, "out", series, a->now, &reg, &number, &a->err))
         return -1;
     if (number != a->expect_number)
         return derr_set(&a->err, DERR_TAKEN, "register_moved",
                         "Số văn bản vừa được cấp cho văn bản khác; hãy thử lại.", "");
-    if (document_notation(&t, year, u.abbreviation, d->department, number, notation,
-                          sizeof notation))
+    if (document_notation(&t, year, abbr, d->department, number, notation, sizeof notation))
         return derr_set(&a->err, DERR_STATE, "no_unit_abbreviation",
                         "Đơn vị chưa có tên viết tắt nên chưa thể cấp số văn bản.", "");
     document_date(a->now, date);
@@ -796,15 +832,18 @@ int document_issue_prepare(struct store *db, const struct document *d, int64_t a
         return wrong_state(err);
     if (permission_can(db, actor_id, DOCUMENT_PERM_ISSUE, d->unit_id) != 1)
         return forbidden(err);
+    struct document_series bs;
+    const char *series, *abbr;
     if (document_type_get(db, d->type_code, &t) != STORE_ROW ||
-        unit_by_id(db, d->unit_id, &u) != STORE_ROW)
+        unit_by_id(db, d->unit_id, &u) != STORE_ROW ||
+        issuing_body(db, d, &t, &u, &bs, &series, &abbr))
         return db_err(err);
     out->year = document_year(now);
-    int rc = register_peek(db, d->unit_id, out->year, "out", t.series, &out->number, err);
+    int rc = register_peek(db, d->unit_id, out->year, "out", series, &out->number, err);
     if (rc)
         return rc < 0 && err->kind == DERR_NONE ? db_err(err) : -1;
-    if (document_notation(&t, out->year, u.abbreviation, d->department, out->number,
-                          out->notation, sizeof out->notation))
+    if (document_notation(&t, out->year, abbr, d->department, out->number, out->notation,
+                          sizeof out->notation))
         return derr_set(err, DERR_STATE, "no_unit_abbreviation",
                         "Đơn vị chưa có tên viết tắt nên chưa thể cấp số văn bản.", "");
     document_date(now, out->date);
@@ -922,6 +961,13 @@ json_t *document_json(struct store *db, const struct document *d)
         json_object_set_new(j, "versions", versions ? json_incref(versions) : json_null());
         json_object_set_new(j, "replaces", link_json(db, d->replaces_id));
         json_object_set_new(j, "corrects", link_json(db, d->corrects_id));
+        struct document_series bs;
+        json_object_set_new(j, "series",
+                            d->series_code[0] &&
+                                    series_get(db, d->unit_id, d->series_code, &bs) == STORE_ROW
+                                ? json_pack("{ss ss ss}", "code", bs.code, "name", bs.name,
+                                            "abbreviation", bs.abbreviation)
+                                : json_null());
         json_t *marks = document_marks_json(db, d->id);
         json_object_set_new(j, "marks", marks ? marks : json_null());
         /* The sender follows its deliveries (status 01 arrived ... 06 completed). */

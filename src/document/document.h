@@ -137,6 +137,7 @@ struct document {
     int64_t source_id, signed_at, issued_at, created_at, updated_at;
     int64_t replaces_id, corrects_id; /* the document it replaces / corrects, or 0
                                          (document/corrections.h) */
+    char series_code[33]; /* a board's series (document/series.h), or "" for the type's */
 };
 /* Returns STORE_ROW with *out, STORE_DONE, or a store error. */
 int document_get(struct store *db, int64_t id, struct document *out);
@@ -167,6 +168,8 @@ struct document_draft {
     int64_t replaces_id, corrects_id; /* an issued document of the unit it replaces
                                          (content) or corrects (form, a công văn): 0 for
                                          none; checked by corrections_check_draft */
+    const char *series; /* a board's series of the unit (document/series.h), or NULL for
+                           the type's; not for legal normative types (422 invalid_series) */
     int64_t now;
     int64_t id; /* OUT */
     struct derr err;

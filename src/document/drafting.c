@@ -3,6 +3,7 @@
 
 #include "auth/permission.h"
 #include "document/document.h"
+#include "document/series.h"
 #include "store/store.h"
 
 /* The officials who may sign for unit_id: [{id, name, title}], or NULL. */
@@ -56,11 +57,16 @@ json_t *document_drafting_json(struct store *db, int64_t account_id)
     /* The signers after the units' statement is done with. */
     for (size_t i = 0; rc == STORE_DONE && i < json_array_size(units); i++) {
         json_t *u = json_array_get(units, i);
-        json_t *signers = signers_json(db, json_integer_value(json_object_get(u, "id")));
-        if (!signers)
+        int64_t id = json_integer_value(json_object_get(u, "id"));
+        json_t *signers = signers_json(db, id), *series = series_list_json(db, id);
+        if (!signers || !series) {
+            json_decref(signers);
+            json_decref(series);
             rc = STORE_ERR;
-        else
+        } else {
             json_object_set_new(u, "signers", signers);
+            json_object_set_new(u, "series", series);
+        }
     }
     if (rc != STORE_DONE) {
         json_decref(units);

@@ -11,7 +11,8 @@ struct store;
 /* At most this many units (an officer drafts for one unit or a few). */
 #define DRAFTING_MAX_UNITS 50
 
-/* {units: [{id, code, name, abbreviation, signers: [{id, name, title}]}]}
+/* {units: [{id, code, name, abbreviation, signers: [{id, name, title}],
+ * series: [{code, name, abbreviation}] (its boards' own, document/series.h)}]}
  * for the units where account_id holds document.draft (the units of the
  * grants themselves, by name); signers are the enabled officials holding
  * document.sign on the unit or above, with their role's title. A new

@@ -173,11 +173,14 @@ int document_register_rows(struct store *db, const char *unit_code, int year,
         goto store_fail;
 
     /* The general register has no series on its cover; a legal type's
-     * register is named by its type (Art. 15). */
+     * register is named by its type (Art. 15), a board's by the board. */
     if (!in && strcmp(series, "hanh_chinh") != 0) {
-        rc = store_prepare_all(db, "SELECT name FROM document_types WHERE series = ?"
-                                   " ORDER BY code LIMIT 1",
-                               &st, BIND_TEXT(series));
+        /* A legal type's own series, or a board's (document/series.h). */
+        rc = store_prepare_all(db, "SELECT name FROM (SELECT name, 0 AS k, code FROM"
+                                   " document_types WHERE series = ?1 UNION ALL"
+                                   " SELECT name, 1, code FROM document_series"
+                                   " WHERE unit_id = ?2 AND code = ?1) ORDER BY k, code LIMIT 1",
+                               &st, BIND_TEXT(series), BIND_INT(unit_id));
         if (rc)
             goto store_fail;
         rc = store_step(st);

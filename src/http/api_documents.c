@@ -32,6 +32,7 @@
 #include "document/corrections.h"
 #include "document/document.h"
 #include "document/drafting.h"
+#include "document/series.h"
 #include "document/incoming.h"
 #include "document/stamp.h"
 #include "dossier/filestore.h"
@@ -303,14 +304,16 @@ static void drafting(struct req *r)
 /* POST /api/v1/documents {unit_id, type, summary, priority?,
  * confidentiality?, department?, signer_id, signer_title?, due_at?,
  * recipients_internal?: [unit ids or codes], recipients_external?,
- * replaces? | corrects?: the id of an issued document of the unit} */
+ * replaces? | corrects?: the id of an issued document of the unit,
+ * series?: a board's series of the unit (document/series.h)} */
 static void create(struct req *r)
 {
     json_t *body = req_json_object_or_reply(r);
     if (!body)
         return;
-    const char *type, *summary, *priority, *secrecy, *dept, *title, *external;
+    const char *type, *summary, *priority, *secrecy, *dept, *title, *external, *series;
     if (req_string_or_reply(r, body, "type", 1, 1, 47, &type) ||
+        req_string_or_reply(r, body, "series", 0, 1, SERIES_CODE_MAX, &series) ||
         req_string_or_reply(r, body, "summary", 1, 1, DOCUMENT_SUMMARY_MAX, &summary) ||
         req_string_or_reply(r, body, "priority", 0, 1, 20, &priority) ||
         req_string_or_reply(r, body, "confidentiality", 0, 1, 10, &secrecy) ||
@@ -384,6 +387,7 @@ static void create(struct req *r)
         .external = external,
         .replaces_id = json_is_integer(replaces) ? json_integer_value(replaces) : 0,
         .corrects_id = json_is_integer(corrects) ? json_integer_value(corrects) : 0,
+        .series = series,
         .now = now_unix(),
     };
     http_defer_job(r, document_create_job, &s->draft, &s->draft.err, created);

@@ -1,5 +1,5 @@
-/* api_registers: a unit's register of official documents as a file to
- * download, in the layout of Decree 30/2020, Appendix IV (docs/registers.md):
+/* api_registers: the number series of a unit's boards (document/series.h),
+ * and a unit's register of official documents as a file to download, in the layout of Decree 30/2020, Appendix IV (docs/registers.md):
  * the clerk's printout of the outgoing or incoming register of a year, as
  * PDF, XLSX or CSV. The same rows and printing as `motcua document
  * register`; the reading and the printing run on the worker pool with the
@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "app.h"
+#include "base/util.h"
 #include "auth/permission.h"
 #include "catalog/unit.h"
 #include "document/document.h"
 #include "document/register_rows.h"
+#include "document/series.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "render/register_print.h"
@@ -155,7 +157,72 @@ static void register_units(struct req *r)
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* GET /api/v1/documents/series?unit_id=: the unit's boards' number series
+ * (document/series.h), for an officer who reads its documents. */
+static void series_list(struct req *r)
+{
+    long unit_id;
+    if (req_long_or_reply(r, req_query(r, "unit_id"), "unit_id", 1, INT32_MAX, 0, &unit_id))
+        return;
+    int can = permission_can(r->db, r->account.id, DOCUMENT_PERM_READ, unit_id);
+    if (can < 0) {
+        reply_internal(r, "permission read failed");
+        return;
+    }
+    if (can != 1) {
+        reply_error(r, 404, "unit_not_found", "Không tìm thấy đơn vị", NULL);
+        return;
+    }
+    json_t *items = series_list_json(r->db, unit_id);
+    if (!items) {
+        reply_internal(r, "series read failed");
+        return;
+    }
+    reply_json(r, 200, json_pack("{sI s:o}", "unit_id", (json_int_t)unit_id, "items", items));
+}
+
+static void series_added(struct req *r)
+{
+    struct series_add *a = r->data;
+    json_t *items = series_list_json(r->db, a->unit_id);
+    if (!items) {
+        reply_internal(r, "series read failed");
+        return;
+    }
+    reply_json(r, 201, json_pack("{sI s:o}", "unit_id", (json_int_t)a->unit_id, "items", items));
+}
+
+static void release_series(void *p) { derr_clear(&((struct series_add *)p)->err); }
+
+/* POST /api/v1/documents/series {unit_id, code, name, abbreviation}: the
+ * unit's head sets up a board's series. */
+static void series_add(struct req *r)
+{
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    json_t *unit = json_object_get(body, "unit_id");
+    if (!json_is_integer(unit) || json_integer_value(unit) < 1 ||
+        json_integer_value(unit) > INT32_MAX) {
+        reply_error(r, 422, "required", "Chọn đơn vị", "unit_id");
+        return;
+    }
+    struct series_add *a = req_state(r, sizeof *a, release_series);
+    if (!a)
+        return;
+    if (req_string_or_reply(r, body, "code", 1, 1, SERIES_CODE_MAX, &a->code) ||
+        req_string_or_reply(r, body, "name", 1, 1, SERIES_NAME_MAX, &a->name) ||
+        req_string_or_reply(r, body, "abbreviation", 1, 1, SERIES_ABBR_MAX, &a->abbreviation))
+        return;
+    a->unit_id = json_integer_value(unit);
+    a->actor_id = r->account.id;
+    a->now = now_unix();
+    http_defer_job(r, series_add_job, a, &a->err, series_added);
+}
+
 const struct route api_registers_routes[] = {
+    {"GET", "/api/v1/documents/series", series_list, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/series", series_add, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers/units", register_units, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers/print", print_register, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},

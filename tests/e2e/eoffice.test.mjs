@@ -4,7 +4,8 @@
 // then, in the browser, the leader signs both at once from the signing queue, the clerk
 // (văn thư) issues them (01/QĐ-UBND, 02/UBND-VP) and registers a công văn that Phường Quảng
 // Phú sent (số đến 1), the leader assigns it to the specialist, the specialist opens the
-// year's work record and files the Quyết định and the incoming công văn into it, and finds
+// year's work record and files the Quyết định and the incoming công văn into it (after
+// drafting a decision of the ward's council in its own number series), and finds
 // all three by typing without diacritics. pdfsig, trusting only the demo root, finds the
 // issued Quyết định's two signatures (the leader's, then the ward's seal) valid and trusted.
 // axe-core checks the pages on the way.
@@ -29,6 +30,7 @@ const QD = 'Về việc thành lập Ban tổ chức Ngày hội Đại đoàn k
 const CV = 'V/v đề nghị các khu phố chuẩn bị Ngày hội Đại đoàn kết toàn dân tộc';
 const IN = 'V/v phối hợp tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026';
 const RECORD = 'Hồ sơ tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026';
+const BOARD = 'Hội đồng Thi đua - Khen thưởng phường Hạc Thành';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-e2e-eoffice-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -110,6 +112,8 @@ test('a ward drafts, signs, issues, receives, assigns, files and finds its docum
   const cv = await drafted(specialist, { ...base, type: 'cong_van', department: 'VP', summary: CV },
     'Cong van de nghi cac khu pho chuan bi Ngay hoi');
   for (const d of [qd, cv]) ok(await leader.post(`/api/v1/documents/${d}/review`, { decision: 'approve' }));
+  // The ward's Emulation and Commendation Council numbers its decisions apart.
+  ok(await leader.post('/api/v1/documents/series', { unit_id: unit, code: 'hdtdkt', name: BOARD, abbreviation: 'HĐTĐKT' }), 201);
 
   await step('lanh-dao-ky-hai-van-ban', 'leader', async (page) => {
     // The API session used this half minute's code: the browser takes the next one.
@@ -161,8 +165,26 @@ test('a ward drafts, signs, issues, receives, assigns, files and finds its docum
     assert.equal((await page.locator('#in-lead').innerText()).trim(), S.name);
   });
 
-  await step('chuyen-vien-lap-ho-so', 'specialist', async (page) => {
+  await step('chuyen-vien-du-thao-hoi-dong', 'specialist', async (page) => {
     await e2e.officerLogin(page, S, { code: (o) => totp(o.secret, Date.now(), 1) });
+    await page.goto(`${srv.url}/can-bo/van-ban/soan`);
+    const form = page.locator('#draft-form');
+    await form.waitFor();
+    await form.getByLabel('Hệ thống số').selectOption('hdtdkt');
+    await form.getByLabel('Loại văn bản').selectOption('quyet_dinh');
+    await form.getByLabel('Trích yếu nội dung').fill('Về việc khen thưởng các khu phố tổ chức tốt Ngày hội');
+    await form.getByLabel('Người ký').selectOption(String(leaderId));
+    await axe(page, 'the draft form with a board\'s series');
+    await page.locator('#save-draft').click();
+    await page.waitForURL((u) => u.pathname === '/can-bo/van-ban/xem');
+    const draftId = Number(new URL(page.url()).searchParams.get('id'));
+    assert.equal((await page.locator('#doc-issuer').innerText()).trim(), `${BOARD} (Phường Hạc Thành)`);
+    const res = await page.request.get(`${srv.url}/api/v1/documents/${draftId}`);
+    const doc = (await res.json()).document;
+    assert.deepEqual([doc.type, doc.series && doc.series.abbreviation], ['quyet_dinh', 'HĐTĐKT']);
+  });
+
+  await step('chuyen-vien-lap-ho-so', 'specialist', async (page) => {
     await page.locator('#staff-nav').getByRole('link', { name: 'Hồ sơ công việc' }).click();
     await page.getByRole('button', { name: 'Lập hồ sơ 01.VP' }).click();
     const dlg = page.locator('#action-dialog[open]');

@@ -25,6 +25,20 @@ function signerOptions(unitId) {
     .concat(list.map((s) => option(String(s.id), s.title ? `${s.name} (${s.title})` : s.name)));
 }
 
+/** The number series of the unit: the unit's own (its types'), then its boards' own. */
+function seriesOptions(unitId) {
+  const u = units.find((x) => String(x.id) === String(unitId));
+  return [option('', u ? `Của đơn vị (${u.abbreviation || u.name})` : 'Của đơn vị', true)]
+    .concat((u && u.series ? u.series : []).map((b) => option(b.code, `${b.name} (${b.abbreviation})`)));
+}
+
+/** The series field shows only for a unit whose boards have series of their own. */
+function showSeries(unitId) {
+  const u = units.find((x) => String(x.id) === String(unitId));
+  const box = $('#series-box');
+  if (box) box.hidden = !(u && u.series && u.series.length);
+}
+
 function recipientList() {
   return el('ul', { class: 'file-list', id: 'recipients' }, [...recipients].map(([code, name]) =>
     el('li', { class: 'file-row', dataset: { code } }, el('span', { class: 'name' }, name), ' ',
@@ -54,12 +68,19 @@ function recipientField() {
 function form() {
   const unit = el('select', { name: 'unit_id' }, units.map((u, i) => option(String(u.id), u.name, i === 0)));
   const signer = el('select', { name: 'signer_id' }, signerOptions(units[0] && units[0].id));
-  unit.addEventListener('change', () => render(signer, ...signerOptions(unit.value)));
+  const series = el('select', { name: 'series' }, seriesOptions(units[0] && units[0].id));
+  unit.addEventListener('change', () => {
+    render(signer, ...signerOptions(unit.value));
+    render(series, ...seriesOptions(unit.value));
+    showSeries(unit.value);
+  });
   const type = el('select', { name: 'type' }, [option('', '— Chọn loại văn bản —')].concat(types.map((t) => option(t.code, t.name))));
   const department = el('input', { type: 'text', name: 'department', maxlength: '20', autocomplete: 'off' });
   const f = el('form', { id: 'draft-form', novalidate: true },
     el('div', { class: 'form-errors', hidden: true, tabindex: '-1' }),
     fieldBox({ id: 'unit', label: 'Đơn vị ban hành', required: true, input: unit }),
+    el('div', { id: 'series-box', hidden: !(units[0] && units[0].series && units[0].series.length) },
+      fieldBox({ id: 'series', label: 'Hệ thống số', hint: 'Hội đồng, ban, tổ ban hành văn bản bằng con dấu của đơn vị có hệ thống số riêng (Nghị định 30/2020, Điều 15).', input: series })),
     fieldBox({ id: 'type', label: 'Loại văn bản', required: true, input: type }),
     fieldBox({ id: 'summary', label: 'Trích yếu nội dung', required: true, hint: `Ví dụ: “Về việc kiện toàn Tổ công tác chuyển đổi số”. Tối đa ${SUMMARY_MAX} ký tự.`,
       input: el('textarea', { name: 'summary', rows: '3', maxlength: String(SUMMARY_MAX) }) }),
@@ -91,6 +112,7 @@ function readForm(f) {
     recipients_internal: [...recipients.keys()],
   };
   if (v('department')) body.department = v('department');
+  if (v('series')) body.series = v('series');
   if (v('signer_title')) body.signer_title = v('signer_title');
   if (v('recipients_external')) body.recipients_external = f.elements.recipients_external.value;
   // The end of the chosen day in Vietnam (UTC+7), as Unix seconds.

@@ -61,7 +61,7 @@ function metadata() {
       fact('Loại văn bản', t ? t.name : doc.type),
       fact('Số, ký hiệu', doc.notation, { id: 'doc-notation-fact' }),
       fact('Ngày ban hành', doc.issued_on ? dayText(doc.issued_on) : null),
-      fact('Đơn vị ban hành', doc.unit.name),
+      fact('Đơn vị ban hành', doc.series ? `${doc.series.name} (${doc.unit.name})` : doc.unit.name, { id: 'doc-issuer' }),
       fact('Độ khẩn', doc.priority_name),
       fact('Độ mật', doc.confidentiality === 'mat' ? 'Mật' : 'Thường'),
       fact('Người soạn', doc.drafter && doc.drafter.name),
