@@ -379,8 +379,8 @@ static int do_lookup(int argc, char **argv)
         free(cert);
         return refused("lookup", NULL, &err);
     }
-    const struct directory_node *n =
-        unit_code ? directory_node_for_unit(&d, unit_code) : directory_node_for_cert(&d, cert, clen);
+    const struct directory_node *n = unit_code ? directory_node_for_unit(&d, unit_code)
+                                               : directory_node_for_cert(&d, cert, clen);
     free(cert);
     if (!n) {
         if (unit_code)

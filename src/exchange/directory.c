@@ -47,9 +47,10 @@ static int bad_field(struct derr *err, const char *field, const char *what)
 static int parse_utc(const char *s, int64_t *out)
 {
     int y, mo, d, h, mi, se, n = 0;
-    if (strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
-        n != 20 || y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || se > 59 || h < 0 || mi < 0 || se < 0)
+    if (strlen(s) != 20 ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 20 ||
+        y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+        mi < 0 || mi > 59 || se < 0 || se > 59)
         return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
                     .tm_min = mi, .tm_sec = se};
@@ -314,12 +315,14 @@ static int check_unique(struct directory *d, size_t total_units, struct derr *er
     return rc;
 }
 
+#define BAD_DATE "ngày giờ phải dạng YYYY-MM-DDTHH:MM:SSZ (giờ UTC)"
+
 int directory_parse(const void *json, size_t len, struct directory *d, struct derr *err)
 {
     memset(d, 0, sizeof *d);
     if (len > DIRECTORY_MAX_SIZE)
-        return derr_set(err, DERR_TOO_LARGE, "too_large", "Danh bạ nút liên thông quá lớn (tối đa 4 MiB).",
-                        NULL);
+        return derr_set(err, DERR_TOO_LARGE, "too_large",
+                        "Danh bạ nút liên thông quá lớn (tối đa 4 MiB).", NULL);
     json_error_t je;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     int rc = -1;
@@ -336,9 +339,9 @@ int directory_parse(const void *json, size_t len, struct directory *d, struct de
     }
     d->version = json_integer_value(ver);
     if (get_str(root, "issued_at", buf, sizeof buf, 1, "issued_at", err) ||
-        (parse_utc(buf, &d->issued_at) && bad_field(err, "issued_at", "ngày giờ phải dạng YYYY-MM-DDTHH:MM:SSZ")) ||
+        (parse_utc(buf, &d->issued_at) && bad_field(err, "issued_at", BAD_DATE)) ||
         get_str(root, "expires_at", buf, sizeof buf, 1, "expires_at", err) ||
-        (parse_utc(buf, &d->expires_at) && bad_field(err, "expires_at", "ngày giờ phải dạng YYYY-MM-DDTHH:MM:SSZ")))
+        (parse_utc(buf, &d->expires_at) && bad_field(err, "expires_at", BAD_DATE)))
         goto out;
     if (d->expires_at <= d->issued_at) {
         bad_field(err, "expires_at", "hạn dùng phải sau ngày ban hành");
@@ -514,8 +517,8 @@ int directory_verify(const void *data, size_t len, X509_STORE *anchors, const ch
     if (v)
         memset(v, 0, sizeof *v);
     if (len > DIRECTORY_MAX_SIZE)
-        return derr_set(err, DERR_TOO_LARGE, "too_large", "Danh bạ nút liên thông quá lớn (tối đa 4 MiB).",
-                        NULL);
+        return derr_set(err, DERR_TOO_LARGE, "too_large",
+                        "Danh bạ nút liên thông quá lớn (tối đa 4 MiB).", NULL);
     in = BIO_new_mem_buf(data, (int)len);
     cms = in ? d2i_CMS_bio(in, NULL) : NULL;
     if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
@@ -541,8 +544,8 @@ int directory_verify(const void *data, size_t len, X509_STORE *anchors, const ch
     signers = CMS_get0_signers(cms);
     X509 *signer = signers && sk_X509_num(signers) == 1 ? sk_X509_value(signers, 0) : NULL;
     if (!signer) {
-        derr_set(err, DERR_INVALID, "signature_invalid", "Danh bạ không kèm chứng thư số của người ký.",
-                 NULL);
+        derr_set(err, DERR_INVALID, "signature_invalid",
+                 "Danh bạ không kèm chứng thư số của người ký.", NULL);
         goto out;
     }
     if (v) {
@@ -695,8 +698,8 @@ static int write_copy(const char *data_dir, const void *data, size_t len)
 }
 
 int directory_install(struct store *db, const char *data_dir, const char *province,
-                      const void *cms, size_t len, const char *source, int64_t now, struct directory_cached *out,
-                      struct derr *err)
+                      const void *cms, size_t len, const char *source, int64_t now,
+                      struct directory_cached *out, struct derr *err)
 {
     struct directory d = {0};
     struct directory_cached cur;
@@ -789,8 +792,8 @@ static int read_blob(struct store_stmt *st, void *out)
     return STORE_ROW;
 }
 
-int directory_load(struct store *db, const char *province, int64_t now, struct directory *d, unsigned char **cms,
-                   size_t *len, struct derr *err)
+int directory_load(struct store *db, const char *province, int64_t now, struct directory *d,
+                   unsigned char **cms, size_t *len, struct derr *err)
 {
     struct blob b = {0};
     memset(d, 0, sizeof *d);

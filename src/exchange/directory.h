@@ -128,8 +128,8 @@ struct directory_cached {
  * OUT: *out (may be NULL). Returns 0, or -1 with err (DERR_INTERNAL for a
  * store or file failure). */
 int directory_install(struct store *db, const char *data_dir, const char *province,
-                      const void *cms, size_t len, const char *source, int64_t now, struct directory_cached *out,
-                      struct derr *err);
+                      const void *cms, size_t len, const char *source, int64_t now,
+                      struct directory_cached *out, struct derr *err);
 
 /* The cached directory's record. Returns STORE_ROW, STORE_DONE (none yet)
  * or a store error. */
@@ -140,7 +140,7 @@ int directory_cached_get(struct store *db, struct directory_cached *out);
  * when cms is not NULL (the signed bytes; caller frees with free()).
  * Returns 0, or -1 with err: DERR_NOT_FOUND "no_directory", the
  * verification's refusals, DERR_INTERNAL on a store failure. */
-int directory_load(struct store *db, const char *province, int64_t now, struct directory *d, unsigned char **cms,
-                   size_t *len, struct derr *err);
+int directory_load(struct store *db, const char *province, int64_t now, struct directory *d,
+                   unsigned char **cms, size_t *len, struct derr *err);
 
 #endif

@@ -437,9 +437,10 @@ TEST(install_and_rollback)
     CHECK(prov != NULL);
     if (!prov)
         return;
-    unsigned char *v2 = signed_version(prov, 2, NULL, &l2), *v1 = signed_version(prov, 1, NULL, &l1),
-                  *v3 = signed_version(prov, 3, PAST, &l3),
-                  *v4 = signed_version(prov, 4, NULL, &l4);
+    unsigned char *v2 = signed_version(prov, 2, NULL, &l2);
+    unsigned char *v1 = signed_version(prov, 1, NULL, &l1);
+    unsigned char *v3 = signed_version(prov, 3, PAST, &l3);
+    unsigned char *v4 = signed_version(prov, 4, NULL, &l4);
     struct directory d;
     CHECK(directory_load(fx_db, PROVINCE, t_now, &d, NULL, NULL, &err) == -1 &&
           strcmp(err.code, "no_directory") == 0);
