@@ -25,6 +25,7 @@ static const char usage[] =
     "usage: motcua directory sign --data DIR --unit CODE SOURCE.json OUT.cms\n"
     "       motcua directory verify --data DIR FILE\n"
     "       motcua directory install --data DIR FILE\n"
+    "       motcua directory fetch --data DIR URL\n"
     "       motcua directory show --data DIR\n"
     "       motcua directory lookup --data DIR (--unit CODE | --cert FILE)\n"
     "  sign     checks the directory SOURCE.json (nodes, their addresses,\n"
@@ -36,6 +37,8 @@ static const char usage[] =
     "           its expiry; prints the directory as JSON.\n"
     "  install  verify, then refuse a version not newer than the installed one,\n"
     "           then keep FILE as the directory this node uses.\n"
+    "  fetch    GET the signed directory from URL (a hub node's\n"
+    "           /api/v1/exchange/directory) and install it as install does.\n"
     "  show     the installed directory (verified again now) as JSON.\n"
     "  lookup   the node that hosts unit CODE, or whose certificate is FILE\n"
     "           (PEM or DER), as JSON.\n"
@@ -262,7 +265,8 @@ static int do_verify(int argc, char **argv)
     return print_json(j);
 }
 
-static int do_install(int argc, char **argv)
+/* install and fetch: FILE or URL into DIR's cache. */
+static int do_install_from(const char *cmd, int argc, char **argv)
 {
     const char *data_dir = NULL, *pos[1];
     const struct cli_opt opts[] = {{"--data", 1, &data_dir, NULL}, {0}};
@@ -277,8 +281,9 @@ static int do_install(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    unsigned char *data = read_input("install", pos[0], &len);
-    if (!data)
+    int fetch = strcmp(cmd, "fetch") == 0;
+    unsigned char *data = fetch ? NULL : read_input(cmd, pos[0], &len);
+    if (!fetch && !data)
         return 3;
     if (cli_open_data(data_dir, &db)) {
         free(data);
@@ -286,16 +291,19 @@ static int do_install(int argc, char **argv)
     }
     char src[256], province[32];
     copy_str(src, sizeof src, pos[0]);
-    if (province_code("install", db, province)) {
+    if (province_code(cmd, db, province)) {
         free(data);
         store_close(db);
         return 3;
     }
-    rc = directory_install(db, data_dir, province, data, len, src, now_unix(), &c, &err);
+    if (fetch)
+        rc = directory_fetch(db, data_dir, province, pos[0], now_unix(), &c, &err);
+    else
+        rc = directory_install(db, data_dir, province, data, len, src, now_unix(), &c, &err);
     free(data);
     store_close(db);
     if (rc)
-        return refused("install", pos[0], &err);
+        return refused(cmd, pos[0], &err);
     json_t *e = utc(c.expires_at);
     printf("installed directory version %lld of %s, sha256 %s, expires %s\n",
            (long long)c.version, c.issuer, c.sha256, json_is_string(e) ? json_string_value(e) : "");
@@ -412,8 +420,8 @@ int cmd_directory(int argc, char **argv)
         return do_sign(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)
         return do_verify(argc - 1, argv + 1);
-    if (strcmp(argv[1], "install") == 0)
-        return do_install(argc - 1, argv + 1);
+    if (strcmp(argv[1], "install") == 0 || strcmp(argv[1], "fetch") == 0)
+        return do_install_from(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return do_show(argc - 1, argv + 1);
     if (strcmp(argv[1], "lookup") == 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "sign/http_fetch.h"
 #include "sign/keys.h"
 #include "store/store.h"
 
@@ -769,6 +770,48 @@ out:
         store_rollback(db);
     X509_STORE_free(anchors);
     directory_free(&d);
+    return rc;
+}
+
+int directory_fetch(struct store *db, const char *data_dir, const char *province,
+                    const char *url, int64_t now, struct directory_cached *out,
+                    struct derr *err)
+{
+    char msg[256], why[256] = "";
+    unsigned char *body = NULL;
+    size_t len = 0;
+    long status = 0;
+    if (!url || strlen(url) >= 256 || !url_valid(url))
+        return derr_set(err, DERR_INVALID, "bad_url",
+                        "Địa chỉ lấy danh bạ phải là https:// (http:// chỉ cho máy cục bộ).",
+                        "url");
+    struct fetch_request r = {
+        .url = url,
+        .protocols = strncmp(url, "https://", 8) == 0 ? "https" : "http",
+        .connect_timeout = 10,
+        .timeout = 60,
+        .max_answer = DIRECTORY_MAX_SIZE,
+    };
+    enum fetch_outcome o = fetch_http(&r, &body, &len, &status, why, sizeof why);
+    switch (o) {
+    case FETCH_OK:
+        break;
+    case FETCH_TOO_LARGE:
+        return derr_set(err, DERR_TOO_LARGE, "too_large",
+                        "Danh bạ nút liên thông quá lớn (tối đa 4 MiB).", "url");
+    case FETCH_STATUS:
+        snprintf(msg, sizeof msg, "Nút %s trả lời HTTP %ld thay vì danh bạ.", url, status);
+        return derr_set(err, DERR_INTERNAL, "fetch_failed", msg, "url");
+    case FETCH_TIMEOUT:
+        snprintf(msg, sizeof msg, "Nút %s không trả lời kịp.", url);
+        return derr_set(err, DERR_INTERNAL, "fetch_failed", msg, "url");
+    default:
+        snprintf(msg, sizeof msg, "Không lấy được danh bạ từ %s: %s", url,
+                 why[0] ? why : "không kết nối được");
+        return derr_set(err, DERR_INTERNAL, "fetch_failed", msg, "url");
+    }
+    int rc = directory_install(db, data_dir, province, body, len, url, now, out, err);
+    free(body);
     return rc;
 }
 

@@ -131,6 +131,19 @@ int directory_install(struct store *db, const char *data_dir, const char *provin
                       const void *cms, size_t len, const char *source, int64_t now,
                       struct directory_cached *out, struct derr *err);
 
+/* Fetches the signed directory from url (a hub node's
+ * GET /api/v1/exchange/directory: the address rules of a node, https, or
+ * http to loopback; no redirect; 10 s to connect, 60 s in all, at most
+ * DIRECTORY_MAX_SIZE bytes) and installs it as directory_install does,
+ * with url as its source. The transport needs no trust: the signature
+ * decides. Refusals, nothing changed: "bad_url", DERR_INTERNAL
+ * "fetch_failed" (unreachable, a timeout, an HTTP status other than 200:
+ * the message says which), DERR_TOO_LARGE "too_large", then
+ * directory_install's. Returns 0 or -1. */
+int directory_fetch(struct store *db, const char *data_dir, const char *province,
+                    const char *url, int64_t now, struct directory_cached *out,
+                    struct derr *err);
+
 /* The cached directory's record. Returns STORE_ROW, STORE_DONE (none yet)
  * or a store error. */
 int directory_cached_get(struct store *db, struct directory_cached *out);

@@ -7,12 +7,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { motcua, initDataDir, sqlValue, snapshot, assertUnchanged } from './lib/server.mjs';
+import { BIN, motcua, initDataDir, sqlValue, snapshot, assertUnchanged } from './lib/server.mjs';
 
 const PROVINCE = '000.00.00.H56'; // Ủy ban nhân dân tỉnh Thanh Hóa, with a demo seal
 const DEPT = '000.00.04.H56'; // Sở Tài chính
@@ -239,4 +240,67 @@ test('directory sign: a source with a unit listed by two nodes, or two nodes wit
   s = signWith(dataDir, dir, PROVINCE, 'http', plainHttp);
   assert.equal(s.r.status, 1);
   assert.match(s.r.stderr, /https:\/\/.*\(bad_field\)/);
+});
+
+/** Runs motcua without blocking this process (the test's HTTP server answers meanwhile). */
+function motcuaAsync(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, args);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('directory fetch: GET from a hub over HTTP installs it; a 404, an older version, a non-loopback http URL: refused, nothing changed', async (t) => {
+  const dataDir = initDataDir();
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const dir = tmpDir(t);
+  const certs = {};
+  for (const n of ['national', 'province', 'department', 'commune']) certs[n] = nodeCert(dir, n);
+  const v2 = signWith(dataDir, dir, PROVINCE, 'v2', source(certs, 2));
+  const v1 = signWith(dataDir, dir, PROVINCE, 'v1', source(certs, 1));
+  assert.equal(v2.r.status, 0, v2.r.stderr);
+  assert.equal(v1.r.status, 0, v1.r.stderr);
+
+  // a stand-in hub: serves the signed files by name, 404 for anything else
+  const served = { '/v2': fs.readFileSync(v2.out), '/v1': fs.readFileSync(v1.out) };
+  const hits = [];
+  const server = http.createServer((req, res) => {
+    hits.push(req.method + ' ' + req.url);
+    const body = served[req.url];
+    if (!body) { res.writeHead(404); res.end('no'); return; }
+    res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime' });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}`;
+
+  let r = await motcuaAsync(['directory', 'fetch', '--data', dataDir, `${base}/v2`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(hits, ['GET /v2']);
+  const cached = path.join(dataDir, 'exchange', 'directory.cms');
+  assert.deepEqual(fs.readFileSync(cached), served['/v2']);
+  assert.equal(sqlValue(dataDir, 'SELECT source FROM exchange_directory WHERE version = 2'), `${base}/v2`);
+
+  const before = snapshot(dataDir);
+  r = await motcuaAsync(['directory', 'fetch', '--data', dataDir, `${base}/v1`]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /không quay lui\. \(rollback\)/);
+  assertUnchanged(dataDir, before, [], '(rollback)');
+  r = await motcuaAsync(['directory', 'fetch', '--data', dataDir, `${base}/none`]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /HTTP 404 .*\(fetch_failed\)/);
+  assertUnchanged(dataDir, before, [], '(404)');
+  const hitsBefore = hits.length;
+  r = await motcuaAsync(['directory', 'fetch', '--data', dataDir, 'http://lgsp.example.vn/api/v1/exchange/directory']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\(bad_url\)/);
+  assert.equal(hits.length, hitsBefore);
+  assertUnchanged(dataDir, before, [], '(bad_url)');
+  assert.deepEqual(fs.readFileSync(cached), served['/v2']);
 });
