@@ -24,6 +24,7 @@ static const struct route *const tables[] = {
     api_documents_routes,
     api_incoming_routes,
     api_incoming_paper_routes,
+    api_exchange_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

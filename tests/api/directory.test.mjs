@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { BIN, motcua, initDataDir, sqlValue, snapshot, assertUnchanged } from './lib/server.mjs';
+import { BIN, motcua, initDataDir, sqlValue, snapshot, assertUnchanged, startServer } from './lib/server.mjs';
 
 const PROVINCE = '000.00.00.H56'; // Ủy ban nhân dân tỉnh Thanh Hóa, with a demo seal
 const DEPT = '000.00.04.H56'; // Sở Tài chính
@@ -303,4 +303,50 @@ test('directory fetch: GET from a hub over HTTP installs it; a 404, an older ver
   assert.equal(hits.length, hitsBefore);
   assertUnchanged(dataDir, before, [], '(bad_url)');
   assert.deepEqual(fs.readFileSync(cached), served['/v2']);
+});
+
+test('GET /api/v1/exchange/directory: the hub serves its installed directory without login; a node fetches and installs it', async (t) => {
+  const hub = await startServer(t);
+  const dir = tmpDir(t);
+  const certs = {};
+  for (const n of ['national', 'province', 'department', 'commune']) certs[n] = nodeCert(dir, n);
+  const endpoint = `${hub.url}/api/v1/exchange/directory`;
+
+  // nothing installed yet on the hub
+  let res = await fetch(endpoint);
+  assert.equal(res.status, 404);
+  const body = await res.json();
+  assert.equal(body.error.code, 'no_directory');
+
+  const v3 = signWith(hub.dataDir, dir, PROVINCE, 'v3', source(certs, 3));
+  assert.equal(v3.r.status, 0, v3.r.stderr);
+  let r = await motcuaAsync(['directory', 'install', '--data', hub.dataDir, v3.out]);
+  assert.equal(r.status, 0, r.stderr);
+
+  res = await fetch(endpoint);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^application\/pkcs7-mime/);
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), fs.readFileSync(v3.out));
+
+  // another node (its own data directory, the same demo province and root) fetches it
+  const node = initDataDir();
+  t.after(() => fs.rmSync(node, { recursive: true, force: true }));
+  // the demo roots of two `init --demo` differ: the node trusts the hub's root, as a real
+  // province's nodes trust its CA
+  const hubRoot = path.join(dir, 'hub-root.pem');
+  fs.writeFileSync(hubRoot, sqlValue(hub.dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
+  r = await motcuaAsync(['directory', 'fetch', '--data', node, endpoint]);
+  assert.equal(r.status, 1, 'a directory signed under a root the node does not trust was accepted');
+  assert.match(r.stderr, /\(untrusted\)/);
+  r = await motcuaAsync(['key', 'trust', '--data', node, hubRoot]);
+  assert.equal(r.status, 0, r.stderr);
+  r = await motcuaAsync(['directory', 'fetch', '--data', node, endpoint]);
+  assert.equal(r.status, 0, r.stderr);
+  r = await motcuaAsync(['directory', 'lookup', '--data', node, '--unit', DEPT]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.directory_version, 3);
+  assert.equal(j.node.id, 'so-tai-chinh');
+  assert.equal(sqlValue(node, 'SELECT source FROM exchange_directory WHERE version = 3'), endpoint);
 });
