@@ -26,6 +26,7 @@ static const struct route *const tables[] = {
     api_incoming_paper_routes,
     api_documents_batch_routes,
     api_records_routes,
+    api_exchange_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */
