@@ -38,6 +38,8 @@
 #include "dossier/filestore.h"
 #include "http/conn.h"
 #include "http/http.h"
+#include "http/lane.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "http/upload.h"
 #include "document/doc_search.h"
@@ -70,6 +72,8 @@ struct doc_state {
     char *text;  /* the body's text for the search index (malloc'd), or NULL */
     size_t text_len;
     X509_STORE *trust; /* issue: the anchors the leader's signature is checked against */
+    int64_t lane_key;  /* issue: the unit whose lane (http/lane.h) ... */
+    int lane_held;     /* ... this request holds, to leave when it ends */
     struct filestore_tmp docx; /* a Word body as it arrives (docx_used) */
     int docx_used;
     int docx_slot;             /* holds a conversion slot (convert_slot_take) */
@@ -84,6 +88,8 @@ static void release_state(void *p)
     derr_clear(&s->draft.err);
     free(s->text);
     X509_STORE_free(s->trust);
+    if (s->lane_held)
+        lane_leave(s->lane_key);
     if (s->docx_used)
         filestore_tmp_discard(&s->docx);
     /* The conversion never ran (the pool was stopping): its slot back. */
@@ -935,6 +941,7 @@ static void issued_done(struct req *r)
             return;
         }
         a->expect_number = s->plan.number;
+        metrics_document_restamp();
         log_info("document %lld: number taken meanwhile, issuing again as %s",
                  (long long)s->doc.id, s->plan.notation);
         http_defer_work(r, seal_issue, r, sealed);
@@ -949,22 +956,17 @@ static void issued_done(struct req *r)
         reply_derr(r, &a->err);
 }
 
-/* POST /api/v1/documents/{id}/issue: the clerk issues the signed
- * document (409 already_issued the second time, with no second number). */
-static void issue(struct req *r)
+/* The issue itself, in the unit's lane: the number it will take is the
+ * register's next, the stamp and seal on the pool, then the write job. */
+static void issue_go(struct req *r)
 {
-    struct document d;
+    struct doc_state *s = r->data;
     struct derr err = {0};
-    if (doc_or_reply(r, &d))
-        return;
-    struct doc_state *s = step_state(r, &d, DOC_ACT_ISSUE);
-    if (!s)
-        return;
-    if (document_issue_prepare(r->db, &d, r->account.id, s->step.now, &s->plan, &err)) {
+    if (document_issue_prepare(r->db, &s->doc, r->account.id, s->step.now, &s->plan, &err)) {
         reply_derr(r, &err);
         return;
     }
-    struct issued_signature sig = {.unit_id = d.unit_id};
+    struct issued_signature sig = {.unit_id = s->doc.unit_id};
     if (issued_signers_ready(r->db, &sig, 1, s->step.now, &err)) {
         reply_derr(r, &err);
         return;
@@ -973,14 +975,58 @@ static void issue(struct req *r)
         reply_internal(r, "unit read failed");
         return;
     }
-    if (!(s->trust = keys_trust_store(r->db))) {
+    if (!s->trust && !(s->trust = keys_trust_store(r->db))) {
         reply_internal(r, "trust store failed");
         return;
     }
     s->step.expect_state = DOC_SIGNED;
-    s->step.expect_updated_at = d.updated_at;
+    s->step.expect_updated_at = s->doc.updated_at;
     s->step.expect_number = s->plan.number;
     http_defer_work(r, seal_issue, r, sealed);
+}
+
+/* The unit's lane came to a waiting issue: the document as it is now (the
+ * clerk ahead may have issued this very one), then the issue. */
+static void issue_turn(struct req *r)
+{
+    struct doc_state *s = r->data;
+    s->lane_held = 1;
+    if (document_get(r->db, s->doc.id, &s->doc) != STORE_ROW) {
+        reply_internal(r, "document read failed");
+        return;
+    }
+    s->step.now = now_unix();
+    issue_go(r);
+}
+
+/* POST /api/v1/documents/{id}/issue: the clerk issues the signed
+ * document (409 already_issued the second time, with no second number).
+ * The issues of one unit go one at a time (http/lane.h): each then stamps
+ * the number it will get, instead of clerks racing for the same one. */
+static void issue(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    struct doc_state *s = step_state(r, &d, DOC_ACT_ISSUE);
+    if (!s)
+        return;
+    s->lane_key = d.unit_id;
+    switch (lane_enter(d.unit_id, r, issue_turn)) {
+    case LANE_TAKEN:
+        s->lane_held = 1;
+        break;
+    case LANE_PARKED:
+        return;
+    case LANE_FULL:
+        req_add_header(r, "Retry-After", "2");
+        reply_error(r, 503, "register_busy",
+                    "Nhiều văn bản đang được phát hành cùng lúc; vui lòng thử lại", NULL);
+        return;
+    case LANE_NONE:
+        break;
+    }
+    issue_go(r);
 }
 
 /* --- recall ------------------------------------------------------------------ */

@@ -509,6 +509,16 @@ static int ensure_done_event(struct req *r)
     return r->done_ev ? 0 : -1;
 }
 
+int http_park(struct req *r, void (*on_resume)(struct req *r))
+{
+    if (ensure_done_event(r))
+        return -1;
+    r->on_done = on_resume;
+    return 0;
+}
+
+void http_resume(struct req *r) { event_active(r->done_ev, EV_WRITE, 1); }
+
 static void write_notify(struct write_job *job)
 {
     struct req *r = job->owner;

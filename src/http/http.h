@@ -182,6 +182,13 @@ void http_defer_work(struct req *r, void (*fn)(void *arg), void *arg,
 int http_defer_bounded(struct req *r, void (*fn)(void *arg), void *arg,
                        void (*on_done)(struct req *r));
 
+/* Parks r: nothing runs for it until http_resume(r), from any thread,
+ * makes on_resume(r) run on r's loop. A parked request stays alive (its
+ * client going away only drops the answer). Returns 0, or -1 when out of
+ * memory (r is not parked). */
+int http_park(struct req *r, void (*on_resume)(struct req *r));
+void http_resume(struct req *r);
+
 /* Requests being handled now, over all loops (for a graceful stop). */
 extern _Atomic int http_active_requests;
 /* Set when the server stops: answers close their connection. */

@@ -18,6 +18,9 @@ static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 static _Atomic uint64_t requests[MAX_ROUTES + 1][CLASSES];
 static _Atomic uint64_t buckets[NBUCKETS];
 static _Atomic uint64_t count, sum_usec;
+static _Atomic uint64_t restamps;
+
+void metrics_document_restamp(void) { atomic_fetch_add_explicit(&restamps, 1, memory_order_relaxed); }
 
 void metrics_record(int route_index, int status, int64_t usec)
 {
@@ -74,5 +77,8 @@ int metrics_render_requests(struct dynbuf *o)
     dynbuf_addf(o, "motcua_http_request_duration_seconds_sum %.6f\n",
         (double)atomic_load(&sum_usec) / 1e6);
     dynbuf_addf(o, "motcua_http_request_duration_seconds_count %llu\n", (unsigned long long)n);
+    dynbuf_addf(o, "# HELP motcua_document_restamps_total Issues stamped and sealed again because"
+            " another took their number.\n# TYPE motcua_document_restamps_total counter\n"
+            "motcua_document_restamps_total %llu\n", (unsigned long long)atomic_load(&restamps));
     return dynbuf_failed(o) ? -1 : 0;
 }
