@@ -20,7 +20,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   COMMUNE, COMMUNE2, Client, startServer, newCitizen, readyBirthDraft, expectRefused, assertError,
-  sql, sqlValue, motcua, totp, DEMO_OFFICERS, samplePdf,
+  sql, sqlValue, motcua, totp, DEMO_OFFICERS, samplePdf, officerSession as officer,
 } from './lib/server.mjs';
 import { nssTrusting } from './lib/pdf.mjs';
 
@@ -96,13 +96,6 @@ function png(w, h, { headerOnly = false, truncate = false } = {}) {
 }
 
 // --- people and dossiers -------------------------------------------------------------------
-
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
 
 /** An officer added with the CLI (no TOTP), logged in. */
 async function addOfficer(srv, login, role, unit) {

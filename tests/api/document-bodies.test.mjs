@@ -14,15 +14,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, expectRefused,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, expectRefused, officerSession as officer,
 } from './lib/server.mjs';
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** A ZIP archive of files [{name, data}], stored (no compression), names in UTF-8. */
 function zip(files) {

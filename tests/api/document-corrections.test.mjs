@@ -11,15 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, sql, totp,
-  expectRefused, motcua,
+  expectRefused, motcua, officerSession as officer,
 } from './lib/server.mjs';
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD, and as the register prints it. */
 const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);

@@ -14,19 +14,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp, officerSession as officer,
 } from './lib/server.mjs';
 
 const DOCS = 36;
 const KILL_AFTER = 12;
 const IN_FLIGHT = 6;
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** The same session on another server address (sessions are durable). */
 function moved(c, url) {

@@ -14,16 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused, officerSession as officer,
 } from './lib/server.mjs';
-
-/** An officer's session (step: a second session within 30 s needs the next code). */
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD. */
 const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);

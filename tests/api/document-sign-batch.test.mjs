@@ -15,17 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, assertUnchanged, expectRefused, motcua, samplePdf,
-  snapshot, sql, sqlValue, startServer, totp,
+  snapshot, sql, sqlValue, startServer, totp, officerSession as officer,
 } from './lib/server.mjs';
 import { nssTrusting, pdfsig } from './lib/pdf.mjs';
-
-/** An officer's session (step: the TOTP code's step, for a second login within 30 s). */
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** What one document is in the database: the queries a refusal must leave unchanged. */
 const docRows = (id) => [

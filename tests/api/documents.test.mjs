@@ -15,18 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, sql, totp,
-  expectRefused, motcua,
+  expectRefused, motcua, officerSession as officer,
 } from './lib/server.mjs';
 import { nssTrusting, pdfsig } from './lib/pdf.mjs';
-
-/** An officer's session. step: which 30-second code to give (a second session of the same
- * officer within the same half minute needs the next code: a code is used only once). */
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD. */
 const today = () => new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);

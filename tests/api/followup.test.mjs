@@ -16,18 +16,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ROOT, COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
-  expectRefused, motcua,
+  expectRefused, motcua, officerSession as officer,
 } from './lib/server.mjs';
 
 const ECON = '002.02.90.H56'; // Phòng Kinh tế, Hạ tầng và Đô thị phường Quảng Phú
 const CULTURE = '003.02.90.H56'; // Phòng Văn hóa – Xã hội phường Quảng Phú
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** Today and a day shifted by `days`, in Vietnam (UTC+7), YYYY-MM-DD. */
 const day = (days = 0) => new Date(Date.now() + 7 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);

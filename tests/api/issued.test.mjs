@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   COMMUNE, Client, DEMO_OFFICERS, startServer, newCitizen, readyBirthDraft, samplePdf, samplePng,
-  sql, sqlValue, totp, expectRefused, freePort, motcua, settleIssuing,
+  sql, sqlValue, totp, expectRefused, freePort, motcua, settleIssuing, officerSession as officer,
 } from './lib/server.mjs';
 import { byteRanges, nssTrusting, pdfsig as pdfsigIn } from './lib/pdf.mjs';
 
@@ -139,13 +139,6 @@ function savePdf(r, name, what) {
 }
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
 
 const act = (c, id, action, body = {}) => c.post(`/api/v1/staff/dossiers/${id}/actions/${action}`, body);
 

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import {
-  COMMUNE, Client, startServer, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue, totp, DEMO_OFFICERS,
+  COMMUNE, Client, startServer, initDataDir, freePort, newCitizen, readyBirthDraft, sql, sqlValue, totp, DEMO_OFFICERS, officerSession as officer,
 } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -149,13 +149,6 @@ function startMotcua(t, o = {}) {
 const DEMO = DEMO_OFFICERS;
 
 
-
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
 
 const act = (c, id, action, body = {}) => c.post(`/api/v1/staff/dossiers/${id}/actions/${action}`, body);
 

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { QRPay } from 'vietnam-qr-pay';
 import {
   ROOT, BIRTH, COMMUNE, COMMUNE2, Client, newCitizen, readyBirthDraft,
-  expectRefused, assertError, snapshot, assertUnchanged, sql, sqlValue, motcua, startServer, totp, DEMO_OFFICERS,
+  expectRefused, assertError, snapshot, assertUnchanged, sql, sqlValue, motcua, startServer, totp, DEMO_OFFICERS, officerSession as officer,
 } from './lib/server.mjs';
 
 const SECRET = 'motcua-api-test-secret-0123456789';
@@ -46,12 +46,6 @@ async function startPayServer(t, { env = false } = {}) {
 
 const DEMO = DEMO_OFFICERS;
 
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
 /** The commune's reception, leader and specialist, logged in once per server. */
 async function officers(srv) {
   return {

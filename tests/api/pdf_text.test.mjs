@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   startServer, newCitizen, readyBirthDraft, Client, sql, totp, DEMO_OFFICERS, COMMUNE, BIRTH,
-  birthForm, samplePdf,
+  birthForm, samplePdf, officerSession as officer,
 } from './lib/server.mjs';
 
 /** `n` code points taken from repeating `unit` (whole code points, never half a pair). */
@@ -45,13 +45,6 @@ function assertPdf(r, what) {
   assert.equal(r.headers.get('content-type'), 'application/pdf', what);
   assert.equal(r.buf.subarray(0, 5).toString('latin1'), '%PDF-', what);
   return pdfText(r.buf);
-}
-
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
 }
 
 test('receipts and apology letters render for CJK, emoji, U+FDFD and right-to-left text; Vietnamese stays correct', async (t) => {

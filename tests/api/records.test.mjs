@@ -12,15 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
-  expectRefused, motcua, newCitizen, readyBirthDraft,
+  expectRefused, motcua, newCitizen, readyBirthDraft, officerSession as officer,
 } from './lib/server.mjs';
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
 
 /** A day shifted by `days` from today in Vietnam (UTC+7), YYYY-MM-DD. */
 const day = (days = 0) => new Date(Date.now() + 7 * 3600e3 + days * 86400e3).toISOString().slice(0, 10);

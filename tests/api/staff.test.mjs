@@ -7,19 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, COMMUNE, COMMUNE2, PROVINCE, Client, startServer, newCitizen, readyBirthDraft, motcua,
-  expectRefused, assertError, sqlValue, sql, totp, DEMO_OFFICERS,
+  expectRefused, assertError, sqlValue, sql, totp, DEMO_OFFICERS, officerSession as officer,
 } from './lib/server.mjs';
 
 // The demo officers, with their TOTP secrets, from the seed file.
 const DEMO = DEMO_OFFICERS;
 
-
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret) });
-  assert.equal(r.status, 200, r.text);
-  return c;
-}
 
 // An officer created through the CLI, without TOTP, with one role on one unit.
 async function cliOfficer(srv, login, role, unit) {

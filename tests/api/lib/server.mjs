@@ -637,6 +637,18 @@ function base32(s) {
 }
 
 /**
+ * An officer's API session: password and the one-time code. step: which half minute's code
+ * (a code is good for one login of an account: a second session of the same officer within
+ * the same half minute needs the next one, step 1). Asserts 200.
+ */
+export async function officerSession(url, who, step = 0) {
+  const c = new Client(url);
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
+  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
+  return c;
+}
+
+/**
  * A TOTP code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) written here from the RFC,
  * independent of the server's liboath; step shifts it by whole steps.
  */
