@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, sql, totp,
-  expectRefused, motcua, officerSession as officer,
+  expectRefused, motcua, officerSession as officer, addStaff,
 } from './lib/server.mjs';
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD, and as the register prints it. */
@@ -29,12 +29,7 @@ test('corrections and recall: replaced, corrected, recalled; the originals keep 
   const staff = {};
   for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh'],
     ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên']]) {
-    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
-      '--password', 'mat-khau-can-bo', '--role', role, '--unit', COMMUNE2, '--no-totp']);
-    assert.equal(add.status, 0, add.stderr);
-    const c = new Client(srv.url);
-    await c.login(login, 'mat-khau-can-bo');
-    staff[role] = { c, id: id(`SELECT id FROM accounts WHERE login = '${login}'`), name };
+    staff[role] = await addStaff(srv, { login, name, role, unit: COMMUNE2 });
   }
   const specialist = await officer(srv.url, DEMO_OFFICERS.specialist);
   const leader = await officer(srv.url, DEMO_OFFICERS.leader);

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused, officerSession as officer,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused, officerSession as officer, addStaff,
 } from './lib/server.mjs';
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD. */
@@ -173,11 +173,7 @@ test('the outgoing register printed from the database as CSV, XLSX and PDF', asy
   const q = {};
   for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh'],
     ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên']]) {
-    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
-      '--password', 'mat-khau-can-bo', '--role', role, '--unit', COMMUNE2, '--no-totp']);
-    assert.equal(add.status, 0, add.stderr);
-    q[role] = new Client(srv.url);
-    await q[role].login(login, 'mat-khau-can-bo');
+    q[role] = (await addStaff(srv, { login, name, role, unit: COMMUNE2 })).c;
   }
   const copy = Number(sqlValue(srv.dataDir, `SELECT c.id FROM documents c JOIN documents s ON s.id = c.source_id
     WHERE s.notation = '01/QĐ-UBND' AND s.unit_id = ${unit} AND c.unit_id = ${unit2}`));

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ROOT, COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
-  expectRefused, motcua, officerSession as officer,
+  expectRefused, motcua, officerSession as officer, addStaff,
 } from './lib/server.mjs';
 
 const ECON = '002.02.90.H56'; // Phòng Kinh tế, Hạ tầng và Đô thị phường Quảng Phú
@@ -36,12 +36,7 @@ test('follow-up board: counters follow every step, equal a recount, drill down t
   for (const [role, login, name, code] of [['clerk', 'vt.quangphu', 'Lê Thị Văn', COMMUNE2],
     ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh', COMMUNE2], ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên', COMMUNE2],
     ['specialist', 'cv.vanhoa', 'Đỗ Thị Hòa', CULTURE]]) {
-    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
-      '--password', 'mat-khau-can-bo', '--role', role, '--unit', code, '--no-totp']);
-    assert.equal(add.status, 0, add.stderr);
-    const c = new Client(srv.url);
-    await c.login(login, 'mat-khau-can-bo');
-    staff[login] = { c, id: id(`SELECT id FROM accounts WHERE login = '${login}'`) };
+    staff[login] = await addStaff(srv, { login, name, role, unit: code });
   }
   const qClerk = staff['vt.quangphu'].c, qLeader = staff['ld.quangphu'].c, qSpec = staff['cv.quangphu'].c;
   const specId = staff['cv.quangphu'].id, cultureSpec = staff['cv.vanhoa'].c;

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused,
+  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sqlValue, totp, motcua, expectRefused, addStaff,
 } from './lib/server.mjs';
 
 /** A day shifted by `days` from today in Vietnam (UTC+7): [YYYY-MM-DD, DD/MM/YYYY]. */
@@ -26,11 +26,7 @@ test('a paper công văn entered, scanned, registered, found and assigned; refus
   const q = {};
   for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['leader', 'ld.quangphu', 'Trịnh Văn Lãnh'],
     ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên']]) {
-    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
-      '--password', 'mat-khau-can-bo', '--role', role, '--unit', COMMUNE2, '--no-totp']);
-    assert.equal(add.status, 0, add.stderr);
-    q[role] = new Client(srv.url);
-    await q[role].login(login, 'mat-khau-can-bo');
+    q[role] = (await addStaff(srv, { login, name, role, unit: COMMUNE2 })).c;
   }
   const hacThanhClerk = new Client(srv.url);
   let r = await hacThanhClerk.post('/api/v1/auth/login', { login: DEMO_OFFICERS.clerk.login, password: DEMO_OFFICERS.clerk.password, totp: totp(DEMO_OFFICERS.clerk.secret) });

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, startServer, samplePdf, sql, sqlValue, totp,
-  expectRefused, motcua, newCitizen, readyBirthDraft, officerSession as officer,
+  expectRefused, motcua, newCitizen, readyBirthDraft, officerSession as officer, addStaff,
 } from './lib/server.mjs';
 
 /** A day shifted by `days` from today in Vietnam (UTC+7), YYYY-MM-DD. */
@@ -44,12 +44,7 @@ test('work records: the yearly list approved, records opened, documents and a fi
   // Quảng Phú's clerk and specialist (another unit).
   const q = {};
   for (const [role, login, name] of [['clerk', 'vt.quangphu', 'Lê Thị Văn'], ['specialist', 'cv.quangphu', 'Phạm Thị Chuyên']]) {
-    const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
-      '--password', 'mat-khau-can-bo', '--role', role, '--unit', COMMUNE2, '--no-totp']);
-    assert.equal(add.status, 0, add.stderr);
-    const c = new Client(srv.url);
-    await c.login(login, 'mat-khau-can-bo');
-    q[role] = c;
+    q[role] = (await addStaff(srv, { login, name, role, unit: COMMUNE2 })).c;
   }
 
   // The units where each keeps records.

@@ -637,6 +637,19 @@ function base32(s) {
 }
 
 /**
+ * An officer added to data directory of srv with `motcua user add` (no one-time code), logged
+ * in: {c (the session), id, login, name}.
+ */
+export async function addStaff(srv, { login, name, role, unit, password = 'mat-khau-can-bo' }) {
+  const add = motcua(['user', 'add', '--data', srv.dataDir, '--kind', 'staff', '--login', login, '--name', name,
+    '--password', password, '--role', role, '--unit', unit, '--no-totp']);
+  assert.equal(add.status, 0, add.stderr);
+  const c = new Client(srv.url);
+  await c.login(login, password);
+  return { c, id: Number(sqlValue(srv.dataDir, `SELECT id FROM accounts WHERE login = '${login}'`)), login, name };
+}
+
+/**
  * An officer's API session: password and the one-time code. step: which half minute's code
  * (a code is good for one login of an account: a second session of the same officer within
  * the same half minute needs the next one, step 1). Asserts 200.
