@@ -214,13 +214,19 @@ static int receive_status(struct store *db, struct exchange_inbox *in)
         return 0;
     }
     if (log_in(db, in, "status", id, in->local[0], e->status_code, 0) ||
-        /* The sender's view: the latest status of this recipient. */
+        /* The sender's view: where the recipient is. The steps 01..06 only
+         * move forward, but their messages may arrive out of order (an 01
+         * waiting for its retry while the 03 goes): an older step never
+         * replaces a later one. The take-back answers (13, 15, 16) always
+         * count. */
         store_exec_all(db,
-                       "UPDATE exchange_messages SET last_status = ?, last_status_at = ?,"
-                       " updated_at = ? WHERE direction = 'out' AND kind = 'document' AND"
-                       " edxml_id = ? AND to_organ = ? AND from_organ = ?",
-                       BIND_TEXT(e->status_code), BIND_INT(in->now), BIND_INT(in->now),
-                       BIND_TEXT(id), BIND_TEXT(e->from.organ_id), BIND_TEXT(in->local[0])))
+                       "UPDATE exchange_messages SET last_status = ?1, last_status_at = ?2,"
+                       " updated_at = ?2 WHERE direction = 'out' AND kind = 'document' AND"
+                       " edxml_id = ?3 AND to_organ = ?4 AND from_organ = ?5 AND"
+                       " (?1 > '06' OR last_status = '' OR last_status > '06'"
+                       " OR ?1 > last_status)",
+                       BIND_TEXT(e->status_code), BIND_INT(in->now), BIND_TEXT(id),
+                       BIND_TEXT(e->from.organ_id), BIND_TEXT(in->local[0])))
         return db_err(&in->err);
     in->created++;
     return 0;

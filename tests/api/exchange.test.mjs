@@ -3,7 +3,8 @@
 // công văn naming Quảng Phú among its exchange recipients: B gets exactly one incoming document
 // with the very PDF A issued, and A sees status 01 (arrived) for that recipient. The same
 // envelope posted again to B counts once; one altered byte, a unit's seal that is not the
-// sender's, a sender the directory does not list: refused, logged, nothing created. With B down
+// sender's, a sender the directory does not list: refused, logged, nothing created. B's clerk
+// registers the document: A sees status 03. With B down
 // while A issues, the message waits in A's outbox and reaches B once B is back, once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,11 +118,25 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
     { direction: 'out', kind: 'status', from_organ: COMMUNE2, to_organ: COMMUNE, status_code: '01', state: 'delivered', verdict: 'signed' },
   ]);
 
+  // B's clerk registers it (status 03): A sees the recipient's new status.
+  let m = motcua(['user', 'add', '--data', b.dataDir, '--kind', 'staff', '--login', 'vt.quangphu', '--name', 'Lê Thị Văn',
+    '--password', 'mat-khau-can-bo', '--role', 'clerk', '--unit', COMMUNE2, '--no-totp']);
+  assert.equal(m.status, 0, m.stderr);
+  const qClerk = new Client(b.url);
+  await qClerk.login('vt.quangphu', 'mat-khau-can-bo');
+  const inId = count(b.dataDir, "SELECT document_id FROM exchange_messages WHERE direction = 'in' AND kind = 'document'");
+  let r = await qClerk.post(`/api/v1/incoming/${inId}/register`, {});
+  assert.equal(r.status, 200, r.text);
+  await until(async () => (await viewOf())[0]?.status_code === '03', 'status 03 on node A');
+  // (B marks its status message delivered once A has answered: a moment after A's view changed.)
+  await until(() => count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE direction = 'out' AND kind = 'status' AND state = 'delivered'") === 2,
+    'both status messages delivered by B');
+
   // The envelope A sent, posted again to B: answered 200, counted once.
   const envSha = sqlValue(a.dataDir, `SELECT envelope_sha256 FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`);
   const envelope = fs.readFileSync(path.join(a.dataDir, 'files', envSha.slice(0, 2), envSha));
   const before = count(b.dataDir, 'SELECT count(*) FROM documents');
-  let r = await postInbox(b, envelope);
+  r = await postInbox(b, envelope);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json, { result: 'duplicate', created: 0, duplicates: 1 });
   assert.equal(count(b.dataDir, 'SELECT count(*) FROM documents'), before);
@@ -145,7 +160,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
   // signed again with another unit's seal (Sở Tài chính, trusted, but not the sender)
   const other = path.join(dir, 'other.edxml');
   fs.writeFileSync(path.join(dir, 'in.edxml'), envelope);
-  let m = motcua(['edxml', 'sign', '--data', a.dataDir, '--unit', DEPT, path.join(dir, 'in.edxml'), other]);
+  m = motcua(['edxml', 'sign', '--data', a.dataDir, '--unit', DEPT, path.join(dir, 'in.edxml'), other]);
   assert.equal(m.status, 0, m.stderr);
   await refused(fs.readFileSync(other), 403, 'wrong_signer');
   // From a unit the directory does not list, signed with that unit's own seal
