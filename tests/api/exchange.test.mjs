@@ -66,6 +66,13 @@ async function postInbox(n, body) {
 
 test('exchange: a công văn from node A reaches node B once, with its PDF; status 01 comes back; replays and forgeries change nothing', async (t) => {
   const { a, b, dir } = await twoNodes(t);
+  // The node id: the directory must list it; a refusal keeps the one set.
+  let m = motcua(['exchange', 'node', '--data', a.dataDir, '--id', 'khong-co']);
+  assert.equal(m.status, 1);
+  assert.match(m.stderr, /Danh bạ liên thông không có nút này\. \(unknown_node\)/);
+  m = motcua(['exchange', 'node', '--data', a.dataDir]);
+  assert.equal(m.status, 0, m.stderr);
+  assert.equal(m.stdout, 'hac-thanh\n');
   await a.start();
   await b.start();
   const people = {
@@ -119,7 +126,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
   ]);
 
   // B's clerk registers it (status 03): A sees the recipient's new status.
-  let m = motcua(['user', 'add', '--data', b.dataDir, '--kind', 'staff', '--login', 'vt.quangphu', '--name', 'Lê Thị Văn',
+  m = motcua(['user', 'add', '--data', b.dataDir, '--kind', 'staff', '--login', 'vt.quangphu', '--name', 'Lê Thị Văn',
     '--password', 'mat-khau-can-bo', '--role', 'clerk', '--unit', COMMUNE2, '--no-totp']);
   assert.equal(m.status, 0, m.stderr);
   const qClerk = new Client(b.url);
