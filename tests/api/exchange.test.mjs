@@ -5,7 +5,8 @@
 // envelope posted again to B counts once; one altered byte, a unit's seal that is not the
 // sender's, a sender the directory does not list: refused, logged, nothing created. B's clerk
 // registers the document: A sees status 03. With B down
-// while A issues, the message waits in A's outbox and reaches B once B is back, once.
+// while A issues, the message waits in A's outbox and reaches B once B is back, once; A killed
+// after B took it but before A recorded it sends it again, and B counts it once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -182,7 +183,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
   assert.equal(incomingOf(b).length, 1);
 });
 
-test('exchange: node B down while A issues; the message waits in A\'s outbox and reaches B once when B is back', async (t) => {
+test('exchange: node B down while A issues; the message waits in A\'s outbox and reaches B once when B is back; A killed before recording it: sent again, counted once', async (t) => {
   const { a, b } = await twoNodes(t);
   await a.start();
   const people = {
@@ -209,4 +210,16 @@ test('exchange: node B down while A issues; the message waits in A\'s outbox and
   // A little later still exactly one.
   await sleep(1500);
   assert.deepEqual(incomingOf(b).map((d) => [d.notation, d.sender_name]), [['01/UBND-VP', 'Phường Hạc Thành']]);
+
+  // A dies between B's answer and its own 'delivered' (the row left 'sending', as a kill -9
+  // mid-transfer leaves it): started again, A sends the same envelope again, B answers it is a
+  // duplicate, A marks it delivered; B still has one document and one log row for it.
+  await a.srv.kill9();
+  const attempts = count(a.dataDir, `SELECT attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`);
+  sql(a.dataDir, `UPDATE exchange_messages SET state = 'sending', claim = 'a-run-that-died' WHERE direction = 'out' AND document_id = ${cv.id}`);
+  await a.start();
+  await until(() => count(a.dataDir, `SELECT attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id} AND state = 'delivered'`) === attempts + 1,
+    'the envelope sent again and delivered');
+  assert.equal(incomingOf(b).length, 1);
+  assert.equal(count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND kind = 'document'"), 1);
 });
