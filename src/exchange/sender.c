@@ -291,7 +291,8 @@ static int make_envelope(struct exchange_sender *s, struct claimed *m, char *err
     if (unit_of(s->db, m->from, &u) ||
         keys_signer(s->db, s->data_dir, u.id, 0, now_unix(), &sg, &derr) ||
         edxml_sign(xml, len, sg, &signed_xml, &slen, &derr)) {
-        snprintf(err, errlen, "signing: %s", derr.message[0] ? derr.message : "the unit is missing");
+        snprintf(err, errlen, "signing: %s",
+                 derr.message[0] ? derr.message : "the unit is missing");
         goto done;
     }
     if (exchange_file_put(s->files_dir, signed_xml, slen, m->sha)) {
