@@ -58,3 +58,7 @@ CREATE UNIQUE INDEX exchange_messages_key ON exchange_messages(direction, kind, 
 CREATE INDEX exchange_messages_due ON exchange_messages(state, next_attempt_at)
     WHERE direction = 'out';
 CREATE INDEX exchange_messages_document ON exchange_messages(document_id);
+-- In order per recipient: the sender looks for an older message still
+-- waiting for the same unit.
+CREATE INDEX exchange_messages_recipient ON exchange_messages(to_organ, id)
+    WHERE direction = 'out' AND state IN ('pending', 'sending');

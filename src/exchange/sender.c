@@ -70,23 +70,30 @@ void exchange_sender_wake(struct exchange_sender *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* A row that may go now: pending, due, and the oldest of its recipient
+ * still waiting (a recipient gets its messages in the order they were
+ * queued, also after an outage: the later ones wait for the first). */
+#define HEAD                                                                                       \
+    " AND NOT EXISTS (SELECT 1 FROM exchange_messages e WHERE e.direction = 'out' AND"             \
+    " e.to_organ = m.to_organ AND e.state IN ('pending', 'sending') AND e.id < m.id)"
+#define DUE_AT(p) " m.state = 'pending' AND m.direction = 'out' AND m.next_attempt_at <= " p HEAD
+#define DUE DUE_AT("?")
+#define DUE2 DUE_AT("?2")
+
 static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
 {
     struct store_stmt *st;
     int64_t any;
     /* A read first: the claim takes the write lock. */
-    int rc = store_int(s->db,
-                       "SELECT 1 FROM exchange_messages WHERE state = 'pending' AND"
-                       " direction = 'out' AND next_attempt_at <= ? LIMIT 1",
-                       &any, BIND_INT(now));
+    int rc = store_int(s->db, "SELECT 1 FROM exchange_messages m WHERE" DUE " LIMIT 1", &any,
+                       BIND_INT(now));
     if (rc != STORE_ROW)
         return rc;
-    /* The oldest first: a recipient gets its messages in order. */
     rc = store_prepare_all(s->db,
                            "UPDATE exchange_messages SET state = 'sending', attempts = attempts"
                            " + 1, claim = ?1, claimed_at = ?2, updated_at = ?2 WHERE id ="
-                           " (SELECT id FROM exchange_messages WHERE state = 'pending' AND"
-                           " direction = 'out' AND next_attempt_at <= ?2 ORDER BY id LIMIT 1)"
+                           " (SELECT id FROM exchange_messages m WHERE" DUE2
+                           " ORDER BY id LIMIT 1)"
                            " RETURNING id, kind, edxml_id, from_organ, to_organ, status_code,"
                            " coalesce(document_id, 0), coalesce(envelope_sha256, ''), attempts",
                            &st, BIND_TEXT(s->claim), BIND_INT(now));
@@ -438,9 +445,11 @@ static int deliver_due(struct exchange_sender *s)
 static int64_t next_wait(struct exchange_sender *s)
 {
     int64_t at = 0, wait = MAX_SLEEP_SEC;
+    /* The first of each recipient only: the others wait for it, not for
+     * their own time (else a later one due now would wake the loop at once). */
     if (store_int(s->db,
-                  "SELECT min(next_attempt_at) FROM exchange_messages WHERE state = 'pending'"
-                  " AND direction = 'out'",
+                  "SELECT min(m.next_attempt_at) FROM exchange_messages m WHERE"
+                  " m.state = 'pending' AND m.direction = 'out'" HEAD,
                   &at) == STORE_ROW &&
         at > 0 && at - now_unix() < wait)
         wait = at - now_unix();

@@ -1,12 +1,12 @@
 // Documents between nodes (docs/exchange.md "Sending and receiving"), two nodes on loopback
 // (tests/api/lib/nodes.mjs): A hosts Phường Hạc Thành, B Phường Quảng Phú. A's clerk issues a
 // công văn naming Quảng Phú among its exchange recipients: B gets exactly one incoming document
-// with the very PDF A issued, and A sees status 01 (arrived) for that recipient. The same
-// envelope posted again to B counts once; one altered byte, a unit's seal that is not the
-// sender's, a sender the directory does not list: refused, logged, nothing created. B's clerk
-// registers the document: A sees status 03. With B down
-// while A issues, the message waits in A's outbox and reaches B once B is back, once; A killed
-// after B took it but before A recorded it sends it again, and B counts it once.
+// with the very PDF A issued, and A sees status 01 (arrived) for that recipient; B's clerk
+// registers it and A sees 03. The same envelope posted again to B counts once; one altered
+// byte, a unit's seal that is not the sender's, a sender the directory does not list: refused,
+// logged, nothing created. With B down while A issues two, they wait in A's outbox (the second
+// behind the first) and reach B in order once B is back, once each; A killed after B took one
+// but before A recorded it sends it again, and B counts it once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -183,7 +183,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
   assert.equal(incomingOf(b).length, 1);
 });
 
-test('exchange: node B down while A issues; the message waits in A\'s outbox and reaches B once when B is back; A killed before recording it: sent again, counted once', async (t) => {
+test('exchange: node B down while A issues; the messages wait in A\'s outbox and reach B in order, once, when B is back; A killed before recording it: sent again, counted once', async (t) => {
   const { a, b } = await twoNodes(t);
   await a.start();
   const people = {
@@ -194,22 +194,27 @@ test('exchange: node B down while A issues; the message waits in A\'s outbox and
     leaderId: count(a.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`),
   };
   const cv = await issueCongVan(a, people, 'V/v gửi khi nút nhận đang dừng');
+  const cv2 = await issueCongVan(a, people, 'V/v gửi tiếp khi nút nhận đang dừng');
   const row = `SELECT state, attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`;
-  // At least two attempts failed (backoff of a second in tests), the message still pending.
+  // At least two attempts failed (backoff of a second in tests), the message still pending;
+  // the second document waits behind the first (in order per recipient): never tried.
   await until(() => { const x = sql(a.dataDir, row)[0]; return x && Number(x.attempts) >= 2; }, 'two failed attempts');
+  assert.deepEqual(sql(a.dataDir, `SELECT state, attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv2.id}`),
+    [{ state: 'pending', attempts: 0 }]);
   let x = sql(a.dataDir, `SELECT state, last_error FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`)[0];
   assert.match(x.state, /^(pending|sending)$/);
   assert.match(x.last_error, /quang-phu unreachable/);
   assert.equal(incomingOf(b).length, 0);
 
   await b.start();
-  await until(() => incomingOf(b).length > 0, 'the document on node B after its restart');
+  await until(() => incomingOf(b).length === 2, 'the two documents on node B after its restart');
   await until(() => sql(a.dataDir, `SELECT last_status FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`)[0].last_status === '01',
     'status 01 on node A');
   assert.equal(sqlValue(a.dataDir, `SELECT state FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`), 'delivered');
   // A little later still exactly one.
   await sleep(1500);
-  assert.deepEqual(incomingOf(b).map((d) => [d.notation, d.sender_name]), [['01/UBND-VP', 'Phường Hạc Thành']]);
+  assert.deepEqual(incomingOf(b).map((d) => [d.notation, d.sender_name]),
+    [['01/UBND-VP', 'Phường Hạc Thành'], ['02/UBND-VP', 'Phường Hạc Thành']]);
 
   // A dies between B's answer and its own 'delivered' (the row left 'sending', as a kill -9
   // mid-transfer leaves it): started again, A sends the same envelope again, B answers it is a
@@ -220,6 +225,6 @@ test('exchange: node B down while A issues; the message waits in A\'s outbox and
   await a.start();
   await until(() => count(a.dataDir, `SELECT attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id} AND state = 'delivered'`) === attempts + 1,
     'the envelope sent again and delivered');
-  assert.equal(incomingOf(b).length, 1);
-  assert.equal(count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND kind = 'document'"), 1);
+  assert.equal(incomingOf(b).length, 2);
+  assert.equal(count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND kind = 'document'"), 2);
 });
