@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
+#include "exchange/outbox.h"
 #include "issued/issuing.h"
 #include "notify/notify.h"
 #include "payment/payment.h"
@@ -32,6 +33,7 @@ int app_listen_all(void)
         &payment_listener,
         &issued_listener,
         &lookup_cache_listener,
+        &exchange_listener, /* after-commit only: wakes the exchange sender */
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++)
         if (dossier_listen(all[i]))

@@ -15,6 +15,7 @@ struct cal;
 struct ratelimit;
 struct notify_worker;
 struct issued_worker;
+struct exchange_sender;
 struct tsa_config;
 struct tsa_server;
 
@@ -38,6 +39,7 @@ struct app {
     struct ratelimit *rl_verify;   /* PDFs uploaded for public verification per address */
     struct notify_worker *notifier; /* delivers the notification outbox */
     struct issued_worker *issuer;   /* signs the outbox of issued documents */
+    struct exchange_sender *exchanger; /* sends the exchange outbox to other nodes */
     struct tsa_config *tsa;       /* the TSA that timestamps signatures (--tsa-url); NULL: none */
     struct tsa_server *demo_tsa;  /* the built-in demo TSA at POST /tsa (--demo-tsa); NULL: off */
     struct tsa_server *own_tsa;   /* the data directory's TSA key, in this process (demo CA) */

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "dossier/changes.h"
 #include "dossier/filestore.h"
+#include "exchange/sender.h"
 #include "http/conn.h"
 #include "http/server.h"
 #include "issued/worker.h"
@@ -384,6 +385,14 @@ int cmd_serve(int argc, char **argv)
         writer_stop(app.writer);
         return 1;
     }
+    if (exchange_sender_start(app.db_path, app.data_dir, app.files_dir, &app.exchanger, err,
+                              sizeof err)) {
+        fprintf(stderr, "motcua serve: %s\n", err);
+        issued_worker_stop(app.issuer);
+        notify_worker_stop(app.notifier);
+        writer_stop(app.writer);
+        return 1;
+    }
     struct checkpoint_worker *checkpoints = NULL;
     if (checkpoint_every > 0) {
         struct checkpoint_worker_config cc = {.db_path = app.db_path,
@@ -397,6 +406,7 @@ int cmd_serve(int argc, char **argv)
     }
     rc = server_run(&app, listen, (int)nloops);
     checkpoint_worker_stop(checkpoints);
+    exchange_sender_stop(app.exchanger);
     issued_worker_stop(app.issuer);
     notify_worker_stop(app.notifier);
     pool_stop(app.pool);

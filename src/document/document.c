@@ -17,6 +17,7 @@
 #include "document/doc_search.h"
 #include "document/series.h"
 #include "document/incoming.h"
+#include "exchange/outbox.h" /* exchange: recipients on other nodes */
 #include "store/store.h"
 
 /* --- types ------------------------------------------------------------------ */
@@ -492,6 +493,10 @@ int document_create_job(struct store *db, void *arg)
                                 : "Văn bản quy phạm pháp luật theo hệ thống số riêng của loại.",
                             "series");
     }
+    /* exchange: recipients on other nodes must be in the directory. */
+    if (exchange_check_recipients(db, a->recipients_exchange, a->confidentiality, a->now,
+                                  &a->err))
+        return -1;
     json_t *rec = json_array();
     if (!rec)
         return db_err(&a->err);
@@ -537,6 +542,16 @@ int document_create_job(struct store *db, void *arg)
     if (rc)
         return db_err(&a->err);
     a->id = store_last_insert_id(db);
+    /* exchange: the recipients on other nodes, kept for the issuing. */
+    if (a->recipients_exchange && json_array_size(a->recipients_exchange)) {
+        char *ex = json_dumps(a->recipients_exchange, JSON_COMPACT);
+        rc = ex ? store_exec_all(db, "UPDATE documents SET recipients_exchange = ? WHERE id = ?",
+                                 BIND_TEXT(ex), BIND_INT(a->id))
+                : STORE_ERR;
+        free(ex);
+        if (rc)
+            return db_err(&a->err);
+    }
     json_t *detail = json_pack("{ss ss?}", "type", t.code, "sha256", a->sha256);
     if (detail && a->replaces_id)
         json_object_set_new(detail, "replaces", json_integer(a->replaces_id));
@@ -676,6 +691,9 @@ static int issue(struct store *db, struct document_step *a, const struct documen
     struct document now_d = *d;
     now_d.issued_at = a->now;
     if (deliver(db, &now_d, a->now, &a->ndelivered))
+        return db_err(&a->err);
+    /* exchange: one outbox row per recipient on another node, in this transaction. */
+    if (exchange_queue_document(db, d->id, a->now, NULL))
         return db_err(&a->err);
     /* After the deliveries: a recipient's mark points to its copy of d. */
     if (corrections_on_issue(db, d, notation, a->actor_id, a->now, &a->err))
@@ -949,6 +967,16 @@ json_t *document_json(struct store *db, const struct document *d)
         json_object_set_new(j, "recipients_internal", recipients ? recipients : json_array());
         recipients = NULL;
         json_object_set_new(j, "recipients_external", json_string(ext));
+        /* exchange: the units on other nodes the draft names. */
+        json_t *rx = NULL;
+        struct store_stmt *xst;
+        if (store_prepare_all(db, "SELECT recipients_exchange FROM documents WHERE id = ?", &xst,
+                              BIND_INT(d->id)) == 0) {
+            if (store_step(xst) == STORE_ROW)
+                rx = json_loads(store_col_text(xst, 0), 0, NULL);
+            store_done(xst);
+        }
+        json_object_set_new(j, "recipients_exchange", rx ? rx : json_array());
         json_object_set_new(j, "number", d->number ? json_integer(d->number) : json_null());
         json_object_set_new(j, "notation",
                             d->notation[0] ? json_string(d->notation) : json_null());
@@ -973,6 +1001,9 @@ json_t *document_json(struct store *db, const struct document *d)
         /* The sender follows its deliveries (status 01 arrived ... 06 completed). */
         if (strcmp(d->direction, "out") == 0)
             json_object_set_new(j, "deliveries", incoming_deliveries_json(db, d->id));
+        /* exchange: the recipients on other nodes and their latest status. */
+        if (strcmp(d->direction, "out") == 0)
+            json_object_set_new(j, "deliveries_exchange", exchange_deliveries_json(db, d->id));
     }
     json_decref(recipients);
     json_decref(versions);

@@ -170,6 +170,10 @@ struct document_draft {
                                          none; checked by corrections_check_draft */
     const char *series; /* a board's series of the unit (document/series.h), or NULL for
                            the type's; not for legal normative types (422 invalid_series) */
+    /* exchange: units on other nodes (QĐ 20 codes, a JSON array of strings, or NULL),
+       checked against the directory by exchange_check_recipients (422
+       recipient_unknown, secret_exchange); sent by the exchange at issuing */
+    const json_t *recipients_exchange;
     int64_t now;
     int64_t id; /* OUT */
     struct derr err;

@@ -13,6 +13,7 @@
 #include "document/corrections.h"
 #include "document/document.h"
 #include "document/followup.h"
+#include "exchange/outbox.h" /* exchange: statuses back to the sender */
 #include "store/store.h"
 
 static const char *const status_names[] = {"arrived",  "refused",  "registered",
@@ -94,11 +95,14 @@ static int unit_within(struct store *db, int64_t unit_id, int64_t top)
 static int history(struct store *db, int64_t doc, enum incoming_status s, int64_t actor,
                    const char *note, int64_t now)
 {
-    return store_exec_all(db,
-                          "INSERT INTO document_incoming_history(document_id, status, account_id,"
-                          " note, created_at) VALUES (?, ?, ?, ?, ?)",
-                          BIND_INT(doc), BIND_TEXT(status_codes[s]), BIND_ID(actor),
-                          BIND_TEXT(note ? note : ""), BIND_INT(now));
+    int rc = store_exec_all(db,
+                            "INSERT INTO document_incoming_history(document_id, status, account_id,"
+                            " note, created_at) VALUES (?, ?, ?, ?, ?)",
+                            BIND_INT(doc), BIND_TEXT(status_codes[s]), BIND_ID(actor),
+                            BIND_TEXT(note ? note : ""), BIND_INT(now));
+    /* exchange: a document that came from another node tells its sender
+     * (nothing for one delivered on this server). */
+    return rc ? rc : exchange_queue_status(db, doc, status_codes[s], now);
 }
 
 /* The JSON array text of ids[0..n), for the support columns. */

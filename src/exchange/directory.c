@@ -386,7 +386,7 @@ out:
 /* The certificate subject's organizationIdentifier (the unit's code, as
  * sign/democa writes it), into out; "" if none. Does the subject carry a
  * title (an official's personal certificate)? In *has_title. */
-static void cert_unit(X509 *x, char *out, size_t cap, int *has_title)
+void directory_cert_unit(X509 *x, char *out, size_t cap, int *has_title)
 {
     X509_NAME *n = X509_get_subject_name(x);
     out[0] = 0;
@@ -412,7 +412,7 @@ static int is_seal_of(X509 *x, const char *code)
 {
     char unit[64];
     int title;
-    cert_unit(x, unit, sizeof unit, &title);
+    directory_cert_unit(x, unit, sizeof unit, &title);
     return !title && unit[0] && strcmp(unit, code) == 0;
 }
 

@@ -30,6 +30,8 @@ struct edxml_verdict {
     char signer[512];    /* the certificate's subject, RFC 2253, UTF-8 */
     char issuer[512];
     char serial[96];     /* hex */
+    char organ_id[64];   /* the certificate's organizationIdentifier (a unit's code), or "" */
+    int has_title;       /* the subject carries a title: an official's, not a unit's seal */
 };
 
 /* Verifies the envelope's signature: exactly one XMLDSig Signature, in

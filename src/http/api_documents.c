@@ -36,6 +36,7 @@
 #include "document/incoming.h"
 #include "document/stamp.h"
 #include "dossier/filestore.h"
+#include "exchange/outbox.h"
 #include "http/conn.h"
 #include "http/http.h"
 #include "http/lane.h"
@@ -311,7 +312,8 @@ static void drafting(struct req *r)
  * confidentiality?, department?, signer_id, signer_title?, due_at?,
  * recipients_internal?: [unit ids or codes], recipients_external?,
  * replaces? | corrects?: the id of an issued document of the unit,
- * series?: a board's series of the unit (document/series.h)} */
+ * series?: a board's series of the unit (document/series.h),
+ * recipients_exchange?: [QĐ 20 codes of units on other nodes]} */
 static void create(struct req *r)
 {
     json_t *body = req_json_object_or_reply(r);
@@ -347,6 +349,20 @@ static void create(struct req *r)
         (!json_is_array(rec) || json_array_size(rec) > DOCUMENT_MAX_RECIPIENTS)) {
         reply_error(r, 422, "invalid_recipients", "Nơi nhận không hợp lệ", "recipients_internal");
         return;
+    }
+    /* exchange: recipients on other nodes, QĐ 20 codes (checked in the job). */
+    json_t *rx = json_object_get(body, "recipients_exchange");
+    if (rx && !json_is_null(rx)) {
+        int ok = json_is_array(rx) && json_array_size(rx) <= EXCHANGE_MAX_RECIPIENTS;
+        for (size_t i = 0; ok && i < json_array_size(rx); i++) {
+            const char *c = json_string_value(json_array_get(rx, i));
+            ok = c && c[0] && strlen(c) < 32;
+        }
+        if (!ok) {
+            reply_error(r, 422, "recipient_unknown", "Nơi nhận không có trong danh bạ liên thông",
+                        "recipients_exchange");
+            return;
+        }
     }
     json_t *replaces = json_object_get(body, "replaces");
     json_t *corrects = json_object_get(body, "corrects");
@@ -394,6 +410,7 @@ static void create(struct req *r)
         .replaces_id = json_is_integer(replaces) ? json_integer_value(replaces) : 0,
         .corrects_id = json_is_integer(corrects) ? json_integer_value(corrects) : 0,
         .series = series,
+        .recipients_exchange = json_is_array(rx) ? rx : NULL, /* exchange */
         .now = now_unix(),
     };
     http_defer_job(r, document_create_job, &s->draft, &s->draft.err, created);

@@ -1,17 +1,26 @@
-/* api_exchange: what a node offers other nodes over HTTP. For now the
- * directory: GET /api/v1/exchange/directory answers the signed directory
- * this node has installed (DATA/exchange/directory.cms, docs/exchange.md
- * "Nodes and the directory"), as it is, so other nodes fetch it from the
- * hub. No login: it is signed, and whoever receives it verifies it. */
+/* api_exchange: what a node offers other nodes over HTTP. The directory:
+ * GET /api/v1/exchange/directory answers the signed directory this node
+ * has installed (DATA/exchange/directory.cms, docs/exchange.md "Nodes and
+ * the directory"), as it is, so other nodes fetch it from the hub. The
+ * inbox: POST /api/v1/exchange/inbox takes a signed edXML envelope from
+ * another node (docs/exchange.md "Sending and receiving"). No login for
+ * either: the directory is signed, and an envelope is its own credential. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "base/util.h"
 #include "exchange/directory.h"
+#include "exchange/inbox.h"
+#include "exchange/outbox.h"
+#include "http/conn.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "sign/keys.h"
+#include "store/store.h"
 
 static void directory_get(struct req *r)
 {
@@ -37,7 +46,108 @@ static void directory_get(struct req *r)
     reply_file(r, 200, "application/pkcs7-mime; smime-type=signed-data", fd, (size_t)sb.st_size);
 }
 
+/* --- the inbox ----------------------------------------------------------- */
+
+struct inbox_state {
+    struct exchange_inbox in;
+    X509_STORE *anchors;
+    struct directory d;
+    int have_directory;
+    char self[EXCHANGE_NODE_ID_MAX];
+    int rc;
+    struct derr refusal; /* what the sender is answered after the refusal is logged */
+};
+
+static void inbox_cleanup(void *p)
+{
+    struct inbox_state *s = p;
+    exchange_inbox_clear(&s->in);
+    X509_STORE_free(s->anchors);
+    directory_free(&s->d);
+    derr_clear(&s->refusal);
+}
+
+/* On the pool: the signature, the parse, the directory's checks. */
+static void inbox_check(void *arg)
+{
+    struct inbox_state *s = arg;
+    s->rc = exchange_inbox_check(&s->in, s->anchors, s->have_directory ? &s->d : NULL, s->self);
+}
+
+static void inbox_received(struct req *r)
+{
+    struct inbox_state *s = r->data;
+    const char *result = s->in.created ? "accepted" : "duplicate";
+    reply_json(r, 200, json_pack("{ss si si}", "result", result, "created", s->in.created,
+                                 "duplicates", s->in.duplicates));
+}
+
+static void refusal_logged(struct req *r)
+{
+    struct inbox_state *s = r->data;
+    reply_derr(r, &s->refusal);
+}
+
+static void inbox_checked(struct req *r)
+{
+    struct inbox_state *s = r->data;
+    if (s->rc == 0) {
+        http_defer_job(r, exchange_inbox_job, &s->in, &s->in.err, inbox_received);
+        return;
+    }
+    struct derr *e = &s->in.err;
+    if (e->kind == DERR_INTERNAL) {
+        reply_derr(r, e);
+        return;
+    }
+    /* This node cannot take envelopes yet: the sender keeps it and retries. */
+    if (e->kind == DERR_STATE) {
+        req_add_header(r, "Retry-After", "60");
+        reply_error(r, 503, e->code, e->message, NULL);
+        return;
+    }
+    /* A refusal is logged, then answered with its reason. */
+    s->refusal = *e;
+    s->refusal.fields = NULL;
+    http_defer_job(r, exchange_inbox_refusal_job, &s->in, &s->in.err, refusal_logged);
+}
+
+static void inbox_read(struct req *r)
+{
+    struct inbox_state *s = req_state(r, sizeof *s, inbox_cleanup);
+    if (!s)
+        return;
+    struct derr err = {0};
+    char province[32];
+    s->in.data = req_body(r, &s->in.len);
+    s->in.files_dir = r->app->files_dir;
+    s->in.now = now_unix();
+    if (s->in.len == 0) {
+        reply_error(r, 422, "not_xml", "Gói tin rỗng.", NULL);
+        return;
+    }
+    s->anchors = keys_trust_store(r->db);
+    if (!s->anchors || exchange_province(r->db, province) != STORE_ROW ||
+        exchange_node_get(r->db, s->self) < 0) {
+        reply_internal(r, "exchange inbox: trust anchors or node unreadable");
+        return;
+    }
+    s->have_directory = directory_load(r->db, province, s->in.now, &s->d, NULL, NULL, &err) == 0;
+    derr_clear(&err);
+    /* The bounded lane: anyone may post, so a flood waits in a short queue. */
+    http_defer_bounded(r, inbox_check, s, inbox_checked);
+}
+
+/* POST /api/v1/exchange/inbox: the body is the signed envelope (at most
+ * EXCHANGE_INBOX_MAX bytes; 413 beyond, from the head when its length is
+ * given). */
+static void inbox_post(struct req *r)
+{
+    conn_read_body(r, EXCHANGE_INBOX_MAX, inbox_read);
+}
+
 const struct route api_exchange_routes[] = {
     {"GET", "/api/v1/exchange/directory", directory_get, 0},
+    {"POST", "/api/v1/exchange/inbox", inbox_post, ROUTE_UPLOAD},
     {NULL, NULL, NULL, 0},
 };

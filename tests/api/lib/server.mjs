@@ -107,7 +107,9 @@ const STOP_WAIT_MS = 60000;
 /**
  * Starts `motcua serve` on a free port. opts.dataDir reuses a data directory (no init);
  * otherwise a fresh one is created (and removed by stop() unless opts.keep).
- * opts.args: more `serve` options; opts.env: environment variables to set (undefined
+ * opts.port: the port to listen on (a node another node's directory names; a free one
+ * otherwise, also when that one is taken). opts.args: more `serve` options; opts.env:
+ * environment variables to set (undefined
  * removes one). When `t` (a node:test context) is given, the server is stopped in t.after,
  * so a failure of stop() fails that test.
  *
@@ -122,7 +124,7 @@ export async function startServer(t, opts = {}) {
   const dataDir = opts.dataDir || initDataDir();
   let lastErr = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = opts.port && attempt === 0 ? opts.port : await freePort();
     const url = `http://127.0.0.1:${port}`;
     const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--quiet'];
     if (opts.loops) args.push('--loops', String(opts.loops));

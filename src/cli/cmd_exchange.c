@@ -1,0 +1,68 @@
+/* cmd_exchange: the exchange of documents between nodes from the command
+ * line. `motcua exchange node` names the node of the directory this server
+ * is (docs/exchange.md "Sending and receiving"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/derr.h"
+#include "base/util.h"
+#include "cli/cli.h"
+#include "exchange/outbox.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "usage: motcua exchange node --data DIR [--id NODE_ID]\n"
+    "  node     with --id: this server is node NODE_ID of the installed\n"
+    "           directory (which must list it); without: prints the node id.\n"
+    "Exit 0 done, 1 refused (the reason on stderr), 2 usage error, 3 unreadable.\n";
+
+static int do_node(int argc, char **argv)
+{
+    const char *data_dir = NULL, *id = NULL;
+    const struct cli_opt opts[] = {{"--data", 1, &data_dir, NULL}, {"--id", 1, &id, NULL}, {0}};
+    struct store *db = NULL;
+    struct derr err = {0};
+    int npos = 0, rc = cli_parse(argc, argv, opts, usage, NULL, 0, &npos);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (npos != 0 || !data_dir) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (cli_open_data(data_dir, &db))
+        return 3;
+    if (!id) {
+        char self[EXCHANGE_NODE_ID_MAX];
+        rc = exchange_node_get(db, self);
+        store_close(db);
+        if (rc != STORE_ROW) {
+            fprintf(stderr, "motcua exchange node: %s\n",
+                    rc == STORE_DONE ? "Máy chủ này chưa được đặt mã nút liên thông."
+                                     : "cannot read the database");
+            return rc == STORE_DONE ? 1 : 3;
+        }
+        printf("%s\n", self);
+        return 0;
+    }
+    rc = exchange_node_set(db, id, now_unix(), &err);
+    store_close(db);
+    if (rc) {
+        fprintf(stderr, "motcua exchange node: %s (%s)\n", err.message, err.code);
+        derr_clear(&err);
+        return 1;
+    }
+    printf("%s\n", id);
+    return 0;
+}
+
+int cmd_exchange(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "node") == 0)
+        return do_node(argc - 1, argv + 1);
+    fprintf(stderr, "motcua exchange: unknown subcommand '%s'\n%s", argv[1], usage);
+    return 2;
+}

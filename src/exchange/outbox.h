@@ -1,0 +1,76 @@
+/* outbox: documents between nodes, the database side. This server's node
+ * id, the exchange recipients a draft may name (hosted by another node of
+ * the installed directory), the outbox rows issuing writes (one per
+ * exchange recipient, in the issuing's transaction), the status messages
+ * the receiving side queues back, and what the sender sees per recipient.
+ * The table exchange_messages is the message log and the outbox at once
+ * (db/031_exchange_messages.sql; docs/exchange.md "Sending and
+ * receiving"). The thread that sends is exchange/sender.h; the inbox is
+ * exchange/inbox.h. */
+#ifndef MOTCUA_EXCHANGE_OUTBOX_H
+#define MOTCUA_EXCHANGE_OUTBOX_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/derr.h"
+
+struct store;
+struct directory;
+
+#define EXCHANGE_MAX_RECIPIENTS 200 /* exchange recipients of one document */
+#define EXCHANGE_NODE_ID_MAX 64
+
+/* This server's node id (`motcua exchange node`), into out. Returns
+ * STORE_ROW, STORE_DONE when none is set, or a store error. */
+int exchange_node_get(struct store *db, char out[EXCHANGE_NODE_ID_MAX]);
+
+/* Sets this server's node id after checking the installed directory lists
+ * it. Returns 0, or -1 with err (DERR_NOT_FOUND "no_directory",
+ * DERR_INVALID "unknown_node", the directory's refusals). */
+int exchange_node_set(struct store *db, const char *node_id, int64_t now, struct derr *err);
+
+/* The province unit's code (the top of the catalog): the only issuer whose
+ * directory this server accepts. Returns STORE_ROW or another store code. */
+int exchange_province(struct store *db, char out[32]);
+
+/* Checks the exchange recipients of a draft (inside its write job): at
+ * most EXCHANGE_MAX_RECIPIENTS distinct codes, none for a "mat" document
+ * (422 secret_exchange), each hosted by a node of the installed directory
+ * other than this one (422 recipient_unknown). codes is a JSON array of
+ * strings (NULL or empty: nothing to check). Returns 0 or -1 with err. */
+int exchange_check_recipients(struct store *db, const json_t *codes, const char *confidentiality,
+                              int64_t now, struct derr *err);
+
+/* Inside the issuing's transaction: one pending outgoing row per exchange
+ * recipient of document id (its recipients_exchange), with the edXML
+ * DocumentId "{unit code},{yyyy/MM/dd},{notation}". Wakes the sender after
+ * the commit. OUT: *n (may be NULL). Returns 0 or a store error. */
+int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, int *n);
+
+/* Inside a write job: queues status code ("01".."16") about the incoming
+ * document id back to its sender, when the document came from the
+ * exchange (else does nothing). Queuing the same code twice queues once.
+ * Returns 0 or a store error. */
+int exchange_queue_status(struct store *db, int64_t document_id, const char *code, int64_t now);
+
+/* The exchange recipients of outgoing document id for the API: [{organ,
+ * name, node, state, attempts, last_error, status_code, status_at,
+ * delivered_at}]. A new reference, or NULL on a store error. */
+json_t *exchange_deliveries_json(struct store *db, int64_t document_id);
+
+/* Writes len bytes into the file store files_dir (durable, under their
+ * SHA-256, whose hex goes to sha). Returns 0 or a negative errno. */
+int exchange_file_put(const char *files_dir, const void *data, size_t len, char sha[65]);
+
+/* The waker of the sender (base/waker.h): set by the sender; noted by the
+ * queuing functions; fired after each commit by exchange_after_commit. */
+void exchange_set_waker(void (*fn)(void *), void *arg);
+void exchange_after_commit(void);
+
+/* The hub's listener (dossier/changes.h) whose after-commit hook fires the
+ * waker; registered by app_listen_all. */
+extern const struct dossier_listener exchange_listener;
+
+#endif

@@ -1,0 +1,558 @@
+/* sender: claims due outgoing exchange messages, builds and signs their
+ * envelope once, POSTs it to the recipient's node, records the outcome,
+ * retries with backoff. */
+#include "exchange/sender.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "catalog/unit.h"
+#include "document/document.h"
+#include "dossier/filestore.h"
+#include "exchange/directory.h"
+#include "exchange/edxml.h"
+#include "exchange/edxml_sign.h"
+#include "exchange/outbox.h"
+#include "sign/http_fetch.h"
+#include "sign/keys.h"
+#include "sign/signer.h"
+#include "store/store.h"
+
+#define MAX_SLEEP_SEC 30
+#define ERR_MAX 500
+#define INBOX_PATH "/api/v1/exchange/inbox"
+
+struct exchange_sender {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* CLOCK_MONOTONIC */
+    int woken;
+    atomic_int stopping;
+    struct store *db;
+    char data_dir[1024], files_dir[1100];
+    double scale;
+    char claim[33];
+};
+
+/* One claimed row. */
+struct claimed {
+    int64_t id, document_id;
+    int attempts, is_status;
+    char edxml_id[512];
+    char from[32], to[32], code[3];
+    char sha[65];
+};
+
+long exchange_backoff(int attempts, double scale)
+{
+    double d = 10;
+    for (int i = 1; i < attempts && d < 3600; i++)
+        d *= 2;
+    if (d > 3600)
+        d = 3600;
+    d *= scale;
+    return d < 1 ? 1 : (long)d;
+}
+
+static void wake_cb(void *arg) { exchange_sender_wake(arg); }
+
+void exchange_sender_wake(struct exchange_sender *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->woken = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* A row that may go now: pending, due, and the oldest of its recipient
+ * still waiting (a recipient gets its messages in the order they were
+ * queued, also after an outage: the later ones wait for the first). */
+#define HEAD                                                                                       \
+    " AND NOT EXISTS (SELECT 1 FROM exchange_messages e WHERE e.direction = 'out' AND"             \
+    " e.to_organ = m.to_organ AND e.state IN ('pending', 'sending') AND e.id < m.id)"
+#define DUE_AT(p) " m.state = 'pending' AND m.direction = 'out' AND m.next_attempt_at <= " p HEAD
+#define DUE DUE_AT("?")
+#define DUE2 DUE_AT("?2")
+
+static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
+{
+    struct store_stmt *st;
+    int64_t any;
+    /* A read first: the claim takes the write lock. */
+    int rc = store_int(s->db, "SELECT 1 FROM exchange_messages m WHERE" DUE " LIMIT 1", &any,
+                       BIND_INT(now));
+    if (rc != STORE_ROW)
+        return rc;
+    rc = store_prepare_all(s->db,
+                           "UPDATE exchange_messages SET state = 'sending', attempts = attempts"
+                           " + 1, claim = ?1, claimed_at = ?2, updated_at = ?2 WHERE id ="
+                           " (SELECT id FROM exchange_messages m WHERE" DUE2
+                           " ORDER BY id LIMIT 1)"
+                           " RETURNING id, kind, edxml_id, from_organ, to_organ, status_code,"
+                           " coalesce(document_id, 0), coalesce(envelope_sha256, ''), attempts",
+                           &st, BIND_TEXT(s->claim), BIND_INT(now));
+    if (rc)
+        return rc;
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        m->id = store_col_int(st, 0);
+        m->is_status = strcmp(store_col_text(st, 1), "status") == 0;
+        copy_str(m->edxml_id, sizeof m->edxml_id, store_col_text(st, 2));
+        copy_str(m->from, sizeof m->from, store_col_text(st, 3));
+        copy_str(m->to, sizeof m->to, store_col_text(st, 4));
+        copy_str(m->code, sizeof m->code, store_col_text(st, 5));
+        m->document_id = store_col_int(st, 6);
+        copy_str(m->sha, sizeof m->sha, store_col_text(st, 7));
+        m->attempts = (int)store_col_int(st, 8);
+        int fin;
+        while ((fin = store_step(st)) == STORE_ROW)
+            ;
+        if (fin != STORE_DONE)
+            rc = fin < 0 ? fin : STORE_ERR;
+    }
+    store_done(st);
+    return rc;
+}
+
+/* Records the outcome; retried while the database is busy. */
+static void record(struct exchange_sender *s, const struct claimed *m, const char *state,
+                   int64_t next_at, const char *error)
+{
+    for (int tries = 0; tries < 10; tries++) {
+        if (store_exec_all(s->db,
+                           "UPDATE exchange_messages SET state = ?, next_attempt_at = ?,"
+                           " last_error = ?, claim = NULL, updated_at = ? WHERE id = ? AND"
+                           " claim = ? AND state = 'sending'",
+                           BIND_TEXT(state), BIND_INT(next_at), BIND_TEXT(error),
+                           BIND_INT(now_unix()), BIND_INT(m->id), BIND_TEXT(s->claim)) == 0)
+            return;
+        log_error("exchange: cannot record message %lld as %s: %s", (long long)m->id, state,
+                  store_errmsg(s->db));
+        struct timespec pause = {0, 200 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* --- building the envelope ----------------------------------------------- */
+
+/* The unit's code, name and level into u. */
+static int unit_of(struct store *db, const char *code, struct unit *u)
+{
+    return unit_by_code(db, code, u) == STORE_ROW ? 0 : -1;
+}
+
+static void organ(struct edxml *e, struct edxml_organ *o, const char *code, const char *name)
+{
+    o->organ_id = edxml_strdup(e, code);
+    o->organ_name = edxml_strdup(e, name);
+}
+
+/* A document envelope for m from the issued document. */
+static int build_document(struct exchange_sender *s, const struct claimed *m, struct edxml *e,
+                          char **xml, size_t *len, char *err, size_t errlen)
+{
+    struct store_stmt *st;
+    struct unit u, to;
+    char place[256] = "", number[32] = "", notation[DOCUMENT_NOTATION_MAX] = "";
+    char summary[DOCUMENT_SUMMARY_MAX * 4 + 1] = "", type_name[160] = "", pdf_sha[65] = "";
+    char signer[256] = "", title[DOCUMENT_TITLE_MAX * 4 + 1] = "", issued_on[11] = "";
+    int rc = store_prepare_all(s->db,
+                               "SELECT d.number, d.notation, d.issued_on, d.summary,"
+                               " coalesce(t.name, ''), d.sha256, coalesce(a.full_name, ''),"
+                               " d.signer_title FROM documents d LEFT JOIN document_types t"
+                               " ON t.code = d.type_code LEFT JOIN accounts a"
+                               " ON a.id = d.signer_id WHERE d.id = ? AND d.state = 'issued'",
+                               &st, BIND_INT(m->document_id));
+    if (rc) {
+        snprintf(err, errlen, "cannot read the document");
+        return -1;
+    }
+    rc = store_step(st);
+    if (rc == STORE_ROW) {
+        snprintf(number, sizeof number, "%lld", (long long)store_col_int(st, 0));
+        copy_str(notation, sizeof notation, store_col_text(st, 1));
+        copy_str(issued_on, sizeof issued_on, store_col_text(st, 2));
+        copy_str(summary, sizeof summary, store_col_text(st, 3));
+        copy_str(type_name, sizeof type_name, store_col_text(st, 4));
+        copy_str(pdf_sha, sizeof pdf_sha, store_col_text(st, 5));
+        copy_str(signer, sizeof signer, store_col_text(st, 6));
+        copy_str(title, sizeof title, store_col_text(st, 7));
+    }
+    store_done(st);
+    if (rc != STORE_ROW || unit_of(s->db, m->from, &u)) {
+        snprintf(err, errlen, "the issued document %lld is missing", (long long)m->document_id);
+        return -1;
+    }
+    size_t pdf_len = 0;
+    unsigned char *pdf = filestore_read_all(s->files_dir, pdf_sha, EDXML_MAX_ATTACHMENT, &pdf_len);
+    if (!pdf) {
+        snprintf(err, errlen, "the issued PDF cannot be read or is over 7 MiB");
+        return -1;
+    }
+    document_place(u.name, u.level, place, sizeof place);
+    const char *slash = strchr(notation, '/');
+    e->kind = EDXML_DOCUMENT;
+    organ(e, &e->from, u.code, u.name);
+    e->to = edxml_alloc(e, sizeof *e->to);
+    e->nto = 1;
+    if (e->to)
+        organ(e, &e->to[0], m->to, unit_of(s->db, m->to, &to) == 0 ? to.name : "");
+    e->document_id = edxml_strdup(e, m->edxml_id);
+    e->code_number = edxml_strdup(e, number);
+    e->code_notation = edxml_strdup(e, slash ? slash + 1 : notation);
+    e->place = edxml_strdup(e, place);
+    copy_str(e->promulgation_date, sizeof e->promulgation_date, issued_on);
+    e->type = -1;
+    e->type_detail = -1;
+    e->type_name = edxml_strdup(e, type_name);
+    e->subject = edxml_strdup(e, summary);
+    e->signer_competence = edxml_strdup(e, "");
+    e->signer_position = edxml_strdup(e, title);
+    e->signer_full_name = edxml_strdup(e, signer);
+    e->priority = e->promulgation_amount = e->page_amount = e->direction = -1;
+    e->steering_type = 0;
+    e->business.type = EDXML_NEW;
+    e->business.paper = 0;
+    e->business.document_info = e->business.document_receiver = -1;
+    e->manifest = edxml_alloc(e, sizeof *e->manifest);
+    e->attachments = edxml_alloc(e, sizeof *e->attachments);
+    if (e->manifest && e->attachments) {
+        char name[160];
+        snprintf(name, sizeof name, "%s.pdf", number);
+        e->nmanifest = e->nattachments = 1;
+        e->manifest[0].content_id = edxml_strdup(e, "1");
+        e->manifest[0].content_type = edxml_strdup(e, "application/pdf");
+        e->manifest[0].attachment_name = edxml_strdup(e, name);
+        e->attachments[0].content_id = edxml_strdup(e, "1");
+        e->attachments[0].content_type = edxml_strdup(e, "application/pdf");
+        e->attachments[0].attachment_name = edxml_strdup(e, name);
+        /* e does not own the bytes: they are freed below, after building. */
+        e->attachments[0].data = pdf;
+        e->attachments[0].len = pdf_len;
+    }
+    struct derr derr = {0};
+    rc = edxml_build(e, xml, len, &derr);
+    if (e->attachments)
+        e->attachments[0].data = NULL;
+    free(pdf);
+    if (rc) {
+        snprintf(err, errlen, "envelope: %s", derr.message);
+        derr_clear(&derr);
+    }
+    return rc;
+}
+
+/* A status envelope for m, about the incoming document m->document_id. */
+static int build_status(struct exchange_sender *s, const struct claimed *m, struct edxml *e,
+                        char **xml, size_t *len, char *err, size_t errlen)
+{
+    struct unit u;
+    if (unit_of(s->db, m->from, &u)) {
+        snprintf(err, errlen, "unit %s is missing", m->from);
+        return -1;
+    }
+    e->kind = EDXML_STATUS;
+    organ(e, &e->from, u.code, u.name);
+    e->response_for.present = 1;
+    e->response_for.organ_id = edxml_strdup(e, m->to);
+    e->response_for.code = edxml_strdup(e, "");
+    e->response_for.document_id = edxml_strdup(e, m->edxml_id);
+    memcpy(e->status_code, m->code, sizeof e->status_code);
+    e->description = edxml_strdup(e, "");
+    time_t now = (time_t)now_unix();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(e->timestamp, sizeof e->timestamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    struct derr derr = {0};
+    int rc = edxml_build(e, xml, len, &derr);
+    if (rc) {
+        snprintf(err, errlen, "status envelope: %s", derr.message);
+        derr_clear(&derr);
+    }
+    return rc;
+}
+
+/* Builds, signs with the unit's seal and stores the envelope of m, and
+ * records its hash on the row. Returns 0, or -1 with err. */
+static int make_envelope(struct exchange_sender *s, struct claimed *m, char *err, size_t errlen)
+{
+    struct edxml e;
+    memset(&e, 0, sizeof e);
+    char *xml = NULL, *signed_xml = NULL;
+    size_t len = 0, slen = 0;
+    struct signer *sg = NULL;
+    struct derr derr = {0};
+    struct unit u;
+    int rc = m->is_status ? build_status(s, m, &e, &xml, &len, err, errlen)
+                          : build_document(s, m, &e, &xml, &len, err, errlen);
+    edxml_free(&e);
+    if (rc)
+        goto done;
+    rc = -1;
+    if (unit_of(s->db, m->from, &u) ||
+        keys_signer(s->db, s->data_dir, u.id, 0, now_unix(), &sg, &derr) ||
+        edxml_sign(xml, len, sg, &signed_xml, &slen, &derr)) {
+        snprintf(err, errlen, "signing: %s",
+                 derr.message[0] ? derr.message : "the unit is missing");
+        goto done;
+    }
+    if (exchange_file_put(s->files_dir, signed_xml, slen, m->sha)) {
+        snprintf(err, errlen, "cannot store the envelope");
+        goto done;
+    }
+    if (store_exec_all(s->db,
+                       "UPDATE exchange_messages SET envelope_sha256 = ?, envelope_size = ?,"
+                       " verdict = 'signed' WHERE id = ?",
+                       BIND_TEXT(m->sha), BIND_INT(slen), BIND_INT(m->id))) {
+        snprintf(err, errlen, "cannot record the envelope");
+        m->sha[0] = 0;
+        goto done;
+    }
+    rc = 0;
+done:
+    derr_clear(&derr);
+    signer_free(sg);
+    free(xml);
+    free(signed_xml);
+    return rc;
+}
+
+/* --- the transport --------------------------------------------------------- */
+
+enum outcome { OUT_DELIVERED, OUT_RETRY, OUT_REFUSED };
+
+/* POSTs the envelope to the node's inbox. The seam for mutual TLS: the
+ * client certificate (this node's) and the pinned peer certificate (the
+ * directory's node->cert) go into the fetch request here. */
+static enum outcome post_envelope(const struct directory_node *node, const unsigned char *env,
+                                  size_t len, char *err, size_t errlen)
+{
+    char url[512];
+    size_t alen = strlen(node->address);
+    while (alen > 0 && node->address[alen - 1] == '/')
+        alen--;
+    snprintf(url, sizeof url, "%.*s%s", (int)alen, node->address, INBOX_PATH);
+    static const char *const headers[] = {"Content-Type: application/xml"};
+    struct fetch_request r = {.url = url,
+                              .protocols = "http,https",
+                              .body = env,
+                              .body_len = len,
+                              .headers = headers,
+                              .nheaders = 1,
+                              .connect_timeout = 10,
+                              .timeout = 60,
+                              .max_answer = 65536};
+    unsigned char *answer = NULL;
+    size_t answer_len = 0;
+    long status = 0;
+    char why[256] = "";
+    enum fetch_outcome o = fetch_http(&r, &answer, &answer_len, &status, why, sizeof why);
+    free(answer);
+    switch (o) {
+    case FETCH_OK:
+    case FETCH_EMPTY:
+        return OUT_DELIVERED;
+    case FETCH_STATUS:
+        snprintf(err, errlen, "%s answered HTTP %ld", node->id, status);
+        if (status >= 200 && status < 300)
+            return OUT_DELIVERED;
+        /* The receiver refused this envelope for good (bad signature, not
+         * its unit): sending it again changes nothing. */
+        return status >= 400 && status < 500 && status != 408 && status != 429 ? OUT_REFUSED
+                                                                                : OUT_RETRY;
+    default:
+        snprintf(err, errlen, "%s unreachable: %s", node->id, why[0] ? why : "no answer");
+        return OUT_RETRY;
+    }
+}
+
+static void deliver(struct exchange_sender *s, struct claimed *m)
+{
+    char err[ERR_MAX] = "", province[32];
+    struct directory d = {0};
+    struct derr derr = {0};
+    unsigned char *env = NULL;
+    size_t len = 0;
+    int64_t now = now_unix();
+    enum outcome o = OUT_RETRY;
+    const struct directory_node *node = NULL;
+    if (exchange_province(s->db, province) != STORE_ROW ||
+        directory_load(s->db, province, now, &d, NULL, NULL, &derr)) {
+        snprintf(err, sizeof err, "no usable directory: %s", derr.message);
+        goto out;
+    }
+    node = directory_node_for_unit(&d, m->to);
+    if (!node) {
+        snprintf(err, sizeof err, "no node hosts %s in directory version %lld", m->to,
+                 (long long)d.version);
+        goto out;
+    }
+    if (!m->sha[0] && make_envelope(s, m, err, sizeof err))
+        goto out;
+    env = filestore_read_all(s->files_dir, m->sha, EDXML_MAX_SIZE, &len);
+    if (!env) {
+        snprintf(err, sizeof err, "the envelope %s cannot be read", m->sha);
+        goto out;
+    }
+    if (store_exec_all(s->db,
+                       "UPDATE exchange_messages SET node_id = ?, directory_version = ? WHERE id"
+                       " = ?",
+                       BIND_TEXT(node->id), BIND_INT(d.version), BIND_INT(m->id)))
+        log_warn("exchange: message %lld: cannot note its node", (long long)m->id);
+    o = post_envelope(node, env, len, err, sizeof err);
+out:
+    free(env);
+    directory_free(&d);
+    derr_clear(&derr);
+    if (o == OUT_DELIVERED) {
+        record(s, m, "delivered", now, "");
+        log_info("exchange: message %lld (%s) delivered to %s", (long long)m->id, m->edxml_id,
+                 m->to);
+    } else if (o == OUT_REFUSED) {
+        log_warn("exchange: message %lld refused: %s", (long long)m->id, err);
+        record(s, m, "failed", now, err);
+    } else {
+        long delay = exchange_backoff(m->attempts, s->scale);
+        log_warn("exchange: message %lld, attempt %d: %s; next in %ld s", (long long)m->id,
+                 m->attempts, err, delay);
+        record(s, m, "pending", now + delay, err);
+    }
+}
+
+static int deliver_due(struct exchange_sender *s)
+{
+    while (!atomic_load(&s->stopping)) {
+        struct claimed m;
+        memset(&m, 0, sizeof m);
+        int rc = claim_next(s, now_unix(), &m);
+        if (rc == STORE_DONE)
+            return 0;
+        if (rc != STORE_ROW) {
+            log_error("exchange: cannot claim a message: %s", store_errmsg(s->db));
+            return rc;
+        }
+        deliver(s, &m);
+    }
+    return 0;
+}
+
+static int64_t next_wait(struct exchange_sender *s)
+{
+    int64_t at = 0, wait = MAX_SLEEP_SEC;
+    /* The first of each recipient only: the others wait for it, not for
+     * their own time (else a later one due now would wake the loop at once). */
+    if (store_int(s->db,
+                  "SELECT min(m.next_attempt_at) FROM exchange_messages m WHERE"
+                  " m.state = 'pending' AND m.direction = 'out'" HEAD,
+                  &at) == STORE_ROW &&
+        at > 0 && at - now_unix() < wait)
+        wait = at - now_unix();
+    return wait < 0 ? 0 : wait;
+}
+
+static void *sender_main(void *arg)
+{
+    struct exchange_sender *s = arg;
+    while (!atomic_load(&s->stopping)) {
+        pthread_mutex_lock(&s->lock);
+        s->woken = 0;
+        pthread_mutex_unlock(&s->lock);
+        int64_t wait = deliver_due(s) ? 1 : next_wait(s);
+        if (wait <= 0)
+            continue;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += wait;
+        pthread_mutex_lock(&s->lock);
+        while (!s->woken && !atomic_load(&s->stopping))
+            if (pthread_cond_timedwait(&s->cond, &s->lock, &until))
+                break;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return NULL;
+}
+
+static void free_sender(struct exchange_sender *s)
+{
+    store_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}
+
+int exchange_sender_start(const char *db_path, const char *data_dir, const char *files_dir,
+                          struct exchange_sender **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct exchange_sender *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    copy_str(s->data_dir, sizeof s->data_dir, data_dir);
+    copy_str(s->files_dir, sizeof s->files_dir, files_dir);
+    s->scale = 1;
+    const char *env = getenv("MOTCUA_EXCHANGE_BACKOFF_SCALE");
+    if (env && *env) {
+        char *end;
+        s->scale = strtod(env, &end);
+        if (*end || !(s->scale >= 0 && s->scale <= 100)) {
+            snprintf(err, errlen, "MOTCUA_EXCHANGE_BACKOFF_SCALE must be a number from 0 to 100");
+            free(s);
+            return -1;
+        }
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    unsigned char token[16];
+    if (random_bytes(token, sizeof token)) {
+        snprintf(err, errlen, "no randomness for the sender's claim");
+        goto fail;
+    }
+    hex_encode(token, sizeof token, s->claim);
+    if (store_open(db_path, 0, &s->db, err, errlen))
+        goto fail;
+    /* Rows a stop or a crash left 'sending' go back to the queue: sent
+     * again, the receiver's key makes them count once. */
+    if (store_exec_all(s->db,
+                       "UPDATE exchange_messages SET state = 'pending', claim = NULL,"
+                       " next_attempt_at = ? WHERE state = 'sending'",
+                       BIND_INT(now_unix()))) {
+        snprintf(err, errlen, "cannot requeue interrupted exchange messages: %s",
+                 store_errmsg(s->db));
+        goto fail;
+    }
+    if (thread_start(&s->thread, sender_main, s)) {
+        snprintf(err, errlen, "cannot start the exchange sender thread");
+        goto fail;
+    }
+    exchange_set_waker(wake_cb, s);
+    *out = s;
+    return 0;
+fail:
+    free_sender(s);
+    return -1;
+}
+
+void exchange_sender_stop(struct exchange_sender *s)
+{
+    if (!s)
+        return;
+    exchange_set_waker(NULL, NULL);
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->stopping, 1);
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    free_sender(s);
+}
