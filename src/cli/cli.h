@@ -62,5 +62,6 @@ int cmd_render(int argc, char **argv);
 int cmd_document(int argc, char **argv);
 int cmd_edxml(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
+int cmd_exchange_service(int argc, char **argv);
 
 #endif
