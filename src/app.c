@@ -4,8 +4,10 @@
 #include <stdio.h>
 
 #include "base/util.h"
+#include "document/shared_sent.h"
 #include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
+#include "dossier/shared_status.h"
 #include "issued/issuing.h"
 #include "notify/notify.h"
 #include "payment/payment.h"
@@ -35,6 +37,18 @@ int app_listen_all(void)
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++)
         if (dossier_listen(all[i]))
+            return -1;
+    return 0;
+}
+
+int app_offer_services(void)
+{
+    static const struct sharing_service *const all[] = {
+        &dossier_status_service,
+        &documents_sent_service,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(all); i++)
+        if (sharing_offer(all[i]))
             return -1;
     return 0;
 }

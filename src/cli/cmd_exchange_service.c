@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "base/derr.h"
 #include "base/util.h"
 #include "cli/cli.h"
@@ -157,6 +158,10 @@ static int do_request(int argc, char **argv)
 
 int cmd_exchange_service(int argc, char **argv)
 {
+    if (app_offer_services()) {
+        fprintf(stderr, "motcua exchange: cannot offer the services\n");
+        return 3;
+    }
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

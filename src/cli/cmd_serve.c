@@ -357,8 +357,8 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
     }
-    if (app_listen_all()) {
-        fprintf(stderr, "motcua serve: too many dossier-change listeners\n");
+    if (app_listen_all() || app_offer_services()) {
+        fprintf(stderr, "motcua serve: too many dossier-change listeners or shared services\n");
         return 1;
     }
     filestore_tmp_sweep(app.files_dir); /* uploads cut short by a stop */

@@ -12,116 +12,42 @@
 #include <time.h>
 
 #include "base/util.h"
-#include "catalog/unit.h"
-#include "dossier/dossier.h"
 #include "exchange/directory.h"
 #include "sign/http_fetch.h"
 #include "sign/keys.h"
 #include "sign/signer.h"
 #include "store/store.h"
 
-/* --- the services ------------------------------------------------------- */
+/* --- the registry ------------------------------------------------------ */
 
-/* Is unit code `code` provider or a unit below it? 1, 0, or -1 on a store
- * error. Paths of ids ("/1/5/") make "below" a prefix. */
-static int unit_within(struct store *db, const char *code, const char *provider)
+/* Filled once at start (sharing_offer), before any thread reads it. */
+static const struct sharing_service *offered[SHARING_MAX_SERVICES];
+static size_t noffered;
+
+int sharing_offer(const struct sharing_service *s)
 {
-    struct unit u, p;
-    int r = unit_by_code(db, code, &u);
-    if (r == STORE_DONE)
-        return 0;
-    if (r != STORE_ROW || unit_by_code(db, provider, &p) != STORE_ROW)
+    for (size_t i = 0; i < noffered; i++)
+        if (offered[i] == s)
+            return 0;
+        else if (strcmp(offered[i]->name, s->name) == 0)
+            return -1;
+    if (noffered == SHARING_MAX_SERVICES)
         return -1;
-    return strncmp(u.path, p.path, strlen(p.path)) == 0;
-}
-
-/* dossier-status: the public lookup of a one-stop dossier (status,
- * history, appointment, unit; no personal data), only for a dossier
- * received by the provider or a unit below it. params: {code}. */
-static int run_dossier_status(struct store *db, json_t *params, const char *provider,
-                              const char *consumer, json_t **result, struct derr *err)
-{
-    (void)consumer;
-    json_t *code = json_object_get(params, "code");
-    if (!json_is_string(code) || json_string_length(code) == 0 ||
-        json_string_length(code) > 64)
-        return derr_set(err, DERR_INVALID, "bad_params",
-                        "Cần mã hồ sơ (params.code) để tra cứu tình trạng.", "params.code");
-    json_t *o = dossier_lookup_json(db, json_string_value(code));
-    const char *unit = o ? json_string_value(json_object_get(json_object_get(o, "unit"), "code"))
-                         : NULL;
-    int within = unit ? unit_within(db, unit, provider) : 0;
-    if (within < 0) {
-        json_decref(o);
-        return derr_set(err, DERR_INTERNAL, "internal", "Không đọc được hồ sơ.", NULL);
-    }
-    if (!within) {
-        /* Another unit's dossier is as unknown as no dossier: a consumer
-         * learns nothing about what this provider does not hold. */
-        json_decref(o);
-        return derr_set(err, DERR_NOT_FOUND, "not_found",
-                        "Đơn vị cung cấp không có hồ sơ với mã này.", "params.code");
-    }
-    *result = o;
+    offered[noffered++] = s;
     return 0;
 }
 
-/* documents-sent: the official documents the provider (or a unit below
- * it) issued to the consumer as an internal recipient, newest first, at
- * most 200: notation, date, type, summary and delivery (the state of the
- * consumer's incoming copy on this node, or "not_delivered"). No params. */
-static int run_documents_sent(struct store *db, json_t *params, const char *provider,
-                              const char *consumer, json_t **result, struct derr *err)
+const struct sharing_service *const *sharing_services(size_t *n)
 {
-    (void)params;
-    struct store_stmt *st;
-    if (store_prepare_all(
-            db,
-            "SELECT d.notation, d.issued_on, d.type_code, d.summary, coalesce((SELECT c.state "
-            "FROM documents c WHERE c.source_id = d.id AND c.unit_id = cu.id LIMIT 1), "
-            "'not_delivered') FROM units p, units cu, documents d JOIN units du ON du.id = "
-            "d.unit_id WHERE p.code = ? AND cu.code = ? AND d.direction = 'out' AND d.state = "
-            "'issued' AND substr(du.path, 1, length(p.path)) = p.path AND EXISTS (SELECT 1 "
-            "FROM json_each(d.recipients_internal) r WHERE r.value = cu.id) "
-            "ORDER BY d.issued_at DESC, d.id DESC LIMIT 200",
-            &st, BIND_TEXT(provider), BIND_TEXT(consumer)))
-        return derr_set(err, DERR_INTERNAL, "internal", "Không đọc được văn bản.", NULL);
-    json_t *docs = json_array();
-    int r;
-    while ((r = store_step(st)) == STORE_ROW)
-        json_array_append_new(
-            docs, json_pack("{s:s,s:s,s:s,s:s,s:s}", "notation", store_col_text(st, 0),
-                            "issued_on", store_col_text(st, 1), "type", store_col_text(st, 2),
-                            "summary", store_col_text(st, 3), "delivery",
-                            store_col_text(st, 4)));
-    store_done(st);
-    if (r != STORE_DONE) {
-        json_decref(docs);
-        return derr_set(err, DERR_INTERNAL, "internal", "Không đọc được văn bản.", NULL);
-    }
-    *result = json_pack("{s:s,s:s,s:o}", "from", provider, "to", consumer, "documents", docs);
-    return 0;
-}
-
-static const struct sharing_service services[] = {
-    {"dossier-status", "Tình trạng giải quyết hồ sơ thủ tục hành chính (theo mã hồ sơ)",
-     run_dossier_status},
-    {"documents-sent", "Văn bản đơn vị cung cấp đã ban hành gửi đơn vị gọi (số, ngày, trích yếu, "
-                       "tình trạng chuyển)",
-     run_documents_sent},
-};
-
-const struct sharing_service *sharing_services(size_t *n)
-{
-    *n = sizeof services / sizeof services[0];
-    return services;
+    *n = noffered;
+    return offered;
 }
 
 const struct sharing_service *sharing_service_find(const char *name)
 {
-    for (size_t i = 0; name && i < sizeof services / sizeof services[0]; i++)
-        if (strcmp(services[i].name, name) == 0)
-            return &services[i];
+    for (size_t i = 0; name && i < noffered; i++)
+        if (strcmp(offered[i]->name, name) == 0)
+            return offered[i];
     return NULL;
 }
 
@@ -179,15 +105,15 @@ int sharing_deny(struct store *db, const char *service, const char *organ, struc
 json_t *sharing_access_json(struct store *db, const char *service)
 {
     json_t *out = json_array();
-    for (size_t i = 0; out && i < sizeof services / sizeof services[0]; i++) {
-        if (service && strcmp(service, services[i].name) != 0)
+    for (size_t i = 0; out && i < noffered; i++) {
+        if (service && strcmp(service, offered[i]->name) != 0)
             continue;
         struct store_stmt *st;
         json_t *organs = json_array();
         if (store_prepare_all(db,
                               "SELECT organ, granted_at FROM exchange_service_access "
                               "WHERE service = ? ORDER BY organ",
-                              &st, BIND_TEXT(services[i].name))) {
+                              &st, BIND_TEXT(offered[i]->name))) {
             json_decref(organs);
             json_decref(out);
             return NULL;
@@ -203,8 +129,8 @@ json_t *sharing_access_json(struct store *db, const char *service)
             json_decref(out);
             return NULL;
         }
-        json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "service", services[i].name,
-                                             "description", services[i].description, "organs",
+        json_array_append_new(out, json_pack("{s:s,s:s,s:o}", "service", offered[i]->name,
+                                             "description", offered[i]->description, "organs",
                                              organs));
     }
     return out;
@@ -393,15 +319,15 @@ static int province_of(struct store *db, char out[32], struct derr *err)
 static int seal_of(struct store *db, const char *data_dir, const char *code, int64_t now,
                    struct signer **s, struct derr *err)
 {
-    struct unit u;
-    int r = unit_by_code(db, code, &u);
+    int64_t id = 0;
+    int r = store_int(db, "SELECT id FROM units WHERE code = ?", &id, BIND_TEXT(code));
     if (r != STORE_ROW) {
         char msg[256];
         snprintf(msg, sizeof msg, "Máy chủ này không có đơn vị %.31s.", code);
         return derr_set(err, r == STORE_DONE ? DERR_NOT_FOUND : DERR_INTERNAL,
                         r == STORE_DONE ? "unknown_unit" : "internal", msg, "organ");
     }
-    return keys_signer(db, data_dir, u.id, 0, now, s, err);
+    return keys_signer(db, data_dir, id, 0, now, s, err);
 }
 
 /* --- the consumer's side ------------------------------------------------ */

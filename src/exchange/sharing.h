@@ -39,9 +39,17 @@ struct sharing_service {
                json_t **result, struct derr *err);
 };
 
-/* The services in code, n in *n. Static. */
-const struct sharing_service *sharing_services(size_t *n);
-/* The service named name, or NULL. */
+#define SHARING_MAX_SERVICES 16
+
+/* Offers service s on this node (s is borrowed for the process's life).
+ * The services are defined where their data lives (dossier/, document/)
+ * and offered by app_offer_services at start, before any thread runs:
+ * this module is below them. Offering s again is fine; another service
+ * with s's name, or more than SHARING_MAX_SERVICES: -1. Returns 0 or -1. */
+int sharing_offer(const struct sharing_service *s);
+/* The offered services, n in *n. */
+const struct sharing_service *const *sharing_services(size_t *n);
+/* The offered service named name, or NULL. */
 const struct sharing_service *sharing_service_find(const char *name);
 
 /* --- the access list ------------------------------------------------------ */
