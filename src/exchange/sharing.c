@@ -552,6 +552,7 @@ void sharing_call_free(struct sharing_call *c)
 struct incoming {
     char service[64], from[32], to[32], nonce[33];
     int64_t time;
+    int trusted; /* the signature verified under this node's anchors */
 };
 
 static int refuse(struct sharing_served *out, int status, const char *code, const char *message)
@@ -599,6 +600,7 @@ static int serve(struct store *db, const char *data_dir, const char *service, co
         refuse(out, !strcmp(err.code, "untrusted") ? 403 : 422, err.code, err.message);
         goto out;
     }
+    in->trusted = 1;
     const char *sv = json_string_value(json_object_get(content, "service"));
     const char *from = json_string_value(json_object_get(content, "from"));
     const char *to = json_string_value(json_object_get(content, "to"));
@@ -724,8 +726,11 @@ int sharing_serve(struct store *db, const char *data_dir, const char *service, c
     sha256_hex(req, len, rh);
     if (out->answer)
         sha256_hex(out->answer, out->answer_len, ah);
-    /* A request over the limit is logged by its hash only. */
-    size_t keep = len <= SHARING_MAX_REQUEST ? len : 0;
+    /* The bytes of a request are kept once its signature verified under
+     * this node's anchors: anyone may POST here without a login, and what
+     * no trusted unit signed is logged by its hash only (a row of a few
+     * hundred bytes, not up to 64 KiB of anyone's choosing). */
+    size_t keep = in.trusted && len <= SHARING_MAX_REQUEST ? len : 0;
     return store_exec_all(
         db,
         "INSERT INTO exchange_calls (side, service, from_organ, to_organ, nonce, request_time, "
