@@ -5,7 +5,8 @@
 // submitted on B and gets what B's public lookup shows. Both nodes log the call with the signed
 // request and the signed answer, which openssl verifies against the roots. A service A is not
 // allowed to call, a replayed request, a request signed by a unit the directory does not list,
-// a tampered request, a stale one: refused and logged; nothing but the log changes.
+// a tampered request, a stale one: refused and logged; nothing but the log changes. And the
+// other way round: an officer of B asks A for the công văn Hạc Thành issued to Quảng Phú.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  startServer, Client, motcua, newCitizen, readyBirthDraft, sql, sqlValue, snapshot,
+  startServer, Client, motcua, newCitizen, readyBirthDraft, sql, sqlValue, snapshot, samplePdf, totp,
+  DEMO_OFFICERS,
 } from './lib/server.mjs';
 
 const PROVINCE = '000.00.00.H56';
@@ -102,7 +104,12 @@ async function postSigned(srv, service, bytes) {
   return { status: res.status, ctype, buf, json: ctype.startsWith('application/json') ? JSON.parse(buf.toString('utf8')) : undefined };
 }
 
-test('data-sharing: dossier-status from node B to an officer of node A; access list, replay, forgery refused and logged', async (t) => {
+/**
+ * Two nodes on loopback, each with its own data directory and demo CA, each trusting the other's
+ * root; the province (A's data directory holds its seal) signs a directory of the two, both
+ * install it. Node A hosts Hạc Thành, node B Quảng Phú.
+ */
+async function twoNodes(t) {
   const dir = tmpDir(t);
   const A = await startServer(t);
   const B = await startServer(t);
@@ -128,6 +135,12 @@ test('data-sharing: dossier-status from node B to an officer of node A; access l
   ok(motcua(['directory', 'sign', '--data', A.dataDir, '--unit', PROVINCE, path.join(dir, 'dir.json'), path.join(dir, 'dir.cms')]));
   ok(motcua(['directory', 'install', '--data', A.dataDir, path.join(dir, 'dir.cms')]));
   ok(motcua(['directory', 'install', '--data', B.dataDir, path.join(dir, 'dir.cms')]));
+
+  return { dir, A, B, rootA, rootB };
+}
+
+test('data-sharing: dossier-status from node B to an officer of node A; access list, replay, forgery refused and logged', async (t) => {
+  const { dir, A, B, rootA, rootB } = await twoNodes(t);
 
   // B lets Hạc Thành call dossier-status, and nothing else
   let r = ok(motcua(['exchange', 'service', 'allow', '--data', B.dataDir, '--service', 'dossier-status', '--organ', HAC_THANH]));
@@ -309,4 +322,61 @@ test('data-sharing: dossier-status from node B to an officer of node A; access l
   assert.equal(r.status, 1);
   assert.match(r.stderr, /\(not_allowed\)/);
   assert.deepEqual(state(A.dataDir), beforeA);
+});
+
+test('data-sharing: documents-sent: the công văn node A issued to Quảng Phú, asked by an officer of B', async (t) => {
+  const { A, B } = await twoNodes(t);
+  const id = (q) => Number(sqlValue(A.dataDir, q));
+  const hac = id(`SELECT id FROM units WHERE code = '${HAC_THANH}'`);
+  const quang = id(`SELECT id FROM units WHERE code = '${QUANG_PHU}'`);
+  const finance = id(`SELECT id FROM units WHERE code = '${DEPT}'`);
+  const leaderId = id(`SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`);
+  const demo = async (who) => {
+    const c = new Client(A.url);
+    const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now()) });
+    assert.equal(r.status, 200, r.text);
+    return c;
+  };
+  const specialist = await demo(DEMO_OFFICERS.specialist);
+  const leader = await demo(DEMO_OFFICERS.leader);
+  const clerk = await demo(DEMO_OFFICERS.clerk);
+  // Hạc Thành issues two công văn on node A: one to Quảng Phú and Sở Tài chính, one to Sở Tài chính only
+  async function issue(summary, recipients) {
+    let r = await specialist.post('/api/v1/documents', {
+      unit_id: hac, type: 'cong_van', department: 'VP', summary, signer_id: leaderId, signer_title: 'CHỦ TỊCH',
+      recipients_internal: recipients,
+    });
+    assert.equal(r.status, 201, r.text);
+    const doc = r.json.document;
+    r = await specialist.req('PUT', `/api/v1/documents/${doc.id}/body/cong-van.pdf`, { body: samplePdf(summary.slice(0, 20)), type: 'application/pdf' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await specialist.post(`/api/v1/documents/${doc.id}/submit`, {})).status, 200);
+    assert.equal((await leader.post(`/api/v1/documents/${doc.id}/review`, { decision: 'approve' })).status, 200);
+    assert.equal((await leader.post(`/api/v1/documents/${doc.id}/sign`, {})).status, 200);
+    r = await clerk.post(`/api/v1/documents/${doc.id}/issue`, {});
+    assert.equal(r.status, 200, r.text);
+    return r.json.document;
+  }
+  const toQuang = await issue('V/v phối hợp rà soát hộ nghèo năm 2026', [quang, finance]);
+  await issue('V/v báo cáo quyết toán ngân sách', [finance]);
+  assert.match(toQuang.notation, /\//);
+
+  ok(motcua(['exchange', 'service', 'allow', '--data', A.dataDir, '--service', 'documents-sent', '--organ', QUANG_PHU]));
+  const off = await officer(B, 'vanthu.thu', 'clerk', QUANG_PHU);
+  const beforeA = state(A.dataDir);
+  const r = await off.post('/api/v1/exchange/call', { organ: HAC_THANH, service: 'documents-sent', as: QUANG_PHU });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.result.from, HAC_THANH);
+  assert.equal(r.json.result.to, QUANG_PHU);
+  assert.deepEqual(r.json.result.documents, [{
+    notation: toQuang.notation, issued_on: toQuang.issued_on, type: 'cong_van',
+    summary: 'V/v phối hợp rà soát hộ nghèo năm 2026', delivery: 'arrived',
+  }]);
+  assert.deepEqual(state(A.dataDir), beforeA);
+  assert.equal(logRows(A.dataDir, 'provider').length, 1);
+  assert.equal(logRows(B.dataDir, 'consumer').length, 1);
+  // dossier-status was not opened to Quảng Phú on A
+  const r2 = await off.post('/api/v1/exchange/call', { organ: HAC_THANH, service: 'dossier-status', params: { code: 'X' }, as: QUANG_PHU });
+  assert.equal(r2.status, 403, r2.text);
+  assert.equal(r2.json.error.code, 'not_allowed');
 });
