@@ -64,6 +64,19 @@ static int organ_valid(const char *s)
     return 1;
 }
 
+/* A service's name: 1-63 of [a-z0-9-], so that it goes into a URL's path
+ * as it is. */
+static int service_name_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 63)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
 /* --- the access list ---------------------------------------------------- */
 
 static int unknown_service(struct derr *err, const char *name)
@@ -334,7 +347,7 @@ static int seal_of(struct store *db, const char *data_dir, const char *code, int
 
 int sharing_request_sign(struct store *db, const char *data_dir, const char *from,
                          const char *to, const char *service, json_t *params,
-                         const char *nonce, int64_t time, unsigned char **out, size_t *len,
+                         const char *nonce, int64_t at, unsigned char **out, size_t *len,
                          struct derr *err)
 {
     struct signer *s = NULL;
@@ -342,7 +355,7 @@ int sharing_request_sign(struct store *db, const char *data_dir, const char *fro
     int rc = -1;
     *out = NULL;
     *len = 0;
-    utc_text(time, when);
+    utc_text(at, when);
     json_t *req = json_pack("{s:s,s:o,s:s,s:s,s:s,s:s}", "service", service, "params",
                             params ? json_incref(params) : json_object(), "from", from, "to", to,
                             "nonce", nonce, "time", when);
@@ -351,7 +364,7 @@ int sharing_request_sign(struct store *db, const char *data_dir, const char *fro
         derr_set(err, DERR_INVALID, "bad_params", "Tham số gọi dịch vụ không hợp lệ.", "params");
         goto out;
     }
-    if (seal_of(db, data_dir, from, time, &s, err))
+    if (seal_of(db, data_dir, from, at, &s, err))
         goto out;
     if (cms_sign(text, strlen(text), s, out, len)) {
         derr_set(err, DERR_INTERNAL, "sign_failed", "Không ký được yêu cầu gọi dịch vụ.", NULL);
@@ -383,8 +396,7 @@ int sharing_call_prepare(struct store *db, const char *data_dir, const char *fro
     if (plen > SHARING_MAX_PARAMS)
         return derr_set(err, DERR_TOO_LARGE, "too_large", "Tham số gọi dịch vụ quá dài.",
                         "params");
-    if (!service || strlen(service) >= sizeof c->service || !organ_valid(from) ||
-        !organ_valid(to))
+    if (!service_name_valid(service) || !organ_valid(from) || !organ_valid(to))
         return derr_set(err, DERR_INVALID, "bad_request",
                         "Cần tên dịch vụ, mã đơn vị cung cấp và đơn vị gọi.", NULL);
     copy_str(c->service, sizeof c->service, service);
@@ -400,16 +412,15 @@ int sharing_call_prepare(struct store *db, const char *data_dir, const char *fro
         derr_set(err, DERR_NOT_FOUND, "not_in_directory", msg, pn ? "as" : "organ");
         goto out;
     }
+    /* The node's address may end in '/': never "//api". */
     size_t al = strlen(pn->address);
-    if (snprintf(c->url, sizeof c->url, "%s%s/api/v1/exchange/services/%s", pn->address,
-                 al && pn->address[al - 1] == '/' ? "" : "", service) >= (int)sizeof c->url) {
+    if (al && pn->address[al - 1] == '/')
+        al--;
+    if (snprintf(c->url, sizeof c->url, "%.*s/api/v1/exchange/services/%s", (int)al,
+                 pn->address, service) >= (int)sizeof c->url) {
         derr_set(err, DERR_INVALID, "bad_request", "Địa chỉ nút cung cấp quá dài.", NULL);
         goto out;
     }
-    /* "https://a/" + "/api/..." would give "//api": drop the doubled slash. */
-    if (al && pn->address[al - 1] == '/')
-        snprintf(c->url, sizeof c->url, "%.*s/api/v1/exchange/services/%s", (int)(al - 1),
-                 pn->address, service);
     if (random_bytes(raw, sizeof raw)) {
         derr_set(err, DERR_INTERNAL, "internal", "Không tạo được số dùng một lần.", NULL);
         goto out;
@@ -491,7 +502,8 @@ void sharing_call_send(struct sharing_call *c, int64_t now)
         return;
     }
     if (cms_verify(c->answer, c->answer_len, c->anchors, now, &a, seal, &c->err)) {
-        snprintf(msg, sizeof msg, "Trả lời của nút cung cấp không dùng được: %.150s", c->err.message);
+        snprintf(msg, sizeof msg, "Trả lời của nút cung cấp không dùng được: %.150s",
+                 c->err.message);
         derr_set(&c->err, DERR_INTERNAL, "bad_answer", msg, NULL);
         return;
     }
@@ -626,12 +638,14 @@ static int serve(struct store *db, const char *data_dir, const char *service, co
         refuse(out, 403, "wrong_signer", msg);
         goto out;
     }
-    if (province_of(db, province, &err) || directory_load(db, province, now, &d, NULL, NULL, &err)) {
+    if (province_of(db, province, &err) ||
+        directory_load(db, province, now, &d, NULL, NULL, &err)) {
         refuse(out, 503, err.code, err.message);
         goto out;
     }
     if (!directory_node_for_unit(&d, from)) {
-        snprintf(msg, sizeof msg, "Đơn vị %.31s không có trong danh bạ nút liên thông: từ chối.", from);
+        snprintf(msg, sizeof msg, "Đơn vị %.31s không có trong danh bạ nút liên thông: từ chối.",
+                 from);
         refuse(out, 403, "unknown_sender", msg);
         goto out;
     }

@@ -91,6 +91,7 @@ struct sharing_call {
  * with a seal), to unit to (found in the installed directory: its node's
  * address gives the URL), service with params (an object, or NULL for {}).
  * OUT: c (free with sharing_call_free). Returns 0, or -1 with err:
+ * "bad_request" (service not 1-63 of [a-z0-9-], a malformed code),
  * "unknown_unit", "no_directory" and the directory's refusals,
  * "not_in_directory" (to or from hosted by no node), "bad_params",
  * the seal's refusals (keys_signer), "sign_failed". */
@@ -113,11 +114,11 @@ int sharing_call_log(struct store *db, const struct sharing_call *c, int64_t now
 void sharing_call_free(struct sharing_call *c);
 
 /* Signs a request exactly as sharing_call_prepare does but with the given
- * nonce and time (for `motcua exchange request`, to test a provider).
+ * nonce and time at (for `motcua exchange request`, to test a provider).
  * OUT: *out (DER; free()), *len. Returns 0 or -1 with err. */
 int sharing_request_sign(struct store *db, const char *data_dir, const char *from,
                          const char *to, const char *service, json_t *params,
-                         const char *nonce, int64_t time, unsigned char **out, size_t *len,
+                         const char *nonce, int64_t at, unsigned char **out, size_t *len,
                          struct derr *err);
 
 /* --- the provider's side ------------------------------------------------ */

@@ -245,6 +245,13 @@ test('data-sharing: dossier-status from node B to an officer of node A; access l
   r = await off.post('/api/v1/exchange/call', { organ: DEPT, service: 'dossier-status', params: { code }, as: HAC_THANH });
   assert.equal(r.status, 404, r.text);
   assert.equal(r.json.error.code, 'not_in_directory');
+  // a service name goes into the provider's URL as it is: only [a-z0-9-]
+  r = await off.post('/api/v1/exchange/call', { organ: QUANG_PHU, service: '../directory?x=', params: {}, as: HAC_THANH });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.code, 'bad_request');
+  // these three were refused before any call: not logged (the two above and the not_found are)
+  assert.equal(logRows(A.dataDir, 'consumer').length, 3);
+  assert.equal(logRows(B.dataDir, 'provider').length, 3);
 
   // --- requests made by hand and POSTed to B directly
   const signed = (name, args) => {
