@@ -1,7 +1,7 @@
 /* cmd_exchange_service: the data-sharing services from the command line:
  * which consumer units may call which service this node offers (allow,
- * deny, list), and a signed request made by hand (request), to test a
- * provider or to call one with curl. docs/exchange.md "Data-sharing
+ * deny, list), a signed request made by hand (request), to test a
+ * provider or to call one with curl, and the call log (calls). docs/exchange.md "Data-sharing
  * services". */
 #include <jansson.h>
 #include <stdio.h>
@@ -22,12 +22,15 @@ static const char usage[] =
     "       motcua exchange service list --data DIR [--service NAME]\n"
     "       motcua exchange request --data DIR --as CODE --organ CODE --service NAME\n"
     "                               [--params JSON] [--nonce HEX32] [--time UNIX] OUT\n"
+    "       motcua exchange calls --data DIR [--limit N]\n"
     "  allow    let the unit CODE (a consumer's OrganId) call service NAME here.\n"
     "  deny     take that right back.\n"
     "  list     the services this node offers and who may call each, as JSON.\n"
     "  request  sign a request to service NAME of unit --organ with the seal of\n"
     "           unit --as (a fresh nonce and now unless given) and write it to OUT,\n"
     "           as a node sends it to POST /api/v1/exchange/services/NAME.\n"
+    "  calls    the newest N calls logged here (default 50), both sides, as JSON;\n"
+    "           the signed request and answer of each stay in exchange_calls.\n"
     "Exit 0 done, 1 refused (the reason on stderr), 2 usage error, 3 unreadable.\n";
 
 static int refused(const char *cmd, struct derr *err)
@@ -156,6 +159,34 @@ static int do_request(int argc, char **argv)
     return 0;
 }
 
+static int do_calls(int argc, char **argv)
+{
+    const char *data_dir = NULL, *limit = NULL;
+    const struct cli_opt opts[] = {
+        {"--data", 1, &data_dir, NULL}, {"--limit", 1, &limit, NULL}, {0}};
+    struct store *db = NULL;
+    long n = 50;
+    int npos = 0, rc = cli_parse(argc, argv, opts, usage, NULL, 0, &npos);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (!data_dir || (limit && parse_long(limit, 1, 10000, &n))) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (cli_open_data(data_dir, &db))
+        return 3;
+    json_t *j = sharing_calls_json(db, (int)n);
+    store_close(db);
+    if (!j) {
+        fprintf(stderr, "motcua exchange calls: cannot read the database\n");
+        return 3;
+    }
+    rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0;
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc ? 3 : 0;
+}
+
 int cmd_exchange_service(int argc, char **argv)
 {
     if (app_offer_services()) {
@@ -172,6 +203,8 @@ int cmd_exchange_service(int argc, char **argv)
         return do_access(argv[2], argc - 2, argv + 2);
     if (strcmp(argv[1], "request") == 0)
         return do_request(argc - 1, argv + 1);
+    if (strcmp(argv[1], "calls") == 0)
+        return do_calls(argc - 1, argv + 1);
     fprintf(stderr, "motcua exchange: unknown subcommand '%s'\n%s", argv[1], usage);
     return 2;
 }

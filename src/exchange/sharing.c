@@ -546,6 +546,39 @@ int sharing_call_log(struct store *db, const struct sharing_call *c, int64_t now
         c->answer ? BIND_BLOB(c->answer, c->answer_len) : BIND_BLOB(NULL, 0));
 }
 
+json_t *sharing_calls_json(struct store *db, int limit)
+{
+    struct store_stmt *st;
+    if (store_prepare_all(db,
+                          "SELECT id, side, service, from_organ, to_organ, nonce, request_time, "
+                          "at, status, result, account_id, request_sha256, "
+                          "coalesce(answer_sha256, '') FROM exchange_calls "
+                          "ORDER BY id DESC LIMIT ?",
+                          &st, BIND_INT(limit)))
+        return NULL;
+    json_t *out = json_array();
+    int r;
+    while ((r = store_step(st)) == STORE_ROW) {
+        json_t *o = json_pack(
+            "{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:o,s:s,s:o}", "id",
+            (json_int_t)store_col_int(st, 0), "side", store_col_text(st, 1), "service",
+            store_col_text(st, 2), "from", store_col_text(st, 3), "to", store_col_text(st, 4),
+            "nonce", store_col_text(st, 5), "request_time", (json_int_t)store_col_int(st, 6),
+            "at", (json_int_t)store_col_int(st, 7), "status", (json_int_t)store_col_int(st, 8),
+            "result", store_col_text(st, 9), "account_id",
+            store_col_is_null(st, 10) ? json_null() : json_integer(store_col_int(st, 10)),
+            "request_sha256", store_col_text(st, 11), "answer_sha256",
+            *store_col_text(st, 12) ? json_string(store_col_text(st, 12)) : json_null());
+        json_array_append_new(out, o);
+    }
+    store_done(st);
+    if (r != STORE_DONE) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 void sharing_call_free(struct sharing_call *c)
 {
     X509_STORE_free(c->anchors);

@@ -113,6 +113,12 @@ int sharing_call_log(struct store *db, const struct sharing_call *c, int64_t now
 /* Frees what c owns. */
 void sharing_call_free(struct sharing_call *c);
 
+/* The newest limit rows of the call log, both sides, newest first:
+ * [{id, side, service, from, to, nonce, request_time, at, status, result,
+ * account_id, request_sha256, answer_sha256}] (the signed bytes stay in
+ * the table). NULL on a store error. Caller decrefs. */
+json_t *sharing_calls_json(struct store *db, int limit);
+
 /* Signs a request exactly as sharing_call_prepare does but with the given
  * nonce and time at (for `motcua exchange request`, to test a provider).
  * OUT: *out (DER; free()), *len. Returns 0 or -1 with err. */

@@ -214,6 +214,15 @@ test('data-sharing: dossier-status from node B to an officer of node A; access l
   // and nothing else changed on either node
   assert.deepEqual(state(A.dataDir), beforeA);
   assert.deepEqual(state(B.dataDir), beforeB);
+  // the log from the command line: one call, the same hashes on both sides
+  const cliA = JSON.parse(ok(motcua(['exchange', 'calls', '--data', A.dataDir])).stdout);
+  const cliB = JSON.parse(ok(motcua(['exchange', 'calls', '--data', B.dataDir])).stdout);
+  assert.deepEqual(cliA.map((c) => [c.side, c.service, c.from, c.to, c.status, c.result, c.nonce, c.request_sha256, c.answer_sha256]),
+    [['consumer', 'dossier-status', HAC_THANH, QUANG_PHU, 200, 'ok', ca.nonce, ca.request_sha256, ca.answer_sha256]]);
+  assert.deepEqual(cliB.map((c) => [c.side, c.service, c.from, c.to, c.status, c.result, c.nonce, c.request_sha256, c.answer_sha256]),
+    [['provider', 'dossier-status', HAC_THANH, QUANG_PHU, 200, 'ok', ca.nonce, ca.request_sha256, ca.answer_sha256]]);
+  assert.equal(cliA[0].account_id, off.account.id);
+  assert.equal(cliB[0].account_id, null);
 
   // another service: Hạc Thành is not on its access list -> 403, logged on both sides
   r = await off.post('/api/v1/exchange/call', { organ: QUANG_PHU, service: 'documents-sent', params: {}, as: HAC_THANH });
