@@ -37,6 +37,7 @@ LAYERS=(
   "notify report feedback" # listeners and areas built on dossiers
   "payment"                # fees: uses the workflow and the report counters
   "document"               # official documents: types, registers, numbering, the flow
+  "node"                   # this server as a node: sending and receiving documents
   "app"                    # shared state; registers the listeners
   "http"                   # the HTTP layer and handlers
   "cli"                    # subcommands

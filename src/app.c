@@ -4,10 +4,13 @@
 #include <stdio.h>
 
 #include "base/util.h"
+#include "document/shared_sent.h"
 #include "dossier/changes.h"
 #include "dossier/lookup_cache.h"
+#include "dossier/shared_status.h"
 #include "exchange/outbox.h"
 #include "issued/issuing.h"
+#include "node/sender.h"
 #include "notify/notify.h"
 #include "payment/payment.h"
 #include "report/stats.h"
@@ -33,10 +36,22 @@ int app_listen_all(void)
         &payment_listener,
         &issued_listener,
         &lookup_cache_listener,
-        &exchange_listener, /* after-commit only: wakes the exchange sender */
+        &node_listener, /* after-commit only: wakes the exchange sender */
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++)
         if (dossier_listen(all[i]))
+            return -1;
+    return 0;
+}
+
+int app_offer_services(void)
+{
+    static const struct sharing_service *const all[] = {
+        &dossier_status_service,
+        &documents_sent_service,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(all); i++)
+        if (sharing_offer(all[i]))
             return -1;
     return 0;
 }

@@ -61,4 +61,10 @@ int app_set_data_dir(struct app *app, const char *dir);
  * calling it again adds nothing. Not thread-safe. Returns 0 or -1. */
 int app_listen_all(void);
 
+/* Offers this node's data-sharing services (exchange/sharing.h):
+ * dossier-status and documents-sent. Call once at start, before threads
+ * (serve, and the commands that name services); again adds nothing.
+ * Returns 0 or -1. */
+int app_offer_services(void);
+
 #endif

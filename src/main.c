@@ -26,7 +26,7 @@ static const struct {
     {"document", cmd_document, "print a unit's register of documents from the database"},
     {"edxml", cmd_edxml, "edXML envelopes between units: parse, sign, verify their signature"},
     {"directory", cmd_directory, "the signed directory of exchange nodes: sign, verify, install, look up"},
-    {"exchange", cmd_exchange, "documents between nodes: this server's node id"},
+    {"exchange", cmd_exchange, "between nodes: this server's node id; data-sharing services"},
     {"routes", cmd_routes, "print the HTTP API routes"},
     {"report", cmd_report, "figures of a unit and period (JSON, CSV, XLSX); rebuild counters"},
     {"tsa", cmd_tsa, "ask a Time-Stamping Authority for a token over a file; check one"},

@@ -63,5 +63,6 @@ int cmd_document(int argc, char **argv);
 int cmd_edxml(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
 int cmd_exchange(int argc, char **argv);
+int cmd_exchange_service(int argc, char **argv);
 
 #endif

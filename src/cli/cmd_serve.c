@@ -19,7 +19,7 @@
 #include "cli/cli.h"
 #include "dossier/changes.h"
 #include "dossier/filestore.h"
-#include "exchange/sender.h"
+#include "node/sender.h"
 #include "http/conn.h"
 #include "http/server.h"
 #include "issued/worker.h"
@@ -358,8 +358,8 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
     }
-    if (app_listen_all()) {
-        fprintf(stderr, "motcua serve: too many dossier-change listeners\n");
+    if (app_listen_all() || app_offer_services()) {
+        fprintf(stderr, "motcua serve: too many dossier-change listeners or shared services\n");
         return 1;
     }
     filestore_tmp_sweep(app.files_dir); /* uploads cut short by a stop */

@@ -6,9 +6,6 @@
 
 #include "base/util.h"
 #include "base/waker.h"
-#include "catalog/unit.h"
-#include "dossier/changes.h"
-#include "dossier/filestore.h"
 #include "exchange/directory.h"
 #include "store/store.h"
 
@@ -23,14 +20,6 @@ void exchange_after_commit(void)
 {
     waker_fire(&wake);
 }
-
-/* Only its after-commit hook: the writer calls the listeners' hooks after
- * every batch, which is when a queued row becomes visible to the sender. */
-const struct dossier_listener exchange_listener = {
-    .name = "exchange",
-    .changed = NULL,
-    .after_commit = exchange_after_commit,
-};
 
 static int read_text64(struct store_stmt *st, void *out)
 {
@@ -214,18 +203,4 @@ json_t *exchange_deliveries_json(struct store *db, int64_t document_id)
         return NULL;
     }
     return arr;
-}
-
-int exchange_file_put(const char *files_dir, const void *data, size_t len, char sha[65])
-{
-    struct filestore_tmp t;
-    int rc = filestore_tmp_open(files_dir, &t);
-    if (rc)
-        return rc;
-    rc = filestore_tmp_write(&t, data, len);
-    if (rc) {
-        filestore_tmp_discard(&t);
-        return rc;
-    }
-    return filestore_tmp_adopt(files_dir, &t, sha);
 }

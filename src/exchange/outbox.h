@@ -60,17 +60,9 @@ int exchange_queue_status(struct store *db, int64_t document_id, const char *cod
  * delivered_at}]. A new reference, or NULL on a store error. */
 json_t *exchange_deliveries_json(struct store *db, int64_t document_id);
 
-/* Writes len bytes into the file store files_dir (durable, under their
- * SHA-256, whose hex goes to sha). Returns 0 or a negative errno. */
-int exchange_file_put(const char *files_dir, const void *data, size_t len, char sha[65]);
-
 /* The waker of the sender (base/waker.h): set by the sender; noted by the
  * queuing functions; fired after each commit by exchange_after_commit. */
 void exchange_set_waker(void (*fn)(void *), void *arg);
 void exchange_after_commit(void);
-
-/* The hub's listener (dossier/changes.h) whose after-commit hook fires the
- * waker; registered by app_listen_all. */
-extern const struct dossier_listener exchange_listener;
 
 #endif

@@ -14,7 +14,7 @@
 #include "app.h"
 #include "base/util.h"
 #include "exchange/directory.h"
-#include "exchange/inbox.h"
+#include "node/inbox.h"
 #include "exchange/outbox.h"
 #include "http/conn.h"
 #include "http/http.h"

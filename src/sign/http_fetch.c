@@ -86,8 +86,11 @@ enum fetch_outcome fetch_http(const struct fetch_request *r, unsigned char **ans
         out = FETCH_TIMEOUT;
     else if (cc != CURLE_OK)
         out = FETCH_UNREACHABLE;
-    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status), *status != 200)
+    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status), *status != 200) {
         out = FETCH_STATUS;
+        if (r->keep_error_body && dynbuf_len(&a.buf) > 0)
+            *answer = (unsigned char *)dynbuf_take(&a.buf, answer_len);
+    }
     else if (dynbuf_len(&a.buf) == 0)
         out = FETCH_EMPTY;
     else if ((*answer = (unsigned char *)dynbuf_take(&a.buf, answer_len)))

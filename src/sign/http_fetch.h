@@ -20,6 +20,8 @@ struct fetch_request {
     long timeout;         /* seconds, the whole exchange */
     size_t max_answer;    /* bytes */
     const char *userpwd;  /* "user:password" for basic authentication, or NULL */
+    int keep_error_body;  /* on FETCH_STATUS, give the answer's body too (a peer's
+                             JSON refusal); 0: dropped */
 };
 
 enum fetch_outcome {
@@ -32,7 +34,8 @@ enum fetch_outcome {
     FETCH_FAILED,      /* libcurl or memory failed */
 };
 
-/* Runs the exchange. OUT: on FETCH_OK *answer (malloc'd; free()) and
+/* Runs the exchange. OUT: on FETCH_OK (and on FETCH_STATUS with
+ * keep_error_body, when a body came) *answer (malloc'd; free()) and
  * *answer_len; *status, the HTTP status when one came (else 0); why, libcurl's
  * words for a failure (may be empty). */
 enum fetch_outcome fetch_http(const struct fetch_request *r, unsigned char **answer,

@@ -8,8 +8,8 @@
 
 #include "exchange/directory.h"
 #include "exchange/edxml.h"
-#include "exchange/inbox.h"
-#include "exchange/sender.h"
+#include "node/inbox.h"
+#include "node/sender.h"
 #include "harness.h"
 
 TEST(backoff_schedule)

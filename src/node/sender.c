@@ -1,7 +1,7 @@
 /* sender: claims due outgoing exchange messages, builds and signs their
  * envelope once, POSTs it to the recipient's node, records the outcome,
  * retries with backoff. */
-#include "exchange/sender.h"
+#include "node/sender.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "catalog/unit.h"
 #include "document/document.h"
+#include "dossier/changes.h"
 #include "dossier/filestore.h"
 #include "exchange/directory.h"
 #include "exchange/edxml.h"
@@ -556,3 +557,25 @@ void exchange_sender_stop(struct exchange_sender *s)
     pthread_join(s->thread, NULL);
     free_sender(s);
 }
+
+int exchange_file_put(const char *files_dir, const void *data, size_t len, char sha[65])
+{
+    struct filestore_tmp t;
+    int rc = filestore_tmp_open(files_dir, &t);
+    if (rc)
+        return rc;
+    rc = filestore_tmp_write(&t, data, len);
+    if (rc) {
+        filestore_tmp_discard(&t);
+        return rc;
+    }
+    return filestore_tmp_adopt(files_dir, &t, sha);
+}
+
+/* Only its after-commit hook: the writer calls the listeners' hooks after
+ * every batch, which is when a queued row becomes visible to the sender. */
+const struct dossier_listener node_listener = {
+    .name = "exchange",
+    .changed = NULL,
+    .after_commit = exchange_after_commit,
+};

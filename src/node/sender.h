@@ -42,4 +42,14 @@ void exchange_sender_stop(struct exchange_sender *s);
  * most an hour, times scale (at least 1 s). */
 long exchange_backoff(int attempts, double scale);
 
+/* Writes len bytes into the file store files_dir (durable, under their
+ * SHA-256, whose hex goes to sha). Returns 0 or a negative errno. Shared
+ * with the inbox. */
+int exchange_file_put(const char *files_dir, const void *data, size_t len, char sha[65]);
+
+/* The hub's listener (dossier/changes.h) whose after-commit hook fires the
+ * sender's waker; registered by app_listen_all. */
+struct dossier_listener;
+extern const struct dossier_listener node_listener;
+
 #endif

@@ -1,6 +1,6 @@
 /* inbox: checking an envelope from another node and writing what it
  * brings: the incoming documents, the status back, the log. */
-#include "exchange/inbox.h"
+#include "node/inbox.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "document/doc_search.h"
 #include "exchange/directory.h"
 #include "exchange/outbox.h"
+#include "node/sender.h"
 #include "store/store.h"
 
 void exchange_inbox_clear(struct exchange_inbox *in)
