@@ -2,13 +2,16 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int parse_long(const char *s, long min, long max, long *out)
 {
@@ -93,6 +96,42 @@ int mkdir_p(const char *path)
     if (mkdir(tmp, 0700) && errno != EEXIST)
         return -1;
     return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char tmp[4200];
+    unsigned char rnd[4];
+    const unsigned char *p = data;
+    if (random_bytes(rnd, sizeof rnd))
+        return -EIO;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%02x%02x%02x%02x", path, (long)getpid(), rnd[0],
+                 rnd[1], rnd[2], rnd[3]) >= (int)sizeof tmp)
+        return -ENAMETOOLONG;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    while (len > 0 && rc == 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = n < 0 ? -errno : -EIO;
+        else {
+            p += n;
+            len -= (size_t)n;
+        }
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+    return rc;
 }
 
 int hex_value(char c)

@@ -37,6 +37,12 @@ int copy_str(char *dst, size_t cap, const char *src);
 /* Creates a directory and its parents (mode 0700 for new ones). */
 int mkdir_p(const char *path);
 
+/* Writes len bytes of data to path whole or not at all: into a new file
+ * beside it (mode 0666 less the umask), synced, then renamed over path.
+ * Returns 0, or a negative errno (nothing at path changed; the temporary
+ * file removed). */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
 /* Starts a background thread that never receives SIGINT, SIGTERM or
  * SIGPIPE: those belong to the main thread's sigwait. Returns
  * pthread_create's result (0 or an errno). */

@@ -285,21 +285,7 @@ static int do_verify(int argc, char **argv)
 
 static int write_out(const char *path, const char *data, size_t len)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return -1;
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp)
-        return -1;
-    int ok = fwrite(data, 1, len, fp) == len;
-    ok = fflush(fp) == 0 && ok;
-    ok = fsync(fileno(fp)) == 0 && ok;
-    ok = fclose(fp) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return write_file_atomic(path, data, len) ? -1 : 0;
 }
 
 static int do_sign(int argc, char **argv)

@@ -104,50 +104,10 @@ out:
  * printing why. */
 static int write_whole(const char *path, const void *data, size_t len)
 {
-    char tmp[4096];
-    FILE *fp;
-    int fd, ok;
-
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
-        fprintf(stderr, "motcua render: the output path is too long\n");
-        return 1;
-    }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "motcua render: cannot write beside %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    /* mkstemp makes the file 0600: give it the mode a plain creation would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
-        close(fd);
-        unlink(tmp);
-        fprintf(stderr, "motcua render: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    fp = fdopen(fd, "wb");
-    if (!fp) {
-        close(fd);
-        unlink(tmp);
-        fprintf(stderr, "motcua render: cannot write %s\n", path);
-        return 1;
-    }
-    ok = fwrite(data, 1, len, fp) == len;
-    ok = fflush(fp) == 0 && ok;
-    ok = fsync(fileno(fp)) == 0 && ok;
-    ok = fclose(fp) == 0 && ok;
-    if (ok && rename(tmp, path) != 0) {
-        fprintf(stderr, "motcua render: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
-        return 1;
-    }
-    if (!ok) {
-        fprintf(stderr, "motcua render: cannot write %s (disk full?)\n", path);
-        unlink(tmp);
-        return 1;
-    }
-    return 0;
+    int rc = write_file_atomic(path, data, len);
+    if (rc)
+        fprintf(stderr, "motcua render: cannot write %s: %s\n", path, strerror(-rc));
+    return rc ? 1 : 0;
 }
 
 static int render_register(int argc, char **argv)

@@ -679,23 +679,11 @@ int directory_cached_get(struct store *db, struct directory_cached *out)
  * rename) so a node never serves half a file. */
 static int write_copy(const char *data_dir, const void *data, size_t len)
 {
-    char dir[1100], path[1200], tmp[1210];
+    char dir[1100], path[1200];
     if (snprintf(dir, sizeof dir, "%s/exchange", data_dir) >= (int)sizeof dir ||
-        snprintf(path, sizeof path, "%s/directory.cms", dir) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp || mkdir_p(dir))
+        snprintf(path, sizeof path, "%s/directory.cms", dir) >= (int)sizeof path || mkdir_p(dir))
         return -1;
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp)
-        return -1;
-    int ok = fwrite(data, 1, len, fp) == len;
-    ok = fflush(fp) == 0 && ok;
-    ok = fsync(fileno(fp)) == 0 && ok;
-    ok = fclose(fp) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return write_file_atomic(path, data, len) ? -1 : 0;
 }
 
 int directory_install(struct store *db, const char *data_dir, const char *province,

@@ -1,9 +1,16 @@
 /* Tests for base/util: copy_str's bounded copy. Regression (issue 7): a cut
  * in the middle of a UTF-8 sequence stored invalid text (a 100-character
- * emoji name cut to 255 bytes), which the PDF renderer then refused. */
+ * emoji name cut to 255 bytes), which the PDF renderer then refused. And
+ * write_file_atomic: the file whole, or untouched, never a temporary left. */
 #include "base/util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -51,10 +58,54 @@ TEST(copy_str_never_splits_a_character)
     CHECK_EQ_STR(buf, "\x80\x80\x80\x80\x80");
 }
 
+/* The names in dir, counted. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+TEST(write_file_atomic_whole_or_untouched)
+{
+    char dir[] = "/tmp/motcua-util-XXXXXX", path[128], inside[160];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/so.csv", dir);
+    CHECK_EQ_INT(write_file_atomic(path, "abc", 3), 0);
+    CHECK_EQ_INT((int)file_size(path), 3);
+    CHECK_EQ_INT(write_file_atomic(path, "hello world", 11), 0); /* replaced */
+    CHECK_EQ_INT((int)file_size(path), 11);
+    CHECK_EQ_INT(entries(dir), 1); /* no temporary left beside it */
+    /* A path whose directory does not exist: refused, nothing written. */
+    snprintf(inside, sizeof inside, "%s/none/so.csv", dir);
+    CHECK_EQ_INT(write_file_atomic(inside, "x", 1), -ENOENT);
+    /* Over a directory: the rename fails; the directory and the file stay. */
+    snprintf(inside, sizeof inside, "%s/sub", dir);
+    CHECK_EQ_INT(mkdir(inside, 0700), 0);
+    CHECK(write_file_atomic(inside, "x", 1) < 0);
+    CHECK_EQ_INT(entries(dir), 2);
+    CHECK_EQ_INT((int)file_size(path), 11);
+    rmdir(inside);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(copy_str_fits);
     RUN(copy_str_ascii_cut);
     RUN(copy_str_never_splits_a_character);
+    RUN(write_file_atomic_whole_or_untouched);
     return harness_done();
 }
