@@ -8,6 +8,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/dynbuf.h"
+#include "base/util.h"
+#include "catalog/unit.h"
+#include "sign/keys.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -147,6 +151,63 @@ int cli_open_data(const char *dir, struct store **out)
         cli_print_store_failure("", dir, io ? io : rc, err);
         store_close(*out);
         return -1;
+    }
+    return 0;
+}
+
+int cli_open_data_ro(const char *cmd, const char *dir, struct store **out)
+{
+    char path[1100], err[512];
+    if (snprintf(path, sizeof path, "%s/motcua.db", dir) >= (int)sizeof path ||
+        access(path, R_OK) != 0) {
+        fprintf(stderr, "motcua %s: no readable database in %s\n", cmd, dir);
+        return -1;
+    }
+    if (store_open(path, 1, out, err, sizeof err)) {
+        fprintf(stderr, "motcua %s: cannot open %s: %s\n", cmd, path, err);
+        return -1;
+    }
+    return 0;
+}
+
+unsigned char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "motcua %s: cannot read %s: %s\n", cmd, path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "motcua %s: %s is not a regular file\n", cmd, path);
+        return NULL;
+    }
+    if ((size_t)sb.st_size > max) {
+        fprintf(stderr, "motcua %s: %s is larger than %zu MiB\n", cmd, path, max >> 20);
+        return NULL;
+    }
+    unsigned char *p = (unsigned char *)dynbuf_read_file(path, max, len);
+    if (!p)
+        fprintf(stderr, "motcua %s: cannot read %s\n", cmd, path);
+    return p;
+}
+
+int cli_unit_seal(const char *cmd, struct store *db, const char *data_dir, const char *unit_code,
+                  int64_t *unit_id, struct signer **out)
+{
+    struct unit u;
+    struct derr err = {0};
+    int r = unit_by_code(db, unit_code, &u);
+    if (r != STORE_ROW) {
+        fprintf(stderr, "motcua %s: %s %s\n", cmd,
+                r == STORE_DONE ? "unknown unit" : "cannot read the unit", unit_code);
+        return r == STORE_DONE ? 1 : 3;
+    }
+    *unit_id = u.id;
+    if (keys_signer(db, data_dir, u.id, 0, now_unix(), out, &err)) {
+        fprintf(stderr, "motcua %s: %s (%s)\n", cmd, err.message, err.code ? err.code : "");
+        int rc = err.kind == DERR_INTERNAL ? 3 : 1;
+        derr_clear(&err);
+        return rc;
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 #define MOTCUA_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -40,6 +41,23 @@ void cli_print_store_failure(const char *cmd, const char *dir, int rc, const cha
 /* Opens DIR/motcua.db read-write and brings its schema up to date. Prints
  * why on failure. */
 int cli_open_data(const char *dir, struct store **out);
+
+/* Opens DIR/motcua.db read-only, as it is (no migration). On failure prints
+ * "motcua CMD: ..." and returns -1. */
+int cli_open_data_ro(const char *cmd, const char *dir, struct store **out);
+
+/* The regular file at path, at most max bytes (malloc'd, NUL-terminated,
+ * caller frees; *len its size), or NULL after printing "motcua CMD: ..."
+ * (missing, not a regular file, too large, unreadable). */
+unsigned char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len);
+
+/* The seal signer of the unit unit_code (its key for signing as the
+ * organisation, valid now), as the PDF seal loads it. OUT: *unit_id and
+ * *out (caller frees with signer_free). Returns 0, or 1 after printing
+ * "motcua CMD: ..." (unknown unit, no usable seal), 3 on a store error. */
+struct signer;
+int cli_unit_seal(const char *cmd, struct store *db, const char *data_dir, const char *unit_code,
+                  int64_t *unit_id, struct signer **out);
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

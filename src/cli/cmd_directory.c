@@ -46,35 +46,16 @@ static const char usage[] =
 
 static unsigned char *read_input(const char *cmd, const char *path, size_t *len)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        fprintf(stderr, "motcua directory %s: cannot read %s: %s\n", cmd, path, strerror(errno));
-        return NULL;
-    }
-    if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > DIRECTORY_MAX_SIZE) {
-        fprintf(stderr, "motcua directory %s: %s is not a regular file of at most 4 MiB\n", cmd,
-                path);
-        return NULL;
-    }
-    unsigned char *p = (unsigned char *)dynbuf_read_file(path, DIRECTORY_MAX_SIZE, len);
-    if (!p)
-        fprintf(stderr, "motcua directory %s: cannot read %s\n", cmd, path);
-    return p;
+    char name[64];
+    snprintf(name, sizeof name, "directory %s", cmd);
+    return cli_read_file(name, path, DIRECTORY_MAX_SIZE, len);
 }
 
 static int open_ro(const char *cmd, const char *dir, struct store **db)
 {
-    char path[1100], err[512];
-    if (snprintf(path, sizeof path, "%s/motcua.db", dir) >= (int)sizeof path ||
-        access(path, R_OK) != 0) {
-        fprintf(stderr, "motcua directory %s: no readable database in %s\n", cmd, dir);
-        return -1;
-    }
-    if (store_open(path, 1, db, err, sizeof err)) {
-        fprintf(stderr, "motcua directory %s: cannot open %s: %s\n", cmd, path, err);
-        return -1;
-    }
-    return 0;
+    char name[64];
+    snprintf(name, sizeof name, "directory %s", cmd);
+    return cli_open_data_ro(name, dir, db);
 }
 
 static int read_code(struct store_stmt *st, void *out)
@@ -160,7 +141,6 @@ static int do_sign(int argc, char **argv)
     struct derr err = {0};
     struct store *db = NULL;
     struct signer *s = NULL;
-    struct unit u;
     unsigned char *out = NULL;
     size_t len, outlen;
     int npos = 0, rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
@@ -178,16 +158,10 @@ static int do_sign(int argc, char **argv)
         rc = 3;
         goto out;
     }
-    int r = unit_by_code(db, unit_code, &u);
-    if (r != STORE_ROW) {
-        fprintf(stderr, "motcua directory sign: %s %s\n",
-                r == STORE_DONE ? "unknown unit" : "cannot read the unit", unit_code);
+    int64_t unit_id;
+    if ((rc = cli_unit_seal("directory sign", db, data_dir, unit_code, &unit_id, &s)))
         goto out;
-    }
-    if (keys_signer(db, data_dir, u.id, 0, now_unix(), &s, &err)) {
-        rc = refused("sign", NULL, &err);
-        goto out;
-    }
+    rc = 1;
     if (directory_sign(data, len, s, &out, &outlen, &err)) {
         rc = refused("sign", pos[0], &err);
         goto out;

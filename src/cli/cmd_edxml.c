@@ -38,23 +38,9 @@ static const char usage[] =
 
 static unsigned char *read_input(const char *cmd, const char *path, size_t *len)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        fprintf(stderr, "motcua edxml %s: cannot read %s: %s\n", cmd, path, strerror(errno));
-        return NULL;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "motcua edxml %s: %s is not a regular file\n", cmd, path);
-        return NULL;
-    }
-    if ((size_t)sb.st_size > EDXML_MAX_SIZE) {
-        fprintf(stderr, "motcua edxml %s: %s is larger than 64 MiB\n", cmd, path);
-        return NULL;
-    }
-    unsigned char *p = (unsigned char *)dynbuf_read_file(path, EDXML_MAX_SIZE, len);
-    if (!p)
-        fprintf(stderr, "motcua edxml %s: cannot read %s\n", cmd, path);
-    return p;
+    char name[64];
+    snprintf(name, sizeof name, "edxml %s", cmd);
+    return cli_read_file(name, path, EDXML_MAX_SIZE, len);
 }
 
 static json_t *str(const char *s)
@@ -221,17 +207,9 @@ static int do_parse(int argc, char **argv)
 /* DIR/motcua.db, read-only (signing and verifying change nothing). */
 static int open_ro(const char *cmd, const char *dir, struct store **db)
 {
-    char path[1100], err[512];
-    if (snprintf(path, sizeof path, "%s/motcua.db", dir) >= (int)sizeof path ||
-        access(path, R_OK) != 0) {
-        fprintf(stderr, "motcua edxml %s: no readable database in %s\n", cmd, dir);
-        return -1;
-    }
-    if (store_open(path, 1, db, err, sizeof err)) {
-        fprintf(stderr, "motcua edxml %s: cannot open %s: %s\n", cmd, path, err);
-        return -1;
-    }
-    return 0;
+    char name[64];
+    snprintf(name, sizeof name, "edxml %s", cmd);
+    return cli_open_data_ro(name, dir, db);
 }
 
 static int do_verify(int argc, char **argv)
@@ -296,7 +274,6 @@ static int do_sign(int argc, char **argv)
     struct derr err = {0};
     struct store *db = NULL;
     struct signer *s = NULL;
-    struct unit u;
     char *out = NULL;
     size_t len, outlen;
     int npos = 0, rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
@@ -314,17 +291,10 @@ static int do_sign(int argc, char **argv)
         rc = 3;
         goto out;
     }
-    int r = unit_by_code(db, unit_code, &u);
-    if (r != STORE_ROW) {
-        fprintf(stderr, "motcua edxml sign: %s %s\n",
-                r == STORE_DONE ? "unknown unit" : "cannot read the unit", unit_code);
+    int64_t unit_id;
+    if ((rc = cli_unit_seal("edxml sign", db, data_dir, unit_code, &unit_id, &s)))
         goto out;
-    }
-    /* The unit's seal, as the PDF seal loads it. */
-    if (keys_signer(db, data_dir, u.id, 0, now_unix(), &s, &err)) {
-        fprintf(stderr, "motcua edxml sign: %s\n", err.message);
-        goto out;
-    }
+    rc = 1;
     if (edxml_sign(data, len, s, &out, &outlen, &err)) {
         fprintf(stderr, "motcua edxml sign: %s: %s (%s)\n", pos[0], err.message, err.code);
         goto out;
