@@ -757,8 +757,8 @@ int64_t cal_due(const struct cal *c, int64_t received, int64_t working_minutes,
     return -ERANGE;
 }
 
-int64_t cal_working_minutes_between(const struct cal *c, int64_t from,
-                                    int64_t to)
+/* Working seconds in [from, to), or a negative errno. */
+static int64_t working_seconds_between(const struct cal *c, int64_t from, int64_t to)
 {
     if (!c)
         return -EINVAL;
@@ -788,7 +788,19 @@ int64_t cal_working_minutes_between(const struct cal *c, int64_t from,
                 sum += b - a;
         }
     }
-    return sum / 60;
+    return sum;
+}
+
+int64_t cal_working_minutes_between(const struct cal *c, int64_t from, int64_t to)
+{
+    int64_t sec = working_seconds_between(c, from, to);
+    return sec < 0 ? sec : sec / 60;
+}
+
+int64_t cal_working_minutes_left(const struct cal *c, int64_t from, int64_t to)
+{
+    int64_t sec = working_seconds_between(c, from, to);
+    return sec < 0 ? sec : (sec + 59) / 60;
 }
 
 int64_t cal_days_to_minutes(int64_t days)

@@ -102,13 +102,18 @@ int64_t cal_clock_start(const struct cal *c, int64_t received,
 int64_t cal_due(const struct cal *c, int64_t received, int64_t working_minutes,
                 int cutoff_minute);
 
-/* Working minutes in [from, to), rounded down (0 if to <= from). Used to
- * pause the clock for a supplement request: remaining = total -
- * cal_working_minutes_between(clock start, pause); on resume,
- * due = cal_due(c, resume, remaining, -1). Returns minutes, or -EINVAL
+/* Working minutes in [from, to), rounded down (0 if to <= from). On
+ * resume after a pause, due = cal_due(c, resume, remaining, -1) with
+ * remaining = cal_working_minutes_left(c, pause, due). Returns minutes, or -EINVAL
  * (from < 0), -ERANGE (past CAL_YEAR_MAX). */
 int64_t cal_working_minutes_between(const struct cal *c, int64_t from,
                                     int64_t to);
+
+/* The same, rounded up: the working time left on a clock paused at from
+ * with its due at to. A part of a minute counts whole, so that pausing and
+ * resuming never brings the due date earlier (the applicant loses no
+ * time). */
+int64_t cal_working_minutes_left(const struct cal *c, int64_t from, int64_t to);
 
 /* Processing times in working minutes: days * CAL_MINUTES_PER_DAY, hours *
  * 60. -EINVAL if negative or too large for cal_due. */

@@ -106,12 +106,6 @@ const struct directory_node *directory_node_for_unit(const struct directory *d,
 const struct directory_node *directory_node_for_cert(const struct directory *d,
                                                      const void *cert, size_t len);
 
-/* The unit a certificate names: its subject's organizationIdentifier (the
- * unit's code, as sign/democa writes it) into out ("" if none or longer
- * than cap - 1), and whether the subject carries a title (an official's
- * personal certificate) in *has_title. A unit's seal: a code, no title. */
-void directory_cert_unit(X509 *x, char *out, size_t cap, int *has_title);
-
 /* --- the cache --------------------------------------------------------- */
 
 /* What the cache holds. */

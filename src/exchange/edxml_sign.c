@@ -22,7 +22,7 @@
 #include <xmlsec/openssl/x509.h>
 
 #include "base/util.h"
-#include "exchange/directory.h"
+#include "exchange/cert_unit.h"
 #include "exchange/edxml.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -392,7 +392,7 @@ int edxml_verify(const void *data, size_t len, X509_STORE *anchors, struct edxml
             snprintf(v->issuer, sizeof v->issuer, "%.*s", (int)(l < 511 ? l : 511), p);
         }
         BIO_free(b);
-        directory_cert_unit(leaf, v->organ_id, sizeof v->organ_id, &v->has_title);
+        cert_unit(leaf, v->organ_id, sizeof v->organ_id, &v->has_title);
         BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
         char *hex = bn ? BN_bn2hex(bn) : NULL;
         if (hex)

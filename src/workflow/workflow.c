@@ -363,7 +363,7 @@ static int move_clock(struct store *db, struct workflow_step *s, const struct do
     *remaining = -1;
     *finished = 0;
     if (strcmp(from_clock, "running") == 0 && strcmp(to_clock, "paused") == 0) {
-        int64_t left = d->due_at > s->now ? cal_working_minutes_between(s->cal, s->now, d->due_at)
+        int64_t left = d->due_at > s->now ? cal_working_minutes_left(s->cal, s->now, d->due_at)
                                           : 0;
         if (left < 0)
             return derr_set(&s->err, DERR_INTERNAL, "internal", "Lỗi tính thời gian", NULL);

@@ -540,6 +540,18 @@ TEST(pause_and_resume)
     CHECK_EQ_INT(cal_working_minutes_between(c, t_of("2025-03-03T09:00:30"),
                                              t_of("2025-03-03T09:02")),
                  1);
+    /* The time left on a paused clock rounds up: a pause at 07:05:52 with
+     * the due at 07:06:49 the next day leaves 480 minutes 57 seconds, so
+     * 481; resumed at once, the due is not earlier (it was 07:05:52 with
+     * the 480 a rounding down gives: the applicant lost 57 seconds). */
+    int64_t pause = t_of("2025-03-04T07:05:52"), due = t_of("2025-03-05T07:06:49");
+    CHECK_EQ_INT(cal_working_minutes_between(c, pause, due), 480);
+    CHECK_EQ_INT(cal_working_minutes_left(c, pause, due), 481);
+    CHECK(cal_due(c, pause, cal_working_minutes_left(c, pause, due), -1) >= due);
+    CHECK_EQ_INT(cal_working_minutes_left(c, t_of("2025-03-03T09:00"), t_of("2025-03-03T09:02")),
+                 2);
+    CHECK_EQ_INT(cal_working_minutes_left(c, t_of("2025-03-03T12:00"), t_of("2025-03-03T12:30")),
+                 0); /* lunch: nothing to round */
     /* a whole week: five days of 480 */
     CHECK_EQ_INT(cal_working_minutes_between(c, t_of("2025-03-03T00:00"),
                                              t_of("2025-03-10T00:00")),
