@@ -10,6 +10,7 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "document/document.h"
+#include "exchange/outbox.h"
 #include "store/store.h"
 
 static int db_err(struct derr *err)
@@ -175,11 +176,32 @@ int document_recall_job(struct store *db, void *arg)
     if (n == 0 || n > DOCUMENT_RECALL_REASON_MAX)
         return derr_set(&a->err, DERR_INVALID, "reason_required",
                         "Cần lý do thu hồi (tối đa 1000 ký tự).", "reason");
+    /* Copies on other nodes are taken back by a revoke envelope each. */
     if (mark(db, d.id, "recalled", 0, "", a->reason, a->actor_id, a->now, &a->ncopies) ||
+        exchange_queue_revoke(db, d.id, a->now, NULL) ||
         audit_object_json(db, a->actor_id, "document.recall", "document", d.id,
                           json_pack("{ss si}", "reason", a->reason, "copies", a->ncopies)))
         return db_err(&a->err);
     return 0;
+}
+
+int document_mark_received(struct store *db, int64_t id, const char *kind, int64_t by,
+                           const char *notation, const char *reason, int64_t now)
+{
+    int rc = has_mark(db, id, kind);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    char day[11];
+    document_date(now, day);
+    rc = store_exec_all(db,
+                        "INSERT INTO document_marks(document_id, kind, by_document_id,"
+                        " notation, reason, marked_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        BIND_INT(id), BIND_TEXT(kind), BIND_ID(by), BIND_TEXT(notation),
+                        BIND_TEXT(reason), BIND_TEXT(day), BIND_INT(now));
+    if (!rc)
+        rc = store_exec_all(db, "UPDATE documents SET updated_at = ? WHERE id = ?", BIND_INT(now),
+                            BIND_INT(id));
+    return rc;
 }
 
 json_t *document_marks_json(struct store *db, int64_t id)

@@ -75,6 +75,13 @@ int document_recall_job(struct store *db, void *arg);
  * negative store error. */
 int document_recalled(struct store *db, int64_t id);
 
+/* Inside a write job: marks incoming document id as its sender on another
+ * node asked (kind "recalled" with reason, or "replaced" by incoming
+ * document by with its notation), with no officer. A mark of that kind
+ * already there is kept. Returns 0 or a store error. */
+int document_mark_received(struct store *db, int64_t id, const char *kind, int64_t by,
+                           const char *notation, const char *reason, int64_t now);
+
 /* The marks of document id: [{kind, by: {id, notation} | null, reason,
  * account: {id, name} | null, on, at}], oldest first. A new reference, or
  * NULL on a store error. */

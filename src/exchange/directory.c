@@ -208,6 +208,8 @@ static int parse_node(json_t *o, size_t idx, struct directory_node *n, size_t *t
                       struct derr *err)
 {
     char field[96];
+/* A chain of upstreams longer than this is a loop in the directory. */
+#define MAX_LEVELS 16
 #define FIELD(name) (snprintf(field, sizeof field, "nodes[%zu].%s", idx, name), field)
     if (!json_is_object(o)) {
         snprintf(field, sizeof field, "nodes[%zu]", idx);
@@ -294,6 +296,22 @@ static int check_unique(struct directory *d, size_t total_units, struct derr *er
         if (!found) {
             snprintf(msg, sizeof msg, "Nút %s có nút cấp trên %s không có trong danh bạ.",
                      d->nodes[i].id, up);
+            return derr_set(err, DERR_INVALID, "bad_upstream", msg, d->nodes[i].id);
+        }
+        /* Messages go up through hubs only, and the chain ends. */
+        const struct directory_node *n = &d->nodes[i];
+        int levels = 0;
+        while (n && n->upstream[0] && levels <= MAX_LEVELS) {
+            n = directory_node_by_id(d, n->upstream);
+            if (n && !n->hub) {
+                snprintf(msg, sizeof msg, "Nút cấp trên %s của nút %s không phải là nút trục.",
+                         n->id, d->nodes[i].id);
+                return derr_set(err, DERR_INVALID, "bad_upstream", msg, d->nodes[i].id);
+            }
+            levels++;
+        }
+        if (levels > MAX_LEVELS) {
+            snprintf(msg, sizeof msg, "Chuỗi nút cấp trên của nút %s quay vòng.", d->nodes[i].id);
             return derr_set(err, DERR_INVALID, "bad_upstream", msg, d->nodes[i].id);
         }
     }
@@ -595,6 +613,36 @@ const struct directory_node *directory_node_for_unit(const struct directory *d, 
             if (strcmp(d->nodes[i].units[j], code) == 0)
                 return &d->nodes[i];
     return NULL;
+}
+
+const struct directory_node *directory_node_by_id(const struct directory *d, const char *id)
+{
+    for (size_t i = 0; id && i < d->nnodes; i++)
+        if (strcmp(d->nodes[i].id, id) == 0)
+            return &d->nodes[i];
+    return NULL;
+}
+
+const struct directory_node *directory_next_hop(const struct directory *d, const char *self,
+                                                const struct directory_node *dest)
+{
+    const struct directory_node *me = directory_node_by_id(d, self);
+    if (!me || !dest || me == dest)
+        return NULL;
+    /* Up from dest: when self is on the way, the node just below it. */
+    const struct directory_node *n = dest;
+    for (int i = 0; i < MAX_LEVELS && n && n->upstream[0]; i++) {
+        const struct directory_node *up = directory_node_by_id(d, n->upstream);
+        if (up == me)
+            return n;
+        n = up;
+    }
+    if (me->upstream[0]) {
+        const struct directory_node *up = directory_node_by_id(d, me->upstream);
+        if (up)
+            return up;
+    }
+    return dest;
 }
 
 const struct directory_node *directory_node_for_cert(const struct directory *d, const void *cert,

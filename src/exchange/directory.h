@@ -100,6 +100,18 @@ int directory_verify(const void *cms, size_t len, X509_STORE *anchors, const cha
 const struct directory_node *directory_node_for_unit(const struct directory *d,
                                                      const char *code);
 
+/* The node with id, or NULL. Borrowed from d. */
+const struct directory_node *directory_node_by_id(const struct directory *d, const char *id);
+
+/* Where node self sends a message for node dest (docs/exchange.md "Hubs"):
+ * the nodes form a tree by their upstream. When dest is below self, the
+ * next node down towards it; otherwise self's upstream (a commune's
+ * province hub, the province's national one); a node without an upstream
+ * (the top, or a flat directory with no hubs) sends to dest directly.
+ * NULL when self is dest or either is unknown. Borrowed from d. */
+const struct directory_node *directory_next_hop(const struct directory *d, const char *self,
+                                                const struct directory_node *dest);
+
 /* The node whose certificate is cert (DER or PEM bytes), or NULL when the
  * directory does not list it (then traffic from it is refused). Borrowed
  * from d. */

@@ -132,9 +132,13 @@ int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, 
     int rc = store_exec_all(
         db,
         "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
-        " document_id, state, next_attempt_at, created_at, updated_at)"
+        " business, document_id, state, next_attempt_at, created_at, updated_at)"
         " SELECT 'out', 'document', u.code || ',' || replace(d.issued_on, '-', '/') || ','"
-        " || d.notation, u.code, j.value, d.id, 'pending', ?, ?, ?"
+        " || d.notation, u.code, j.value,"
+        /* A replacing document replaces for those who got the original. */
+        " CASE WHEN EXISTS (SELECT 1 FROM exchange_messages o WHERE o.direction = 'out'"
+        " AND o.kind = 'document' AND o.business IN (0, 3) AND o.document_id = d.replaces_id"
+        " AND o.to_organ = j.value) THEN 3 ELSE 0 END, d.id, 'pending', ?, ?, ?"
         " FROM documents d JOIN units u ON u.id = d.unit_id, json_each(d.recipients_exchange) j"
         " WHERE d.id = ? AND true ON CONFLICT DO NOTHING",
         BIND_INT(now), BIND_INT(now), BIND_INT(now), BIND_INT(document_id));
@@ -159,13 +163,70 @@ int exchange_queue_status(struct store *db, int64_t document_id, const char *cod
         " SELECT 'out', 'status', m.edxml_id, m.to_organ, m.from_organ, m.business, ?,"
         " m.document_id, m.node_id, 'pending', ?, ?, ? FROM exchange_messages m"
         " WHERE m.direction = 'in' AND m.kind = 'document' AND m.state = 'received'"
-        " AND m.document_id = ? AND true ON CONFLICT DO NOTHING",
+        " AND m.business IN (0, 3) AND m.document_id = ? AND true ON CONFLICT DO NOTHING",
         BIND_TEXT(code), BIND_INT(now), BIND_INT(now), BIND_INT(now), BIND_INT(document_id));
     if (rc)
         return rc;
     if (store_changes(db))
         waker_note(&wake);
     return 0;
+}
+
+int exchange_queue_status_to(struct store *db, const char *edxml_id, const char *from,
+                             const char *to, const char *code, int64_t now)
+{
+    int rc = store_exec_all(
+        db,
+        "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
+        " status_code, state, next_attempt_at, created_at, updated_at)"
+        " VALUES ('out', 'status', ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
+        BIND_TEXT(edxml_id), BIND_TEXT(from), BIND_TEXT(to), BIND_TEXT(code), BIND_INT(now),
+        BIND_INT(now), BIND_INT(now));
+    if (!rc && store_changes(db))
+        waker_note(&wake);
+    return rc;
+}
+
+int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n)
+{
+    /* One per recipient the document was queued for, after it in order:
+     * a recipient whose copy is still waiting gets the copy, then this. */
+    int rc = store_exec_all(
+        db,
+        "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
+        " business, document_id, state, next_attempt_at, created_at, updated_at)"
+        " SELECT 'out', 'document', m.edxml_id, m.from_organ, m.to_organ, 1, m.document_id,"
+        " 'pending', ?1, ?1, ?1 FROM exchange_messages m WHERE m.direction = 'out'"
+        " AND m.kind = 'document' AND m.business IN (0, 3) AND m.document_id = ?2"
+        " AND m.state <> 'failed' ORDER BY m.id ON CONFLICT DO NOTHING",
+        BIND_INT(now), BIND_INT(document_id));
+    if (rc)
+        return rc;
+    int k = store_changes(db);
+    if (n)
+        *n = k;
+    if (k)
+        waker_note(&wake);
+    return 0;
+}
+
+int exchange_queue_relay(struct store *db, const char *kind, const char *edxml_id,
+                         const char *from, const char *to, int business, const char *code,
+                         const char *sha, int64_t size, int64_t now)
+{
+    int rc = store_exec_all(
+        db,
+        "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
+        " business, status_code, envelope_sha256, envelope_size, verdict, relay, state,"
+        " next_attempt_at, created_at, updated_at)"
+        " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, 'relayed', 1, 'pending', ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        BIND_TEXT(kind), BIND_TEXT(edxml_id), BIND_TEXT(from), BIND_TEXT(to), BIND_INT(business),
+        BIND_TEXT(code), BIND_TEXT(sha), BIND_INT(size), BIND_INT(now), BIND_INT(now),
+        BIND_INT(now));
+    if (!rc && store_changes(db))
+        waker_note(&wake);
+    return rc;
 }
 
 json_t *exchange_deliveries_json(struct store *db, int64_t document_id)
@@ -178,7 +239,8 @@ json_t *exchange_deliveries_json(struct store *db, int64_t document_id)
                                   " m.last_status_at, m.updated_at, m.edxml_id"
                                   " FROM exchange_messages m LEFT JOIN units u"
                                   " ON u.code = m.to_organ WHERE m.direction = 'out'"
-                                  " AND m.kind = 'document' AND m.document_id = ? ORDER BY m.id",
+                                  " AND m.kind = 'document' AND m.business IN (0, 3)"
+                                  " AND m.document_id = ? ORDER BY m.id",
                                   &st, BIND_INT(document_id))) {
         json_decref(arr);
         return NULL;

@@ -55,6 +55,26 @@ int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, 
  * Returns 0 or a store error. */
 int exchange_queue_status(struct store *db, int64_t document_id, const char *code, int64_t now);
 
+/* Inside a write job: queues status code from local unit from to unit to
+ * about edxml_id, when no incoming document stands for it (a revoke for a
+ * copy this node never received is answered 16). Returns 0 or a store
+ * error. */
+int exchange_queue_status_to(struct store *db, const char *edxml_id, const char *from,
+                             const char *to, const char *code, int64_t now);
+
+/* Inside the recall's transaction: a revoke (business type 1) to every
+ * recipient issued document id was queued for. OUT: *n (may be NULL).
+ * Returns 0 or a store error. */
+int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n);
+
+/* Inside a hub's receiving job: the envelope received (in the file store
+ * as sha, size bytes) goes out again, unchanged, towards unit to (kind
+ * "document" or "status"; code "" for a document). Queuing the same key
+ * twice queues once. Returns 0 or a store error. */
+int exchange_queue_relay(struct store *db, const char *kind, const char *edxml_id,
+                         const char *from, const char *to, int business, const char *code,
+                         const char *sha, int64_t size, int64_t now);
+
 /* The exchange recipients of outgoing document id for the API: [{organ,
  * name, node, state, attempts, last_error, status_code, status_at,
  * delivered_at}]. A new reference, or NULL on a store error. */

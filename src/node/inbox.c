@@ -7,6 +7,7 @@
 
 #include "base/util.h"
 #include "catalog/unit.h"
+#include "document/corrections.h"
 #include "document/doc_search.h"
 #include "exchange/directory.h"
 #include "exchange/outbox.h"
@@ -38,6 +39,26 @@ static const struct edxml_attachment *pdf_of(const struct edxml *e)
             return a;
     }
     return NULL;
+}
+
+/* Files recipient code as local (hosted by this node) or relayed (this is
+ * a hub and another node hosts it). Returns 0, or -1 when it is neither,
+ * or when the list it belongs to is full (the rest are dropped). */
+static int sort_recipient(struct exchange_inbox *in, const struct directory *d,
+                          const struct directory_node *me, const char *code)
+{
+    const struct directory_node *n = directory_node_for_unit(d, code);
+    if (!me || !n || strlen(code) >= sizeof in->local[0])
+        return -1;
+    if (n == me && in->nlocal < EXCHANGE_INBOX_MAX_TO) {
+        copy_str(in->local[in->nlocal++], sizeof in->local[0], code);
+        return 0;
+    }
+    if (n != me && me->hub && in->nrelay < EXCHANGE_INBOX_MAX_TO) {
+        copy_str(in->relay[in->nrelay++], sizeof in->relay[0], code);
+        return 0;
+    }
+    return -1;
 }
 
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
@@ -75,28 +96,30 @@ int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
     if (in->v.has_title || strcmp(in->v.organ_id, e->from.organ_id) != 0)
         return derr_set(err, DERR_FORBIDDEN, "wrong_signer",
                         "Gói tin không được ký bằng con dấu số của đơn vị gửi.", "Signature");
+    const struct directory_node *me = directory_node_by_id(d, self);
     if (e->kind == EDXML_STATUS) {
-        const struct directory_node *n = directory_node_for_unit(d, e->response_for.organ_id);
-        if (!n || strcmp(n->id, self) != 0)
+        if (sort_recipient(in, d, me, e->response_for.organ_id))
             return derr_set(err, DERR_INVALID, "not_ours",
                             "Văn bản được trả lời không phải của đơn vị trên nút này.",
                             "ResponseFor");
-        copy_str(in->local[0], sizeof in->local[0], e->response_for.organ_id);
-        in->nlocal = 1;
     } else {
-        if (business_of(e) != EDXML_NEW)
-            return derr_set(err, DERR_INVALID, "unsupported_business",
-                            "Nút này chưa nhận thu hồi, cập nhật hay thay thế văn bản.",
-                            "Bussiness");
-        for (size_t i = 0; i < e->nto && in->nlocal < EXCHANGE_INBOX_MAX_TO; i++) {
-            const struct directory_node *n = directory_node_for_unit(d, e->to[i].organ_id);
-            if (n && strcmp(n->id, self) == 0 && strlen(e->to[i].organ_id) < 32)
-                copy_str(in->local[in->nlocal++], sizeof in->local[0], e->to[i].organ_id);
-        }
-        if (in->nlocal == 0)
+        /* A hub carries any business type; a receiving node knows these. */
+        int business = business_of(e);
+        for (size_t i = 0; i < e->nto; i++)
+            sort_recipient(in, d, me, e->to[i].organ_id);
+        if (in->nlocal == 0 && in->nrelay == 0)
             return derr_set(err, DERR_INVALID, "not_ours",
                             "Không nơi nhận nào của gói tin thuộc nút này.", "To");
-        const struct edxml_attachment *pdf = pdf_of(e);
+        if (in->nlocal && business == EDXML_UPDATE)
+            return derr_set(err, DERR_INVALID, "unsupported_business",
+                            "Nút này chưa nhận cập nhật văn bản.", "Bussiness");
+        if (in->nlocal && business != EDXML_NEW &&
+            (!e->business.document_id || !e->business.document_id[0]))
+            return derr_set(err, DERR_INVALID, "business_document_required",
+                            "Gói tin thu hồi hay thay thế phải nêu văn bản được thu hồi, thay thế.",
+                            "Bussiness");
+        const struct edxml_attachment *pdf = in->nlocal && business != EDXML_REVOKE ? pdf_of(e)
+                                                                                   : NULL;
         if (pdf) {
             if (exchange_file_put(in->files_dir, pdf->data, pdf->len, in->pdf_sha))
                 return derr_set(err, DERR_INTERNAL, "storage", "Không lưu được tệp văn bản.", "");
@@ -154,6 +177,59 @@ static int read_type(struct store_stmt *st, void *out)
     return STORE_ROW;
 }
 
+/* The incoming document unit to made of edxml_id from the envelope's
+ * From (0 when none). Returns 0 or a store error. */
+static int copy_of(struct store *db, struct exchange_inbox *in, const char *edxml_id,
+                   const char *to, int64_t *doc)
+{
+    *doc = 0;
+    int rc = store_int(db,
+                       "SELECT document_id FROM exchange_messages WHERE direction = 'in' AND"
+                       " kind = 'document' AND business IN (0, 3) AND state = 'received' AND"
+                       " edxml_id = ? AND from_organ = ? AND to_organ = ? AND document_id IS NOT"
+                       " NULL",
+                       doc, BIND_TEXT(edxml_id), BIND_TEXT(in->e.from.organ_id), BIND_TEXT(to));
+    return rc == STORE_ROW || rc == STORE_DONE ? 0 : rc;
+}
+
+/* A revoke (business type 1) for local unit to: its copy is marked
+ * recalled, as a recall on this server marks the copies it delivered
+ * (Decree 30, Art. 17: the issuing unit's recall binds the recipients),
+ * and 13 (asked) then 15 (done) go back; a copy never received is
+ * answered 16. */
+static int revoke_copy(struct store *db, struct exchange_inbox *in, const char *to)
+{
+    const struct edxml *e = &in->e;
+    const char *reason = e->business.reason && e->business.reason[0]
+                             ? e->business.reason
+                             : "Đơn vị gửi thu hồi văn bản (không nêu lý do).";
+    int64_t doc;
+    int rc = copy_of(db, in, e->business.document_id, to, &doc);
+    if (!rc)
+        rc = log_in(db, in, "document", e->document_id, to, "", doc);
+    if (rc)
+        return rc;
+    if (!doc)
+        return exchange_queue_status_to(db, e->business.document_id, to, e->from.organ_id, "16",
+                                        in->now);
+    if ((rc = document_mark_received(db, doc, "recalled", 0, "", reason, in->now)) ||
+        (rc = exchange_queue_status(db, doc, "13", in->now)))
+        return rc;
+    return exchange_queue_status(db, doc, "15", in->now);
+}
+
+/* A replacing document (business type 3) was written as doc for local unit
+ * to: the copy it replaces is marked replaced by it. */
+static int replace_copy(struct store *db, struct exchange_inbox *in, const char *to, int64_t doc,
+                        const char *notation)
+{
+    int64_t old;
+    int rc = copy_of(db, in, in->e.business.document_id, to, &old);
+    if (rc || !old)
+        return rc;
+    return document_mark_received(db, old, "replaced", doc, notation, "", in->now);
+}
+
 static int receive_document(struct store *db, struct exchange_inbox *in)
 {
     const struct edxml *e = &in->e;
@@ -172,6 +248,12 @@ static int receive_document(struct store *db, struct exchange_inbox *in)
             return db_err(&in->err);
         if (rc == 1) {
             in->duplicates++;
+            continue;
+        }
+        if (business_of(e) == EDXML_REVOKE) {
+            if (revoke_copy(db, in, in->local[i]))
+                return db_err(&in->err);
+            in->created++;
             continue;
         }
         rc = unit_by_code(db, in->local[i], &u);
@@ -194,13 +276,32 @@ static int receive_document(struct store *db, struct exchange_inbox *in)
             return db_err(&in->err);
         int64_t doc = store_last_insert_id(db);
         if (log_in(db, in, "document", e->document_id, in->local[i], "", doc) ||
-            exchange_queue_status(db, doc, "01", in->now))
+            exchange_queue_status(db, doc, "01", in->now) ||
+            (business_of(e) == EDXML_REPLACE && replace_copy(db, in, in->local[i], doc, notation)))
             return db_err(&in->err);
         if (document_search_index(db, doc, NULL, 0, &in->err))
             return -1;
         in->created++;
     }
     return 0;
+}
+
+/* The sender's view: where the recipient is, on the document rows sent
+ * (or relayed) from unit to to the status's From. The steps 01..06 only
+ * move forward, but their messages may arrive out of order (an 01 waiting
+ * for its retry while the 03 goes): an older step never replaces a later
+ * one. The take-back answers (13, 15, 16) always count. */
+static int note_status(struct store *db, struct exchange_inbox *in, const char *id, const char *to)
+{
+    const struct edxml *e = &in->e;
+    return store_exec_all(db,
+                          "UPDATE exchange_messages SET last_status = ?1, last_status_at = ?2,"
+                          " updated_at = ?2 WHERE direction = 'out' AND kind = 'document' AND"
+                          " edxml_id = ?3 AND to_organ = ?4 AND from_organ = ?5 AND"
+                          " (?1 > '06' OR last_status = '' OR last_status > '06'"
+                          " OR ?1 > last_status)",
+                          BIND_TEXT(e->status_code), BIND_INT(in->now), BIND_TEXT(id),
+                          BIND_TEXT(e->from.organ_id), BIND_TEXT(to));
 }
 
 static int receive_status(struct store *db, struct exchange_inbox *in)
@@ -215,27 +316,52 @@ static int receive_status(struct store *db, struct exchange_inbox *in)
         return 0;
     }
     if (log_in(db, in, "status", id, in->local[0], e->status_code, 0) ||
-        /* The sender's view: where the recipient is. The steps 01..06 only
-         * move forward, but their messages may arrive out of order (an 01
-         * waiting for its retry while the 03 goes): an older step never
-         * replaces a later one. The take-back answers (13, 15, 16) always
-         * count. */
-        store_exec_all(db,
-                       "UPDATE exchange_messages SET last_status = ?1, last_status_at = ?2,"
-                       " updated_at = ?2 WHERE direction = 'out' AND kind = 'document' AND"
-                       " edxml_id = ?3 AND to_organ = ?4 AND from_organ = ?5 AND"
-                       " (?1 > '06' OR last_status = '' OR last_status > '06'"
-                       " OR ?1 > last_status)",
-                       BIND_TEXT(e->status_code), BIND_INT(in->now), BIND_TEXT(id),
-                       BIND_TEXT(e->from.organ_id), BIND_TEXT(in->local[0])))
+        note_status(db, in, id, in->local[0]))
         return db_err(&in->err);
     in->created++;
+    return 0;
+}
+
+/* A hub's part: each relayed To is logged as received (no document) and
+ * queued out again with the envelope as it came; a key seen before is a
+ * duplicate. */
+static int relay(struct store *db, struct exchange_inbox *in)
+{
+    const struct edxml *e = &in->e;
+    int status = e->kind == EDXML_STATUS;
+    const char *kind = status ? "status" : "document";
+    const char *id = status ? e->response_for.document_id : e->document_id;
+    const char *code = status ? e->status_code : "";
+    for (int i = 0; i < in->nrelay; i++) {
+        int rc = seen(db, in, kind, id, in->relay[i], code);
+        if (rc < 0)
+            return db_err(&in->err);
+        if (rc == 1) {
+            in->duplicates++;
+            continue;
+        }
+        if (log_in(db, in, kind, id, in->relay[i], code, 0) ||
+            store_exec_all(db, "UPDATE exchange_messages SET relay = 1 WHERE id = ?",
+                           BIND_INT(store_last_insert_id(db))) ||
+            exchange_queue_relay(db, kind, id, e->from.organ_id, in->relay[i],
+                                 status ? 0 : business_of(e), code, in->envelope_sha,
+                                 (int64_t)in->len, in->now))
+            return db_err(&in->err);
+        /* The hub's own view of a relayed document: the status it carries. */
+        if (status && note_status(db, in, id, in->relay[i]))
+            return db_err(&in->err);
+        in->created++;
+    }
     return 0;
 }
 
 int exchange_inbox_job(struct store *db, void *arg)
 {
     struct exchange_inbox *in = arg;
+    if (relay(db, in))
+        return -1;
+    if (in->nlocal == 0)
+        return 0;
     return in->e.kind == EDXML_STATUS ? receive_status(db, in) : receive_document(db, in);
 }
 

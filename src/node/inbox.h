@@ -43,6 +43,8 @@ struct exchange_inbox {
     int64_t pdf_size;
     char local[EXCHANGE_INBOX_MAX_TO][32]; /* To hosted by this node */
     int nlocal;
+    char relay[EXCHANGE_INBOX_MAX_TO][32]; /* To this hub sends on */
+    int nrelay;
     /* OUT of the job */
     int created, duplicates;
     struct derr err;
@@ -53,8 +55,8 @@ struct exchange_inbox {
  * ("" when not set). Returns 0, or -1 with in->err: the verification's and
  * the parser's refusals (DERR_INVALID), DERR_FORBIDDEN "unknown_sender"
  * (From not in the directory), "wrong_signer" (not From's seal),
- * DERR_INVALID "not_ours" (no recipient hosted here), "unsupported_business"
- * (revoke, update, replace: not yet), DERR_STATE "no_directory",
+ * DERR_INVALID "not_ours" (no recipient hosted here, nor relayed by this
+ * hub), "unsupported_business" (update), DERR_STATE "no_directory",
  * "node_not_configured"; DERR_INTERNAL when the file store fails. */
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
                          const struct directory *d, const char *self);

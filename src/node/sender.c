@@ -44,7 +44,7 @@ struct exchange_sender {
 /* One claimed row. */
 struct claimed {
     int64_t id, document_id;
-    int attempts, is_status;
+    int attempts, is_status, business;
     char edxml_id[512];
     char from[32], to[32], code[3];
     char sha[65];
@@ -96,7 +96,8 @@ static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
                            " (SELECT id FROM exchange_messages m WHERE" DUE2
                            " ORDER BY id LIMIT 1)"
                            " RETURNING id, kind, edxml_id, from_organ, to_organ, status_code,"
-                           " coalesce(document_id, 0), coalesce(envelope_sha256, ''), attempts",
+                           " coalesce(document_id, 0), coalesce(envelope_sha256, ''), attempts,"
+                           " business",
                            &st, BIND_TEXT(s->claim), BIND_INT(now));
     if (rc)
         return rc;
@@ -111,6 +112,7 @@ static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
         m->document_id = store_col_int(st, 6);
         copy_str(m->sha, sizeof m->sha, store_col_text(st, 7));
         m->attempts = (int)store_col_int(st, 8);
+        m->business = (int)store_col_int(st, 9);
         int fin;
         while ((fin = store_step(st)) == STORE_ROW)
             ;
@@ -152,6 +154,54 @@ static void organ(struct edxml *e, struct edxml_organ *o, const char *code, cons
 {
     o->organ_id = edxml_strdup(e, code);
     o->organ_name = edxml_strdup(e, name);
+}
+
+struct text_out {
+    char *buf;
+    size_t len;
+};
+
+static int read_text(struct store_stmt *st, void *arg)
+{
+    struct text_out *t = arg;
+    copy_str(t->buf, t->len, store_col_text(st, 0));
+    return STORE_ROW;
+}
+
+/* The Bussiness part of m's envelope: new; a revoke of the same DocumentId
+ * with the recall's reason; or a replacement naming the DocumentId the
+ * recipient got of the document replaced. */
+static int business_of(struct exchange_sender *s, const struct claimed *m, struct edxml *e,
+                       char *err, size_t errlen)
+{
+    char text[1024 * 4] = "";
+    struct text_out out = {text, sizeof text};
+    e->business.type = m->business;
+    if (m->business == EDXML_NEW)
+        return 0;
+    int rc = m->business == EDXML_REVOKE
+                 ? store_one(s->db,
+                             "SELECT reason FROM document_marks WHERE document_id = ? AND"
+                             " kind = 'recalled'",
+                             read_text, &out, BIND_INT(m->document_id))
+                 : store_one(s->db,
+                              "SELECT o.edxml_id FROM documents d JOIN exchange_messages o"
+                              " ON o.document_id = d.replaces_id WHERE d.id = ? AND"
+                              " o.direction = 'out' AND o.kind = 'document' AND"
+                             " o.business IN (0, 3) AND o.to_organ = ? ORDER BY o.id LIMIT 1",
+                             read_text, &out, BIND_INT(m->document_id), BIND_TEXT(m->to));
+    if (rc != STORE_ROW) {
+        snprintf(err, errlen, "the %s of message %lld cannot be read",
+                 m->business == EDXML_REVOKE ? "recall" : "replaced document", (long long)m->id);
+        return -1;
+    }
+    if (m->business == EDXML_REVOKE) {
+        e->business.reason = edxml_strdup(e, text);
+        e->business.document_id = edxml_strdup(e, m->edxml_id);
+    } else {
+        e->business.document_id = edxml_strdup(e, text);
+    }
+    return 0;
 }
 
 /* A document envelope for m from the issued document. */
@@ -218,11 +268,17 @@ static int build_document(struct exchange_sender *s, const struct claimed *m, st
     e->signer_full_name = edxml_strdup(e, signer);
     e->priority = e->promulgation_amount = e->page_amount = e->direction = -1;
     e->steering_type = 0;
-    e->business.type = EDXML_NEW;
     e->business.paper = 0;
     e->business.document_info = e->business.document_receiver = -1;
-    e->manifest = edxml_alloc(e, sizeof *e->manifest);
-    e->attachments = edxml_alloc(e, sizeof *e->attachments);
+    if (business_of(s, m, e, err, errlen)) {
+        free(pdf);
+        return -1;
+    }
+    /* A revoke names the document taken back; its content is not sent again. */
+    if (m->business != EDXML_REVOKE) {
+        e->manifest = edxml_alloc(e, sizeof *e->manifest);
+        e->attachments = edxml_alloc(e, sizeof *e->attachments);
+    }
     if (e->manifest && e->attachments) {
         char name[160];
         snprintf(name, sizeof name, "%s.pdf", number);
@@ -388,10 +444,23 @@ static void deliver(struct exchange_sender *s, struct claimed *m)
         snprintf(err, sizeof err, "no usable directory: %s", derr.message);
         goto out;
     }
-    node = directory_node_for_unit(&d, m->to);
-    if (!node) {
+    const struct directory_node *dest = directory_node_for_unit(&d, m->to);
+    if (!dest) {
         snprintf(err, sizeof err, "no node hosts %s in directory version %lld", m->to,
                  (long long)d.version);
+        goto out;
+    }
+    /* Through the hubs (docs/exchange.md "Hubs"); straight to dest when
+     * this node has no upstream. */
+    char self[EXCHANGE_NODE_ID_MAX] = "";
+    if (exchange_node_get(s->db, self) < 0) {
+        snprintf(err, sizeof err, "cannot read this node's id");
+        goto out;
+    }
+    node = self[0] ? directory_next_hop(&d, self, dest) : dest;
+    if (!node) {
+        snprintf(err, sizeof err, "%s is hosted by this node (%s) in directory version %lld",
+                 m->to, self, (long long)d.version);
         goto out;
     }
     if (!m->sha[0] && make_envelope(s, m, err, sizeof err))

@@ -243,6 +243,53 @@ TEST(parse_uniqueness)
     j = good_doc(1);
     json_object_set_new(node_at(j, 2), "upstream", json_string("so-tai-chinh")); /* itself */
     CHECK_EQ_STR(parse_code(j, NULL), "bad_upstream");
+    /* messages go up through hubs only: a commune is no upstream */
+    j = good_doc(1);
+    json_object_set_new(node_at(j, 2), "upstream", json_string("hac-thanh"));
+    CHECK_EQ_STR(parse_code(j, NULL), "bad_upstream");
+    /* a loop of hubs has no top */
+    j = good_doc(1);
+    json_object_set_new(node_at(j, 0), "upstream", json_string("lgsp"));
+    CHECK_EQ_STR(parse_code(j, NULL), "bad_upstream");
+}
+
+/* The route of a message between the four nodes of good_doc: up through
+ * the province hub to the axis, down from the hub to its nodes. */
+TEST(next_hops)
+{
+    struct directory d;
+    CHECK_EQ_STR(parse_code(good_doc(1), &d), "ok");
+    const struct directory_node *national = directory_node_by_id(&d, "national"),
+                                *lgsp = directory_node_by_id(&d, "lgsp"),
+                                *dept = directory_node_by_id(&d, "so-tai-chinh"),
+                                *commune = directory_node_by_id(&d, "hac-thanh");
+    CHECK(national && lgsp && dept && commune);
+    CHECK(directory_node_by_id(&d, "khong-co") == NULL);
+    /* the commune: everything through its hub */
+    CHECK(directory_next_hop(&d, "hac-thanh", dept) == lgsp);
+    CHECK(directory_next_hop(&d, "hac-thanh", lgsp) == lgsp);
+    CHECK(directory_next_hop(&d, "hac-thanh", national) == lgsp);
+    /* the hub: down to its own, up for the rest */
+    CHECK(directory_next_hop(&d, "lgsp", dept) == dept);
+    CHECK(directory_next_hop(&d, "lgsp", commune) == commune);
+    CHECK(directory_next_hop(&d, "lgsp", national) == national);
+    /* the axis: down through the province */
+    CHECK(directory_next_hop(&d, "national", commune) == lgsp);
+    CHECK(directory_next_hop(&d, "national", lgsp) == lgsp);
+    /* nowhere to go */
+    CHECK(directory_next_hop(&d, "hac-thanh", commune) == NULL);
+    CHECK(directory_next_hop(&d, "khong-co", dept) == NULL);
+    CHECK(directory_next_hop(&d, "lgsp", NULL) == NULL);
+    directory_free(&d);
+
+    /* a flat directory (no hubs): straight to the recipient's node */
+    json_t *j = good_doc(1);
+    for (size_t i = 0; i < 4; i++)
+        json_object_set_new(node_at(j, i), "upstream", json_null());
+    CHECK_EQ_STR(parse_code(j, &d), "ok");
+    CHECK(directory_next_hop(&d, "hac-thanh", directory_node_by_id(&d, "so-tai-chinh")) ==
+          directory_node_by_id(&d, "so-tai-chinh"));
+    directory_free(&d);
 }
 
 TEST(parse_limits)
@@ -519,6 +566,7 @@ int main(void)
     RUN(parse_good_and_lookups);
     RUN(parse_refusals);
     RUN(parse_uniqueness);
+    RUN(next_hops);
     RUN(parse_limits);
     RUN(sign_and_verify);
     RUN(install_and_rollback);
