@@ -1,0 +1,190 @@
+// Documents through the hubs (docs/exchange.md "Hubs"), five nodes on loopback in the
+// province's levels: the national axis on top, the province's LGSP below it, and under the
+// LGSP the Sở Tài chính's node and two communes' (Phường Hạc Thành, Phường Quảng Phú). Hạc
+// Thành issues a công văn to the Sở, to Quảng Phú and to a unit on the axis: the envelope goes
+// to the LGSP only, which sends it on, unchanged, down to the Sở and Quảng Phú and up to the
+// axis; each registers it once with Hạc Thành's PDF, and the statuses come back the same way.
+// The Sở registers it (03). The leader recalls it: a revoke follows on the same path, each copy
+// is marked recalled and 13 then 15 come back. A replacing công văn marks the Sở's copy of the
+// one it replaces. The LGSP killed (SIGKILL) while it holds an envelope for the Sở, whose node
+// is down: after both restart, the Sở gets it once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  COMMUNE, COMMUNE2, PROVINCE, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp, motcua,
+} from './lib/server.mjs';
+import { network } from './lib/network.mjs';
+
+const DEPT = '000.00.04.H56'; // Sở Tài chính tỉnh Thanh Hóa
+// The demo catalog holds only the province's units (and their seals): the axis node hosts one
+// of them so that a message has a recipient above the province.
+const AXIS_UNIT = '000.03.90.H56';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const SPECS = [
+  { id: 'national', name: 'Trục liên thông quốc gia', level: 'national', hub: true, units: [AXIS_UNIT] },
+  { id: 'lgsp', name: 'LGSP Thanh Hóa', level: 'province', hub: true, upstream: 'national', units: [PROVINCE] },
+  { id: 'so-tai-chinh', name: 'Sở Tài chính', level: 'department', upstream: 'lgsp', units: [DEPT] },
+  { id: 'hac-thanh', name: 'Phường Hạc Thành', level: 'commune', upstream: 'lgsp', units: [COMMUNE] },
+  { id: 'quang-phu', name: 'Phường Quảng Phú', level: 'commune', upstream: 'lgsp', units: [COMMUNE2] },
+];
+
+async function officer(url, who) {
+  const c = new Client(url);
+  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), 0) });
+  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
+  return c;
+}
+
+/** Polls pred() (every 100 ms, at most ms) until it is true; fails with what. */
+async function until(pred, what, ms = 60000) {
+  for (let waited = 0; waited < ms; waited += 100) {
+    if (await pred()) return;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const count = (n, q) => Number(sqlValue(n.dataDir, q));
+/** The incoming documents of unit on node n, oldest first. */
+const incoming = (n, unit) => sql(n.dataDir, `SELECT d.id, d.notation, d.sender_name, d.sha256 FROM documents d
+  JOIN units u ON u.id = d.unit_id WHERE d.direction = 'in' AND u.code = '${unit}' ORDER BY d.id`);
+const marksOf = (n, id) => sql(n.dataDir, `SELECT kind, reason, notation FROM document_marks WHERE document_id = ${id} ORDER BY id`);
+
+/** A công văn of Hạc Thành drafted, signed and issued on its node; its document JSON. */
+async function issue(people, summary, recipients, over = {}) {
+  const { specialist, leader, clerk, unit, leaderId } = people;
+  let r = await specialist.post('/api/v1/documents', {
+    unit_id: unit, type: 'cong_van', department: 'VP', summary, signer_id: leaderId, signer_title: 'CHỦ TỊCH',
+    recipients_exchange: recipients, ...over,
+  });
+  assert.equal(r.status, 201, r.text);
+  const doc = r.json.document;
+  r = await specialist.req('PUT', `/api/v1/documents/${doc.id}/body/cong-van.pdf`, { body: samplePdf(summary), type: 'application/pdf' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await specialist.post(`/api/v1/documents/${doc.id}/submit`, {})).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/review`, { decision: 'approve' })).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/sign`, {})).status, 200);
+  r = await clerk.post(`/api/v1/documents/${doc.id}/issue`, {});
+  assert.equal(r.status, 200, r.text);
+  return r.json.document;
+}
+
+test('exchange through the hubs: commune to department, commune and axis via the LGSP; statuses back; revoke and replace; the hub killed', async (t) => {
+  const { nodes } = await network(t, SPECS);
+  const { national, lgsp } = nodes;
+  const dept = nodes['so-tai-chinh'];
+  const hac = nodes['hac-thanh'];
+  const quang = nodes['quang-phu'];
+  for (const n of Object.values(nodes)) await n.start();
+  const people = {
+    specialist: await officer(hac.url, DEMO_OFFICERS.specialist),
+    leader: await officer(hac.url, DEMO_OFFICERS.leader),
+    clerk: await officer(hac.url, DEMO_OFFICERS.clerk),
+    unit: count(hac, `SELECT id FROM units WHERE code = '${COMMUNE}'`),
+    leaderId: count(hac, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`),
+  };
+  const m = motcua(['user', 'add', '--data', dept.dataDir, '--kind', 'staff', '--login', 'vanthu.stc', '--name', 'Hoàng Thị Lan',
+    '--password', 'mat-khau-can-bo', '--role', 'clerk', '--unit', DEPT, '--no-totp']);
+  assert.equal(m.status, 0, m.stderr);
+  const deptClerk = new Client(dept.url);
+  await deptClerk.login('vanthu.stc', 'mat-khau-can-bo');
+
+  // 1. One công văn, three recipients on three nodes, all through the LGSP.
+  const summary = 'V/v đối chiếu số liệu thu ngân sách quý IV';
+  const cv = await issue(people, summary, [DEPT, COMMUNE2, AXIS_UNIT]);
+  const sha = sqlValue(hac.dataDir, `SELECT sha256 FROM documents WHERE id = ${cv.id}`);
+  const targets = [[dept, DEPT], [quang, COMMUNE2], [national, AXIS_UNIT]];
+  for (const [n, unit] of targets) {
+    await until(() => incoming(n, unit).length > 0, `the công văn on ${n.id}`);
+    const rows = incoming(n, unit);
+    assert.deepEqual(rows.map((r) => [r.notation, r.sender_name, r.sha256]), [[cv.notation, 'Phường Hạc Thành', sha]]);
+    assert.deepEqual(fs.readFileSync(path.join(n.dataDir, 'files', sha.slice(0, 2), sha)),
+      fs.readFileSync(path.join(hac.dataDir, 'files', sha.slice(0, 2), sha)));
+  }
+  // Hạc Thành handed all three to the LGSP, never to the recipients' nodes.
+  assert.deepEqual(sql(hac.dataDir, `SELECT to_organ, node_id, state FROM exchange_messages
+    WHERE direction = 'out' AND kind = 'document' ORDER BY to_organ`),
+  [DEPT, AXIS_UNIT, COMMUNE2].sort().map((to) => ({ to_organ: to, node_id: 'lgsp', state: 'delivered' })));
+  // The LGSP made no document of them: it logged each once and sent it on to the next node.
+  assert.equal(count(lgsp, "SELECT count(*) FROM documents WHERE direction = 'in'"), 0);
+  const relayed = () => sql(lgsp.dataDir, `SELECT direction, to_organ, node_id, state, relay FROM exchange_messages
+    WHERE kind = 'document' AND edxml_id = '${COMMUNE},${cv.issued_on.replace(/-/g, '/')},${cv.notation}' AND business = 0
+    ORDER BY direction, to_organ`);
+  await until(() => relayed().filter((r) => r.state === 'delivered').length === 3, 'the LGSP to send all three on');
+  assert.deepEqual(relayed(), [
+    { direction: 'in', to_organ: DEPT, node_id: 'hac-thanh', state: 'received', relay: 1 },
+    { direction: 'in', to_organ: COMMUNE2, node_id: 'hac-thanh', state: 'received', relay: 1 },
+    { direction: 'in', to_organ: AXIS_UNIT, node_id: 'hac-thanh', state: 'received', relay: 1 },
+    { direction: 'out', to_organ: DEPT, node_id: 'so-tai-chinh', state: 'delivered', relay: 1 },
+    { direction: 'out', to_organ: COMMUNE2, node_id: 'quang-phu', state: 'delivered', relay: 1 },
+    { direction: 'out', to_organ: AXIS_UNIT, node_id: 'national', state: 'delivered', relay: 1 },
+  ]);
+  // The envelope the Sở got is the very one Hạc Thành signed (the hub changes no byte).
+  const envOf = (n, dir) => sqlValue(n.dataDir, `SELECT envelope_sha256 FROM exchange_messages WHERE direction = '${dir}'
+    AND kind = 'document' AND to_organ = '${DEPT}' AND business = 0`);
+  assert.equal(envOf(dept, 'in'), envOf(hac, 'out'));
+
+  // Statuses 01 come back through the LGSP for the three recipients.
+  const view = async () => Object.fromEntries((await people.clerk.get(`/api/v1/documents/${cv.id}`)).json.document
+    .deliveries_exchange.map((d) => [d.organ, d.status_code]));
+  await until(async () => Object.values(await view()).every((c) => c === '01') && Object.keys(await view()).length === 3,
+    'status 01 from the three recipients');
+
+  // 2. The Sở registers it: 03 back.
+  const [deptCopy] = incoming(dept, DEPT);
+  let r = await deptClerk.post(`/api/v1/incoming/${deptCopy.id}/register`, {});
+  assert.equal(r.status, 200, r.text);
+  await until(async () => (await view())[DEPT] === '03', 'status 03 from the Sở');
+
+  // 3. The leader recalls it: each copy is marked recalled with the reason; 13 then 15 back.
+  const reason = 'Số liệu kèm theo chưa đúng, đề nghị trả lại';
+  r = await people.leader.post(`/api/v1/documents/${cv.id}/recall`, { reason });
+  assert.equal(r.status, 200, r.text);
+  for (const [n, unit] of targets) {
+    const [copy] = incoming(n, unit);
+    await until(() => marksOf(n, copy.id).length > 0, `the recall on ${n.id}`);
+    assert.deepEqual(marksOf(n, copy.id), [{ kind: 'recalled', reason, notation: '' }]);
+  }
+  await until(async () => Object.values(await view()).every((c) => c === '15'), 'status 15 from the three recipients');
+  // Each recipient answered 13 (asked) then 15 (agreed), once each, in that order.
+  assert.deepEqual(sql(hac.dataDir, `SELECT status_code FROM exchange_messages WHERE direction = 'in' AND kind = 'status'
+    AND from_organ = '${DEPT}' ORDER BY id`).map((x) => x.status_code), ['01', '03', '13', '15']);
+  // The recalled copy refuses the Sở's further steps.
+  r = await deptClerk.get(`/api/v1/incoming/${deptCopy.id}`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.document.marks.map((x) => [x.kind, x.reason]), [['recalled', reason]]);
+
+  // 4. A công văn replaced by another: the Sở's copy of the first is marked replaced by its copy
+  // of the second.
+  const first = await issue(people, 'V/v lịch họp giao ban tháng 12', [DEPT]);
+  await until(() => incoming(dept, DEPT).length === 2, 'the second công văn at the Sở');
+  const second = await issue(people, 'V/v lịch họp giao ban tháng 12 (thay thế)', [DEPT], { replaces: first.id });
+  await until(() => incoming(dept, DEPT).length === 3, 'the replacing công văn at the Sở');
+  const [, firstCopy, secondCopy] = incoming(dept, DEPT);
+  assert.equal(secondCopy.notation, second.notation);
+  await until(() => marksOf(dept, firstCopy.id).length > 0, 'the mark on the replaced copy');
+  assert.deepEqual(marksOf(dept, firstCopy.id), [{ kind: 'replaced', reason: '', notation: second.notation }]);
+  assert.equal(count(dept, `SELECT by_document_id FROM document_marks WHERE document_id = ${firstCopy.id}`), secondCopy.id);
+
+  // 5. The Sở's node down; the LGSP takes the next công văn and holds it; the LGSP killed.
+  await dept.srv.kill9();
+  const held = await issue(people, 'V/v báo cáo tiến độ giải ngân', [DEPT]);
+  const heldId = `${COMMUNE},${held.issued_on.replace(/-/g, '/')},${held.notation}`;
+  const atHub = () => sql(lgsp.dataDir, `SELECT state, attempts FROM exchange_messages WHERE direction = 'out'
+    AND kind = 'document' AND edxml_id = '${heldId}'`);
+  await until(() => atHub().length === 1 && atHub()[0].attempts >= 1, 'the LGSP to hold the envelope');
+  await lgsp.srv.kill9();
+  await lgsp.start();
+  await dept.start();
+  await until(() => incoming(dept, DEPT).some((x) => x.notation === held.notation), 'the held công văn at the Sở');
+  const heldView = async () => (await people.clerk.get(`/api/v1/documents/${held.id}`)).json.document.deliveries_exchange;
+  await until(async () => (await heldView())[0]?.status_code === '01', 'status 01 of the held công văn');
+  await sleep(1500); // a retry that would double it has had its chance
+  assert.equal(incoming(dept, DEPT).filter((x) => x.notation === held.notation).length, 1);
+  assert.equal(count(dept, `SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND kind = 'document'
+    AND edxml_id = '${heldId}'`), 1);
+  assert.deepEqual(atHub().map((x) => x.state), ['delivered']);
+});
