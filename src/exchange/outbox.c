@@ -126,6 +126,20 @@ int exchange_check_recipients(struct store *db, const json_t *codes, const char 
     return rc;
 }
 
+/* After an INSERT that queues (rc its result): the rows it wrote into *n
+ * (may be NULL), and the sender woken after the commit when there are. */
+static int queued(struct store *db, int rc, int *n)
+{
+    if (rc)
+        return rc;
+    int k = store_changes(db);
+    if (n)
+        *n = k;
+    if (k)
+        waker_note(&wake);
+    return 0;
+}
+
 int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, int *n)
 {
     /* The DocumentId of QCVN 102: {OrganId},{yyyy/MM/dd},{number/notation}. */
@@ -142,14 +156,7 @@ int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, 
         " FROM documents d JOIN units u ON u.id = d.unit_id, json_each(d.recipients_exchange) j"
         " WHERE d.id = ? AND true ON CONFLICT DO NOTHING",
         BIND_INT(now), BIND_INT(now), BIND_INT(now), BIND_INT(document_id));
-    if (rc)
-        return rc;
-    int k = store_changes(db);
-    if (n)
-        *n = k;
-    if (k)
-        waker_note(&wake);
-    return 0;
+    return queued(db, rc, n);
 }
 
 int exchange_queue_status(struct store *db, int64_t document_id, const char *code, int64_t now)
@@ -165,11 +172,7 @@ int exchange_queue_status(struct store *db, int64_t document_id, const char *cod
         " WHERE m.direction = 'in' AND m.kind = 'document' AND m.state = 'received'"
         " AND m.business IN (0, 3) AND m.document_id = ? AND true ON CONFLICT DO NOTHING",
         BIND_TEXT(code), BIND_INT(now), BIND_INT(now), BIND_INT(now), BIND_INT(document_id));
-    if (rc)
-        return rc;
-    if (store_changes(db))
-        waker_note(&wake);
-    return 0;
+    return queued(db, rc, NULL);
 }
 
 int exchange_queue_status_to(struct store *db, const char *edxml_id, const char *from,
@@ -182,9 +185,7 @@ int exchange_queue_status_to(struct store *db, const char *edxml_id, const char 
         " VALUES ('out', 'status', ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
         BIND_TEXT(edxml_id), BIND_TEXT(from), BIND_TEXT(to), BIND_TEXT(code), BIND_INT(now),
         BIND_INT(now), BIND_INT(now));
-    if (!rc && store_changes(db))
-        waker_note(&wake);
-    return rc;
+    return queued(db, rc, NULL);
 }
 
 int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n)
@@ -200,14 +201,7 @@ int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, in
         " AND m.kind = 'document' AND m.business IN (0, 3) AND m.document_id = ?2"
         " AND m.state <> 'failed' ORDER BY m.id ON CONFLICT DO NOTHING",
         BIND_INT(now), BIND_INT(document_id));
-    if (rc)
-        return rc;
-    int k = store_changes(db);
-    if (n)
-        *n = k;
-    if (k)
-        waker_note(&wake);
-    return 0;
+    return queued(db, rc, n);
 }
 
 int exchange_queue_relay(struct store *db, const char *kind, const char *edxml_id,
@@ -224,9 +218,7 @@ int exchange_queue_relay(struct store *db, const char *kind, const char *edxml_i
         BIND_TEXT(kind), BIND_TEXT(edxml_id), BIND_TEXT(from), BIND_TEXT(to), BIND_INT(business),
         BIND_TEXT(code), BIND_TEXT(sha), BIND_INT(size), BIND_INT(now), BIND_INT(now),
         BIND_INT(now));
-    if (!rc && store_changes(db))
-        waker_note(&wake);
-    return rc;
+    return queued(db, rc, NULL);
 }
 
 json_t *exchange_deliveries_json(struct store *db, int64_t document_id)
