@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -210,4 +211,53 @@ int cli_unit_seal(const char *cmd, struct store *db, const char *data_dir, const
         return rc;
     }
     return 0;
+}
+
+int cli_seal_file(const char *cmd, int argc, char **argv, const char *usage, size_t max,
+                  cli_seal_fn *seal)
+{
+    const char *data_dir = NULL, *unit_code = NULL, *pos[2];
+    const struct cli_opt opts[] = {
+        {"--data", 1, &data_dir, NULL}, {"--unit", 1, &unit_code, NULL}, {0}};
+    struct derr err = {0};
+    struct store *db = NULL;
+    struct signer *s = NULL;
+    unsigned char *out = NULL, *data = NULL;
+    size_t len, outlen;
+    int64_t unit_id;
+    int npos = 0, rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (npos != 2 || !data_dir || !unit_code) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (!(data = cli_read_file(cmd, pos[0], max, &len)))
+        return 3;
+    if (cli_open_data_ro(cmd, data_dir, &db)) {
+        rc = 3;
+        goto out;
+    }
+    if ((rc = cli_unit_seal(cmd, db, data_dir, unit_code, &unit_id, &s)))
+        goto out;
+    rc = 1;
+    if (seal(data, len, s, &out, &outlen, &err)) {
+        fprintf(stderr, "motcua %s: %s: %s (%s)\n", cmd, pos[0], err.message,
+                err.code ? err.code : "");
+        rc = err.kind == DERR_INTERNAL ? 3 : 1;
+        goto out;
+    }
+    if (write_file_atomic(pos[1], out, outlen)) {
+        fprintf(stderr, "motcua %s: cannot write %s\n", cmd, pos[1]);
+        goto out;
+    }
+    rc = 0;
+out:
+    derr_clear(&err);
+    signer_free(s);
+    free(out);
+    free(data);
+    if (db)
+        store_close(db);
+    return rc;
 }

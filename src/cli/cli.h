@@ -59,6 +59,16 @@ struct signer;
 int cli_unit_seal(const char *cmd, struct store *db, const char *data_dir, const char *unit_code,
                   int64_t *unit_id, struct signer **out);
 
+/* `motcua CMD --data DIR --unit CODE IN OUT`: signs the file IN (at most
+ * max bytes) with the seal of unit CODE by seal, and writes OUT atomically.
+ * seal: 0, or -1 with err; *out malloc'd. Returns the exit code: 0, 1 (a
+ * refusal, printed), 2 (usage), 3 (unreadable input or data). */
+struct derr;
+typedef int cli_seal_fn(const void *data, size_t len, const struct signer *s, unsigned char **out,
+                        size_t *outlen, struct derr *err);
+int cli_seal_file(const char *cmd, int argc, char **argv, const char *usage, size_t max,
+                  cli_seal_fn *seal);
+
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);

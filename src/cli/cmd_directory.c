@@ -119,11 +119,6 @@ static int print_json(json_t *j)
     return rc;
 }
 
-static int write_out(const char *path, const void *data, size_t len)
-{
-    return write_file_atomic(path, data, len) ? -1 : 0;
-}
-
 static int refused(const char *cmd, const char *what, struct derr *err)
 {
     fprintf(stderr, "motcua directory %s: %s%s%s (%s)\n", cmd, what ? what : "",
@@ -135,50 +130,7 @@ static int refused(const char *cmd, const char *what, struct derr *err)
 
 static int do_sign(int argc, char **argv)
 {
-    const char *data_dir = NULL, *unit_code = NULL, *pos[2];
-    const struct cli_opt opts[] = {
-        {"--data", 1, &data_dir, NULL}, {"--unit", 1, &unit_code, NULL}, {0}};
-    struct derr err = {0};
-    struct store *db = NULL;
-    struct signer *s = NULL;
-    unsigned char *out = NULL;
-    size_t len, outlen;
-    int npos = 0, rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
-    if (rc)
-        return rc == 1 ? 0 : 2;
-    if (npos != 2 || !data_dir || !unit_code) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    unsigned char *data = read_input("sign", pos[0], &len);
-    if (!data)
-        return 3;
-    rc = 1;
-    if (open_ro("sign", data_dir, &db)) {
-        rc = 3;
-        goto out;
-    }
-    int64_t unit_id;
-    if ((rc = cli_unit_seal("directory sign", db, data_dir, unit_code, &unit_id, &s)))
-        goto out;
-    rc = 1;
-    if (directory_sign(data, len, s, &out, &outlen, &err)) {
-        rc = refused("sign", pos[0], &err);
-        goto out;
-    }
-    if (write_out(pos[1], out, outlen)) {
-        fprintf(stderr, "motcua directory sign: cannot write %s\n", pos[1]);
-        goto out;
-    }
-    rc = 0;
-out:
-    derr_clear(&err);
-    signer_free(s);
-    free(out);
-    free(data);
-    if (db)
-        store_close(db);
-    return rc;
+    return cli_seal_file("directory sign", argc, argv, usage, DIRECTORY_MAX_SIZE, directory_sign);
 }
 
 static int do_verify(int argc, char **argv)

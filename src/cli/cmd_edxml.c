@@ -261,57 +261,19 @@ static int do_verify(int argc, char **argv)
     return 0;
 }
 
-static int write_out(const char *path, const char *data, size_t len)
+/* edxml_sign, as the CLI's signing takes it (bytes out). */
+static int sign_envelope(const void *data, size_t len, const struct signer *s, unsigned char **out,
+                         size_t *outlen, struct derr *err)
 {
-    return write_file_atomic(path, data, len) ? -1 : 0;
+    char *xml = NULL;
+    int rc = edxml_sign(data, len, s, &xml, outlen, err);
+    *out = (unsigned char *)xml;
+    return rc;
 }
 
 static int do_sign(int argc, char **argv)
 {
-    const char *data_dir = NULL, *unit_code = NULL, *pos[2];
-    const struct cli_opt opts[] = {
-        {"--data", 1, &data_dir, NULL}, {"--unit", 1, &unit_code, NULL}, {0}};
-    struct derr err = {0};
-    struct store *db = NULL;
-    struct signer *s = NULL;
-    char *out = NULL;
-    size_t len, outlen;
-    int npos = 0, rc = cli_parse(argc, argv, opts, usage, pos, 2, &npos);
-    if (rc)
-        return rc == 1 ? 0 : 2;
-    if (npos != 2 || !data_dir || !unit_code) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    unsigned char *data = read_input("sign", pos[0], &len);
-    if (!data)
-        return 3;
-    rc = 1;
-    if (open_ro("sign", data_dir, &db)) {
-        rc = 3;
-        goto out;
-    }
-    int64_t unit_id;
-    if ((rc = cli_unit_seal("edxml sign", db, data_dir, unit_code, &unit_id, &s)))
-        goto out;
-    rc = 1;
-    if (edxml_sign(data, len, s, &out, &outlen, &err)) {
-        fprintf(stderr, "motcua edxml sign: %s: %s (%s)\n", pos[0], err.message, err.code);
-        goto out;
-    }
-    if (write_out(pos[1], out, outlen)) {
-        fprintf(stderr, "motcua edxml sign: cannot write %s\n", pos[1]);
-        goto out;
-    }
-    rc = 0;
-out:
-    derr_clear(&err);
-    signer_free(s);
-    free(out);
-    free(data);
-    if (db)
-        store_close(db);
-    return rc;
+    return cli_seal_file("edxml sign", argc, argv, usage, EDXML_MAX_SIZE, sign_envelope);
 }
 
 int cmd_edxml(int argc, char **argv)
