@@ -161,17 +161,24 @@ int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, 
 
 int exchange_queue_status(struct store *db, int64_t document_id, const char *code, int64_t now)
 {
+    return exchange_queue_answer(db, document_id, code, -1, now);
+}
+
+int exchange_queue_answer(struct store *db, int64_t document_id, const char *code, int business,
+                          int64_t now)
+{
     /* The incoming row of the document says where it came from. */
     int rc = store_exec_all(
         db,
         "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
         " business, status_code, document_id, node_id, state, next_attempt_at, created_at,"
         " updated_at)"
-        " SELECT 'out', 'status', m.edxml_id, m.to_organ, m.from_organ, m.business, ?,"
-        " m.document_id, m.node_id, 'pending', ?, ?, ? FROM exchange_messages m"
+        " SELECT 'out', 'status', m.edxml_id, m.to_organ, m.from_organ,"
+        " CASE WHEN ?4 < 0 THEN m.business ELSE ?4 END, ?1,"
+        " m.document_id, m.node_id, 'pending', ?2, ?2, ?2 FROM exchange_messages m"
         " WHERE m.direction = 'in' AND m.kind = 'document' AND m.state = 'received'"
-        " AND m.business IN (0, 3) AND m.document_id = ? AND true ON CONFLICT DO NOTHING",
-        BIND_TEXT(code), BIND_INT(now), BIND_INT(now), BIND_INT(now), BIND_INT(document_id));
+        " AND m.business IN (0, 3) AND m.document_id = ?3 AND true ON CONFLICT DO NOTHING",
+        BIND_TEXT(code), BIND_INT(now), BIND_INT(document_id), BIND_INT(business));
     return queued(db, rc, NULL);
 }
 
@@ -188,20 +195,32 @@ int exchange_queue_status_to(struct store *db, const char *edxml_id, const char 
     return queued(db, rc, NULL);
 }
 
-int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n)
+/* One message of business type to each recipient document_id was queued
+ * for, after it in order: a recipient whose copy is still waiting gets the
+ * copy, then this. */
+static int queue_follow_up(struct store *db, int64_t document_id, int business, int64_t now,
+                           int *n)
 {
-    /* One per recipient the document was queued for, after it in order:
-     * a recipient whose copy is still waiting gets the copy, then this. */
     int rc = store_exec_all(
         db,
         "INSERT INTO exchange_messages(direction, kind, edxml_id, from_organ, to_organ,"
         " business, document_id, state, next_attempt_at, created_at, updated_at)"
-        " SELECT 'out', 'document', m.edxml_id, m.from_organ, m.to_organ, 1, m.document_id,"
+        " SELECT 'out', 'document', m.edxml_id, m.from_organ, m.to_organ, ?3, m.document_id,"
         " 'pending', ?1, ?1, ?1 FROM exchange_messages m WHERE m.direction = 'out'"
         " AND m.kind = 'document' AND m.business IN (0, 3) AND m.document_id = ?2"
         " AND m.state <> 'failed' ORDER BY m.id ON CONFLICT DO NOTHING",
-        BIND_INT(now), BIND_INT(document_id));
+        BIND_INT(now), BIND_INT(document_id), BIND_INT(business));
     return queued(db, rc, n);
+}
+
+int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n)
+{
+    return queue_follow_up(db, document_id, 1, now, n);
+}
+
+int exchange_queue_update(struct store *db, int64_t document_id, int64_t now, int *n)
+{
+    return queue_follow_up(db, document_id, 2, now, n);
 }
 
 int exchange_queue_relay(struct store *db, const char *kind, const char *edxml_id,

@@ -55,6 +55,12 @@ int exchange_queue_document(struct store *db, int64_t document_id, int64_t now, 
  * Returns 0 or a store error. */
 int exchange_queue_status(struct store *db, int64_t document_id, const char *code, int64_t now);
 
+/* The same for an answer to a revoke or an update (business 1 or 2; -1:
+ * the document's own): the answers to each request count apart, so the
+ * 15 of an update does not stand for the 15 of a later revoke. */
+int exchange_queue_answer(struct store *db, int64_t document_id, const char *code, int business,
+                          int64_t now);
+
 /* Inside a write job: queues status code from local unit from to unit to
  * about edxml_id, when no incoming document stands for it (a revoke for a
  * copy this node never received is answered 16). Returns 0 or a store
@@ -66,6 +72,11 @@ int exchange_queue_status_to(struct store *db, const char *edxml_id, const char 
  * recipient issued document id was queued for. OUT: *n (may be NULL).
  * Returns 0 or a store error. */
 int exchange_queue_revoke(struct store *db, int64_t document_id, int64_t now, int *n);
+
+/* The same with an update (business type 2, the recipients' list changed):
+ * to every recipient queued so far. A recipient gets one update (the key
+ * has no room for a second); later additions still reach the new units. */
+int exchange_queue_update(struct store *db, int64_t document_id, int64_t now, int *n);
 
 /* Inside a hub's receiving job: the envelope received (in the file store
  * as sha, size bytes) goes out again, unchanged, towards unit to (kind

@@ -30,6 +30,7 @@
 #include "catalog/unit.h"
 #include "document/convert.h"
 #include "document/corrections.h"
+#include "document/send_more.h"
 #include "document/document.h"
 #include "document/drafting.h"
 #include "document/series.h"
@@ -1090,6 +1091,48 @@ static void recall(struct req *r)
     http_defer_job(r, document_recall_job, &s->job, &s->job.err, recalled);
 }
 
+/* --- more recipients on other nodes ---------------------------------------- */
+
+struct send_more_state {
+    struct document_send_more job;
+};
+
+static void release_send_more(void *p)
+{
+    struct send_more_state *s = p;
+    derr_clear(&s->job.err);
+}
+
+static void sent_more(struct req *r)
+{
+    struct send_more_state *s = r->data;
+    reply_document(r, 200, s->job.document_id);
+}
+
+/* POST /api/v1/documents/{id}/recipients-exchange {add: [codes]}: the
+ * issuing unit's clerk sends an issued document to more units on other
+ * nodes (document/send_more.h). */
+static void send_more(struct req *r)
+{
+    struct document d;
+    if (doc_or_reply(r, &d))
+        return;
+    json_t *body = req_json_object_or_reply(r);
+    if (!body)
+        return;
+    json_t *add = json_object_get(body, "add");
+    if (!json_is_array(add)) {
+        reply_error(r, 400, "bad_request", "Cần danh sách mã đơn vị nhận thêm (add)", "add");
+        return;
+    }
+    struct send_more_state *s = req_state(r, sizeof *s, release_send_more);
+    if (!s)
+        return;
+    s->job = (struct document_send_more){.document_id = d.id, .actor_id = r->account.id,
+                                         .codes = add, .now = now_unix()};
+    http_defer_job(r, document_send_more_job, &s->job, &s->job.err, sent_more);
+}
+
 const struct route api_documents_routes[] = {
     {"GET", "/api/v1/documents/types", types, ROUTE_OFFICER},
     {"GET", "/api/v1/documents/registers", register_lines, ROUTE_OFFICER},
@@ -1105,5 +1148,6 @@ const struct route api_documents_routes[] = {
     {"POST", "/api/v1/documents/{id}/sign", sign, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/issue", issue, ROUTE_OFFICER},
     {"POST", "/api/v1/documents/{id}/recall", recall, ROUTE_OFFICER},
+    {"POST", "/api/v1/documents/{id}/recipients-exchange", send_more, ROUTE_OFFICER},
     {NULL, NULL, NULL, 0},
 };

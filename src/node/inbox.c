@@ -2,7 +2,9 @@
  * brings: the incoming documents, the status back, the log. */
 #include "node/inbox.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -110,9 +112,6 @@ int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
         if (in->nlocal == 0 && in->nrelay == 0)
             return derr_set(err, DERR_INVALID, "not_ours",
                             "Không nơi nhận nào của gói tin thuộc nút này.", "To");
-        if (in->nlocal && business == EDXML_UPDATE)
-            return derr_set(err, DERR_INVALID, "unsupported_business",
-                            "Nút này chưa nhận cập nhật văn bản.", "Bussiness");
         if (in->nlocal && business != EDXML_NEW &&
             (!e->business.document_id || !e->business.document_id[0]))
             return derr_set(err, DERR_INVALID, "business_document_required",
@@ -161,13 +160,14 @@ static int seen(struct store *db, struct exchange_inbox *in, const char *kind,
 {
     int64_t one;
     int rc = store_int(db,
-                       "SELECT 1 FROM exchange_messages WHERE direction = 'in' AND kind = ? AND"
-                       " edxml_id = ? AND from_organ = ? AND to_organ = ? AND business = ? AND"
-                       " status_code = ? AND state = 'received'",
+                       "SELECT 1 FROM exchange_messages WHERE direction = 'in' AND kind = ?1 AND"
+                       " edxml_id = ?2 AND from_organ = ?3 AND to_organ = ?4 AND business = ?5 AND"
+                       " status_code = ?6 AND state = 'received' AND (kind = 'document' OR"
+                       " envelope_sha256 = ?7)",
                        &one, BIND_TEXT(kind), BIND_TEXT(edxml_id),
                        BIND_TEXT(in->e.from.organ_id), BIND_TEXT(to),
                        BIND_INT(in->e.kind == EDXML_DOCUMENT ? business_of(&in->e) : 0),
-                       BIND_TEXT(code));
+                       BIND_TEXT(code), BIND_TEXT(in->envelope_sha));
     return rc == STORE_ROW ? 1 : rc == STORE_DONE ? 0 : rc;
 }
 
@@ -213,9 +213,44 @@ static int revoke_copy(struct store *db, struct exchange_inbox *in, const char *
         return exchange_queue_status_to(db, e->business.document_id, to, e->from.organ_id, "16",
                                         in->now);
     if ((rc = document_mark_received(db, doc, "recalled", 0, "", reason, in->now)) ||
-        (rc = exchange_queue_status(db, doc, "13", in->now)))
+        (rc = exchange_queue_answer(db, doc, "13", EDXML_REVOKE, in->now)))
         return rc;
-    return exchange_queue_status(db, doc, "15", in->now);
+    return exchange_queue_answer(db, doc, "15", EDXML_REVOKE, in->now);
+}
+
+/* An update (business type 2) for local unit to: the sender's list of
+ * recipients (ReceiverList) is kept on the copy, as its
+ * recipients_exchange (what an outgoing document's means: the units on
+ * other nodes it went to), and 15 goes back; 16 for a copy never
+ * received. An update that changes no recipients changes nothing here. */
+static int update_copy(struct store *db, struct exchange_inbox *in, const char *to)
+{
+    const struct edxml *e = &in->e;
+    int64_t doc;
+    int rc = copy_of(db, in, e->business.document_id, to, &doc);
+    if (!rc)
+        rc = log_in(db, in, "document", e->document_id, to, "", doc);
+    if (rc)
+        return rc;
+    if (!doc)
+        return exchange_queue_status_to(db, e->business.document_id, to, e->from.organ_id, "16",
+                                        in->now);
+    if (e->business.document_receiver == 1) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < e->business.nreceivers; i++)
+            json_array_append_new(list, json_string(e->business.receivers[i].organ_id));
+        char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+        json_decref(list);
+        rc = text ? store_exec_all(db,
+                                   "UPDATE documents SET recipients_exchange = ?, updated_at = ?"
+                                   " WHERE id = ?",
+                                   BIND_TEXT(text), BIND_INT(in->now), BIND_INT(doc))
+                  : STORE_ERR;
+        free(text);
+        if (rc)
+            return rc;
+    }
+    return exchange_queue_answer(db, doc, "15", EDXML_UPDATE, in->now);
 }
 
 /* A replacing document (business type 3) was written as doc for local unit
@@ -250,8 +285,9 @@ static int receive_document(struct store *db, struct exchange_inbox *in)
             in->duplicates++;
             continue;
         }
-        if (business_of(e) == EDXML_REVOKE) {
-            if (revoke_copy(db, in, in->local[i]))
+        if (business_of(e) == EDXML_REVOKE || business_of(e) == EDXML_UPDATE) {
+            if ((business_of(e) == EDXML_REVOKE ? revoke_copy : update_copy)(db, in,
+                                                                             in->local[i]))
                 return db_err(&in->err);
             in->created++;
             continue;

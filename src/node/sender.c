@@ -3,6 +3,7 @@
  * retries with backoff. */
 #include "node/sender.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -168,6 +169,36 @@ static int read_text(struct store_stmt *st, void *arg)
     return STORE_ROW;
 }
 
+/* An update's Bussiness: the document's recipients on other nodes now
+ * (DocumentReceiver 1, the ReceiverList), the same DocumentId. */
+static int receiver_list(struct exchange_sender *s, const struct claimed *m, struct edxml *e,
+                         char *err, size_t errlen)
+{
+    char text[EXCHANGE_MAX_RECIPIENTS * 40] = "";
+    struct text_out out = {text, sizeof text};
+    json_t *list = NULL;
+    if (store_one(s->db, "SELECT recipients_exchange FROM documents WHERE id = ?", read_text,
+                  &out, BIND_INT(m->document_id)) != STORE_ROW ||
+        !(list = json_loads(text, 0, NULL)) || !json_is_array(list)) {
+        json_decref(list);
+        snprintf(err, errlen, "the recipients of message %lld cannot be read", (long long)m->id);
+        return -1;
+    }
+    size_t n = json_array_size(list);
+    e->business.document_id = edxml_strdup(e, m->edxml_id);
+    e->business.document_info = 0;
+    e->business.document_receiver = 1;
+    e->business.receivers = edxml_alloc(e, (n ? n : 1) * sizeof *e->business.receivers);
+    for (size_t i = 0; e->business.receivers && i < n; i++) {
+        const char *code = json_string_value(json_array_get(list, i));
+        struct edxml_receiver *r = &e->business.receivers[e->business.nreceivers++];
+        r->organ_id = edxml_strdup(e, code ? code : "");
+        r->receiver_type = 1;
+    }
+    json_decref(list);
+    return 0;
+}
+
 /* The Bussiness part of m's envelope: new; a revoke of the same DocumentId
  * with the recall's reason; or a replacement naming the DocumentId the
  * recipient got of the document replaced. */
@@ -179,6 +210,8 @@ static int business_of(struct exchange_sender *s, const struct claimed *m, struc
     e->business.type = m->business;
     if (m->business == EDXML_NEW)
         return 0;
+    if (m->business == EDXML_UPDATE)
+        return receiver_list(s, m, e, err, errlen);
     int rc = m->business == EDXML_REVOKE
                  ? store_one(s->db,
                              "SELECT reason FROM document_marks WHERE document_id = ? AND"
@@ -274,8 +307,8 @@ static int build_document(struct exchange_sender *s, const struct claimed *m, st
         free(pdf);
         return -1;
     }
-    /* A revoke names the document taken back; its content is not sent again. */
-    if (m->business != EDXML_REVOKE) {
+    /* A revoke or an update names the document; its content is not sent again. */
+    if (m->business != EDXML_REVOKE && m->business != EDXML_UPDATE) {
         e->manifest = edxml_alloc(e, sizeof *e->manifest);
         e->attachments = edxml_alloc(e, sizeof *e->attachments);
     }

@@ -7,13 +7,14 @@
 // The Sở registers it (03). The leader recalls it: a revoke follows on the same path, each copy
 // is marked recalled and 13 then 15 come back. A replacing công văn marks the Sở's copy of the
 // one it replaces. The LGSP killed (SIGKILL) while it holds an envelope for the Sở, whose node
-// is down: after both restart, the Sở gets it once.
+// is down: after both restart, the Sở gets it once. A công văn sent afterwards to one more
+// unit reaches it, and the Sở, which had it, gets an update naming both and answers 15.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, PROVINCE, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp, motcua,
+  COMMUNE, COMMUNE2, PROVINCE, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp, motcua, expectRefused,
 } from './lib/server.mjs';
 import { network } from './lib/network.mjs';
 
@@ -169,7 +170,39 @@ test('exchange through the hubs: commune to department, commune and axis via the
   assert.deepEqual(marksOf(dept, firstCopy.id), [{ kind: 'replaced', reason: '', notation: second.notation }]);
   assert.equal(count(dept, `SELECT by_document_id FROM document_marks WHERE document_id = ${firstCopy.id}`), secondCopy.id);
 
-  // 5. The Sở's node down; the LGSP takes the next công văn and holds it; the LGSP killed.
+  // 5. Sent afterwards to one more unit: Quảng Phú gets the document, the Sở (which had it) an
+  // update naming both, kept on its copy, and answers 15. The clerk alone may; a unit already
+  // named, or unknown, is refused and nothing changes.
+  const more = await issue(people, 'V/v kế hoạch kiểm tra quyết toán năm 2026', [DEPT]);
+  await until(() => incoming(dept, DEPT).length === 4, 'the fourth công văn at the Sở');
+  const moreCopy = incoming(dept, DEPT)[3];
+  assert.equal(moreCopy.notation, more.notation);
+  const moreUrl = `/api/v1/documents/${more.id}/recipients-exchange`;
+  const moreView = async () => Object.fromEntries((await people.clerk.get(`/api/v1/documents/${more.id}`)).json.document
+    .deliveries_exchange.map((d) => [d.organ, d.status_code]));
+  await until(async () => (await moreView())[DEPT] === '01', 'status 01 of the fourth công văn'); // (quiet for the snapshots)
+  await expectRefused(hac.srv, () => people.specialist.post(moreUrl, { add: [COMMUNE2] }), { status: 403, code: 'forbidden' });
+  await expectRefused(hac.srv, () => people.clerk.post(moreUrl, { add: [DEPT] }),
+    { status: 422, code: 'recipient_already', field: 'recipients_exchange' });
+  await expectRefused(hac.srv, () => people.clerk.post(moreUrl, { add: ['000.99.99.H56'] }),
+    { status: 422, code: 'recipient_unknown', field: 'recipients_exchange' });
+  r = await people.clerk.post(moreUrl, { add: [COMMUNE2] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.document.recipients_exchange, [DEPT, COMMUNE2]);
+  await until(() => incoming(quang, COMMUNE2).some((x) => x.notation === more.notation), 'the công văn at Quảng Phú');
+  await until(async () => (await moreView())[DEPT] === '15' && (await moreView())[COMMUNE2] === '01', 'the update answered');
+  assert.deepEqual(JSON.parse(sqlValue(dept.dataDir, `SELECT recipients_exchange FROM documents WHERE id = ${moreCopy.id}`)),
+    [DEPT, COMMUNE2]);
+  assert.equal(incoming(dept, DEPT).filter((x) => x.notation === more.notation).length, 1);
+  // Then recalled: the Sở answers the revoke with its own 13 and 15 (not taken for the update's).
+  r = await people.leader.post(`/api/v1/documents/${more.id}/recall`, { reason: 'Thay đổi kế hoạch' });
+  assert.equal(r.status, 200, r.text);
+  await until(() => marksOf(dept, moreCopy.id).length > 0, 'the recall at the Sở');
+  await until(() => sql(hac.dataDir, `SELECT status_code FROM exchange_messages WHERE direction = 'in' AND kind = 'status'
+    AND from_organ = '${DEPT}' AND edxml_id = '${COMMUNE},${more.issued_on.replace(/-/g, '/')},${more.notation}' ORDER BY id`)
+    .map((x) => x.status_code).join(' ') === '01 15 13 15', 'the answers to the update and to the revoke');
+
+  // 6. The Sở's node down; the LGSP takes the next công văn and holds it; the LGSP killed.
   await dept.srv.kill9();
   const held = await issue(people, 'V/v báo cáo tiến độ giải ngân', [DEPT]);
   const heldId = `${COMMUNE},${held.issued_on.replace(/-/g, '/')},${held.notation}`;
