@@ -21,6 +21,7 @@
 #include "exchange/edxml.h"
 #include "exchange/edxml_sign.h"
 #include "exchange/outbox.h"
+#include "node/refresh.h"
 #include "sign/http_fetch.h"
 #include "sign/keys.h"
 #include "sign/signer.h"
@@ -40,6 +41,7 @@ struct exchange_sender {
     char data_dir[1024], files_dir[1100];
     double scale;
     char claim[33];
+    int64_t refresh_every, next_refresh; /* seconds; CLOCK_MONOTONIC seconds */
 };
 
 /* One claimed row. */
@@ -559,6 +561,25 @@ static int64_t next_wait(struct exchange_sender *s)
     return wait < 0 ? 0 : wait;
 }
 
+static int64_t monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* The directory from the upstream hub, when it is time (node/refresh.h);
+ * the seconds until the next time. */
+static int64_t refresh_due(struct exchange_sender *s)
+{
+    int64_t now = monotonic_now();
+    if (now >= s->next_refresh) {
+        node_directory_refresh(s->db, s->data_dir, now_unix());
+        s->next_refresh = now + s->refresh_every;
+    }
+    return s->next_refresh - now;
+}
+
 static void *sender_main(void *arg)
 {
     struct exchange_sender *s = arg;
@@ -566,7 +587,10 @@ static void *sender_main(void *arg)
         pthread_mutex_lock(&s->lock);
         s->woken = 0;
         pthread_mutex_unlock(&s->lock);
+        int64_t refresh = refresh_due(s);
         int64_t wait = deliver_due(s) ? 1 : next_wait(s);
+        if (refresh < wait)
+            wait = refresh;
         if (wait <= 0)
             continue;
         struct timespec until;
@@ -611,6 +635,20 @@ int exchange_sender_start(const char *db_path, const char *data_dir, const char 
             return -1;
         }
     }
+    s->refresh_every = NODE_REFRESH_DEFAULT_SECONDS;
+    env = getenv("MOTCUA_DIRECTORY_REFRESH_SECONDS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 86400) {
+            snprintf(err, errlen, "MOTCUA_DIRECTORY_REFRESH_SECONDS must be 1 to 86400");
+            free(s);
+            return -1;
+        }
+        s->refresh_every = v;
+    }
+    /* The first refresh a little after the start, not in the middle of it. */
+    s->next_refresh = monotonic_now() + (s->refresh_every < 10 ? s->refresh_every : 10);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -221,3 +221,26 @@ test('exchange through the hubs: commune to department, commune and axis via the
     AND edxml_id = '${heldId}'`), 1);
   assert.deepEqual(atHub().map((x) => x.state), ['delivered']);
 });
+
+test('exchange: a new directory installed on the LGSP reaches the nodes below it; the top keeps its own', async (t) => {
+  const { nodes, directory, signDirectory } = await network(t, SPECS.filter((s) => ['national', 'lgsp', 'hac-thanh'].includes(s.id)),
+    { env: { MOTCUA_DIRECTORY_REFRESH_SECONDS: '1' } });
+  const versionOf = (n) => count(n, 'SELECT max(version) FROM exchange_directory');
+  for (const n of Object.values(nodes)) await n.start();
+  // Version 2 names Quảng Phú's unit on the commune node too.
+  const next = structuredClone(directory);
+  next.version = 2;
+  next.nodes.find((n) => n.id === 'hac-thanh').units.push(COMMUNE2);
+  const r = motcua(['directory', 'install', '--data', nodes.lgsp.dataDir, signDirectory(next)]);
+  assert.equal(r.status, 0, r.stderr);
+  await until(() => versionOf(nodes['hac-thanh']) === 2, 'the commune node to fetch version 2 from the LGSP');
+  assert.equal(sqlValue(nodes['hac-thanh'].dataDir, 'SELECT source FROM exchange_directory WHERE version = 2'),
+    `${nodes.lgsp.url}/api/v1/exchange/directory`);
+  const lookup = motcua(['directory', 'lookup', '--data', nodes['hac-thanh'].dataDir, '--unit', COMMUNE2]);
+  assert.equal(lookup.status, 0, lookup.stderr);
+  assert.match(lookup.stdout, /hac-thanh/);
+  // The axis has no upstream: its operator installs its copy. The LGSP asked it and kept its own.
+  await sleep(2500);
+  assert.equal(versionOf(nodes.national), 1);
+  assert.equal(versionOf(nodes.lgsp), 2);
+});

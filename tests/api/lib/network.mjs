@@ -34,9 +34,10 @@ function ok(args) {
 /**
  * Sets up the nodes of specs (not started): each {id, name, level, hub, upstream, units}.
  * opts.env: environment of every server (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01:
- * retries after a second). Returns {nodes, dir}: nodes by id, each {id, dataDir, port, url,
- * units, start(), srv}; start() runs `motcua serve` on the node's port (again after a stop
- * or a kill) and sets srv.
+ * retries after a second). Returns {nodes, dir, directory, signDirectory}: nodes by id, each
+ * {id, dataDir, port, url, units, start(), srv} — start() runs `motcua serve` on the node's
+ * port (again after a stop or a kill) and sets srv —, the directory's source installed in
+ * all (version 1), and signDirectory(source) which signs another version and returns its file.
  */
 export async function network(t, specs, opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-network-'));
@@ -58,10 +59,15 @@ export async function network(t, specs, opts = {}) {
       upstream: n.upstream || null, certificate: nodeCert(dir, n.id), units: n.units,
     })),
   };
-  const src = path.join(dir, 'directory.json');
-  const cms = path.join(dir, 'directory.cms');
-  fs.writeFileSync(src, JSON.stringify(source, null, 2));
-  ok(['directory', 'sign', '--data', all[0].dataDir, '--unit', PROVINCE, src, cms]);
+  /** Signs a directory (the province's seal of the first node's data directory); its file. */
+  const signDirectory = (doc) => {
+    const src = path.join(dir, `directory-${doc.version}.json`);
+    const out = path.join(dir, `directory-${doc.version}.cms`);
+    fs.writeFileSync(src, JSON.stringify(doc, null, 2));
+    ok(['directory', 'sign', '--data', all[0].dataDir, '--unit', PROVINCE, src, out]);
+    return out;
+  };
+  const cms = signDirectory(source);
   const env = { MOTCUA_EXCHANGE_BACKOFF_SCALE: '0.01', ...(opts.env || {}) };
   for (const n of all) {
     ok(['directory', 'install', '--data', n.dataDir, cms]);
@@ -73,5 +79,5 @@ export async function network(t, specs, opts = {}) {
       return n.srv;
     };
   }
-  return { nodes, dir };
+  return { nodes, dir, directory: source, signDirectory };
 }
