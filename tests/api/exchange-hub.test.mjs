@@ -1,9 +1,10 @@
 // Documents through the hubs (docs/exchange.md "Hubs"), five nodes on loopback in the
 // province's levels: the national axis on top, the province's LGSP below it, and under the
 // LGSP the Sở Tài chính's node and two communes' (Phường Hạc Thành, Phường Quảng Phú). Hạc
-// Thành issues a công văn to the Sở, to Quảng Phú and to a unit on the axis: the envelope goes
-// to the LGSP only, which sends it on, unchanged, down to the Sở and Quảng Phú and up to the
-// axis; each registers it once with Hạc Thành's PDF, and the statuses come back the same way.
+// Thành issues a Quyết định to the Sở, to Quảng Phú and to a unit on the axis: the envelope
+// goes to the LGSP only, which sends it on, unchanged, down to the Sở and Quảng Phú and up to
+// the axis; each registers it once with Hạc Thành's signed PDF (xmlsec1 and pdfsig agree), and
+// the statuses come back the same way.
 // The Sở registers it (03). The leader recalls it: a revoke follows on the same path, each copy
 // is marked recalled and 13 then 15 come back. A replacing công văn marks the Sở's copy of the
 // one it replaces. The LGSP killed (SIGKILL) while it holds an envelope for the Sở, whose node
@@ -11,12 +12,14 @@
 // unit reaches it, and the Sở, which had it, gets an update naming both and answers 15.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   COMMUNE, COMMUNE2, PROVINCE, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp, motcua, expectRefused,
 } from './lib/server.mjs';
 import { network } from './lib/network.mjs';
+import { nssTrusting, pdfsig } from './lib/pdf.mjs';
 
 const DEPT = '000.00.04.H56'; // Sở Tài chính tỉnh Thanh Hóa
 // The demo catalog holds only the province's units (and their seals): the axis node hosts one
@@ -74,7 +77,7 @@ async function issue(people, summary, recipients, over = {}) {
 }
 
 test('exchange through the hubs: commune to department, commune and axis via the LGSP; statuses back; revoke and replace; the hub killed', async (t) => {
-  const { nodes } = await network(t, SPECS);
+  const { nodes, dir } = await network(t, SPECS);
   const { national, lgsp } = nodes;
   const dept = nodes['so-tai-chinh'];
   const hac = nodes['hac-thanh'];
@@ -93,9 +96,10 @@ test('exchange through the hubs: commune to department, commune and axis via the
   const deptClerk = new Client(dept.url);
   await deptClerk.login('vanthu.stc', 'mat-khau-can-bo');
 
-  // 1. One công văn, three recipients on three nodes, all through the LGSP.
-  const summary = 'V/v đối chiếu số liệu thu ngân sách quý IV';
-  const cv = await issue(people, summary, [DEPT, COMMUNE2, AXIS_UNIT]);
+  // 1. One Quyết định, three recipients on three nodes, all through the LGSP.
+  const summary = 'Về việc phê duyệt kế hoạch đối chiếu số liệu thu ngân sách quý IV';
+  const cv = await issue(people, summary, [DEPT, COMMUNE2, AXIS_UNIT], { type: 'quyet_dinh', department: undefined });
+  assert.equal(cv.notation, '01/QĐ-UBND');
   const sha = sqlValue(hac.dataDir, `SELECT sha256 FROM documents WHERE id = ${cv.id}`);
   const targets = [[dept, DEPT], [quang, COMMUNE2], [national, AXIS_UNIT]];
   for (const [n, unit] of targets) {
@@ -123,10 +127,23 @@ test('exchange through the hubs: commune to department, commune and axis via the
     { direction: 'out', to_organ: COMMUNE2, node_id: 'quang-phu', state: 'delivered', relay: 1 },
     { direction: 'out', to_organ: AXIS_UNIT, node_id: 'national', state: 'delivered', relay: 1 },
   ]);
-  // The envelope the Sở got is the very one Hạc Thành signed (the hub changes no byte).
+  // The envelope the Sở got is the very one Hạc Thành signed (the hub changes no byte), and tools
+  // no one here wrote, trusting only Hạc Thành's root, find both signatures good: xmlsec1 the
+  // envelope's (the ward's seal), pdfsig the decision's (the leader's, then the seal).
   const envOf = (n, dir) => sqlValue(n.dataDir, `SELECT envelope_sha256 FROM exchange_messages WHERE direction = '${dir}'
     AND kind = 'document' AND to_organ = '${DEPT}' AND business = 0`);
-  assert.equal(envOf(dept, 'in'), envOf(hac, 'out'));
+  const envSha = envOf(dept, 'in');
+  assert.equal(envSha, envOf(hac, 'out'));
+  const root = path.join(dir, 'hac-thanh-root.pem');
+  const xs = spawnSync('xmlsec1', ['--verify', '--trusted-pem', root, path.join(dept.dataDir, 'files', envSha.slice(0, 2), envSha)],
+    { encoding: 'utf8' });
+  assert.equal(xs.status, 0, xs.stderr);
+  assert.match(xs.stderr, /^OK$/m);
+  const nss = path.join(dir, 'nss');
+  nssTrusting(nss, root);
+  const sigs = pdfsig(path.join(dept.dataDir, 'files', sha.slice(0, 2), sha), nss).sigs;
+  assert.equal(sigs.length, 2);
+  assert.ok(sigs.every((x) => x.valid && x.trusted), JSON.stringify(sigs));
 
   // Statuses 01 come back through the LGSP for the three recipients.
   const view = async () => Object.fromEntries((await people.clerk.get(`/api/v1/documents/${cv.id}`)).json.document
