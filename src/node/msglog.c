@@ -168,7 +168,7 @@ static int stamp_one(struct store *db, const char *files_dir, msglog_stamp_fn st
     free(env);
     if (why[0]) {
         free(tok);
-        log_warn("exchange log: envelope %.16s… not timestamped: %s", sha, why);
+        log_warn("exchange log: envelope %.16s... not timestamped: %s", sha, why);
         return store_exec_all(db,
                               "UPDATE exchange_messages SET tsa_tried_at = ?, tsa_error = ?"
                               " WHERE envelope_sha256 = ? AND tsa_token IS NULL",
@@ -467,6 +467,14 @@ struct msglog_worker {
     int64_t purged_at;
 };
 
+static int stopping(struct msglog_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int s = w->stopping;
+    pthread_mutex_unlock(&w->lock);
+    return s;
+}
+
 static void run_once(struct msglog_worker *w)
 {
     char err[512];
@@ -478,7 +486,7 @@ static void run_once(struct msglog_worker *w)
                                      STAMP_BATCH, RETRY_AFTER, err, sizeof err);
             if (n < 0)
                 log_error("%s", err);
-        } while (n == STAMP_BATCH);
+        } while (n == STAMP_BATCH && !stopping(w)); /* a backlog, batch after batch */
     }
     if (now - w->purged_at >= PURGE_EVERY) {
         struct msglog_purge p;
