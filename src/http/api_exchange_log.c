@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -36,16 +37,31 @@ static int one_of_or_reply(struct req *r, const char *name, const char *const *a
     return -1;
 }
 
-/* A date parameter: absent, or YYYY-MM-DD. Else replies 400, returns -1. */
-static int date_or_reply(struct req *r, const char *name)
+/* A date parameter (YYYY-MM-DD, a real day) as the Unix time its day
+ * starts in Vietnam (UTC+7 all year), plus days; *out 0 when absent. Else
+ * replies 400 and returns -1. */
+static int date_or_reply(struct req *r, const char *name, int days, int64_t *out)
 {
     const char *v = req_query(r, name);
+    struct tm tm = {0};
+    *out = 0;
     if (!v || !v[0])
         return 0;
     int ok = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
     for (int i = 0; ok && i < 10; i++)
         if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
             ok = 0;
+    if (ok) {
+        tm.tm_year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + v[3] - '0';
+        tm.tm_mon = (v[5] - '0') * 10 + v[6] - '0' - 1;
+        tm.tm_mday = (v[8] - '0') * 10 + v[9] - '0';
+        int y = tm.tm_year, m = tm.tm_mon, d = tm.tm_mday;
+        tm.tm_year -= 1900;
+        time_t t = timegm(&tm);
+        /* timegm normalises 2026-02-30 to March: such a day is refused. */
+        ok = y >= 2000 && tm.tm_year == y - 1900 && tm.tm_mon == m && tm.tm_mday == d;
+        *out = (int64_t)t - 7 * 3600 + (int64_t)days * 86400;
+    }
     if (!ok) {
         reply_error(r, 400, "bad_parameter", "Ngày phải có dạng YYYY-MM-DD", name);
         return -1;
@@ -64,10 +80,11 @@ static void list(struct req *r)
     const char *l = req_query(r, "limit"), *o = req_query(r, "offset");
     const char *q = req_query(r, "q"), *organ = req_query(r, "organ");
     long limit = 20, offset = 0;
+    int64_t since, before;
     if (one_of_or_reply(r, "direction", directions, "Chiều phải là out hoặc in") ||
         one_of_or_reply(r, "kind", kinds, "Loại phải là document hoặc status") ||
         one_of_or_reply(r, "state", states, "Trạng thái không hợp lệ") ||
-        date_or_reply(r, "from") || date_or_reply(r, "to") ||
+        date_or_reply(r, "from", 0, &since) || date_or_reply(r, "to", 1, &before) ||
         (l && req_long_or_reply(r, l, "limit", 1, 200, 0, &limit)) ||
         (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
         return;
@@ -79,8 +96,8 @@ static void list(struct req *r)
                               .kind = req_query(r, "kind"),
                               .state = req_query(r, "state"),
                               .organ = organ,
-                              .from = req_query(r, "from"),
-                              .to = req_query(r, "to"),
+                              .since = since,
+                              .before = before,
                               .text = q,
                               .limit = (int)limit,
                               .offset = (int)offset};

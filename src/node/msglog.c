@@ -249,12 +249,12 @@ fail:
     " LEFT JOIN units tu ON tu.code = m.to_organ LEFT JOIN documents d ON d.id = m.document_id"
 
 /* The filters: ?2 direction, ?3 kind, ?4 state, ?5 organ (either side),
- * ?6 from date, ?7 to date (Vietnam, UTC+7 all year), ?8 text. */
+ * ?6 <= created_at < ?7 (0: no bound; the index on created_at serves), ?8
+ * text. */
 #define LOG_FILTER                                                                                 \
     " AND (?2 = '' OR m.direction = ?2) AND (?3 = '' OR m.kind = ?3)"                              \
     " AND (?4 = '' OR m.state = ?4) AND (?5 = '' OR m.from_organ = ?5 OR m.to_organ = ?5)"        \
-    " AND (?6 = '' OR date(m.created_at + 25200, 'unixepoch') >= ?6)"                             \
-    " AND (?7 = '' OR date(m.created_at + 25200, 'unixepoch') <= ?7)"                             \
+    " AND m.created_at >= ?6 AND (?7 = 0 OR m.created_at < ?7)"                                    \
     " AND (?8 = '' OR instr(lower(m.edxml_id), lower(?8)) > 0"                                     \
     " OR instr(lower(coalesce(d.notation, '')), lower(?8)) > 0"                                    \
     " OR instr(coalesce(d.summary, ''), ?8) > 0)"
@@ -307,8 +307,8 @@ json_t *msglog_list_json(struct store *db, int64_t account_id, const struct msgl
     int rc;
 #define ARGS                                                                                       \
     BIND_INT(account_id), BIND_TEXT(nz(f->direction)), BIND_TEXT(nz(f->kind)),                     \
-        BIND_TEXT(nz(f->state)), BIND_TEXT(nz(f->organ)), BIND_TEXT(nz(f->from)),                  \
-        BIND_TEXT(nz(f->to)), BIND_TEXT(nz(f->text))
+        BIND_TEXT(nz(f->state)), BIND_TEXT(nz(f->organ)), BIND_INT(f->since),                      \
+        BIND_INT(f->before), BIND_TEXT(nz(f->text))
     if (store_int(db, LOG_WITH "SELECT count(*)" LOG_FROM " WHERE" LOG_VISIBLE LOG_FILTER, &total,
                   ARGS) != STORE_ROW)
         return NULL;

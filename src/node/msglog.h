@@ -68,12 +68,13 @@ int msglog_stamp_missing(struct store *db, const char *files_dir, msglog_stamp_f
                          void *ctx, int64_t now, int max, int64_t retry_after, char *err,
                          size_t errlen);
 
-/* The officers' filters (NULL or "": no filter). from and to are dates
- * (YYYY-MM-DD, Vietnam) of created_at, both included; text matches the
- * edXML DocumentId (which holds the notation) or the document's notation or
+/* The officers' filters (NULL or "": no filter). created_at within
+ * [since, before) (Unix seconds; 0: no bound); text matches the edXML
+ * DocumentId (which holds the notation) or the document's notation or
  * summary. */
 struct msglog_filter {
-    const char *direction, *kind, *state, *organ, *from, *to, *text;
+    const char *direction, *kind, *state, *organ, *text;
+    int64_t since, before;
     int limit, offset;
 };
 

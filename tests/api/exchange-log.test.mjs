@@ -142,10 +142,20 @@ test('exchange log: both sides timestamp every envelope; the proof verifies with
   assert.equal(r.json.total, 0);
   r = await clerk.get('/api/v1/exchange/messages?from=2000-01-01&to=2000-12-31');
   assert.equal(r.json.total, 0);
+  // The day of the outgoing row in Vietnam (UTC+7), as SQLite reckons it: from and to both
+  // include it; the day after excludes it.
+  const day = sqlValue(a.dataDir, `SELECT date(created_at + 25200, 'unixepoch') FROM exchange_messages WHERE id = ${out.id}`);
+  r = await clerk.get(`/api/v1/exchange/messages?from=${day}&to=${day}&direction=out`);
+  assert.deepEqual(r.json.items.map((m) => m.id), [out.id]);
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86400e3).toISOString().slice(0, 10);
+  r = await clerk.get(`/api/v1/exchange/messages?from=${next}&direction=out`);
+  assert.equal(r.json.total, 0);
+  r = await clerk.get(`/api/v1/exchange/messages?to=${day}&direction=out`);
+  assert.equal(r.json.total, 1);
   r = await clerk.get(`/api/v1/exchange/messages?organ=${COMMUNE2}&limit=1`);
   assert.equal(r.json.total, 2);
   assert.equal(r.json.items.length, 1);
-  for (const q of ['direction=sideways', 'kind=x', 'state=lost', 'from=07-12-2026', 'limit=0']) {
+  for (const q of ['direction=sideways', 'kind=x', 'state=lost', 'from=07-12-2026', 'to=2026-02-30', 'limit=0']) {
     r = await clerk.get(`/api/v1/exchange/messages?${q}`);
     assert.equal(r.status, 400, `${q}: ${r.text}`);
     assert.equal(r.json.error.code, 'bad_parameter');
