@@ -27,3 +27,12 @@ CREATE TABLE exchange_retention (
     years INTEGER NOT NULL CHECK (years BETWEEN 1 AND 100),
     set_at INTEGER NOT NULL
 );
+
+-- A token is about the envelope its row names: should a row ever name
+-- another envelope, its token goes and the worker stamps the new one.
+CREATE TRIGGER exchange_messages_envelope_changed AFTER UPDATE OF envelope_sha256
+    ON exchange_messages WHEN old.envelope_sha256 IS NOT new.envelope_sha256
+BEGIN
+    UPDATE exchange_messages SET tsa_token = NULL, tsa_time = NULL, tsa_name = '',
+        tsa_tried_at = NULL, tsa_error = '' WHERE id = new.id;
+END;

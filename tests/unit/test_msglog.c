@@ -145,6 +145,15 @@ TEST(one_token_per_envelope_over_its_bytes)
     CHECK_EQ_INT(count("SELECT count(*) FROM exchange_messages WHERE edxml_id = 'D' AND"
                        " tsa_token IS NULL"),
                  1);
+    /* A row that comes to name another envelope loses its token. */
+    CHECK_EQ_INT(store_exec_all(db, "UPDATE exchange_messages SET envelope_sha256 = ? WHERE"
+                                    " edxml_id LIKE 'A,%' AND to_organ = '000.03.90.H56'",
+                                BIND_TEXT(third)),
+                 0);
+    CHECK_EQ_INT(count("SELECT count(*) FROM exchange_messages WHERE tsa_token IS NOT NULL"), 1);
+    CHECK_EQ_INT(count("SELECT count(*) FROM exchange_messages WHERE edxml_id LIKE 'A,%' AND"
+                       " tsa_time IS NULL AND tsa_name = ''"),
+                 1);
     /* Nothing touched the row without an envelope. */
     CHECK_EQ_INT(count("SELECT count(*) FROM exchange_messages WHERE edxml_id = 'C' AND"
                        " tsa_token IS NULL AND tsa_tried_at IS NULL AND tsa_error = ''"),
