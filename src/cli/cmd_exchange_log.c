@@ -96,8 +96,8 @@ static int do_purge(int argc, char **argv)
         fprintf(stderr, "motcua exchange purge: %s\n", err);
         return 3;
     }
-    printf("%s%lld rows older than %d years, %lld envelope files\n", dry ? "would remove " : "removed ",
-           (long long)p.rows, p.years, (long long)p.files);
+    printf("%s%lld rows older than %d years, %lld envelope files\n",
+           dry ? "would remove " : "removed ", (long long)p.rows, p.years, (long long)p.files);
     return 0;
 }
 

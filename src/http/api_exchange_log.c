@@ -89,7 +89,8 @@ static void list(struct req *r)
         (o && req_long_or_reply(r, o, "offset", 0, 1000000, 0, &offset)))
         return;
     if ((q && strlen(q) > 200) || (organ && strlen(organ) > 64)) {
-        reply_error(r, 400, "bad_parameter", "Từ khóa quá dài", q && strlen(q) > 200 ? "q" : "organ");
+        reply_error(r, 400, "bad_parameter", "Từ khóa quá dài",
+                    q && strlen(q) > 200 ? "q" : "organ");
         return;
     }
     struct msglog_filter f = {.direction = req_query(r, "direction"),

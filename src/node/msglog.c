@@ -358,8 +358,8 @@ int msglog_envelope_sha(struct store *db, int64_t account_id, int64_t id, char s
 {
     sha[0] = 0;
     int rc = store_one(db,
-                       LOG_WITH "SELECT m.envelope_sha256 FROM exchange_messages m WHERE" LOG_VISIBLE
-                                " AND m.id = ?2 AND m.envelope_sha256 IS NOT NULL",
+                       LOG_WITH "SELECT m.envelope_sha256 FROM exchange_messages m WHERE"
+                                LOG_VISIBLE " AND m.id = ?2 AND m.envelope_sha256 IS NOT NULL",
                        read_sha, sha, BIND_INT(account_id), BIND_INT(id));
     if (rc == STORE_ROW && !sha_ok(sha))
         return STORE_DONE;
