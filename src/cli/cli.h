@@ -92,5 +92,7 @@ int cmd_edxml(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
 int cmd_exchange(int argc, char **argv);
 int cmd_exchange_service(int argc, char **argv);
+/* `motcua exchange retention|purge` (cmd_exchange_log.c). */
+int cmd_exchange_log(int argc, char **argv);
 
 #endif

@@ -66,6 +66,8 @@ int cmd_exchange(int argc, char **argv)
     }
     if (strcmp(argv[1], "node") == 0)
         return do_node(argc - 1, argv + 1);
+    if (strcmp(argv[1], "retention") == 0 || strcmp(argv[1], "purge") == 0)
+        return cmd_exchange_log(argc, argv);
     /* The data-sharing services have their own (cmd_exchange_service.c). */
     if (strcmp(argv[1], "service") == 0 || strcmp(argv[1], "request") == 0 ||
         strcmp(argv[1], "calls") == 0)

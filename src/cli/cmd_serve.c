@@ -27,6 +27,7 @@
 #include "notify/notify_worker.h"
 #include "payment/payment.h"
 #include "sign/checkpoint_worker.h"
+#include "node/msglog.h"
 #include "sign/keys.h"
 #include "sign/tsa.h"
 #include "sign/tsa_server.h"
@@ -404,7 +405,14 @@ int cmd_serve(int argc, char **argv)
         if (checkpoint_worker_start(&cc, &checkpoints, err, sizeof err))
             log_error("audit checkpoints off: %s", err);
     }
+    /* The exchange log: timestamps on logged envelopes, the daily purge. */
+    struct msglog_worker *msglog = NULL;
+    struct msglog_worker_config mc = {.db_path = app.db_path, .files_dir = app.files_dir,
+                                      .stamp = app.stamp, .stamp_ctx = app.stamp_ctx, .tick = 2};
+    if (msglog_worker_start(&mc, &msglog, err, sizeof err))
+        log_error("exchange log timestamps and purge off: %s", err);
     rc = server_run(&app, listen, (int)nloops);
+    msglog_worker_stop(msglog);
     checkpoint_worker_stop(checkpoints);
     exchange_sender_stop(app.exchanger);
     issued_worker_stop(app.issuer);

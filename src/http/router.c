@@ -27,6 +27,7 @@ static const struct route *const tables[] = {
     api_documents_batch_routes,
     api_records_routes,
     api_exchange_routes,
+    api_exchange_log_routes,
     api_sharing_routes,
 };
 

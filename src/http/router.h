@@ -49,6 +49,7 @@ extern const struct route api_incoming_paper_routes[];
 extern const struct route api_documents_batch_routes[];
 extern const struct route api_records_routes[];
 extern const struct route api_exchange_routes[];
+extern const struct route api_exchange_log_routes[];
 extern const struct route api_sharing_routes[];
 
 /* Finds the route for method and path; fills r's params. Returns NULL if no

@@ -120,6 +120,7 @@ function header(active) {
       el('a', { href: '/can-bo/van-ban', id: 'nav-documents', hidden: true, 'aria-current': active === 'documents' ? 'page' : null }, 'Văn bản đi'),
       el('a', { href: '/can-bo/van-ban-den', id: 'nav-incoming', hidden: true, 'aria-current': active === 'incoming' ? 'page' : null }, 'Văn bản đến'),
       el('a', { href: '/can-bo/theo-doi', id: 'nav-board', hidden: true, 'aria-current': active === 'board' ? 'page' : null, title: 'Theo dõi chỉ đạo xử lý văn bản đến' }, 'Theo dõi chỉ đạo'),
+      el('a', { href: '/can-bo/lien-thong', id: 'nav-exchange-log', hidden: true, 'aria-current': active === 'exchange-log' ? 'page' : null, title: 'Gói tin văn bản gửi, nhận qua trục liên thông và bằng chứng của chúng' }, 'Nhật ký liên thông'),
       el('a', { href: '/can-bo/ho-so-cong-viec', id: 'nav-records', hidden: true, 'aria-current': active === 'records' ? 'page' : null }, 'Hồ sơ công việc'),
       el('a', { href: walkinUrl(), id: 'nav-walkin', hidden: true, 'aria-current': active === 'walkin' ? 'page' : null, title: 'Tiếp nhận hồ sơ nộp trực tiếp tại quầy hoặc qua bưu chính' }, 'Tiếp nhận tại quầy'),
       el('a', { href: '/can-bo/bao-cao', id: 'nav-report', hidden: true, 'aria-current': active === 'report' ? 'page' : null }, 'Báo cáo'),
@@ -164,7 +165,7 @@ export async function initStaff(active) {
   if (walkin && roles.some((r) => WALKIN_ROLES.has(r.role))) walkin.hidden = false;
   const docs = $('#nav-documents');
   if (docs && roles.some((r) => DOCUMENT_ROLES.has(r.role))) docs.hidden = false;
-  for (const [sel, set] of [['#nav-incoming', DOCUMENT_ROLES], ['#nav-board', new Set(['leader', 'province_admin'])]]) // incoming: document.read; the board: the leaders'
+  for (const [sel, set] of [['#nav-incoming', DOCUMENT_ROLES], ['#nav-exchange-log', DOCUMENT_ROLES], ['#nav-board', new Set(['leader', 'province_admin'])]]) // incoming, the exchange log: document.read; the board: the leaders'
     if ($(sel) && roles.some((r) => set.has(r.role))) $(sel).hidden = false;
   const records = $('#nav-records');
   if (records && roles.some((r) => RECORD_ROLES.has(r.role))) records.hidden = false;

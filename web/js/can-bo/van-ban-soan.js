@@ -1,7 +1,9 @@
 // can-bo/van-ban-soan.js: the draft form of an outgoing document (docs/documents.md). The
 // choices come from the API: the units the officer drafts for and who may sign for each
 // (GET /documents/drafting), the types and priorities (GET /documents/types), the recipient
-// units by search (GET /units). Saving creates the draft (POST /documents) and opens its
+// units by search (GET /units), the units on other nodes of the exchange (GET
+// /exchange/units, whole: a province's few hundred at most, filtered as one types). Saving
+// creates the draft (POST /documents) and opens its
 // page, where the PDF body is uploaded and the draft is submitted for review.
 
 import * as api from '../api.js';
@@ -15,6 +17,8 @@ let units = [];
 let types = [];
 let priorities = [];
 const recipients = new Map(); // code -> name
+let exchangeUnits = []; // [{code, name, node, node_name}]: units hosted by other nodes
+const exchangeRecipients = new Map(); // code -> name
 
 const option = (value, text, selected) => el('option', { value, selected: selected || null }, text);
 
@@ -65,6 +69,35 @@ function recipientField() {
     combo.root, el('div', { id: 'recipients-slot' }, recipientList()));
 }
 
+function exchangeList() {
+  return el('ul', { class: 'file-list', id: 'recipients-exchange' }, [...exchangeRecipients].map(([code, name]) =>
+    el('li', { class: 'file-row', dataset: { code } }, el('span', { class: 'name' }, name), ' ',
+      el('span', { class: 'muted small' }, code), ' ',
+      el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Bỏ ${name} khỏi nơi nhận liên thông`,
+        onclick: () => { exchangeRecipients.delete(code); render($('#exchange-slot'), exchangeList()); } }, 'Bỏ'))));
+}
+
+/** Units on other nodes (the exchange between systems); only when the directory lists some. */
+function exchangeField() {
+  if (!exchangeUnits.length) return null;
+  const combo = combobox({ id: 'recipient-exchange', name: 'recipients_exchange', label: 'Đơn vị nhận qua liên thông',
+    placeholder: 'Gõ tên hoặc mã đơn vị để tìm…',
+    options: exchangeUnits.map((u) => ({ value: u.code, label: u.name, hint: `${u.code} · ${u.node_name}` })) });
+  combo.input.id = 'recipient-exchange';
+  combo.input.setAttribute('aria-describedby', 'recipient-exchange-hint recipient-exchange-error');
+  combo.onChange((o) => {
+    if (!o) return;
+    exchangeRecipients.set(o.value, o.label);
+    render($('#exchange-slot'), exchangeList());
+    combo.set('');
+  });
+  return el('div', { class: 'field' },
+    el('label', { for: 'recipient-exchange' }, 'Nơi nhận qua liên thông', el('span', { class: 'muted small' }, ' (không bắt buộc)')),
+    el('span', { class: 'hint', id: 'recipient-exchange-hint' }, 'Đơn vị thuộc hệ thống khác trong danh bạ liên thông của tỉnh: văn bản được gửi dưới dạng gói tin edXML có chữ ký số khi phát hành. Văn bản mật không gửi qua liên thông.'),
+    el('p', { class: 'field-error', id: 'recipient-exchange-error', 'aria-live': 'polite' }),
+    combo.root, el('div', { id: 'exchange-slot' }, exchangeList()));
+}
+
 function form() {
   const unit = el('select', { name: 'unit_id' }, units.map((u, i) => option(String(u.id), u.name, i === 0)));
   const signer = el('select', { name: 'signer_id' }, signerOptions(units[0] && units[0].id));
@@ -90,6 +123,7 @@ function form() {
     fieldBox({ id: 'signer-title', label: 'Chức danh ghi trên chữ ký', hint: 'Ví dụ: CHỦ TỊCH, KT. CHỦ TỊCH – PHÓ CHỦ TỊCH.', input: el('input', { type: 'text', name: 'signer_title', maxlength: '120' }) }),
     fieldBox({ id: 'due', label: 'Hạn xử lý', input: el('input', { type: 'date', name: 'due_at' }) }),
     recipientField(),
+    exchangeField(),
     fieldBox({ id: 'external', label: 'Nơi nhận khác', hint: 'Như ghi ở phần “Nơi nhận” của văn bản, mỗi nơi một dòng.', input: el('textarea', { name: 'recipients_external', rows: '3' }) }),
     el('div', { class: 'btn-row' },
       el('a', { class: 'btn btn-ghost', href: '/can-bo/van-ban' }, 'Hủy'),
@@ -111,6 +145,7 @@ function readForm(f) {
     signer_id: v('signer_id') ? Number(v('signer_id')) : null,
     recipients_internal: [...recipients.keys()],
   };
+  if (exchangeRecipients.size) body.recipients_exchange = [...exchangeRecipients.keys()];
   if (v('department')) body.department = v('department');
   if (v('series')) body.series = v('series');
   if (v('signer_title')) body.signer_title = v('signer_title');
@@ -140,8 +175,10 @@ async function main() {
   if (!(await initStaff('documents'))) return;
   render($('#form-slot'), loading('Đang tải…'));
   try {
-    const [d, t] = await Promise.all([api.get('/documents/drafting'), api.get('/documents/types')]);
+    const [d, t, x] = await Promise.all([api.get('/documents/drafting'), api.get('/documents/types'),
+      api.get('/exchange/units').catch(() => ({ units: [] }))]); // without the exchange: the form still works
     units = d.units || [];
+    exchangeUnits = x.units || [];
     types = t.types || [];
     priorities = t.priorities || [];
   } catch (err) {

@@ -9,6 +9,7 @@ import * as api from '../api.js';
 import { $, el, render, loading, alertBox, busy, clearErrors, showFieldErrors, goLogin, param, formatSize } from '../ui.js';
 import { initStaff } from './shell.js';
 import { REVIEW_ROLES, ISSUE_ROLES, statePill, secondsDateTime, dayText } from './van-ban-common.js';
+import { LOG_PAGE, statusText, messageStatePill } from './lien-thong-common.js';
 
 const COMMENT_MAX = 2000; // characters of a review's comment
 const KIND = { draft: 'Dự thảo', signed: 'Bản đã ký số', issued: 'Bản phát hành (có số, đóng dấu)' };
@@ -70,6 +71,30 @@ function metadata() {
       fact('Hạn xử lý', doc.due_at ? secondsDateTime(doc.due_at) : null),
       fact('Nơi nhận trong hệ thống', internal.length ? `${internal.length} đơn vị (nhận bản sao khi phát hành)` : null),
       fact('Nơi nhận khác', doc.recipients_external ? el('span', { class: 'pre-line' }, doc.recipients_external) : null)));
+}
+
+/** Where the document is at each recipient on another node (docs/exchange.md "Sending and
+ * receiving"): the message's state, the recipient's latest status, a failure's reason. */
+function exchangeCard() {
+  const codes = doc.recipients_exchange || [];
+  if (!codes.length) return null;
+  const rows = doc.deliveries_exchange || [];
+  if (!rows.length) {
+    return card('doc-exchange', 'Gửi liên thông',
+      el('ul', { id: 'exchange-recipients' }, codes.map((c) => el('li', {}, c))),
+      el('p', { class: 'muted' }, 'Văn bản được gửi đến các đơn vị này khi phát hành.'));
+  }
+  return card('doc-exchange', 'Gửi liên thông',
+    el('div', { class: 'table-scroll' }, el('table', { class: 'rc-table', id: 'exchange-deliveries' },
+      el('caption', { class: 'visually-hidden' }, 'Tình trạng văn bản tại từng nơi nhận liên thông'),
+      el('thead', {}, el('tr', {}, ['Nơi nhận', 'Gửi', 'Tình trạng tại nơi nhận'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rows.map((d) => el('tr', { dataset: { organ: d.organ } },
+        el('td', {}, d.name, el('br'), el('span', { class: 'muted small' }, `${d.organ} · nút ${d.node || '—'}`)),
+        el('td', {}, messageStatePill(d.state), d.last_error && d.state !== 'delivered'
+          ? el('div', { class: 'note small' }, `Lần thử ${d.attempts}: ${d.last_error}`) : null),
+        el('td', { class: 'exchange-status' }, d.status_code ? statusText(d.status_code) : el('span', { class: 'muted' }, 'Chưa có phản hồi'),
+          d.status_at ? el('div', { class: 'muted small' }, secondsDateTime(d.status_at)) : null)))))),
+    el('p', { class: 'small' }, el('a', { href: LOG_PAGE + '?q=' + encodeURIComponent(doc.notation || '') + '&direction=out' }, 'Xem trong nhật ký liên thông')));
 }
 
 function fileCard() {
@@ -151,7 +176,7 @@ function draw() {
       el('h1', { id: 'doc-title', tabindex: '-1' }, doc.summary),
       el('p', {}, 'Trạng thái: ', statePill(doc.state, 'doc-state'))),
     el('div', { class: 'vb-grid' },
-      el('div', {}, actionsCard(), metadata(), fileCard()),
+      el('div', {}, actionsCard(), metadata(), fileCard(), exchangeCard()),
       el('div', {}, history())));
 }
 
