@@ -197,7 +197,10 @@ test('exchange through the hubs: commune to department, commune and axis via the
   const moreUrl = `/api/v1/documents/${more.id}/recipients-exchange`;
   const moreView = async () => Object.fromEntries((await people.clerk.get(`/api/v1/documents/${more.id}`)).json.document
     .deliveries_exchange.map((d) => [d.organ, d.status_code]));
-  await until(async () => (await moreView())[DEPT] === '01', 'status 01 of the fourth công văn'); // (quiet for the snapshots)
+  // Quiet for the snapshots of the refusals: the status back, every envelope logged stamped.
+  await until(async () => (await moreView())[DEPT] === '01', 'status 01 of the fourth công văn');
+  await until(() => count(hac, `SELECT count(*) FROM exchange_messages WHERE tsa_token IS NULL
+    AND envelope_sha256 IS NOT NULL`) === 0, 'the log stamped');
   await expectRefused(hac.srv, () => people.specialist.post(moreUrl, { add: [COMMUNE2] }), { status: 403, code: 'forbidden' });
   await expectRefused(hac.srv, () => people.clerk.post(moreUrl, { add: [DEPT] }),
     { status: 422, code: 'recipient_already', field: 'recipients_exchange' });
