@@ -5,7 +5,9 @@
 // it. Signed and issued through the API, the document reaches B and status 01 comes back: the
 // clerk sees on the document's page where it is at the recipient ("01 – Đã đến"), opens
 // "Nhật ký liên thông" from the menu, finds the row, and its detail shows the timestamp and
-// the two downloads; the envelope downloaded has the row's SHA-256. axe-core checks each page.
+// the two downloads; the envelope downloaded has the row's SHA-256. Then a công văn issued to
+// no other node is sent afterwards to Quảng Phú from its page (the clerk's "Gửi thêm" form):
+// it reaches B and 01 comes back. axe-core checks each page.
 //
 // Screenshots go to test-results/e2e-exchange-log/.
 // Run: node --test tests/e2e/exchange-log.test.mjs
@@ -24,6 +26,7 @@ const SUMMARY = 'V/v phối hợp kiểm tra nhật ký liên thông';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let nodes = null;
+let sessions = null; // the first test's API sessions (a second login within the half minute would reuse its code)
 // twoNodes and startServer register their cleanups (servers stopped, folders removed) here.
 const cleanups = [];
 after(async () => { for (const fn of cleanups.reverse()) await fn(); });
@@ -86,6 +89,7 @@ test('the draft form picks a unit of another node; the document\'s page and the 
   const clerkApi = await officerSession(a.url, C);
   r = await clerkApi.post(`/api/v1/documents/${id}/issue`, {});
   assert.equal(r.status, 200, r.text);
+  sessions = { specialist: specialistApi, leader, clerk: clerkApi };
   await until(() => sqlValue(a.dataDir, `SELECT last_status FROM exchange_messages WHERE direction = 'out' AND document_id = ${id}`) === '01', 'status 01 on node A');
   await until(() => Number(sqlValue(a.dataDir, 'SELECT count(*) FROM exchange_messages WHERE tsa_token IS NULL')) === 0, 'A\'s rows timestamped');
   const out = sql(a.dataDir, `SELECT id, envelope_sha256 FROM exchange_messages WHERE direction = 'out' AND document_id = ${id}`)[0];
@@ -127,5 +131,53 @@ test('the draft form picks a unit of another node; the document\'s page and the 
     const bytes = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), href);
     assert.equal(crypto.createHash('sha256').update(Buffer.from(bytes)).digest('hex'), out.envelope_sha256);
     assert.equal(await page.locator('#download-timestamp').getAttribute('href'), `/api/v1/exchange/messages/${out.id}/timestamp`);
+  });
+});
+
+test('the clerk sends an issued document to one more unit on another node from its page', { timeout: 300000 }, async () => {
+  const { a, b } = nodes;
+  const summary = 'V/v gửi bổ sung nơi nhận qua liên thông';
+  assert.ok(sessions, 'the first test ran');
+  const { specialist: specialistApi, leader, clerk: clerkApi } = sessions;
+  const leaderId = Number(sqlValue(a.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`));
+  const unit = Number(sqlValue(a.dataDir, "SELECT id FROM units WHERE code = '000.01.90.H56'"));
+  let r = await specialistApi.post('/api/v1/documents', { unit_id: unit, type: 'cong_van', department: 'VP', summary, signer_id: leaderId });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.document.id;
+  r = await specialistApi.req('PUT', `/api/v1/documents/${id}/body/cong-van.pdf`, { body: samplePdf(summary), type: 'application/pdf' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await specialistApi.post(`/api/v1/documents/${id}/submit`, {})).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${id}/review`, { decision: 'approve' })).status, 200);
+  assert.equal((await leader.post(`/api/v1/documents/${id}/sign`, {})).status, 200);
+  r = await clerkApi.post(`/api/v1/documents/${id}/issue`, {});
+  assert.equal(r.status, 200, r.text);
+  const notation = r.json.document.notation;
+  const atB = () => Number(sqlValue(b.dataDir, `SELECT count(*) FROM documents WHERE direction = 'in' AND notation = '${notation}'`));
+  assert.equal(atB(), 0);
+
+  await step('gui-them-lien-thong', 'clerk', async (page) => {
+    await page.goto(`${a.url}/can-bo/van-ban/xem?id=${id}`);
+    const form = page.locator('#send-more');
+    await form.waitFor();
+    // Nothing picked: the form says so, and nothing is sent.
+    await page.locator('#send-more-go').click();
+    await page.locator('#send-more-error', { hasText: 'chọn ít nhất một đơn vị' }).waitFor();
+    await page.locator('#send-more-unit').fill('quang phu');
+    const option = page.locator('#send-more-unit-list [role="option"]', { hasText: 'Phường Quảng Phú' });
+    await option.waitFor();
+    await option.click();
+    await page.locator('#send-more-list li', { hasText: 'Phường Quảng Phú' }).waitFor();
+    await axe(page, 'the issued document\'s page with the form to send to more units');
+    await page.locator('#send-more-go').click();
+    await page.locator('#action-ok', { hasText: 'Đã gửi thêm nơi nhận' }).waitFor();
+    await page.locator(`#exchange-deliveries tr[data-organ="${COMMUNE2}"]`).waitFor();
+  });
+  assert.equal(sqlValue(a.dataDir, `SELECT recipients_exchange FROM documents WHERE id = ${id}`), JSON.stringify([COMMUNE2]));
+  await until(() => atB() === 1, 'the document on node B');
+  await until(() => sqlValue(a.dataDir, `SELECT last_status FROM exchange_messages WHERE direction = 'out' AND document_id = ${id}`) === '01',
+    'status 01 on node A');
+  await step('gui-them-da-den', 'clerk', async (page) => {
+    await page.reload();
+    await page.locator(`#exchange-deliveries tr[data-organ="${COMMUNE2}"] .exchange-status`, { hasText: '01 – Đã đến' }).waitFor();
   });
 });

@@ -10,7 +10,8 @@ export const LOG_PAGE = '/can-bo/lien-thong';
 export const messageUrl = (id) => LOG_PAGE + '?id=' + encodeURIComponent(String(id));
 
 // The status codes a receiving unit sends back (edXML StatusCode; docs/documents.md "The
-// incoming flow": 01-06; 13, 15, 16: taking a document back).
+// incoming flow": 01-06; 13, 15, 16: taking a document back or updating it, docs/exchange.md
+// "Revoke, update and replace").
 export const STATUS_CODES = {
   '01': 'Đã đến',
   '02': 'Từ chối tiếp nhận',
@@ -18,9 +19,9 @@ export const STATUS_CODES = {
   '04': 'Đã phân công xử lý',
   '05': 'Đang xử lý',
   '06': 'Đã hoàn thành',
-  '13': 'Đề nghị lấy lại văn bản',
-  '15': 'Đồng ý cho lấy lại',
-  '16': 'Từ chối cho lấy lại',
+  '13': 'Đã nhận đề nghị thu hồi',
+  '15': 'Đồng ý thu hồi / cập nhật',
+  '16': 'Từ chối thu hồi / cập nhật',
 };
 
 /** "03 – Đã tiếp nhận, vào sổ". */

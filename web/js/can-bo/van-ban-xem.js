@@ -6,7 +6,7 @@
 // as the server words it, and a 409 reloads the document as it now is.
 
 import * as api from '../api.js';
-import { $, el, render, loading, alertBox, busy, clearErrors, showFieldErrors, goLogin, param, formatSize } from '../ui.js';
+import { $, el, render, loading, alertBox, busy, clearErrors, showFieldErrors, goLogin, param, formatSize, combobox } from '../ui.js';
 import { initStaff } from './shell.js';
 import { REVIEW_ROLES, ISSUE_ROLES, statePill, secondsDateTime, dayText } from './van-ban-common.js';
 import { LOG_PAGE, statusText, messageStatePill } from './lien-thong-common.js';
@@ -27,6 +27,8 @@ let who = null;
 let doc = null;
 let types = {};
 let current = null; // the action of the open dialog
+let exchangeUnits = null; // [{code, name, node_name}] for the clerk's "send to more units"
+const moreUnits = new Map(); // code -> name: picked in that form
 
 const id = () => {
   const v = param('id') || '';
@@ -77,7 +79,7 @@ function metadata() {
  * receiving"): the message's state, the recipient's latest status, a failure's reason. */
 function exchangeCard() {
   const codes = doc.recipients_exchange || [];
-  if (!codes.length) return null;
+  if (!codes.length) return canSendMore() ? card('doc-exchange', 'Gửi liên thông', sendMoreForm()) : null;
   const rows = doc.deliveries_exchange || [];
   if (!rows.length) {
     return card('doc-exchange', 'Gửi liên thông',
@@ -94,7 +96,62 @@ function exchangeCard() {
           ? el('div', { class: 'note small' }, `Lần thử ${d.attempts}: ${d.last_error}`) : null),
         el('td', { class: 'exchange-status' }, d.status_code ? statusText(d.status_code) : el('span', { class: 'muted' }, 'Chưa có phản hồi'),
           d.status_at ? el('div', { class: 'muted small' }, secondsDateTime(d.status_at)) : null)))))),
-    el('p', { class: 'small' }, el('a', { href: LOG_PAGE + '?q=' + encodeURIComponent(doc.notation || '') + '&direction=out' }, 'Xem trong nhật ký liên thông')));
+    el('p', { class: 'small' }, el('a', { href: LOG_PAGE + '?q=' + encodeURIComponent(doc.notation || '') + '&direction=out' }, 'Xem trong nhật ký liên thông')),
+    sendMoreForm());
+}
+
+/** May this officer send the issued document to more units on other nodes? (The clerk of
+ * an issued document not recalled: POST /documents/{id}/recipients-exchange.) */
+const canSendMore = () => doc.state === 'issued' && [...roleSet()].some((r) => ISSUE_ROLES.has(r)) &&
+  !(doc.marks || []).some((m) => m.kind === 'recalled') && exchangeUnits && exchangeUnits.length > 0;
+
+/** The clerk's form: pick units on other nodes; those who have the document are told
+ * (an update) and the new ones get it (docs/exchange.md "Revoke, update and replace"). */
+function sendMoreForm() {
+  if (!canSendMore()) return null;
+  const named = new Set(doc.recipients_exchange || []);
+  const combo = combobox({ id: 'send-more-unit', name: 'recipients_exchange', label: 'Đơn vị nhận thêm qua liên thông',
+    placeholder: 'Gõ tên hoặc mã đơn vị để tìm…',
+    options: exchangeUnits.filter((u) => !named.has(u.code)).map((u) => ({ value: u.code, label: u.name, hint: `${u.code} · ${u.node_name}` })) });
+  combo.input.id = 'send-more-unit';
+  combo.input.setAttribute('aria-describedby', 'send-more-hint send-more-error');
+  const list = () => el('ul', { class: 'file-list', id: 'send-more-list' }, [...moreUnits].map(([code, name]) =>
+    el('li', {}, name, ' ', el('span', { class: 'muted small' }, code), ' ',
+      el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Bỏ ${name}`,
+        onclick: () => { moreUnits.delete(code); render($('#send-more-slot'), list()); } }, 'Bỏ'))));
+  combo.onChange((o) => {
+    if (!o) return;
+    moreUnits.set(o.value, o.label);
+    render($('#send-more-slot'), list());
+    combo.set('');
+  });
+  const form = el('form', { id: 'send-more', novalidate: true },
+    el('div', { class: 'form-errors', hidden: true }),
+    el('div', { class: 'field' },
+      el('label', { for: 'send-more-unit' }, 'Gửi thêm nơi nhận qua liên thông'),
+      el('span', { class: 'hint', id: 'send-more-hint' }, 'Các đơn vị đã nhận văn bản được báo danh sách nơi nhận mới.'),
+      el('p', { class: 'field-error', id: 'send-more-error', 'aria-live': 'polite' }),
+      combo.root, el('div', { id: 'send-more-slot' }, list())),
+    el('button', { class: 'btn btn-secondary', type: 'submit', id: 'send-more-go' }, 'Gửi thêm'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!moreUnits.size) { showFieldErrors(form, [{ field: 'recipients_exchange', message: 'Vui lòng chọn ít nhất một đơn vị nhận thêm' }]); return; }
+    clearErrors(form);
+    const restore = busy($('#send-more-go'), 'Đang gửi…');
+    try {
+      await api.post(`/documents/${api.seg(doc.id)}/recipients-exchange`, { add: [...moreUnits.keys()] });
+    } catch (err) {
+      restore();
+      if (err.status === 401) { goLogin(); return; }
+      showFieldErrors(form, [{ field: 'recipients_exchange', message: err.message }], 'Chưa gửi thêm được');
+      return;
+    }
+    const names = [...moreUnits.values()];
+    moreUnits.clear();
+    await reload();
+    pageAlert('success', 'Đã gửi thêm nơi nhận', el('p', {}, `Văn bản được gửi đến: ${names.join(', ')}.`));
+  });
+  return form;
 }
 
 function fileCard() {
@@ -190,6 +247,14 @@ function pageAlert(kind, title, ...body) {
 async function reload() {
   try {
     doc = (await api.get(`/documents/${api.seg(id())}`)).document;
+    // The clerk's form needs the units of the other nodes (once; without a directory, no form).
+    if (doc.state === 'issued' && exchangeUnits === null && [...roleSet()].some((r) => ISSUE_ROLES.has(r))) {
+      try {
+        exchangeUnits = (await api.get('/exchange/units')).units || [];
+      } catch {
+        exchangeUnits = [];
+      }
+    }
     draw();
     return true;
   } catch (err) {
