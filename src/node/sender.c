@@ -428,6 +428,9 @@ out:
         record(s, m, "failed", now, err);
     } else {
         long delay = exchange_backoff(m->attempts, s->scale);
+        /* From the attempt's end, not its start: an attempt that timed out
+         * (a minute) would otherwise be due again at once. */
+        now = now_unix();
         log_warn("exchange: message %lld, attempt %d: %s; next in %ld s", (long long)m->id,
                  m->attempts, err, delay);
         record(s, m, "pending", now + delay, err);
