@@ -3,6 +3,7 @@
 // A, what node B received, a raw post to a node's inbox.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp } from './server.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +63,38 @@ export async function issueCongVan(a, people, summary, over = {}, pdf = samplePd
   r = await clerk.post(`/api/v1/documents/${doc.id}/issue`, {});
   assert.equal(r.status, 200, r.text);
   return r.json.document;
+}
+
+/**
+ * A valid one-page PDF of about `size` bytes: the page shows `text`; an object nothing
+ * refers to carries `size` random bytes (incompressible, as a scan is), so its envelope is
+ * large (a mid-transfer cut has somewhere to fall).
+ */
+export function largePdf(text, size) {
+  const stream = `BT /F1 18 Tf 72 760 Td (${text}) Tj ET`;
+  const parts = [];
+  const offs = [];
+  let len = 0;
+  const add = (b) => { parts.push(b); len += b.length; };
+  add(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'));
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  objs.forEach((o, i) => { offs.push(len); add(Buffer.from(`${i + 1} 0 obj\n${o}\nendobj\n`, 'latin1')); });
+  offs.push(len);
+  add(Buffer.from(`6 0 obj\n<< /Length ${size} >>\nstream\n`, 'latin1'));
+  add(crypto.randomBytes(size));
+  add(Buffer.from('\nendstream\nendobj\n', 'latin1'));
+  const xref = len;
+  let tail = `xref\n0 ${offs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) tail += `${String(o).padStart(10, '0')} 00000 n \n`;
+  tail += `trailer\n<< /Size ${offs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  add(Buffer.from(tail, 'latin1'));
+  return Buffer.concat(parts);
 }
 
 /** POSTs body to node n's inbox as a sender would; {status, text, json}. */

@@ -12,9 +12,11 @@
 //   cutAfter(n)    forward the first n bytes of the request, then reset both sides.
 //   stallAfter(n)  forward the first n bytes of the request, then hold the connection (the
 //                  target keeps a request half received).
+//   loseAnswers()  forward the request whole, then reset the client when the target answers:
+//                  the target did the work, the client never hears of it.
 //
 // stats: accepted, dropped, held (connections stalled at once), cut, heldAfter (connections
-// held after n bytes), and the bytes of the requests forwarded.
+// held after n bytes), answersLost, and the bytes of the requests forwarded.
 
 import net from 'node:net';
 
@@ -29,7 +31,7 @@ export async function startProxy(t, target = null) {
   const proxy = {
     target,
     port: 0,
-    stats: { accepted: 0, dropped: 0, held: 0, cut: 0, heldAfter: 0, forwarded: 0 },
+    stats: { accepted: 0, dropped: 0, held: 0, cut: 0, heldAfter: 0, answersLost: 0, forwarded: 0 },
     get mode() { return mode.kind === 'cut' || mode.kind === 'stallAfter' ? `${mode.kind} ${mode.n}` : mode.kind; },
     pass() { mode = { kind: 'pass', n: Infinity }; },
     drop() {
@@ -42,6 +44,7 @@ export async function startProxy(t, target = null) {
     },
     cutAfter(n) { mode = { kind: 'cut', n }; },
     stallAfter(n) { mode = { kind: 'stallAfter', n }; },
+    loseAnswers() { mode = { kind: 'loseAnswers', n: Infinity }; },
     /** Connections currently held (stalled), open on the client's side. */
     heldNow() { return [...conns].filter((c) => c.held).length; },
     async close() {
@@ -92,7 +95,16 @@ export async function startProxy(t, target = null) {
       client.resetAndDestroy();
     });
     up.on('end', () => { if (!c.held) client.end(); });
-    up.on('data', (d) => { if (!c.held) client.write(d); });
+    up.on('data', (d) => {
+      if (c.held || c.stopped) return;
+      if (c.after === 'loseAnswers') {
+        c.stopped = true;
+        proxy.stats.answersLost++;
+        reset(c);
+        return;
+      }
+      client.write(d);
+    });
     client.on('end', () => { if (!c.held) up.end(); });
     client.on('data', (chunk) => {
       if (c.held || c.stopped) return;
