@@ -2,6 +2,7 @@
  * brings: the incoming documents, the status back, the log. */
 #include "node/inbox.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -38,6 +39,14 @@ static const struct edxml_attachment *pdf_of(const struct edxml *e)
             return a;
     }
     return NULL;
+}
+
+/* A file of the envelope not stored: `storage_full` when the disk is full
+ * (the HTTP layer answers 507, the sender retries), `storage` otherwise. */
+static int not_stored(struct derr *err, int rc, const char *message)
+{
+    return derr_set(err, DERR_INTERNAL, rc == -ENOSPC || rc == -EDQUOT ? "storage_full" : "storage",
+                    message, "");
 }
 
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
@@ -98,14 +107,16 @@ int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
                             "Không nơi nhận nào của gói tin thuộc nút này.", "To");
         const struct edxml_attachment *pdf = pdf_of(e);
         if (pdf) {
-            if (exchange_file_put(in->files_dir, pdf->data, pdf->len, in->pdf_sha))
-                return derr_set(err, DERR_INTERNAL, "storage", "Không lưu được tệp văn bản.", "");
+            int rc = exchange_file_put(in->files_dir, pdf->data, pdf->len, in->pdf_sha);
+            if (rc)
+                return not_stored(err, rc, "Không lưu được tệp văn bản.");
             in->pdf_size = (int64_t)pdf->len;
         }
     }
     /* The envelope as received is the proof of what came: kept. */
-    if (exchange_file_put(in->files_dir, in->data, in->len, in->envelope_sha))
-        return derr_set(err, DERR_INTERNAL, "storage", "Không lưu được gói tin.", "");
+    int rc = exchange_file_put(in->files_dir, in->data, in->len, in->envelope_sha);
+    if (rc)
+        return not_stored(err, rc, "Không lưu được gói tin.");
     return 0;
 }
 
