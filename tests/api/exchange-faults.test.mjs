@@ -25,14 +25,16 @@ import { twoNodes } from './lib/nodes.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { count, hacThanhPeople, incomingOf, issueCongVan, largePdf, postInbox, sleep, until } from './lib/exchange.mjs';
 
-// The sender's POST: 1 s to connect, 6 s in all (a stalled link is given up within seconds).
-const ENV = { MOTCUA_EXCHANGE_TIMEOUT_SCALE: '0.1' };
+// For the stalled link: the sender's POST given 1 s to connect, 6 s in all (its envelopes are
+// small). The other tests keep the default timeouts (a large envelope under a sanitizer build
+// on a busy machine may need more than seconds); no fault of theirs waits for one.
+const SHORT_TIMEOUTS = { MOTCUA_EXCHANGE_TIMEOUT_SCALE: '0.1' };
 const LONG = 90000; // deadline of a wait that spans retries and restarts
 
-/** Two nodes, B behind a proxy (passing). */
-async function nodesBehindProxy(t) {
+/** Two nodes, B behind a proxy (passing); env: of both servers. */
+async function nodesBehindProxy(t, env = {}) {
   const proxy = await startProxy(t);
-  const nodes = await twoNodes(t, { directoryPort: { b: proxy.port }, env: ENV });
+  const nodes = await twoNodes(t, { directoryPort: { b: proxy.port }, env });
   proxy.target = nodes.b.port;
   return { ...nodes, proxy };
 }
@@ -113,7 +115,7 @@ async function registerPaper(a, people, notation) {
 }
 
 test('exchange faults: the link to B dropped, then stalled, while A issues three documents each time and keeps working; after each, every document reaches B once, in issue order, and status 01 comes back', async (t) => {
-  const { a, b, proxy } = await nodesBehindProxy(t);
+  const { a, b, proxy } = await nodesBehindProxy(t, SHORT_TIMEOUTS);
   await a.start();
   await b.start();
   const people = await hacThanhPeople(a);
@@ -161,7 +163,6 @@ test('exchange faults: the link to B dropped, then stalled, while A issues three
 
   proxy.pass();
   await allArrived(a, b, people, docs, 'after the stall');
-  assert.ok(proxy.heldNow() <= proxy.stats.held);
 
   // B's clerk sees the six in its incoming box, and A's register has its two paper documents.
   const bClerk = (await addStaff(b.srv, { login: 'vt.quangphu', name: 'Lê Thị Văn', role: 'clerk', unit: COMMUNE2 })).c;
@@ -274,7 +275,7 @@ function fill(dir) {
 }
 
 test('exchange faults: B\'s disk full while A sends: A keeps the message and retries, nothing is written on B; once space is freed it arrives once', async (t) => {
-  const { a, b } = await twoNodes(t, { env: ENV });
+  const { a, b } = await twoNodes(t);
   // B's data directory moved onto a small file system of its own.
   const mnt = tmpfs(t, '32m');
   const moved = path.join(mnt, 'data');
@@ -370,7 +371,7 @@ function signWith(dir, envelope, seal, name) {
 }
 
 test('exchange faults: an envelope signed with an expired seal is refused and logged with the reason, nothing else written; signed with a valid seal of the same CA it passes', async (t) => {
-  const { a, b, dir } = await twoNodes(t, { env: ENV });
+  const { a, b, dir } = await twoNodes(t);
   const seals = sealsOfTestCa(dir);
   const m = motcua(['key', 'trust', '--data', b.dataDir, seals.ca]);
   assert.equal(m.status, 0, m.stderr);

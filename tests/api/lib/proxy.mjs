@@ -45,8 +45,6 @@ export async function startProxy(t, target = null) {
     cutAfter(n) { mode = { kind: 'cut', n }; },
     stallAfter(n) { mode = { kind: 'stallAfter', n }; },
     loseAnswers() { mode = { kind: 'loseAnswers', n: Infinity }; },
-    /** Connections currently held (stalled), open on the client's side. */
-    heldNow() { return [...conns].filter((c) => c.held).length; },
     async close() {
       for (const c of [...conns]) reset(c);
       await new Promise((resolve) => server.close(resolve));
