@@ -143,18 +143,18 @@ test('exchange faults: the link to B dropped, then stalled, while A issues three
   // Stalled: connections accepted, not a byte forwarded; the sender's POST must end by its
   // own timeout, and the connection it held stays dead after the link is back.
   proxy.stall();
-  for (let i = 4; i <= 6; i++) docs.push(await issueCongVan(a, people, `V/v rà soát khi đường truyền treo, lần ${i}`));
+  const claimOf = (id) => sql(a.dataDir, `SELECT state, attempts, claimed_at FROM exchange_messages
+    WHERE direction = 'out' AND document_id = ${id}`)[0];
+  docs.push(await issueCongVan(a, people, 'V/v rà soát khi đường truyền treo, lần 4'));
+  await until(() => claimOf(docs[3].id).state === 'sending', 'the first attempt on the stalled link', LONG);
+  const firstClaim = claimOf(docs[3].id);
+  assert.equal(firstClaim.attempts, 1);
+  for (let i = 5; i <= 6; i++) docs.push(await issueCongVan(a, people, `V/v rà soát khi đường truyền treo, lần ${i}`));
   assert.deepEqual(docs.slice(3).map((d) => d.notation), ['04/UBND-VP', '05/UBND-VP', '06/UBND-VP']);
   // A keeps working while its sender waits on the stalled link.
   assert.equal(await registerPaper(a, people, '12/CAT-PV01'), 2);
-  // (last_error stays while the next attempt is under way.) Whenever the row is seen waiting,
-  // its next attempt is a backoff after the end of the one that timed out, not its start.
-  await until(() => {
-    const x = sql(a.dataDir, `SELECT state, last_error, next_attempt_at, updated_at FROM exchange_messages
-      WHERE direction = 'out' AND document_id = ${docs[3].id}`)[0];
-    if (x.state === 'pending' && x.last_error) assert.ok(x.next_attempt_at >= x.updated_at, JSON.stringify(x));
-    return /timed out/i.test(x.last_error);
-  }, 'the first stalled attempt given up', LONG);
+  // (last_error stays while the next attempt is under way.)
+  await until(() => /timed out/i.test(outRow(a, docs[3].id).last_error), 'the first stalled attempt given up', LONG);
   first = outRow(a, docs[3].id);
   assert.match(first.last_error, /^quang-phu unreachable: Operation timed out after \d+ milliseconds/);
   for (const d of docs.slice(4)) assert.equal(outRow(a, d.id).attempts, 0);
@@ -163,6 +163,11 @@ test('exchange faults: the link to B dropped, then stalled, while A issues three
 
   proxy.pass();
   await allArrived(a, b, people, docs, 'after the stall');
+  // The attempt that passed was claimed a backoff (at least 1 s here) after the end of the one
+  // that timed out (6 s after its claim), not right away: the schedule A recorded says so.
+  const lastClaim = claimOf(docs[3].id);
+  assert.ok(lastClaim.attempts >= 2 && lastClaim.claimed_at >= firstClaim.claimed_at + 6 + 1,
+    `first ${JSON.stringify(firstClaim)}, last ${JSON.stringify(lastClaim)}`);
 
   // B's clerk sees the six in its incoming box, and A's register has its two paper documents.
   const bClerk = (await addStaff(b.srv, { login: 'vt.quangphu', name: 'Lê Thị Văn', role: 'clerk', unit: COMMUNE2 })).c;
