@@ -96,6 +96,13 @@ static void inbox_checked(struct req *r)
         return;
     }
     struct derr *e = &s->in.err;
+    /* A file not stored (a full disk, most often): 507 or 503 and
+     * Retry-After as for any write lost so; the sender retries. */
+    if (e->kind == DERR_INTERNAL && e->code &&
+        (strcmp(e->code, "storage_full") == 0 || strcmp(e->code, "storage") == 0)) {
+        reply_storage(r, strcmp(e->code, "storage_full") == 0);
+        return;
+    }
     if (e->kind == DERR_INTERNAL) {
         reply_derr(r, e);
         return;

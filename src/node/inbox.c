@@ -3,6 +3,7 @@
 #include "node/inbox.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,14 @@ static int sort_recipient(struct exchange_inbox *in, const struct directory *d,
     return -1;
 }
 
+/* A file of the envelope not stored: `storage_full` when the disk is full
+ * (the HTTP layer answers 507, the sender retries), `storage` otherwise. */
+static int not_stored(struct derr *err, int rc, const char *message)
+{
+    return derr_set(err, DERR_INTERNAL, rc == -ENOSPC || rc == -EDQUOT ? "storage_full" : "storage",
+                    message, "");
+}
+
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
                          const struct directory *d, const char *self)
 {
@@ -120,14 +129,16 @@ int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
         const struct edxml_attachment *pdf = in->nlocal && business != EDXML_REVOKE ? pdf_of(e)
                                                                                    : NULL;
         if (pdf) {
-            if (exchange_file_put(in->files_dir, pdf->data, pdf->len, in->pdf_sha))
-                return derr_set(err, DERR_INTERNAL, "storage", "Không lưu được tệp văn bản.", "");
+            int rc = exchange_file_put(in->files_dir, pdf->data, pdf->len, in->pdf_sha);
+            if (rc)
+                return not_stored(err, rc, "Không lưu được tệp văn bản.");
             in->pdf_size = (int64_t)pdf->len;
         }
     }
     /* The envelope as received is the proof of what came: kept. */
-    if (exchange_file_put(in->files_dir, in->data, in->len, in->envelope_sha))
-        return derr_set(err, DERR_INTERNAL, "storage", "Không lưu được gói tin.", "");
+    int rc = exchange_file_put(in->files_dir, in->data, in->len, in->envelope_sha);
+    if (rc)
+        return not_stored(err, rc, "Không lưu được gói tin.");
     return 0;
 }
 

@@ -56,7 +56,8 @@ struct exchange_inbox {
  * the parser's refusals (DERR_INVALID), DERR_FORBIDDEN "unknown_sender"
  * (From not in the directory), "wrong_signer" (not From's seal),
  * DERR_INVALID "not_ours" (no recipient hosted here, nor relayed by this
- * hub), "unsupported_business" (update), DERR_STATE "no_directory",
+ * hub), "business_document_required" (a revoke, update or replacement
+ * naming no document), DERR_STATE "no_directory",
  * "node_not_configured"; DERR_INTERNAL when the file store fails. */
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
                          const struct directory *d, const char *self);

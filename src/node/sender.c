@@ -40,6 +40,7 @@ struct exchange_sender {
     struct store *db;
     char data_dir[1024], files_dir[1100];
     double scale;
+    double timeout_scale; /* MOTCUA_EXCHANGE_TIMEOUT_SCALE: the POST's timeouts */
     char claim[33];
     int64_t refresh_every, next_refresh; /* seconds; CLOCK_MONOTONIC seconds */
 };
@@ -419,11 +420,18 @@ done:
 
 enum outcome { OUT_DELIVERED, OUT_RETRY, OUT_REFUSED };
 
+/* A timeout of `sec` seconds times the scale, at least one second. */
+static long scaled_timeout(long sec, double scale)
+{
+    double d = sec * scale;
+    return d < 1 ? 1 : (long)d;
+}
+
 /* POSTs the envelope to the node's inbox. The seam for mutual TLS: the
  * client certificate (this node's) and the pinned peer certificate (the
  * directory's node->cert) go into the fetch request here. */
 static enum outcome post_envelope(const struct directory_node *node, const unsigned char *env,
-                                  size_t len, char *err, size_t errlen)
+                                  size_t len, double timeout_scale, char *err, size_t errlen)
 {
     char url[512];
     size_t alen = strlen(node->address);
@@ -437,8 +445,8 @@ static enum outcome post_envelope(const struct directory_node *node, const unsig
                               .body_len = len,
                               .headers = headers,
                               .nheaders = 1,
-                              .connect_timeout = 10,
-                              .timeout = 60,
+                              .connect_timeout = scaled_timeout(10, timeout_scale),
+                              .timeout = scaled_timeout(60, timeout_scale),
                               .max_answer = 65536};
     unsigned char *answer = NULL;
     size_t answer_len = 0;
@@ -510,7 +518,7 @@ static void deliver(struct exchange_sender *s, struct claimed *m)
                        " = ?",
                        BIND_TEXT(node->id), BIND_INT(d.version), BIND_INT(m->id)))
         log_warn("exchange: message %lld: cannot note its node", (long long)m->id);
-    o = post_envelope(node, env, len, err, sizeof err);
+    o = post_envelope(node, env, len, s->timeout_scale, err, sizeof err);
 out:
     free(env);
     directory_free(&d);
@@ -524,6 +532,9 @@ out:
         record(s, m, "failed", now, err);
     } else {
         long delay = exchange_backoff(m->attempts, s->scale);
+        /* From the attempt's end, not its start: an attempt that timed out
+         * (a minute) would otherwise be due again at once. */
+        now = now_unix();
         log_warn("exchange: message %lld, attempt %d: %s; next in %ld s", (long long)m->id,
                  m->attempts, err, delay);
         record(s, m, "pending", now + delay, err);
@@ -649,6 +660,20 @@ int exchange_sender_start(const char *db_path, const char *data_dir, const char 
     }
     /* The first refresh a little after the start, not in the middle of it. */
     s->next_refresh = monotonic_now() + (s->refresh_every < 10 ? s->refresh_every : 10);
+    /* The tests shorten the POST's timeouts (a stalled link must not hold
+     * the sender for a minute); an operator may lengthen them for a slow link. */
+    s->timeout_scale = 1;
+    env = getenv("MOTCUA_EXCHANGE_TIMEOUT_SCALE");
+    if (env && *env) {
+        char *end;
+        s->timeout_scale = strtod(env, &end);
+        if (*end || !(s->timeout_scale > 0 && s->timeout_scale <= 10)) {
+            snprintf(err, errlen,
+                     "MOTCUA_EXCHANGE_TIMEOUT_SCALE must be a number above 0, at most 10");
+            free(s);
+            return -1;
+        }
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -12,58 +12,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, samplePdf, sql, sqlValue, totp, expectRefused, motcua,
+  COMMUNE, COMMUNE2, Client, sql, sqlValue, expectRefused, motcua,
 } from './lib/server.mjs';
 import { twoNodes } from './lib/nodes.mjs';
+import { count, hacThanhPeople, incomingOf, issueCongVan, postInbox, sleep, until } from './lib/exchange.mjs';
 
 const DEPT = '000.00.04.H56'; // Sở Tài chính: a demo seal, in no node of the test directory
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function officer(url, who, step = 0) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now(), step) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
-
-/** Polls pred() (every 100 ms, at most ms) until it is true; fails with what. */
-async function until(pred, what, ms = 30000) {
-  for (let waited = 0; waited < ms; waited += 100) {
-    if (await pred()) return;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-const count = (dataDir, q) => Number(sqlValue(dataDir, q));
-const incomingOf = (n) => sql(n.dataDir, `SELECT d.notation, d.state, d.sender_name, d.sha256, d.summary
-  FROM documents d JOIN units u ON u.id = d.unit_id WHERE d.direction = 'in' AND u.code = '${COMMUNE2}' ORDER BY d.id`);
-
-/** A công văn of Hạc Thành on node A, drafted, signed and issued; its document JSON. */
-async function issueCongVan(a, people, summary, over = {}) {
-  const { specialist, leader, clerk, unit, leaderId } = people;
-  let r = await specialist.post('/api/v1/documents', {
-    unit_id: unit, type: 'cong_van', department: 'VP', summary, signer_id: leaderId, signer_title: 'CHỦ TỊCH',
-    recipients_exchange: [COMMUNE2], ...over,
-  });
-  assert.equal(r.status, 201, r.text);
-  const doc = r.json.document;
-  assert.deepEqual(doc.recipients_exchange, [COMMUNE2]);
-  r = await specialist.req('PUT', `/api/v1/documents/${doc.id}/body/cong-van.pdf`, { body: samplePdf(summary), type: 'application/pdf' });
-  assert.equal(r.status, 200, r.text);
-  assert.equal((await specialist.post(`/api/v1/documents/${doc.id}/submit`, {})).status, 200);
-  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/review`, { decision: 'approve' })).status, 200);
-  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/sign`, {})).status, 200);
-  r = await clerk.post(`/api/v1/documents/${doc.id}/issue`, {});
-  assert.equal(r.status, 200, r.text);
-  return r.json.document;
-}
-
-async function postInbox(n, body) {
-  const res = await fetch(`${n.url}/api/v1/exchange/inbox`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body });
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text) };
-}
 
 test('exchange: a công văn from node A reaches node B once, with its PDF; status 01 comes back; replays and forgeries change nothing', async (t) => {
   const { a, b, dir } = await twoNodes(t);
@@ -76,13 +30,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
   assert.equal(m.stdout, 'hac-thanh\n');
   await a.start();
   await b.start();
-  const people = {
-    specialist: await officer(a.url, DEMO_OFFICERS.specialist),
-    leader: await officer(a.url, DEMO_OFFICERS.leader),
-    clerk: await officer(a.url, DEMO_OFFICERS.clerk),
-    unit: count(a.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE}'`),
-    leaderId: count(a.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`),
-  };
+  const people = await hacThanhPeople(a);
 
   // Drafts naming a unit no node hosts, or a unit of A itself, are refused; nothing written.
   const draft = { unit_id: people.unit, type: 'cong_van', department: 'VP', summary: 'Thử nơi nhận',
@@ -186,13 +134,7 @@ test('exchange: a công văn from node A reaches node B once, with its PDF; stat
 test('exchange: node B down while A issues; the messages wait in A\'s outbox and reach B in order, once, when B is back; A killed before recording it: sent again, counted once', async (t) => {
   const { a, b } = await twoNodes(t);
   await a.start();
-  const people = {
-    specialist: await officer(a.url, DEMO_OFFICERS.specialist),
-    leader: await officer(a.url, DEMO_OFFICERS.leader),
-    clerk: await officer(a.url, DEMO_OFFICERS.clerk),
-    unit: count(a.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE}'`),
-    leaderId: count(a.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`),
-  };
+  const people = await hacThanhPeople(a);
   const cv = await issueCongVan(a, people, 'V/v gửi khi nút nhận đang dừng');
   const cv2 = await issueCongVan(a, people, 'V/v gửi tiếp khi nút nhận đang dừng');
   const row = `SELECT state, attempts FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv.id}`;

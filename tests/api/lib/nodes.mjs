@@ -34,7 +34,9 @@ function ok(args) {
 
 /**
  * Sets up the two data directories (not started). opts.env: environment of both servers
- * (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01: retries after a second). Returns
+ * (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01: retries after a second).
+ * opts.directoryPort: {a, b}, the port the directory lists for that node instead of its own
+ * (a proxy in front of it, tests/api/lib/proxy.mjs; known before the directory is signed). Returns
  * {a, b, dir}, each node {id, dataDir, port, url, unit, start(), srv}: start() runs
  * `motcua serve` on the node's port (again after a stop) and sets srv.
  */
@@ -50,8 +52,9 @@ export async function twoNodes(t, opts = {}) {
     fs.writeFileSync(root, sqlValue(from.dataDir, 'SELECT cert_pem FROM trust_anchors WHERE demo = 1'));
     ok(['key', 'trust', '--data', to.dataDir, root]);
   }
+  const listed = { [a.id]: opts.directoryPort?.a, [b.id]: opts.directoryPort?.b };
   const node = (n, name) => ({
-    id: n.id, name, address: `http://127.0.0.1:${n.port}`, level: 'commune', hub: false,
+    id: n.id, name, address: `http://127.0.0.1:${listed[n.id] || n.port}`, level: 'commune', hub: false,
     upstream: null, certificate: nodeCert(dir, n.id), units: [n.unit],
   });
   const source = {
