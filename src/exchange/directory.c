@@ -832,30 +832,10 @@ int directory_fetch(struct store *db, const char *data_dir, const char *province
     return rc;
 }
 
-struct blob {
-    unsigned char *p;
-    size_t len;
-};
-
-static int read_blob(struct store_stmt *st, void *out)
-{
-    struct blob *b = out;
-    int n = 0;
-    const void *p = store_col_blob(st, 0, &n);
-    if (!p || n <= 0)
-        return STORE_DONE;
-    b->p = malloc((size_t)n);
-    if (!b->p)
-        return STORE_ERR;
-    memcpy(b->p, p, (size_t)n);
-    b->len = (size_t)n;
-    return STORE_ROW;
-}
-
 int directory_load(struct store *db, const char *province, int64_t now, struct directory *d,
                    unsigned char **cms, size_t *len, struct derr *err)
 {
-    struct blob b = {0};
+    struct store_blob b = {0};
     memset(d, 0, sizeof *d);
     if (cms) {
         *cms = NULL;
@@ -863,7 +843,7 @@ int directory_load(struct store *db, const char *province, int64_t now, struct d
     }
     int r = store_one(db,
                       "SELECT signed FROM exchange_directory ORDER BY version DESC LIMIT 1",
-                      read_blob, &b);
+                      store_read_blob, &b);
     if (r == STORE_DONE)
         return derr_set(err, DERR_NOT_FOUND, "no_directory",
                         "Máy chủ chưa cài đặt danh bạ nút liên thông.", NULL);

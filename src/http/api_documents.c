@@ -1047,22 +1047,38 @@ static void issue(struct req *r)
     issue_go(r);
 }
 
-/* --- recall ------------------------------------------------------------------ */
+/* --- recall, and more recipients on other nodes ------------------------------ */
 
-struct recall_state {
-    struct document_recall job;
+/* A write job on an issued document whose answer is the document as it is
+ * afterwards. */
+struct after_issue_state {
+    int64_t document_id;
+    struct derr *err; /* the job's */
+    union {
+        struct document_recall recall;
+        struct document_send_more more;
+    } job;
 };
 
-static void release_recall(void *p)
+static void release_after_issue(void *p)
 {
-    struct recall_state *s = p;
-    derr_clear(&s->job.err);
+    struct after_issue_state *s = p;
+    if (s->err)
+        derr_clear(s->err);
 }
 
-static void recalled(struct req *r)
+static void after_issue_done(struct req *r)
 {
-    struct recall_state *s = r->data;
-    reply_document(r, 200, s->job.document_id);
+    struct after_issue_state *s = r->data;
+    reply_document(r, 200, s->document_id);
+}
+
+static struct after_issue_state *after_issue_state(struct req *r, int64_t document_id)
+{
+    struct after_issue_state *s = req_state(r, sizeof *s, release_after_issue);
+    if (s)
+        s->document_id = document_id;
+    return s;
 }
 
 /* POST /api/v1/documents/{id}/recall {reason}: the unit's leader recalls
@@ -1083,30 +1099,13 @@ static void recall(struct req *r)
         reply_error(r, 400, "reason_required", "Cần nêu lý do thu hồi văn bản", "reason");
         return;
     }
-    struct recall_state *s = req_state(r, sizeof *s, release_recall);
+    struct after_issue_state *s = after_issue_state(r, d.id);
     if (!s)
         return;
-    s->job = (struct document_recall){.document_id = d.id, .actor_id = r->account.id,
-                                      .reason = reason, .now = now_unix()};
-    http_defer_job(r, document_recall_job, &s->job, &s->job.err, recalled);
-}
-
-/* --- more recipients on other nodes ---------------------------------------- */
-
-struct send_more_state {
-    struct document_send_more job;
-};
-
-static void release_send_more(void *p)
-{
-    struct send_more_state *s = p;
-    derr_clear(&s->job.err);
-}
-
-static void sent_more(struct req *r)
-{
-    struct send_more_state *s = r->data;
-    reply_document(r, 200, s->job.document_id);
+    s->job.recall = (struct document_recall){.document_id = d.id, .actor_id = r->account.id,
+                                             .reason = reason, .now = now_unix()};
+    s->err = &s->job.recall.err;
+    http_defer_job(r, document_recall_job, &s->job.recall, s->err, after_issue_done);
 }
 
 /* POST /api/v1/documents/{id}/recipients-exchange {add: [codes]}: the
@@ -1125,12 +1124,13 @@ static void send_more(struct req *r)
         reply_error(r, 400, "bad_request", "Cần danh sách mã đơn vị nhận thêm (add)", "add");
         return;
     }
-    struct send_more_state *s = req_state(r, sizeof *s, release_send_more);
+    struct after_issue_state *s = after_issue_state(r, d.id);
     if (!s)
         return;
-    s->job = (struct document_send_more){.document_id = d.id, .actor_id = r->account.id,
-                                         .codes = add, .now = now_unix()};
-    http_defer_job(r, document_send_more_job, &s->job, &s->job.err, sent_more);
+    s->job.more = (struct document_send_more){.document_id = d.id, .actor_id = r->account.id,
+                                              .codes = add, .now = now_unix()};
+    s->err = &s->job.more.err;
+    http_defer_job(r, document_send_more_job, &s->job.more, s->err, after_issue_done);
 }
 
 const struct route api_documents_routes[] = {

@@ -366,34 +366,14 @@ int msglog_envelope_sha(struct store *db, int64_t account_id, int64_t id, char s
     return rc;
 }
 
-struct blob {
-    unsigned char *p;
-    size_t len;
-};
-
-static int read_blob(struct store_stmt *st, void *out)
-{
-    struct blob *b = out;
-    int n = 0;
-    const void *p = store_col_blob(st, 0, &n);
-    if (!p || n <= 0)
-        return STORE_DONE;
-    b->p = malloc((size_t)n);
-    if (!b->p)
-        return STORE_ERR;
-    memcpy(b->p, p, (size_t)n);
-    b->len = (size_t)n;
-    return STORE_ROW;
-}
-
 int msglog_token(struct store *db, int64_t account_id, int64_t id, unsigned char **token,
                  size_t *len)
 {
-    struct blob b = {0};
+    struct store_blob b = {0};
     int rc = store_one(db,
                        LOG_WITH "SELECT m.tsa_token FROM exchange_messages m WHERE" LOG_VISIBLE
                                 " AND m.id = ?2 AND m.tsa_token IS NOT NULL",
-                       read_blob, &b, BIND_INT(account_id), BIND_INT(id));
+                       store_read_blob, &b, BIND_INT(account_id), BIND_INT(id));
     *token = b.p;
     *len = b.len;
     return rc;

@@ -2,6 +2,7 @@
  * backend operations. */
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define OPS(db) (((struct store_base *)(db))->ops)
@@ -174,6 +175,21 @@ int store_one_args(struct store *db, const char *sql,
         rc = read(st, out);
     store_done(st);
     return rc;
+}
+
+int store_read_blob(struct store_stmt *st, void *out)
+{
+    struct store_blob *b = out;
+    int n = 0;
+    const void *p = store_col_blob(st, 0, &n);
+    if (!p || n <= 0)
+        return STORE_DONE;
+    b->p = malloc((size_t)n);
+    if (!b->p)
+        return STORE_ERR;
+    memcpy(b->p, p, (size_t)n);
+    b->len = (size_t)n;
+    return STORE_ROW;
 }
 
 static int read_int0(struct store_stmt *st, void *out)

@@ -140,6 +140,15 @@ int store_one_args(struct store *db, const char *sql,
 #define store_one(db, sql, read, out, ...)                                                         \
     store_one_args(db, sql, read, out, STORE_ARGS(__VA_ARGS__))
 
+/* A reader for store_one: a copy of the non-empty BLOB in column 0 into
+ * struct store_blob (p malloc'd, the caller frees). STORE_DONE for NULL or
+ * empty, STORE_ERR when out of memory. */
+struct store_blob {
+    unsigned char *p;
+    size_t len;
+};
+int store_read_blob(struct store_stmt *st, void *out);
+
 /* The same for a query whose answer is the integer in column 0 of its
  * one row: OUT *out. Returns STORE_ROW, STORE_DONE or an error. */
 int store_int_args(struct store *db, const char *sql, int64_t *out,
