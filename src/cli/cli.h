@@ -82,5 +82,6 @@ int cmd_edxml(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
 int cmd_exchange(int argc, char **argv);
 int cmd_exchange_service(int argc, char **argv);
+int cmd_exchange_lgsp(int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct route *const tables[] = {
     api_records_routes,
     api_exchange_routes,
     api_sharing_routes,
+    api_lgsp_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

@@ -1,0 +1,310 @@
+// The LGSP interface (docs/exchange.md "The LGSP interface"): an e-office product that is not
+// motcua uses this node as its provincial hub. One server (`init --demo`) is node 'tinh' of a
+// directory that lists on it Phường Hạc Thành (a unit with a clerk here) and two organisations of
+// e-office products, Sở Tài chính (X) and Xã Nam Xuân (Y), registered with `motcua exchange lgsp
+// add`; another node 'khac' hosts Phường Quảng Phú. X sends a công văn signed with its seal to
+// Hạc Thành, Y and Quảng Phú: Hạc Thành's clerk sees it arrived, Y finds it pending and gets the
+// very bytes X sent, confirms, and it leaves the list; Quảng Phú is answered relay_not_available
+// (this node does not relay yet). The same envelope again counts once. Y's status goes back to X
+// the same way, and an envelope from another node's unit to Y reaches Y through the inbox. A wrong
+// token, an unknown or revoked organisation, another organisation's document, a From that is not
+// the caller, an altered envelope, recipients all elsewhere: refused with their reason, and
+// nothing but the log of a refused sendDocument changes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  COMMUNE, COMMUNE2, DEMO_OFFICERS, PROVINCE, assertUnchanged, freePort, initDataDir, motcua,
+  officerSession, snapshot, sql, sqlValue, startServer,
+} from './lib/server.mjs';
+
+const X = '000.00.04.H56'; // Sở Tài chính: an e-office product's organisation
+const Y = '000.01.91.H56'; // Xã Nam Xuân: another product's organisation
+const Z = '000.00.06.H56'; // Sở Xây dựng: registered, then revoked
+const NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
+const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const DAY = 86400 * 1000;
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+function ok(args) {
+  const r = motcua(args);
+  assert.equal(r.status, 0, `motcua ${args.join(' ')}: ${r.stderr}`);
+  return r;
+}
+
+function nodeCert(dir, name) {
+  const key = path.join(dir, `${name}.key`);
+  const crt = path.join(dir, `${name}.pem`);
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', key, '-out', crt, '-subj', `/C=VN/CN=motcua node ${name}`, '-days', '30'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return fs.readFileSync(crt, 'utf8');
+}
+
+/** A document envelope (unsigned), written here from QCVN 102:2016. */
+function documentXml({ from, fromName, to, number, subject }) {
+  const tos = to.map((c) => `<edXML:To><edXML:OrganId>${c}</edXML:OrganId></edXML:To>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<edXML:edXML xmlns:edXML="${NS}"><edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader>
+<edXML:From><edXML:OrganId>${from}</edXML:OrganId><edXML:OrganName>${fromName}</edXML:OrganName></edXML:From>
+${tos}
+<edXML:DocumentId>${from},2026/12/07,${number}/VP</edXML:DocumentId>
+<edXML:Code><edXML:CodeNumber>${number}</edXML:CodeNumber><edXML:CodeNotation>VP</edXML:CodeNotation></edXML:Code>
+<edXML:PromulgationInfo><edXML:Place>Thanh Hóa</edXML:Place><edXML:PromulgationDate>07/12/2026</edXML:PromulgationDate></edXML:PromulgationInfo>
+<edXML:DocumentType><edXML:Type>1</edXML:Type><edXML:TypeName>Công văn</edXML:TypeName></edXML:DocumentType>
+<edXML:Subject>${subject}</edXML:Subject>
+</edXML:MessageHeader></edXML:edXMLHeader><edXML:edXMLBody><edXML:edXMLManifest/></edXML:edXMLBody></edXML:edXMLEnvelope></edXML:edXML>
+`;
+}
+
+/** A status envelope (unsigned) of from about document id of organ. */
+function statusXml({ from, organ, id, code }) {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<edXML:edXML xmlns:edXML="${NS}"><edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader>
+<edXML:From><edXML:OrganId>${from}</edXML:OrganId></edXML:From>
+<edXML:ResponseFor><edXML:OrganId>${organ}</edXML:OrganId><edXML:DocumentId>${id}</edXML:DocumentId></edXML:ResponseFor>
+<edXML:StatusCode>${code}</edXML:StatusCode><edXML:Description>Đã đến</edXML:Description>
+<edXML:Timestamp>2026/12/07 09:30:00</edXML:Timestamp>
+</edXML:MessageHeader></edXML:edXMLHeader></edXML:edXMLEnvelope></edXML:edXML>
+`;
+}
+
+test('lgsp: an e-office product sends and fetches signed envelopes through this node; refusals change nothing', async (t) => {
+  const dataDir = initDataDir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-lgsp-'));
+  t.after(() => {
+    for (const d of [dir, dataDir]) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const port = await freePort();
+  const source = {
+    version: 1, issued_at: iso(Date.now() - DAY), expires_at: iso(Date.now() + 30 * DAY), issuer: PROVINCE,
+    nodes: [
+      { id: 'tinh', name: 'LGSP tỉnh Thanh Hóa', address: `http://127.0.0.1:${port}`, level: 'province', hub: true,
+        upstream: null, certificate: nodeCert(dir, 'tinh'), units: [COMMUNE, X, Y, Z] },
+      { id: 'khac', name: 'Phường Quảng Phú', address: 'http://127.0.0.1:9', level: 'commune', hub: false,
+        upstream: 'tinh', certificate: nodeCert(dir, 'khac'), units: [COMMUNE2] },
+    ],
+  };
+  fs.writeFileSync(path.join(dir, 'directory.json'), JSON.stringify(source));
+  ok(['directory', 'sign', '--data', dataDir, '--unit', PROVINCE, path.join(dir, 'directory.json'), path.join(dir, 'directory.cms')]);
+  ok(['directory', 'install', '--data', dataDir, path.join(dir, 'directory.cms')]);
+  ok(['exchange', 'node', '--data', dataDir, '--id', 'tinh']);
+
+  // Registration: a token printed once (64 hex), only its SHA-256 kept.
+  const tokenX = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', X, '--name', 'Sở Tài chính (phần mềm QLVB)']).stdout.trim();
+  const tokenY = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', Y, '--name', 'Xã Nam Xuân (phần mềm QLVB)']).stdout.trim();
+  const tokenZ = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', Z, '--name', 'Sở Xây dựng']).stdout.trim();
+  for (const tk of [tokenX, tokenY, tokenZ]) assert.match(tk, /^[0-9a-f]{64}$/);
+  assert.notEqual(tokenX, tokenY);
+  assert.equal(sqlValue(dataDir, `SELECT token_sha256 FROM lgsp_organs WHERE organ = '${X}'`),
+    (await import('node:crypto')).createHash('sha256').update(tokenX).digest('hex'));
+  assert.equal(Number(sqlValue(dataDir, `SELECT count(*) FROM lgsp_organs WHERE token_sha256 = '${tokenX}'`)), 0);
+  let m = motcua(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', X, '--name', 'Lần hai']);
+  assert.equal(m.status, 1);
+  assert.match(m.stderr, /\(organ_exists\)/);
+  m = motcua(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', 'abc', '--name', 'Sai mã']);
+  assert.equal(m.status, 1);
+  assert.match(m.stderr, /\(bad_organ\)/);
+  ok(['exchange', 'lgsp', 'revoke', '--data', dataDir, '--organ', Z]);
+  m = motcua(['exchange', 'lgsp', 'revoke', '--data', dataDir, '--organ', Z]);
+  assert.equal(m.status, 1);
+  assert.match(m.stderr, /\(unknown_organ\)/);
+  const listed = JSON.parse(ok(['exchange', 'lgsp', 'list', '--data', dataDir]).stdout);
+  assert.deepEqual(listed.map((o) => [o.organ, o.name, o.revoked_at === null, o.pending]),
+    [[X, 'Sở Tài chính (phần mềm QLVB)', true, 0], [Z, 'Sở Xây dựng', false, 0], [Y, 'Xã Nam Xuân (phần mềm QLVB)', true, 0]]);
+
+  const srv = await startServer(t, { dataDir, port });
+  assert.equal(srv.port, port);
+
+  const call = async (method, route, { organ, token, headers = {}, body } = {}) => {
+    const h = { ...headers };
+    if (organ !== undefined) h.from = organ;
+    if (token !== undefined) h.token = token;
+    if (body !== undefined) h['content-type'] = 'application/xml';
+    const res = await fetch(`${srv.url}/api/lgsp/${route}`, { method, headers: h, body });
+    const buf = Buffer.from(await res.arrayBuffer());
+    const ctype = res.headers.get('content-type') || '';
+    return { status: res.status, ctype, buf, text: buf.toString('utf8'), json: ctype.startsWith('application/json') ? JSON.parse(buf.toString('utf8')) : undefined };
+  };
+  const asX = { organ: X, token: tokenX };
+  const asY = { organ: Y, token: tokenY };
+  let n = 0;
+  const sign = (unit, xml) => {
+    const src = path.join(dir, `in${++n}.edxml`);
+    const out = path.join(dir, `out${n}.edxml`);
+    fs.writeFileSync(src, xml);
+    ok(['edxml', 'sign', '--data', dataDir, '--unit', unit, src, out]);
+    return fs.readFileSync(out);
+  };
+  const isFail = (r, status, code) => {
+    assert.equal(r.status, status, r.text);
+    assert.equal(r.json.status, 'FAIL', r.text);
+    assert.equal(r.json.ErrorCode, code, r.text);
+    assert.ok(r.json.ErrorDesc.length > 0);
+    assert.equal(r.json.error.code, code);
+  };
+  /** A refused read: answered status/code, the database exactly as before. */
+  const refusedRead = async (send, status, code) => {
+    const before = snapshot(dataDir);
+    isFail(await send(), status, code);
+    assertUnchanged(dataDir, before, [], `(${code})`);
+  };
+  /** A refused sendDocument: answered status/code, one row 'refused' with that verdict logged, nothing else. */
+  const logRows = () => sql(dataDir, 'SELECT * FROM exchange_messages ORDER BY id');
+  const refusedSend = async (send, status, code) => {
+    const before = snapshot(dataDir);
+    const rowsBefore = logRows();
+    isFail(await send(), status, code);
+    const after = snapshot(dataDir);
+    const rows = logRows();
+    assert.equal(rows.length, rowsBefore.length + 1, `one refusal logged for ${code}`);
+    assert.deepEqual(rows.slice(0, -1), rowsBefore);
+    const last = rows[rows.length - 1];
+    assert.equal(last.direction, 'in');
+    assert.equal(last.state, 'refused');
+    assert.equal(last.verdict, code);
+    for (const s of [before, after]) {
+      delete s['table:exchange_messages'];
+      delete s.counts.exchange_messages;
+    }
+    assert.deepEqual(after, before, `only the log changed after ${code}`);
+    return last;
+  };
+
+  // X sends a công văn to Hạc Thành (a unit here), Y (a product's organisation here) and Quảng
+  // Phú (on another node).
+  const subject = 'V/v phối hợp thử nghiệm liên thông qua LGSP';
+  const docId = `${X},2026/12/07,15/VP`;
+  const envelope = sign(X, documentXml({ from: X, fromName: 'Sở Tài chính tỉnh Thanh Hóa', to: [COMMUNE, Y, COMMUNE2], number: 15, subject }));
+  let r = await call('POST', 'sendDocument', { ...asX, body: envelope });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, {
+    status: 'OK', ErrorCode: '', ErrorDesc: '',
+    data: { DocumentId: docId, messagetype: 'edoc', created: 2, duplicates: 0,
+      to: [{ OrganId: COMMUNE, result: 'delivered' }, { OrganId: Y, result: 'delivered' },
+        { OrganId: COMMUNE2, result: 'relay_not_available' }] },
+  });
+
+  // Hạc Thành's status 01 (arrived), queued when the document was written, goes out through this
+  // node's sender, signed by Hạc Thành's seal, to X's node: this one. Let it settle before the
+  // refusals below compare the database.
+  const outState = () => sqlValue(dataDir, "SELECT group_concat(state) FROM exchange_messages WHERE direction = 'out'");
+  for (let i = 0; i < 300 && outState() !== 'delivered'; i++) await sleep(100);
+  assert.equal(outState(), 'delivered');
+
+  // Hạc Thành's clerk sees it arrived, from Sở Tài chính.
+  const clerk = await officerSession(srv.url, DEMO_OFFICERS.clerk);
+  r = await clerk.get('/api/v1/incoming?box=arrived');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.total, 1);
+  assert.equal(r.json.items[0].sender, 'Sở Tài chính tỉnh Thanh Hóa');
+  assert.equal(r.json.items[0].notation, '15/VP');
+
+  // Y: one pending envelope, the bytes X sent.
+  r = await call('GET', 'getPendingDocIds', asY);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'OK');
+  assert.equal(r.json.data.length, 1);
+  const pending = r.json.data[0];
+  assert.deepEqual({ ...pending, created_time: undefined, docId: undefined },
+    { docId: undefined, DocumentId: docId, from: X, messagetype: 'edoc', created_time: undefined });
+  assert.match(pending.created_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  assert.match(pending.docId, /^\d+$/);
+  r = await call('GET', 'getDocument', { ...asY, headers: { docId: pending.docId } });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.ctype, /^application\/xml/);
+  assert.deepEqual(r.buf, envelope);
+  // X has nothing pending, and cannot read Y's envelope, nor confirm it.
+  r = await call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'edoc' } });
+  assert.deepEqual(r.json.data, []);
+  await refusedRead(() => call('GET', 'getDocument', { ...asX, headers: { docId: pending.docId } }), 404, 'not_found');
+  await refusedRead(() => call('POST', 'confirmReceived', { ...asX, headers: { docId: pending.docId } }), 404, 'not_found');
+  await refusedRead(() => call('GET', 'getDocument', { ...asY, headers: { docId: 'abc' } }), 422, 'bad_doc_id');
+
+  // The same envelope again: answered OK, counted once.
+  const countsBefore = sql(dataDir, "SELECT (SELECT count(*) FROM documents) d, (SELECT count(*) FROM lgsp_pending) p, (SELECT count(*) FROM exchange_messages WHERE state = 'received') m")[0];
+  r = await call('POST', 'sendDocument', { ...asX, body: envelope });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.created, 0);
+  assert.equal(r.json.data.duplicates, 2);
+  assert.deepEqual(sql(dataDir, "SELECT (SELECT count(*) FROM documents) d, (SELECT count(*) FROM lgsp_pending) p, (SELECT count(*) FROM exchange_messages WHERE state = 'received') m")[0], countsBefore);
+
+  // checkExistDocument: known to its sender and its recipient, not otherwise.
+  r = await call('GET', 'checkExistDocument', { ...asX, headers: { documentid: docId } });
+  assert.deepEqual(r.json.data, { DocumentId: docId, exists: true });
+  r = await call('GET', 'checkExistDocument', { ...asY, headers: { documentid: docId } });
+  assert.deepEqual(r.json.data, { DocumentId: docId, exists: true });
+  r = await call('GET', 'checkExistDocument', { ...asX, headers: { documentid: `${X},2026/12/07,99/VP` } });
+  assert.deepEqual(r.json.data, { DocumentId: `${X},2026/12/07,99/VP`, exists: false });
+  await refusedRead(() => call('GET', 'checkExistDocument', asX), 422, 'missing_field');
+
+  // Y confirms: it leaves the list; confirming again is fine.
+  r = await call('POST', 'confirmReceived', { ...asY, headers: { docId: pending.docId } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.data, { docId: pending.docId, already: false });
+  r = await call('POST', 'confirmReceived', { ...asY, headers: { docId: pending.docId } });
+  assert.deepEqual(r.json.data, { docId: pending.docId, already: true });
+  r = await call('GET', 'getPendingDocIds', asY);
+  assert.deepEqual(r.json.data, []);
+
+  // Y's product answers with status 01, signed by Y, through this node: it waits for X.
+  const status = sign(Y, statusXml({ from: Y, organ: X, id: docId, code: '01' }));
+  r = await call('POST', 'sendDocument', { ...asY, body: status });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.data, { DocumentId: docId, messagetype: 'status', created: 1, duplicates: 0, to: [{ OrganId: X, result: 'delivered' }] });
+  // X's queue: Hạc Thành's status 01 (above), then Y's.
+  r = await call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'status' } });
+  assert.deepEqual(r.json.data.map((p) => [p.DocumentId, p.from, p.messagetype]), [[docId, COMMUNE, 'status'], [docId, Y, 'status']]);
+  r = await call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'edoc' } });
+  assert.deepEqual(r.json.data, []);
+  await refusedRead(() => call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'fax' } }), 422, 'bad_messagetype');
+
+  // A unit of another node sends to Y through this node's inbox: held for Y.
+  const fromOther = sign(COMMUNE2, documentXml({ from: COMMUNE2, fromName: 'Phường Quảng Phú', to: [Y], number: 7, subject: 'V/v báo cáo' }));
+  const res = await fetch(`${srv.url}/api/v1/exchange/inbox`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: fromOther });
+  assert.equal(res.status, 200, await res.text());
+  r = await call('GET', 'getPendingDocIds', asY);
+  assert.deepEqual(r.json.data.map((p) => [p.DocumentId, p.from]), [[`${COMMUNE2},2026/12/07,7/VP`, COMMUNE2]]);
+  r = await call('GET', 'getDocument', { ...asY, headers: { docId: r.json.data[0].docId } });
+  assert.deepEqual(r.buf, fromOther);
+
+  // getOrganizations: the directory's units with their node and name, which are products'.
+  r = await call('GET', 'getOrganizations', asX);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.data, [
+    { OrganId: COMMUNE, OrganName: 'Phường Hạc Thành', node: 'tinh', lgsp: false },
+    { OrganId: X, OrganName: 'Sở Tài chính (phần mềm QLVB)', node: 'tinh', lgsp: true },
+    { OrganId: Y, OrganName: 'Xã Nam Xuân (phần mềm QLVB)', node: 'tinh', lgsp: true },
+    { OrganId: Z, OrganName: 'Sở Xây dựng tỉnh Thanh Hóa', node: 'tinh', lgsp: false },
+    { OrganId: COMMUNE2, OrganName: 'Phường Quảng Phú', node: 'khac', lgsp: false },
+  ]);
+
+  // Credentials: a wrong token, an unknown organisation, a revoked one, none.
+  await refusedRead(() => call('GET', 'getPendingDocIds', { organ: Y, token: tokenX }), 401, 'unauthorized');
+  await refusedRead(() => call('GET', 'getPendingDocIds', { organ: '000.00.09.H56', token: tokenX }), 401, 'unauthorized');
+  await refusedRead(() => call('GET', 'getPendingDocIds', { organ: Z, token: tokenZ }), 401, 'unauthorized');
+  await refusedRead(() => call('GET', 'getOrganizations', {}), 401, 'unauthorized');
+  await refusedRead(() => call('GET', 'getDocument', { organ: Y, token: tokenY.replace(/.$/, (c) => (c === '0' ? '1' : '0')), headers: { docId: pending.docId } }), 401, 'unauthorized');
+
+  // sendDocument refusals, each logged: a wrong token; a From that is not the caller; one byte
+  // altered; every recipient on another node.
+  const second = sign(X, documentXml({ from: X, fromName: 'Sở Tài chính tỉnh Thanh Hóa', to: [COMMUNE], number: 16, subject: 'V/v thứ hai' }));
+  await refusedSend(() => call('POST', 'sendDocument', { organ: X, token: tokenY, body: second }), 401, 'unauthorized');
+  let row = await refusedSend(() => call('POST', 'sendDocument', { ...asY, body: second }), 403, 'not_your_organ');
+  const altered = Buffer.from(second.toString('utf8').replace('V/v thứ hai', 'V/v thứ ba'));
+  row = await refusedSend(() => call('POST', 'sendDocument', { ...asX, body: altered }), 422, 'digest_mismatch');
+  const elsewhere = sign(X, documentXml({ from: X, fromName: 'Sở Tài chính tỉnh Thanh Hóa', to: [COMMUNE2], number: 17, subject: 'V/v nơi khác' }));
+  row = await refusedSend(() => call('POST', 'sendDocument', { ...asX, body: elsewhere }), 422, 'relay_not_available');
+  assert.equal(row.edxml_id, `${X},2026/12/07,17/VP`);
+  assert.equal(row.from_organ, X);
+
+  // And the second document, sent properly, arrives.
+  r = await call('POST', 'sendDocument', { ...asX, body: second });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.created, 1);
+  r = await clerk.get('/api/v1/incoming?box=arrived');
+  assert.equal(r.json.total, 2);
+});
