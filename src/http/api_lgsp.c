@@ -60,6 +60,26 @@ static void fail_derr(struct req *r, struct derr *e)
     derr_clear(e);
 }
 
+static void job_done(struct req *r)
+{
+    struct derr *e = r->job_err;
+    if (r->wjob.rc == 0)
+        r->job_ok(r);
+    else if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL || !e->code)
+        reply_derr(r, e); /* a store error: the server's usual answer (500, 507) */
+    else
+        fail_derr(r, e);
+}
+
+/* http_defer_job with the refusal in the hubs' shape. */
+static void defer_job(struct req *r, int (*fn)(struct store *db, void *arg), void *arg,
+                      struct derr *err, void (*on_ok)(struct req *r))
+{
+    r->job_err = err;
+    r->job_ok = on_ok;
+    http_defer_write(r, fn, arg, job_done);
+}
+
 /* --- credentials ------------------------------------------------------------ */
 
 /* Checks the headers `from` and `token`; copies the organisation into
@@ -179,7 +199,7 @@ static void log_refusal(struct req *r, struct send_state *st, int status)
     st->refusal = st->s.in.err;
     st->refusal.fields = NULL;
     st->refusal_status = status;
-    http_defer_job(r, exchange_inbox_refusal_job, &st->s.in, &st->s.in.err, refusal_logged);
+    defer_job(r, exchange_inbox_refusal_job, &st->s.in, &st->s.in.err, refusal_logged);
 }
 
 static void send_checked(struct req *r)
@@ -187,7 +207,7 @@ static void send_checked(struct req *r)
     struct send_state *st = r->data;
     struct derr *e = &st->s.in.err;
     if (st->rc == 0) {
-        http_defer_job(r, exchange_inbox_job, &st->s.in, e, send_done);
+        defer_job(r, exchange_inbox_job, &st->s.in, e, send_done);
         return;
     }
     if (st->rc == 1) {
@@ -329,20 +349,6 @@ static void confirmed(struct req *r)
     ok(r, json_pack("{ss sb}", "docId", id, "already", st->c.already));
 }
 
-static void confirm_failed(struct req *r)
-{
-    struct confirm_state *st = r->data;
-    fail_derr(r, &st->c.err);
-}
-
-static void confirm_done(struct req *r)
-{
-    if (r->wjob.rc == 0)
-        confirmed(r);
-    else
-        confirm_failed(r);
-}
-
 /* POST /api/lgsp/confirmReceived: docId leaves the pending list. */
 static void confirm_post(struct req *r)
 {
@@ -354,7 +360,7 @@ static void confirm_post(struct req *r)
         return;
     st->c.organ = st->organ;
     st->c.now = now_unix();
-    http_defer_write(r, lgsp_confirm_job, &st->c, confirm_done);
+    defer_job(r, lgsp_confirm_job, &st->c, &st->c.err, confirmed);
 }
 
 /* --- the directory, and what is known -------------------------------------- */

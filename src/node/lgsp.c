@@ -259,6 +259,13 @@ int lgsp_send_check(struct lgsp_send *s, X509_STORE *anchors, const struct direc
         return derr_set(&in->err, DERR_FORBIDDEN, "not_your_organ",
                         "Đơn vị gửi (From) không phải đơn vị đã xác thực (from).", "From");
     }
+    /* An organisation registered here that the directory puts on another
+     * node is misconfigured: answers to it would go there. */
+    if (strcmp(in->sender_node, self ? self : "") != 0) {
+        derr_clear(&in->err);
+        return derr_set(&in->err, DERR_FORBIDDEN, "not_hosted_here",
+                        "Danh bạ liên thông không đặt đơn vị gửi trên nút này.", "From");
+    }
     /* The recipients this node does not host. */
     s->nremote = 0;
     int relayed = 0;
@@ -369,9 +376,16 @@ int lgsp_confirm_job(struct store *db, void *arg)
 
 /* --- getOrganizations, checkExistDocument ---------------------------------- */
 
+struct organ_name {
+    char name[256];
+    int lgsp;
+};
+
 static int read_name(struct store_stmt *st, void *out)
 {
-    copy_str(out, 256, store_col_text(st, 0));
+    struct organ_name *on = out;
+    copy_str(on->name, sizeof on->name, store_col_text(st, 0));
+    on->lgsp = store_col_int(st, 1) != 0;
     return STORE_ROW;
 }
 
@@ -391,20 +405,15 @@ json_t *lgsp_organizations_json(struct store *db, const struct directory *d)
     for (size_t i = 0; rc == 0 && d && i < d->nnodes; i++) {
         const struct directory_node *n = &d->nodes[i];
         for (size_t k = 0; rc == 0 && k < n->nunits; k++) {
-            char name[256] = "";
-            int64_t lgsp = 0;
-            /* The catalog names the units it knows; an organisation of an
-             * e-office product is named by its registration. */
+            struct organ_name on = {"", 0};
+            /* An organisation of an e-office product is named by its
+             * registration; the catalog names the units it knows. One
+             * query per unit: a directory lists at most 20,000. */
             int q = store_one(db,
-                              "SELECT name FROM lgsp_organs WHERE organ = ?1 AND revoked_at IS"
-                              " NULL UNION ALL SELECT name FROM units WHERE code = ?1 LIMIT 1",
-                              read_name, name, BIND_TEXT(n->units[k]));
-            if (q >= 0)
-                q = store_int(db,
-                              "SELECT count(*) FROM lgsp_organs WHERE organ = ? AND revoked_at"
-                              " IS NULL",
-                              &lgsp, BIND_TEXT(n->units[k]));
-            rc = q < 0 ? -1 : append_organ(arr, n->units[k], name, n->id, lgsp > 0);
+                              "SELECT name, 1 FROM lgsp_organs WHERE organ = ?1 AND revoked_at IS"
+                              " NULL UNION ALL SELECT name, 0 FROM units WHERE code = ?1 LIMIT 1",
+                              read_name, &on, BIND_TEXT(n->units[k]));
+            rc = q < 0 ? -1 : append_organ(arr, n->units[k], on.name, n->id, on.lgsp);
         }
     }
     /* Organisations registered here that the directory does not list (yet):

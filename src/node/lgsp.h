@@ -76,7 +76,9 @@ struct lgsp_send {
 
 /* Checks s on a worker thread: From is the caller (DERR_FORBIDDEN
  * "not_your_organ"), then exchange_inbox_check (same refusals, and the
- * envelope into the file store), then each recipient not hosted here goes
+ * envelope into the file store), From is hosted by this node in the
+ * directory (DERR_FORBIDDEN "not_hosted_here"), then each recipient not
+ * hosted here goes
  * to relay (today refused "relay_not_available"); when no recipient is
  * hosted here and none could be relayed: DERR_INVALID
  * "relay_not_available". Returns 0 (then run exchange_inbox_job on

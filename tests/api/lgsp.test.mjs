@@ -24,6 +24,7 @@ import {
 const X = '000.00.04.H56'; // Sở Tài chính: an e-office product's organisation
 const Y = '000.01.91.H56'; // Xã Nam Xuân: another product's organisation
 const Z = '000.00.06.H56'; // Sở Xây dựng: registered, then revoked
+const W = '000.02.91.H56'; // registered here, but the directory puts it on the other node
 const NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const DAY = 86400 * 1000;
@@ -85,7 +86,7 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
       { id: 'tinh', name: 'LGSP tỉnh Thanh Hóa', address: `http://127.0.0.1:${port}`, level: 'province', hub: true,
         upstream: null, certificate: nodeCert(dir, 'tinh'), units: [COMMUNE, X, Y, Z] },
       { id: 'khac', name: 'Phường Quảng Phú', address: 'http://127.0.0.1:9', level: 'commune', hub: false,
-        upstream: 'tinh', certificate: nodeCert(dir, 'khac'), units: [COMMUNE2] },
+        upstream: 'tinh', certificate: nodeCert(dir, 'khac'), units: [COMMUNE2, W] },
     ],
   };
   fs.writeFileSync(path.join(dir, 'directory.json'), JSON.stringify(source));
@@ -97,6 +98,7 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   const tokenX = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', X, '--name', 'Sở Tài chính (phần mềm QLVB)']).stdout.trim();
   const tokenY = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', Y, '--name', 'Xã Nam Xuân (phần mềm QLVB)']).stdout.trim();
   const tokenZ = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', Z, '--name', 'Sở Xây dựng']).stdout.trim();
+  const tokenW = ok(['exchange', 'lgsp', 'add', '--data', dataDir, '--organ', W, '--name', 'Nút khác']).stdout.trim();
   for (const tk of [tokenX, tokenY, tokenZ]) assert.match(tk, /^[0-9a-f]{64}$/);
   assert.notEqual(tokenX, tokenY);
   assert.equal(sqlValue(dataDir, `SELECT token_sha256 FROM lgsp_organs WHERE organ = '${X}'`),
@@ -114,7 +116,7 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   assert.match(m.stderr, /\(unknown_organ\)/);
   const listed = JSON.parse(ok(['exchange', 'lgsp', 'list', '--data', dataDir]).stdout);
   assert.deepEqual(listed.map((o) => [o.organ, o.name, o.revoked_at === null, o.pending]),
-    [[X, 'Sở Tài chính (phần mềm QLVB)', true, 0], [Z, 'Sở Xây dựng', false, 0], [Y, 'Xã Nam Xuân (phần mềm QLVB)', true, 0]]);
+    [[X, 'Sở Tài chính (phần mềm QLVB)', true, 0], [Z, 'Sở Xây dựng', false, 0], [Y, 'Xã Nam Xuân (phần mềm QLVB)', true, 0], [W, 'Nút khác', true, 0]]);
 
   const srv = await startServer(t, { dataDir, port });
   assert.equal(srv.port, port);
@@ -280,6 +282,7 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
     { OrganId: Y, OrganName: 'Xã Nam Xuân (phần mềm QLVB)', node: 'tinh', lgsp: true },
     { OrganId: Z, OrganName: 'Sở Xây dựng tỉnh Thanh Hóa', node: 'tinh', lgsp: false },
     { OrganId: COMMUNE2, OrganName: 'Phường Quảng Phú', node: 'khac', lgsp: false },
+    { OrganId: W, OrganName: 'Nút khác', node: 'khac', lgsp: true },
   ]);
 
   // Credentials: a wrong token, an unknown organisation, a revoked one, none.
@@ -300,6 +303,10 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   row = await refusedSend(() => call('POST', 'sendDocument', { ...asX, body: elsewhere }), 422, 'relay_not_available');
   assert.equal(row.edxml_id, `${X},2026/12/07,17/VP`);
   assert.equal(row.from_organ, X);
+  // An organisation the directory puts on another node cannot send through this one.
+  const fromW = sign(W, documentXml({ from: W, fromName: 'Nút khác', to: [COMMUNE], number: 3, subject: 'V/v sai nút' }));
+  row = await refusedSend(() => call('POST', 'sendDocument', { organ: W, token: tokenW, body: fromW }), 403, 'not_hosted_here');
+  assert.equal(row.from_organ, W);
 
   // And the second document, sent properly, arrives.
   r = await call('POST', 'sendDocument', { ...asX, body: second });
