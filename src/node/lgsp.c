@@ -240,14 +240,13 @@ int lgsp_send_check(struct lgsp_send *s, X509_STORE *anchors, const struct direc
      * it only refuses early, before the file store is written. An envelope
      * that does not even parse is left to the inbox's check, which says
      * why. */
-    if (edxml_parse(in->data, in->len, &peek, &perr) == 0) {
-        int mine = strcmp(peek.from.organ_id, s->caller) == 0;
-        edxml_free(&peek);
-        if (!mine)
-            return derr_set(&in->err, DERR_FORBIDDEN, "not_your_organ",
-                            "Đơn vị gửi (From) không phải đơn vị đã xác thực (from).", "From");
-    }
+    int parsed = edxml_parse(in->data, in->len, &peek, &perr) == 0;
+    int mine = parsed && strcmp(peek.from.organ_id, s->caller) == 0;
+    edxml_free(&peek); /* also after a failure */
     derr_clear(&perr);
+    if (parsed && !mine)
+        return derr_set(&in->err, DERR_FORBIDDEN, "not_your_organ",
+                        "Đơn vị gửi (From) không phải đơn vị đã xác thực (from).", "From");
     int rc = exchange_inbox_check(in, anchors, d, self);
     /* No recipient on this node: the envelope may still go elsewhere. */
     int none_here = rc && in->parsed == 2 && in->err.code && strcmp(in->err.code, "not_ours") == 0;
