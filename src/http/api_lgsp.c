@@ -45,19 +45,18 @@ static void fail(struct req *r, int status, const char *code, const char *messag
                          field ? field : ""));
 }
 
+/* e lives in the request's state, cleared with it: the answer frees the
+ * state, so e is not touched after it. */
 static void fail_derr(struct req *r, struct derr *e)
 {
     static const int status[] = {[DERR_NONE] = 500,      [DERR_NOT_FOUND] = 404,
                                  [DERR_STATE] = 409,     [DERR_INVALID] = 422,
                                  [DERR_TAKEN] = 409,     [DERR_TOO_LARGE] = 413,
                                  [DERR_FORBIDDEN] = 403, [DERR_INTERNAL] = 500};
-    if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL || !e->code) {
-        derr_clear(e);
+    if (e->kind == DERR_NONE || e->kind == DERR_INTERNAL || !e->code)
         reply_internal(r, "lgsp: a store or file error");
-        return;
-    }
-    fail(r, status[e->kind], e->code, e->message, e->field);
-    derr_clear(e);
+    else
+        fail(r, status[e->kind], e->code, e->message, e->field);
 }
 
 static void job_done(struct req *r)

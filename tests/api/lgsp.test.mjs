@@ -314,4 +314,10 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   assert.equal(r.json.data.created, 1);
   r = await clerk.get('/api/v1/incoming?box=arrived');
   assert.equal(r.json.total, 2);
+  // Its status 01 reaches X's queue as the first did (and the sender is idle before the end).
+  for (let i = 0; i < 300 && outState() !== 'delivered,delivered'; i++) await sleep(100);
+  assert.equal(outState(), 'delivered,delivered');
+  r = await call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'status' } });
+  assert.deepEqual(r.json.data.map((p) => [p.DocumentId, p.from]),
+    [[docId, COMMUNE], [docId, Y], [`${X},2026/12/07,16/VP`, COMMUNE]]);
 });
