@@ -9,7 +9,7 @@
 // the same way, and an envelope from another node's unit to Y reaches Y through the inbox. A wrong
 // token, an unknown or revoked organisation, another organisation's document, a From that is not
 // the caller, an altered envelope, recipients all elsewhere: refused with their reason, and
-// nothing but the log of a refused sendDocument changes.
+// nothing but the log of a refused sendDocument changes. Failed credentials are rate-limited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -320,4 +320,19 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   r = await call('GET', 'getPendingDocIds', { ...asX, headers: { messagetype: 'status' } });
   assert.deepEqual(r.json.data.map((p) => [p.DocumentId, p.from]),
     [[docId, COMMUNE], [docId, Y], [`${X},2026/12/07,16/VP`, COMMUNE]]);
+
+  // Failed credentials count against the address as failed logins do: 50 in 15 minutes (six
+  // above), then every call from it waits, a right token too; nothing is written meanwhile.
+  const before = snapshot(dataDir);
+  let refused = 0;
+  for (; refused < 60; refused++) {
+    r = await call('GET', 'getPendingDocIds', { organ: Y, token: tokenX });
+    if (r.status !== 401) break;
+  }
+  assert.equal(refused, 44);
+  assert.equal(r.status, 429, r.text);
+  assert.equal(r.json.error.code, 'too_many_attempts');
+  r = await call('GET', 'getPendingDocIds', asY);
+  assert.equal(r.status, 429, r.text);
+  assertUnchanged(dataDir, before, [], '(too_many_attempts)');
 });
