@@ -234,19 +234,25 @@ int lgsp_send_check(struct lgsp_send *s, X509_STORE *anchors, const struct direc
     struct exchange_inbox *in = &s->in;
     struct edxml peek;
     struct derr perr = {0};
-    /* From must be the caller before anything is kept: a product sends for
-     * its own organisations only. This first read believes nothing (the
-     * signature is checked next, and From read again from what it signs);
-     * it only refuses early, before the file store is written. An envelope
-     * that does not even parse is left to the inbox's check, which says
-     * why. */
+    /* From must be the caller, and hosted here, before anything is kept: a
+     * product sends for its own organisations only. This first read
+     * believes nothing (the signature is checked next, and From read again
+     * from what it signs); it only refuses early, before the file store is
+     * written. An envelope that does not even parse is left to the inbox's
+     * check, which says why. */
     int parsed = edxml_parse(in->data, in->len, &peek, &perr) == 0;
     int mine = parsed && strcmp(peek.from.organ_id, s->caller) == 0;
+    const struct directory_node *home =
+        mine && d ? directory_node_for_unit(d, peek.from.organ_id) : NULL;
+    int elsewhere = home && self && strcmp(home->id, self) != 0;
     edxml_free(&peek); /* also after a failure */
     derr_clear(&perr);
     if (parsed && !mine)
         return derr_set(&in->err, DERR_FORBIDDEN, "not_your_organ",
                         "Đơn vị gửi (From) không phải đơn vị đã xác thực (from).", "From");
+    if (elsewhere)
+        return derr_set(&in->err, DERR_FORBIDDEN, "not_hosted_here",
+                        "Danh bạ liên thông không đặt đơn vị gửi trên nút này.", "From");
     int rc = exchange_inbox_check(in, anchors, d, self);
     /* No recipient on this node: the envelope may still go elsewhere. */
     int none_here = rc && in->parsed == 2 && in->err.code && strcmp(in->err.code, "not_ours") == 0;
@@ -259,7 +265,8 @@ int lgsp_send_check(struct lgsp_send *s, X509_STORE *anchors, const struct direc
                         "Đơn vị gửi (From) không phải đơn vị đã xác thực (from).", "From");
     }
     /* An organisation registered here that the directory puts on another
-     * node is misconfigured: answers to it would go there. */
+     * node is misconfigured: answers to it would go there. (Checked again
+     * on what the signature covers.) */
     if (strcmp(in->sender_node, self ? self : "") != 0) {
         derr_clear(&in->err);
         return derr_set(&in->err, DERR_FORBIDDEN, "not_hosted_here",

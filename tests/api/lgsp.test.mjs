@@ -154,12 +154,15 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
     isFail(await send(), status, code);
     assertUnchanged(dataDir, before, [], `(${code})`);
   };
-  /** A refused sendDocument: answered status/code, one row 'refused' with that verdict logged, nothing else. */
+  /** A refused sendDocument: answered status/code, one row 'refused' with that verdict logged, nothing else (nor in the file store). */
   const logRows = () => sql(dataDir, 'SELECT * FROM exchange_messages ORDER BY id');
+  const files = () => fs.readdirSync(path.join(dataDir, 'files'), { recursive: true }).sort();
   const refusedSend = async (send, status, code) => {
     const before = snapshot(dataDir);
     const rowsBefore = logRows();
+    const filesBefore = files();
     isFail(await send(), status, code);
+    assert.deepEqual(files(), filesBefore, `nothing stored for ${code}`);
     const after = snapshot(dataDir);
     const rows = logRows();
     assert.equal(rows.length, rowsBefore.length + 1, `one refusal logged for ${code}`);
@@ -306,7 +309,7 @@ test('lgsp: an e-office product sends and fetches signed envelopes through this 
   // An organisation the directory puts on another node cannot send through this one.
   const fromW = sign(W, documentXml({ from: W, fromName: 'Nút khác', to: [COMMUNE], number: 3, subject: 'V/v sai nút' }));
   row = await refusedSend(() => call('POST', 'sendDocument', { organ: W, token: tokenW, body: fromW }), 403, 'not_hosted_here');
-  assert.equal(row.from_organ, W);
+  assert.equal(row.from_organ, ''); // refused before its signature was checked: nothing of it believed
 
   // And the second document, sent properly, arrives.
   r = await call('POST', 'sendDocument', { ...asX, body: second });
