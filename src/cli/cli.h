@@ -94,5 +94,6 @@ int cmd_exchange(int argc, char **argv);
 int cmd_exchange_service(int argc, char **argv);
 /* `motcua exchange retention|purge` (cmd_exchange_log.c). */
 int cmd_exchange_log(int argc, char **argv);
+int cmd_exchange_lgsp(int argc, char **argv);
 
 #endif

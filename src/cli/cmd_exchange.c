@@ -1,7 +1,8 @@
 /* cmd_exchange: the exchange of documents between nodes from the command
  * line. `motcua exchange node` names the node of the directory this server
  * is (docs/exchange.md "Sending and receiving"); the data-sharing
- * subcommands are passed to cmd_exchange_service.c. */
+ * subcommands are passed to cmd_exchange_service.c, `lgsp` to
+ * cmd_exchange_lgsp.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ static const char usage[] =
     "usage: motcua exchange node --data DIR [--id NODE_ID]\n"
     "       motcua exchange service|request|calls ... (data-sharing services:\n"
     "                                          motcua exchange service --help)\n"
+    "       motcua exchange lgsp add|list|revoke ... (e-office products using this\n"
+    "                                          node as their LGSP: motcua exchange lgsp --help)\n"
     "  node     with --id: this server is node NODE_ID of the installed\n"
     "           directory (which must list it); without: prints the node id.\n"
     "Exit 0 done, 1 refused (the reason on stderr), 2 usage error, 3 unreadable.\n";
@@ -72,6 +75,9 @@ int cmd_exchange(int argc, char **argv)
     if (strcmp(argv[1], "service") == 0 || strcmp(argv[1], "request") == 0 ||
         strcmp(argv[1], "calls") == 0)
         return cmd_exchange_service(argc, argv);
+    /* The organisations of e-office products (cmd_exchange_lgsp.c). */
+    if (strcmp(argv[1], "lgsp") == 0)
+        return cmd_exchange_lgsp(argc - 1, argv + 1);
     fprintf(stderr, "motcua exchange: unknown subcommand '%s'\n%s", argv[1], usage);
     return 2;
 }

@@ -29,6 +29,7 @@ static const struct route *const tables[] = {
     api_exchange_routes,
     api_exchange_log_routes,
     api_sharing_routes,
+    api_lgsp_routes,
 };
 
 /* Matches one pattern; on success stores the parameters in r. */

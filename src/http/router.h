@@ -51,6 +51,7 @@ extern const struct route api_records_routes[];
 extern const struct route api_exchange_routes[];
 extern const struct route api_exchange_log_routes[];
 extern const struct route api_sharing_routes[];
+extern const struct route api_lgsp_routes[];
 
 /* Finds the route for method and path; fills r's params. Returns NULL if no
  * pattern matches; sets *method_mismatch when a pattern matched the path

@@ -14,6 +14,7 @@
 #include "document/doc_search.h"
 #include "exchange/directory.h"
 #include "exchange/outbox.h"
+#include "node/lgsp.h"
 #include "node/sender.h"
 #include "store/store.h"
 
@@ -289,6 +290,13 @@ static int receive_document(struct store *db, struct exchange_inbox *in)
     const char *notation = e->doc_number[0] ? e->doc_number : e->code_notation;
     for (int i = 0; i < in->nlocal; i++) {
         struct unit u;
+        /* LGSP: an organisation of an e-office product waits for its
+         * envelopes in a queue (node/lgsp.h), not as an incoming document. */
+        rc = lgsp_hold(db, in, in->local[i]);
+        if (rc < 0)
+            return -1;
+        if (rc == 1)
+            continue;
         rc = seen(db, in, "document", e->document_id, in->local[i], "");
         if (rc < 0)
             return db_err(&in->err);
@@ -355,7 +363,11 @@ static int receive_status(struct store *db, struct exchange_inbox *in)
 {
     const struct edxml *e = &in->e;
     const char *id = e->response_for.document_id;
-    int rc = seen(db, in, "status", id, in->local[0], e->status_code);
+    /* LGSP: a status for an e-office product's organisation is queued. */
+    int rc = lgsp_hold(db, in, in->local[0]);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    rc = seen(db, in, "status", id, in->local[0], e->status_code);
     if (rc < 0)
         return db_err(&in->err);
     if (rc == 1) {

@@ -171,7 +171,7 @@ static int stamp_one(struct store *db, const char *files_dir, msglog_stamp_fn st
         log_warn("exchange log: envelope %.16s... not timestamped: %s", sha, why);
         return store_exec_all(db,
                               "UPDATE exchange_messages SET tsa_tried_at = ?, tsa_error = ?"
-                              " WHERE envelope_sha256 = ? AND tsa_token IS NULL",
+                              " WHERE envelope_sha256 = ? AND tsa_token IS NULL AND state <> 'refused'",
                               BIND_INT(now), BIND_TEXT(why), BIND_TEXT(sha))
                    ? -1
                    : 0;
@@ -179,7 +179,7 @@ static int stamp_one(struct store *db, const char *files_dir, msglog_stamp_fn st
     int rc = store_exec_all(db,
                             "UPDATE exchange_messages SET tsa_token = ?, tsa_time = ?,"
                             " tsa_name = ?, tsa_error = '', tsa_tried_at = NULL"
-                            " WHERE envelope_sha256 = ? AND tsa_token IS NULL",
+                            " WHERE envelope_sha256 = ? AND tsa_token IS NULL AND state <> 'refused'",
                             BIND_BLOB(tok, toklen), BIND_INT(info.gen_time),
                             BIND_TEXT(info.tsa_name), BIND_TEXT(sha));
     free(tok);
@@ -199,7 +199,8 @@ int msglog_stamp_missing(struct store *db, const char *files_dir, msglog_stamp_f
     }
     if (store_prepare_all(db,
                           "SELECT envelope_sha256 FROM exchange_messages WHERE tsa_token IS NULL"
-                          " AND envelope_sha256 IS NOT NULL AND (tsa_tried_at IS NULL OR"
+                          " AND envelope_sha256 IS NOT NULL AND state <> 'refused' AND"
+                          " (tsa_tried_at IS NULL OR"
                           " tsa_tried_at <= ?) GROUP BY envelope_sha256 ORDER BY min(id) LIMIT ?",
                           &st, BIND_INT(now - retry_after), BIND_INT(max)))
         goto fail;

@@ -500,10 +500,12 @@ static void deliver(struct exchange_sender *s, struct claimed *m)
         snprintf(err, sizeof err, "cannot read this node's id");
         goto out;
     }
-    node = self[0] ? directory_next_hop(&d, self, dest) : dest;
+    /* A unit of this very node: an e-office product's organisation (the LGSP
+     * interface), reached through this node's own inbox. */
+    node = !self[0] || strcmp(dest->id, self) == 0 ? dest : directory_next_hop(&d, self, dest);
     if (!node) {
-        snprintf(err, sizeof err, "%s is hosted by this node (%s) in directory version %lld",
-                 m->to, self, (long long)d.version);
+        snprintf(err, sizeof err, "no way to %s's node %s from %s in directory version %lld",
+                 m->to, dest->id, self, (long long)d.version);
         goto out;
     }
     if (!m->sha[0] && make_envelope(s, m, err, sizeof err))

@@ -91,10 +91,13 @@ TEST(one_token_per_envelope_over_its_bytes)
     /* An envelope naming two local units: two rows, one envelope. */
     add_row("in", "A,2026/12/08,01/UBND-VP", "000.02.90.H56", sha, "received", 100);
     add_row("in", "A,2026/12/08,01/UBND-VP", "000.03.90.H56", sha, "received", 100);
-    /* A row whose envelope is not in the file store (yet), and one without. */
+    /* A row whose envelope is not in the file store, and one without. */
     snprintf(other, sizeof other, "%064d", 7);
-    add_row("in", "B", "000.02.90.H56", other, "refused", 100);
+    add_row("in", "B", "000.02.90.H56", other, "received", 100);
     add_row("out", "C", "000.02.90.H56", NULL, "pending", 100);
+    /* A refusal: its bytes are not kept (docs/exchange.md "Receiving"), so it gets no token,
+     * even when another row kept the same bytes. */
+    add_row("in", "R", "000.02.90.H56", sha, "refused", 100);
 
     CHECK_EQ_INT(msglog_stamp_missing(db, files, tsa_server_timestamp_cb, tsa, 1000, 16, 600, err,
                                       sizeof err),

@@ -288,6 +288,16 @@ export function settleIssuing(dataDir) {
   for (let i = 0; i < 400 && Number(sqlValue(dataDir, due)) > 0; i++) spawnSync('sleep', ['0.05']);
 }
 
+/**
+ * Waits until the exchange log's stamping worker (docs/exchange.md "The message log") has
+ * stamped, or tried, every kept envelope: it writes each row's token a moment after the row,
+ * and a snapshot must not be taken in between. Bounded as settleIssuing.
+ */
+export function settleStamping(dataDir) {
+  const due = "SELECT count(*) FROM exchange_messages WHERE envelope_sha256 IS NOT NULL AND tsa_token IS NULL AND tsa_tried_at IS NULL AND state <> 'refused'";
+  for (let i = 0; i < 400 && Number(sqlValue(dataDir, due)) > 0; i++) spawnSync('sleep', ['0.05']);
+}
+
 /** Row counts of every table of the database, {table: n}. */
 export function rowCounts(dataDir) {
   return countsOf(sql(dataDir, countsQuery(dataDir)));
@@ -300,6 +310,7 @@ export function rowCounts(dataDir) {
  */
 export function snapshot(dataDir, extra = []) {
   settleIssuing(dataDir);
+  settleStamping(dataDir);
   const tables = tablesOf(dataDir);
   const qs = [countsQuery(dataDir), ...tables.map((t) => `SELECT * FROM "${t}" ORDER BY rowid`), ...extra];
   const res = sqlMany(dataDir, qs);
