@@ -32,14 +32,16 @@
 // system, /proc/PID/stat) from A's start until the last status, per document.
 //
 // Checked afterwards (a failure exits 1): B has exactly DOCS incoming documents from A, each
-// DocumentId once, 'received' once each, in the order A queued them; the set of their PDF hashes equals A's and each
+// DocumentId once, 'received' once each, in the order A queued them, each the very envelope A
+// recorded as sent; the set of their PDF hashes equals A's and each
 // file's bytes hash to its name; every outgoing document row of A is 'delivered' with
 // last_status 01; the hub (if any) relayed each envelope once.
 //
 // Prints per setup (bench/exchange-bench reads the KEY=value fields):
 //   exchange setup=direct docs=N seconds=S rate=R status_seconds=S status_rate=R
 //     cpu_a_ms=M cpu_b_ms=M cpu_hub_ms=M pdf_bytes=B envelope_bytes=B
-//   check setup=direct received=N distinct=N incoming=N pdf_same=N in_order=1 delivered=N
+//   check setup=direct received=N distinct=N incoming=N pdf_same=N in_order=1 same_envelopes=1
+//     delivered=N
 //     status01=N relayed=N/N ok=1
 // Not a test: nothing here fails on a time.
 
@@ -258,10 +260,17 @@ async function run(setup) {
     const orderB = sqlite(b.dataDir, `SELECT edxml_id FROM exchange_messages WHERE direction = 'in'
       AND kind = 'document' AND from_organ = '${COMMUNE}' ORDER BY id`);
     const inOrder = orderA === orderB;
+    // What B keeps is what A recorded as sent (the proof on both sides; the hub sends it on
+    // unchanged): the same envelope hashes, in the same order.
+    const envA = sqlite(a.dataDir, `SELECT envelope_sha256 FROM exchange_messages WHERE direction = 'out'
+      AND kind = 'document' ORDER BY id`);
+    const envB = sqlite(b.dataDir, `SELECT envelope_sha256 FROM exchange_messages WHERE direction = 'in'
+      AND kind = 'document' AND from_organ = '${COMMUNE}' ORDER BY id`);
+    const sameEnvelopes = envA === envB && envA.split('\n').filter(Boolean).length === DOCS;
     const envBytes = one(a.dataDir, `SELECT CAST(avg(envelope_size) AS INTEGER) FROM exchange_messages
       WHERE direction = 'out' AND kind = 'document'`);
     const ok = inB[0] === DOCS && inB[1] === DOCS && docsB.length === DOCS && pdfSame === DOCS &&
-      outA[0] === DOCS && outA[1] === DOCS && outA[2] === DOCS && relayed[0] === DOCS && relayed[1] === DOCS && inOrder;
+      outA[0] === DOCS && outA[1] === DOCS && outA[2] === DOCS && relayed[0] === DOCS && relayed[1] === DOCS && inOrder && sameEnvelopes;
     const secB = (tB - t0) / 1000, secA = (tA - t0) / 1000;
     const ms = (s) => (1000 * s / DOCS).toFixed(2);
     console.log(`exchange setup=${setup} docs=${DOCS} seconds=${secB.toFixed(3)} rate=${(DOCS / secB).toFixed(1)}`
@@ -269,7 +278,7 @@ async function run(setup) {
       + ` cpu_b_ms=${ms(used.b)} cpu_hub_ms=${hub ? ms(used.hub) : 'n/a'} pdf_bytes=${PDF_BYTES}`
       + ` envelope_bytes=${envBytes}`);
     console.log(`check setup=${setup} received=${inB[0]} distinct=${inB[1]} incoming=${docsB.length}`
-      + ` pdf_same=${pdfSame} in_order=${inOrder ? 1 : 0} delivered=${outA[1]} status01=${outA[2]} relayed=${relayed[0]}/${relayed[1]}`
+      + ` pdf_same=${pdfSame} in_order=${inOrder ? 1 : 0} same_envelopes=${sameEnvelopes ? 1 : 0} delivered=${outA[1]} status01=${outA[2]} relayed=${relayed[0]}/${relayed[1]}`
       + ` ok=${ok ? 1 : 0}`);
     if (!ok) process.exitCode = 1;
   } finally {

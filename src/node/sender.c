@@ -43,7 +43,11 @@ struct exchange_sender {
      * itself a struct exchange_sender with its own connection; NULL in it
      * (and when it could not start). */
     struct exchange_sender *ahead;
-    int64_t failed_id; /* the preparer's: the last row it could not prepare */
+    /* The preparer's: rows it could not prepare (left to the sender, which
+     * meets the same failure at its attempt and records it), the latest
+     * 16, so that each is tried and logged once. */
+    int64_t failed[16];
+    size_t nfailed;
 };
 
 /* One claimed row. */
@@ -584,10 +588,10 @@ static void *sender_main(void *arg)
 #define AHEAD 8
 #define AHEAD_STR "8"
 
-/* The next row to prepare into m: pending, no envelope, behind the first
- * of its recipient but among its first AHEAD; after failed_id after a
- * failure. STORE_ROW, STORE_DONE or a store error. */
-static int next_to_prepare(struct exchange_sender *p, struct claimed *m)
+/* The next row after id `after` to prepare into m: pending, no envelope,
+ * behind the first of its recipient but among its first AHEAD.
+ * STORE_ROW, STORE_DONE or a store error. */
+static int next_to_prepare(struct exchange_sender *p, int64_t after, struct claimed *m)
 {
     struct store_stmt *st;
     int rc = store_prepare_all(
@@ -599,7 +603,7 @@ static int next_to_prepare(struct exchange_sender *p, struct claimed *m)
         " WHERE e.direction = 'out' AND e.to_organ = m.to_organ AND e.state IN ('pending',"
         " 'sending') AND e.id < m.id LIMIT " AHEAD_STR ")) BETWEEN 1 AND " AHEAD_STR " - 1"
         " ORDER BY m.id LIMIT 1",
-        &st, BIND_INT(p->failed_id));
+        &st, BIND_INT(after));
     if (rc)
         return rc;
     rc = store_step(st);
@@ -617,29 +621,38 @@ static int next_to_prepare(struct exchange_sender *p, struct claimed *m)
     return rc;
 }
 
+static int prep_failed(const struct exchange_sender *p, int64_t id)
+{
+    for (size_t i = 0; i < sizeof p->failed / sizeof p->failed[0]; i++)
+        if (p->failed[i] == id)
+            return 1;
+    return 0;
+}
+
 static void *prepare_main(void *arg)
 {
     struct exchange_sender *p = arg;
+    int64_t after = 0;
     while (!atomic_load(&p->stopping)) {
         pthread_mutex_lock(&p->lock);
         p->woken = 0;
         pthread_mutex_unlock(&p->lock);
         struct claimed m;
         memset(&m, 0, sizeof m);
-        int rc = next_to_prepare(p, &m);
+        int rc = next_to_prepare(p, after, &m);
         if (rc == STORE_ROW) {
             char err[ERR_MAX] = "";
-            if (make_envelope(p, &m, 1, err, sizeof err) < 0) {
-                /* The sender meets the same failure at its attempt and
-                 * records it; here the row is skipped until nothing is left. */
-                log_warn("exchange: message %lld not prepared ahead: %s", (long long)m.id, err);
-                p->failed_id = m.id;
+            after = m.id;
+            if (!prep_failed(p, m.id) && make_envelope(p, &m, 1, err, sizeof err) < 0) {
+                log_warn("exchange: message %lld not prepared ahead (left to the sender): %s",
+                         (long long)m.id, err);
+                p->failed[p->nfailed++ % (sizeof p->failed / sizeof p->failed[0])] = m.id;
             }
             continue;
         }
         if (rc != STORE_DONE)
             log_error("exchange: cannot look for messages to prepare: %s", store_errmsg(p->db));
-        p->failed_id = 0;
+        after = 0;
         /* Woken by the sender after each delivery and when rows are queued;
          * the timeout is only a safety net. */
         struct timespec until;
