@@ -56,7 +56,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 
 # Benchmark drivers that call motcua's code in-process (bench/sign-bench,
 # bench/search-bench).
-BENCH_LINKED := $(BUILD)/bench/bin/sign_bench $(BUILD)/bench/bin/search_bench
+BENCH_LINKED := $(BUILD)/bench/bin/sign_bench $(BUILD)/bench/bin/search_bench \
+                $(BUILD)/bench/bin/edxml_bench
 bench-linked: $(BENCH_LINKED)
 $(BUILD)/bench/bin/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -6,8 +6,11 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,7 +491,7 @@ static void name_text(X509_NAME *n, char *out, size_t cap)
  * as intermediates, for S/MIME signing (what `openssl cms -verify`
  * checks)? 1, or 0 with OpenSSL's reason in why. */
 static int chain_ok(X509 *signer, STACK_OF(X509) * certs, X509_STORE *anchors, int64_t now,
-                    char *why, size_t cap)
+                    char *why, size_t cap, int64_t window[2])
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     int ok = 0;
@@ -500,13 +503,33 @@ static int chain_ok(X509 *signer, STACK_OF(X509) * certs, X509_STORE *anchors, i
             snprintf(why, cap, "%s",
                      X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
     }
+    /* The times at which the same chain is valid: every certificate's
+     * notBefore to notAfter, both included (as X509_verify_cert compares). */
+    STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+    for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        struct tm nb, na;
+        if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &nb) != 1 ||
+            ASN1_TIME_to_tm(X509_get0_notAfter(x), &na) != 1) {
+            window[0] = window[1] = now; /* unreadable: valid for this instant only */
+            break;
+        }
+        int64_t from = (int64_t)timegm(&nb), to = (int64_t)timegm(&na);
+        if (from > window[0])
+            window[0] = from;
+        if (to < window[1])
+            window[1] = to;
+    }
     X509_STORE_CTX_free(ctx);
     return ok;
 }
 
-int directory_verify(const void *data, size_t len, X509_STORE *anchors, const char *province,
-                     int64_t now, struct directory *d, struct directory_verdict *v,
-                     struct derr *err)
+/* directory_verify, and window: the times (Unix seconds, both included)
+ * at which the same bytes and anchors get the same verdict, when valid:
+ * the chain's validity and the directory's own issued_at to expires_at. */
+static int verify(const void *data, size_t len, X509_STORE *anchors, const char *province,
+                  int64_t now, struct directory *d, struct directory_verdict *v,
+                  int64_t window[2], struct derr *err)
 {
     BIO *in = NULL, *content = NULL;
     CMS_ContentInfo *cms = NULL;
@@ -558,7 +581,7 @@ int directory_verify(const void *data, size_t len, X509_STORE *anchors, const ch
         BN_free(bn);
     }
     certs = CMS_get1_certs(cms);
-    if (!anchors || !chain_ok(signer, certs, anchors, now, why, sizeof why)) {
+    if (!anchors || !chain_ok(signer, certs, anchors, now, why, sizeof why, window)) {
         snprintf(msg, sizeof msg,
                  "Chứng thư số ký danh bạ không được máy chủ này tin cậy (%s).",
                  anchors ? why : "chưa có chứng thư gốc tin cậy");
@@ -593,6 +616,10 @@ int directory_verify(const void *data, size_t len, X509_STORE *anchors, const ch
                  "Danh bạ nút liên thông ghi ngày ban hành trong tương lai.", "issued_at");
         goto out;
     }
+    if (d->issued_at - 300 > window[0])
+        window[0] = d->issued_at - 300;
+    if (d->expires_at - 1 < window[1])
+        window[1] = d->expires_at - 1;
     rc = 0;
 out:
     ERR_clear_error();
@@ -604,6 +631,14 @@ out:
     BIO_free(content);
     BIO_free(in);
     return rc;
+}
+
+int directory_verify(const void *data, size_t len, X509_STORE *anchors, const char *province,
+                     int64_t now, struct directory *d, struct directory_verdict *v,
+                     struct derr *err)
+{
+    int64_t window[2] = {INT64_MIN, INT64_MAX};
+    return verify(data, len, anchors, province, now, d, v, window, err);
 }
 
 const struct directory_node *directory_node_for_unit(const struct directory *d, const char *code)
@@ -832,6 +867,120 @@ int directory_fetch(struct store *db, const char *data_dir, const char *province
     return rc;
 }
 
+/* A deep copy of src into dst (zeroed first). 0, or -1 out of memory (dst
+ * then freed). */
+static int copy_directory(struct directory *dst, const struct directory *src)
+{
+    *dst = *src;
+    dst->nodes = calloc(src->nnodes ? src->nnodes : 1, sizeof *dst->nodes);
+    dst->nnodes = 0;
+    if (!dst->nodes)
+        return -1;
+    for (size_t i = 0; i < src->nnodes; i++) {
+        struct directory_node *n = &dst->nodes[i];
+        *n = src->nodes[i];
+        n->units = calloc(n->nunits ? n->nunits : 1, sizeof *n->units);
+        size_t nunits = n->nunits;
+        n->nunits = 0;
+        if (n->cert && !X509_up_ref(n->cert))
+            n->cert = NULL;
+        dst->nnodes = i + 1; /* so directory_free frees this node */
+        if (!n->units || (src->nodes[i].cert && !n->cert))
+            goto fail;
+        for (size_t j = 0; j < nunits; j++) {
+            if (!(n->units[j] = strdup(src->nodes[i].units[j])))
+                goto fail;
+            n->nunits = j + 1;
+        }
+    }
+    return 0;
+fail:
+    directory_free(dst);
+    return -1;
+}
+
+/* The SHA-256 of the anchors' certificates (DER, in the store's order):
+ * another anchor, or one fewer, is another directory verdict. */
+static int anchors_sha(X509_STORE *anchors, unsigned char out[32])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(anchors);
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    for (int i = 0; ok && objs && i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        unsigned char one[32];
+        unsigned n = 0;
+        if (x)
+            ok = X509_digest(x, EVP_sha256(), one, &n) == 1 &&
+                 EVP_DigestUpdate(md, one, n) == 1;
+    }
+    unsigned n = 0;
+    ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32;
+    EVP_MD_CTX_free(md);
+    return ok ? 0 : -1;
+}
+
+/* The last directory directory_load verified: the sender and the inbox load
+ * it for every message, and checking its CMS signature and chain again each
+ * time cost more than the message's own signature. The same signed bytes,
+ * the same anchors, the same province and a time inside the window of that
+ * verification get the same verdict, so the parsed copy is handed out
+ * again; anything else is verified afresh (and replaces it). */
+static struct {
+    int valid;
+    unsigned char cms[32], anchors[32];
+    char province[32];
+    int64_t window[2];
+    struct directory d;
+} last;
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether the cache holds the verdict for these (under last_lock). */
+static int last_matches(const unsigned char cms[32], const unsigned char anchors[32],
+                        const char *province, int64_t now)
+{
+    return last.valid && memcmp(last.cms, cms, 32) == 0 && memcmp(last.anchors, anchors, 32) == 0 &&
+           strcmp(last.province, province ? province : "") == 0 && now >= last.window[0] &&
+           now <= last.window[1];
+}
+
+/* Verifies (or finds verified in the cache) the signed directory. */
+static int verify_cached(const unsigned char *p, size_t plen, X509_STORE *anchors,
+                         const char *province, int64_t now, struct directory *d, struct derr *err)
+{
+    unsigned char cms_sha[32], anchors_fp[32];
+    unsigned n = 0;
+    if (province && strlen(province) >= sizeof last.province)
+        return directory_verify(p, plen, anchors, province, now, d, NULL, err);
+    if (EVP_Digest(p, plen, cms_sha, &n, EVP_sha256(), NULL) != 1 || n != 32 ||
+        anchors_sha(anchors, anchors_fp)) {
+        ERR_clear_error();
+        return directory_verify(p, plen, anchors, province, now, d, NULL, err);
+    }
+    pthread_mutex_lock(&last_lock);
+    int hit = last_matches(cms_sha, anchors_fp, province, now) && copy_directory(d, &last.d) == 0;
+    pthread_mutex_unlock(&last_lock);
+    if (hit)
+        return 0;
+    int64_t window[2] = {INT64_MIN, INT64_MAX};
+    if (verify(p, plen, anchors, province, now, d, NULL, window, err))
+        return -1;
+    struct directory keep;
+    if (copy_directory(&keep, d))
+        return 0; /* verified; only not kept */
+    pthread_mutex_lock(&last_lock);
+    directory_free(&last.d);
+    last.d = keep;
+    memcpy(last.cms, cms_sha, 32);
+    memcpy(last.anchors, anchors_fp, 32);
+    copy_str(last.province, sizeof last.province, province ? province : "");
+    last.window[0] = window[0];
+    last.window[1] = window[1];
+    last.valid = 1;
+    pthread_mutex_unlock(&last_lock);
+    return 0;
+}
+
 int directory_load(struct store *db, const char *province, int64_t now, struct directory *d,
                    unsigned char **cms, size_t *len, struct derr *err)
 {
@@ -855,7 +1004,7 @@ int directory_load(struct store *db, const char *province, int64_t now, struct d
     if (!anchors)
         derr_set(err, DERR_INTERNAL, "internal", "Không đọc được chứng thư gốc tin cậy.", NULL);
     else
-        rc = directory_verify(b.p, b.len, anchors, province, now, d, NULL, err);
+        rc = verify_cached(b.p, b.len, anchors, province, now, d, err);
     X509_STORE_free(anchors);
     if (rc == 0 && cms) {
         *cms = b.p;

@@ -308,6 +308,42 @@ out:
     return rc;
 }
 
+/* The keys manager of the calling thread, made at its first verification
+ * and kept until the thread ends. xmlsec needs one to read X509Data (trust
+ * is decided by check_chain, not by it), and making one loads the system's
+ * whole CA bundle into its certificate store (X509_STORE_set_default_paths,
+ * unconditional in xmlsec): ~40 ms, nine tenths of a 140 KB envelope's
+ * verification when it was made per call. A verification only reads it
+ * (the certificates of X509Data go to the context's key), so one per
+ * thread is reused as is. NULL when xmlsec cannot make one. */
+static pthread_key_t mngr_key;
+static pthread_once_t mngr_once = PTHREAD_ONCE_INIT;
+static int mngr_key_failed;
+
+static void mngr_destroy(void *m) { xmlSecKeysMngrDestroy(m); }
+
+static void mngr_key_init(void)
+{
+    mngr_key_failed = pthread_key_create(&mngr_key, mngr_destroy) != 0;
+}
+
+static xmlSecKeysMngrPtr thread_mngr(void)
+{
+    pthread_once(&mngr_once, mngr_key_init);
+    if (mngr_key_failed)
+        return NULL;
+    xmlSecKeysMngrPtr m = pthread_getspecific(mngr_key);
+    if (m)
+        return m;
+    m = xmlSecKeysMngrCreate();
+    if (!m || xmlSecCryptoAppDefaultKeysMngrInit(m) < 0 || pthread_setspecific(mngr_key, m)) {
+        if (m)
+            xmlSecKeysMngrDestroy(m);
+        return NULL;
+    }
+    return m;
+}
+
 int edxml_verify(const void *data, size_t len, X509_STORE *anchors, struct edxml_verdict *v,
                  struct derr *err)
 {
@@ -343,10 +379,8 @@ int edxml_verify(const void *data, size_t len, X509_STORE *anchors, struct edxml
                "Gói tin edXML phải có đúng một chữ ký, đặt trong edXMLHeader.", NULL);
         goto out;
     }
-    /* A keys manager with an empty certificate store: xmlsec needs one to
-     * read X509Data; trust is decided by check_chain. */
-    mngr = xmlSecKeysMngrCreate();
-    if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0)
+    mngr = thread_mngr();
+    if (!mngr)
         goto internal;
     ctx = xmlSecDSigCtxCreate(mngr);
     if (!ctx || allow(ctx))
@@ -427,8 +461,6 @@ internal:
 out:
     if (ctx)
         xmlSecDSigCtxDestroy(ctx);
-    if (mngr)
-        xmlSecKeysMngrDestroy(mngr);
     xmlFreeDoc(doc);
     return rc;
 }

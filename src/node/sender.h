@@ -5,7 +5,9 @@
  * attempt it builds the envelope (a document: from the issued document and
  * its PDF; a status: from the incoming document it answers), signs it with
  * the sending unit's seal and keeps it in the file store, so every retry
- * sends the same bytes. It POSTs the envelope to the recipient node's
+ * sends the same bytes (a second thread prepares the envelopes of the next
+ * few messages of each recipient ahead, while the first is being posted).
+ * It POSTs the envelope to the recipient node's
  * address + /api/v1/exchange/inbox (the node found in the installed
  * directory at each attempt): a 2xx marks it 'delivered'; a 4xx refusal
  * 'failed' with the reason; anything else (unreachable, timeout, 5xx, no

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -581,6 +582,51 @@ int keys_ready(struct store *db, const char *data_dir, char *err, size_t errlen)
     return rc ? -1 : 0;
 }
 
+/* The anchors' certificates as parsed, by the SHA-256 of their PEM text.
+ * keys_trust_store runs for every verification (an exchange envelope, the
+ * directory, a PDF): with OpenSSL 3 the PEM decoding of a few anchors cost
+ * more than an envelope's own signature check. A row's text names its
+ * certificate exactly, so a changed or removed anchor is simply another
+ * key (an entry no row names any more ages out of the ring). */
+#define ANCHOR_CACHE 32
+static struct {
+    unsigned char sha[32];
+    X509 *x;
+} anchor_cache[ANCHOR_CACHE];
+static size_t anchor_next;
+static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The certificate of an anchor's PEM: a new reference (caller frees with
+ * X509_free), or NULL when it does not parse. */
+static X509 *anchor_cert(const char *pem)
+{
+    size_t len = strlen(pem);
+    unsigned char sha[32];
+    unsigned shalen = 0;
+    if (!EVP_Digest(pem, len, sha, &shalen, EVP_sha256(), NULL) || shalen != sizeof sha)
+        return read_cert(pem, len);
+    X509 *x = NULL;
+    pthread_mutex_lock(&anchor_lock);
+    for (size_t i = 0; i < ANCHOR_CACHE && !x; i++)
+        if (anchor_cache[i].x && memcmp(anchor_cache[i].sha, sha, sizeof sha) == 0 &&
+            X509_up_ref(anchor_cache[i].x))
+            x = anchor_cache[i].x;
+    pthread_mutex_unlock(&anchor_lock);
+    if (x)
+        return x;
+    x = read_cert(pem, len);
+    if (!x || !X509_up_ref(x))
+        return x;
+    pthread_mutex_lock(&anchor_lock);
+    size_t slot = anchor_next++ % ANCHOR_CACHE;
+    X509 *old = anchor_cache[slot].x;
+    memcpy(anchor_cache[slot].sha, sha, sizeof sha);
+    anchor_cache[slot].x = x;
+    pthread_mutex_unlock(&anchor_lock);
+    X509_free(old);
+    return x;
+}
+
 X509_STORE *keys_trust_store(struct store *db)
 {
     struct store_stmt *st;
@@ -589,8 +635,7 @@ X509_STORE *keys_trust_store(struct store *db)
     if (!xs || store_prepare(db, "SELECT cert_pem FROM trust_anchors ORDER BY id", &st) != 0)
         goto fail;
     while ((rc = store_step(st)) == STORE_ROW) {
-        const char *pem = store_col_text(st, 0);
-        X509 *x = read_cert(pem, strlen(pem));
+        X509 *x = anchor_cert(store_col_text(st, 0));
         int ok = x && X509_STORE_add_cert(xs, x) == 1;
         X509_free(x);
         if (!ok) {

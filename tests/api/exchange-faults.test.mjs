@@ -130,7 +130,11 @@ test('exchange faults: the link to B dropped, then stalled, while A issues three
   let first = outRow(a, docs[0].id);
   assert.match(first.last_error, /^quang-phu unreachable: /);
   // The later ones wait behind the first (in order per recipient): never tried.
-  for (const d of docs.slice(1)) assert.deepEqual(outRow(a, d.id), { state: 'pending', attempts: 0, last_error: '', last_status: '', envelope_size: null });
+  // (Their envelopes may be built and signed already: the sender prepares the next ones ahead.)
+  for (const d of docs.slice(1)) {
+    const { envelope_size: _, ...row } = outRow(a, d.id);
+    assert.deepEqual(row, { state: 'pending', attempts: 0, last_error: '', last_status: '' });
+  }
   assert.ok(proxy.stats.dropped >= 2, `the proxy dropped the attempts (${JSON.stringify(proxy.stats)})`);
   assert.equal(count(b.dataDir, 'SELECT count(*) FROM exchange_messages'), 0);
   assert.equal(incomingOf(b).length, 0);

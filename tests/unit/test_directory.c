@@ -529,6 +529,31 @@ TEST(install_and_rollback)
     /* the cached one expires like any other */
     CHECK(directory_load(fx_db, PROVINCE, t_expires + 1, &d, NULL, NULL, &err) == -1 &&
           strcmp(err.code, "expired") == 0);
+    /* Loaded again and again (the verdict is kept between loads): the same
+     * directory while it is valid, refused as soon as it is not, for the
+     * time or the anchors, and again valid when the anchors come back. */
+    CHECK(directory_load(fx_db, PROVINCE, t_now, &d, NULL, NULL, &err) == 0);
+    CHECK_EQ_INT(d.version, 2);
+    directory_free(&d);
+    CHECK(directory_load(fx_db, PROVINCE, t_now + 1, &d, NULL, NULL, &err) == 0);
+    CHECK_EQ_INT(d.version, 2);
+    CHECK(d.nnodes > 0 && d.nodes[0].cert != NULL && d.nodes[0].nunits > 0);
+    directory_free(&d);
+    CHECK(directory_load(fx_db, PROVINCE, t_expires, &d, NULL, NULL, &err) == -1 &&
+          strcmp(err.code, "expired") == 0);
+    CHECK(directory_load(fx_db, PROVINCE, t_expires - 1, &d, NULL, NULL, &err) == 0);
+    directory_free(&d);
+    CHECK(directory_load(fx_db, PROVINCE, t_issued - 301, &d, NULL, NULL, &err) == -1 &&
+          strcmp(err.code, "not_yet_issued") == 0);
+    CHECK(store_exec_all(fx_db, "CREATE TEMP TABLE anchors_kept AS SELECT * FROM trust_anchors") ==
+              0 &&
+          store_exec_all(fx_db, "DELETE FROM trust_anchors") == 0);
+    CHECK(directory_load(fx_db, PROVINCE, t_now, &d, NULL, NULL, &err) == -1 &&
+          strcmp(err.code, "untrusted") == 0);
+    CHECK(store_exec_all(fx_db, "INSERT INTO trust_anchors SELECT * FROM anchors_kept") == 0 &&
+          store_exec_all(fx_db, "DROP TABLE anchors_kept") == 0);
+    CHECK(directory_load(fx_db, PROVINCE, t_now, &d, NULL, NULL, &err) == 0);
+    directory_free(&d);
 
     /* newer: replaces it; the old one's bytes are dropped, its row stays */
     CHECK(directory_install(fx_db, fx_dir, PROVINCE, v4, l4, "v4", t_now + 60, &c, &err) == 0);
