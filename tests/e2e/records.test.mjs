@@ -154,7 +154,8 @@ test('work records on the page: the list added to and approved, a record opened,
     const done = page.locator('#action-ok', { hasText: 'Đã kết thúc hồ sơ' });
     await done.waitFor();
     assert.match(await done.innerText(), /Đã bỏ ra 1 dự thảo: V\/v dự thảo kế hoạch chưa ban hành/);
-    assert.match(await page.locator('#record').innerText(), /Vĩnh viễn \(trước khi kết thúc: 10 năm\)/);
+    // (The record is drawn again after the message: wait for it rather than read it at once.)
+    await page.locator('#record', { hasText: /Vĩnh viễn \(trước khi kết thúc: 10 năm\)/ }).waitFor();
     assert.equal(await page.locator('#items tbody tr').count(), 2);
     await page.locator('#removed', { hasText: 'V/v dự thảo kế hoạch chưa ban hành' }).waitFor();
     await page.locator(`#due-table tr[data-record="${recordId}"][data-overdue="false"]`).waitFor();

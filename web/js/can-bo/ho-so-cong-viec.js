@@ -59,10 +59,11 @@ function urlOf(o = {}) {
   return PAGE + '?' + q.toString();
 }
 
+/** Moves to the page state o and loads it; resolves once it is drawn. */
 function go(o) {
   history.pushState(null, '', urlOf(o));
   readUrl();
-  loadAll();
+  return loadAll();
 }
 
 /* ---------------- messages ---------------- */
@@ -331,9 +332,9 @@ function drawRecord(rec) {
     el('p', {}, el('a', { href: urlOf({ record: null }), onclick: (ev) => { ev.preventDefault(); go({ record: null }); } }, 'Quay lại danh sách hồ sơ'))));
 }
 
-function closedMessage(rec) {
+async function closedMessage(rec) {
   const removed = rec.removed || [];
-  go({ record: rec.id });
+  await go({ record: rec.id }); // the record as it is now, then the message
   pageAlert('success', 'Đã kết thúc hồ sơ',
     el('p', {}, `Hạn nộp lưu: ${dayText(rec.handover_due)}.`),
     removed.length ? el('p', {}, `Đã bỏ ra ${removed.length} dự thảo: ${removed.map((i) => i.document.notation || i.document.summary).join('; ')}.`) : null);
