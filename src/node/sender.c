@@ -17,6 +17,7 @@
 #include "dossier/changes.h"
 #include "dossier/filestore.h"
 #include "exchange/directory.h"
+#include "exchange/node_tls.h"
 #include "exchange/edxml.h"
 #include "exchange/edxml_sign.h"
 #include "exchange/outbox.h"
@@ -328,10 +329,11 @@ done:
 
 enum outcome { OUT_DELIVERED, OUT_RETRY, OUT_REFUSED };
 
-/* POSTs the envelope to the node's inbox. The seam for mutual TLS: the
- * client certificate (this node's) and the pinned peer certificate (the
- * directory's node->cert) go into the fetch request here. */
-static enum outcome post_envelope(const struct directory_node *node, const unsigned char *env,
+/* POSTs the envelope to the node's inbox. At an https address, mutual
+ * TLS: this node's certificate as the client's, and only the certificate
+ * the directory lists for node accepted (exchange/node_tls.h). */
+static enum outcome post_envelope(const struct exchange_sender *s,
+                                  const struct directory_node *node, const unsigned char *env,
                                   size_t len, char *err, size_t errlen)
 {
     char url[512];
@@ -349,12 +351,19 @@ static enum outcome post_envelope(const struct directory_node *node, const unsig
                               .connect_timeout = 10,
                               .timeout = 60,
                               .max_answer = 65536};
+    struct node_tls_client tls;
+    if (node_tls_client_init(&tls, s->data_dir, node)) {
+        snprintf(err, errlen, "%s: out of memory", node->id);
+        return OUT_RETRY;
+    }
+    node_tls_client_apply(&tls, &r);
     unsigned char *answer = NULL;
     size_t answer_len = 0;
     long status = 0;
     char why[256] = "";
     enum fetch_outcome o = fetch_http(&r, &answer, &answer_len, &status, why, sizeof why);
     free(answer);
+    node_tls_client_free(&tls);
     switch (o) {
     case FETCH_OK:
     case FETCH_EMPTY:
@@ -406,7 +415,7 @@ static void deliver(struct exchange_sender *s, struct claimed *m)
                        " = ?",
                        BIND_TEXT(node->id), BIND_INT(d.version), BIND_INT(m->id)))
         log_warn("exchange: message %lld: cannot note its node", (long long)m->id);
-    o = post_envelope(node, env, len, err, sizeof err);
+    o = post_envelope(s, node, env, len, err, sizeof err);
 out:
     free(env);
     directory_free(&d);

@@ -34,14 +34,24 @@ function ok(args) {
 
 /**
  * Sets up the two data directories (not started). opts.env: environment of both servers
- * (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01: retries after a second). Returns
- * {a, b, dir}, each node {id, dataDir, port, url, unit, start(), srv}: start() runs
- * `motcua serve` on the node's port (again after a stop) and sets srv.
+ * (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01: retries after a second). opts.tls: mutual
+ * TLS between the nodes (docs/exchange.md "Transport"): each node also listens on
+ * nodePort (`serve --node-listen`), the directory gives https://127.0.0.1:nodePort as its
+ * address, and its key and certificate (tlsKey, tlsCert) are installed as its identity.
+ * Returns {a, b, dir}, each node {id, dataDir, port, url, unit, start(), srv} (with tls:
+ * nodePort, nodeUrl, tlsKey, tlsCert too): start() runs `motcua serve` on the node's port
+ * (again after a stop) and sets srv.
  */
 export async function twoNodes(t, opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-nodes-'));
   const a = { id: 'hac-thanh', unit: COMMUNE, dataDir: initDataDir(), port: await freePort() };
   const b = { id: 'quang-phu', unit: COMMUNE2, dataDir: initDataDir(), port: await freePort() };
+  for (const n of opts.tls ? [a, b] : []) {
+    n.nodePort = await freePort();
+    n.nodeUrl = `https://127.0.0.1:${n.nodePort}`;
+    n.tlsKey = path.join(dir, `${n.id}.key`);
+    n.tlsCert = path.join(dir, `${n.id}.pem`);
+  }
   t.after(() => {
     for (const d of [dir, a.dataDir, b.dataDir]) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -51,7 +61,7 @@ export async function twoNodes(t, opts = {}) {
     ok(['key', 'trust', '--data', to.dataDir, root]);
   }
   const node = (n, name) => ({
-    id: n.id, name, address: `http://127.0.0.1:${n.port}`, level: 'commune', hub: false,
+    id: n.id, name, address: n.nodeUrl || `http://127.0.0.1:${n.port}`, level: 'commune', hub: false,
     upstream: null, certificate: nodeCert(dir, n.id), units: [n.unit],
   });
   const source = {
@@ -65,10 +75,12 @@ export async function twoNodes(t, opts = {}) {
   const env = { MOTCUA_EXCHANGE_BACKOFF_SCALE: '0.01', ...(opts.env || {}) };
   for (const n of [a, b]) {
     ok(['directory', 'install', '--data', n.dataDir, cms]);
-    ok(['exchange', 'node', '--data', n.dataDir, '--id', n.id]);
+    ok(['exchange', 'node', '--data', n.dataDir, '--id', n.id,
+      ...(opts.tls ? ['--tls-key', n.tlsKey, '--tls-cert', n.tlsCert] : [])]);
     n.url = `http://127.0.0.1:${n.port}`;
     n.start = async () => {
-      n.srv = await startServer(t, { dataDir: n.dataDir, port: n.port, env });
+      const args = opts.tls ? ['--node-listen', String(n.nodePort)] : [];
+      n.srv = await startServer(t, { dataDir: n.dataDir, port: n.port, env, args });
       assert.equal(n.srv.port, n.port, `node ${n.id} could not listen on its port ${n.port}`);
       return n.srv;
     };
