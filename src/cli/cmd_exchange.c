@@ -14,7 +14,8 @@
 #include "store/store.h"
 
 static const char usage[] =
-    "usage: motcua exchange node --data DIR [--id NODE_ID [--tls-key KEY.pem --tls-cert CERT.pem]]\n"
+    "usage: motcua exchange node --data DIR [--id NODE_ID\n"
+    "                                         [--tls-key KEY.pem --tls-cert CERT.pem]]\n"
     "       motcua exchange service|request|calls ... (data-sharing services:\n"
     "                                          motcua exchange service --help)\n"
     "  node     with --id: this server is node NODE_ID of the installed\n"
@@ -64,8 +65,9 @@ static int do_node(int argc, char **argv)
     store_close(db);
     if (rc) {
         fprintf(stderr, "motcua exchange node: %s (%s)\n", err.message, err.code);
+        rc = err.kind == DERR_INTERNAL ? 3 : 1;
         derr_clear(&err);
-        return 1;
+        return rc;
     }
     printf("%s\n", id);
     return 0;

@@ -125,14 +125,17 @@ int node_tls_install(struct store *db, const char *data_dir, const char *id,
                  "tls-cert");
         goto out;
     }
-    if (!(kpem = pem_bytes(write_key, key, &klen)) || !(cpem = pem_bytes(write_cert, cert, &clen)) ||
+    if (!(kpem = pem_bytes(write_key, key, &klen)) ||
+        !(cpem = pem_bytes(write_cert, cert, &clen)) ||
         path_of(kpath, sizeof kpath, data_dir, NODE_TLS_KEY_FILE) ||
         path_of(cpath, sizeof cpath, data_dir, NODE_TLS_CERT_FILE) ||
         path_of(dir, sizeof dir, data_dir, "exchange")) {
         derr_set(err, DERR_INTERNAL, "write_failed", "Không ghi được chứng thư TLS của nút.", "");
         goto out;
     }
-    /* The key first: a certificate without its key is never installed. */
+    /* The key first: should the certificate's write then fail, the pair
+     * does not match and serve refuses it, loudly, rather than serving the
+     * old certificate with a new key unnoticed. */
     if ((mkdir(dir, 0750) != 0 && errno != EEXIST) ||
         write_with_mask(kpath, kpem, klen, 077) || write_with_mask(cpath, cpem, clen, 022)) {
         derr_set(err, DERR_INTERNAL, "write_failed", "Không ghi được chứng thư TLS của nút.", "");

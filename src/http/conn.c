@@ -217,8 +217,8 @@ static void fail_raw(struct conn *c, int status, const char *code, const char *m
     static const struct {
         int status;
         const char *text;
-    } texts[] = {{400, "Bad Request"},     {403, "Forbidden"},   {408, "Request Timeout"},
-                 {413, "Content Too Large"}, {414, "URI Too Long"},
+    } texts[] = {{400, "Bad Request"},     {403, "Forbidden"},
+                 {408, "Request Timeout"},   {413, "Content Too Large"}, {414, "URI Too Long"},
                  {417, "Expectation Failed"}, {431, "Request Header Fields Too Large"},
                  {501, "Not Implemented"}, {503, "Service Unavailable"},
                  {505, "HTTP Version Not Supported"}};

@@ -234,6 +234,11 @@ test('exchange over mutual TLS: a công văn reaches B, status 01 returns; the d
   await b.start();
   await until(() => incomingOf(b).length === 2, 'the second document on node B');
   assert.equal(incomingOf(b)[1].notation, cv2.notation);
+  await until(async () => (await people.clerk.get(`/api/v1/documents/${cv2.id}`)).json.document.deliveries_exchange[0]?.status_code === '01',
+    'status 01 of the second document on node A');
+  // Stopped here, before twoNodes removes the data directories (its hook runs first).
+  await b.srv.stop();
+  await a.srv.stop();
 });
 
 test('data-sharing over mutual TLS: B asks A; an unlisted certificate is refused and logged', async (t) => {
@@ -279,4 +284,6 @@ test('data-sharing over mutual TLS: B asks A; an unlisted certificate is refused
   });
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json.error.code, 'wrong_node');
+  await b.srv.stop();
+  await a.srv.stop();
 });
