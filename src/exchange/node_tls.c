@@ -218,11 +218,14 @@ SSL_CTX *node_tls_server_ctx(const char *data_dir, char *why, size_t whylen)
         return NULL;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
-    /* A resumed session keeps the peer's certificate; its context id is
-     * required once client certificates are asked for. */
+    /* No session resumption: every connection shows its certificate in a
+     * full handshake (a node opens one connection per message or call, so
+     * little is lost), and no tickets are written after the handshake. */
     static const unsigned char sid[] = "motcua-node";
     SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
     return ctx;
 }
 

@@ -724,7 +724,7 @@ void conn_start_tls(struct http_loop *loop, evutil_socket_t fd, const char *ip, 
     } else {
         SSL *ssl = SSL_new(tls);
         c->tls = 1;
-        /* The bufferevent owns ssl, even when it cannot be made. */
+        /* ssl is freed with the bufferevent (BEV_OPT_CLOSE_ON_FREE). */
         c->bev = ssl ? bufferevent_openssl_socket_new(loop->base, fd, ssl,
                                                       BUFFEREVENT_SSL_ACCEPTING,
                                                       BEV_OPT_CLOSE_ON_FREE)
