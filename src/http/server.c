@@ -241,6 +241,13 @@ static void stop_accepting(evutil_socket_t fd, short what, void *arg)
 
 static void free_loop(struct loop_thread *t)
 {
+    /* The TLS bufferevents (the node listener) run their callbacks
+     * deferred, each holding a reference until it runs: one still queued
+     * when the loop stopped would keep its connection's memory forever.
+     * The connections are closed by now (no callback reaches them): run
+     * what is queued, once, without waiting. */
+    if (t->loop.base && t->tls)
+        event_base_loop(t->loop.base, EVLOOP_NONBLOCK);
     if (t->accept_ev)
         event_free(t->accept_ev);
     if (t->resume_ev)
