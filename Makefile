@@ -5,7 +5,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libevent libevent_pthreads jansson sqlite3 openssl libargon2 \
+PKGS    := libevent libevent_pthreads libevent_openssl jansson sqlite3 openssl libargon2 \
            liboath cairo pangocairo libqrencode libcurl xlsxwriter zlib libjpeg libpng \
            poppler-glib libxml-2.0 xmlsec1-openssl
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \

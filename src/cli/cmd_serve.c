@@ -35,7 +35,8 @@
 #include "store/writer.h"
 
 static const char usage[] =
-    "usage: motcua serve --data DIR [--listen HOST:PORT] [--loops N] [--base-url URL]\n"
+    "usage: motcua serve --data DIR [--listen HOST:PORT] [--node-listen [HOST:]PORT]\n"
+    "                    [--loops N] [--base-url URL]\n"
     "                    [--web DIR] [--secure-cookies] [--trusted-proxy ADDR] [--quiet]\n"
     "                    [--smtp-url URL] [--smtp-from ADDRESS] [--sms-url URL]\n"
     "                    [--payment-config FILE] [--payment-secret KEY] [--test-gateway]\n"
@@ -47,6 +48,9 @@ static const char usage[] =
     "                    [--demo-tsa-key FILE --demo-tsa-cert FILE]\n"
     "                    [--checkpoint-every SECONDS] [--checkpoint-entries N]\n"
     "  --listen          address to listen on (default 127.0.0.1:8080)\n"
+    "  --node-listen     also listen for other exchange nodes with mutual TLS\n"
+    "                    (this node's identity: motcua exchange node --tls-key);\n"
+    "                    only the node endpoints there; PORT alone: --listen's host\n"
     "  --loops           event-loop threads (default: number of cores)\n"
     "  --base-url        public address used in QR codes and links\n"
     "                    (default http://LISTEN)\n"
@@ -197,6 +201,7 @@ static int number_option(const char *value, const char *name, long min, long max
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = "127.0.0.1:8080", *loops_s = NULL, *base_url = NULL;
+    const char *node_listen = NULL;
     const char *web = NULL, *proxy = NULL, *smtp_url = NULL, *smtp_from = NULL, *sms_url = NULL;
     const char *pay_config = NULL, *pay_secret = NULL, *metrics_token = NULL;
     const char *tsa_url = NULL, *tsa_trust = NULL, *demo_tsa_key = NULL, *demo_tsa_cert = NULL;
@@ -208,6 +213,7 @@ int cmd_serve(int argc, char **argv)
         checkpoint_entries = 1000;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
+                                   {"--node-listen", 1, &node_listen, NULL},
                                    {"--loops", 1, &loops_s, NULL},
                                    {"--base-url", 1, &base_url, NULL},
                                    {"--web", 1, &web, NULL},
@@ -411,7 +417,7 @@ int cmd_serve(int argc, char **argv)
                                       .stamp = app.stamp, .stamp_ctx = app.stamp_ctx, .tick = 2};
     if (msglog_worker_start(&mc, &msglog, err, sizeof err))
         log_error("exchange log timestamps and purge off: %s", err);
-    rc = server_run(&app, listen, (int)nloops);
+    rc = server_run(&app, listen, node_listen, (int)nloops);
     msglog_worker_stop(msglog);
     checkpoint_worker_stop(checkpoints);
     exchange_sender_stop(app.exchanger);

@@ -829,6 +829,13 @@ int directory_fetch(struct store *db, const char *data_dir, const char *province
                     const char *url, int64_t now, struct directory_cached *out,
                     struct derr *err)
 {
+    return directory_fetch_via(db, data_dir, province, url, NULL, now, out, err);
+}
+
+int directory_fetch_via(struct store *db, const char *data_dir, const char *province,
+                        const char *url, const struct fetch_request *via, int64_t now,
+                        struct directory_cached *out, struct derr *err)
+{
     char msg[256], why[256] = "";
     unsigned char *body = NULL;
     size_t len = 0;
@@ -844,6 +851,11 @@ int directory_fetch(struct store *db, const char *data_dir, const char *province
         .timeout = 60,
         .max_answer = DIRECTORY_MAX_SIZE,
     };
+    if (via) {
+        r.client_cert = via->client_cert;
+        r.client_key = via->client_key;
+        r.pinned_peer = via->pinned_peer;
+    }
     enum fetch_outcome o = fetch_http(&r, &body, &len, &status, why, sizeof why);
     switch (o) {
     case FETCH_OK:

@@ -156,6 +156,15 @@ int directory_fetch(struct store *db, const char *data_dir, const char *province
                     const char *url, int64_t now, struct directory_cached *out,
                     struct derr *err);
 
+/* The same, from another node of the directory: via (may be NULL) gives
+ * the TLS of the call (client_cert, client_key, pinned_peer of struct
+ * fetch_request: this node's identity and the peer's listed certificate,
+ * exchange/node_tls.h), which a node listener requires. */
+struct fetch_request;
+int directory_fetch_via(struct store *db, const char *data_dir, const char *province,
+                        const char *url, const struct fetch_request *via, int64_t now,
+                        struct directory_cached *out, struct derr *err);
+
 /* The cached directory's record. Returns STORE_ROW, STORE_DONE (none yet)
  * or a store error. */
 int directory_cached_get(struct store *db, struct directory_cached *out);

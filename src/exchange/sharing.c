@@ -412,6 +412,10 @@ int sharing_call_prepare(struct store *db, const char *data_dir, const char *fro
         derr_set(err, DERR_NOT_FOUND, "not_in_directory", msg, pn ? "as" : "organ");
         goto out;
     }
+    if (node_tls_client_init(&c->tls, data_dir, pn)) {
+        derr_set(err, DERR_INTERNAL, "internal", "Lỗi hệ thống.", NULL);
+        goto out;
+    }
     /* The node's address may end in '/': never "//api". */
     size_t al = strlen(pn->address);
     if (al && pn->address[al - 1] == '/')
@@ -456,7 +460,8 @@ static void provider_refused(struct sharing_call *c)
     static const char *const known[] = {"not_allowed", "unknown_service", "replay", "stale",
                                         "unknown_sender", "wrong_signer", "untrusted",
                                         "signature_invalid", "not_found", "bad_params",
-                                        "bad_request", "unknown_unit", "not_cms", "not_json"};
+                                        "bad_request", "unknown_unit", "not_cms", "not_json",
+                                        "unknown_node_certificate", "wrong_node"};
     const char *kc = "provider_refused";
     for (size_t i = 0; code && i < sizeof known / sizeof known[0]; i++)
         if (strcmp(code, known[i]) == 0)
@@ -488,6 +493,7 @@ void sharing_call_send(struct sharing_call *c, int64_t now)
         .max_answer = SHARING_MAX_ANSWER,
         .keep_error_body = 1,
     };
+    node_tls_client_apply(&c->tls, &fr);
     c->failed = 1;
     enum fetch_outcome o = fetch_http(&fr, &c->answer, &c->answer_len, &c->http_status, why,
                                       sizeof why);
@@ -582,6 +588,7 @@ json_t *sharing_calls_json(struct store *db, int limit)
 void sharing_call_free(struct sharing_call *c)
 {
     X509_STORE_free(c->anchors);
+    node_tls_client_free(&c->tls);
     free(c->request);
     free(c->answer);
     json_decref(c->result);
@@ -625,8 +632,10 @@ static int nonce_valid(const char *s)
 /* The checks, the service and the answer; out->status says how it ended.
  * Returns 0 when answered 200, -1 for a refusal, -2 on a store error. */
 static int serve(struct store *db, const char *data_dir, const char *service, const void *req,
-                 size_t len, int64_t now, struct incoming *in, struct sharing_served *out)
+                 size_t len, int64_t now, const unsigned char *peer_der, size_t peer_len,
+                 struct incoming *in, struct sharing_served *out)
 {
+    const struct directory_node *peer = NULL; /* the node listener's caller, in d */
     struct derr err = {0};
     struct directory d = {0};
     X509_STORE *anchors = NULL;
@@ -637,6 +646,19 @@ static int serve(struct store *db, const char *data_dir, const char *service, co
     int rc = -1;
     if (len > SHARING_MAX_REQUEST)
         return refuse(out, 413, "too_large", "Yêu cầu gọi dịch vụ quá lớn (tối đa 64 KiB).");
+    /* The node listener: a certificate the directory does not list is
+     * refused before the request is looked at. */
+    if (peer_der) {
+        if (province_of(db, province, &err) ||
+            directory_load(db, province, now, &d, NULL, NULL, &err)) {
+            refuse(out, 503, err.code, err.message);
+            goto out;
+        }
+        if (!(peer = node_tls_peer(&d, peer_der, peer_len, &err))) {
+            refuse(out, 403, err.code, err.message);
+            goto out;
+        }
+    }
     if (!(anchors = keys_trust_store(db))) {
         rc = -2;
         goto out;
@@ -671,8 +693,8 @@ static int serve(struct store *db, const char *data_dir, const char *service, co
         refuse(out, 403, "wrong_signer", msg);
         goto out;
     }
-    if (province_of(db, province, &err) ||
-        directory_load(db, province, now, &d, NULL, NULL, &err)) {
+    if (!peer && (province_of(db, province, &err) ||
+                  directory_load(db, province, now, &d, NULL, NULL, &err))) {
         refuse(out, 503, err.code, err.message);
         goto out;
     }
@@ -680,6 +702,10 @@ static int serve(struct store *db, const char *data_dir, const char *service, co
         snprintf(msg, sizeof msg, "Đơn vị %.31s không có trong danh bạ nút liên thông: từ chối.",
                  from);
         refuse(out, 403, "unknown_sender", msg);
+        goto out;
+    }
+    if (peer && node_tls_may_carry(&d, peer, from, &err)) {
+        refuse(out, 403, err.code, err.message);
         goto out;
     }
     if (!directory_node_for_unit(&d, to)) {
@@ -762,10 +788,17 @@ out:
 int sharing_serve(struct store *db, const char *data_dir, const char *service, const void *req,
                   size_t len, int64_t now, struct sharing_served *out)
 {
+    return sharing_serve_peer(db, data_dir, service, req, len, now, NULL, 0, out);
+}
+
+int sharing_serve_peer(struct store *db, const char *data_dir, const char *service,
+                       const void *req, size_t len, int64_t now, const unsigned char *peer_der,
+                       size_t peer_len, struct sharing_served *out)
+{
     struct incoming in = {.time = 0};
     char rh[65], ah[65];
     memset(out, 0, sizeof *out);
-    int r = serve(db, data_dir, service, req, len, now, &in, out);
+    int r = serve(db, data_dir, service, req, len, now, peer_der, peer_len, &in, out);
     if (r == -2)
         return STORE_ERR;
     if (!in.service[0])

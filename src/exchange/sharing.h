@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/derr.h"
+#include "exchange/node_tls.h"
 
 struct store;
 
@@ -76,6 +77,7 @@ struct sharing_call {
     int64_t account_id; /* the officer who asked, or 0 */
     char url[512];      /* the provider node's address + path */
     X509_STORE *anchors; /* this node's trust anchors, to check the answer */
+    struct node_tls_client tls; /* an https provider: mutual TLS, its certificate pinned */
     unsigned char *request; /* the signed request (DER CMS) */
     size_t request_len;
     /* after sharing_call_send */
@@ -146,6 +148,15 @@ struct sharing_served {
  * (nothing to answer but 500). */
 int sharing_serve(struct store *db, const char *data_dir, const char *service,
                   const void *req, size_t len, int64_t now, struct sharing_served *out);
+
+/* The same on the node listener: peer_der is the calling node's TLS
+ * certificate (DER), which the directory must list (403
+ * "unknown_node_certificate", decided before the request is looked at),
+ * and that node must host the request's `from` or be a hub (403
+ * "wrong_node"). peer_der NULL: as sharing_serve. */
+int sharing_serve_peer(struct store *db, const char *data_dir, const char *service,
+                       const void *req, size_t len, int64_t now, const unsigned char *peer_der,
+                       size_t peer_len, struct sharing_served *out);
 
 void sharing_served_free(struct sharing_served *s);
 

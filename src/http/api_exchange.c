@@ -4,8 +4,12 @@
  * the directory"), as it is, so other nodes fetch it from the hub. The
  * inbox: POST /api/v1/exchange/inbox takes a signed edXML envelope from
  * another node (docs/exchange.md "Sending and receiving"). No login for
- * either: the directory is signed, and an envelope is its own credential. */
+ * either: the directory is signed, and an envelope is its own credential.
+ * On the node listener (mutual TLS) the inbox also refuses a client
+ * certificate the directory does not list, and a node that is neither the
+ * sender's nor a hub (docs/exchange.md "Transport"). */
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +18,7 @@
 #include "app.h"
 #include "base/util.h"
 #include "exchange/directory.h"
+#include "exchange/node_tls.h"
 #include "node/inbox.h"
 #include "exchange/outbox.h"
 #include "http/conn.h"
@@ -54,6 +59,7 @@ struct inbox_state {
     struct directory d;
     int have_directory;
     char self[EXCHANGE_NODE_ID_MAX];
+    const struct directory_node *peer; /* on the node listener: the caller's node (in d) */
     int rc;
     struct derr refusal; /* what the sender is answered after the refusal is logged */
 };
@@ -91,6 +97,10 @@ static void refusal_logged(struct req *r)
 static void inbox_checked(struct req *r)
 {
     struct inbox_state *s = r->data;
+    /* Over mutual TLS the calling node must be the sender's, or a hub. */
+    if (s->rc == 0 && s->peer &&
+        node_tls_may_carry(&s->d, s->peer, s->in.e.from.organ_id, &s->in.err))
+        s->rc = -1;
     if (s->rc == 0) {
         http_defer_job(r, exchange_inbox_job, &s->in, &s->in.err, inbox_received);
         return;
@@ -141,6 +151,20 @@ static void inbox_read(struct req *r)
     }
     s->have_directory = directory_load(r->db, province, s->in.now, &s->d, NULL, NULL, &err) == 0;
     derr_clear(&err);
+    /* The node listener: a client certificate the directory does not list
+     * is refused before anything of the envelope is looked at. */
+    size_t plen;
+    const unsigned char *peer = conn_peer_cert(r, &plen);
+    if (peer && s->have_directory && !(s->peer = node_tls_peer(&s->d, peer, plen, &s->in.err))) {
+        unsigned char md[32];
+        unsigned mdlen = 0;
+        if (EVP_Digest(s->in.data, s->in.len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32)
+            hex_encode(md, 32, s->in.envelope_sha);
+        s->in.directory_version = s->d.version;
+        s->rc = -1;
+        inbox_checked(r);
+        return;
+    }
     /* The bounded lane: anyone may post, so a flood waits in a short queue. */
     http_defer_bounded(r, inbox_check, s, inbox_checked);
 }

@@ -155,6 +155,8 @@ struct serve_state {
     char service[64];
     const unsigned char *req; /* r->body, which lives until the answer */
     size_t len;
+    unsigned char *peer; /* the node listener: the caller's certificate (DER, a copy) */
+    size_t peer_len;
     struct sharing_served out;
 };
 
@@ -162,12 +164,14 @@ static void serve_state_cleanup(void *data)
 {
     struct serve_state *st = data;
     sharing_served_free(&st->out);
+    free(st->peer);
 }
 
 static int serve_job(struct store *db, void *arg)
 {
     struct serve_state *st = arg;
-    return sharing_serve(db, st->data_dir, st->service, st->req, st->len, now_unix(), &st->out);
+    return sharing_serve_peer(db, st->data_dir, st->service, st->req, st->len, now_unix(),
+                              st->peer, st->peer_len, &st->out);
 }
 
 static void served(struct req *r)
@@ -192,6 +196,17 @@ static void request_read(struct req *r)
     copy_str(st->data_dir, sizeof st->data_dir, r->app->data_dir);
     copy_str(st->service, sizeof st->service, req_param(r, "name"));
     st->req = req_body(r, &st->len);
+    /* On the node listener the directory decides on the caller's node. */
+    size_t plen;
+    const unsigned char *peer = conn_peer_cert(r, &plen);
+    if (peer) {
+        if (!(st->peer = malloc(plen))) {
+            reply_internal(r, "out of memory");
+            return;
+        }
+        memcpy(st->peer, peer, plen);
+        st->peer_len = plen;
+    }
     http_defer_write(r, serve_job, st, served);
 }
 

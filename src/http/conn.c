@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -141,6 +144,11 @@ struct conn {
     int gone;        /* the socket failed while a handler had the request */
     int must_linger; /* the client may still be sending: linger after the answer */
     int in_process;  /* inside process(): body reading starts from there */
+    /* The node listener (TLS): the client's certificate, DER, taken once the
+     * handshake is done; NULL on the plain listener. */
+    int tls;
+    unsigned char *peer_der;
+    size_t peer_der_len;
     /* The request's body. */
     int chunked, expect_continue, continue_sent;
     int64_t left;    /* Content-Length bytes still unread (not chunked) */
@@ -195,8 +203,9 @@ static void conn_free(struct conn *c)
     if (c->timer)
         event_free(c->timer);
     if (c->bev)
-        bufferevent_free(c->bev); /* closes the socket */
+        bufferevent_free(c->bev); /* closes the socket (and frees the TLS state) */
     conn_release(c->ip, c->exempt);
+    OPENSSL_free(c->peer_der);
     free(c);
 }
 
@@ -208,8 +217,8 @@ static void fail_raw(struct conn *c, int status, const char *code, const char *m
     static const struct {
         int status;
         const char *text;
-    } texts[] = {{400, "Bad Request"},     {408, "Request Timeout"},
-                 {413, "Content Too Large"}, {414, "URI Too Long"},
+    } texts[] = {{400, "Bad Request"},     {403, "Forbidden"},
+                 {408, "Request Timeout"},   {413, "Content Too Large"}, {414, "URI Too Long"},
                  {417, "Expectation Failed"}, {431, "Request Header Fields Too Large"},
                  {501, "Not Implemented"}, {503, "Service Unavailable"},
                  {505, "HTTP Version Not Supported"}};
@@ -279,6 +288,24 @@ static void rebase(struct http_head *h, const char *from, char *to)
 #undef MOVE
 }
 
+/* The node listener: keeps the client's certificate (the handshake, which
+ * required one, is over once request bytes arrive). Returns 0, or -1 when
+ * the connection is finishing. */
+static int take_peer_cert(struct conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    X509 *x = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+    int len = x ? i2d_X509(x, &c->peer_der) : 0;
+    X509_free(x);
+    if (len <= 0) { /* cannot be: the handshake required one */
+        c->peer_der = NULL;
+        fail_raw(c, 403, "no_client_certificate", "Cần chứng thư TLS của nút gọi đến");
+        return -1;
+    }
+    c->peer_der_len = (size_t)len;
+    return 0;
+}
+
 /* Reads a head if a whole one is there. Returns 1 when a request started,
  * 0 to wait for more, -1 when the connection is finishing. */
 static int read_head(struct conn *c)
@@ -298,6 +325,8 @@ static int read_head(struct conn *c)
     size_t n = evbuffer_get_length(in);
     if (n == 0)
         return 0;
+    if (c->tls && !c->peer_der && take_peer_cert(c))
+        return -1;
     size_t look = n < http_limits.max_head ? n : http_limits.max_head;
     const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
     if (!buf)
@@ -367,6 +396,12 @@ static int read_head(struct conn *c)
 /* --- bodies ------------------------------------------------------------- */
 
 int conn_body_pending(const struct req *r) { return !r->conn->body_done; }
+
+const unsigned char *conn_peer_cert(const struct req *r, size_t *len)
+{
+    *len = r->conn->peer_der_len;
+    return r->conn->peer_der;
+}
 
 int conn_keeps_alive(const struct req *r)
 {
@@ -618,6 +653,8 @@ static void on_read(struct bufferevent *bev, void *arg) { process(arg); }
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return; /* the node listener's TLS handshake is done: requests follow */
     int eof = (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR);
     if (c->state == S_HANDLING && eof) {
         /* The client stopped sending (a half close): answer it anyway. */
@@ -660,6 +697,12 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 void conn_start(struct http_loop *loop, evutil_socket_t fd, const char *ip, int exempt)
 {
+    conn_start_tls(loop, fd, ip, exempt, NULL);
+}
+
+void conn_start_tls(struct http_loop *loop, evutil_socket_t fd, const char *ip, int exempt,
+                    SSL_CTX *tls)
+{
     struct conn *c = calloc(1, sizeof *c);
     if (!c) {
         evutil_closesocket(fd);
@@ -676,7 +719,21 @@ void conn_start(struct http_loop *loop, evutil_socket_t fd, const char *ip, int 
     c->body_done = 1;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!tls) {
+        c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        SSL *ssl = SSL_new(tls);
+        c->tls = 1;
+        /* ssl is freed with the bufferevent (BEV_OPT_CLOSE_ON_FREE). */
+        c->bev = ssl ? bufferevent_openssl_socket_new(loop->base, fd, ssl,
+                                                      BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE)
+                     : NULL;
+        /* A client closing without close_notify is an ordinary end (the
+         * answer was complete by its length). */
+        if (c->bev)
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+    }
     c->timer = evtimer_new(loop->base, on_timer, c);
     if (!c->bev || !c->timer) {
         if (!c->bev)

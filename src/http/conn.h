@@ -13,6 +13,7 @@
 #define MOTCUA_HTTP_CONN_H
 
 #include <event2/util.h>
+#include <openssl/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,13 @@ void conn_release(const char *ip, int exempt);
 /* Serves the admitted connection fd from ip on loop. Takes the fd. */
 void conn_start(struct http_loop *loop, evutil_socket_t fd, const char *ip, int exempt);
 
+/* The same on the node listener (docs/exchange.md "Transport"): TLS with
+ * tls (the server's side; a client certificate required), the client's
+ * certificate then given to handlers by conn_peer_cert. tls NULL: plain,
+ * as conn_start. */
+void conn_start_tls(struct http_loop *loop, evutil_socket_t fd, const char *ip, int exempt,
+                    SSL_CTX *tls);
+
 /* After the loop stopped: closes its connections, but those whose request
  * a handler still holds (their work may still complete). */
 void conn_close_all(struct http_loop *loop);
@@ -72,6 +80,10 @@ void conn_read_body(struct req *r, size_t max, void (*done)(struct req *r));
 void conn_stream_body(struct req *r, size_t max,
                       int (*sink)(struct req *r, const unsigned char *data, size_t len),
                       void (*done)(struct req *r));
+
+/* The client certificate of the request's connection (DER, borrowed: valid
+ * while the request lives) and its length, or NULL on the plain listener. */
+const unsigned char *conn_peer_cert(const struct req *r, size_t *len);
 
 /* Whether the request still has body bytes the server has not read. */
 int conn_body_pending(const struct req *r);

@@ -724,6 +724,16 @@ static int take_target(struct req *r)
     return 0;
 }
 
+/* What another node may ask on the node listener: the inbox, the
+ * data-sharing services and the directory (decoded path, exact). */
+static int node_path(const char *path)
+{
+    static const char services[] = "/api/v1/exchange/services/";
+    return strcmp(path, "/api/v1/exchange/inbox") == 0 ||
+           strcmp(path, "/api/v1/exchange/directory") == 0 ||
+           strncmp(path, services, sizeof services - 1) == 0;
+}
+
 void http_request_start(struct req *r)
 {
     if (!r->method) {
@@ -733,6 +743,13 @@ void http_request_start(struct req *r)
     }
     if (take_target(r))
         return;
+    /* The node listener serves the node endpoints only (docs/exchange.md
+     * "Transport"). */
+    size_t peer_len;
+    if (conn_peer_cert(r, &peer_len) && !node_path(r->path)) {
+        reply_not_found(r);
+        return;
+    }
     int mismatch;
     r->route = router_match(r, r->method, r->path, &mismatch);
     if (!r->route) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <netdb.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -21,6 +22,7 @@
 #include "app.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "exchange/node_tls.h"
 #include "http/conn.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -37,6 +39,10 @@ struct loop_thread {
     struct event *resume_ev; /* accepting again after a pause */
     int reserve_fd;          /* kept open to accept-and-close when out of descriptors */
     struct event *trim_ev;   /* gives freed memory back to the system */
+    /* The node listener (mutual TLS, docs/exchange.md "Transport"), if any. */
+    evutil_socket_t node_fd;
+    struct event *node_accept_ev;
+    SSL_CTX *tls; /* shared by the loops */
 };
 
 static struct log_limit accept_log, refuse_log;
@@ -96,14 +102,19 @@ static void *loop_main(void *arg)
 static void resume_accepting(evutil_socket_t fd, short what, void *arg)
 {
     struct loop_thread *t = arg;
-    if (!atomic_load(&http_stopping))
+    if (!atomic_load(&http_stopping)) {
         event_add(t->accept_ev, NULL);
+        if (t->node_accept_ev)
+            event_add(t->node_accept_ev, NULL);
+    }
 }
 
 static void pause_accepting(struct loop_thread *t)
 {
     struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
     event_del(t->accept_ev);
+    if (t->node_accept_ev)
+        event_del(t->node_accept_ev);
     evtimer_add(t->resume_ev, &tv);
 }
 
@@ -112,11 +123,11 @@ static void pause_accepting(struct loop_thread *t)
  * descriptor, accept one waiting connection and close it at once (the
  * client learns at once instead of waiting), take the reserve back, and
  * pause accepting while descriptors are short. */
-static void shed_one(struct loop_thread *t)
+static void shed_one(struct loop_thread *t, evutil_socket_t lfd)
 {
     if (t->reserve_fd >= 0) {
         close(t->reserve_fd);
-        int fd = accept4(t->fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0)
             close(fd);
         t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -148,7 +159,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                 log_error("accept: %s (%ld more like this held back); pausing new connections",
                           strerror(errno), held);
             if (errno == EMFILE || errno == ENFILE)
-                shed_one(t);
+                shed_one(t, lfd);
             else
                 pause_accepting(t);
             return;
@@ -165,7 +176,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
             close(fd);
             continue;
         }
-        conn_start(&t->loop, fd, ip, exempt);
+        conn_start_tls(&t->loop, fd, ip, exempt, lfd == t->node_fd ? t->tls : NULL);
     }
 }
 
@@ -173,7 +184,8 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
  * PDFs) give it back so the resident size falls again. */
 static void trim_memory(evutil_socket_t fd, short what, void *arg) { malloc_trim(0); }
 
-static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_socket_t listener)
+static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_socket_t listener,
+                      evutil_socket_t node_listener, SSL_CTX *tls)
 {
     char err[512];
     t->loop.app = app;
@@ -203,6 +215,14 @@ static int setup_loop(struct loop_thread *t, struct app *app, int index, evutil_
         t->trim_ev = event_new(t->loop.base, -1, EV_PERSIST, trim_memory, NULL);
     if (!t->accept_ev || !t->resume_ev || (index == 0 && !t->trim_ev))
         return -1;
+    if (node_listener >= 0) {
+        t->tls = tls;
+        if ((t->node_fd = dup(node_listener)) < 0 ||
+            !(t->node_accept_ev = event_new(t->loop.base, t->node_fd, EV_READ | EV_PERSIST,
+                                            on_accept, t)) ||
+            event_add(t->node_accept_ev, NULL))
+            return -1;
+    }
     struct timeval ten = {10, 0};
     if (t->trim_ev)
         event_add(t->trim_ev, &ten);
@@ -215,16 +235,27 @@ static void stop_accepting(evutil_socket_t fd, short what, void *arg)
     struct loop_thread *t = arg;
     event_del(t->accept_ev);
     event_del(t->resume_ev);
+    if (t->node_accept_ev)
+        event_del(t->node_accept_ev);
 }
 
 static void free_loop(struct loop_thread *t)
 {
+    /* The TLS bufferevents (the node listener) run their callbacks
+     * deferred, each holding a reference until it runs: one still queued
+     * when the loop stopped would keep its connection's memory forever.
+     * The connections are closed by now (no callback reaches them): run
+     * what is queued, once, without waiting. */
+    if (t->loop.base && t->tls)
+        event_base_loop(t->loop.base, EVLOOP_NONBLOCK);
     if (t->accept_ev)
         event_free(t->accept_ev);
     if (t->resume_ev)
         event_free(t->resume_ev);
     if (t->trim_ev)
         event_free(t->trim_ev);
+    if (t->node_accept_ev)
+        event_free(t->node_accept_ev);
     if (t->loop.base)
         event_base_free(t->loop.base);
     store_close(t->loop.db);
@@ -232,6 +263,8 @@ static void free_loop(struct loop_thread *t)
         close(t->fd);
     if (t->reserve_fd >= 0)
         close(t->reserve_fd);
+    if (t->node_fd >= 0)
+        close(t->node_fd);
 }
 
 /* Raises the descriptor limit as far as allowed and keeps the connection
@@ -260,11 +293,24 @@ static void fit_connections_to_descriptors(void)
     }
 }
 
-int server_run(struct app *app, const char *listen_addr, int nloops)
+int server_run(struct app *app, const char *listen_addr, const char *node_listen, int nloops)
 {
-    char host[256], port[16];
+    char host[256], port[16], nhost[256] = "", nport[16] = "", why[512];
     if (split_listen(listen_addr, host, sizeof host, port, sizeof port)) {
         log_error("--listen must be HOST:PORT, got '%s'", listen_addr);
+        return -1;
+    }
+    /* The node listener: HOST:PORT, or PORT on --listen's host. */
+    if (node_listen && !strchr(node_listen, ':')) {
+        copy_str(nhost, sizeof nhost, host);
+        copy_str(nport, sizeof nport, node_listen);
+    } else if (node_listen && split_listen(node_listen, nhost, sizeof nhost, nport, sizeof nport)) {
+        log_error("--node-listen must be HOST:PORT or PORT, got '%s'", node_listen);
+        return -1;
+    }
+    SSL_CTX *tls = NULL;
+    if (node_listen && !(tls = node_tls_server_ctx(app->data_dir, why, sizeof why))) {
+        log_error("--node-listen: %s", why);
         return -1;
     }
     if (nloops < 1)
@@ -282,25 +328,29 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
     signal(SIGPIPE, SIG_IGN);
 
     struct loop_thread *loops = calloc((size_t)nloops, sizeof *loops);
-    if (!loops)
+    if (!loops) {
+        SSL_CTX_free(tls);
         return -1;
+    }
     int started = 0, rc = 0;
     for (int i = 0; i < nloops; i++)
-        loops[i].fd = loops[i].reserve_fd = -1;
+        loops[i].fd = loops[i].reserve_fd = loops[i].node_fd = -1;
     fit_connections_to_descriptors();
     /* Without SO_REUSEPORT: a second server on the same port fails here
      * instead of silently sharing the connections. */
-    evutil_socket_t listener = open_listener(host, port);
-    if (listener < 0)
+    evutil_socket_t listener = open_listener(host, port), node_listener = -1;
+    if (listener < 0 || (tls && (node_listener = open_listener(nhost, nport)) < 0))
         rc = -1;
     for (int i = 0; rc == 0 && i < nloops; i++) {
-        if (setup_loop(&loops[i], app, i, listener)) {
+        if (setup_loop(&loops[i], app, i, listener, node_listener, tls)) {
             rc = -1;
             break;
         }
     }
     if (listener >= 0)
         close(listener);
+    if (node_listener >= 0)
+        close(node_listener);
     for (int i = 0; rc == 0 && i < nloops; i++) {
         if (pthread_create(&loops[i].thread, NULL, loop_main, &loops[i])) {
             rc = -1;
@@ -310,6 +360,11 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
     }
     if (rc == 0) {
         log_info("motcua serving on http://%s:%s/ (%d loops)", host, port, nloops);
+        if (tls) {
+            log_info("motcua serving the exchange nodes on https://%s:%s/ (mutual TLS)", nhost,
+                     nport);
+            printf("motcua: node listener on https://%s:%s/\n", nhost, nport);
+        }
         printf("motcua: listening on http://%s:%s/\n", host, port);
         fflush(stdout);
         int sig;
@@ -333,5 +388,6 @@ int server_run(struct app *app, const char *listen_addr, int nloops)
         free_loop(&loops[i]);
     }
     free(loops);
+    SSL_CTX_free(tls);
     return rc;
 }

@@ -8,7 +8,10 @@ struct app;
 
 /* Serves until SIGINT or SIGTERM, then stops accepting, lets requests in
  * flight finish (a few seconds at most) and returns 0. listen is
- * "HOST:PORT". Returns -1 with a message on stderr if it cannot start. */
-int server_run(struct app *app, const char *listen, int nloops);
+ * "HOST:PORT". node_listen, when not NULL ("HOST:PORT" or "PORT" on
+ * listen's host), opens the node listener besides: mutual TLS with this
+ * node's identity, the node endpoints only (docs/exchange.md "Transport").
+ * Returns -1 with a message on stderr if it cannot start. */
+int server_run(struct app *app, const char *listen, const char *node_listen, int nloops);
 
 #endif

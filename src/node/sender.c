@@ -18,6 +18,7 @@
 #include "dossier/changes.h"
 #include "dossier/filestore.h"
 #include "exchange/directory.h"
+#include "exchange/node_tls.h"
 #include "exchange/edxml.h"
 #include "exchange/edxml_sign.h"
 #include "exchange/outbox.h"
@@ -454,11 +455,12 @@ static long scaled_timeout(long sec, double scale)
     return d < 1 ? 1 : (long)d;
 }
 
-/* POSTs the envelope to the node's inbox. The seam for mutual TLS: the
- * client certificate (this node's) and the pinned peer certificate (the
- * directory's node->cert) go into the fetch request here. */
-static enum outcome post_envelope(const struct directory_node *node, const unsigned char *env,
-                                  size_t len, double timeout_scale, char *err, size_t errlen)
+/* POSTs the envelope to the node's inbox. At an https address, mutual
+ * TLS: this node's certificate as the client's, and only the certificate
+ * the directory lists for node accepted (exchange/node_tls.h). */
+static enum outcome post_envelope(const struct exchange_sender *s,
+                                  const struct directory_node *node, const unsigned char *env,
+                                  size_t len, char *err, size_t errlen)
 {
     char url[512];
     size_t alen = strlen(node->address);
@@ -472,15 +474,22 @@ static enum outcome post_envelope(const struct directory_node *node, const unsig
                               .body_len = len,
                               .headers = headers,
                               .nheaders = 1,
-                              .connect_timeout = scaled_timeout(10, timeout_scale),
-                              .timeout = scaled_timeout(60, timeout_scale),
+                              .connect_timeout = scaled_timeout(10, s->timeout_scale),
+                              .timeout = scaled_timeout(60, s->timeout_scale),
                               .max_answer = 65536};
+    struct node_tls_client tls;
+    if (node_tls_client_init(&tls, s->data_dir, node)) {
+        snprintf(err, errlen, "%s: out of memory", node->id);
+        return OUT_RETRY;
+    }
+    node_tls_client_apply(&tls, &r);
     unsigned char *answer = NULL;
     size_t answer_len = 0;
     long status = 0;
     char why[256] = "";
     enum fetch_outcome o = fetch_http(&r, &answer, &answer_len, &status, why, sizeof why);
     free(answer);
+    node_tls_client_free(&tls);
     switch (o) {
     case FETCH_OK:
     case FETCH_EMPTY:
@@ -546,7 +555,7 @@ static void deliver(struct exchange_sender *s, struct claimed *m)
     }
     copy_str(hop, sizeof hop, node->id);
     version = d.version;
-    o = post_envelope(node, env, len, s->timeout_scale, err, sizeof err);
+    o = post_envelope(s, node, env, len, err, sizeof err);
 out:
     free(env);
     directory_free(&d);

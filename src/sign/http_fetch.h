@@ -7,6 +7,7 @@
 #ifndef MOTCUA_SIGN_HTTP_FETCH_H
 #define MOTCUA_SIGN_HTTP_FETCH_H
 
+#include <openssl/types.h>
 #include <stddef.h>
 
 struct fetch_request {
@@ -22,13 +23,21 @@ struct fetch_request {
     const char *userpwd;  /* "user:password" for basic authentication, or NULL */
     int keep_error_body;  /* on FETCH_STATUS, give the answer's body too (a peer's
                              JSON refusal); 0: dropped */
+    /* Mutual TLS between exchange nodes (https only; all NULL: no client
+     * certificate, the server checked against the system's CAs). */
+    const char *client_cert; /* PEM file: the certificate this side presents */
+    const char *client_key;  /* PEM file: its private key */
+    X509 *pinned_peer;       /* the only server certificate accepted: trusted alone, its
+                                public key pinned, the host name not checked (the
+                                directory names the node, not a DNS name); not owned */
 };
 
 enum fetch_outcome {
     FETCH_OK,          /* HTTP 200 with a body */
     FETCH_TOO_LARGE,   /* more than max_answer bytes */
     FETCH_TIMEOUT,     /* no complete answer within timeout */
-    FETCH_UNREACHABLE, /* could not connect or send; why says how */
+    FETCH_UNREACHABLE, /* could not connect or send; why says how (with pinned_peer, a
+                          server certificate other than it says so) */
     FETCH_STATUS,      /* an HTTP status other than 200 (in *status) */
     FETCH_EMPTY,       /* 200 without a body */
     FETCH_FAILED,      /* libcurl or memory failed */

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { BIN, motcua, initDataDir, sqlValue, snapshot, assertUnchanged, startServer } from './lib/server.mjs';
+import { nodeCert } from './lib/network.mjs';
 
 const PROVINCE = '000.00.00.H56'; // Ủy ban nhân dân tỉnh Thanh Hóa, with a demo seal
 const DEPT = '000.00.04.H56'; // Sở Tài chính
@@ -30,16 +31,6 @@ function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error) throw r.error;
   return r;
-}
-
-/** A self-signed P-256 certificate made by openssl for a node; its PEM text. */
-function nodeCert(dir, name) {
-  const key = path.join(dir, `${name}.key`);
-  const crt = path.join(dir, `${name}.pem`);
-  const r = run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-    '-nodes', '-keyout', key, '-out', crt, '-subj', `/C=VN/CN=motcua node ${name}`, '-days', '30']);
-  assert.equal(r.status, 0, r.stderr);
-  return fs.readFileSync(crt, 'utf8');
 }
 
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -48,7 +48,7 @@ const issue = (people, summary, recipients, over = {}) =>
   issueCongVan(null, people, summary, { recipients_exchange: recipients, ...over });
 
 test('exchange through the hubs: commune to department, commune and axis via the LGSP; statuses back; revoke and replace; the hub killed', async (t) => {
-  const { nodes, dir } = await network(t, SPECS);
+  const { nodes, dir } = await network(t, SPECS, { tls: true }); // mutual TLS between the nodes
   const { national, lgsp } = nodes;
   const dept = nodes['so-tai-chinh'];
   const hac = nodes['hac-thanh'];
@@ -209,7 +209,7 @@ test('exchange through the hubs: commune to department, commune and axis via the
 
 test('exchange: a new directory installed on the LGSP reaches the nodes below it; the top keeps its own', async (t) => {
   const { nodes, directory, signDirectory } = await network(t, SPECS.filter((s) => ['national', 'lgsp', 'hac-thanh'].includes(s.id)),
-    { env: { MOTCUA_DIRECTORY_REFRESH_SECONDS: '1' } });
+    { tls: true, env: { MOTCUA_DIRECTORY_REFRESH_SECONDS: '1' } });
   const versionOf = (n) => count(n, 'SELECT max(version) FROM exchange_directory');
   for (const n of Object.values(nodes)) await n.start();
   // Version 2 names Quảng Phú's unit on the commune node too.
@@ -220,7 +220,7 @@ test('exchange: a new directory installed on the LGSP reaches the nodes below it
   assert.equal(r.status, 0, r.stderr);
   await until(() => versionOf(nodes['hac-thanh']) === 2, 'the commune node to fetch version 2 from the LGSP');
   assert.equal(sqlValue(nodes['hac-thanh'].dataDir, 'SELECT source FROM exchange_directory WHERE version = 2'),
-    `${nodes.lgsp.url}/api/v1/exchange/directory`);
+    `${nodes.lgsp.nodeUrl}/api/v1/exchange/directory`); // over mutual TLS, from the LGSP's node listener
   const lookup = motcua(['directory', 'lookup', '--data', nodes['hac-thanh'].dataDir, '--unit', COMMUNE2]);
   assert.equal(lookup.status, 0, lookup.stderr);
   assert.match(lookup.stdout, /hac-thanh/);

@@ -20,6 +20,7 @@ import {
   startServer, Client, motcua, newCitizen, readyBirthDraft, sql, sqlValue, snapshot, samplePdf, totp,
   DEMO_OFFICERS,
 } from './lib/server.mjs';
+import { nodeCert } from './lib/network.mjs';
 
 const PROVINCE = '000.00.00.H56';
 const HAC_THANH = '000.01.90.H56'; // on node A
@@ -42,15 +43,6 @@ function run(cmd, args, input) {
 function ok(r) {
   assert.equal(r.status, 0, r.stderr);
   return r;
-}
-
-/** A self-signed node certificate made by openssl (the directory lists one per node). */
-function nodeCert(dir, name) {
-  const key = path.join(dir, `${name}.key`);
-  const crt = path.join(dir, `${name}.pem`);
-  ok(run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-    '-nodes', '-keyout', key, '-out', crt, '-subj', `/C=VN/CN=motcua node ${name}`, '-days', '30']));
-  return fs.readFileSync(crt, 'utf8');
 }
 
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

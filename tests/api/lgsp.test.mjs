@@ -21,6 +21,7 @@ import {
   COMMUNE, COMMUNE2, DEMO_OFFICERS, PROVINCE, assertUnchanged, freePort, initDataDir, motcua,
   officerSession, snapshot, sql, sqlValue, startServer,
 } from './lib/server.mjs';
+import { nodeCert } from './lib/network.mjs';
 
 const X = '000.00.04.H56'; // Sở Tài chính: an e-office product's organisation
 const Y = '000.01.91.H56'; // Xã Nam Xuân: another product's organisation
@@ -35,15 +36,6 @@ function ok(args) {
   const r = motcua(args);
   assert.equal(r.status, 0, `motcua ${args.join(' ')}: ${r.stderr}`);
   return r;
-}
-
-function nodeCert(dir, name) {
-  const key = path.join(dir, `${name}.key`);
-  const crt = path.join(dir, `${name}.pem`);
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-    '-nodes', '-keyout', key, '-out', crt, '-subj', `/C=VN/CN=motcua node ${name}`, '-days', '30'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return fs.readFileSync(crt, 'utf8');
 }
 
 /** A document envelope (unsigned), written here from QCVN 102:2016. */

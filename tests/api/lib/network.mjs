@@ -32,19 +32,34 @@ function ok(args) {
 }
 
 /**
- * Sets up the nodes of specs (not started): each {id, name, level, hub, upstream, units}.
+ * Sets up the nodes of specs (not started): each {id, name, level, hub, upstream, units} and,
+ * optionally, listedPort: the port the directory lists for it instead of its own (a proxy in
+ * front of it, tests/api/lib/proxy.mjs; known before the directory is signed).
  * opts.env: environment of every server (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01:
- * retries after a second). Returns {nodes, dir, directory, signDirectory}: nodes by id, each
- * {id, dataDir, port, url, units, start(), srv} — start() runs `motcua serve` on the node's
- * port (again after a stop or a kill) and sets srv —, the directory's source installed in
- * all (version 1), and signDirectory(source) which signs another version and returns its file.
+ * retries after a second). opts.tls: mutual TLS between the nodes (docs/exchange.md
+ * "Transport"): each node also listens on nodePort (`serve --node-listen`), the directory
+ * gives https://127.0.0.1:nodePort as its address, and its key and certificate (tlsKey,
+ * tlsCert) are installed as its identity.
+ * Returns {nodes, dir, directory, signDirectory}: nodes by id, each {id, dataDir, port, url,
+ * units, start(), srv} (with tls: nodePort, nodeUrl, tlsKey, tlsCert too) — start() runs
+ * `motcua serve` on the node's port (again after a stop or a kill) and sets srv —, the
+ * directory's source installed in all (version 1), and signDirectory(source) which signs
+ * another version and returns its file.
  */
 export async function network(t, specs, opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-network-'));
   const nodes = {};
   for (const s of specs) nodes[s.id] = { ...s, dataDir: initDataDir(), port: await freePort() };
   const all = Object.values(nodes);
-  t.after(() => {
+  for (const n of opts.tls ? all : []) {
+    n.nodePort = await freePort();
+    n.nodeUrl = `https://127.0.0.1:${n.nodePort}`;
+    n.tlsKey = path.join(dir, `${n.id}.key`); // written by nodeCert below
+    n.tlsCert = path.join(dir, `${n.id}.pem`);
+  }
+  // The servers first (their own stop hooks come later), then the folders.
+  t.after(async () => {
+    for (const n of all) if (n.srv) await n.srv.stop({ keep: true });
     for (const d of [dir, ...all.map((n) => n.dataDir)]) fs.rmSync(d, { recursive: true, force: true });
   });
   for (const from of all) {
@@ -55,7 +70,7 @@ export async function network(t, specs, opts = {}) {
   const source = {
     version: 1, issued_at: iso(Date.now() - DAY), expires_at: iso(Date.now() + 30 * DAY), issuer: PROVINCE,
     nodes: all.map((n) => ({
-      id: n.id, name: n.name, address: `http://127.0.0.1:${n.port}`, level: n.level, hub: !!n.hub,
+      id: n.id, name: n.name, address: n.nodeUrl || `http://127.0.0.1:${n.listedPort || n.port}`, level: n.level, hub: !!n.hub,
       upstream: n.upstream || null, certificate: nodeCert(dir, n.id), units: n.units,
     })),
   };
@@ -71,10 +86,12 @@ export async function network(t, specs, opts = {}) {
   const env = { MOTCUA_EXCHANGE_BACKOFF_SCALE: '0.01', ...(opts.env || {}) };
   for (const n of all) {
     ok(['directory', 'install', '--data', n.dataDir, cms]);
-    ok(['exchange', 'node', '--data', n.dataDir, '--id', n.id]);
+    ok(['exchange', 'node', '--data', n.dataDir, '--id', n.id,
+      ...(opts.tls ? ['--tls-key', n.tlsKey, '--tls-cert', n.tlsCert] : [])]);
     n.url = `http://127.0.0.1:${n.port}`;
     n.start = async () => {
-      n.srv = await startServer(t, { dataDir: n.dataDir, port: n.port, env });
+      const args = opts.tls ? ['--node-listen', String(n.nodePort)] : [];
+      n.srv = await startServer(t, { dataDir: n.dataDir, port: n.port, env, args });
       assert.equal(n.srv.port, n.port, `node ${n.id} could not listen on its port ${n.port}`);
       return n.srv;
     };
