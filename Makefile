@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 BENCH_LINKED := $(BUILD)/bench/bin/sign_bench $(BUILD)/bench/bin/search_bench \
                 $(BUILD)/bench/bin/edxml_bench
 bench-linked: $(BENCH_LINKED)
-$(BUILD)/bench/bin/%: bench/%.c $(LIB_OBJ)
+$(BUILD)/bench/bin/%: bench/%.c bench/bench_cert.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -32,54 +32,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_cert.h"
+
 #include "exchange/edxml.h"
 #include "exchange/edxml_sign.h"
 #include "sign/signer.h"
 
 #define MAX_THREADS 64
 #define DAY 86400
-
-static long serial = 1;
-
-/* A certificate for key (CN, O, C=VN) issued by issuer (NULL: itself);
- * ca: a CA, else a seal (digitalSignature, nonRepudiation). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, int ca)
-{
-    X509 *x = X509_new();
-    time_t now = time(NULL), nb = now - 30 * DAY, na = now + 365 * DAY;
-    if (!x)
-        return NULL;
-    X509_set_version(x, X509_VERSION_3);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb);
-    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"VN", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"motcua bench", -1,
-                               -1, 0);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509_set_pubkey(x, key);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *ext[][2] = {
-        {"basicConstraints", ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-        {"keyUsage", ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"},
-        {"subjectKeyIdentifier", "hash"},
-        {"authorityKeyIdentifier", "keyid"},
-    };
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, ext[i][0], ext[i][1]);
-        if (e)
-            X509_add_ext(x, e, -1);
-        X509_EXTENSION_free(e);
-    }
-    if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256())) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
-}
 
 /* The envelope of an issued công văn with pdf as its one attachment, as
  * src/node/sender.c builds it. OUT: *xml (caller frees), *len. */
@@ -238,11 +198,11 @@ int main(int argc, char **argv)
     }
 
     EVP_PKEY *root_key = EVP_EC_gen("P-256"), *ca_key = EVP_EC_gen("P-256");
-    X509 *root = make_cert(root_key, "motcua bench root", NULL, NULL, 1);
-    X509 *ca = make_cert(ca_key, "motcua bench issuing CA", root, root_key, 1);
+    X509 *root = bench_cert(root_key, "motcua bench root", "motcua bench", NULL, NULL, 1);
+    X509 *ca = bench_cert(ca_key, "motcua bench issuing CA", "motcua bench", root, root_key, 1);
     struct signer s = {0};
     s.key = EVP_EC_gen("P-256");
-    s.cert = make_cert(s.key, "Phường Hạc Thành", ca, ca_key, 0);
+    s.cert = bench_cert(s.key, "Phường Hạc Thành", "motcua bench", ca, ca_key, 0);
     s.chain = sk_X509_new_null();
     X509_STORE *anchors = X509_STORE_new();
     if (!root || !ca || !s.cert || !s.chain || !sk_X509_push(s.chain, ca) || !anchors ||

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_cert.h"
+
 #include "render/receipt.h"
 #include "sign/pades.h"
 #include "sign/pdf_verify.h"
@@ -39,51 +41,9 @@
 #define DAY 86400
 
 static int rsa;
-static long serial = 1;
-
 static EVP_PKEY *new_key(void)
 {
     return rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-}
-
-/* A certificate for key (CN, O, C=VN) issued by issuer (NULL: itself);
- * ca: a CA, else a signer (digitalSignature, nonRepudiation). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *o, X509 *issuer,
-                       EVP_PKEY *issuer_key, int ca)
-{
-    X509 *x = X509_new();
-    time_t now = time(NULL), nb = now - 30 * DAY, na = now + 365 * DAY;
-    if (!x)
-        return NULL;
-    X509_set_version(x, X509_VERSION_3);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb);
-    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"VN", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509_set_pubkey(x, key);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *ext[][2] = {
-        {"basicConstraints", ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-        {"keyUsage", ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"},
-        {"subjectKeyIdentifier", "hash"},
-        {"authorityKeyIdentifier", "keyid"},
-    };
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &ctx, ext[i][0], ext[i][1]);
-        if (e)
-            X509_add_ext(x, e, -1);
-        X509_EXTENSION_free(e);
-    }
-    if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256())) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
 }
 
 /* The receipt of a birth registration, as the desk prints it. */
@@ -188,12 +148,12 @@ int main(int argc, char **argv)
 
     /* The hierarchy of the demo CA: root, issuing CA, the unit's key. */
     EVP_PKEY *root_key = new_key(), *ca_key = new_key();
-    X509 *root = make_cert(root_key, "motcua bench root", "motcua bench", NULL, NULL, 1);
-    X509 *ca = make_cert(ca_key, "motcua bench issuing CA", "motcua bench", root, root_key, 1);
+    X509 *root = bench_cert(root_key, "motcua bench root", "motcua bench", NULL, NULL, 1);
+    X509 *ca = bench_cert(ca_key, "motcua bench issuing CA", "motcua bench", root, root_key, 1);
     struct signer s = {0};
     s.key = new_key();
     const char *cn = official ? "Trịnh Văn Long" : "Phường Hạc Thành";
-    s.cert = make_cert(s.key, cn, "Phường Hạc Thành", ca, ca_key, 0);
+    s.cert = bench_cert(s.key, cn, "Phường Hạc Thành", ca, ca_key, 0);
     s.chain = sk_X509_new_null();
     if (!root || !ca || !s.cert || !s.chain || !sk_X509_push(s.chain, ca)) {
         fprintf(stderr, "sign_bench: cannot make the certificates\n");
