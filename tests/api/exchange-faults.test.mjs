@@ -24,6 +24,7 @@ import { COMMUNE, COMMUNE2, addStaff, motcua, rowCounts, samplePdf, sql } from '
 import { twoNodes } from './lib/nodes.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { count, hacThanhPeople, incomingOf, issueCongVan, largePdf, postInbox, sleep, until } from './lib/exchange.mjs';
+import { fill, tmpfs } from './lib/disk.mjs';
 
 // For the stalled link: the sender's POST given 1 s to connect, 6 s in all (its envelopes are
 // small). The other tests keep the default timeouts (a large envelope under a sanitizer build
@@ -258,29 +259,6 @@ function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error) throw r.error;
   return r;
-}
-
-/** A fresh tmpfs of `size` on a new directory, unmounted after the test (needs root, as
- * tests/api/datadir.test.mjs). */
-function tmpfs(t, size) {
-  assert.equal(process.getuid(), 0, 'this test mounts a tmpfs: run it as root (CI does)');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-fs-'));
-  const r = run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
-  assert.equal(r.status, 0, `mount tmpfs: ${r.stderr}`);
-  t.after(() => {
-    run('umount', ['-l', dir]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Fills the file system holding dir until no block is left; the filler's path. */
-function fill(dir) {
-  const filler = path.join(dir, 'filler');
-  run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k']); // ends with "No space left on device"
-  const df = run('df', ['-k', '--output=avail', dir]).stdout.trim().split('\n').pop();
-  assert.equal(Number(df), 0, `the file system is full (${df} KiB left)`);
-  return filler;
 }
 
 test('exchange faults: B\'s disk full while A sends: A keeps the message and retries, nothing is written on B; once space is freed it arrives once', async (t) => {
