@@ -751,6 +751,19 @@ static void *prepare_main(void *arg)
     return NULL;
 }
 
+/* The sender's and the preparer's own connection commits without waiting
+ * for the disk (synchronous=NORMAL; the server's writer keeps FULL, and
+ * its next commit makes these durable too). What they write is
+ * bookkeeping whose loss in a power cut costs a message sent again, which
+ * the receiver counts once by its key: a claim, an outcome, an envelope
+ * prepared ahead (lost, the sender signs another; the receiver keeps the
+ * one it took first). Each commit saved is an fsync of the chain a message
+ * waits for (docs/performance.md "Documents between nodes"). */
+static int bookkeeping_only(struct store *db)
+{
+    return store_exec(db, "PRAGMA synchronous=NORMAL");
+}
+
 static void free_sender(struct exchange_sender *s);
 
 /* Starts s's preparer; without one (logged) the sender works alone. */
@@ -771,7 +784,7 @@ static void start_ahead(const char *db_path, struct exchange_sender *s)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cond, &ca);
     pthread_condattr_destroy(&ca);
-    if (store_open(db_path, 0, &p->db, err, sizeof err) ||
+    if (store_open(db_path, 0, &p->db, err, sizeof err) || bookkeeping_only(p->db) ||
         thread_start(&p->thread, prepare_main, p)) {
         log_warn("exchange: no envelopes prepared ahead: %s", err[0] ? err : "no thread");
         free_sender(p);
@@ -866,6 +879,10 @@ int exchange_sender_start(const char *db_path, const char *data_dir, const char 
     hex_encode(token, sizeof token, s->claim);
     if (store_open(db_path, 0, &s->db, err, errlen))
         goto fail;
+    if (bookkeeping_only(s->db)) {
+        snprintf(err, errlen, "cannot set up the sender's connection: %s", store_errmsg(s->db));
+        goto fail;
+    }
     /* Rows a stop or a crash left 'sending' go back to the queue: sent
      * again, the receiver's key makes them count once. */
     if (store_exec_all(s->db,
