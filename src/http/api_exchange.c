@@ -97,10 +97,6 @@ static void refusal_logged(struct req *r)
 static void inbox_checked(struct req *r)
 {
     struct inbox_state *s = r->data;
-    /* Over mutual TLS the calling node must be the sender's, or a hub. */
-    if (s->rc == 0 && s->peer &&
-        node_tls_may_carry(&s->d, s->peer, s->in.e.from.organ_id, &s->in.err))
-        s->rc = -1;
     if (s->rc == 0) {
         http_defer_job(r, exchange_inbox_job, &s->in, &s->in.err, inbox_received);
         return;
@@ -165,6 +161,7 @@ static void inbox_read(struct req *r)
         inbox_checked(r);
         return;
     }
+    s->in.peer = s->peer;
     /* The bounded lane: anyone may post, so a flood waits in a short queue. */
     http_defer_bounded(r, inbox_check, s, inbox_checked);
 }

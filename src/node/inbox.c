@@ -13,6 +13,7 @@
 #include "document/corrections.h"
 #include "document/doc_search.h"
 #include "exchange/directory.h"
+#include "exchange/node_tls.h"
 #include "exchange/outbox.h"
 #include "node/lgsp.h"
 #include "node/sender.h"
@@ -108,6 +109,10 @@ int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
     if (in->v.has_title || strcmp(in->v.organ_id, e->from.organ_id) != 0)
         return derr_set(err, DERR_FORBIDDEN, "wrong_signer",
                         "Gói tin không được ký bằng con dấu số của đơn vị gửi.", "Signature");
+    /* Over mutual TLS the calling node must be the sender's, or a hub:
+     * refused before anything of the envelope is stored. */
+    if (in->peer && node_tls_may_carry(d, in->peer, e->from.organ_id, err))
+        return -1;
     const struct directory_node *me = directory_node_by_id(d, self);
     if (e->kind == EDXML_STATUS) {
         if (sort_recipient(in, d, me, e->response_for.organ_id))

@@ -32,6 +32,9 @@ struct exchange_inbox {
     size_t len;
     const char *files_dir;
     int64_t now;
+    /* on the node listener: the calling node (in the directory given to
+     * the check), NULL on the plain listener */
+    const struct directory_node *peer;
     /* filled by exchange_inbox_check */
     struct edxml e;
     struct edxml_verdict v;
@@ -57,7 +60,8 @@ struct exchange_inbox {
  * (From not in the directory), "wrong_signer" (not From's seal),
  * DERR_INVALID "not_ours" (no recipient hosted here, nor relayed by this
  * hub), "business_document_required" (a revoke, update or replacement
- * naming no document), DERR_STATE "no_directory",
+ * naming no document), DERR_FORBIDDEN "wrong_node" (in->peer neither hosts
+ * From nor is a hub), DERR_STATE "no_directory",
  * "node_not_configured"; DERR_INTERNAL when the file store fails. */
 int exchange_inbox_check(struct exchange_inbox *in, X509_STORE *anchors,
                          const struct directory *d, const char *self);

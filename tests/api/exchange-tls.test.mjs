@@ -187,9 +187,12 @@ test('exchange over mutual TLS: a công văn reaches B, status 01 returns; the d
   const stSha = sqlValue(b.dataDir, "SELECT envelope_sha256 FROM exchange_messages WHERE direction = 'out' AND kind = 'status'");
   const status = fs.readFileSync(path.join(b.dataDir, 'files', stSha.slice(0, 2), stSha));
   const beforeA = withoutLog(a.dataDir);
+  const filesOf = (n) => fs.readdirSync(path.join(n.dataDir, 'files'), { recursive: true }).sort();
+  const filesA = filesOf(a);
   r = await tlsRequest(`${a.nodeUrl}/api/v1/exchange/inbox`, { id: { key: a.tlsKey, cert: a.tlsCert }, body: status });
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json.error.code, 'wrong_node');
+  assert.deepEqual(filesOf(a), filesA, 'nothing stored for wrong_node');
   after = withoutLog(a.dataDir);
   assert.deepEqual(after.s, beforeA.s, 'A changed beyond its message log');
   assert.deepEqual(after.log.slice(beforeA.log.length).map((x) => [x.direction, x.state, x.verdict]),
