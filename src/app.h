@@ -37,6 +37,7 @@ struct app {
     struct ratelimit *rl_lookup;   /* public lookups per client address */
     struct ratelimit *rl_claim;    /* walk-in claim codes tried per account and address */
     struct ratelimit *rl_verify;   /* PDFs uploaded for public verification per address */
+    struct ratelimit *rl_exchange; /* envelopes refused by the exchange inbox per address */
     struct notify_worker *notifier; /* delivers the notification outbox */
     struct issued_worker *issuer;   /* signs the outbox of issued documents */
     struct exchange_sender *exchanger; /* sends the exchange outbox to other nodes */

@@ -43,6 +43,7 @@ static const char usage[] =
     "                    [--max-connections N] [--max-per-address N] [--head-timeout S]\n"
     "                    [--body-timeout S] [--idle-timeout S] [--metrics-token TOKEN]\n"
     "                    [--register-limit N] [--lookup-rate N] [--verify-rate N]\n"
+    "                    [--exchange-refusals N]\n"
     "                    [--body-memory MIB]\n"
     "                    [--tsa-url URL] [--tsa-trust FILE] [--demo-tsa]\n"
     "                    [--demo-tsa-key FILE --demo-tsa-cert FILE]\n"
@@ -85,6 +86,8 @@ static const char usage[] =
     "                    60, bursts of twice that; a code not found costs 5)\n"
     "  --verify-rate     PDFs the public may upload for verification, per client\n"
     "                    address per minute (default 6, bursts of twice that)\n"
+    "  --exchange-refusals  envelopes refused to one client address in 15 minutes\n"
+    "                    before its posts to the exchange inbox get 429 (default 100)\n"
     "  --metrics-token   GET /metrics answers other than loopback clients only\n"
     "                    with \"Authorization: Bearer TOKEN\" (better:\n"
     "                    MOTCUA_METRICS_TOKEN)\n"
@@ -207,10 +210,10 @@ int cmd_serve(int argc, char **argv)
     const char *tsa_url = NULL, *tsa_trust = NULL, *demo_tsa_key = NULL, *demo_tsa_cert = NULL;
     const char *max_conn_s = NULL, *max_ip_s = NULL, *head_s = NULL, *body_s = NULL,
                *idle_s = NULL, *register_s = NULL, *lookup_s = NULL, *verify_s = NULL,
-               *memory_s = NULL, *ck_every_s = NULL, *ck_entries_s = NULL;
+               *memory_s = NULL, *ck_every_s = NULL, *ck_entries_s = NULL, *refusals_s = NULL;
     int quiet = 0, secure = 0, test_gateway = 0, register_limit = 20, lookup_rate = 60,
         verify_rate = 6, body_memory_mib = 64, demo_tsa = 0, checkpoint_every = 600,
-        checkpoint_entries = 1000;
+        checkpoint_entries = 1000, exchange_refusals = 100;
     const struct cli_opt opts[] = {{"--data", 1, &data, NULL},
                                    {"--listen", 1, &listen, NULL},
                                    {"--node-listen", 1, &node_listen, NULL},
@@ -235,6 +238,7 @@ int cmd_serve(int argc, char **argv)
                                    {"--register-limit", 1, &register_s, NULL},
                                    {"--lookup-rate", 1, &lookup_s, NULL},
                                    {"--verify-rate", 1, &verify_s, NULL},
+                                   {"--exchange-refusals", 1, &refusals_s, NULL},
                                    {"--body-memory", 1, &memory_s, NULL},
                                    {"--tsa-url", 1, &tsa_url, NULL},
                                    {"--tsa-trust", 1, &tsa_trust, NULL},
@@ -268,6 +272,7 @@ int cmd_serve(int argc, char **argv)
         number_option(register_s, "--register-limit", 1, 1000000, 1, &register_limit) ||
         number_option(lookup_s, "--lookup-rate", 1, 100000000, 1, &lookup_rate) ||
         number_option(verify_s, "--verify-rate", 1, 100000, 1, &verify_rate) ||
+        number_option(refusals_s, "--exchange-refusals", 1, 1000000, 1, &exchange_refusals) ||
         number_option(memory_s, "--body-memory", 1, 65536, 1, &body_memory_mib) ||
         number_option(ck_every_s, "--checkpoint-every", 0, 86400 * 7, 1, &checkpoint_every) ||
         number_option(ck_entries_s, "--checkpoint-entries", 1, 100000, 1,
@@ -356,11 +361,12 @@ int cmd_serve(int argc, char **argv)
     app.rl_verify = ratelimit_new_bucket(verify_rate, 2 * verify_rate);
     /* Claim codes: 5 free tries per account and address, then growing delays. */
     app.rl_claim = ratelimit_new_backoff(5, 30, 15 * 60, 24 * 3600);
+    app.rl_exchange = ratelimit_new(exchange_refusals, 15 * 60);
     /* Password hashing may queue 16 per worker it may use; the last worker
      * stays for documents and uploads. */
     int workers = nloops > 2 ? (int)nloops : 2;
     if (!app.cal || !app.rl_login || !app.rl_ip || !app.rl_register || !app.rl_lookup ||
-        !app.rl_claim || !app.rl_verify ||
+        !app.rl_claim || !app.rl_verify || !app.rl_exchange ||
         pool_start(workers, 16 * (workers - 1), &app.pool)) {
         fprintf(stderr, "motcua serve: cannot start (out of memory?)\n");
         return 1;
@@ -432,6 +438,7 @@ int cmd_serve(int argc, char **argv)
     ratelimit_free(app.rl_lookup);
     ratelimit_free(app.rl_claim);
     ratelimit_free(app.rl_verify);
+    ratelimit_free(app.rl_exchange);
     tsa_teardown(&app);
     return rc ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "base/ratelimit.h"
 #include "base/util.h"
 #include "exchange/directory.h"
 #include "exchange/node_tls.h"
@@ -94,10 +95,22 @@ static void refusal_logged(struct req *r)
     reply_derr(r, &s->refusal);
 }
 
+/* Only a refusal counts against the client's address (--exchange-refusals):
+ * an envelope taken, or one this node could not take (a full disk, no
+ * directory yet), gives its attempt back. */
+static void not_refused(struct req *r)
+{
+    if (r->app->rl_exchange)
+        ratelimit_give_back(r->app->rl_exchange, req_client_ip(r));
+}
+
 static void inbox_checked(struct req *r)
 {
     struct inbox_state *s = r->data;
+    if (s->rc != 0 && (s->in.err.kind == DERR_INTERNAL || s->in.err.kind == DERR_STATE))
+        not_refused(r);
     if (s->rc == 0) {
+        not_refused(r);
         http_defer_job(r, exchange_inbox_job, &s->in, &s->in.err, inbox_received);
         return;
     }
@@ -171,6 +184,13 @@ static void inbox_read(struct req *r)
  * given). */
 static void inbox_post(struct req *r)
 {
+    /* Anyone may post here; each refusal is checked and logged: an address
+     * that has had too many refused answers 429 unread, unlogged, until its
+     * window passes (a sender retries a 429 later). */
+    if (r->app->rl_exchange &&
+        req_limit_or_reply(r, r->app->rl_exchange, req_client_ip(r), "too_many_refusals",
+                           "Quá nhiều gói tin bị từ chối từ địa chỉ này; vui lòng thử lại sau."))
+        return;
     conn_read_body(r, EXCHANGE_INBOX_MAX, inbox_read);
 }
 

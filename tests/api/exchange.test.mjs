@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, sql, sqlValue, expectRefused, motcua,
+  COMMUNE, COMMUNE2, Client, sql, sqlValue, expectRefused, motcua, snapshot, assertUnchanged,
 } from './lib/server.mjs';
 import { twoNodes } from './lib/nodes.mjs';
 import { count, hacThanhPeople, incomingOf, issueCongVan, postInbox, sleep, until } from './lib/exchange.mjs';
@@ -169,4 +169,22 @@ test('exchange: node B down while A issues; the messages wait in A\'s outbox and
     'the envelope sent again and delivered');
   assert.equal(incomingOf(b).length, 2);
   assert.equal(count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND kind = 'document'"), 2);
+});
+
+test('exchange inbox: an address whose envelopes were refused too often gets 429, unread and unlogged', async (t) => {
+  const { b } = await twoNodes(t, { args: ['--exchange-refusals', '3'] });
+  await b.start();
+  const refusedRows = () => count(b.dataDir, "SELECT count(*) FROM exchange_messages WHERE state = 'refused'");
+  // Three refusals, each answered with its reason and logged.
+  for (let i = 1; i <= 3; i++) {
+    const r = await postInbox(b, `<not-an-envelope n="${i}"/>`);
+    assert.equal(r.status, 422, r.text);
+    assert.equal(refusedRows(), i);
+  }
+  // The fourth: 429, and neither read nor logged.
+  const before = snapshot(b.dataDir);
+  const r = await postInbox(b, '<not-an-envelope n="4"/>');
+  assert.equal(r.status, 429, r.text);
+  assert.equal(r.json.error.code, 'too_many_refusals');
+  assertUnchanged(b.dataDir, before, [], '(too_many_refusals)');
 });

@@ -36,7 +36,7 @@ function ok(args) {
  * optionally, listedPort: the port the directory lists for it instead of its own (a proxy in
  * front of it, tests/api/lib/proxy.mjs; known before the directory is signed).
  * opts.env: environment of every server (MOTCUA_EXCHANGE_BACKOFF_SCALE defaults to 0.01:
- * retries after a second). opts.tls: mutual TLS between the nodes (docs/exchange.md
+ * retries after a second); opts.args: more arguments of `serve`. opts.tls: mutual TLS between the nodes (docs/exchange.md
  * "Transport"): each node also listens on nodePort (`serve --node-listen`), the directory
  * gives https://127.0.0.1:nodePort as its address, and its key and certificate (tlsKey,
  * tlsCert) are installed as its identity.
@@ -90,7 +90,7 @@ export async function network(t, specs, opts = {}) {
       ...(opts.tls ? ['--tls-key', n.tlsKey, '--tls-cert', n.tlsCert] : [])]);
     n.url = `http://127.0.0.1:${n.port}`;
     n.start = async () => {
-      const args = opts.tls ? ['--node-listen', String(n.nodePort)] : [];
+      const args = [...(opts.args || []), ...(opts.tls ? ['--node-listen', String(n.nodePort)] : [])];
       n.srv = await startServer(t, { dataDir: n.dataDir, port: n.port, env, args });
       assert.equal(n.srv.port, n.port, `node ${n.id} could not listen on its port ${n.port}`);
       return n.srv;
