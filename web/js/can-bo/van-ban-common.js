@@ -2,7 +2,7 @@
 // share: the states' names and colours, the links, and dates of the API (Unix seconds,
 // "YYYY-MM-DD") in the Vietnamese form.
 
-import { el } from '../ui.js';
+import { $, el, render, alertBox, clearErrors, showFieldErrors } from '../ui.js';
 
 export const LIST_PAGE = '/can-bo/van-ban';
 
@@ -45,3 +45,52 @@ export function dayText(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
   return m ? `${m[3]}/${m[2]}/${m[1]}` : '—';
 }
+
+/* ---------------- a document page's step dialog and messages ---------------- */
+
+/** The page's message (#page-alert): a success as #action-ok, else #action-error; focused. */
+export function pageAlert(kind, title, ...body) {
+  const box = alertBox(kind, title, ...body);
+  box.id = kind === 'success' ? 'action-ok' : 'action-error';
+  render($('#page-alert'), box);
+  box.focus();
+}
+
+/**
+ * Opens the confirmation dialog of a step (#action-dialog and its #action-form, #action-title,
+ * #action-sub, #action-fields, #action-confirm) with act's title and words, about `sub`. A step
+ * that takes a text has act.input = {id, label, required, max}: a textarea of that id, its
+ * error slot id-error. Focuses the text, or the confirm button.
+ */
+export function openStepDialog(act, sub) {
+  const form = $('#action-form');
+  clearErrors(form);
+  $('#action-title').textContent = act.title;
+  $('#action-sub').textContent = sub;
+  const f = act.input;
+  const text = f
+    ? el('div', { class: 'field' },
+      el('label', { for: f.id }, f.label, f.required ? [' ', el('span', { class: 'req', 'aria-hidden': 'true' }, '*')] : null),
+      el('p', { class: 'field-error', id: f.id + '-error', 'aria-live': 'polite' }),
+      el('textarea', { id: f.id, name: f.id, rows: '4', maxlength: String(f.max), 'aria-required': f.required ? 'true' : null, 'aria-describedby': f.id + '-error' }))
+    : null;
+  render($('#action-fields'), el('p', {}, act.text), text);
+  $('#action-confirm').textContent = act.title;
+  $('#action-dialog').showModal();
+  ((f && form.querySelector('#' + f.id)) || $('#action-confirm')).focus();
+}
+
+/** The open step dialog's text, trimmed ('' without one), or null after marking it when it is
+ * required and empty. */
+export function stepDialogText(act) {
+  const f = act.input;
+  if (!f) return '';
+  const form = $('#action-form');
+  const v = form[f.id].value.trim();
+  if (f.required && !v) {
+    showFieldErrors(form, [{ field: f.id, message: `Vui lòng ghi ${f.label.toLowerCase()}` }], 'Chưa đủ thông tin');
+    return null;
+  }
+  return v;
+}
+

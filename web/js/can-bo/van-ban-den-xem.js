@@ -10,7 +10,7 @@
 import * as api from '../api.js';
 import { $, el, render, loading, alertBox, busy, clearErrors, showFieldErrors, goLogin, param, formatSize } from '../ui.js';
 import { initStaff, shortDateTime } from './shell.js';
-import { secondsDateTime, dayText } from './van-ban-common.js';
+import { secondsDateTime, dayText, pageAlert, openStepDialog, stepDialogText } from './van-ban-common.js';
 import { RECEIVE_ROLES, ASSIGN_ROLES, HANDLE_ROLES, STATUSES, statusPill, vnDay } from './van-ban-den-common.js';
 
 const TEXT_MAX = 2000; // characters of a reason, an instruction, a note (INCOMING_TEXT_MAX)
@@ -19,9 +19,9 @@ const PRIORITY = { thuong: 'Thường', khan: 'Khẩn', thuong_khan: 'Thượng 
 // The confirmed steps: the API's route, the dialog's words, the text asked for.
 const ACTIONS = {
   register: { title: 'Vào sổ văn bản đến', path: 'register', text: 'Cấp số đến tiếp theo trong sổ văn bản đến của năm và chuyển văn bản cho lãnh đạo phân công xử lý? Số đến đã cấp không thu hồi được.' },
-  refuse: { title: 'Trả lại nơi gửi', path: 'refuse', field: 'reason', label: 'Lý do trả lại', required: true, text: 'Trả lại văn bản cho nơi gửi. Nơi gửi thấy trạng thái “Đã trả lại” và lý do.' },
-  start: { title: 'Bắt đầu xử lý', path: 'start', field: 'note', label: 'Ghi chú', text: 'Chuyển văn bản sang trạng thái “Đang xử lý”? Nơi gửi và lãnh đạo theo dõi được trạng thái này.' },
-  complete: { title: 'Hoàn thành xử lý', path: 'complete', field: 'note', label: 'Kết quả xử lý', text: 'Xác nhận đã xử lý xong văn bản? Sau bước này văn bản không còn trong danh sách cần xử lý.' },
+  refuse: { title: 'Trả lại nơi gửi', path: 'refuse', field: 'reason', input: { id: 'step-text', label: 'Lý do trả lại', required: true, max: TEXT_MAX }, text: 'Trả lại văn bản cho nơi gửi. Nơi gửi thấy trạng thái “Đã trả lại” và lý do.' },
+  start: { title: 'Bắt đầu xử lý', path: 'start', field: 'note', input: { id: 'step-text', label: 'Ghi chú', max: TEXT_MAX }, text: 'Chuyển văn bản sang trạng thái “Đang xử lý”? Nơi gửi và lãnh đạo theo dõi được trạng thái này.' },
+  complete: { title: 'Hoàn thành xử lý', path: 'complete', field: 'note', input: { id: 'step-text', label: 'Kết quả xử lý', max: TEXT_MAX }, text: 'Xác nhận đã xử lý xong văn bản? Sau bước này văn bản không còn trong danh sách cần xử lý.' },
 };
 
 let who = null;
@@ -237,13 +237,6 @@ async function submitAssign(e) {
 
 /* ---------------- the confirmation dialog ---------------- */
 
-function pageAlert(kind, title, ...body) {
-  const box = alertBox(kind, title, ...body);
-  box.id = kind === 'success' ? 'action-ok' : 'action-error';
-  render($('#page-alert'), box);
-  box.focus();
-}
-
 async function reload() {
   try {
     doc = (await api.get(`/incoming/${api.seg(id())}`)).document;
@@ -258,21 +251,7 @@ async function reload() {
 
 function openAction(a) {
   current = a;
-  const act = ACTIONS[a];
-  const form = $('#action-form');
-  clearErrors(form);
-  $('#action-title').textContent = act.title;
-  $('#action-sub').textContent = `${doc.notation || 'Văn bản đến số ' + doc.id} · ${doc.summary}`;
-  const text = act.field
-    ? el('div', { class: 'field' },
-      el('label', { for: 'step-text' }, act.label, act.required ? [' ', el('span', { class: 'req', 'aria-hidden': 'true' }, '*')] : null),
-      el('p', { class: 'field-error', id: 'step-text-error', 'aria-live': 'polite' }),
-      el('textarea', { id: 'step-text', name: 'step-text', rows: '4', maxlength: String(TEXT_MAX), 'aria-required': act.required ? 'true' : null, 'aria-describedby': 'step-text-error' }))
-    : null;
-  render($('#action-fields'), el('p', {}, act.text), text);
-  $('#action-confirm').textContent = act.title;
-  $('#action-dialog').showModal();
-  (form.querySelector('#step-text') || $('#action-confirm')).focus();
+  openStepDialog(ACTIONS[a], `${doc.notation || 'Văn bản đến số ' + doc.id} · ${doc.summary}`);
 }
 
 async function submitAction(e) {
@@ -281,8 +260,8 @@ async function submitAction(e) {
   const form = $('#action-form');
   const body = {};
   if (act.field) {
-    const v = form['step-text'].value.trim();
-    if (act.required && !v) { showFieldErrors(form, [{ field: 'step-text', message: `Vui lòng ghi ${act.label.toLowerCase()}` }], 'Chưa đủ thông tin'); return; }
+    const v = stepDialogText(act);
+    if (v === null) return;
     if (v) body[act.field] = v;
   }
   clearErrors(form);

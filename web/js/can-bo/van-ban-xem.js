@@ -8,7 +8,7 @@
 import * as api from '../api.js';
 import { $, el, render, loading, alertBox, busy, clearErrors, showFieldErrors, goLogin, param, formatSize, combobox } from '../ui.js';
 import { initStaff } from './shell.js';
-import { REVIEW_ROLES, ISSUE_ROLES, statePill, secondsDateTime, dayText } from './van-ban-common.js';
+import { REVIEW_ROLES, ISSUE_ROLES, statePill, secondsDateTime, dayText, pageAlert, openStepDialog, stepDialogText } from './van-ban-common.js';
 import { LOG_PAGE, statusText, messageStatePill } from './lien-thong-common.js';
 
 const COMMENT_MAX = 2000; // characters of a review's comment
@@ -18,7 +18,7 @@ const KIND = { draft: 'Dự thảo', signed: 'Bản đã ký số', issued: 'B�
 const ACTIONS = {
   submit: { title: 'Trình duyệt', path: 'submit', text: 'Gửi dự thảo này để lãnh đạo duyệt? Sau khi trình, dự thảo không sửa được cho đến khi bị trả lại.' },
   approve: { title: 'Duyệt dự thảo', path: 'review', body: { decision: 'approve' }, text: 'Đồng ý với dự thảo này và chuyển sang bước ký?' },
-  return: { title: 'Trả lại', path: 'review', body: { decision: 'return' }, comment: true, text: 'Trả lại dự thảo cho người soạn để sửa. Ghi rõ nội dung cần sửa.' },
+  return: { title: 'Trả lại', path: 'review', body: { decision: 'return' }, input: { id: 'comment', label: 'Nội dung cần sửa', required: true, max: COMMENT_MAX }, text: 'Trả lại dự thảo cho người soạn để sửa. Ghi rõ nội dung cần sửa.' },
   sign: { title: 'Ký số', path: 'sign', text: 'Ký số văn bản bằng chữ ký số cá nhân của bạn? Chữ ký được đặt ở cuối trang cuối.' },
   issue: { title: 'Phát hành', path: 'issue', text: 'Cấp số, ngày ban hành, đóng dấu (chữ ký số của đơn vị), vào sổ văn bản đi và gửi đến nơi nhận? Số đã cấp không thu hồi được.' },
 };
@@ -237,13 +237,6 @@ function draw() {
       el('div', {}, history())));
 }
 
-function pageAlert(kind, title, ...body) {
-  const box = alertBox(kind, title, ...body);
-  box.id = kind === 'success' ? 'action-ok' : 'action-error';
-  render($('#page-alert'), box);
-  box.focus();
-}
-
 async function reload() {
   try {
     doc = (await api.get(`/documents/${api.seg(id())}`)).document;
@@ -268,21 +261,7 @@ async function reload() {
 
 function openAction(a) {
   current = a;
-  const act = ACTIONS[a];
-  const form = $('#action-form');
-  clearErrors(form);
-  $('#action-title').textContent = act.title;
-  $('#action-sub').textContent = `${doc.notation || 'Dự thảo số ' + doc.id} · ${doc.summary}`;
-  const comment = act.comment
-    ? el('div', { class: 'field' },
-      el('label', { for: 'comment' }, 'Nội dung cần sửa ', el('span', { class: 'req', 'aria-hidden': 'true' }, '*')),
-      el('p', { class: 'field-error', id: 'comment-error', 'aria-live': 'polite' }),
-      el('textarea', { id: 'comment', name: 'comment', rows: '4', maxlength: String(COMMENT_MAX), 'aria-required': 'true', 'aria-describedby': 'comment-error' }))
-    : null;
-  render($('#action-fields'), el('p', {}, act.text), comment);
-  $('#action-confirm').textContent = act.title;
-  $('#action-dialog').showModal();
-  (form.querySelector('#comment') || $('#action-confirm')).focus();
+  openStepDialog(ACTIONS[a], `${doc.notation || 'Dự thảo số ' + doc.id} · ${doc.summary}`);
 }
 
 async function submitAction(e) {
@@ -291,9 +270,9 @@ async function submitAction(e) {
   const act = ACTIONS[a];
   const form = $('#action-form');
   const body = { ...(act.body || {}) };
-  if (act.comment) {
-    const c = form.comment.value.trim();
-    if (!c) { showFieldErrors(form, [{ field: 'comment', message: 'Vui lòng ghi nội dung cần sửa' }], 'Chưa đủ thông tin'); return; }
+  if (act.input) {
+    const c = stepDialogText(act);
+    if (c === null) return;
     body.comment = c;
   }
   clearErrors(form);
