@@ -97,6 +97,26 @@ void exchange_sender_wake(struct exchange_sender *s)
 #define DUE DUE_AT("?")
 #define DUE2 DUE_AT("?2")
 
+/* The columns of a row the sender or the preparer works on, in the order
+ * read_claimed reads them. */
+#define CLAIMED_COLUMNS                                                                            \
+    "id, kind, edxml_id, from_organ, to_organ, status_code, coalesce(document_id, 0),"             \
+    " coalesce(envelope_sha256, ''), attempts, business"
+
+static void read_claimed(struct store_stmt *st, struct claimed *m)
+{
+    m->id = store_col_int(st, 0);
+    m->is_status = strcmp(store_col_text(st, 1), "status") == 0;
+    copy_str(m->edxml_id, sizeof m->edxml_id, store_col_text(st, 2));
+    copy_str(m->from, sizeof m->from, store_col_text(st, 3));
+    copy_str(m->to, sizeof m->to, store_col_text(st, 4));
+    copy_str(m->code, sizeof m->code, store_col_text(st, 5));
+    m->document_id = store_col_int(st, 6);
+    copy_str(m->sha, sizeof m->sha, store_col_text(st, 7));
+    m->attempts = (int)store_col_int(st, 8);
+    m->business = (int)store_col_int(st, 9);
+}
+
 static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
 {
     struct store_stmt *st;
@@ -111,24 +131,13 @@ static int claim_next(struct exchange_sender *s, int64_t now, struct claimed *m)
                            " + 1, claim = ?1, claimed_at = ?2, updated_at = ?2 WHERE id ="
                            " (SELECT id FROM exchange_messages m WHERE" DUE2
                            " ORDER BY id LIMIT 1)"
-                           " RETURNING id, kind, edxml_id, from_organ, to_organ, status_code,"
-                           " coalesce(document_id, 0), coalesce(envelope_sha256, ''), attempts,"
-                           " business",
+                           " RETURNING " CLAIMED_COLUMNS,
                            &st, BIND_TEXT(s->claim), BIND_INT(now));
     if (rc)
         return rc;
     rc = store_step(st);
     if (rc == STORE_ROW) {
-        m->id = store_col_int(st, 0);
-        m->is_status = strcmp(store_col_text(st, 1), "status") == 0;
-        copy_str(m->edxml_id, sizeof m->edxml_id, store_col_text(st, 2));
-        copy_str(m->from, sizeof m->from, store_col_text(st, 3));
-        copy_str(m->to, sizeof m->to, store_col_text(st, 4));
-        copy_str(m->code, sizeof m->code, store_col_text(st, 5));
-        m->document_id = store_col_int(st, 6);
-        copy_str(m->sha, sizeof m->sha, store_col_text(st, 7));
-        m->attempts = (int)store_col_int(st, 8);
-        m->business = (int)store_col_int(st, 9);
+        read_claimed(st, m);
         int fin;
         while ((fin = store_step(st)) == STORE_ROW)
             ;
@@ -680,8 +689,7 @@ static int next_to_prepare(struct exchange_sender *p, int64_t after, struct clai
     struct store_stmt *st;
     int rc = store_prepare_all(
         p->db,
-        "SELECT m.id, m.kind, m.edxml_id, m.from_organ, m.to_organ, m.status_code,"
-        " coalesce(m.document_id, 0), m.business FROM exchange_messages m"
+        "SELECT " CLAIMED_COLUMNS " FROM exchange_messages m"
         " WHERE m.direction = 'out' AND m.state = 'pending' AND m.envelope_sha256 IS NULL"
         " AND m.id > ? AND (SELECT count(*) FROM (SELECT 1 FROM exchange_messages e"
         " WHERE e.direction = 'out' AND e.to_organ = m.to_organ AND e.state IN ('pending',"
@@ -692,14 +700,7 @@ static int next_to_prepare(struct exchange_sender *p, int64_t after, struct clai
         return rc;
     rc = store_step(st);
     if (rc == STORE_ROW) {
-        m->id = store_col_int(st, 0);
-        m->is_status = strcmp(store_col_text(st, 1), "status") == 0;
-        copy_str(m->edxml_id, sizeof m->edxml_id, store_col_text(st, 2));
-        copy_str(m->from, sizeof m->from, store_col_text(st, 3));
-        copy_str(m->to, sizeof m->to, store_col_text(st, 4));
-        copy_str(m->code, sizeof m->code, store_col_text(st, 5));
-        m->document_id = store_col_int(st, 6);
-        m->business = (int)store_col_int(st, 7);
+        read_claimed(st, m);
     }
     store_done(st);
     return rc;

@@ -18,28 +18,11 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import {
-  COMMUNE, COMMUNE2, Client, DEMO_OFFICERS, samplePdf, snapshot, sql, sqlValue, totp, motcua,
+  COMMUNE, COMMUNE2, Client, snapshot, sql, sqlValue, motcua,
 } from './lib/server.mjs';
 import { twoNodes } from './lib/nodes.mjs';
+import { count, hacThanhPeople, issueCongVan, until } from './lib/exchange.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const count = (dataDir, q) => Number(sqlValue(dataDir, q));
-
-async function officer(url, who) {
-  const c = new Client(url);
-  const r = await c.post('/api/v1/auth/login', { login: who.login, password: who.password, totp: totp(who.secret, Date.now()) });
-  assert.equal(r.status, 200, `${who.login}: ${r.text}`);
-  return c;
-}
-
-/** Polls pred() (every 100 ms, at most ms) until it is true; fails with what. */
-async function until(pred, what, ms = 30000) {
-  for (let waited = 0; waited < ms; waited += 100) {
-    if (await pred()) return;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** A fresh self-signed P-256 key and certificate (PEM files in dir). */
 function selfSigned(dir, name) {
@@ -82,25 +65,6 @@ function tlsRequest(url, { id, method = 'POST', body, type = 'application/xml' }
 
 const derOf = (pemFile) => new crypto.X509Certificate(fs.readFileSync(pemFile)).raw;
 
-/** A công văn of Hạc Thành on node A to Quảng Phú (node B), drafted, signed and issued. */
-async function issueCongVan(people, summary) {
-  const { specialist, leader, clerk, unit, leaderId } = people;
-  let r = await specialist.post('/api/v1/documents', {
-    unit_id: unit, type: 'cong_van', department: 'VP', summary, signer_id: leaderId, signer_title: 'CHỦ TỊCH',
-    recipients_exchange: [COMMUNE2],
-  });
-  assert.equal(r.status, 201, r.text);
-  const doc = r.json.document;
-  r = await specialist.req('PUT', `/api/v1/documents/${doc.id}/body/cong-van.pdf`, { body: samplePdf(summary), type: 'application/pdf' });
-  assert.equal(r.status, 200, r.text);
-  assert.equal((await specialist.post(`/api/v1/documents/${doc.id}/submit`, {})).status, 200);
-  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/review`, { decision: 'approve' })).status, 200);
-  assert.equal((await leader.post(`/api/v1/documents/${doc.id}/sign`, {})).status, 200);
-  r = await clerk.post(`/api/v1/documents/${doc.id}/issue`, {});
-  assert.equal(r.status, 200, r.text);
-  return r.json.document;
-}
-
 const incomingOf = (n) => sql(n.dataDir, `SELECT d.notation, d.state, d.sha256 FROM documents d
   JOIN units u ON u.id = d.unit_id WHERE d.direction = 'in' AND u.code = '${COMMUNE2}' ORDER BY d.id`);
 
@@ -135,15 +99,9 @@ test('exchange over mutual TLS: a công văn reaches B, status 01 returns; the d
 
   await a.start();
   await b.start();
-  const people = {
-    specialist: await officer(a.url, DEMO_OFFICERS.specialist),
-    leader: await officer(a.url, DEMO_OFFICERS.leader),
-    clerk: await officer(a.url, DEMO_OFFICERS.clerk),
-    unit: count(a.dataDir, `SELECT id FROM units WHERE code = '${COMMUNE}'`),
-    leaderId: count(a.dataDir, `SELECT id FROM accounts WHERE login = '${DEMO_OFFICERS.leader.login}'`),
-  };
+  const people = await hacThanhPeople(a);
 
-  const cv = await issueCongVan(people, 'V/v phối hợp qua kênh mã hóa hai chiều');
+  const cv = await issueCongVan(a, people, 'V/v phối hợp qua kênh mã hóa hai chiều');
   const issuedSha = sqlValue(a.dataDir, `SELECT sha256 FROM documents WHERE id = ${cv.id}`);
   await until(() => incomingOf(b).length > 0, 'the document on node B');
   assert.deepEqual(incomingOf(b), [{ notation: cv.notation, state: 'arrived', sha256: issuedSha }]);
@@ -221,7 +179,7 @@ test('exchange over mutual TLS: a công văn reaches B, status 01 returns; the d
   await b.start();
   const docsB = count(b.dataDir, 'SELECT count(*) FROM documents');
   const logB = count(b.dataDir, 'SELECT count(*) FROM exchange_messages');
-  const cv2 = await issueCongVan(people, 'V/v thử chứng thư máy chủ khác danh bạ');
+  const cv2 = await issueCongVan(a, people, 'V/v thử chứng thư máy chủ khác danh bạ');
   const row2 = `SELECT attempts, state, last_error FROM exchange_messages WHERE direction = 'out' AND document_id = ${cv2.id}`;
   await until(() => { const x = sql(a.dataDir, row2)[0]; return x && x.attempts >= 2; }, 'two attempts at B');
   const x = sql(a.dataDir, row2)[0];
